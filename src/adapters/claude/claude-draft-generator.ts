@@ -1,0 +1,257 @@
+import Anthropic, {
+  AnthropicError,
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import { z } from 'zod';
+import { buildPrompt } from '../../content/build-prompt.js';
+import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
+import type { GeneratedContent, GenerationRequest, TokenUsage } from '../../domain/generation.js';
+import type { DraftGenerator } from '../../services/ports.js';
+
+/** The smallest logger the adapter needs; winston loggers and test spies both fit. */
+export interface GeneratorLogger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface ClaudeDraftGeneratorOptions {
+  readonly apiKey: string;
+  readonly model: string;
+  /** Undefined means the public API, https://api.anthropic.com. */
+  readonly baseUrl: string | undefined;
+  /** Handed to the SDK, which retries 408/409/429/5xx/529 and connection errors itself. */
+  readonly maxRetries: number;
+  /** Per attempt; the SDK retries timeouts too. */
+  readonly timeoutMs: number;
+  readonly maxHashtags: number;
+  readonly allowedLinkDomains: readonly string[];
+  /** Output budget per draft; a 6-tweet thread in JSON stays well under it. */
+  readonly maxTokens?: number;
+  readonly logger?: GeneratorLogger;
+}
+
+export type GenerationErrorKind =
+  | 'auth'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server'
+  | 'timeout'
+  | 'connection'
+  | 'invalid_output'
+  | 'bad_request';
+
+/**
+ * Why a generation failed once the SDK had used up its retries (or the failure was not
+ * retryable). `retryable` says whether trying again later could succeed. The message never
+ * contains the API key.
+ */
+export class GenerationError extends Error {
+  readonly kind: GenerationErrorKind;
+  readonly status?: number;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+
+  constructor(
+    kind: GenerationErrorKind,
+    message: string,
+    details: { status?: number | undefined; requestId?: string | undefined; retryable: boolean; cause?: unknown },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'GenerationError';
+    this.kind = kind;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.requestId !== undefined) this.requestId = details.requestId;
+    this.retryable = details.retryable;
+  }
+}
+
+const DEFAULT_MAX_TOKENS = 1_024;
+
+/**
+ * The structured output Claude must produce. The draft sits under a `draft` key because the API
+ * documents an object at the root of an output schema; a root-level union is not promised.
+ * The SDK's schema transform moves `minItems: 2`/`maxItems` (and `minLength`) into the
+ * description, since structured outputs only enforce `minItems` of 0 or 1; `messages.parse`
+ * validates the answer against this zod schema afterwards, so the bounds still hold.
+ */
+export const DraftOutputSchema = z.object({
+  draft: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('tweet'),
+      text: z.string().min(1).describe('The single tweet, at most 280 characters.'),
+    }),
+    z.object({
+      kind: z.literal('thread'),
+      tweets: z
+        .array(z.string().min(1))
+        .min(THREAD_MIN_TWEETS)
+        .max(THREAD_MAX_TWEETS)
+        .describe(`The thread, ${THREAD_MIN_TWEETS} to ${THREAD_MAX_TWEETS} tweets of at most 280 characters each, in order.`),
+    }),
+  ]),
+});
+
+export type DraftOutput = z.infer<typeof DraftOutputSchema>;
+
+/** Writes drafts with Claude through the official SDK, using structured outputs. */
+export class ClaudeDraftGenerator implements DraftGenerator {
+  private readonly client: Anthropic;
+  private readonly outputFormat = zodOutputFormat(DraftOutputSchema);
+
+  constructor(private readonly options: ClaudeDraftGeneratorOptions) {
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      // Passed explicitly so the SDK never falls back to ANTHROPIC_BASE_URL: config is the only env reader.
+      baseURL: options.baseUrl ?? 'https://api.anthropic.com',
+      maxRetries: options.maxRetries,
+      timeout: options.timeoutMs,
+      ...(options.logger ? { logger: toSdkLogger(options.logger) } : {}),
+    });
+  }
+
+  async generate(request: GenerationRequest): Promise<GeneratedContent> {
+    const { system, messages } = buildPrompt(request, {
+      maxHashtags: this.options.maxHashtags,
+      allowedLinkDomains: this.options.allowedLinkDomains,
+    });
+    const expected = templateFor(request.contentType).format;
+
+    let message;
+    try {
+      message = await this.client.messages.parse({
+        model: this.options.model,
+        max_tokens: this.options.maxTokens ?? DEFAULT_MAX_TOKENS,
+        system,
+        messages,
+        output_config: { format: this.outputFormat },
+      });
+    } catch (error) {
+      throw this.classify(error);
+    }
+
+    const usage = toTokenUsage(message.usage);
+    // `messages.parse` returns a copy of the message without the SDK's hidden `_request_id`, so
+    // a successful call is traced by its message id; failures carry the request id.
+    const messageId = message.id;
+    this.options.logger?.debug('claude generation finished', {
+      model: message.model,
+      contentType: request.contentType,
+      stopReason: message.stop_reason,
+      messageId,
+      ...usage,
+    });
+
+    const output = message.parsed_output;
+    if (output === null || output === undefined) {
+      throw new GenerationError(
+        'invalid_output',
+        `Claude returned no structured output (stop_reason: ${message.stop_reason ?? 'none'}, message ${messageId})`,
+        { retryable: true },
+      );
+    }
+    if (output.draft.kind !== expected) {
+      throw new GenerationError(
+        'invalid_output',
+        `Claude returned a ${output.draft.kind} but a ${expected} was asked for (content type ${request.contentType}, message ${messageId})`,
+        { retryable: true },
+      );
+    }
+    const tweets = output.draft.kind === 'tweet' ? [output.draft.text.trim()] : output.draft.tweets.map((t) => t.trim());
+    if (tweets.some((t) => t.length === 0)) {
+      throw new GenerationError('invalid_output', 'Claude returned an empty tweet', { retryable: true });
+    }
+    return { kind: output.draft.kind, tweets, usage, model: message.model };
+  }
+
+  /** Maps whatever the SDK threw into a `GenerationError`; the SDK has already done its retries. */
+  private classify(error: unknown): GenerationError {
+    const redact = (text: string) => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text);
+    const generationError = classifySdkError(error, redact);
+    const log = generationError.kind === 'invalid_output' ? 'warn' : 'error';
+    this.options.logger?.[log]('claude generation failed', {
+      kind: generationError.kind,
+      status: generationError.status,
+      requestId: generationError.requestId,
+      retryable: generationError.retryable,
+      message: generationError.message,
+    });
+    return generationError;
+  }
+}
+
+/** The SDK's exceptions, classified. Exported for unit tests of the mapping. */
+export function classifySdkError(error: unknown, redact: (text: string) => string = (t) => t): GenerationError {
+  if (error instanceof GenerationError) return error;
+  // Order matters: the timeout and abort errors are subclasses of APIError with no status.
+  if (error instanceof APIConnectionTimeoutError) {
+    return new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
+  }
+  if (error instanceof APIUserAbortError || error instanceof APIConnectionError) {
+    return new GenerationError('connection', `Could not reach the Claude API: ${redact(error.message)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof APIError) {
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    const requestId = error.requestID ?? undefined;
+    const detail = redact(error.apiMessage ?? error.message);
+    const base = { status, requestId, cause: error };
+    if (status === 401 || status === 403) {
+      return new GenerationError('auth', `Claude rejected the credentials (${status}): ${detail}`, { ...base, retryable: false });
+    }
+    if (status === 429) {
+      return new GenerationError('rate_limited', `Claude rate limit still hit after retries: ${detail}`, { ...base, retryable: true });
+    }
+    if (status === 529) {
+      return new GenerationError('overloaded', `Claude is overloaded (529) after retries: ${detail}`, { ...base, retryable: true });
+    }
+    if (status === 408 || status === 504) {
+      return new GenerationError('timeout', `Claude request timed out (${status}): ${detail}`, { ...base, retryable: true });
+    }
+    if (status !== undefined && (status >= 500 || status === 409)) {
+      return new GenerationError('server', `Claude API error (${status}) after retries: ${detail}`, { ...base, retryable: true });
+    }
+    // 400, 402 (billing), 404 (unknown model), 413, 422: sending the same request again cannot help.
+    return new GenerationError('bad_request', `Claude refused the request (${status ?? 'no status'}): ${detail}`, {
+      ...base,
+      retryable: false,
+    });
+  }
+  if (error instanceof AnthropicError) {
+    // What `messages.parse` throws when the text is not JSON or does not match the schema.
+    return new GenerationError('invalid_output', `Claude's answer did not match the draft schema: ${redact(error.message)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new GenerationError('connection', `Unexpected error while calling Claude: ${redact(message)}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+
+function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
+  };
+}
+
+/** The SDK logs with `(message, ...args)`; ours takes `(message, meta)`. */
+function toSdkLogger(logger: GeneratorLogger) {
+  const wrap =
+    (level: keyof GeneratorLogger) =>
+    (message: string, ...args: unknown[]) =>
+      logger[level](`anthropic-sdk: ${message}`, args.length > 0 ? { args } : undefined);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}

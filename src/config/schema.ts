@@ -1,0 +1,312 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/**
+ * The default Claude model. It must be a current, non-deprecated id of the installed SDK's
+ * `Model` type; a unit test checks it against the SDK's deprecation table.
+ */
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+
+/** The brand's own domain: twitter-text counts "Pump.fun" as a URL, so it is always allowed. */
+export const BRAND_DOMAINS = ['pump.fun'] as const;
+
+/** Variables whose values are secrets: never printed, never logged. */
+export const SECRET_VARIABLES = [
+  'DISCORD_TOKEN',
+  'ANTHROPIC_API_KEY',
+  'TWITTER_APP_KEY',
+  'TWITTER_APP_SECRET',
+  'TWITTER_ACCESS_TOKEN',
+  'TWITTER_ACCESS_SECRET',
+] as const;
+
+/** A daily window in local minutes since midnight; `end` may be before `start` (overnight). */
+export interface ActiveHours {
+  readonly startMinute: number;
+  readonly endMinute: number;
+  readonly text: string;
+}
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+const emptyToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const secret = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: (issue) => (issue.input === undefined ? `is missing; expected ${what}` : `expected ${what}`) })
+      .min(8, { error: `is too short to be ${what}` }),
+  );
+
+const optionalSecret = (what: string) =>
+  z.preprocess(emptyToUndefined, z.string().min(8, { error: `is too short to be ${what}` }).optional());
+
+const snowflake = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string({ error: (issue) => (issue.input === undefined ? `is missing; expected ${what} (a numeric Discord id)` : `expected ${what}`) })
+      .regex(SNOWFLAKE, { error: `expected ${what}: a numeric Discord id of 17 to 20 digits` }),
+  );
+
+const optionalSnowflake = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.string().regex(SNOWFLAKE, { error: `expected ${what}: a numeric Discord id of 17 to 20 digits` }).optional(),
+  );
+
+const baseUrl = (example: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'http:' || url.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, { error: `expected an http(s) URL such as ${example}` })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+  );
+
+const duration = (fallback: string, min = 0) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .transform((value, ctx) => {
+        const ms = parseDuration(value);
+        if (ms === null) {
+          ctx.addIssue({ code: 'custom', message: `expected a duration such as 90s, 30m, 2h or 1h30m, got "${value}"` });
+          return z.NEVER;
+        }
+        if (ms < min) {
+          ctx.addIssue({ code: 'custom', message: `must be at least ${min / 1000}s, got "${value}"` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(String(fallback))
+      .transform((value, ctx) => {
+        const n = Number(value);
+        if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+          ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${value}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  );
+
+const decimal = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(String(fallback))
+      .transform((value, ctx) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+          ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}, got "${value}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  );
+
+const boolean = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(String(fallback))
+      .transform((value, ctx) => {
+        const v = value.trim().toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(v)) return true;
+        if (['false', '0', 'no', 'off'].includes(v)) return false;
+        ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
+        return z.NEVER;
+      }),
+  );
+
+const oneOf = <T extends string>(values: readonly [T, ...T[]], fallback: T) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim().toLowerCase()) : value),
+    z.enum(values, { error: (issue) => `expected one of ${values.join(', ')}, got "${String(issue.input)}"` }).default(fallback),
+  );
+
+const list = (fallback: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value) =>
+        value === undefined
+          ? fallback
+          : value
+              .split(',')
+              .map((item) => item.trim())
+              .filter((item) => item.length > 0),
+      ),
+  );
+
+const timezone = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('UTC')
+    .refine((value) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: value });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { error: (issue) => `expected an IANA time zone such as UTC or Europe/Berlin, got "${String(issue.input)}"` }),
+);
+
+const cronExpression = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => {
+        try {
+          new Cron(value, { paused: true }).stop();
+          return true;
+        } catch {
+          return false;
+        }
+      }, { error: (issue) => `expected a cron expression such as "0 */2 * * *", got "${String(issue.input)}"` }),
+  );
+
+const HOUR_MINUTE = /^([01]?\d|2[0-4])(?::([0-5]\d))?$/;
+
+/** Parses `08:00-23:30`, `8-23` or `22:00-02:00` (overnight); `always` or empty means all day. */
+export function parseActiveHours(text: string): ActiveHours | null | 'invalid' {
+  const trimmed = text.trim().toLowerCase();
+  if (trimmed === '' || trimmed === 'always' || trimmed === '*') return null;
+  const [from, to, ...rest] = trimmed.split('-');
+  if (from === undefined || to === undefined || rest.length > 0) return 'invalid';
+  const toMinute = (part: string): number | null => {
+    const match = HOUR_MINUTE.exec(part.trim());
+    if (!match) return null;
+    const minutes = Number(match[1]) * 60 + Number(match[2] ?? 0);
+    return minutes > 24 * 60 ? null : minutes;
+  };
+  const startMinute = toMinute(from);
+  const endMinute = toMinute(to);
+  if (startMinute === null || endMinute === null || startMinute === endMinute) return 'invalid';
+  return { startMinute, endMinute, text: text.trim() };
+}
+
+const activeHours = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('always')
+    .transform((value, ctx) => {
+      const parsed = parseActiveHours(value);
+      if (parsed === 'invalid') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a daily window such as 08:00-23:00 (or 22:00-02:00 overnight, or "always"), got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+);
+
+/**
+ * The one schema over the environment. Names are a contract with operators: they appear in
+ * `.env.example`, the README and every error message.
+ */
+export const environmentSchema = z
+  .object({
+    NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+
+    DISCORD_TOKEN: secret('the bot token from the Discord developer portal'),
+    DISCORD_GUILD_ID: snowflake('the id of the Discord server (guild)'),
+    MODERATION_CHANNEL_ID: snowflake('the id of the moderation text channel'),
+    MODERATOR_ROLE_ID: optionalSnowflake('the id of the moderator role'),
+    DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
+
+    ANTHROPIC_API_KEY: secret('an Anthropic API key (sk-ant-...)'),
+    ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_ANTHROPIC_MODEL)),
+    ANTHROPIC_BASE_URL: baseUrl('https://api.anthropic.com'),
+    ANTHROPIC_MAX_RETRIES: integer(3, 0, 10),
+    ANTHROPIC_TIMEOUT: duration('60s', 1_000),
+    ANTHROPIC_PRICE_INPUT_PER_MTOK: decimal(3, 0, 1_000),
+    ANTHROPIC_PRICE_OUTPUT_PER_MTOK: decimal(15, 0, 1_000),
+    ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: decimal(0.3, 0, 1_000),
+    ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: decimal(3.75, 0, 1_000),
+
+    TWITTER_APP_KEY: optionalSecret('the X app (consumer) key'),
+    TWITTER_APP_SECRET: optionalSecret('the X app (consumer) secret'),
+    TWITTER_ACCESS_TOKEN: optionalSecret('the X user access token'),
+    TWITTER_ACCESS_SECRET: optionalSecret('the X user access secret'),
+    TWITTER_API_BASE: baseUrl('https://api.x.com'),
+    TWITTER_TIMEOUT: duration('20s', 1_000),
+    X_COST_PER_POST: decimal(0.015, 0, 100),
+    X_COST_PER_POST_WITH_URL: decimal(0.2, 0, 100),
+
+    DRY_RUN: boolean(false),
+    DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/draftgate.sqlite')),
+    POST_SCHEDULE: cronExpression('0 */2 * * *'),
+    POST_JITTER: duration('15m'),
+    ACTIVE_HOURS: activeHours,
+    TIMEZONE: timezone,
+    MAX_POSTS_PER_HOUR: integer(2, 1, 1_000),
+    MAX_POSTS_PER_DAY: integer(12, 1, 10_000),
+    MAX_PENDING_DRAFTS: integer(3, 1, 100),
+    MODERATION_TIMEOUT: duration('2h', 10_000),
+    TIMEOUT_ACTION: oneOf(['publish', 'expire'], 'expire'),
+    REQUIRE_SECOND_APPROVAL: boolean(false),
+    GENERATION_ATTEMPTS: integer(3, 1, 10),
+    DUPLICATE_THRESHOLD: decimal(0.8, 0.1, 1),
+    MAX_HASHTAGS: integer(2, 0, 10),
+    ALLOWED_LINK_DOMAINS: list([...BRAND_DOMAINS]),
+    BANNED_PATTERNS: list([]),
+    ENGAGEMENT_SCHEDULE: cronExpression('17 */3 * * *'),
+    ENGAGEMENT_WINDOW_DAYS: integer(7, 1, 90),
+    BACKUP_SCHEDULE: cronExpression('40 3 * * *'),
+    BACKUP_KEEP: integer(7, 1, 365),
+
+    LOG_LEVEL: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
+    LOG_FORMAT: z.preprocess(
+      (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim().toLowerCase()) : value),
+      z.enum(['pretty', 'json'], { error: (issue) => `expected pretty or json, got "${String(issue.input)}"` }).optional(),
+    ),
+    LOG_DIR: z.preprocess(emptyToUndefined, z.string().default('./logs')),
+    HEALTH_PORT: integer(8080, 0, 65_535),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DRY_RUN) return;
+    for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
+      if (env[name] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is missing; expected an X OAuth 1.0a credential (required unless DRY_RUN=true)',
+        });
+      }
+    }
+  });
+
+export type Environment = z.output<typeof environmentSchema>;

@@ -1,0 +1,158 @@
+import { Column, Entity, JoinColumn, ManyToOne, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { TopicEntity } from './topic.entity.js';
+import { booleanInteger, jsonText } from './column-types.js';
+
+/** A generated draft through moderation and publishing. Times are epoch milliseconds. */
+@Entity({ name: 'drafts' })
+@Index('idx_drafts_status_deadline', ['status', 'deadlineAt'])
+@Index('idx_drafts_status_not_before', ['status', 'notBefore'])
+@Index('idx_drafts_created_at', ['createdAt'])
+@Index('idx_drafts_content_hash', ['contentHash'])
+export class DraftEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Column({ name: 'topic_id', type: 'integer', nullable: true })
+  topicId!: number | null;
+
+  @Column({ name: 'topic_name', type: 'text' })
+  topicName!: string;
+
+  @Column({ name: 'content_type', type: 'text' })
+  contentType!: string;
+
+  @Column({ type: 'text' })
+  kind!: 'tweet' | 'thread';
+
+  /** The tweet, or every tweet of the thread, as a JSON array of strings. */
+  @Column({ type: 'text', transformer: jsonText<string[]>([]) })
+  tweets!: string[];
+
+  @Column({ name: 'content_hash', type: 'text' })
+  contentHash!: string;
+
+  @Column({ type: 'integer', default: 1 })
+  revision!: number;
+
+  @Column({ type: 'text' })
+  status!: string;
+
+  @Column({ name: 'risk_flags', type: 'text', default: '[]', transformer: jsonText<Array<{ id: string; label: string }>>([]) })
+  riskFlags!: Array<{ id: string; label: string }>;
+
+  @Column({ name: 'sanitiser_changes', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })
+  sanitiserChanges!: string[];
+
+  @Column({ name: 'moderation_channel_id', type: 'text', nullable: true })
+  moderationChannelId!: string | null;
+
+  @Column({ name: 'moderation_message_id', type: 'text', nullable: true })
+  moderationMessageId!: string | null;
+
+  @Column({ name: 'deadline_at', type: 'integer', nullable: true })
+  deadlineAt!: number | null;
+
+  @Column({ name: 'first_approved_by', type: 'text', nullable: true })
+  firstApprovedBy!: string | null;
+
+  @Column({ name: 'first_approved_by_name', type: 'text', nullable: true })
+  firstApprovedByName!: string | null;
+
+  @Column({ name: 'decided_by', type: 'text', nullable: true })
+  decidedBy!: string | null;
+
+  @Column({ name: 'decided_by_name', type: 'text', nullable: true })
+  decidedByName!: string | null;
+
+  @Column({ name: 'decided_at', type: 'integer', nullable: true })
+  decidedAt!: number | null;
+
+  @Column({ name: 'decision_source', type: 'text', nullable: true })
+  decisionSource!: 'moderator' | 'timeout' | null;
+
+  @Column({ type: 'text', nullable: true })
+  feedback!: string | null;
+
+  @Column({ name: 'reject_reason', type: 'text', nullable: true })
+  rejectReason!: string | null;
+
+  @Column({ name: 'edited_by', type: 'text', nullable: true })
+  editedBy!: string | null;
+
+  @Column({ name: 'edited_by_name', type: 'text', nullable: true })
+  editedByName!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  model!: string | null;
+
+  @Column({ name: 'input_tokens', type: 'integer', default: 0 })
+  inputTokens!: number;
+
+  @Column({ name: 'output_tokens', type: 'integer', default: 0 })
+  outputTokens!: number;
+
+  @Column({ name: 'cache_read_tokens', type: 'integer', default: 0 })
+  cacheReadTokens!: number;
+
+  @Column({ name: 'cache_creation_tokens', type: 'integer', default: 0 })
+  cacheCreationTokens!: number;
+
+  @Column({ name: 'generation_attempts', type: 'integer', default: 1 })
+  generationAttempts!: number;
+
+  /** Written and committed with `publishing` before any HTTP call, so a crash is detectable. */
+  @Column({ name: 'publish_attempt_id', type: 'text', nullable: true })
+  publishAttemptId!: string | null;
+
+  @Column({ name: 'publish_attempts', type: 'integer', default: 0 })
+  publishAttempts!: number;
+
+  @Column({ name: 'publishing_started_at', type: 'integer', nullable: true })
+  publishingStartedAt!: number | null;
+
+  /** The publish lease: one process at a time may publish this draft. */
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'integer', nullable: true })
+  leaseExpiresAt!: number | null;
+
+  /** An approved draft waits until this time (caps, X limits, backoff). */
+  @Column({ name: 'not_before', type: 'integer', nullable: true })
+  notBefore!: number | null;
+
+  @Column({ name: 'queue_reason', type: 'text', nullable: true })
+  queueReason!: string | null;
+
+  /** Ids of the tweets already posted, in thread order; a resumed thread continues after the last. */
+  @Column({ name: 'posted_tweet_ids', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })
+  postedTweetIds!: string[];
+
+  @Column({ name: 'tweet_id', type: 'text', nullable: true })
+  tweetId!: string | null;
+
+  @Column({ name: 'published_at', type: 'integer', nullable: true })
+  publishedAt!: number | null;
+
+  @Column({ name: 'dry_run', type: 'integer', default: 0, transformer: booleanInteger })
+  dryRun!: boolean;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'error_class', type: 'text', nullable: true })
+  errorClass!: string | null;
+
+  @Column({ name: 'x_cost_usd', type: 'real', default: 0 })
+  xCostUsd!: number;
+
+  @Column({ name: 'created_at', type: 'integer' })
+  createdAt!: number;
+
+  @Column({ name: 'updated_at', type: 'integer' })
+  updatedAt!: number;
+
+  @ManyToOne(() => TopicEntity, { onDelete: 'SET NULL', nullable: true, createForeignKeyConstraints: true })
+  @JoinColumn({ name: 'topic_id' })
+  topic?: TopicEntity | null;
+}

@@ -1,0 +1,20 @@
+import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
+import { DraftEntity } from './draft.entity.js';
+import { GenerationRunEntity } from './generation-run.entity.js';
+import { ModerationEventEntity } from './moderation-event.entity.js';
+import { PostEntity } from './post.entity.js';
+import { SettingEntity } from './setting.entity.js';
+import { TopicEntity } from './topic.entity.js';
+
+export { ContentFingerprintEntity, DraftEntity, GenerationRunEntity, ModerationEventEntity, PostEntity, SettingEntity, TopicEntity };
+
+/** Listed explicitly (no globs), so the compiled app and the tests load the same classes. */
+export const ENTITIES = [
+  TopicEntity,
+  DraftEntity,
+  PostEntity,
+  ModerationEventEntity,
+  SettingEntity,
+  ContentFingerprintEntity,
+  GenerationRunEntity,
+];

@@ -1,0 +1,96 @@
+import type { DataSource, Repository } from 'typeorm';
+import type { PostedTweet, PostMetrics, PostRepository } from '../../services/ports.js';
+import { PostEntity } from '../entities/post.entity.js';
+
+/** Engagement of one publication: every interaction a reader can make, summed over its tweets. */
+const ENGAGEMENT_SQL = 'SUM(p.likes + p.retweets + p.replies + p.quotes)';
+
+export class TypeOrmPostRepository implements PostRepository {
+  private readonly posts: Repository<PostEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.posts = dataSource.getRepository(PostEntity);
+  }
+
+  async recordPosted(tweet: PostedTweet): Promise<void> {
+    await this.posts
+      .createQueryBuilder()
+      .insert()
+      .into(PostEntity)
+      .values({
+        draftId: tweet.draftId,
+        tweetId: tweet.tweetId,
+        content: tweet.content,
+        contentType: tweet.contentType,
+        status: 'posted',
+        createdAt: tweet.postedAt,
+        postedAt: tweet.postedAt,
+        isThread: tweet.isThread,
+        threadId: tweet.threadId,
+        threadPosition: tweet.threadPosition,
+        dryRun: tweet.dryRun,
+      })
+      .orIgnore()
+      .execute();
+  }
+
+  async publicationTimesSince(since: number): Promise<number[]> {
+    const rows: Array<{ postedAt: number }> = await this.posts
+      .createQueryBuilder('p')
+      .select('p.posted_at', 'postedAt')
+      .where('p.status = :status AND p.thread_position = 0 AND p.posted_at >= :since', { status: 'posted', since })
+      .orderBy('p.posted_at', 'ASC')
+      .getRawMany();
+    return rows.map((r) => Number(r.postedAt));
+  }
+
+  async findForEngagement(since: number): Promise<Array<{ tweetId: string; draftId: number | null }>> {
+    const rows = await this.posts
+      .createQueryBuilder('p')
+      .select(['p.tweetId', 'p.draftId'])
+      .where('p.status = :status AND p.dry_run = 0 AND p.tweet_id IS NOT NULL AND p.posted_at >= :since', { status: 'posted', since })
+      .orderBy('p.posted_at', 'DESC')
+      .getMany();
+    return rows.map((r) => ({ tweetId: r.tweetId as string, draftId: r.draftId }));
+  }
+
+  async updateMetrics(tweetId: string, metrics: PostMetrics, now: number): Promise<void> {
+    await this.posts.update({ tweetId }, { ...metrics, metricsUpdatedAt: now });
+  }
+
+  async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; accountAverage: number }> {
+    // One row per publication (draft) first, then averaged per topic, so a 5-tweet thread is
+    // one data point rather than five.
+    const rows: Array<{ topicId: number | null; engagement: number }> = await this.posts.manager.query(
+      `SELECT d.topic_id AS topicId, ${ENGAGEMENT_SQL} AS engagement
+         FROM posts p JOIN drafts d ON d.id = p.draft_id
+        WHERE p.status = 'posted' AND p.dry_run = 0
+        GROUP BY p.draft_id`,
+    );
+    const sums = new Map<number, { total: number; count: number }>();
+    let total = 0;
+    for (const row of rows) {
+      total += Number(row.engagement);
+      if (row.topicId === null) continue;
+      const entry = sums.get(row.topicId) ?? { total: 0, count: 0 };
+      entry.total += Number(row.engagement);
+      entry.count += 1;
+      sums.set(row.topicId, entry);
+    }
+    const byTopicId = new Map<number, number>();
+    for (const [topicId, { total: t, count }] of sums) byTopicId.set(topicId, t / count);
+    return { byTopicId, accountAverage: rows.length === 0 ? 0 : total / rows.length };
+  }
+
+  async latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null> {
+    const row = await this.posts
+      .createQueryBuilder('p')
+      .where('p.status = :status AND p.thread_position = 0', { status: 'posted' })
+      .orderBy('p.posted_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .getOne();
+    return row && row.tweetId && row.postedAt !== null
+      ? { tweetId: row.tweetId, postedAt: row.postedAt, draftId: row.draftId, dryRun: row.dryRun }
+      : null;
+  }
+}

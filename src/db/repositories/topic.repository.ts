@@ -1,0 +1,73 @@
+import type { DataSource, Repository } from 'typeorm';
+import { isContentType } from '../../domain/content-types.js';
+import type { Topic, TopicRepository } from '../../services/ports.js';
+import { TopicEntity } from '../entities/topic.entity.js';
+
+function toTopic(row: TopicEntity): Topic {
+  if (!isContentType(row.contentType)) throw new Error(`topic ${row.topicName} has unknown content type ${row.contentType}`);
+  return {
+    id: row.id,
+    name: row.topicName,
+    contentType: row.contentType,
+    description: row.description,
+    weight: row.weight,
+    enabled: row.enabled,
+    lastUsedAt: row.lastUsed,
+    usageCount: row.usageCount,
+    approvals: row.approvals,
+    rejections: row.rejections,
+    successRate: row.successRate,
+    avgEngagement: row.avgEngagement,
+  };
+}
+
+export class TypeOrmTopicRepository implements TopicRepository {
+  private readonly topics: Repository<TopicEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.topics = dataSource.getRepository(TopicEntity);
+  }
+
+  async list(): Promise<Topic[]> {
+    return (await this.topics.find({ order: { topicName: 'ASC' } })).map(toTopic);
+  }
+
+  async findByName(name: string): Promise<Topic | null> {
+    const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name)', { name: name.trim() }).getOne();
+    return row ? toTopic(row) : null;
+  }
+
+  async findById(id: number): Promise<Topic | null> {
+    const row = await this.topics.findOneBy({ id });
+    return row ? toTopic(row) : null;
+  }
+
+  async setWeight(id: number, weight: number, now: number): Promise<void> {
+    await this.topics.update({ id }, { weight, updatedAt: now });
+  }
+
+  async setEnabled(id: number, enabled: boolean, now: number): Promise<void> {
+    await this.topics.update({ id }, { enabled, updatedAt: now });
+  }
+
+  async markUsed(id: number, now: number): Promise<void> {
+    await this.topics.update({ id }, { lastUsed: now, usageCount: () => 'usage_count + 1', updatedAt: now });
+  }
+
+  async recordOutcome(id: number, outcome: 'approved' | 'rejected', now: number): Promise<void> {
+    const column = outcome === 'approved' ? 'approvals' : 'rejections';
+    // One statement, so concurrent outcomes cannot lose an increment.
+    await this.topics.manager.query(
+      `UPDATE topics
+          SET ${column} = ${column} + 1,
+              success_rate = CAST(approvals + ${outcome === 'approved' ? 1 : 0} AS REAL) / (approvals + rejections + 1),
+              updated_at = ?
+        WHERE id = ?`,
+      [now, id],
+    );
+  }
+
+  async setAverageEngagement(id: number, avgEngagement: number, now: number): Promise<void> {
+    await this.topics.update({ id }, { avgEngagement, updatedAt: now });
+  }
+}

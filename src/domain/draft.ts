@@ -1,0 +1,107 @@
+import type { ContentType } from './content-types.js';
+import type { TokenUsage } from './generation.js';
+
+/**
+ * A draft's life: generated as `pending`, decided by a moderator (or the deadline), then
+ * published exactly once. `publishing` is committed before any HTTP call to X, so a crash
+ * mid-publish is visible at the next start and reconciled instead of posted twice.
+ */
+export const DRAFT_STATUSES = ['pending', 'approved', 'publishing', 'published', 'rejected', 'expired', 'failed'] as const;
+export type DraftStatus = (typeof DRAFT_STATUSES)[number];
+
+/** Statuses that end a draft's life; nothing moves out of them except `failed` -> `approved` (Retry). */
+export const FINAL_STATUSES: readonly DraftStatus[] = ['published', 'rejected', 'expired'];
+
+/** Statuses whose text counts as "already said" for the duplicate check. */
+export const DUPLICATE_RELEVANT_STATUSES: readonly DraftStatus[] = ['pending', 'approved', 'publishing', 'published'];
+
+const ALLOWED_TRANSITIONS: Record<DraftStatus, readonly DraftStatus[]> = {
+  // pending -> pending is a new revision (regenerate or edit).
+  pending: ['pending', 'approved', 'rejected', 'expired'],
+  approved: ['publishing'],
+  // publishing -> approved: a retryable failure put it back in the queue.
+  publishing: ['published', 'failed', 'approved'],
+  published: [],
+  rejected: [],
+  expired: [],
+  // failed -> approved: a moderator pressed Retry.
+  failed: ['approved'],
+};
+
+/** Whether the state machine allows `from` -> `to`. Repositories encode the same rule in SQL. */
+export function canTransition(from: DraftStatus, to: DraftStatus): boolean {
+  return ALLOWED_TRANSITIONS[from].includes(to);
+}
+
+/** Who or what made a decision. */
+export interface Actor {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The deadline actor, so audit rows and cards can say "by timeout". */
+export const TIMEOUT_ACTOR: Actor = { id: 'timeout', name: 'the moderation timeout' };
+
+/** Why a publish attempt ended without a tweet, as classified by the X adapter. */
+export type PublishErrorClass = 'rate_limited' | 'transient' | 'auth' | 'forbidden' | 'duplicate' | 'invalid';
+
+export interface RiskFlag {
+  readonly id: string;
+  readonly label: string;
+}
+
+/** A draft as services see it; repositories map rows to this shape. Times are epoch ms. */
+export interface Draft {
+  readonly id: number;
+  readonly topicId: number | null;
+  readonly topicName: string;
+  readonly contentType: ContentType;
+  readonly kind: 'tweet' | 'thread';
+  readonly tweets: readonly string[];
+  readonly contentHash: string;
+  readonly revision: number;
+  readonly status: DraftStatus;
+  readonly riskFlags: readonly RiskFlag[];
+  readonly sanitiserChanges: readonly string[];
+  readonly moderationChannelId: string | null;
+  readonly moderationMessageId: string | null;
+  readonly deadlineAt: number | null;
+  readonly firstApprovedBy: Actor | null;
+  readonly decidedBy: Actor | null;
+  readonly decidedAt: number | null;
+  readonly decisionSource: 'moderator' | 'timeout' | null;
+  readonly feedback: string | null;
+  readonly rejectReason: string | null;
+  readonly editedBy: Actor | null;
+  readonly model: string | null;
+  readonly usage: TokenUsage;
+  readonly generationAttempts: number;
+  readonly publishAttemptId: string | null;
+  readonly publishAttempts: number;
+  readonly notBefore: number | null;
+  readonly queueReason: string | null;
+  readonly postedTweetIds: readonly string[];
+  readonly tweetId: string | null;
+  readonly publishedAt: number | null;
+  readonly dryRun: boolean;
+  readonly errorMessage: string | null;
+  readonly errorClass: PublishErrorClass | null;
+  readonly xCostUsd: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The fake ids dry-run publishing hands out: never numeric, so never mistaken for a real tweet. */
+export function dryRunTweetId(draftId: number, index: number): string {
+  return `dryrun-${draftId}-${index + 1}`;
+}
+
+export function isDryRunTweetId(tweetId: string): boolean {
+  return tweetId.startsWith('dryrun-');
+}
+
+/** The public link of a tweet; dry-run ids have none. */
+export function tweetUrl(tweetId: string, username?: string): string | null {
+  if (isDryRunTweetId(tweetId)) return null;
+  return `https://x.com/${username ?? 'i'}/status/${tweetId}`;
+}

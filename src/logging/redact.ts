@@ -1,0 +1,59 @@
+/** What replaces a secret wherever it appears. */
+export const REDACTED = '[redacted]';
+
+/** Keys whose values are secret whatever they contain. */
+const SECRET_KEY = /(token|secret|password|passwd|api[-_]?key|authorization|cookie|signature|credential)/i;
+
+/** Shapes of well-known credentials, masked even when they were never configured here. */
+const SECRET_SHAPES: readonly RegExp[] = [
+  /sk-ant-[A-Za-z0-9_-]{8,}/g,
+  /\b(Bot|Bearer)\s+[A-Za-z0-9._~+/=-]{16,}/g,
+  /\b[MN][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}\b/g, // Discord bot token shape
+  /oauth_(token|signature|consumer_key)="[^"]*"/g,
+];
+
+/**
+ * Returns a copy of `value` with every configured secret, every value under a secret-looking key
+ * and every well-known credential shape replaced by `[redacted]`. Handles nesting, arrays,
+ * errors and cycles, so it is safe to run on any log record.
+ */
+export function redact(value: unknown, secrets: readonly string[], seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactString(value, secrets);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[circular]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redact(item, secrets, seen));
+  if (value instanceof Error) {
+    const copy: Record<string, unknown> = { name: value.name, message: redactString(value.message, secrets) };
+    if (value.stack) copy['stack'] = redactString(value.stack, secrets);
+    for (const [k, v] of Object.entries(value)) copy[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, secrets, seen);
+    return copy;
+  }
+  const out: Record<string | symbol, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, secrets, seen);
+  }
+  // winston keeps its level/message under symbols; carry them over (redacted) so formats still work.
+  for (const sym of Object.getOwnPropertySymbols(value)) {
+    out[sym] = redact((value as Record<symbol, unknown>)[sym], secrets, seen);
+  }
+  return out;
+}
+
+export function redactString(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) {
+    // Short values would mask innocent text; config already requires secrets of 8+ characters.
+    if (secret.length >= 8) result = result.split(secret).join(REDACTED);
+  }
+  for (const shape of SECRET_SHAPES) {
+    result = result.replace(shape, (match) => {
+      const bearer = /^(Bot|Bearer)\s+/.exec(match);
+      if (bearer) return `${bearer[1]} ${REDACTED}`;
+      const oauth = /^(oauth_\w+)=/.exec(match);
+      if (oauth) return `${oauth[1]}="${REDACTED}"`;
+      return REDACTED;
+    });
+  }
+  return result;
+}

@@ -1,0 +1,220 @@
+import type { ContentType } from '../domain/content-types.js';
+import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
+import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
+
+/**
+ * The interfaces services depend on. The TypeORM implementations live in `src/db/repositories`;
+ * services never import TypeORM, so they can be tested with in-memory fakes or a real SQLite file.
+ */
+
+/** Writes draft content. Implemented by the Claude adapter. */
+export interface DraftGenerator {
+  generate(request: GenerationRequest): Promise<GeneratedContent>;
+}
+
+/** The current time in epoch ms; tests inject a controllable clock. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A new draft, fully validated, ready to be stored as `pending` revision 1. */
+export interface NewDraft {
+  readonly topicId: number | null;
+  readonly topicName: string;
+  readonly contentType: ContentType;
+  readonly kind: 'tweet' | 'thread';
+  readonly tweets: readonly string[];
+  readonly contentHash: string;
+  readonly bandKeys: readonly string[];
+  readonly riskFlags: readonly RiskFlag[];
+  readonly sanitiserChanges: readonly string[];
+  readonly model: string | null;
+  readonly usage: TokenUsage;
+  readonly generationAttempts: number;
+  readonly deadlineAt: number | null;
+}
+
+/** New content for an existing pending draft (Regenerate or Edit): becomes revision + 1. */
+export interface RevisedContent {
+  readonly kind: 'tweet' | 'thread';
+  readonly tweets: readonly string[];
+  readonly contentHash: string;
+  readonly bandKeys: readonly string[];
+  readonly riskFlags: readonly RiskFlag[];
+  readonly sanitiserChanges: readonly string[];
+  readonly deadlineAt: number | null;
+  /** Tokens of the regeneration, added to the draft's total. */
+  readonly additionalUsage?: TokenUsage | undefined;
+  readonly model?: string | null | undefined;
+  readonly editedBy?: Actor | undefined;
+  readonly feedback?: string | null | undefined;
+}
+
+/** A moderator's (or the deadline's) decision on a pending draft. */
+export interface DraftDecision {
+  readonly to: 'approved' | 'rejected' | 'expired';
+  readonly actor: Actor;
+  readonly source: 'moderator' | 'timeout';
+  readonly reason?: string | null | undefined;
+}
+
+/** The draft store. Every state change is one conditional update: it changes one row or none. */
+export interface DraftRepository {
+  create(draft: NewDraft, now: number): Promise<Draft>;
+  findById(id: number): Promise<Draft | null>;
+  findByStatuses(statuses: readonly DraftStatus[], options?: { limit?: number; newestFirst?: boolean }): Promise<Draft[]>;
+  countByStatus(): Promise<Record<DraftStatus, number>>;
+  setModerationMessage(id: number, channelId: string, messageId: string, now: number): Promise<void>;
+
+  /** pending(revision) -> pending(revision + 1) with new content and a fresh deadline; null if it lost. */
+  replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null>;
+  /** Records the first of two approvals; false if the draft moved on or someone already did. */
+  recordFirstApproval(id: number, expectedRevision: number, actor: Actor, now: number): Promise<boolean>;
+  /** pending(revision) -> approved | rejected | expired. Only the caller that gets `true` may act on it. */
+  decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean>;
+  /** Pending drafts whose deadline has passed, oldest deadline first. */
+  findOverdue(now: number, limit: number): Promise<Draft[]>;
+  /** The earliest deadline among pending drafts, or null. */
+  nextDeadline(): Promise<number | null>;
+
+  /** Approved drafts whose `not_before` has passed (or is unset), oldest decision first. */
+  findDueForPublishing(now: number, limit: number): Promise<Draft[]>;
+  /** The earliest `not_before` among approved drafts, or null. */
+  nextQueuedAt(): Promise<number | null>;
+  /**
+   * approved -> publishing, taking the publish lease and committing the attempt id before any
+   * HTTP call. Null when another process or click got there first.
+   */
+  claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
+  /** Takes over a draft left in `publishing` whose lease has expired (a crash); null if it is alive elsewhere. */
+  reclaimStalePublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
+  /** Drafts in `publishing`: at start-up these are the ones a crash may have left behind. */
+  findPublishing(): Promise<Draft[]>;
+  /** Extends the lease while a long thread is being posted. */
+  renewLease(id: number, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Stores one posted tweet's id at once, so a resumed thread continues after it. */
+  recordPostedTweet(id: number, owner: string, tweetIds: readonly string[], now: number): Promise<boolean>;
+  /** publishing -> published. */
+  markPublished(
+    id: number,
+    owner: string,
+    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
+    now: number,
+  ): Promise<boolean>;
+  /** publishing -> approved with a wait (caps, X limits, backoff); the draft is not lost. */
+  requeue(
+    id: number,
+    owner: string,
+    wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
+    now: number,
+  ): Promise<boolean>;
+  /** approved stays approved but waits until `notBefore` (checked before any claim). */
+  deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean>;
+  /** publishing -> failed, keeping the draft and its error for a Retry. */
+  markFailed(id: number, owner: string, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean>;
+  /** failed -> approved (the Retry button). */
+  retryFailed(id: number, actor: Actor, now: number): Promise<boolean>;
+
+  /** Texts of recent drafts in the given statuses, newest first, for the prompt. */
+  recentTexts(statuses: readonly DraftStatus[], limit: number): Promise<string[][]>;
+}
+
+/** One tweet that went out, recorded in the posts table. */
+export interface PostedTweet {
+  readonly draftId: number;
+  readonly tweetId: string;
+  readonly content: string;
+  readonly contentType: ContentType;
+  readonly isThread: boolean;
+  readonly threadId: string | null;
+  readonly threadPosition: number;
+  readonly dryRun: boolean;
+  readonly postedAt: number;
+}
+
+export interface PostMetrics {
+  readonly likes: number;
+  readonly retweets: number;
+  readonly replies: number;
+  readonly quotes: number;
+  readonly impressions: number;
+}
+
+export interface PostRepository {
+  /** Idempotent on tweet id: recording the same tweet twice keeps one row. */
+  recordPosted(tweet: PostedTweet): Promise<void>;
+  /** Times of publications (thread roots and single tweets) since `since`, for the caps. */
+  publicationTimesSince(since: number): Promise<number[]>;
+  /** Real (non dry-run) posts published since `since`, for the engagement refresh. */
+  findForEngagement(since: number): Promise<Array<{ tweetId: string; draftId: number | null }>>;
+  updateMetrics(tweetId: string, metrics: PostMetrics, now: number): Promise<void>;
+  /** Mean engagement per publication for each topic (by draft), and for the whole account. */
+  engagementByTopic(): Promise<{ byTopicId: Map<number, number>; accountAverage: number }>;
+  latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null>;
+}
+
+export interface Topic {
+  readonly id: number;
+  readonly name: string;
+  readonly contentType: ContentType;
+  readonly description: string;
+  readonly weight: number;
+  readonly enabled: boolean;
+  readonly lastUsedAt: number | null;
+  readonly usageCount: number;
+  readonly approvals: number;
+  readonly rejections: number;
+  readonly successRate: number;
+  readonly avgEngagement: number;
+}
+
+export interface TopicRepository {
+  list(): Promise<Topic[]>;
+  findByName(name: string): Promise<Topic | null>;
+  findById(id: number): Promise<Topic | null>;
+  setWeight(id: number, weight: number, now: number): Promise<void>;
+  setEnabled(id: number, enabled: boolean, now: number): Promise<void>;
+  markUsed(id: number, now: number): Promise<void>;
+  /** Adds one moderation outcome and recomputes `success_rate`. */
+  recordOutcome(id: number, outcome: 'approved' | 'rejected', now: number): Promise<void>;
+  setAverageEngagement(id: number, avgEngagement: number, now: number): Promise<void>;
+}
+
+/** Durable key/value state (JSON values). */
+export interface SettingsRepository {
+  get<T>(key: string): Promise<T | null>;
+  set<T>(key: string, value: T, now: number): Promise<void>;
+}
+
+export interface ModerationEvent {
+  readonly draftId: number | null;
+  readonly revision: number | null;
+  readonly actor: Actor;
+  readonly action: string;
+  readonly outcome: string;
+  readonly detail?: string | null | undefined;
+  readonly interactionId?: string | null | undefined;
+}
+
+export interface ModerationEventRepository {
+  record(event: ModerationEvent, now: number): Promise<void>;
+  listForDraft(draftId: number): Promise<Array<ModerationEvent & { createdAt: number }>>;
+}
+
+export interface GenerationRun {
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli';
+  readonly outcome: 'created' | 'skipped' | 'failed';
+  readonly reason: string | null;
+  readonly draftId: number | null;
+  readonly topicName: string | null;
+  readonly attempts: number;
+  readonly usage: TokenUsage;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface GenerationRunRepository {
+  record(run: GenerationRun): Promise<void>;
+}

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDataSource, createRepositories } from '../../src/db/index.js';
+import type { NewDraft } from '../../src/services/ports.js';
+import { ZERO_USAGE } from '../../src/domain/generation.js';
+import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+
+const newDraft = (overrides: Partial<NewDraft> = {}): NewDraft => ({
+  topicId: null,
+  topicName: 'education',
+  contentType: 'education',
+  kind: 'tweet',
+  tweets: ['Bonding curves set the price as supply is bought.'],
+  contentHash: 'hash-1',
+  bandKeys: ['0:aaaa', '1:bbbb'],
+  riskFlags: [],
+  sanitiserChanges: [],
+  model: 'claude-test',
+  usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 2, cacheCreationTokens: 0 },
+  generationAttempts: 1,
+  deadlineAt: 1_000,
+  ...overrides,
+});
+
+const alice = { id: '100000000000000001', name: 'alice' };
+const bob = { id: '100000000000000002', name: 'bob' };
+
+describe('database', () => {
+  let db: TempDatabase | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  it('GIVEN a fresh file WHEN migrations run THEN the schema, pragmas and default topics exist', async () => {
+    db = await openTempDatabase();
+    const tables: Array<{ name: string }> = await db.dataSource.query(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+    );
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['content_fingerprints', 'drafts', 'generation_runs', 'moderation_events', 'posts', 'settings', 'topics']),
+    );
+    const [journal] = await db.dataSource.query('PRAGMA journal_mode');
+    const [fk] = await db.dataSource.query('PRAGMA foreign_keys');
+    const [busy] = await db.dataSource.query('PRAGMA busy_timeout');
+    expect(journal.journal_mode).toBe('wal');
+    expect(fk.foreign_keys).toBe(1);
+    expect(Object.values(busy)[0]).toBe(5000);
+    const topics = await db.repos.topics.list();
+    expect(topics.map((t) => t.name)).toEqual(
+      ['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety'],
+    );
+    expect(topics.every((t) => t.enabled && t.weight > 0)).toBe(true);
+    const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index'`);
+    expect(indexes.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']),
+    );
+  });
+
+  it('GIVEN the migrated schema THEN it matches the entities exactly (explicit column types, no drift)', async () => {
+    db = await openTempDatabase();
+    const pending = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
+    db = await openTempDatabase();
+    await db.dataSource.undoLastMigration();
+    expect(await db.repos.topics.list()).toEqual([]);
+    await db.dataSource.undoLastMigration();
+    const afterDown: Array<{ name: string }> = await db.dataSource.query(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+    );
+    expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
+    const applied = await db.dataSource.runMigrations();
+    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001']);
+    expect(await db.repos.topics.list()).toHaveLength(7);
+  });
+
+  it('GIVEN a pending draft WHEN approve and reject race THEN exactly one conditional update wins', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newDraft(), 0);
+    expect(draft.status).toBe('pending');
+    expect(draft.revision).toBe(1);
+    const results = await Promise.all([
+      db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 10),
+      db.repos.drafts.decide(draft.id, 1, { to: 'rejected', actor: bob, source: 'moderator', reason: 'meh' }, 11),
+      db.repos.drafts.decide(draft.id, 1, { to: 'expired', actor: { id: 'timeout', name: 'timeout' }, source: 'timeout' }, 12),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const after = await db.repos.drafts.findById(draft.id);
+    expect(after?.status).toBe('approved');
+    expect(after?.decidedBy).toEqual(alice);
+  });
+
+  it('GIVEN a stale revision WHEN deciding THEN nothing changes', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newDraft(), 0);
+    const revised = await db.repos.drafts.replaceContent(
+      draft.id,
+      1,
+      { kind: 'tweet', tweets: ['New words'], contentHash: 'hash-2', bandKeys: ['0:cccc'], riskFlags: [], sanitiserChanges: [], deadlineAt: 5_000, editedBy: bob },
+      20,
+    );
+    expect(revised?.revision).toBe(2);
+    expect(revised?.editedBy).toEqual(bob);
+    expect(await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 30)).toBe(false);
+    expect((await db.repos.drafts.findById(draft.id))?.status).toBe('pending');
+    const keys: Array<{ band_key: string }> = await db.dataSource.query('SELECT band_key FROM content_fingerprints WHERE draft_id = ?', [draft.id]);
+    expect(keys.map((k) => k.band_key)).toEqual(['0:cccc']);
+  });
+
+  it('GIVEN two DataSources on one file (two processes by mistake) WHEN both claim an approved draft THEN only one gets the lease', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newDraft(), 0);
+    await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
+    const second = createDataSource(db.path);
+    await second.initialize();
+    try {
+      const other = createRepositories(second);
+      const [a, b] = await Promise.all([
+        db.repos.drafts.claimForPublishing(draft.id, 'process-a', 'attempt-a', 2, 60_000),
+        other.drafts.claimForPublishing(draft.id, 'process-b', 'attempt-b', 2, 60_000),
+      ]);
+      expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+      const claimed = (a ?? b)!;
+      expect(claimed.status).toBe('publishing');
+      expect(claimed.publishAttemptId).toBe(a ? 'attempt-a' : 'attempt-b');
+      // The loser cannot take over a live lease, only an expired one.
+      const loser = a ? other.drafts : db.repos.drafts;
+      expect(await loser.reclaimStalePublishing(draft.id, 'process-x', 'attempt-x', 3, 60_000)).toBeNull();
+      expect(await loser.reclaimStalePublishing(draft.id, 'process-x', 'attempt-x', 60_003, 60_000)).not.toBeNull();
+    } finally {
+      await second.destroy();
+    }
+  });
+
+  it('GIVEN a publishing draft THEN tweets, publication and caps are recorded once', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newDraft({ kind: 'thread', tweets: ['one', 'two'], contentType: 'thread' }), 0);
+    await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
+    await db.repos.drafts.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
+    expect(await db.repos.drafts.recordPostedTweet(draft.id, 'someone-else', ['1'], 3)).toBe(false);
+    expect(await db.repos.drafts.recordPostedTweet(draft.id, 'me', ['1'], 3)).toBe(true);
+    for (const [i, id] of ['1', '2'].entries()) {
+      const tweet = { draftId: draft.id, tweetId: id, content: ['one', 'two'][i]!, contentType: 'thread' as const, isThread: true, threadId: '1', threadPosition: i, dryRun: false, postedAt: 4 };
+      await db.repos.posts.recordPosted(tweet);
+      await db.repos.posts.recordPosted(tweet);
+    }
+    expect(await db.repos.drafts.markPublished(draft.id, 'me', { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(true);
+    expect(await db.repos.drafts.markPublished(draft.id, 'me', { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(false);
+    const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM posts');
+    expect(n).toBe(2);
+    // A thread is one publication for our caps.
+    expect(await db.repos.posts.publicationTimesSince(0)).toEqual([4]);
+    const published = await db.repos.drafts.findById(draft.id);
+    expect(published).toMatchObject({ status: 'published', tweetId: '1', postedTweetIds: ['1', '2'], xCostUsd: 0.03 });
+  });
+
+  it('GIVEN topic outcomes THEN success_rate follows approvals / decisions', async () => {
+    db = await openTempDatabase();
+    const topic = (await db.repos.topics.findByName('Education'))!;
+    await db.repos.topics.recordOutcome(topic.id, 'approved', 1);
+    await db.repos.topics.recordOutcome(topic.id, 'approved', 2);
+    await db.repos.topics.recordOutcome(topic.id, 'rejected', 3);
+    const after = (await db.repos.topics.findById(topic.id))!;
+    expect(after).toMatchObject({ approvals: 2, rejections: 1 });
+    expect(after.successRate).toBeCloseTo(2 / 3, 6);
+  });
+
+  it('GIVEN settings THEN values round-trip as JSON and overwrite', async () => {
+    db = await openTempDatabase();
+    expect(await db.repos.settings.get('pause')).toBeNull();
+    await db.repos.settings.set('pause', { paused: true, by: 'alice' }, 1);
+    await db.repos.settings.set('pause', { paused: false }, 2);
+    expect(await db.repos.settings.get('pause')).toEqual({ paused: false });
+  });
+
+  it('GIVEN foreign keys on WHEN a draft is deleted THEN its fingerprints go with it', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newDraft({ usage: ZERO_USAGE }), 0);
+    await db.dataSource.query('DELETE FROM drafts WHERE id = ?', [draft.id]);
+    const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM content_fingerprints');
+    expect(n).toBe(0);
+    await expect(db.dataSource.query(`INSERT INTO content_fingerprints (draft_id, band_key) VALUES (9999, 'x')`)).rejects.toThrow(/FOREIGN KEY/);
+  });
+});

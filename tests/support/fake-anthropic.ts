@@ -1,0 +1,319 @@
+import { FakeHttpServer, type FaultMatcher, type FakeResponse, type RecordedRequest } from './fake-http.js';
+
+/** The key the fake accepts unless told otherwise. */
+export const FAKE_ANTHROPIC_API_KEY = 'sk-ant-fake-0123456789abcdef';
+
+const MESSAGES_PATH = '/v1/messages';
+
+/** Token counts the fake reports; the names are the API's. */
+export interface FakeUsage {
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly cache_read_input_tokens: number;
+  readonly cache_creation_input_tokens: number;
+}
+
+/** One scripted answer: the text of the single text block, plus optional overrides. */
+export interface ScriptedReply {
+  readonly text: string;
+  readonly usage?: Partial<FakeUsage>;
+  readonly stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'refusal';
+  /** Answered model id; defaults to the requested one. */
+  readonly model?: string;
+}
+
+/** The body the SDK sent to POST /v1/messages, loosely typed for assertions. */
+export interface MessagesRequestBody {
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly system?: string | Array<{ type: string; text: string; cache_control?: { type: string; ttl?: string } }>;
+  readonly messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }>;
+  readonly output_config?: { format?: { type: string; schema: Record<string, unknown> } | null } | null;
+  readonly [key: string]: unknown;
+}
+
+export type DefaultResponder = (body: MessagesRequestBody, request: RecordedRequest) => ScriptedReply;
+
+export const DEFAULT_USAGE: FakeUsage = {
+  input_tokens: 812,
+  output_tokens: 64,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+};
+
+/** Options for the fault helpers. `times` defaults to 1. */
+export interface FaultOptions {
+  readonly times?: number;
+  /** Sent as `retry-after-ms`, which the SDK prefers over `retry-after`: keeps tests fast. */
+  readonly retryAfterMs?: number;
+  /** Sent as `retry-after` in seconds, as the real API does (may be fractional for tests). */
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * A local stand-in for the Anthropic Messages API, on `FakeHttpServer`. It checks the
+ * credentials like the real API (401 `authentication_error`), answers POST /v1/messages with a
+ * response shaped exactly like the real one, and offers helpers for the faults the SDK must cope
+ * with: 429 with retry-after, 529 overloaded, 500 api_error, slow, hung and dropped responses.
+ *
+ * Answers come from a queue (`queueText`, `queueOutput`); when it is empty, the default responder
+ * makes one up: for a structured-output request, a minimal instance of the requested JSON schema.
+ */
+export class FakeAnthropic {
+  readonly http = new FakeHttpServer('fake-anthropic');
+  /** Any of these keys is accepted, as `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+  readonly validKeys: Set<string>;
+  private readonly queue: ScriptedReply[] = [];
+  private defaultResponder: DefaultResponder = defaultReply;
+  private counter = 0;
+
+  constructor(options: { apiKey?: string } = {}) {
+    this.validKeys = new Set([options.apiKey ?? FAKE_ANTHROPIC_API_KEY]);
+    this.http.route('POST', MESSAGES_PATH, (request) => this.handleMessages(request));
+  }
+
+  start(): Promise<string> {
+    return this.http.start();
+  }
+
+  stop(): Promise<void> {
+    return this.http.stop();
+  }
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  /** Every POST /v1/messages that reached the fake, including ones answered by a fault. */
+  get messageRequests(): RecordedRequest[] {
+    return this.http.requestsTo('POST', MESSAGES_PATH);
+  }
+
+  /** The bodies of those requests. */
+  get messageBodies(): MessagesRequestBody[] {
+    return this.messageRequests.map((r) => r.body as MessagesRequestBody);
+  }
+
+  /** The next answer's text block is exactly `text` (e.g. a JSON string, or deliberately broken JSON). */
+  queueText(text: string, overrides: Omit<ScriptedReply, 'text'> = {}): this {
+    this.queue.push({ text, ...overrides });
+    return this;
+  }
+
+  /** The next answer is the structured output `output`, serialised as the API does (one JSON text block). */
+  queueOutput(output: unknown, overrides: Omit<ScriptedReply, 'text'> = {}): this {
+    return this.queueText(JSON.stringify(output), overrides);
+  }
+
+  /** Replaces what the fake answers when the queue is empty. */
+  setDefaultResponder(responder: DefaultResponder): this {
+    this.defaultResponder = responder;
+    return this;
+  }
+
+  /** 429 `rate_limit_error` with `retry-after` (seconds), as the real API sends it. */
+  failWithRateLimit(options: FaultOptions = {}): void {
+    this.injectError(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', options, {
+      retryAfterSeconds: 1,
+    });
+  }
+
+  /** 529 `overloaded_error`. */
+  failWithOverloaded(options: FaultOptions = {}): void {
+    this.injectError(529, 'overloaded_error', 'Overloaded', options);
+  }
+
+  /** 500 `api_error`. */
+  failWithServerError(options: FaultOptions = {}): void {
+    this.injectError(500, 'api_error', 'Internal server error', options);
+  }
+
+  /** Any status with Anthropic's error body, e.g. 400 `invalid_request_error`. */
+  failWith(status: number, errorType: string, message: string, options: FaultOptions = {}): void {
+    this.injectError(status, errorType, message, options);
+  }
+
+  /** The next `times` answers arrive after `delayMs` (the normal answer, just late). */
+  delayResponses(delayMs: number, times = 1): void {
+    this.http.injectFault(this.matcher(times), { delayMs });
+  }
+
+  /** The next `times` requests are never answered. */
+  hangResponses(times = 1): void {
+    this.http.injectFault(this.matcher(times), { hang: true });
+  }
+
+  /** The next `times` requests have their connection dropped. */
+  dropConnections(times = 1): void {
+    this.http.injectFault(this.matcher(times), { disconnect: true });
+  }
+
+  private matcher(times: number): FaultMatcher {
+    return { method: 'POST', path: MESSAGES_PATH, times };
+  }
+
+  private injectError(
+    status: number,
+    errorType: string,
+    message: string,
+    options: FaultOptions,
+    defaults: { retryAfterSeconds?: number } = {},
+  ): void {
+    const headers: Record<string, string> = { 'request-id': this.nextRequestId() };
+    const seconds = options.retryAfterSeconds ?? defaults.retryAfterSeconds;
+    if (seconds !== undefined) headers['retry-after'] = String(seconds);
+    if (options.retryAfterMs !== undefined) headers['retry-after-ms'] = String(options.retryAfterMs);
+    // One request id per armed fault is enough to assert that `requestId` is carried through.
+    this.http.injectFault(this.matcher(options.times ?? 1), {
+      status,
+      headers,
+      body: errorBody(errorType, message, headers['request-id'] as string),
+    });
+  }
+
+  private nextRequestId(): string {
+    this.counter += 1;
+    return `req_fake${String(this.counter).padStart(20, '0')}`;
+  }
+
+  private handleMessages(request: RecordedRequest): FakeResponse {
+    const requestId = this.nextRequestId();
+    if (!this.isAuthorised(request)) {
+      return {
+        status: 401,
+        headers: { 'request-id': requestId },
+        body: errorBody('authentication_error', 'invalid x-api-key', requestId),
+      };
+    }
+    const problem = basicValidation(request);
+    if (problem) {
+      return { status: 400, headers: { 'request-id': requestId }, body: errorBody('invalid_request_error', problem, requestId) };
+    }
+    const body = request.body as MessagesRequestBody;
+    const reply = this.queue.shift() ?? this.defaultResponder(body, request);
+    return { status: 200, headers: { 'request-id': requestId }, body: messageResponse(body, reply, this.counter) };
+  }
+
+  private isAuthorised(request: RecordedRequest): boolean {
+    const bearer = /^Bearer\s+(.+)$/i.exec(request.headers['authorization'] ?? '')?.[1];
+    const apiKey = request.headers['x-api-key'];
+    return [bearer, apiKey].some((key) => key !== undefined && this.validKeys.has(key));
+  }
+}
+
+/** Anthropic's error envelope, exactly as the API sends it. */
+export function errorBody(type: string, message: string, requestId: string) {
+  return { type: 'error', error: { type, message }, request_id: requestId };
+}
+
+/** The checks the real API does before anything else; the full schema check is the spec validator's job. */
+function basicValidation(request: RecordedRequest): string | undefined {
+  if (!request.headers['anthropic-version']) return 'anthropic-version: header is required';
+  const body = request.body as Partial<MessagesRequestBody> | undefined;
+  if (body === undefined || typeof body !== 'object') return 'request body must be a JSON object';
+  if (typeof body.model !== 'string' || body.model.length === 0) return 'model: Field required';
+  if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
+  return undefined;
+}
+
+function messageResponse(body: MessagesRequestBody, reply: ScriptedReply, n: number) {
+  const usage = { ...DEFAULT_USAGE, ...reply.usage };
+  return {
+    id: `msg_fake${String(n).padStart(20, '0')}`,
+    type: 'message',
+    role: 'assistant',
+    model: reply.model ?? body.model,
+    content: [{ type: 'text', text: reply.text, citations: null }],
+    stop_reason: reply.stopReason ?? 'end_turn',
+    stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    usage: {
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+      cache_creation_input_tokens: usage.cache_creation_input_tokens,
+      cache_read_input_tokens: usage.cache_read_input_tokens,
+      cache_creation: {
+        ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
+        ephemeral_1h_input_tokens: 0,
+      },
+      inference_geo: null,
+      output_tokens_details: null,
+      server_tool_use: null,
+      service_tier: 'standard',
+      speed: null,
+    },
+  };
+}
+
+/**
+ * With a JSON schema requested, answer a minimal instance of it; otherwise a plain sentence.
+ * For a union (`anyOf`) it picks the first variant whose `const` values the last user message
+ * quotes (e.g. `"kind": "thread"`), so a prompt that asks for a thread gets one.
+ */
+function defaultReply(body: MessagesRequestBody): ScriptedReply {
+  const schema = body.output_config?.format?.schema;
+  if (schema) return { text: JSON.stringify(sampleFromSchema(schema, schema, lastUserText(body))) };
+  return { text: 'Hello from the fake Anthropic API.' };
+}
+
+function lastUserText(body: MessagesRequestBody): string {
+  const last = [...body.messages].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content.map((block) => block.text ?? '').join('\n');
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function constValues(schema: JsonSchema): unknown[] {
+  const properties = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+  return Object.values(properties)
+    .filter((p) => 'const' in p)
+    .map((p) => p['const']);
+}
+
+/** The first, simplest value a (strict-subset) JSON schema accepts. Enough for the SDK transform's output. */
+export function sampleFromSchema(schema: JsonSchema, root: JsonSchema, hint = ''): unknown {
+  const ref = schema['$ref'];
+  if (typeof ref === 'string') {
+    const name = ref.replace(/^#\/\$defs\//, '');
+    const target = (root['$defs'] as Record<string, JsonSchema> | undefined)?.[name];
+    if (!target) throw new Error(`fake-anthropic: cannot resolve ${ref}`);
+    return sampleFromSchema(target, root, hint);
+  }
+  if ('const' in schema) return schema['const'];
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  const anyOf = schema['anyOf'] as JsonSchema[] | undefined;
+  if (Array.isArray(anyOf) && anyOf[0]) {
+    const hinted = anyOf.find((variant) => {
+      const values = constValues(variant);
+      return values.length > 0 && values.every((v) => hint.includes(JSON.stringify(v)));
+    });
+    return sampleFromSchema(hinted ?? anyOf[0], root, hint);
+  }
+  switch (schema['type']) {
+    case 'object': {
+      const properties = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+      return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, sampleFromSchema(value, root, hint)]));
+    }
+    case 'array': {
+      // The SDK moves minItems > 1 into the description as "{..., minItems: N}".
+      const described = /minItems: (\d+)/.exec(String(schema['description'] ?? ''))?.[1];
+      const count = Math.max(Number(schema['minItems'] ?? 0), Number(described ?? 0), 1);
+      const items = (schema['items'] ?? { type: 'string' }) as JsonSchema;
+      return Array.from({ length: count }, () => sampleFromSchema(items, root, hint));
+    }
+    case 'integer':
+    case 'number':
+      return 1;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return 'Bonding curves, explained: price rises as supply is bought. Learn more at pump.fun';
+  }
+}

@@ -1,0 +1,1461 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ChannelType,
+  ComponentType,
+  GatewayDispatchEvents,
+  GatewayIntentBits,
+  GatewayOpcodes,
+  InteractionResponseType,
+  InteractionType,
+  MessageFlags,
+  MessageType,
+  PermissionFlagsBits,
+} from 'discord.js';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  FakeHttpServer,
+  type FakeResponse,
+  type Fault,
+  type FaultMatcher,
+  type MultipartPart,
+  type RecordedRequest,
+} from './fake-http.js';
+
+/** Loosely typed JSON object: the fake builds Discord payloads by hand and checks them via discord.js itself. */
+type Json = Record<string, unknown>;
+
+const DISCORD_EPOCH_MS = 1_420_070_400_000;
+/** Keeps generated snowflakes 18+ digits even under a test clock near 1970. */
+const MIN_SNOWFLAKE_MS = 100_000_000_000;
+const API_PREFIX = '/api/v10';
+
+/** Thrown when a test drives the fake in a way real Discord could never produce (unknown message, button...). */
+export class FakeDiscordError extends Error {
+  constructor(
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'FakeDiscordError';
+  }
+}
+
+/** The member fixtures of the fake guild. */
+export interface FakeDiscordUserIds {
+  readonly moderator: string;
+  readonly admin: string;
+  readonly plain: string;
+}
+
+/** Constructor options; every id defaults to a fixed, valid snowflake. */
+export interface FakeDiscordOptions {
+  readonly applicationId?: string;
+  /** The bot user's id; Discord makes it equal to the application id, and so does the fake by default. */
+  readonly botUserId?: string;
+  readonly botToken?: string;
+  readonly guildId?: string;
+  /** The moderation channel (the only text channel in the guild). */
+  readonly channelId?: string;
+  readonly moderatorRoleId?: string;
+  readonly adminRoleId?: string;
+  readonly botRoleId?: string;
+  readonly userIds?: Partial<FakeDiscordUserIds>;
+  readonly heartbeatIntervalMs?: number;
+  /** Discord rejects a first callback later than 3 s after the interaction with 10062 Unknown interaction. */
+  readonly ackDeadlineMs?: number;
+  /** Source of time for snowflakes, timestamps, injection and callback times (default `Date.now`). */
+  readonly clock?: () => number;
+}
+
+/** A slash-command option value as a test supplies it; its Discord type comes from the registered command. */
+export type SlashOptionValue = string | number | boolean;
+
+/** The handle of an injected interaction. */
+export interface InjectedInteraction {
+  readonly id: string;
+  readonly token: string;
+}
+
+/** An interaction callback Discord accepted (POST /interactions/:id/:token/callback). */
+export interface RecordedCallback {
+  readonly interactionId: string;
+  readonly token: string;
+  /** InteractionResponseType (4 reply, 5 deferred reply, 6 deferred update, 7 update, 8 autocomplete, 9 modal). */
+  readonly type: number;
+  readonly data: Json | undefined;
+  readonly files: ReadonlyArray<{ readonly name: string; readonly size: number }>;
+  readonly request: RecordedRequest;
+  /** Clock time at which the fake handled the callback. */
+  readonly receivedAt: number;
+}
+
+/** An application command as registered through the bulk-overwrite or create routes. */
+export interface StoredCommand extends Json {
+  readonly id: string;
+  readonly name: string;
+  readonly type: number;
+  readonly application_id: string;
+  readonly guild_id?: string;
+  readonly options?: Json[];
+}
+
+/** A message in the fake's store, exactly as the fake returns it on the wire. */
+export type FakeMessage = Json & {
+  readonly id: string;
+  readonly channel_id: string;
+  content: string;
+  embeds: Json[];
+  components: Json[];
+  attachments: Json[];
+  flags: number;
+};
+
+/** What the gateway client asked for when it opened the WebSocket. */
+export interface GatewayConnection {
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string>;
+  readonly openedAt: number;
+}
+
+/** Ready-made faults with Discord's real wire shapes, for `FakeDiscord.injectFault`. */
+export const discordFaults = {
+  /** A per-route (or global) 429 with the headers and body Discord sends. */
+  rateLimited(retryAfterSeconds: number, options: { global?: boolean } = {}): Fault {
+    const headers: Record<string, string> = {
+      'retry-after': String(retryAfterSeconds),
+      'x-ratelimit-limit': '5',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String((Date.now() / 1000 + retryAfterSeconds).toFixed(3)),
+      'x-ratelimit-reset-after': String(retryAfterSeconds),
+      'x-ratelimit-bucket': 'fake-bucket-0001',
+      'x-ratelimit-scope': options.global ? 'global' : 'user',
+    };
+    if (options.global) headers['x-ratelimit-global'] = 'true';
+    return {
+      status: 429,
+      headers,
+      body: { message: 'You are being rate limited.', retry_after: retryAfterSeconds, global: options.global ?? false },
+    };
+  },
+  serverError(status = 500): Fault {
+    return { status, body: { message: `${status}: Internal Server Error`, code: 0 } };
+  },
+  hang(): Fault {
+    return { hang: true };
+  },
+} as const;
+
+interface InteractionRecord {
+  readonly id: string;
+  readonly token: string;
+  readonly type: number;
+  readonly userId: string;
+  readonly sentAt: number;
+  /** The message a component or modal-from-message interaction is attached to. */
+  readonly sourceMessageId?: string;
+  acknowledged: boolean;
+  originalMessageId?: string;
+}
+
+interface GatewaySession {
+  readonly id: string;
+  readonly intents: number;
+  seq: number;
+  readonly events: Array<{ s: number; t: string; d: unknown }>;
+  socket: WebSocket | undefined;
+}
+
+interface DiscordUserFixture {
+  readonly id: string;
+  readonly username: string;
+  readonly globalName: string | null;
+  readonly bot: boolean;
+  readonly roleIds: readonly string[];
+}
+
+/**
+ * A fake Discord (REST under `/api/v10` + JSON gateway) that the real discord.js client talks to.
+ * Build the client with `rest: { api: fake.apiBase }`; discord.js discovers the gateway through
+ * GET /gateway/bot. State (messages, commands, callbacks) is observable for assertions.
+ */
+export class FakeDiscord {
+  readonly http = new FakeHttpServer('fake-discord');
+  readonly applicationId: string;
+  readonly botUserId: string;
+  readonly botToken: string;
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly everyoneRoleId: string;
+  readonly moderatorRoleId: string;
+  readonly adminRoleId: string;
+  readonly botRoleId: string;
+  readonly userIds: FakeDiscordUserIds;
+  readonly heartbeatIntervalMs: number;
+  readonly ackDeadlineMs: number;
+
+  /** Every message the bot created, by id (ephemeral ones included, flagged 64). */
+  readonly messages = new Map<string, FakeMessage>();
+  readonly callbacks: RecordedCallback[] = [];
+  readonly gatewayConnections: GatewayConnection[] = [];
+  /** The `d` of every IDENTIFY received. */
+  readonly identifyPayloads: Json[] = [];
+  connectionCount = 0;
+  identifyCount = 0;
+  resumeCount = 0;
+  heartbeatCount = 0;
+
+  private readonly clock: () => number;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly events = new EventEmitter();
+  private readonly interactions = new Map<string, InteractionRecord>();
+  private readonly interactionsByToken = new Map<string, InteractionRecord>();
+  private readonly payloadHistory = new Map<string, Json[]>();
+  private readonly attachmentBytes = new Map<string, Buffer>();
+  private readonly globalCommandStore: StoredCommand[] = [];
+  private readonly guildCommandStore = new Map<string, StoredCommand[]>();
+  private readonly sessions = new Map<string, GatewaySession>();
+  private readonly users: Map<string, DiscordUserFixture>;
+  private currentSession: GatewaySession | undefined;
+  private snowflakeCounter = 0;
+  private tokenCounter = 0;
+  private readonly startedAt: number;
+
+  constructor(options: FakeDiscordOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    this.startedAt = this.clock();
+    this.applicationId = options.applicationId ?? '1200000000000000001';
+    this.botUserId = options.botUserId ?? this.applicationId;
+    this.botToken = options.botToken ?? 'MTIwMDAwMDAwMDAwMDAwMDAwMQ.FAKE00.draftgate-fake-discord-token';
+    this.guildId = options.guildId ?? '1200000000000000100';
+    this.everyoneRoleId = this.guildId;
+    this.channelId = options.channelId ?? '1200000000000000200';
+    this.moderatorRoleId = options.moderatorRoleId ?? '1200000000000000301';
+    this.adminRoleId = options.adminRoleId ?? '1200000000000000302';
+    this.botRoleId = options.botRoleId ?? '1200000000000000303';
+    this.userIds = {
+      moderator: options.userIds?.moderator ?? '1200000000000000401',
+      admin: options.userIds?.admin ?? '1200000000000000402',
+      plain: options.userIds?.plain ?? '1200000000000000403',
+    };
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41_250;
+    this.ackDeadlineMs = options.ackDeadlineMs ?? 3_000;
+    this.users = new Map<string, DiscordUserFixture>([
+      [this.botUserId, { id: this.botUserId, username: 'draftgate', globalName: null, bot: true, roleIds: [this.botRoleId] }],
+      [this.userIds.moderator, { id: this.userIds.moderator, username: 'mod_mia', globalName: 'Mia (mod)', bot: false, roleIds: [this.moderatorRoleId] }],
+      [this.userIds.admin, { id: this.userIds.admin, username: 'admin_ada', globalName: 'Ada (admin)', bot: false, roleIds: [this.adminRoleId] }],
+      [this.userIds.plain, { id: this.userIds.plain, username: 'plain_pat', globalName: 'Pat', bot: false, roleIds: [] }],
+    ]);
+    this.events.setMaxListeners(100);
+    this.registerRoutes();
+    this.http.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onGatewayConnection(ws, req));
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(): Promise<string> {
+    return this.http.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.http.stop();
+  }
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  /** What to pass as discord.js `rest.api` (discord.js appends `/v10`). */
+  get apiBase(): string {
+    return `${this.http.url}/api`;
+  }
+
+  get gatewayUrl(): string {
+    return this.http.url.replace(/^http/, 'ws');
+  }
+
+  // ---------------------------------------------------------------- recorded traffic / faults
+
+  get requests(): RecordedRequest[] {
+    return this.http.requests;
+  }
+
+  /** Requests by method and path; a string path is relative to `/api/v10` when it does not start with it. */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    return this.http.requestsTo(method, typeof path === 'string' ? this.apiPath(path) : path);
+  }
+
+  /** Arms a REST fault; a string `path` is relative to `/api/v10` like in `requestsTo`. */
+  injectFault(matcher: FaultMatcher, fault: Fault): void {
+    const path = typeof matcher.path === 'string' ? this.apiPath(matcher.path) : matcher.path;
+    this.http.injectFault({ ...matcher, ...(path !== undefined ? { path } : {}) }, fault);
+  }
+
+  waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest> {
+    return this.http.waitForRequest(predicate, timeoutMs);
+  }
+
+  /** All registered application commands (global ones have no `guild_id`). */
+  get commands(): StoredCommand[] {
+    return [...this.globalCommandStore, ...[...this.guildCommandStore.values()].flat()];
+  }
+
+  /** Every JSON payload (create then edits) the bot sent for a message, including `allowed_mentions`. */
+  messagePayloads(messageId: string): readonly Json[] {
+    return this.payloadHistory.get(messageId) ?? [];
+  }
+
+  /** The message that answers an interaction (`@original`), once the interaction was acknowledged. */
+  originalResponse(interactionId: string): FakeMessage | undefined {
+    const id = this.interactions.get(interactionId)?.originalMessageId;
+    return id === undefined ? undefined : this.messages.get(id);
+  }
+
+  /** Resolves with the first stored message (existing or future) matching `predicate`. */
+  waitForMessage(predicate: (message: FakeMessage) => boolean, timeoutMs = 10_000): Promise<FakeMessage> {
+    return this.waitFor('message', () => [...this.messages.values()].find(predicate), timeoutMs, 'no matching message');
+  }
+
+  /** Resolves with the accepted callback of an interaction. */
+  waitForCallback(interactionId: string, timeoutMs = 10_000): Promise<RecordedCallback> {
+    return this.waitFor(
+      'callback',
+      () => this.callbacks.find((c) => c.interactionId === interactionId),
+      timeoutMs,
+      `no callback for interaction ${interactionId}`,
+    );
+  }
+
+  /** Milliseconds between sending INTERACTION_CREATE and the bot's accepted callback. */
+  ackLatencyMs(interactionId: string): number {
+    const interaction = this.interactions.get(interactionId);
+    const callback = this.callbacks.find((c) => c.interactionId === interactionId);
+    if (!interaction || !callback) {
+      throw new FakeDiscordError('ackLatencyMs: interaction was not injected or not acknowledged', { interactionId });
+    }
+    return callback.receivedAt - interaction.sentAt;
+  }
+
+  /** Resolves once the gateway counter (`connect`, `identify`, `resume`) reaches `atLeast`. */
+  waitForGateway(kind: 'connect' | 'identify' | 'resume', atLeast: number, timeoutMs = 15_000): Promise<number> {
+    const read = () => ({ connect: this.connectionCount, identify: this.identifyCount, resume: this.resumeCount })[kind];
+    return this.waitFor('gateway', () => (read() >= atLeast ? read() : undefined), timeoutMs, `${kind} count < ${atLeast}`);
+  }
+
+  // ---------------------------------------------------------------- gateway control
+
+  /**
+   * Drops the bot's gateway socket. Without a code the TCP connection is cut (client sees 1006 and
+   * resumes); with a code a close frame is sent (4000 → resume; 1000 → discord.js re-identifies).
+   */
+  async disconnect(code?: number): Promise<void> {
+    const socket = this.currentSession?.socket;
+    if (!socket) throw new FakeDiscordError('disconnect: no gateway connection');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    if (code === undefined) socket.terminate();
+    else socket.close(code, 'fake-discord disconnect');
+    await closed;
+  }
+
+  /** Sends op 7 RECONNECT, after which discord.js reconnects and resumes. */
+  requestReconnect(): void {
+    const socket = this.currentSession?.socket;
+    if (!socket) throw new FakeDiscordError('requestReconnect: no gateway connection');
+    this.send(socket, { op: GatewayOpcodes.Reconnect, d: null, s: null, t: null });
+  }
+
+  /** Sends a dispatch event on the current session (queued for replay when the socket is down). */
+  dispatch(t: string, d: unknown): number {
+    const session = this.currentSession;
+    if (!session) throw new FakeDiscordError('dispatch: no identified gateway session', { t });
+    session.seq += 1;
+    const event = { s: session.seq, t, d };
+    session.events.push(event);
+    if (session.socket) this.send(session.socket, { op: GatewayOpcodes.Dispatch, ...event });
+    return session.seq;
+  }
+
+  // ---------------------------------------------------------------- interaction injection
+
+  /** Injects a CHAT_INPUT command; option types are taken from the registered command when there is one. */
+  injectSlashCommand(input: {
+    name: string;
+    options?: Record<string, SlashOptionValue>;
+    subcommand?: string;
+    userId?: string;
+  }): InjectedInteraction {
+    const command = this.findCommand(input.name);
+    const definitions = this.optionDefinitions(command, input.subcommand);
+    const resolved: Json = {};
+    let options = Object.entries(input.options ?? {}).map(([name, value]) =>
+      this.buildOption(name, value, definitions, resolved),
+    );
+    if (input.subcommand !== undefined) {
+      options = [{ type: ApplicationCommandOptionType.Subcommand, name: input.subcommand, options }];
+    }
+    const data: Json = {
+      id: command?.id ?? this.snowflake(),
+      name: input.name,
+      type: ApplicationCommandType.ChatInput,
+      options,
+      ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
+      ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
+    };
+    return this.injectInteraction(InteractionType.ApplicationCommand, data, input.userId);
+  }
+
+  /** Injects an autocomplete request with `focused` marked as the option being typed. */
+  injectAutocomplete(input: {
+    name: string;
+    focused: string;
+    value: string;
+    options?: Record<string, SlashOptionValue>;
+    subcommand?: string;
+    userId?: string;
+  }): InjectedInteraction {
+    const command = this.findCommand(input.name);
+    const definitions = this.optionDefinitions(command, input.subcommand);
+    const focusedType = definitions.find((d) => d['name'] === input.focused)?.['type'] ?? ApplicationCommandOptionType.String;
+    let options: Json[] = Object.entries(input.options ?? {})
+      .filter(([name]) => name !== input.focused)
+      .map(([name, value]) => this.buildOption(name, value, definitions, {}));
+    // While typing, Discord sends the partial input as a string whatever the option's type.
+    options.push({ type: focusedType, name: input.focused, value: input.value, focused: true });
+    if (input.subcommand !== undefined) {
+      options = [{ type: ApplicationCommandOptionType.Subcommand, name: input.subcommand, options }];
+    }
+    const data: Json = {
+      id: command?.id ?? this.snowflake(),
+      name: input.name,
+      type: ApplicationCommandType.ChatInput,
+      options,
+      ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
+    };
+    return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, input.userId);
+  }
+
+  /** Injects a click on a button of a message the bot posted; the full message rides along, as on Discord. */
+  injectButtonClick(input: { messageId: string; customId: string; userId?: string }): InjectedInteraction {
+    const message = this.messages.get(input.messageId);
+    if (!message) throw new FakeDiscordError('injectButtonClick: unknown message', { messageId: input.messageId });
+    const button = findComponent(message.components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId);
+    if (!button) {
+      throw new FakeDiscordError('injectButtonClick: the message has no button with that custom_id', {
+        messageId: input.messageId,
+        customId: input.customId,
+      });
+    }
+    const data: Json = { custom_id: input.customId, component_type: ComponentType.Button, id: button['id'] };
+    return this.injectInteraction(InteractionType.MessageComponent, data, input.userId, message);
+  }
+
+  /**
+   * Injects a modal submit. When the bot showed the modal (callback type 9) the submitted components
+   * mirror its layout (legacy action rows or type-18 labels) and unknown field ids are rejected;
+   * otherwise `layout` decides (default action rows).
+   */
+  injectModalSubmit(input: {
+    customId: string;
+    fields: Record<string, string>;
+    messageId?: string;
+    userId?: string;
+    layout?: 'actionRow' | 'label';
+  }): InjectedInteraction {
+    const message = input.messageId === undefined ? undefined : this.messages.get(input.messageId);
+    if (input.messageId !== undefined && !message) {
+      throw new FakeDiscordError('injectModalSubmit: unknown message', { messageId: input.messageId });
+    }
+    const shown = [...this.callbacks]
+      .reverse()
+      .find((c) => c.type === InteractionResponseType.Modal && c.data?.['custom_id'] === input.customId);
+    const components = shown
+      ? this.modalSubmitFromShown(shown.data?.['components'], input.fields, input.customId)
+      : this.modalSubmitFromFields(input.fields, input.layout ?? 'actionRow');
+    const data: Json = { custom_id: input.customId, components };
+    return this.injectInteraction(InteractionType.ModalSubmit, data, input.userId, message);
+  }
+
+  // ---------------------------------------------------------------- fixtures (also served over REST)
+
+  /** The READY/GUILD_CREATE user object of a fixture user. */
+  userPayload(userId: string): Json {
+    const user = this.users.get(userId);
+    if (!user) throw new FakeDiscordError('unknown fixture user', { userId });
+    const payload: Json = {
+      id: user.id,
+      username: user.username,
+      discriminator: '0',
+      global_name: user.globalName,
+      avatar: null,
+      public_flags: 0,
+      flags: 0,
+      banner: null,
+      accent_color: null,
+      avatar_decoration_data: null,
+      primary_guild: null,
+      collectibles: null,
+    };
+    if (user.bot) Object.assign(payload, { bot: true, verified: true, mfa_enabled: false });
+    return payload;
+  }
+
+  /** Permissions a member holds in the guild: the union of @everyone and their roles (Administrator = all). */
+  memberPermissions(userId: string): bigint {
+    const user = this.users.get(userId);
+    if (!user) throw new FakeDiscordError('unknown fixture user', { userId });
+    let bits = 0n;
+    for (const role of this.roles()) {
+      if (role.id === this.everyoneRoleId || user.roleIds.includes(role.id)) bits |= BigInt(role.permissions);
+    }
+    if (bits & PermissionFlagsBits.Administrator) return allPermissions();
+    return bits;
+  }
+
+  memberPayload(userId: string): Json {
+    const user = this.users.get(userId);
+    if (!user) throw new FakeDiscordError('unknown fixture user', { userId });
+    return {
+      user: this.userPayload(userId),
+      nick: null,
+      avatar: null,
+      banner: null,
+      roles: [...user.roleIds],
+      joined_at: new Date(this.startedAt).toISOString(),
+      premium_since: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+      communication_disabled_until: null,
+      avatar_decoration_data: null,
+    };
+  }
+
+  channelPayload(): Json {
+    return {
+      id: this.channelId,
+      type: ChannelType.GuildText,
+      guild_id: this.guildId,
+      name: 'moderation',
+      position: 0,
+      permission_overwrites: [],
+      topic: 'Draft approvals',
+      nsfw: false,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      parent_id: null,
+      last_pin_timestamp: null,
+      flags: 0,
+    };
+  }
+
+  /** The GUILD_CREATE payload; members beyond the bot only with the GUILD_MEMBERS intent, as on Discord. */
+  guildCreatePayload(intents: number): Json {
+    const memberIds = (intents & GatewayIntentBits.GuildMembers) !== 0 ? [...this.users.keys()] : [this.botUserId];
+    return {
+      id: this.guildId,
+      name: 'Draftgate Test Guild',
+      icon: null,
+      icon_hash: null,
+      splash: null,
+      discovery_splash: null,
+      owner_id: this.userIds.admin,
+      afk_channel_id: null,
+      afk_timeout: 300,
+      widget_enabled: false,
+      widget_channel_id: null,
+      verification_level: 0,
+      default_message_notifications: 1,
+      explicit_content_filter: 0,
+      roles: this.roles(),
+      emojis: [],
+      stickers: [],
+      features: [],
+      mfa_level: 0,
+      application_id: null,
+      system_channel_id: null,
+      system_channel_flags: 0,
+      rules_channel_id: null,
+      max_presences: null,
+      max_members: 500_000,
+      vanity_url_code: null,
+      description: null,
+      banner: null,
+      premium_tier: 0,
+      premium_subscription_count: 0,
+      preferred_locale: 'en-US',
+      public_updates_channel_id: null,
+      max_video_channel_users: 25,
+      max_stage_video_channel_users: 50,
+      nsfw_level: 0,
+      premium_progress_bar_enabled: false,
+      safety_alerts_channel_id: null,
+      incidents_data: null,
+      joined_at: new Date(this.startedAt).toISOString(),
+      large: false,
+      unavailable: false,
+      member_count: this.users.size,
+      voice_states: [],
+      members: memberIds.map((id) => this.memberPayload(id)),
+      channels: [this.channelPayload()],
+      threads: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  roles(): Array<Json & { id: string; permissions: string }> {
+    const basic = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.UseApplicationCommands;
+    const role = (id: string, name: string, position: number, permissions: bigint, extra: Json = {}) => ({
+      id,
+      name,
+      color: 0,
+      colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+      hoist: false,
+      icon: null,
+      unicode_emoji: null,
+      position,
+      permissions: permissions.toString(),
+      managed: false,
+      mentionable: false,
+      flags: 0,
+      ...extra,
+    });
+    return [
+      role(this.everyoneRoleId, '@everyone', 0, 0n),
+      role(this.moderatorRoleId, 'Moderator', 1, basic, { mentionable: true }),
+      role(this.adminRoleId, 'Admin', 2, basic | PermissionFlagsBits.ManageGuild),
+      role(
+        this.botRoleId,
+        'draftgate',
+        3,
+        basic | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles,
+        { managed: true, tags: { bot_id: this.botUserId } },
+      ),
+    ];
+  }
+
+  // ---------------------------------------------------------------- gateway internals
+
+  private onGatewayConnection(socket: WebSocket, req: IncomingMessage): void {
+    this.connectionCount += 1;
+    const query = Object.fromEntries(new URL(req.url ?? '/', 'http://fake').searchParams.entries());
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    this.gatewayConnections.push({ query, headers, openedAt: this.clock() });
+    this.events.emit('gateway');
+    let session: GatewaySession | undefined;
+    socket.on('message', (raw: RawData, isBinary: boolean) => {
+      let payload: { op?: unknown; d?: unknown };
+      try {
+        // The fake only speaks JSON without transport compression, like discord.js without zlib-sync.
+        if (isBinary) throw new Error('binary frame');
+        payload = JSON.parse(rawDataToString(raw)) as { op?: unknown; d?: unknown };
+      } catch {
+        socket.close(4002, 'Error while decoding payload.');
+        return;
+      }
+      const d = (payload.d ?? {}) as Json;
+      switch (payload.op) {
+        case GatewayOpcodes.Heartbeat:
+          this.heartbeatCount += 1;
+          this.send(socket, { op: GatewayOpcodes.HeartbeatAck });
+          return;
+        case GatewayOpcodes.Identify: {
+          if (session) return socket.close(4005, 'Already authenticated.');
+          if (d['token'] !== this.botToken) return socket.close(4004, 'Authentication failed.');
+          this.identifyCount += 1;
+          this.identifyPayloads.push(d);
+          session = this.openSession(socket, typeof d['intents'] === 'number' ? d['intents'] : 0);
+          this.dispatch(GatewayDispatchEvents.Ready, {
+            v: 10,
+            user: this.userPayload(this.botUserId),
+            guilds: [{ id: this.guildId, unavailable: true }],
+            session_id: session.id,
+            resume_gateway_url: this.gatewayUrl,
+            shard: Array.isArray(d['shard']) ? d['shard'] : [0, 1],
+            application: { id: this.applicationId, flags: 0 },
+            user_settings: {},
+            presences: [],
+            private_channels: [],
+            relationships: [],
+            guild_join_requests: [],
+            geo_ordered_rtc_regions: [],
+            _trace: ['["fake-discord-gateway",{"micros":0}]'],
+          });
+          this.dispatch(GatewayDispatchEvents.GuildCreate, this.guildCreatePayload(session.intents));
+          this.events.emit('gateway');
+          return;
+        }
+        case GatewayOpcodes.Resume: {
+          if (session) return socket.close(4005, 'Already authenticated.');
+          if (d['token'] !== this.botToken) return socket.close(4004, 'Authentication failed.');
+          const resumed = this.sessions.get(String(d['session_id']));
+          if (!resumed) {
+            this.send(socket, { op: GatewayOpcodes.InvalidSession, d: false });
+            return;
+          }
+          this.resumeCount += 1;
+          resumed.socket?.terminate();
+          resumed.socket = socket;
+          session = resumed;
+          this.currentSession = resumed;
+          const since = typeof d['seq'] === 'number' ? d['seq'] : 0;
+          for (const event of resumed.events.filter((e) => e.s > since)) {
+            this.send(socket, { op: GatewayOpcodes.Dispatch, ...event });
+          }
+          this.dispatch(GatewayDispatchEvents.Resumed, { _trace: ['["fake-discord-gateway",{"micros":0}]'] });
+          this.events.emit('gateway');
+          return;
+        }
+        case GatewayOpcodes.PresenceUpdate:
+        case GatewayOpcodes.VoiceStateUpdate:
+        case GatewayOpcodes.RequestGuildMembers:
+          if (!session) socket.close(4003, 'Not authenticated.');
+          return;
+        default:
+          socket.close(4001, 'Unknown opcode.');
+      }
+    });
+    socket.on('close', () => {
+      if (session && session.socket === socket) session.socket = undefined;
+    });
+    this.send(socket, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: this.heartbeatIntervalMs, _trace: [] }, s: null, t: null });
+  }
+
+  private openSession(socket: WebSocket, intents: number): GatewaySession {
+    // A fresh IDENTIFY invalidates the previous session, so its missed events are gone (as on Discord).
+    if (this.currentSession) this.sessions.delete(this.currentSession.id);
+    const session: GatewaySession = {
+      id: `fakesession${this.identifyCount.toString().padStart(8, '0')}`,
+      intents,
+      seq: 0,
+      events: [],
+      socket,
+    };
+    this.sessions.set(session.id, session);
+    this.currentSession = session;
+    return session;
+  }
+
+  private send(socket: WebSocket, payload: Json): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(payload));
+  }
+
+  // ---------------------------------------------------------------- interaction internals
+
+  private injectInteraction(type: number, data: Json, userId = this.userIds.moderator, message?: FakeMessage): InjectedInteraction {
+    if (!this.users.has(userId)) throw new FakeDiscordError('inject: the user is not a member of the fake guild', { userId });
+    const id = this.snowflake();
+    this.tokenCounter += 1;
+    const token = `aW50ZXJhY3Rpb246${id}:fake${this.tokenCounter.toString().padStart(6, '0')}`;
+    const member = { ...this.memberPayload(userId), permissions: this.memberPermissions(userId).toString() };
+    const payload: Json = {
+      id,
+      application_id: this.applicationId,
+      type,
+      data,
+      guild_id: this.guildId,
+      guild: { id: this.guildId, locale: 'en-US', features: [] },
+      channel_id: this.channelId,
+      channel: { ...this.channelPayload(), permissions: this.memberPermissions(userId).toString() },
+      member,
+      token,
+      version: 1,
+      app_permissions: this.memberPermissions(this.botUserId).toString(),
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': this.guildId },
+      context: 0,
+      attachment_size_limit: 10_485_760,
+      ...(message ? { message } : {}),
+    };
+    const record: InteractionRecord = {
+      id,
+      token,
+      type,
+      userId,
+      sentAt: this.clock(),
+      ...(message ? { sourceMessageId: message.id } : {}),
+      acknowledged: false,
+    };
+    this.interactions.set(id, record);
+    this.interactionsByToken.set(token, record);
+    this.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
+    return { id, token };
+  }
+
+  private findCommand(name: string): StoredCommand | undefined {
+    const guild = this.guildCommandStore.get(this.guildId) ?? [];
+    return guild.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput) ??
+      this.globalCommandStore.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput);
+  }
+
+  private optionDefinitions(command: StoredCommand | undefined, subcommand: string | undefined): Json[] {
+    const top = command?.options ?? [];
+    if (subcommand === undefined) return top;
+    const sub = top.find((o) => o['name'] === subcommand && o['type'] === ApplicationCommandOptionType.Subcommand);
+    return (sub?.['options'] as Json[] | undefined) ?? [];
+  }
+
+  private buildOption(name: string, value: SlashOptionValue, definitions: Json[], resolved: Json): Json {
+    const declared = definitions.find((d) => d['name'] === name)?.['type'];
+    const type =
+      typeof declared === 'number'
+        ? declared
+        : typeof value === 'boolean'
+          ? ApplicationCommandOptionType.Boolean
+          : typeof value === 'number'
+            ? Number.isInteger(value)
+              ? ApplicationCommandOptionType.Integer
+              : ApplicationCommandOptionType.Number
+            : ApplicationCommandOptionType.String;
+    const id = String(value);
+    const bucket = (key: string): Json => ((resolved[key] ??= {}) as Json);
+    if (type === ApplicationCommandOptionType.User || type === ApplicationCommandOptionType.Mentionable) {
+      if (this.users.has(id)) {
+        bucket('users')[id] = this.userPayload(id);
+        const { user: _user, ...member } = this.memberPayload(id);
+        bucket('members')[id] = { ...member, permissions: this.memberPermissions(id).toString() };
+      }
+    }
+    if (type === ApplicationCommandOptionType.Role || type === ApplicationCommandOptionType.Mentionable) {
+      const role = this.roles().find((r) => r.id === id);
+      if (role) bucket('roles')[id] = role;
+    }
+    if (type === ApplicationCommandOptionType.Channel && id === this.channelId) {
+      bucket('channels')[id] = { ...this.channelPayload(), permissions: allPermissions().toString() };
+    }
+    return { type, name, value };
+  }
+
+  private modalSubmitFromShown(shownComponents: unknown, fields: Record<string, string>, customId: string): Json[] {
+    const shown = Array.isArray(shownComponents) ? (shownComponents as Json[]) : [];
+    const known = new Set<string>();
+    let nextId = 1;
+    const input = (component: Json): Json => {
+      const fieldId = String(component['custom_id']);
+      known.add(fieldId);
+      return { type: ComponentType.TextInput, id: component['id'] ?? nextId++, custom_id: fieldId, value: fields[fieldId] ?? '' };
+    };
+    const submitted = shown.map((top): Json => {
+      const id = top['id'] ?? nextId++;
+      if (top['type'] === ComponentType.Label) {
+        return { type: ComponentType.Label, id, component: input(top['component'] as Json) };
+      }
+      if (top['type'] === ComponentType.ActionRow) {
+        return { type: ComponentType.ActionRow, id, components: ((top['components'] as Json[] | undefined) ?? []).map(input) };
+      }
+      return { type: top['type'], id };
+    });
+    const unknown = Object.keys(fields).filter((f) => !known.has(f));
+    if (unknown.length > 0) {
+      throw new FakeDiscordError('injectModalSubmit: fields not present in the modal the bot showed', { customId, unknown });
+    }
+    return submitted;
+  }
+
+  private modalSubmitFromFields(fields: Record<string, string>, layout: 'actionRow' | 'label'): Json[] {
+    let nextId = 1;
+    return Object.entries(fields).map(([fieldId, value]) => {
+      const id = nextId++;
+      const input = { type: ComponentType.TextInput, id: nextId++, custom_id: fieldId, value };
+      return layout === 'label'
+        ? { type: ComponentType.Label, id, component: input }
+        : { type: ComponentType.ActionRow, id, components: [input] };
+    });
+  }
+
+  // ---------------------------------------------------------------- REST
+
+  private registerRoutes(): void {
+    const api = (path: string) => `${API_PREFIX}${path}`;
+    const http = this.http;
+    http.route('GET', api('/gateway'), () => ({ status: 200, body: { url: this.gatewayUrl } }));
+    http.route('GET', api('/gateway/bot'), this.authed(() => ({
+      status: 200,
+      body: {
+        url: this.gatewayUrl,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      },
+    })));
+    http.route('GET', api('/users/@me'), this.authed(() => ({ status: 200, body: this.userPayload(this.botUserId) })));
+    http.route('GET', api('/applications/@me'), this.authed(() => ({
+      status: 200,
+      body: {
+        id: this.applicationId,
+        name: 'draftgate',
+        icon: null,
+        description: '',
+        bot_public: false,
+        bot_require_code_grant: false,
+        verify_key: '0'.repeat(64),
+        flags: 0,
+        bot: this.userPayload(this.botUserId),
+        owner: this.userPayload(this.userIds.admin),
+        team: null,
+      },
+    })));
+
+    // Application commands.
+    http.route('GET', api('/applications/:appId/commands'), this.authed((_r, p) => this.withApp(p, () => ({ status: 200, body: this.globalCommandStore }))));
+    http.route('PUT', api('/applications/:appId/commands'), this.authed((r, p) => this.withApp(p, () => this.overwriteCommands(r, undefined))));
+    http.route('POST', api('/applications/:appId/commands'), this.authed((r, p) => this.withApp(p, () => this.upsertCommand(r, undefined))));
+    http.route('GET', api('/applications/:appId/guilds/:guildId/commands'), this.authed((_r, p) =>
+      this.withApp(p, () => this.withGuild(p, () => ({ status: 200, body: this.guildCommandStore.get(this.guildId) ?? [] }))),
+    ));
+    http.route('PUT', api('/applications/:appId/guilds/:guildId/commands'), this.authed((r, p) =>
+      this.withApp(p, () => this.withGuild(p, () => this.overwriteCommands(r, this.guildId))),
+    ));
+    http.route('POST', api('/applications/:appId/guilds/:guildId/commands'), this.authed((r, p) =>
+      this.withApp(p, () => this.withGuild(p, () => this.upsertCommand(r, this.guildId))),
+    ));
+
+    // Guild, channel, members (for bots that fetch instead of relying on the cache).
+    http.route('GET', api('/guilds/:guildId'), this.authed((_r, p) => this.withGuild(p, () => {
+      const { members: _m, channels: _c, voice_states: _v, presences: _p, threads: _t, ...guild } = this.guildCreatePayload(0);
+      return { status: 200, body: guild };
+    })));
+    http.route('GET', api('/guilds/:guildId/roles'), this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: this.roles() }))));
+    http.route('GET', api('/guilds/:guildId/channels'), this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: [this.channelPayload()] }))));
+    http.route('GET', api('/guilds/:guildId/members/:userId'), this.authed((_r, p) =>
+      this.withGuild(p, () =>
+        this.users.has(p['userId'] ?? '')
+          ? { status: 200, body: this.memberPayload(p['userId'] ?? '') }
+          : discordError(404, 10007, 'Unknown Member'),
+      ),
+    ));
+    http.route('GET', api('/channels/:channelId'), this.authed((_r, p) => this.withChannel(p, () => ({ status: 200, body: this.channelPayload() }))));
+
+    // Channel messages.
+    http.route('GET', api('/channels/:channelId/messages'), this.authed((r, p) => this.withChannel(p, () => {
+      const limit = Math.min(Number(r.query['limit'] ?? 50) || 50, 100);
+      const visible = [...this.messages.values()]
+        .filter((m) => m.channel_id === this.channelId && (m.flags & MessageFlags.Ephemeral) === 0)
+        .sort((a, b) => compareSnowflakes(b.id, a.id));
+      return { status: 200, body: visible.slice(0, limit) };
+    })));
+    http.route('POST', api('/channels/:channelId/messages'), this.authed((r, p) => this.withChannel(p, () => {
+      const { payload, files } = readPayload(r);
+      const invalid = validateMessagePayload(payload, files, false);
+      if (invalid) return invalid;
+      const message = this.createMessage({ payload, files, type: MessageType.Default });
+      return { status: 200, body: message };
+    })));
+    http.route('GET', api('/channels/:channelId/messages/:messageId'), this.authed((_r, p) => this.withChannel(p, () => {
+      const message = this.messages.get(p['messageId'] ?? '');
+      if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+      return { status: 200, body: message };
+    })));
+    http.route('PATCH', api('/channels/:channelId/messages/:messageId'), this.authed((r, p) => this.withChannel(p, () => {
+      const message = this.messages.get(p['messageId'] ?? '');
+      if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+      return this.editMessage(message, r);
+    })));
+    http.route('DELETE', api('/channels/:channelId/messages/:messageId'), this.authed((_r, p) => this.withChannel(p, () => {
+      if (!this.messages.delete(p['messageId'] ?? '')) return discordError(404, 10008, 'Unknown Message');
+      return { status: 204 };
+    })));
+
+    // Interaction callbacks and the interaction webhook. Discord authenticates these by token, not bot auth.
+    http.route('POST', api('/interactions/:interactionId/:token/callback'), (r, p) => this.handleCallback(r, p));
+    http.route('GET', api('/webhooks/:appId/:token/messages/@original'), (_r, p) =>
+      this.withInteractionMessage(p, 'original', (message) => ({ status: 200, body: message })),
+    );
+    http.route('PATCH', api('/webhooks/:appId/:token/messages/@original'), (r, p) =>
+      this.withInteractionMessage(p, 'original', (message) => this.editMessage(message, r)),
+    );
+    http.route('DELETE', api('/webhooks/:appId/:token/messages/@original'), (_r, p) =>
+      this.withInteractionMessage(p, 'original', (message) => {
+        this.messages.delete(message.id);
+        return { status: 204 };
+      }),
+    );
+    http.route('POST', api('/webhooks/:appId/:token'), (r, p) => this.handleFollowup(r, p));
+    http.route('GET', api('/webhooks/:appId/:token/messages/:messageId'), (_r, p) =>
+      this.withInteractionMessage(p, p['messageId'] ?? '', (message) => ({ status: 200, body: message })),
+    );
+    http.route('PATCH', api('/webhooks/:appId/:token/messages/:messageId'), (r, p) =>
+      this.withInteractionMessage(p, p['messageId'] ?? '', (message) => this.editMessage(message, r)),
+    );
+    http.route('DELETE', api('/webhooks/:appId/:token/messages/:messageId'), (_r, p) =>
+      this.withInteractionMessage(p, p['messageId'] ?? '', (message) => {
+        this.messages.delete(message.id);
+        return { status: 204 };
+      }),
+    );
+
+    // Stand-in for the CDN so attachment URLs in returned messages resolve.
+    http.route('GET', '/attachments/:channelId/:attachmentId/:filename', (_r, p) => {
+      const bytes = this.attachmentBytes.get(p['attachmentId'] ?? '');
+      return bytes ? { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: bytes } : { status: 404 };
+    });
+  }
+
+  private apiPath(path: string): string {
+    return path.startsWith(API_PREFIX) || path.startsWith('/attachments/') ? path : `${API_PREFIX}${path}`;
+  }
+
+  private authed(handler: (request: RecordedRequest, params: Record<string, string>) => FakeResponse): (request: RecordedRequest, params: Record<string, string>) => FakeResponse {
+    return (request, params) =>
+      request.headers['authorization'] === `Bot ${this.botToken}` ? handler(request, params) : discordError(401, 0, '401: Unauthorized');
+  }
+
+  private withApp(params: Record<string, string>, then: () => FakeResponse): FakeResponse {
+    return params['appId'] === this.applicationId ? then() : discordError(403, 50001, 'Missing Access');
+  }
+
+  private withGuild(params: Record<string, string>, then: () => FakeResponse): FakeResponse {
+    return params['guildId'] === this.guildId ? then() : discordError(404, 10004, 'Unknown Guild');
+  }
+
+  private withChannel(params: Record<string, string>, then: () => FakeResponse): FakeResponse {
+    return params['channelId'] === this.channelId ? then() : discordError(404, 10003, 'Unknown Channel');
+  }
+
+  private overwriteCommands(request: RecordedRequest, guildId: string | undefined): FakeResponse {
+    if (!Array.isArray(request.body)) return discordError(400, 50035, 'Invalid Form Body');
+    const previous = guildId ? (this.guildCommandStore.get(guildId) ?? []) : this.globalCommandStore;
+    const stored = (request.body as Json[]).map((command) => this.storeCommand(command, previous, guildId));
+    if (guildId) this.guildCommandStore.set(guildId, stored);
+    else this.globalCommandStore.splice(0, this.globalCommandStore.length, ...stored);
+    return { status: 200, body: stored };
+  }
+
+  private upsertCommand(request: RecordedRequest, guildId: string | undefined): FakeResponse {
+    const body = request.body as Json | undefined;
+    if (!body || typeof body['name'] !== 'string') return discordError(400, 50035, 'Invalid Form Body');
+    const list = guildId ? (this.guildCommandStore.get(guildId) ?? []) : this.globalCommandStore;
+    const command = this.storeCommand(body, list, guildId);
+    const index = list.findIndex((c) => c.id === command.id);
+    if (index >= 0) list[index] = command;
+    else list.push(command);
+    if (guildId) this.guildCommandStore.set(guildId, list);
+    return { status: index >= 0 ? 200 : 201, body: command };
+  }
+
+  private storeCommand(command: Json, previous: StoredCommand[], guildId: string | undefined): StoredCommand {
+    const type = typeof command['type'] === 'number' ? command['type'] : ApplicationCommandType.ChatInput;
+    // Discord keeps a command's id when an overwrite carries the same name and type.
+    const existing = previous.find((c) => c.name === command['name'] && c.type === type);
+    return {
+      default_member_permissions: null,
+      dm_permission: true,
+      nsfw: false,
+      integration_types: [0],
+      contexts: null,
+      description_localizations: null,
+      name_localizations: null,
+      ...command,
+      id: existing?.id ?? this.snowflake(),
+      application_id: this.applicationId,
+      version: this.snowflake(),
+      type,
+      name: String(command['name']),
+      description: typeof command['description'] === 'string' ? command['description'] : '',
+      ...(guildId ? { guild_id: guildId } : {}),
+    };
+  }
+
+  private handleCallback(request: RecordedRequest, params: Record<string, string>): FakeResponse {
+    const interaction = this.interactions.get(params['interactionId'] ?? '');
+    const now = this.clock();
+    if (!interaction || interaction.token !== params['token'] || now - interaction.sentAt > this.ackDeadlineMs) {
+      return discordError(404, 10062, 'Unknown interaction');
+    }
+    if (interaction.acknowledged) return discordError(400, 40060, 'Interaction has already been acknowledged.');
+    const { payload, files } = readPayload(request);
+    const type = payload['type'];
+    const data = payload['data'] as Json | undefined;
+    const allowed = allowedCallbackTypes(interaction);
+    if (typeof type !== 'number' || !allowed.includes(type)) {
+      return discordError(400, 50035, 'Invalid Form Body', { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }] } });
+    }
+    let message: FakeMessage | undefined;
+    switch (type) {
+      case InteractionResponseType.ChannelMessageWithSource:
+      case InteractionResponseType.DeferredChannelMessageWithSource: {
+        const deferred = type === InteractionResponseType.DeferredChannelMessageWithSource;
+        const body = data ?? {};
+        if (!deferred) {
+          const invalid = validateMessagePayload(body, files, false);
+          if (invalid) return invalid;
+        }
+        const flags = (Number(body['flags'] ?? 0) & MessageFlags.Ephemeral) | (deferred ? MessageFlags.Loading : 0);
+        message = this.createMessage({
+          payload: deferred ? {} : body,
+          files: deferred ? [] : files,
+          type: interaction.type === InteractionType.ApplicationCommand ? MessageType.ChatInputCommand : MessageType.Reply,
+          flags,
+          interaction,
+        });
+        interaction.originalMessageId = message.id;
+        break;
+      }
+      case InteractionResponseType.DeferredMessageUpdate:
+      case InteractionResponseType.UpdateMessage: {
+        const source = interaction.sourceMessageId ? this.messages.get(interaction.sourceMessageId) : undefined;
+        if (!source) return discordError(404, 10008, 'Unknown Message');
+        interaction.originalMessageId = source.id;
+        if (type === InteractionResponseType.UpdateMessage) this.applyEdit(source, data ?? {}, files);
+        message = source;
+        break;
+      }
+      default:
+        break;
+    }
+    interaction.acknowledged = true;
+    const callback: RecordedCallback = {
+      interactionId: interaction.id,
+      token: interaction.token,
+      type,
+      data,
+      files: files.map((f) => ({ name: f.filename ?? f.name, size: f.data.length })),
+      request,
+      receivedAt: now,
+    };
+    this.callbacks.push(callback);
+    this.events.emit('callback');
+    if (request.query['with_response'] !== 'true') return { status: 204 };
+    const loading = message ? (message.flags & MessageFlags.Loading) !== 0 : undefined;
+    return {
+      status: 200,
+      body: {
+        interaction: {
+          id: interaction.id,
+          type: interaction.type,
+          ...(message
+            ? {
+                response_message_id: message.id,
+                response_message_loading: loading,
+                response_message_ephemeral: (message.flags & MessageFlags.Ephemeral) !== 0,
+              }
+            : {}),
+        },
+        ...(message && type !== InteractionResponseType.DeferredMessageUpdate ? { resource: { type, message } } : { resource: { type } }),
+      },
+    };
+  }
+
+  private handleFollowup(request: RecordedRequest, params: Record<string, string>): FakeResponse {
+    const interaction = this.interactionsByToken.get(params['token'] ?? '');
+    if (params['appId'] !== this.applicationId || !interaction || !interaction.acknowledged) {
+      return discordError(404, 10015, 'Unknown Webhook');
+    }
+    const { payload, files } = readPayload(request);
+    const invalid = validateMessagePayload(payload, files, false);
+    if (invalid) return invalid;
+    const message = this.createMessage({
+      payload,
+      files,
+      type: MessageType.Default,
+      flags: Number(payload['flags'] ?? 0) & MessageFlags.Ephemeral,
+      interaction,
+    });
+    return { status: 200, body: message };
+  }
+
+  private withInteractionMessage(params: Record<string, string>, which: string, then: (message: FakeMessage) => FakeResponse): FakeResponse {
+    const interaction = this.interactionsByToken.get(params['token'] ?? '');
+    if (params['appId'] !== this.applicationId || !interaction) return discordError(404, 10015, 'Unknown Webhook');
+    const id = which === 'original' ? interaction.originalMessageId : which;
+    const message = id === undefined ? undefined : this.messages.get(id);
+    if (!message) return discordError(404, 10008, 'Unknown Message');
+    return then(message);
+  }
+
+  private createMessage(input: { payload: Json; files: readonly MultipartPart[]; type: number; flags?: number; interaction?: InteractionRecord }): FakeMessage {
+    const id = this.snowflake();
+    const bot = this.userPayload(this.botUserId);
+    const message: FakeMessage = {
+      id,
+      type: input.type,
+      channel_id: this.channelId,
+      author: bot,
+      content: '',
+      timestamp: new Date(this.clock()).toISOString(),
+      edited_timestamp: null,
+      tts: Boolean(input.payload['tts']),
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      components: [],
+      pinned: false,
+      flags: input.flags ?? Number(input.payload['flags'] ?? 0) & (MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsComponentsV2),
+      ...(input.payload['nonce'] !== undefined ? { nonce: input.payload['nonce'] } : {}),
+    };
+    if (input.interaction) {
+      Object.assign(message, {
+        webhook_id: this.applicationId,
+        application_id: this.applicationId,
+        interaction_metadata: {
+          id: input.interaction.id,
+          type: input.interaction.type,
+          user: this.userPayload(input.interaction.userId),
+          authorizing_integration_owners: { '0': this.guildId },
+        },
+      });
+    }
+    this.applyEdit(message, input.payload, input.files, false);
+    this.messages.set(id, message);
+    this.events.emit('message');
+    return message;
+  }
+
+  private editMessage(message: FakeMessage, request: RecordedRequest): FakeResponse {
+    const { payload, files } = readPayload(request);
+    const invalid = validateMessagePayload(payload, files, true);
+    if (invalid) return invalid;
+    this.applyEdit(message, payload, files);
+    return { status: 200, body: message };
+  }
+
+  /** Applies a create/edit payload the way Discord does: only the fields present change. */
+  private applyEdit(message: FakeMessage, payload: Json, files: readonly MultipartPart[], isEdit = true): void {
+    const history = this.payloadHistory.get(message.id) ?? [];
+    history.push(payload);
+    this.payloadHistory.set(message.id, history);
+    if (typeof payload['content'] === 'string' || payload['content'] === null) message.content = (payload['content'] as string | null) ?? '';
+    if (Array.isArray(payload['embeds']) || payload['embeds'] === null) message.embeds = ((payload['embeds'] as Json[] | null) ?? []).map((e) => ({ type: 'rich', ...e }));
+    if (Array.isArray(payload['components']) || payload['components'] === null) message.components = assignComponentIds((payload['components'] as Json[] | null) ?? []);
+    message.attachments = this.resolveAttachments(message, payload, files);
+    message.embeds = message.embeds.map((embed) => this.resolveEmbedAttachments(embed, message.attachments));
+    this.applyMentions(message, payload);
+    if (isEdit) {
+      // The deferred "thinking..." state ends with the first edit of the original response.
+      message.flags &= ~MessageFlags.Loading;
+      message['edited_timestamp'] = new Date(this.clock()).toISOString();
+    }
+    this.events.emit('message');
+  }
+
+  private resolveAttachments(message: FakeMessage, payload: Json, files: readonly MultipartPart[]): Json[] {
+    const uploads = new Map<string, MultipartPart>();
+    for (const part of files) {
+      const index = /^files\[(\d+)\]$/.exec(part.name)?.[1] ?? part.name;
+      uploads.set(index, part);
+    }
+    const upload = (key: string, part: MultipartPart, entry: Json | undefined): Json => {
+      const id = this.snowflake();
+      const filename = typeof entry?.['filename'] === 'string' ? entry['filename'] : (part.filename ?? `file${key}`);
+      this.attachmentBytes.set(id, part.data);
+      const url = `${this.http.url}/attachments/${message.channel_id}/${id}/${encodeURIComponent(filename)}`;
+      return {
+        id,
+        filename,
+        size: part.data.length,
+        url,
+        proxy_url: url,
+        content_type: part.contentType ?? 'application/octet-stream',
+        ...pngDimensions(part.data),
+        ...(typeof entry?.['description'] === 'string' ? { description: entry['description'] } : {}),
+      };
+    };
+    const entries = payload['attachments'];
+    if (!Array.isArray(entries)) {
+      return [...message.attachments, ...[...uploads.entries()].map(([key, part]) => upload(key, part, undefined))];
+    }
+    const result: Json[] = [];
+    for (const entry of entries as Json[]) {
+      const key = String(entry['id']);
+      const kept = message.attachments.find((a) => a['id'] === key);
+      const part = uploads.get(key);
+      if (kept) result.push(kept);
+      else if (part) {
+        result.push(upload(key, part, entry));
+        uploads.delete(key);
+      }
+    }
+    return result;
+  }
+
+  private resolveEmbedAttachments(embed: Json, attachments: Json[]): Json {
+    const resolved = { ...embed };
+    for (const key of ['image', 'thumbnail'] as const) {
+      const media = resolved[key] as Json | undefined;
+      const url = media?.['url'];
+      if (typeof url !== 'string' || !url.startsWith('attachment://')) continue;
+      const attachment = attachments.find((a) => a['filename'] === url.slice('attachment://'.length));
+      if (attachment) {
+        resolved[key] = { ...media, url: attachment['url'], proxy_url: attachment['proxy_url'], width: attachment['width'], height: attachment['height'] };
+      }
+    }
+    return resolved;
+  }
+
+  /** Only pings that `allowed_mentions` permits show up in `mentions`/`mention_roles`, as on Discord. */
+  private applyMentions(message: FakeMessage, payload: Json): void {
+    const allowed = payload['allowed_mentions'] as Json | undefined;
+    const parse = Array.isArray(allowed?.['parse']) ? (allowed['parse'] as string[]) : allowed ? [] : ['users', 'roles', 'everyone'];
+    const explicitUsers = Array.isArray(allowed?.['users']) ? (allowed['users'] as string[]) : [];
+    const explicitRoles = Array.isArray(allowed?.['roles']) ? (allowed['roles'] as string[]) : [];
+    const userIds = [...message.content.matchAll(/<@!?(\d{17,20})>/g)].map((m) => m[1] as string);
+    const roleIds = [...message.content.matchAll(/<@&(\d{17,20})>/g)].map((m) => m[1] as string);
+    message['mentions'] = userIds
+      .filter((id) => (parse.includes('users') || explicitUsers.includes(id)) && this.users.has(id))
+      .map((id) => ({ ...this.userPayload(id), member: { ...this.memberPayload(id), user: undefined } }));
+    message['mention_roles'] = roleIds.filter((id) => parse.includes('roles') || explicitRoles.includes(id));
+    message['mention_everyone'] = parse.includes('everyone') && /@(everyone|here)/.test(message.content);
+  }
+
+  // ---------------------------------------------------------------- utilities
+
+  private snowflake(): string {
+    const ms = Math.max(this.clock() - DISCORD_EPOCH_MS, MIN_SNOWFLAKE_MS);
+    this.snowflakeCounter = (this.snowflakeCounter + 1) & 0xfff;
+    // Worker/process bits carry a fake "1" so ids minted in the same ms stay unique across counters.
+    return ((BigInt(Math.floor(ms)) << 22n) | (1n << 17n) | BigInt(this.snowflakeCounter)).toString();
+  }
+
+  private waitFor<T>(event: string, probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    const found = probe();
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise<T>((resolve, reject) => {
+      const listener = () => {
+        const value = probe();
+        if (value === undefined) return;
+        clearTimeout(timer);
+        this.events.off(event, listener);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        this.events.off(event, listener);
+        reject(new FakeDiscordError(`fake-discord: ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.events.on(event, listener);
+    });
+  }
+}
+
+function discordError(status: number, code: number, message: string, errors?: Json): FakeResponse {
+  return { status, body: { message, code, ...(errors ? { errors } : {}) } };
+}
+
+/** JSON body, or the `payload_json` part plus uploaded files of a multipart body. */
+function readPayload(request: RecordedRequest): { payload: Json; files: MultipartPart[] } {
+  if (request.multipart) {
+    const json = request.multipart.find((p) => p.name === 'payload_json');
+    const payload = json ? (JSON.parse(json.data.toString('utf8')) as Json) : {};
+    return { payload, files: request.multipart.filter((p) => p.filename !== undefined) };
+  }
+  const body = request.body;
+  return { payload: body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {}, files: [] };
+}
+
+/** The checks Discord applies that a bot can realistically trip (empty message, limits). */
+function validateMessagePayload(payload: Json, files: readonly MultipartPart[], isEdit: boolean): FakeResponse | undefined {
+  const content = payload['content'];
+  if (typeof content === 'string' && content.length > 2000) {
+    return discordError(400, 50035, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
+  }
+  const embeds = payload['embeds'];
+  if (Array.isArray(embeds) && embeds.length > 10) {
+    return discordError(400, 50035, 'Invalid Form Body', { embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' }] } });
+  }
+  const components = payload['components'];
+  if (Array.isArray(components) && components.length > 5 && (Number(payload['flags'] ?? 0) & MessageFlags.IsComponentsV2) === 0) {
+    return discordError(400, 50035, 'Invalid Form Body', { components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' }] } });
+  }
+  const empty =
+    (typeof content !== 'string' || content.length === 0) &&
+    (!Array.isArray(embeds) || embeds.length === 0) &&
+    (!Array.isArray(components) || components.length === 0) &&
+    files.length === 0 &&
+    payload['sticker_ids'] === undefined &&
+    payload['poll'] === undefined;
+  if (!isEdit && empty) return discordError(400, 50006, 'Cannot send an empty message');
+  return undefined;
+}
+
+function allowedCallbackTypes(interaction: InteractionRecord): number[] {
+  switch (interaction.type) {
+    case InteractionType.ApplicationCommandAutocomplete:
+      return [InteractionResponseType.ApplicationCommandAutocompleteResult];
+    case InteractionType.ApplicationCommand:
+      return [InteractionResponseType.ChannelMessageWithSource, InteractionResponseType.DeferredChannelMessageWithSource, InteractionResponseType.Modal];
+    case InteractionType.MessageComponent:
+      return [
+        InteractionResponseType.ChannelMessageWithSource,
+        InteractionResponseType.DeferredChannelMessageWithSource,
+        InteractionResponseType.DeferredMessageUpdate,
+        InteractionResponseType.UpdateMessage,
+        InteractionResponseType.Modal,
+      ];
+    case InteractionType.ModalSubmit:
+      return interaction.sourceMessageId
+        ? [
+            InteractionResponseType.ChannelMessageWithSource,
+            InteractionResponseType.DeferredChannelMessageWithSource,
+            InteractionResponseType.DeferredMessageUpdate,
+            InteractionResponseType.UpdateMessage,
+          ]
+        : [InteractionResponseType.ChannelMessageWithSource, InteractionResponseType.DeferredChannelMessageWithSource];
+    default:
+      return [];
+  }
+}
+
+/** Discord numbers every component of a message; discord.js exposes the numbers as `component.id`. */
+function assignComponentIds(components: Json[]): Json[] {
+  let next = 1;
+  const visit = (component: Json): Json => {
+    const copy: Json = { ...component };
+    if (copy['id'] === undefined) copy['id'] = next++;
+    if (Array.isArray(copy['components'])) copy['components'] = (copy['components'] as Json[]).map(visit);
+    if (copy['component'] && typeof copy['component'] === 'object') copy['component'] = visit(copy['component'] as Json);
+    if (copy['accessory'] && typeof copy['accessory'] === 'object') copy['accessory'] = visit(copy['accessory'] as Json);
+    return copy;
+  };
+  return components.map(visit);
+}
+
+function findComponent(components: Json[], predicate: (component: Json) => boolean): Json | undefined {
+  for (const component of components) {
+    if (predicate(component)) return component;
+    const children = [
+      ...(Array.isArray(component['components']) ? (component['components'] as Json[]) : []),
+      ...(component['component'] ? [component['component'] as Json] : []),
+      ...(component['accessory'] ? [component['accessory'] as Json] : []),
+    ];
+    const found = findComponent(children, predicate);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function pngDimensions(data: Buffer): { width?: number; height?: number } {
+  const signature = '89504e470d0a1a0a';
+  if (data.length < 24 || data.subarray(0, 8).toString('hex') !== signature) return {};
+  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
+}
+
+function allPermissions(): bigint {
+  return Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
+}
+
+function compareSnowflakes(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function rawDataToString(raw: RawData): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  if (raw instanceof ArrayBuffer) return Buffer.from(raw).toString('utf8');
+  return raw.toString('utf8');
+}
