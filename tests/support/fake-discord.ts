@@ -404,7 +404,8 @@ export class FakeDiscord {
       id: command?.id ?? this.snowflake(),
       name: input.name,
       type: ApplicationCommandType.ChatInput,
-      options,
+      // Discord omits `options` entirely for a command invoked without any.
+      ...(options.length > 0 ? { options } : {}),
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
       ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
     };
@@ -759,7 +760,8 @@ export class FakeDiscord {
     if (!this.users.has(userId)) throw new FakeDiscordError('inject: the user is not a member of the fake guild', { userId });
     const id = this.snowflake();
     this.tokenCounter += 1;
-    const token = `aW50ZXJhY3Rpb246${id}:fake${this.tokenCounter.toString().padStart(6, '0')}`;
+    // Discord's interaction tokens are base64url of `interaction:<id>:<secret>`; URL-safe on the wire.
+    const token = Buffer.from(`interaction:${id}:fake${this.tokenCounter.toString().padStart(6, '0')}`).toString('base64url');
     const member = { ...this.memberPayload(userId), permissions: this.memberPermissions(userId).toString() };
     const payload: Json = {
       id,
