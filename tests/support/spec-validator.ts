@@ -364,7 +364,9 @@ class OpenApiRequestValidator implements SpecValidator {
       errors.push('multipart body without a boundary');
       return;
     }
-    const payload = parseMultipart(request.rawBody, boundary).find((part) => part.name === 'payload_json');
+    // Prefer the byte-exact parts FakeHttpServer parsed; fall back to splitting the decoded text.
+    const recorded = request.multipart?.find((part) => part.name === 'payload_json');
+    const payload = recorded ? { body: recorded.data.toString('utf8') } : parseMultipart(request.rawBody, boundary).find((part) => part.name === 'payload_json');
     if (!payload) return; // files only: nothing JSON-shaped to check
     let body: unknown;
     try {

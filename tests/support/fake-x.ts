@@ -1,0 +1,417 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { FakeHttpServer, type FakeResponse, type FaultMatcher, type RecordedRequest } from './fake-http.js';
+import { parseOAuthHeader } from './spec-validator.js';
+
+/** A tweet as the fake X stores it. */
+export interface FakeTweet {
+  readonly id: string;
+  readonly text: string;
+  readonly authorId: string;
+  /** ISO 8601, from the fake's clock. */
+  readonly createdAt: string;
+  readonly inReplyToId: string | undefined;
+  readonly conversationId: string;
+  publicMetrics: PublicMetrics;
+}
+
+/** X's `public_metrics` for a tweet. */
+export interface PublicMetrics {
+  retweet_count: number;
+  reply_count: number;
+  like_count: number;
+  quote_count: number;
+  impression_count: number;
+  bookmark_count: number;
+}
+
+/** Request-count limits the fake enforces and reports in x-rate-limit-* / x-*-limit-24hour-* headers. */
+export interface FakeXRateLimits {
+  /** Per 15-minute window, per endpoint. POST /2/tweets: 100 (Basic tier, per user). */
+  readonly postTweetsPerWindow: number;
+  /** GET endpoints, per 15-minute window. */
+  readonly readsPerWindow: number;
+  readonly userPostsPer24h: number;
+  readonly appPostsPer24h: number;
+}
+
+export interface FakeXOptions {
+  /** The consumer (app) key a request must be signed with; anything else gets 401. */
+  readonly consumerKey?: string;
+  /**
+   * With both secrets set, the fake recomputes the OAuth 1.0a HMAC-SHA1 signature over the URL it
+   * actually received (http://127.0.0.1:port/...) and answers 401 on a mismatch.
+   */
+  readonly consumerSecret?: string;
+  readonly accessTokenSecret?: string;
+  readonly userId?: string;
+  readonly username?: string;
+  readonly name?: string;
+  /** ms since epoch; drives created_at and rate-limit windows. */
+  readonly clock?: () => number;
+  /** Serve under a path prefix, e.g. '/x' -> POST /x/2/tweets. */
+  readonly pathPrefix?: string;
+  /** X refuses a tweet whose text equals one of the same user's tweets (403). Default true. */
+  readonly rejectDuplicates?: boolean;
+  readonly rateLimits?: Partial<FakeXRateLimits>;
+}
+
+/** Which requests a convenience fault applies to; `path` is relative to the prefix. Default POST /2/tweets once. */
+export interface FakeXFaultTarget {
+  readonly method?: string;
+  readonly path?: string | RegExp;
+  readonly times?: number;
+}
+
+/** The real 403 body X answers to a duplicate tweet. */
+export const DUPLICATE_CONTENT_BODY = {
+  detail: 'You are not allowed to create a Tweet with duplicate content.',
+  type: 'about:blank',
+  title: 'Forbidden',
+  status: 403,
+} as const;
+
+export const UNAUTHORIZED_BODY = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' } as const;
+export const TOO_MANY_REQUESTS_BODY = { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 } as const;
+const SERVICE_UNAVAILABLE_BODY = { title: 'Service Unavailable', detail: 'Service Unavailable', type: 'about:blank', status: 503 };
+
+const WINDOW_SECONDS = 15 * 60;
+const DAY_SECONDS = 24 * 60 * 60;
+const DEFAULT_LIMITS: FakeXRateLimits = { postTweetsPerWindow: 100, readsPerWindow: 900, userPostsPer24h: 100, appPostsPer24h: 1667 };
+const DEFAULT_TWEET_FIELDS = ['id', 'text', 'edit_history_tweet_ids'];
+
+interface Counter {
+  readonly limit: number;
+  readonly periodSeconds: number;
+  used: number;
+  resetAt: number;
+}
+
+function invalidRequest(message: string, parameters: Record<string, string[]> = {}): FakeResponse {
+  return {
+    status: 400,
+    body: {
+      errors: [{ parameters, message }],
+      title: 'Invalid Request',
+      detail: 'One or more parameters to your request was invalid.',
+      type: 'https://api.twitter.com/2/problems/invalid-request',
+    },
+  };
+}
+
+function percentEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * A fake X API v2 (the routes the bot uses) on FakeHttpServer: POST /2/tweets, GET /2/users/me,
+ * GET /2/users/:id/tweets, GET /2/tweets. Every request is recorded; faults are injectable.
+ */
+export class FakeX {
+  readonly http: FakeHttpServer;
+  readonly tweets: FakeTweet[] = [];
+  readonly userId: string;
+  readonly username: string;
+  readonly name: string;
+  readonly consumerKey: string;
+  /** Switch X's duplicate-content rule on or off at any time. */
+  rejectDuplicates: boolean;
+  private readonly clock: () => number;
+  private readonly prefix: string;
+  private readonly limits: FakeXRateLimits;
+  private readonly counters = new Map<string, Counter>();
+  private nextId = 1_790_000_000_000_000_001n;
+
+  constructor(private readonly options: FakeXOptions = {}) {
+    this.http = new FakeHttpServer('fake-x');
+    this.consumerKey = options.consumerKey ?? 'fake-x-consumer-key';
+    this.userId = options.userId ?? '1600000000000000001';
+    this.username = options.username ?? 'draftgate_bot';
+    this.name = options.name ?? 'Draftgate Bot';
+    this.clock = options.clock ?? Date.now;
+    this.prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
+    this.rejectDuplicates = options.rejectDuplicates ?? true;
+    this.limits = { ...DEFAULT_LIMITS, ...options.rateLimits };
+    this.route('POST', '/2/tweets', (request) => this.createTweet(request));
+    this.route('GET', '/2/users/me', () => ({ status: 200, body: { data: { id: this.userId, name: this.name, username: this.username } } }));
+    this.route('GET', '/2/users/:id/tweets', (request, params) => this.userTimeline(request, params['id'] ?? ''));
+    this.route('GET', '/2/tweets', (request) => this.lookupTweets(request));
+  }
+
+  start(): Promise<string> {
+    return this.http.start().then((url) => url + this.prefix);
+  }
+
+  stop(): Promise<void> {
+    return this.http.stop();
+  }
+
+  /** The base URL to give the client (includes the path prefix). */
+  get url(): string {
+    return this.http.url + this.prefix;
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.http.requests;
+  }
+
+  /** Requests to a path relative to the prefix (e.g. '/2/tweets'). */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
+    return this.http.requestsTo(method, typeof path === 'string' ? this.prefix + path : path);
+  }
+
+  /** Stores a tweet as if it had been posted (e.g. "the POST succeeded but the bot crashed"). */
+  seedTweet(text: string, opts: { inReplyToId?: string; authorId?: string; createdAt?: number; metrics?: Partial<PublicMetrics> } = {}): FakeTweet {
+    const id = (this.nextId++).toString();
+    const parent = opts.inReplyToId ? this.tweets.find((t) => t.id === opts.inReplyToId) : undefined;
+    const tweet: FakeTweet = {
+      id,
+      text,
+      authorId: opts.authorId ?? this.userId,
+      createdAt: new Date(opts.createdAt ?? this.clock()).toISOString(),
+      inReplyToId: opts.inReplyToId,
+      conversationId: parent?.conversationId ?? opts.inReplyToId ?? id,
+      publicMetrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, impression_count: 0, bookmark_count: 0, ...opts.metrics },
+    };
+    this.tweets.push(tweet);
+    if (parent) parent.publicMetrics.reply_count += 1;
+    return tweet;
+  }
+
+  setMetrics(id: string, metrics: Partial<PublicMetrics>): void {
+    const tweet = this.tweets.find((t) => t.id === id);
+    if (!tweet) throw new Error(`fake-x: no tweet ${id}`);
+    tweet.publicMetrics = { ...tweet.publicMetrics, ...metrics };
+  }
+
+  /** 429 with X's headers; `resetAt` is unix seconds (default: 15 minutes from the clock). */
+  rateLimit429(opts: FakeXFaultTarget & { resetAt?: number } = {}): void {
+    const resetAt = String(opts.resetAt ?? Math.floor(this.clock() / 1000) + WINDOW_SECONDS);
+    this.http.injectFault(this.matcher(opts), {
+      status: 429,
+      headers: {
+        'x-rate-limit-limit': String(this.limits.postTweetsPerWindow),
+        'x-rate-limit-remaining': '0',
+        'x-rate-limit-reset': resetAt,
+        'x-user-limit-24hour-limit': String(this.limits.userPostsPer24h),
+        'x-user-limit-24hour-remaining': '0',
+        'x-user-limit-24hour-reset': resetAt,
+      },
+      body: TOO_MANY_REQUESTS_BODY,
+    });
+  }
+
+  /** The next matching POST gets X's duplicate-content 403 whatever its text. */
+  duplicate403(opts: FakeXFaultTarget = {}): void {
+    this.http.injectFault(this.matcher(opts), { status: 403, body: DUPLICATE_CONTENT_BODY });
+  }
+
+  serverError(status = 503, opts: FakeXFaultTarget = {}): void {
+    this.http.injectFault(this.matcher(opts), { status, body: { ...SERVICE_UNAVAILABLE_BODY, status } });
+  }
+
+  /** The request is received but never answered. */
+  hang(opts: FakeXFaultTarget = {}): void {
+    this.http.injectFault(this.matcher(opts), { hang: true });
+  }
+
+  /**
+   * The route runs (a POST stores its tweet) but the answer never reaches the client: the socket
+   * is dropped ('disconnect', default) or left hanging until the client times out ('hang').
+   */
+  succeedThenLoseResponse(opts: FakeXFaultTarget & { mode?: 'disconnect' | 'hang' } = {}): void {
+    const mode = opts.mode ?? 'disconnect';
+    this.http.injectFault(this.matcher(opts), { afterRoute: true, ...(mode === 'hang' ? { hang: true } : { disconnect: true }) });
+  }
+
+  private matcher(target: FakeXFaultTarget): FaultMatcher {
+    const path = target.path ?? '/2/tweets';
+    return {
+      method: target.method ?? 'POST',
+      path: typeof path === 'string' ? this.prefix + path : path,
+      times: target.times ?? 1,
+    };
+  }
+
+  /** Registers a route behind authentication and rate limiting, with rate-limit headers on every answer. */
+  private route(method: string, path: string, handler: (request: RecordedRequest, params: Record<string, string>) => FakeResponse): void {
+    this.http.route(method, this.prefix + path, (request, params) => {
+      const unauthorized = this.authenticate(request);
+      if (unauthorized) return unauthorized;
+      const isPost = method === 'POST' && path === '/2/tweets';
+      const window = this.count(`${method} ${path}`, isPost ? this.limits.postTweetsPerWindow : this.limits.readsPerWindow, WINDOW_SECONDS);
+      const headers: Record<string, string> = {
+        'x-rate-limit-limit': String(window.limit),
+        'x-rate-limit-remaining': String(Math.max(0, window.limit - window.used)),
+        'x-rate-limit-reset': String(window.resetAt),
+      };
+      let exhausted = window.used > window.limit;
+      if (isPost) {
+        const user = this.count('user-24h', this.limits.userPostsPer24h, DAY_SECONDS);
+        const app = this.count('app-24h', this.limits.appPostsPer24h, DAY_SECONDS);
+        headers['x-user-limit-24hour-limit'] = String(user.limit);
+        headers['x-user-limit-24hour-remaining'] = String(Math.max(0, user.limit - user.used));
+        headers['x-user-limit-24hour-reset'] = String(user.resetAt);
+        headers['x-app-limit-24hour-limit'] = String(app.limit);
+        headers['x-app-limit-24hour-remaining'] = String(Math.max(0, app.limit - app.used));
+        headers['x-app-limit-24hour-reset'] = String(app.resetAt);
+        exhausted ||= user.used > user.limit || app.used > app.limit;
+      }
+      const response = exhausted ? { status: 429, body: TOO_MANY_REQUESTS_BODY } : handler(request, params);
+      return { ...response, headers: { ...headers, ...response.headers } };
+    });
+  }
+
+  /** Counts one request in a fixed window and returns the counter after counting. */
+  private count(key: string, limit: number, periodSeconds: number): Counter {
+    const now = Math.floor(this.clock() / 1000);
+    let counter = this.counters.get(key);
+    if (!counter || now >= counter.resetAt) {
+      counter = { limit, periodSeconds, used: 0, resetAt: now + periodSeconds };
+      this.counters.set(key, counter);
+    }
+    counter.used += 1;
+    return counter;
+  }
+
+  /** X answers 401 to anything that is not OAuth 1.0a user context signed by the expected app. */
+  private authenticate(request: RecordedRequest): FakeResponse | undefined {
+    const header = request.headers['authorization'] ?? '';
+    const oauth = parseOAuthHeader(header);
+    const shaped =
+      oauth !== undefined &&
+      oauth['oauth_signature_method'] === 'HMAC-SHA1' &&
+      oauth['oauth_version'] === '1.0' &&
+      ['oauth_token', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce'].every((k) => (oauth[k] ?? '') !== '');
+    if (!shaped || oauth['oauth_consumer_key'] !== this.consumerKey) return { status: 401, body: UNAUTHORIZED_BODY };
+    if (this.options.consumerSecret !== undefined && this.options.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth)) {
+      return { status: 401, body: UNAUTHORIZED_BODY };
+    }
+    return undefined;
+  }
+
+  /** RFC 5849 §3.4: recompute HMAC-SHA1 over the request as received. */
+  private signatureMatches(request: RecordedRequest, oauth: Record<string, string>): boolean {
+    const baseUrl = `http://${(request.headers['host'] ?? '').toLowerCase()}${request.path}`;
+    const params: Array<[string, string]> = [];
+    for (const [key, value] of Object.entries(oauth)) if (key !== 'oauth_signature' && key !== 'realm') params.push([key, value]);
+    for (const [key, value] of Object.entries(request.query)) params.push([key, value]);
+    if ((request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      for (const [key, value] of new URLSearchParams(request.rawBody)) params.push([key, value]);
+    }
+    const normalized = params
+      .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
+      .sort(([ak, av], [bk, bv]) => (ak === bk ? (av < bv ? -1 : av > bv ? 1 : 0) : ak < bk ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    const base = `${request.method}&${percentEncode(baseUrl)}&${percentEncode(normalized)}`;
+    const key = `${percentEncode(this.options.consumerSecret ?? '')}&${percentEncode(this.options.accessTokenSecret ?? '')}`;
+    const expected = Buffer.from(createHmac('sha1', key).update(base).digest('base64'));
+    const actual = Buffer.from(oauth['oauth_signature'] ?? '');
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  private createTweet(request: RecordedRequest): FakeResponse {
+    const body = request.body as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } } | undefined;
+    if (!body || typeof body !== 'object') return invalidRequest('Request body must be a JSON object');
+    if (typeof body.text !== 'string' || body.text.length === 0) return invalidRequest('$.text: text is required', { text: [] });
+    let replyTo: string | undefined;
+    if (body.reply !== undefined) {
+      const target = body.reply?.in_reply_to_tweet_id;
+      if (typeof target !== 'string') return invalidRequest('$.reply.in_reply_to_tweet_id: is required', {});
+      replyTo = target;
+    }
+    const text = body.text;
+    if (this.rejectDuplicates && this.tweets.some((t) => t.authorId === this.userId && t.text === text)) {
+      return { status: 403, body: DUPLICATE_CONTENT_BODY };
+    }
+    const tweet = this.seedTweet(text, replyTo !== undefined ? { inReplyToId: replyTo } : {});
+    return { status: 201, body: { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } } };
+  }
+
+  private userTimeline(request: RecordedRequest, userId: string): FakeResponse {
+    const maxResults = request.query['max_results'] === undefined ? 10 : Number(request.query['max_results']);
+    if (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 100) {
+      return invalidRequest(`The \`max_results\` query parameter value [${request.query['max_results']}] is not between 5 and 100`, {
+        max_results: [String(request.query['max_results'])],
+      });
+    }
+    const sinceId = request.query['since_id'];
+    let newestFirst = this.tweets
+      .filter((t) => t.authorId === userId && (sinceId === undefined || BigInt(t.id) > BigInt(sinceId)))
+      .sort((a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : -1));
+    const token = request.query['pagination_token'];
+    if (token !== undefined) {
+      const below = decodePaginationToken(token);
+      if (below === undefined) return invalidRequest(`The \`pagination_token\` query parameter value [${token}] is not valid`, { pagination_token: [token] });
+      newestFirst = newestFirst.filter((t) => BigInt(t.id) < below);
+    }
+    const page = newestFirst.slice(0, maxResults);
+    const fields = this.tweetFields(request);
+    if (page.length === 0) return { status: 200, body: { meta: { result_count: 0 } } };
+    const oldest = page[page.length - 1]!;
+    const meta: Record<string, unknown> = { result_count: page.length, newest_id: page[0]!.id, oldest_id: oldest.id };
+    if (newestFirst.length > page.length) meta['next_token'] = encodePaginationToken(BigInt(oldest.id));
+    return { status: 200, body: { data: page.map((t) => this.render(t, fields)), meta } };
+  }
+
+  private lookupTweets(request: RecordedRequest): FakeResponse {
+    const raw = request.query['ids'];
+    if (raw === undefined || raw === '') return invalidRequest('The `ids` query parameter can not be empty', { ids: [] });
+    const ids = raw.split(',');
+    if (ids.length > 100) return invalidRequest(`The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and 100`, { ids: [raw] });
+    const bad = ids.find((id) => !/^[0-9]{1,19}$/.test(id));
+    if (bad !== undefined) return invalidRequest(`The \`ids\` query parameter value [${bad}] is not valid`, { ids: [bad] });
+    const fields = this.tweetFields(request);
+    const data: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const id of ids) {
+      const tweet = this.tweets.find((t) => t.id === id);
+      if (tweet) data.push(this.render(tweet, fields));
+      else {
+        errors.push({
+          value: id,
+          detail: `Could not find tweet with ids: [${id}].`,
+          title: 'Not Found Error',
+          resource_type: 'tweet',
+          parameter: 'ids',
+          resource_id: id,
+          type: 'https://api.twitter.com/2/problems/resource-not-found',
+        });
+      }
+    }
+    const body: Record<string, unknown> = {};
+    if (data.length > 0) body['data'] = data;
+    if (errors.length > 0) body['errors'] = errors;
+    return { status: 200, body };
+  }
+
+  private tweetFields(request: RecordedRequest): Set<string> {
+    const requested = request.query['tweet.fields'] ?? request.query['post.fields'] ?? '';
+    return new Set([...DEFAULT_TWEET_FIELDS, ...requested.split(',').filter(Boolean)]);
+  }
+
+  private render(tweet: FakeTweet, fields: Set<string>): Record<string, unknown> {
+    const out: Record<string, unknown> = { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] };
+    if (fields.has('author_id')) out['author_id'] = tweet.authorId;
+    if (fields.has('created_at')) out['created_at'] = tweet.createdAt;
+    if (fields.has('conversation_id')) out['conversation_id'] = tweet.conversationId;
+    if (fields.has('public_metrics')) out['public_metrics'] = { ...tweet.publicMetrics };
+    if (tweet.inReplyToId !== undefined) {
+      const parent = this.tweets.find((t) => t.id === tweet.inReplyToId);
+      if (fields.has('in_reply_to_user_id') && parent) out['in_reply_to_user_id'] = parent.authorId;
+      if (fields.has('referenced_tweets')) out['referenced_tweets'] = [{ type: 'replied_to', id: tweet.inReplyToId }];
+    }
+    return out;
+  }
+}
+
+// X's tokens are opaque base32-ish strings; ours encode "older than this id" so pages are stable.
+function encodePaginationToken(belowId: bigint): string {
+  return `7140dibdnow9c7btw${belowId.toString(32)}`;
+}
+
+function decodePaginationToken(token: string): bigint | undefined {
+  const match = /^7140dibdnow9c7btw([0-9a-v]+)$/.exec(token);
+  if (!match) return undefined;
+  return [...match[1]!].reduce((acc, digit) => acc * 32n + BigInt(parseInt(digit, 32)), 0n);
+}
