@@ -279,7 +279,8 @@ export const environmentSchema = z
     TIMEOUT_ACTION: oneOf(['publish', 'expire'], 'expire'),
     REQUIRE_SECOND_APPROVAL: boolean(false),
     GENERATION_ATTEMPTS: integer(3, 1, 10),
-    DUPLICATE_THRESHOLD: decimal(0.8, 0.1, 1),
+    // Below 0.7 the LSH banding of src/domain/duplicates.ts misses too many candidates.
+    DUPLICATE_THRESHOLD: decimal(0.8, 0.7, 1),
     MAX_HASHTAGS: integer(2, 0, 10),
     ALLOWED_LINK_DOMAINS: list([...BRAND_DOMAINS]),
     BANNED_PATTERNS: list([]),

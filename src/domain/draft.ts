@@ -1,5 +1,8 @@
 import type { ContentType } from './content-types.js';
 import type { TokenUsage } from './generation.js';
+import type { RiskFlag } from './risk-flags.js';
+
+export type { RiskFlag } from './risk-flags.js';
 
 /**
  * A draft's life: generated as `pending`, decided by a moderator (or the deadline), then
@@ -45,10 +48,6 @@ export const TIMEOUT_ACTOR: Actor = { id: 'timeout', name: 'the moderation timeo
 /** Why a publish attempt ended without a tweet, as classified by the X adapter. */
 export type PublishErrorClass = 'rate_limited' | 'transient' | 'auth' | 'forbidden' | 'duplicate' | 'invalid';
 
-export interface RiskFlag {
-  readonly id: string;
-  readonly label: string;
-}
 
 /** A draft as services see it; repositories map rows to this shape. Times are epoch ms. */
 export interface Draft {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import twitterText from 'twitter-text';
 
-/**
+/*
  * Duplicate detection that stays fast with 100,000 stored posts.
  *
  * Similarity is the Jaccard index of the sets of **character 5-grams** ("shingles") of the
@@ -20,18 +20,25 @@ import twitterText from 'twitter-text';
  *
  * ```
  * P(candidate) = 1 - (1 - s^5)^25          (see lshCandidateProbability)
- *   s = 0.9 -> 0.99999999   s = 0.8 -> 0.99995   s = 0.7 -> 0.99
- *   s = 0.6 -> 0.87         s = 0.3 -> 0.059     s = 0.2 -> 0.008    s = 0.1 -> 0.00025
+ *   s = 0.9  -> 0.9999999   s = 0.8 -> 0.99995   s = 0.75 -> 0.9989   s = 0.7 -> 0.990
+ *   s = 0.65 -> 0.954       s = 0.6 -> 0.868     s = 0.5  -> 0.548
+ *   s = 0.3  -> 0.059       s = 0.2 -> 0.008     s = 0.1  -> 0.00025
  * ```
  *
- * So at the default threshold 0.8 a near-duplicate is missed about once in 20,000 checks,
- * while an unrelated post (s <= 0.2) is fetched less than 1 % of the time. Recall stays above
- * 99 % for thresholds down to 0.7; below about 0.65 it degrades (0.87 at 0.6), so very low
- * DUPLICATE_THRESHOLD values catch fewer of the looser matches they ask for.
+ * So at the default threshold 0.8 a near-duplicate is missed about once in 20,000 checks
+ * (and a draft exactly at 0.8 is the worst case: real near-duplicates score higher), while an
+ * unrelated post (s <= 0.2) is fetched less than 1 % of the time. Recall is about 99 % at a
+ * threshold of 0.7 and degrades below that (0.87 at 0.6, 0.55 at 0.5): very low
+ * DUPLICATE_THRESHOLD values will miss some of the looser matches they ask for.
  */
+
+/** Shingles are character 5-grams of the normalised text. */
 export const SHINGLE_SIZE = 5;
+/** LSH bands per signature; each becomes one stored band key. */
 export const LSH_BANDS = 25;
+/** MinHash values per band: higher means fewer, more similar candidates. */
 export const LSH_ROWS_PER_BAND = 5;
+/** Length of the MinHash signature. */
 export const MINHASH_PERMUTATIONS = LSH_BANDS * LSH_ROWS_PER_BAND;
 /** The default DUPLICATE_THRESHOLD: drafts at least this similar to a stored post are duplicates. */
 export const DEFAULT_DUPLICATE_THRESHOLD = 0.8;

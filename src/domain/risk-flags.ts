@@ -38,7 +38,8 @@ const PRICE_PATTERNS: readonly RegExp[] = [
 const TOKEN_NAME_PATTERNS: readonly RegExp[] = [
   /\b(?:token|coin|memecoin|meme coin)s?\s+(?:called|named|ticker)\b/iu,
   /\b(?!(?:NFT|DEX|CEX|AI|API|SPL|SOL|USD|ETH|BTC)\s)[A-Z][A-Z0-9]{1,9}\s+(?:token|coin|memecoin)\b/u,
-  /\bticker\s*:?\s*[A-Za-z0-9]{2,10}\b/u,
+  /\bticker\s*:\s*\$?[A-Za-z0-9]{2,10}\b/iu,
+  /\b[Tt]icker\s+\$?[A-Z][A-Z0-9]{1,9}\b/u,
 ];
 
 const TIME_SENSITIVE_PATTERNS: readonly RegExp[] = [

@@ -148,7 +148,9 @@ function stripOneQuotePair(text: string): string {
   const inner = text.slice(1, -1);
   const isSingle = first === '\'' || first === '‘';
   const innerHasQuote = isSingle ? NON_APOSTROPHE_SINGLE_QUOTE.test(inner) : DOUBLE_QUOTES.test(inner);
-  return innerHasQuote ? text : inner;
+  // Nested wrappers ("“text”") are fine; quotes inside the text ("A" vs "B") are not.
+  if (innerHasQuote && stripOneQuotePair(inner.trim()) === inner.trim()) return text;
+  return inner;
 }
 
 function dropTrailingHashtags(text: string, maxHashtags: number): { text: string; dropped: string[] } {

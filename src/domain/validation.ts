@@ -20,7 +20,9 @@ export type ViolationRule =
   | 'address'
   | 'mention'
   | 'hashtags'
-  | 'link';
+  | 'link'
+  /** Set by the pipeline, not by validateContent: the text repeats a stored post. */
+  | 'duplicate';
 
 /** One broken rule, phrased so a moderator (and the model, on regeneration) knows what to fix. */
 export interface Violation {
