@@ -1,8 +1,8 @@
 import type { ContentType } from '../domain/content-types.js';
+import { THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../domain/validation.js';
 
-/** How many tweets a thread may have; the output schema and the thread template agree on it. */
-export const THREAD_MIN_TWEETS = 2;
-export const THREAD_MAX_TWEETS = 6;
+/** How many tweets a thread may have: validation owns the numbers; the schema and template reuse them. */
+export { THREAD_MAX_TWEETS, THREAD_MIN_TWEETS };
 
 /** One prompt template: which output shape it asks for, and what the post should do. */
 export interface ContentTemplate {

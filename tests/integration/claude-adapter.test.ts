@@ -229,6 +229,7 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
     expect(error.status).toBe(401);
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('invalid x-api-key');
+    expect(error.requestId).toMatch(/^req_fake/);
     expect(error.message).not.toContain(wrongKey);
     expect(logged.join('\n')).not.toContain(wrongKey);
     expect(logged.some((line) => line.includes('claude generation failed'))).toBe(true);
@@ -262,6 +263,7 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
 
     expect(error.kind).toBe('invalid_output');
     expect(error.message).toContain('thread was asked for');
+    expect(error.usage?.inputTokens).toBeGreaterThan(0);
   });
 
   it('GIVEN a 400 invalid_request_error THEN it raises GenerationError bad_request without retrying', async () => {
@@ -285,6 +287,16 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
     expect(error.kind).toBe('timeout');
     expect(error.retryable).toBe(true);
     expect(requestsSince(start)).toHaveLength(2);
+  });
+
+  it('GIVEN an answer that never comes THEN it raises GenerationError timeout once the per-attempt timeout passes', async () => {
+    const start = fake.messageRequests.length;
+    fake.hangResponses(1);
+
+    const error = await expectGenerationError(makeGenerator({ timeoutMs: 150, maxRetries: 0 }).generate(tweetRequest));
+
+    expect(error.kind).toBe('timeout');
+    expect(requestsSince(start)).toHaveLength(1);
   });
 
   it('GIVEN the connection is dropped THEN it raises GenerationError connection', async () => {

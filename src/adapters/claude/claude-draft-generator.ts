@@ -56,11 +56,19 @@ export class GenerationError extends Error {
   readonly status?: number;
   readonly requestId?: string;
   readonly retryable: boolean;
+  /** Tokens already spent when the call itself succeeded but its output was unusable. */
+  readonly usage?: TokenUsage;
 
   constructor(
     kind: GenerationErrorKind,
     message: string,
-    details: { status?: number | undefined; requestId?: string | undefined; retryable: boolean; cause?: unknown },
+    details: {
+      status?: number | undefined;
+      requestId?: string | undefined;
+      retryable: boolean;
+      usage?: TokenUsage | undefined;
+      cause?: unknown;
+    },
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'GenerationError';
@@ -68,6 +76,7 @@ export class GenerationError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.requestId !== undefined) this.requestId = details.requestId;
     this.retryable = details.retryable;
+    if (details.usage !== undefined) this.usage = details.usage;
   }
 }
 
@@ -152,19 +161,19 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       throw new GenerationError(
         'invalid_output',
         `Claude returned no structured output (stop_reason: ${message.stop_reason ?? 'none'}, message ${messageId})`,
-        { retryable: true },
+        { retryable: true, usage },
       );
     }
     if (output.draft.kind !== expected) {
       throw new GenerationError(
         'invalid_output',
         `Claude returned a ${output.draft.kind} but a ${expected} was asked for (content type ${request.contentType}, message ${messageId})`,
-        { retryable: true },
+        { retryable: true, usage },
       );
     }
     const tweets = output.draft.kind === 'tweet' ? [output.draft.text.trim()] : output.draft.tweets.map((t) => t.trim());
     if (tweets.some((t) => t.length === 0)) {
-      throw new GenerationError('invalid_output', 'Claude returned an empty tweet', { retryable: true });
+      throw new GenerationError('invalid_output', 'Claude returned an empty tweet', { retryable: true, usage });
     }
     return { kind: output.draft.kind, tweets, usage, model: message.model };
   }
