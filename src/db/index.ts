@@ -7,6 +7,8 @@ import type {
   SettingsRepository,
   TopicRepository,
 } from '../services/ports.js';
+import type { DuplicateLookup } from '../domain/duplicates.js';
+import { TypeOrmDuplicateLookup } from './repositories/duplicate-lookup.js';
 import { TypeOrmDraftRepository } from './repositories/draft.repository.js';
 import { TypeOrmGenerationRunRepository } from './repositories/generation-run.repository.js';
 import { TypeOrmModerationEventRepository } from './repositories/moderation-event.repository.js';
@@ -24,6 +26,7 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   readonly moderationEvents: ModerationEventRepository;
   readonly generationRuns: GenerationRunRepository;
+  readonly duplicates: DuplicateLookup;
 }
 
 export function createRepositories(dataSource: DataSource): Repositories {
@@ -34,5 +37,6 @@ export function createRepositories(dataSource: DataSource): Repositories {
     settings: new TypeOrmSettingsRepository(dataSource),
     moderationEvents: new TypeOrmModerationEventRepository(dataSource),
     generationRuns: new TypeOrmGenerationRunRepository(dataSource),
+    duplicates: new TypeOrmDuplicateLookup(dataSource),
   };
 }

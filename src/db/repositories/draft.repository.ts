@@ -20,7 +20,7 @@ export function toDraft(row: DraftEntity): Draft {
     contentHash: row.contentHash,
     revision: row.revision,
     status: row.status as DraftStatus,
-    riskFlags: row.riskFlags,
+    riskFlags: row.riskFlags as Draft['riskFlags'],
     sanitiserChanges: row.sanitiserChanges,
     moderationChannelId: row.moderationChannelId,
     moderationMessageId: row.moderationMessageId,

@@ -1,0 +1,146 @@
+import type { ContentType } from '../domain/content-types.js';
+import { computeFingerprint, findDuplicate, type DuplicateLookup, type Fingerprint } from '../domain/duplicates.js';
+import { addUsage, ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
+import { detectRiskFlags, type RiskFlag } from '../domain/risk-flags.js';
+import { sanitiseContent, type SanitiseChange } from '../domain/sanitise.js';
+import { validateContent, type ContentRules, type Violation } from '../domain/validation.js';
+import type { Logger } from '../logging/index.js';
+import type { DraftGenerator } from './ports.js';
+
+/** What one generation asks for, before retries add the previous attempt's violations. */
+export interface ContentRequest {
+  readonly contentType: ContentType;
+  readonly topicName: string;
+  readonly topicDescription?: string | undefined;
+  readonly recentPosts: readonly string[];
+  readonly feedback?: string | undefined;
+  readonly previousDraft?: readonly string[] | undefined;
+  /** The draft being regenerated, so its own earlier revision is not a duplicate of itself. */
+  readonly excludeDraftId?: number | undefined;
+}
+
+export interface ContentPolicy {
+  readonly rules: ContentRules;
+  readonly duplicateThreshold: number;
+  readonly maxAttempts: number;
+}
+
+/** One attempt's result, kept so the CLI and the logs can show why an attempt was refused. */
+export interface AttemptReport {
+  readonly tweets: readonly string[];
+  readonly violations: readonly Violation[];
+  readonly sanitiserChanges: readonly SanitiseChange[];
+}
+
+export type ContentResult =
+  | {
+      readonly ok: true;
+      readonly kind: 'tweet' | 'thread';
+      readonly tweets: readonly string[];
+      readonly sanitiserChanges: readonly SanitiseChange[];
+      readonly riskFlags: readonly RiskFlag[];
+      readonly fingerprint: Fingerprint;
+      readonly usage: TokenUsage;
+      readonly model: string;
+      readonly attempts: readonly AttemptReport[];
+    }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly usage: TokenUsage;
+      readonly attempts: readonly AttemptReport[];
+    };
+
+/**
+ * Asks the model, sanitises, validates and dedupes, up to `maxAttempts` times. Each retry names
+ * the previous attempt's violations in the prompt. Generator errors (auth, exhausted retries)
+ * propagate: they are not content problems and another attempt would not help.
+ */
+export async function generateValidContent(
+  request: ContentRequest,
+  deps: { generator: DraftGenerator; duplicates: DuplicateLookup; policy: ContentPolicy; logger: Logger },
+): Promise<ContentResult> {
+  const { generator, duplicates, policy, logger } = deps;
+  const wantsThread = request.contentType === 'thread';
+  const attempts: AttemptReport[] = [];
+  let usage = ZERO_USAGE;
+  let previousViolations: string[] | undefined;
+
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const generated = await generator.generate({
+      contentType: request.contentType,
+      topicName: request.topicName,
+      topicDescription: request.topicDescription,
+      recentPosts: request.recentPosts,
+      feedback: request.feedback,
+      previousDraft: request.previousDraft,
+      previousViolations,
+    });
+    usage = addUsage(usage, generated.usage);
+    const sanitised = sanitiseContent(generated.tweets, { maxHashtags: policy.rules.maxHashtags });
+    const violations = validateContent(sanitised.tweets, wantsThread ? 'thread' : 'tweet', policy.rules);
+    if (violations.length === 0) {
+      const duplicate = await findDuplicate(sanitised.tweets, duplicates, policy.duplicateThreshold, {
+        ...(request.excludeDraftId !== undefined ? { excludeDraftId: request.excludeDraftId } : {}),
+      });
+      if (duplicate) {
+        violations.push({
+          rule: 'duplicate',
+          tweetIndex: null,
+          message: duplicate.exact
+            ? `It repeats draft #${duplicate.draftId} word for word; say something new`
+            : `It is ${Math.round(duplicate.similarity * 100)}% similar to draft #${duplicate.draftId}; take a different angle`,
+        });
+      }
+    }
+    attempts.push({ tweets: sanitised.tweets, violations, sanitiserChanges: sanitised.changes });
+    if (violations.length === 0) {
+      return {
+        ok: true,
+        kind: wantsThread ? 'thread' : 'tweet',
+        tweets: sanitised.tweets,
+        sanitiserChanges: sanitised.changes,
+        riskFlags: detectRiskFlags(sanitised.tweets),
+        fingerprint: computeFingerprint(sanitised.tweets),
+        usage,
+        model: generated.model,
+        attempts,
+      };
+    }
+    logger.info('generated content refused', { attempt, violations: violations.map((v) => v.message) });
+    previousViolations = violations.map((v) => v.message);
+  }
+  const last = attempts[attempts.length - 1];
+  return {
+    ok: false,
+    reason: `no valid draft after ${policy.maxAttempts} attempt${policy.maxAttempts === 1 ? '' : 's'}: ${
+      last?.violations.map((v) => v.message).join('; ') ?? 'nothing generated'
+    }`,
+    usage,
+    attempts,
+  };
+}
+
+/** Checks text a moderator typed (Edit): the same length, rule and duplicate checks as generated text. */
+export async function checkEditedContent(
+  tweets: readonly string[],
+  kind: 'tweet' | 'thread',
+  deps: { duplicates: DuplicateLookup; policy: ContentPolicy; excludeDraftId: number },
+): Promise<{ tweets: string[]; violations: Violation[]; sanitiserChanges: SanitiseChange[] }> {
+  // Only invisible fixes for a human's text: never drop hashtags or quotes they chose to write.
+  const trimmed = tweets.map((t) => t.normalize('NFC').trim()).filter((t) => t.length > 0);
+  const violations = validateContent(trimmed, kind, deps.policy.rules);
+  if (violations.length === 0) {
+    const duplicate = await findDuplicate(trimmed, deps.duplicates, deps.policy.duplicateThreshold, { excludeDraftId: deps.excludeDraftId });
+    if (duplicate) {
+      violations.push({
+        rule: 'duplicate',
+        tweetIndex: null,
+        message: `It is ${Math.round(duplicate.similarity * 100)}% similar to draft #${duplicate.draftId} (the limit is ${Math.round(
+          deps.policy.duplicateThreshold * 100,
+        )}%)`,
+      });
+    }
+  }
+  return { tweets: trimmed, violations, sanitiserChanges: [] };
+}

@@ -1,0 +1,330 @@
+import type { Actor, Draft } from '../domain/draft.js';
+import { computeFingerprint, type DuplicateLookup } from '../domain/duplicates.js';
+import { detectRiskFlags } from '../domain/risk-flags.js';
+import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
+import { selectTopic, type TopicStats } from '../domain/topic-selection.js';
+import type { Violation } from '../domain/validation.js';
+import type { Logger } from '../logging/index.js';
+import { checkEditedContent, generateValidContent, type ContentPolicy } from './content-generation.js';
+import type { Clock, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
+
+/** How many recent texts the prompt shows the model so it does not repeat itself. */
+const RECENT_POSTS_FOR_PROMPT = 10;
+
+export interface DraftPipelineOptions extends ContentPolicy {
+  readonly moderationTimeoutMs: number;
+  readonly maxPendingDrafts: number;
+}
+
+export interface DraftPipelineDependencies {
+  readonly drafts: DraftRepository;
+  readonly topics: TopicRepository;
+  readonly posts: PostRepository;
+  readonly generationRuns: GenerationRunRepository;
+  readonly duplicates: DuplicateLookup;
+  readonly generator: DraftGenerator;
+  readonly clock: Clock;
+  readonly rng: () => number;
+  readonly logger: Logger;
+  readonly options: DraftPipelineOptions;
+}
+
+export type GenerateDraftOutcome =
+  | { readonly status: 'created'; readonly draft: Draft }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'failed'; readonly reason: string };
+
+export type ReviseOutcome =
+  | { readonly status: 'revised'; readonly draft: Draft }
+  | { readonly status: 'invalid'; readonly violations: readonly Violation[] }
+  | { readonly status: 'stale'; readonly draft: Draft | null }
+  | { readonly status: 'failed'; readonly reason: string };
+
+/** A topic name nobody configured; the message lists the ones that exist. */
+export class UnknownTopicError extends Error {
+  constructor(
+    readonly topicName: string,
+    readonly known: readonly string[],
+  ) {
+    super(`Unknown topic "${topicName}". Known topics: ${known.join(', ')}`);
+    this.name = 'UnknownTopicError';
+  }
+}
+
+/**
+ * The content pipeline: select a topic, build the prompt, generate, sanitise, validate, dedupe,
+ * then save a pending draft with everything moderators need. Every cycle is recorded in
+ * generation_runs with its outcome and tokens, including the ones that produced nothing.
+ */
+export class DraftPipelineService {
+  constructor(private readonly deps: DraftPipelineDependencies) {}
+
+  /** Generates one pending draft, for `topicName` or a weighted-random topic. */
+  async generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome> {
+    const { drafts, topics, clock, logger } = this.deps;
+    const startedAt = clock.now();
+    const pending = (await drafts.countByStatus()).pending;
+    if (pending >= this.deps.options.maxPendingDrafts) {
+      const reason = `pending cap full: ${pending} of ${this.deps.options.maxPendingDrafts} drafts await moderation`;
+      await this.recordRun({ trigger: options.trigger, outcome: 'skipped', reason, startedAt });
+      return { status: 'skipped', reason };
+    }
+
+    const topic = options.topicName !== undefined ? await this.requireTopic(options.topicName) : await this.pickTopic();
+    if (!topic) {
+      const reason = 'no enabled topic with a weight above 0';
+      await this.recordRun({ trigger: options.trigger, outcome: 'skipped', reason, startedAt });
+      return { status: 'skipped', reason };
+    }
+    await topics.markUsed(topic.id, startedAt);
+    const log = logger.child({ topic: topic.name, trigger: options.trigger });
+
+    let result;
+    try {
+      result = await generateValidContent(
+        {
+          contentType: topic.contentType,
+          topicName: topic.name,
+          topicDescription: topic.description,
+          recentPosts: await this.recentPosts(),
+        },
+        { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
+      );
+    } catch (error) {
+      const reason = `generation failed: ${(error as Error).message}`;
+      log.error('generation failed', { error });
+      await this.recordRun({ trigger: options.trigger, outcome: 'failed', reason, startedAt, topicName: topic.name, usage: usageOf(error) });
+      return { status: 'failed', reason };
+    }
+    if (!result.ok) {
+      log.warn('no valid draft this cycle', { reason: result.reason });
+      await this.recordRun({
+        trigger: options.trigger,
+        outcome: 'failed',
+        reason: result.reason,
+        startedAt,
+        topicName: topic.name,
+        attempts: result.attempts.length,
+        usage: result.usage,
+      });
+      return { status: 'failed', reason: result.reason };
+    }
+
+    const now = clock.now();
+    const draft = await drafts.create(
+      {
+        topicId: topic.id,
+        topicName: topic.name,
+        contentType: topic.contentType,
+        kind: result.kind,
+        tweets: result.tweets,
+        contentHash: result.fingerprint.contentHash,
+        bandKeys: result.fingerprint.bandKeys,
+        riskFlags: result.riskFlags,
+        sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
+        model: result.model,
+        usage: result.usage,
+        generationAttempts: result.attempts.length,
+        deadlineAt: now + this.deps.options.moderationTimeoutMs,
+      },
+      now,
+    );
+    await this.recordRun({
+      trigger: options.trigger,
+      outcome: 'created',
+      reason: null,
+      startedAt,
+      topicName: topic.name,
+      draftId: draft.id,
+      attempts: result.attempts.length,
+      usage: result.usage,
+    });
+    log.info('draft created', { draftId: draft.id, kind: draft.kind, attempts: result.attempts.length });
+    return { status: 'created', draft };
+  }
+
+  /**
+   * Writes a new revision of a pending draft, steered by the moderator's (untrusted) feedback.
+   * The deadline starts over; the old revision's buttons become stale.
+   */
+  async regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome> {
+    const { drafts, clock } = this.deps;
+    const draft = await drafts.findById(draftId);
+    if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
+    const startedAt = clock.now();
+    const topic = draft.topicId !== null ? await this.deps.topics.findById(draft.topicId) : null;
+    const log = this.deps.logger.child({ draftId, revision: expectedRevision });
+    let result;
+    try {
+      result = await generateValidContent(
+        {
+          contentType: draft.contentType,
+          topicName: draft.topicName,
+          topicDescription: topic?.description,
+          recentPosts: await this.recentPosts(),
+          feedback: feedback ?? undefined,
+          previousDraft: draft.tweets,
+          excludeDraftId: draft.id,
+        },
+        { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
+      );
+    } catch (error) {
+      const reason = `generation failed: ${(error as Error).message}`;
+      await this.recordRun({ trigger: 'regenerate', outcome: 'failed', reason, startedAt, topicName: draft.topicName, draftId, usage: usageOf(error) });
+      return { status: 'failed', reason };
+    }
+    if (!result.ok) {
+      await this.recordRun({
+        trigger: 'regenerate',
+        outcome: 'failed',
+        reason: result.reason,
+        startedAt,
+        topicName: draft.topicName,
+        draftId,
+        attempts: result.attempts.length,
+        usage: result.usage,
+      });
+      return { status: 'failed', reason: result.reason };
+    }
+    const now = clock.now();
+    const revised = await drafts.replaceContent(
+      draftId,
+      expectedRevision,
+      {
+        kind: result.kind,
+        tweets: result.tweets,
+        contentHash: result.fingerprint.contentHash,
+        bandKeys: result.fingerprint.bandKeys,
+        riskFlags: result.riskFlags,
+        sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
+        deadlineAt: now + this.deps.options.moderationTimeoutMs,
+        additionalUsage: result.usage,
+        model: result.model,
+        feedback,
+      },
+      now,
+    );
+    await this.recordRun({
+      trigger: 'regenerate',
+      outcome: revised ? 'created' : 'skipped',
+      reason: revised ? null : 'the draft was decided while regenerating',
+      startedAt,
+      topicName: draft.topicName,
+      draftId,
+      attempts: result.attempts.length,
+      usage: result.usage,
+    });
+    if (!revised) return { status: 'stale', draft: await drafts.findById(draftId) };
+    log.info('draft regenerated', { revision: revised.revision, byUserId: actor.id });
+    return { status: 'revised', draft: revised };
+  }
+
+  /** Replaces a pending draft's text with a moderator's edit, after the same checks as generated text. */
+  async applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome> {
+    const { drafts, clock } = this.deps;
+    const draft = await drafts.findById(draftId);
+    if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
+    const checked = await checkEditedContent(tweets, draft.kind, {
+      duplicates: this.deps.duplicates,
+      policy: this.deps.options,
+      excludeDraftId: draftId,
+    });
+    if (checked.violations.length > 0) return { status: 'invalid', violations: checked.violations };
+    const fingerprint = computeFingerprint(checked.tweets);
+    const now = clock.now();
+    const revised = await drafts.replaceContent(
+      draftId,
+      expectedRevision,
+      {
+        kind: draft.kind,
+        tweets: checked.tweets,
+        contentHash: fingerprint.contentHash,
+        bandKeys: fingerprint.bandKeys,
+        riskFlags: detectRiskFlags(checked.tweets),
+        sanitiserChanges: [],
+        deadlineAt: now + this.deps.options.moderationTimeoutMs,
+        editedBy: actor,
+      },
+      now,
+    );
+    if (!revised) return { status: 'stale', draft: await drafts.findById(draftId) };
+    return { status: 'revised', draft: revised };
+  }
+
+  /** The topics with their effective weights, for `/topics list`. */
+  async topicsWithContext(): Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }> {
+    const topics = await this.deps.topics.list();
+    const { accountAverage } = await this.deps.posts.engagementByTopic();
+    return { topics, accountAvgEngagement: accountAverage, lastUsedTopicId: lastUsedTopicId(topics) };
+  }
+
+  private async pickTopic(): Promise<Topic | null> {
+    const { topics, accountAvgEngagement, lastUsedTopicId: lastUsed } = await this.topicsWithContext();
+    const chosen = selectTopic(topics.map(toTopicStats), { accountAvgEngagement, lastUsedTopicId: lastUsed, rng: this.deps.rng });
+    return chosen ? (topics.find((t) => t.id === chosen.id) ?? null) : null;
+  }
+
+  private async requireTopic(name: string): Promise<Topic> {
+    const topic = await this.deps.topics.findByName(name);
+    if (!topic) throw new UnknownTopicError(name, (await this.deps.topics.list()).map((t) => t.name));
+    return topic;
+  }
+
+  private async recentPosts(): Promise<string[]> {
+    const texts = await this.deps.drafts.recentTexts(['published', 'publishing', 'approved', 'pending'], RECENT_POSTS_FOR_PROMPT);
+    return texts.map((tweets) => tweets.join('\n'));
+  }
+
+  private async recordRun(run: {
+    trigger: 'schedule' | 'command' | 'regenerate' | 'cli';
+    outcome: 'created' | 'skipped' | 'failed';
+    reason: string | null;
+    startedAt: number;
+    topicName?: string;
+    draftId?: number;
+    attempts?: number;
+    usage?: TokenUsage;
+  }): Promise<void> {
+    await this.deps.generationRuns.record({
+      trigger: run.trigger,
+      outcome: run.outcome,
+      reason: run.reason,
+      draftId: run.draftId ?? null,
+      topicName: run.topicName ?? null,
+      attempts: run.attempts ?? 0,
+      usage: run.usage ?? ZERO_USAGE,
+      startedAt: run.startedAt,
+      finishedAt: this.deps.clock.now(),
+    });
+  }
+}
+
+/** The topic of the most recent draft, for the rotation penalty. */
+function lastUsedTopicId(topics: readonly Topic[]): number | null {
+  let latest: Topic | null = null;
+  for (const topic of topics) {
+    if (topic.lastUsedAt !== null && (latest === null || topic.lastUsedAt > (latest.lastUsedAt ?? 0))) latest = topic;
+  }
+  return latest?.id ?? null;
+}
+
+export function toTopicStats(topic: Topic): TopicStats {
+  return {
+    id: topic.id,
+    name: topic.name,
+    contentType: topic.contentType,
+    weight: topic.weight,
+    enabled: topic.enabled,
+    lastUsedAt: topic.lastUsedAt,
+    usageCount: topic.usageCount,
+    approvals: topic.approvals,
+    rejections: topic.rejections,
+    avgEngagement: topic.avgEngagement,
+  };
+}
+
+/** Tokens an error says were spent (a GenerationError carries them when output was unusable). */
+function usageOf(error: unknown): TokenUsage {
+  const usage = (error as { usage?: TokenUsage } | null)?.usage;
+  return usage ?? ZERO_USAGE;
+}

@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-generator.js';
+import { createSilentLogger } from '../../src/logging/index.js';
+import { DraftPipelineService, UnknownTopicError } from '../../src/services/draft-pipeline.js';
+import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
+import { mulberry32 } from '../support/seeded-random.js';
+import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+
+const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
+const SAFE_TWEET_2 = 'Before you touch a fresh launch on Pump.fun, read the description, check who holds the supply, and set your own limits first.';
+
+describe('draft pipeline against the Anthropic fake', () => {
+  let anthropic: FakeAnthropic;
+  let db: TempDatabase;
+  let now: number;
+
+  const pipeline = (overrides: { apiKey?: string; maxPendingDrafts?: number } = {}) =>
+    new DraftPipelineService({
+      ...db.repos,
+      generator: new ClaudeDraftGenerator({
+        apiKey: overrides.apiKey ?? FAKE_ANTHROPIC_API_KEY,
+        model: 'claude-sonnet-5-5',
+        baseUrl: anthropic.url,
+        maxRetries: 2,
+        timeoutMs: 5_000,
+        maxHashtags: 2,
+        allowedLinkDomains: ['pump.fun'],
+      }),
+      clock: { now: () => now },
+      rng: mulberry32(7),
+      logger: createSilentLogger(),
+      options: {
+        rules: { maxHashtags: 2, allowedLinkDomains: ['pump.fun'], bannedPatterns: [] },
+        duplicateThreshold: 0.8,
+        maxAttempts: 3,
+        moderationTimeoutMs: 3_600_000,
+        maxPendingDrafts: overrides.maxPendingDrafts ?? 3,
+      },
+    });
+
+  beforeEach(async () => {
+    now = 1_800_000_000_000;
+    anthropic = new FakeAnthropic();
+    await anthropic.start();
+    db = await openTempDatabase();
+  });
+  afterEach(async () => {
+    await anthropic.stop();
+    await db.close();
+  });
+
+  it('GIVEN a valid tweet from the model THEN a pending draft is saved with usage, deadline and fingerprint', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: `  "${SAFE_TWEET}"  ` } }, { usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 400 } });
+    const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome.status).toBe('created');
+    if (outcome.status !== 'created') return;
+    expect(outcome.draft).toMatchObject({
+      status: 'pending',
+      revision: 1,
+      kind: 'tweet',
+      tweets: [SAFE_TWEET],
+      topicName: 'education',
+      contentType: 'education',
+      deadlineAt: now + 3_600_000,
+      usage: { inputTokens: 900, outputTokens: 60, cacheReadTokens: 400 },
+      generationAttempts: 1,
+    });
+    expect(outcome.draft.sanitiserChanges.join(' ')).toMatch(/quote/i);
+    const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM content_fingerprints WHERE draft_id = ?', [outcome.draft.id]);
+    expect(n).toBeGreaterThan(0);
+    const runs = await db.dataSource.query('SELECT outcome, input_tokens FROM generation_runs');
+    expect(runs).toEqual([{ outcome: 'created', input_tokens: 900 }]);
+    const topic = await db.repos.topics.findByName('education');
+    expect(topic?.usageCount).toBe(1);
+  });
+
+  it('GIVEN the thread topic THEN the model is asked for a thread and every tweet is stored', async () => {
+    const tweets = ['1/ How graduation works on Pump.fun.', '2/ The curve fills as people buy.', '3/ At the threshold, liquidity moves to a DEX.'];
+    anthropic.queueOutput({ draft: { kind: 'thread', tweets } });
+    const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'deep-dive-thread' });
+    expect(outcome.status).toBe('created');
+    if (outcome.status === 'created') expect(outcome.draft).toMatchObject({ kind: 'thread', tweets });
+    expect(JSON.stringify(anthropic.messageBodies[0])).toMatch(/thread/i);
+  });
+
+  it('GIVEN an output that breaks a hard rule THEN it is regenerated with the violation named in the prompt', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: 'This launch is guaranteed to 100x, buy now' } });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome.status).toBe('created');
+    if (outcome.status === 'created') expect(outcome.draft.generationAttempts).toBe(2);
+    expect(anthropic.messageBodies).toHaveLength(2);
+    const retryPrompt = JSON.stringify(anthropic.messageBodies[1]);
+    expect(retryPrompt).toMatch(/previous attempt broke these rules/i);
+    expect(retryPrompt).toMatch(/guaranteed/i);
+  });
+
+  it('GIVEN every attempt fails validation THEN the cycle records why and no draft is saved', async () => {
+    for (let i = 0; i < 3; i++) anthropic.queueOutput({ draft: { kind: 'tweet', text: `Send SOL to 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU now ${i}` } });
+    const outcome = await pipeline().generateDraft({ trigger: 'schedule', topicName: 'education' });
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'failed') expect(outcome.reason).toMatch(/after 3 attempts.*address/i);
+    expect(await db.repos.drafts.findByStatuses(['pending'])).toEqual([]);
+    const [run] = await db.dataSource.query('SELECT outcome, attempts, reason FROM generation_runs');
+    expect(run).toMatchObject({ outcome: 'failed', attempts: 3 });
+  });
+
+  it('GIVEN a near-duplicate of a pending draft THEN it is refused and regenerated', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET.replace('Know which one you are.', 'Know which one you are!!') } });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET_2 } });
+    const service = pipeline();
+    await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    const second = await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(second.status).toBe('created');
+    if (second.status === 'created') expect(second.draft.tweets).toEqual([SAFE_TWEET_2]);
+    expect(JSON.stringify(anthropic.messageBodies[2])).toMatch(/repeats draft #1|similar to draft #1/);
+  });
+
+  it('GIVEN a 429 and then a 529 THEN the SDK retries and the draft is created', async () => {
+    anthropic.failWithRateLimit({ retryAfterMs: 10 });
+    anthropic.failWithOverloaded({ retryAfterMs: 10 });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome.status).toBe('created');
+    expect(anthropic.messageRequests).toHaveLength(3);
+  });
+
+  it('GIVEN a rejected key THEN the cycle fails with a clear auth reason and no retry', async () => {
+    const outcome = await pipeline({ apiKey: 'sk-ant-wrong-key-000000' }).generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome.status).toBe('failed');
+    if (outcome.status === 'failed') {
+      expect(outcome.reason).toMatch(/key|auth/i);
+      expect(outcome.reason).not.toContain('sk-ant-wrong-key-000000');
+    }
+    expect(anthropic.messageRequests).toHaveLength(1);
+  });
+
+  it('GIVEN the pending cap is full THEN the cycle is skipped without calling the model', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const service = pipeline({ maxPendingDrafts: 1 });
+    await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    const skipped = await service.generateDraft({ trigger: 'schedule' });
+    expect(skipped).toEqual({ status: 'skipped', reason: 'pending cap full: 1 of 1 drafts await moderation' });
+    expect(anthropic.messageRequests).toHaveLength(1);
+  });
+
+  it('GIVEN an unknown topic THEN a typed error lists the known ones', async () => {
+    await expect(pipeline().generateDraft({ trigger: 'command', topicName: 'lambos' })).rejects.toThrow(UnknownTopicError);
+  });
+
+  it('GIVEN regenerate with feedback THEN the feedback reaches the model, the revision goes up and the deadline restarts', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET_2 } });
+    const service = pipeline();
+    const created = await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    if (created.status !== 'created') throw new Error('expected a draft');
+    now += 60_000;
+    const revised = await service.regenerate(created.draft.id, 1, 'More practical, less theory', { id: '1', name: 'mod' });
+    expect(revised.status).toBe('revised');
+    if (revised.status === 'revised') expect(revised.draft).toMatchObject({ revision: 2, tweets: [SAFE_TWEET_2], deadlineAt: now + 3_600_000, feedback: 'More practical, less theory' });
+    expect(JSON.stringify(anthropic.messageBodies[1])).toContain('More practical, less theory');
+    expect(await service.regenerate(created.draft.id, 1, null, { id: '1', name: 'mod' })).toMatchObject({ status: 'stale' });
+  });
+
+  it('GIVEN an edit THEN valid text replaces the draft and invalid text says exactly what failed', async () => {
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const service = pipeline();
+    const created = await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    if (created.status !== 'created') throw new Error('expected a draft');
+    const bad = await service.applyEdit(created.draft.id, 1, ['x'.repeat(281)], { id: '2', name: 'ed' });
+    expect(bad.status).toBe('invalid');
+    if (bad.status === 'invalid') expect(bad.violations.map((v) => v.message).join()).toMatch(/281.*280/);
+    const good = await service.applyEdit(created.draft.id, 1, [SAFE_TWEET_2], { id: '2', name: 'ed' });
+    expect(good).toMatchObject({ status: 'revised', draft: { revision: 2, tweets: [SAFE_TWEET_2], editedBy: { id: '2', name: 'ed' } } });
+  });
+});
