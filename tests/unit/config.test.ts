@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseActiveHours, parseDuration, readEnvironment } from '../../src/config/index.js';
+
+const validEnv = (): Record<string, string> => ({
+  DISCORD_TOKEN: 'discord-token-value-123456',
+  DISCORD_GUILD_ID: '111111111111111111',
+  MODERATION_CHANNEL_ID: '222222222222222222',
+  ANTHROPIC_API_KEY: 'sk-ant-test-key-abcdef',
+  TWITTER_APP_KEY: 'app-key-123456',
+  TWITTER_APP_SECRET: 'app-secret-123456',
+  TWITTER_ACCESS_TOKEN: 'access-token-123456',
+  TWITTER_ACCESS_SECRET: 'access-secret-123456',
+});
+
+function problemsOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('GIVEN only the required variables THEN safe defaults fill the rest', () => {
+    const config = loadConfig(validEnv());
+    expect(config.storage.databasePath).toBe('./data/draftgate.sqlite');
+    expect(config.posting).toMatchObject({
+      dryRun: false,
+      maxPendingDrafts: 3,
+      timeoutAction: 'expire',
+      moderationTimeoutMs: 2 * 3_600_000,
+      jitterMs: 15 * 60_000,
+      timezone: 'UTC',
+      activeHours: null,
+    });
+    expect(config.content.allowedLinkDomains).toContain('pump.fun');
+    expect(config.ops.logFormat).toBe('pretty');
+    expect(config.secrets).toContain('sk-ant-test-key-abcdef');
+  });
+
+  it('GIVEN several bad values THEN ONE error lists every variable with what is wrong and what is expected', () => {
+    const error = problemsOf({
+      ...validEnv(),
+      DISCORD_TOKEN: undefined,
+      DISCORD_GUILD_ID: 'not-a-snowflake',
+      MODERATION_TIMEOUT: '10 minutes',
+      TIMEOUT_ACTION: 'delete',
+      MAX_POSTS_PER_HOUR: '-1',
+      POST_SCHEDULE: 'every day',
+      ACTIVE_HOURS: '25-99',
+      TIMEZONE: 'Mars/Olympus',
+      DISCORD_API_BASE: 'ftp://x',
+    });
+    const variables = error.problems.map((p) => p.variable).sort();
+    expect(variables).toEqual(
+      ['ACTIVE_HOURS', 'DISCORD_API_BASE', 'DISCORD_GUILD_ID', 'DISCORD_TOKEN', 'MAX_POSTS_PER_HOUR', 'MODERATION_TIMEOUT', 'POST_SCHEDULE', 'TIMEOUT_ACTION', 'TIMEZONE'],
+    );
+    expect(error.message).toMatch(/9 problems/);
+    expect(error.message).toMatch(/DISCORD_TOKEN is missing; expected the bot token/);
+    expect(error.message).toMatch(/MODERATION_TIMEOUT expected a duration such as 90s, 30m, 2h/);
+    expect(error.message).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
+    expect(error.message).toMatch(/MAX_POSTS_PER_HOUR expected a whole number from 1 to 1000, got "-1"/);
+  });
+
+  it('GIVEN a short secret THEN the error names it but never prints its value', () => {
+    const error = problemsOf({ ...validEnv(), ANTHROPIC_API_KEY: 'sk-abc' });
+    expect(error.message).toMatch(/ANTHROPIC_API_KEY is too short/);
+    expect(error.message).not.toContain('sk-abc');
+  });
+
+  it('GIVEN DRY_RUN=false and no X credentials THEN each missing credential is named; DRY_RUN=true makes them optional', () => {
+    const env = validEnv();
+    delete (env as Record<string, string | undefined>)['TWITTER_APP_KEY'];
+    delete (env as Record<string, string | undefined>)['TWITTER_ACCESS_SECRET'];
+    const error = problemsOf(env);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['TWITTER_ACCESS_SECRET', 'TWITTER_APP_KEY']);
+    expect(error.message).toMatch(/required unless DRY_RUN=true/);
+    const dry = loadConfig({ ...env, DRY_RUN: 'true' });
+    expect(dry.posting.dryRun).toBe(true);
+    expect(dry.twitter.credentials).toBeUndefined();
+  });
+
+  it('GIVEN a .env file THEN it is read, and the real environment wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'draftgate-env-'));
+    writeFileSync(join(dir, '.env'), 'MAX_POSTS_PER_DAY=7\nLOG_LEVEL=debug\n# comment\n');
+    const env = readEnvironment(dir, { ...validEnv(), LOG_LEVEL: 'warn' });
+    const config = loadConfig(env);
+    expect(config.posting.maxPostsPerDay).toBe(7);
+    expect(config.ops.logLevel).toBe('warn');
+  });
+
+  it('GIVEN durations THEN 90s, 30m, 2h and 1h30m parse and nonsense does not', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('2 hours')).toBeNull();
+    expect(parseDuration('')).toBeNull();
+  });
+
+  it('GIVEN active hours THEN day and overnight windows parse and bad ones are invalid', () => {
+    expect(parseActiveHours('08:00-23:30')).toMatchObject({ startMinute: 480, endMinute: 1410 });
+    expect(parseActiveHours('22-2')).toMatchObject({ startMinute: 1320, endMinute: 120 });
+    expect(parseActiveHours('always')).toBeNull();
+    expect(parseActiveHours('9-9')).toBe('invalid');
+    expect(parseActiveHours('noon-night')).toBe('invalid');
+  });
+
+  it('GIVEN NODE_ENV=production and no LOG_FORMAT THEN logs are JSON lines', () => {
+    expect(loadConfig({ ...validEnv(), NODE_ENV: 'production' }).ops.logFormat).toBe('json');
+  });
+});
