@@ -119,6 +119,9 @@ export interface GatewayConnection {
   readonly query: Record<string, string>;
   readonly headers: Record<string, string>;
   readonly openedAt: number;
+  /** Set when the socket closed, with the close code the client (or the fake) used. */
+  closedAt?: number;
+  closeCode?: number;
 }
 
 /** Ready-made faults with Discord's real wire shapes, for `FakeDiscord.injectFault`. */
@@ -654,7 +657,12 @@ export class FakeDiscord {
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
     }
-    this.gatewayConnections.push({ query, headers, openedAt: this.clock() });
+    const connection: GatewayConnection = { query, headers, openedAt: this.clock() };
+    this.gatewayConnections.push(connection);
+    socket.on('close', (code: number) => {
+      connection.closedAt = this.clock();
+      connection.closeCode = code;
+    });
     this.events.emit('gateway');
     let session: GatewaySession | undefined;
     socket.on('message', (raw: RawData, isBinary: boolean) => {

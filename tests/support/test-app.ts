@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { DraftgateApp } from '../../src/app.js';
+import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/logging/index.js';
+import type { Clock } from '../../src/services/ports.js';
+import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
+import { FakeDiscord } from './fake-discord.js';
+import { FakeX } from './fake-x.js';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private current = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+  set(ms: number): void {
+    this.current = ms;
+  }
+}
+
+export interface Fakes {
+  readonly discord: FakeDiscord;
+  readonly x: FakeX;
+  readonly anthropic: FakeAnthropic;
+}
+
+/** Starts the three fakes on 127.0.0.1. */
+export async function startFakes(): Promise<Fakes & { stop(): Promise<void> }> {
+  const discord = new FakeDiscord();
+  const x = new FakeX();
+  const anthropic = new FakeAnthropic();
+  await Promise.all([discord.start(), x.start(), anthropic.start()]);
+  return {
+    discord,
+    x,
+    anthropic,
+    async stop() {
+      await Promise.all([discord.stop(), x.stop(), anthropic.stop()]);
+    },
+  };
+}
+
+/** The environment a real deployment would set, pointed at the fakes and a temp database. */
+export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DISCORD_TOKEN: fakes.discord.botToken,
+    DISCORD_GUILD_ID: fakes.discord.guildId,
+    MODERATION_CHANNEL_ID: fakes.discord.channelId,
+    MODERATOR_ROLE_ID: fakes.discord.moderatorRoleId,
+    DISCORD_API_BASE: fakes.discord.apiBase,
+    ANTHROPIC_API_KEY: FAKE_ANTHROPIC_API_KEY,
+    ANTHROPIC_BASE_URL: fakes.anthropic.url,
+    ANTHROPIC_MAX_RETRIES: '2',
+    TWITTER_APP_KEY: fakes.x.consumerKey,
+    TWITTER_APP_SECRET: 'fake-x-consumer-secret',
+    TWITTER_ACCESS_TOKEN: 'fake-x-access-token',
+    TWITTER_ACCESS_SECRET: 'fake-x-access-secret',
+    TWITTER_API_BASE: fakes.x.url,
+    TWITTER_TIMEOUT: '2s',
+    DATABASE_PATH: join(dataDir, 'draftgate.sqlite'),
+    LOG_DIR: join(dataDir, 'logs'),
+    LOG_LEVEL: 'debug',
+    LOG_FORMAT: 'json',
+    HEALTH_PORT: '0',
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  readonly app: DraftgateApp;
+  readonly config: AppConfig;
+  readonly clock: ManualClock;
+  readonly dataDir: string;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the whole app exactly as main.ts does, against the fakes, with a manual clock and a
+ * seeded RNG, and starts it. `dataDir` may be reused to simulate a restart on the same files.
+ */
+export async function startTestApp(
+  fakes: Fakes,
+  options: { env?: Record<string, string>; dataDir?: string; clock?: ManualClock; rng?: () => number } = {},
+): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'draftgate-app-'));
+  const config = loadConfig(fakeEnvironment(fakes, dataDir, options.env));
+  const logs: Array<Record<string, unknown>> = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  const logger = createLogger({ level: 'debug', format: 'json', secrets: config.secrets, stream });
+  const clock = options.clock ?? new ManualClock();
+  const app = new DraftgateApp({ config, logger, clock, ...(options.rng ? { rng: options.rng } : {}) });
+  await app.start();
+  return {
+    app,
+    config,
+    clock,
+    dataDir,
+    logs,
+    async stop() {
+      await app.stop();
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
