@@ -133,6 +133,12 @@ export function loadStorageConfig(env: Record<string, string | undefined> = read
   return { databasePath: value && value.length > 0 ? value : './data/draftgate.sqlite' };
 }
 
+/** Only what the container HEALTHCHECK needs: the port of the health endpoint. */
+export function loadHealthCheckConfig(env: Record<string, string | undefined> = readEnvironment()): { healthPort: number } {
+  const port = Number(env['HEALTH_PORT'] ?? '8080');
+  return { healthPort: Number.isInteger(port) && port > 0 && port <= 65_535 ? port : 8080 };
+}
+
 function toAppConfig(env: Environment): AppConfig {
   const credentials =
     env.TWITTER_APP_KEY && env.TWITTER_APP_SECRET && env.TWITTER_ACCESS_TOKEN && env.TWITTER_ACCESS_SECRET

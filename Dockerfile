@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# draftgate: AI writes, humans approve in Discord, the bot publishes to X.
+# Build:  docker build -t draftgate .
+# Run:    docker compose up -d   (see docker-compose.yml and the README)
+
+ARG NODE_VERSION=22
+
+# ---------------------------------------------------------------------------- build stage
+# Dev dependencies and the native compile of better-sqlite3 live here only.
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ormconfig.ts ./
+COPY src ./src
+COPY commands ./commands
+COPY migrations ./migrations
+COPY scripts ./scripts
+RUN npm run build \
+ && npm prune --omit=dev
+
+# ---------------------------------------------------------------------------- runtime stage
+# Production dependencies (already compiled for this Node ABI) and the compiled app only.
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="draftgate" \
+      org.opencontainers.image.description="AI writes, humans approve in Discord, the bot publishes to X" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/draftgate/draftgate"
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    DATABASE_PATH=/app/data/draftgate.sqlite \
+    LOG_DIR=/app/logs \
+    LOG_FORMAT=json \
+    HEALTH_PORT=8080
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./package.json
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+RUN mkdir -p /app/data /app/logs && chown node:node /app/data /app/logs
+USER node
+VOLUME ["/app/data", "/app/logs"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
+  CMD ["node", "dist/src/healthcheck.js"]
+# tini reaps zombies and forwards SIGTERM, so the graceful shutdown runs on `docker stop`.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,118 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Our machines have no Docker engine, so the Dockerfile is checked mechanically: every COPY
+ * source exists and is not ignored, and what the runtime stage runs is produced by the build.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+interface Stage {
+  readonly name: string;
+  readonly base: string;
+  readonly instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): Stage[] {
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  const stages: Stage[] = [];
+  for (const raw of joined.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    const args = rest.join(' ');
+    if (keyword.toUpperCase() === 'FROM') {
+      const match = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(args);
+      stages.push({ name: match?.[2] ?? String(stages.length), base: match?.[1] ?? '', instructions: [] });
+    } else if (stages.length > 0) {
+      stages[stages.length - 1]!.instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+const dockerfile = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
+const build = dockerfile.find((s) => s.name === 'build')!;
+const runtime = dockerfile[dockerfile.length - 1]!;
+const execForm = (args: string): string[] => JSON.parse(args.replace(/^CMD\s+/i, '')) as string[];
+
+/** Where `tsc -p tsconfig.json` writes a source file, per the tsconfig the build stage copies. */
+function compiledPathOf(source: string): string {
+  const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as {
+    compilerOptions: { outDir: string; rootDir: string };
+    include: string[];
+  };
+  const rel = relative(join(root, tsconfig.compilerOptions.rootDir), join(root, source));
+  return join(tsconfig.compilerOptions.outDir, rel).replace(/\.ts$/, '.js');
+}
+
+describe('Dockerfile (checked without Docker)', () => {
+  it('GIVEN a multi-stage file THEN the build stage compiles and prunes, the runtime stage copies only its output', () => {
+    expect(dockerfile.map((s) => s.name)).toEqual(['build', 'runtime']);
+    const runs = build.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    expect(runs.join('\n')).toMatch(/npm ci/);
+    expect(runs.join('\n')).toMatch(/npm run build/);
+    expect(runs.join('\n')).toMatch(/npm prune --omit=dev/);
+    const runtimeCopies = runtime.instructions.filter((i) => i.keyword === 'COPY');
+    expect(runtimeCopies.every((c) => /--from=build/.test(c.args))).toBe(true);
+    // A current LTS slim image (22 or 24); the code itself still runs on Node 20.
+    const nodeVersion = /ARG NODE_VERSION=(\d+)/.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    expect(['22', '24']).toContain(nodeVersion);
+    expect(dockerfile.every((s) => /^node:\$\{NODE_VERSION\}-\S*slim$/.test(s.base))).toBe(true);
+  });
+
+  it('GIVEN the build context THEN every COPY source exists and is not excluded by .dockerignore', () => {
+    const copies = build.instructions.filter((i) => i.keyword === 'COPY' && !/--from=/.test(i.args));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      const parts = copy.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      const sources = parts.slice(0, -1);
+      for (const source of sources) {
+        expect(existsSync(join(root, source)), `COPY source ${source} exists`).toBe(true);
+        expect(ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)), `${source} not in .dockerignore`).toBe(false);
+      }
+    }
+  });
+
+  it('GIVEN the runtime CMD and HEALTHCHECK THEN node runs files that the build stage produces', () => {
+    const cmd = runtime.instructions.find((i) => i.keyword === 'CMD')!;
+    const [program, entry] = execForm(cmd.args);
+    expect(program).toBe('node');
+    const healthcheck = runtime.instructions.find((i) => i.keyword === 'HEALTHCHECK')!;
+    const [, healthEntry] = execForm(/CMD\s+(\[.*\])/.exec(healthcheck.args)![1]!);
+    const buildCopies = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/)[0]);
+    for (const file of [entry!, healthEntry!]) {
+      const source = file.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(existsSync(join(root, source)), `${source} exists`).toBe(true);
+      expect(compiledPathOf(source)).toBe(file);
+      expect(buildCopies.some((c) => source === c || source.startsWith(`${c}/`)), `${source} is copied into the build stage`).toBe(true);
+    }
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build']).toMatch(/^tsc -p tsconfig\.json/);
+  });
+
+  it('GIVEN production hardening THEN it runs as non-root under tini, with volumes, a healthcheck and labels', () => {
+    const keywords = runtime.instructions.map((i) => i.keyword);
+    expect(runtime.instructions.find((i) => i.keyword === 'USER')?.args).toBe('node');
+    expect(runtime.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args).toContain('tini');
+    const volume = runtime.instructions.find((i) => i.keyword === 'VOLUME')?.args ?? '';
+    expect(volume).toContain('/app/data');
+    expect(volume).toContain('/app/logs');
+    expect(keywords).toContain('HEALTHCHECK');
+    expect(keywords).toContain('LABEL');
+    expect(statSync(join(root, 'docker-compose.yml')).size).toBeGreaterThan(0);
+    const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/env_file: \.env/);
+    expect(compose).toMatch(/restart: unless-stopped/);
+  });
+});
