@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../logging/index.js';
+
+/** One part of the bot that must be alive for the bot to be healthy. */
+export interface HealthProbe {
+  readonly name: string;
+  check(): Promise<{ ok: boolean; detail?: string }> | { ok: boolean; detail?: string };
+}
+
+/**
+ * Serves GET /healthz (200 only when every probe passes, else 503 naming the failing parts) and
+ * GET /metrics (Prometheus text) on HEALTH_PORT.
+ */
+export class HealthServer {
+  private server: Server | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly port: number;
+      readonly probes: readonly HealthProbe[];
+      readonly metrics: { render(): Promise<{ contentType: string; body: string }> };
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** Starts listening; returns the bound port (useful with HEALTH_PORT=0). */
+  async start(): Promise<number> {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const reply = (status: number, contentType: string, body: string) => {
+        res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      };
+      if (req.method !== 'GET') return reply(405, 'text/plain', 'method not allowed\n');
+      if (path === '/healthz') {
+        void this.health().then(
+          (health) => reply(health.ok ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`),
+          (error: unknown) => reply(503, 'application/json', `${JSON.stringify({ ok: false, error: (error as Error).message })}\n`),
+        );
+        return;
+      }
+      if (path === '/metrics') {
+        void this.deps.metrics.render().then(
+          ({ contentType, body }) => reply(200, contentType, body),
+          (error: unknown) => {
+            this.deps.logger.error('metrics collection failed', { error });
+            reply(500, 'text/plain', 'metrics collection failed\n');
+          },
+        );
+        return;
+      }
+      reply(404, 'text/plain', 'not found\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.deps.port, () => resolve());
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    this.deps.logger.info('health endpoint listening', { port });
+    return port;
+  }
+
+  async health(): Promise<{ ok: boolean; checks: Record<string, string>; failing: string[] }> {
+    const checks: Record<string, string> = {};
+    const failing: string[] = [];
+    for (const probe of this.deps.probes) {
+      let result: { ok: boolean; detail?: string };
+      try {
+        result = await probe.check();
+      } catch (error) {
+        result = { ok: false, detail: (error as Error).message };
+      }
+      checks[probe.name] = result.ok ? 'ok' : (result.detail ?? 'failing');
+      if (!result.ok) failing.push(probe.name);
+    }
+    return { ok: failing.length === 0, checks, failing };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,97 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DRAFT_STATUSES, type DraftStatus } from '../../domain/draft.js';
+import type { XRateState } from '../../domain/rate-limits.js';
+
+/** What the metrics read from the store at scrape time (so they survive restarts). */
+export interface MetricsSources {
+  draftCounts(): Promise<Record<DraftStatus, number>>;
+  tokenTotals(): Promise<{ input: number; output: number; cacheRead: number; cacheCreation: number }>;
+  xRateState(): Promise<XRateState | null>;
+}
+
+/**
+ * The Prometheus metrics of the bot. Event counters (publishes, failures, ack latency) are
+ * incremented by the services' observers; state gauges (drafts by status, tokens, X limits)
+ * are read from the database when Prometheus scrapes, so they are right after a restart too.
+ */
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly publishes: Counter<'mode'>;
+  private readonly failures: Counter<'class'>;
+  private readonly interactionAck: Histogram<'kind'>;
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'draftgate_' });
+    this.publishes = new Counter({
+      name: 'draftgate_publishes_total',
+      help: 'Drafts published to X (mode=live) or in dry run (mode=dry_run) by this process.',
+      labelNames: ['mode'],
+      registers: [this.registry],
+    });
+    this.failures = new Counter({
+      name: 'draftgate_publish_failures_total',
+      help: 'Publish attempts that did not produce a tweet, by error class.',
+      labelNames: ['class'],
+      registers: [this.registry],
+    });
+    this.interactionAck = new Histogram({
+      name: 'draftgate_interaction_ack_seconds',
+      help: 'Time from receiving an interaction to acknowledging it (Discord allows 3 s).',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'draftgate_drafts',
+      help: 'Drafts by status.',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const counts = await sources.draftCounts();
+        for (const status of DRAFT_STATUSES) this.set({ status }, counts[status]);
+      },
+    });
+    new Gauge({
+      name: 'draftgate_anthropic_tokens',
+      help: 'Anthropic tokens used by all generations, by kind.',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        const totals = await sources.tokenTotals();
+        this.set({ kind: 'input' }, totals.input);
+        this.set({ kind: 'output' }, totals.output);
+        this.set({ kind: 'cache_read' }, totals.cacheRead);
+        this.set({ kind: 'cache_creation' }, totals.cacheCreation);
+      },
+    });
+    new Gauge({
+      name: 'draftgate_x_rate_limit_remaining',
+      help: "Requests left in X's last reported rate-limit windows.",
+      labelNames: ['window'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const state = await sources.xRateState();
+        if (state?.endpoint) this.set({ window: '15m' }, state.endpoint.remaining);
+        if (state?.user24h) this.set({ window: 'user_24h' }, state.user24h.remaining);
+        if (state?.app24h) this.set({ window: 'app_24h' }, state.app24h.remaining);
+      },
+    });
+  }
+
+  recordPublish(dryRun: boolean): void {
+    this.publishes.inc({ mode: dryRun ? 'dry_run' : 'live' });
+  }
+
+  recordFailure(errorClass: string): void {
+    this.failures.inc({ class: errorClass });
+  }
+
+  recordInteractionAck(kind: string, seconds: number): void {
+    this.interactionAck.observe({ kind }, seconds);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
