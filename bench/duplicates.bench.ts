@@ -1,0 +1,75 @@
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { TypeOrmDuplicateLookup } from '../src/db/repositories/duplicate-lookup.js';
+import { computeFingerprint, findDuplicate } from '../src/domain/duplicates.js';
+import { mulberry32 } from '../tests/support/seeded-random.js';
+import { openTempDatabase } from '../tests/support/temp-database.js';
+import { report, summarise } from './report.js';
+
+const STORED_POSTS = 100_000;
+const CHECKS = 300;
+
+const WORDS = (
+  'pump fun bonding curve launch token creator community liquidity graduation raydium swap fee slippage wallet seed phrase ' +
+  'phishing link rug pull dev holders supply chart volume market cap meme degen trench narrative early late buyer seller ' +
+  'price curve fills threshold migrate pool burn lock trust verify research risk careful patience exit plan profit loss ' +
+  'green red candle whale sniper bot bundle airdrop scam fake support admin telegram discord x post reply thread learn'
+).split(' ');
+
+function randomTweet(rng: () => number): string {
+  const length = 18 + Math.floor(rng() * 22);
+  const words: string[] = [];
+  for (let i = 0; i < length; i++) words.push(WORDS[Math.floor(rng() * WORDS.length)]!);
+  return `${words.join(' ')}.`;
+}
+
+describe('duplicate check on a big history', () => {
+  it(`GIVEN ${STORED_POSTS.toLocaleString('en')} stored posts THEN one near-duplicate check is timed`, async () => {
+    const db = await openTempDatabase();
+    try {
+      const rng = mulberry32(2026);
+      const texts: string[] = [];
+      const fillStarted = performance.now();
+      // Bulk load through the raw better-sqlite3 handle: one transaction, prepared statements.
+      const raw = (db.dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
+      const insertDraft = raw.prepare(
+        `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, created_at, updated_at)
+         VALUES ('education', 'education', 'tweet', ?, ?, 'published', ?, ?)`,
+      );
+      const insertKey = raw.prepare('INSERT INTO content_fingerprints (draft_id, band_key) VALUES (?, ?)');
+      raw.transaction(() => {
+        for (let i = 0; i < STORED_POSTS; i++) {
+          const text = randomTweet(rng);
+          texts.push(text);
+          const fingerprint = computeFingerprint([text]);
+          const { lastInsertRowid } = insertDraft.run(JSON.stringify([text]), fingerprint.contentHash, i, i);
+          for (const key of fingerprint.bandKeys) insertKey.run(lastInsertRowid, key);
+        }
+      })();
+      const fillSeconds = (performance.now() - fillStarted) / 1000;
+
+      const lookup = new TypeOrmDuplicateLookup(db.dataSource);
+      const timings: number[] = [];
+      let found = 0;
+      for (let i = 0; i < CHECKS; i++) {
+        // Half are near-duplicates of stored posts (one word changed), half are new text.
+        const base = texts[Math.floor(rng() * texts.length)]!;
+        const candidate = i % 2 === 0 ? base.replace(/^\S+/, 'changed') : randomTweet(rng);
+        const started = performance.now();
+        const match = await findDuplicate([candidate], lookup, 0.8);
+        timings.push(performance.now() - started);
+        if (match) found += 1;
+      }
+      const stats = summarise(timings);
+      report(
+        'duplicate-check',
+        { stored: STORED_POSTS, checks: CHECKS, nearDuplicatesFound: found, medianMs: stats.median, p95Ms: stats.p95, p99Ms: stats.p99, fillSeconds },
+        '< 20 ms per check',
+      );
+      // Correctness, not speed: every planted near-duplicate was caught.
+      expect(found).toBeGreaterThanOrEqual(CHECKS / 2);
+    } finally {
+      await db.close();
+    }
+  });
+});
