@@ -14,7 +14,8 @@ export class TypeOrmDuplicateLookup implements DuplicateLookup {
 
   async findByContentHash(hash: string): Promise<DuplicateCandidate[]> {
     const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
-      `SELECT id, tweets FROM drafts WHERE content_hash = ? AND status IN (${STATUS_LIST})`,
+      // INDEXED BY: the status indexes would otherwise tempt the planner into a scan.
+      `SELECT id, tweets FROM drafts INDEXED BY idx_drafts_content_hash WHERE content_hash = ? AND status IN (${STATUS_LIST})`,
       [hash],
     );
     return rows.map(toCandidate);
@@ -23,10 +24,13 @@ export class TypeOrmDuplicateLookup implements DuplicateLookup {
   async findByBandKeys(keys: readonly string[]): Promise<DuplicateCandidate[]> {
     if (keys.length === 0) return [];
     const placeholders = keys.map(() => '?').join(', ');
+    // CROSS JOIN fixes the join order: start from the few fingerprint rows the band-key index
+    // finds, then fetch their drafts by primary key. Left to itself SQLite may scan every draft
+    // of a status instead, which grows with the history.
     const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
-      `SELECT d.id, d.tweets FROM drafts d
-        WHERE d.status IN (${STATUS_LIST})
-          AND d.id IN (SELECT f.draft_id FROM content_fingerprints f WHERE f.band_key IN (${placeholders}))`,
+      `SELECT DISTINCT d.id, d.tweets
+         FROM content_fingerprints f CROSS JOIN drafts d ON d.id = f.draft_id
+        WHERE f.band_key IN (${placeholders}) AND d.status IN (${STATUS_LIST})`,
       [...keys],
     );
     return rows.map(toCandidate);
