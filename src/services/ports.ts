@@ -1,6 +1,7 @@
 import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
+import type { XRateState } from '../domain/rate-limits.js';
 
 /**
  * The interfaces services depend on. The TypeORM implementations live in `src/db/repositories`;
@@ -217,4 +218,39 @@ export interface GenerationRun {
 
 export interface GenerationRunRepository {
   record(run: GenerationRun): Promise<void>;
+}
+
+/** The X account the credentials act as. */
+export interface XAccount {
+  readonly id: string;
+  readonly username: string;
+}
+
+/** One of the account's recent tweets, for reconciling a publication that may have gone out. */
+export interface RecentTweet {
+  readonly id: string;
+  readonly text: string;
+  /** X's `conversation_id`: the thread root's id (equal to `id` for a root); null if X omitted it. */
+  readonly conversationId: string | null;
+}
+
+/**
+ * X's rate-limit headers as last seen on a response (`x-rate-limit-*` is per endpoint, the
+ * 24-hour buckets only come with POST /2/tweets); null when the response carried none.
+ */
+export type ObservedXRateLimit = XRateState | null;
+
+/**
+ * Publishing to X. Every method throws `XApiError` (src/domain/x-errors.ts) on failure, carrying
+ * its class and, when X sent them, the rate-limit headers of the failed response.
+ */
+export interface TweetPublisher {
+  /** GET /2/users/me: proves the credentials work and names the account. */
+  verifyCredentials(): Promise<XAccount & { readonly rateLimit: ObservedXRateLimit }>;
+  /** POST /2/tweets, as a reply when `inReplyToId` is given. */
+  postTweet(text: string, inReplyToId?: string): Promise<{ readonly id: string; readonly rateLimit: ObservedXRateLimit }>;
+  /** GET /2/users/:id/tweets, newest first, at most `max` (<= 100) tweets. */
+  recentTweets(userId: string, options: { readonly max: number }): Promise<{ readonly tweets: RecentTweet[]; readonly rateLimit: ObservedXRateLimit }>;
+  /** GET /2/tweets?ids=...&tweet.fields=public_metrics for at most 100 ids; ids X no longer has are absent. */
+  fetchMetrics(ids: readonly string[]): Promise<{ readonly metrics: Map<string, PostMetrics>; readonly rateLimit: ObservedXRateLimit }>;
 }

@@ -1,0 +1,484 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { backoffDelayMs, backoffExhausted, DEFAULT_PUBLISH_BACKOFF, type BackoffPolicy } from '../domain/backoff.js';
+import { dryRunTweetId, type Actor, type Draft, type PublishErrorClass } from '../domain/draft.js';
+import { DAY_MS, mergeXRateState, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
+import { findPostedContinuation } from '../domain/thread-reconcile.js';
+import { publicationCostUsd } from '../domain/x-cost.js';
+import { XApiError } from '../domain/x-errors.js';
+import type { Logger } from '../logging/index.js';
+import type { Clock, DraftRepository, ObservedXRateLimit, PostRepository, SettingsRepository, TweetPublisher, XAccount } from './ports.js';
+
+/** Settings keys holding X's last reported limits, one per endpoint family (X counts them apart). */
+export const X_RATE_LIMIT_KEYS = {
+  post: 'x.rate_limit.post_tweets',
+  timeline: 'x.rate_limit.user_timeline',
+  lookup: 'x.rate_limit.tweet_lookup',
+  me: 'x.rate_limit.users_me',
+} as const;
+export type XRateLimitKey = keyof typeof X_RATE_LIMIT_KEYS;
+
+/** Consecutive transient failures of one draft, reset by success and by Retry. */
+const transientFailuresKey = (draftId: number): string => `publish.transient_failures.${draftId}`;
+
+/** What the publishing service needs from the configuration. */
+export interface PublishingConfig {
+  readonly dryRun: boolean;
+  readonly maxPostsPerHour: number;
+  readonly maxPostsPerDay: number;
+  readonly costPerPostUsd: number;
+  readonly costPerPostWithUrlUsd: number;
+  /** How long a claim stays ours without renewal; must exceed the X request timeout. Default 5 min. */
+  readonly leaseMs?: number | undefined;
+  readonly backoff?: BackoffPolicy | undefined;
+  /** Wait after a 429 that carried no usable reset header. Default 15 min (X's window). */
+  readonly rateLimitFallbackMs?: number | undefined;
+  /** How many recent tweets reconciliation looks through (5..100). Default 100. */
+  readonly reconcileLookback?: number | undefined;
+}
+
+/** Lets the Discord layer update cards and raise alerts without the service knowing Discord. */
+export interface PublishingObserver {
+  onPublished?(draft: Draft): void | Promise<void>;
+  onQueued?(draft: Draft): void | Promise<void>;
+  /** `alert` is true when a person must act (credentials, permissions, X down for long). */
+  onFailed?(draft: Draft, alert: boolean): void | Promise<void>;
+}
+
+export interface PublishingServiceDeps {
+  readonly drafts: DraftRepository;
+  readonly posts: PostRepository;
+  readonly settings: SettingsRepository;
+  /** null in dry run: no request may ever reach X. */
+  readonly publisher: TweetPublisher | null;
+  readonly clock: Clock;
+  readonly rng: () => number;
+  readonly logger: Logger;
+  readonly config: PublishingConfig;
+  readonly observer?: PublishingObserver | undefined;
+  /** This process's lease owner id; unique per service instance unless given. */
+  readonly owner?: string | undefined;
+}
+
+/** How one publish attempt ended. */
+export type PublishOutcome =
+  | { readonly kind: 'published'; readonly draft: Draft; readonly tweetIds: readonly string[]; readonly foundOnTimeline: number }
+  | { readonly kind: 'queued'; readonly draft: Draft; readonly notBefore: number; readonly reason: string }
+  | { readonly kind: 'failed'; readonly draft: Draft; readonly errorClass: PublishErrorClass; readonly errorMessage: string; readonly alert: boolean }
+  | { readonly kind: 'skipped'; readonly draftId: number; readonly reason: string };
+
+/** What /ratelimit shows. */
+export interface RateLimitStatus {
+  readonly window: PublishWindow;
+  readonly x: Readonly<Record<XRateLimitKey, XRateState | null>>;
+  readonly nextQueuedAt: number | null;
+}
+
+/** Start-up found credentials X refuses: the bot must not run until they are fixed. */
+export class XAuthenticationError extends Error {
+  constructor(override readonly cause: XApiError) {
+    super(
+      `X rejected the credentials (HTTP ${cause.status ?? '?'}) on GET /2/users/me. ` +
+        'Check TWITTER_APP_KEY, TWITTER_APP_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_SECRET ' +
+        '(OAuth 1.0a user context with read and write permission), or set DRY_RUN=true.',
+    );
+    this.name = 'XAuthenticationError';
+  }
+}
+
+/** A transient attempt that stops because another process now holds the draft. */
+class LostLeaseError extends Error {
+  constructor(readonly draftId: number) {
+    super(`draft ${draftId}: the publish lease is held by another process now`);
+    this.name = 'LostLeaseError';
+  }
+}
+
+/**
+ * Publishes approved drafts to X exactly once.
+ *
+ * Exactly-once rests on three things: the claim (approved -> publishing with a lease and an
+ * attempt id) is committed before any POST; every posted tweet id is stored the moment X returns
+ * it; and any attempt whose outcome is unknown (crash, timeout, 5xx) is first reconciled against
+ * the account's timeline before anything is posted again.
+ */
+export class PublishingService {
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly rateLimitFallbackMs: number;
+  private readonly reconcileLookback: number;
+  private account: XAccount | null = null;
+
+  constructor(private readonly deps: PublishingServiceDeps) {
+    if (!deps.config.dryRun && !deps.publisher) throw new Error('PublishingService needs an X publisher unless DRY_RUN is on');
+    this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = deps.config.leaseMs ?? 5 * 60_000;
+    this.backoff = deps.config.backoff ?? DEFAULT_PUBLISH_BACKOFF;
+    this.rateLimitFallbackMs = deps.config.rateLimitFallbackMs ?? 15 * 60_000;
+    this.reconcileLookback = Math.min(100, Math.max(5, deps.config.reconcileLookback ?? 100));
+  }
+
+  get dryRun(): boolean {
+    return this.deps.config.dryRun;
+  }
+
+  /**
+   * GET /2/users/me: logs the handle and remembers the account id for reconciliation. Throws
+   * `XAuthenticationError` on 401/403 (the caller should stop), `XApiError` on other failures.
+   * Returns null in dry run, where nothing goes to X.
+   */
+  async verifyConnection(): Promise<XAccount | null> {
+    const publisher = this.deps.publisher;
+    if (this.dryRun || !publisher) {
+      this.deps.logger.info('DRY_RUN is on: nothing will be sent to X');
+      return null;
+    }
+    try {
+      const me = await this.observed('me', () => publisher.verifyCredentials());
+      this.account = { id: me.id, username: me.username };
+      this.deps.logger.info(`Connected to X as @${me.username}`, { xUserId: me.id });
+      return this.account;
+    } catch (error) {
+      if (error instanceof XApiError && (error.errorClass === 'auth' || error.errorClass === 'forbidden')) throw new XAuthenticationError(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Start-up, before anything else: checks the connection, then settles every draft a previous
+   * run left in `publishing` (whose lease has expired) by looking for its tweets on the timeline
+   * and posting only what is missing. Drafts under a live lease belong to another process.
+   */
+  async reconcileOnStartup(): Promise<PublishOutcome[]> {
+    if (!this.dryRun) {
+      try {
+        await this.verifyConnection();
+      } catch (error) {
+        if (error instanceof XAuthenticationError) throw error;
+        // X is unreachable right now: stuck drafts are requeued with backoff below, not lost.
+        this.deps.logger.warn('Could not verify the X connection at start-up; continuing', { error: describe(error) });
+      }
+    }
+    return this.reclaimStaleDrafts();
+  }
+
+  /**
+   * The queue tick: settles stale `publishing` drafts (expired leases), then publishes approved
+   * drafts whose wait is over, oldest decision first.
+   */
+  async processDueDrafts(limit = 10): Promise<PublishOutcome[]> {
+    const outcomes = await this.reclaimStaleDrafts();
+    const due = await this.deps.drafts.findDueForPublishing(this.deps.clock.now(), limit);
+    for (const draft of due) outcomes.push(await this.publishApprovedDraft(draft.id));
+    return outcomes;
+  }
+
+  /**
+   * Publishes one approved draft now if our caps and X's limits allow it; otherwise queues it
+   * for the earliest allowed time (stored as not_before + queue_reason).
+   */
+  async publishApprovedDraft(draftId: number): Promise<PublishOutcome> {
+    const draft = await this.deps.drafts.findById(draftId);
+    if (!draft) return { kind: 'skipped', draftId, reason: 'no such draft' };
+    if (draft.status !== 'approved') return { kind: 'skipped', draftId, reason: `draft is ${draft.status}, not approved` };
+    const now = this.deps.clock.now();
+    if (draft.notBefore !== null && draft.notBefore > now) {
+      return { kind: 'queued', draft, notBefore: draft.notBefore, reason: draft.queueReason ?? 'queued' };
+    }
+    const window = await this.windowFor(draft, 0, now);
+    if (window.allowedAt > now) return this.defer(draft, window.allowedAt, window.reason ?? 'rate limited');
+
+    const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, randomUUID(), now, this.leaseMs);
+    if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
+    // A transient failure may have reached X (timeout, lost answer, 5xx): look before posting again.
+    return this.runClaimed(claimed, claimed.errorClass === 'transient');
+  }
+
+  /** failed -> approved (the Retry button), with a fresh transient-failure budget. */
+  async retryFailed(draftId: number, actor: Actor): Promise<Draft | null> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.drafts.retryFailed(draftId, actor, now))) return null;
+    await this.deps.settings.set(transientFailuresKey(draftId), 0, now);
+    return this.deps.drafts.findById(draftId);
+  }
+
+  /** When a publication of `tweetCount` tweets may go out (caps and X's last reported limits). */
+  async nextPublishWindow(tweetCount = 1): Promise<PublishWindow> {
+    const now = this.deps.clock.now();
+    return this.computeWindow(now, tweetCount, true);
+  }
+
+  /** Everything /ratelimit shows: our caps, X's buckets per endpoint, and the next queued time. */
+  async rateLimitStatus(): Promise<RateLimitStatus> {
+    const entries = await Promise.all(
+      (Object.keys(X_RATE_LIMIT_KEYS) as XRateLimitKey[]).map(async (key) => [key, await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS[key])] as const),
+    );
+    return {
+      window: await this.nextPublishWindow(1),
+      x: Object.fromEntries(entries) as Record<XRateLimitKey, XRateState | null>,
+      nextQueuedAt: await this.deps.drafts.nextQueuedAt(),
+    };
+  }
+
+  private async reclaimStaleDrafts(): Promise<PublishOutcome[]> {
+    const outcomes: PublishOutcome[] = [];
+    for (const stuck of await this.deps.drafts.findPublishing()) {
+      const reclaimed = await this.deps.drafts.reclaimStalePublishing(stuck.id, this.owner, randomUUID(), this.deps.clock.now(), this.leaseMs);
+      if (!reclaimed) continue; // a live lease: another process is publishing it right now
+      this.deps.logger.warn('Reconciling a draft left in publishing', { draftId: stuck.id, postedTweets: stuck.postedTweetIds.length });
+      outcomes.push(await this.runClaimed(reclaimed, true));
+    }
+    return outcomes;
+  }
+
+  /** The wait for the next tweet of `draft` (from index `fromIndex`); our caps only gate a new publication. */
+  private async windowFor(draft: Draft, fromIndex: number, now: number): Promise<PublishWindow> {
+    const startedAlready = Math.max(fromIndex, draft.postedTweetIds.length) > 0;
+    return this.computeWindow(now, draft.tweets.length - Math.max(fromIndex, draft.postedTweetIds.length), !startedAlready);
+  }
+
+  private async computeWindow(now: number, tweetCount: number, applyCaps: boolean): Promise<PublishWindow> {
+    const caps = applyCaps
+      ? { maxPerHour: this.deps.config.maxPostsPerHour, maxPerDay: this.deps.config.maxPostsPerDay }
+      : { maxPerHour: Number.POSITIVE_INFINITY, maxPerDay: Number.POSITIVE_INFINITY };
+    const publicationTimes = applyCaps ? await this.deps.posts.publicationTimesSince(now - DAY_MS) : [];
+    // In dry run nothing reaches X, so only our own caps apply.
+    const xState = this.dryRun ? {} : ((await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.post)) ?? {});
+    return nextPublishWindow({ now, publicationTimes, caps, xState, tweetCount: Math.max(1, tweetCount) });
+  }
+
+  private async defer(draft: Draft, notBefore: number, reason: string): Promise<PublishOutcome> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.drafts.deferApproved(draft.id, notBefore, reason, now))) {
+      return { kind: 'skipped', draftId: draft.id, reason: 'draft moved on before it could be queued' };
+    }
+    const queued = (await this.deps.drafts.findById(draft.id)) ?? draft;
+    this.deps.logger.info('Draft queued', { draftId: draft.id, notBefore: new Date(notBefore).toISOString(), reason });
+    await this.notify('onQueued', () => this.deps.observer?.onQueued?.(queued));
+    return { kind: 'queued', draft: queued, notBefore, reason };
+  }
+
+  /** Carries a claimed draft to published, queued or failed. We hold its lease throughout. */
+  private async runClaimed(draft: Draft, reconcileFirst: boolean): Promise<PublishOutcome> {
+    const log = this.deps.logger.child({ draftId: draft.id, attemptId: draft.publishAttemptId });
+    try {
+      if (this.dryRun) return await this.completeDryRun(draft);
+      const publisher = this.deps.publisher as TweetPublisher;
+      const ids = [...draft.postedTweetIds];
+      let foundOnTimeline = 0;
+      if (reconcileFirst && ids.length < draft.tweets.length) {
+        const found = await this.findOnTimeline(publisher, draft, ids);
+        for (const id of found) {
+          ids.push(id);
+          await this.recordTweet(draft, ids, this.deps.clock.now());
+        }
+        foundOnTimeline = found.length;
+        if (found.length > 0) log.info('Found already-posted tweets on the timeline', { found: found.length });
+      }
+      for (let i = ids.length; i < draft.tweets.length; i += 1) {
+        const now = this.deps.clock.now();
+        const window = await this.windowFor(draft, i, now);
+        if (window.allowedAt > now) return await this.requeue(draft, { notBefore: window.allowedAt, reason: window.reason ?? 'rate limited' });
+        if (!(await this.deps.drafts.renewLease(draft.id, this.owner, now, this.leaseMs))) throw new LostLeaseError(draft.id);
+        const posted = await this.observed('post', () => publisher.postTweet(draft.tweets[i] as string, i === 0 ? undefined : ids[i - 1]));
+        ids.push(posted.id);
+        await this.recordTweet(draft, ids, this.deps.clock.now());
+      }
+      return await this.complete(draft, ids, foundOnTimeline);
+    } catch (error) {
+      return this.handleFailure(draft, error);
+    }
+  }
+
+  /** Stores the newest tweet id at once (so a crash resumes after it) and its posts row (caps, engagement). */
+  private async recordTweet(draft: Draft, ids: readonly string[], now: number): Promise<void> {
+    if (!(await this.deps.drafts.recordPostedTweet(draft.id, this.owner, ids, now))) throw new LostLeaseError(draft.id);
+    const position = ids.length - 1;
+    await this.deps.posts.recordPosted({
+      draftId: draft.id,
+      tweetId: ids[position] as string,
+      content: draft.tweets[position] as string,
+      contentType: draft.contentType,
+      isThread: draft.kind === 'thread',
+      threadId: draft.kind === 'thread' ? (ids[0] as string) : null,
+      threadPosition: position,
+      dryRun: false,
+      postedAt: now,
+    });
+  }
+
+  private async complete(draft: Draft, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
+    const now = this.deps.clock.now();
+    const cost = publicationCostUsd(draft.tweets, { perPostUsd: this.deps.config.costPerPostUsd, perPostWithUrlUsd: this.deps.config.costPerPostWithUrlUsd });
+    if (!(await this.deps.drafts.markPublished(draft.id, this.owner, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
+      throw new LostLeaseError(draft.id);
+    }
+    await this.deps.settings.set(transientFailuresKey(draft.id), 0, now);
+    const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
+    this.deps.logger.info('Published to X', { draftId: draft.id, tweetIds: ids, xCostUsd: cost, foundOnTimeline });
+    await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
+    return { kind: 'published', draft: published, tweetIds: ids, foundOnTimeline };
+  }
+
+  /** Dry run walks the same states with ids that can never be mistaken for real ones. */
+  private async completeDryRun(draft: Draft): Promise<PublishOutcome> {
+    const now = this.deps.clock.now();
+    const ids = draft.tweets.map((_, i) => dryRunTweetId(draft.id, i));
+    for (const [i, tweetId] of ids.entries()) {
+      await this.deps.posts.recordPosted({
+        draftId: draft.id,
+        tweetId,
+        content: draft.tweets[i] as string,
+        contentType: draft.contentType,
+        isThread: draft.kind === 'thread',
+        threadId: draft.kind === 'thread' ? (ids[0] as string) : null,
+        threadPosition: i,
+        dryRun: true,
+        postedAt: now,
+      });
+    }
+    // Nothing was sent, so nothing was spent.
+    if (!(await this.deps.drafts.markPublished(draft.id, this.owner, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
+      throw new LostLeaseError(draft.id);
+    }
+    const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
+    this.deps.logger.info('Published (dry run)', { draftId: draft.id, tweetIds: ids });
+    await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
+    return { kind: 'published', draft: published, tweetIds: ids, foundOnTimeline: 0 };
+  }
+
+  /** The draft's tweets (after `knownIds`) that X already has, in thread order. */
+  private async findOnTimeline(publisher: TweetPublisher, draft: Draft, knownIds: readonly string[]): Promise<string[]> {
+    let account = this.account;
+    if (!account) {
+      try {
+        account = await this.verifyConnection();
+      } catch (error) {
+        // Mid-run, rejected credentials fail this draft (with an alert) like a 401 on the POST would.
+        throw error instanceof XAuthenticationError ? error.cause : error;
+      }
+    }
+    if (!account) return [];
+    const now = this.deps.clock.now();
+    const state = await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.timeline);
+    const blockedUntil = Math.max(state?.blockedUntil ?? 0, state?.endpoint && state.endpoint.remaining <= 0 ? state.endpoint.resetAt : 0);
+    if (blockedUntil > now) {
+      // Posting without looking could duplicate a tweet that did go out: wait for the read limit instead.
+      throw new XApiError('X timeline read limit exhausted; cannot check whether the draft was already posted', {
+        errorClass: 'rate_limited',
+        resetAt: blockedUntil,
+      });
+    }
+    const { tweets } = await this.observed('timeline', () => publisher.recentTweets(account.id, { max: this.reconcileLookback }));
+    return findPostedContinuation(draft.tweets, knownIds, tweets);
+  }
+
+  private async handleFailure(draft: Draft, error: unknown): Promise<PublishOutcome> {
+    const log = this.deps.logger.child({ draftId: draft.id });
+    if (error instanceof LostLeaseError) {
+      log.warn(error.message);
+      return { kind: 'skipped', draftId: draft.id, reason: error.message };
+    }
+    let failure: XApiError;
+    if (error instanceof XApiError) {
+      failure = error;
+    } else {
+      log.error('Unexpected error while publishing', { error: describe(error) });
+      failure = new XApiError(`Unexpected error while publishing: ${describe(error)}`, { errorClass: 'transient', maybePosted: true, cause: error });
+    }
+    const now = this.deps.clock.now();
+    try {
+      switch (failure.errorClass) {
+        case 'rate_limited': {
+          const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);
+          return await this.requeue(draft, {
+            notBefore: resetAt,
+            reason: `X rate limit (429): waiting until ${new Date(resetAt).toISOString()}`,
+            errorMessage: failure.message,
+            errorClass: 'rate_limited',
+          });
+        }
+        case 'transient': {
+          const failures = ((await this.deps.settings.get<number>(transientFailuresKey(draft.id))) ?? 0) + 1;
+          await this.deps.settings.set(transientFailuresKey(draft.id), failures, now);
+          if (backoffExhausted(failures, this.backoff)) {
+            return await this.fail(draft, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
+          }
+          const delay = backoffDelayMs(failures, this.deps.rng, this.backoff);
+          return await this.requeue(draft, {
+            notBefore: now + delay,
+            reason: `X unavailable: retry ${failures + 1}/${this.backoff.maxAttempts} in ${Math.ceil(delay / 1000)} s`,
+            errorMessage: failure.message,
+            errorClass: 'transient',
+          });
+        }
+        case 'duplicate':
+          return await this.fail(draft, 'duplicate', failure.message, false);
+        default:
+          return await this.fail(draft, failure.errorClass, failure.message, true);
+      }
+    } catch (inner) {
+      if (inner instanceof LostLeaseError) return { kind: 'skipped', draftId: draft.id, reason: inner.message };
+      throw inner;
+    }
+  }
+
+  private async requeue(
+    draft: Draft,
+    wait: { notBefore: number; reason: string; errorMessage?: string; errorClass?: PublishErrorClass },
+  ): Promise<PublishOutcome> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.drafts.requeue(draft.id, this.owner, wait, now))) throw new LostLeaseError(draft.id);
+    const queued = (await this.deps.drafts.findById(draft.id)) ?? draft;
+    this.deps.logger.info('Draft requeued', { draftId: draft.id, notBefore: new Date(wait.notBefore).toISOString(), reason: wait.reason });
+    await this.notify('onQueued', () => this.deps.observer?.onQueued?.(queued));
+    return { kind: 'queued', draft: queued, notBefore: wait.notBefore, reason: wait.reason };
+  }
+
+  private async fail(draft: Draft, errorClass: PublishErrorClass, errorMessage: string, alert: boolean): Promise<PublishOutcome> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.drafts.markFailed(draft.id, this.owner, { errorMessage, errorClass }, now))) throw new LostLeaseError(draft.id);
+    const failed = (await this.deps.drafts.findById(draft.id)) ?? draft;
+    this.deps.logger[alert ? 'error' : 'warn']('Publishing failed', { draftId: draft.id, errorClass, errorMessage });
+    await this.notify('onFailed', () => this.deps.observer?.onFailed?.(failed, alert));
+    return { kind: 'failed', draft: failed, errorClass, errorMessage, alert };
+  }
+
+  /** Runs an X call and stores the rate-limit headers of its answer, success or failure. */
+  private async observed<T extends { readonly rateLimit: ObservedXRateLimit }>(key: XRateLimitKey, call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      await this.recordRateLimit(key, result.rateLimit, undefined);
+      return result;
+    } catch (error) {
+      if (error instanceof XApiError) {
+        const blockedUntil =
+          error.errorClass === 'rate_limited' ? Math.max(error.resetAt ?? this.deps.clock.now() + this.rateLimitFallbackMs, this.deps.clock.now() + 1) : undefined;
+        await this.recordRateLimit(key, error.rateLimit ?? null, blockedUntil);
+      }
+      throw error;
+    }
+  }
+
+  private async recordRateLimit(key: XRateLimitKey, observed: ObservedXRateLimit, blockedUntil: number | undefined): Promise<void> {
+    if (!observed && blockedUntil === undefined) return;
+    const settingsKey = X_RATE_LIMIT_KEYS[key];
+    const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
+    const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
+    await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
+  }
+
+  private async notify(hook: string, call: () => void | Promise<void> | undefined): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      // An observer (Discord card) failing must not undo or repeat a publication.
+      this.deps.logger.error(`Publishing observer ${hook} failed`, { error: describe(error) });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,148 @@
+import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
+import type { Draft } from '../../src/domain/draft.js';
+import { ZERO_USAGE } from '../../src/domain/generation.js';
+import { createSilentLogger } from '../../src/logging/index.js';
+import type { NewDraft } from '../../src/services/ports.js';
+import { PublishingService, type PublishingConfig, type PublishingObserver, type PublishingServiceDeps } from '../../src/services/publishing-service.js';
+import { FakeX, type FakeXOptions } from './fake-x.js';
+import type { RecordedRequest } from './fake-http.js';
+import { loadSpecValidator } from './spec-validator.js';
+import { openTempDatabase, type TempDatabase } from './temp-database.js';
+
+/** OAuth 1.0a credentials the fake checks signatures against. */
+export const X_CREDENTIALS = {
+  appKey: 'draftgate-consumer-key',
+  appSecret: 'draftgate-consumer-secret',
+  accessToken: '1600000000000000001-accesstoken',
+  accessSecret: 'draftgate-access-secret',
+} as const;
+
+/** A clock tests move by hand; never reads real time. */
+export class ManualClock {
+  constructor(private current: number) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+  set(ms: number): void {
+    this.current = ms;
+  }
+}
+
+/** 2026-01-15 12:00 UTC: a fixed, realistic epoch for every publishing test. */
+export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+export const DEFAULT_TEST_CONFIG: PublishingConfig = {
+  dryRun: false,
+  maxPostsPerHour: 100,
+  maxPostsPerDay: 1000,
+  costPerPostUsd: 0.015,
+  costPerPostWithUrlUsd: 0.2,
+  leaseMs: 60_000,
+};
+
+export const moderator = { id: '100000000000000001', name: 'alice' };
+
+/** Records every observer call, in order. */
+export class RecordingObserver implements PublishingObserver {
+  readonly events: Array<{ kind: 'published' | 'queued' | 'failed'; draftId: number; alert?: boolean }> = [];
+  onPublished(draft: Draft): void {
+    this.events.push({ kind: 'published', draftId: draft.id });
+  }
+  onQueued(draft: Draft): void {
+    this.events.push({ kind: 'queued', draftId: draft.id });
+  }
+  onFailed(draft: Draft, alert: boolean): void {
+    this.events.push({ kind: 'failed', draftId: draft.id, alert });
+  }
+}
+
+export interface PublishingHarness {
+  readonly db: TempDatabase;
+  readonly fake: FakeX;
+  readonly clock: ManualClock;
+  readonly publisher: XPublisher;
+  /** A new service instance (a new "process") over the same database and fake. */
+  service(overrides?: Partial<Omit<PublishingServiceDeps, 'config'>> & { config?: Partial<PublishingConfig> }): PublishingService;
+  /** Creates a draft and approves it, as the moderation flow would. */
+  approvedDraft(tweets: readonly string[], options?: { topicId?: number | null; topicName?: string }): Promise<Draft>;
+  /** POST /2/tweets requests that carried `text`. */
+  postsOf(text: string): RecordedRequest[];
+  /** Spec problems of every request sent to the fake so far (must be []). */
+  specProblems(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+let draftCounter = 0;
+
+export async function createPublishingHarness(
+  options: { fake?: FakeXOptions; timeoutMs?: number; config?: Partial<PublishingConfig>; start?: number } = {},
+): Promise<PublishingHarness> {
+  const clock = new ManualClock(options.start ?? T0);
+  const db = await openTempDatabase();
+  const fake = new FakeX({
+    consumerKey: X_CREDENTIALS.appKey,
+    consumerSecret: X_CREDENTIALS.appSecret,
+    accessTokenSecret: X_CREDENTIALS.accessSecret,
+    clock: () => clock.now(),
+    ...options.fake,
+  });
+  const base = await fake.start();
+  const publisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: base, timeoutMs: options.timeoutMs ?? 2_000, clock });
+  const logger = createSilentLogger();
+  return {
+    db,
+    fake,
+    clock,
+    publisher,
+    service(overrides = {}) {
+      const { config, ...rest } = overrides;
+      return new PublishingService({
+        drafts: db.repos.drafts,
+        posts: db.repos.posts,
+        settings: db.repos.settings,
+        publisher,
+        clock,
+        rng: () => 0.5,
+        logger,
+        ...rest,
+        config: { ...DEFAULT_TEST_CONFIG, ...options.config, ...config },
+      });
+    },
+    async approvedDraft(tweets, draftOptions = {}) {
+      draftCounter += 1;
+      const draft: NewDraft = {
+        topicId: draftOptions.topicId ?? null,
+        topicName: draftOptions.topicName ?? 'education',
+        contentType: tweets.length > 1 ? 'thread' : 'education',
+        kind: tweets.length > 1 ? 'thread' : 'tweet',
+        tweets,
+        contentHash: `hash-${draftCounter}-${clock.now()}`,
+        bandKeys: [],
+        riskFlags: [],
+        sanitiserChanges: [],
+        model: 'claude-test',
+        usage: ZERO_USAGE,
+        generationAttempts: 1,
+        deadlineAt: null,
+      };
+      const created = await db.repos.drafts.create(draft, clock.now());
+      const ok = await db.repos.drafts.decide(created.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, clock.now());
+      if (!ok) throw new Error('could not approve the test draft');
+      return (await db.repos.drafts.findById(created.id)) as Draft;
+    },
+    postsOf(text) {
+      return fake.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string } | undefined)?.text === text);
+    },
+    async specProblems() {
+      const spec = await loadSpecValidator('x');
+      return fake.requests.flatMap((r) => spec.validate(r).map((p) => `${r.method} ${r.path}: ${p}`));
+    },
+    async close() {
+      await fake.stop();
+      await db.close();
+    },
+  };
+}
