@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { environmentSchema, SECRET_VARIABLES, BRAND_DOMAINS, type ActiveHours, type Environment } from './schema.js';
+import type { z } from 'zod';
+import { environmentSchema, generationEnvironmentSchema, SECRET_VARIABLES, BRAND_DOMAINS, type ActiveHours, type Environment } from './schema.js';
 
 export { parseDuration, formatDuration } from './duration.js';
 export { DEFAULT_ANTHROPIC_MODEL, BRAND_DOMAINS, SECRET_VARIABLES, parseActiveHours, type ActiveHours } from './schema.js';
@@ -111,20 +112,76 @@ export function readEnvironment(cwd: string = process.cwd(), env: NodeJS.Process
 
 /** Parses the environment into an `AppConfig`, or throws a `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
-  const result = environmentSchema.safeParse(env);
-  if (!result.success) {
-    const secretNames = new Set<string>(SECRET_VARIABLES);
-    const problems = result.error.issues.map((issue): ConfigProblem => {
-      const variable = String(issue.path[0] ?? 'environment');
-      let message = issue.message;
-      // Defensive: a secret's raw value must never be echoed, whatever message zod produced.
-      const raw = env[variable];
-      if (secretNames.has(variable) && raw && raw.length > 0) message = message.split(raw).join('[redacted]');
-      return { variable, message };
-    });
-    throw new ConfigError(problems);
-  }
-  return toAppConfig(result.data);
+  return toAppConfig(parseOrThrow(environmentSchema, env));
+}
+
+/**
+ * What `npm run draft` needs: the Anthropic settings and the content rules. Only
+ * ANTHROPIC_API_KEY is required, so templates can be tuned without Discord or X.
+ */
+export function loadGenerationConfig(
+  env: Record<string, string | undefined> = readEnvironment(),
+): Pick<AppConfig, 'anthropic' | 'content' | 'secrets'> {
+  const parsed = parseOrThrow(generationEnvironmentSchema, env);
+  return { anthropic: anthropicConfig(parsed), content: contentConfig(parsed), secrets: [parsed.ANTHROPIC_API_KEY] };
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const secretNames = new Set<string>(SECRET_VARIABLES);
+  const problems = result.error.issues.map((issue): ConfigProblem => {
+    const variable = String(issue.path[0] ?? 'environment');
+    let message = issue.message;
+    // Defensive: a secret's raw value must never be echoed, whatever message zod produced.
+    const raw = env[variable];
+    if (secretNames.has(variable) && raw && raw.length > 0) message = message.split(raw).join('[redacted]');
+    return { variable, message };
+  });
+  throw new ConfigError(problems);
+}
+
+type AnthropicEnvironment = Pick<
+  Environment,
+  | 'ANTHROPIC_API_KEY'
+  | 'ANTHROPIC_MODEL'
+  | 'ANTHROPIC_BASE_URL'
+  | 'ANTHROPIC_MAX_RETRIES'
+  | 'ANTHROPIC_TIMEOUT'
+  | 'ANTHROPIC_PRICE_INPUT_PER_MTOK'
+  | 'ANTHROPIC_PRICE_OUTPUT_PER_MTOK'
+  | 'ANTHROPIC_PRICE_CACHE_READ_PER_MTOK'
+  | 'ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK'
+>;
+type ContentEnvironment = Pick<
+  Environment,
+  'GENERATION_ATTEMPTS' | 'DUPLICATE_THRESHOLD' | 'MAX_HASHTAGS' | 'ALLOWED_LINK_DOMAINS' | 'BANNED_PATTERNS'
+>;
+
+function anthropicConfig(env: AnthropicEnvironment): AppConfig['anthropic'] {
+  return {
+    apiKey: env.ANTHROPIC_API_KEY,
+    model: env.ANTHROPIC_MODEL,
+    baseUrl: env.ANTHROPIC_BASE_URL,
+    maxRetries: env.ANTHROPIC_MAX_RETRIES,
+    timeoutMs: env.ANTHROPIC_TIMEOUT,
+    pricing: {
+      input: env.ANTHROPIC_PRICE_INPUT_PER_MTOK,
+      output: env.ANTHROPIC_PRICE_OUTPUT_PER_MTOK,
+      cacheRead: env.ANTHROPIC_PRICE_CACHE_READ_PER_MTOK,
+      cacheWrite: env.ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK,
+    },
+  };
+}
+
+function contentConfig(env: ContentEnvironment): AppConfig['content'] {
+  return {
+    generationAttempts: env.GENERATION_ATTEMPTS,
+    duplicateThreshold: env.DUPLICATE_THRESHOLD,
+    maxHashtags: env.MAX_HASHTAGS,
+    allowedLinkDomains: [...new Set([...BRAND_DOMAINS, ...env.ALLOWED_LINK_DOMAINS.map((d) => d.toLowerCase())])],
+    bannedPatterns: env.BANNED_PATTERNS,
+  };
 }
 
 /** Only what the migration CLI needs, so it runs without the bot's credentials. */
@@ -149,7 +206,6 @@ function toAppConfig(env: Environment): AppConfig {
           accessSecret: env.TWITTER_ACCESS_SECRET,
         }
       : undefined;
-  const allowedLinkDomains = [...new Set([...BRAND_DOMAINS, ...env.ALLOWED_LINK_DOMAINS.map((d) => d.toLowerCase())])];
   return {
     nodeEnv: env.NODE_ENV,
     discord: {
@@ -159,19 +215,7 @@ function toAppConfig(env: Environment): AppConfig {
       moderatorRoleId: env.MODERATOR_ROLE_ID,
       apiBase: env.DISCORD_API_BASE,
     },
-    anthropic: {
-      apiKey: env.ANTHROPIC_API_KEY,
-      model: env.ANTHROPIC_MODEL,
-      baseUrl: env.ANTHROPIC_BASE_URL,
-      maxRetries: env.ANTHROPIC_MAX_RETRIES,
-      timeoutMs: env.ANTHROPIC_TIMEOUT,
-      pricing: {
-        input: env.ANTHROPIC_PRICE_INPUT_PER_MTOK,
-        output: env.ANTHROPIC_PRICE_OUTPUT_PER_MTOK,
-        cacheRead: env.ANTHROPIC_PRICE_CACHE_READ_PER_MTOK,
-        cacheWrite: env.ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK,
-      },
-    },
+    anthropic: anthropicConfig(env),
     twitter: {
       credentials,
       apiBase: env.TWITTER_API_BASE,
@@ -194,13 +238,7 @@ function toAppConfig(env: Environment): AppConfig {
       engagementSchedule: env.ENGAGEMENT_SCHEDULE,
       engagementWindowDays: env.ENGAGEMENT_WINDOW_DAYS,
     },
-    content: {
-      generationAttempts: env.GENERATION_ATTEMPTS,
-      duplicateThreshold: env.DUPLICATE_THRESHOLD,
-      maxHashtags: env.MAX_HASHTAGS,
-      allowedLinkDomains,
-      bannedPatterns: env.BANNED_PATTERNS,
-    },
+    content: contentConfig(env),
     storage: {
       databasePath: env.DATABASE_PATH,
       backupSchedule: env.BACKUP_SCHEDULE,

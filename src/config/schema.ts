@@ -237,77 +237,96 @@ const activeHours = z.preprocess(
  * The one schema over the environment. Names are a contract with operators: they appear in
  * `.env.example`, the README and every error message.
  */
-export const environmentSchema = z
-  .object({
-    NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+export const environmentObject = z.object({
+  NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
 
-    DISCORD_TOKEN: secret('the bot token from the Discord developer portal'),
-    DISCORD_GUILD_ID: snowflake('the id of the Discord server (guild)'),
-    MODERATION_CHANNEL_ID: snowflake('the id of the moderation text channel'),
-    MODERATOR_ROLE_ID: optionalSnowflake('the id of the moderator role'),
-    DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
+  DISCORD_TOKEN: secret('the bot token from the Discord developer portal'),
+  DISCORD_GUILD_ID: snowflake('the id of the Discord server (guild)'),
+  MODERATION_CHANNEL_ID: snowflake('the id of the moderation text channel'),
+  MODERATOR_ROLE_ID: optionalSnowflake('the id of the moderator role'),
+  DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
 
-    ANTHROPIC_API_KEY: secret('an Anthropic API key (sk-ant-...)'),
-    ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_ANTHROPIC_MODEL)),
-    ANTHROPIC_BASE_URL: baseUrl('https://api.anthropic.com'),
-    ANTHROPIC_MAX_RETRIES: integer(3, 0, 10),
-    ANTHROPIC_TIMEOUT: duration('60s', 1_000),
-    ANTHROPIC_PRICE_INPUT_PER_MTOK: decimal(3, 0, 1_000),
-    ANTHROPIC_PRICE_OUTPUT_PER_MTOK: decimal(15, 0, 1_000),
-    ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: decimal(0.3, 0, 1_000),
-    ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: decimal(3.75, 0, 1_000),
+  ANTHROPIC_API_KEY: secret('an Anthropic API key (sk-ant-...)'),
+  ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_ANTHROPIC_MODEL)),
+  ANTHROPIC_BASE_URL: baseUrl('https://api.anthropic.com'),
+  ANTHROPIC_MAX_RETRIES: integer(3, 0, 10),
+  ANTHROPIC_TIMEOUT: duration('60s', 1_000),
+  ANTHROPIC_PRICE_INPUT_PER_MTOK: decimal(3, 0, 1_000),
+  ANTHROPIC_PRICE_OUTPUT_PER_MTOK: decimal(15, 0, 1_000),
+  ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: decimal(0.3, 0, 1_000),
+  ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: decimal(3.75, 0, 1_000),
 
-    TWITTER_APP_KEY: optionalSecret('the X app (consumer) key'),
-    TWITTER_APP_SECRET: optionalSecret('the X app (consumer) secret'),
-    TWITTER_ACCESS_TOKEN: optionalSecret('the X user access token'),
-    TWITTER_ACCESS_SECRET: optionalSecret('the X user access secret'),
-    TWITTER_API_BASE: baseUrl('https://api.x.com'),
-    TWITTER_TIMEOUT: duration('20s', 1_000),
-    X_COST_PER_POST: decimal(0.015, 0, 100),
-    X_COST_PER_POST_WITH_URL: decimal(0.2, 0, 100),
+  TWITTER_APP_KEY: optionalSecret('the X app (consumer) key'),
+  TWITTER_APP_SECRET: optionalSecret('the X app (consumer) secret'),
+  TWITTER_ACCESS_TOKEN: optionalSecret('the X user access token'),
+  TWITTER_ACCESS_SECRET: optionalSecret('the X user access secret'),
+  TWITTER_API_BASE: baseUrl('https://api.x.com'),
+  TWITTER_TIMEOUT: duration('20s', 1_000),
+  X_COST_PER_POST: decimal(0.015, 0, 100),
+  X_COST_PER_POST_WITH_URL: decimal(0.2, 0, 100),
 
-    DRY_RUN: boolean(false),
-    DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/draftgate.sqlite')),
-    POST_SCHEDULE: cronExpression('0 */2 * * *'),
-    POST_JITTER: duration('15m'),
-    ACTIVE_HOURS: activeHours,
-    TIMEZONE: timezone,
-    MAX_POSTS_PER_HOUR: integer(2, 1, 1_000),
-    MAX_POSTS_PER_DAY: integer(12, 1, 10_000),
-    MAX_PENDING_DRAFTS: integer(3, 1, 100),
-    MODERATION_TIMEOUT: duration('2h', 10_000),
-    TIMEOUT_ACTION: oneOf(['publish', 'expire'], 'expire'),
-    REQUIRE_SECOND_APPROVAL: boolean(false),
-    GENERATION_ATTEMPTS: integer(3, 1, 10),
-    // Below 0.7 the LSH banding of src/domain/duplicates.ts misses too many candidates.
-    DUPLICATE_THRESHOLD: decimal(0.8, 0.7, 1),
-    MAX_HASHTAGS: integer(2, 0, 10),
-    ALLOWED_LINK_DOMAINS: list([...BRAND_DOMAINS]),
-    BANNED_PATTERNS: list([]),
-    ENGAGEMENT_SCHEDULE: cronExpression('17 */3 * * *'),
-    ENGAGEMENT_WINDOW_DAYS: integer(7, 1, 90),
-    BACKUP_SCHEDULE: cronExpression('40 3 * * *'),
-    BACKUP_KEEP: integer(7, 1, 365),
+  DRY_RUN: boolean(false),
+  DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/draftgate.sqlite')),
+  POST_SCHEDULE: cronExpression('0 */2 * * *'),
+  POST_JITTER: duration('15m'),
+  ACTIVE_HOURS: activeHours,
+  TIMEZONE: timezone,
+  MAX_POSTS_PER_HOUR: integer(2, 1, 1_000),
+  MAX_POSTS_PER_DAY: integer(12, 1, 10_000),
+  MAX_PENDING_DRAFTS: integer(3, 1, 100),
+  MODERATION_TIMEOUT: duration('2h', 10_000),
+  TIMEOUT_ACTION: oneOf(['publish', 'expire'], 'expire'),
+  REQUIRE_SECOND_APPROVAL: boolean(false),
+  GENERATION_ATTEMPTS: integer(3, 1, 10),
+  // Below 0.7 the LSH banding of src/domain/duplicates.ts misses too many candidates.
+  DUPLICATE_THRESHOLD: decimal(0.8, 0.7, 1),
+  MAX_HASHTAGS: integer(2, 0, 10),
+  ALLOWED_LINK_DOMAINS: list([...BRAND_DOMAINS]),
+  BANNED_PATTERNS: list([]),
+  ENGAGEMENT_SCHEDULE: cronExpression('17 */3 * * *'),
+  ENGAGEMENT_WINDOW_DAYS: integer(7, 1, 90),
+  BACKUP_SCHEDULE: cronExpression('40 3 * * *'),
+  BACKUP_KEEP: integer(7, 1, 365),
 
-    LOG_LEVEL: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
-    LOG_FORMAT: z.preprocess(
-      (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim().toLowerCase()) : value),
-      z.enum(['pretty', 'json'], { error: (issue) => `expected pretty or json, got "${String(issue.input)}"` }).optional(),
-    ),
-    LOG_DIR: z.preprocess(emptyToUndefined, z.string().default('./logs')),
-    HEALTH_PORT: integer(8080, 0, 65_535),
-  })
-  .superRefine((env, ctx) => {
-    if (env.DRY_RUN) return;
-    for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
-      if (env[name] === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'is missing; expected an X OAuth 1.0a credential (required unless DRY_RUN=true)',
-        });
-      }
+  LOG_LEVEL: oneOf(['error', 'warn', 'info', 'debug'], 'info'),
+  LOG_FORMAT: z.preprocess(
+    (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim().toLowerCase()) : value),
+    z.enum(['pretty', 'json'], { error: (issue) => `expected pretty or json, got "${String(issue.input)}"` }).optional(),
+  ),
+  LOG_DIR: z.preprocess(emptyToUndefined, z.string().default('./logs')),
+  HEALTH_PORT: integer(8080, 0, 65_535),
+});
+
+/** The full schema: the variables plus the rules that span several of them. */
+export const environmentSchema = environmentObject.superRefine((env, ctx) => {
+  if (env.DRY_RUN) return;
+  for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
+    if (env[name] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'is missing; expected an X OAuth 1.0a credential (required unless DRY_RUN=true)',
+      });
     }
-  });
+  }
+});
 
 export type Environment = z.output<typeof environmentSchema>;
+
+/** The subset `npm run draft` needs: a key and the content rules, nothing about Discord or X. */
+export const generationEnvironmentSchema = environmentObject.pick({
+  ANTHROPIC_API_KEY: true,
+  ANTHROPIC_MODEL: true,
+  ANTHROPIC_BASE_URL: true,
+  ANTHROPIC_MAX_RETRIES: true,
+  ANTHROPIC_TIMEOUT: true,
+  ANTHROPIC_PRICE_INPUT_PER_MTOK: true,
+  ANTHROPIC_PRICE_OUTPUT_PER_MTOK: true,
+  ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: true,
+  ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: true,
+  GENERATION_ATTEMPTS: true,
+  DUPLICATE_THRESHOLD: true,
+  MAX_HASHTAGS: true,
+  ALLOWED_LINK_DOMAINS: true,
+  BANNED_PATTERNS: true,
+});
