@@ -116,3 +116,19 @@ describe('configuration', () => {
     expect(loadConfig({ ...validEnv(), NODE_ENV: 'production' }).ops.logFormat).toBe('json');
   });
 });
+
+describe('configuration documentation', () => {
+  it('GIVEN the schema THEN .env.example and the README document every variable', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { environmentObject } = await import('../../src/config/schema.js');
+    const root = new URL('../../', import.meta.url);
+    const example = readFileSync(new URL('.env.example', root), 'utf8');
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const variables = Object.keys(environmentObject.shape);
+    expect(variables.length).toBeGreaterThan(40);
+    for (const name of variables) {
+      expect(example, `.env.example documents ${name}`).toMatch(new RegExp(`^${name}=`, 'm'));
+      expect(readme, `README documents ${name}`).toContain(`\`${name}\``);
+    }
+  });
+});
