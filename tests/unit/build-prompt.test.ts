@@ -213,3 +213,12 @@ describe('neutraliseUntrustedText', () => {
     expect(neutraliseUntrustedText(family, 100)).toBe(family);
   });
 });
+
+describe('system prompt caching', () => {
+  it('GIVEN the stable system prefix THEN it is longer than the 1,024-token minimum the API caches', async () => {
+    const { buildSystemPrompt } = await import('../../src/content/system-prompt.js');
+    const text = buildSystemPrompt({ maxHashtags: 2, allowedLinkDomains: ['pump.fun'] });
+    // About four characters per token for English prose; keep a margin above 1,024 tokens.
+    expect(text.length / 4).toBeGreaterThan(1_100);
+  });
+});
