@@ -24,13 +24,18 @@ export interface DraftCustomId {
   readonly revision: number;
 }
 
-const PATTERN = /^dg1:([a-z-]+):(\d{1,15}):(\d{1,9})$/;
+// Every id encode accepts must decode: 16 digits covers Number.MAX_SAFE_INTEGER, 9 the largest revision.
+const PATTERN = /^dg1:([a-z-]+):(\d{1,16}):(\d{1,9})$/;
+/** The largest revision a custom_id carries. */
+export const MAX_REVISION = 999_999_999;
 const ACTIONS: readonly string[] = [...CARD_ACTIONS, ...MODAL_ACTIONS];
 
 /** Encodes a draft action; throws if the result would break Discord's 100-character limit. */
 export function encodeDraftCustomId(value: DraftCustomId): string {
   if (!Number.isSafeInteger(value.draftId) || value.draftId <= 0) throw new RangeError(`invalid draft id ${value.draftId}`);
-  if (!Number.isSafeInteger(value.revision) || value.revision <= 0) throw new RangeError(`invalid revision ${value.revision}`);
+  if (!Number.isSafeInteger(value.revision) || value.revision <= 0 || value.revision > MAX_REVISION) {
+    throw new RangeError(`invalid revision ${value.revision}`);
+  }
   const id = `${CUSTOM_ID_VERSION}:${value.action}:${value.draftId}:${value.revision}`;
   if (id.length > MAX_CUSTOM_ID_LENGTH) throw new RangeError(`custom_id longer than ${MAX_CUSTOM_ID_LENGTH}: ${id}`);
   return id;

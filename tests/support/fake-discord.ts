@@ -488,6 +488,18 @@ export class FakeDiscord {
 
   // ---------------------------------------------------------------- fixtures (also served over REST)
 
+  /**
+   * Adds a guild member (e.g. a second moderator) and returns their id. Members joined this way
+   * appear in interactions and REST at once; a connected client only sees them via interactions,
+   * as with a real guild and no GuildMembers intent.
+   */
+  addMember(input: { username: string; globalName?: string | null; roleIds?: readonly string[]; id?: string }): string {
+    const id = input.id ?? this.snowflake();
+    if (this.users.has(id)) throw new FakeDiscordError('addMember: the user already exists', { id });
+    this.users.set(id, { id, username: input.username, globalName: input.globalName ?? null, bot: false, roleIds: [...(input.roleIds ?? [])] });
+    return id;
+  }
+
   /** The READY/GUILD_CREATE user object of a fixture user. */
   userPayload(userId: string): Json {
     const user = this.users.get(userId);

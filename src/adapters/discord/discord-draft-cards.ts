@@ -1,0 +1,51 @@
+import type { Client, SendableChannels } from 'discord.js';
+import type { CardLocation, DraftCardPort, DraftCardView } from '../../services/moderation-service.js';
+import { NO_MENTIONS } from './allowed-mentions.js';
+import { renderDraftCard } from './draft-card.js';
+
+/** Raised when the moderation channel is missing or the bot cannot post in it. */
+export class ModerationChannelError extends Error {
+  constructor(readonly channelId: string, message: string) {
+    super(message);
+    this.name = 'ModerationChannelError';
+  }
+}
+
+/**
+ * The moderation channel behind the service's card port: posts a draft's card, edits it in
+ * place, and posts alerts. Every message carries an empty allowed_mentions.
+ */
+export class DiscordDraftCards implements DraftCardPort {
+  constructor(
+    private readonly client: Client,
+    private readonly channelId: string,
+  ) {}
+
+  async postCard(view: DraftCardView): Promise<CardLocation> {
+    const channel = await this.channel();
+    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+    return { channelId: message.channelId, messageId: message.id };
+  }
+
+  async updateCard(view: DraftCardView): Promise<void> {
+    const { moderationChannelId, moderationMessageId } = view.draft;
+    if (!moderationMessageId) return;
+    const channel = await this.channel(moderationChannelId ?? this.channelId);
+    // messages.edit PATCHes by id: no fetch, so it works for cards posted before a restart.
+    await channel.messages.edit(moderationMessageId, { ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+  }
+
+  async alert(text: string): Promise<void> {
+    const channel = await this.channel();
+    await channel.send({ content: text.slice(0, 2000), allowedMentions: NO_MENTIONS });
+  }
+
+  private async channel(id = this.channelId): Promise<SendableChannels> {
+    // Served from the cache the Guilds intent fills; fetched over REST only when missing.
+    const channel = await this.client.channels.fetch(id);
+    if (!channel?.isSendable()) {
+      throw new ModerationChannelError(id, `moderation channel ${id} is missing or not a text channel the bot can post in`);
+    }
+    return channel;
+  }
+}

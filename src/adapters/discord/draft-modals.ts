@@ -1,0 +1,121 @@
+import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
+import { encodeDraftCustomId } from '../../domain/custom-id.js';
+import type { Draft } from '../../domain/draft.js';
+
+/** Discord allows at most five inputs in a modal; threads may have six tweets. */
+export const MAX_MODAL_INPUTS = 5;
+/** A line holding only this splits one field into several tweets. */
+export const TWEET_SEPARATOR = '---';
+export const FEEDBACK_FIELD = 'feedback';
+export const REASON_FIELD = 'reason';
+export const FEEDBACK_MAX_LENGTH = 1000;
+export const REASON_MAX_LENGTH = 500;
+/** Discord's limit for a text input; generous so a prefilled tweet (long URLs count 23) always fits. */
+const TEXT_INPUT_MAX = 4000;
+
+/** The custom_id of the text input holding tweet field `index` (0-based). */
+export function tweetFieldId(index: number): string {
+  return `tweet-${index + 1}`;
+}
+
+/** Regenerate: optional feedback for the model. */
+export function buildRegenerateModal(draftId: number, revision: number): APIModalInteractionResponseCallbackData {
+  return new ModalBuilder()
+    .setCustomId(encodeDraftCustomId({ action: 'regenerate-modal', draftId, revision }))
+    .setTitle(`Regenerate draft #${draftId}`)
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('Feedback for the writer (optional)')
+        .setDescription('What should change? Leave empty for a fresh take.')
+        .setTextInputComponent(
+          new TextInputBuilder()
+            .setCustomId(FEEDBACK_FIELD)
+            .setStyle(TextInputStyle.Paragraph)
+            .setRequired(false)
+            .setMaxLength(FEEDBACK_MAX_LENGTH)
+            .setPlaceholder('e.g. shorter, friendlier, mention the bonding curve'),
+        ),
+    )
+    .toJSON();
+}
+
+/** Reject: optional reason, stored on the draft and in the audit log. */
+export function buildRejectModal(draftId: number, revision: number): APIModalInteractionResponseCallbackData {
+  return new ModalBuilder()
+    .setCustomId(encodeDraftCustomId({ action: 'reject-modal', draftId, revision }))
+    .setTitle(`Reject draft #${draftId}`)
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('Reason (optional)')
+        .setDescription('Feeds the topic statistics and tells the team why.')
+        .setTextInputComponent(
+          new TextInputBuilder().setCustomId(REASON_FIELD).setStyle(TextInputStyle.Paragraph).setRequired(false).setMaxLength(REASON_MAX_LENGTH),
+        ),
+    )
+    .toJSON();
+}
+
+/**
+ * Edit: prefilled with the draft, one field per tweet. A six-tweet thread does not fit Discord's
+ * five inputs, so the last field holds tweets 5 and 6 separated by a `---` line. Any field may
+ * use `---` lines to split a tweet in two, and a cleared field drops its tweet; the result is
+ * validated like generated text, so a thread that ends up too short or too long is refused with
+ * the reason.
+ */
+export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbackData {
+  const groups = editFieldGroups(draft.tweets);
+  const single = draft.kind === 'tweet';
+  const modal = new ModalBuilder()
+    .setCustomId(encodeDraftCustomId({ action: 'edit-modal', draftId: draft.id, revision: draft.revision }))
+    .setTitle(`Edit draft #${draft.id} (revision ${draft.revision})`);
+  groups.forEach((group, index) => {
+    const first = group.first + 1;
+    const last = group.first + group.tweets.length;
+    const label = single ? 'Tweet' : first === last ? `Tweet ${first} of ${draft.tweets.length}` : `Tweets ${first}-${last} of ${draft.tweets.length}`;
+    const builder = new LabelBuilder().setLabel(label);
+    if (group.tweets.length > 1) builder.setDescription(`Separate the tweets with a line holding only ${TWEET_SEPARATOR}`);
+    builder.setTextInputComponent(
+      new TextInputBuilder()
+        .setCustomId(tweetFieldId(index))
+        .setStyle(TextInputStyle.Paragraph)
+        .setRequired(index === 0)
+        .setMaxLength(TEXT_INPUT_MAX)
+        .setValue(group.tweets.join(`\n${TWEET_SEPARATOR}\n`).slice(0, TEXT_INPUT_MAX)),
+    );
+    modal.addLabelComponents(builder);
+  });
+  return modal.toJSON();
+}
+
+/** Which tweets each Edit field holds: one each, the overflow sharing the last field. */
+export function editFieldGroups(tweets: readonly string[]): Array<{ first: number; tweets: string[] }> {
+  const groups: Array<{ first: number; tweets: string[] }> = [];
+  tweets.forEach((tweet, i) => {
+    if (i < MAX_MODAL_INPUTS) groups.push({ first: i, tweets: [tweet] });
+    else groups[MAX_MODAL_INPUTS - 1]?.tweets.push(tweet);
+  });
+  return groups;
+}
+
+/**
+ * The tweets a submitted Edit modal describes, in field order. A single tweet is taken as typed
+ * (a `---` line in it is text); thread fields are split on `---` lines and empty parts dropped.
+ */
+export function readEditedTweets(kind: 'tweet' | 'thread', fieldValues: readonly string[]): string[] {
+  if (kind === 'tweet') return [fieldValues[0] ?? ''];
+  return fieldValues
+    .flatMap(splitOnSeparatorLines)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+function splitOnSeparatorLines(value: string): string[] {
+  const parts: string[][] = [[]];
+  for (const line of value.split(/\r?\n/)) {
+    if (SEPARATOR_LINE.test(line)) parts.push([]);
+    else parts[parts.length - 1]?.push(line);
+  }
+  return parts.map((lines) => lines.join('\n'));
+}
+
+const SEPARATOR_LINE = /^\s*-{3,}\s*$/;

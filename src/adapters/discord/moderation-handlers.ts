@@ -1,0 +1,171 @@
+import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
+import type { Draft } from '../../domain/draft.js';
+import type { ModerationAction, ModerationRefusal, ModerationRequest, ModerationResult, ModerationService } from '../../services/moderation-service.js';
+import { NO_MENTIONS } from './allowed-mentions.js';
+import { renderDraftCard } from './draft-card.js';
+import {
+  buildEditModal,
+  buildRegenerateModal,
+  buildRejectModal,
+  FEEDBACK_FIELD,
+  MAX_MODAL_INPUTS,
+  readEditedTweets,
+  REASON_FIELD,
+  tweetFieldId,
+} from './draft-modals.js';
+import type { DraftInteraction, DraftInteractionHandler, DraftInteractionHandlers } from './interaction-router.js';
+import { actorOf, clickerFacts, isModerator, type ModeratorPolicy } from './moderator-check.js';
+import { UserError } from './user-error.js';
+
+/** The moderation operations the handlers call; ModerationService provides them. */
+export type ModerationOperations = Pick<
+  ModerationService,
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForEdit' | 'recordRefusal'
+>;
+
+type ModalData = APIModalInteractionResponseCallbackData;
+
+export interface ModerationHandlerDependencies {
+  readonly moderation: ModerationOperations;
+  readonly policy: ModeratorPolicy;
+}
+
+/**
+ * The draft-card handlers. Each one follows the same four steps: the router has decoded the
+ * custom_id; the handler acknowledges first (deferUpdate, or showModal for buttons that open a
+ * form); it checks that the clicker is a moderator (from the interaction payload: no I/O); it
+ * calls one service method and edits the card from the result. Refusals are UserErrors, shown
+ * ephemerally by the router. No handler keeps state: an old card works after a restart.
+ */
+export function createModerationHandlers(deps: ModerationHandlerDependencies): DraftInteractionHandlers {
+  const { moderation } = deps;
+
+  /** Buttons that act at once: acknowledge, check, act, render. */
+  const immediate =
+    (action: ModerationAction, run: (request: ModerationRequest) => Promise<ModerationResult>): DraftInteractionHandler =>
+    async (interaction, id) => {
+      await interaction.deferUpdate();
+      const request = await moderatorRequest(interaction, id, action);
+      if (!request) return;
+      await renderResult(interaction, await run(request));
+    };
+
+  /**
+   * Buttons that open a form. The only acknowledgement allowed besides a reply is the modal
+   * itself, so the (pure, in-memory) moderator check comes first: a non-moderator gets an
+   * ephemeral refusal instead of a form they could never submit.
+   */
+  const opensModal =
+    (action: ModerationAction, modal: (interaction: ButtonInteraction, id: DraftCustomId) => Promise<ModalData | null>): DraftInteractionHandler =>
+    async (interaction, id) => {
+      if (!interaction.isButton()) return;
+      if (!(await moderatorRequest(interaction, id, action))) return;
+      const form = await modal(interaction, id);
+      if (form) await interaction.showModal(form);
+    };
+
+  /** Modal submits: acknowledge by deferring the card's update, check again, act, render. */
+  const submitted =
+    (action: ModerationAction, run: (request: ModerationRequest, interaction: ModalSubmitInteraction) => Promise<ModerationResult>): DraftInteractionHandler =>
+    async (interaction, id) => {
+      if (!interaction.isModalSubmit()) return;
+      if (!interaction.isFromMessage()) throw new UserError('This form is no longer attached to a draft card.');
+      await interaction.deferUpdate();
+      // Checked again: a role can be removed while the form is open, and a submit can be forged.
+      const request = await moderatorRequest(interaction, id, action);
+      if (!request) return;
+      await renderResult(interaction, await run(request, interaction));
+    };
+
+  async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
+    const request: ModerationRequest = { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id };
+    if (isModerator(clickerFacts(interaction), deps.policy)) return request;
+    const who = deps.policy.moderatorRoleId ? `members with the ${roleMention(deps.policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
+    const refusal = { content: `Only moderators can do that (${who}). Nothing was changed.`, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_MENTIONS };
+    // Acknowledge before writing the audit row: the reply is what the 3-second window is about.
+    if (interaction.deferred || interaction.replied) await interaction.followUp(refusal);
+    else await interaction.reply(refusal);
+    await moderation.recordRefusal(request, action, 'not_moderator');
+    return null;
+  }
+
+  const handlers: Record<DraftAction, DraftInteractionHandler> = {
+    approve: immediate('approve', (request) => moderation.approve(request)),
+    retry: immediate('retry', (request) => moderation.retry(request)),
+    regenerate: opensModal('regenerate', async (_interaction, id) => buildRegenerateModal(id.draftId, id.revision)),
+    reject: opensModal('reject', async (_interaction, id) => buildRejectModal(id.draftId, id.revision)),
+    edit: opensModal('edit', async (interaction, id) => {
+      // The form is prefilled from the database, so this one reads before acknowledging (a local SQLite read).
+      const current = await moderation.draftForEdit(id.draftId, id.revision);
+      if (current.status === 'ok') return buildEditModal(current.draft);
+      await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      await moderation.recordRefusal(
+        { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id },
+        'edit',
+        current.status,
+      );
+      return null;
+    }),
+    'regenerate-modal': submitted('regenerate', (request, interaction) =>
+      moderation.regenerate({ ...request, feedback: optionalField(interaction, FEEDBACK_FIELD) }),
+    ),
+    'reject-modal': submitted('reject', (request, interaction) => moderation.reject({ ...request, reason: optionalField(interaction, REASON_FIELD) })),
+    'edit-modal': submitted('edit', (request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
+  };
+  return handlers;
+}
+
+/** Applied results re-render the card (the same message); refusals become an ephemeral UserError. */
+async function renderResult(interaction: DraftInteraction, result: ModerationResult): Promise<void> {
+  if (result.status === 'applied' || result.status === 'awaiting_second_approval') {
+    await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+    return;
+  }
+  throw new UserError(describeRefusal(result), { status: result.status });
+}
+
+/** The ephemeral text for every way a request can be refused. */
+export function describeRefusal(result: ModerationRefusal): string {
+  switch (result.status) {
+    case 'already_decided':
+      return `This draft was already decided by ${result.draft.decidedBy?.name ?? 'someone else'}: it is ${outcomeWord(result.draft)}. Nothing was changed.`;
+    case 'stale':
+      return `This card is out of date: the draft is at revision ${result.currentRevision} now. Use the buttons on the updated card.`;
+    case 'same_moderator':
+      return `You gave the first approval. Drafts with risk flags need a second approval from a different moderator.`;
+    case 'invalid':
+      return ['Your edit was not saved. It failed these checks:', ...result.violations.map((v) => `• ${v.message}`)].join('\n');
+    case 'failed':
+      return `Regeneration failed: ${result.reason}. The draft and its card are unchanged.`;
+    case 'not_found':
+      return 'This draft no longer exists.';
+  }
+}
+
+function outcomeWord(draft: Draft): string {
+  switch (draft.status) {
+    case 'approved':
+    case 'publishing':
+      return 'approved';
+    default:
+      return draft.status;
+  }
+}
+
+function optionalField(interaction: ModalSubmitInteraction, customId: string): string | null {
+  if (!interaction.fields.fields.has(customId)) return null;
+  const value = interaction.fields.getTextInputValue(customId).trim();
+  return value.length > 0 ? value : null;
+}
+
+/** The tweets of a submitted Edit form: one field means a single tweet, several mean a thread. */
+function editedTweets(interaction: ModalSubmitInteraction): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < MAX_MODAL_INPUTS; i += 1) {
+    const id = tweetFieldId(i);
+    if (interaction.fields.fields.has(id)) values.push(interaction.fields.getTextInputValue(id));
+  }
+  if (values.length === 0) throw new UserError('The edit form arrived without any text.');
+  return readEditedTweets(values.length === 1 ? 'tweet' : 'thread', values);
+}

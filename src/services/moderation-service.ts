@@ -1,0 +1,441 @@
+import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
+import { capUsage, DAY_MS, type CapUsage, type PostingCaps } from '../domain/rate-limits.js';
+import type { Violation } from '../domain/validation.js';
+import type { Logger } from '../logging/index.js';
+import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
+import type { Clock, DraftRepository, ModerationEventRepository, PostRepository, TopicRepository } from './ports.js';
+
+/**
+ * Everything a draft card shows beyond the draft itself. Built by the service (it owns the clock,
+ * the caps and the config) so the Discord layer renders it without any I/O of its own.
+ */
+export interface DraftCardView {
+  readonly draft: Draft;
+  /** Publications used and allowed in the rolling hour and day. */
+  readonly budget: CapUsage;
+  /** What the deadline does to this draft (a flagged draft under the two-approval rule never auto-publishes). */
+  readonly timeoutAction: 'publish' | 'expire';
+  readonly dryRun: boolean;
+  /** REQUIRE_SECOND_APPROVAL is on and the draft carries risk flags. */
+  readonly needsSecondApproval: boolean;
+  /** The time the view was built, for "queued until" wording. */
+  readonly now: number;
+}
+
+/** Where a posted card lives. */
+export interface CardLocation {
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/**
+ * The moderation channel as services see it; the Discord adapter implements it. Services ask
+ * for cards and alerts without knowing anything about discord.js.
+ */
+export interface DraftCardPort {
+  postCard(view: DraftCardView): Promise<CardLocation>;
+  /** Re-renders the draft's card in place; a draft without a card is a no-op. */
+  updateCard(view: DraftCardView): Promise<void>;
+  /** A plain message for something a person must act on. */
+  alert(text: string): Promise<void>;
+}
+
+/** The part of publishing moderation needs; PublishingService satisfies it. */
+export interface ApprovedDraftPublisher {
+  /** Publishes (or queues, or fails) an approved draft; never posts a draft twice. */
+  publishApprovedDraft(draftId: number): Promise<unknown>;
+  /** failed -> approved; null when the draft was not failed any more. */
+  retryFailed(draftId: number, actor: Actor): Promise<Draft | null>;
+}
+
+/** The part of the pipeline moderation needs; DraftPipelineService satisfies it. */
+export interface DraftReviser {
+  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
+  regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
+  applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
+}
+
+export interface ModerationOptions {
+  readonly timeoutAction: 'publish' | 'expire';
+  readonly requireSecondApproval: boolean;
+  readonly dryRun: boolean;
+  readonly caps: PostingCaps;
+}
+
+export interface ModerationServiceDependencies {
+  readonly drafts: DraftRepository;
+  readonly posts: PostRepository;
+  readonly topics: TopicRepository;
+  readonly moderationEvents: ModerationEventRepository;
+  readonly pipeline: DraftReviser;
+  readonly publisher: ApprovedDraftPublisher;
+  readonly cards: DraftCardPort;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options: ModerationOptions;
+  /** Told when a pending draft got a new deadline (new card, new revision), so the deadline timer can re-arm. */
+  readonly onDeadlineChanged?: (() => void) | undefined;
+}
+
+/** Who asks, about which card revision; the interaction id goes into the audit row. */
+export interface ModerationRequest {
+  readonly draftId: number;
+  readonly revision: number;
+  readonly actor: Actor;
+  readonly interactionId?: string | undefined;
+}
+
+/** The audit `action` names. */
+export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout';
+
+/**
+ * What a moderation request came to. `applied` and `awaiting_second_approval` changed the draft
+ * and carry the card to render; everything else changed nothing and says why.
+ */
+export type ModerationResult =
+  | { readonly status: 'applied'; readonly card: DraftCardView }
+  | { readonly status: 'awaiting_second_approval'; readonly card: DraftCardView }
+  | { readonly status: 'already_decided'; readonly draft: Draft }
+  | { readonly status: 'stale'; readonly currentRevision: number }
+  | { readonly status: 'same_moderator'; readonly firstApprover: Actor }
+  | { readonly status: 'invalid'; readonly violations: readonly Violation[] }
+  | { readonly status: 'failed'; readonly reason: string }
+  | { readonly status: 'not_found' };
+
+/** The results that changed nothing, each saying why. */
+export type ModerationRefusal = Exclude<ModerationResult, { status: 'applied' | 'awaiting_second_approval' }>;
+
+/** What the deadline did to one overdue draft. */
+export interface TimeoutOutcome {
+  readonly draftId: number;
+  readonly revision: number;
+  /** `lost`: a moderator decided (or revised) it between the lookup and the update. */
+  readonly result: 'approved' | 'expired' | 'lost';
+}
+
+/** The result of a generation cycle, plus where its card went (null if posting it failed). */
+export type SubmitDraftOutcome =
+  | (Extract<GenerateDraftOutcome, { status: 'created' }> & { readonly card: CardLocation | null })
+  | Exclude<GenerateDraftOutcome, { status: 'created' }>;
+
+/** How many overdue drafts one sweep handles; the next sweep takes the rest. */
+const SWEEP_BATCH = 50;
+/** A pending draft without a card is re-posted only after this long, so a card being posted right now is not doubled. */
+const MISSING_CARD_GRACE_MS = 60_000;
+
+/**
+ * Moderation: every decision on a draft, from a click or from the deadline. Each decision is one
+ * conditional update in the repository; only the caller that wins it acts (publishes, records
+ * the topic outcome, re-renders the card). Every decision and every refusal is written to the
+ * audit log. Holds no per-draft state: everything comes from the request and the database, so
+ * cards posted before a restart keep working.
+ */
+export class ModerationService {
+  /** Drafts this process is publishing from a decision; their card is rendered by the caller, not by the publishing observer. */
+  private readonly publishingHere = new Set<number>();
+
+  constructor(private readonly deps: ModerationServiceDependencies) {}
+
+  /**
+   * One generation cycle for the scheduler and /draft: generate a pending draft (the pipeline
+   * enforces MAX_PENDING_DRAFTS), post its card, store the card's message id.
+   */
+  async generateAndPostDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<SubmitDraftOutcome> {
+    const outcome = await this.deps.pipeline.generateDraft(options);
+    if (outcome.status === 'skipped') {
+      this.deps.logger.info('generation cycle skipped', { trigger: options.trigger, reason: outcome.reason });
+      return outcome;
+    }
+    if (outcome.status === 'failed') {
+      this.deps.logger.warn('generation cycle produced no draft', { trigger: options.trigger, reason: outcome.reason });
+      return outcome;
+    }
+    const card = await this.postCardFor(outcome.draft);
+    this.deps.onDeadlineChanged?.();
+    return { ...outcome, card };
+  }
+
+  /** Posts a card for a pending draft that has none (e.g. Discord was down when it was created). */
+  async postMissingCards(): Promise<number> {
+    const now = this.deps.clock.now();
+    const pending = await this.deps.drafts.findByStatuses(['pending']);
+    let posted = 0;
+    for (const draft of pending) {
+      if (draft.moderationMessageId !== null || draft.createdAt > now - MISSING_CARD_GRACE_MS) continue;
+      if (await this.postCardFor(draft)) posted += 1;
+    }
+    return posted;
+  }
+
+  /** The current draft, for prefilling the Edit modal; refuses a card that is out of date. */
+  async draftForEdit(draftId: number, revision: number): Promise<{ status: 'ok'; draft: Draft } | ModerationRefusal> {
+    const draft = await this.deps.drafts.findById(draftId);
+    const refusal = this.refusalFor(draft, revision);
+    if (refusal) return refusal;
+    return { status: 'ok', draft: draft as Draft };
+  }
+
+  /**
+   * pending -> approved, then publish. Under the two-approval rule a flagged draft first records
+   * the approval and waits for a different moderator.
+   */
+  async approve(request: ModerationRequest): Promise<ModerationResult> {
+    const { drafts, clock } = this.deps;
+    let draft = await drafts.findById(request.draftId);
+    const refusal = this.refusalFor(draft, request.revision);
+    if (refusal || !draft) return this.audited(request, 'approve', refusal ?? { status: 'not_found' });
+
+    if (this.needsSecondApproval(draft)) {
+      if (draft.firstApprovedBy === null) {
+        if (await drafts.recordFirstApproval(draft.id, request.revision, request.actor, clock.now())) {
+          const card = await this.viewOf(draft.id);
+          await this.audit(request, 'approve', 'first_approval');
+          return { status: 'awaiting_second_approval', card };
+        }
+        // Someone else recorded the first approval (or decided) in between: look again.
+        draft = await drafts.findById(request.draftId);
+        const lost = this.refusalFor(draft, request.revision);
+        if (lost || !draft) return this.audited(request, 'approve', lost ?? { status: 'not_found' });
+      }
+      if (draft.firstApprovedBy?.id === request.actor.id) {
+        return this.audited(request, 'approve', { status: 'same_moderator', firstApprover: draft.firstApprovedBy });
+      }
+    }
+
+    const won = await drafts.decide(draft.id, request.revision, { to: 'approved', actor: request.actor, source: 'moderator' }, clock.now());
+    if (!won) return this.audited(request, 'approve', await this.whyLost(draft.id, request.revision));
+    await this.audit(request, 'approve', 'approved', draft.firstApprovedBy ? `second approval; first by ${draft.firstApprovedBy.name}` : null);
+    await this.recordTopicOutcome(draft, 'approved');
+    await this.publish(draft.id);
+    return { status: 'applied', card: await this.viewOf(draft.id) };
+  }
+
+  /** pending -> rejected with an optional reason, which also feeds the topic statistics. */
+  async reject(request: ModerationRequest & { readonly reason: string | null }): Promise<ModerationResult> {
+    const { drafts, clock } = this.deps;
+    const draft = await drafts.findById(request.draftId);
+    const refusal = this.refusalFor(draft, request.revision);
+    if (refusal || !draft) return this.audited(request, 'reject', refusal ?? { status: 'not_found' });
+    const reason = request.reason?.trim() || null;
+    const won = await drafts.decide(draft.id, request.revision, { to: 'rejected', actor: request.actor, source: 'moderator', reason }, clock.now());
+    if (!won) return this.audited(request, 'reject', await this.whyLost(draft.id, request.revision));
+    await this.audit(request, 'reject', 'rejected', reason);
+    await this.recordTopicOutcome(draft, 'rejected');
+    return { status: 'applied', card: await this.viewOf(draft.id) };
+  }
+
+  /** A new revision written by the model, steered by the moderator's optional feedback. */
+  async regenerate(request: ModerationRequest & { readonly feedback: string | null }): Promise<ModerationResult> {
+    const feedback = request.feedback?.trim() || null;
+    const outcome = await this.deps.pipeline.regenerate(request.draftId, request.revision, feedback, request.actor);
+    return this.revised(request, 'regenerate', outcome, feedback);
+  }
+
+  /** The moderator's own text, validated like generated text. */
+  async edit(request: ModerationRequest & { readonly tweets: readonly string[] }): Promise<ModerationResult> {
+    const outcome = await this.deps.pipeline.applyEdit(request.draftId, request.revision, request.tweets, request.actor);
+    return this.revised(request, 'edit', outcome, null);
+  }
+
+  /** failed -> approved (the Retry button), then publish again. */
+  async retry(request: ModerationRequest): Promise<ModerationResult> {
+    const draft = await this.deps.drafts.findById(request.draftId);
+    if (!draft) return this.audited(request, 'retry', { status: 'not_found' });
+    if (draft.status !== 'failed') return this.audited(request, 'retry', { status: 'already_decided', draft });
+    const retried = await this.deps.publisher.retryFailed(draft.id, request.actor);
+    if (!retried) {
+      const current = await this.deps.drafts.findById(draft.id);
+      return this.audited(request, 'retry', current ? { status: 'already_decided', draft: current } : { status: 'not_found' });
+    }
+    await this.audit(request, 'retry', 'approved', draft.errorMessage);
+    await this.publish(draft.id);
+    return { status: 'applied', card: await this.viewOf(draft.id) };
+  }
+
+  /** Writes a refusal that never reached a service decision (e.g. the clicker is not a moderator). */
+  async recordRefusal(request: ModerationRequest, action: ModerationAction, outcome: string, detail?: string | null): Promise<void> {
+    await this.audit(request, action, outcome, detail ?? null);
+  }
+
+  /**
+   * The deadline: every overdue pending draft is approved and published (TIMEOUT_ACTION=publish)
+   * or expired, through the same conditional update a click uses, so it cannot race a click into
+   * a second outcome. Safe to run at any time and from several places at once.
+   */
+  async handleOverdueDrafts(): Promise<TimeoutOutcome[]> {
+    const { drafts, clock, logger } = this.deps;
+    const overdue = await drafts.findOverdue(clock.now(), SWEEP_BATCH);
+    const outcomes: TimeoutOutcome[] = [];
+    for (const draft of overdue) {
+      const action = this.timeoutActionFor(draft);
+      const to = action === 'publish' ? 'approved' : 'expired';
+      const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR };
+      const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
+      if (!won) {
+        outcomes.push({ draftId: draft.id, revision: draft.revision, result: 'lost' });
+        continue;
+      }
+      const detail = action !== this.deps.options.timeoutAction ? 'risk flags need two approvals: a timeout never publishes this draft' : null;
+      await this.audit(request, 'timeout', to, detail);
+      logger.info('moderation deadline passed', { draftId: draft.id, revision: draft.revision, outcome: to });
+      if (to === 'approved') await this.publish(draft.id);
+      await this.refreshCard(draft.id);
+      outcomes.push({ draftId: draft.id, revision: draft.revision, result: to });
+    }
+    await this.postMissingCards();
+    return outcomes;
+  }
+
+  /**
+   * Card updates for publications this service did not drive itself: the publishing queue,
+   * start-up reconciliation. Hand it to PublishingService as its observer.
+   */
+  readonly publishingObserver = {
+    onPublished: (draft: Draft): Promise<void> => this.onPublishProgress(draft),
+    onQueued: (draft: Draft): Promise<void> => this.onPublishProgress(draft),
+    onFailed: async (draft: Draft, alert: boolean): Promise<void> => {
+      await this.onPublishProgress(draft);
+      if (alert) {
+        await this.deps.cards.alert(
+          `Publishing draft #${draft.id} failed and needs a person: ${draft.errorMessage ?? 'unknown error'}. Fix the cause, then press Retry on its card.`,
+        );
+      }
+    },
+  };
+
+  /** The card view of a draft as it is now. */
+  async viewOf(draftId: number): Promise<DraftCardView> {
+    const draft = await this.deps.drafts.findById(draftId);
+    if (!draft) throw new Error(`draft ${draftId} disappeared`);
+    return this.view(draft);
+  }
+
+  private async view(draft: Draft): Promise<DraftCardView> {
+    const now = this.deps.clock.now();
+    const times = await this.deps.posts.publicationTimesSince(now - DAY_MS);
+    return {
+      draft,
+      budget: capUsage(times, this.deps.options.caps, now),
+      timeoutAction: this.timeoutActionFor(draft),
+      dryRun: this.deps.options.dryRun,
+      needsSecondApproval: this.needsSecondApproval(draft),
+      now,
+    };
+  }
+
+  private needsSecondApproval(draft: Draft): boolean {
+    return this.deps.options.requireSecondApproval && draft.riskFlags.length > 0;
+  }
+
+  /** Two humans must approve a flagged draft under the rule, so the deadline alone may not publish it. */
+  private timeoutActionFor(draft: Draft): 'publish' | 'expire' {
+    return this.needsSecondApproval(draft) ? 'expire' : this.deps.options.timeoutAction;
+  }
+
+  /** Why a request on `draft` at `revision` cannot proceed, or null when it can. */
+  private refusalFor(draft: Draft | null, revision: number): ModerationRefusal | null {
+    if (!draft) return { status: 'not_found' };
+    if (draft.status !== 'pending') return { status: 'already_decided', draft };
+    if (draft.revision !== revision) return { status: 'stale', currentRevision: draft.revision };
+    return null;
+  }
+
+  /** After losing a conditional update: who won, or that the card became stale. */
+  private async whyLost(draftId: number, revision: number): Promise<ModerationRefusal> {
+    const current = await this.deps.drafts.findById(draftId);
+    return this.refusalFor(current, revision) ?? { status: 'stale', currentRevision: current?.revision ?? revision };
+  }
+
+  private async revised(request: ModerationRequest, action: 'regenerate' | 'edit', outcome: ReviseOutcome, feedback: string | null): Promise<ModerationResult> {
+    switch (outcome.status) {
+      case 'revised':
+        await this.audit(request, action, 'revised', action === 'regenerate' ? feedback : `revision ${outcome.draft.revision}`);
+        this.deps.onDeadlineChanged?.();
+        return { status: 'applied', card: await this.view(outcome.draft) };
+      case 'invalid':
+        return this.audited(request, action, { status: 'invalid', violations: outcome.violations });
+      case 'failed':
+        return this.audited(request, action, { status: 'failed', reason: outcome.reason });
+      case 'stale':
+        return this.audited(request, action, this.refusalFor(outcome.draft, request.revision) ?? { status: 'stale', currentRevision: request.revision });
+    }
+  }
+
+  private async publish(draftId: number): Promise<void> {
+    this.publishingHere.add(draftId);
+    try {
+      await this.deps.publisher.publishApprovedDraft(draftId);
+    } catch (error) {
+      // The decision stands; the draft stays approved (or publishing, reconciled at the next start).
+      this.deps.logger.error('publishing an approved draft failed', { draftId, error });
+    } finally {
+      this.publishingHere.delete(draftId);
+    }
+  }
+
+  private async onPublishProgress(draft: Draft): Promise<void> {
+    if (this.publishingHere.has(draft.id)) return;
+    await this.deps.cards.updateCard(await this.view(draft));
+  }
+
+  private async postCardFor(draft: Draft): Promise<CardLocation | null> {
+    try {
+      const location = await this.deps.cards.postCard(await this.view(draft));
+      await this.deps.drafts.setModerationMessage(draft.id, location.channelId, location.messageId, this.deps.clock.now());
+      return location;
+    } catch (error) {
+      // The draft is kept; postMissingCards (start-up, every sweep) posts its card later.
+      this.deps.logger.error('posting a draft card failed', { draftId: draft.id, error });
+      return null;
+    }
+  }
+
+  private async refreshCard(draftId: number): Promise<void> {
+    try {
+      await this.deps.cards.updateCard(await this.viewOf(draftId));
+    } catch (error) {
+      this.deps.logger.error('updating a draft card failed', { draftId, error });
+    }
+  }
+
+  private async recordTopicOutcome(draft: Draft, outcome: 'approved' | 'rejected'): Promise<void> {
+    if (draft.topicId !== null) await this.deps.topics.recordOutcome(draft.topicId, outcome, this.deps.clock.now());
+  }
+
+  private async audited<T extends ModerationResult>(request: ModerationRequest, action: ModerationAction, result: T): Promise<T> {
+    await this.audit(request, action, result.status, refusalDetail(result));
+    return result;
+  }
+
+  private async audit(request: ModerationRequest, action: ModerationAction, outcome: string, detail: string | null = null): Promise<void> {
+    await this.deps.moderationEvents.record(
+      {
+        draftId: request.draftId,
+        revision: request.revision,
+        actor: request.actor,
+        action,
+        outcome,
+        detail,
+        interactionId: request.interactionId ?? null,
+      },
+      this.deps.clock.now(),
+    );
+  }
+}
+
+function refusalDetail(result: ModerationResult): string | null {
+  switch (result.status) {
+    case 'already_decided':
+      return `${result.draft.status} by ${result.draft.decidedBy?.name ?? 'unknown'}`;
+    case 'stale':
+      return `current revision is ${result.currentRevision}`;
+    case 'same_moderator':
+      return `first approval was by ${result.firstApprover.name}`;
+    case 'invalid':
+      return result.violations.map((v) => v.message).join('; ');
+    case 'failed':
+      return result.reason;
+    default:
+      return null;
+  }
+}

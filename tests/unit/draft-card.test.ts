@@ -1,0 +1,132 @@
+import { ButtonStyle } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { CARD_COLOURS, renderDraftCard } from '../../src/adapters/discord/draft-card.js';
+import type { Draft } from '../../src/domain/draft.js';
+import type { DraftCardView } from '../../src/services/moderation-service.js';
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+const MIA = { id: '1200000000000000401', name: 'Mia (mod)' };
+
+function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView {
+  return {
+    draft: {
+      id: 12,
+      topicId: 3,
+      topicName: 'education',
+      contentType: 'education',
+      kind: 'tweet',
+      tweets: ['Know the bonding curve before you buy.'],
+      revision: 1,
+      status: 'pending',
+      riskFlags: [],
+      deadlineAt: NOW + 7_200_000,
+      firstApprovedBy: null,
+      decidedBy: null,
+      decidedAt: null,
+      rejectReason: null,
+      editedBy: null,
+      feedback: null,
+      notBefore: null,
+      queueReason: null,
+      tweetId: null,
+      publishedAt: null,
+      dryRun: false,
+      errorMessage: null,
+      errorClass: null,
+      moderationChannelId: null,
+      moderationMessageId: null,
+      ...draft,
+    } as Draft,
+    budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
+    timeoutAction: 'expire',
+    dryRun: false,
+    needsSecondApproval: false,
+    now: NOW,
+    ...extra,
+  };
+}
+
+const fields = (v: DraftCardView) => Object.fromEntries((renderDraftCard(v).embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+const buttons = (v: DraftCardView) => renderDraftCard(v).components.flatMap((row) => row.components.map((b) => [b.label, b.style, b.custom_id]));
+
+describe('draft card rendering', () => {
+  it('GIVEN a pending tweet THEN the card shows text, topic, length, flags, revision, deadline with its action, budget and four buttons', () => {
+    const card = renderDraftCard(view({ riskFlags: [{ id: 'mentions_price', label: 'mentions a price' }] }, { timeoutAction: 'publish' }));
+    const embed = card.embeds[0];
+    expect(embed?.title).toBe('Draft #12 · tweet');
+    expect(embed?.description).toBe('Know the bonding curve before you buy.');
+    expect(embed?.color).toBe(CARD_COLOURS.pending);
+    expect(fields(view({ riskFlags: [{ id: 'mentions_price', label: 'mentions a price' }] }, { timeoutAction: 'publish' }))).toMatchObject({
+      Status: '⏳ Awaiting moderation',
+      Topic: 'education · Education',
+      Revision: '1',
+      'Weighted length': '38/280',
+      'Risk flags': '⚠️ mentions a price',
+      Deadline: `<t:${(NOW + 7_200_000) / 1000}:R>, then it is published automatically`,
+      Budget: '1/2 posts this hour · 5/12 today',
+    });
+    expect(buttons(view())).toEqual([
+      ['Approve', ButtonStyle.Success, 'dg1:approve:12:1'],
+      ['Regenerate', ButtonStyle.Secondary, 'dg1:regenerate:12:1'],
+      ['Edit', ButtonStyle.Secondary, 'dg1:edit:12:1'],
+      ['Reject', ButtonStyle.Danger, 'dg1:reject:12:1'],
+    ]);
+  });
+
+  it('GIVEN a thread THEN every tweet is numbered with its own weighted length, and markdown in the text is escaped', () => {
+    const v = view({ kind: 'thread', tweets: ['1/ *not bold*', '2/ second'], revision: 3 });
+    expect(renderDraftCard(v).embeds[0]?.description).toBe('**1/2**\n1/ \\*not bold\\*\n\n**2/2**\n2/ second');
+    expect(fields(v)['Weighted length']).toBe('1: 13/280\n2: 9/280');
+    expect(buttons(v)[0]?.[2]).toBe('dg1:approve:12:3');
+  });
+
+  it('GIVEN DRY_RUN THEN the title and footer say so', () => {
+    const embed = renderDraftCard(view({}, { dryRun: true })).embeds[0];
+    expect(embed?.title).toBe('[DRY RUN] Draft #12 · tweet');
+    expect(embed?.footer?.text).toContain('DRY RUN: nothing is sent to X');
+  });
+
+  it('GIVEN the two-approval rule THEN the button and status count approvals and name the first approver, and the deadline explains it will not publish', () => {
+    const waiting = view({ riskFlags: [{ id: 'names_token', label: 'names a token' }] }, { needsSecondApproval: true });
+    expect(buttons(waiting)[0]?.[0]).toBe('Approve (1 of 2)');
+    expect(fields(waiting)['Deadline']).toContain('then it expires (risk flags need two approvals)');
+    const half = view({ firstApprovedBy: MIA }, { needsSecondApproval: true });
+    expect(buttons(half)[0]?.[0]).toBe('Approve (2 of 2)');
+    expect(fields(half)['Status']).toBe('☑️ First approval by **Mia (mod)**: a second, different moderator must approve');
+  });
+
+  it('GIVEN each outcome THEN the status line, colour and buttons tell the story', () => {
+    const published = view({ status: 'published', decidedBy: MIA, tweetId: '1850000000000000001', publishedAt: NOW });
+    expect(fields(published)['Status']).toBe(`✅ Published <t:${NOW / 1000}:f> (approved by **Mia (mod)**) · https://x.com/i/status/1850000000000000001`);
+    expect(renderDraftCard(published).embeds[0]?.color).toBe(CARD_COLOURS.published);
+    expect(renderDraftCard(published).components).toEqual([]);
+    expect(fields(published)['Deadline']).toBeUndefined();
+
+    const dry = view({ status: 'published', decidedBy: MIA, tweetId: 'dryrun-12-1', publishedAt: NOW, dryRun: true });
+    expect(fields(dry)['Status']).toContain('dry run: not sent to X');
+    expect(fields(dry)['Status']).not.toContain('https://');
+
+    const rejected = view({ status: 'rejected', decidedBy: MIA, rejectReason: 'off-brand' });
+    expect(fields(rejected)['Status']).toBe('❌ Rejected by **Mia (mod)**: off-brand');
+    expect(renderDraftCard(rejected).embeds[0]?.color).toBe(CARD_COLOURS.rejected);
+    expect(fields(view({ status: 'rejected', decidedBy: MIA }))['Status']).toContain('no reason given');
+
+    expect(fields(view({ status: 'expired' }))['Status']).toContain('Expired');
+    expect(renderDraftCard(view({ status: 'expired' })).components).toEqual([]);
+
+    const queued = view({ status: 'approved', decidedBy: MIA, notBefore: NOW + 1_800_000, queueReason: 'hourly cap reached (2/2)' });
+    expect(fields(queued)['Status']).toBe(`🕒 Approved by **Mia (mod)**; queued until <t:${(NOW + 1_800_000) / 1000}:f> (hourly cap reached (2/2))`);
+
+    const failed = view({ status: 'failed', decidedBy: MIA, errorMessage: 'X refused the request', errorClass: 'forbidden' });
+    expect(fields(failed)['Status']).toContain('Publishing failed (forbidden): X refused the request');
+    expect(buttons(failed)).toEqual([['Retry', ButtonStyle.Primary, 'dg1:retry:12:1']]);
+  });
+
+  it('GIVEN a six-tweet thread of very long tweets and a long error THEN the card stays inside Discord\'s embed limits', () => {
+    const long = 'https://pump.fun/' + 'a'.repeat(1_500);
+    const v = view({ kind: 'thread', tweets: Array.from({ length: 6 }, () => long), status: 'failed', errorMessage: 'e'.repeat(3_000) });
+    const embed = renderDraftCard(v).embeds[0];
+    expect(embed?.description?.length).toBeLessThanOrEqual(4096);
+    for (const f of embed?.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(1024);
+  });
+});

@@ -1,0 +1,54 @@
+import { ComponentType, TextInputStyle } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import {
+  buildEditModal,
+  buildRegenerateModal,
+  buildRejectModal,
+  editFieldGroups,
+  FEEDBACK_MAX_LENGTH,
+  readEditedTweets,
+} from '../../src/adapters/discord/draft-modals.js';
+import type { Draft } from '../../src/domain/draft.js';
+
+const draft = (tweets: string[], overrides: Partial<Draft> = {}) =>
+  ({ id: 7, revision: 2, kind: tweets.length > 1 ? 'thread' : 'tweet', tweets, ...overrides }) as Draft;
+
+type LabelJson = { type: number; label: string; description?: string; component: { custom_id: string; style: number; value?: string; required?: boolean; max_length?: number } };
+
+describe('draft modals', () => {
+  it('GIVEN Regenerate and Reject THEN each modal carries the draft id and revision and one optional paragraph field', () => {
+    const regenerate = buildRegenerateModal(7, 2);
+    expect(regenerate.custom_id).toBe('dg1:regenerate-modal:7:2');
+    const [feedback] = regenerate.components as unknown as LabelJson[];
+    expect(feedback).toMatchObject({ type: ComponentType.Label, component: { custom_id: 'feedback', style: TextInputStyle.Paragraph, required: false, max_length: FEEDBACK_MAX_LENGTH } });
+    const reject = buildRejectModal(7, 2);
+    expect(reject.custom_id).toBe('dg1:reject-modal:7:2');
+    expect((reject.components as unknown as LabelJson[])[0]?.component).toMatchObject({ custom_id: 'reason', required: false });
+  });
+
+  it('GIVEN a single tweet THEN the Edit modal has one required field prefilled with it', () => {
+    const modal = buildEditModal(draft(['gm pump.fun']));
+    expect(modal.custom_id).toBe('dg1:edit-modal:7:2');
+    const fields = modal.components as unknown as LabelJson[];
+    expect(fields).toHaveLength(1);
+    expect(fields[0]).toMatchObject({ label: 'Tweet', component: { custom_id: 'tweet-1', value: 'gm pump.fun', required: true } });
+  });
+
+  it('GIVEN a six-tweet thread THEN Discord\'s five-input limit is kept: tweets 5 and 6 share the last field with a --- line', () => {
+    const tweets = ['one', 'two', 'three', 'four', 'five', 'six'];
+    expect(editFieldGroups(tweets).map((g) => g.tweets)).toEqual([['one'], ['two'], ['three'], ['four'], ['five', 'six']]);
+    const fields = buildEditModal(draft(tweets)).components as unknown as LabelJson[];
+    expect(fields).toHaveLength(5);
+    expect(fields.map((f) => f.label)).toEqual(['Tweet 1 of 6', 'Tweet 2 of 6', 'Tweet 3 of 6', 'Tweet 4 of 6', 'Tweets 5-6 of 6']);
+    expect(fields[4]?.description).toContain('---');
+    expect(fields[4]?.component.value).toBe('five\n---\nsix');
+    // Reading the form back gives the six tweets again.
+    expect(readEditedTweets('thread', fields.map((f) => f.component.value ?? ''))).toEqual(tweets);
+  });
+
+  it('GIVEN edited thread fields THEN --- lines split tweets, cleared fields drop theirs, and a single tweet is taken as typed', () => {
+    expect(readEditedTweets('thread', ['a\n---\nb', '', '  c  ', 'd\n ---- \n\ne'])).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(readEditedTweets('thread', ['multi\nline tweet', 'x---y'])).toEqual(['multi\nline tweet', 'x---y']);
+    expect(readEditedTweets('tweet', ['first line\n---\nstill the same tweet'])).toEqual(['first line\n---\nstill the same tweet']);
+  });
+});
