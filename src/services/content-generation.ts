@@ -1,20 +1,13 @@
-import type { ContentType } from '../domain/content-types.js';
 import { computeFingerprint, findDuplicate, type DuplicateLookup, type Fingerprint } from '../domain/duplicates.js';
-import { addUsage, ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
+import { addUsage, ZERO_USAGE, type GenerationRequest, type TokenUsage } from '../domain/generation.js';
 import { detectRiskFlags, type RiskFlag } from '../domain/risk-flags.js';
 import { sanitiseContent, type SanitiseChange } from '../domain/sanitise.js';
 import { validateContent, type ContentRules, type Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { DraftGenerator } from './ports.js';
 
-/** What one generation asks for, before retries add the previous attempt's violations. */
-export interface ContentRequest {
-  readonly contentType: ContentType;
-  readonly topicName: string;
-  readonly topicDescription?: string | undefined;
-  readonly recentPosts: readonly string[];
-  readonly feedback?: string | undefined;
-  readonly previousDraft?: readonly string[] | undefined;
+/** What one generation asks for; retries add the previous attempt's violations themselves. */
+export interface ContentRequest extends Omit<GenerationRequest, 'previousViolations'> {
   /** The draft being regenerated, so its own earlier revision is not a duplicate of itself. */
   readonly excludeDraftId?: number | undefined;
 }

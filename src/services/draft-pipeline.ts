@@ -2,7 +2,7 @@ import type { Actor, Draft } from '../domain/draft.js';
 import { computeFingerprint, type DuplicateLookup } from '../domain/duplicates.js';
 import { detectRiskFlags } from '../domain/risk-flags.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
-import { selectTopic, type TopicStats } from '../domain/topic-selection.js';
+import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import { checkEditedContent, generateValidContent, type ContentPolicy } from './content-generation.js';
@@ -260,7 +260,7 @@ export class DraftPipelineService {
 
   private async pickTopic(): Promise<Topic | null> {
     const { topics, accountAvgEngagement, lastUsedTopicId: lastUsed } = await this.topicsWithContext();
-    const chosen = selectTopic(topics.map(toTopicStats), { accountAvgEngagement, lastUsedTopicId: lastUsed, rng: this.deps.rng });
+    const chosen = selectTopic(topics, { accountAvgEngagement, lastUsedTopicId: lastUsed, rng: this.deps.rng });
     return chosen ? (topics.find((t) => t.id === chosen.id) ?? null) : null;
   }
 
@@ -308,20 +308,6 @@ function lastUsedTopicId(topics: readonly Topic[]): number | null {
   return latest?.id ?? null;
 }
 
-export function toTopicStats(topic: Topic): TopicStats {
-  return {
-    id: topic.id,
-    name: topic.name,
-    contentType: topic.contentType,
-    weight: topic.weight,
-    enabled: topic.enabled,
-    lastUsedAt: topic.lastUsedAt,
-    usageCount: topic.usageCount,
-    approvals: topic.approvals,
-    rejections: topic.rejections,
-    avgEngagement: topic.avgEngagement,
-  };
-}
 
 /** Tokens an error says were spent (a GenerationError carries them when output was unusable). */
 function usageOf(error: unknown): TokenUsage {

@@ -2,6 +2,7 @@ import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { XRateState } from '../domain/rate-limits.js';
+import type { TopicStats } from '../domain/topic-selection.js';
 
 /**
  * The interfaces services depend on. The TypeORM implementations live in `src/db/repositories`;
@@ -20,32 +21,29 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A new draft, fully validated, ready to be stored as `pending` revision 1. */
-export interface NewDraft {
-  readonly topicId: number | null;
-  readonly topicName: string;
-  readonly contentType: ContentType;
+/** The content of one revision of a draft, validated and fingerprinted. */
+export interface DraftContent {
   readonly kind: 'tweet' | 'thread';
   readonly tweets: readonly string[];
   readonly contentHash: string;
   readonly bandKeys: readonly string[];
   readonly riskFlags: readonly RiskFlag[];
   readonly sanitiserChanges: readonly string[];
-  readonly model: string | null;
-  readonly usage: TokenUsage;
-  readonly generationAttempts: number;
   readonly deadlineAt: number | null;
 }
 
+/** A new draft, fully validated, ready to be stored as `pending` revision 1. */
+export interface NewDraft extends DraftContent {
+  readonly topicId: number | null;
+  readonly topicName: string;
+  readonly contentType: ContentType;
+  readonly model: string | null;
+  readonly usage: TokenUsage;
+  readonly generationAttempts: number;
+}
+
 /** New content for an existing pending draft (Regenerate or Edit): becomes revision + 1. */
-export interface RevisedContent {
-  readonly kind: 'tweet' | 'thread';
-  readonly tweets: readonly string[];
-  readonly contentHash: string;
-  readonly bandKeys: readonly string[];
-  readonly riskFlags: readonly RiskFlag[];
-  readonly sanitiserChanges: readonly string[];
-  readonly deadlineAt: number | null;
+export interface RevisedContent extends DraftContent {
   /** Tokens of the regeneration, added to the draft's total. */
   readonly additionalUsage?: TokenUsage | undefined;
   readonly model?: string | null | undefined;
@@ -156,19 +154,11 @@ export interface PostRepository {
   latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null>;
 }
 
-export interface Topic {
-  readonly id: number;
-  readonly name: string;
-  readonly contentType: ContentType;
+/** A topic as stored: the numbers topic selection needs, plus what the prompt and /topics show. */
+export interface Topic extends TopicStats {
   readonly description: string;
-  readonly weight: number;
-  readonly enabled: boolean;
-  readonly lastUsedAt: number | null;
-  readonly usageCount: number;
-  readonly approvals: number;
-  readonly rejections: number;
+  /** Approval rate of decided drafts, 0..1, kept by the repository on every outcome. */
   readonly successRate: number;
-  readonly avgEngagement: number;
 }
 
 export interface TopicRepository {

@@ -1,3 +1,4 @@
+import { ManualClock } from './manual-clock.js';
 import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
@@ -16,20 +17,7 @@ export const X_CREDENTIALS = {
   accessToken: '1600000000000000001-accesstoken',
   accessSecret: 'draftgate-access-secret',
 } as const;
-
-/** A clock tests move by hand; never reads real time. */
-export class ManualClock {
-  constructor(private current: number) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-  set(ms: number): void {
-    this.current = ms;
-  }
-}
+export { ManualClock };
 
 /** 2026-01-15 12:00 UTC: a fixed, realistic epoch for every publishing test. */
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -5,24 +5,12 @@ import { PassThrough } from 'node:stream';
 import { DraftgateApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
-import type { Clock } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
 import { FakeX } from './fake-x.js';
+import { ManualClock } from './manual-clock.js';
 
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(private current = Date.UTC(2026, 10, 25, 12, 0, 0)) {}
-  now(): number {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-  set(ms: number): void {
-    this.current = ms;
-  }
-}
+export { ManualClock };
 
 export interface Fakes {
   readonly discord: FakeDiscord;
@@ -100,7 +88,8 @@ export async function startTestApp(
   });
   const logger = createLogger({ level: 'debug', format: 'json', secrets: config.secrets, stream });
   const clock = options.clock ?? new ManualClock();
-  const app = new DraftgateApp({ config, logger, clock, ...(options.rng ? { rng: options.rng } : {}) });
+  // The manual clock never reaches the scheduler's real timers; tests run due jobs with app.scheduler.runDue().
+  const app = new DraftgateApp({ config, logger, clock, armSchedulerTimers: false, ...(options.rng ? { rng: options.rng } : {}) });
   await app.start();
   return {
     app,
