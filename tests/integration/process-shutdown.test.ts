@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRepositories, openDatabase } from '../../src/db/index.js';
+import { computeFingerprint } from '../../src/domain/duplicates.js';
+import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
+import { ZERO_USAGE } from '../../src/domain/generation.js';
+import { spawnBuiltApp } from '../support/spawn-app.js';
+import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
+
+/** The compiled app, run as the container runs it (`npm test` builds first). */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const TEXT = 'Graduation moves a token from the bonding curve to a DEX pool. Read the token page before you trade.';
+
+/** Puts one pending draft in the database file before the process starts; its card is posted at start-up. */
+async function seedPendingDraft(databasePath: string): Promise<number> {
+  const { dataSource } = await openDatabase(databasePath);
+  try {
+    const fingerprint = computeFingerprint([TEXT]);
+    const draft = await createRepositories(dataSource).drafts.create(
+      {
+        topicId: null,
+        topicName: 'education',
+        contentType: 'education',
+        kind: 'tweet',
+        tweets: [TEXT],
+        contentHash: fingerprint.contentHash,
+        bandKeys: fingerprint.bandKeys,
+        riskFlags: [],
+        sanitiserChanges: [],
+        model: 'claude-sonnet-5-5',
+        usage: ZERO_USAGE,
+        generationAttempts: 1,
+        deadlineAt: Date.now() + 3_600_000,
+      },
+      // Created a while ago, so start-up treats its missing card as lost and posts it.
+      Date.now() - 10 * 60_000,
+    );
+    return draft.id;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function draftStatus(databasePath: string, id: number): Promise<string | undefined> {
+  const { dataSource } = await openDatabase(databasePath);
+  try {
+    return (await createRepositories(dataSource).drafts.findById(id))?.status;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+describe('the built process under signals', () => {
+  let fakes: Fakes & { stop(): Promise<void> };
+  let dataDir: string;
+  beforeEach(async () => {
+    fakes = await startFakes();
+    dataDir = mkdtempSync(join(tmpdir(), 'draftgate-proc-'));
+  });
+  afterEach(async () => {
+    await fakes.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('GIVEN SIGTERM while an approved draft is being posted THEN the post settles, nothing is lost or doubled, and it exits 0 in time', async () => {
+    const env = fakeEnvironment(fakes, dataDir);
+    const draftId = await seedPendingDraft(env['DATABASE_PATH']!);
+    const app = spawnBuiltApp({ appDir: root, env });
+    await app.waitForLog((line) => line['message'] === 'ready');
+    const card = await fakes.discord.waitForMessage((m) => JSON.stringify(m.components ?? []).includes(`:${draftId}:1`));
+
+    // X takes 1.5 s to answer the POST: the signal arrives while the request is in flight.
+    fakes.x.http.injectFault({ method: 'POST', path: '/2/tweets' }, { delayMs: 1_500 });
+    fakes.discord.injectButtonClick({
+      messageId: card.id,
+      customId: encodeDraftCustomId({ action: 'approve', draftId, revision: 1 }),
+      userId: fakes.discord.userIds.moderator,
+    });
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'));
+    const { code, ms } = await app.signal('SIGTERM');
+
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    expect(fakes.x.tweets.filter((t) => t.text === TEXT)).toHaveLength(1);
+    expect(await draftStatus(env['DATABASE_PATH']!, draftId)).toBe('published');
+
+    // A restart on the same files finds nothing to redo: still one tweet.
+    const again = spawnBuiltApp({ appDir: root, env });
+    await again.waitForLog((line) => line['message'] === 'ready');
+    expect((await again.signal('SIGTERM')).code).toBe(0);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
+
+  it('GIVEN a second signal during shutdown THEN the process exits at once', async () => {
+    const env = fakeEnvironment(fakes, dataDir);
+    const app = spawnBuiltApp({ appDir: root, env });
+    await app.waitForLog((line) => line['message'] === 'ready');
+    // Both signals are queued before the app runs again: the graceful shutdown has only begun.
+    app.child.kill('SIGTERM');
+    app.child.kill('SIGINT');
+    const exit = await app.exited;
+    expect(exit.code).toBe(130);
+    expect(app.logs.some((line) => line['message'] === 'second signal: exiting now')).toBe(true);
+    expect(app.logs.some((line) => line['message'] === 'stopped')).toBe(false);
+  });
+});
