@@ -6,6 +6,7 @@ import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { InteractionRouter } from './adapters/discord/interaction-router.js';
 import { createModerationHandlers } from './adapters/discord/moderation-handlers.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
+import { ChatOps } from './chat-ops.js';
 import type { AppConfig } from './config/index.js';
 import { createRepositories, openDatabase, type Repositories } from './db/index.js';
 import type { Logger } from './logging/index.js';
@@ -20,6 +21,11 @@ export interface AppOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly rng?: () => number;
+  /**
+   * Whether the scheduler arms real timers (default true). Tests driven by a manual clock turn
+   * them off and run due jobs with `app.scheduler.runDue()`.
+   */
+  readonly armSchedulerTimers?: boolean;
 }
 
 /** Bound on the whole shutdown, so a container stop never turns into a SIGKILL. */
@@ -45,6 +51,7 @@ export class DraftgateApp {
   private repositories: Repositories | undefined;
   private appServices: AppServices | undefined;
   private router: InteractionRouter | undefined;
+  private chatOpsPart: ChatOps | undefined;
   private stopping: Promise<void> | undefined;
   readonly clock: Clock;
   private readonly rng: () => number;
@@ -69,6 +76,16 @@ export class DraftgateApp {
     return this.appServices;
   }
 
+  /** The scheduler, pause, stats and slash commands. */
+  get chatOps(): ChatOps {
+    if (!this.chatOpsPart) throw new Error('app not started');
+    return this.chatOpsPart;
+  }
+
+  get scheduler(): ChatOps['scheduler'] {
+    return this.chatOps.scheduler;
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const { dataSource, applied } = await openDatabase(config.storage.databasePath);
@@ -81,6 +98,18 @@ export class DraftgateApp {
     // Listening before login, so no click that arrives right after READY is missed.
     this.router = this.buildInteractionRouter(this.appServices.moderation);
     this.router.attach(this.client);
+    this.chatOpsPart = new ChatOps({
+      config,
+      logger,
+      clock: this.clock,
+      rng: this.rng,
+      repos: this.repositories,
+      dataSource,
+      client: this.client,
+      services: this.appServices,
+      armSchedulerTimers: this.options.armSchedulerTimers ?? true,
+    });
+    this.chatOpsPart.attach();
     await connectDiscord(this.client, config.discord.token);
     logger.info('ready', {
       user: this.client.user?.tag,
@@ -88,6 +117,7 @@ export class DraftgateApp {
       dryRun: config.posting.dryRun,
     });
     await this.resumeModeration(this.appServices, this.client);
+    await this.chatOpsPart.start();
   }
 
   /** Claude generator -> pipeline; X publisher -> publishing; both -> moderation, which posts cards to Discord. */
@@ -102,8 +132,10 @@ export class DraftgateApp {
     });
     const deadlines: DeadlineTimer = new DeadlineTimer({
       clock: this.clock,
-      nextDeadline: () => repos.drafts.nextDeadline(),
-      run: () => moderation?.handleOverdueDrafts() ?? Promise.resolve(),
+      // While /pause holds publishing on timeout, overdue drafts wait: no deadline to chase.
+      nextDeadline: async () => ((await this.chatOpsPart?.scheduler.sweepOnHold()) ? null : repos.drafts.nextDeadline()),
+      // Through the scheduler's sweep, which applies the pause and joins a sweep already running.
+      run: () => this.chatOpsPart?.scheduler.sweepOverdue() ?? moderation?.handleOverdueDrafts() ?? Promise.resolve(),
       logger: this.options.logger.child({ component: 'deadlines' }),
     });
     moderation = this.buildModeration(repos, pipeline, publishing, client, () => void deadlines.reschedule());
@@ -220,6 +252,7 @@ export class DraftgateApp {
   private async shutdown(): Promise<void> {
     const { logger } = this.options;
     logger.info('shutting down');
+    await this.chatOpsPart?.stop();
     await this.appServices?.deadlines.stop();
     if (this.client && this.router) {
       this.router.detach(this.client);

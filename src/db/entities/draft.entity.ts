@@ -8,6 +8,10 @@ import { booleanInteger, jsonText } from './column-types.js';
 @Index('idx_drafts_status_not_before', ['status', 'notBefore'])
 @Index('idx_drafts_created_at', ['createdAt'])
 @Index('idx_drafts_content_hash', ['contentHash'])
+// Covering indexes for /stats (migration StatsIndexes).
+@Index('idx_drafts_stats_topic', ['topicName', 'status', 'decisionSource', 'createdAt'])
+@Index('idx_drafts_stats_decision', ['decisionSource', 'createdAt', 'decidedAt'])
+@Index('idx_drafts_stats_published', ['status', 'publishedAt', 'xCostUsd'])
 export class DraftEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

@@ -4,6 +4,8 @@ import { DraftEntity } from './draft.entity.js';
 /** One generation cycle (scheduled, command or regenerate): its outcome, reason and tokens. */
 @Entity({ name: 'generation_runs' })
 @Index('idx_generation_runs_started_at', ['startedAt'])
+// Covering index for /stats token totals (migration StatsIndexes).
+@Index('idx_generation_runs_stats', ['startedAt', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'])
 export class GenerationRunEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

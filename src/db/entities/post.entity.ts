@@ -11,6 +11,8 @@ import { booleanInteger } from './column-types.js';
 @Index('idx_posts_posted_at', ['postedAt'])
 @Index('idx_posts_created_at', ['createdAt'])
 @Index('idx_posts_draft_id', ['draftId'])
+// Covering indexes for /stats (migration StatsIndexes).
+@Index('idx_posts_stats_time', ['postedAt', 'status', 'threadPosition', 'dryRun', 'likes', 'retweets', 'replies', 'quotes', 'impressions', 'draftId'])
 export class PostEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

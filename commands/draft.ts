@@ -1,0 +1,84 @@
+import {
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { COLORS, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
+import { UserError } from '../src/adapters/discord/user-error.js';
+import { UnknownTopicError } from '../src/services/draft-pipeline.js';
+
+/** /draft [topic]: generates a draft now and posts its card; the pending cap still applies. */
+export const draft: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('draft')
+    .setDescription('Generate a draft now and post it for moderation')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption((o) =>
+      o.setName('topic').setDescription('The topic to write about (default: weighted random)').setAutocomplete(true).setMaxLength(100).setRequired(false),
+    ),
+
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+    const actor = await requireModerator(interaction, ctx, '/draft');
+    const topicOption = interaction.options.getString('topic');
+    // Cheap checks first, answered at once and privately; generation itself may take seconds.
+    const topic = topicOption === null ? null : await resolveTopic(ctx, topicOption);
+    const pending = (await ctx.drafts.countByStatus()).pending;
+    const max = ctx.config.posting.maxPendingDrafts;
+    if (pending >= max) {
+      throw new UserError(`The pending cap is full: ${pending} of ${max} drafts await moderation. Approve or reject one, then try again.`, {
+        pending,
+        max,
+      });
+    }
+
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    let outcome;
+    try {
+      outcome = await ctx.generateDraft(topic?.name);
+    } catch (error) {
+      if (error instanceof UnknownTopicError) throw new UserError(error.message, { topic: error.topicName });
+      throw error;
+    }
+    const detail = outcome.status === 'created' ? `#${outcome.draft.id}` : outcome.reason;
+    await ctx.audit.record(
+      {
+        draftId: outcome.status === 'created' ? outcome.draft.id : null,
+        revision: outcome.status === 'created' ? outcome.draft.revision : null,
+        actor,
+        action: 'draft_command',
+        outcome: outcome.status,
+        detail: `${topic ? `topic ${topic.name}: ` : ''}${detail}`.slice(0, 500),
+        interactionId: interaction.id,
+      },
+      ctx.clock.now(),
+    );
+
+    if (outcome.status === 'created') {
+      const { draft: created } = outcome;
+      const link = outcome.card
+        ? `https://discord.com/channels/${ctx.config.discord.guildId}/${outcome.card.channelId}/${outcome.card.messageId}`
+        : null;
+      const reply = embed(COLORS.ok, `Draft #${created.id} ready for moderation`).setDescription(
+        [
+          `Topic: **${plain(created.topicName)}** (${created.kind === 'thread' ? `thread of ${created.tweets.length}` : 'single tweet'})`,
+          link ? `Card: ${link}` : '⚠️ The card could not be posted yet; it will be retried.',
+          ...((await ctx.pause.current()) ? ['⏸️ Posting is paused: it is published only if approved.'] : []),
+        ].join('\n'),
+      );
+      await respond(interaction, [reply]);
+      return;
+    }
+    const title = outcome.status === 'skipped' ? 'No draft this time' : 'Generation failed';
+    await respond(interaction, [embed(outcome.status === 'skipped' ? COLORS.warn : COLORS.error, title).setDescription(plain(outcome.reason).slice(0, 2000))]);
+  },
+
+  async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
+    await respondWithTopicNames(interaction, ctx);
+  },
+};

@@ -1,0 +1,40 @@
+import {
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { COLORS, discordWhen, embed, humanDuration, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+
+/** /resume: restarts draft generation and publishing on timeout. */
+export const resume: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('resume')
+    .setDescription('Restart draft generation and publishing on timeout after /pause')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild),
+
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+    const actor = await requireModerator(interaction, ctx, '/resume');
+    const result = await ctx.pause.resume(actor, interaction.id);
+    if (!result.changed) {
+      await respond(interaction, [embed(COLORS.info, 'Not paused').setDescription('Posting is already running; nothing to resume.')], {
+        ephemeral: true,
+      });
+      return;
+    }
+    const now = ctx.clock.now();
+    const status = await ctx.scheduler.status();
+    const next = status.nextRunAt === null ? 'none planned' : discordWhen(status.nextRunAt);
+    const reply = embed(COLORS.ok, '▶️ Posting resumed')
+      .setDescription(
+        [
+          `By ${plain(actor.name)}, after ${humanDuration(now - result.previous.since)} paused by ${plain(result.previous.by.name)}.`,
+          `Next scheduled run: ${next}.`,
+        ].join('\n'),
+      )
+      .setTimestamp(now);
+    await respond(interaction, [reply]);
+  },
+};

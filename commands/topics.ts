@@ -1,0 +1,141 @@
+import {
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { COLORS, embed, percent, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
+import { UserError } from '../src/adapters/discord/user-error.js';
+import { CONTENT_TYPE_LABELS } from '../src/domain/content-types.js';
+import { effectiveWeight } from '../src/domain/topic-selection.js';
+
+export const MIN_TOPIC_WEIGHT = 0;
+export const MAX_TOPIC_WEIGHT = 100;
+/** An embed description holds 4096 characters; stop listing before that. */
+const MAX_LIST_CHARS = 3_900;
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+async function listTopics(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  const { topics, accountAvgEngagement, lastUsedTopicId } = await ctx.topicsWithContext();
+  const lines: string[] = [];
+  let length = 0;
+  const sorted = [...topics].sort((a, b) => Number(b.enabled) - Number(a.enabled) || b.weight - a.weight || a.name.localeCompare(b.name));
+  for (const [index, t] of sorted.entries()) {
+    const effective = effectiveWeight(t, { accountAvgEngagement, lastUsedTopicId });
+    const decided = t.approvals + t.rejections;
+    const line = [
+      `${t.enabled ? '✅' : '⛔'} **${plain(t.name)}** · ${CONTENT_TYPE_LABELS[t.contentType] ?? t.contentType}`,
+      `weight ${t.weight} → effective ${round1(effective)}${t.id === lastUsedTopicId ? ' (just used)' : ''} · uses ${t.usageCount}`,
+      `approval ${percent(decided > 0 ? t.approvals / decided : null)} · avg engagement ${round1(t.avgEngagement)}`,
+    ].join('\n');
+    if (length + line.length + 2 > MAX_LIST_CHARS) {
+      lines.push(`…and ${sorted.length - index} more`);
+      break;
+    }
+    lines.push(line);
+    length += line.length + 2;
+  }
+  const reply = embed(COLORS.info, `Topics (${topics.filter((t) => t.enabled).length} of ${topics.length} enabled)`)
+    .setDescription(lines.length > 0 ? lines.join('\n\n') : 'No topics configured.')
+    .setFooter({ text: 'Effective weight = weight × track record (approvals, engagement); 0 right after use.' });
+  await respond(interaction, [reply]);
+}
+
+async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  const actor = await requireModerator(interaction, ctx, '/topics set');
+  const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
+  const weight = interaction.options.getInteger('weight', true);
+  // Discord enforces min/max in its client, but a request can be crafted without it.
+  if (!Number.isInteger(weight) || weight < MIN_TOPIC_WEIGHT || weight > MAX_TOPIC_WEIGHT) {
+    throw new UserError(`Weight must be a whole number from ${MIN_TOPIC_WEIGHT} to ${MAX_TOPIC_WEIGHT} (0 stops the topic being picked); got ${weight}.`, {
+      weight,
+    });
+  }
+  const now = ctx.clock.now();
+  await ctx.topics.setWeight(topic.id, weight, now);
+  await ctx.audit.record(
+    { draftId: null, revision: null, actor, action: 'topic_weight', outcome: 'changed', detail: `${topic.name}: ${topic.weight} -> ${weight}`, interactionId: interaction.id },
+    now,
+  );
+  await respond(interaction, [
+    embed(COLORS.ok, 'Topic weight changed').setDescription(`**${plain(topic.name)}**: ${topic.weight} → **${weight}** (by ${plain(actor.name)})`),
+  ]);
+}
+
+async function setEnabled(interaction: ChatInputCommandInteraction, ctx: CommandContext, enabled: boolean): Promise<void> {
+  const actor = await requireModerator(interaction, ctx, enabled ? '/topics enable' : '/topics disable');
+  const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
+  const now = ctx.clock.now();
+  if (topic.enabled !== enabled) await ctx.topics.setEnabled(topic.id, enabled, now);
+  await ctx.audit.record(
+    {
+      draftId: null,
+      revision: null,
+      actor,
+      action: enabled ? 'topic_enable' : 'topic_disable',
+      outcome: topic.enabled === enabled ? 'unchanged' : 'changed',
+      detail: topic.name,
+      interactionId: interaction.id,
+    },
+    now,
+  );
+  const verb = enabled ? 'enabled' : 'disabled';
+  const text =
+    topic.enabled === enabled ? `**${plain(topic.name)}** was already ${verb}.` : `**${plain(topic.name)}** is now ${verb} (by ${plain(actor.name)}).`;
+  await respond(interaction, [embed(enabled ? COLORS.ok : COLORS.warn, `Topic ${verb}`).setDescription(text)]);
+}
+
+/** /topics list|set|enable|disable: view and steer topic selection. */
+export const topics: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('topics')
+    .setDescription('List topics or change their weight and whether they are used')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild)
+    .addSubcommand((s) => s.setName('list').setDescription('Each topic with its type, weights, uses, approval rate and engagement'))
+    .addSubcommand((s) =>
+      s
+        .setName('set')
+        .setDescription('Set a topic\'s configured weight (0 to 100)')
+        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100))
+        .addIntegerOption((o) =>
+          o.setName('weight').setDescription('0 to 100; 0 stops the topic being picked').setRequired(true).setMinValue(MIN_TOPIC_WEIGHT).setMaxValue(MAX_TOPIC_WEIGHT),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('enable')
+        .setDescription('Let the scheduler pick a topic again')
+        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('disable')
+        .setDescription('Stop the scheduler picking a topic')
+        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+    ),
+
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+    const sub = interaction.options.getSubcommand(true);
+    switch (sub) {
+      case 'list':
+        return listTopics(interaction, ctx);
+      case 'set':
+        return setWeight(interaction, ctx);
+      case 'enable':
+        return setEnabled(interaction, ctx, true);
+      case 'disable':
+        return setEnabled(interaction, ctx, false);
+      default:
+        throw new UserError(`Unknown subcommand "${sub}". Use list, set, enable or disable.`);
+    }
+  },
+
+  async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
+    await respondWithTopicNames(interaction, ctx);
+  },
+};

@@ -1,0 +1,147 @@
+import {
+  Events,
+  MessageFlags,
+  Routes,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  type Interaction,
+  type REST,
+  type RESTPutAPIApplicationGuildCommandsJSONBody,
+  type RESTPutAPIApplicationGuildCommandsResult,
+} from 'discord.js';
+import type { Logger } from '../../logging/index.js';
+import type { CommandContext, SlashCommand } from './command-context.js';
+import { COLORS, embed, NO_MENTIONS } from './command-replies.js';
+import { UserError } from './user-error.js';
+
+/** The most choices Discord accepts in one autocomplete response. */
+export const MAX_AUTOCOMPLETE_CHOICES = 25;
+
+/** The registration body of a command list, exactly as PUT /applications/:id/guilds/:gid/commands takes it. */
+export function commandRegistrationBody(commands: readonly SlashCommand[]): RESTPutAPIApplicationGuildCommandsJSONBody {
+  return commands.map((c) => {
+    const json = c.data.toJSON();
+    const permissions = json.default_member_permissions;
+    // discord.js's builder emits the bit set as a string; Discord's OpenAPI description types it
+    // as an integer (up to 2^54 - 1), so send a number whenever it is exactly representable.
+    if (typeof permissions === 'string' && /^\d+$/.test(permissions) && Number.isSafeInteger(Number(permissions))) {
+      return { ...json, default_member_permissions: Number(permissions) as unknown as string };
+    }
+    return json;
+  });
+}
+
+/**
+ * Registers the commands to one guild with a bulk overwrite: commands removed from the code
+ * disappear from Discord, and guild commands update at once (global ones take up to an hour).
+ */
+export async function registerGuildCommands(
+  rest: REST,
+  applicationId: string,
+  guildId: string,
+  commands: readonly SlashCommand[],
+): Promise<RESTPutAPIApplicationGuildCommandsResult> {
+  return (await rest.put(Routes.applicationGuildCommands(applicationId, guildId), {
+    body: commandRegistrationBody(commands),
+  })) as RESTPutAPIApplicationGuildCommandsResult;
+}
+
+/**
+ * Routes slash commands and their autocomplete to the command modules. Buttons and modals are
+ * the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
+ * that user; anything else is logged with context and the user gets a generic apology.
+ */
+export class CommandRouter {
+  private readonly byName: Map<string, SlashCommand>;
+  private readonly log: Logger;
+  private readonly inFlight = new Set<Promise<boolean>>();
+
+  constructor(
+    commands: readonly SlashCommand[],
+    private readonly ctx: CommandContext,
+    logger: Logger,
+  ) {
+    this.byName = new Map(commands.map((c) => [c.data.name, c]));
+    this.log = logger.child({ component: 'commands' });
+  }
+
+  /** Listens on the client; returns a function that stops listening. */
+  attach(client: Client): () => void {
+    const listener = (interaction: Interaction) => {
+      const work = this.handle(interaction);
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
+    };
+    client.on(Events.InteractionCreate, listener);
+    return () => client.off(Events.InteractionCreate, listener);
+  }
+
+  /** Waits (bounded) for commands still running, e.g. a /draft generating. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Handles a slash command or autocomplete; false for any other interaction. Never rejects. */
+  async handle(interaction: Interaction): Promise<boolean> {
+    if (interaction.isChatInputCommand()) {
+      await this.runCommand(interaction);
+      return true;
+    }
+    if (interaction.isAutocomplete()) {
+      await this.runAutocomplete(interaction);
+      return true;
+    }
+    return false;
+  }
+
+  private async runCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const command = this.byName.get(interaction.commandName);
+    const log = this.log.child({ command: interaction.commandName, interactionId: interaction.id, userId: interaction.user.id });
+    if (!command) {
+      log.warn('unknown command (registered by an older version?)');
+      await this.replyError(interaction, 'This command is not known to this version of the bot.', log);
+      return;
+    }
+    const started = this.ctx.clock.now();
+    try {
+      await command.execute(interaction, this.ctx);
+      log.info('command handled', { subcommand: interaction.options.getSubcommand(false), tookMs: this.ctx.clock.now() - started });
+    } catch (error) {
+      if (error instanceof UserError) {
+        log.info('command refused', { reason: error.message, ...error.context });
+        await this.replyError(interaction, error.message, log);
+        return;
+      }
+      log.error('command failed', { error });
+      await this.replyError(interaction, 'Something went wrong on our side. It has been logged; please try again later.', log);
+    }
+  }
+
+  private async runAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const command = this.byName.get(interaction.commandName);
+    try {
+      if (command?.autocomplete) await command.autocomplete(interaction, this.ctx);
+      else await interaction.respond([]);
+    } catch (error) {
+      this.log.error('autocomplete failed', { error, command: interaction.commandName, interactionId: interaction.id });
+      if (!interaction.responded) await interaction.respond([]).catch(() => undefined);
+    }
+  }
+
+  private async replyError(interaction: ChatInputCommandInteraction, message: string, log: Logger): Promise<void> {
+    const payload = { embeds: [embed(COLORS.error, 'Not done').setDescription(message)], allowedMentions: NO_MENTIONS };
+    try {
+      if (interaction.deferred || interaction.replied) await interaction.editReply(payload);
+      else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+    } catch (error) {
+      log.error('could not send the error reply', { error });
+    }
+  }
+}

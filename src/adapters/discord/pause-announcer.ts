@@ -1,0 +1,44 @@
+import type { Client } from 'discord.js';
+import type { Actor } from '../../domain/draft.js';
+import type { PauseState } from '../../domain/schedule.js';
+import type { PauseAnnouncer } from '../../services/pause-service.js';
+import { COLORS, discordWhen, embed, humanDuration, NO_MENTIONS, plain } from './command-replies.js';
+
+/** Raised when the moderation channel cannot take a message (missing, not text-based). */
+export class ModerationChannelError extends Error {
+  constructor(readonly channelId: string, message: string) {
+    super(message);
+    this.name = 'ModerationChannelError';
+  }
+}
+
+/** Announces /pause and /resume in the moderation channel, so every moderator sees it. */
+export class DiscordPauseAnnouncer implements PauseAnnouncer {
+  constructor(
+    private readonly client: Client,
+    private readonly channelId: string,
+    private readonly clock: { now(): number },
+  ) {}
+
+  async announcePause(state: PauseState): Promise<void> {
+    const text = [
+      `Paused by ${plain(state.by.name)} ${discordWhen(state.since)}${state.reason ? `: ${plain(state.reason)}` : ''}.`,
+      'No drafts are generated and nothing is published on timeout until /resume. Approve still publishes.',
+    ].join('\n');
+    await this.send(embed(COLORS.paused, '⏸️ Posting paused').setDescription(text).setTimestamp(state.since));
+  }
+
+  async announceResume(actor: Actor, previous: PauseState): Promise<void> {
+    const now = this.clock.now();
+    const text = `Resumed by ${plain(actor.name)} after ${humanDuration(now - previous.since)} (paused by ${plain(previous.by.name)}).`;
+    await this.send(embed(COLORS.ok, '▶️ Posting resumed').setDescription(text).setTimestamp(now));
+  }
+
+  private async send(message: ReturnType<typeof embed>): Promise<void> {
+    const channel = await this.client.channels.fetch(this.channelId);
+    if (!channel || !channel.isSendable()) {
+      throw new ModerationChannelError(this.channelId, `moderation channel ${this.channelId} is missing or not a text channel`);
+    }
+    await channel.send({ embeds: [message], allowedMentions: NO_MENTIONS });
+  }
+}

@@ -1,0 +1,231 @@
+import { capUsage, DAY_MS } from '../domain/rate-limits.js';
+import { decidePostRun, drawJitter, type DailyWindow, type PauseState, type PostRunDecision } from '../domain/schedule.js';
+import type { Logger } from '../logging/index.js';
+import type { Clock, DraftRepository, PostRepository, SettingsRepository } from '../services/ports.js';
+import { ScheduledJob, type JobRunRecord, type JobRunResult, type JobState } from './scheduled-job.js';
+
+/** The timeout sweeper looks for overdue drafts twice a minute. */
+export const SWEEP_SCHEDULE = '*/30 * * * * *';
+/** The publish queue is checked twice a minute, offset from the sweeper. */
+export const PUBLISH_QUEUE_SCHEDULE = '15,45 * * * * *';
+
+/** Names of the jobs, as they appear in logs and in settings (`scheduler.job.<name>`). */
+export const JOB_NAMES = {
+  post: 'post',
+  timeoutSweep: 'timeout-sweep',
+  publishQueue: 'publish-queue',
+  engagement: 'engagement-refresh',
+} as const;
+
+/** What a draft-generation call reports; the moderation service's generate-and-post method fits. */
+export type ScheduledGenerationOutcome =
+  | { readonly status: 'created'; readonly draft: { readonly id: number } }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'failed'; readonly reason: string };
+
+export interface PostingSchedulerConfig {
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly jitterMs: number;
+  readonly activeHours: DailyWindow | null;
+  readonly maxPendingDrafts: number;
+  readonly maxPostsPerHour: number;
+  readonly maxPostsPerDay: number;
+  readonly timeoutAction: 'publish' | 'expire';
+  readonly engagementSchedule: string;
+  /** Overrides for the fixed cadences, e.g. in tests. */
+  readonly sweepSchedule?: string | undefined;
+  readonly publishQueueSchedule?: string | undefined;
+}
+
+export interface PostingSchedulerDeps {
+  readonly clock: Clock;
+  readonly rng: () => number;
+  readonly logger: Logger;
+  readonly settings: SettingsRepository;
+  readonly drafts: Pick<DraftRepository, 'countByStatus'>;
+  readonly posts: Pick<PostRepository, 'publicationTimesSince'>;
+  readonly pause: { current(): Promise<PauseState | null> };
+  readonly config: PostingSchedulerConfig;
+  /** Generates one draft and posts its moderation card. */
+  readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
+  /** The moderation service's overdue handler (expire or publish drafts past their deadline). */
+  readonly sweepOverdue?: (() => Promise<unknown>) | undefined;
+  /** PublishingService.processDueDrafts. */
+  readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
+  /** EngagementService.refresh. */
+  readonly refreshEngagement?: (() => Promise<unknown>) | undefined;
+  /** False in tests that drive the jobs with a manual clock; default true. */
+  readonly armTimers?: boolean | undefined;
+}
+
+/** What /status shows about the scheduler. */
+export interface SchedulerStatus {
+  readonly pause: PauseState | null;
+  readonly nextRunAt: number | null;
+  readonly lastRun: JobRunRecord | null;
+  readonly missedWhileDown: JobState['missedWhileDown'];
+  readonly running: boolean;
+}
+
+/**
+ * The posting scheduler: the post job (POST_SCHEDULE in TIMEZONE plus jitter, within the active
+ * hours), the timeout sweeper, the publish-queue tick and the engagement refresh, each a
+ * {@link ScheduledJob}. Every run of the post job generates at most one draft, and only when
+ * posting is not paused, the pending cap has room and the daily cap leaves room today.
+ */
+export class PostingScheduler {
+  readonly jobs: readonly ScheduledJob[];
+  readonly post: ScheduledJob;
+  private readonly log: Logger;
+  private sweeping: Promise<JobRunResult> | null = null;
+
+  constructor(private readonly deps: PostingSchedulerDeps) {
+    const { config, clock, logger, settings } = deps;
+    this.log = logger.child({ component: 'scheduler' });
+    const common = { clock, logger, settings, timezone: config.timezone, armTimer: deps.armTimers ?? true };
+    this.post = new ScheduledJob({
+      ...common,
+      name: JOB_NAMES.post,
+      pattern: config.schedule,
+      jitter: () => drawJitter(config.jitterMs, deps.rng),
+      activeHours: config.activeHours,
+      run: () => this.runPost(),
+    });
+    const jobs: ScheduledJob[] = [this.post];
+    if (deps.sweepOverdue) {
+      jobs.push(
+        new ScheduledJob({ ...common, name: JOB_NAMES.timeoutSweep, pattern: config.sweepSchedule ?? SWEEP_SCHEDULE, quiet: true, run: () => this.sweepOverdue() }),
+      );
+    }
+    if (deps.processPublishQueue) {
+      const process = deps.processPublishQueue;
+      jobs.push(
+        new ScheduledJob({
+          ...common,
+          name: JOB_NAMES.publishQueue,
+          pattern: config.publishQueueSchedule ?? PUBLISH_QUEUE_SCHEDULE,
+          quiet: true,
+          run: async () => summarise(await process()),
+        }),
+      );
+    }
+    if (deps.refreshEngagement) {
+      const refresh = deps.refreshEngagement;
+      jobs.push(
+        new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }),
+      );
+    }
+    this.jobs = jobs;
+  }
+
+  job(name: string): ScheduledJob | undefined {
+    return this.jobs.find((j) => j.name === name);
+  }
+
+  async start(): Promise<void> {
+    for (const job of this.jobs) await job.start();
+    this.log.info('scheduler started', {
+      jobs: this.jobs.map((j) => ({ name: j.name, nextRunAt: j.nextRunAt === null ? null : new Date(j.nextRunAt).toISOString() })),
+    });
+  }
+
+  /** Disarms every job and waits (bounded, see ScheduledJob.stop) for runs in progress. */
+  async stop(waitMs?: number): Promise<void> {
+    await Promise.all(this.jobs.map((j) => j.stop(waitMs)));
+  }
+
+  /** Runs every job whose planned time has passed by the injected clock (tests drive time with it). */
+  async runDue(): Promise<Record<string, JobRunRecord | null>> {
+    const results: Record<string, JobRunRecord | null> = {};
+    for (const job of this.jobs) results[job.name] = await job.runIfDue();
+    return results;
+  }
+
+  async status(): Promise<SchedulerStatus> {
+    const snapshot = this.post.snapshot();
+    return {
+      pause: await this.deps.pause.current(),
+      nextRunAt: snapshot.nextRunAt,
+      lastRun: snapshot.lastRun,
+      missedWhileDown: snapshot.missedWhileDown,
+      running: this.post.isRunning,
+    };
+  }
+
+  /** What a post run would decide right now, without generating anything. */
+  async checkPostRun(): Promise<PostRunDecision> {
+    const { config, clock, drafts, posts } = this.deps;
+    const now = clock.now();
+    const [pause, counts, times] = await Promise.all([
+      this.deps.pause.current(),
+      drafts.countByStatus(),
+      posts.publicationTimesSince(now - DAY_MS),
+    ]);
+    return decidePostRun({
+      now,
+      pause,
+      activeHours: config.activeHours,
+      timeZone: config.timezone,
+      pendingDrafts: counts.pending,
+      maxPendingDrafts: config.maxPendingDrafts,
+      usage: capUsage(times, { maxPerHour: config.maxPostsPerHour, maxPerDay: config.maxPostsPerDay }, now),
+      queuedForPublishing: counts.approved + counts.publishing,
+    });
+  }
+
+  private async runPost(): Promise<JobRunResult> {
+    const decision = await this.checkPostRun();
+    if (!decision.generate) return { outcome: 'skipped', reason: decision.reason, detail: { code: decision.code } };
+    const outcome = await this.deps.generateDraft('schedule');
+    switch (outcome.status) {
+      case 'created':
+        return { outcome: 'ok', reason: null, detail: { draftId: outcome.draft.id } };
+      case 'skipped':
+        return { outcome: 'skipped', reason: outcome.reason };
+      case 'failed':
+        return { outcome: 'failed', reason: outcome.reason };
+    }
+  }
+
+  /**
+   * The timeout sweep, gated by the pause. Shared by the croner sweeper job and the moderation
+   * deadline timer: a call while a sweep runs joins it instead of sweeping twice.
+   */
+  sweepOverdue(): Promise<JobRunResult> {
+    this.sweeping ??= this.sweepUnlessPaused().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
+  async sweepOnHold(): Promise<boolean> {
+    return this.deps.config.timeoutAction === 'publish' && (await this.deps.pause.current()) !== null;
+  }
+
+  private async sweepUnlessPaused(): Promise<JobRunResult> {
+    const pause = await this.deps.pause.current();
+    // /pause stops publishing on timeout; overdue drafts stay pending (moderators can still
+    // decide them) and the sweep after /resume handles them. Expiring is not publishing.
+    if (pause && this.deps.config.timeoutAction === 'publish') {
+      return { outcome: 'skipped', reason: 'posting is paused: publishing on timeout waits for /resume', detail: { code: 'paused' } };
+    }
+    return summarise(await this.deps.sweepOverdue?.());
+  }
+}
+
+/** Turns a service's return value into a small record: array lengths become counts. */
+function summarise(value: unknown): JobRunResult {
+  if (Array.isArray(value)) return { outcome: 'ok', reason: null, detail: { handled: value.length } };
+  if (value && typeof value === 'object') {
+    const detail: Record<string, string | number | boolean | null> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v === 'number' || typeof v === 'boolean' || v === null) detail[key] = v;
+      else if (typeof v === 'string' && v.length <= 200) detail[key] = v;
+      else if (Array.isArray(v)) detail[key] = v.length;
+    }
+    return { outcome: 'ok', reason: null, detail };
+  }
+  return { outcome: 'ok', reason: null };
+}

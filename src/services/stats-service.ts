@@ -1,0 +1,327 @@
+import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
+import type { TokenUsage } from '../domain/generation.js';
+import type { Clock } from './ports.js';
+
+/** The periods /stats offers; a contract with the slash command's choices. */
+export const STATS_PERIODS = ['24h', '7d', '30d', 'all'] as const;
+export type StatsPeriod = (typeof STATS_PERIODS)[number];
+
+const PERIOD_MS: Record<Exclude<StatsPeriod, 'all'>, number> = { '24h': 24 * HOUR_MS, '7d': 7 * DAY_MS, '30d': 30 * DAY_MS };
+
+/** The chart never shows more bars than this; longer spans are bucketed by several days. */
+export const MAX_CHART_BUCKETS = 60;
+
+/** Draft outcomes among drafts created in the period. */
+export interface DraftOutcomeCounts {
+  readonly generated: number;
+  /** Approved by a moderator (whatever happened at publishing). */
+  readonly approvedByModerator: number;
+  readonly rejected: number;
+  readonly expired: number;
+  /** Approved by the deadline (TIMEOUT_ACTION=publish). */
+  readonly publishedAtTimeout: number;
+  /** Still waiting for a decision. */
+  readonly pending: number;
+}
+
+/** Draft outcomes of one topic. */
+export interface TopicDraftCounts extends DraftOutcomeCounts {
+  readonly topicName: string;
+  /** Of those drafts, how many are published. */
+  readonly published: number;
+}
+
+export interface PublicationTotals {
+  /** Publications (a thread counts once) posted in the period, dry runs included. */
+  readonly publications: number;
+  readonly dryRunPublications: number;
+  /** Tweets posted, each tweet of a thread counted. */
+  readonly tweets: number;
+  readonly likes: number;
+  readonly retweets: number;
+  readonly replies: number;
+  readonly quotes: number;
+  readonly impressions: number;
+}
+
+/** A time range [from, to) of publications; `start` labels it on the chart. */
+export interface BucketBounds {
+  readonly start: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface DailyBucket {
+  /** Epoch ms of the bucket's start (local midnight). */
+  readonly start: number;
+  readonly publications: number;
+  readonly engagement: number;
+}
+
+/** Publications of one topic in a period and their summed engagement. */
+export interface TopicEngagement {
+  readonly topicName: string;
+  readonly publications: number;
+  readonly engagement: number;
+}
+
+/**
+ * SQL aggregates behind /stats; `since` null means all time. Implemented in
+ * src/db/repositories/stats.repository.ts over covering indexes (migration StatsIndexes).
+ */
+export interface StatsRepository {
+  draftsByTopic(since: number | null): Promise<TopicDraftCounts[]>;
+  /** decided_at - created_at of every moderator decision on drafts created in the period. */
+  moderatorDecisionDurations(since: number | null): Promise<ArrayLike<number>>;
+  /** Totals per time range, in the order given; each range is one index range scan. */
+  publicationTotals(buckets: readonly BucketBounds[]): Promise<PublicationTotals[]>;
+  /** Per-topic publications and engagement over the period's posts (a join: use for bounded periods). */
+  topicEngagement(since: number): Promise<TopicEngagement[]>;
+  tokenUsage(since: number | null): Promise<TokenUsage & { readonly runs: number }>;
+  /** Sum of drafts.x_cost_usd for drafts published in the period. */
+  xSpendUsd(since: number | null): Promise<number>;
+  firstPublicationAt(): Promise<number | null>;
+}
+
+export interface AnthropicPricing {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheWrite: number;
+}
+
+export interface TopicStatsLine {
+  readonly topicName: string;
+  readonly generated: number;
+  readonly approved: number;
+  readonly rejected: number;
+  /** Publications of this topic in the period, and their summed engagement. */
+  readonly publications: number;
+  readonly engagement: number;
+  /** approved / (approved + rejected), null when nothing was decided. */
+  readonly approvalRate: number | null;
+  /** Mean engagement per publication, null without publications. */
+  readonly avgEngagement: number | null;
+}
+
+/** Everything /stats shows for one period. */
+export interface StatsReport {
+  readonly period: StatsPeriod;
+  readonly since: number | null;
+  readonly until: number;
+  readonly drafts: DraftOutcomeCounts;
+  /** Moderator approvals / moderator decisions; null when none. */
+  readonly approvalRate: number | null;
+  readonly medianDecisionMs: number | null;
+  readonly publications: PublicationTotals;
+  readonly engagementTotal: number;
+  readonly topics: readonly TopicStatsLine[];
+  readonly tokens: TokenUsage & { readonly runs: number };
+  readonly anthropicSpendUsd: number;
+  readonly xSpendUsd: number;
+  readonly series: { readonly bucketMs: number; readonly buckets: readonly DailyBucket[] };
+}
+
+/** Thrown for a period /stats does not know; the message lists the allowed ones. */
+export class InvalidStatsPeriodError extends Error {
+  constructor(readonly period: string) {
+    super(`Unknown period "${period}". Allowed: ${STATS_PERIODS.join(', ')}.`);
+    this.name = 'InvalidStatsPeriodError';
+  }
+}
+
+export function parseStatsPeriod(value: string | null | undefined): StatsPeriod {
+  if (value === null || value === undefined || value === '') return '7d';
+  if ((STATS_PERIODS as readonly string[]).includes(value)) return value as StatsPeriod;
+  throw new InvalidStatsPeriodError(value);
+}
+
+/** Estimated Anthropic spend in USD from token counts and per-million-token prices. */
+export function anthropicSpendUsd(tokens: TokenUsage, pricing: AnthropicPricing): number {
+  return (
+    (tokens.inputTokens * pricing.input +
+      tokens.outputTokens * pricing.output +
+      tokens.cacheReadTokens * pricing.cacheRead +
+      tokens.cacheCreationTokens * pricing.cacheWrite) /
+    1_000_000
+  );
+}
+
+/** The UTC offset (ms) of `timeZone` at `at`, so day buckets start at local midnight. */
+export function timeZoneOffsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(at));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
+  return asUtc - Math.floor(at / 1000) * 1000;
+}
+
+/** The median of a list of numbers (mean of the two middle ones for an even count); null when empty. */
+export function median(values: ArrayLike<number>): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const mid = Math.floor(n / 2);
+  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * The chart's buckets: local days (or groups of days for long spans) from the period's start to
+ * `until`, the first one clipped to `since`, so the buckets' totals are the period's totals.
+ */
+export function chartBuckets(since: number | null, firstAt: number, until: number, timezone: string): { bucketMs: number; buckets: BucketBounds[] } {
+  const from = since ?? firstAt;
+  const offsetMs = timeZoneOffsetMs(until, timezone);
+  const spanDays = Math.max(1, Math.ceil((until - from) / DAY_MS) + 1);
+  const bucketMs = Math.ceil(spanDays / MAX_CHART_BUCKETS) * DAY_MS;
+  const buckets: BucketBounds[] = [];
+  let start = Math.floor((from + offsetMs) / bucketMs) * bucketMs - offsetMs;
+  while (start <= until) {
+    // "all" has no lower bound: the first bucket takes everything before it too.
+    const lower = buckets.length === 0 ? (since ?? 0) : start;
+    buckets.push({ start, from: lower, to: start + bucketMs });
+    start += bucketMs;
+  }
+  const last = buckets[buckets.length - 1];
+  if (last) buckets[buckets.length - 1] = { ...last, to: until + 1 };
+  return { bucketMs, buckets };
+}
+
+const ZERO_TOTALS: PublicationTotals = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
+
+function addTotals(a: PublicationTotals, b: PublicationTotals): PublicationTotals {
+  return {
+    publications: a.publications + b.publications,
+    dryRunPublications: a.dryRunPublications + b.dryRunPublications,
+    tweets: a.tweets + b.tweets,
+    likes: a.likes + b.likes,
+    retweets: a.retweets + b.retweets,
+    replies: a.replies + b.replies,
+    quotes: a.quotes + b.quotes,
+    impressions: a.impressions + b.impressions,
+  };
+}
+
+const engagementOf = (t: PublicationTotals) => t.likes + t.retweets + t.replies + t.quotes;
+
+/**
+ * /stats: draft outcomes, approval rate, time to decision, publications and engagement, topics,
+ * Anthropic tokens with their estimated cost, and X spend, all through SQL aggregates.
+ *
+ * Per-topic engagement for a bounded period joins the period's posts to their drafts; for "all"
+ * that join would touch every post, so it uses the topics' average engagement the engagement
+ * refresh maintains (the same figure /topics list shows and topic selection uses).
+ */
+export class StatsService {
+  constructor(
+    private readonly deps: {
+      readonly stats: StatsRepository;
+      readonly topics: { list(): Promise<ReadonlyArray<{ readonly name: string; readonly avgEngagement: number }>> };
+      readonly clock: Clock;
+      readonly pricing: AnthropicPricing;
+      readonly timezone: string;
+    },
+  ) {}
+
+  async report(period: StatsPeriod): Promise<StatsReport> {
+    return (await this.reportWithChart(period, null)).report;
+  }
+
+  /**
+   * The report plus a chart of its series. The series is queried first and handed to
+   * `renderChart` at once, so a renderer that encodes off the main thread (the PNG encoder of
+   * @napi-rs/canvas does) works while the other aggregates run.
+   */
+  async reportWithChart<C>(
+    period: StatsPeriod,
+    renderChart: ((series: StatsReport['series']) => Promise<C>) | null,
+  ): Promise<{ report: StatsReport; chart: C | null }> {
+    const { stats, clock, pricing, timezone } = this.deps;
+    const until = clock.now();
+    const since = period === 'all' ? null : until - PERIOD_MS[period];
+    const firstAt = since === null ? ((await stats.firstPublicationAt()) ?? until) : since;
+    const { bucketMs, buckets } = chartBuckets(since, firstAt, until, timezone);
+
+    const bucketTotals = await stats.publicationTotals(buckets);
+    const series = {
+      bucketMs,
+      buckets: buckets.map((b, i): DailyBucket => {
+        const totals = bucketTotals[i] ?? ZERO_TOTALS;
+        return { start: b.start, publications: totals.publications, engagement: engagementOf(totals) };
+      }),
+    };
+    const chart = renderChart ? renderChart(series) : null;
+    // Not awaited yet: a rejected chart must not go unhandled while the queries below run.
+    chart?.catch(() => undefined);
+
+    const byTopic = await stats.draftsByTopic(since);
+    const durations = await stats.moderatorDecisionDurations(since);
+    const tokens = await stats.tokenUsage(since);
+    const xSpendUsd = await stats.xSpendUsd(since);
+    const engagement = since === null ? await this.allTimeTopicEngagement(byTopic) : await stats.topicEngagement(since);
+
+    const drafts = byTopic.reduce<DraftOutcomeCounts>(
+      (sum, t) => ({
+        generated: sum.generated + t.generated,
+        approvedByModerator: sum.approvedByModerator + t.approvedByModerator,
+        rejected: sum.rejected + t.rejected,
+        expired: sum.expired + t.expired,
+        publishedAtTimeout: sum.publishedAtTimeout + t.publishedAtTimeout,
+        pending: sum.pending + t.pending,
+      }),
+      { generated: 0, approvedByModerator: 0, rejected: 0, expired: 0, publishedAtTimeout: 0, pending: 0 },
+    );
+    const publications = bucketTotals.reduce(addTotals, ZERO_TOTALS);
+    const engagementByName = new Map(engagement.map((e) => [e.topicName, e]));
+    const names = new Set([...byTopic.map((t) => t.topicName), ...engagement.filter((e) => e.publications > 0).map((e) => e.topicName)]);
+    const topics = [...names]
+      .map((topicName): TopicStatsLine => {
+        const counts = byTopic.find((t) => t.topicName === topicName);
+        const approved = counts?.approvedByModerator ?? 0;
+        const rejected = counts?.rejected ?? 0;
+        const e = engagementByName.get(topicName);
+        return {
+          topicName,
+          generated: counts?.generated ?? 0,
+          approved,
+          rejected,
+          publications: e?.publications ?? 0,
+          engagement: e?.engagement ?? 0,
+          approvalRate: approved + rejected > 0 ? approved / (approved + rejected) : null,
+          avgEngagement: e && e.publications > 0 ? e.engagement / e.publications : null,
+        };
+      })
+      .sort((a, b) => b.generated - a.generated || a.topicName.localeCompare(b.topicName));
+    const decided = drafts.approvedByModerator + drafts.rejected;
+    const report: StatsReport = {
+      period,
+      since,
+      until,
+      drafts,
+      approvalRate: decided > 0 ? drafts.approvedByModerator / decided : null,
+      medianDecisionMs: median(durations),
+      publications,
+      engagementTotal: engagementOf(publications),
+      topics,
+      tokens,
+      anthropicSpendUsd: anthropicSpendUsd(tokens, pricing),
+      xSpendUsd,
+      series,
+    };
+    return { report, chart: chart ? await chart : null };
+  }
+
+  /** All-time per-topic engagement from the topics table; publications are the published drafts. */
+  private async allTimeTopicEngagement(byTopic: readonly TopicDraftCounts[]): Promise<TopicEngagement[]> {
+    const averages = new Map((await this.deps.topics.list()).map((t) => [t.name, t.avgEngagement]));
+    return byTopic.map((t) => ({ topicName: t.topicName, publications: t.published, engagement: (averages.get(t.topicName) ?? 0) * t.published }));
+  }
+}

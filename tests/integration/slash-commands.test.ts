@@ -1,0 +1,466 @@
+import Database from 'better-sqlite3';
+import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags, PermissionFlagsBits, REST } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.js';
+import { humanDuration } from '../../src/adapters/discord/command-replies.js';
+import { registerGuildCommands } from '../../src/adapters/discord/command-router.js';
+import { readAppVersion } from '../../src/config/version.js';
+import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
+import { X_RATE_LIMIT_KEYS } from '../../src/services/publishing-service.js';
+import type { InjectedInteraction, RecordedCallback } from '../support/fake-discord.js';
+import type { RecordedRequest } from '../support/fake-http.js';
+import { ModerationDriver } from '../support/moderation-driver.js';
+import { loadSpecValidator } from '../support/spec-validator.js';
+import { ManualClock, removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+
+const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
+const OTHER_TWEET = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
+const MANAGE_GUILD = Number(PermissionFlagsBits.ManageGuild);
+const HOUR = 3_600_000;
+
+type Json = Record<string, unknown>;
+interface Embed {
+  title?: string;
+  description?: string;
+  fields?: Array<{ name: string; value: string }>;
+  image?: { url: string };
+}
+
+describe('slash commands through the Discord fake (real discord.js, real app)', () => {
+  let fakes: Fakes & { stop(): Promise<void> };
+  const apps: TestApp[] = [];
+  const dirs: string[] = [];
+  const interactions: InjectedInteraction[] = [];
+
+  beforeEach(async () => {
+    fakes = await startFakes();
+  });
+
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.stop();
+    // Every command and autocomplete was acknowledged inside Discord's 3-second window.
+    for (const interaction of interactions.splice(0)) expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
+    // Every message, reply and edit the bot wrote could ping nobody, and every request it sent matched Discord's spec.
+    for (const id of fakes.discord.messages.keys()) {
+      for (const payload of fakes.discord.messagePayloads(id)) {
+        if (Object.keys(payload).length === 0) continue; // the placeholder of a deferred reply
+        expect(payload['allowed_mentions'], `message ${id}`).toEqual({ parse: [] });
+      }
+    }
+    for (const callback of fakes.discord.callbacks) {
+      if (callback.type === InteractionResponseType.ChannelMessageWithSource) expect(callback.data?.['allowed_mentions']).toEqual({ parse: [] });
+    }
+    const validator = await loadSpecValidator('discord');
+    for (const request of fakes.discord.requests.filter((r) => r.path.startsWith('/api/v10/'))) {
+      expect(validator.validate(request), `${request.method} ${request.path}`).toEqual([]);
+    }
+    await fakes.stop();
+    for (const dir of dirs.splice(0)) removeDir(dir);
+  });
+
+  async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<TestApp> {
+    const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'true', ...env }, ...options });
+    apps.push(testApp);
+    if (!options.dataDir) dirs.push(testApp.dataDir);
+    return testApp;
+  }
+
+  function slash(name: string, input: { options?: Record<string, string | number>; subcommand?: string; userId?: string } = {}): InjectedInteraction {
+    const interaction = fakes.discord.injectSlashCommand({ name, ...input });
+    interactions.push(interaction);
+    return interaction;
+  }
+
+  /** The final answer: the reply itself, or the edit of a deferred reply. */
+  async function answer(interaction: InjectedInteraction): Promise<{ callback: RecordedCallback; embeds: Embed[]; ephemeral: boolean; payload: Json }> {
+    const callback = await fakes.discord.waitForCallback(interaction.id);
+    if (callback.type === InteractionResponseType.DeferredChannelMessageWithSource) {
+      const edited = await waitFor(() => {
+        const message = fakes.discord.originalResponse(interaction.id);
+        return message && (message.flags & MessageFlags.Loading) === 0 ? message : undefined;
+      });
+      const payloads = fakes.discord.messagePayloads(edited.id);
+      return {
+        callback,
+        embeds: edited.embeds as Embed[],
+        ephemeral: (edited.flags & MessageFlags.Ephemeral) !== 0,
+        payload: payloads[payloads.length - 1] ?? {},
+      };
+    }
+    const data = callback.data ?? {};
+    return { callback, embeds: (data['embeds'] as Embed[]) ?? [], ephemeral: (Number(data['flags'] ?? 0) & MessageFlags.Ephemeral) !== 0, payload: data };
+  }
+
+  const text = (embeds: Embed[]) => embeds.map((e) => [e.title, e.description, ...(e.fields ?? []).flatMap((f) => [f.name, f.value])].join('\n')).join('\n');
+
+  it('GIVEN the app starts THEN it bulk-overwrites the guild commands with a body Discord\'s spec accepts, and the names and options are the contract', async () => {
+    await start();
+    const puts = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`);
+    expect(puts).toHaveLength(1);
+    const validator = await loadSpecValidator('discord');
+    expect(validator.validate(puts[0] as RecordedRequest)).toEqual([]);
+
+    const body = (puts[0] as RecordedRequest).body as Json[];
+    const byName = new Map(body.map((c) => [c['name'] as string, c]));
+    expect([...byName.keys()].sort()).toEqual(['draft', 'pause', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
+    // State-changing commands default to Manage Guild; read-only ones are open.
+    for (const name of ['pause', 'resume', 'draft', 'topics']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
+    for (const name of ['status', 'stats', 'ratelimit']) expect(byName.get(name)?.['default_member_permissions'] ?? null).toBeNull();
+
+    const option = (command: string, name: string, sub?: string) => {
+      let options = (byName.get(command)?.['options'] as Json[]) ?? [];
+      if (sub) options = (options.find((o) => o['name'] === sub)?.['options'] as Json[]) ?? [];
+      return options.find((o) => o['name'] === name);
+    };
+    expect(option('pause', 'reason')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false });
+    expect(option('draft', 'topic')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false, autocomplete: true });
+    expect(option('stats', 'period')).toMatchObject({
+      type: ApplicationCommandOptionType.String,
+      choices: ['24h', '7d', '30d', 'all'].map((p) => ({ name: p, value: p })),
+    });
+    const subcommands = ((byName.get('topics')?.['options'] as Json[]) ?? []).map((o) => [o['name'], o['type']]);
+    expect(subcommands).toEqual(['list', 'set', 'enable', 'disable'].map((n) => [n, ApplicationCommandOptionType.Subcommand]));
+    expect(option('topics', 'weight', 'set')).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 0, max_value: 100, required: true });
+    for (const sub of ['set', 'enable', 'disable']) expect(option('topics', 'topic', sub)).toMatchObject({ autocomplete: true, required: true });
+    // The fake stored exactly what the bot registered.
+    expect(fakes.discord.commands.map((c) => c.name).sort()).toEqual([...byName.keys()].sort());
+  });
+
+  it('GIVEN the register script\'s path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted', async () => {
+    const rest = new REST({ api: fakes.discord.apiBase }).setToken(fakes.discord.botToken);
+    const registered = await registerGuildCommands(rest, fakes.discord.applicationId, fakes.discord.guildId, commands);
+    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit']);
+    const validator = await loadSpecValidator('discord');
+    const put = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`)[0];
+    expect(validator.validate(put as RecordedRequest)).toEqual([]);
+  });
+
+  it('GIVEN a pending draft and a publication THEN /status shows running, the next run, the draft with its deadline, the last publish, DRY RUN, version and uptime', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({}, { clock });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const generated = await testApp.app.services.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+    expect(generated.status).toBe('created');
+    if (generated.status !== 'created') return;
+    await testApp.app.repos.posts.recordPosted({
+      draftId: generated.draft.id,
+      tweetId: 'dryrun-99-1',
+      content: OTHER_TWEET,
+      contentType: 'education',
+      isThread: false,
+      threadId: null,
+      threadPosition: 0,
+      dryRun: true,
+      postedAt: clock.now() - HOUR,
+    });
+    clock.advance(90 * 60_000 + 5_000);
+
+    const reply = await answer(slash('status', { userId: fakes.discord.userIds.plain }));
+    expect(reply.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(reply.ephemeral).toBe(false);
+    expect(reply.payload['allowed_mentions']).toEqual({ parse: [] });
+    const [embed] = reply.embeds;
+    expect(embed?.title).toBe('draftgate status · DRY RUN');
+    const body = text(reply.embeds);
+    expect(body).toContain('▶️ **Running**');
+    expect(body).toContain('DRY RUN');
+    const nextRunAt = (await testApp.app.scheduler.status()).nextRunAt as number;
+    expect(body).toContain(`<t:${Math.floor(nextRunAt / 1000)}:f>`);
+    expect(body).toContain('Pending drafts (1/3)');
+    expect(body).toContain(`#${generated.draft.id} education · due <t:${Math.floor((generated.draft.deadlineAt as number) / 1000)}:R>`);
+    expect(body).toContain(`<t:${Math.floor((clock.now() - 90 * 60_000 - 5_000 - HOUR) / 1000)}:f>`);
+    expect(body).toContain(`v${readAppVersion()}`);
+    expect(readAppVersion()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(embed?.fields?.find((f) => f.name === 'Uptime')?.value).toBe('1h 30m');
+  });
+
+  it('GIVEN a plain member WHEN they use /pause, /resume, /draft or /topics set THEN each is refused ephemerally, audited, and nothing changes', async () => {
+    const testApp = await start();
+    const plain = fakes.discord.userIds.plain;
+    const refusals = [
+      slash('pause', { userId: plain, options: { reason: 'just because' } }),
+      slash('resume', { userId: plain }),
+      slash('draft', { userId: plain }),
+      slash('topics', { userId: plain, subcommand: 'set', options: { topic: 'education', weight: 99 } }),
+    ];
+    for (const interaction of refusals) {
+      const reply = await answer(interaction);
+      expect(reply.ephemeral).toBe(true);
+      expect(text(reply.embeds)).toMatch(/Only moderators can do that: \/(pause|resume|draft|topics set) is limited to members with the <@&\d+> role\./);
+      expect(reply.payload['allowed_mentions']).toEqual({ parse: [] });
+    }
+    expect(await testApp.app.repos.settings.get(PAUSE_SETTING_KEY)).toBeNull();
+    expect((await testApp.app.repos.topics.findByName('education'))?.weight).not.toBe(99);
+    expect(fakes.anthropic.messageBodies).toHaveLength(0);
+    const audit = await auditRows(testApp);
+    expect(audit.filter((r) => r.outcome === 'refused_not_moderator').map((r) => [r.action, r.actor.id])).toEqual([
+      ['/pause', plain],
+      ['/resume', plain],
+      ['/draft', plain],
+      ['/topics set', plain],
+    ]);
+  });
+
+  it('GIVEN /pause by a moderator WHEN the bot restarts THEN it is still paused (who, since, why), scheduled runs are skipped, and /resume restarts them', async () => {
+    const clock = new ManualClock();
+    const first = await start({}, { clock });
+    const pausedAt = clock.now();
+    const pause = await answer(slash('pause', { options: { reason: 'launch week freeze' } }));
+    expect(pause.ephemeral).toBe(false);
+    expect(text(pause.embeds)).toContain('⏸️ Posting paused');
+    expect(text(pause.embeds)).toContain('launch week freeze');
+    // Announced in the moderation channel too.
+    const announcement = await fakes.discord.waitForMessage((m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata']);
+    expect(announcement.channel_id).toBe(fakes.discord.channelId);
+    expect((announcement.embeds[0] as Embed).description).toContain('launch week freeze');
+    await first.stop();
+    apps.splice(apps.indexOf(first), 1);
+
+    clock.advance(3 * HOUR);
+    const second = await start({}, { dataDir: first.dataDir, clock });
+    const status = await answer(slash('status'));
+    const body = text(status.embeds);
+    expect(body).toContain('⏸️ **Paused** by');
+    expect(body).toContain(`since <t:${Math.floor(pausedAt / 1000)}:f>`);
+    expect(body).toContain('Reason: launch week freeze');
+    expect(body).toContain('(skipped while paused)');
+    // The run planned for 14:00 (+ jitter) fell in the 3 hours the bot was down: reported, not replayed.
+    expect(body).toContain('1 scheduled run passed while the bot was down');
+    expect(fakes.anthropic.messageBodies).toHaveLength(0);
+
+    clock.set(second.app.scheduler.post.nextRunAt as number);
+    const run = await second.app.scheduler.runDue();
+    expect(run['post']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect(fakes.anthropic.messageBodies).toHaveLength(0);
+
+    const resume = await answer(slash('resume'));
+    expect(text(resume.embeds)).toContain('▶️ Posting resumed');
+    expect(text(resume.embeds)).toContain(`after ${humanDuration(clock.now() - pausedAt)} paused by`);
+    expect(await second.app.repos.settings.get(PAUSE_SETTING_KEY)).toBeNull();
+    const again = await answer(slash('resume'));
+    expect(again.ephemeral).toBe(true);
+    expect(text(again.embeds)).toContain('Posting is already running');
+
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    clock.set(second.app.scheduler.post.nextRunAt as number);
+    expect((await second.app.scheduler.runDue())['post']?.outcome).toBe('ok');
+    expect((await second.app.repos.drafts.countByStatus()).pending).toBe(1);
+    const audit = (await auditRows(second)).map((r) => `${r.action}:${r.outcome}`);
+    expect(audit).toEqual(expect.arrayContaining(['pause:paused', 'resume:resumed', 'resume:not_paused']));
+  });
+
+  it('GIVEN TIMEOUT_ACTION=publish and /pause THEN an overdue draft is held, an explicit Approve still publishes, and /resume releases the held one', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ TIMEOUT_ACTION: 'publish' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const held = await driver.postDraft(SAFE_TWEET);
+    const approved = await driver.postDraft(OTHER_TWEET, 'safety');
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+
+    clock.advance(3 * HOUR);
+    await testApp.app.services.deadlines.runNow();
+    expect(await testApp.app.scheduler.sweepOverdue()).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
+
+    const click = driver.click(approved, 'approve', approved.draft.id, 1);
+    interactions.push(click);
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(approved.draft.id))?.status).toBe('published');
+    expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('published');
+    expect((await testApp.app.repos.drafts.findById(held.draft.id))?.decisionSource).toBe('timeout');
+  });
+
+  it('GIVEN /draft with a topic THEN it defers, generates, posts the card and links it; at the pending cap the next /draft is refused', async () => {
+    const testApp = await start({ MAX_PENDING_DRAFTS: '1' });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const interaction = slash('draft', { options: { topic: 'Education' } });
+    const reply = await answer(interaction);
+    expect(reply.callback.type).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
+    expect(reply.ephemeral).toBe(true);
+    const [draft] = await testApp.app.repos.drafts.findByStatuses(['pending']);
+    expect(draft?.topicName).toBe('education');
+    expect(reply.embeds[0]?.title).toBe(`Draft #${draft?.id} ready for moderation`);
+    expect(reply.embeds[0]?.description).toContain(
+      `https://discord.com/channels/${fakes.discord.guildId}/${fakes.discord.channelId}/${draft?.moderationMessageId}`,
+    );
+    expect(reply.payload['allowed_mentions']).toEqual({ parse: [] });
+    expect(fakes.discord.messages.get(draft?.moderationMessageId as string)).toBeDefined();
+
+    const capped = await answer(slash('draft'));
+    expect(capped.callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(capped.ephemeral).toBe(true);
+    expect(text(capped.embeds)).toContain('The pending cap is full: 1 of 1 drafts await moderation.');
+    expect(fakes.anthropic.messageBodies).toHaveLength(1);
+  });
+
+  it('GIVEN bad options THEN each gets an ephemeral message saying what is allowed', async () => {
+    const testApp = await start();
+    const before = (await testApp.app.repos.topics.findByName('education'))?.weight;
+
+    const unknownDraftTopic = await answer(slash('draft', { options: { topic: 'moon-soon' } }));
+    expect(unknownDraftTopic.ephemeral).toBe(true);
+    expect(text(unknownDraftTopic.embeds)).toMatch(/Unknown topic "moon-soon"\. Pick one of: .*`education`.*`safety`/);
+
+    // Discord's client enforces min/max, but the handler must not trust that.
+    const tooHeavy = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 150 } }));
+    expect(tooHeavy.ephemeral).toBe(true);
+    expect(text(tooHeavy.embeds)).toContain('Weight must be a whole number from 0 to 100');
+    const negative = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: -1 } }));
+    expect(text(negative.embeds)).toContain('Weight must be a whole number from 0 to 100');
+    expect((await testApp.app.repos.topics.findByName('education'))?.weight).toBe(before);
+
+    const unknownTopic = await answer(slash('topics', { subcommand: 'disable', options: { topic: 'nope' } }));
+    expect(unknownTopic.ephemeral).toBe(true);
+    expect(text(unknownTopic.embeds)).toContain('Unknown topic "nope"');
+
+    const badPeriod = await answer(slash('stats', { options: { period: '1y' } }));
+    expect(badPeriod.ephemeral).toBe(true);
+    expect(text(badPeriod.embeds)).toContain('Unknown period "1y". Allowed: 24h, 7d, 30d, all.');
+    expect(fakes.anthropic.messageBodies).toHaveLength(0);
+  });
+
+  it('GIVEN a moderator typing a topic THEN autocomplete offers matching names (prefix first, at most 25) for /draft and /topics', async () => {
+    await start();
+    const typed = fakes.discord.injectAutocomplete({ name: 'draft', focused: 'ed', value: 'ed' });
+    interactions.push(typed);
+    const callback = await fakes.discord.waitForCallback(typed.id);
+    expect(callback.type).toBe(InteractionResponseType.ApplicationCommandAutocompleteResult);
+    expect(callback.data?.['choices']).toEqual([{ name: 'education', value: 'education' }]);
+
+    const contains = fakes.discord.injectAutocomplete({ name: 'topics', subcommand: 'enable', focused: 'topic', value: 's' });
+    interactions.push(contains);
+    const choices = (await fakes.discord.waitForCallback(contains.id)).data?.['choices'] as Array<{ value: string }>;
+    const values = choices.map((c) => c.value);
+    // Names starting with "s" come before names merely containing it.
+    expect(values[0]).toBe('safety');
+    expect(values.slice(1).sort()).toEqual(['launch-tips', 'market-insight', 'memes']);
+    expect(values.length).toBeLessThanOrEqual(25);
+
+    const all = fakes.discord.injectAutocomplete({ name: 'topics', subcommand: 'set', focused: 'topic', value: '' });
+    interactions.push(all);
+    expect(((await fakes.discord.waitForCallback(all.id)).data?.['choices'] as unknown[]).length).toBe(7);
+  });
+
+  it('GIVEN /topics list, set, disable and enable THEN the table shows every column and changes are stored and audited', async () => {
+    const testApp = await start();
+    const educationWeight = (await testApp.app.repos.topics.findByName('education'))?.weight;
+    const list = await answer(slash('topics', { subcommand: 'list' }));
+    const body = text(list.embeds);
+    expect(list.embeds[0]?.title).toBe('Topics (7 of 7 enabled)');
+    for (const topic of await testApp.app.repos.topics.list()) expect(body).toContain(`**${topic.name}**`);
+    expect(body).toMatch(/✅ \*\*education\*\* · .+\nweight \d+ → effective [\d.]+ · uses 0\napproval – · avg engagement 0/);
+
+    const set = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 42 } }));
+    expect(text(set.embeds)).toContain('**education**:');
+    expect(text(set.embeds)).toContain('→ **42**');
+    expect((await testApp.app.repos.topics.findByName('education'))?.weight).toBe(42);
+
+    const disable = await answer(slash('topics', { subcommand: 'disable', options: { topic: 'memes' } }));
+    expect(text(disable.embeds)).toContain('**memes** is now disabled');
+    expect((await testApp.app.repos.topics.findByName('memes'))?.enabled).toBe(false);
+    const listed = text((await answer(slash('topics', { subcommand: 'list' }))).embeds);
+    expect(listed).toContain('⛔ **memes**');
+    expect(listed).toContain('Topics (6 of 7 enabled)');
+    const enable = await answer(slash('topics', { subcommand: 'enable', options: { topic: 'memes' } }));
+    expect(text(enable.embeds)).toContain('**memes** is now enabled');
+    expect((await testApp.app.repos.topics.findByName('memes'))?.enabled).toBe(true);
+
+    const audit = (await auditRows(testApp)).map((r) => `${r.action}:${r.outcome}:${r.detail}`);
+    expect(audit).toEqual(expect.arrayContaining([`topic_weight:changed:education: ${educationWeight} -> 42`, 'topic_disable:changed:memes', 'topic_enable:changed:memes']));
+  });
+
+  it('GIVEN drafts, decisions and posts THEN /stats defers and answers with the counts and a PNG chart attached in the multipart request', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({}, { clock });
+    const { drafts, posts } = testApp.app.repos;
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } }, { usage: { input_tokens: 1_000_000, output_tokens: 100_000 } });
+    const created = await testApp.app.services.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+    if (created.status !== 'created') throw new Error('no draft');
+    clock.advance(10 * 60_000);
+    await drafts.decide(created.draft.id, 1, { to: 'rejected', actor: { id: '1', name: 'A' }, source: 'moderator' }, clock.now());
+    await posts.recordPosted({ draftId: created.draft.id, tweetId: '1900000000000000001', content: SAFE_TWEET, contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: false, postedAt: clock.now() - 2 * HOUR });
+    await posts.updateMetrics('1900000000000000001', { likes: 7, retweets: 2, replies: 1, quotes: 0, impressions: 500 }, clock.now());
+
+    const interaction = slash('stats', { options: { period: '7d' } });
+    const reply = await answer(interaction);
+    expect(reply.callback.type).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
+    const body = text(reply.embeds);
+    expect(reply.embeds[0]?.title).toBe('Stats · last 7 days · DRY RUN');
+    expect(body).toContain('Generated **1**');
+    expect(body).toContain('rejected **1**');
+    expect(body).toContain('Approval rate **0%** · median decision 10m 0s');
+    expect(body).toContain('Published **1** · 1 tweets');
+    expect(body).toContain('Engagement **10**');
+    // 1M input tokens at $3 + 100k output at $15 per MTok.
+    expect(body).toContain('≈ **$4.50**');
+    expect(body).toContain('**education**: 0% approved · avg eng 10 · 1 drafts');
+    expect(reply.embeds[0]?.image?.url).toMatch(/stats\.png/);
+
+    // The chart travelled as a real PNG in the multipart edit of the deferred reply.
+    const edit = fakes.discord.requests.find(
+      (r) => r.method === 'PATCH' && /\/messages\/(%40|@)original$/.test(r.path) && r.path.includes(`/webhooks/${fakes.discord.applicationId}/`) && r.multipart !== undefined,
+    );
+    const file = edit?.multipart?.find((p) => p.filename === 'stats.png');
+    expect(file?.data.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(file?.data.length).toBeGreaterThan(8_000);
+    const payloadJson = JSON.parse(edit?.multipart?.find((p) => p.name === 'payload_json')?.data.toString('utf8') ?? '{}') as Json;
+    expect(payloadJson['allowed_mentions']).toEqual({ parse: [] });
+    const validator = await loadSpecValidator('discord');
+    expect(validator.validate(edit as RecordedRequest)).toEqual([]);
+  });
+
+  it('GIVEN X reported limits and one publication this hour THEN /ratelimit shows our caps used and left, X buckets with resets, and the next slot', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
+    const now = clock.now();
+    await testApp.app.repos.posts.recordPosted({ draftId: null as unknown as number, tweetId: 'dryrun-1-1', content: SAFE_TWEET, contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: true, postedAt: now - 20 * 60_000 });
+    await testApp.app.repos.settings.set(
+      X_RATE_LIMIT_KEYS.post,
+      {
+        endpoint: { limit: 100, remaining: 97, resetAt: now + 10 * 60_000 },
+        user24h: { limit: 100, remaining: 40, resetAt: now + 5 * HOUR },
+        app24h: { limit: 10_000, remaining: 9_000, resetAt: now + 7 * HOUR },
+        observedAt: now - 60_000,
+      },
+      now,
+    );
+    const reply = await answer(slash('ratelimit', { userId: fakes.discord.userIds.plain }));
+    const body = text(reply.embeds);
+    expect(body).toContain('This hour: **1/1** used · 0 left');
+    expect(body).toContain('Last 24 h: **1/5** used · 4 left');
+    expect(body).toContain(`Per 15 min: **97/100** left · resets <t:${Math.floor((now + 10 * 60_000) / 1000)}:R>`);
+    expect(body).toContain(`Per user, 24 h: **40/100** left · resets <t:${Math.floor((now + 5 * HOUR) / 1000)}:R>`);
+    expect(body).toContain(`Per app, 24 h: **9000/10000** left · resets <t:${Math.floor((now + 7 * HOUR) / 1000)}:R>`);
+    // The hourly cap frees when the publication turns an hour old: 40 minutes from now.
+    expect(body).toContain(`<t:${Math.floor((now + 40 * 60_000) / 1000)}:f>`);
+    expect(body).toContain('hourly cap reached (1/1)');
+  });
+
+  /** Every audit row, read straight from the SQLite file (rows without a draft have no repository lookup). */
+  async function auditRows(testApp: TestApp): Promise<Array<{ action: string; outcome: string; detail: string | null; actor: { id: string } }>> {
+    const db = new Database(testApp.config.storage.databasePath, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT action, outcome, detail, actor_id AS actorId FROM moderation_events ORDER BY id').all() as Array<{
+        action: string;
+        outcome: string;
+        detail: string | null;
+        actorId: string;
+      }>;
+      return rows.map((r) => ({ action: r.action, outcome: r.outcome, detail: r.detail, actor: { id: r.actorId } }));
+    } finally {
+      db.close();
+    }
+  }
+});
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('waitFor: timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
