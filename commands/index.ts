@@ -1,4 +1,5 @@
 import type { SlashCommand } from '../src/adapters/discord/command-context.js';
+import { backup } from './backup.js';
 import { draft } from './draft.js';
 import { pause } from './pause.js';
 import { ratelimit } from './ratelimit.js';
@@ -8,4 +9,4 @@ import { status } from './status.js';
 import { topics } from './topics.js';
 
 /** Every slash command, listed explicitly: this list is what gets registered. */
-export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit];
+export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit, backup];

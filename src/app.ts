@@ -1,20 +1,27 @@
 import { Events, type Client } from 'discord.js';
 import type { DataSource } from 'typeorm';
-import { ClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
+import { dirname, join } from 'node:path';
+import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
+import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
 import { InteractionRouter } from './adapters/discord/interaction-router.js';
 import { createModerationHandlers } from './adapters/discord/moderation-handlers.js';
+import { HealthServer } from './adapters/http/health-server.js';
+import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import { ChatOps } from './chat-ops.js';
 import type { AppConfig } from './config/index.js';
 import { createRepositories, openDatabase, type Repositories } from './db/index.js';
+import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { Logger } from './logging/index.js';
+import { BackupService } from './services/backup-service.js';
+import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { ModerationService } from './services/moderation-service.js';
-import { systemClock, type Clock } from './services/ports.js';
-import { PublishingService, type PublishingObserver } from './services/publishing-service.js';
+import { systemClock, type Clock, type TweetPublisher } from './services/ports.js';
+import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -52,7 +59,13 @@ export class DraftgateApp {
   private appServices: AppServices | undefined;
   private router: InteractionRouter | undefined;
   private chatOpsPart: ChatOps | undefined;
+  private health: HealthServer | undefined;
+  private stopMeteringAcks: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Prometheus metrics; counters live for the process, gauges read the database on scrape. */
+  private metricsPart: PrometheusMetrics | undefined;
+  /** The port /healthz and /metrics listen on, once started (HEALTH_PORT=0 picks one). */
+  healthPort: number | undefined;
   readonly clock: Clock;
   private readonly rng: () => number;
 
@@ -86,27 +99,45 @@ export class DraftgateApp {
     return this.chatOps.scheduler;
   }
 
+  /**
+   * Starts in dependency order: the database (migrations first), X (credentials checked before
+   * anything is posted), Discord, then the work that needs all three: publications a crash
+   * left behind, missing cards, overdue deadlines, slash commands and the scheduler. Health and
+   * metrics come up last, so /healthz turns green only when everything is running.
+   */
   async start(): Promise<void> {
     const { config, logger } = this.options;
     const { dataSource, applied } = await openDatabase(config.storage.databasePath);
     this.dataSource = dataSource;
-    this.repositories = createRepositories(dataSource);
+    const repos = createRepositories(dataSource);
+    this.repositories = repos;
     logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
 
+    const metrics = this.buildMetrics(repos);
+    this.metricsPart = metrics;
+    const publisher = this.buildXPublisher();
     this.client = createDiscordClient({ token: config.discord.token, apiBase: config.discord.apiBase, logger });
-    this.appServices = this.buildServices(this.repositories, this.client);
-    // Listening before login, so no click that arrives right after READY is missed.
-    this.router = this.buildInteractionRouter(this.appServices.moderation);
+    const services = this.buildServices(repos, this.client, publisher, metrics);
+    this.appServices = services;
+    // A bad X credential stops the bot here, before it connects anywhere or decides anything.
+    await services.publishing.checkConnection();
+
+    // Listening before login, so no click or command that arrives right after READY is missed;
+    // the meter first, so it sees every interaction arrive before a handler runs.
+    this.stopMeteringAcks = meterInteractionAcks(this.client, (kind, seconds) => metrics.recordInteractionAck(kind, seconds));
+    this.router = this.buildInteractionRouter(services.moderation);
     this.router.attach(this.client);
     this.chatOpsPart = new ChatOps({
       config,
       logger,
       clock: this.clock,
       rng: this.rng,
-      repos: this.repositories,
+      repos,
       dataSource,
       client: this.client,
-      services: this.appServices,
+      services,
+      publisher,
+      backups: this.buildBackups(dataSource),
       armSchedulerTimers: this.options.armSchedulerTimers ?? true,
     });
     this.chatOpsPart.attach();
@@ -116,19 +147,99 @@ export class DraftgateApp {
       guildId: config.discord.guildId,
       dryRun: config.posting.dryRun,
     });
-    await this.resumeModeration(this.appServices, this.client);
+    await this.resumeModeration(services, this.client);
     await this.chatOpsPart.start();
+    this.health = this.buildHealthServer(metrics);
+    this.healthPort = await this.health.start();
+  }
+
+  get metrics(): PrometheusMetrics {
+    if (!this.metricsPart) throw new Error('app not started');
+    return this.metricsPart;
+  }
+
+  /** The one X client, shared by publishing and the engagement refresh. In dry run there is none, so nothing can reach X. */
+  private buildXPublisher(): TweetPublisher | null {
+    const { config } = this.options;
+    const credentials = config.twitter.credentials;
+    if (config.posting.dryRun || !credentials) return null;
+    return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock: this.clock });
+  }
+
+  private buildMetrics(repos: Repositories): PrometheusMetrics {
+    const dataSource = this.dataSource!;
+    return new PrometheusMetrics({
+      draftCounts: () => repos.drafts.countByStatus(),
+      tokenTotals: async () => {
+        const [row] = (await dataSource.query(
+          `SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
+                  COALESCE(SUM(cache_read_tokens), 0) AS cacheRead, COALESCE(SUM(cache_creation_tokens), 0) AS cacheCreation
+             FROM generation_runs`,
+        )) as Array<{ input: number; output: number; cacheRead: number; cacheCreation: number }>;
+        return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+      },
+      xRateState: () => repos.settings.get(X_RATE_LIMIT_KEYS.post),
+    });
+  }
+
+  private buildBackups(dataSource: DataSource): BackupService {
+    const { config, logger } = this.options;
+    return new BackupService({
+      dir: join(dirname(config.storage.databasePath), 'backups'),
+      keep: config.storage.backupKeep,
+      backupTo: (destination) => backupSqliteDatabase(dataSource, destination),
+      clock: this.clock,
+      logger: logger.child({ component: 'backup' }),
+    });
+  }
+
+  /** /healthz is green only while the database answers, the gateway is ready and the scheduler runs. */
+  private buildHealthServer(metrics: PrometheusMetrics): HealthServer {
+    const { config, logger } = this.options;
+    return new HealthServer({
+      port: config.ops.healthPort,
+      metrics,
+      logger: logger.child({ component: 'health' }),
+      probes: [
+        {
+          name: 'database',
+          check: async () => {
+            if (!this.dataSource?.isInitialized) return { ok: false, detail: 'database is closed' };
+            await this.dataSource.query('SELECT 1');
+            return { ok: true };
+          },
+        },
+        {
+          name: 'discord',
+          check: () => (this.client?.isReady() ? { ok: true } : { ok: false, detail: 'Discord gateway is not ready' }),
+        },
+        {
+          name: 'scheduler',
+          check: () => this.chatOpsPart?.scheduler.health() ?? { ok: false, detail: 'scheduler not started' },
+        },
+      ],
+    });
   }
 
   /** Claude generator -> pipeline; X publisher -> publishing; both -> moderation, which posts cards to Discord. */
-  private buildServices(repos: Repositories, client: Client): AppServices {
+  private buildServices(repos: Repositories, client: Client, publisher: TweetPublisher | null, metrics: PrometheusMetrics): AppServices {
     const pipeline = this.buildPipeline(repos);
     // Publishing reports to moderation (card updates) and moderation publishes: the observer breaks the cycle.
     let moderation: ModerationService | undefined;
-    const publishing = this.buildPublishing(repos, {
-      onPublished: (draft) => moderation?.publishingObserver.onPublished(draft),
-      onQueued: (draft) => moderation?.publishingObserver.onQueued(draft),
-      onFailed: (draft, alert) => moderation?.publishingObserver.onFailed(draft, alert),
+    const publishing = this.buildPublishing(repos, publisher, {
+      onPublished: (draft) => {
+        metrics.recordPublish(draft.dryRun);
+        return moderation?.publishingObserver.onPublished(draft);
+      },
+      onQueued: (draft) => {
+        // A wait after an error from X (429, 5xx, timeout) is a failure of that attempt.
+        if (draft.errorClass) metrics.recordFailure(draft.errorClass);
+        return moderation?.publishingObserver.onQueued(draft);
+      },
+      onFailed: (draft, alert) => {
+        metrics.recordFailure(draft.errorClass ?? 'unknown');
+        return moderation?.publishingObserver.onFailed(draft, alert);
+      },
     });
     const deadlines: DeadlineTimer = new DeadlineTimer({
       clock: this.clock,
@@ -144,46 +255,25 @@ export class DraftgateApp {
 
   private buildPipeline(repos: Repositories): DraftPipelineService {
     const { config, logger } = this.options;
-    const generator = new ClaudeDraftGenerator({
-      apiKey: config.anthropic.apiKey,
-      model: config.anthropic.model,
-      baseUrl: config.anthropic.baseUrl,
-      maxRetries: config.anthropic.maxRetries,
-      timeoutMs: config.anthropic.timeoutMs,
-      maxHashtags: config.content.maxHashtags,
-      allowedLinkDomains: config.content.allowedLinkDomains,
-      logger: logger.child({ component: 'claude' }),
-    });
     return new DraftPipelineService({
       ...repos,
-      generator,
+      generator: createClaudeDraftGenerator(config, logger.child({ component: 'claude' })),
       clock: this.clock,
       rng: this.rng,
       logger: logger.child({ component: 'pipeline' }),
       options: {
-        rules: {
-          maxHashtags: config.content.maxHashtags,
-          allowedLinkDomains: config.content.allowedLinkDomains,
-          bannedPatterns: config.content.bannedPatterns,
-        },
-        duplicateThreshold: config.content.duplicateThreshold,
-        maxAttempts: config.content.generationAttempts,
+        ...contentPolicyFrom(config.content),
         moderationTimeoutMs: config.posting.moderationTimeoutMs,
         maxPendingDrafts: config.posting.maxPendingDrafts,
       },
     });
   }
 
-  /** In dry run there is no X client at all, so nothing can reach X. */
-  private buildPublishing(repos: Repositories, observer: PublishingObserver): PublishingService {
+  private buildPublishing(repos: Repositories, publisher: TweetPublisher | null, observer: PublishingObserver): PublishingService {
     const { config, logger } = this.options;
-    const credentials = config.twitter.credentials;
     return new PublishingService({
       ...repos,
-      publisher:
-        config.posting.dryRun || !credentials
-          ? null
-          : XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock: this.clock }),
+      publisher,
       clock: this.clock,
       rng: this.rng,
       logger: logger.child({ component: 'publishing' }),
@@ -258,7 +348,9 @@ export class DraftgateApp {
       this.router.detach(this.client);
       await this.router.drain(INTERACTION_DRAIN_MS);
     }
+    this.stopMeteringAcks?.();
     if (this.client) await this.client.destroy();
+    await this.health?.stop();
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     logger.info('stopped');
   }

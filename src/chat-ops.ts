@@ -5,7 +5,6 @@ import { renderStatsChart } from './adapters/chart/stats-chart.js';
 import type { CommandContext, SlashCommand } from './adapters/discord/command-context.js';
 import { CommandRouter, registerGuildCommands } from './adapters/discord/command-router.js';
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
-import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
 import type { Repositories } from './db/index.js';
@@ -16,7 +15,8 @@ import type { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import type { ModerationService } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
-import type { Clock } from './services/ports.js';
+import type { BackupService } from './services/backup-service.js';
+import type { Clock, TweetPublisher } from './services/ports.js';
 import type { PublishingService } from './services/publishing-service.js';
 import { StatsService } from './services/stats-service.js';
 
@@ -38,6 +38,10 @@ export interface ChatOpsDeps {
     /** Woken after /resume so overdue drafts held by the pause are handled at once. */
     readonly deadlines?: { runNow(): Promise<void> } | undefined;
   };
+  /** The one X client (null in dry run), shared with publishing. */
+  readonly publisher: TweetPublisher | null;
+  /** Online backups (better-sqlite3's backup API) into data/backups. */
+  readonly backups: BackupService;
   /** False in tests driven by a manual clock: they run the jobs with `scheduler.runDue()`. */
   readonly armSchedulerTimers: boolean;
   /** The command list; defaults to commands/index.ts. */
@@ -71,16 +75,12 @@ export class ChatOps {
       announcer: new DiscordPauseAnnouncer(client, config.discord.moderationChannelId, clock),
       onResumed: () => void services.deadlines?.runNow(),
     });
-    const credentials = config.twitter.credentials;
     this.engagement = new EngagementService({
       posts: repos.posts,
       topics: repos.topics,
       settings: repos.settings,
-      // In dry run there is nothing at X to measure and no X client may exist.
-      publisher:
-        config.posting.dryRun || !credentials
-          ? null
-          : XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock }),
+      // Null in dry run: there is nothing at X to measure and no X client exists.
+      publisher: deps.publisher,
       clock,
       logger: logger.child({ component: 'engagement' }),
       config: { engagementWindowDays: config.posting.engagementWindowDays },
@@ -103,11 +103,13 @@ export class ChatOps {
         maxPostsPerDay: config.posting.maxPostsPerDay,
         timeoutAction: config.posting.timeoutAction,
         engagementSchedule: config.posting.engagementSchedule,
+        backupSchedule: config.storage.backupSchedule,
       },
       generateDraft: (trigger) => services.moderation.generateAndPostDraft({ trigger }),
       sweepOverdue: () => services.moderation.handleOverdueDrafts(),
       processPublishQueue: () => services.publishing.processDueDrafts(),
       refreshEngagement: () => this.engagement.refresh(),
+      takeBackup: () => deps.backups.takeBackup(),
       armTimers: deps.armSchedulerTimers,
     });
     this.stats = new StatsService({
@@ -134,6 +136,7 @@ export class ChatOps {
       stats: this.stats,
       renderStatsChart,
       rateLimitStatus: () => services.publishing.rateLimitStatus(),
+      takeBackup: () => deps.backups.takeBackup(),
     };
     this.router = new CommandRouter(this.commands, this.context, logger);
   }

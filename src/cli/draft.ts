@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_TOPICS } from '../../migrations/1764115200001-SeedDefaultTopics.js';
-import { ClaudeDraftGenerator, GenerationError } from '../adapters/claude/claude-draft-generator.js';
+import { createClaudeDraftGenerator, GenerationError } from '../adapters/claude/claude-draft-generator.js';
 import { ConfigError, loadGenerationConfig } from '../config/index.js';
 import { isContentType } from '../domain/content-types.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import { measureTweet } from '../domain/tweet-length.js';
 import { createLogger } from '../logging/index.js';
-import { generateValidContent } from '../services/content-generation.js';
+import { contentPolicyFrom, generateValidContent } from '../services/content-generation.js';
 
 /**
  * `npm run draft -- [--topic NAME]`: generates one draft with the real generation pipeline
@@ -58,16 +58,7 @@ async function main(): Promise<number> {
   if (!topic) throw new Error('no topic to generate for');
 
   const logger = createLogger({ level: 'warn', format: 'pretty', secrets: config.secrets });
-  const generator = new ClaudeDraftGenerator({
-    apiKey: config.anthropic.apiKey,
-    model: config.anthropic.model,
-    baseUrl: config.anthropic.baseUrl,
-    maxRetries: config.anthropic.maxRetries,
-    timeoutMs: config.anthropic.timeoutMs,
-    maxHashtags: config.content.maxHashtags,
-    allowedLinkDomains: config.content.allowedLinkDomains,
-    logger,
-  });
+  const generator = createClaudeDraftGenerator(config, logger);
 
   process.stdout.write(`Topic: ${topic.name} (${topic.contentType}), model ${config.anthropic.model}\n\n`);
   let result;
@@ -77,11 +68,7 @@ async function main(): Promise<number> {
       {
         generator,
         duplicates: NO_HISTORY,
-        policy: {
-          rules: config.content,
-          duplicateThreshold: config.content.duplicateThreshold,
-          maxAttempts: config.content.generationAttempts,
-        },
+        policy: contentPolicyFrom(config.content),
         logger,
       },
     );

@@ -15,7 +15,11 @@ export const JOB_NAMES = {
   timeoutSweep: 'timeout-sweep',
   publishQueue: 'publish-queue',
   engagement: 'engagement-refresh',
+  backup: 'backup',
 } as const;
+
+/** A job this late past its planned time means its timer is not firing: the scheduler is unhealthy. */
+const STALL_TOLERANCE_MS = 5 * 60_000;
 
 /** What a draft-generation call reports; the moderation service's generate-and-post method fits. */
 export type ScheduledGenerationOutcome =
@@ -33,6 +37,8 @@ export interface PostingSchedulerConfig {
   readonly maxPostsPerDay: number;
   readonly timeoutAction: 'publish' | 'expire';
   readonly engagementSchedule: string;
+  /** BACKUP_SCHEDULE; the backup job exists only when `takeBackup` is given. */
+  readonly backupSchedule?: string | undefined;
   /** Overrides for the fixed cadences, e.g. in tests. */
   readonly sweepSchedule?: string | undefined;
   readonly publishQueueSchedule?: string | undefined;
@@ -55,6 +61,8 @@ export interface PostingSchedulerDeps {
   readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
   /** EngagementService.refresh. */
   readonly refreshEngagement?: (() => Promise<unknown>) | undefined;
+  /** BackupService.takeBackup. */
+  readonly takeBackup?: (() => Promise<{ readonly path: string; readonly bytes: number }>) | undefined;
   /** False in tests that drive the jobs with a manual clock; default true. */
   readonly armTimers?: boolean | undefined;
 }
@@ -116,7 +124,34 @@ export class PostingScheduler {
         new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }),
       );
     }
+    if (deps.takeBackup && config.backupSchedule) {
+      const backup = deps.takeBackup;
+      jobs.push(
+        new ScheduledJob({
+          ...common,
+          name: JOB_NAMES.backup,
+          pattern: config.backupSchedule,
+          run: async () => {
+            const result = await backup();
+            return { outcome: 'ok', reason: null, detail: { path: result.path, bytes: result.bytes } };
+          },
+        }),
+      );
+    }
     this.jobs = jobs;
+  }
+
+  /**
+   * For /healthz: alive while started, and no armed job is stuck long past its planned time
+   * (a timer that stopped firing). A job still running is not stuck.
+   */
+  health(): { ok: boolean; detail?: string } {
+    const now = this.deps.clock.now();
+    const stopped = this.jobs.filter((j) => !j.isStarted).map((j) => j.name);
+    if (stopped.length > 0) return { ok: false, detail: `jobs not running: ${stopped.join(', ')}` };
+    if (this.deps.armTimers === false) return { ok: true };
+    const stalled = this.jobs.filter((j) => !j.isRunning && j.nextRunAt !== null && j.nextRunAt < now - STALL_TOLERANCE_MS).map((j) => j.name);
+    return stalled.length > 0 ? { ok: false, detail: `jobs overdue: ${stalled.join(', ')}` } : { ok: true };
   }
 
   job(name: string): ScheduledJob | undefined {

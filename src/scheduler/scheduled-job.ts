@@ -89,6 +89,11 @@ export class ScheduledJob {
     return this.state.lastRun;
   }
 
+  /** Between start() and stop(). */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   get isRunning(): boolean {
     return this.running !== null;
   }

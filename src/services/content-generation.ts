@@ -1,3 +1,4 @@
+import type { AppConfig } from '../config/index.js';
 import { computeFingerprint, findDuplicate, type DuplicateLookup, type Fingerprint } from '../domain/duplicates.js';
 import { addUsage, ZERO_USAGE, type GenerationRequest, type TokenUsage } from '../domain/generation.js';
 import { detectRiskFlags, type RiskFlag } from '../domain/risk-flags.js';
@@ -16,6 +17,15 @@ export interface ContentPolicy {
   readonly rules: ContentRules;
   readonly duplicateThreshold: number;
   readonly maxAttempts: number;
+}
+
+/** The content policy the configuration describes. */
+export function contentPolicyFrom(content: AppConfig['content']): ContentPolicy {
+  return {
+    rules: { maxHashtags: content.maxHashtags, allowedLinkDomains: content.allowedLinkDomains, bannedPatterns: content.bannedPatterns },
+    duplicateThreshold: content.duplicateThreshold,
+    maxAttempts: content.generationAttempts,
+  };
 }
 
 /** One attempt's result, kept so the CLI and the logs can show why an attempt was refused. */

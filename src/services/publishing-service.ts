@@ -146,20 +146,26 @@ export class PublishingService {
   }
 
   /**
-   * Start-up, before anything else: checks the connection, then settles every draft a previous
-   * run left in `publishing` (whose lease has expired) by looking for its tweets on the timeline
-   * and posting only what is missing. Drafts under a live lease belong to another process.
+   * The start-up check: verifies the credentials (an auth failure throws, and the bot should
+   * stop), but tolerates X being unreachable right now: publishing backs off and retries.
+   */
+  async checkConnection(): Promise<XAccount | null> {
+    try {
+      return await this.verifyConnection();
+    } catch (error) {
+      if (error instanceof XAuthenticationError) throw error;
+      this.deps.logger.warn('Could not verify the X connection at start-up; continuing', { error: describe(error) });
+      return null;
+    }
+  }
+
+  /**
+   * Start-up, before anything is published: settles every draft a previous run left in
+   * `publishing` (whose lease has expired) by looking for its tweets on the timeline and posting
+   * only what is missing. Drafts under a live lease belong to another process.
    */
   async reconcileOnStartup(): Promise<PublishOutcome[]> {
-    if (!this.dryRun) {
-      try {
-        await this.verifyConnection();
-      } catch (error) {
-        if (error instanceof XAuthenticationError) throw error;
-        // X is unreachable right now: stuck drafts are requeued with backoff below, not lost.
-        this.deps.logger.warn('Could not verify the X connection at start-up; continuing', { error: describe(error) });
-      }
-    }
+    if (!this.dryRun && !this.account) await this.checkConnection();
     return this.reclaimStaleDrafts();
   }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags, PermissionFlagsBits, REST } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -102,9 +103,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     const body = (puts[0] as RecordedRequest).body as Json[];
     const byName = new Map(body.map((c) => [c['name'] as string, c]));
-    expect([...byName.keys()].sort()).toEqual(['draft', 'pause', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
+    expect([...byName.keys()].sort()).toEqual(['backup', 'draft', 'pause', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
     // State-changing commands default to Manage Guild; read-only ones are open.
-    for (const name of ['pause', 'resume', 'draft', 'topics']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
+    for (const name of ['pause', 'resume', 'draft', 'topics', 'backup']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
     for (const name of ['status', 'stats', 'ratelimit']) expect(byName.get(name)?.['default_member_permissions'] ?? null).toBeNull();
 
     const option = (command: string, name: string, sub?: string) => {
@@ -129,7 +130,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
   it('GIVEN the register script\'s path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted', async () => {
     const rest = new REST({ api: fakes.discord.apiBase }).setToken(fakes.discord.botToken);
     const registered = await registerGuildCommands(rest, fakes.discord.applicationId, fakes.discord.guildId, commands);
-    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit']);
+    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'backup']);
     const validator = await loadSpecValidator('discord');
     const put = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`)[0];
     expect(validator.validate(put as RecordedRequest)).toEqual([]);
@@ -436,6 +437,30 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     // The hourly cap frees when the publication turns an hour old: 40 minutes from now.
     expect(body).toContain(`<t:${Math.floor((now + 40 * 60_000) / 1000)}:f>`);
     expect(body).toContain('hourly cap reached (1/1)');
+  });
+
+  it('GIVEN /backup THEN a moderator gets a fresh backup file and a non-moderator is refused', async () => {
+    const testApp = await start();
+    const refused = await answer(slash('backup', { userId: fakes.discord.userIds.plain }));
+    expect(refused.ephemeral).toBe(true);
+    expect(text(refused.embeds) + JSON.stringify(refused.payload)).toMatch(/Only moderators/);
+
+    const reply = await answer(slash('backup'));
+    expect(reply.ephemeral).toBe(true);
+    const body = text(reply.embeds);
+    expect(body).toMatch(/Backup taken/);
+    const file = /`(draftgate-\d{8}T\d{9}Z\.sqlite)`/.exec(body)?.[1];
+    expect(file).toBeDefined();
+    const backupPath = join(testApp.dataDir, 'backups', file!);
+    // The backup is a complete SQLite database with the same topics.
+    const copy = new Database(backupPath, { readonly: true });
+    try {
+      expect((copy.prepare('SELECT COUNT(*) AS n FROM topics').get() as { n: number }).n).toBe(7);
+    } finally {
+      copy.close();
+    }
+    const rows = await auditRows(testApp);
+    expect(rows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['/backup:refused_not_moderator', '/backup:applied']);
   });
 
   /** Every audit row, read straight from the SQLite file (rows without a draft have no repository lookup). */

@@ -1,3 +1,4 @@
+import type { AppConfig } from '../../config/index.js';
 import Anthropic, {
   AnthropicError,
   APIConnectionError,
@@ -263,4 +264,21 @@ function toSdkLogger(logger: GeneratorLogger) {
     (message: string, ...args: unknown[]) =>
       logger[level](`anthropic-sdk: ${message}`, args.length > 0 ? { args } : undefined);
   return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+/** Builds the generator from the validated configuration (the app and `npm run draft` share it). */
+export function createClaudeDraftGenerator(
+  config: { readonly anthropic: AppConfig['anthropic']; readonly content: AppConfig['content'] },
+  logger?: GeneratorLogger,
+): ClaudeDraftGenerator {
+  return new ClaudeDraftGenerator({
+    apiKey: config.anthropic.apiKey,
+    model: config.anthropic.model,
+    baseUrl: config.anthropic.baseUrl,
+    maxRetries: config.anthropic.maxRetries,
+    timeoutMs: config.anthropic.timeoutMs,
+    maxHashtags: config.content.maxHashtags,
+    allowedLinkDomains: config.content.allowedLinkDomains,
+    ...(logger ? { logger } : {}),
+  });
 }

@@ -10,6 +10,7 @@ import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
+import type { BackupResult } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
 
@@ -38,6 +39,8 @@ export interface CommandContext {
   readonly stats: StatsService;
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
   readonly rateLimitStatus: () => Promise<RateLimitStatus>;
+  /** Takes an online database backup now (BackupService.takeBackup). */
+  readonly takeBackup: () => Promise<BackupResult>;
 }
 
 /** The JSON a command registers with; SlashCommandBuilder (with or without subcommands) fits. */

@@ -1,0 +1,40 @@
+import {
+  InteractionContextType,
+  MessageFlags,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
+import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { COLORS, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+
+/** /backup: takes an online database backup now (moderators only). */
+export const backup: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('backup')
+    .setDescription('Take an online backup of the database now')
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .setContexts(InteractionContextType.Guild),
+
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+    const actor = await requireModerator(interaction, ctx, '/backup');
+    // A large database takes a moment to copy: acknowledge first.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const result = await ctx.takeBackup();
+    await ctx.audit.record(
+      { draftId: null, revision: null, actor, action: '/backup', outcome: 'applied', detail: result.path, interactionId: interaction.id },
+      ctx.clock.now(),
+    );
+    const file = result.path.split('/').pop() ?? result.path;
+    const reply = embed(COLORS.ok, '💾 Backup taken').setDescription(
+      [
+        `\`${plain(file)}\` (${(result.bytes / 1024).toFixed(0)} KiB) in the backups folder.`,
+        result.removed.length > 0 ? `Removed ${result.removed.length} older backup(s), keeping the newest ${ctx.config.storage.backupKeep}.` : null,
+        'To restore: stop the bot, copy the file over DATABASE_PATH (delete its -wal and -shm files), start the bot.',
+      ]
+        .filter((line): line is string => line !== null)
+        .join('\n'),
+    );
+    await respond(interaction, [reply]);
+  },
+};

@@ -1,0 +1,61 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ModerationDriver } from '../support/moderation-driver.js';
+import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+
+const TWEET = 'Slippage is the gap between the price you see and the price you get. On a thin bonding curve it can be large.';
+
+describe('health and metrics of the running app', () => {
+  let fakes: Fakes & { stop(): Promise<void> };
+  let testApp: TestApp;
+  beforeEach(async () => {
+    fakes = await startFakes();
+    testApp = await startTestApp(fakes, { env: { DRY_RUN: 'true' } });
+  });
+  afterEach(async () => {
+    await testApp.stop();
+    await fakes.stop();
+    removeDir(testApp.dataDir);
+  });
+
+  const get = (path: string) => fetch(`http://127.0.0.1:${testApp.app.healthPort}${path}`);
+
+  it('GIVEN everything running THEN /healthz is 200; WHEN a part stops THEN 503 names that part', async () => {
+    const ok = await get('/healthz');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true, checks: { database: 'ok', discord: 'ok', scheduler: 'ok' }, failing: [] });
+
+    await testApp.app.scheduler.stop();
+    const noScheduler = await get('/healthz');
+    expect(noScheduler.status).toBe(503);
+    expect(await noScheduler.json()).toMatchObject({ ok: false, failing: ['scheduler'] });
+
+    await testApp.app.discord.destroy();
+    expect(await (await get('/healthz')).json()).toMatchObject({ failing: ['discord', 'scheduler'], checks: { discord: 'Discord gateway is not ready' } });
+
+    await testApp.app.repos.settings.get('anything'); // the database still answers...
+    await (testApp.app as unknown as { dataSource: { destroy(): Promise<void> } }).dataSource.destroy();
+    const allDown = await get('/healthz');
+    expect(allDown.status).toBe(503);
+    expect(await allDown.json()).toMatchObject({ failing: ['database', 'discord', 'scheduler'] });
+  });
+
+  it('GIVEN a draft approved and published (dry run) THEN /metrics shows drafts, publishes, ack latency and tokens', async () => {
+    const driver = new ModerationDriver(fakes, testApp);
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEET } }, { usage: { input_tokens: 1500, output_tokens: 70 } });
+    const card = await testApp.app.services.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+    if (card.status !== 'created' || !card.card) throw new Error('expected a card');
+    driver.click({ messageId: card.card.messageId }, 'approve', card.draft.id, 1);
+    await expect.poll(() => driver.status(card.card!.messageId)).toContain('Published');
+
+    const response = await get('/metrics');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('draftgate_drafts{status="published"} 1');
+    expect(text).toContain('draftgate_drafts{status="pending"} 0');
+    expect(text).toContain('draftgate_publishes_total{mode="dry_run"} 1');
+    expect(text).toMatch(/draftgate_interaction_ack_seconds_count\{kind="button"\} 1\b/);
+    expect(text).toContain('draftgate_anthropic_tokens{kind="input"} 1500');
+    expect(text).toContain('draftgate_anthropic_tokens{kind="output"} 70');
+    expect(text).toMatch(/draftgate_process_resident_memory_bytes \d+/);
+  });
+});
