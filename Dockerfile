@@ -51,4 +51,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD ["node", "dist/src/healthcheck.js"]
 # tini reaps zombies and forwards SIGTERM, so the graceful shutdown runs on `docker stop`.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/src/main.js"]
+# A 1 MB young generation instead of 16 MB: about 30 MB less resident memory for a bot that
+# allocates little; `npm start` uses the same flag.
+CMD ["node", "--max-semi-space-size=1", "dist/src/main.js"]

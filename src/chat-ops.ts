@@ -1,7 +1,7 @@
 import type { Client } from 'discord.js';
 import type { DataSource } from 'typeorm';
 import { commands } from '../commands/index.js';
-import { renderStatsChart } from './adapters/chart/stats-chart.js';
+import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import type { CommandContext, SlashCommand } from './adapters/discord/command-context.js';
 import { CommandRouter, registerGuildCommands } from './adapters/discord/command-router.js';
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
@@ -134,7 +134,7 @@ export class ChatOps {
       topicsWithContext: () => services.pipeline.topicsWithContext(),
       generateDraft: (topicName) => services.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
       stats: this.stats,
-      renderStatsChart,
+      renderStatsChart: renderStatsChartLazily,
       rateLimitStatus: () => services.publishing.rateLimitStatus(),
       takeBackup: () => deps.backups.takeBackup(),
     };
@@ -162,4 +162,13 @@ export class ChatOps {
     await this.router.drain(COMMAND_DRAIN_MS);
     await this.scheduler.stop();
   }
+}
+
+/**
+ * chart.js and the native canvas cost about 20 MB of memory once loaded; most processes never
+ * draw a chart between restarts, so they load on the first /stats instead of at start-up.
+ */
+async function renderStatsChartLazily(input: StatsChartInput): Promise<Buffer> {
+  const { renderStatsChart } = await import('./adapters/chart/stats-chart.js');
+  return renderStatsChart(input);
 }

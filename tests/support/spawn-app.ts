@@ -18,8 +18,8 @@ export interface SpawnedApp {
  * Runs the compiled app (`node dist/src/main.js`) as a real process, the way the container's
  * CMD does, with JSON logs on stdout so a test can wait for "ready".
  */
-export function spawnBuiltApp(options: { appDir: string; env: Record<string, string>; entry?: string }): SpawnedApp {
-  const child = spawn(process.execPath, [options.entry ?? 'dist/src/main.js'], {
+export function spawnBuiltApp(options: { appDir: string; env: Record<string, string>; entry?: string; nodeArgs?: readonly string[] }): SpawnedApp {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? 'dist/src/main.js'], {
     cwd: options.appDir,
     env: { PATH: process.env['PATH'] ?? '', ...options.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

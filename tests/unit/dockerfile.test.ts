@@ -86,12 +86,17 @@ describe('Dockerfile (checked without Docker)', () => {
 
   it('GIVEN the runtime CMD and HEALTHCHECK THEN node runs files that the build stage produces', () => {
     const cmd = runtime.instructions.find((i) => i.keyword === 'CMD')!;
-    const [program, entry] = execForm(cmd.args);
+    const [program, ...args] = execForm(cmd.args);
+    const entry = args.at(-1);
     expect(program).toBe('node');
+    // `npm start` runs the same command outside Docker.
+    const pkgScripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(pkgScripts['start']).toBe(['node', ...args].join(' '));
     const healthcheck = runtime.instructions.find((i) => i.keyword === 'HEALTHCHECK')!;
     const [, healthEntry] = execForm(/CMD\s+(\[.*\])/.exec(healthcheck.args)![1]!);
     const buildCopies = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/)[0]);
     for (const file of [entry!, healthEntry!]) {
+      expect(file).toMatch(/^dist\/.*\.js$/);
       const source = file.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(join(root, source)), `${source} exists`).toBe(true);
       expect(compiledPathOf(source)).toBe(file);
