@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DraftgateApp, SHUTDOWN_TIMEOUT_MS } from './app.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { createLogger } from './logging/index.js';
+import { installProcessLifecycle } from './process-lifecycle.js';
 
 /** Exit code for a configuration problem, distinct from a crash (1). */
 const EXIT_CONFIG = 2;
@@ -30,34 +31,7 @@ async function main(): Promise<void> {
   });
   const app = new DraftgateApp({ config, logger });
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn('second signal: exiting now', { signal });
-      process.exit(130);
-    }
-    logger.info('signal received', { signal });
-    const timer = setTimeout(() => {
-      logger.error('shutdown took too long: exiting', { timeoutMs: SHUTDOWN_TIMEOUT_MS });
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('unhandledRejection', (reason) => {
-    logger.error('unhandled promise rejection', { error: reason });
-    // Let the container restart us from a known state rather than limp on.
-    void app.stop().finally(() => process.exit(1));
-  });
+  installProcessLifecycle({ proc: process, app, logger, timeoutMs: SHUTDOWN_TIMEOUT_MS });
 
   try {
     await app.start();

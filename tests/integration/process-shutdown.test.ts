@@ -107,3 +107,36 @@ describe('the built process under signals', () => {
     expect(app.logs.some((line) => line['message'] === 'stopped')).toBe(false);
   });
 });
+
+describe('the built process with a bad .env', () => {
+  it('GIVEN a .env with bad and missing values THEN it exits 2 with one message naming each variable, and no secret', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const cwd = mkdtempSync(join(tmpdir(), 'draftgate-badenv-'));
+    try {
+      writeFileSync(
+        join(cwd, '.env'),
+        [
+          'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
+          'DISCORD_GUILD_ID=my-server',
+          'MODERATION_CHANNEL_ID=222222222222222222',
+          'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
+          'DRY_RUN=true',
+          'MODERATION_TIMEOUT=two hours',
+          'TIMEOUT_ACTION=delete',
+        ].join('\n'),
+      );
+      const app = spawnBuiltApp({ appDir: cwd, env: {}, entry: join(root, 'dist/src/main.js') });
+      const exit = await app.exited;
+      const stderr = app.stderr.join('');
+      expect(exit.code).toBe(2);
+      expect(stderr).toMatch(/Invalid configuration: 3 problems found\./);
+      expect(stderr).toMatch(/DISCORD_GUILD_ID expected the id of the Discord server \(guild\): a numeric Discord id/);
+      expect(stderr).toMatch(/MODERATION_TIMEOUT expected a duration such as 90s, 30m, 2h or 1h30m, got "two hours"/);
+      expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
+      expect(stderr).not.toContain('a-real-looking-discord-token-0123456789');
+      expect(stderr).not.toContain('sk-ant-secret-value-abcdef');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
