@@ -95,7 +95,8 @@ const duration = (fallback: string, min = 0) =>
       }),
   );
 
-const integer = (fallback: number, min: number, max: number) =>
+/** A number in [min, max]; `whole` also requires an integer. The message says which was expected. */
+const numberIn = (fallback: number, min: number, max: number, whole: boolean) =>
   z.preprocess(
     emptyToUndefined,
     z
@@ -103,29 +104,17 @@ const integer = (fallback: number, min: number, max: number) =>
       .default(String(fallback))
       .transform((value, ctx) => {
         const n = Number(value);
-        if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-          ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${value}"` });
+        const shapeOk = whole ? /^-?\d+$/.test(value.trim()) && Number.isSafeInteger(n) : value.trim() !== '' && Number.isFinite(n);
+        if (!shapeOk || n < min || n > max) {
+          ctx.addIssue({ code: 'custom', message: `expected a ${whole ? 'whole number' : 'number'} from ${min} to ${max}, got "${value}"` });
           return z.NEVER;
         }
         return n;
       }),
   );
 
-const decimal = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .default(String(fallback))
-      .transform((value, ctx) => {
-        const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-          ctx.addIssue({ code: 'custom', message: `expected a number from ${min} to ${max}, got "${value}"` });
-          return z.NEVER;
-        }
-        return n;
-      }),
-  );
+const integer = (fallback: number, min: number, max: number) => numberIn(fallback, min, max, true);
+const decimal = (fallback: number, min: number, max: number) => numberIn(fallback, min, max, false);
 
 const boolean = (fallback: boolean) =>
   z.preprocess(

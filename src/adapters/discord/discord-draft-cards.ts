@@ -2,14 +2,7 @@ import type { Client, SendableChannels } from 'discord.js';
 import type { CardLocation, DraftCardPort, DraftCardView } from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { renderDraftCard } from './draft-card.js';
-
-/** Raised when the moderation channel is missing or the bot cannot post in it. */
-export class ModerationChannelError extends Error {
-  constructor(readonly channelId: string, message: string) {
-    super(message);
-    this.name = 'ModerationChannelError';
-  }
-}
+import { fetchModerationChannel } from './moderation-channel.js';
 
 /**
  * The moderation channel behind the service's card port: posts a draft's card, edits it in
@@ -40,12 +33,7 @@ export class DiscordDraftCards implements DraftCardPort {
     await channel.send({ content: text.slice(0, 2000), allowedMentions: NO_MENTIONS });
   }
 
-  private async channel(id = this.channelId): Promise<SendableChannels> {
-    // Served from the cache the Guilds intent fills; fetched over REST only when missing.
-    const channel = await this.client.channels.fetch(id);
-    if (!channel?.isSendable()) {
-      throw new ModerationChannelError(id, `moderation channel ${id} is missing or not a text channel the bot can post in`);
-    }
-    return channel;
+  private channel(id = this.channelId): Promise<SendableChannels> {
+    return fetchModerationChannel(this.client, id);
   }
 }

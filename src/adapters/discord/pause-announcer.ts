@@ -3,14 +3,7 @@ import type { Actor } from '../../domain/draft.js';
 import type { PauseState } from '../../domain/schedule.js';
 import type { PauseAnnouncer } from '../../services/pause-service.js';
 import { COLORS, discordWhen, embed, humanDuration, NO_MENTIONS, plain } from './command-replies.js';
-
-/** Raised when the moderation channel cannot take a message (missing, not text-based). */
-export class ModerationChannelError extends Error {
-  constructor(readonly channelId: string, message: string) {
-    super(message);
-    this.name = 'ModerationChannelError';
-  }
-}
+import { fetchModerationChannel } from './moderation-channel.js';
 
 /** Announces /pause and /resume in the moderation channel, so every moderator sees it. */
 export class DiscordPauseAnnouncer implements PauseAnnouncer {
@@ -35,10 +28,7 @@ export class DiscordPauseAnnouncer implements PauseAnnouncer {
   }
 
   private async send(message: ReturnType<typeof embed>): Promise<void> {
-    const channel = await this.client.channels.fetch(this.channelId);
-    if (!channel || !channel.isSendable()) {
-      throw new ModerationChannelError(this.channelId, `moderation channel ${this.channelId} is missing or not a text channel`);
-    }
+    const channel = await fetchModerationChannel(this.client, this.channelId);
     await channel.send({ embeds: [message], allowedMentions: NO_MENTIONS });
   }
 }
