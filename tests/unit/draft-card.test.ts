@@ -19,6 +19,7 @@ function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): D
       revision: 1,
       status: 'pending',
       riskFlags: [],
+      sanitiserChanges: [],
       deadlineAt: NOW + 7_200_000,
       firstApprovedBy: null,
       decidedBy: null,
@@ -78,6 +79,11 @@ describe('draft card rendering', () => {
     expect(renderDraftCard(v).embeds[0]?.description).toBe('**1/2**\n1/ \\*not bold\\*\n\n**2/2**\n2/ second');
     expect(fields(v)['Weighted length']).toBe('1: 13/280\n2: 9/280');
     expect(buttons(v)[0]?.[2]).toBe('dg1:approve:12:3');
+  });
+
+  it('GIVEN sanitiser fixes THEN the card lists them; GIVEN none THEN there is no such field', () => {
+    expect(fields(view({ sanitiserChanges: ['Removed the quotes wrapping the whole tweet'] }))['Auto-fixes']).toBe('• Removed the quotes wrapping the whole tweet');
+    expect(fields(view({ sanitiserChanges: [] }))['Auto-fixes']).toBeUndefined();
   });
 
   it('GIVEN DRY_RUN THEN the title and footer say so', () => {

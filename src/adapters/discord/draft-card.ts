@@ -65,6 +65,10 @@ export function renderDraftCard(view: DraftCardView): DraftCardMessage {
   });
   if (draft.editedBy) fields.push({ name: 'Edited by', value: clip(escapeMarkdown(draft.editedBy.name), FIELD_VALUE_LIMIT), inline: true });
   if (draft.feedback) fields.push({ name: 'Feedback', value: clip(escapeMarkdown(draft.feedback), FIELD_VALUE_LIMIT) });
+  // What the sanitiser changed in the model's text, so a moderator judges the final words knowingly.
+  if (draft.sanitiserChanges.length > 0) {
+    fields.push({ name: 'Auto-fixes', value: clip(draft.sanitiserChanges.map((c) => `• ${escapeMarkdown(c)}`).join('\n'), FIELD_VALUE_LIMIT) });
+  }
 
   const embed: APIEmbed = {
     title: `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}`,
