@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_CUSTOM_ID_LENGTH } from '../../src/domain/custom-id.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
 import type { InjectedInteraction } from '../support/fake-discord.js';
+import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
 import { ManualClock, removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
@@ -474,6 +475,18 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
       ['retry', 'approved'],
     ]);
     await expectCleanDiscordTraffic();
+  });
+
+  it('GIVEN X answering 401 to the post THEN the draft fails with the reason on its card and an alert in the channel', async () => {
+    const driver = await start({ DRY_RUN: 'false' });
+    const card = await driver.postDraft(TWEET_C);
+    fakes.x.http.injectFault({ method: 'POST', path: '/2/tweets' }, { status: 401, body: UNAUTHORIZED_BODY });
+    track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Publishing failed (auth)');
+    const alert = await fakes.discord.waitForMessage((m) => m.id !== card.messageId && /Publishing draft #\d+ failed and needs a person/.test(JSON.stringify(m)));
+    expect(JSON.stringify(alert)).toContain(`#${card.draft.id}`);
+    expect(fakes.discord.messagePayloads(alert.id)[0]?.['allowed_mentions']).toEqual({ parse: [] });
+    expect((await driver.testApp.app.repos.drafts.findById(card.draft.id))?.errorClass).toBe('auth');
   });
 
   it('GIVEN the model failing during Regenerate THEN the moderator is told why and the draft and card stay as they were', async () => {
