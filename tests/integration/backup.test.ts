@@ -13,16 +13,21 @@ describe('backups', () => {
     await db?.close();
   });
 
-  it('GIVEN a live database WHEN a backup is taken and later restored THEN the restored file holds the data at backup time', async () => {
-    db = await openTempDatabase();
-    let now = Date.UTC(2026, 10, 25, 3, 40);
-    const service = new BackupService({
-      dir: join(db.dir, 'backups'),
+  /** The service as the app builds it, over a real file, with a hand-moved clock. */
+  function backupService(database: TempDatabase, clock: { now(): number }): BackupService {
+    return new BackupService({
+      dir: join(database.dir, 'backups'),
       keep: 2,
-      backupTo: (destination) => backupSqliteDatabase(db!.dataSource, destination),
-      clock: { now: () => now },
+      backupTo: (destination) => backupSqliteDatabase(database.dataSource, destination),
+      clock,
       logger: createSilentLogger(),
     });
+  }
+
+  it('GIVEN a live database WHEN a backup is taken and later restored THEN the restored file holds the data at backup time', async () => {
+    db = await openTempDatabase();
+    const now = Date.UTC(2026, 10, 25, 3, 40);
+    const service = backupService(db, { now: () => now });
     await db.repos.settings.set('marker', 'before-backup', now);
     const education = (await db.repos.topics.findByName('education'))!;
     await db.repos.topics.setWeight(education.id, 42, now);
@@ -52,13 +57,7 @@ describe('backups', () => {
   it('GIVEN more backups than BACKUP_KEEP THEN only the newest are kept', async () => {
     db = await openTempDatabase();
     let now = Date.UTC(2026, 10, 20, 3, 40);
-    const service = new BackupService({
-      dir: join(db.dir, 'backups'),
-      keep: 2,
-      backupTo: (destination) => backupSqliteDatabase(db!.dataSource, destination),
-      clock: { now: () => now },
-      logger: createSilentLogger(),
-    });
+    const service = backupService(db, { now: () => now });
     const paths: string[] = [];
     for (let day = 0; day < 4; day++) {
       paths.push((await service.takeBackup()).path);

@@ -1,12 +1,12 @@
 import { ButtonStyle, ComponentType, InteractionResponseType } from 'discord.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_CUSTOM_ID_LENGTH } from '../../src/domain/custom-id.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
 import type { InjectedInteraction } from '../support/fake-discord.js';
 import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
-import { loadSpecValidator } from '../support/spec-validator.js';
-import { ManualClock, removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+import { expectCleanDiscordTraffic as expectCleanTraffic, useAppHarness } from '../support/app-harness.js';
+import { ManualClock, type Fakes } from '../support/test-app.js';
 
 const TWEET_A = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const TWEET_B = 'Before you touch a fresh launch on Pump.fun, read the description, check who holds the supply, and set your own limits first.';
@@ -20,34 +20,15 @@ const HOUR = 3_600_000;
 const TIMEOUT = 2 * HOUR;
 
 describe('moderation in Discord (real discord.js against the fakes)', () => {
-  let fakes: Fakes & { stop(): Promise<void> };
-  const apps: TestApp[] = [];
-  const dirs: string[] = [];
-  const interactions: InjectedInteraction[] = [];
-
-  beforeEach(async () => {
-    fakes = await startFakes();
-  });
-
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.stop();
-    // Every interaction of the test was acknowledged inside Discord's 3-second window.
-    for (const interaction of interactions.splice(0)) expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
-    await fakes.stop();
-    for (const dir of dirs.splice(0)) removeDir(dir);
+  const harness = useAppHarness();
+  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+  let fakes: Fakes;
+  beforeEach(() => {
+    fakes = harness.fakes;
   });
 
   async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<ModerationDriver> {
-    const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'true', ...env }, ...options });
-    apps.push(testApp);
-    if (!options.dataDir) dirs.push(testApp.dataDir);
-    return new ModerationDriver(fakes, testApp);
-  }
-
-  /** Injects and remembers the interaction so afterEach checks its acknowledgement time. */
-  function track(interaction: InjectedInteraction): InjectedInteraction {
-    interactions.push(interaction);
-    return interaction;
+    return new ModerationDriver(fakes, await harness.start(env, options));
   }
 
   async function auditRows(driver: ModerationDriver, draftId: number) {
@@ -56,18 +37,8 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
 
   /** Every message and edit the bot sent carried an empty allowed_mentions, and every request matched Discord's spec. */
   async function expectCleanDiscordTraffic(): Promise<void> {
-    let payloads = 0;
-    for (const id of fakes.discord.messages.keys()) {
-      for (const payload of fakes.discord.messagePayloads(id)) {
-        // A deferred update creates nothing; every other stored payload is a message the bot wrote.
-        payloads += 1;
-        expect(payload['allowed_mentions'], `message ${id}`).toEqual({ parse: [] });
-      }
-    }
-    expect(payloads).toBeGreaterThan(0);
-    const validator = await loadSpecValidator('discord');
-    const requests = fakes.discord.requests.filter((r) => r.path.startsWith('/api/v10/'));
-    for (const request of requests) expect(validator.validate(request), `${request.method} ${request.path}`).toEqual([]);
+    const { payloadsChecked } = await expectCleanTraffic(fakes);
+    expect(payloadsChecked).toBeGreaterThan(0);
   }
 
   it('GIVEN a generated thread WHEN its card is posted THEN the embed shows every field the moderators need and the four buttons', async () => {
@@ -419,7 +390,6 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     clock.advance(HOUR / 2);
     const onTime = await first.postDraft(TWEET_C);
     await first.testApp.stop();
-    apps.splice(apps.indexOf(first.testApp), 1);
 
     // Down for an hour: the first draft's deadline passed while nothing was running.
     clock.advance(HOUR);

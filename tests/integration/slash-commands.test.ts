@@ -10,9 +10,10 @@ import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
 import { X_RATE_LIMIT_KEYS } from '../../src/services/publishing-service.js';
 import type { InjectedInteraction, RecordedCallback } from '../support/fake-discord.js';
 import type { RecordedRequest } from '../support/fake-http.js';
+import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
-import { ManualClock, removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+import { ManualClock, type Fakes, type TestApp } from '../support/test-app.js';
 
 const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const OTHER_TWEET = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
@@ -28,48 +29,22 @@ interface Embed {
 }
 
 describe('slash commands through the Discord fake (real discord.js, real app)', () => {
-  let fakes: Fakes & { stop(): Promise<void> };
-  const apps: TestApp[] = [];
-  const dirs: string[] = [];
-  const interactions: InjectedInteraction[] = [];
-
-  beforeEach(async () => {
-    fakes = await startFakes();
+  const harness = useAppHarness();
+  let fakes: Fakes;
+  beforeEach(() => {
+    fakes = harness.fakes;
   });
-
+  // Every test's traffic: no message could ping anyone, and every request matched Discord's spec.
   afterEach(async () => {
-    for (const app of apps.splice(0)) await app.stop();
-    // Every command and autocomplete was acknowledged inside Discord's 3-second window.
-    for (const interaction of interactions.splice(0)) expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
-    // Every message, reply and edit the bot wrote could ping nobody, and every request it sent matched Discord's spec.
-    for (const id of fakes.discord.messages.keys()) {
-      for (const payload of fakes.discord.messagePayloads(id)) {
-        if (Object.keys(payload).length === 0) continue; // the placeholder of a deferred reply
-        expect(payload['allowed_mentions'], `message ${id}`).toEqual({ parse: [] });
-      }
-    }
-    for (const callback of fakes.discord.callbacks) {
-      if (callback.type === InteractionResponseType.ChannelMessageWithSource) expect(callback.data?.['allowed_mentions']).toEqual({ parse: [] });
-    }
-    const validator = await loadSpecValidator('discord');
-    for (const request of fakes.discord.requests.filter((r) => r.path.startsWith('/api/v10/'))) {
-      expect(validator.validate(request), `${request.method} ${request.path}`).toEqual([]);
-    }
-    await fakes.stop();
-    for (const dir of dirs.splice(0)) removeDir(dir);
+    await expectCleanDiscordTraffic(fakes);
   });
 
-  async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<TestApp> {
-    const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'true', ...env }, ...options });
-    apps.push(testApp);
-    if (!options.dataDir) dirs.push(testApp.dataDir);
-    return testApp;
+  function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<TestApp> {
+    return harness.start(env, options);
   }
 
   function slash(name: string, input: { options?: Record<string, string | number>; subcommand?: string; userId?: string } = {}): InjectedInteraction {
-    const interaction = fakes.discord.injectSlashCommand({ name, ...input });
-    interactions.push(interaction);
-    return interaction;
+    return harness.track(fakes.discord.injectSlashCommand({ name, ...input }));
   }
 
   /** The final answer: the reply itself, or the edit of a deferred reply. */
@@ -215,7 +190,6 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(announcement.channel_id).toBe(fakes.discord.channelId);
     expect((announcement.embeds[0] as Embed).description).toContain('launch week freeze');
     await first.stop();
-    apps.splice(apps.indexOf(first), 1);
 
     clock.advance(3 * HOUR);
     const second = await start({}, { dataDir: first.dataDir, clock });
@@ -264,7 +238,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
 
     const click = driver.click(approved, 'approve', approved.draft.id, 1);
-    interactions.push(click);
+    harness.track(click);
     await expect.poll(async () => (await testApp.app.repos.drafts.findById(approved.draft.id))?.status).toBe('published');
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
 
@@ -325,13 +299,13 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
   it('GIVEN a moderator typing a topic THEN autocomplete offers matching names (prefix first, at most 25) for /draft and /topics', async () => {
     await start();
     const typed = fakes.discord.injectAutocomplete({ name: 'draft', focused: 'ed', value: 'ed' });
-    interactions.push(typed);
+    harness.track(typed);
     const callback = await fakes.discord.waitForCallback(typed.id);
     expect(callback.type).toBe(InteractionResponseType.ApplicationCommandAutocompleteResult);
     expect(callback.data?.['choices']).toEqual([{ name: 'education', value: 'education' }]);
 
     const contains = fakes.discord.injectAutocomplete({ name: 'topics', subcommand: 'enable', focused: 'topic', value: 's' });
-    interactions.push(contains);
+    harness.track(contains);
     const choices = (await fakes.discord.waitForCallback(contains.id)).data?.['choices'] as Array<{ value: string }>;
     const values = choices.map((c) => c.value);
     // Names starting with "s" come before names merely containing it.
@@ -340,7 +314,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(values.length).toBeLessThanOrEqual(25);
 
     const all = fakes.discord.injectAutocomplete({ name: 'topics', subcommand: 'set', focused: 'topic', value: '' });
-    interactions.push(all);
+    harness.track(all);
     expect(((await fakes.discord.waitForCallback(all.id)).data?.['choices'] as unknown[]).length).toBe(7);
   });
 
