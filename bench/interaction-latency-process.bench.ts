@@ -6,9 +6,8 @@ import { MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { createRepositories, openDatabase } from '../src/db/index.js';
 import { encodeDraftCustomId, type DraftAction } from '../src/domain/custom-id.js';
-import { computeFingerprint } from '../src/domain/duplicates.js';
-import { ZERO_USAGE } from '../src/domain/generation.js';
 import type { FakeDiscord, InjectedInteraction } from '../tests/support/fake-discord.js';
+import { newTweetDraft } from '../tests/support/draft-fixtures.js';
 import { spawnBuiltApp } from '../tests/support/spawn-app.js';
 import { fakeEnvironment, startFakes } from '../tests/support/test-app.js';
 import { report, summarise } from './report.js';
@@ -91,23 +90,8 @@ async function seedPendingDrafts(databasePath: string, count: number): Promise<n
     const ids: number[] = [];
     for (let i = 0; i < count; i += 1) {
       const text = `Bench draft ${i + 1}: read the launch page, check the holders and set your limits before you trade anything on Pump.fun.`;
-      const fingerprint = computeFingerprint([text]);
       const draft = await drafts.create(
-        {
-          topicId: null,
-          topicName: 'education',
-          contentType: 'education',
-          kind: 'tweet',
-          tweets: [text],
-          contentHash: fingerprint.contentHash,
-          bandKeys: fingerprint.bandKeys,
-          riskFlags: [],
-          sanitiserChanges: [],
-          model: 'bench',
-          usage: ZERO_USAGE,
-          generationAttempts: 1,
-          deadlineAt: Date.now() + 24 * 3_600_000,
-        },
+        newTweetDraft(text, { model: 'bench', deadlineAt: Date.now() + 24 * 3_600_000 }),
         // Old enough that start-up treats the missing card as lost and posts it.
         Date.now() - 5 * 60_000,
       );

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeFingerprint } from '../src/domain/duplicates.js';
-import { ZERO_USAGE } from '../src/domain/generation.js';
 import type { InjectedInteraction } from '../tests/support/fake-discord.js';
+import { newTweetDraft } from '../tests/support/draft-fixtures.js';
 import { ModerationDriver, type PostedCard } from '../tests/support/moderation-driver.js';
 import { removeDir, startFakes, startTestApp } from '../tests/support/test-app.js';
 import { report, summarise } from './report.js';
@@ -13,7 +12,9 @@ const DRAFTS = 20;
 
 /**
  * Time from INTERACTION_CREATE leaving the Discord fake to the bot's accepted callback, through
- * the real app (discord.js, router, handlers, SQLite). Sequential clicks show the unloaded
+ * the real app (discord.js, router, handlers, SQLite). Here the fakes share the bot's process and
+ * event loop, so the burst figure is pessimistic; interaction-latency-process.bench.ts measures
+ * the bot in its own process, as deployed. Sequential clicks show the unloaded
  * latency; a burst of concurrent clicks shows it under load. Target: p99 < 50 ms.
  */
 describe('interaction acknowledgement latency', () => {
@@ -90,27 +91,7 @@ async function seedCards(driver: ModerationDriver, count: number): Promise<Poste
   const created = [];
   for (let i = 0; i < count; i += 1) {
     const text = `Bench draft ${i + 1}: read the launch page, check the holders and set your limits before you trade anything on Pump.fun.`;
-    const fingerprint = computeFingerprint([text]);
-    created.push(
-      await app.repos.drafts.create(
-        {
-          topicId: null,
-          topicName: 'education',
-          contentType: 'education',
-          kind: 'tweet',
-          tweets: [text],
-          contentHash: fingerprint.contentHash,
-          bandKeys: fingerprint.bandKeys,
-          riskFlags: [],
-          sanitiserChanges: [],
-          model: 'bench',
-          usage: ZERO_USAGE,
-          generationAttempts: 1,
-          deadlineAt: clock.now() + 24 * 3_600_000,
-        },
-        clock.now(),
-      ),
-    );
+    created.push(await app.repos.drafts.create(newTweetDraft(text, { model: 'bench', deadlineAt: clock.now() + 24 * 3_600_000 }), clock.now()));
   }
   // Drafts without a card get one from the moderation service once they are a minute old.
   clock.advance(60_000);

@@ -1,8 +1,6 @@
+import { newTweetDraft } from '../support/draft-fixtures.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeFingerprint } from '../../src/domain/duplicates.js';
 import type { Actor, Draft } from '../../src/domain/draft.js';
-import { ZERO_USAGE } from '../../src/domain/generation.js';
-import { detectRiskFlags } from '../../src/domain/risk-flags.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from '../../src/services/draft-pipeline.js';
 import {
@@ -77,25 +75,7 @@ describe('ModerationService on a real SQLite file', () => {
 
   async function createDraft(text: string): Promise<Draft> {
     const topic = await db.repos.topics.findByName('education');
-    const fingerprint = computeFingerprint([text]);
-    return db.repos.drafts.create(
-      {
-        topicId: topic?.id ?? null,
-        topicName: 'education',
-        contentType: 'education',
-        kind: 'tweet',
-        tweets: [text],
-        contentHash: fingerprint.contentHash,
-        bandKeys: fingerprint.bandKeys,
-        riskFlags: detectRiskFlags([text]),
-        sanitiserChanges: [],
-        model: 'claude-test',
-        usage: ZERO_USAGE,
-        generationAttempts: 1,
-        deadlineAt: now + TIMEOUT_MS,
-      },
-      now,
-    );
+    return db.repos.drafts.create(newTweetDraft(text, { topicId: topic?.id ?? null, deadlineAt: now + TIMEOUT_MS }), now);
   }
 
   beforeEach(async () => {

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories, openDatabase } from '../../src/db/index.js';
-import { computeFingerprint } from '../../src/domain/duplicates.js';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
-import { ZERO_USAGE } from '../../src/domain/generation.js';
+import { newTweetDraft } from '../support/draft-fixtures.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
 
@@ -18,23 +17,8 @@ const TEXT = 'Graduation moves a token from the bonding curve to a DEX pool. Rea
 async function seedPendingDraft(databasePath: string): Promise<number> {
   const { dataSource } = await openDatabase(databasePath);
   try {
-    const fingerprint = computeFingerprint([TEXT]);
     const draft = await createRepositories(dataSource).drafts.create(
-      {
-        topicId: null,
-        topicName: 'education',
-        contentType: 'education',
-        kind: 'tweet',
-        tweets: [TEXT],
-        contentHash: fingerprint.contentHash,
-        bandKeys: fingerprint.bandKeys,
-        riskFlags: [],
-        sanitiserChanges: [],
-        model: 'claude-sonnet-5-5',
-        usage: ZERO_USAGE,
-        generationAttempts: 1,
-        deadlineAt: Date.now() + 3_600_000,
-      },
+      newTweetDraft(TEXT, { deadlineAt: Date.now() + 3_600_000 }),
       // Created a while ago, so start-up treats its missing card as lost and posts it.
       Date.now() - 10 * 60_000,
     );
