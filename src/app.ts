@@ -113,7 +113,7 @@ export class DraftgateApp {
     this.repositories = repos;
     logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
 
-    const metrics = this.buildMetrics(repos);
+    const metrics = this.buildMetrics(repos, dataSource);
     this.metricsPart = metrics;
     const publisher = this.buildXPublisher();
     this.client = createDiscordClient({ token: config.discord.token, apiBase: config.discord.apiBase, logger });
@@ -166,8 +166,7 @@ export class DraftgateApp {
     return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock: this.clock });
   }
 
-  private buildMetrics(repos: Repositories): PrometheusMetrics {
-    const dataSource = this.dataSource!;
+  private buildMetrics(repos: Repositories, dataSource: DataSource): PrometheusMetrics {
     return new PrometheusMetrics({
       draftCounts: () => repos.drafts.countByStatus(),
       tokenTotals: async () => {
