@@ -5,8 +5,8 @@ import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
-import { checkEditedContent, generateValidContent, type ContentPolicy } from './content-generation.js';
-import type { Clock, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
+import { checkEditedContent, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
 const RECENT_POSTS_FOR_PROMPT = 10;
@@ -116,16 +116,10 @@ export class DraftPipelineService {
         topicId: topic.id,
         topicName: topic.name,
         contentType: topic.contentType,
-        kind: result.kind,
-        tweets: result.tweets,
-        contentHash: result.fingerprint.contentHash,
-        bandKeys: result.fingerprint.bandKeys,
-        riskFlags: result.riskFlags,
-        sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
+        ...this.storedContent(result, now),
         model: result.model,
         usage: result.usage,
         generationAttempts: result.attempts.length,
-        deadlineAt: now + this.deps.options.moderationTimeoutMs,
       },
       now,
     );
@@ -191,13 +185,7 @@ export class DraftPipelineService {
       draftId,
       expectedRevision,
       {
-        kind: result.kind,
-        tweets: result.tweets,
-        contentHash: result.fingerprint.contentHash,
-        bandKeys: result.fingerprint.bandKeys,
-        riskFlags: result.riskFlags,
-        sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
-        deadlineAt: now + this.deps.options.moderationTimeoutMs,
+        ...this.storedContent(result, now),
         additionalUsage: result.usage,
         model: result.model,
         feedback,
@@ -256,6 +244,19 @@ export class DraftPipelineService {
     const topics = await this.deps.topics.list();
     const { accountAverage } = await this.deps.posts.engagementByTopic();
     return { topics, accountAvgEngagement: accountAverage, lastUsedTopicId: lastUsedTopicId(topics) };
+  }
+
+  /** A generated revision as stored: fingerprinted, with its fixes and a fresh deadline. */
+  private storedContent(result: Extract<ContentResult, { ok: true }>, now: number): DraftContent {
+    return {
+      kind: result.kind,
+      tweets: result.tweets,
+      contentHash: result.fingerprint.contentHash,
+      bandKeys: result.fingerprint.bandKeys,
+      riskFlags: result.riskFlags,
+      sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
+      deadlineAt: now + this.deps.options.moderationTimeoutMs,
+    };
   }
 
   private async pickTopic(): Promise<Topic | null> {

@@ -197,18 +197,14 @@ export function chartBuckets(since: number | null, firstAt: number, until: numbe
 
 const ZERO_TOTALS: PublicationTotals = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
 
-function addTotals(a: PublicationTotals, b: PublicationTotals): PublicationTotals {
-  return {
-    publications: a.publications + b.publications,
-    dryRunPublications: a.dryRunPublications + b.dryRunPublications,
-    tweets: a.tweets + b.tweets,
-    likes: a.likes + b.likes,
-    retweets: a.retweets + b.retweets,
-    replies: a.replies + b.replies,
-    quotes: a.quotes + b.quotes,
-    impressions: a.impressions + b.impressions,
-  };
+/** Adds two records of counters field by field (both have the same keys). */
+function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
+  const sum = { ...a };
+  for (const key of Object.keys(b) as Array<keyof T>) sum[key] = (a[key] + b[key]) as T[keyof T];
+  return sum;
 }
+
+const addTotals = (a: PublicationTotals, b: PublicationTotals): PublicationTotals => addCounts(a, b);
 
 const engagementOf = (t: PublicationTotals) => t.likes + t.retweets + t.replies + t.quotes;
 
@@ -269,14 +265,15 @@ export class StatsService {
     const engagement = since === null ? await this.allTimeTopicEngagement(byTopic) : await stats.topicEngagement(since);
 
     const drafts = byTopic.reduce<DraftOutcomeCounts>(
-      (sum, t) => ({
-        generated: sum.generated + t.generated,
-        approvedByModerator: sum.approvedByModerator + t.approvedByModerator,
-        rejected: sum.rejected + t.rejected,
-        expired: sum.expired + t.expired,
-        publishedAtTimeout: sum.publishedAtTimeout + t.publishedAtTimeout,
-        pending: sum.pending + t.pending,
-      }),
+      (sum, t) =>
+        addCounts(sum, {
+          generated: t.generated,
+          approvedByModerator: t.approvedByModerator,
+          rejected: t.rejected,
+          expired: t.expired,
+          publishedAtTimeout: t.publishedAtTimeout,
+          pending: t.pending,
+        }),
       { generated: 0, approvedByModerator: 0, rejected: 0, expired: 0, publishedAtTimeout: 0, pending: 0 },
     );
     const publications = bucketTotals.reduce(addTotals, ZERO_TOTALS);
