@@ -1,7 +1,14 @@
 import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
-import type { ModerationAction, ModerationRefusal, ModerationRequest, ModerationResult, ModerationService } from '../../services/moderation-service.js';
+import {
+  refusalDetail,
+  type ModerationAction,
+  type ModerationRefusal,
+  type ModerationRequest,
+  type ModerationResult,
+  type ModerationService,
+} from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { renderDraftCard } from './draft-card.js';
 import {
@@ -79,7 +86,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     };
 
   async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
-    const request: ModerationRequest = { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id };
+    const request = requestOf(interaction, id);
     if (isModerator(clickerFacts(interaction), deps.policy)) return request;
     const who = deps.policy.moderatorRoleId ? `members with the ${roleMention(deps.policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
     const refusal = { content: `Only moderators can do that (${who}). Nothing was changed.`, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_MENTIONS };
@@ -97,14 +104,11 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     reject: opensModal('reject', async (_interaction, id) => buildRejectModal(id.draftId, id.revision)),
     edit: opensModal('edit', async (interaction, id) => {
       // The form is prefilled from the database, so this one reads before acknowledging (a local SQLite read).
-      const current = await moderation.draftForEdit(id.draftId, id.revision);
+      const request = requestOf(interaction, id);
+      const current = await moderation.draftForEdit(request);
       if (current.status === 'ok') return buildEditModal(current.draft);
       await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      await moderation.recordRefusal(
-        { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id },
-        'edit',
-        current.status,
-      );
+      await moderation.recordRefusal(request, 'edit', current.status, refusalDetail(current));
       return null;
     }),
     'regenerate-modal': submitted('regenerate', (request, interaction) =>
@@ -114,6 +118,15 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     'edit-modal': submitted('edit', (request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
   };
   return handlers;
+}
+
+/**
+ * The request an interaction makes. `messageId` is the message Discord says the interaction came
+ * from (the clicked card, or the card a submitted form was opened from); the service refuses it
+ * unless that is the draft's card.
+ */
+function requestOf(interaction: DraftInteraction, id: DraftCustomId): ModerationRequest {
+  return { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), messageId: interaction.message?.id ?? null, interactionId: interaction.id };
 }
 
 /** Applied results re-render the card (the same message); refusals become an ephemeral UserError. */
@@ -140,6 +153,8 @@ export function describeRefusal(result: ModerationRefusal): string {
       return `Regeneration failed: ${result.reason}. The draft and its card are unchanged.`;
     case 'not_found':
       return 'This draft no longer exists.';
+    case 'wrong_card':
+      return 'This card does not show that draft (it may be from before a restore from backup), so it cannot act on it. Nothing was changed.';
   }
 }
 
