@@ -176,8 +176,8 @@ export class ModerationService {
     return posted;
   }
 
-  /** The current draft, for prefilling the Edit modal; refuses a card that is out of date or not the draft's. */
-  async draftForEdit(request: Pick<ModerationRequest, 'draftId' | 'revision' | 'messageId'>): Promise<{ status: 'ok'; draft: Draft } | ModerationRefusal> {
+  /** The current draft, for a form a card's button opens (Edit prefills from it); refuses a card that is out of date or not the draft's. */
+  async draftForForm(request: Pick<ModerationRequest, 'draftId' | 'revision' | 'messageId'>): Promise<{ status: 'ok'; draft: Draft } | ModerationRefusal> {
     const draft = await this.deps.drafts.findById(request.draftId);
     const refusal = this.refusalFor(draft, request);
     if (refusal) return refusal;

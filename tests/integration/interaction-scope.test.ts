@@ -78,15 +78,18 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     const edit = track(after.click(oldCard, 'edit', 1, 1));
     expect((await fakes.discord.waitForCallback(edit.id)).type).toBe(InteractionResponseType.ChannelMessageWithSource);
     expect(await after.ephemeralReply(edit.id)).toMatch(WRONG_CARD);
-    // A Reject form opened from the old card changes nothing when submitted.
+    // Nor is the Reject form; and one submitted from the old card (opened before the restore) changes nothing.
+    const openReject = track(after.click(oldCard, 'reject', 1, 1));
+    expect(await after.ephemeralReply(openReject.id)).toMatch(WRONG_CARD);
     const reject = track(after.submit(oldCard, 'reject-modal', 1, 1, { reason: 'from the old card' }));
     expect(await after.ephemeralReply(reject.id)).toMatch(WRONG_CARD);
 
-    await expect.poll(() => auditRows(after.testApp).filter((r) => r.outcome === 'wrong_card').length).toBe(3);
+    await expect.poll(() => auditRows(after.testApp).filter((r) => r.outcome === 'wrong_card').length).toBe(4);
     const refused = auditRows(after.testApp).filter((r) => r.outcome === 'wrong_card');
     expect(refused.map((r) => [r.draftId, r.action, r.interactionId])).toEqual([
       [1, 'approve', approve.id],
       [1, 'edit', edit.id],
+      [1, 'reject', openReject.id],
       [1, 'reject', reject.id],
     ]);
     expect(refused[0]?.detail).toContain(oldCard.messageId);

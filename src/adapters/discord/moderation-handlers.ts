@@ -1,4 +1,4 @@
-import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
 import {
@@ -28,7 +28,7 @@ import { UserError } from './user-error.js';
 /** The moderation operations the handlers call; ModerationService provides them. */
 export type ModerationOperations = Pick<
   ModerationService,
-  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForEdit' | 'recordRefusal'
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForForm' | 'recordRefusal'
 >;
 
 type ModalData = APIModalInteractionResponseCallbackData;
@@ -60,16 +60,24 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
 
   /**
    * Buttons that open a form. The only acknowledgement allowed besides a reply is the modal
-   * itself, so the (pure, in-memory) moderator check comes first: a non-moderator gets an
-   * ephemeral refusal instead of a form they could never submit.
+   * itself, so the checks come first: a non-moderator (pure, in-memory), then the draft as the
+   * service sees it (one local SQLite read: is this its card, is it still pending at this
+   * revision). A refused click gets an ephemeral reply instead of a form it could never submit,
+   * and the Edit form is never prefilled with the text of a draft the card does not show.
    */
   const opensModal =
-    (action: ModerationAction, modal: (interaction: ButtonInteraction, id: DraftCustomId) => Promise<ModalData | null>): DraftInteractionHandler =>
+    (action: ModerationAction, modal: (draft: Draft) => ModalData): DraftInteractionHandler =>
     async (interaction, id) => {
       if (!interaction.isButton()) return;
-      if (!(await moderatorRequest(interaction, id, action))) return;
-      const form = await modal(interaction, id);
-      if (form) await interaction.showModal(form);
+      const request = await moderatorRequest(interaction, id, action);
+      if (!request) return;
+      const current = await moderation.draftForForm(request);
+      if (current.status === 'ok') {
+        await interaction.showModal(modal(current.draft));
+        return;
+      }
+      await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      await moderation.recordRefusal(request, action, current.status, refusalDetail(current));
     };
 
   /** Modal submits: acknowledge by deferring the card's update, check again, act, render. */
@@ -100,17 +108,9 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
   const handlers: Record<DraftAction, DraftInteractionHandler> = {
     approve: immediate('approve', (request) => moderation.approve(request)),
     retry: immediate('retry', (request) => moderation.retry(request)),
-    regenerate: opensModal('regenerate', async (_interaction, id) => buildRegenerateModal(id.draftId, id.revision)),
-    reject: opensModal('reject', async (_interaction, id) => buildRejectModal(id.draftId, id.revision)),
-    edit: opensModal('edit', async (interaction, id) => {
-      // The form is prefilled from the database, so this one reads before acknowledging (a local SQLite read).
-      const request = requestOf(interaction, id);
-      const current = await moderation.draftForEdit(request);
-      if (current.status === 'ok') return buildEditModal(current.draft);
-      await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      await moderation.recordRefusal(request, 'edit', current.status, refusalDetail(current));
-      return null;
-    }),
+    regenerate: opensModal('regenerate', (draft) => buildRegenerateModal(draft.id, draft.revision)),
+    reject: opensModal('reject', (draft) => buildRejectModal(draft.id, draft.revision)),
+    edit: opensModal('edit', (draft) => buildEditModal(draft)),
     'regenerate-modal': submitted('regenerate', (request, interaction) =>
       moderation.regenerate({ ...request, feedback: optionalField(interaction, FEEDBACK_FIELD) }),
     ),
