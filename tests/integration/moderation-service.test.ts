@@ -195,6 +195,42 @@ describe('ModerationService on a real SQLite file', () => {
     ]);
   });
 
+  it('GIVEN a request that does not come from the draft\'s card, or a draft without a card THEN every action is refused as wrong_card, audited, and nothing changes', async () => {
+    const pipelineCalls: string[] = [];
+    const moderation = service({}, {
+      regenerate: async () => (pipelineCalls.push('regenerate'), { status: 'failed', reason: 'must not be called' }),
+      applyEdit: async () => (pipelineCalls.push('edit'), { status: 'failed', reason: 'must not be called' }),
+    });
+    const carded = await createPostedDraft(TEXT);
+    const uncarded = await createDraft(TEXT);
+    const failed = await createPostedDraft(TEXT);
+    await db.repos.drafts.decide(failed.id, 1, { to: 'approved', actor: MODS[0] as Actor, source: 'moderator' }, now);
+    await db.repos.drafts.claimForPublishing(failed.id, 'test', 'attempt-1', now, 60_000);
+    await db.repos.drafts.markFailed(failed.id, 'test', { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
+    const from = (draft: Draft, messageId: string | null) => ({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId });
+
+    const results = [
+      await moderation.approve(from(carded, '1200000000000000999')),
+      await moderation.reject({ ...from(carded, null), reason: 'no' }),
+      await moderation.regenerate({ ...from(carded, '1200000000000000999'), feedback: null }),
+      await moderation.edit({ ...from(carded, '1200000000000000999'), tweets: ['other text'] }),
+      await moderation.draftForForm(from(carded, '1200000000000000999')),
+      await moderation.approve(from(uncarded, CARD_MESSAGE_ID)),
+      await moderation.retry(from(failed, '1200000000000000999')),
+    ];
+    expect(results.map((r) => r.status)).toEqual(Array(7).fill('wrong_card'));
+    expect(pipelineCalls).toEqual([]);
+    expect(published).toEqual([]);
+    expect((await db.repos.drafts.findById(carded.id))?.status).toBe('pending');
+    expect((await db.repos.drafts.findById(failed.id))?.status).toBe('failed');
+    expect((await db.repos.moderationEvents.listForDraft(carded.id)).map((e) => [e.action, e.outcome])).toEqual([
+      ['approve', 'wrong_card'],
+      ['reject', 'wrong_card'],
+      ['regenerate', 'wrong_card'],
+      ['edit', 'wrong_card'],
+    ]);
+  });
+
   it('GIVEN the publishing observer THEN cards follow publications driven elsewhere, and failures that need a person raise an alert', async () => {
     const moderation = service();
     const draft = await createDraft(TEXT);
