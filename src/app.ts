@@ -5,6 +5,7 @@ import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-gener
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
+import { GuildGuard } from './adapters/discord/guild-guard.js';
 import { InteractionRouter } from './adapters/discord/interaction-router.js';
 import { createModerationHandlers } from './adapters/discord/moderation-handlers.js';
 import { HealthServer } from './adapters/http/health-server.js';
@@ -315,7 +316,8 @@ export class DraftgateApp {
   private buildInteractionRouter(moderation: ModerationService): InteractionRouter {
     const { config, logger } = this.options;
     const handlers = createModerationHandlers({ moderation, policy: { moderatorRoleId: config.discord.moderatorRoleId } });
-    return new InteractionRouter(handlers, logger.child({ component: 'interactions' }));
+    const log = logger.child({ component: 'interactions' });
+    return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
   }
 
   /**

@@ -77,11 +77,18 @@ export interface ModerationServiceDependencies {
   readonly onDeadlineChanged?: (() => void) | undefined;
 }
 
-/** Who asks, about which card revision; the interaction id goes into the audit row. */
+/** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
 export interface ModerationRequest {
   readonly draftId: number;
   readonly revision: number;
   readonly actor: Actor;
+  /**
+   * The Discord message the request came from: the clicked card, or the card a submitted form was
+   * opened from. It must be the draft's stored card, because draft ids can be handed out again
+   * (a restore from backup brings the id counter back) and a custom_id names only an id and a
+   * revision. Null when there is no message (the deadline), which no card check admits.
+   */
+  readonly messageId: string | null;
   readonly interactionId?: string | undefined;
 }
 
@@ -100,7 +107,9 @@ export type ModerationResult =
   | { readonly status: 'same_moderator'; readonly firstApprover: Actor }
   | { readonly status: 'invalid'; readonly violations: readonly Violation[] }
   | { readonly status: 'failed'; readonly reason: string }
-  | { readonly status: 'not_found' };
+  | { readonly status: 'not_found' }
+  /** The request did not come from the draft's card (an old card after a restore, a forged submit), or the draft has none. */
+  | { readonly status: 'wrong_card'; readonly messageId: string | null; readonly cardMessageId: string | null };
 
 /** The results that changed nothing, each saying why. */
 export type ModerationRefusal = Exclude<ModerationResult, { status: 'applied' | 'awaiting_second_approval' }>;
@@ -167,10 +176,10 @@ export class ModerationService {
     return posted;
   }
 
-  /** The current draft, for prefilling the Edit modal; refuses a card that is out of date. */
-  async draftForEdit(draftId: number, revision: number): Promise<{ status: 'ok'; draft: Draft } | ModerationRefusal> {
-    const draft = await this.deps.drafts.findById(draftId);
-    const refusal = this.refusalFor(draft, revision);
+  /** The current draft, for a form a card's button opens (Edit prefills from it); refuses a card that is out of date or not the draft's. */
+  async draftForForm(request: Pick<ModerationRequest, 'draftId' | 'revision' | 'messageId'>): Promise<{ status: 'ok'; draft: Draft } | ModerationRefusal> {
+    const draft = await this.deps.drafts.findById(request.draftId);
+    const refusal = this.refusalFor(draft, request);
     if (refusal) return refusal;
     return { status: 'ok', draft: draft as Draft };
   }
@@ -182,7 +191,7 @@ export class ModerationService {
   async approve(request: ModerationRequest): Promise<ModerationResult> {
     const { drafts, clock } = this.deps;
     let draft = await drafts.findById(request.draftId);
-    const refusal = this.refusalFor(draft, request.revision);
+    const refusal = this.refusalFor(draft, request);
     if (refusal || !draft) return this.audited(request, 'approve', refusal ?? { status: 'not_found' });
 
     if (this.needsSecondApproval(draft)) {
@@ -194,7 +203,7 @@ export class ModerationService {
         }
         // Someone else recorded the first approval (or decided) in between: look again.
         draft = await drafts.findById(request.draftId);
-        const lost = this.refusalFor(draft, request.revision);
+        const lost = this.refusalFor(draft, request);
         if (lost || !draft) return this.audited(request, 'approve', lost ?? { status: 'not_found' });
       }
       if (draft.firstApprovedBy?.id === request.actor.id) {
@@ -203,7 +212,7 @@ export class ModerationService {
     }
 
     const won = await drafts.decide(draft.id, request.revision, { to: 'approved', actor: request.actor, source: 'moderator' }, clock.now());
-    if (!won) return this.audited(request, 'approve', await this.whyLost(draft.id, request.revision));
+    if (!won) return this.audited(request, 'approve', await this.whyLost(request));
     await this.audit(request, 'approve', 'approved', draft.firstApprovedBy ? `second approval; first by ${draft.firstApprovedBy.name}` : null);
     await this.recordTopicOutcome(draft, 'approved');
     await this.publish(draft.id);
@@ -214,11 +223,11 @@ export class ModerationService {
   async reject(request: ModerationRequest & { readonly reason: string | null }): Promise<ModerationResult> {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(request.draftId);
-    const refusal = this.refusalFor(draft, request.revision);
+    const refusal = this.refusalFor(draft, request);
     if (refusal || !draft) return this.audited(request, 'reject', refusal ?? { status: 'not_found' });
     const reason = request.reason?.trim() || null;
     const won = await drafts.decide(draft.id, request.revision, { to: 'rejected', actor: request.actor, source: 'moderator', reason }, clock.now());
-    if (!won) return this.audited(request, 'reject', await this.whyLost(draft.id, request.revision));
+    if (!won) return this.audited(request, 'reject', await this.whyLost(request));
     await this.audit(request, 'reject', 'rejected', reason);
     await this.recordTopicOutcome(draft, 'rejected');
     return { status: 'applied', card: await this.viewOf(draft.id) };
@@ -226,6 +235,8 @@ export class ModerationService {
 
   /** A new revision written by the model, steered by the moderator's optional feedback. */
   async regenerate(request: ModerationRequest & { readonly feedback: string | null }): Promise<ModerationResult> {
+    const refusal = await this.cardRefusalOf(request);
+    if (refusal) return this.audited(request, 'regenerate', refusal);
     const feedback = request.feedback?.trim() || null;
     const outcome = await this.deps.pipeline.regenerate(request.draftId, request.revision, feedback, request.actor);
     return this.revised(request, 'regenerate', outcome, feedback);
@@ -233,6 +244,8 @@ export class ModerationService {
 
   /** The moderator's own text, validated like generated text. */
   async edit(request: ModerationRequest & { readonly tweets: readonly string[] }): Promise<ModerationResult> {
+    const refusal = await this.cardRefusalOf(request);
+    if (refusal) return this.audited(request, 'edit', refusal);
     const outcome = await this.deps.pipeline.applyEdit(request.draftId, request.revision, request.tweets, request.actor);
     return this.revised(request, 'edit', outcome, null);
   }
@@ -240,7 +253,8 @@ export class ModerationService {
   /** failed -> approved (the Retry button), then publish again. */
   async retry(request: ModerationRequest): Promise<ModerationResult> {
     const draft = await this.deps.drafts.findById(request.draftId);
-    if (!draft) return this.audited(request, 'retry', { status: 'not_found' });
+    const refusal = this.cardRefusal(draft, request);
+    if (refusal || !draft) return this.audited(request, 'retry', refusal ?? { status: 'not_found' });
     if (draft.status !== 'failed') return this.audited(request, 'retry', { status: 'already_decided', draft });
     const retried = await this.deps.publisher.retryFailed(draft.id, request.actor);
     if (!retried) {
@@ -254,7 +268,9 @@ export class ModerationService {
 
   /** Writes a refusal that never reached a service decision (e.g. the clicker is not a moderator). */
   async recordRefusal(request: ModerationRequest, action: ModerationAction, outcome: string, detail?: string | null): Promise<void> {
-    await this.audit(request, action, outcome, detail ?? null);
+    // The draft may be gone (a card from before a restore): the row must not point at it then.
+    const exists = outcome !== 'not_found' && (await this.deps.drafts.findById(request.draftId)) !== null;
+    await this.audit(request, action, outcome, detail ?? null, exists);
   }
 
   /**
@@ -269,7 +285,7 @@ export class ModerationService {
     for (const draft of overdue) {
       const action = this.timeoutActionFor(draft);
       const to = action === 'publish' ? 'approved' : 'expired';
-      const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR };
+      const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
       const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
       if (!won) {
         outcomes.push({ draftId: draft.id, revision: draft.revision, result: 'lost' });
@@ -332,18 +348,38 @@ export class ModerationService {
     return this.needsSecondApproval(draft) ? 'expire' : this.deps.options.timeoutAction;
   }
 
-  /** Why a request on `draft` at `revision` cannot proceed, or null when it can. */
-  private refusalFor(draft: Draft | null, revision: number): ModerationRefusal | null {
+  /**
+   * Why a request cannot act on `draft` at all: the draft is gone, or the request did not come
+   * from its card. The one place a click or a submitted form is bound to the card it came from,
+   * checked before anything about the draft's state, so an old card never learns (or acts on)
+   * anything of the draft that now has its id.
+   */
+  private cardRefusal(draft: Draft | null, request: Pick<ModerationRequest, 'messageId'>): ModerationRefusal | null {
     if (!draft) return { status: 'not_found' };
+    if (draft.moderationMessageId === null || draft.moderationMessageId !== request.messageId) {
+      return { status: 'wrong_card', messageId: request.messageId, cardMessageId: draft.moderationMessageId };
+    }
+    return null;
+  }
+
+  /** The card check for requests whose state checks happen elsewhere (the pipeline's revisions). */
+  private async cardRefusalOf(request: ModerationRequest): Promise<ModerationRefusal | null> {
+    return this.cardRefusal(await this.deps.drafts.findById(request.draftId), request);
+  }
+
+  /** Why a request on `draft` cannot proceed (card, state, revision), or null when it can. */
+  private refusalFor(draft: Draft | null, request: Pick<ModerationRequest, 'revision' | 'messageId'>): ModerationRefusal | null {
+    const refusal = this.cardRefusal(draft, request);
+    if (refusal || !draft) return refusal ?? { status: 'not_found' };
     if (draft.status !== 'pending') return { status: 'already_decided', draft };
-    if (draft.revision !== revision) return { status: 'stale', currentRevision: draft.revision };
+    if (draft.revision !== request.revision) return { status: 'stale', currentRevision: draft.revision };
     return null;
   }
 
   /** After losing a conditional update: who won, or that the card became stale. */
-  private async whyLost(draftId: number, revision: number): Promise<ModerationRefusal> {
-    const current = await this.deps.drafts.findById(draftId);
-    return this.refusalFor(current, revision) ?? { status: 'stale', currentRevision: current?.revision ?? revision };
+  private async whyLost(request: ModerationRequest): Promise<ModerationRefusal> {
+    const current = await this.deps.drafts.findById(request.draftId);
+    return this.refusalFor(current, request) ?? { status: 'stale', currentRevision: current?.revision ?? request.revision };
   }
 
   private async revised(request: ModerationRequest, action: 'regenerate' | 'edit', outcome: ReviseOutcome, feedback: string | null): Promise<ModerationResult> {
@@ -357,7 +393,7 @@ export class ModerationService {
       case 'failed':
         return this.audited(request, action, { status: 'failed', reason: outcome.reason });
       case 'stale':
-        return this.audited(request, action, this.refusalFor(outcome.draft, request.revision) ?? { status: 'stale', currentRevision: request.revision });
+        return this.audited(request, action, this.refusalFor(outcome.draft, request) ?? { status: 'stale', currentRevision: request.revision });
     }
   }
 
@@ -403,19 +439,25 @@ export class ModerationService {
   }
 
   private async audited<T extends ModerationResult>(request: ModerationRequest, action: ModerationAction, result: T): Promise<T> {
-    await this.audit(request, action, result.status, refusalDetail(result));
+    await this.audit(request, action, result.status, refusalDetail(result), result.status !== 'not_found');
     return result;
   }
 
-  private async audit(request: ModerationRequest, action: ModerationAction, outcome: string, detail: string | null = null): Promise<void> {
+  /**
+   * One audit row. A request for a draft that does not exist is still recorded, with no draft
+   * (the foreign key would refuse the row) and the requested id in the detail: keeping the id
+   * in draft_id instead would file the row under whichever draft gets that id next.
+   */
+  private async audit(request: ModerationRequest, action: ModerationAction, outcome: string, detail: string | null = null, draftExists = true): Promise<void> {
+    const missing = `requested draft #${request.draftId} revision ${request.revision}, which does not exist`;
     await this.deps.moderationEvents.record(
       {
-        draftId: request.draftId,
-        revision: request.revision,
+        draftId: draftExists ? request.draftId : null,
+        revision: draftExists ? request.revision : null,
         actor: request.actor,
         action,
         outcome,
-        detail,
+        detail: draftExists ? detail : [missing, detail].filter(Boolean).join('; '),
         interactionId: request.interactionId ?? null,
       },
       this.deps.clock.now(),
@@ -423,7 +465,8 @@ export class ModerationService {
   }
 }
 
-function refusalDetail(result: ModerationResult): string | null {
+/** The audit detail of a refusal: what the moderator was told, in the terms of the data. */
+export function refusalDetail(result: ModerationResult): string | null {
   switch (result.status) {
     case 'already_decided':
       return `${result.draft.status} by ${result.draft.decidedBy?.name ?? 'unknown'}`;
@@ -435,6 +478,8 @@ function refusalDetail(result: ModerationResult): string | null {
       return result.violations.map((v) => v.message).join('; ');
     case 'failed':
       return result.reason;
+    case 'wrong_card':
+      return `came from message ${result.messageId ?? '(none)'}; the draft's card is ${result.cardMessageId ?? '(not posted)'}`;
     default:
       return null;
   }

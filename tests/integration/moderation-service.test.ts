@@ -18,6 +18,8 @@ const MODS: Actor[] = [1, 2, 3, 4].map((n) => ({ id: `12000000000000004${n}0`, n
 const TEXT = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices.';
 const RISKY = 'Launching a coin on Pump.fun costs about $2 in network fees. Read the fee page first.';
 const TIMEOUT_MS = 7_200_000;
+/** The card message every request in these tests comes from. */
+const CARD_MESSAGE_ID = '1200000000000000777';
 
 /** Records what the service asked of Discord; `failPosts` makes postCard throw like an outage. */
 class RecordingCards implements DraftCardPort {
@@ -78,6 +80,13 @@ describe('ModerationService on a real SQLite file', () => {
     return db.repos.drafts.create(newTweetDraft(text, { topicId: topic?.id ?? null, deadlineAt: now + TIMEOUT_MS }), now);
   }
 
+  /** A draft whose card is posted as CARD_MESSAGE_ID: moderation requests must come from it. */
+  async function createPostedDraft(text: string): Promise<Draft> {
+    const draft = await createDraft(text);
+    await db.repos.drafts.setModerationMessage(draft.id, '1200000000000000200', CARD_MESSAGE_ID, now);
+    return draft;
+  }
+
   beforeEach(async () => {
     db = await openTempDatabase();
     now = 1_800_000_000_000;
@@ -90,7 +99,7 @@ describe('ModerationService on a real SQLite file', () => {
 
   it('GIVEN 10 approvals, 10 rejections and 3 deadline sweeps started in the same tick THEN the conditional update lets exactly one win and at most one publish', async () => {
     const moderation = service();
-    const draft = await createDraft(TEXT);
+    const draft = await createPostedDraft(TEXT);
     now += TIMEOUT_MS;
     const decide = db.repos.drafts.decide.bind(db.repos.drafts);
     const updates: boolean[] = [];
@@ -101,8 +110,8 @@ describe('ModerationService on a real SQLite file', () => {
     };
     // Promise.all starts every call before any finishes, so all of them read "pending" and race on the UPDATE.
     const results = await Promise.all([
-      ...Array.from({ length: 10 }, (_, i) => moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor })),
-      ...Array.from({ length: 10 }, (_, i) => moderation.reject({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, reason: 'no' })),
+      ...Array.from({ length: 10 }, (_, i) => moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, messageId: CARD_MESSAGE_ID })),
+      ...Array.from({ length: 10 }, (_, i) => moderation.reject({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, messageId: CARD_MESSAGE_ID, reason: 'no' })),
       moderation.handleOverdueDrafts(),
       moderation.handleOverdueDrafts(),
       moderation.handleOverdueDrafts(),
@@ -125,11 +134,11 @@ describe('ModerationService on a real SQLite file', () => {
 
   it('GIVEN the two-approval rule and a flagged draft WHEN two moderators approve at once THEN one records the first approval and the other completes it', async () => {
     const moderation = service({ requireSecondApproval: true });
-    const draft = await createDraft(RISKY);
+    const draft = await createPostedDraft(RISKY);
     expect(draft.riskFlags.length).toBeGreaterThan(0);
     const [a, b] = await Promise.all([
-      moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[0] as Actor }),
-      moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor }),
+      moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[0] as Actor, messageId: CARD_MESSAGE_ID }),
+      moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId: CARD_MESSAGE_ID }),
     ]);
     expect([a?.status, b?.status].sort()).toEqual(['applied', 'awaiting_second_approval']);
     expect(published).toEqual([draft.id]);
@@ -170,19 +179,55 @@ describe('ModerationService on a real SQLite file', () => {
 
   it('GIVEN a failed publication WHEN a moderator presses Retry THEN it is approved again and published, and a second Retry is refused', async () => {
     const moderation = service();
-    const draft = await createDraft(TEXT);
+    const draft = await createPostedDraft(TEXT);
     await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: MODS[0] as Actor, source: 'moderator' }, now);
     await db.repos.drafts.claimForPublishing(draft.id, 'test', 'attempt-1', now, 60_000);
     await db.repos.drafts.markFailed(draft.id, 'test', { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
-    const retried = await moderation.retry({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor });
+    const retried = await moderation.retry({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId: CARD_MESSAGE_ID });
     expect(retried.status).toBe('applied');
     expect(published).toEqual([draft.id]);
-    const again = await moderation.retry({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor });
+    const again = await moderation.retry({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId: CARD_MESSAGE_ID });
     expect(again.status).toBe('already_decided');
     const audit = await db.repos.moderationEvents.listForDraft(draft.id);
     expect(audit.map((e) => [e.action, e.outcome])).toEqual([
       ['retry', 'approved'],
       ['retry', 'already_decided'],
+    ]);
+  });
+
+  it('GIVEN a request that does not come from the draft\'s card, or a draft without a card THEN every action is refused as wrong_card, audited, and nothing changes', async () => {
+    const pipelineCalls: string[] = [];
+    const moderation = service({}, {
+      regenerate: async () => (pipelineCalls.push('regenerate'), { status: 'failed', reason: 'must not be called' }),
+      applyEdit: async () => (pipelineCalls.push('edit'), { status: 'failed', reason: 'must not be called' }),
+    });
+    const carded = await createPostedDraft(TEXT);
+    const uncarded = await createDraft(TEXT);
+    const failed = await createPostedDraft(TEXT);
+    await db.repos.drafts.decide(failed.id, 1, { to: 'approved', actor: MODS[0] as Actor, source: 'moderator' }, now);
+    await db.repos.drafts.claimForPublishing(failed.id, 'test', 'attempt-1', now, 60_000);
+    await db.repos.drafts.markFailed(failed.id, 'test', { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
+    const from = (draft: Draft, messageId: string | null) => ({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId });
+
+    const results = [
+      await moderation.approve(from(carded, '1200000000000000999')),
+      await moderation.reject({ ...from(carded, null), reason: 'no' }),
+      await moderation.regenerate({ ...from(carded, '1200000000000000999'), feedback: null }),
+      await moderation.edit({ ...from(carded, '1200000000000000999'), tweets: ['other text'] }),
+      await moderation.draftForForm(from(carded, '1200000000000000999')),
+      await moderation.approve(from(uncarded, CARD_MESSAGE_ID)),
+      await moderation.retry(from(failed, '1200000000000000999')),
+    ];
+    expect(results.map((r) => r.status)).toEqual(Array(7).fill('wrong_card'));
+    expect(pipelineCalls).toEqual([]);
+    expect(published).toEqual([]);
+    expect((await db.repos.drafts.findById(carded.id))?.status).toBe('pending');
+    expect((await db.repos.drafts.findById(failed.id))?.status).toBe('failed');
+    expect((await db.repos.moderationEvents.listForDraft(carded.id)).map((e) => [e.action, e.outcome])).toEqual([
+      ['approve', 'wrong_card'],
+      ['reject', 'wrong_card'],
+      ['regenerate', 'wrong_card'],
+      ['edit', 'wrong_card'],
     ]);
   });
 

@@ -226,6 +226,9 @@ export class FakeDiscord {
   private snowflakeCounter = 0;
   private tokenCounter = 0;
   private readonly startedAt: number;
+  /** Where interactions injected from another guild or from a DM happen (see injectInteraction). */
+  private readonly foreignChannelId = '1200000000000000901';
+  private readonly dmChannelId = '1200000000000000902';
 
   constructor(options: FakeDiscordOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -393,6 +396,8 @@ export class FakeDiscord {
     options?: Record<string, SlashOptionValue>;
     subcommand?: string;
     userId?: string;
+    /** Sent from another guild (its id), or from a DM (null); default: the fake guild. */
+    guildId?: string | null;
   }): InjectedInteraction {
     const command = this.findCommand(input.name);
     const definitions = this.optionDefinitions(command, input.subcommand);
@@ -412,7 +417,7 @@ export class FakeDiscord {
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
       ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
     };
-    return this.injectInteraction(InteractionType.ApplicationCommand, data, input.userId);
+    return this.injectInteraction(InteractionType.ApplicationCommand, data, input.userId, undefined, input.guildId);
   }
 
   /** Injects an autocomplete request with `focused` marked as the option being typed. */
@@ -423,6 +428,8 @@ export class FakeDiscord {
     options?: Record<string, SlashOptionValue>;
     subcommand?: string;
     userId?: string;
+    /** Sent from another guild (its id), or from a DM (null); default: the fake guild. */
+    guildId?: string | null;
   }): InjectedInteraction {
     const command = this.findCommand(input.name);
     const definitions = this.optionDefinitions(command, input.subcommand);
@@ -442,11 +449,11 @@ export class FakeDiscord {
       options,
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
     };
-    return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, input.userId);
+    return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, input.userId, undefined, input.guildId);
   }
 
   /** Injects a click on a button of a message the bot posted; the full message rides along, as on Discord. */
-  injectButtonClick(input: { messageId: string; customId: string; userId?: string }): InjectedInteraction {
+  injectButtonClick(input: { messageId: string; customId: string; userId?: string; guildId?: string | null }): InjectedInteraction {
     const message = this.messages.get(input.messageId);
     if (!message) throw new FakeDiscordError('injectButtonClick: unknown message', { messageId: input.messageId });
     const button = findComponent(message.components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId);
@@ -457,7 +464,7 @@ export class FakeDiscord {
       });
     }
     const data: Json = { custom_id: input.customId, component_type: ComponentType.Button, id: button['id'] };
-    return this.injectInteraction(InteractionType.MessageComponent, data, input.userId, message);
+    return this.injectInteraction(InteractionType.MessageComponent, data, input.userId, message, input.guildId);
   }
 
   /**
@@ -471,6 +478,7 @@ export class FakeDiscord {
     messageId?: string;
     userId?: string;
     layout?: 'actionRow' | 'label';
+    guildId?: string | null;
   }): InjectedInteraction {
     const message = input.messageId === undefined ? undefined : this.messages.get(input.messageId);
     if (input.messageId !== undefined && !message) {
@@ -483,7 +491,7 @@ export class FakeDiscord {
       ? this.modalSubmitFromShown(shown.data?.['components'], input.fields, input.customId)
       : this.modalSubmitFromFields(input.fields, input.layout ?? 'actionRow');
     const data: Json = { custom_id: input.customId, components };
-    return this.injectInteraction(InteractionType.ModalSubmit, data, input.userId, message);
+    return this.injectInteraction(InteractionType.ModalSubmit, data, input.userId, message, input.guildId);
   }
 
   // ---------------------------------------------------------------- fixtures (also served over REST)
@@ -776,31 +784,52 @@ export class FakeDiscord {
 
   // ---------------------------------------------------------------- interaction internals
 
-  private injectInteraction(type: number, data: Json, userId = this.userIds.moderator, message?: FakeMessage): InjectedInteraction {
+  /**
+   * `guildId` other than the fake guild's makes the interaction come from another guild the bot
+   * was added to (same member roles and permissions, a channel of that guild); null makes it a DM
+   * (no guild, no member, only `user`), as Discord sends them.
+   */
+  private injectInteraction(type: number, data: Json, userId = this.userIds.moderator, message?: FakeMessage, guildId: string | null = this.guildId): InjectedInteraction {
     if (!this.users.has(userId)) throw new FakeDiscordError('inject: the user is not a member of the fake guild', { userId });
     const id = this.snowflake();
     this.tokenCounter += 1;
     // Discord's interaction tokens are base64url of `interaction:<id>:<secret>`; URL-safe on the wire.
     const token = Buffer.from(`interaction:${id}:fake${this.tokenCounter.toString().padStart(6, '0')}`).toString('base64url');
     const member = { ...this.memberPayload(userId), permissions: this.memberPermissions(userId).toString() };
+    const where: Json =
+      guildId === null
+        ? {
+            channel_id: this.dmChannelId,
+            channel: { id: this.dmChannelId, type: ChannelType.DM, recipients: [this.userPayload(userId)], last_message_id: null, flags: 0 },
+            user: this.userPayload(userId),
+            authorizing_integration_owners: { '1': userId },
+            context: 1,
+          }
+        : {
+            guild_id: guildId,
+            guild: { id: guildId, locale: 'en-US', features: [] },
+            channel_id: guildId === this.guildId ? this.channelId : this.foreignChannelId,
+            channel: {
+              ...this.channelPayload(),
+              ...(guildId === this.guildId ? {} : { id: this.foreignChannelId, guild_id: guildId }),
+              permissions: this.memberPermissions(userId).toString(),
+            },
+            member,
+            guild_locale: 'en-US',
+            authorizing_integration_owners: { '0': guildId },
+            context: 0,
+          };
     const payload: Json = {
       id,
       application_id: this.applicationId,
       type,
       data,
-      guild_id: this.guildId,
-      guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: this.channelId,
-      channel: { ...this.channelPayload(), permissions: this.memberPermissions(userId).toString() },
-      member,
+      ...where,
       token,
       version: 1,
       app_permissions: this.memberPermissions(this.botUserId).toString(),
       locale: 'en-US',
-      guild_locale: 'en-US',
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
-      context: 0,
       attachment_size_limit: 10_485_760,
       ...(message ? { message } : {}),
     };

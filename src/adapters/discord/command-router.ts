@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../../logging/index.js';
 import type { CommandContext, SlashCommand } from './command-context.js';
 import { COLORS, embed, NO_MENTIONS } from './command-replies.js';
+import { GuildGuard } from './guild-guard.js';
 import { UserError } from './user-error.js';
 
 /** The most choices Discord accepts in one autocomplete response. */
@@ -50,11 +51,14 @@ export async function registerGuildCommands(
 /**
  * Routes slash commands and their autocomplete to the command modules. Buttons and modals are
  * the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
- * that user; anything else is logged with context and the user gets a generic apology.
+ * that user; anything else is logged with context and the user gets a generic apology. Every
+ * command and autocomplete first passes the guild guard (DISCORD_GUILD_ID only), so no command
+ * declares or checks it.
  */
 export class CommandRouter {
   private readonly byName: Map<string, SlashCommand>;
   private readonly log: Logger;
+  private readonly guild: GuildGuard;
   private readonly inFlight = new Set<Promise<boolean>>();
 
   constructor(
@@ -64,6 +68,7 @@ export class CommandRouter {
   ) {
     this.byName = new Map(commands.map((c) => [c.data.name, c]));
     this.log = logger.child({ component: 'commands' });
+    this.guild = new GuildGuard(ctx.config.discord.guildId, this.log);
   }
 
   /** Listens on the client; returns a function that stops listening. */
@@ -90,15 +95,11 @@ export class CommandRouter {
 
   /** Handles a slash command or autocomplete; false for any other interaction. Never rejects. */
   async handle(interaction: Interaction): Promise<boolean> {
-    if (interaction.isChatInputCommand()) {
-      await this.runCommand(interaction);
-      return true;
-    }
-    if (interaction.isAutocomplete()) {
-      await this.runAutocomplete(interaction);
-      return true;
-    }
-    return false;
+    if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return false;
+    if (!(await this.guild.admit(interaction))) return true;
+    if (interaction.isChatInputCommand()) await this.runCommand(interaction);
+    else await this.runAutocomplete(interaction);
+    return true;
   }
 
   private async runCommand(interaction: ChatInputCommandInteraction): Promise<void> {

@@ -2,6 +2,7 @@ import { Events, MessageFlags, type ButtonInteraction, type Client, type Interac
 import { CARD_ACTIONS, decodeDraftCustomId, MODAL_ACTIONS, type DraftAction, type DraftCustomId } from '../../domain/custom-id.js';
 import type { Logger } from '../../logging/index.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
+import type { GuildGuard } from './guild-guard.js';
 import { UserError } from './user-error.js';
 
 /** A draft-card interaction: a button on a card, or the modal one of its buttons opened. */
@@ -39,6 +40,7 @@ export function parseDraftInteraction(interaction: Interaction): { interaction: 
  * Routes draft-card interactions to their handlers and owns the one error handler: a UserError
  * becomes an ephemeral message to the clicker; anything else is logged with its context and the
  * clicker gets a generic ephemeral reply. Tracks work in flight so shutdown can wait for it.
+ * The guild guard runs first, so no handler ever sees an interaction from outside our guild.
  */
 export class InteractionRouter {
   private readonly inFlight = new Set<Promise<void>>();
@@ -47,6 +49,7 @@ export class InteractionRouter {
   constructor(
     private readonly handlers: DraftInteractionHandlers,
     private readonly logger: Logger,
+    private readonly guild: GuildGuard,
   ) {}
 
   /** Listens for INTERACTION_CREATE on `client`. */
@@ -82,6 +85,7 @@ export class InteractionRouter {
   async handle(interaction: Interaction): Promise<void> {
     const parsed = parseDraftInteraction(interaction);
     if (!parsed) return;
+    if (!(await this.guild.admit(parsed.interaction))) return;
     const handler = this.handlers[parsed.id.action];
     try {
       await handler(parsed.interaction, parsed.id);

@@ -1,7 +1,14 @@
-import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
-import type { ModerationAction, ModerationRefusal, ModerationRequest, ModerationResult, ModerationService } from '../../services/moderation-service.js';
+import {
+  refusalDetail,
+  type ModerationAction,
+  type ModerationRefusal,
+  type ModerationRequest,
+  type ModerationResult,
+  type ModerationService,
+} from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { renderDraftCard } from './draft-card.js';
 import {
@@ -21,7 +28,7 @@ import { UserError } from './user-error.js';
 /** The moderation operations the handlers call; ModerationService provides them. */
 export type ModerationOperations = Pick<
   ModerationService,
-  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForEdit' | 'recordRefusal'
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForForm' | 'recordRefusal'
 >;
 
 type ModalData = APIModalInteractionResponseCallbackData;
@@ -53,16 +60,24 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
 
   /**
    * Buttons that open a form. The only acknowledgement allowed besides a reply is the modal
-   * itself, so the (pure, in-memory) moderator check comes first: a non-moderator gets an
-   * ephemeral refusal instead of a form they could never submit.
+   * itself, so the checks come first: a non-moderator (pure, in-memory), then the draft as the
+   * service sees it (one local SQLite read: is this its card, is it still pending at this
+   * revision). A refused click gets an ephemeral reply instead of a form it could never submit,
+   * and the Edit form is never prefilled with the text of a draft the card does not show.
    */
   const opensModal =
-    (action: ModerationAction, modal: (interaction: ButtonInteraction, id: DraftCustomId) => Promise<ModalData | null>): DraftInteractionHandler =>
+    (action: ModerationAction, modal: (draft: Draft) => ModalData): DraftInteractionHandler =>
     async (interaction, id) => {
       if (!interaction.isButton()) return;
-      if (!(await moderatorRequest(interaction, id, action))) return;
-      const form = await modal(interaction, id);
-      if (form) await interaction.showModal(form);
+      const request = await moderatorRequest(interaction, id, action);
+      if (!request) return;
+      const current = await moderation.draftForForm(request);
+      if (current.status === 'ok') {
+        await interaction.showModal(modal(current.draft));
+        return;
+      }
+      await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      await moderation.recordRefusal(request, action, current.status, refusalDetail(current));
     };
 
   /** Modal submits: acknowledge by deferring the card's update, check again, act, render. */
@@ -79,7 +94,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     };
 
   async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
-    const request: ModerationRequest = { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id };
+    const request = requestOf(interaction, id);
     if (isModerator(clickerFacts(interaction), deps.policy)) return request;
     const who = deps.policy.moderatorRoleId ? `members with the ${roleMention(deps.policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
     const refusal = { content: `Only moderators can do that (${who}). Nothing was changed.`, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_MENTIONS };
@@ -93,20 +108,9 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
   const handlers: Record<DraftAction, DraftInteractionHandler> = {
     approve: immediate('approve', (request) => moderation.approve(request)),
     retry: immediate('retry', (request) => moderation.retry(request)),
-    regenerate: opensModal('regenerate', async (_interaction, id) => buildRegenerateModal(id.draftId, id.revision)),
-    reject: opensModal('reject', async (_interaction, id) => buildRejectModal(id.draftId, id.revision)),
-    edit: opensModal('edit', async (interaction, id) => {
-      // The form is prefilled from the database, so this one reads before acknowledging (a local SQLite read).
-      const current = await moderation.draftForEdit(id.draftId, id.revision);
-      if (current.status === 'ok') return buildEditModal(current.draft);
-      await interaction.reply({ content: describeRefusal(current), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      await moderation.recordRefusal(
-        { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), interactionId: interaction.id },
-        'edit',
-        current.status,
-      );
-      return null;
-    }),
+    regenerate: opensModal('regenerate', (draft) => buildRegenerateModal(draft.id, draft.revision)),
+    reject: opensModal('reject', (draft) => buildRejectModal(draft.id, draft.revision)),
+    edit: opensModal('edit', (draft) => buildEditModal(draft)),
     'regenerate-modal': submitted('regenerate', (request, interaction) =>
       moderation.regenerate({ ...request, feedback: optionalField(interaction, FEEDBACK_FIELD) }),
     ),
@@ -114,6 +118,15 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     'edit-modal': submitted('edit', (request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
   };
   return handlers;
+}
+
+/**
+ * The request an interaction makes. `messageId` is the message Discord says the interaction came
+ * from (the clicked card, or the card a submitted form was opened from); the service refuses it
+ * unless that is the draft's card.
+ */
+function requestOf(interaction: DraftInteraction, id: DraftCustomId): ModerationRequest {
+  return { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), messageId: interaction.message?.id ?? null, interactionId: interaction.id };
 }
 
 /** Applied results re-render the card (the same message); refusals become an ephemeral UserError. */
@@ -140,6 +153,8 @@ export function describeRefusal(result: ModerationRefusal): string {
       return `Regeneration failed: ${result.reason}. The draft and its card are unchanged.`;
     case 'not_found':
       return 'This draft no longer exists.';
+    case 'wrong_card':
+      return 'This card does not show that draft (it may be from before a restore from backup), so it cannot act on it. Nothing was changed.';
   }
 }
 
