@@ -7,6 +7,7 @@ import { createRepositories, openDatabase } from '../../src/db/index.js';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
 
 /** The compiled app, run as the container runs it (`npm test` builds first). */
@@ -45,8 +46,10 @@ describe('the built process under signals', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'draftgate-proc-'));
   });
   afterEach(async () => {
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN SIGTERM while an approved draft is being posted THEN the post settles, nothing is lost or doubled, and it exits 0 in time', async () => {
