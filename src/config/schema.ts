@@ -158,6 +158,7 @@ const list = (fallback: string[]) =>
       ),
   );
 
+/** The example every BANNED_PATTERNS message shows: a regex with a comma, which only the JSON form can hold. */
 export const BANNED_PATTERNS_EXAMPLE = '["/lambo{1,3}/i", "wen moon"]';
 
 /** What compileBannedPattern reads as a regex: a whole `/body/flags`. */
