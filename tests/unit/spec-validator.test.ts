@@ -179,3 +179,20 @@ describe('spec traffic of a whole app (item 17: every suite validates what it se
     expect(await specProblemsOf({ x: { http: { requests: [jsonRequest('POST', '/2/tweets', { text: 'gm' }, { authorization: OAUTH })] } } })).toEqual([]);
   });
 });
+
+describe('the README claim that every integration request is spec-validated (item 17)', () => {
+  it('GIVEN every integration suite that starts a fake THEN it also checks the traffic against ../shared/specs', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../integration/', import.meta.url);
+    const startsAFake = /\b(startFakes|createPublishingHarness|useAppHarness)\(|new Fake(X|Anthropic|Discord)\(/;
+    // useAppHarness checks all three fakes after each test; the others must ask for it.
+    const checksTraffic = /\b(useAppHarness|specProblemsOf|loadSpecValidator)\(|\.specProblems\(\)/;
+    const suites = readdirSync(dir).filter((name) => name.endsWith('.test.ts'));
+    const unchecked = suites.filter((name) => {
+      const source = readFileSync(new URL(name, dir), 'utf8');
+      return startsAFake.test(source) && !checksTraffic.test(source);
+    });
+    expect(suites.length).toBeGreaterThan(10);
+    expect(unchecked).toEqual([]);
+  });
+});
