@@ -9,12 +9,16 @@ const UNIT_MS: Record<string, number> = {
 const DURATION_PATTERN = /^(?:\d+(?:ms|s|m|h|d))+$/;
 const PART_PATTERN = /(\d+)(ms|s|m|h|d)/g;
 
+/** A bare zero needs no unit: `POST_JITTER=0` means none, whatever the unit would have been. */
+const BARE_ZERO = /^0+$/;
+
 /**
- * Parses a human duration such as `90s`, `30m`, `2h` or `1h30m` into milliseconds.
- * Returns null for anything else, so callers can report the variable that held it.
+ * Parses a human duration such as `90s`, `30m`, `2h` or `1h30m` into milliseconds; a bare `0`
+ * is zero. Returns null for anything else, so callers can report the variable that held it.
  */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim().toLowerCase();
+  if (BARE_ZERO.test(trimmed)) return 0;
   if (!DURATION_PATTERN.test(trimmed)) return null;
   let total = 0;
   for (const match of trimmed.matchAll(PART_PATTERN)) {

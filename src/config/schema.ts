@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { compileBannedPattern, InvalidBannedPatternError } from '../domain/validation.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -75,7 +76,7 @@ const baseUrl = (example: string) =>
       .optional(),
   );
 
-const duration = (fallback: string, min = 0) =>
+const duration = (fallback: string, min = 0, max = Number.POSITIVE_INFINITY) =>
   z.preprocess(
     emptyToUndefined,
     z
@@ -89,6 +90,10 @@ const duration = (fallback: string, min = 0) =>
         }
         if (ms < min) {
           ctx.addIssue({ code: 'custom', message: `must be at least ${min / 1000}s, got "${value}"` });
+          return z.NEVER;
+        }
+        if (ms > max) {
+          ctx.addIssue({ code: 'custom', message: `must be at most ${max / 1000}s, got "${value}"` });
           return z.NEVER;
         }
         return ms;
@@ -152,6 +157,71 @@ const list = (fallback: string[]) =>
               .filter((item) => item.length > 0),
       ),
   );
+
+/** The example every BANNED_PATTERNS message shows: a regex with a comma, which only the JSON form can hold. */
+export const BANNED_PATTERNS_EXAMPLE = '["/lambo{1,3}/i", "wen moon"]';
+
+/** What compileBannedPattern reads as a regex: a whole `/body/flags`. */
+const WHOLE_REGEX = /^\/.+\/[a-z]*$/su;
+
+/**
+ * Splits BANNED_PATTERNS into patterns, or says why it cannot.
+ * - A value starting with `[` is a JSON array of non-empty strings: the form without the
+ *   comma problem, e.g. `["/lambo{1,3}/i", "wen moon"]`.
+ * - Anything else is the old comma-separated form. It is read only when the split cannot
+ *   have cut a regex in two: with a comma in the value, every piece must be a whole
+ *   `/regex/flags` or a phrase without `/`. `/lambo{1,3}/i` or `24/7, rug pull` are refused
+ *   with a pointer to the JSON form; a single pattern without a comma is always read.
+ */
+export function splitBannedPatterns(text: string): { patterns: string[] } | { problem: string } {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    const expected = `expected a JSON array of non-empty strings such as ${BANNED_PATTERNS_EXAMPLE}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      return { problem: `${expected} (${error instanceof Error ? error.message : String(error)})` };
+    }
+    if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string' && item.trim() !== '')) return { problem: expected };
+    return { patterns: parsed.map((item: string) => item.trim()) };
+  }
+  const pieces = trimmed.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  const unclear = trimmed.includes(',') ? pieces.filter((piece) => piece.includes('/') && !WHOLE_REGEX.test(piece)) : [];
+  if (unclear.length > 0) {
+    return {
+      problem:
+        `is ambiguous in the comma-separated form: ${unclear.map((piece) => JSON.stringify(piece)).join(' and ')} ` +
+        `may be parts of a /regex/ that contains a comma; write it as a JSON array, e.g. BANNED_PATTERNS=${BANNED_PATTERNS_EXAMPLE}`,
+    };
+  }
+  return { patterns: pieces };
+}
+
+/** BANNED_PATTERNS, split and compiled here so a bad regex stops the start, not the first generation. */
+const bannedPatterns = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return [];
+      const split = splitBannedPatterns(value);
+      if ('problem' in split) {
+        ctx.addIssue({ code: 'custom', message: split.problem });
+        return z.NEVER;
+      }
+      for (const pattern of split.patterns) {
+        try {
+          compileBannedPattern(pattern);
+        } catch (error) {
+          if (!(error instanceof InvalidBannedPatternError)) throw error;
+          ctx.addIssue({ code: 'custom', message: `contains ${JSON.stringify(pattern)}, which is not a valid regular expression: ${error.reason}` });
+        }
+      }
+      return split.patterns;
+    }),
+);
 
 const timezone = z.preprocess(
   emptyToUndefined,
@@ -250,7 +320,10 @@ export const environmentObject = z.object({
   TWITTER_ACCESS_TOKEN: optionalSecret('the X user access token'),
   TWITTER_ACCESS_SECRET: optionalSecret('the X user access secret'),
   TWITTER_API_BASE: baseUrl('https://api.x.com'),
-  TWITTER_TIMEOUT: duration('20s', 1_000),
+  // Capped because the publish lease is derived from it (at least 3x plus a margin): a longer
+  // timeout would only delay settling a crash-interrupted publish, while X answers a POST within
+  // seconds or not at all. 60s keeps that lease to a few minutes.
+  TWITTER_TIMEOUT: duration('20s', 1_000, 60_000),
   X_COST_PER_POST: decimal(0.015, 0, 100),
   X_COST_PER_POST_WITH_URL: decimal(0.2, 0, 100),
 
@@ -271,7 +344,7 @@ export const environmentObject = z.object({
   DUPLICATE_THRESHOLD: decimal(0.8, 0.7, 1),
   MAX_HASHTAGS: integer(2, 0, 10),
   ALLOWED_LINK_DOMAINS: list([...BRAND_DOMAINS]),
-  BANNED_PATTERNS: list([]),
+  BANNED_PATTERNS: bannedPatterns,
   ENGAGEMENT_SCHEDULE: cronExpression('17 */3 * * *'),
   ENGAGEMENT_WINDOW_DAYS: integer(7, 1, 90),
   BACKUP_SCHEDULE: cronExpression('40 3 * * *'),
@@ -286,9 +359,13 @@ export const environmentObject = z.object({
   HEALTH_PORT: integer(8080, 0, 65_535),
 });
 
-/** The full schema: the variables plus the rules that span several of them. */
+/**
+ * The full schema: the variables plus the rules that span several of them. `when` runs these
+ * rules even when single variables failed, so every problem is listed in one pass; `env` may then
+ * hold raw values, so only `DRY_RUN === true` counts as a dry run.
+ */
 export const environmentSchema = environmentObject.superRefine((env, ctx) => {
-  if (env.DRY_RUN) return;
+  if (env.DRY_RUN === true) return;
   for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
     if (env[name] === undefined) {
       ctx.addIssue({
@@ -298,7 +375,7 @@ export const environmentSchema = environmentObject.superRefine((env, ctx) => {
       });
     }
   }
-});
+}, { when: () => true });
 
 export type Environment = z.output<typeof environmentSchema>;
 

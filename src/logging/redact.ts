@@ -1,8 +1,42 @@
 /** What replaces a secret wherever it appears. */
 export const REDACTED = '[redacted]';
 
-/** Keys whose values are secret whatever they contain. */
-const SECRET_KEY = /(token|secret|password|passwd|api[-_]?key|authorization|cookie|signature|credential)/i;
+/**
+ * A key names a secret when its last word does (`accessToken`, `DISCORD_TOKEN`, `x-api-key`,
+ * `clientSecret`), not when a secret word merely appears in it: `inputTokens`, `maxTokens` and
+ * `tokenCount` are counters and stay readable. Words are split at `_`, `-`, `.`, spaces and
+ * camelCase humps, and compared lower-cased.
+ */
+const SECRET_LAST_WORDS = new Set([
+  'token',
+  'secret',
+  'secrets',
+  'password',
+  'passwd',
+  'passphrase',
+  'authorization',
+  'cookie',
+  'signature',
+  'credential',
+  'credentials',
+  'apikey',
+]);
+/** `...Key` is a secret only after these words: `apiKey`, `TWITTER_APP_KEY`, `privateKey`, not `cacheKey`. */
+const SECRET_KEY_QUALIFIERS = new Set(['api', 'app', 'consumer', 'private', 'secret', 'signing', 'access']);
+
+/** Whether a record key names a secret, by the rule above. */
+export function isSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+  const last = words.at(-1);
+  if (last === undefined) return false;
+  if (SECRET_LAST_WORDS.has(last)) return true;
+  return last === 'key' && SECRET_KEY_QUALIFIERS.has(words.at(-2) ?? '');
+}
 
 /** Shapes of well-known credentials, masked even when they were never configured here. */
 const SECRET_SHAPES: readonly RegExp[] = [
@@ -26,12 +60,12 @@ export function redact(value: unknown, secrets: readonly string[], seen = new We
   if (value instanceof Error) {
     const copy: Record<string, unknown> = { name: value.name, message: redactString(value.message, secrets) };
     if (value.stack) copy['stack'] = redactString(value.stack, secrets);
-    for (const [k, v] of Object.entries(value)) copy[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, secrets, seen);
+    for (const [k, v] of Object.entries(value)) copy[k] = isSecretKey(k) ? REDACTED : redact(v, secrets, seen);
     return copy;
   }
   const out: Record<string | symbol, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, secrets, seen);
+    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redact(v, secrets, seen);
   }
   // winston keeps its level/message under symbols; carry them over (redacted) so formats still work.
   for (const sym of Object.getOwnPropertySymbols(value)) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModerationDriver } from '../support/moderation-driver.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
 
 const TWEET = 'Slippage is the gap between the price you see and the price you get. On a thin bonding curve it can be large.';
@@ -13,8 +14,10 @@ describe('health and metrics of the running app', () => {
   });
   afterEach(async () => {
     await testApp.stop();
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
     removeDir(testApp.dataDir);
+    expect(specProblems).toEqual([]);
   });
 
   const get = (path: string) => fetch(`http://127.0.0.1:${testApp.app.healthPort}${path}`);

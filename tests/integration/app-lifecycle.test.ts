@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes } from '../support/test-app.js';
 
 describe('app lifecycle', () => {
@@ -9,8 +10,10 @@ describe('app lifecycle', () => {
     fakes = await startFakes();
   });
   afterEach(async () => {
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
     for (const dir of dirs.splice(0)) removeDir(dir);
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN the three fakes and a temp SQLite file WHEN the app starts THEN it migrates, reaches ready, and stops cleanly', async () => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,7 +32,9 @@ describe('npm run draft', () => {
     await anthropic.start();
   });
   afterEach(async () => {
+    const specProblems = await specProblemsOf({ anthropic });
     await anthropic.stop();
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN only an API key THEN it prints the draft, weighted lengths, validation, sanitiser changes and usage', async () => {

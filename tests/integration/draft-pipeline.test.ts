@@ -3,6 +3,7 @@ import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-gen
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService, UnknownTopicError } from '../../src/services/draft-pipeline.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { mulberry32 } from '../support/seeded-random.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
@@ -45,8 +46,10 @@ describe('draft pipeline against the Anthropic fake', () => {
     db = await openTempDatabase();
   });
   afterEach(async () => {
+    const specProblems = await specProblemsOf({ anthropic });
     await anthropic.stop();
     await db.close();
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN a valid tweet from the model THEN a pending draft is saved with usage, deadline and fingerprint', async () => {

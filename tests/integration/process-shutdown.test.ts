@@ -7,6 +7,7 @@ import { createRepositories, openDatabase } from '../../src/db/index.js';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
 
 /** The compiled app, run as the container runs it (`npm test` builds first). */
@@ -45,8 +46,10 @@ describe('the built process under signals', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'draftgate-proc-'));
   });
   afterEach(async () => {
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN SIGTERM while an approved draft is being posted THEN the post settles, nothing is lost or doubled, and it exits 0 in time', async () => {
@@ -119,6 +122,39 @@ describe('the built process with a bad .env', () => {
       expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
       expect(stderr).not.toContain('a-real-looking-discord-token-0123456789');
       expect(stderr).not.toContain('sk-ant-secret-value-abcdef');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('GIVEN an invalid BANNED_PATTERNS regex and missing TWITTER_* variables (item 13) THEN the start exits 2 listing them with every other problem', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const cwd = mkdtempSync(join(tmpdir(), 'draftgate-badenv-'));
+    try {
+      writeFileSync(
+        join(cwd, '.env'),
+        [
+          'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
+          'DISCORD_GUILD_ID=111111111111111111',
+          'MODERATION_CHANNEL_ID=222222222222222222',
+          'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
+          'TWITTER_APP_KEY=app-key-123456',
+          'TWITTER_APP_SECRET=app-secret-123456',
+          'BANNED_PATTERNS=["/([a-z/"]',
+          'POST_JITTER=0',
+          'TIMEOUT_ACTION=delete',
+        ].join('\n'),
+      );
+      const app = spawnBuiltApp({ appDir: cwd, env: {}, entry: join(root, 'dist/src/main.js') });
+      const exit = await app.exited;
+      const stderr = app.stderr.join('');
+      expect(exit.code).toBe(2);
+      expect(stderr).toMatch(/Invalid configuration: 4 problems found\./);
+      expect(stderr).toMatch(/BANNED_PATTERNS contains "\/\(\[a-z\/", which is not a valid regular expression/);
+      expect(stderr).toMatch(/TWITTER_ACCESS_TOKEN is missing/);
+      expect(stderr).toMatch(/TWITTER_ACCESS_SECRET is missing/);
+      expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire/);
+      expect(stderr).not.toMatch(/POST_JITTER/);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import type { InjectedInteraction } from './fake-discord.js';
 import type { ManualClock } from './manual-clock.js';
 import { loadSpecValidator } from './spec-validator.js';
+import { specProblemsOf } from './spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from './test-app.js';
 
 /**
@@ -22,7 +23,10 @@ export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 't
     for (const app of apps.splice(0)) await app.stop();
     const fakes = current!;
     for (const interaction of interactions.splice(0)) expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
+    // Every request to Discord, X and Anthropic, in every test, matches the official specs.
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
+    expect(specProblems).toEqual([]);
     for (const dir of dirs.splice(0)) removeDir(dir);
   });
 

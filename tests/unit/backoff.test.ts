@@ -30,3 +30,21 @@ describe('publish backoff', () => {
     expect(backoffExhausted(2, { ...DEFAULT_PUBLISH_BACKOFF, maxAttempts: 2 })).toBe(true);
   });
 });
+
+describe('the README against the policy (item 17)', () => {
+  it('GIVEN the default publish backoff WHEN the README describes it THEN it states the real schedule, not "30 s doubling to 15 min"', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    const policy = DEFAULT_PUBLISH_BACKOFF;
+    // The waits that can happen: after failures 1 .. maxAttempts-1; the last failure fails the draft.
+    const waits = Array.from({ length: policy.maxAttempts - 1 }, (_, i) => Math.min(policy.capMs, policy.baseMs * policy.factor ** i) / 1000);
+    const listed = `${waits.slice(0, -1).map((s) => `${s} s`).join(', ')} and ${waits.at(-1)} s`;
+    expect(listed).toBe('30 s, 60 s, 120 s and 240 s');
+    expect(readme).toContain(`at most ${policy.maxAttempts} attempts, waiting ${listed}`);
+    expect(readme).not.toMatch(/doubling to 15 min/);
+    // Equal jitter: each wait is between half and all of its nominal value.
+    const total = waits.reduce((a, b) => a + b, 0);
+    expect([total / 2 / 60, total / 60]).toEqual([3.75, 7.5]);
+    expect(readme).toContain('3¾ to 7½ minutes in all');
+  });
+});

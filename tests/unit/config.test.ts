@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseActiveHours, parseDuration, readEnvironment } from '../../src/config/index.js';
+import { ConfigError, loadConfig, loadGenerationConfig, parseActiveHours, parseDuration, readEnvironment } from '../../src/config/index.js';
+import { validateContent } from '../../src/domain/validation.js';
 
 const validEnv = (): Record<string, string> => ({
   DISCORD_TOKEN: 'discord-token-value-123456',
@@ -114,6 +115,76 @@ describe('configuration', () => {
 
   it('GIVEN NODE_ENV=production and no LOG_FORMAT THEN logs are JSON lines', () => {
     expect(loadConfig({ ...validEnv(), NODE_ENV: 'production' }).ops.logFormat).toBe('json');
+  });
+});
+
+describe('item 13: configuration mistakes are caught in the one config pass', () => {
+  it('GIVEN an invalid BANNED_PATTERNS regex /([a-z/ and other bad values WHEN the config is loaded THEN one error lists it with every other problem', () => {
+    const error = problemsOf({ ...validEnv(), BANNED_PATTERNS: '/([a-z/', MAX_HASHTAGS: 'many' });
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['BANNED_PATTERNS', 'MAX_HASHTAGS']);
+    expect(error.message).toMatch(/BANNED_PATTERNS contains "\/\(\[a-z\/", which is not a valid regular expression/);
+  });
+
+  it('GIVEN an invalid regex only in the generation subset WHEN npm run draft loads its config THEN it is refused before any Claude call', () => {
+    expect(() => loadGenerationConfig({ ANTHROPIC_API_KEY: 'sk-ant-test-key-abcdef', BANNED_PATTERNS: '["/([a-z/"]' })).toThrow(ConfigError);
+  });
+
+  it('GIVEN BANNED_PATTERNS as a JSON array WHEN loaded THEN a regex with a comma stays one pattern and matches', () => {
+    const config = loadConfig({ ...validEnv(), BANNED_PATTERNS: '["/lambo{1,3}/i", "wen moon", "24/7"]' });
+    expect(config.content.bannedPatterns).toEqual(['/lambo{1,3}/i', 'wen moon', '24/7']);
+    const violations = validateContent(['Buy a Lambooo now'], 'tweet', { maxHashtags: 2, allowedLinkDomains: [], bannedPatterns: config.content.bannedPatterns });
+    expect(violations.map((v) => v.rule)).toContain('banned_phrase');
+  });
+
+  it('GIVEN a JSON array in a .env file WHEN read THEN it reaches the config intact', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'draftgate-env-'));
+    writeFileSync(join(dir, '.env'), 'BANNED_PATTERNS=["/lambo{1,3}/i", "/\\\\bwen\\\\s+moon\\\\b/i"]\n');
+    const config = loadConfig(readEnvironment(dir, validEnv()));
+    expect(config.content.bannedPatterns).toEqual(['/lambo{1,3}/i', '/\\bwen\\s+moon\\b/i']);
+  });
+
+  it('GIVEN BANNED_PATTERNS that is not a JSON array of non-empty strings THEN it is refused with an example', () => {
+    for (const bad of ['["wen moon"', '[1, 2]', '["ok", ""]', '{"a": "b"}'.replace('{', '[{') + ']']) {
+      const error = problemsOf({ ...validEnv(), BANNED_PATTERNS: bad });
+      expect(error.problems.map((p) => p.variable), bad).toEqual(['BANNED_PATTERNS']);
+      expect(error.message).toMatch(/expected a JSON array of non-empty strings such as \["\/lambo\{1,3\}\/i", "wen moon"\]/);
+    }
+  });
+
+  it('GIVEN the comma-separated form with a /regex/ containing a comma THEN it is refused as ambiguous and points to the JSON array form', () => {
+    const error = problemsOf({ ...validEnv(), BANNED_PATTERNS: 'rug pull, /lambo{1,3}/i' });
+    expect(error.problems.map((p) => p.variable)).toEqual(['BANNED_PATTERNS']);
+    expect(error.message).toMatch(/BANNED_PATTERNS is ambiguous in the comma-separated form: "\/lambo\{1" and "3\}\/i"/);
+    expect(error.message).toMatch(/write it as a JSON array, e.g. BANNED_PATTERNS=\["\/lambo\{1,3\}\/i", "wen moon"\]/);
+  });
+
+  it('GIVEN the unambiguous comma-separated form THEN it is still read as before', () => {
+    const config = loadConfig({ ...validEnv(), BANNED_PATTERNS: 'rug pull, /wen\\s+moon/i,ngmi,' });
+    expect(config.content.bannedPatterns).toEqual(['rug pull', '/wen\\s+moon/i', 'ngmi']);
+    expect(loadConfig({ ...validEnv(), BANNED_PATTERNS: '24/7' }).content.bannedPatterns).toEqual(['24/7']);
+    // Read alone, a /regex/ with a comma was two phrases before; it is refused, never silently re-read.
+    expect(problemsOf({ ...validEnv(), BANNED_PATTERNS: '/lambo{1,3}/i' }).message).toMatch(/BANNED_PATTERNS is ambiguous.*JSON array/);
+  });
+
+  it('GIVEN missing TWITTER_* variables and other bad values WHEN the config is loaded THEN every problem is reported in one pass', () => {
+    const env: Record<string, string | undefined> = { ...validEnv(), TWITTER_APP_KEY: undefined, TWITTER_ACCESS_TOKEN: '', MAX_POSTS_PER_DAY: 'lots', BANNED_PATTERNS: '/([a-z/' };
+    const error = problemsOf(env);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['BANNED_PATTERNS', 'MAX_POSTS_PER_DAY', 'TWITTER_ACCESS_TOKEN', 'TWITTER_APP_KEY']);
+    expect(error.message).toMatch(/TWITTER_APP_KEY is missing; expected an X OAuth 1.0a credential \(required unless DRY_RUN=true\)/);
+  });
+
+  it('GIVEN POST_JITTER=0 (a bare 0 for a duration) THEN it is accepted as no jitter, and minimums still apply', () => {
+    expect(loadConfig({ ...validEnv(), POST_JITTER: '0' }).posting.jitterMs).toBe(0);
+    expect(parseDuration('0')).toBe(0);
+    expect(parseDuration(' 0 ')).toBe(0);
+    expect(parseDuration('00')).toBe(0);
+    expect(parseDuration('5')).toBeNull();
+    expect(problemsOf({ ...validEnv(), TWITTER_TIMEOUT: '0' }).message).toMatch(/TWITTER_TIMEOUT must be at least 1s, got "0"/);
+  });
+
+  it('GIVEN TWITTER_TIMEOUT above 60s THEN it is refused, because the publish lease is derived from it', () => {
+    expect(loadConfig({ ...validEnv(), TWITTER_TIMEOUT: '60s' }).twitter.timeoutMs).toBe(60_000);
+    expect(problemsOf({ ...validEnv(), TWITTER_TIMEOUT: '61s' }).message).toMatch(/TWITTER_TIMEOUT must be at most 60s, got "61s"/);
   });
 });
 

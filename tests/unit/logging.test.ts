@@ -65,4 +65,46 @@ describe('logging', () => {
     a['self'] = a;
     expect(redact(a, [])).toEqual({ name: 'a', self: '[circular]' });
   });
+
+  // Item 14: secret names are matched precisely, so counters named after tokens stay readable.
+  const SECRET_KEYS = [
+    'token', 'accessToken', 'access_token', 'refreshToken', 'oauth_token_secret', 'authorization', 'Authorization',
+    'proxy-authorization', 'apiKey', 'api_key', 'x-api-key', 'secret', 'clientSecret', 'accessSecret', 'password',
+    'DISCORD_TOKEN', 'TWITTER_APP_KEY', 'TWITTER_ACCESS_SECRET', 'ANTHROPIC_API_KEY', 'appKey', 'consumerKey', 'privateKey',
+    'cookie', 'set-cookie', 'credentials', 'secrets', 'signature',
+  ];
+  const COUNTER_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheCreationInputTokens', 'input_tokens', 'output_tokens', 'maxTokens', 'max_tokens', 'tokenCount', 'tokensUsed', 'totalTokens'];
+
+  it('GIVEN values under secret key names (item 14) WHEN logged THEN none reaches console, JSON or file output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'draftgate-logs-'));
+    const json = capture('json', dir);
+    const pretty = capture('pretty');
+    const record = Object.fromEntries(SECRET_KEYS.map((key) => [key, `value-of-${key}-0123456789`]));
+    for (const l of [json.logger, pretty.logger]) l.info('request', { request: { headers: record }, ...record });
+    await flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const fileText = readFileSync(join(dir, 'agent.log'), 'utf8');
+    for (const text of [json.lines.join('\n'), pretty.lines.join('\n'), fileText]) {
+      for (const key of SECRET_KEYS) expect(text, key).not.toContain(`value-of-${key}-`);
+    }
+    const redacted = redact(record, []) as Record<string, unknown>;
+    for (const key of SECRET_KEYS) expect(redacted[key], key).toBe(REDACTED);
+  });
+
+  it('GIVEN token counts in a record (item 14) WHEN logged THEN inputTokens, outputTokens and the like are visible in console, JSON and file output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'draftgate-logs-'));
+    const json = capture('json', dir);
+    const pretty = capture('pretty');
+    const counts = Object.fromEntries(COUNTER_KEYS.map((key, i) => [key, 9_000 + i]));
+    for (const l of [json.logger, pretty.logger]) l.debug('generation usage', { usage: counts });
+    await flush();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const fileText = readFileSync(join(dir, 'agent.log'), 'utf8');
+    expect(JSON.parse(json.lines[0]!).usage).toEqual(counts);
+    for (const text of [json.lines.join('\n'), pretty.lines.join('\n'), fileText]) {
+      expect(text).not.toContain(REDACTED);
+      for (const value of Object.values(counts)) expect(text).toContain(String(value));
+    }
+    expect(redact(counts, [])).toEqual(counts);
+  });
 });

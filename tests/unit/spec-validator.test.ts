@@ -162,3 +162,37 @@ describe('spec validator: loading', () => {
     expect(a).toBe(b);
   });
 });
+
+describe('spec traffic of a whole app (item 17: every suite validates what it sent)', () => {
+  it('GIVEN recorded traffic to the three fakes with one request off each spec THEN specProblemsOf names each, and ignores the Discord gateway', async () => {
+    const { specProblemsOf } = await import('../support/spec-traffic.js');
+    const fakes = {
+      discord: { http: { requests: [request({ method: 'GET', path: '/api/v10/nowhere', headers: BOT }), request({ path: '/gateway-socket' })] } },
+      x: { http: { requests: [jsonRequest('POST', '/2/tweets', { txt: 1 }, { authorization: OAUTH })] } },
+      anthropic: { http: { requests: [jsonRequest('POST', '/v1/messages', { model: 1 }, ANTHROPIC)] } },
+    };
+    const problems = await specProblemsOf(fakes);
+    expect(problems.some((p) => p.startsWith('discord GET /api/v10/nowhere'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('x POST /2/tweets') && p.includes('txt'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('anthropic POST /v1/messages'))).toBe(true);
+    expect(problems.some((p) => p.includes('gateway-socket'))).toBe(false);
+    expect(await specProblemsOf({ x: { http: { requests: [jsonRequest('POST', '/2/tweets', { text: 'gm' }, { authorization: OAUTH })] } } })).toEqual([]);
+  });
+});
+
+describe('the README claim that every integration request is spec-validated (item 17)', () => {
+  it('GIVEN every integration suite that starts a fake THEN it also checks the traffic against ../shared/specs', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../integration/', import.meta.url);
+    const startsAFake = /\b(startFakes|createPublishingHarness|useAppHarness)\(|new Fake(X|Anthropic|Discord)\(/;
+    // useAppHarness checks all three fakes after each test; the others must ask for it.
+    const checksTraffic = /\b(useAppHarness|specProblemsOf|loadSpecValidator)\(|\.specProblems\(\)/;
+    const suites = readdirSync(dir).filter((name) => name.endsWith('.test.ts'));
+    const unchecked = suites.filter((name) => {
+      const source = readFileSync(new URL(name, dir), 'utf8');
+      return startsAFake.test(source) && !checksTraffic.test(source);
+    });
+    expect(suites.length).toBeGreaterThan(10);
+    expect(unchecked).toEqual([]);
+  });
+});
