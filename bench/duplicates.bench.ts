@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { TypeOrmDuplicateLookup } from '../src/db/repositories/duplicate-lookup.js';
-import { computeFingerprint, findDuplicate } from '../src/domain/duplicates.js';
+import { computeFingerprint, findDuplicate, jaccardSimilarity } from '../src/domain/duplicates.js';
 import { mulberry32 } from '../tests/support/seeded-random.js';
 import { openTempDatabase } from '../tests/support/temp-database.js';
 import { report, summarise } from './report.js';
@@ -91,5 +91,21 @@ describe('duplicate check on a big history', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('GIVEN 1,000 tweet-sized texts THEN fingerprinting plus verification per text is timed', () => {
+    const rng = mulberry32(11);
+    if (VOCABULARY.length === 0) VOCABULARY = syntheticVocabulary(rng, 3_000);
+    const texts = Array.from({ length: 1_000 }, () => randomTweet(rng));
+    const timings: number[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const started = performance.now();
+      computeFingerprint([texts[i]!]);
+      jaccardSimilarity(texts[i]!, texts[(i + 1) % texts.length]!);
+      timings.push(performance.now() - started);
+    }
+    const stats = summarise(timings);
+    report('fingerprint-per-text', { texts: texts.length, meanMs: stats.mean, p99Ms: stats.p99 }, '< 0.5 ms per text');
+    expect(timings).toHaveLength(texts.length);
   });
 });
