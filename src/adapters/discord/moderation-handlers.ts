@@ -1,9 +1,10 @@
 import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import type { Logger } from '../../logging/index.js';
 import type { ModerationAction, ModerationRefusal, ModerationRequest, ModerationResult, ModerationService } from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
-import { renderDraftCard } from './draft-card.js';
+import { describeCardOutcome, fitMessageContent, renderDraftCard, shorten } from './draft-card.js';
 import {
   buildEditModal,
   buildRegenerateModal,
@@ -21,7 +22,7 @@ import { UserError } from './user-error.js';
 /** The moderation operations the handlers call; ModerationService provides them. */
 export type ModerationOperations = Pick<
   ModerationService,
-  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForEdit' | 'recordRefusal'
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForEdit' | 'recordRefusal' | 'cardRendered' | 'refreshCard'
 >;
 
 type ModalData = APIModalInteractionResponseCallbackData;
@@ -29,6 +30,7 @@ type ModalData = APIModalInteractionResponseCallbackData;
 export interface ModerationHandlerDependencies {
   readonly moderation: ModerationOperations;
   readonly policy: ModeratorPolicy;
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -48,7 +50,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       await interaction.deferUpdate();
       const request = await moderatorRequest(interaction, id, action);
       if (!request) return;
-      await renderResult(interaction, await run(request));
+      await renderResult(interaction, await run(request), deps);
     };
 
   /**
@@ -75,7 +77,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       // Checked again: a role can be removed while the form is open, and a submit can be forged.
       const request = await moderatorRequest(interaction, id, action);
       if (!request) return;
-      await renderResult(interaction, await run(request, interaction));
+      await renderResult(interaction, await run(request, interaction), deps);
     };
 
   async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
@@ -116,13 +118,36 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
   return handlers;
 }
 
-/** Applied results re-render the card (the same message); refusals become an ephemeral UserError. */
-async function renderResult(interaction: DraftInteraction, result: ModerationResult): Promise<void> {
+/**
+ * Applied results re-render the card (the same message); refusals become an ephemeral UserError.
+ * The decision is committed before the card is edited, so when Discord refuses the edit the
+ * moderator is told what actually happened, the card is re-rendered from the database once more,
+ * and if that fails too the card reconciler keeps trying (the stored rendering says it is behind).
+ */
+async function renderResult(interaction: DraftInteraction, result: ModerationResult, deps: ModerationHandlerDependencies): Promise<void> {
   if (result.status === 'applied' || result.status === 'awaiting_second_approval') {
-    await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+    try {
+      await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+    } catch (error) {
+      const draftId = result.card.draft.id;
+      deps.logger?.error('editing the card after a decision failed; the decision stands', { interactionId: interaction.id, draftId, error });
+      await tellTheTruth(interaction, `${describeCardOutcome(result.card)} The card could not be updated right now; it will be refreshed.`, deps);
+      await deps.moderation.refreshCard(draftId);
+      return;
+    }
+    await deps.moderation.cardRendered(result.card);
     return;
   }
   throw new UserError(describeRefusal(result), { status: result.status });
+}
+
+/** An ephemeral follow-up that never throws: the decision is already made, and the card reconciler follows. */
+async function tellTheTruth(interaction: DraftInteraction, text: string, deps: ModerationHandlerDependencies): Promise<void> {
+  try {
+    await interaction.followUp({ content: fitMessageContent(text), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  } catch (error) {
+    deps.logger?.warn('could not tell the moderator what their click did', { interactionId: interaction.id, error });
+  }
 }
 
 /** The ephemeral text for every way a request can be refused. */
@@ -135,9 +160,9 @@ export function describeRefusal(result: ModerationRefusal): string {
     case 'same_moderator':
       return `You gave the first approval. Drafts with risk flags need a second approval from a different moderator.`;
     case 'invalid':
-      return ['Your edit was not saved. It failed these checks:', ...result.violations.map((v) => `• ${v.message}`)].join('\n');
+      return fitMessageContent(['Your edit was not saved. It failed these checks:', ...result.violations.map((v) => `• ${v.message}`)].join('\n'));
     case 'failed':
-      return `Regeneration failed: ${result.reason}. The draft and its card are unchanged.`;
+      return `Regeneration failed: ${shorten(result.reason, 1_500)}. The draft and its card are unchanged.`;
     case 'not_found':
       return 'This draft no longer exists.';
   }
