@@ -64,6 +64,9 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardDelivery
+    const columns: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name LIKE 'card_%'`);
+    expect(columns).toEqual([]);
     await db.dataSource.undoLastMigration(); // StatsIndexes
     const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_stats%'`);
     expect(indexes).toEqual([]);
@@ -75,7 +78,7 @@ describe('database', () => {
     );
     expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
     const applied = await db.dataSource.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002']);
+    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002', 'CardDelivery1796083200200']);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
