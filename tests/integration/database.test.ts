@@ -82,6 +82,27 @@ describe('database', () => {
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
+  it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
+    db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardDelivery
+    const insert = (status: string, messageId: string | null) =>
+      db!.dataSource.query(
+        `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, revision, deadline_at, moderation_channel_id, moderation_message_id, created_at, updated_at)
+         VALUES ('education', 'education', 'tweet', '["t"]', 'h', ?, 2, 5000, ?, ?, 1000, 1234)`,
+        [status, messageId ? '1200000000000000200' : null, messageId],
+      );
+    await insert('pending', '900000000000000001');
+    await insert('pending', null);
+    await insert('published', '900000000000000003');
+    await db.dataSource.runMigrations();
+    const repos = createRepositories(db.dataSource);
+    expect(await repos.drafts.findCardsOutOfDate(10)).toEqual([]);
+    expect((await repos.drafts.findById(1))?.deadlineAt).toBe(5000);
+    expect((await repos.drafts.findById(2))?.deadlineAt).toBeNull();
+    expect(await repos.drafts.findOverdue(10_000, 10)).toEqual([expect.objectContaining({ id: 1 })]);
+    expect(await repos.drafts.findCardsToPost(10_000, 10_000, 10)).toEqual([expect.objectContaining({ id: 2 })]);
+  });
+
   it('GIVEN a pending draft WHEN approve and reject race THEN exactly one conditional update wins', async () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newDraft(), 0);
