@@ -35,10 +35,21 @@ export interface CardLocation {
  */
 export interface DraftCardPort {
   postCard(view: DraftCardView): Promise<CardLocation>;
-  /** Re-renders the draft's card in place; a draft without a card is a no-op. */
+  /** Re-renders the draft's card in place; a draft without a card is a no-op. Throws CardGoneError when the message was deleted. */
   updateCard(view: DraftCardView): Promise<void>;
   /** A plain message for something a person must act on. */
   alert(text: string): Promise<void>;
+}
+
+/** The card's message no longer exists on Discord (deleted by someone); editing it can never succeed. */
+export class CardGoneError extends Error {
+  constructor(
+    readonly draftId: number,
+    readonly messageId: string,
+  ) {
+    super(`the card ${messageId} of draft ${draftId} no longer exists on Discord`);
+    this.name = 'CardGoneError';
+  }
 }
 
 /** The part of publishing moderation needs; PublishingService satisfies it. */
@@ -511,6 +522,12 @@ export class ModerationService {
       await this.cardRendered(view);
       return true;
     } catch (error) {
+      if (error instanceof CardGoneError) {
+        // Retrying cannot bring a deleted message back: record it as handled, so the reconciler stops.
+        this.deps.logger.warn('the card was deleted from Discord; it is no longer updated', { draftId: draft.id, messageId: error.messageId });
+        await this.deps.drafts.markCardRendered(draft.id, renderingOf(draft));
+        return false;
+      }
       this.deps.logger.error('updating a draft card failed; the card reconciler will try again', { draftId: draft.id, error });
       return false;
     }

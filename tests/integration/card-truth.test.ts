@@ -184,6 +184,25 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     await expectCardMatchesDatabase(second, card.draft.id, card.messageId);
   });
 
+  it('GIVEN a card deleted from Discord WHEN its draft changes THEN the reconciler tries once, logs it, and stops editing a message that is gone', async () => {
+    const driver = await start();
+    const { app, clock } = driver.testApp;
+    const card = await driver.postDraft(TWEET);
+    fakes.discord.messages.delete(card.messageId);
+    // Decided without the card (e.g. through the service), so the card is behind its draft.
+    await app.services.moderation.approve({ draftId: card.draft.id, revision: 1, actor: { id: fakes.discord.userIds.moderator, name: 'mod' } });
+    expect(await metric(driver, 'draftgate_cards_out_of_date')).toBe(1);
+    const edits = () => fakes.discord.requestsTo('PATCH', `/channels/${fakes.discord.channelId}/messages/${card.messageId}`).length;
+    clock.advance(30_000);
+    await runJob(driver, JOB_NAMES.cards);
+    expect(edits()).toBe(1);
+    expect(driver.testApp.logs.some((l) => l['message'] === 'the card was deleted from Discord; it is no longer updated' && l['draftId'] === card.draft.id)).toBe(true);
+    expect(await metric(driver, 'draftgate_cards_out_of_date')).toBe(0);
+    clock.advance(30_000);
+    await runJob(driver, JOB_NAMES.cards);
+    expect(edits()).toBe(1);
+  });
+
   it('GIVEN a 3,989-character text with a long pump.fun URL, 1,000 * of Regenerate feedback and a 500 * reject reason THEN every card Discord receives is within its limits, shows the whole text, and says what was shortened', async () => {
     const driver = await start();
     const url = `https://pump.fun/coin/${'a_'.repeat(1_880)}`;

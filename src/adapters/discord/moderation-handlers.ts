@@ -135,7 +135,12 @@ async function renderResult(interaction: DraftInteraction, result: ModerationRes
       await deps.moderation.refreshCard(draftId);
       return;
     }
-    await deps.moderation.cardRendered(result.card);
+    try {
+      await deps.moderation.cardRendered(result.card);
+    } catch (error) {
+      // The card is right; not recording it only costs the reconciler one extra edit.
+      deps.logger?.warn('recording the rendered card failed', { interactionId: interaction.id, draftId: result.card.draft.id, error });
+    }
     return;
   }
   throw new UserError(describeRefusal(result), { status: result.status });
