@@ -184,6 +184,22 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     await expectCardMatchesDatabase(second, card.draft.id, card.messageId);
   });
 
+  it('GIVEN a thread too long for any embed layout THEN the card carries the whole text as a file Discord accepts, and keeps it through the edit after Approve', async () => {
+    const driver = await start();
+    const tweets = Array.from({ length: 6 }, (_, i) => `${i + 1}/ Read the launch page before you buy: https://pump.fun/coin/${'b'.repeat(1_500)}`);
+    const card = await driver.postDraft(tweets, 'deep-dive-thread');
+    const posted = driver.message(card.messageId);
+    expect(posted.attachments).toHaveLength(1);
+    const file = async () => Buffer.from(await (await fetch(String(driver.message(card.messageId).attachments[0]?.['url']))).arrayBuffer()).toString('utf8');
+    for (const t of tweets) expect(await file()).toContain(t);
+    track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    expect(driver.message(card.messageId).attachments).toHaveLength(1);
+    for (const t of tweets) expect(await file()).toContain(t);
+    expect(driver.testApp.logs.filter((l) => l['level'] === 'error')).toEqual([]);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
   it('GIVEN a card deleted from Discord WHEN its draft changes THEN the reconciler tries once, logs it, and stops editing a message that is gone', async () => {
     const driver = await start();
     const { app, clock } = driver.testApp;

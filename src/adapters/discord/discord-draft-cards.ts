@@ -1,7 +1,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
 import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView } from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
-import { renderDraftCard } from './draft-card.js';
+import { fitMessageContent, renderDraftCard } from './draft-card.js';
 import { fetchModerationChannel } from './moderation-channel.js';
 
 /**
@@ -35,7 +35,7 @@ export class DiscordDraftCards implements DraftCardPort {
 
   async alert(text: string): Promise<void> {
     const channel = await this.channel();
-    await channel.send({ content: text.slice(0, 2000), allowedMentions: NO_MENTIONS });
+    await channel.send({ content: fitMessageContent(text), allowedMentions: NO_MENTIONS });
   }
 
   private channel(id = this.channelId): Promise<SendableChannels> {
