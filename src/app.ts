@@ -179,6 +179,10 @@ export class DraftgateApp {
         return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
       },
       xRateState: () => repos.settings.get(X_RATE_LIMIT_KEYS.post),
+      cardHealth: async () => {
+        const health = await this.appServices?.moderation.cardHealth();
+        return { unposted: health?.unposted.count ?? 0, outOfDate: health?.outOfDate ?? 0 };
+      },
     });
   }
 
@@ -216,6 +220,25 @@ export class DraftgateApp {
         {
           name: 'scheduler',
           check: () => this.chatOpsPart?.scheduler.health() ?? { ok: false, detail: 'scheduler not started' },
+        },
+        {
+          // Degraded, not down: the bot is doing the right thing (the draft waits, unseen and
+          // with no deadline running, and its card is retried); the cause is Discord's, which
+          // a restart does not fix. A 503 would also hide that clicks and publishing still work.
+          name: 'cards',
+          check: async () => {
+            // A store that cannot be read is the database probe's failure; here it only makes the cards unknown.
+            const health = await this.appServices?.moderation.cardHealth().catch(() => null);
+            if (health === null) return { ok: true, degraded: true, detail: 'card state unknown: the database did not answer' };
+            if (!health || (health.unposted.count === 0 && health.outOfDate === 0)) return { ok: true };
+            const parts: string[] = [];
+            if (health.unposted.count > 0) {
+              const since = health.unposted.oldestCreatedAt !== null ? ` since ${new Date(health.unposted.oldestCreatedAt).toISOString()}` : '';
+              parts.push(`${health.unposted.count} draft card(s) could not be posted${since}: ${health.unposted.lastError ?? 'unknown error'}`);
+            }
+            if (health.outOfDate > 0) parts.push(`${health.outOfDate} card(s) show an older state than the database`);
+            return { ok: true, degraded: true, detail: parts.join('; ') };
+          },
         },
       ],
     });
@@ -305,6 +328,7 @@ export class DraftgateApp {
       logger: logger.child({ component: 'moderation' }),
       options: {
         timeoutAction: config.posting.timeoutAction,
+        moderationTimeoutMs: config.posting.moderationTimeoutMs,
         requireSecondApproval: config.posting.requireSecondApproval,
         dryRun: config.posting.dryRun,
         caps: { maxPerHour: config.posting.maxPostsPerHour, maxPerDay: config.posting.maxPostsPerDay },
@@ -315,8 +339,8 @@ export class DraftgateApp {
 
   private buildInteractionRouter(moderation: ModerationService): InteractionRouter {
     const { config, logger } = this.options;
-    const handlers = createModerationHandlers({ moderation, policy: { moderatorRoleId: config.discord.moderatorRoleId } });
     const log = logger.child({ component: 'interactions' });
+    const handlers = createModerationHandlers({ moderation, policy: { moderatorRoleId: config.discord.moderatorRoleId }, logger: log });
     return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
   }
 
@@ -327,7 +351,8 @@ export class DraftgateApp {
    */
   private async resumeModeration(services: AppServices, client: Client): Promise<void> {
     await services.publishing.reconcileOnStartup();
-    await services.moderation.postMissingCards();
+    // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
+    await services.moderation.reconcileCards();
     await services.deadlines.start();
     const recheck = () => void services.deadlines.runNow();
     client.on(Events.ShardResume, recheck);

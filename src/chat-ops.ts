@@ -108,6 +108,7 @@ export class ChatOps {
       generateDraft: (trigger) => services.moderation.generateAndPostDraft({ trigger }),
       sweepOverdue: () => services.moderation.handleOverdueDrafts(),
       processPublishQueue: () => services.publishing.processDueDrafts(),
+      reconcileCards: () => services.moderation.reconcileCards(),
       refreshEngagement: () => this.engagement.refresh(),
       takeBackup: () => deps.backups.takeBackup(),
       armTimers: deps.armSchedulerTimers,

@@ -16,7 +16,11 @@ export const JOB_NAMES = {
   publishQueue: 'publish-queue',
   engagement: 'engagement-refresh',
   backup: 'backup',
+  cards: 'card-reconcile',
 } as const;
+
+/** Missing and out-of-date moderation cards are looked for twice a minute, offset from the other jobs. */
+export const CARD_RECONCILE_SCHEDULE = '5,35 * * * * *';
 
 /** A job this late past its planned time means its timer is not firing: the scheduler is unhealthy. */
 const STALL_TOLERANCE_MS = 5 * 60_000;
@@ -61,6 +65,8 @@ export interface PostingSchedulerDeps {
   readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
   /** EngagementService.refresh. */
   readonly refreshEngagement?: (() => Promise<unknown>) | undefined;
+  /** ModerationService.reconcileCards: posts missing cards and re-renders out-of-date ones. */
+  readonly reconcileCards?: (() => Promise<unknown>) | undefined;
   /** BackupService.takeBackup. */
   readonly takeBackup?: (() => Promise<{ readonly path: string; readonly bytes: number }>) | undefined;
   /** False in tests that drive the jobs with a manual clock; default true. */
@@ -123,6 +129,11 @@ export class PostingScheduler {
       jobs.push(
         new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }),
       );
+    }
+    if (deps.reconcileCards) {
+      const reconcile = deps.reconcileCards;
+      // Not gated by /pause: showing the truth on a card publishes nothing.
+      jobs.push(new ScheduledJob({ ...common, name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await reconcile()) }));
     }
     if (deps.takeBackup && config.backupSchedule) {
       const backup = deps.takeBackup;

@@ -117,6 +117,8 @@ export class DraftPipelineService {
         topicName: topic.name,
         contentType: topic.contentType,
         ...this.storedContent(result, now),
+        // The deadline starts when the card is posted (ModerationService): nobody sees the draft before.
+        deadlineAt: null,
         model: result.model,
         usage: result.usage,
         generationAttempts: result.attempts.length,

@@ -1,9 +1,10 @@
+import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
 import { capUsage, DAY_MS, type CapUsage, type PostingCaps } from '../domain/rate-limits.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
-import type { Clock, DraftRepository, ModerationEventRepository, PostRepository, TopicRepository } from './ports.js';
+import type { CardRendering, Clock, DraftRepository, ModerationEventRepository, PostRepository, TopicRepository, UnpostedCards } from './ports.js';
 
 /**
  * Everything a draft card shows beyond the draft itself. Built by the service (it owns the clock,
@@ -34,10 +35,21 @@ export interface CardLocation {
  */
 export interface DraftCardPort {
   postCard(view: DraftCardView): Promise<CardLocation>;
-  /** Re-renders the draft's card in place; a draft without a card is a no-op. */
+  /** Re-renders the draft's card in place; a draft without a card is a no-op. Throws CardGoneError when the message was deleted. */
   updateCard(view: DraftCardView): Promise<void>;
   /** A plain message for something a person must act on. */
   alert(text: string): Promise<void>;
+}
+
+/** The card's message no longer exists on Discord (deleted by someone); editing it can never succeed. */
+export class CardGoneError extends Error {
+  constructor(
+    readonly draftId: number,
+    readonly messageId: string,
+  ) {
+    super(`the card ${messageId} of draft ${draftId} no longer exists on Discord`);
+    this.name = 'CardGoneError';
+  }
 }
 
 /** The part of publishing moderation needs; PublishingService satisfies it. */
@@ -57,6 +69,8 @@ export interface DraftReviser {
 
 export interface ModerationOptions {
   readonly timeoutAction: 'publish' | 'expire';
+  /** MODERATION_TIMEOUT: a draft's deadline is this long after its card is posted. */
+  readonly moderationTimeoutMs: number;
   readonly requireSecondApproval: boolean;
   readonly dryRun: boolean;
   readonly caps: PostingCaps;
@@ -131,6 +145,33 @@ export type SubmitDraftOutcome =
 const SWEEP_BATCH = 50;
 /** A pending draft without a card is re-posted only after this long, so a card being posted right now is not doubled. */
 const MISSING_CARD_GRACE_MS = 60_000;
+/** How many out-of-date cards one reconciler pass re-renders; the next pass takes the rest. */
+const RECONCILE_BATCH = 20;
+/**
+ * Retrying a card Discord refused to post: 30 s doubling to 15 min, never giving up. The draft
+ * waits without a deadline meanwhile, so waiting is safe; it only delays the moderators.
+ */
+export const CARD_POST_BACKOFF: BackoffPolicy = { baseMs: 30_000, factor: 2, capMs: 15 * 60_000, maxAttempts: Number.POSITIVE_INFINITY };
+
+/** What the moderation cards look like from outside: for /healthz, metrics and alerts. */
+export interface CardHealth {
+  /** Pending drafts whose card Discord has refused so far: nobody can see them. */
+  readonly unposted: UnpostedCards;
+  /** Cards that show an older state than the database (an edit Discord refused). */
+  readonly outOfDate: number;
+}
+
+/** What one reconciler pass did. */
+export interface CardReconcileOutcome {
+  readonly posted: number;
+  readonly rerendered: number;
+  readonly failed: number;
+}
+
+/** The state a card shows, as stored to find cards that fell behind. */
+export function renderingOf(draft: Draft): CardRendering {
+  return { revision: draft.revision, status: draft.status, version: draft.updatedAt };
+}
 
 /**
  * Moderation: every decision on a draft, from a click or from the deadline. Each decision is one
@@ -142,6 +183,8 @@ const MISSING_CARD_GRACE_MS = 60_000;
 export class ModerationService {
   /** Drafts this process is publishing from a decision; their card is rendered by the caller, not by the publishing observer. */
   private readonly publishingHere = new Set<number>();
+  private postingMissing: Promise<number> | undefined;
+  private reconciling: Promise<CardReconcileOutcome> | undefined;
 
   constructor(private readonly deps: ModerationServiceDependencies) {}
 
@@ -160,17 +203,71 @@ export class ModerationService {
       return outcome;
     }
     const card = await this.postCardFor(outcome.draft);
-    this.deps.onDeadlineChanged?.();
-    return { ...outcome, card };
+    // The draft as stored now: with its card, its deadline starts.
+    const draft = (await this.deps.drafts.findById(outcome.draft.id)) ?? outcome.draft;
+    return { ...outcome, draft, card };
   }
 
-  /** Posts a card for a pending draft that has none (e.g. Discord was down when it was created). */
-  async postMissingCards(): Promise<number> {
+  /**
+   * Posts a card for each pending draft that has none and is due (Discord refused it before;
+   * the retry schedule is in the database, so a restart continues it). Concurrent calls share
+   * one pass, so a card is never posted twice by this process.
+   */
+  postMissingCards(): Promise<number> {
+    this.postingMissing ??= this.postDueCards().finally(() => {
+      this.postingMissing = undefined;
+    });
+    return this.postingMissing;
+  }
+
+  /**
+   * The card reconciler: posts missing cards, then re-renders from the database every card
+   * whose draft changed since it was last rendered (an edit Discord refused, a crash between a
+   * decision and its card). Run at start-up and periodically; concurrent calls share one pass.
+   */
+  reconcileCards(): Promise<CardReconcileOutcome> {
+    this.reconciling ??= (async () => {
+      const posted = await this.postMissingCards();
+      let rerendered = 0;
+      let failed = 0;
+      for (const draft of await this.deps.drafts.findCardsOutOfDate(RECONCILE_BATCH)) {
+        if (this.publishingHere.has(draft.id)) continue;
+        if (await this.renderCard(draft)) rerendered += 1;
+        else failed += 1;
+      }
+      if (rerendered > 0 || failed > 0) this.deps.logger.info('out-of-date cards re-rendered', { rerendered, failed });
+      return { posted, rerendered, failed };
+    })().finally(() => {
+      this.reconciling = undefined;
+    });
+    return this.reconciling;
+  }
+
+  /** For /healthz and metrics: cards nobody could see, and cards that show an old state. */
+  async cardHealth(): Promise<CardHealth> {
+    const [unposted, outOfDate] = await Promise.all([this.deps.drafts.countUnpostedCards(), this.deps.drafts.countCardsOutOfDate()]);
+    return { unposted, outOfDate };
+  }
+
+  /** Records that a card now shows `view` (the interaction handlers render decisions themselves). */
+  async cardRendered(view: DraftCardView): Promise<void> {
+    await this.deps.drafts.markCardRendered(view.draft.id, renderingOf(view.draft));
+  }
+
+  /**
+   * Re-renders a draft's card from the database, e.g. after Discord refused the edit that
+   * followed a decision. False when it failed again: the reconciler keeps trying.
+   */
+  async refreshCard(draftId: number): Promise<boolean> {
+    const draft = await this.deps.drafts.findById(draftId);
+    return draft ? this.renderCard(draft) : false;
+  }
+
+  private async postDueCards(): Promise<number> {
     const now = this.deps.clock.now();
-    const pending = await this.deps.drafts.findByStatuses(['pending']);
+    const due = await this.deps.drafts.findCardsToPost(now, now - MISSING_CARD_GRACE_MS, SWEEP_BATCH);
     let posted = 0;
-    for (const draft of pending) {
-      if (draft.moderationMessageId !== null || draft.createdAt > now - MISSING_CARD_GRACE_MS) continue;
+    for (const draft of due) {
       if (await this.postCardFor(draft)) posted += 1;
     }
     return posted;
@@ -411,26 +508,64 @@ export class ModerationService {
 
   private async onPublishProgress(draft: Draft): Promise<void> {
     if (this.publishingHere.has(draft.id)) return;
-    await this.deps.cards.updateCard(await this.view(draft));
+    const view = await this.view(draft);
+    await this.deps.cards.updateCard(view);
+    await this.cardRendered(view);
   }
 
+  /**
+   * Posts a pending draft's card. Its deadline starts now, when someone can see it: a draft
+   * nobody was shown is never decided by the deadline. On failure the draft stays pending with
+   * no deadline and the next attempt is planned with backoff; until a card is shown, the log,
+   * the draftgate_cards_unposted metric and /healthz say so.
+   */
   private async postCardFor(draft: Draft): Promise<CardLocation | null> {
+    const { clock, drafts, logger } = this.deps;
+    const shownAt = clock.now();
+    const deadlineAt = draft.status === 'pending' ? shownAt + this.deps.options.moderationTimeoutMs : draft.deadlineAt;
+    let location: CardLocation;
+    let view: DraftCardView;
     try {
-      const location = await this.deps.cards.postCard(await this.view(draft));
-      await this.deps.drafts.setModerationMessage(draft.id, location.channelId, location.messageId, this.deps.clock.now());
-      return location;
+      view = await this.view({ ...draft, deadlineAt });
+      location = await this.deps.cards.postCard(view);
     } catch (error) {
-      // The draft is kept; postMissingCards (start-up, every sweep) posts its card later.
-      this.deps.logger.error('posting a draft card failed', { draftId: draft.id, error });
+      const now = clock.now();
+      const failures = await drafts.recordCardPostFailure(draft.id, String((error as Error)?.message ?? error));
+      // No jitter: one bot, one channel; the drafts waiting are few and retried in one pass.
+      const nextAttemptAt = now + backoffDelayMs(failures, () => 1, CARD_POST_BACKOFF);
+      await drafts.planCardPost(draft.id, nextAttemptAt);
+      logger.error('a draft card could not be posted: the draft waits, unseen and without a deadline, for the next attempt', {
+        draftId: draft.id,
+        failures,
+        nextAttemptAt: new Date(nextAttemptAt).toISOString(),
+        error,
+      });
       return null;
     }
+    await drafts.setModerationMessage(draft.id, location.channelId, location.messageId, clock.now(), {
+      rendered: renderingOf(view.draft),
+      deadlineAt,
+    });
+    if (draft.status === 'pending') this.deps.onDeadlineChanged?.();
+    return location;
   }
 
-  private async refreshCard(draftId: number): Promise<void> {
+  /** Renders a draft's card as the database has it, and records that it did; false if Discord refused. */
+  private async renderCard(draft: Draft): Promise<boolean> {
     try {
-      await this.deps.cards.updateCard(await this.viewOf(draftId));
+      const view = await this.view(draft);
+      await this.deps.cards.updateCard(view);
+      await this.cardRendered(view);
+      return true;
     } catch (error) {
-      this.deps.logger.error('updating a draft card failed', { draftId, error });
+      if (error instanceof CardGoneError) {
+        // Retrying cannot bring a deleted message back: record it as handled, so the reconciler stops.
+        this.deps.logger.warn('the card was deleted from Discord; it is no longer updated', { draftId: draft.id, messageId: error.messageId });
+        await this.deps.drafts.markCardRendered(draft.id, renderingOf(draft));
+        return false;
+      }
+      this.deps.logger.error('updating a draft card failed; the card reconciler will try again', { draftId: draft.id, error });
+      return false;
     }
   }
 

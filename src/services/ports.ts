@@ -59,13 +59,52 @@ export interface DraftDecision {
   readonly reason?: string | null | undefined;
 }
 
+/** What a card was rendered from: the draft's revision, status and `updatedAt` at that moment. */
+export interface CardRendering {
+  readonly revision: number;
+  readonly status: DraftStatus;
+  readonly version: number;
+}
+
+/** Pending drafts whose card could not be posted yet (an alert until they are shown). */
+export interface UnpostedCards {
+  readonly count: number;
+  readonly oldestCreatedAt: number | null;
+  readonly lastError: string | null;
+}
+
 /** The draft store. Every state change is one conditional update: it changes one row or none. */
 export interface DraftRepository {
   create(draft: NewDraft, now: number): Promise<Draft>;
   findById(id: number): Promise<Draft | null>;
   findByStatuses(statuses: readonly DraftStatus[], options?: { limit?: number; newestFirst?: boolean }): Promise<Draft[]>;
   countByStatus(): Promise<Record<DraftStatus, number>>;
-  setModerationMessage(id: number, channelId: string, messageId: string, now: number): Promise<void>;
+  /**
+   * Stores where the draft's card is. With `card`: what it was rendered from, and for a first
+   * card the deadline, which starts when the card is shown (never before).
+   */
+  setModerationMessage(
+    id: number,
+    channelId: string,
+    messageId: string,
+    now: number,
+    card?: { readonly rendered: CardRendering; readonly deadlineAt?: number | null | undefined },
+  ): Promise<void>;
+  /**
+   * Pending drafts without a card whose next attempt is due: never tried and created before
+   * `createdBefore` (a card may be on its way), or failed before and due by `now`.
+   */
+  findCardsToPost(now: number, createdBefore: number, limit: number): Promise<Draft[]>;
+  /** Counts a failed card post; returns the number of failures so far. */
+  recordCardPostFailure(id: number, error: string): Promise<number>;
+  /** When the next attempt to post the draft's card is due. */
+  planCardPost(id: number, nextAttemptAt: number): Promise<void>;
+  countUnpostedCards(): Promise<UnpostedCards>;
+  /** Records what the card now shows. */
+  markCardRendered(id: number, rendered: CardRendering): Promise<void>;
+  /** Drafts with a card whose revision, status or row changed since the card was last rendered. */
+  findCardsOutOfDate(limit: number): Promise<Draft[]>;
+  countCardsOutOfDate(): Promise<number>;
 
   /** pending(revision) -> pending(revision + 1) with new content and a fresh deadline; null if it lost. */
   replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null>;

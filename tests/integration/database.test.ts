@@ -64,6 +64,9 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardDelivery
+    const columns: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name LIKE 'card_%'`);
+    expect(columns).toEqual([]);
     await db.dataSource.undoLastMigration(); // StatsIndexes
     const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_stats%'`);
     expect(indexes).toEqual([]);
@@ -75,8 +78,29 @@ describe('database', () => {
     );
     expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
     const applied = await db.dataSource.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002']);
+    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002', 'CardDelivery1796083200200']);
     expect(await db.repos.topics.list()).toHaveLength(7);
+  });
+
+  it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
+    db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardDelivery
+    const insert = (status: string, messageId: string | null) =>
+      db!.dataSource.query(
+        `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, revision, deadline_at, moderation_channel_id, moderation_message_id, created_at, updated_at)
+         VALUES ('education', 'education', 'tweet', '["t"]', 'h', ?, 2, 5000, ?, ?, 1000, 1234)`,
+        [status, messageId ? '1200000000000000200' : null, messageId],
+      );
+    await insert('pending', '900000000000000001');
+    await insert('pending', null);
+    await insert('published', '900000000000000003');
+    await db.dataSource.runMigrations();
+    const repos = createRepositories(db.dataSource);
+    expect(await repos.drafts.findCardsOutOfDate(10)).toEqual([]);
+    expect((await repos.drafts.findById(1))?.deadlineAt).toBe(5000);
+    expect((await repos.drafts.findById(2))?.deadlineAt).toBeNull();
+    expect(await repos.drafts.findOverdue(10_000, 10)).toEqual([expect.objectContaining({ id: 1 })]);
+    expect(await repos.drafts.findCardsToPost(10_000, 10_000, 10)).toEqual([expect.objectContaining({ id: 2 })]);
   });
 
   it('GIVEN a pending draft WHEN approve and reject race THEN exactly one conditional update wins', async () => {

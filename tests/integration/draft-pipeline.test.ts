@@ -52,7 +52,7 @@ describe('draft pipeline against the Anthropic fake', () => {
     expect(specProblems).toEqual([]);
   });
 
-  it('GIVEN a valid tweet from the model THEN a pending draft is saved with usage, deadline and fingerprint', async () => {
+  it('GIVEN a valid tweet from the model THEN a pending draft is saved with usage and fingerprint, and no deadline until its card is posted', async () => {
     anthropic.queueOutput({ draft: { kind: 'tweet', text: `  "${SAFE_TWEET}"  ` } }, { usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 400 } });
     const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
     expect(outcome.status).toBe('created');
@@ -64,7 +64,8 @@ describe('draft pipeline against the Anthropic fake', () => {
       tweets: [SAFE_TWEET],
       topicName: 'education',
       contentType: 'education',
-      deadlineAt: now + 3_600_000,
+      // The deadline starts when the card is posted (ModerationService), not before anyone can see the draft.
+      deadlineAt: null,
       usage: { inputTokens: 900, outputTokens: 60, cacheReadTokens: 400 },
       generationAttempts: 1,
     });

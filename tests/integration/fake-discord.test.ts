@@ -5,6 +5,7 @@ import {
   AttachmentBuilder,
   ButtonBuilder,
   ButtonStyle,
+  ComponentType,
   Client,
   DiscordAPIError,
   EmbedBuilder,
@@ -416,6 +417,41 @@ describe('FakeDiscord messages and interactions', () => {
     const edited = await sent.edit({ content: 'with chart', attachments: [attachment!] });
     expect(edited.attachments.map((a) => a.id)).toEqual([attachment?.id]);
     await expectValidAgainstDiscordSpec([request as RecordedRequest]);
+  });
+});
+
+describe("FakeDiscord enforces Discord's message limits (item 9)", () => {
+  it('GIVEN an embed over 6,000 characters in total THEN discord.js gets 400 Invalid Form Body (50035) with MAX_EMBED_SIZE_EXCEEDED and nothing is stored', async () => {
+    const client = await readyClient();
+    const embeds = [{ description: 'd'.repeat(4_000), fields: [{ name: 'f', value: 'v'.repeat(1_000) }, { name: 'g', value: 'v'.repeat(1_000) }] }];
+    const error = (await moderationChannel(client).send({ embeds }).catch((e: unknown) => e)) as DiscordAPIError;
+    expect(error).toBeInstanceOf(DiscordAPIError);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe(50035);
+    expect(error.rawError).toEqual({
+      message: 'Invalid Form Body',
+      code: 50035,
+      errors: { embeds: { _errors: [{ code: 'MAX_EMBED_SIZE_EXCEEDED', message: 'Embed size exceeds maximum size of 6000' }] } },
+    });
+    expect(fake.messages.size).toBe(0);
+  });
+
+  it('GIVEN a description, field value, title, footer, button label or custom_id over its limit THEN each is refused with the path Discord names', async () => {
+    const client = await readyClient();
+    const channel = moderationChannel(client);
+    const refused = async (payload: Parameters<typeof channel.send>[0]) => ((await channel.send(payload).catch((e: unknown) => e)) as DiscordAPIError).rawError;
+    expect(await refused({ embeds: [{ description: 'd'.repeat(4_097) }] })).toMatchObject({ code: 50035, errors: { embeds: { 0: { description: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } } } });
+    expect(await refused({ embeds: [{ title: 't'.repeat(257) }] })).toMatchObject({ errors: { embeds: { 0: { title: { _errors: [{ message: 'Must be 256 or fewer in length.' }] } } } } });
+    expect(await refused({ embeds: [{ fields: [{ name: 'n', value: 'v'.repeat(1_025) }] }] })).toMatchObject({ errors: { embeds: { 0: { fields: { 0: { value: {} } } } } } });
+    expect(await refused({ embeds: [{ description: 'x', footer: { text: 'f'.repeat(2_049) } }] })).toMatchObject({ errors: { embeds: { 0: { footer: { text: {} } } } } });
+    const button = (customId: string, label: string) => ({ type: ComponentType.Button as const, style: ButtonStyle.Secondary as const, custom_id: customId, label });
+    expect(await refused({ content: 'x', components: [{ type: ComponentType.ActionRow, components: [button('a'.repeat(101), 'ok')] }] })).toMatchObject({
+      errors: { components: { 0: { components: { 0: { custom_id: {} } } } } },
+    });
+    expect(await refused({ content: 'x', components: [{ type: ComponentType.ActionRow, components: [button('b', 'l'.repeat(81))] }] })).toMatchObject({
+      errors: { components: { 0: { components: { 0: { label: {} } } } } },
+    });
+    expect(fake.messages.size).toBe(0);
   });
 });
 

@@ -63,7 +63,10 @@ describe('ModerationService on a real SQLite file', () => {
     new ModerationService({
       ...db.repos,
       pipeline: {
-        generateDraft: async (): Promise<GenerateDraftOutcome> => ({ status: 'created', draft: await createDraft(TEXT) }),
+        generateDraft: async (): Promise<GenerateDraftOutcome> => ({
+          status: 'created',
+          draft: await db.repos.drafts.create(newTweetDraft(TEXT, { deadlineAt: null }), now),
+        }),
         regenerate: async (): Promise<ReviseOutcome> => ({ status: 'failed', reason: 'not scripted' }),
         applyEdit: async (): Promise<ReviseOutcome> => ({ status: 'failed', reason: 'not scripted' }),
         ...pipeline,
@@ -72,12 +75,18 @@ describe('ModerationService on a real SQLite file', () => {
       cards,
       clock: { now: () => now },
       logger: createSilentLogger(),
-      options: { timeoutAction: 'publish', requireSecondApproval: false, dryRun: true, caps: { maxPerHour: 2, maxPerDay: 12 }, ...options },
+      options: { timeoutAction: 'publish', moderationTimeoutMs: TIMEOUT_MS, requireSecondApproval: false, dryRun: true, caps: { maxPerHour: 2, maxPerDay: 12 }, ...options },
     });
 
+  /** A pending draft whose card was posted now (so its deadline runs). */
   async function createDraft(text: string): Promise<Draft> {
     const topic = await db.repos.topics.findByName('education');
-    return db.repos.drafts.create(newTweetDraft(text, { topicId: topic?.id ?? null, deadlineAt: now + TIMEOUT_MS }), now);
+    const draft = await db.repos.drafts.create(newTweetDraft(text, { topicId: topic?.id ?? null, deadlineAt: null }), now);
+    await db.repos.drafts.setModerationMessage(draft.id, '1200000000000000200', `8000000000000000${draft.id}`, now, {
+      rendered: { revision: 1, status: 'pending', version: now },
+      deadlineAt: now + TIMEOUT_MS,
+    });
+    return (await db.repos.drafts.findById(draft.id)) as Draft;
   }
 
   /** A draft whose card is posted as CARD_MESSAGE_ID: moderation requests must come from it. */

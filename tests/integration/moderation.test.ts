@@ -473,16 +473,18 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     expect(audit.map((e) => [e.action, e.outcome])).toEqual([['regenerate', 'failed']]);
   });
 
-  it('GIVEN Discord refusing the card edit THEN the error is logged with its context, the moderator gets a generic private reply, and the decision stands', async () => {
+  it('GIVEN Discord refusing the card edit THEN the error is logged with its context, the moderator is told what the click did, the decision stands and the card is re-rendered from the database', async () => {
     const driver = await start();
     const card = await driver.postDraft(TWEET_E);
     fakes.discord.injectFault({ method: 'PATCH', path: /\/webhooks\/\d+\/[^/]+\/messages\/@original$/ }, { status: 403, body: { message: 'Missing Access', code: 50001 } });
     const click = track(driver.click(card, 'approve', card.draft.id, 1));
-    expect(await driver.ephemeralReply(click.id)).toMatch(/^Something went wrong while handling that/);
-    const logged = driver.testApp.logs.find((l) => l['message'] === 'interaction handler failed');
-    expect(logged).toMatchObject({ level: 'error', interactionId: click.id, customId: `dg1:approve:${card.draft.id}:1`, draftId: card.draft.id, userId: fakes.discord.userIds.moderator });
+    expect(await driver.ephemeralReply(click.id)).toBe('Approved and published (dry run: nothing was sent to X). The card could not be updated right now; it will be refreshed.');
+    const logged = driver.testApp.logs.find((l) => l['message'] === 'editing the card after a decision failed; the decision stands');
+    expect(logged).toMatchObject({ level: 'error', interactionId: click.id, draftId: card.draft.id });
     // The approval itself was committed (and published, dry run) before the edit failed.
     expect((await driver.testApp.app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    // Re-rendered from the database through the channel (the fault hit only the interaction's edit).
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
   });
 
   it('GIVEN MAX_PENDING_DRAFTS drafts awaiting moderation THEN the next cycle is skipped, logged with the reason, and no card is posted', async () => {

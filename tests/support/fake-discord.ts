@@ -1161,7 +1161,11 @@ export class FakeDiscord {
         const source = interaction.sourceMessageId ? this.messages.get(interaction.sourceMessageId) : undefined;
         if (!source) return discordError(404, 10008, 'Unknown Message');
         interaction.originalMessageId = source.id;
-        if (type === InteractionResponseType.UpdateMessage) this.applyEdit(source, data ?? {}, files);
+        if (type === InteractionResponseType.UpdateMessage) {
+          const invalid = validateMessagePayload(data ?? {}, files, true);
+          if (invalid) return invalid;
+          this.applyEdit(source, data ?? {}, files);
+        }
         message = source;
         break;
       }
@@ -1418,9 +1422,17 @@ function validateMessagePayload(payload: Json, files: readonly MultipartPart[], 
   if (Array.isArray(embeds) && embeds.length > 10) {
     return discordError(400, 50035, 'Invalid Form Body', { embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' }] } });
   }
+  if (Array.isArray(embeds)) {
+    const invalid = validateEmbeds(embeds as Json[]);
+    if (invalid) return invalid;
+  }
   const components = payload['components'];
   if (Array.isArray(components) && components.length > 5 && (Number(payload['flags'] ?? 0) & MessageFlags.IsComponentsV2) === 0) {
     return discordError(400, 50035, 'Invalid Form Body', { components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' }] } });
+  }
+  if (Array.isArray(components) && (Number(payload['flags'] ?? 0) & MessageFlags.IsComponentsV2) === 0) {
+    const invalid = validateActionRows(components as Json[]);
+    if (invalid) return invalid;
   }
   const empty =
     (typeof content !== 'string' || content.length === 0) &&
@@ -1430,6 +1442,64 @@ function validateMessagePayload(payload: Json, files: readonly MultipartPart[], 
     payload['sticker_ids'] === undefined &&
     payload['poll'] === undefined;
   if (!isEdit && empty) return discordError(400, 50006, 'Cannot send an empty message');
+  return undefined;
+}
+
+/** Discord's "Invalid Form Body" for one field, nested the way Discord nests it (`embeds.0.description`). */
+function formError(path: ReadonlyArray<string | number>, code: string, message: string): FakeResponse {
+  let errors: Json = { _errors: [{ code, message }] };
+  for (const key of [...path].reverse()) errors = { [String(key)]: errors };
+  return discordError(400, 50035, 'Invalid Form Body', errors);
+}
+
+const tooLong = (path: ReadonlyArray<string | number>, limit: number) => formError(path, 'BASE_TYPE_MAX_LENGTH', `Must be ${limit} or fewer in length.`);
+
+/**
+ * Discord's embed limits: title 256, description 4096, 25 fields, field name 256 and value 1024,
+ * footer 2048, author 256, and 6000 characters over all embeds of the message (counted in UTF-16
+ * code units here, which is never less than what Discord counts).
+ */
+function validateEmbeds(embeds: Json[]): FakeResponse | undefined {
+  let total = 0;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  for (const [e, embed] of embeds.entries()) {
+    const title = text(embed['title']);
+    const description = text(embed['description']);
+    const footer = text((embed['footer'] as Json | undefined)?.['text']);
+    const author = text((embed['author'] as Json | undefined)?.['name']);
+    if (title.length > 256) return tooLong(['embeds', e, 'title'], 256);
+    if (description.length > 4096) return tooLong(['embeds', e, 'description'], 4096);
+    if (footer.length > 2048) return tooLong(['embeds', e, 'footer', 'text'], 2048);
+    if (author.length > 256) return tooLong(['embeds', e, 'author', 'name'], 256);
+    total += title.length + description.length + footer.length + author.length;
+    const fields = Array.isArray(embed['fields']) ? (embed['fields'] as Json[]) : [];
+    if (fields.length > 25) return tooLong(['embeds', e, 'fields'], 25);
+    for (const [f, field] of fields.entries()) {
+      const name = text(field['name']);
+      const value = text(field['value']);
+      if (name.length === 0) return formError(['embeds', e, 'fields', f, 'name'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (value.length === 0) return formError(['embeds', e, 'fields', f, 'value'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (name.length > 256) return tooLong(['embeds', e, 'fields', f, 'name'], 256);
+      if (value.length > 1024) return tooLong(['embeds', e, 'fields', f, 'value'], 1024);
+      total += name.length + value.length;
+    }
+  }
+  if (total > 6000) return formError(['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
+  return undefined;
+}
+
+/** Classic components: at most 5 buttons per action row, custom_id up to 100, label up to 80. */
+function validateActionRows(rows: Json[]): FakeResponse | undefined {
+  for (const [r, row] of rows.entries()) {
+    const children = Array.isArray(row['components']) ? (row['components'] as Json[]) : [];
+    if (children.length > 5) return tooLong(['components', r, 'components'], 5);
+    for (const [c, child] of children.entries()) {
+      const customId = child['custom_id'];
+      const label = child['label'];
+      if (typeof customId === 'string' && customId.length > 100) return tooLong(['components', r, 'components', c, 'custom_id'], 100);
+      if (typeof label === 'string' && label.length > 80) return tooLong(['components', r, 'components', c, 'label'], 80);
+    }
+  }
   return undefined;
 }
 

@@ -1,7 +1,7 @@
-import type { Client, SendableChannels } from 'discord.js';
-import type { CardLocation, DraftCardPort, DraftCardView } from '../../services/moderation-service.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
+import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView } from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
-import { renderDraftCard } from './draft-card.js';
+import { fitMessageContent, renderDraftCard } from './draft-card.js';
 import { fetchModerationChannel } from './moderation-channel.js';
 
 /**
@@ -25,12 +25,17 @@ export class DiscordDraftCards implements DraftCardPort {
     if (!moderationMessageId) return;
     const channel = await this.channel(moderationChannelId ?? this.channelId);
     // messages.edit PATCHes by id: no fetch, so it works for cards posted before a restart.
-    await channel.messages.edit(moderationMessageId, { ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+    try {
+      await channel.messages.edit(moderationMessageId, { ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+    } catch (error) {
+      if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage) throw new CardGoneError(view.draft.id, moderationMessageId);
+      throw error;
+    }
   }
 
   async alert(text: string): Promise<void> {
     const channel = await this.channel();
-    await channel.send({ content: text.slice(0, 2000), allowedMentions: NO_MENTIONS });
+    await channel.send({ content: fitMessageContent(text), allowedMentions: NO_MENTIONS });
   }
 
   private channel(id = this.channelId): Promise<SendableChannels> {

@@ -1,7 +1,6 @@
 import {
   ButtonStyle,
   ComponentType,
-  escapeMarkdown,
   time,
   TimestampStyles,
   type APIActionRowComponent,
@@ -15,11 +14,20 @@ import { tweetUrl, type Draft } from '../../domain/draft.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
 import type { DraftCardView } from '../../services/moderation-service.js';
 
+/** A file sent with a card: the full text when it is too long to show whole in embeds. */
+export interface DraftCardFile {
+  readonly name: string;
+  readonly attachment: Buffer;
+}
+
 /** The message body of a draft card: what `channel.send`, `messages.edit` and `editReply` receive. */
 export interface DraftCardMessage {
   readonly content: string;
   readonly embeds: APIEmbed[];
   readonly components: Array<APIActionRowComponent<APIButtonComponentWithCustomId>>;
+  readonly files: DraftCardFile[];
+  /** Always sent (empty unless `files` has one): an edit then drops a file an older rendering had. */
+  readonly attachments: never[];
 }
 
 /** The colour of the status line, by outcome. */
@@ -33,62 +41,361 @@ export const CARD_COLOURS = {
   failed: 0xe67e22,
 } as const;
 
-/** Discord's embed limits we could reach with long threads or error messages. */
-const DESCRIPTION_LIMIT = 4096;
-const FIELD_VALUE_LIMIT = 1024;
+/**
+ * Discord's limits on a message, in UTF-16 code units (what `.length` counts; never less than
+ * what Discord counts). The embed total covers titles, descriptions, field names and values,
+ * footers and author names of all embeds of one message.
+ */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embeds: 10,
+  embedTotal: 6000,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  author: 256,
+  actionRows: 5,
+  buttonsPerRow: 5,
+  customId: 100,
+  label: 80,
+} as const;
+
+/** A rendered card or reply that would break one of Discord's limits: it is never sent. */
+export class CardTooLargeError extends Error {
+  constructor(
+    readonly draftId: number,
+    readonly violations: readonly string[],
+  ) {
+    super(`the card of draft ${draftId} breaks Discord's limits: ${violations.join('; ')}`);
+    this.name = 'CardTooLargeError';
+  }
+}
+
+/** How the tweet text is shown: escaped markdown (reads best), code blocks (exact, no escaping), or a file. */
+type TextMode = 'escaped' | 'code' | 'file';
+
+/** A field in display order; `cut` ranks what gives way first when the card is too big (1 first). */
+interface FieldSpec {
+  readonly name: string;
+  readonly inline?: boolean;
+  /** The value, at most `max` long (shortened with a note saying so). */
+  readonly fit: (max: number) => string;
+  readonly cut?: number;
+}
+
+/** Shortened parts are never shorter than this (enough to say what was shortened). */
+const MIN_SHORTENED = 48;
+/** Gap between two text blocks. */
+const BLOCK_GAP = '\n\n';
 
 /**
  * Renders a draft card: the text (every tweet of a thread, numbered, with its weighted length),
  * topic and type, risk flags, revision, the deadline and what happens then, today's posting
  * budget, and a coloured status line. Pending cards carry Approve / Regenerate / Edit / Reject;
  * a failed one carries Retry; any other outcome has no buttons, so the channel reads as history.
- * Pure: the same view always renders the same message.
+ *
+ * Fitted to Discord's limits after escaping: the least important parts (feedback, auto-fixes,
+ * the reason in the status, names) are shortened first, each saying so. The text that would be
+ * posted is never shortened: when escaped markdown is too long it is shown unescaped in code
+ * blocks (across several embeds if needed), and when even that is too long it is attached whole
+ * as a file. Pure: the same view always renders the same message.
  */
 export function renderDraftCard(view: DraftCardView): DraftCardMessage {
   const { draft } = view;
-  const status = statusLine(view);
-  const fields: APIEmbedField[] = [
-    { name: 'Status', value: clip(status.text, FIELD_VALUE_LIMIT) },
-    { name: 'Topic', value: clip(`${escapeMarkdown(draft.topicName)} · ${CONTENT_TYPE_LABELS[draft.contentType]}`, FIELD_VALUE_LIMIT), inline: true },
-    { name: 'Revision', value: String(draft.revision), inline: true },
-    { name: 'Weighted length', value: lengthSummary(draft), inline: true },
-    { name: 'Risk flags', value: draft.riskFlags.length > 0 ? draft.riskFlags.map((f) => `⚠️ ${f.label}`).join('\n') : 'none' },
+  const specs = fieldSpecs(view);
+  const title = `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}`;
+  const colour = statusLine(view).colour;
+  for (const mode of ['escaped', 'code', 'file'] as const) {
+    const text = layoutText(draft, mode);
+    if (!text) continue;
+    const footer = `draft ${draft.id} · revision ${draft.revision}${view.dryRun ? ' · DRY RUN: nothing is sent to X' : ''}${FOOTER_NOTES[mode]}`;
+    const fixed = title.length + footer.length + text.chunks.reduce((sum, c) => sum + c.length, 0);
+    const fields = fitFields(specs, DISCORD_LIMITS.embedTotal - fixed);
+    if (!fields) continue;
+    const [first = '', ...continued] = text.chunks;
+    const embeds: APIEmbed[] = [
+      { title, description: first, color: colour, fields, footer: { text: footer } },
+      ...continued.map((description) => ({ description, color: colour })),
+    ];
+    const message: DraftCardMessage = { content: '', embeds, components: buttonsFor(view), files: text.files, attachments: [] };
+    const violations = discordLimitViolations(message);
+    if (violations.length === 0) return message;
+  }
+  throw new CardTooLargeError(draft.id, ['the text cannot be shown whole within any layout']);
+}
+
+const FOOTER_NOTES: Record<TextMode, string> = {
+  escaped: '',
+  code: ' · text shown in code blocks, exactly as it will be posted',
+  file: ' · full text attached, exactly as it will be posted',
+};
+
+/** Every field of the card in display order, each able to shorten itself to a budget. */
+function fieldSpecs(view: DraftCardView): FieldSpec[] {
+  const { draft } = view;
+  const fixed = (value: string) => (max: number) => clip(value, max);
+  const typeLabel = ` · ${CONTENT_TYPE_LABELS[draft.contentType]}`;
+  const specs: FieldSpec[] = [
+    { name: 'Status', fit: (max) => statusText(view, max), cut: 3 },
+    { name: 'Topic', inline: true, fit: (max) => `${fitEscaped(draft.topicName, max - typeLabel.length, 'topic shortened')}${typeLabel}`, cut: 5 },
+    { name: 'Revision', inline: true, fit: fixed(String(draft.revision)) },
+    { name: 'Weighted length', inline: true, fit: fixed(lengthSummary(draft)) },
+    { name: 'Risk flags', fit: fixed(draft.riskFlags.length > 0 ? draft.riskFlags.map((f) => `⚠️ ${f.label}`).join('\n') : 'none') },
   ];
   if (draft.status === 'pending' && draft.deadlineAt !== null) {
     const then = view.timeoutAction === 'publish' ? 'it is published automatically' : 'it expires';
     const why = view.needsSecondApproval && view.timeoutAction === 'expire' ? ' (risk flags need two approvals)' : '';
-    fields.push({ name: 'Deadline', value: `${time(Math.floor(draft.deadlineAt / 1000), TimestampStyles.RelativeTime)}, then ${then}${why}` });
+    specs.push({ name: 'Deadline', fit: fixed(`${time(Math.floor(draft.deadlineAt / 1000), TimestampStyles.RelativeTime)}, then ${then}${why}`) });
   }
-  fields.push({
+  specs.push({
     name: 'Budget',
-    value: `${view.budget.usedThisHour}/${view.budget.maxPerHour} posts this hour · ${view.budget.usedToday}/${view.budget.maxPerDay} today`,
+    fit: fixed(`${view.budget.usedThisHour}/${view.budget.maxPerHour} posts this hour · ${view.budget.usedToday}/${view.budget.maxPerDay} today`),
   });
-  if (draft.editedBy) fields.push({ name: 'Edited by', value: clip(escapeMarkdown(draft.editedBy.name), FIELD_VALUE_LIMIT), inline: true });
-  if (draft.feedback) fields.push({ name: 'Feedback', value: clip(escapeMarkdown(draft.feedback), FIELD_VALUE_LIMIT) });
+  const editedBy = draft.editedBy;
+  if (editedBy) specs.push({ name: 'Edited by', inline: true, fit: (max) => fitEscaped(editedBy.name, max, 'name shortened'), cut: 4 });
+  const feedback = draft.feedback;
+  if (feedback) specs.push({ name: 'Feedback', fit: (max) => fitEscaped(feedback, max, 'feedback shortened'), cut: 1 });
   // What the sanitiser changed in the model's text, so a moderator judges the final words knowingly.
   if (draft.sanitiserChanges.length > 0) {
-    fields.push({ name: 'Auto-fixes', value: clip(draft.sanitiserChanges.map((c) => `• ${escapeMarkdown(c)}`).join('\n'), FIELD_VALUE_LIMIT) });
+    const changes = draft.sanitiserChanges;
+    specs.push({ name: 'Auto-fixes', fit: (max) => fitLines(changes.map((c) => `• ${escapeText(c)}`), max, 'auto-fixes shortened'), cut: 2 });
   }
+  return specs;
+}
 
-  const embed: APIEmbed = {
-    title: `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}`,
-    description: tweetsText(draft),
-    color: status.colour,
-    fields,
-    footer: { text: `draft ${draft.id} · revision ${draft.revision}${view.dryRun ? ' · DRY RUN: nothing is sent to X' : ''}` },
+/**
+ * Values for every field within the field limit and, together with their names, within
+ * `budget`; the fields with a `cut` rank give way in rank order. Null when even the shortest
+ * values do not fit.
+ */
+function fitFields(specs: readonly FieldSpec[], budget: number): APIEmbedField[] | null {
+  const values = specs.map((spec) => spec.fit(DISCORD_LIMITS.fieldValue));
+  const size = () => specs.reduce((sum, spec, i) => sum + spec.name.length + (values[i]?.length ?? 0), 0);
+  const order = specs.map((spec, i) => ({ spec, i })).filter((e) => e.spec.cut !== undefined).sort((a, b) => (a.spec.cut ?? 0) - (b.spec.cut ?? 0));
+  for (const { spec, i } of order) {
+    const excess = size() - budget;
+    if (excess <= 0) break;
+    const current = values[i] ?? '';
+    values[i] = spec.fit(Math.max(MIN_SHORTENED, current.length - excess));
+  }
+  if (size() > budget) return null;
+  return specs.map((spec, i) => ({ name: spec.name, value: values[i] || '\u200b', ...(spec.inline ? { inline: true } : {}) }));
+}
+
+/** The tweet text laid out for one mode: description chunks (first embed, then continuations), and any file. */
+function layoutText(draft: Draft, mode: TextMode): { chunks: string[]; files: DraftCardFile[] } | null {
+  const n = draft.tweets.length;
+  const header = (i: number, part: number) => (n > 1 || part > 0 ? `**${i + 1}/${n}**${part > 0 ? ' (continued)' : ''}\n` : '');
+  if (mode === 'file') {
+    const name = `draft-${draft.id}-revision-${draft.revision}.txt`;
+    const body = n === 1 ? (draft.tweets[0] ?? '') : draft.tweets.map((t, i) => `----- ${i + 1}/${n} -----\n${t}`).join('\n\n');
+    const intro = `⚠️ This text is too long to show whole here. **${name}** (attached) holds it exactly as it will be posted. It starts:\n\n`;
+    const preview = fitEscaped(draft.tweets.join('\n\n'), 1_500, 'continued in the attached file');
+    return { chunks: [intro + preview], files: [{ name, attachment: Buffer.from(body, 'utf8') }] };
+  }
+  const render = mode === 'escaped' ? (raw: string) => escapeText(raw) : (raw: string) => `\`\`\`\n${defuseFences(raw)}\n\`\`\``;
+  const blocks: string[] = [];
+  draft.tweets.forEach((tweet, i) => {
+    const room = DISCORD_LIMITS.description - header(i, 1).length;
+    splitToFit(tweet, render, room).forEach((piece, part) => blocks.push(header(i, part) + render(piece)));
+  });
+  const chunks: string[] = [];
+  for (const block of blocks) {
+    const last = chunks.length - 1;
+    if (last >= 0 && (chunks[last] ?? '').length + BLOCK_GAP.length + block.length <= DISCORD_LIMITS.description) chunks[last] += BLOCK_GAP + block;
+    else chunks.push(block);
+  }
+  if (chunks.length > DISCORD_LIMITS.embeds) return null;
+  return { chunks, files: [] };
+}
+
+/**
+ * Splits raw text into pieces whose rendering fits `room`, at whitespace where it can, never
+ * inside a character; the pieces joined give back the text exactly.
+ */
+function splitToFit(raw: string, render: (raw: string) => string, room: number): string[] {
+  if (render(raw).length <= room) return [raw];
+  const chars = Array.from(raw);
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < chars.length) {
+    let lo = 1;
+    let hi = chars.length - start;
+    // The longest prefix whose rendering fits (rendering grows with the prefix).
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (render(chars.slice(start, start + mid).join('')).length <= room) lo = mid;
+      else hi = mid - 1;
+    }
+    let take = lo;
+    if (start + take < chars.length) {
+      const window = chars.slice(start, start + take);
+      const space = window.lastIndexOf(' ');
+      const newline = window.lastIndexOf('\n');
+      const cut = Math.max(space, newline);
+      if (cut > take / 2) take = cut + 1;
+    }
+    pieces.push(chars.slice(start, start + take).join(''));
+    start += take;
+  }
+  return pieces;
+}
+
+/** Inside a code block only a run of backticks can end it early: separate backticks with an invisible space. */
+function defuseFences(raw: string): string {
+  return raw.replace(/`(?=`)/g, '`\u200b');
+}
+
+/**
+ * Text shown as written, not as markdown: backslash-escapes what Discord would format (emphasis,
+ * code, spoilers, masked links, and quotes, headings and lists at a line start). Linear, unlike
+ * discord.js's escapeMarkdown, because fitting measures many candidate lengths.
+ */
+export function escapeText(raw: string): string {
+  return raw.replace(/[\\*_~`|[\]]/g, '\\$&').replace(/^([ \t]*)([#>-])/gm, '$1\\$2');
+}
+
+/** Escaped text at most `max` long; when shortened, it ends with "… (note)". */
+export function fitEscaped(raw: string, max: number, note: string): string {
+  const full = escapeText(raw);
+  if (full.length <= max) return full;
+  const suffix = `… (${note})`;
+  if (max <= suffix.length) return clip(suffix, Math.max(0, max));
+  const chars = Array.from(raw);
+  let lo = 0;
+  let hi = chars.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escapeText(chars.slice(0, mid).join('')).length + suffix.length <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  // escapeText escapes character by character, so a prefix never ends in half an escape.
+  return `${escapeText(chars.slice(0, lo).join(''))}${suffix}`;
+}
+
+/** Whole lines while they fit, then a note saying the rest was left out. */
+function fitLines(lines: readonly string[], max: number, note: string): string {
+  const all = lines.join('\n');
+  if (all.length <= max) return all;
+  const suffix = `… (${note})`;
+  const kept: string[] = [];
+  for (const line of lines) {
+    if ([...kept, line].join('\n').length + 1 + suffix.length > max) break;
+    kept.push(line);
+  }
+  if (kept.length === 0) return fitEscaped(lines[0] ?? '', max, note);
+  return `${kept.join('\n')}\n${suffix}`;
+}
+
+/** The status line within `max`, shortening the person-written reason in it first. */
+function statusText(view: DraftCardView, max: number): string {
+  const full = statusLine(view).text;
+  if (full.length <= max) return full;
+  const base = statusLine(view, () => '').text.length;
+  const text = statusLine(view, (raw) => fitEscaped(raw, max - base, 'reason shortened')).text;
+  return clip(text, max);
+}
+
+/**
+ * Every way `message` breaks Discord's limits (empty when it is fine). Used as the last check
+ * before sending, and by the tests.
+ */
+export function discordLimitViolations(message: { content?: string; embeds?: readonly APIEmbed[]; components?: DraftCardMessage['components'] }): string[] {
+  const L = DISCORD_LIMITS;
+  const out: string[] = [];
+  const over = (what: string, length: number, limit: number) => {
+    if (length > limit) out.push(`${what} is ${length} (limit ${limit})`);
   };
-  return { content: '', embeds: [embed], components: buttonsFor(view) };
+  over('content', message.content?.length ?? 0, L.content);
+  const embeds = message.embeds ?? [];
+  over('embeds', embeds.length, L.embeds);
+  let total = 0;
+  embeds.forEach((embed, e) => {
+    const fields = embed.fields ?? [];
+    over(`embed ${e} title`, embed.title?.length ?? 0, L.title);
+    over(`embed ${e} description`, embed.description?.length ?? 0, L.description);
+    over(`embed ${e} fields`, fields.length, L.fields);
+    over(`embed ${e} footer`, embed.footer?.text.length ?? 0, L.footer);
+    over(`embed ${e} author`, embed.author?.name.length ?? 0, L.author);
+    total += (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0) + (embed.author?.name.length ?? 0);
+    fields.forEach((field, f) => {
+      over(`embed ${e} field ${f} name`, field.name.length, L.fieldName);
+      over(`embed ${e} field ${f} value`, field.value.length, L.fieldValue);
+      total += field.name.length + field.value.length;
+    });
+  });
+  over('embed total', total, L.embedTotal);
+  const rows = message.components ?? [];
+  over('action rows', rows.length, L.actionRows);
+  rows.forEach((row, r) => {
+    over(`row ${r} buttons`, row.components.length, L.buttonsPerRow);
+    for (const button of row.components) {
+      over(`custom_id ${button.custom_id}`, button.custom_id.length, L.customId);
+      over(`label of ${button.custom_id}`, button.label?.length ?? 0, L.label);
+    }
+  });
+  return out;
+}
+
+/**
+ * What a decision came to, in one sentence for the person who made it: used when the card
+ * itself could not be updated, so the moderator is never told something false.
+ */
+export function describeCardOutcome(view: DraftCardView): string {
+  const { draft } = view;
+  switch (draft.status) {
+    case 'published': {
+      const url = draft.tweetId ? tweetUrl(draft.tweetId) : null;
+      return url ? `Approved and published: ${url}.` : 'Approved and published (dry run: nothing was sent to X).';
+    }
+    case 'approved':
+      if (draft.notBefore !== null && draft.notBefore > view.now) {
+        return `Approved; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${shorten(draft.queueReason ?? 'waiting', 300)}).`;
+      }
+      return 'Approved; publishing.';
+    case 'publishing':
+      return 'Approved; publishing now.';
+    case 'failed':
+      return `Approved, but publishing failed (${draft.errorClass ?? 'error'}): ${shorten(draft.errorMessage ?? 'unknown error', 500)}.`;
+    case 'rejected':
+      return `Rejected${draft.rejectReason ? `: ${shorten(draft.rejectReason, 500)}` : ''}.`;
+    case 'expired':
+      return 'The draft expired.';
+    case 'pending':
+      if (draft.firstApprovedBy) return 'Your approval is recorded; a second, different moderator must approve.';
+      return `Saved: the draft is at revision ${draft.revision} now.`;
+  }
+}
+
+/** Message content within Discord's 2,000 characters, saying so when shortened. */
+export function fitMessageContent(text: string, max: number = DISCORD_LIMITS.content): string {
+  return shorten(text, max);
+}
+
+/** At most `max` characters, ending with "… (shortened)" when cut; never splits a character. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const suffix = '… (shortened)';
+  let kept = '';
+  for (const ch of text) {
+    if (kept.length + ch.length + suffix.length > max) break;
+    kept += ch;
+  }
+  return kept + suffix;
 }
 
 /** The status line and its colour; exported for tests and for /status-like summaries. */
-export function statusLine(view: DraftCardView): { text: string; colour: number } {
+export function statusLine(view: DraftCardView, reasonText: (raw: string) => string = escapeText): { text: string; colour: number } {
   const { draft } = view;
-  const by = draft.decidedBy ? `**${escapeMarkdown(draft.decidedBy.name)}**` : 'someone';
+  const by = draft.decidedBy ? `**${escapeText(draft.decidedBy.name)}**` : 'someone';
   switch (draft.status) {
     case 'pending':
       if (draft.firstApprovedBy) {
         return {
-          text: `☑️ First approval by **${escapeMarkdown(draft.firstApprovedBy.name)}**: a second, different moderator must approve`,
+          text: `☑️ First approval by **${escapeText(draft.firstApprovedBy.name)}**: a second, different moderator must approve`,
           colour: CARD_COLOURS.firstApproval,
         };
       }
@@ -99,7 +406,7 @@ export function statusLine(view: DraftCardView): { text: string; colour: number 
     case 'approved':
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return {
-          text: `🕒 Approved by ${by}; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${escapeMarkdown(draft.queueReason ?? 'waiting')})`,
+          text: `🕒 Approved by ${by}; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${reasonText(draft.queueReason ?? 'waiting')})`,
           colour: CARD_COLOURS.approved,
         };
       }
@@ -114,14 +421,14 @@ export function statusLine(view: DraftCardView): { text: string; colour: number 
     }
     case 'rejected':
       return {
-        text: `❌ Rejected by ${by}: ${draft.rejectReason ? escapeMarkdown(draft.rejectReason) : 'no reason given'}`,
+        text: `❌ Rejected by ${by}: ${draft.rejectReason ? reasonText(draft.rejectReason) : 'no reason given'}`,
         colour: CARD_COLOURS.rejected,
       };
     case 'expired':
       return { text: '⌛ Expired: no decision before the deadline', colour: CARD_COLOURS.expired };
     case 'failed':
       return {
-        text: `⚠️ Publishing failed (${draft.errorClass ?? 'error'}): ${escapeMarkdown(draft.errorMessage ?? 'unknown error')}. Press Retry once the cause is fixed.`,
+        text: `⚠️ Publishing failed (${draft.errorClass ?? 'error'}): ${reasonText(draft.errorMessage ?? 'unknown error')}. Press Retry once the cause is fixed.`,
         colour: CARD_COLOURS.failed,
       };
   }
@@ -151,14 +458,6 @@ function buttonsFor(view: DraftCardView): DraftCardMessage['components'] {
   }
   if (draft.status === 'failed') return [{ type: ComponentType.ActionRow, components: [button('retry', 'Retry', ButtonStyle.Primary)] }];
   return [];
-}
-
-function tweetsText(draft: Draft): string {
-  if (draft.kind === 'tweet' || draft.tweets.length === 1) return clip(escapeMarkdown(draft.tweets[0] ?? ''), DESCRIPTION_LIMIT);
-  const n = draft.tweets.length;
-  // Each tweet gets an equal share so a long thread never breaks the embed limit.
-  const share = Math.floor(DESCRIPTION_LIMIT / n) - 16;
-  return draft.tweets.map((tweet, i) => `**${i + 1}/${n}**\n${clip(escapeMarkdown(tweet), share)}`).join('\n\n');
 }
 
 function lengthSummary(draft: Draft): string {

@@ -1,6 +1,7 @@
 import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import type { Logger } from '../../logging/index.js';
 import {
   refusalDetail,
   type ModerationAction,
@@ -10,7 +11,7 @@ import {
   type ModerationService,
 } from '../../services/moderation-service.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
-import { renderDraftCard } from './draft-card.js';
+import { describeCardOutcome, fitMessageContent, renderDraftCard, shorten } from './draft-card.js';
 import {
   buildEditModal,
   buildRegenerateModal,
@@ -28,7 +29,7 @@ import { UserError } from './user-error.js';
 /** The moderation operations the handlers call; ModerationService provides them. */
 export type ModerationOperations = Pick<
   ModerationService,
-  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForForm' | 'recordRefusal'
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForForm' | 'recordRefusal' | 'cardRendered' | 'refreshCard'
 >;
 
 type ModalData = APIModalInteractionResponseCallbackData;
@@ -36,6 +37,7 @@ type ModalData = APIModalInteractionResponseCallbackData;
 export interface ModerationHandlerDependencies {
   readonly moderation: ModerationOperations;
   readonly policy: ModeratorPolicy;
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       await interaction.deferUpdate();
       const request = await moderatorRequest(interaction, id, action);
       if (!request) return;
-      await renderResult(interaction, await run(request));
+      await renderResult(interaction, await run(request), deps);
     };
 
   /**
@@ -90,7 +92,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       // Checked again: a role can be removed while the form is open, and a submit can be forged.
       const request = await moderatorRequest(interaction, id, action);
       if (!request) return;
-      await renderResult(interaction, await run(request, interaction));
+      await renderResult(interaction, await run(request, interaction), deps);
     };
 
   async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
@@ -121,6 +123,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
 }
 
 /**
+/**
  * The request an interaction makes. `messageId` is the message Discord says the interaction came
  * from (the clicked card, or the card a submitted form was opened from); the service refuses it
  * unless that is the draft's card.
@@ -129,13 +132,41 @@ function requestOf(interaction: DraftInteraction, id: DraftCustomId): Moderation
   return { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), messageId: interaction.message?.id ?? null, interactionId: interaction.id };
 }
 
-/** Applied results re-render the card (the same message); refusals become an ephemeral UserError. */
-async function renderResult(interaction: DraftInteraction, result: ModerationResult): Promise<void> {
+/**
+ * Applied results re-render the card (the same message); refusals become an ephemeral UserError.
+ * The decision is committed before the card is edited, so when Discord refuses the edit the
+ * moderator is told what actually happened, the card is re-rendered from the database once more,
+ * and if that fails too the card reconciler keeps trying (the stored rendering says it is behind).
+ */
+async function renderResult(interaction: DraftInteraction, result: ModerationResult, deps: ModerationHandlerDependencies): Promise<void> {
   if (result.status === 'applied' || result.status === 'awaiting_second_approval') {
-    await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+    try {
+      await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+    } catch (error) {
+      const draftId = result.card.draft.id;
+      deps.logger?.error('editing the card after a decision failed; the decision stands', { interactionId: interaction.id, draftId, error });
+      await tellTheTruth(interaction, `${describeCardOutcome(result.card)} The card could not be updated right now; it will be refreshed.`, deps);
+      await deps.moderation.refreshCard(draftId);
+      return;
+    }
+    try {
+      await deps.moderation.cardRendered(result.card);
+    } catch (error) {
+      // The card is right; not recording it only costs the reconciler one extra edit.
+      deps.logger?.warn('recording the rendered card failed', { interactionId: interaction.id, draftId: result.card.draft.id, error });
+    }
     return;
   }
   throw new UserError(describeRefusal(result), { status: result.status });
+}
+
+/** An ephemeral follow-up that never throws: the decision is already made, and the card reconciler follows. */
+async function tellTheTruth(interaction: DraftInteraction, text: string, deps: ModerationHandlerDependencies): Promise<void> {
+  try {
+    await interaction.followUp({ content: fitMessageContent(text), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  } catch (error) {
+    deps.logger?.warn('could not tell the moderator what their click did', { interactionId: interaction.id, error });
+  }
 }
 
 /** The ephemeral text for every way a request can be refused. */
@@ -148,9 +179,9 @@ export function describeRefusal(result: ModerationRefusal): string {
     case 'same_moderator':
       return `You gave the first approval. Drafts with risk flags need a second approval from a different moderator.`;
     case 'invalid':
-      return ['Your edit was not saved. It failed these checks:', ...result.violations.map((v) => `• ${v.message}`)].join('\n');
+      return fitMessageContent(['Your edit was not saved. It failed these checks:', ...result.violations.map((v) => `• ${v.message}`)].join('\n'));
     case 'failed':
-      return `Regeneration failed: ${result.reason}. The draft and its card are unchanged.`;
+      return `Regeneration failed: ${shorten(result.reason, 1_500)}. The draft and its card are unchanged.`;
     case 'not_found':
       return 'This draft no longer exists.';
     case 'wrong_card':

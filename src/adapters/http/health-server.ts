@@ -2,10 +2,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logging/index.js';
 
+/**
+ * What a probe found. `degraded` (with `ok: true`) is a problem a person should see that a
+ * restart cannot fix and that does not stop the bot's work: /healthz stays 200 and names it.
+ */
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly degraded?: boolean | undefined;
+  readonly detail?: string | undefined;
+}
+
 /** One part of the bot that must be alive for the bot to be healthy. */
 export interface HealthProbe {
   readonly name: string;
-  check(): Promise<{ ok: boolean; detail?: string }> | { ok: boolean; detail?: string };
+  check(): Promise<ProbeResult> | ProbeResult;
 }
 
 /**
@@ -61,20 +71,23 @@ export class HealthServer {
     return port;
   }
 
-  async health(): Promise<{ ok: boolean; checks: Record<string, string>; failing: string[] }> {
+  async health(): Promise<{ ok: boolean; checks: Record<string, string>; failing: string[]; degraded?: string[] }> {
     const checks: Record<string, string> = {};
     const failing: string[] = [];
+    const degraded: string[] = [];
     for (const probe of this.deps.probes) {
-      let result: { ok: boolean; detail?: string };
+      let result: ProbeResult;
       try {
         result = await probe.check();
       } catch (error) {
         result = { ok: false, detail: (error as Error).message };
       }
-      checks[probe.name] = result.ok ? 'ok' : (result.detail ?? 'failing');
+      const isDegraded = result.ok && result.degraded === true;
+      checks[probe.name] = result.ok ? (isDegraded ? `degraded: ${result.detail ?? 'degraded'}` : 'ok') : (result.detail ?? 'failing');
       if (!result.ok) failing.push(probe.name);
+      if (isDegraded) degraded.push(probe.name);
     }
-    return { ok: failing.length === 0, checks, failing };
+    return { ok: failing.length === 0, checks, failing, ...(degraded.length > 0 ? { degraded } : {}) };
   }
 
   async stop(): Promise<void> {

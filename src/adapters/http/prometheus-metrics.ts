@@ -7,6 +7,8 @@ export interface MetricsSources {
   draftCounts(): Promise<Record<DraftStatus, number>>;
   tokenTotals(): Promise<{ input: number; output: number; cacheRead: number; cacheCreation: number }>;
   xRateState(): Promise<XRateState | null>;
+  /** Pending drafts whose card Discord refused so far, and cards showing an older state than the database. */
+  cardHealth?(): Promise<{ unposted: number; outOfDate: number }>;
 }
 
 /**
@@ -75,6 +77,29 @@ export class PrometheusMetrics {
         if (state?.endpoint) this.set({ window: '15m' }, state.endpoint.remaining);
         if (state?.user24h) this.set({ window: 'user_24h' }, state.user24h.remaining);
         if (state?.app24h) this.set({ window: 'app_24h' }, state.app24h.remaining);
+      },
+    });
+    this.cardGauges(sources);
+  }
+
+  /** Alerts on cards: a draft nobody can see, a card that shows an old state. */
+  private cardGauges(sources: MetricsSources): void {
+    const cardHealth = sources.cardHealth?.bind(sources);
+    if (!cardHealth) return;
+    new Gauge({
+      name: 'draftgate_cards_unposted',
+      help: 'Pending drafts whose moderation card Discord has refused so far (no deadline runs until it is shown).',
+      registers: [this.registry],
+      async collect() {
+        this.set((await cardHealth()).unposted);
+      },
+    });
+    new Gauge({
+      name: 'draftgate_cards_out_of_date',
+      help: 'Moderation cards that show an older state than the database; the reconciler re-renders them.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await cardHealth()).outOfDate);
       },
     });
   }

@@ -150,6 +150,27 @@ export class DraftEntity {
   @Column({ name: 'x_cost_usd', type: 'real', default: 0 })
   xCostUsd!: number;
 
+  /** Failed attempts to post this draft's card; retried with backoff until it is shown. */
+  @Column({ name: 'card_post_attempts', type: 'integer', default: 0 })
+  cardPostAttempts!: number;
+
+  @Column({ name: 'card_next_attempt_at', type: 'integer', nullable: true })
+  cardNextAttemptAt!: number | null;
+
+  @Column({ name: 'card_last_error', type: 'text', nullable: true })
+  cardLastError!: string | null;
+
+  /** What the card was last rendered from: a card whose draft moved on since is re-rendered. */
+  @Column({ name: 'card_rendered_revision', type: 'integer', nullable: true })
+  cardRenderedRevision!: number | null;
+
+  @Column({ name: 'card_rendered_status', type: 'text', nullable: true })
+  cardRenderedStatus!: string | null;
+
+  /** The draft's `updated_at` when its card was last rendered. */
+  @Column({ name: 'card_rendered_version', type: 'integer', nullable: true })
+  cardRenderedVersion!: number | null;
+
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;
 

@@ -1,7 +1,7 @@
 import { Brackets, type DataSource, In, type Repository } from 'typeorm';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type { DraftDecision, DraftRepository, NewDraft, RevisedContent } from '../../services/ports.js';
+import type { CardRendering, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 
@@ -128,8 +128,105 @@ export class TypeOrmDraftRepository implements DraftRepository {
     return counts;
   }
 
-  async setModerationMessage(id: number, channelId: string, messageId: string, now: number): Promise<void> {
-    await this.drafts.update({ id }, { moderationChannelId: channelId, moderationMessageId: messageId, updatedAt: now });
+  async setModerationMessage(
+    id: number,
+    channelId: string,
+    messageId: string,
+    now: number,
+    card?: { readonly rendered: CardRendering; readonly deadlineAt?: number | null | undefined },
+  ): Promise<void> {
+    await this.drafts.update(
+      { id },
+      {
+        moderationChannelId: channelId,
+        moderationMessageId: messageId,
+        cardNextAttemptAt: null,
+        cardLastError: null,
+        ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
+        // This write moves updated_at; the rendering it records is the one just posted.
+        ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
+        updatedAt: now,
+      },
+    );
+  }
+
+  async findCardsToPost(now: number, createdBefore: number, limit: number): Promise<Draft[]> {
+    const rows = await this.drafts
+      .createQueryBuilder('d')
+      .where('d.status = :status AND d.moderation_message_id IS NULL', { status: 'pending' })
+      .andWhere(
+        new Brackets((qb) =>
+          qb
+            .where('d.card_post_attempts = 0 AND d.created_at <= :createdBefore', { createdBefore })
+            .orWhere('d.card_post_attempts > 0 AND (d.card_next_attempt_at IS NULL OR d.card_next_attempt_at <= :now)', { now }),
+        ),
+      )
+      .orderBy('d.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows.map(toDraft);
+  }
+
+  async recordCardPostFailure(id: number, error: string): Promise<number> {
+    await this.drafts
+      .createQueryBuilder()
+      .update(DraftEntity)
+      .set({ cardPostAttempts: () => 'card_post_attempts + 1', cardLastError: error.slice(0, 500) })
+      .where('id = :id AND moderation_message_id IS NULL', { id })
+      .execute();
+    const row = await this.drafts.findOne({ select: { id: true, cardPostAttempts: true }, where: { id } });
+    return row?.cardPostAttempts ?? 0;
+  }
+
+  async planCardPost(id: number, nextAttemptAt: number): Promise<void> {
+    await this.drafts.update({ id }, { cardNextAttemptAt: nextAttemptAt });
+  }
+
+  async countUnpostedCards(): Promise<UnpostedCards> {
+    const row: { count: number; oldest: number | null } | undefined = await this.drafts
+      .createQueryBuilder('d')
+      .select('COUNT(*)', 'count')
+      .addSelect('MIN(d.created_at)', 'oldest')
+      .where('d.status = :status AND d.moderation_message_id IS NULL AND d.card_post_attempts > 0', { status: 'pending' })
+      .getRawOne();
+    const last = await this.drafts
+      .createQueryBuilder('d')
+      .select('d.card_last_error', 'error')
+      .where('d.status = :status AND d.moderation_message_id IS NULL AND d.card_post_attempts > 0', { status: 'pending' })
+      .orderBy('d.id', 'DESC')
+      .limit(1)
+      .getRawOne<{ error: string | null }>();
+    return { count: Number(row?.count ?? 0), oldestCreatedAt: row?.oldest ?? null, lastError: last?.error ?? null };
+  }
+
+  async markCardRendered(id: number, rendered: CardRendering): Promise<void> {
+    await this.drafts.update(
+      { id },
+      { cardRenderedRevision: rendered.revision, cardRenderedStatus: rendered.status, cardRenderedVersion: rendered.version },
+    );
+  }
+
+  async findCardsOutOfDate(limit: number): Promise<Draft[]> {
+    const rows = await this.outOfDate().orderBy('d.id', 'ASC').limit(limit).getMany();
+    return rows.map(toDraft);
+  }
+
+  async countCardsOutOfDate(): Promise<number> {
+    return this.outOfDate().getCount();
+  }
+
+  private outOfDate() {
+    return this.drafts
+      .createQueryBuilder('d')
+      .where('d.moderation_message_id IS NOT NULL')
+      .andWhere(
+        new Brackets((qb) =>
+          qb
+            .where('d.card_rendered_revision IS NOT d.revision')
+            .orWhere('d.card_rendered_status IS NOT d.status')
+            .orWhere('d.card_rendered_version IS NOT d.updated_at'),
+        ),
+      );
   }
 
   async replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null> {
@@ -208,7 +305,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async findOverdue(now: number, limit: number): Promise<Draft[]> {
     const rows = await this.drafts
       .createQueryBuilder('d')
-      .where('d.status = :status AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now', { status: 'pending', now })
+      // A draft nobody was shown has no deadline to pass: only drafts with a card are swept.
+      .where('d.status = :status AND d.moderation_message_id IS NOT NULL AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now', { status: 'pending', now })
       .orderBy('d.deadline_at', 'ASC')
       .limit(limit)
       .getMany();
@@ -219,7 +317,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     const row: { next: number | null } | undefined = await this.drafts
       .createQueryBuilder('d')
       .select('MIN(d.deadline_at)', 'next')
-      .where('d.status = :status', { status: 'pending' })
+      .where('d.status = :status AND d.moderation_message_id IS NOT NULL', { status: 'pending' })
       .getRawOne();
     return row?.next ?? null;
   }

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  describeCardOutcome,
+  discordLimitViolations,
+  DISCORD_LIMITS,
+  escapeText,
+  fitMessageContent,
+  renderDraftCard,
+  type DraftCardMessage,
+} from '../../src/adapters/discord/draft-card.js';
+import { describeRefusal } from '../../src/adapters/discord/moderation-handlers.js';
+import type { Draft } from '../../src/domain/draft.js';
+import { weightedLength } from '../../src/domain/tweet-length.js';
+import type { DraftCardView } from '../../src/services/moderation-service.js';
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+const LONG_NAME = `${'*_'.repeat(16)}`;
+const URL = `https://pump.fun/coin/${'a_'.repeat(1_880)}`;
+
+function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView {
+  return {
+    draft: {
+      id: 12,
+      topicId: 3,
+      topicName: 'education',
+      contentType: 'education',
+      kind: 'tweet',
+      tweets: ['Know the bonding curve before you buy.'],
+      revision: 1,
+      status: 'pending',
+      riskFlags: [],
+      sanitiserChanges: [],
+      deadlineAt: NOW + 7_200_000,
+      firstApprovedBy: null,
+      decidedBy: null,
+      decidedAt: null,
+      rejectReason: null,
+      editedBy: null,
+      feedback: null,
+      notBefore: null,
+      queueReason: null,
+      tweetId: null,
+      publishedAt: null,
+      dryRun: false,
+      errorMessage: null,
+      errorClass: null,
+      moderationChannelId: null,
+      moderationMessageId: null,
+      updatedAt: NOW,
+      ...draft,
+    } as Draft,
+    budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
+    timeoutAction: 'publish',
+    dryRun: true,
+    needsSecondApproval: false,
+    now: NOW,
+    ...extra,
+  };
+}
+
+const embedTotal = (card: DraftCardMessage) =>
+  card.embeds.reduce(
+    (sum, e) => sum + (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((s, f) => s + f.name.length + f.value.length, 0),
+    0,
+  );
+const field = (card: DraftCardMessage, name: string) => card.embeds[0]?.fields?.find((f) => f.name === name)?.value;
+/** What a moderator reads as the text: every description, code fences and escapes removed. */
+const shownText = (card: DraftCardMessage) =>
+  card.embeds
+    .map((e) => e.description ?? '')
+    .join('\n')
+    .replace(/```\n?/g, '')
+    .replace(/\u200b/g, '');
+
+describe('draft card within Discord limits (item 9)', () => {
+  it('GIVEN the reported card (3,989-character text with a long pump.fun URL, 1,000 * of feedback, a 500 * reject reason) THEN it fits every limit after escaping, shows the text whole and says what was shortened', () => {
+    const text = `Before you buy, read the whole page: ${URL} and check who holds the supply *first*.`.padEnd(3_989, '!');
+    expect(weightedLength(text)).toBeLessThanOrEqual(280);
+    const card = renderDraftCard(
+      view({ tweets: [text], feedback: '*'.repeat(1_000), status: 'rejected', rejectReason: '*'.repeat(500), decidedBy: { id: '1', name: LONG_NAME }, editedBy: { id: '2', name: LONG_NAME } }),
+    );
+    expect(discordLimitViolations(card)).toEqual([]);
+    expect(embedTotal(card)).toBeLessThanOrEqual(6_000);
+    // Exactly the text, unescaped, in a code block.
+    expect(card.embeds.map((e) => e.description).join('\n')).toContain(`\`\`\`\n${text}\n\`\`\``);
+    expect(field(card, 'Feedback')).toMatch(/… \(feedback shortened\)$/);
+    expect(field(card, 'Status')).toMatch(/^❌ Rejected by \*\*(\\\*\\_){16}\*\*: (\\\*)+… \(reason shortened\)$/);
+    expect(card.embeds[0]?.footer?.text).toContain('text shown in code blocks, exactly as it will be posted');
+  });
+
+  it('GIVEN a six-tweet thread at the weighted maximum full of markdown THEN every tweet is shown whole (escaped when it fits, else in code blocks) and the card fits', () => {
+    const tweet = (i: number) => `${i}/ ${'*_~|`'.repeat(55)}`.slice(0, 280);
+    const tweets = Array.from({ length: 6 }, (_, i) => tweet(i + 1));
+    const card = renderDraftCard(view({ kind: 'thread', tweets, feedback: '*'.repeat(1_000), sanitiserChanges: Array.from({ length: 30 }, () => '*'.repeat(200)) }));
+    expect(discordLimitViolations(card)).toEqual([]);
+    const shown = shownText(card);
+    for (const t of tweets) expect(shown.includes(t) || shown.includes(escapeText(t))).toBe(true);
+    expect(field(card, 'Auto-fixes')).toMatch(/auto-fixes shortened\)$/);
+  });
+
+  it('GIVEN a text too long for any embed layout (six tweets with 1,500-character URLs) THEN the full text is attached as a file, the card says so, and nothing breaks a limit', () => {
+    const long = (i: number) => `${i}/ https://pump.fun/${'a'.repeat(1_500)}`;
+    const tweets = Array.from({ length: 6 }, (_, i) => long(i + 1));
+    const card = renderDraftCard(view({ kind: 'thread', tweets, status: 'failed', errorMessage: 'e'.repeat(3_000) }));
+    expect(discordLimitViolations(card)).toEqual([]);
+    expect(card.files).toHaveLength(1);
+    const file = card.files[0]?.attachment.toString('utf8') ?? '';
+    for (const t of tweets) expect(file).toContain(t);
+    expect(card.embeds[0]?.description).toContain(`**${card.files[0]?.name}** (attached) holds it exactly as it will be posted`);
+    expect(field(card, 'Status')).toMatch(/reason shortened\)\. Press Retry once the cause is fixed\.$|reason shortened\)/);
+  });
+
+  it('GIVEN long names, a long topic and a long queue reason THEN names are shortened with a note and every limit holds', () => {
+    const card = renderDraftCard(
+      view({
+        topicName: '_'.repeat(2_000),
+        status: 'approved',
+        decidedBy: { id: '1', name: LONG_NAME },
+        notBefore: NOW + 60_000,
+        queueReason: '|'.repeat(3_000),
+        editedBy: { id: '2', name: '*'.repeat(600) },
+      }),
+    );
+    expect(discordLimitViolations(card)).toEqual([]);
+    expect(field(card, 'Topic')).toMatch(/topic shortened\) · Education$/);
+    expect(field(card, 'Edited by')).toMatch(/name shortened\)$/);
+    expect(field(card, 'Status')).toMatch(/reason shortened\)\)$/);
+  });
+
+  it('GIVEN markdown in a short text THEN it is escaped so Discord shows it as written, links included', () => {
+    expect(escapeText('*bold* _it_ ~~s~~ `c` ||sp|| [x](https://evil.example) \\')).toBe('\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|sp\\|\\| \\[x\\](https://evil.example) \\\\');
+    expect(escapeText('# big\n> quote\n- item')).toBe('\\# big\n\\> quote\n\\- item');
+  });
+
+  it('GIVEN every outcome with adversarial text THEN the reply that replaces a failed card edit fits a message', () => {
+    for (const status of ['published', 'approved', 'publishing', 'failed', 'rejected', 'expired', 'pending'] as const) {
+      const text = describeCardOutcome(view({ status, errorMessage: 'e'.repeat(5_000), rejectReason: '*'.repeat(5_000), queueReason: 'q'.repeat(5_000), notBefore: NOW + 1 }));
+      expect(fitMessageContent(`${text} The card could not be updated right now; it will be refreshed.`).length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+    }
+    expect(fitMessageContent('x'.repeat(3_000))).toMatch(/… \(shortened\)$/);
+    expect(fitMessageContent('x'.repeat(3_000)).length).toBe(2_000);
+  });
+
+  it('GIVEN refusals carrying long text (violations, model errors) THEN the ephemeral reply fits a message', () => {
+    const invalid = describeRefusal({ status: 'invalid', violations: Array.from({ length: 50 }, () => ({ rule: 'length', message: 'x'.repeat(200) }) as never) });
+    expect(invalid.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+    expect(describeRefusal({ status: 'failed', reason: 'r'.repeat(5_000) }).length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+  });
+
+  it('GIVEN a card that would break a limit THEN discordLimitViolations names each broken limit', () => {
+    const bad = {
+      content: 'c'.repeat(2_001),
+      embeds: [{ title: 't'.repeat(257), description: 'd'.repeat(4_097), fields: Array.from({ length: 26 }, () => ({ name: 'n', value: 'v'.repeat(1_025) })) }],
+      components: [],
+    };
+    const violations = discordLimitViolations(bad);
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        'content is 2001 (limit 2000)',
+        'embed 0 title is 257 (limit 256)',
+        'embed 0 description is 4097 (limit 4096)',
+        'embed 0 fields is 26 (limit 25)',
+        'embed 0 field 0 value is 1025 (limit 1024)',
+        expect.stringMatching(/^embed total is \d+ \(limit 6000\)$/),
+      ]),
+    );
+  });
+});
