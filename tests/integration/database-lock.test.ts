@@ -1,7 +1,11 @@
+import { InteractionResponseType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDataSource, createRepositories, DatabaseBusyError } from '../../src/db/index.js';
+import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
+import { useAppHarness } from '../support/app-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { holdWriteLock } from '../support/external-lock.js';
+import { ModerationDriver } from '../support/moderation-driver.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
 const alice = { id: '100000000000000001', name: 'alice' };
@@ -66,4 +70,65 @@ describe('item 7: a lock on the database does not freeze the process', () => {
       await bounded.destroy();
     }
   });
+});
+
+describe('item 7: through the real app, while another process holds the database', () => {
+  const harness = useAppHarness();
+
+  async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() - started > timeoutMs) throw new Error('until: timed out');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('GIVEN an external process holding a write transaction for 10 s WHEN Approve, Reject and a slash command arrive THEN each is acknowledged within 3 s, every decision lands after the lock is released, and every scheduler job runs again', async () => {
+    const fakes = harness.fakes;
+    const testApp = await harness.start();
+    const { app, clock } = testApp;
+    const driver = new ModerationDriver(fakes, testApp);
+    const approveCard = await driver.postDraft('A bonding curve prices each buy a little higher than the last. Know where you buy on it.');
+    const rejectCard = await driver.postDraft('Your seed phrase is the only key to your funds. No support agent will ever ask for it.');
+    const openReject = harness.track(driver.click(rejectCard, 'reject', rejectCard.draft.id, 1));
+    expect((await fakes.discord.waitForCallback(openReject.id)).type).toBe(InteractionResponseType.Modal);
+    clock.advance(60_000);
+    await app.scheduler.runDue();
+
+    const lock = await holdWriteLock(testApp.config.storage.databasePath, 10_000);
+    const interactions = [
+      harness.track(driver.click(approveCard, 'approve', approveCard.draft.id, 1)),
+      harness.track(driver.submit(rejectCard, 'reject-modal', rejectCard.draft.id, 1, { reason: 'not while locked' })),
+      harness.track(fakes.discord.injectSlashCommand({ name: 'pause', options: { reason: 'maintenance' }, userId: fakes.discord.userIds.moderator })),
+    ];
+    // The jobs come due during the lock too: their writes wait, asynchronously.
+    clock.advance(60_000);
+    const jobsDuringLock = app.scheduler.runDue();
+    for (const interaction of interactions) {
+      await fakes.discord.waitForCallback(interaction.id, 5_000);
+      expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
+    }
+    // Acknowledged while the lock still holds: nothing could have been written yet.
+    expect(lock.child.exitCode).toBeNull();
+
+    await lock.released;
+    const during = await jobsDuringLock;
+    for (const job of app.scheduler.jobs) expect(during[job.name] === null || during[job.name]?.outcome !== 'failed', job.name).toBe(true);
+    await until(async () => ((await app.repos.drafts.findById(approveCard.draft.id))?.status === 'published' ? true : undefined));
+    await until(async () => ((await app.repos.drafts.findById(rejectCard.draft.id))?.status === 'rejected' ? true : undefined));
+    await until(async () => ((await app.repos.settings.get(PAUSE_SETTING_KEY)) !== null ? true : undefined));
+    // The cards show the decisions, as Discord stores them.
+    await until(async () => (driver.buttons(approveCard.messageId).length === 0 ? true : undefined));
+
+    // Every job runs again afterwards, and the scheduler is healthy.
+    for (const job of app.scheduler.jobs) {
+      clock.set(Math.max(clock.now(), job.nextRunAt as number));
+      const record = await job.runIfDue();
+      expect(record, job.name).not.toBeNull();
+      expect(record?.outcome, job.name).not.toBe('failed');
+    }
+    expect(app.scheduler.health()).toEqual({ ok: true });
+  }, 60_000);
 });
