@@ -48,7 +48,7 @@ function busyCode(error: unknown): string | null {
 /** The parts of TypeORM's (single, shared) better-sqlite3 query runner the gate wraps. */
 interface SharedQueryRunner {
   query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<unknown>;
-  getStmt(query: string): Promise<{ reader: boolean }>;
+  getStmt(query: string): Promise<{ readonly: boolean }>;
   isTransactionActive: boolean;
   transactionDepth: number;
 }
@@ -86,6 +86,9 @@ export class SqliteWriteGate {
   private owner: symbol | null = null;
   /** Set while one of our transactions is open (after BEGIN): reads wait for it. */
   private open: Promise<void> | null = null;
+  private closeOpen: (() => void) | null = null;
+  /** The bound of the transaction holding the gate: its BEGIN waits no longer. */
+  private ownerDeadline = 0;
 
   constructor(
     private readonly policy: WriteRetryPolicy = DEFAULT_WRITE_RETRY,
@@ -117,17 +120,16 @@ export class SqliteWriteGate {
     const inOurTransaction = this.owner !== null && this.context.getStore() === this.owner;
     if (inOurTransaction) {
       if (/^\s*BEGIN\b/i.test(sql)) {
-        const result = await this.withRetry('BEGIN IMMEDIATE', this.now() + this.policy.maxWaitMs, () =>
+        const result = await this.withRetry('BEGIN IMMEDIATE', this.ownerDeadline, () =>
           query('BEGIN IMMEDIATE TRANSACTION', parameters, structured),
         );
-        let close = (): void => undefined;
-        this.open = new Promise<void>((resolve) => (close = resolve));
-        this.closeOpen = close;
+        this.open = new Promise<void>((resolve) => (this.closeOpen = resolve));
         return result;
       }
       return query(sql, parameters, structured);
     }
-    if ((await runner.getStmt(sql)).reader) {
+    // `readonly`, not `reader`: an INSERT ... RETURNING returns rows but writes.
+    if ((await runner.getStmt(sql)).readonly) {
       while (this.open) await this.open;
       return query(sql, parameters, structured);
     }
@@ -143,8 +145,6 @@ export class SqliteWriteGate {
     }
   }
 
-  private closeOpen: (() => void) | null = null;
-
   private async transaction<T>(runner: SharedQueryRunner, driver: BetterSqlite3Internals, run: () => Promise<T>): Promise<T> {
     // A nested call inside our transaction becomes a savepoint, as TypeORM does it.
     if (this.owner !== null && this.context.getStore() === this.owner) return run();
@@ -156,6 +156,7 @@ export class SqliteWriteGate {
       const release = await this.acquire();
       const token = Symbol('transaction');
       this.owner = token;
+      this.ownerDeadline = deadline;
       try {
         return await this.context.run(token, run);
       } catch (error) {
