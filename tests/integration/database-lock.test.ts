@@ -51,7 +51,8 @@ describe('item 7: a lock on the database does not freeze the process', () => {
     await bounded.initialize();
     try {
       const repos = createRepositories(bounded);
-      const lock = await holdWriteLock(db.path, 1_500);
+      // Held well past both bounds (300 ms each), even on a loaded machine.
+      const lock = await holdWriteLock(db.path, 4_000);
       const single = await repos.settings.set('k', 1, 1).then(() => null, (error: unknown) => error);
       expect(single).toBeInstanceOf(DatabaseBusyError);
       expect((single as DatabaseBusyError).context).toMatchObject({ code: 'SQLITE_BUSY' });
