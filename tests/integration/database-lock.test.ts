@@ -47,12 +47,12 @@ describe('item 7: a lock on the database does not freeze the process', () => {
 
   it('GIVEN a lock held longer than the write bound WHEN a write and a transaction wait for it THEN each fails with a typed DatabaseBusyError with context, and the connection works normally afterwards', async () => {
     db = await openTempDatabase();
-    const bounded = createDataSource(db.path, { writeRetry: { initialDelayMs: 10, maxDelayMs: 50, maxWaitMs: 300 } });
+    const bounded = createDataSource(db.path, { writeRetry: { initialDelayMs: 10, maxDelayMs: 50, maxWaitMs: 1_000 } });
     await bounded.initialize();
     try {
       const repos = createRepositories(bounded);
-      // Held well past both bounds (300 ms each), even on a loaded machine.
-      const lock = await holdWriteLock(db.path, 4_000);
+      // Held well past both bounds (1 s each), even on a loaded machine.
+      const lock = await holdWriteLock(db.path, 6_000);
       const single = await repos.settings.set('k', 1, 1).then(() => null, (error: unknown) => error);
       expect(single).toBeInstanceOf(DatabaseBusyError);
       expect((single as DatabaseBusyError).context).toMatchObject({ code: 'SQLITE_BUSY' });
