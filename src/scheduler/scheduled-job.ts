@@ -3,8 +3,12 @@ import { countMissedRuns, planNextRun, type DailyWindow, type NextOccurrence } f
 import type { Logger } from '../logging/index.js';
 import type { Clock, SettingsRepository } from '../services/ports.js';
 
-/** The longest single setTimeout Node accepts; longer waits are re-armed in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * Longer waits are re-armed in steps of at most this: a wall-clock step (NTP) is noticed within
+ * a step, so a job never looks overdue to /healthz (15 s tolerance) just because its timer,
+ * which runs on the monotonic clock, has not fired yet. A wake-up every 10 s costs nothing.
+ */
+export const MAX_TIMER_STEP_MS = 10_000;
 
 /**
  * Pacing of the retries to save a job's state after the store failed (SQLITE_BUSY, SQLITE_FULL):
@@ -317,7 +321,7 @@ export class ScheduledJob {
     this.wake = this.started && candidates.length > 0 ? Math.min(...candidates) : null;
     // A run in progress re-arms when it ends (trigger's finally); a timer now would spin on a past time.
     if (this.wake === null || this.running || this.options.armTimer === false) return;
-    const delay = Math.max(0, Math.min(MAX_TIMER_MS, this.wake - this.options.clock.now()));
+    const delay = Math.max(0, Math.min(MAX_TIMER_STEP_MS, this.wake - this.options.clock.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       // Early (a long wait in steps, or a clock that moved): runIfDue returns null. Either way
