@@ -5,7 +5,7 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, discordWhen, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, discordWhen, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
 
 export const PAUSE_REASON_MAX_LENGTH = 200;
 
@@ -23,6 +23,8 @@ export const pause: SlashCommand = {
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
     const actor = await requireModerator(interaction, ctx, '/pause');
     const reason = interaction.options.getString('reason')?.slice(0, PAUSE_REASON_MAX_LENGTH) ?? null;
+    // A read never waits for a lock; it tells whether the answer is private before the write.
+    await deferBeforeWrite(interaction, { ephemeral: (await ctx.pause.current()) !== null });
     const result = await ctx.pause.pause(actor, reason, interaction.id);
     if (!result.changed) {
       const state = result.state;

@@ -5,7 +5,7 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, discordWhen, embed, humanDuration, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, discordWhen, embed, humanDuration, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
 
 /** /resume: restarts draft generation and publishing on timeout. */
 export const resume: SlashCommand = {
@@ -17,6 +17,8 @@ export const resume: SlashCommand = {
 
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
     const actor = await requireModerator(interaction, ctx, '/resume');
+    // A read never waits for a lock; it tells whether the answer is private before the write.
+    await deferBeforeWrite(interaction, { ephemeral: (await ctx.pause.current()) === null });
     const result = await ctx.pause.resume(actor, interaction.id);
     if (!result.changed) {
       await respond(interaction, [embed(COLORS.info, 'Not paused').setDescription('Posting is already running; nothing to resume.')], {

@@ -6,7 +6,7 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, embed, percent, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, embed, percent, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
 import { CONTENT_TYPE_LABELS } from '../src/domain/content-types.js';
@@ -55,6 +55,7 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
       weight,
     });
   }
+  await deferBeforeWrite(interaction, { ephemeral: false });
   const now = ctx.clock.now();
   await ctx.topics.setWeight(topic.id, weight, now);
   await ctx.audit.record(
@@ -69,6 +70,7 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
 async function setEnabled(interaction: ChatInputCommandInteraction, ctx: CommandContext, enabled: boolean): Promise<void> {
   const actor = await requireModerator(interaction, ctx, enabled ? '/topics enable' : '/topics disable');
   const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
+  await deferBeforeWrite(interaction, { ephemeral: false });
   const now = ctx.clock.now();
   if (topic.enabled !== enabled) await ctx.topics.setEnabled(topic.id, enabled, now);
   await ctx.audit.record(

@@ -17,6 +17,7 @@ import { TypeOrmSettingsRepository } from './repositories/settings.repository.js
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
 
 export { createDataSource, openDatabase, BUSY_TIMEOUT_MS } from './data-source.js';
+export { DatabaseBusyError, isBusyError } from './write-gate.js';
 
 /** Every repository the services use, built over one DataSource. */
 export interface Repositories {

@@ -3,8 +3,37 @@ import { countMissedRuns, planNextRun, type DailyWindow, type NextOccurrence } f
 import type { Logger } from '../logging/index.js';
 import type { Clock, SettingsRepository } from '../services/ports.js';
 
-/** The longest single setTimeout Node accepts; longer waits are re-armed in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * Longer waits are re-armed in steps of at most this: a wall-clock step (NTP) is noticed within
+ * a step, so a job never looks overdue to /healthz (15 s tolerance) just because its timer,
+ * which runs on the monotonic clock, has not fired yet. A wake-up every 10 s costs nothing.
+ */
+export const MAX_TIMER_STEP_MS = 10_000;
+
+/**
+ * Pacing of the retries to save a job's state after the store failed (SQLITE_BUSY, SQLITE_FULL):
+ * soon at first, then no more than once a minute, so a full disk is not hammered.
+ */
+export const STORE_RETRY_POLICY = { baseMs: 1_000, factor: 2, capMs: 60_000 } as const;
+
+/** The wait before the `failures`-th retry (1-based) to save the state. */
+export function storeRetryDelayMs(failures: number): number {
+  const { baseMs, factor, capMs } = STORE_RETRY_POLICY;
+  return Math.min(capMs, baseMs * factor ** Math.max(0, failures - 1));
+}
+
+/** The store failed to load or save this job's state; kept until a save succeeds. */
+export interface JobStoreFailure {
+  readonly during: 'load' | 'persist';
+  readonly error: string;
+  readonly since: number;
+  readonly failures: number;
+  /** When the state is saved again (the next run may come sooner and save it then). */
+  readonly retryAt: number;
+}
+
+/** What /healthz says about one job. */
+export type JobHealth = { readonly ok: true } | { readonly ok: false; readonly detail: string };
 
 /** How one run of a job ended, as logged and stored in settings. */
 export interface JobRunResult {
@@ -70,6 +99,8 @@ export class ScheduledJob {
   private running: Promise<JobRunRecord> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private started = false;
+  private failure: JobStoreFailure | null = null;
+  private wake: number | null = null;
 
   constructor(private readonly options: ScheduledJobOptions) {
     this.name = options.name;
@@ -102,10 +133,52 @@ export class ScheduledJob {
     return this.state;
   }
 
+  /** The store's last failure to load or save this job's state, until a save succeeds. */
+  get storeFailure(): JobStoreFailure | null {
+    return this.failure;
+  }
+
+  /**
+   * When the job next wakes (its planned run, or sooner to retry a failed save); null when it
+   * never will. Kept with or without a real timer, so tests driving a manual clock can see that
+   * a job stays armed.
+   */
+  get wakeAt(): number | null {
+    return this.wake;
+  }
+
+  /**
+   * Failing from the first missed run: when its state could not be saved, or (with
+   * `checkOverdue`, i.e. real timers) when its planned time passed by more than `toleranceMs`
+   * without a run starting. A job still running is not stuck.
+   */
+  health(now: number, options: { checkOverdue: boolean; toleranceMs: number }): JobHealth {
+    if (!this.started) return { ok: false, detail: `${this.name}: not running` };
+    if (this.failure) {
+      const { during, error, since, failures } = this.failure;
+      return {
+        ok: false,
+        detail: `${this.name}: could not ${during === 'load' ? 'load' : 'save'} its state since ${new Date(since).toISOString()} (${failures}x): ${error}`,
+      };
+    }
+    const { nextRunAt } = this.state;
+    if (options.checkOverdue && !this.running && nextRunAt !== null && nextRunAt < now - options.toleranceMs) {
+      return { ok: false, detail: `${this.name}: missed its run planned at ${new Date(nextRunAt).toISOString()}` };
+    }
+    return { ok: true };
+  }
+
   /** Loads the stored state, counts (never replays) the runs missed while down, plans from now. */
   async start(): Promise<void> {
     const now = this.options.clock.now();
-    const stored = await this.options.settings.get<JobState>(jobStateKey(this.name));
+    let stored: JobState | null = null;
+    try {
+      stored = await this.options.settings.get<JobState>(jobStateKey(this.name));
+    } catch (error) {
+      // A locked or broken store must not keep the job from running: plan from now (runs missed
+      // while down cannot be counted then) and keep retrying to save, which /healthz reports.
+      this.noteStoreFailure('load', error, now);
+    }
     const missed = stored
       ? countMissedRuns({ now, plannedSlotAt: stored.slotAt, plannedRunAt: stored.nextRunAt, nextOccurrence: this.nextOccurrence })
       : 0;
@@ -134,6 +207,7 @@ export class ScheduledJob {
     this.started = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.wake = null;
     this.cron.stop();
     if (!this.running) return;
     let timer: NodeJS.Timeout | undefined;
@@ -149,8 +223,13 @@ export class ScheduledJob {
 
   /** Runs the job if its planned time has come (by the injected clock); null when not due. */
   async runIfDue(): Promise<JobRunRecord | null> {
+    const now = this.options.clock.now();
+    if (this.failure && this.failure.retryAt <= now && !this.running) {
+      await this.persist(now);
+      this.arm();
+    }
     const { nextRunAt } = this.state;
-    if (nextRunAt === null || nextRunAt > this.options.clock.now()) return null;
+    if (nextRunAt === null || nextRunAt > now) return null;
     return this.trigger('schedule');
   }
 
@@ -170,6 +249,8 @@ export class ScheduledJob {
       return await run;
     } finally {
       this.running = null;
+      // Whatever happened in the run or to its bookkeeping, the job wakes again.
+      this.arm();
     }
   }
 
@@ -209,23 +290,48 @@ export class ScheduledJob {
     this.arm();
   }
 
-  private async persist(now: number): Promise<void> {
-    await this.options.settings.set(jobStateKey(this.name), this.state, now);
+  /**
+   * Saves the state; never throws. A failure is kept (for /healthz) and retried with backoff:
+   * the state in memory stays authoritative for this process, so the job keeps its schedule.
+   */
+  private async persist(now: number): Promise<boolean> {
+    try {
+      await this.options.settings.set(jobStateKey(this.name), this.state, now);
+    } catch (error) {
+      this.noteStoreFailure('persist', error, now);
+      return false;
+    }
+    if (this.failure) this.log.info('job state saved again', { failedSince: new Date(this.failure.since).toISOString(), failures: this.failure.failures });
+    this.failure = null;
+    return true;
+  }
+
+  private noteStoreFailure(during: 'load' | 'persist', error: unknown, now: number): void {
+    const failures = (this.failure?.failures ?? 0) + 1;
+    const retryAt = now + storeRetryDelayMs(failures);
+    const message = error instanceof Error ? error.message : String(error);
+    this.failure = { during, error: message, since: this.failure?.since ?? now, failures, retryAt };
+    this.log.error(`could not ${during === 'load' ? 'load' : 'save'} the job state; retrying`, { error, failures, retryAt: new Date(retryAt).toISOString() });
   }
 
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.started || this.options.armTimer === false || this.state.nextRunAt === null) return;
-    const delay = Math.max(0, Math.min(MAX_TIMER_MS, this.state.nextRunAt - this.options.clock.now()));
+    const candidates = [this.state.nextRunAt, this.failure?.retryAt ?? null].filter((t): t is number => t !== null);
+    this.wake = this.started && candidates.length > 0 ? Math.min(...candidates) : null;
+    // A run in progress re-arms when it ends (trigger's finally); a timer now would spin on a past time.
+    if (this.wake === null || this.running || this.options.armTimer === false) return;
+    const delay = Math.max(0, Math.min(MAX_TIMER_STEP_MS, this.wake - this.options.clock.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // Early (a long wait in steps, or a clock that moved): runIfDue returns null and we re-arm.
+      // Early (a long wait in steps, or a clock that moved): runIfDue returns null. Either way
+      // the job is re-armed here, so no failure in a run or in the store can stop it for good.
       this.runIfDue().then(
-        (record) => {
-          if (record === null) this.arm();
+        () => this.arm(),
+        (error: unknown) => {
+          this.log.error('timer run failed', { error });
+          this.arm();
         },
-        (error: unknown) => this.log.error('timer run failed', { error }),
       );
     }, delay);
     // The Discord connection keeps the process alive; a pending job must not block exit.

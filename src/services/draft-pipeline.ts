@@ -111,7 +111,9 @@ export class DraftPipelineService {
     }
 
     const now = clock.now();
-    const draft = await drafts.create(
+    // Checked again when saving: the check above ran before the (slow) Claude call, and another
+    // generation may have filled the cap meanwhile. The paid-for text is dropped, its cost recorded.
+    const saved = await drafts.createWithinPendingCap(
       {
         topicId: topic.id,
         topicName: topic.name,
@@ -124,7 +126,23 @@ export class DraftPipelineService {
         generationAttempts: result.attempts.length,
       },
       now,
+      this.deps.options.maxPendingDrafts,
     );
+    if (saved.status === 'over_cap') {
+      const reason = `pending cap full when saving: ${saved.pending} of ${saved.maxPending} drafts await moderation; the generated text was discarded`;
+      log.warn('generated draft discarded: the pending cap filled during generation', { pending: saved.pending, maxPending: saved.maxPending });
+      await this.recordRun({
+        trigger: options.trigger,
+        outcome: 'skipped',
+        reason,
+        startedAt,
+        topicName: topic.name,
+        attempts: result.attempts.length,
+        usage: result.usage,
+      });
+      return { status: 'skipped', reason };
+    }
+    const { draft } = saved;
     await this.recordRun({
       trigger: options.trigger,
       outcome: 'created',

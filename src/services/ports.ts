@@ -73,9 +73,20 @@ export interface UnpostedCards {
   readonly lastError: string | null;
 }
 
+/** What saving a draft against the pending cap did. */
+export type CreateWithinCapOutcome =
+  | { readonly status: 'created'; readonly draft: Draft }
+  | { readonly status: 'over_cap'; readonly pending: number; readonly maxPending: number };
+
 /** The draft store. Every state change is one conditional update: it changes one row or none. */
 export interface DraftRepository {
   create(draft: NewDraft, now: number): Promise<Draft>;
+  /**
+   * Creates the draft only if fewer than `maxPending` drafts are pending, checked inside the
+   * insert's transaction (BEGIN IMMEDIATE on SQLite), so neither two callers in one process nor
+   * two processes can both pass the cap.
+   */
+  createWithinPendingCap(draft: NewDraft, now: number, maxPending: number): Promise<CreateWithinCapOutcome>;
   findById(id: number): Promise<Draft | null>;
   findByStatuses(statuses: readonly DraftStatus[], options?: { limit?: number; newestFirst?: boolean }): Promise<Draft[]>;
   countByStatus(): Promise<Record<DraftStatus, number>>;

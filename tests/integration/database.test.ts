@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDataSource, createRepositories } from '../../src/db/index.js';
+import { BUSY_TIMEOUT_MS, createDataSource, createRepositories } from '../../src/db/index.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
@@ -44,7 +44,7 @@ describe('database', () => {
     const [busy] = await db.dataSource.query('PRAGMA busy_timeout');
     expect(journal.journal_mode).toBe('wal');
     expect(fk.foreign_keys).toBe(1);
-    expect(Object.values(busy)[0]).toBe(5000);
+    expect(Object.values(busy)[0]).toBe(BUSY_TIMEOUT_MS);
     const topics = await db.repos.topics.list();
     expect(topics.map((t) => t.name)).toEqual(
       ['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety'],

@@ -80,6 +80,16 @@ export async function respond(
 }
 
 /**
+ * Acknowledges (defers the reply) before a write: a write can wait for a database lock (up to
+ * the write gate's bound), and Discord drops an interaction not acknowledged within 3 s. The
+ * choice of ephemeral is made here, as a deferred reply keeps it. No-op once acknowledged.
+ */
+export async function deferBeforeWrite(interaction: ChatInputCommandInteraction, options: { ephemeral: boolean }): Promise<void> {
+  if (interaction.deferred || interaction.replied) return;
+  await interaction.deferReply(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
+}
+
+/**
  * Refuses a non-moderator: writes the refusal to the audit log, then raises a UserError the
  * router shows ephemerally. `default_member_permissions` only sets a default that guild admins
  * can override, so this check is what actually guards state changes. Returns the actor.
@@ -87,6 +97,8 @@ export async function respond(
 export async function requireModerator(interaction: Interaction, ctx: CommandContext, action: string): Promise<Actor> {
   const actor = actorOf(interaction);
   if (isModerator(clickerFacts(interaction), { moderatorRoleId: ctx.config.discord.moderatorRoleId })) return actor;
+  // Acknowledged (privately) before the audit write, which can wait for a database lock.
+  if (interaction.isChatInputCommand()) await deferBeforeWrite(interaction, { ephemeral: true });
   await ctx.audit.record(
     { draftId: null, revision: null, actor, action, outcome: 'refused_not_moderator', detail: null, interactionId: interaction.id },
     ctx.clock.now(),

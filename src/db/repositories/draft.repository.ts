@@ -1,7 +1,7 @@
-import { Brackets, type DataSource, In, type Repository } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager, In, type Repository } from 'typeorm';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type { CardRendering, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
+import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 
@@ -68,38 +68,51 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async create(draft: NewDraft, now: number): Promise<Draft> {
+    return this.dataSource.transaction((manager) => this.insert(manager, draft, now));
+  }
+
+  async createWithinPendingCap(draft: NewDraft, now: number, maxPending: number): Promise<CreateWithinCapOutcome> {
+    // The count and the insert share one transaction, which the write gate begins IMMEDIATE:
+    // it holds SQLite's write lock from the count on, so no other writer can add a draft between.
     return this.dataSource.transaction(async (manager) => {
-      const row = manager.create(DraftEntity, {
-        topicId: draft.topicId,
-        topicName: draft.topicName,
-        contentType: draft.contentType,
-        kind: draft.kind,
-        tweets: [...draft.tweets],
-        contentHash: draft.contentHash,
-        revision: 1,
-        status: 'pending',
-        riskFlags: [...draft.riskFlags],
-        sanitiserChanges: [...draft.sanitiserChanges],
-        moderationChannelId: null,
-        moderationMessageId: null,
-        deadlineAt: draft.deadlineAt,
-        model: draft.model,
-        inputTokens: draft.usage.inputTokens,
-        outputTokens: draft.usage.outputTokens,
-        cacheReadTokens: draft.usage.cacheReadTokens,
-        cacheCreationTokens: draft.usage.cacheCreationTokens,
-        generationAttempts: draft.generationAttempts,
-        postedTweetIds: [],
-        dryRun: false,
-        xCostUsd: 0,
-        publishAttempts: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-      const saved = await manager.save(DraftEntity, row);
-      await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), saved.id, draft.bandKeys);
-      return toDraft(saved);
+      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending'`)) as Array<{ pending: number }>;
+      const pending = Number(row?.pending ?? 0);
+      if (pending >= maxPending) return { status: 'over_cap', pending, maxPending } as const;
+      return { status: 'created', draft: await this.insert(manager, draft, now) } as const;
     });
+  }
+
+  private async insert(manager: EntityManager, draft: NewDraft, now: number): Promise<Draft> {
+    const row = manager.create(DraftEntity, {
+      topicId: draft.topicId,
+      topicName: draft.topicName,
+      contentType: draft.contentType,
+      kind: draft.kind,
+      tweets: [...draft.tweets],
+      contentHash: draft.contentHash,
+      revision: 1,
+      status: 'pending',
+      riskFlags: [...draft.riskFlags],
+      sanitiserChanges: [...draft.sanitiserChanges],
+      moderationChannelId: null,
+      moderationMessageId: null,
+      deadlineAt: draft.deadlineAt,
+      model: draft.model,
+      inputTokens: draft.usage.inputTokens,
+      outputTokens: draft.usage.outputTokens,
+      cacheReadTokens: draft.usage.cacheReadTokens,
+      cacheCreationTokens: draft.usage.cacheCreationTokens,
+      generationAttempts: draft.generationAttempts,
+      postedTweetIds: [],
+      dryRun: false,
+      xCostUsd: 0,
+      publishAttempts: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const saved = await manager.save(DraftEntity, row);
+    await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), saved.id, draft.bandKeys);
+    return toDraft(saved);
   }
 
   async findById(id: number): Promise<Draft | null> {
