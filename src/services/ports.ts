@@ -21,6 +21,16 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Elapsed time in ms from an arbitrary origin that never jumps: a wall-clock step (NTP, an
+ * operator, a VM resume) does not move it. Only meaningful inside one process.
+ */
+export interface MonotonicClock {
+  now(): number;
+}
+
+export const systemMonotonicClock: MonotonicClock = { now: () => performance.now() };
+
 /** The content of one revision of a draft, validated and fingerprinted. */
 export interface DraftContent {
   readonly kind: 'tweet' | 'thread';
