@@ -20,13 +20,15 @@ import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { ModerationService } from './services/moderation-service.js';
-import { systemClock, type Clock, type TweetPublisher } from './services/ports.js';
+import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type TweetPublisher } from './services/ports.js';
 import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
 
 export interface AppOptions {
   readonly config: AppConfig;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Time inside the process that wall-clock steps do not move (publish leases); default performance.now(). */
+  readonly monotonicClock?: MonotonicClock;
   readonly rng?: () => number;
   /**
    * Whether the scheduler arms real timers (default true). Tests driven by a manual clock turn
@@ -274,10 +276,13 @@ export class DraftgateApp {
       ...repos,
       publisher,
       clock: this.clock,
+      monotonic: this.options.monotonicClock ?? systemMonotonicClock,
       rng: this.rng,
       logger: logger.child({ component: 'publishing' }),
       config: {
         dryRun: config.posting.dryRun,
+        // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
+        requestTimeoutMs: config.twitter.timeoutMs,
         maxPostsPerHour: config.posting.maxPostsPerHour,
         maxPostsPerDay: config.posting.maxPostsPerDay,
         costPerPostUsd: config.twitter.costPerPostUsd,
