@@ -114,6 +114,31 @@ describe('item 4: the publish lease and a POST in flight', () => {
     await expectPublishedOnce(x, draft.id, text);
   });
 
+  it('GIVEN a POST that timed out before X acted on it WHEN the retry gets the duplicate 403 because X acted meanwhile THEN the retry finds the tweet on the timeline and the draft is published', async () => {
+    h = await createPublishingHarness({ timeoutMs: 300, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    const service = x.service();
+    const text = 'X acted on this POST after the client gave up';
+    const draft = await x.approvedDraft([text]);
+    const late = x.fake.hold();
+
+    const first = await service.publishApprovedDraft(draft.id); // times out: uncertain
+    expect(first).toMatchObject({ kind: 'queued' });
+    x.clock.advance(60 * 60_000);
+    const retryPost = x.fake.hold();
+    const retry = service.processDueDrafts(100);
+    await nthPost(x, 2); // the timeline showed nothing yet, so the retry posts
+    late.release(); // X now acts on the first POST
+    await new Promise<void>((resolve) => {
+      const check = () => (x.fake.tweets.some((t) => t.text === text) ? resolve() : setImmediate(check));
+      check();
+    });
+    retryPost.release(); // X: 403 duplicate
+
+    expect((await retry).map((o) => o.kind)).toEqual(['published']);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
   it('GIVEN a publish lease WHEN it is sized for the X request timeout THEN it covers three timeouts plus a margin', () => {
     for (const timeout of [1_000, 20_000, 120_000]) expect(publishLeaseMs(timeout)).toBeGreaterThanOrEqual(3 * timeout + 10_000);
   });
