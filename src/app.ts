@@ -329,7 +329,10 @@ export class DraftgateApp {
    * re-runs the deadline check, so an outage delays nothing further.
    */
   private async resumeModeration(services: AppServices, client: Client): Promise<void> {
-    await services.publishing.reconcileOnStartup();
+    // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
+    // /resume, when the publish queue takes the expired lease over.
+    if (await this.chatOps.pause.current()) this.options.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume');
+    else await services.publishing.reconcileOnStartup();
     await services.moderation.postMissingCards();
     await services.deadlines.start();
     const recheck = () => void services.deadlines.runNow();
