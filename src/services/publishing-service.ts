@@ -150,7 +150,8 @@ class LostLeaseError extends Error {
  */
 export class PublishingService {
   readonly owner: string;
-  private readonly leaseMs: number;
+  /** How long a claim stays ours without renewal (wall-clock ms in the database). */
+  readonly leaseMs: number;
   private readonly monotonic: MonotonicClock;
   /** Drafts this instance is carrying right now, with their attempt id: never reclaimed by us. */
   private readonly inFlight = new Map<number, string>();

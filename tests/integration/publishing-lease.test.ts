@@ -3,6 +3,7 @@ import type { RecordedRequest } from '../support/fake-http.js';
 import { createPublishingHarness, moderator, type PublishingHarness } from '../support/publishing-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { removeDir, startFakes, startTestApp, type TestApp } from '../support/test-app.js';
 import { publishLeaseMs } from '../../src/services/publishing-service.js';
 
 /**
@@ -141,6 +142,31 @@ describe('item 4: the publish lease and a POST in flight', () => {
 
   it('GIVEN a publish lease WHEN it is sized for the X request timeout THEN it covers three timeouts plus a margin', () => {
     for (const timeout of [1_000, 20_000, 120_000]) expect(publishLeaseMs(timeout)).toBeGreaterThanOrEqual(3 * timeout + 10_000);
+  });
+
+  it('GIVEN TWITTER_TIMEOUT=15s (not the default) WHEN the app starts THEN the publish lease is derived from it and a claim stores it', async () => {
+    const fakes = await startFakes();
+    let app: TestApp | undefined;
+    try {
+      app = await startTestApp(fakes, { env: { DRY_RUN: 'false', TWITTER_TIMEOUT: '15s' } });
+      const publishing = app.app.services.publishing;
+      expect(publishing.leaseMs).toBe(publishLeaseMs(15_000));
+      expect(publishing.leaseMs).toBeGreaterThanOrEqual(3 * 15_000);
+      const drafts = app.app.repos.drafts;
+      const draft = await drafts.create(newTweetDraft('lease sized from TWITTER_TIMEOUT'), app.clock.now());
+      await drafts.decide(draft.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, app.clock.now());
+      const slow = fakes.x.hold();
+      const run = publishing.publishApprovedDraft(draft.id);
+      await fakes.x.http.waitForRequest((r) => isPost(r), 5_000);
+      const [row] = (await app.app.repos.drafts.findPublishingLeases()).filter((l) => l.id === draft.id);
+      expect(row?.expiresAt).toBe(app.clock.now() + publishLeaseMs(15_000));
+      slow.release();
+      expect((await run).kind).toBe('published');
+    } finally {
+      await app?.stop();
+      await fakes.stop();
+      if (app) removeDir(app.dataDir);
+    }
   });
 });
 
