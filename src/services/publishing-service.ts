@@ -255,8 +255,9 @@ export class PublishingService {
     try {
       const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
       if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
-      // A transient failure may have reached X (timeout, lost answer, 5xx): look before posting again.
-      return await this.runClaimed(claimed, claimed.errorClass === 'transient');
+      // A transient failure may have reached X (timeout, lost answer, 5xx), and a Retry after X's
+      // duplicate 403 may find our own tweet there: look before posting again.
+      return await this.runClaimed(claimed, claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
     } finally {
       if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
     }

@@ -140,6 +140,24 @@ describe('item 4: the publish lease and a POST in flight', () => {
     await expectPublishedOnce(x, draft.id, text);
   });
 
+  it('GIVEN a draft left failed/duplicate while its tweet is live (the old defect) WHEN a moderator presses Retry THEN the tweet is found on the timeline and recorded, with no POST', async () => {
+    const x = await harness(true);
+    const service = x.service();
+    const text = 'live at X although the draft says duplicate';
+    const draft = await x.approvedDraft([text]);
+    const live = x.fake.seedTweet(text);
+    x.fake.duplicate403();
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('failed');
+    expect(postCount(x)).toBe(1);
+
+    await service.retryFailed(draft.id, moderator);
+    const outcome = await service.publishApprovedDraft(draft.id);
+
+    expect(outcome).toMatchObject({ kind: 'published', tweetIds: [live.id], foundOnTimeline: 1 });
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
   it('GIVEN a publish lease WHEN it is sized for the X request timeout THEN it covers three timeouts plus a margin', () => {
     for (const timeout of [1_000, 20_000, 120_000]) expect(publishLeaseMs(timeout)).toBeGreaterThanOrEqual(3 * timeout + 10_000);
   });
