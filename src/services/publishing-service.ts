@@ -155,6 +155,12 @@ export class PublishingService {
   private readonly monotonic: MonotonicClock;
   /** Drafts this instance is carrying right now, with their attempt id: never reclaimed by us. */
   private readonly inFlight = new Map<number, string>();
+  /**
+   * Drafts whose last request timed out or lost its answer (it may still reach X): the monotonic
+   * time before which this process does not try again, so a wall-clock step cannot cut the
+   * backoff short and let the retry read the timeline before X has acted on the first POST.
+   */
+  private readonly uncertainUntil = new Map<number, number>();
   /** Other processes' leases as first seen: the monotonic time at which each would lapse. */
   private readonly seenLeases = new Map<number, { readonly key: string; readonly lapsesAt: number }>();
   private readonly backoff: BackoffPolicy;
@@ -245,6 +251,9 @@ export class PublishingService {
     if (draft.notBefore !== null && draft.notBefore > now) {
       return { kind: 'queued', draft, notBefore: draft.notBefore, reason: draft.queueReason ?? 'queued' };
     }
+    const uncertainLeft = (this.uncertainUntil.get(draftId) ?? 0) - this.monotonic.now();
+    if (uncertainLeft > 0) return { kind: 'queued', draft, notBefore: now + uncertainLeft, reason: draft.queueReason ?? 'backing off' };
+    this.uncertainUntil.delete(draftId);
     const window = await this.windowFor(draft, 0, now);
     if (window.allowedAt > now) return this.defer(draft, window.allowedAt, window.reason ?? 'rate limited');
 
@@ -529,6 +538,7 @@ export class PublishingService {
             return await this.fail(draft, fence, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
           }
           const delay = backoffDelayMs(failures, this.deps.rng, this.backoff);
+          if (failure.maybePosted) this.uncertainUntil.set(draft.id, this.monotonic.now() + delay);
           return await this.requeue(draft, fence, {
             notBefore: now + delay,
             reason: `X unavailable: retry ${failures + 1}/${this.backoff.maxAttempts} in ${Math.ceil(delay / 1000)} s`,

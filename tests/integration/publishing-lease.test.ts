@@ -140,6 +140,31 @@ describe('item 4: the publish lease and a POST in flight', () => {
     await expectPublishedOnce(x, draft.id, text);
   });
 
+  it('GIVEN a POST that timed out before X acted on it WHEN the wall clock steps past the backoff THEN this process waits out the backoff on its monotonic clock and posts nothing twice', async () => {
+    h = await createPublishingHarness({ timeoutMs: 300, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    x.fake.rejectDuplicates = false;
+    const service = x.service();
+    const text = 'X is slow to act on this POST';
+    const draft = await x.approvedDraft([text]);
+    const late = x.fake.hold();
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued'); // timed out: may still land
+    x.clock.step(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['queued']);
+    expect(postCount(x)).toBe(1);
+    late.release(); // X acts on the first POST at last
+    await new Promise<void>((resolve) => {
+      const check = () => (x.fake.tweets.some((t) => t.text === text) ? resolve() : setImmediate(check));
+      check();
+    });
+
+    x.clock.advance(60 * 60_000); // the backoff passes for real
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
   it('GIVEN a draft left failed/duplicate while its tweet is live (the old defect) WHEN a moderator presses Retry THEN the tweet is found on the timeline and recorded, with no POST', async () => {
     const x = await harness(true);
     const service = x.service();

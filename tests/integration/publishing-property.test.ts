@@ -91,11 +91,16 @@ async function simulateCrash(draft: Draft, rng: () => number, owner: string): Pr
   const remaining = claimed.tweets.length - ids.length;
   const postedAtX = Math.floor(rng() * (remaining + 1));
   const recordedCount = ids.length + Math.floor(rng() * (postedAtX + 1));
-  // A crash can only have posted tweets in order, each replying to the one before.
+  // A crash can only have posted tweets in order, each replying to the one before. Like any run
+  // after an uncertain attempt, the crashed one first found what an earlier attempt left at X
+  // (a POST X acted on after its client gave up), so it never posted that text again.
   let chain = [...ids];
   for (let k = 0; k < postedAtX; k += 1) {
     const index = chain.length;
-    const tweet = h.fake.seedTweet(claimed.tweets[index]!, index === 0 ? {} : { inReplyToId: chain[index - 1]! });
+    const inReplyToId = index === 0 ? undefined : chain[index - 1]!;
+    const tweet =
+      h.fake.tweets.find((t) => t.text === claimed.tweets[index] && t.inReplyToId === inReplyToId) ??
+      h.fake.seedTweet(claimed.tweets[index]!, inReplyToId === undefined ? {} : { inReplyToId });
     chain = [...chain, tweet.id];
   }
   if (recordedCount > ids.length) await h.db.repos.drafts.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
@@ -104,19 +109,22 @@ async function simulateCrash(draft: Draft, rng: () => number, owner: string): Pr
 const isPost = (r: { method: string; path: string }) => r.method === 'POST' && r.path.endsWith('/2/tweets');
 
 /**
- * Issue 10 item 4: a draft's POST is held in flight while the wall clock steps, and the queue
- * ticks in this process and, sometimes, in another process that had already seen the lease.
- * Neither may take the draft over and post it again.
+ * Issue 10 item 4: a draft's POST is held at X while the wall clock steps, and the queue ticks.
+ * - 'slow': the POST is still in flight (its client waits); the queue ticks in this process and,
+ *   sometimes, in another process that had already seen the lease. Neither may take it over.
+ * - 'late': the client gave up (timeout) but X acts on the POST later; the step jumps past the
+ *   retry's backoff. This process must not retry (and read the timeline) before X has acted.
  */
 async function stepDuringPost(draftId: number, rng: () => number, log: string[]): Promise<void> {
-  // This "process" waits for the held POST (a slow POST, not one the client gave up on: that case
-  // is the 'hang' faults'); the release comes well inside its timeout.
-  const service = h.service({ rng, publisher: slowPublisher });
-  const watcher = rng() < 0.5 ? h.service({ rng }) : null;
+  const mode = rng() < 0.6 ? 'slow' : 'late';
+  // 'slow': this "process" waits for the held POST; the release comes well inside its timeout.
+  const service = mode === 'slow' ? h.service({ rng, publisher: slowPublisher }) : h.service({ rng });
+  const watcher = mode === 'slow' && rng() < 0.5 ? h.service({ rng }) : null;
   // Faults armed earlier would take this POST instead of the hold (or hold it for the 10 s timeout).
   h.fake.http.clearFaults();
   const postsBefore = h.fake.requests.filter(isPost).length;
-  const slow = h.fake.hold();
+  const tweetsBefore = h.fake.tweets.length;
+  const held = h.fake.hold();
   const publishing = service.publishApprovedDraft(draftId);
   const arrived = h.fake.http
     .waitForRequest((r) => isPost(r) && h.fake.requests.filter(isPost).indexOf(r) >= postsBefore, 5_000)
@@ -125,14 +133,22 @@ async function stepDuringPost(draftId: number, rng: () => number, log: string[])
   const inFlight = await Promise.race([arrived, publishing.then(() => false)]);
   arrived.catch(() => undefined);
   if (inFlight) {
-    log.push('post-in-flight');
+    log.push(`post-held:${mode}`);
+    if (mode === 'late') log.push(`late-timeout:${(await publishing).kind}`);
     if (watcher) log.push(...(await watcher.processDueDrafts(100)).map((o) => `watcher:${o.kind}`));
     h.clock.step(pick(rng, STEPS));
     log.push(...(await service.processDueDrafts(100)).map((o) => `step-tick:${o.kind}`));
     if (watcher) log.push(...(await watcher.processDueDrafts(100)).map((o) => `watcher:${o.kind}`));
   }
-  slow.release();
+  held.release();
   log.push(`step-publish:${(await publishing).kind}`);
+  if (inFlight) {
+    // X acts on the held POST now (whether or not its client still waits).
+    await new Promise<void>((resolve) => {
+      const check = () => (h.fake.tweets.length > tweetsBefore ? resolve() : setImmediate(check));
+      check();
+    });
+  }
 }
 
 async function drain(service: PublishingService, ids: readonly number[]): Promise<void> {
@@ -254,6 +270,7 @@ describe('publishing under random faults and restarts', () => {
     expect(counts.publishing).toBe(0);
     for (const fault of ['429', '5xx', 'hang', 'drop', 'drop-hang', '401']) expect(statuses[fault] ?? 0, fault).toBeGreaterThan(3);
     expect(statuses['startup:published'] ?? 0).toBeGreaterThan(10);
-    expect(statuses['post-in-flight'] ?? 0, 'POSTs held in flight across a wall-clock step').toBeGreaterThan(50);
+    expect(statuses['post-held:slow'] ?? 0, 'POSTs in flight across a wall-clock step').toBeGreaterThan(30);
+    expect(statuses['late-timeout:queued'] ?? 0, 'POSTs X acted on after the client gave up, across a step').toBeGreaterThan(20);
   }, 120_000);
 });
