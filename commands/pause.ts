@@ -5,15 +5,35 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import type { DraftStatus } from '../src/domain/draft.js';
 import { COLORS, deferBeforeWrite, discordWhen, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
 
 export const PAUSE_REASON_MAX_LENGTH = 200;
 
-/** /pause [reason]: stops draft generation and publishing on timeout. Approve still publishes. */
+/**
+ * Exactly what a pause holds and what it does not, for the /pause reply and /status (the README
+ * says the same). Counts are read when it is shown.
+ */
+export function pauseHoldLines(counts: Record<DraftStatus, number>, timeoutAction: 'publish' | 'expire'): string[] {
+  const queued = counts.approved;
+  const interrupted = counts.publishing;
+  return [
+    '**Held until /resume:**',
+    '• no new drafts are generated;',
+    timeoutAction === 'publish'
+      ? '• nothing is published on timeout: overdue drafts stay pending;'
+      : '• (overdue drafts still expire: TIMEOUT_ACTION=expire publishes nothing);',
+    `• ${queued} approved draft${queued === 1 ? '' : 's'} waiting in the publish queue (for a cap, X's limits or a retry) stay${queued === 1 ? 's' : ''} approved; nothing is posted;`,
+    `• publications a crash interrupted are not resumed${interrupted > 0 ? ` (${interrupted} now)` : ''}.`,
+    "**Not held:** Approve or Retry on a card publishes that draft at once, unless a cap makes it wait; then it waits for /resume too.",
+  ];
+}
+
+/** /pause [reason]: holds draft generation and everything the bot would publish on its own. Approve still publishes. */
 export const pause: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('pause')
-    .setDescription('Stop generating drafts and publishing on timeout (an explicit Approve still publishes)')
+    .setDescription('Hold draft generation and all publishing but an explicit Approve or Retry, until /resume')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild)
     .addStringOption((o) =>
@@ -35,12 +55,12 @@ export const pause: SlashCommand = {
       );
       return;
     }
+    const counts = await ctx.drafts.countByStatus();
     const reply = embed(COLORS.paused, '⏸️ Posting paused')
       .setDescription(
         [
           `By ${plain(actor.name)}${result.state.reason ? `: ${plain(result.state.reason)}` : ''}.`,
-          'No drafts are generated and nothing is published on timeout until /resume.',
-          'Approving a draft still publishes it.',
+          ...pauseHoldLines(counts, ctx.config.posting.timeoutAction),
         ].join('\n'),
       )
       .setTimestamp(result.state.since);

@@ -7,11 +7,11 @@ import {
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, deferBeforeWrite, discordWhen, embed, humanDuration, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
 
-/** /resume: restarts draft generation and publishing on timeout. */
+/** /resume: releases what /pause held; the publish queue runs at once. */
 export const resume: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('resume')
-    .setDescription('Restart draft generation and publishing on timeout after /pause')
+    .setDescription('Release what /pause held: draft generation, publishing on timeout and the publish queue')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild),
 
@@ -34,6 +34,7 @@ export const resume: SlashCommand = {
         [
           `By ${plain(actor.name)}, after ${humanDuration(now - result.previous.since)} paused by ${plain(result.previous.by.name)}.`,
           `Next scheduled run: ${next}.`,
+          'Drafts held by the pause (overdue, or waiting in the publish queue) are handled now.',
         ].join('\n'),
       )
       .setTimestamp(now);

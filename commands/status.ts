@@ -3,6 +3,7 @@ import type { CommandContext, SlashCommand } from '../src/adapters/discord/comma
 import { COLORS, discordTime, discordWhen, embed, humanDuration, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { isDryRunTweetId, tweetUrl } from '../src/domain/draft.js';
 import { formatWindow } from '../src/domain/schedule.js';
+import { pauseHoldLines } from './pause.js';
 
 /** Pending drafts listed by name; the rest are counted. Keeps the embed short on a phone. */
 const MAX_PENDING_LISTED = 8;
@@ -32,6 +33,7 @@ export const status: SlashCommand = {
     reply.setDescription(
       config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state,
     );
+    if (paused) reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await ctx.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
 
     const next =
       scheduler.nextRunAt === null

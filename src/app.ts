@@ -21,13 +21,15 @@ import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { ModerationService } from './services/moderation-service.js';
-import { systemClock, type Clock, type TweetPublisher } from './services/ports.js';
+import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type TweetPublisher } from './services/ports.js';
 import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
 
 export interface AppOptions {
   readonly config: AppConfig;
   readonly logger: Logger;
   readonly clock?: Clock;
+  /** Time inside the process that wall-clock steps do not move (publish leases); default performance.now(). */
+  readonly monotonicClock?: MonotonicClock;
   readonly rng?: () => number;
   /**
    * Whether the scheduler arms real timers (default true). Tests driven by a manual clock turn
@@ -298,10 +300,13 @@ export class DraftgateApp {
       ...repos,
       publisher,
       clock: this.clock,
+      monotonic: this.options.monotonicClock ?? systemMonotonicClock,
       rng: this.rng,
       logger: logger.child({ component: 'publishing' }),
       config: {
         dryRun: config.posting.dryRun,
+        // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
+        requestTimeoutMs: config.twitter.timeoutMs,
         maxPostsPerHour: config.posting.maxPostsPerHour,
         maxPostsPerDay: config.posting.maxPostsPerDay,
         costPerPostUsd: config.twitter.costPerPostUsd,
@@ -350,7 +355,10 @@ export class DraftgateApp {
    * re-runs the deadline check, so an outage delays nothing further.
    */
   private async resumeModeration(services: AppServices, client: Client): Promise<void> {
-    await services.publishing.reconcileOnStartup();
+    // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
+    // /resume, when the publish queue takes the expired lease over.
+    if (await this.chatOps.pause.current()) this.options.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume');
+    else await services.publishing.reconcileOnStartup();
     // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
     await services.moderation.reconcileCards();
     await services.deadlines.start();

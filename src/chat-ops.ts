@@ -73,7 +73,11 @@ export class ChatOps {
       clock,
       logger,
       announcer: new DiscordPauseAnnouncer(client, config.discord.moderationChannelId, clock),
-      onResumed: () => void services.deadlines?.runNow(),
+      // What the pause held goes now: overdue drafts, and the publish queue without waiting for its tick.
+      onResumed: () => {
+        void services.deadlines?.runNow();
+        void this.scheduler.runPublishQueueNow();
+      },
     });
     this.engagement = new EngagementService({
       posts: repos.posts,

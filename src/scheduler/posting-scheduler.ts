@@ -124,7 +124,7 @@ export class PostingScheduler {
           name: JOB_NAMES.publishQueue,
           pattern: config.publishQueueSchedule ?? PUBLISH_QUEUE_SCHEDULE,
           quiet: true,
-          run: async () => summarise(await process()),
+          run: () => this.publishQueueUnlessPaused(process),
         }),
       );
     }
@@ -252,6 +252,14 @@ export class PostingScheduler {
     return this.sweeping;
   }
 
+  /**
+   * Runs the publish queue now (after /resume), without waiting for its next tick. A run already
+   * in progress is not repeated.
+   */
+  async runPublishQueueNow(): Promise<JobRunRecord | null> {
+    return (await this.job(JOB_NAMES.publishQueue)?.trigger('manual')) ?? null;
+  }
+
   /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
   async sweepOnHold(): Promise<boolean> {
     return this.deps.config.timeoutAction === 'publish' && (await this.deps.pause.current()) !== null;
@@ -265,6 +273,20 @@ export class PostingScheduler {
       return { outcome: 'skipped', reason: 'posting is paused: publishing on timeout waits for /resume', detail: { code: 'paused' } };
     }
     return summarise(await this.deps.sweepOverdue?.());
+  }
+
+  /**
+   * The publish queue, gated by the pause. /pause promises that nothing the bot decides on its
+   * own goes to X: drafts approved on timeout or queued by a cap, X's limits or a retry backoff
+   * stay approved and wait, and so does a publication a crash interrupted (taking it over could
+   * POST). An explicit Approve or Retry by a moderator still publishes at once (moderation calls
+   * the publishing service directly); if a cap queues it, it waits here too.
+   */
+  private async publishQueueUnlessPaused(process: () => Promise<unknown>): Promise<JobRunResult> {
+    if (await this.deps.pause.current()) {
+      return { outcome: 'skipped', reason: 'posting is paused: the publish queue waits for /resume', detail: { code: 'paused' } };
+    }
+    return summarise(await process());
   }
 }
 

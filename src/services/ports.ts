@@ -21,6 +21,16 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Elapsed time in ms from an arbitrary origin that never jumps: a wall-clock step (NTP, an
+ * operator, a VM resume) does not move it. Only meaningful inside one process.
+ */
+export interface MonotonicClock {
+  now(): number;
+}
+
+export const systemMonotonicClock: MonotonicClock = { now: () => performance.now() };
+
 /** The content of one revision of a draft, validated and fingerprinted. */
 export interface DraftContent {
   readonly kind: 'tweet' | 'thread';
@@ -77,6 +87,23 @@ export interface UnpostedCards {
 export type CreateWithinCapOutcome =
   | { readonly status: 'created'; readonly draft: Draft }
   | { readonly status: 'over_cap'; readonly pending: number; readonly maxPending: number };
+
+/**
+ * Who may write a draft in `publishing`: the lease owner (a process) AND the attempt id (one run
+ * of that process). A run whose draft was taken over, even by its own process, can write nothing.
+ */
+export interface PublishFence {
+  readonly owner: string;
+  readonly attemptId: string;
+}
+
+/** A `publishing` draft's lease as stored; `expiresAt` is wall-clock epoch ms. */
+export interface PublishingLease {
+  readonly id: number;
+  readonly owner: string | null;
+  readonly attemptId: string | null;
+  readonly expiresAt: number | null;
+}
 
 /** The draft store. Every state change is one conditional update: it changes one row or none. */
 export interface DraftRepository {
@@ -141,28 +168,34 @@ export interface DraftRepository {
   reclaimStalePublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
   /** Drafts in `publishing`: at start-up these are the ones a crash may have left behind. */
   findPublishing(): Promise<Draft[]>;
-  /** Extends the lease while a long thread is being posted. */
-  renewLease(id: number, owner: string, now: number, leaseMs: number): Promise<boolean>;
+  /** The leases of every draft in `publishing`, oldest draft first. */
+  findPublishingLeases(): Promise<PublishingLease[]>;
+  /**
+   * The publishing writes below change the row only while it is `publishing` under `fence`
+   * (owner and attempt id); false means this run lost the draft and must stop.
+   * Extends the lease, before every request to X.
+   */
+  renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean>;
   /** Stores one posted tweet's id at once, so a resumed thread continues after it. */
-  recordPostedTweet(id: number, owner: string, tweetIds: readonly string[], now: number): Promise<boolean>;
+  recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean>;
   /** publishing -> published. */
   markPublished(
     id: number,
-    owner: string,
+    fence: PublishFence,
     result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
     now: number,
   ): Promise<boolean>;
   /** publishing -> approved with a wait (caps, X limits, backoff); the draft is not lost. */
   requeue(
     id: number,
-    owner: string,
+    fence: PublishFence,
     wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
     now: number,
   ): Promise<boolean>;
   /** approved stays approved but waits until `notBefore` (checked before any claim). */
   deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean>;
   /** publishing -> failed, keeping the draft and its error for a Retry. */
-  markFailed(id: number, owner: string, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean>;
+  markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean>;
   /** failed -> approved (the Retry button). */
   retryFailed(id: number, actor: Actor, now: number): Promise<boolean>;
 

@@ -7,7 +7,19 @@ import { findPostedContinuation } from '../domain/thread-reconcile.js';
 import { publicationCostUsd } from '../domain/x-cost.js';
 import { XApiError } from '../domain/x-errors.js';
 import type { Logger } from '../logging/index.js';
-import type { Clock, DraftRepository, ObservedXRateLimit, PostRepository, SettingsRepository, TweetPublisher, XAccount } from './ports.js';
+import {
+  systemMonotonicClock,
+  type Clock,
+  type DraftRepository,
+  type MonotonicClock,
+  type ObservedXRateLimit,
+  type PostRepository,
+  type PublishFence,
+  type PublishingLease,
+  type SettingsRepository,
+  type TweetPublisher,
+  type XAccount,
+} from './ports.js';
 
 /** Settings keys holding X's last reported limits, one per endpoint family (X counts them apart). */
 export const X_RATE_LIMIT_KEYS = {
@@ -21,6 +33,21 @@ export type XRateLimitKey = keyof typeof X_RATE_LIMIT_KEYS;
 /** Consecutive transient failures of one draft, reset by success and by Retry. */
 const transientFailuresKey = (draftId: number): string => `publish.transient_failures.${draftId}`;
 
+/** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
+export const PUBLISH_LEASE_MARGIN_MS = 30_000;
+/** TWITTER_TIMEOUT's default, for a service built without one. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * The publish lease for an X request timeout: 3 x the timeout plus a margin. The lease is renewed
+ * right before every request to X, so one request (at most one timeout of silence, as the client's
+ * timeout is per inactivity) must end well inside it, however the request went: three timeouts
+ * leave room for an answer that trickles in and for the writes around it.
+ */
+export function publishLeaseMs(requestTimeoutMs: number): number {
+  return 3 * requestTimeoutMs + PUBLISH_LEASE_MARGIN_MS;
+}
+
 /** What the publishing service needs from the configuration. */
 export interface PublishingConfig {
   readonly dryRun: boolean;
@@ -28,7 +55,9 @@ export interface PublishingConfig {
   readonly maxPostsPerDay: number;
   readonly costPerPostUsd: number;
   readonly costPerPostWithUrlUsd: number;
-  /** How long a claim stays ours without renewal; must exceed the X request timeout. Default 5 min. */
+  /** TWITTER_TIMEOUT in ms: the lease is derived from it (see `publishLeaseMs`). Default 20 s. */
+  readonly requestTimeoutMs?: number | undefined;
+  /** Overrides the derived lease (tests); must exceed the X request timeout several times. */
   readonly leaseMs?: number | undefined;
   readonly backoff?: BackoffPolicy | undefined;
   /** Wait after a 429 that carried no usable reset header. Default 15 min (X's window). */
@@ -52,6 +81,8 @@ export interface PublishingServiceDeps {
   /** null in dry run: no request may ever reach X. */
   readonly publisher: TweetPublisher | null;
   readonly clock: Clock;
+  /** Measures time inside this process (leases seen, requests in flight); default performance.now(). */
+  readonly monotonic?: MonotonicClock | undefined;
   readonly rng: () => number;
   readonly logger: Logger;
   readonly config: PublishingConfig;
@@ -89,7 +120,7 @@ export class XAuthenticationError extends Error {
 /** A transient attempt that stops because another process now holds the draft. */
 class LostLeaseError extends Error {
   constructor(readonly draftId: number) {
-    super(`draft ${draftId}: the publish lease is held by another process now`);
+    super(`draft ${draftId}: this publish attempt no longer holds the lease (another attempt took the draft over)`);
     this.name = 'LostLeaseError';
   }
 }
@@ -101,10 +132,37 @@ class LostLeaseError extends Error {
  * attempt id) is committed before any POST; every posted tweet id is stored the moment X returns
  * it; and any attempt whose outcome is unknown (crash, timeout, 5xx) is first reconciled against
  * the account's timeline before anything is posted again.
+ *
+ * Leases and clocks. The lease in the database is wall-clock time (`lease_expires_at`), because
+ * another process must be able to read it. Every publishing write is fenced on the owner AND the
+ * attempt id, so a run whose draft was taken over cannot write anything, even in this process.
+ * This process never asks the wall clock about its own drafts: a draft it is carrying right now
+ * is never reclaimed by it (`inFlight`), whatever the wall clock says. A draft another process
+ * holds is reclaimed only when its lease has expired by the wall clock AND, measured on this
+ * process's monotonic clock, as long has passed as the lease had left when this process first
+ * saw it. A wall-clock step therefore cannot shorten a lease this process has already seen; a
+ * backward step only delays a take-over. What is left: a process that sees a lease for the
+ * first time after a forward step larger than the lease's remaining time (e.g. a process that
+ * just started) takes the draft over while the first POST may still be in flight. The take-over
+ * is an uncertain attempt: it reads the timeline before posting and again on X's duplicate 403,
+ * so with X's duplicate rule the text still goes out once and is recorded; the stale run's
+ * writes are refused by the fence.
  */
 export class PublishingService {
   readonly owner: string;
-  private readonly leaseMs: number;
+  /** How long a claim stays ours without renewal (wall-clock ms in the database). */
+  readonly leaseMs: number;
+  private readonly monotonic: MonotonicClock;
+  /** Drafts this instance is carrying right now, with their attempt id: never reclaimed by us. */
+  private readonly inFlight = new Map<number, string>();
+  /**
+   * Drafts whose last request timed out or lost its answer (it may still reach X): the monotonic
+   * time before which this process does not try again, so a wall-clock step cannot cut the
+   * backoff short and let the retry read the timeline before X has acted on the first POST.
+   */
+  private readonly uncertainUntil = new Map<number, number>();
+  /** Other processes' leases as first seen: the monotonic time at which each would lapse. */
+  private readonly seenLeases = new Map<number, { readonly key: string; readonly lapsesAt: number }>();
   private readonly backoff: BackoffPolicy;
   private readonly rateLimitFallbackMs: number;
   private readonly reconcileLookback: number;
@@ -113,7 +171,8 @@ export class PublishingService {
   constructor(private readonly deps: PublishingServiceDeps) {
     if (!deps.config.dryRun && !deps.publisher) throw new Error('PublishingService needs an X publisher unless DRY_RUN is on');
     this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.leaseMs = deps.config.leaseMs ?? 5 * 60_000;
+    this.leaseMs = deps.config.leaseMs ?? publishLeaseMs(deps.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.monotonic = deps.monotonic ?? systemMonotonicClock;
     this.backoff = deps.config.backoff ?? DEFAULT_PUBLISH_BACKOFF;
     this.rateLimitFallbackMs = deps.config.rateLimitFallbackMs ?? 15 * 60_000;
     this.reconcileLookback = Math.min(100, Math.max(5, deps.config.reconcileLookback ?? 100));
@@ -192,13 +251,25 @@ export class PublishingService {
     if (draft.notBefore !== null && draft.notBefore > now) {
       return { kind: 'queued', draft, notBefore: draft.notBefore, reason: draft.queueReason ?? 'queued' };
     }
+    const uncertainLeft = (this.uncertainUntil.get(draftId) ?? 0) - this.monotonic.now();
+    if (uncertainLeft > 0) return { kind: 'queued', draft, notBefore: now + uncertainLeft, reason: draft.queueReason ?? 'backing off' };
+    this.uncertainUntil.delete(draftId);
     const window = await this.windowFor(draft, 0, now);
     if (window.allowedAt > now) return this.defer(draft, window.allowedAt, window.reason ?? 'rate limited');
 
-    const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, randomUUID(), now, this.leaseMs);
-    if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
-    // A transient failure may have reached X (timeout, lost answer, 5xx): look before posting again.
-    return this.runClaimed(claimed, claimed.errorClass === 'transient');
+    if (this.inFlight.has(draftId)) return { kind: 'skipped', draftId, reason: 'already being published by this process' };
+    const attemptId = randomUUID();
+    // Marked before the claim commits, so no tick of ours can see it as someone else's lease.
+    this.inFlight.set(draftId, attemptId);
+    try {
+      const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
+      if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
+      // A transient failure may have reached X (timeout, lost answer, 5xx), and a Retry after X's
+      // duplicate 403 may find our own tweet there: look before posting again.
+      return await this.runClaimed(claimed, claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
+    } finally {
+      if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
+    }
   }
 
   /** failed -> approved (the Retry button), with a fresh transient-failure budget. */
@@ -229,13 +300,42 @@ export class PublishingService {
 
   private async reclaimStaleDrafts(): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
-    for (const stuck of await this.deps.drafts.findPublishing()) {
-      const reclaimed = await this.deps.drafts.reclaimStalePublishing(stuck.id, this.owner, randomUUID(), this.deps.clock.now(), this.leaseMs);
-      if (!reclaimed) continue; // a live lease: another process is publishing it right now
-      this.deps.logger.warn('Reconciling a draft left in publishing', { draftId: stuck.id, postedTweets: stuck.postedTweetIds.length });
-      outcomes.push(await this.runClaimed(reclaimed, true));
+    const leases = await this.deps.drafts.findPublishingLeases();
+    for (const id of this.seenLeases.keys()) if (!leases.some((l) => l.id === id)) this.seenLeases.delete(id);
+    for (const lease of leases) {
+      // Ours and running right now: a wall-clock step must not make us run it twice.
+      if (this.inFlight.has(lease.id)) continue;
+      if (!this.leaseLapsed(lease, this.deps.clock.now(), this.monotonic.now())) continue;
+      const attemptId = randomUUID();
+      this.inFlight.set(lease.id, attemptId);
+      try {
+        const reclaimed = await this.deps.drafts.reclaimStalePublishing(lease.id, this.owner, attemptId, this.deps.clock.now(), this.leaseMs);
+        if (!reclaimed) continue; // a live lease by the database's reckoning, or someone else took it first
+        this.seenLeases.delete(lease.id);
+        this.deps.logger.warn('Reconciling a draft left in publishing', { draftId: lease.id, postedTweets: reclaimed.postedTweetIds.length });
+        outcomes.push(await this.runClaimed(reclaimed, true));
+      } finally {
+        if (this.inFlight.get(lease.id) === attemptId) this.inFlight.delete(lease.id);
+      }
     }
     return outcomes;
+  }
+
+  /**
+   * Whether another process's lease has lapsed: by the wall clock (what the database compares)
+   * and by our monotonic clock since we first saw this very lease (owner, attempt, expiry), so a
+   * wall-clock step cannot cut short a lease we watched. A lease first seen already expired (a
+   * crash before we started) lapses at once.
+   */
+  private leaseLapsed(lease: PublishingLease, wallNow: number, monoNow: number): boolean {
+    const key = `${lease.owner ?? ''}|${lease.attemptId ?? ''}|${lease.expiresAt ?? ''}`;
+    const remaining = Math.max(0, (lease.expiresAt ?? 0) - wallNow);
+    let seen = this.seenLeases.get(lease.id);
+    if (!seen || seen.key !== key) {
+      seen = { key, lapsesAt: monoNow + remaining };
+      this.seenLeases.set(lease.id, seen);
+    }
+    return remaining === 0 && monoNow >= seen.lapsesAt;
   }
 
   /** The wait for the next tweet of `draft` (from index `fromIndex`); our caps only gate a new publication. */
@@ -265,41 +365,67 @@ export class PublishingService {
     return { kind: 'queued', draft: queued, notBefore, reason };
   }
 
-  /** Carries a claimed draft to published, queued or failed. We hold its lease throughout. */
-  private async runClaimed(draft: Draft, reconcileFirst: boolean): Promise<PublishOutcome> {
-    const log = this.deps.logger.child({ draftId: draft.id, attemptId: draft.publishAttemptId });
+  /**
+   * Carries a claimed draft to published, queued or failed, as long as the fence (our owner and
+   * this attempt id) holds. `uncertain`: an earlier attempt may have reached X (crash, timeout,
+   * 5xx), so the timeline is read before posting and again on X's duplicate 403.
+   */
+  private async runClaimed(draft: Draft, uncertain: boolean): Promise<PublishOutcome> {
+    const fence: PublishFence = { owner: this.owner, attemptId: draft.publishAttemptId ?? '' };
+    const log = this.deps.logger.child({ draftId: draft.id, attemptId: fence.attemptId });
     try {
-      if (this.dryRun) return await this.completeDryRun(draft);
+      if (this.dryRun) return await this.completeDryRun(draft, fence);
       const publisher = this.deps.publisher as TweetPublisher;
       const ids = [...draft.postedTweetIds];
       let foundOnTimeline = 0;
-      if (reconcileFirst && ids.length < draft.tweets.length) {
+      const adoptFromTimeline = async (): Promise<number> => {
+        await this.renewLease(draft, fence);
         const found = await this.findOnTimeline(publisher, draft, ids);
         for (const id of found) {
           ids.push(id);
-          await this.recordTweet(draft, ids, this.deps.clock.now());
+          await this.recordTweet(draft, fence, ids, this.deps.clock.now());
         }
-        foundOnTimeline = found.length;
         if (found.length > 0) log.info('Found already-posted tweets on the timeline', { found: found.length });
-      }
-      for (let i = ids.length; i < draft.tweets.length; i += 1) {
+        foundOnTimeline += found.length;
+        return found.length;
+      };
+      if (uncertain && ids.length < draft.tweets.length) await adoptFromTimeline();
+      while (ids.length < draft.tweets.length) {
+        const i = ids.length;
         const now = this.deps.clock.now();
         const window = await this.windowFor(draft, i, now);
-        if (window.allowedAt > now) return await this.requeue(draft, { notBefore: window.allowedAt, reason: window.reason ?? 'rate limited' });
-        if (!(await this.deps.drafts.renewLease(draft.id, this.owner, now, this.leaseMs))) throw new LostLeaseError(draft.id);
-        const posted = await this.observed('post', () => publisher.postTweet(draft.tweets[i] as string, i === 0 ? undefined : ids[i - 1]));
+        if (window.allowedAt > now) return await this.requeue(draft, fence, { notBefore: window.allowedAt, reason: window.reason ?? 'rate limited' });
+        await this.renewLease(draft, fence);
+        const startedAt = this.monotonic.now();
+        let posted: { readonly id: string };
+        try {
+          posted = await this.observed('post', () => publisher.postTweet(draft.tweets[i] as string, i === 0 ? undefined : ids[i - 1]));
+        } catch (error) {
+          // After an uncertain attempt, X's duplicate 403 may be our own earlier POST (one that
+          // timed out, or a run this one took over): if the timeline has it, it is published.
+          if (uncertain && error instanceof XApiError && error.errorClass === 'duplicate' && (await adoptFromTimeline()) > 0) continue;
+          throw error;
+        } finally {
+          const tookMs = this.monotonic.now() - startedAt;
+          if (tookMs > this.leaseMs) log.warn('An X request outlasted the publish lease', { tookMs, leaseMs: this.leaseMs });
+        }
         ids.push(posted.id);
-        await this.recordTweet(draft, ids, this.deps.clock.now());
+        await this.recordTweet(draft, fence, ids, this.deps.clock.now());
       }
-      return await this.complete(draft, ids, foundOnTimeline);
+      return await this.complete(draft, fence, ids, foundOnTimeline);
     } catch (error) {
-      return this.handleFailure(draft, error);
+      return this.handleFailure(draft, fence, error);
     }
   }
 
+  /** Extends our lease right before a request to X; throws when this attempt no longer holds the draft. */
+  private async renewLease(draft: Draft, fence: PublishFence): Promise<void> {
+    if (!(await this.deps.drafts.renewLease(draft.id, fence, this.deps.clock.now(), this.leaseMs))) throw new LostLeaseError(draft.id);
+  }
+
   /** Stores the newest tweet id at once (so a crash resumes after it) and its posts row (caps, engagement). */
-  private async recordTweet(draft: Draft, ids: readonly string[], now: number): Promise<void> {
-    if (!(await this.deps.drafts.recordPostedTweet(draft.id, this.owner, ids, now))) throw new LostLeaseError(draft.id);
+  private async recordTweet(draft: Draft, fence: PublishFence, ids: readonly string[], now: number): Promise<void> {
+    if (!(await this.deps.drafts.recordPostedTweet(draft.id, fence, ids, now))) throw new LostLeaseError(draft.id);
     const position = ids.length - 1;
     await this.deps.posts.recordPosted({
       draftId: draft.id,
@@ -314,10 +440,10 @@ export class PublishingService {
     });
   }
 
-  private async complete(draft: Draft, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
+  private async complete(draft: Draft, fence: PublishFence, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
     const cost = publicationCostUsd(draft.tweets, { perPostUsd: this.deps.config.costPerPostUsd, perPostWithUrlUsd: this.deps.config.costPerPostWithUrlUsd });
-    if (!(await this.deps.drafts.markPublished(draft.id, this.owner, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
+    if (!(await this.deps.drafts.markPublished(draft.id, fence, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
       throw new LostLeaseError(draft.id);
     }
     await this.deps.settings.set(transientFailuresKey(draft.id), 0, now);
@@ -328,7 +454,7 @@ export class PublishingService {
   }
 
   /** Dry run walks the same states with ids that can never be mistaken for real ones. */
-  private async completeDryRun(draft: Draft): Promise<PublishOutcome> {
+  private async completeDryRun(draft: Draft, fence: PublishFence): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
     const ids = draft.tweets.map((_, i) => dryRunTweetId(draft.id, i));
     for (const [i, tweetId] of ids.entries()) {
@@ -345,7 +471,7 @@ export class PublishingService {
       });
     }
     // Nothing was sent, so nothing was spent.
-    if (!(await this.deps.drafts.markPublished(draft.id, this.owner, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
+    if (!(await this.deps.drafts.markPublished(draft.id, fence, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
       throw new LostLeaseError(draft.id);
     }
     const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
@@ -380,7 +506,7 @@ export class PublishingService {
     return findPostedContinuation(draft.tweets, knownIds, tweets);
   }
 
-  private async handleFailure(draft: Draft, error: unknown): Promise<PublishOutcome> {
+  private async handleFailure(draft: Draft, fence: PublishFence, error: unknown): Promise<PublishOutcome> {
     const log = this.deps.logger.child({ draftId: draft.id });
     if (error instanceof LostLeaseError) {
       log.warn(error.message);
@@ -398,7 +524,7 @@ export class PublishingService {
       switch (failure.errorClass) {
         case 'rate_limited': {
           const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);
-          return await this.requeue(draft, {
+          return await this.requeue(draft, fence, {
             notBefore: resetAt,
             reason: `X rate limit (429): waiting until ${new Date(resetAt).toISOString()}`,
             errorMessage: failure.message,
@@ -409,10 +535,11 @@ export class PublishingService {
           const failures = ((await this.deps.settings.get<number>(transientFailuresKey(draft.id))) ?? 0) + 1;
           await this.deps.settings.set(transientFailuresKey(draft.id), failures, now);
           if (backoffExhausted(failures, this.backoff)) {
-            return await this.fail(draft, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
+            return await this.fail(draft, fence, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
           }
           const delay = backoffDelayMs(failures, this.deps.rng, this.backoff);
-          return await this.requeue(draft, {
+          if (failure.maybePosted) this.uncertainUntil.set(draft.id, this.monotonic.now() + delay);
+          return await this.requeue(draft, fence, {
             notBefore: now + delay,
             reason: `X unavailable: retry ${failures + 1}/${this.backoff.maxAttempts} in ${Math.ceil(delay / 1000)} s`,
             errorMessage: failure.message,
@@ -420,9 +547,9 @@ export class PublishingService {
           });
         }
         case 'duplicate':
-          return await this.fail(draft, 'duplicate', failure.message, false);
+          return await this.fail(draft, fence, 'duplicate', failure.message, false);
         default:
-          return await this.fail(draft, failure.errorClass, failure.message, true);
+          return await this.fail(draft, fence, failure.errorClass, failure.message, true);
       }
     } catch (inner) {
       if (inner instanceof LostLeaseError) return { kind: 'skipped', draftId: draft.id, reason: inner.message };
@@ -432,19 +559,20 @@ export class PublishingService {
 
   private async requeue(
     draft: Draft,
+    fence: PublishFence,
     wait: { notBefore: number; reason: string; errorMessage?: string; errorClass?: PublishErrorClass },
   ): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.requeue(draft.id, this.owner, wait, now))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.drafts.requeue(draft.id, fence, wait, now))) throw new LostLeaseError(draft.id);
     const queued = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger.info('Draft requeued', { draftId: draft.id, notBefore: new Date(wait.notBefore).toISOString(), reason: wait.reason });
     await this.notify('onQueued', () => this.deps.observer?.onQueued?.(queued));
     return { kind: 'queued', draft: queued, notBefore: wait.notBefore, reason: wait.reason };
   }
 
-  private async fail(draft: Draft, errorClass: PublishErrorClass, errorMessage: string, alert: boolean): Promise<PublishOutcome> {
+  private async fail(draft: Draft, fence: PublishFence, errorClass: PublishErrorClass, errorMessage: string, alert: boolean): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.markFailed(draft.id, this.owner, { errorMessage, errorClass }, now))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.drafts.markFailed(draft.id, fence, { errorMessage, errorClass }, now))) throw new LostLeaseError(draft.id);
     const failed = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger[alert ? 'error' : 'warn']('Publishing failed', { draftId: draft.id, errorClass, errorMessage });
     await this.notify('onFailed', () => this.deps.observer?.onFailed?.(failed, alert));

@@ -166,15 +166,15 @@ describe('database', () => {
     const draft = await db.repos.drafts.create(newDraft({ kind: 'thread', tweets: ['one', 'two'], contentType: 'thread' }), 0);
     await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
     await db.repos.drafts.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
-    expect(await db.repos.drafts.recordPostedTweet(draft.id, 'someone-else', ['1'], 3)).toBe(false);
-    expect(await db.repos.drafts.recordPostedTweet(draft.id, 'me', ['1'], 3)).toBe(true);
+    expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'someone-else', attemptId: 'a1' }, ['1'], 3)).toBe(false);
+    expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'me', attemptId: 'a1' }, ['1'], 3)).toBe(true);
     for (const [i, id] of ['1', '2'].entries()) {
       const tweet = { draftId: draft.id, tweetId: id, content: ['one', 'two'][i]!, contentType: 'thread' as const, isThread: true, threadId: '1', threadPosition: i, dryRun: false, postedAt: 4 };
       await db.repos.posts.recordPosted(tweet);
       await db.repos.posts.recordPosted(tweet);
     }
-    expect(await db.repos.drafts.markPublished(draft.id, 'me', { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(true);
-    expect(await db.repos.drafts.markPublished(draft.id, 'me', { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(false);
+    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(true);
+    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(false);
     const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM posts');
     expect(n).toBe(2);
     // A thread is one publication for our caps.

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Draft } from '../../src/domain/draft.js';
 import type { PublishingService } from '../../src/services/publishing-service.js';
 import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
-import { createPublishingHarness, moderator, type PublishingHarness } from '../support/publishing-harness.js';
+import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
+import { createPublishingHarness, moderator, X_CREDENTIALS, type PublishingHarness } from '../support/publishing-harness.js';
 import { mulberry32, pick } from '../support/seeded-random.js';
 
 const SEQUENCES = 200;
@@ -14,10 +15,28 @@ const CLIENT_TIMEOUT_MS = 150;
 
 type Fault = '429' | '5xx' | 'hang' | 'drop' | 'drop-hang' | '401' | 'timeline-5xx';
 const FAULTS: readonly Fault[] = ['429', '429', '5xx', '5xx', '5xx', 'drop', 'drop', '401', 'timeline-5xx', 'hang', 'drop-hang'];
-type Action = 'approve' | 'approve-and-publish' | 'fault' | 'tick' | 'restart' | 'crash-restart' | 'retry';
-const ACTIONS: readonly Action[] = ['approve', 'approve', 'approve-and-publish', 'approve-and-publish', 'fault', 'fault', 'tick', 'tick', 'restart', 'crash-restart', 'crash-restart', 'retry'];
+type Action = 'approve' | 'approve-and-publish' | 'fault' | 'tick' | 'restart' | 'crash-restart' | 'retry' | 'step-during-post';
+const ACTIONS: readonly Action[] = [
+  'approve',
+  'approve',
+  'approve-and-publish',
+  'approve-and-publish',
+  'fault',
+  'fault',
+  'tick',
+  'tick',
+  'restart',
+  'crash-restart',
+  'crash-restart',
+  'retry',
+  'step-during-post',
+  'step-during-post',
+];
+/** Wall-clock steps taken while a POST is in flight: back, within the lease, just past it, far past it. */
+const STEPS: readonly number[] = [-2 * LEASE_MS, LEASE_MS / 2, LEASE_MS + 1, 3 * LEASE_MS, DAY_MS];
 
 let h: PublishingHarness;
+let slowPublisher: XPublisher;
 
 beforeAll(async () => {
   h = await createPublishingHarness({
@@ -28,6 +47,7 @@ beforeAll(async () => {
   // With X's duplicate rule off, a second POST of a text would really create a second tweet:
   // the invariant below would see it instead of X silently masking it with a 403.
   h.fake.rejectDuplicates = false;
+  slowPublisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: h.fake.url, timeoutMs: 10_000, clock: h.clock });
 });
 
 afterAll(async () => {
@@ -71,14 +91,64 @@ async function simulateCrash(draft: Draft, rng: () => number, owner: string): Pr
   const remaining = claimed.tweets.length - ids.length;
   const postedAtX = Math.floor(rng() * (remaining + 1));
   const recordedCount = ids.length + Math.floor(rng() * (postedAtX + 1));
-  // A crash can only have posted tweets in order, each replying to the one before.
+  // A crash can only have posted tweets in order, each replying to the one before. Like any run
+  // after an uncertain attempt, the crashed one first found what an earlier attempt left at X
+  // (a POST X acted on after its client gave up), so it never posted that text again.
   let chain = [...ids];
   for (let k = 0; k < postedAtX; k += 1) {
     const index = chain.length;
-    const tweet = h.fake.seedTweet(claimed.tweets[index]!, index === 0 ? {} : { inReplyToId: chain[index - 1]! });
+    const inReplyToId = index === 0 ? undefined : chain[index - 1]!;
+    const tweet =
+      h.fake.tweets.find((t) => t.text === claimed.tweets[index] && t.inReplyToId === inReplyToId) ??
+      h.fake.seedTweet(claimed.tweets[index]!, inReplyToId === undefined ? {} : { inReplyToId });
     chain = [...chain, tweet.id];
   }
-  if (recordedCount > ids.length) await h.db.repos.drafts.recordPostedTweet(draft.id, owner, chain.slice(0, recordedCount), h.clock.now());
+  if (recordedCount > ids.length) await h.db.repos.drafts.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
+}
+
+const isPost = (r: { method: string; path: string }) => r.method === 'POST' && r.path.endsWith('/2/tweets');
+
+/**
+ * Issue 10 item 4: a draft's POST is held at X while the wall clock steps, and the queue ticks.
+ * - 'slow': the POST is still in flight (its client waits); the queue ticks in this process and,
+ *   sometimes, in another process that had already seen the lease. Neither may take it over.
+ * - 'late': the client gave up (timeout) but X acts on the POST later; the step jumps past the
+ *   retry's backoff. This process must not retry (and read the timeline) before X has acted.
+ */
+async function stepDuringPost(draftId: number, rng: () => number, log: string[]): Promise<void> {
+  const mode = rng() < 0.6 ? 'slow' : 'late';
+  // 'slow': this "process" waits for the held POST; the release comes well inside its timeout.
+  const service = mode === 'slow' ? h.service({ rng, publisher: slowPublisher }) : h.service({ rng });
+  const watcher = mode === 'slow' && rng() < 0.5 ? h.service({ rng }) : null;
+  // Faults armed earlier would take this POST instead of the hold (or hold it for the 10 s timeout).
+  h.fake.http.clearFaults();
+  const postsBefore = h.fake.requests.filter(isPost).length;
+  const tweetsBefore = h.fake.tweets.length;
+  const held = h.fake.hold();
+  const publishing = service.publishApprovedDraft(draftId);
+  const arrived = h.fake.http
+    .waitForRequest((r) => isPost(r) && h.fake.requests.filter(isPost).indexOf(r) >= postsBefore, 5_000)
+    .then(() => true);
+  // A pending fault or a cap may end the attempt before any POST: then there is nothing in flight.
+  const inFlight = await Promise.race([arrived, publishing.then(() => false)]);
+  arrived.catch(() => undefined);
+  if (inFlight) {
+    log.push(`post-held:${mode}`);
+    if (mode === 'late') log.push(`late-timeout:${(await publishing).kind}`);
+    if (watcher) log.push(...(await watcher.processDueDrafts(100)).map((o) => `watcher:${o.kind}`));
+    h.clock.step(pick(rng, STEPS));
+    log.push(...(await service.processDueDrafts(100)).map((o) => `step-tick:${o.kind}`));
+    if (watcher) log.push(...(await watcher.processDueDrafts(100)).map((o) => `watcher:${o.kind}`));
+  }
+  held.release();
+  log.push(`step-publish:${(await publishing).kind}`);
+  if (inFlight) {
+    // X acts on the held POST now (whether or not its client still waits).
+    await new Promise<void>((resolve) => {
+      const check = () => (h.fake.tweets.length > tweetsBefore ? resolve() : setImmediate(check));
+      check();
+    });
+  }
 }
 
 async function drain(service: PublishingService, ids: readonly number[]): Promise<void> {
@@ -143,6 +213,14 @@ async function runSequence(seq: number): Promise<{ log: string[] }> {
         log.push(...(await service.reconcileOnStartup()).map((o) => `startup:${o.kind}`));
         break;
       }
+      case 'step-during-post': {
+        const tweets = [`seq ${seq} draft ${draftIds.length} in flight while the clock steps`];
+        const draft = await h.approvedDraft(tweets);
+        draftIds.push(draft.id);
+        texts.set(draft.id, tweets);
+        await stepDuringPost(draft.id, rng, log);
+        break;
+      }
       case 'retry': {
         const failed = (await Promise.all(draftIds.map((id) => h.db.repos.drafts.findById(id)))).filter((d) => d?.status === 'failed');
         if (failed.length > 0) await service.retryFailed(pick(rng, failed)!.id, moderator);
@@ -175,7 +253,7 @@ async function runSequence(seq: number): Promise<{ log: string[] }> {
 }
 
 describe('publishing under random faults and restarts', () => {
-  it(`GIVEN ${SEQUENCES} seeded sequences of approvals, faults and restarts THEN no draft yields two tweets and none is lost`, async () => {
+  it(`GIVEN ${SEQUENCES} seeded sequences of approvals, faults, restarts and wall-clock steps during in-flight POSTs THEN no draft yields two tweets and none is lost`, async () => {
     const statuses: Record<string, number> = {};
     for (let seq = 0; seq < SEQUENCES; seq += 1) {
       let result: { log: string[] } | undefined;
@@ -192,5 +270,7 @@ describe('publishing under random faults and restarts', () => {
     expect(counts.publishing).toBe(0);
     for (const fault of ['429', '5xx', 'hang', 'drop', 'drop-hang', '401']) expect(statuses[fault] ?? 0, fault).toBeGreaterThan(3);
     expect(statuses['startup:published'] ?? 0).toBeGreaterThan(10);
+    expect(statuses['post-held:slow'] ?? 0, 'POSTs in flight across a wall-clock step').toBeGreaterThan(30);
+    expect(statuses['late-timeout:queued'] ?? 0, 'POSTs X acted on after the client gave up, across a step').toBeGreaterThan(20);
   }, 120_000);
 });

@@ -314,7 +314,7 @@ describe('publishing to X exactly once', () => {
     const draft = await x.approvedDraft(tweets);
     await x.db.repos.drafts.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000);
     const one = x.fake.seedTweet(tweets[0]!);
-    await x.db.repos.drafts.recordPostedTweet(draft.id, 'dead-process', [one.id], T0);
+    await x.db.repos.drafts.recordPostedTweet(draft.id, { owner: 'dead-process', attemptId: 'attempt-1' }, [one.id], T0);
     const two = x.fake.seedTweet(tweets[1]!, { inReplyToId: one.id });
     x.clock.advance(2 * 60_000);
 

@@ -247,6 +247,73 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.decisionSource).toBe('timeout');
   });
 
+  it('GIVEN a timeout-approved draft queued by the hourly cap WHEN /pause and the cap window passes THEN nothing is posted until /resume, then it is posted once (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish', MAX_POSTS_PER_HOUR: '1', MODERATION_TIMEOUT: '10m' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const first = await driver.postDraft(SAFE_TWEET);
+    const queued = await driver.postDraft(OTHER_TWEET, 'safety');
+    harness.track(driver.click(first, 'approve', first.draft.id, 1));
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(first.draft.id))?.status).toBe('published');
+
+    // The deadline approves the second draft; the hourly cap (1) queues it.
+    clock.advance(11 * 60_000);
+    await testApp.app.scheduler.sweepOverdue();
+    const waiting = (await testApp.app.repos.drafts.findById(queued.draft.id))!;
+    expect(waiting).toMatchObject({ status: 'approved', decisionSource: 'timeout' });
+    expect(waiting.notBefore).toBeGreaterThan(clock.now());
+
+    const pause = await answer(slash('pause', { options: { reason: 'incident' } }));
+    const promise = text(pause.embeds);
+    expect(promise).toContain('1 approved draft waiting in the publish queue');
+    expect(promise).toMatch(/Not held:\*\* Approve or Retry on a card publishes that draft at once/);
+    const status = text((await answer(slash('status'))).embeds);
+    expect(status).toContain('1 approved draft waiting in the publish queue');
+    const announcement = await fakes.discord.waitForMessage((m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata']);
+    expect((announcement.embeds[0] as Embed).description).toContain('the publish queue (approved drafts waiting');
+    expect((announcement.embeds[0] as Embed).description).toContain('Not held: Approve or Retry on a card publishes that draft at once');
+
+    // The cap window passes while paused: the queue must hold the draft.
+    clock.advance(2 * HOUR);
+    const runs = await testApp.app.scheduler.runDue();
+    expect(runs['publish-queue']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect((await testApp.app.repos.drafts.findById(queued.draft.id))?.status).toBe('approved');
+    const postsOf = (t: string) => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === t);
+    expect(postsOf(OTHER_TWEET)).toHaveLength(0);
+
+    // /resume runs the queue at once, without waiting for its next tick.
+    await answer(slash('resume'));
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(queued.draft.id))?.status).toBe('published');
+    expect(postsOf(OTHER_TWEET)).toHaveLength(1);
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+  });
+
+  it('GIVEN /pause and a publication a crash interrupted WHEN the bot restarts THEN it is not resumed until /resume, then it is posted once (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const first = await start({ DRY_RUN: 'false' }, { clock });
+    const driver = new ModerationDriver(fakes, first);
+    const card = await driver.postDraft(OTHER_TWEET, 'safety');
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+    const drafts = first.app.repos.drafts;
+    await drafts.decide(card.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, clock.now());
+    // A process that crashed right after claiming it: the lease expires while the bot is down.
+    await drafts.claimForPublishing(card.draft.id, 'crashed-process', 'attempt-1', clock.now(), 60_000);
+    await first.stop();
+
+    clock.advance(HOUR);
+    const second = await start({ DRY_RUN: 'false' }, { dataDir: first.dataDir, clock });
+    expect((await second.app.repos.drafts.findById(card.draft.id))?.status).toBe('publishing');
+    clock.advance(60_000);
+    expect((await second.app.scheduler.runDue())['publish-queue']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect((await second.app.repos.drafts.findById(card.draft.id))?.status).toBe('publishing');
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    expect(text((await answer(slash('status'))).embeds)).toContain('publications a crash interrupted are not resumed (1 now)');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await second.app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+  });
+
   it('GIVEN /draft with a topic THEN it defers, generates, posts the card and links it; at the pending cap the next /draft is refused', async () => {
     const testApp = await start({ MAX_PENDING_DRAFTS: '1' });
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });

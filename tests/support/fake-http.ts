@@ -44,6 +44,8 @@ export interface FakeResponse {
  * - `disconnect`: destroy the socket without answering.
  * - `afterRoute`: call the route first (its side effects happen, e.g. a tweet is stored), then
  *   apply the fault instead of sending the route's answer; simulates "succeeded, reply lost".
+ * - `until`: hold the request, unrouted and unanswered, until the promise settles; then carry on
+ *   normally. A test decides exactly when a slow request reaches the server's logic.
  */
 export interface Fault {
   readonly status?: number;
@@ -53,6 +55,7 @@ export interface Fault {
   readonly hang?: boolean;
   readonly disconnect?: boolean;
   readonly afterRoute?: boolean;
+  readonly until?: Promise<unknown>;
 }
 
 /** Which requests a fault applies to. `times` defaults to 1; use Infinity for every match. */
@@ -207,6 +210,7 @@ export class FakeHttpServer {
     for (const listener of [...this.listeners]) listener(recorded);
 
     const fault = this.takeFault(recorded);
+    if (fault?.until) await fault.until.catch(() => undefined);
     let routeResponse: FakeResponse | undefined;
     if (fault?.afterRoute) {
       try {

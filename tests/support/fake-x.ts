@@ -215,6 +215,18 @@ export class FakeX {
   }
 
   /**
+   * Holds the next matching request (default: the next POST /2/tweets) before X acts on it: a slow
+   * POST in flight. `release()` lets it through (the tweet is then stored and answered, unless the
+   * client gave up meanwhile; X still acts on a request whose client has gone).
+   */
+  hold(opts: FakeXFaultTarget = {}): { release(): void } {
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    this.http.injectFault(this.matcher(opts), { until });
+    return { release };
+  }
+
+  /**
    * The route runs (a POST stores its tweet) but the answer never reaches the client: the socket
    * is dropped ('disconnect', default) or left hanging until the client times out ('hang').
    */

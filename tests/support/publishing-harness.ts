@@ -93,6 +93,7 @@ export async function createPublishingHarness(
         settings: db.repos.settings,
         publisher,
         clock,
+        monotonic: clock.monotonic,
         rng: () => 0.5,
         logger,
         ...rest,

@@ -16,7 +16,10 @@ export class DiscordPauseAnnouncer implements PauseAnnouncer {
   async announcePause(state: PauseState): Promise<void> {
     const text = [
       `Paused by ${plain(state.by.name)} ${discordWhen(state.since)}${state.reason ? `: ${plain(state.reason)}` : ''}.`,
-      'No drafts are generated and nothing is published on timeout until /resume. Approve still publishes.',
+      // Says what /pause and /status say (commands/pause.ts pauseHoldLines), without the counts.
+      'Held until /resume: new drafts, publishing on timeout, the publish queue (approved drafts waiting for a cap, ' +
+        "X's limits or a retry stay approved) and publications a crash interrupted.",
+      'Not held: Approve or Retry on a card publishes that draft at once, unless a cap makes it wait; then it waits for /resume too.',
     ].join('\n');
     await this.send(embed(COLORS.paused, '⏸️ Posting paused').setDescription(text).setTimestamp(state.since));
   }

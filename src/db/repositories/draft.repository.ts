@@ -1,9 +1,23 @@
 import { Brackets, type DataSource, type EntityManager, In, type Repository } from 'typeorm';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
+import type {
+  CardRendering,
+  CreateWithinCapOutcome,
+  DraftDecision,
+  DraftRepository,
+  NewDraft,
+  PublishFence,
+  PublishingLease,
+  RevisedContent,
+  UnpostedCards,
+} from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { DraftEntity } from '../entities/draft.entity.js';
+
+/** The row a publishing write may touch: still publishing, under this owner AND this attempt. */
+const fenced = (id: number, fence: PublishFence) =>
+  ({ id, status: 'publishing', leaseOwner: fence.owner, publishAttemptId: fence.attemptId }) as const;
 
 const actorOrNull = (id: string | null, name: string | null): Actor | null => (id ? { id, name: name ?? id } : null);
 
@@ -396,17 +410,26 @@ export class TypeOrmDraftRepository implements DraftRepository {
     return this.findByStatuses(['publishing']);
   }
 
-  async renewLease(id: number, owner: string, now: number, leaseMs: number): Promise<boolean> {
+  async findPublishingLeases(): Promise<PublishingLease[]> {
+    const rows = await this.drafts.find({
+      select: { id: true, leaseOwner: true, publishAttemptId: true, leaseExpiresAt: true },
+      where: { status: 'publishing' },
+      order: { id: 'ASC' },
+    });
+    return rows.map((r) => ({ id: r.id, owner: r.leaseOwner, attemptId: r.publishAttemptId, expiresAt: r.leaseExpiresAt }));
+  }
+
+  async renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean> {
     const result = await this.drafts.update(
-      { id, status: 'publishing', leaseOwner: owner },
+      fenced(id, fence),
       { leaseExpiresAt: now + leaseMs, updatedAt: now },
     );
     return result.affected === 1;
   }
 
-  async recordPostedTweet(id: number, owner: string, tweetIds: readonly string[], now: number): Promise<boolean> {
+  async recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean> {
     const result = await this.drafts.update(
-      { id, status: 'publishing', leaseOwner: owner },
+      fenced(id, fence),
       { postedTweetIds: [...tweetIds], tweetId: tweetIds[0] ?? null, updatedAt: now },
     );
     return result.affected === 1;
@@ -414,12 +437,12 @@ export class TypeOrmDraftRepository implements DraftRepository {
 
   async markPublished(
     id: number,
-    owner: string,
+    fence: PublishFence,
     result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
     now: number,
   ): Promise<boolean> {
     const update = await this.drafts.update(
-      { id, status: 'publishing', leaseOwner: owner },
+      fenced(id, fence),
       {
         status: 'published',
         postedTweetIds: [...result.tweetIds],
@@ -441,12 +464,12 @@ export class TypeOrmDraftRepository implements DraftRepository {
 
   async requeue(
     id: number,
-    owner: string,
+    fence: PublishFence,
     wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
     now: number,
   ): Promise<boolean> {
     const update = await this.drafts.update(
-      { id, status: 'publishing', leaseOwner: owner },
+      fenced(id, fence),
       {
         status: 'approved',
         notBefore: wait.notBefore,
@@ -466,9 +489,9 @@ export class TypeOrmDraftRepository implements DraftRepository {
     return update.affected === 1;
   }
 
-  async markFailed(id: number, owner: string, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
+  async markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
     const update = await this.drafts.update(
-      { id, status: 'publishing', leaseOwner: owner },
+      fenced(id, fence),
       {
         status: 'failed',
         errorMessage: failure.errorMessage,
