@@ -1,11 +1,11 @@
 import type { Actor, Draft } from '../domain/draft.js';
-import { computeFingerprint, type DuplicateLookup } from '../domain/duplicates.js';
-import { detectRiskFlags } from '../domain/risk-flags.js';
+import type { DuplicateLookup } from '../domain/duplicates.js';
+import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
-import { checkEditedContent, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import { checkContent, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
 import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
@@ -141,10 +141,20 @@ export class DraftPipelineService {
    * Writes a new revision of a pending draft, steered by the moderator's (untrusted) feedback.
    * The deadline starts over; the old revision's buttons become stale.
    */
-  async regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome> {
+  async regenerate(draftId: number, expectedRevision: number, rawFeedback: string | null, actor: Actor): Promise<ReviseOutcome> {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(draftId);
     if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
+    // The feedback is echoed on the card and sent to the model: the same invisible-character
+    // rules as a tweet. Invisible-only feedback is no feedback.
+    const feedback = sanitiseFreeText(rawFeedback);
+    const bidi = feedback === null ? [] : findBidiControls(feedback);
+    if (bidi.length > 0) {
+      return {
+        status: 'failed',
+        reason: `the feedback contains ${bidi.join(', ')}; bidi override and isolate characters are not allowed because they make the text display in a different order than it reads. Remove them and try again`,
+      };
+    }
     const startedAt = clock.now();
     const topic = draft.topicId !== null ? await this.deps.topics.findById(draft.topicId) : null;
     const log = this.deps.logger.child({ draftId, revision: expectedRevision });
@@ -212,13 +222,14 @@ export class DraftPipelineService {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(draftId);
     if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
-    const checked = await checkEditedContent(tweets, draft.kind, {
+    // The same sanitiser and validator as generated text, with only the invisible fixes.
+    const checked = await checkContent(tweets, draft.kind, 'human', {
       duplicates: this.deps.duplicates,
       policy: this.deps.options,
       excludeDraftId: draftId,
     });
     if (checked.violations.length > 0) return { status: 'invalid', violations: checked.violations };
-    const fingerprint = computeFingerprint(checked.tweets);
+    const { fingerprint } = checked;
     const now = clock.now();
     const revised = await drafts.replaceContent(
       draftId,
@@ -228,8 +239,8 @@ export class DraftPipelineService {
         tweets: checked.tweets,
         contentHash: fingerprint.contentHash,
         bandKeys: fingerprint.bandKeys,
-        riskFlags: detectRiskFlags(checked.tweets),
-        sanitiserChanges: [],
+        riskFlags: checked.riskFlags,
+        sanitiserChanges: checked.sanitiserChanges.map((c) => c.description),
         deadlineAt: now + this.deps.options.moderationTimeoutMs,
         editedBy: actor,
       },
