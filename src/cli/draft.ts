@@ -7,7 +7,7 @@ import type { DuplicateLookup } from '../domain/duplicates.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import { measureTweet } from '../domain/tweet-length.js';
 import { createLogger } from '../logging/index.js';
-import { contentPolicyFrom, generateValidContent } from '../services/content-generation.js';
+import { contentPolicyFrom, GenerationFailure, generateValidContent } from '../services/content-generation.js';
 
 /**
  * `npm run draft -- [--topic NAME]`: generates one draft with the real generation pipeline
@@ -73,8 +73,12 @@ async function main(): Promise<number> {
       },
     );
   } catch (error) {
-    if (error instanceof GenerationError) {
-      process.stderr.write(`Generation failed (${error.kind}): ${error.message}\n`);
+    const cause = error instanceof GenerationFailure ? error.cause : error;
+    if (cause instanceof GenerationError) {
+      const spent = error instanceof GenerationFailure ? error.usage : null;
+      process.stderr.write(
+        `Generation failed (${cause.kind}): ${cause.message}\n` + (spent ? `Tokens: input ${spent.inputTokens}, output ${spent.outputTokens}\n` : ''),
+      );
       return 1;
     }
     throw error;

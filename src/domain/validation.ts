@@ -27,7 +27,9 @@ export type ViolationRule =
   | 'hashtags'
   | 'link'
   /** Set by the pipeline, not by validateContent: the text repeats a stored post. */
-  | 'duplicate';
+  | 'duplicate'
+  /** Set by the pipeline, not by validateContent: the model refused, was cut off or broke the format. */
+  | 'unusable_answer';
 
 /** One broken rule, phrased so a moderator (and the model, on regeneration) knows what to fix. */
 export interface Violation {

@@ -1,6 +1,14 @@
 import type { AppConfig } from '../config/index.js';
 import { computeFingerprint, findDuplicate, type DuplicateLookup, type Fingerprint } from '../domain/duplicates.js';
-import { addUsage, ZERO_USAGE, type GenerationRequest, type TokenUsage } from '../domain/generation.js';
+import {
+  addUsage,
+  GenerationError,
+  isRetryableInCycle,
+  ZERO_USAGE,
+  type GenerationErrorKind,
+  type GenerationRequest,
+  type TokenUsage,
+} from '../domain/generation.js';
 import { detectRiskFlags, type RiskFlag } from '../domain/risk-flags.js';
 import { sanitiseContent, type SanitiseChange, type TextSource } from '../domain/sanitise.js';
 import { validateContent, type ContentRules, type Violation } from '../domain/validation.js';
@@ -54,10 +62,39 @@ export type ContentResult =
       readonly attempts: readonly AttemptReport[];
     };
 
+/** What the retry prompt says about an unusable answer, instead of the raw error. */
+const PROMPT_HINT: Partial<Record<GenerationErrorKind, string>> = {
+  refused: 'The previous attempt was a refusal. Write a safe, educational draft on the topic that follows every rule.',
+  truncated: 'The previous answer was cut off at the output token limit. Write noticeably shorter tweets and nothing but the JSON.',
+  invalid_output: 'The previous answer did not match the required JSON format and kind. Answer with exactly the requested JSON object.',
+};
+
+/**
+ * A generator error that ended the cycle, with the tokens every attempt of the cycle spent
+ * (the failed one included), so the run is recorded with its real cost.
+ */
+export class GenerationFailure extends Error {
+  override readonly name = 'GenerationFailure';
+  constructor(
+    override readonly cause: unknown,
+    readonly usage: TokenUsage,
+    readonly attempts: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Tokens an error says were spent (a GenerationError carries them when the answer was unusable). */
+function usageOf(error: unknown): TokenUsage {
+  return error instanceof GenerationError && error.usage ? error.usage : ZERO_USAGE;
+}
+
 /**
  * Asks the model, sanitises, validates and dedupes, up to `maxAttempts` times. Each retry names
- * the previous attempt's violations in the prompt. Generator errors (auth, exhausted retries)
- * propagate: they are not content problems and another attempt would not help.
+ * the previous attempt's violations in the prompt. An unusable answer (refusal, cut off at
+ * max_tokens, wrong kind, not the schema) uses the next attempt too, and its tokens are
+ * counted. Other generator errors (auth, a bad request, transport failures the SDK already
+ * retried) end the cycle as a {@link GenerationFailure} carrying the tokens spent so far.
  */
 export async function generateValidContent(
   request: ContentRequest,
@@ -70,15 +107,27 @@ export async function generateValidContent(
   let previousViolations: string[] | undefined;
 
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-    const generated = await generator.generate({
-      contentType: request.contentType,
-      topicName: request.topicName,
-      topicDescription: request.topicDescription,
-      recentPosts: request.recentPosts,
-      feedback: request.feedback,
-      previousDraft: request.previousDraft,
-      previousViolations,
-    });
+    let generated;
+    try {
+      generated = await generator.generate({
+        contentType: request.contentType,
+        topicName: request.topicName,
+        topicDescription: request.topicDescription,
+        recentPosts: request.recentPosts,
+        feedback: request.feedback,
+        previousDraft: request.previousDraft,
+        previousViolations,
+      });
+    } catch (error) {
+      // Tokens an unusable answer cost are counted, whether or not another attempt follows.
+      usage = addUsage(usage, usageOf(error));
+      if (!isRetryableInCycle(error)) throw new GenerationFailure(error, usage, attempts.length + 1);
+      const violation: Violation = { rule: 'unusable_answer', tweetIndex: null, message: error.message };
+      attempts.push({ tweets: [], violations: [violation], sanitiserChanges: [] });
+      logger.info('generated answer unusable', { attempt, kind: error.kind, reason: error.message });
+      previousViolations = [PROMPT_HINT[error.kind] ?? error.message];
+      continue;
+    }
     usage = addUsage(usage, generated.usage);
     const checked = await checkContent(generated.tweets, wantsThread ? 'thread' : 'tweet', 'generated', {
       duplicates,

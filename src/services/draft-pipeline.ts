@@ -5,7 +5,7 @@ import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
-import { checkContent, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
 import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
@@ -76,7 +76,6 @@ export class DraftPipelineService {
       await this.recordRun({ trigger: options.trigger, outcome: 'skipped', reason, startedAt });
       return { status: 'skipped', reason };
     }
-    await topics.markUsed(topic.id, startedAt);
     const log = logger.child({ topic: topic.name, trigger: options.trigger });
 
     let result;
@@ -93,7 +92,15 @@ export class DraftPipelineService {
     } catch (error) {
       const reason = `generation failed: ${(error as Error).message}`;
       log.error('generation failed', { error });
-      await this.recordRun({ trigger: options.trigger, outcome: 'failed', reason, startedAt, topicName: topic.name, usage: usageOf(error) });
+      await this.recordRun({
+        trigger: options.trigger,
+        outcome: 'failed',
+        reason,
+        startedAt,
+        topicName: topic.name,
+        usage: usageOf(error),
+        attempts: attemptsOf(error),
+      });
       return { status: 'failed', reason };
     }
     if (!result.ok) {
@@ -123,6 +130,9 @@ export class DraftPipelineService {
       },
       now,
     );
+    // A use is a draft made: usage_count weighs the topic's engagement as if each use were a
+    // post, so a failed or skipped cycle must not count.
+    await topics.markUsed(topic.id, startedAt);
     await this.recordRun({
       trigger: options.trigger,
       outcome: 'created',
@@ -174,7 +184,16 @@ export class DraftPipelineService {
       );
     } catch (error) {
       const reason = `generation failed: ${(error as Error).message}`;
-      await this.recordRun({ trigger: 'regenerate', outcome: 'failed', reason, startedAt, topicName: draft.topicName, draftId, usage: usageOf(error) });
+      await this.recordRun({
+        trigger: 'regenerate',
+        outcome: 'failed',
+        reason,
+        startedAt,
+        topicName: draft.topicName,
+        draftId,
+        usage: usageOf(error),
+        attempts: attemptsOf(error),
+      });
       return { status: 'failed', reason };
     }
     if (!result.ok) {
@@ -294,7 +313,7 @@ export class DraftPipelineService {
     startedAt: number;
     topicName?: string;
     draftId?: number;
-    attempts?: number;
+    attempts?: number | undefined;
     usage?: TokenUsage;
   }): Promise<void> {
     await this.deps.generationRuns.record({
@@ -321,8 +340,13 @@ function lastUsedTopicId(topics: readonly Topic[]): number | null {
 }
 
 
-/** Tokens an error says were spent (a GenerationError carries them when output was unusable). */
+/** Tokens a failed cycle spent, all attempts included (see GenerationFailure). */
 function usageOf(error: unknown): TokenUsage {
   const usage = (error as { usage?: TokenUsage } | null)?.usage;
   return usage ?? ZERO_USAGE;
+}
+
+/** Attempts a failed cycle made, when the error says. */
+function attemptsOf(error: unknown): number | undefined {
+  return error instanceof GenerationFailure ? error.attempts : undefined;
 }
