@@ -41,6 +41,8 @@ export interface ClaudeDraftGeneratorOptions {
 export { GenerationError, type GenerationErrorKind } from '../../domain/generation.js';
 
 const DEFAULT_MAX_TOKENS = 1_024;
+/** Upper bound on the start-up access check. */
+const ACCESS_CHECK_TIMEOUT_MS = 10_000;
 
 const TweetDraftSchema = z.object({
   kind: z.literal('tweet'),
@@ -166,6 +168,21 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       throw unusable('invalid_output', 'Claude returned an empty tweet');
     }
     return { kind: draft.kind, tweets, usage, model: message.model };
+  }
+
+  /**
+   * A zero-cost check that the key works and the configured model exists: GET
+   * /v1/models/{model_id} (the Models API). One try, and a short timeout, because it only
+   * informs /healthz and must not hold up anything.
+   *
+   * @throws GenerationError `auth` for a bad key, `bad_request` with status 404 for an unknown model.
+   */
+  async checkAccess(): Promise<void> {
+    try {
+      await this.client.models.retrieve(this.options.model, {}, { maxRetries: 0, timeout: Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS) });
+    } catch (error) {
+      throw this.classify(error);
+    }
   }
 
   /** Maps whatever the SDK threw into a `GenerationError`; the SDK has already done its retries. */

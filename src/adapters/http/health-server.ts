@@ -2,15 +2,36 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logging/index.js';
 
-/** One part of the bot that must be alive for the bot to be healthy. */
+/**
+ * One part of the bot that must be alive for the bot to be healthy. `degraded` (with `ok: true`)
+ * marks a part that works badly but does not stop the bot doing its job.
+ */
 export interface HealthProbe {
   readonly name: string;
-  check(): Promise<{ ok: boolean; detail?: string }> | { ok: boolean; detail?: string };
+  check(): Promise<ProbeResult> | ProbeResult;
+}
+
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly degraded?: boolean;
+  readonly detail?: string;
+}
+
+/** The /healthz body: `status` is "ok", "degraded" (some part works badly) or "failing". */
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly status: 'ok' | 'degraded' | 'failing';
+  readonly checks: Record<string, string>;
+  readonly failing: string[];
+  readonly degraded: string[];
 }
 
 /**
  * Serves GET /healthz (200 only when every probe passes, else 503 naming the failing parts) and
- * GET /metrics (Prometheus text) on HEALTH_PORT.
+ * GET /metrics (Prometheus text) on HEALTH_PORT. A degraded part still answers 200: the
+ * orchestrator restarts on anything else, and restarting a bot that can still publish approved
+ * drafts (e.g. only Claude's key is dead) would fix nothing and interrupt what works. The body
+ * says "degraded" and why, for monitoring.
  */
 export class HealthServer {
   private server: Server | undefined;
@@ -61,20 +82,24 @@ export class HealthServer {
     return port;
   }
 
-  async health(): Promise<{ ok: boolean; checks: Record<string, string>; failing: string[] }> {
+  async health(): Promise<HealthReport> {
     const checks: Record<string, string> = {};
     const failing: string[] = [];
+    const degraded: string[] = [];
     for (const probe of this.deps.probes) {
-      let result: { ok: boolean; detail?: string };
+      let result: ProbeResult;
       try {
         result = await probe.check();
       } catch (error) {
         result = { ok: false, detail: (error as Error).message };
       }
-      checks[probe.name] = result.ok ? 'ok' : (result.detail ?? 'failing');
+      const isDegraded = result.ok && result.degraded === true;
+      checks[probe.name] = result.ok && !isDegraded ? 'ok' : (result.detail ?? (isDegraded ? 'degraded' : 'failing'));
       if (!result.ok) failing.push(probe.name);
+      if (isDegraded) degraded.push(probe.name);
     }
-    return { ok: failing.length === 0, checks, failing };
+    const status = failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok';
+    return { ok: failing.length === 0, status, checks, failing, degraded };
   }
 
   async stop(): Promise<void> {
