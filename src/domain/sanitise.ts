@@ -195,6 +195,16 @@ export function sanitiseFreeText(text: string | null | undefined): string | null
   return hasVisibleCharacter(cleaned) ? cleaned : null;
 }
 
+/**
+ * A note that is only shown, never published nor sent to the model (a reject reason): like
+ * {@link sanitiseFreeText}, and bidi controls are dropped rather than refused, because a
+ * rejection must never be blocked by its note.
+ */
+export function sanitiseNote(text: string | null | undefined): string | null {
+  const cleaned = sanitiseFreeText(text);
+  return cleaned === null ? null : sanitiseFreeText(cleaned.replace(BIDI_CONTROL, ''));
+}
+
 /** Bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they change display order. */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/gu;
 

@@ -87,4 +87,13 @@ describe('edited text and feedback are sanitised like generated text (real disco
     await expect.poll(async () => (await driver.testApp.app.repos.drafts.findById(id))?.revision).toBe(2);
     expect((await driver.testApp.app.repos.drafts.findById(id))?.feedback).toBe('make it shorter');
   });
+
+  it('GIVEN a reject reason with a bidi override and zero-width spaces WHEN submitted THEN the draft is rejected and the reason is stored and shown without them', async () => {
+    const driver = await start();
+    const card = await driver.postDraft(CLEAN);
+    const id = card.draft.id;
+    track(driver.submit(card, 'reject-modal', id, 1, { reason: 'off​-brand ‮enot‬' }));
+    await expect.poll(async () => (await driver.testApp.app.repos.drafts.findById(id))?.status).toBe('rejected');
+    expect((await driver.testApp.app.repos.drafts.findById(id))?.rejectReason).toBe('off-brand enot');
+  });
 });

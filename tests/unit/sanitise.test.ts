@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findBidiControls, hasVisibleCharacter, matchingForm, sanitiseContent, sanitiseFreeText } from '../../src/domain/sanitise.js';
+import { findBidiControls, hasVisibleCharacter, matchingForm, sanitiseContent, sanitiseFreeText, sanitiseNote } from '../../src/domain/sanitise.js';
 
 const sanitise = (tweets: string[], maxHashtags = 2) => sanitiseContent(tweets, { maxHashtags });
 
@@ -181,6 +181,11 @@ describe('sanitiseFreeText, matchingForm, findBidiControls, hasVisibleCharacter'
     expect(sanitiseFreeText('  make it sho\u200Brter ')).toBe('make it shorter');
     expect(sanitiseFreeText('\u200B\u200D\uFEFF')).toBeNull();
     expect(sanitiseFreeText(null)).toBeNull();
+  });
+
+  it('GIVEN a note (reject reason) with bidi controls THEN they are dropped, not refused', () => {
+    expect(sanitiseNote(' off\u200B-brand \u202Eenot\u202C ')).toBe('off-brand enot');
+    expect(sanitiseNote('\u202E\u202C')).toBeNull();
   });
 
   it('GIVEN look-alike, fullwidth, mathematical and spaced-out letters THEN the matching form reads them as plain Latin', () => {
