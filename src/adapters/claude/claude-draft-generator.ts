@@ -71,10 +71,7 @@ export const DraftOutputSchemas = {
   thread: z.object({ draft: ThreadDraftSchema }),
 } as const;
 
-/** Either kind, for callers that read a stored answer. */
-export const DraftOutputSchema = z.object({ draft: z.discriminatedUnion('kind', [TweetDraftSchema, ThreadDraftSchema]) });
-
-export type DraftOutput = z.infer<typeof DraftOutputSchema>;
+export type DraftOutput = z.infer<(typeof DraftOutputSchemas)['tweet' | 'thread']>;
 
 /** Writes drafts with Claude through the official SDK, using structured outputs. */
 export class ClaudeDraftGenerator implements DraftGenerator {
@@ -181,7 +178,8 @@ export class ClaudeDraftGenerator implements DraftGenerator {
     try {
       await this.client.models.retrieve(this.options.model, {}, { maxRetries: 0, timeout: Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS) });
     } catch (error) {
-      throw this.classify(error);
+      // Not logged here: the caller decides what a failed check means and logs it once.
+      throw classifySdkError(error, (text) => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text));
     }
   }
 
