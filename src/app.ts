@@ -118,8 +118,7 @@ export class DraftgateApp {
     this.repositories = repos;
     logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
 
-    const generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
-    this.generationHealth = generationHealth;
+    this.generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
     const metrics = this.buildMetrics(repos, dataSource);
     this.metricsPart = metrics;
     const publisher = this.buildXPublisher();

@@ -53,6 +53,7 @@ export class GenerationHealth {
     const { logger, model } = this.deps;
     try {
       await check();
+      this.startupProblem = null;
       logger.info('Claude API key and model checked', { model });
     } catch (error) {
       const generationError = error instanceof GenerationError ? error : null;
