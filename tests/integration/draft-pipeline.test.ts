@@ -237,5 +237,28 @@ describe('draft pipeline against the Anthropic fake', () => {
       expect((await pipeline().generateDraft({ trigger: 'schedule', topicName: 'education' })).status).toBe('created');
       expect((await db.repos.topics.findByName('education'))?.usageCount).toBe((before?.usageCount ?? 0) + 1);
     });
+
+    it('GIVEN drafts of a topic THEN publishedCount (the engagement evidence) counts only drafts really posted, once per thread', async () => {
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ How graduation works on Pump.fun.', '2/ The curve fills as people buy.'] } });
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ Slippage, explained on Pump.fun.', '2/ Tight settings protect you.'] } });
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ Read the holders list first.', '2/ Concentrated supply is a risk.'] } });
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'deep-dive-thread' });
+        if (outcome.status !== 'created') throw new Error(`expected a draft, got ${outcome.status}`);
+        ids.push(outcome.draft.id);
+      }
+      const post = (draftId: number, tweetId: string, status: string, dryRun: number) =>
+        db.dataSource.query(
+          `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (?, ?, 'x', 'thread', ?, 1, 1, ?)`,
+          [draftId, tweetId, status, dryRun],
+        );
+      await post(ids[0]!, '101', 'posted', 0);
+      await post(ids[0]!, '102', 'posted', 0); // the second tweet of the same thread
+      await post(ids[1]!, '201', 'posted', 1); // dry run: no engagement
+      const topic = await db.repos.topics.findByName('deep-dive-thread');
+      expect(topic).toMatchObject({ usageCount: 3, publishedCount: 1 });
+      expect((await db.repos.topics.list()).find((t) => t.name === 'deep-dive-thread')?.publishedCount).toBe(1);
+    });
   });
 });
