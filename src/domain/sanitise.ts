@@ -67,7 +67,7 @@ const STRAY_VARIATION_SELECTOR =
  * Scotland, Wales: 🏴 + tag letters + CANCEL TAG). Elsewhere they are invisible text that
  * screen readers and models may still read.
  */
-const EMOJI_TAG_SEQUENCE = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+const EMOJI_TAG_SEQUENCE = /(\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F})/u;
 const TAG_CHARACTER = /[\u{E0000}-\u{E007F}]/gu;
 
 /** Horizontal whitespace, including the Unicode spaces models sometimes emit. */
@@ -172,16 +172,16 @@ export function sanitiseContent(tweets: readonly string[], options: SanitiseOpti
 
 /** Removes every invisible character {@link sanitiseContent} strips (step 2), keeping emoji sequences intact. */
 export function stripInvisible(text: string): string {
-  const flags: string[] = [];
-  // Park the emoji tag sequences, strip stray tags, then put the flags back.
-  const parked = text.replace(EMOJI_TAG_SEQUENCE, (flag) => `\u{F8FF}${flags.push(flag) - 1}\u{F8FF}`);
-  const stripped = parked
-    .replace(TAG_CHARACTER, '')
+  // Tag characters go everywhere except inside an emoji tag sequence (split keeps those at odd indexes).
+  const withoutStrayTags = text
+    .split(EMOJI_TAG_SEQUENCE)
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(TAG_CHARACTER, '')))
+    .join('');
+  return withoutStrayTags
     .replace(ALWAYS_INVISIBLE, '')
     .replace(STRAY_VARIATION_SELECTOR, '')
     .replace(STRAY_ZWJ, '')
     .replace(STRAY_ZWNJ, '');
-  return flags.length === 0 ? stripped : stripped.replace(/\u{F8FF}(\d+)\u{F8FF}/gu, (_, i: string) => flags[Number(i)] ?? '');
 }
 
 /**
