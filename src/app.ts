@@ -20,6 +20,7 @@ import { BackupService } from './services/backup-service.js';
 import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
+import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService } from './services/moderation-service.js';
 import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type TweetPublisher } from './services/ports.js';
 import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
@@ -67,6 +68,10 @@ export class DraftgateApp {
   private stopping: Promise<void> | undefined;
   /** Prometheus metrics; counters live for the process, gauges read the database on scrape. */
   private metricsPart: PrometheusMetrics | undefined;
+  /** Whether Claude is usable: the start-up key check and the outcome of generations since. */
+  private generationHealth: GenerationHealth | undefined;
+  /** The start-up key check, running in the background; awaited at shutdown. */
+  private anthropicCheck: Promise<void> | undefined;
   /** The port /healthz and /metrics listen on, once started (HEALTH_PORT=0 picks one). */
   healthPort: number | undefined;
   readonly clock: Clock;
@@ -116,6 +121,7 @@ export class DraftgateApp {
     this.repositories = repos;
     logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
 
+    this.generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
     const metrics = this.buildMetrics(repos, dataSource);
     this.metricsPart = metrics;
     const publisher = this.buildXPublisher();
@@ -185,6 +191,7 @@ export class DraftgateApp {
         const health = await this.appServices?.moderation.cardHealth();
         return { unposted: health?.unposted.count ?? 0, outOfDate: health?.outOfDate ?? 0 };
       },
+      generationHealth: () => this.generationHealth?.metrics() ?? { degraded: false, consecutiveAuthFailures: 0 },
     });
   }
 
@@ -242,6 +249,8 @@ export class DraftgateApp {
             return { ok: true, degraded: true, detail: parts.join('; ') };
           },
         },
+        // Degraded, never failing: without Claude the bot still moderates and publishes.
+        { name: 'anthropic', check: () => this.generationHealth?.report() ?? { ok: true } },
       ],
     });
   }
@@ -280,9 +289,13 @@ export class DraftgateApp {
 
   private buildPipeline(repos: Repositories): DraftPipelineService {
     const { config, logger } = this.options;
+    const generator = createClaudeDraftGenerator(config, logger.child({ component: 'claude' }));
+    // A dead key must show in /healthz before the first generation: check it now, in the
+    // background, since the bot can moderate and publish without Claude.
+    this.anthropicCheck = this.generationHealth?.checkAtStart(() => generator.checkAccess());
     return new DraftPipelineService({
       ...repos,
-      generator: createClaudeDraftGenerator(config, logger.child({ component: 'claude' })),
+      generator: this.generationHealth?.observe(generator) ?? generator,
       clock: this.clock,
       rng: this.rng,
       logger: logger.child({ component: 'pipeline' }),
@@ -385,6 +398,7 @@ export class DraftgateApp {
     this.stopMeteringAcks?.();
     if (this.client) await this.client.destroy();
     await this.health?.stop();
+    await this.anthropicCheck;
     if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     logger.info('stopped');
   }

@@ -1,18 +1,31 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DataSource } from 'typeorm';
 import { DEFAULT_TOPICS } from '../../migrations/1764115200001-SeedDefaultTopics.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { createClaudeDraftGenerator, GenerationError } from '../adapters/claude/claude-draft-generator.js';
-import { ConfigError, loadGenerationConfig } from '../config/index.js';
+import { ConfigError, loadGenerationConfig, loadStorageConfig } from '../config/index.js';
+import { createRepositories } from '../db/index.js';
+import { ENTITIES } from '../db/entities/index.js';
 import { isContentType } from '../domain/content-types.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import { measureTweet } from '../domain/tweet-length.js';
 import { createLogger } from '../logging/index.js';
-import { contentPolicyFrom, generateValidContent } from '../services/content-generation.js';
+import { contentPolicyFrom, GenerationFailure, generateValidContent } from '../services/content-generation.js';
+import type { Topic } from '../services/ports.js';
 
 /**
  * `npm run draft -- [--topic NAME]`: generates one draft with the real generation pipeline
  * (prompt, Claude, sanitise, validate) and prints what a moderator would judge, so templates can
- * be tuned without Discord, X or a database. Needs only ANTHROPIC_API_KEY.
+ * be tuned without Discord or X. Needs only ANTHROPIC_API_KEY.
+ *
+ * When the bot's database exists (DATABASE_PATH), its topics (names, descriptions, weights,
+ * enabled flags, statistics), recent posts and duplicate history are used, exactly as the bot
+ * would; without one, the migration's default topics. The database is opened READ-ONLY and
+ * nothing is recorded in it, not even a generation run: the CLI makes no draft (so there is no
+ * topic use to count), the bot must stay the database's only writer, and a run recorded by a
+ * tuning session would blur the bot's own generation history. The tokens are printed instead.
  */
 const USAGE = 'usage: npm run draft -- [--topic NAME]';
 const EXIT_CONFIG = 2;
@@ -29,7 +42,7 @@ async function main(): Promise<number> {
     return EXIT_CONFIG;
   }
   if (args.help) {
-    process.stdout.write(`${USAGE}\ntopics: ${DEFAULT_TOPICS.map((t) => t.name).join(', ')}\n`);
+    process.stdout.write(`${USAGE}\ndefault topics (a database at DATABASE_PATH brings its own): ${DEFAULT_TOPICS.map((t) => t.name).join(', ')}\n`);
     return 0;
   }
 
@@ -44,37 +57,126 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  const topics = DEFAULT_TOPICS.flatMap((t, i) => (isContentType(t.contentType) ? [{ ...t, contentType: t.contentType, id: i + 1 }] : []));
-  let topic = topics.find((t) => t.name === args.topic);
-  if (args.topic !== undefined && !topic) {
-    process.stderr.write(`Unknown topic "${args.topic}". Known topics: ${topics.map((t) => t.name).join(', ')}\n`);
+  const source = await openTopicSource(loadStorageConfig().databasePath);
+  if (source.kind === 'error') {
+    process.stderr.write(`${source.message}\n`);
+    return EXIT_CONFIG;
+  }
+  try {
+    return await generate(config, source, args.topic);
+  } finally {
+    await source.close();
+  }
+}
+
+/** Where topics, recent posts and duplicate history come from. */
+interface TopicSource {
+  readonly kind: 'database' | 'defaults';
+  readonly label: string;
+  readonly topics: readonly Topic[];
+  readonly accountAvgEngagement: number;
+  readonly recentPosts: readonly string[];
+  readonly duplicates: DuplicateLookup;
+  close(): Promise<void>;
+}
+
+/** How many recent texts the prompt shows (the bot's pipeline uses the same number). */
+const RECENT_POSTS_FOR_PROMPT = 10;
+
+async function openTopicSource(databasePath: string): Promise<TopicSource | { kind: 'error'; message: string }> {
+  if (databasePath === ':memory:' || !existsSync(databasePath)) return defaultTopics(databasePath);
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: databasePath,
+    entities: ENTITIES,
+    // Read-only and never migrated: the bot owns this file.
+    readonly: true,
+    fileMustExist: true,
+    synchronize: false,
+    migrationsRun: false,
+  });
+  try {
+    await dataSource.initialize();
+    const applied = new Set(((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map((row) => row.name));
+    const missing = MIGRATIONS.map((migration) => migration.name).filter((name) => !applied.has(name));
+    if (missing.length > 0) {
+      throw new Error(`it is not migrated to this version (missing ${missing.join(', ')}); start the bot once to migrate it`);
+    }
+    const repos = createRepositories(dataSource);
+    const topics = await repos.topics.list();
+    const { accountAverage } = await repos.posts.engagementByTopic();
+    const recent = await repos.drafts.recentTexts(['published', 'publishing', 'approved', 'pending'], RECENT_POSTS_FOR_PROMPT);
+    return {
+      kind: 'database',
+      label: `database ${databasePath} (read-only)`,
+      topics,
+      accountAvgEngagement: accountAverage,
+      recentPosts: recent.map((tweets) => tweets.join('\n')),
+      duplicates: repos.duplicates,
+      close: () => dataSource.destroy(),
+    };
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    return { kind: 'error', message: `DATABASE_PATH: cannot read the topics from ${databasePath}: ${(error as Error).message}` };
+  }
+}
+
+function defaultTopics(databasePath: string): TopicSource {
+  const topics = DEFAULT_TOPICS.flatMap((t, i) =>
+    isContentType(t.contentType)
+      ? [{ ...t, contentType: t.contentType, id: i + 1, enabled: true, lastUsedAt: null, usageCount: 0, publishedCount: 0, approvals: 0, rejections: 0, successRate: 0, avgEngagement: 0 }]
+      : [],
+  );
+  return {
+    kind: 'defaults',
+    label: `default topics (no database at ${databasePath})`,
+    topics,
+    accountAvgEngagement: 0,
+    recentPosts: [],
+    duplicates: NO_HISTORY,
+    close: async () => {},
+  };
+}
+
+async function generate(config: ReturnType<typeof loadGenerationConfig>, source: TopicSource, topicName: string | undefined): Promise<number> {
+  const { topics } = source;
+  let topic = topicName === undefined ? undefined : topics.find((t) => t.name.toLowerCase() === topicName.trim().toLowerCase());
+  if (topicName !== undefined && !topic) {
+    process.stderr.write(`Unknown topic "${topicName}". Known topics: ${topics.map((t) => t.name).join(', ')}\n`);
     return EXIT_CONFIG;
   }
   if (!topic) {
-    const stats = topics.map((t) => ({ ...t, enabled: true, lastUsedAt: null, usageCount: 0, approvals: 0, rejections: 0, avgEngagement: 0 }));
-    const chosen = selectTopic(stats, { accountAvgEngagement: 0, lastUsedTopicId: null, rng: Math.random });
+    // The bot's own draw: weights, enabled flags, approval and engagement factors, rotation.
+    const chosen = selectTopic(topics, { accountAvgEngagement: source.accountAvgEngagement, lastUsedTopicId: lastUsedTopicId(topics), rng: Math.random });
     topic = topics.find((t) => t.id === chosen?.id);
   }
-  if (!topic) throw new Error('no topic to generate for');
+  if (!topic) {
+    process.stderr.write(`No enabled topic with a weight above 0 in the ${source.label}.\n`);
+    return 1;
+  }
 
   const logger = createLogger({ level: 'warn', format: 'pretty', secrets: config.secrets });
   const generator = createClaudeDraftGenerator(config, logger);
 
-  process.stdout.write(`Topic: ${topic.name} (${topic.contentType}), model ${config.anthropic.model}\n\n`);
+  process.stdout.write(`Topic: ${topic.name} (${topic.contentType}), model ${config.anthropic.model}\nTopics from: ${source.label}\n\n`);
   let result;
   try {
     result = await generateValidContent(
-      { contentType: topic.contentType, topicName: topic.name, topicDescription: topic.description, recentPosts: [] },
+      { contentType: topic.contentType, topicName: topic.name, topicDescription: topic.description, recentPosts: source.recentPosts },
       {
         generator,
-        duplicates: NO_HISTORY,
+        duplicates: source.duplicates,
         policy: contentPolicyFrom(config.content),
         logger,
       },
     );
   } catch (error) {
-    if (error instanceof GenerationError) {
-      process.stderr.write(`Generation failed (${error.kind}): ${error.message}\n`);
+    const cause = error instanceof GenerationFailure ? error.cause : error;
+    if (cause instanceof GenerationError) {
+      const spent = error instanceof GenerationFailure ? error.usage : null;
+      process.stderr.write(
+        `Generation failed (${cause.kind}): ${cause.message}\n` + (spent ? `Tokens: input ${spent.inputTokens}, output ${spent.outputTokens}\n` : ''),
+      );
       return 1;
     }
     throw error;
@@ -102,9 +204,20 @@ async function main(): Promise<number> {
     `\nResult: ${result.ok ? 'VALID' : `FAILED: ${result.reason}`}\n` +
       `Tokens: input ${usage.inputTokens}, output ${usage.outputTokens}, cache read ${usage.cacheReadTokens}, ` +
       `cache write ${usage.cacheCreationTokens} (about $${cost.toFixed(4)})\n` +
-      'Duplicates: not checked here (no database); the bot checks the whole history.\n',
+      (source.kind === 'database'
+        ? 'Duplicates: checked against the database history. Nothing was written to the database.\n'
+        : 'Duplicates: not checked here (no database); the bot checks the whole history.\n'),
   );
   return result.ok ? 0 : 1;
+}
+
+/** The topic of the most recent draft, for the rotation penalty (as the pipeline does). */
+function lastUsedTopicId(topics: readonly Topic[]): number | null {
+  let latest: Topic | null = null;
+  for (const topic of topics) {
+    if (topic.lastUsedAt !== null && (latest === null || topic.lastUsedAt > (latest.lastUsedAt ?? 0))) latest = topic;
+  }
+  return latest?.id ?? null;
 }
 
 process.exitCode = await main();

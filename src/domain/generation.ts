@@ -43,3 +43,65 @@ export interface GeneratedContent {
   readonly usage: TokenUsage;
   readonly model: string;
 }
+
+export type GenerationErrorKind =
+  | 'auth'
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server'
+  | 'timeout'
+  | 'connection'
+  | 'invalid_output'
+  /** stop_reason `refusal`: the model declined; another attempt may not. */
+  | 'refused'
+  /** stop_reason `max_tokens`: the answer was cut off. */
+  | 'truncated'
+  | 'bad_request';
+
+/**
+ * Why a generation failed once the SDK had used up its retries (or the failure was not
+ * retryable). `retryable` says whether trying again later could succeed. The message never
+ * contains the API key.
+ */
+export class GenerationError extends Error {
+  readonly kind: GenerationErrorKind;
+  readonly status?: number;
+  readonly requestId?: string;
+  readonly retryable: boolean;
+  /** Tokens already spent when the call itself succeeded but its output was unusable. */
+  readonly usage?: TokenUsage;
+
+  constructor(
+    kind: GenerationErrorKind,
+    message: string,
+    details: {
+      status?: number | undefined;
+      requestId?: string | undefined;
+      retryable: boolean;
+      usage?: TokenUsage | undefined;
+      cause?: unknown;
+    },
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'GenerationError';
+    this.kind = kind;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.requestId !== undefined) this.requestId = details.requestId;
+    this.retryable = details.retryable;
+    if (details.usage !== undefined) this.usage = details.usage;
+  }
+}
+
+/**
+ * Kinds where the call worked but the answer was unusable: another attempt in the same cycle
+ * may well succeed, and costs one more call. Transport failures (rate limit, overload, 5xx,
+ * timeout, connection) are not here although `retryable`: the SDK has already retried them
+ * with backoff (ANTHROPIC_MAX_RETRIES), and repeating that per attempt would multiply the wait
+ * of a `/draft` command; the next cycle tries again.
+ */
+const RETRY_IN_CYCLE: ReadonlySet<GenerationErrorKind> = new Set(['invalid_output', 'refused', 'truncated']);
+
+/** True when the pipeline should spend another of its GENERATION_ATTEMPTS after `error`. */
+export function isRetryableInCycle(error: unknown): error is GenerationError {
+  return error instanceof GenerationError && error.retryable && RETRY_IN_CYCLE.has(error.kind);
+}

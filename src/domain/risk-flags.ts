@@ -1,4 +1,5 @@
 import twitterText from 'twitter-text';
+import { matchingForm } from './sanitise.js';
 
 /** Stable ids of the risk flags. */
 export type RiskFlagId = 'mentions_price' | 'names_token' | 'time_sensitive' | 'numbers_claim' | 'mentions_competitor';
@@ -69,11 +70,13 @@ const COMPETITOR_PATTERNS: readonly RegExp[] = [
 /**
  * Scans a draft for things that do not break a rule but deserve a careful human look. Each
  * flag appears at most once per draft, in the order of {@link RISK_FLAG_LABELS}. Heuristic by
- * design: a false flag costs a moderator a glance, a missed one costs a bad post.
+ * design: a false flag costs a moderator a glance, a missed one costs a bad post. Each tweet is
+ * scanned as written and in its {@link matchingForm}.
  */
 export function detectRiskFlags(tweets: readonly string[]): RiskFlag[] {
   const found = new Set<RiskFlagId>();
-  for (const text of tweets) {
+  // The folded form too, so "$\u200B2" or a Cyrillic "с" in "Moonshot" cannot hide a flag.
+  for (const text of tweets.flatMap((tweet) => [tweet, matchingForm(tweet)])) {
     if (PRICE_PATTERNS.some((re) => re.test(text))) found.add('mentions_price');
     if (twitterText.extractCashtags(text).length > 0 || TOKEN_NAME_PATTERNS.some((re) => re.test(text))) {
       found.add('names_token');

@@ -10,8 +10,14 @@ export interface TopicStats {
   readonly enabled: boolean;
   /** When a draft was last generated for this topic (ms since epoch), or null if never. */
   readonly lastUsedAt: number | null;
-  /** How many drafts have been generated for this topic. */
+  /** How many drafts have been generated for this topic (a failed cycle is not a use). */
   readonly usageCount: number;
+  /**
+   * How many of its drafts were really published (not dry run): the evidence behind
+   * `avgEngagement`, and so the weight the engagement factor gives it. Not `usageCount`: a
+   * rejected or expired draft has no engagement.
+   */
+  readonly publishedCount: number;
   /** Moderator approvals of this topic's drafts. */
   readonly approvals: number;
   /** Moderator rejections of this topic's drafts. */
@@ -57,7 +63,7 @@ export const ENGAGEMENT_PRIOR_POSTS = 3;
  * approvalRate     = (approvals + 2) / (approvals + rejections + 4)      // Beta(2,2) prior, 0.5 when unknown
  * approvalFactor   = approvalRate / 0.5                                   // 1.0 = as good as a coin flip
  * engagementRatio  = avgEngagement / accountAvgEngagement                 // 1.0 when account average is 0
- * engagementFactor = (usageCount * engagementRatio + 3) / (usageCount + 3)
+ * engagementFactor = (publishedCount * engagementRatio + 3) / (publishedCount + 3)
  * multiplier       = clamp(approvalFactor * engagementFactor, 0.5, 1.5)
  * ```
  *
@@ -73,9 +79,10 @@ export function performanceMultiplier(topic: TopicStats, accountAvgEngagement: n
   const approvalFactor = approvalRate / 0.5;
 
   let engagementFactor = 1;
-  if (accountAvgEngagement > 0 && Number.isFinite(topic.avgEngagement) && topic.usageCount > 0) {
+  const posts = Math.max(0, topic.publishedCount);
+  if (accountAvgEngagement > 0 && Number.isFinite(topic.avgEngagement) && posts > 0) {
     const ratio = Math.max(0, topic.avgEngagement) / accountAvgEngagement;
-    engagementFactor = (topic.usageCount * ratio + ENGAGEMENT_PRIOR_POSTS) / (topic.usageCount + ENGAGEMENT_PRIOR_POSTS);
+    engagementFactor = (posts * ratio + ENGAGEMENT_PRIOR_POSTS) / (posts + ENGAGEMENT_PRIOR_POSTS);
   }
 
   const raw = approvalFactor * engagementFactor;

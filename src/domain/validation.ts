@@ -1,4 +1,5 @@
 import twitterText from 'twitter-text';
+import { findBidiControls, findHiddenFormatCharacters, hasVisibleCharacter, matchingForm } from './sanitise.js';
 import { MAX_TWEET_WEIGHT, measureTweet } from './tweet-length.js';
 
 /** The configurable part of the content rules (MAX_HASHTAGS, ALLOWED_LINK_DOMAINS, BANNED_PATTERNS). */
@@ -16,13 +17,19 @@ export type ViolationRule =
   | 'thread_size'
   | 'length'
   | 'invalid_characters'
+  /** Bidi overrides/isolates (U+202A-202E, U+2066-2069): the text would display differently from how it reads. */
+  | 'bidi_control'
+  /** Invisible format characters the sanitiser does not strip (it strips the known ones first). */
+  | 'hidden_characters'
   | 'banned_phrase'
   | 'address'
   | 'mention'
   | 'hashtags'
   | 'link'
   /** Set by the pipeline, not by validateContent: the text repeats a stored post. */
-  | 'duplicate';
+  | 'duplicate'
+  /** Set by the pipeline, not by validateContent: the model refused, was cut off or broke the format. */
+  | 'unusable_answer';
 
 /** One broken rule, phrased so a moderator (and the model, on regeneration) knows what to fix. */
 export interface Violation {
@@ -178,10 +185,14 @@ export function isAllowedLinkHost(host: string, allowedLinkDomains: readonly str
  * the regeneration prompt everything that must change.
  *
  * Rules: `empty`, `thread_size` (a tweet is exactly 1, a thread 2 to 6), `length` (weighted,
- * 280), `invalid_characters`, `banned_phrase` (built-in {@link BUILT_IN_BANNED_PHRASES} and
+ * 280), `invalid_characters`, `bidi_control`, `hidden_characters`, `banned_phrase` (built-in {@link BUILT_IN_BANNED_PHRASES} and
  * configured patterns), `address` (Solana/EVM), `mention` (@handles; e-mail addresses are not
  * mentions), `hashtags` (more than `maxHashtags`), `link` (any URL twitter-text would link,
- * including bare domains like "Pump.fun", unless its domain is allow-listed).
+ * including bare domains like "Pump.fun", unless its domain is allow-listed). A tweet with only
+ * invisible characters is `empty`. Banned phrases are also looked for in the
+ * {@link matchingForm} of the text, so look-alike letters and invisible characters cannot hide them.
+ *
+ * Run {@link sanitiseContent} first: it strips the invisible characters that are only noise.
  *
  * @throws InvalidBannedPatternError when a configured `/regex/` does not compile.
  */
@@ -217,6 +228,10 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
       add('empty', `${label} is empty`);
       return;
     }
+    if (!hasVisibleCharacter(text)) {
+      add('empty', `${label} has only invisible characters`);
+      return;
+    }
 
     const measure = measureTweet(text);
     if (measure.weightedLength > MAX_TWEET_WEIGHT) {
@@ -226,13 +241,34 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
       add('invalid_characters', `${label} contains characters X rejects (such as U+FFFE or U+FEFF)`);
     }
 
+    const bidi = findBidiControls(text);
+    if (bidi.length > 0) {
+      add(
+        'bidi_control',
+        `${label} contains ${bidi.join(', ')}; bidi override and isolate characters are not allowed because they make the text display in a different order than it reads`,
+      );
+    }
+    const hidden = findHiddenFormatCharacters(text);
+    if (hidden.length > 0) {
+      add('hidden_characters', `${label} contains the invisible character${hidden.length === 1 ? '' : 's'} ${hidden.join(', ')}; remove ${hidden.length === 1 ? 'it' : 'them'}`);
+    }
+
+    // Word rules also look at the text as a filter-dodger would want it read: look-alike letters,
+    // fullwidth forms and invisible characters folded away (see matchingForm).
+    const folded = matchingForm(text);
+    const firstMatch = (regex: RegExp): string | null => {
+      const direct = regex.exec(text);
+      if (direct) return `"${direct[0]}"`;
+      const dodged = regex.exec(folded);
+      return dodged ? `"${dodged[0]}" (written with look-alike or invisible characters)` : null;
+    };
     for (const phrase of BUILT_IN_BANNED_PHRASES) {
-      const match = phrase.pattern.exec(text);
-      if (match) add('banned_phrase', `${label} contains "${match[0]}", which ${phrase.reason}`);
+      const match = firstMatch(phrase.pattern);
+      if (match) add('banned_phrase', `${label} contains ${match}, which ${phrase.reason}`);
     }
     for (const { source, regex } of configured) {
-      const match = regex.exec(text);
-      if (match) add('banned_phrase', `${label} contains "${match[0]}", which matches the banned pattern ${source}`);
+      const match = firstMatch(regex);
+      if (match) add('banned_phrase', `${label} contains ${match}, which matches the banned pattern ${source}`);
     }
 
     for (const address of findAddresses(text)) {

@@ -1,8 +1,16 @@
 import type { AppConfig } from '../config/index.js';
 import { computeFingerprint, findDuplicate, type DuplicateLookup, type Fingerprint } from '../domain/duplicates.js';
-import { addUsage, ZERO_USAGE, type GenerationRequest, type TokenUsage } from '../domain/generation.js';
+import {
+  addUsage,
+  GenerationError,
+  isRetryableInCycle,
+  ZERO_USAGE,
+  type GenerationErrorKind,
+  type GenerationRequest,
+  type TokenUsage,
+} from '../domain/generation.js';
 import { detectRiskFlags, type RiskFlag } from '../domain/risk-flags.js';
-import { sanitiseContent, type SanitiseChange } from '../domain/sanitise.js';
+import { sanitiseContent, type SanitiseChange, type TextSource } from '../domain/sanitise.js';
 import { validateContent, type ContentRules, type Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { DraftGenerator } from './ports.js';
@@ -54,10 +62,39 @@ export type ContentResult =
       readonly attempts: readonly AttemptReport[];
     };
 
+/** What the retry prompt says about an unusable answer, instead of the raw error. */
+const PROMPT_HINT: Partial<Record<GenerationErrorKind, string>> = {
+  refused: 'The previous attempt was a refusal. Write a safe, educational draft on the topic that follows every rule.',
+  truncated: 'The previous answer was cut off at the output token limit. Write noticeably shorter tweets and nothing but the JSON.',
+  invalid_output: 'The previous answer did not match the required JSON format and kind. Answer with exactly the requested JSON object.',
+};
+
+/**
+ * A generator error that ended the cycle, with the tokens every attempt of the cycle spent
+ * (the failed one included), so the run is recorded with its real cost.
+ */
+export class GenerationFailure extends Error {
+  override readonly name = 'GenerationFailure';
+  constructor(
+    override readonly cause: unknown,
+    readonly usage: TokenUsage,
+    readonly attempts: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+/** Tokens an error says were spent (a GenerationError carries them when the answer was unusable). */
+function usageOf(error: unknown): TokenUsage {
+  return error instanceof GenerationError && error.usage ? error.usage : ZERO_USAGE;
+}
+
 /**
  * Asks the model, sanitises, validates and dedupes, up to `maxAttempts` times. Each retry names
- * the previous attempt's violations in the prompt. Generator errors (auth, exhausted retries)
- * propagate: they are not content problems and another attempt would not help.
+ * the previous attempt's violations in the prompt. An unusable answer (refusal, cut off at
+ * max_tokens, wrong kind, not the schema) uses the next attempt too, and its tokens are
+ * counted. Other generator errors (auth, a bad request, transport failures the SDK already
+ * retried) end the cycle as a {@link GenerationFailure} carrying the tokens spent so far.
  */
 export async function generateValidContent(
   request: ContentRequest,
@@ -70,41 +107,43 @@ export async function generateValidContent(
   let previousViolations: string[] | undefined;
 
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-    const generated = await generator.generate({
-      contentType: request.contentType,
-      topicName: request.topicName,
-      topicDescription: request.topicDescription,
-      recentPosts: request.recentPosts,
-      feedback: request.feedback,
-      previousDraft: request.previousDraft,
-      previousViolations,
-    });
-    usage = addUsage(usage, generated.usage);
-    const sanitised = sanitiseContent(generated.tweets, { maxHashtags: policy.rules.maxHashtags });
-    const violations = validateContent(sanitised.tweets, wantsThread ? 'thread' : 'tweet', policy.rules);
-    if (violations.length === 0) {
-      const duplicate = await findDuplicate(sanitised.tweets, duplicates, policy.duplicateThreshold, {
-        ...(request.excludeDraftId !== undefined ? { excludeDraftId: request.excludeDraftId } : {}),
+    let generated;
+    try {
+      generated = await generator.generate({
+        contentType: request.contentType,
+        topicName: request.topicName,
+        topicDescription: request.topicDescription,
+        recentPosts: request.recentPosts,
+        feedback: request.feedback,
+        previousDraft: request.previousDraft,
+        previousViolations,
       });
-      if (duplicate) {
-        violations.push({
-          rule: 'duplicate',
-          tweetIndex: null,
-          message: duplicate.exact
-            ? `It repeats draft #${duplicate.draftId} word for word; say something new`
-            : `It is ${Math.round(duplicate.similarity * 100)}% similar to draft #${duplicate.draftId}; take a different angle`,
-        });
-      }
+    } catch (error) {
+      // Tokens an unusable answer cost are counted, whether or not another attempt follows.
+      usage = addUsage(usage, usageOf(error));
+      if (!isRetryableInCycle(error)) throw new GenerationFailure(error, usage, attempts.length + 1);
+      const violation: Violation = { rule: 'unusable_answer', tweetIndex: null, message: error.message };
+      attempts.push({ tweets: [], violations: [violation], sanitiserChanges: [] });
+      logger.info('generated answer unusable', { attempt, kind: error.kind, reason: error.message });
+      previousViolations = [PROMPT_HINT[error.kind] ?? error.message];
+      continue;
     }
-    attempts.push({ tweets: sanitised.tweets, violations, sanitiserChanges: sanitised.changes });
+    usage = addUsage(usage, generated.usage);
+    const checked = await checkContent(generated.tweets, wantsThread ? 'thread' : 'tweet', 'generated', {
+      duplicates,
+      policy,
+      excludeDraftId: request.excludeDraftId,
+    });
+    const { violations } = checked;
+    attempts.push({ tweets: checked.tweets, violations, sanitiserChanges: checked.sanitiserChanges });
     if (violations.length === 0) {
       return {
         ok: true,
         kind: wantsThread ? 'thread' : 'tweet',
-        tweets: sanitised.tweets,
-        sanitiserChanges: sanitised.changes,
-        riskFlags: detectRiskFlags(sanitised.tweets),
-        fingerprint: computeFingerprint(sanitised.tweets),
+        tweets: checked.tweets,
+        sanitiserChanges: checked.sanitiserChanges,
+        riskFlags: checked.riskFlags,
+        fingerprint: checked.fingerprint,
         usage,
         model: generated.model,
         attempts,
@@ -124,26 +163,50 @@ export async function generateValidContent(
   };
 }
 
-/** Checks text a moderator typed (Edit): the same length, rule and duplicate checks as generated text. */
-export async function checkEditedContent(
+/** Text after the one sanitiser and the one validator, with what the card needs if it passed. */
+export interface CheckedContent {
+  readonly tweets: string[];
+  readonly violations: Violation[];
+  readonly sanitiserChanges: SanitiseChange[];
+  readonly riskFlags: RiskFlag[];
+  readonly fingerprint: Fingerprint;
+}
+
+/**
+ * The one gate for every text that can be published: sanitise (every fix for the model's text,
+ * only the invisible ones for a person's), validate, then look for duplicates. Generated and
+ * edited text both pass here, so a zero-width space cannot hide a banned phrase or a risk flag
+ * in one path and not the other. Risk flags are computed on the sanitised text.
+ */
+export async function checkContent(
   tweets: readonly string[],
   kind: 'tweet' | 'thread',
-  deps: { duplicates: DuplicateLookup; policy: ContentPolicy; excludeDraftId: number },
-): Promise<{ tweets: string[]; violations: Violation[]; sanitiserChanges: SanitiseChange[] }> {
-  // Only invisible fixes for a human's text: never drop hashtags or quotes they chose to write.
-  const trimmed = tweets.map((t) => t.normalize('NFC').trim()).filter((t) => t.length > 0);
-  const violations = validateContent(trimmed, kind, deps.policy.rules);
+  source: TextSource,
+  deps: { duplicates: DuplicateLookup; policy: ContentPolicy; excludeDraftId?: number | undefined },
+): Promise<CheckedContent> {
+  const sanitised = sanitiseContent(tweets, { maxHashtags: deps.policy.rules.maxHashtags, source });
+  const violations = validateContent(sanitised.tweets, kind, deps.policy.rules);
   if (violations.length === 0) {
-    const duplicate = await findDuplicate(trimmed, deps.duplicates, deps.policy.duplicateThreshold, { excludeDraftId: deps.excludeDraftId });
+    const duplicate = await findDuplicate(sanitised.tweets, deps.duplicates, deps.policy.duplicateThreshold, {
+      ...(deps.excludeDraftId !== undefined ? { excludeDraftId: deps.excludeDraftId } : {}),
+    });
     if (duplicate) {
       violations.push({
         rule: 'duplicate',
         tweetIndex: null,
-        message: `It is ${Math.round(duplicate.similarity * 100)}% similar to draft #${duplicate.draftId} (the limit is ${Math.round(
-          deps.policy.duplicateThreshold * 100,
-        )}%)`,
+        message: duplicate.exact
+          ? `It repeats draft #${duplicate.draftId} word for word; say something new`
+          : `It is ${Math.round(duplicate.similarity * 100)}% similar to draft #${duplicate.draftId} (the limit is ${Math.round(
+              deps.policy.duplicateThreshold * 100,
+            )}%); take a different angle`,
       });
     }
   }
-  return { tweets: trimmed, violations, sanitiserChanges: [] };
+  return {
+    tweets: sanitised.tweets,
+    violations,
+    sanitiserChanges: sanitised.changes,
+    riskFlags: detectRiskFlags(sanitised.tweets),
+    fingerprint: computeFingerprint(sanitised.tweets),
+  };
 }

@@ -1,11 +1,11 @@
 import type { Actor, Draft } from '../domain/draft.js';
-import { computeFingerprint, type DuplicateLookup } from '../domain/duplicates.js';
-import { detectRiskFlags } from '../domain/risk-flags.js';
+import type { DuplicateLookup } from '../domain/duplicates.js';
+import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
-import { checkEditedContent, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
 import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
@@ -76,7 +76,6 @@ export class DraftPipelineService {
       await this.recordRun({ trigger: options.trigger, outcome: 'skipped', reason, startedAt });
       return { status: 'skipped', reason };
     }
-    await topics.markUsed(topic.id, startedAt);
     const log = logger.child({ topic: topic.name, trigger: options.trigger });
 
     let result;
@@ -93,7 +92,15 @@ export class DraftPipelineService {
     } catch (error) {
       const reason = `generation failed: ${(error as Error).message}`;
       log.error('generation failed', { error });
-      await this.recordRun({ trigger: options.trigger, outcome: 'failed', reason, startedAt, topicName: topic.name, usage: usageOf(error) });
+      await this.recordRun({
+        trigger: options.trigger,
+        outcome: 'failed',
+        reason,
+        startedAt,
+        topicName: topic.name,
+        usage: usageOf(error),
+        attempts: attemptsOf(error),
+      });
       return { status: 'failed', reason };
     }
     if (!result.ok) {
@@ -143,6 +150,9 @@ export class DraftPipelineService {
       return { status: 'skipped', reason };
     }
     const { draft } = saved;
+    // A use is a draft made: usage_count weighs the topic's engagement as if each use were a
+    // post, so a failed or skipped cycle must not count.
+    await topics.markUsed(topic.id, startedAt);
     await this.recordRun({
       trigger: options.trigger,
       outcome: 'created',
@@ -161,10 +171,20 @@ export class DraftPipelineService {
    * Writes a new revision of a pending draft, steered by the moderator's (untrusted) feedback.
    * The deadline starts over; the old revision's buttons become stale.
    */
-  async regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome> {
+  async regenerate(draftId: number, expectedRevision: number, rawFeedback: string | null, actor: Actor): Promise<ReviseOutcome> {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(draftId);
     if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
+    // The feedback is echoed on the card and sent to the model: the same invisible-character
+    // rules as a tweet. Invisible-only feedback is no feedback.
+    const feedback = sanitiseFreeText(rawFeedback);
+    const bidi = feedback === null ? [] : findBidiControls(feedback);
+    if (bidi.length > 0) {
+      return {
+        status: 'failed',
+        reason: `the feedback contains ${bidi.join(', ')}; bidi override and isolate characters are not allowed because they make the text display in a different order than it reads. Remove them and try again`,
+      };
+    }
     const startedAt = clock.now();
     const topic = draft.topicId !== null ? await this.deps.topics.findById(draft.topicId) : null;
     const log = this.deps.logger.child({ draftId, revision: expectedRevision });
@@ -184,7 +204,16 @@ export class DraftPipelineService {
       );
     } catch (error) {
       const reason = `generation failed: ${(error as Error).message}`;
-      await this.recordRun({ trigger: 'regenerate', outcome: 'failed', reason, startedAt, topicName: draft.topicName, draftId, usage: usageOf(error) });
+      await this.recordRun({
+        trigger: 'regenerate',
+        outcome: 'failed',
+        reason,
+        startedAt,
+        topicName: draft.topicName,
+        draftId,
+        usage: usageOf(error),
+        attempts: attemptsOf(error),
+      });
       return { status: 'failed', reason };
     }
     if (!result.ok) {
@@ -232,13 +261,14 @@ export class DraftPipelineService {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(draftId);
     if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
-    const checked = await checkEditedContent(tweets, draft.kind, {
+    // The same sanitiser and validator as generated text, with only the invisible fixes.
+    const checked = await checkContent(tweets, draft.kind, 'human', {
       duplicates: this.deps.duplicates,
       policy: this.deps.options,
       excludeDraftId: draftId,
     });
     if (checked.violations.length > 0) return { status: 'invalid', violations: checked.violations };
-    const fingerprint = computeFingerprint(checked.tweets);
+    const { fingerprint } = checked;
     const now = clock.now();
     const revised = await drafts.replaceContent(
       draftId,
@@ -248,8 +278,8 @@ export class DraftPipelineService {
         tweets: checked.tweets,
         contentHash: fingerprint.contentHash,
         bandKeys: fingerprint.bandKeys,
-        riskFlags: detectRiskFlags(checked.tweets),
-        sanitiserChanges: [],
+        riskFlags: checked.riskFlags,
+        sanitiserChanges: checked.sanitiserChanges.map((c) => c.description),
         deadlineAt: now + this.deps.options.moderationTimeoutMs,
         editedBy: actor,
       },
@@ -303,7 +333,7 @@ export class DraftPipelineService {
     startedAt: number;
     topicName?: string;
     draftId?: number;
-    attempts?: number;
+    attempts?: number | undefined;
     usage?: TokenUsage;
   }): Promise<void> {
     await this.deps.generationRuns.record({
@@ -330,8 +360,13 @@ function lastUsedTopicId(topics: readonly Topic[]): number | null {
 }
 
 
-/** Tokens an error says were spent (a GenerationError carries them when output was unusable). */
+/** Tokens a failed cycle spent, all attempts included (see GenerationFailure). */
 function usageOf(error: unknown): TokenUsage {
   const usage = (error as { usage?: TokenUsage } | null)?.usage;
   return usage ?? ZERO_USAGE;
+}
+
+/** Attempts a failed cycle made, when the error says. */
+function attemptsOf(error: unknown): number | undefined {
+  return error instanceof GenerationFailure ? error.attempts : undefined;
 }

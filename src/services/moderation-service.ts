@@ -1,6 +1,7 @@
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
 import { capUsage, DAY_MS, type CapUsage, type PostingCaps } from '../domain/rate-limits.js';
+import { sanitiseNote } from '../domain/sanitise.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
@@ -322,7 +323,8 @@ export class ModerationService {
     const draft = await drafts.findById(request.draftId);
     const refusal = this.refusalFor(draft, request);
     if (refusal || !draft) return this.audited(request, 'reject', refusal ?? { status: 'not_found' });
-    const reason = request.reason?.trim() || null;
+    // Shown on the card: no invisible or bidi characters (the same sanitiser as every other text).
+    const reason = sanitiseNote(request.reason);
     const won = await drafts.decide(draft.id, request.revision, { to: 'rejected', actor: request.actor, source: 'moderator', reason }, clock.now());
     if (!won) return this.audited(request, 'reject', await this.whyLost(request));
     await this.audit(request, 'reject', 'rejected', reason);

@@ -25,7 +25,13 @@ describe('health and metrics of the running app', () => {
   it('GIVEN everything running THEN /healthz is 200; WHEN a part stops THEN 503 names that part', async () => {
     const ok = await get('/healthz');
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ ok: true, checks: { database: 'ok', discord: 'ok', scheduler: 'ok', cards: 'ok' }, failing: [] });
+    expect(await ok.json()).toEqual({
+      ok: true,
+      status: 'ok',
+      checks: { database: 'ok', discord: 'ok', scheduler: 'ok', cards: 'ok', anthropic: 'ok' },
+      failing: [],
+      degraded: [],
+    });
 
     await testApp.app.scheduler.stop();
     const noScheduler = await get('/healthz');

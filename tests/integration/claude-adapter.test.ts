@@ -127,7 +127,10 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
     expect(format.schema.type).toBe('object');
     expect(format.schema.required).toEqual(['draft']);
     expect(format.schema.additionalProperties).toBe(false);
-    expect(format.schema.properties.draft.anyOf).toHaveLength(2);
+    // Issue 10, item 11: only the requested kind is admitted (no tweet/thread union).
+    expect(format.schema.properties.draft.anyOf).toBeUndefined();
+    expect(format.schema.properties.draft.properties.kind).toMatchObject({ const: 'tweet' });
+    expect(format.schema.properties.draft.required).toEqual(['kind', 'text']);
 
     expect(body.messages).toHaveLength(1);
     const userText: string = body.messages[0].content;
@@ -307,6 +310,47 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
 
     expect(error.kind).toBe('connection');
     expect(requestsSince(start)).toHaveLength(1);
+  });
+
+  describe('issue 10, item 11: refusals, truncation and the wrong kind', () => {
+    it('GIVEN stop_reason refusal THEN it raises a retryable GenerationError refused carrying the tokens spent', async () => {
+      const start = fake.messageRequests.length;
+      fake.queueRefusal({ usage: { input_tokens: 900, output_tokens: 17 } });
+      const error = await expectGenerationError(makeGenerator().generate(tweetRequest));
+      expect(error.kind).toBe('refused');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/refus/i);
+      expect(error.usage).toMatchObject({ inputTokens: 900, outputTokens: 17 });
+      expect(requestsSince(start)).toHaveLength(1);
+    });
+
+    it('GIVEN stop_reason max_tokens with cut-off JSON THEN it raises a retryable GenerationError truncated carrying the tokens spent', async () => {
+      fake.queueTruncated({ kind: 'thread', tweets: ['1/ one', '2/ two', '3/ three'] }, { usage: { input_tokens: 900, output_tokens: 1_024 } });
+      const error = await expectGenerationError(makeGenerator().generate(threadRequest));
+      expect(error.kind).toBe('truncated');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/max_tokens|token limit/);
+      expect(error.usage).toMatchObject({ inputTokens: 900, outputTokens: 1_024 });
+    });
+
+    it('GIVEN a thread request THEN the output schema sent admits only a thread of 2 to 6 tweets', async () => {
+      const start = fake.messageRequests.length;
+      fake.queueOutput({ draft: { kind: 'thread', tweets: ['1/ a', '2/ b'] } });
+      await makeGenerator().generate(threadRequest);
+      const body = requestsSince(start)[0]?.body as Record<string, any>;
+      const draft = body.output_config.format.schema.properties.draft;
+      expect(draft.anyOf).toBeUndefined();
+      expect(draft.properties.kind).toMatchObject({ const: 'thread' });
+      expect(draft.required).toEqual(['kind', 'tweets']);
+      expect(draft.properties.tweets.type).toBe('array');
+    });
+
+    it('GIVEN unparsable JSON THEN the GenerationError carries the tokens spent', async () => {
+      fake.queueText('{"draft": {"kind": "tweet", "te', { usage: { input_tokens: 640, output_tokens: 9 } });
+      const error = await expectGenerationError(makeGenerator().generate(tweetRequest));
+      expect(error.kind).toBe('invalid_output');
+      expect(error.usage).toMatchObject({ inputTokens: 640, outputTokens: 9 });
+    });
   });
 
   it('GIVEN nothing queued THEN the default responder answers a valid instance of the requested schema', async () => {

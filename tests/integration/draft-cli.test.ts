@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 
@@ -66,5 +68,68 @@ describe('npm run draft', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown topic "lambos". Known topics: market-insight, launch-tips/);
     expect(anthropic.messageRequests).toHaveLength(0);
+  });
+
+  describe('issue 10, item 16: the topics in the database', () => {
+    let dir: string;
+    let databasePath: string;
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'draftgate-cli-db-'));
+      databasePath = join(dir, 'draftgate.sqlite');
+      // The bot's database: migrated, one custom topic, every default topic weighted 0 or disabled.
+      const { dataSource } = await openDatabase(databasePath);
+      await dataSource.query(`UPDATE topics SET weight = 0 WHERE topic_name <> 'safety'`);
+      await dataSource.query(`UPDATE topics SET enabled = 0 WHERE topic_name = 'safety'`);
+      await dataSource.query(
+        `INSERT INTO topics (topic_name, content_type, description, weight, enabled, usage_count, created_at, updated_at)
+         VALUES ('wallet-hygiene', 'education', 'Separate hot and cold wallets; revoke stale approvals', 7, 1, 4, 1, 1)`,
+      );
+      await dataSource.destroy();
+    });
+    afterEach(() => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const digest = () => createHash('sha256').update(readFileSync(databasePath)).digest('hex');
+    const env = () => ({ ANTHROPIC_API_KEY: FAKE_ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL: anthropic.url, DATABASE_PATH: databasePath });
+
+    it('GIVEN a database with a custom topic and changed weights WHEN run without --topic THEN it draws from the database, and the database is left untouched', async () => {
+      const before = digest();
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' } });
+      const result = await draftCli([], env());
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Topic: wallet-hygiene (education)');
+      expect(result.stdout).toContain(`Topics from: database ${databasePath} (read-only)`);
+      expect(JSON.stringify(anthropic.messageBodies[0])).toContain('revoke stale approvals');
+      // Read-only: no generation run, no usage count, not a byte changed.
+      expect(digest()).toBe(before);
+      const { dataSource } = await openDatabase(databasePath);
+      try {
+        expect(await dataSource.query('SELECT COUNT(*) AS n FROM generation_runs')).toEqual([{ n: 0 }]);
+        expect(await dataSource.query(`SELECT usage_count AS n FROM topics WHERE topic_name = 'wallet-hygiene'`)).toEqual([{ n: 4 }]);
+      } finally {
+        await dataSource.destroy();
+      }
+    });
+
+    it('GIVEN a database WHEN --topic names a topic only it has THEN that topic is used; a default it does not have is unknown', async () => {
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' } });
+      const custom = await draftCli(['--topic', 'Wallet-Hygiene'], env());
+      expect(custom.code).toBe(0);
+      expect(custom.stdout).toContain('Topic: wallet-hygiene (education)');
+      const missing = await draftCli(['--topic', 'lambos'], env());
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/Unknown topic "lambos". Known topics: .*wallet-hygiene/);
+    });
+
+    it('GIVEN no database file at DATABASE_PATH THEN the default topics are used and no file is created', async () => {
+      const absent = join(dir, 'nothing-here', 'draftgate.sqlite');
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Read the token page before you buy: supply, holders, description.' } });
+      const result = await draftCli(['--topic', 'safety'], { ...env(), DATABASE_PATH: absent });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Topics from: default topics (no database at ${absent})`);
+      expect(() => readFileSync(absent)).toThrow();
+    });
   });
 });

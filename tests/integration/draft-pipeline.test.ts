@@ -178,4 +178,91 @@ describe('draft pipeline against the Anthropic fake', () => {
     const good = await service.applyEdit(created.draft.id, 1, [SAFE_TWEET_2], { id: '2', name: 'ed' });
     expect(good).toMatchObject({ status: 'revised', draft: { revision: 2, tweets: [SAFE_TWEET_2], editedBy: { id: '2', name: 'ed' } } });
   });
+
+  describe('issue 10, item 11: a Claude refusal, truncated JSON or the wrong kind', () => {
+    it('GIVEN stop_reason refusal and then max_tokens THEN the real tokens are recorded and the remaining attempts are used', async () => {
+      anthropic.queueRefusal({ usage: { input_tokens: 900, output_tokens: 40 } });
+      anthropic.queueTruncated({ kind: 'tweet', text: SAFE_TWEET }, { usage: { input_tokens: 900, output_tokens: 1_024 } });
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } }, { usage: { input_tokens: 900, output_tokens: 60 } });
+      const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
+      expect(outcome.status).toBe('created');
+      if (outcome.status !== 'created') return;
+      expect(outcome.draft.usage).toMatchObject({ inputTokens: 2_700, outputTokens: 1_124 });
+      expect(outcome.draft.generationAttempts).toBe(3);
+      expect(anthropic.messageRequests).toHaveLength(3);
+      const runs = await db.dataSource.query('SELECT outcome, attempts, input_tokens AS input, output_tokens AS output FROM generation_runs');
+      expect(runs).toEqual([{ outcome: 'created', attempts: 3, input: 2_700, output: 1_124 }]);
+      // The retry tells the model why the last answer was unusable.
+      expect(JSON.stringify(anthropic.messageBodies[2])).toMatch(/cut off|token limit/i);
+    });
+
+    it('GIVEN a refusal on every attempt THEN the cycle fails after GENERATION_ATTEMPTS with every token recorded', async () => {
+      for (let i = 0; i < 3; i++) anthropic.queueRefusal({ usage: { input_tokens: 900, output_tokens: 30 } });
+      const outcome = await pipeline().generateDraft({ trigger: 'schedule', topicName: 'education' });
+      expect(outcome.status).toBe('failed');
+      if (outcome.status === 'failed') expect(outcome.reason).toMatch(/refus/i);
+      expect(anthropic.messageRequests).toHaveLength(3);
+      const runs = await db.dataSource.query('SELECT outcome, attempts, input_tokens AS input, output_tokens AS output FROM generation_runs');
+      expect(runs).toEqual([{ outcome: 'failed', attempts: 3, input: 2_700, output: 90 }]);
+    });
+
+    it('GIVEN a tweet where a thread was asked THEN the next attempt is used, and the request schema admits only a thread', async () => {
+      const tweets = ['1/ How graduation works on Pump.fun.', '2/ The curve fills as people buy.'];
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets } });
+      const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'deep-dive-thread' });
+      expect(outcome).toMatchObject({ status: 'created', draft: { kind: 'thread', tweets, generationAttempts: 2 } });
+      const schema = anthropic.messageBodies[0]?.output_config?.format?.schema as Record<string, any>;
+      expect(schema.properties.draft.anyOf).toBeUndefined();
+      expect(schema.properties.draft.properties.kind).toMatchObject({ const: 'thread' });
+      expect(Object.keys(schema.properties.draft.properties).sort()).toEqual(['kind', 'tweets']);
+    });
+
+    it('GIVEN a rejected key THEN the cycle still ends at once: auth is not retryable', async () => {
+      const outcome = await pipeline({ apiKey: 'sk-ant-wrong-key-000000' }).generateDraft({ trigger: 'command', topicName: 'education' });
+      expect(outcome.status).toBe('failed');
+      expect(anthropic.messageRequests).toHaveLength(1);
+    });
+  });
+
+  describe('issue 10, item 16: usage_count counts drafts, not attempts', () => {
+    it('GIVEN a cycle that fails THEN the topic usage_count and last_used do not change; a created draft counts once', async () => {
+      const before = await db.repos.topics.findByName('education');
+      for (let i = 0; i < 3; i++) anthropic.queueOutput({ draft: { kind: 'tweet', text: `Guaranteed 100x, buy now ${i}` } });
+      expect((await pipeline().generateDraft({ trigger: 'schedule', topicName: 'education' })).status).toBe('failed');
+      expect(await pipeline({ apiKey: 'sk-ant-wrong-key-000000' }).generateDraft({ trigger: 'schedule', topicName: 'education' })).toMatchObject({
+        status: 'failed',
+      });
+      const afterFailures = await db.repos.topics.findByName('education');
+      expect(afterFailures?.usageCount).toBe(before?.usageCount);
+      expect(afterFailures?.lastUsedAt).toBe(before?.lastUsedAt);
+
+      anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+      expect((await pipeline().generateDraft({ trigger: 'schedule', topicName: 'education' })).status).toBe('created');
+      expect((await db.repos.topics.findByName('education'))?.usageCount).toBe((before?.usageCount ?? 0) + 1);
+    });
+
+    it('GIVEN drafts of a topic THEN publishedCount (the engagement evidence) counts only drafts really posted, once per thread', async () => {
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ How graduation works on Pump.fun.', '2/ The curve fills as people buy.'] } });
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ Slippage, explained on Pump.fun.', '2/ Tight settings protect you.'] } });
+      anthropic.queueOutput({ draft: { kind: 'thread', tweets: ['1/ Read the holders list first.', '2/ Concentrated supply is a risk.'] } });
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'deep-dive-thread' });
+        if (outcome.status !== 'created') throw new Error(`expected a draft, got ${outcome.status}`);
+        ids.push(outcome.draft.id);
+      }
+      const post = (draftId: number, tweetId: string, status: string, dryRun: number) =>
+        db.dataSource.query(
+          `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (?, ?, 'x', 'thread', ?, 1, 1, ?)`,
+          [draftId, tweetId, status, dryRun],
+        );
+      await post(ids[0]!, '101', 'posted', 0);
+      await post(ids[0]!, '102', 'posted', 0); // the second tweet of the same thread
+      await post(ids[1]!, '201', 'posted', 1); // dry run: no engagement
+      const topic = await db.repos.topics.findByName('deep-dive-thread');
+      expect(topic).toMatchObject({ usageCount: 3, publishedCount: 1 });
+      expect((await db.repos.topics.list()).find((t) => t.name === 'deep-dive-thread')?.publishedCount).toBe(1);
+    });
+  });
 });

@@ -34,13 +34,39 @@ describe('health and metrics endpoint', () => {
     const base = await start();
     const ok = await fetch(`${base}/healthz`);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ ok: true, checks: { database: 'ok', discord: 'ok', scheduler: 'ok' }, failing: [] });
+    expect(await ok.json()).toEqual({ ok: true, status: 'ok', checks: { database: 'ok', discord: 'ok', scheduler: 'ok' }, failing: [], degraded: [] });
 
     state.discord = false;
     const down = await fetch(`${base}/healthz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ ok: false, failing: ['discord'], checks: { discord: 'gateway not ready' } });
     state.discord = true;
+  });
+
+  it('GIVEN a degraded part THEN /healthz is still 200 with status "degraded" and the detail (issue 10, item 15)', async () => {
+    const server = new HealthServer({
+      port: 0,
+      probes: [
+        { name: 'database', check: () => ({ ok: true }) },
+        { name: 'anthropic', check: () => ({ ok: true, degraded: true, detail: 'ANTHROPIC_API_KEY rejected' }) },
+      ],
+      metrics,
+      logger: createSilentLogger(),
+    });
+    const port = await server.start();
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        ok: true,
+        status: 'degraded',
+        checks: { database: 'ok', anthropic: 'ANTHROPIC_API_KEY rejected' },
+        failing: [],
+        degraded: ['anthropic'],
+      });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('GIVEN events and stored state THEN /metrics shows them in Prometheus text format', async () => {

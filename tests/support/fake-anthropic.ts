@@ -4,6 +4,8 @@ import { FakeHttpServer, type FaultMatcher, type FakeResponse, type RecordedRequ
 export const FAKE_ANTHROPIC_API_KEY = 'sk-ant-fake-0123456789abcdef';
 
 const MESSAGES_PATH = '/v1/messages';
+/** GET /v1/models/{model_id} ("Get a Model" in the spec): the bot's zero-cost start-up check. */
+const MODEL_PATH = '/v1/models/:modelId';
 
 /** Token counts the fake reports; the names are the API's. */
 export interface FakeUsage {
@@ -70,6 +72,18 @@ export class FakeAnthropic {
   constructor(options: { apiKey?: string } = {}) {
     this.validKeys = new Set([options.apiKey ?? FAKE_ANTHROPIC_API_KEY]);
     this.http.route('POST', MESSAGES_PATH, (request) => this.handleMessages(request));
+    this.http.route('GET', MODEL_PATH, (request, params) => this.handleGetModel(request, params['modelId'] ?? ''));
+  }
+
+  /**
+   * Model ids GET /v1/models/{model_id} knows. Null (the default) knows every id, because the
+   * tests use several made-up model names; set it to test the 404 for an unknown model.
+   */
+  knownModels: Set<string> | null = null;
+
+  /** Every GET /v1/models/{model_id} that reached the fake. */
+  get modelRequests(): RecordedRequest[] {
+    return this.http.requestsTo('GET', /^\/v1\/models\/[^/]+$/);
   }
 
   start(): Promise<string> {
@@ -103,6 +117,29 @@ export class FakeAnthropic {
   /** The next answer is the structured output `output`, serialised as the API does (one JSON text block). */
   queueOutput(output: unknown, overrides: Omit<ScriptedReply, 'text'> = {}): this {
     return this.queueText(JSON.stringify(output), overrides);
+  }
+
+  /**
+   * The next answer is a refusal: `stop_reason: "refusal"`, as the API sends when the model
+   * declines; the text is whatever it managed to write (by default not valid JSON).
+   */
+  queueRefusal(overrides: { text?: string; usage?: Partial<FakeUsage> } = {}): this {
+    return this.queueText(overrides.text ?? '{"draft": {"kind": "tweet", "text": "I can', {
+      stopReason: 'refusal',
+      ...(overrides.usage ? { usage: overrides.usage } : {}),
+    });
+  }
+
+  /**
+   * The next answer ran into `max_tokens`: the JSON of `{ draft }` cut off halfway, with
+   * `stop_reason: "max_tokens"`, exactly how a too-long structured answer arrives.
+   */
+  queueTruncated(draft: unknown, overrides: { usage?: Partial<FakeUsage> } = {}): this {
+    const json = JSON.stringify({ draft });
+    return this.queueText(json.slice(0, Math.floor(json.length / 2)), {
+      stopReason: 'max_tokens',
+      ...(overrides.usage ? { usage: overrides.usage } : {}),
+    });
   }
 
   /** Replaces what the fake answers when the queue is empty. */
@@ -192,6 +229,32 @@ export class FakeAnthropic {
     const body = request.body as MessagesRequestBody;
     const reply = this.queue.shift() ?? this.defaultResponder(body, request);
     return { status: 200, headers: { 'request-id': requestId }, body: messageResponse(body, reply, this.counter) };
+  }
+
+  /** GET /v1/models/{model_id}: a ModelInfo per the spec, 401 for a bad key, 404 for an unknown model. */
+  private handleGetModel(request: RecordedRequest, modelId: string): FakeResponse {
+    const requestId = this.nextRequestId();
+    const headers = { 'request-id': requestId };
+    if (!this.isAuthorised(request)) return { status: 401, headers, body: errorBody('authentication_error', 'invalid x-api-key', requestId) };
+    if (!request.headers['anthropic-version']) {
+      return { status: 400, headers, body: errorBody('invalid_request_error', 'anthropic-version: header is required', requestId) };
+    }
+    if (this.knownModels && !this.knownModels.has(modelId)) {
+      return { status: 404, headers, body: errorBody('not_found_error', `model: ${modelId}`, requestId) };
+    }
+    return {
+      status: 200,
+      headers,
+      body: {
+        type: 'model',
+        id: modelId,
+        display_name: `Fake ${modelId}`,
+        created_at: '2026-01-01T00:00:00Z',
+        max_input_tokens: 200_000,
+        max_tokens: 64_000,
+        capabilities: null,
+      },
+    };
   }
 
   private isAuthorised(request: RecordedRequest): boolean {

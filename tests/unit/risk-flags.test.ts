@@ -61,3 +61,10 @@ describe('detectRiskFlags', () => {
     expect(new Set(flags.map((flag) => flag.id)).size).toBe(flags.length);
   });
 });
+
+describe('detectRiskFlags: disguised text (issue 10, item 3)', () => {
+  it('GIVEN a price or a competitor hidden behind invisible or look-alike characters THEN the flag is still raised', () => {
+    expect(ids(['It costs about $\u200B2 in fees'])).toContain('mentions_price');
+    expect(ids(['Compare it with Mооnshot'])).toContain('mentions_competitor'); // Cyrillic о
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitiseContent } from '../../src/domain/sanitise.js';
+import { findBidiControls, hasVisibleCharacter, matchingForm, sanitiseContent, sanitiseFreeText, sanitiseNote } from '../../src/domain/sanitise.js';
 
 const sanitise = (tweets: string[], maxHashtags = 2) => sanitiseContent(tweets, { maxHashtags });
 
@@ -130,5 +130,84 @@ describe('sanitiseContent', () => {
     const input = ['  x  '];
     sanitise(input);
     expect(input).toEqual(['  x  ']);
+  });
+});
+
+describe('sanitiseContent: invisible characters (issue 10, item 3)', () => {
+  it.each([
+    ['guar\u200Banteed', 'guaranteed'],
+    ['100\u200Bx', '100x'],
+    ['will pu\u200Bmp', 'will pump'],
+    ['guar\u2060an\uFEFFte\u00ADed', 'guaranteed'],
+    ['guar\u200Canteed', 'guaranteed'],
+    ['guar\u200Danteed', 'guaranteed'],
+    ['100\uFE0Fx', '100x'],
+    ['gu\u200Ear\u200Fan\u061Cteed', 'guaranteed'],
+    ['g\u034Fuar\u206Aanteed', 'guaranteed'],
+    ['guar\u{E0041}\u{E0042}anteed', 'guaranteed'],
+    ['gua\u{E0100}ranteed', 'guaranteed'],
+    ['\u3164 hi', 'hi'],
+  ])('GIVEN %j from the model or a person THEN the invisible characters are stripped (%j)', (input, expected) => {
+    for (const source of ['generated', 'human'] as const) {
+      const result = sanitiseContent([input], { maxHashtags: 2, source });
+      expect(result.tweets).toEqual([expected]);
+      expect(result.changes.map((c) => c.fix)).toContain('strip_invisible');
+    }
+  });
+
+  it.each([
+    ['an emoji ZWJ sequence', 'Family 👨‍👩‍👧 time'],
+    ['a variation selector on an emoji', 'Love it ❤️ and ☀️'],
+    ['a keycap', 'Step 1️⃣ then #️⃣'],
+    ['the flag of Scotland (a tag sequence)', 'Hello from 🏴󠁧󠁢󠁳󠁣󠁴󠁿 today'],
+    ['a ZWNJ in a Persian word', 'می‌خواهم'],
+  ])('GIVEN %s THEN it is kept as written', (_name, text) => {
+    expect(sanitiseContent([text], { maxHashtags: 2 }).tweets).toEqual([text]);
+  });
+
+  it('GIVEN a bidi override THEN the sanitiser leaves it for validation to refuse', () => {
+    expect(sanitiseContent(['a \u202Eb\u202C c'], { maxHashtags: 2 }).tweets).toEqual(['a \u202Eb\u202C c']);
+  });
+
+  it("GIVEN a person's text THEN only the invisible fixes run: quotes, spacing and hashtags stay theirs", () => {
+    const typed = '"My  words" #a #b #c';
+    expect(sanitiseContent([typed], { maxHashtags: 2, source: 'human' })).toEqual({ tweets: [typed], changes: [] });
+    expect(sanitiseContent([typed], { maxHashtags: 2, source: 'generated' }).tweets).not.toEqual([typed]);
+  });
+});
+
+describe('sanitiseFreeText, matchingForm, findBidiControls, hasVisibleCharacter', () => {
+  it('GIVEN feedback with invisible characters THEN they are stripped; invisible-only feedback is none', () => {
+    expect(sanitiseFreeText('  make it sho\u200Brter ')).toBe('make it shorter');
+    expect(sanitiseFreeText('\u200B\u200D\uFEFF')).toBeNull();
+    expect(sanitiseFreeText(null)).toBeNull();
+  });
+
+  it('GIVEN a note (reject reason) with bidi controls THEN they are dropped, not refused', () => {
+    expect(sanitiseNote(' off\u200B-brand \u202Eenot\u202C ')).toBe('off-brand enot');
+    expect(sanitiseNote('\u202E\u202C')).toBeNull();
+  });
+
+  it('GIVEN look-alike, fullwidth, mathematical and spaced-out letters THEN the matching form reads them as plain Latin', () => {
+    expect(matchingForm('guаrаnteed')).toBe('guaranteed'); // Cyrillic а
+    expect(matchingForm('ｇｕａｒａｎｔｅｅｄ')).toBe('guaranteed');
+    expect(matchingForm('𝐠𝐮𝐚𝐫𝐚𝐧𝐭𝐞𝐞𝐝')).toBe('guaranteed');
+    expect(matchingForm('to\u2009the\u00A0moon')).toBe('to the moon');
+    expect(matchingForm('gu\u200Car\u200Danteed')).toBe('guaranteed');
+  });
+
+  it('GIVEN bidi overrides and isolates THEN each is named once; marks are not reported', () => {
+    expect(findBidiControls('a\u202Eb\u202Ec\u2067d\u2069')).toEqual([
+      'U+202E (RIGHT-TO-LEFT OVERRIDE)',
+      'U+2067 (RIGHT-TO-LEFT ISOLATE)',
+      'U+2069 (POP DIRECTIONAL ISOLATE)',
+    ]);
+    expect(findBidiControls('plain text')).toEqual([]);
+  });
+
+  it('GIVEN text of only invisible or blank characters THEN nothing is visible', () => {
+    for (const blank of ['\u200B\u200C\u200D', '\u2800\u3164 \u115F', '\u0301', '\u{E0041}\uFE0F']) expect(hasVisibleCharacter(blank)).toBe(false);
+    expect(hasVisibleCharacter('\u200Ba')).toBe(true);
+    expect(hasVisibleCharacter('🚀')).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ function topic(overrides: Partial<TopicStats> & { id: number }): TopicStats {
     enabled: true,
     lastUsedAt: null,
     usageCount: 0,
+    publishedCount: 0,
     approvals: 0,
     rejections: 0,
     avgEngagement: 0,
@@ -37,26 +38,33 @@ describe('performanceMultiplier', () => {
   });
 
   it('GIVEN an excellent record THEN the multiplier is capped at the maximum', () => {
-    const star = topic({ id: 1, approvals: 500, rejections: 0, usageCount: 500, avgEngagement: 1_000 });
+    const star = topic({ id: 1, approvals: 500, rejections: 0, usageCount: 500, publishedCount: 500, avgEngagement: 1_000 });
     expect(performanceMultiplier(star, 10)).toBe(PERFORMANCE_MULTIPLIER_MAX);
   });
 
   it('GIVEN a terrible record THEN the multiplier is floored at the minimum', () => {
-    const dud = topic({ id: 1, approvals: 0, rejections: 500, usageCount: 500, avgEngagement: 0 });
+    const dud = topic({ id: 1, approvals: 0, rejections: 500, usageCount: 500, publishedCount: 500, avgEngagement: 0 });
     expect(performanceMultiplier(dud, 10)).toBe(PERFORMANCE_MULTIPLIER_MIN);
   });
 
   it('GIVEN engagement twice the account average over many posts THEN it raises the multiplier', () => {
-    const good = topic({ id: 1, usageCount: 97, avgEngagement: 20 });
+    const good = topic({ id: 1, usageCount: 97, publishedCount: 97, avgEngagement: 20 });
     // (97 * 2 + 3) / (97 + 3) = 1.97 -> capped at 1.5
     expect(performanceMultiplier(good, 10)).toBe(1.5);
-    const slightlyGood = topic({ id: 1, usageCount: 7, avgEngagement: 12 });
+    const slightlyGood = topic({ id: 1, usageCount: 7, publishedCount: 7, avgEngagement: 12 });
     // (7 * 1.2 + 3) / 10 = 1.14
     expect(performanceMultiplier(slightlyGood, 10)).toBeCloseTo(1.14, 10);
   });
 
+  it('GIVEN many drafts but no published post (failed, rejected or expired uses) THEN engagement is not judged (issue 10, item 16)', () => {
+    // Uses without a publication have no engagement: they must not count as posts with 0 engagement.
+    expect(performanceMultiplier(topic({ id: 1, usageCount: 500, publishedCount: 0, avgEngagement: 0 }), 10)).toBe(1);
+    // (2 * 1.4 + 3) / 5 = 1.16, whatever the number of drafts.
+    expect(performanceMultiplier(topic({ id: 1, usageCount: 40, publishedCount: 2, avgEngagement: 14 }), 10)).toBeCloseTo(1.16, 10);
+  });
+
   it('GIVEN one viral post THEN the engagement prior damps it', () => {
-    const lucky = topic({ id: 1, usageCount: 1, avgEngagement: 14 });
+    const lucky = topic({ id: 1, usageCount: 1, publishedCount: 1, avgEngagement: 14 });
     // (1 * 1.4 + 3) / 4 = 1.1
     expect(performanceMultiplier(lucky, 10)).toBeCloseTo(1.1, 10);
   });
@@ -69,6 +77,7 @@ describe('performanceMultiplier', () => {
         approvals: Math.floor(rng() * 50),
         rejections: Math.floor(rng() * 50),
         usageCount: Math.floor(rng() * 100),
+        publishedCount: Math.floor(rng() * 100),
         avgEngagement: rng() * 100,
       });
       const m = performanceMultiplier(t, rng() * 50);

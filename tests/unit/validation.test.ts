@@ -227,3 +227,38 @@ describe('link helpers', () => {
     expect(isAllowedLinkHost('pump.fun.evil.io', ['pump.fun'])).toBe(false);
   });
 });
+
+describe('validateContent: invisible and bidi characters (issue 10, item 3)', () => {
+  it.each([
+    ['a right-to-left override', 'Read \u202Eeerf\u202C first', 'The tweet contains U+202E (RIGHT-TO-LEFT OVERRIDE), U+202C (POP DIRECTIONAL FORMATTING)'],
+    ['an isolate', 'Read \u2066this\u2069 first', 'The tweet contains U+2066 (LEFT-TO-RIGHT ISOLATE), U+2069 (POP DIRECTIONAL ISOLATE)'],
+  ])('GIVEN %s THEN bidi_control names the characters', (_name, text, start) => {
+    const violations = validateContent([text], 'tweet', rules);
+    expect(rulesOf(violations)).toEqual(['bidi_control']);
+    expect(violations[0]?.message).toMatch(new RegExp(`^${start.replace(/[()+]/g, '\\$&')}; bidi override`));
+  });
+
+  it('GIVEN text of only invisible characters THEN it is empty', () => {
+    expect(validateContent(['\u200B\u200D\u2060'], 'tweet', rules)).toEqual([
+      { rule: 'empty', tweetIndex: 0, message: 'The tweet has only invisible characters' },
+    ]);
+  });
+
+  it('GIVEN an invisible format character the sanitiser does not know THEN hidden_characters names it', () => {
+    expect(validateContent(['Read this\uFFF9 first'], 'tweet', rules)).toEqual([
+      { rule: 'hidden_characters', tweetIndex: 0, message: 'The tweet contains the invisible character U+FFF9; remove it' },
+    ]);
+  });
+
+  it.each([
+    ['guar\u200Banteed', /"guaranteed" \(written with look-alike or invisible characters\)/],
+    ['guаrаnteed gains', /"guaranteed"/], // Cyrillic а
+    ['ｇｕａｒａｎｔｅｅｄ', /"guaranteed"/],
+    ['this will pu\u200Cmp', /"will pump"/],
+    ['to\u2009the moon', /"to the moon"/],
+  ])('GIVEN %j (a banned phrase in disguise) THEN it is still a banned phrase', (text, message) => {
+    const violations = validateContent([text], 'tweet', rules);
+    expect(rulesOf(violations)).toContain('banned_phrase');
+    expect(violations.find((v) => v.rule === 'banned_phrase')?.message).toMatch(message);
+  });
+});

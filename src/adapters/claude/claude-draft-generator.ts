@@ -10,7 +10,7 @@ import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { z } from 'zod';
 import { buildPrompt } from '../../content/build-prompt.js';
 import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
-import type { GeneratedContent, GenerationRequest, TokenUsage } from '../../domain/generation.js';
+import { GenerationError, type GeneratedContent, type GenerationRequest, type TokenUsage } from '../../domain/generation.js';
 import type { DraftGenerator } from '../../services/ports.js';
 
 /** The smallest logger the adapter needs; winston loggers and test spies both fit. */
@@ -37,82 +37,49 @@ export interface ClaudeDraftGeneratorOptions {
   readonly logger?: GeneratorLogger;
 }
 
-export type GenerationErrorKind =
-  | 'auth'
-  | 'rate_limited'
-  | 'overloaded'
-  | 'server'
-  | 'timeout'
-  | 'connection'
-  | 'invalid_output'
-  | 'bad_request';
-
-/**
- * Why a generation failed once the SDK had used up its retries (or the failure was not
- * retryable). `retryable` says whether trying again later could succeed. The message never
- * contains the API key.
- */
-export class GenerationError extends Error {
-  readonly kind: GenerationErrorKind;
-  readonly status?: number;
-  readonly requestId?: string;
-  readonly retryable: boolean;
-  /** Tokens already spent when the call itself succeeded but its output was unusable. */
-  readonly usage?: TokenUsage;
-
-  constructor(
-    kind: GenerationErrorKind,
-    message: string,
-    details: {
-      status?: number | undefined;
-      requestId?: string | undefined;
-      retryable: boolean;
-      usage?: TokenUsage | undefined;
-      cause?: unknown;
-    },
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'GenerationError';
-    this.kind = kind;
-    if (details.status !== undefined) this.status = details.status;
-    if (details.requestId !== undefined) this.requestId = details.requestId;
-    this.retryable = details.retryable;
-    if (details.usage !== undefined) this.usage = details.usage;
-  }
-}
+// The error type lives in the domain so the pipeline can read `retryable` without importing an adapter.
+export { GenerationError, type GenerationErrorKind } from '../../domain/generation.js';
 
 const DEFAULT_MAX_TOKENS = 1_024;
+/** Upper bound on the start-up access check. */
+const ACCESS_CHECK_TIMEOUT_MS = 10_000;
 
-/**
- * The structured output Claude must produce. The draft sits under a `draft` key because the API
- * documents an object at the root of an output schema; a root-level union is not promised.
- * The SDK's schema transform moves `minItems: 2`/`maxItems` (and `minLength`) into the
- * description, since structured outputs only enforce `minItems` of 0 or 1; `messages.parse`
- * validates the answer against this zod schema afterwards, so the bounds still hold.
- */
-export const DraftOutputSchema = z.object({
-  draft: z.discriminatedUnion('kind', [
-    z.object({
-      kind: z.literal('tweet'),
-      text: z.string().min(1).describe('The single tweet, at most 280 characters.'),
-    }),
-    z.object({
-      kind: z.literal('thread'),
-      tweets: z
-        .array(z.string().min(1))
-        .min(THREAD_MIN_TWEETS)
-        .max(THREAD_MAX_TWEETS)
-        .describe(`The thread, ${THREAD_MIN_TWEETS} to ${THREAD_MAX_TWEETS} tweets of at most 280 characters each, in order.`),
-    }),
-  ]),
+const TweetDraftSchema = z.object({
+  kind: z.literal('tweet'),
+  text: z.string().min(1).describe('The single tweet, at most 280 characters.'),
+});
+const ThreadDraftSchema = z.object({
+  kind: z.literal('thread'),
+  tweets: z
+    .array(z.string().min(1))
+    .min(THREAD_MIN_TWEETS)
+    .max(THREAD_MAX_TWEETS)
+    .describe(`The thread, ${THREAD_MIN_TWEETS} to ${THREAD_MAX_TWEETS} tweets of at most 280 characters each, in order.`),
 });
 
-export type DraftOutput = z.infer<typeof DraftOutputSchema>;
+/**
+ * The structured output Claude must produce, one schema per requested kind: a request for a
+ * thread admits only a thread, so the model cannot answer with the other kind (a union let a
+ * thread request come back as a tweet). The draft sits under a `draft` key because the API
+ * documents an object at the root of an output schema. The SDK's schema transform moves
+ * `minItems: 2`/`maxItems` (and `minLength`) into the description, since structured outputs
+ * only enforce `minItems` of 0 or 1; the answer is validated against this zod schema
+ * afterwards, so the bounds still hold.
+ */
+export const DraftOutputSchemas = {
+  tweet: z.object({ draft: TweetDraftSchema }),
+  thread: z.object({ draft: ThreadDraftSchema }),
+} as const;
+
+export type DraftOutput = z.infer<(typeof DraftOutputSchemas)['tweet' | 'thread']>;
 
 /** Writes drafts with Claude through the official SDK, using structured outputs. */
 export class ClaudeDraftGenerator implements DraftGenerator {
   private readonly client: Anthropic;
-  private readonly outputFormat = zodOutputFormat(DraftOutputSchema);
+  private readonly outputFormats = {
+    tweet: zodOutputFormat(DraftOutputSchemas.tweet),
+    thread: zodOutputFormat(DraftOutputSchemas.thread),
+  } as const;
 
   constructor(private readonly options: ClaudeDraftGeneratorOptions) {
     this.client = new Anthropic({
@@ -131,23 +98,27 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       allowedLinkDomains: this.options.allowedLinkDomains,
     });
     const expected = templateFor(request.contentType).format;
+    const format = this.outputFormats[expected];
+    const maxTokens = this.options.maxTokens ?? DEFAULT_MAX_TOKENS;
 
     let message;
     try {
-      message = await this.client.messages.parse({
+      // `create`, not `parse`: `parse` throws on a cut-off or refused answer before we could read
+      // its usage, and those tokens were paid for.
+      message = await this.client.messages.create({
         model: this.options.model,
-        max_tokens: this.options.maxTokens ?? DEFAULT_MAX_TOKENS,
+        max_tokens: maxTokens,
         system,
         messages,
-        output_config: { format: this.outputFormat },
+        output_config: { format },
       });
     } catch (error) {
       throw this.classify(error);
     }
 
     const usage = toTokenUsage(message.usage);
-    // `messages.parse` returns a copy of the message without the SDK's hidden `_request_id`, so
-    // a successful call is traced by its message id; failures carry the request id.
+    // The SDK keeps the request id on the response for failures only, so a successful call is
+    // traced by its message id.
     const messageId = message.id;
     this.options.logger?.debug('claude generation finished', {
       model: message.model,
@@ -156,27 +127,60 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       messageId,
       ...usage,
     });
+    const unusable = (kind: 'refused' | 'truncated' | 'invalid_output', text: string) => {
+      const error = new GenerationError(kind, text, { retryable: true, usage });
+      this.options.logger?.warn('claude answer unusable', { kind, messageId, stopReason: message.stop_reason, message: text, ...usage });
+      return error;
+    };
 
-    const output = message.parsed_output;
-    if (output === null || output === undefined) {
-      throw new GenerationError(
+    if (message.stop_reason === 'refusal') {
+      throw unusable('refused', `Claude refused to write this draft (stop_reason refusal, message ${messageId})`);
+    }
+    if (message.stop_reason === 'max_tokens') {
+      throw unusable('truncated', `Claude's answer was cut off at the token limit (stop_reason max_tokens after ${usage.outputTokens} of ${maxTokens} output tokens, message ${messageId})`);
+    }
+
+    const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw unusable('invalid_output', `Claude's answer did not match the draft schema: not JSON (${(error as Error).message}, message ${messageId})`);
+    }
+    const answeredKind = (json as { draft?: { kind?: unknown } } | null)?.draft?.kind;
+    if ((answeredKind === 'tweet' || answeredKind === 'thread') && answeredKind !== expected) {
+      throw unusable(
         'invalid_output',
-        `Claude returned no structured output (stop_reason: ${message.stop_reason ?? 'none'}, message ${messageId})`,
-        { retryable: true, usage },
+        `Claude returned a ${answeredKind} but a ${expected} was asked for (content type ${request.contentType}, message ${messageId})`,
       );
     }
-    if (output.draft.kind !== expected) {
-      throw new GenerationError(
-        'invalid_output',
-        `Claude returned a ${output.draft.kind} but a ${expected} was asked for (content type ${request.contentType}, message ${messageId})`,
-        { retryable: true, usage },
-      );
+    const parsed = DraftOutputSchemas[expected].safeParse(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw unusable('invalid_output', `Claude's answer did not match the draft schema: ${issues} (message ${messageId})`);
     }
-    const tweets = output.draft.kind === 'tweet' ? [output.draft.text.trim()] : output.draft.tweets.map((t) => t.trim());
+    const draft = parsed.data.draft;
+    const tweets = draft.kind === 'tweet' ? [draft.text.trim()] : draft.tweets.map((t) => t.trim());
     if (tweets.some((t) => t.length === 0)) {
-      throw new GenerationError('invalid_output', 'Claude returned an empty tweet', { retryable: true, usage });
+      throw unusable('invalid_output', 'Claude returned an empty tweet');
     }
-    return { kind: output.draft.kind, tweets, usage, model: message.model };
+    return { kind: draft.kind, tweets, usage, model: message.model };
+  }
+
+  /**
+   * A zero-cost check that the key works and the configured model exists: GET
+   * /v1/models/{model_id} (the Models API). One try, and a short timeout, because it only
+   * informs /healthz and must not hold up anything.
+   *
+   * @throws GenerationError `auth` for a bad key, `bad_request` with status 404 for an unknown model.
+   */
+  async checkAccess(): Promise<void> {
+    try {
+      await this.client.models.retrieve(this.options.model, {}, { maxRetries: 0, timeout: Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS) });
+    } catch (error) {
+      // Not logged here: the caller decides what a failed check means and logs it once.
+      throw classifySdkError(error, (text) => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text));
+    }
   }
 
   /** Maps whatever the SDK threw into a `GenerationError`; the SDK has already done its retries. */

@@ -3,24 +3,35 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logging/index.js';
 
 /**
- * What a probe found. `degraded` (with `ok: true`) is a problem a person should see that a
- * restart cannot fix and that does not stop the bot's work: /healthz stays 200 and names it.
+ * One part of the bot that must be alive for the bot to be healthy. `degraded` (with `ok: true`)
+ * marks a part that works badly but does not stop the bot doing its job.
  */
-export interface ProbeResult {
-  readonly ok: boolean;
-  readonly degraded?: boolean | undefined;
-  readonly detail?: string | undefined;
-}
-
-/** One part of the bot that must be alive for the bot to be healthy. */
 export interface HealthProbe {
   readonly name: string;
   check(): Promise<ProbeResult> | ProbeResult;
 }
 
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly degraded?: boolean;
+  readonly detail?: string;
+}
+
+/** The /healthz body: `status` is "ok", "degraded" (some part works badly) or "failing". */
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly status: 'ok' | 'degraded' | 'failing';
+  readonly checks: Record<string, string>;
+  readonly failing: string[];
+  readonly degraded: string[];
+}
+
 /**
  * Serves GET /healthz (200 only when every probe passes, else 503 naming the failing parts) and
- * GET /metrics (Prometheus text) on HEALTH_PORT.
+ * GET /metrics (Prometheus text) on HEALTH_PORT. A degraded part still answers 200: the
+ * orchestrator restarts on anything else, and restarting a bot that can still publish approved
+ * drafts (e.g. only Claude's key is dead) would fix nothing and interrupt what works. The body
+ * says "degraded" and why, for monitoring.
  */
 export class HealthServer {
   private server: Server | undefined;
@@ -71,7 +82,7 @@ export class HealthServer {
     return port;
   }
 
-  async health(): Promise<{ ok: boolean; checks: Record<string, string>; failing: string[]; degraded?: string[] }> {
+  async health(): Promise<HealthReport> {
     const checks: Record<string, string> = {};
     const failing: string[] = [];
     const degraded: string[] = [];
@@ -83,11 +94,12 @@ export class HealthServer {
         result = { ok: false, detail: (error as Error).message };
       }
       const isDegraded = result.ok && result.degraded === true;
-      checks[probe.name] = result.ok ? (isDegraded ? `degraded: ${result.detail ?? 'degraded'}` : 'ok') : (result.detail ?? 'failing');
+      checks[probe.name] = result.ok && !isDegraded ? 'ok' : (result.detail ?? (isDegraded ? 'degraded' : 'failing'));
       if (!result.ok) failing.push(probe.name);
       if (isDegraded) degraded.push(probe.name);
     }
-    return { ok: failing.length === 0, checks, failing, ...(degraded.length > 0 ? { degraded } : {}) };
+    const status = failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok';
+    return { ok: failing.length === 0, status, checks, failing, degraded };
   }
 
   async stop(): Promise<void> {

@@ -9,6 +9,8 @@ export interface MetricsSources {
   xRateState(): Promise<XRateState | null>;
   /** Pending drafts whose card Discord refused so far, and cards showing an older state than the database. */
   cardHealth?(): Promise<{ unposted: number; outOfDate: number }>;
+  /** Whether Claude is usable (start-up check, consecutive auth failures); optional for tests. */
+  generationHealth?(): { degraded: boolean; consecutiveAuthFailures: number };
 }
 
 /**
@@ -66,6 +68,25 @@ export class PrometheusMetrics {
         this.set({ kind: 'cache_creation' }, totals.cacheCreation);
       },
     });
+    if (sources.generationHealth) {
+      const generationHealth = sources.generationHealth.bind(sources);
+      new Gauge({
+        name: 'draftgate_anthropic_degraded',
+        help: 'Whether Claude is unusable (1): a bad key or model at start, or repeated auth failures.',
+        registers: [this.registry],
+        collect() {
+          this.set(generationHealth().degraded ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'draftgate_anthropic_consecutive_auth_failures',
+        help: 'Generation calls in a row that Anthropic refused with 401/403.',
+        registers: [this.registry],
+        collect() {
+          this.set(generationHealth().consecutiveAuthFailures);
+        },
+      });
+    }
     new Gauge({
       name: 'draftgate_x_rate_limit_remaining',
       help: "Requests left in X's last reported rate-limit windows.",

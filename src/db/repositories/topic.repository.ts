@@ -3,7 +3,15 @@ import { isContentType } from '../../domain/content-types.js';
 import type { Topic, TopicRepository } from '../../services/ports.js';
 import { TopicEntity } from '../entities/topic.entity.js';
 
-function toTopic(row: TopicEntity): Topic {
+/**
+ * Published drafts per topic, counted exactly as engagementByTopic averages them (one per
+ * draft, posted, not dry run), so the engagement factor weighs the average by its real evidence.
+ */
+const PUBLISHED_COUNT_SQL = `SELECT d.topic_id AS topicId, COUNT(DISTINCT d.id) AS n
+  FROM posts p JOIN drafts d ON d.id = p.draft_id
+ WHERE p.status = 'posted' AND p.dry_run = 0 AND d.topic_id IS NOT NULL`;
+
+function toTopic(row: TopicEntity, publishedCount: number): Topic {
   if (!isContentType(row.contentType)) throw new Error(`topic ${row.topicName} has unknown content type ${row.contentType}`);
   return {
     id: row.id,
@@ -14,6 +22,7 @@ function toTopic(row: TopicEntity): Topic {
     enabled: row.enabled,
     lastUsedAt: row.lastUsed,
     usageCount: row.usageCount,
+    publishedCount,
     approvals: row.approvals,
     rejections: row.rejections,
     successRate: row.successRate,
@@ -29,17 +38,25 @@ export class TypeOrmTopicRepository implements TopicRepository {
   }
 
   async list(): Promise<Topic[]> {
-    return (await this.topics.find({ order: { topicName: 'ASC' } })).map(toTopic);
+    const rows = await this.topics.find({ order: { topicName: 'ASC' } });
+    const counts: Array<{ topicId: number; n: number }> = await this.topics.manager.query(`${PUBLISHED_COUNT_SQL} GROUP BY d.topic_id`);
+    const byTopic = new Map(counts.map((c) => [Number(c.topicId), Number(c.n)]));
+    return rows.map((row) => toTopic(row, byTopic.get(row.id) ?? 0));
   }
 
   async findByName(name: string): Promise<Topic | null> {
     const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name)', { name: name.trim() }).getOne();
-    return row ? toTopic(row) : null;
+    return row ? toTopic(row, await this.publishedCount(row.id)) : null;
   }
 
   async findById(id: number): Promise<Topic | null> {
     const row = await this.topics.findOneBy({ id });
-    return row ? toTopic(row) : null;
+    return row ? toTopic(row, await this.publishedCount(row.id)) : null;
+  }
+
+  private async publishedCount(topicId: number): Promise<number> {
+    const [row]: Array<{ n: number }> = await this.topics.manager.query(`${PUBLISHED_COUNT_SQL} AND d.topic_id = ?`, [topicId]);
+    return Number(row?.n ?? 0);
   }
 
   async setWeight(id: number, weight: number, now: number): Promise<void> {
