@@ -57,7 +57,7 @@ function interaction(events: Event[], o: StubOptions): Interaction {
     commandName: o.command,
     guildId,
     user: { id: o.user.id, username: o.user.name, globalName: null },
-    member: { roles: [...o.roles], nick: o.user.name, permissions: '0' },
+    member: { roles: [...o.roles], nick: o.user.name },
     memberPermissions: { bitfield: 0n },
     options: {
       getSubcommand: (required?: boolean) => {
@@ -118,8 +118,7 @@ function recordingCommand(name: string, events: Event[], declaration: Pick<Slash
 async function run(commands: SlashCommand[], o: StubOptions): Promise<Event[]> {
   const events: Event[] = [];
   const router = new CommandRouter(commands, context(events), createSilentLogger());
-  const handled = router.handle(interaction(events, o));
-  expect(await handled).toBe(true);
+  expect(await router.handle(interaction(events, o))).toBe(true);
   return events;
 }
 
