@@ -6,7 +6,8 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
+import type { Actor } from '../src/domain/draft.js';
 
 /** /backup: takes an online database backup now (moderators only). */
 export const backup: SlashCommand = {
@@ -15,9 +16,9 @@ export const backup: SlashCommand = {
     .setDescription('Take an online backup of the database now')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild),
+  guard: 'moderator',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actor = await requireModerator(interaction, ctx, '/backup');
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
     // A large database takes a moment to copy: acknowledge first.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const result = await ctx.takeBackup();

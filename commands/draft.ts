@@ -7,9 +7,10 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
+import type { Actor } from '../src/domain/draft.js';
 import { UnknownTopicError } from '../src/services/draft-pipeline.js';
 
 /** /draft [topic]: generates a draft now and posts its card; the pending cap still applies. */
@@ -22,9 +23,9 @@ export const draft: SlashCommand = {
     .addStringOption((o) =>
       o.setName('topic').setDescription('The topic to write about (default: weighted random)').setAutocomplete(true).setMaxLength(100).setRequired(false),
     ),
+  guard: 'moderator',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actor = await requireModerator(interaction, ctx, '/draft');
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
     const topicOption = interaction.options.getString('topic');
     // Cheap checks first, answered at once and privately; generation itself may take seconds.
     const topic = topicOption === null ? null : await resolveTopic(ctx, topicOption);

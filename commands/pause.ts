@@ -5,8 +5,8 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import type { DraftStatus } from '../src/domain/draft.js';
-import { COLORS, deferBeforeWrite, discordWhen, embed, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, discordWhen, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
+import type { Actor, DraftStatus } from '../src/domain/draft.js';
 
 export const PAUSE_REASON_MAX_LENGTH = 200;
 
@@ -39,9 +39,9 @@ export const pause: SlashCommand = {
     .addStringOption((o) =>
       o.setName('reason').setDescription('Why posting is paused (shown in /status)').setMaxLength(PAUSE_REASON_MAX_LENGTH).setRequired(false),
     ),
+  guard: 'moderator',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actor = await requireModerator(interaction, ctx, '/pause');
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
     const reason = interaction.options.getString('reason')?.slice(0, PAUSE_REASON_MAX_LENGTH) ?? null;
     // A read never waits for a lock; it tells whether the answer is private before the write.
     await deferBeforeWrite(interaction, { ephemeral: (await ctx.pause.current()) !== null });

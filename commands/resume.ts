@@ -5,7 +5,8 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, deferBeforeWrite, discordWhen, embed, humanDuration, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, discordWhen, embed, humanDuration, plain, respond } from '../src/adapters/discord/command-replies.js';
+import type { Actor } from '../src/domain/draft.js';
 
 /** /resume: releases what /pause held; the publish queue runs at once. */
 export const resume: SlashCommand = {
@@ -14,9 +15,9 @@ export const resume: SlashCommand = {
     .setDescription('Release what /pause held: draft generation, publishing on timeout and the publish queue')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild),
+  guard: 'moderator',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const actor = await requireModerator(interaction, ctx, '/resume');
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
     // A read never waits for a lock; it tells whether the answer is private before the write.
     await deferBeforeWrite(interaction, { ephemeral: (await ctx.pause.current()) === null });
     const result = await ctx.pause.resume(actor, interaction.id);

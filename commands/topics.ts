@@ -6,10 +6,11 @@ import {
   type ChatInputCommandInteraction,
 } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, deferBeforeWrite, embed, percent, plain, requireModerator, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, embed, percent, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
 import { CONTENT_TYPE_LABELS } from '../src/domain/content-types.js';
+import type { Actor } from '../src/domain/draft.js';
 import { effectiveWeight } from '../src/domain/topic-selection.js';
 
 export const MIN_TOPIC_WEIGHT = 0;
@@ -45,8 +46,7 @@ async function listTopics(interaction: ChatInputCommandInteraction, ctx: Command
   await respond(interaction, [reply]);
 }
 
-async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-  const actor = await requireModerator(interaction, ctx, '/topics set');
+async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
   const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
   const weight = interaction.options.getInteger('weight', true);
   // Discord enforces min/max in its client, but a request can be crafted without it.
@@ -67,8 +67,7 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
   ]);
 }
 
-async function setEnabled(interaction: ChatInputCommandInteraction, ctx: CommandContext, enabled: boolean): Promise<void> {
-  const actor = await requireModerator(interaction, ctx, enabled ? '/topics enable' : '/topics disable');
+async function setEnabled(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, enabled: boolean): Promise<void> {
   const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
   await deferBeforeWrite(interaction, { ephemeral: false });
   const now = ctx.clock.now();
@@ -120,18 +119,20 @@ export const topics: SlashCommand = {
         .setDescription('Stop the scheduler picking a topic')
         .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100)),
     ),
+  // list reads; set, enable and disable change what the scheduler picks.
+  guard: { moderatorExcept: ['list'] },
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
     const sub = interaction.options.getSubcommand(true);
     switch (sub) {
       case 'list':
         return listTopics(interaction, ctx);
       case 'set':
-        return setWeight(interaction, ctx);
+        return setWeight(interaction, ctx, actor);
       case 'enable':
-        return setEnabled(interaction, ctx, true);
+        return setEnabled(interaction, ctx, actor, true);
       case 'disable':
-        return setEnabled(interaction, ctx, false);
+        return setEnabled(interaction, ctx, actor, false);
       default:
         throw new UserError(`Unknown subcommand "${sub}". Use list, set, enable or disable.`);
     }

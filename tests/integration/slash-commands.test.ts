@@ -177,6 +177,16 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     ]);
   });
 
+  it('GIVEN a plain member WHEN they use /topics list or autocomplete a guarded command THEN they are answered and nothing is refused or audited', async () => {
+    const testApp = await start();
+    const plain = fakes.discord.userIds.plain;
+    const list = await answer(slash('topics', { userId: plain, subcommand: 'list' }));
+    expect(list.embeds[0]?.title).toBe('Topics (7 of 7 enabled)');
+    const typed = harness.track(fakes.discord.injectAutocomplete({ name: 'topics', subcommand: 'set', focused: 'topic', value: 'ed', userId: plain }));
+    expect((await fakes.discord.waitForCallback(typed.id)).data?.['choices']).toEqual([{ name: 'education', value: 'education' }]);
+    expect(await auditRows(testApp)).toEqual([]);
+  });
+
   it('GIVEN /pause by a moderator WHEN the bot restarts THEN it is still paused (who, since, why), scheduled runs are skipped, and /resume restarts them', async () => {
     const clock = new ManualClock();
     const first = await start({}, { clock });

@@ -4,6 +4,7 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { AppConfig } from '../../config/index.js';
+import type { Actor } from '../../domain/draft.js';
 import type { Logger } from '../../logging/index.js';
 import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
 import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
@@ -49,9 +50,24 @@ export interface CommandData {
   toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody;
 }
 
+/**
+ * Who may run a command, declared on it and enforced once by the router before `execute` (as
+ * the guild guard is): a command never checks it itself. `'moderator'`: every use needs a
+ * moderator. `{ moderatorExcept }`: every subcommand needs one except those named, which are
+ * open; a subcommand added later is guarded until someone names it. No guard: anyone in the
+ * guild. Autocomplete is never guarded by this, as it changes nothing.
+ */
+export type CommandGuard = 'moderator' | { readonly moderatorExcept: readonly string[] };
+
 /** One slash command module: `commands/<name>.ts`. */
 export interface SlashCommand {
   readonly data: CommandData;
-  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void>;
+  /** Omit for a read-only command; every command that changes state declares it. */
+  readonly guard?: CommandGuard;
+  /**
+   * Runs the command. `actor` is who ran it; when the guard applies, the router has already
+   * checked they are a moderator (and refused and audited everyone else).
+   */
+  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void>;
 }

@@ -3,13 +3,8 @@ import {
   MessageFlags,
   type AttachmentBuilder,
   type ChatInputCommandInteraction,
-  type Interaction,
 } from 'discord.js';
-import type { Actor } from '../../domain/draft.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
-import type { CommandContext } from './command-context.js';
-import { actorOf, clickerFacts, isModerator } from './moderator-check.js';
-import { UserError } from './user-error.js';
 
 /** Embed colours: one meaning each, so a glance on a phone tells the state. */
 export const COLORS = {
@@ -87,22 +82,4 @@ export async function respond(
 export async function deferBeforeWrite(interaction: ChatInputCommandInteraction, options: { ephemeral: boolean }): Promise<void> {
   if (interaction.deferred || interaction.replied) return;
   await interaction.deferReply(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
-}
-
-/**
- * Refuses a non-moderator: writes the refusal to the audit log, then raises a UserError the
- * router shows ephemerally. `default_member_permissions` only sets a default that guild admins
- * can override, so this check is what actually guards state changes. Returns the actor.
- */
-export async function requireModerator(interaction: Interaction, ctx: CommandContext, action: string): Promise<Actor> {
-  const actor = actorOf(interaction);
-  if (isModerator(clickerFacts(interaction), { moderatorRoleId: ctx.config.discord.moderatorRoleId })) return actor;
-  // Acknowledged (privately) before the audit write, which can wait for a database lock.
-  if (interaction.isChatInputCommand()) await deferBeforeWrite(interaction, { ephemeral: true });
-  await ctx.audit.record(
-    { draftId: null, revision: null, actor, action, outcome: 'refused_not_moderator', detail: null, interactionId: interaction.id },
-    ctx.clock.now(),
-  );
-  const who = ctx.config.discord.moderatorRoleId ? `members with the <@&${ctx.config.discord.moderatorRoleId}> role` : 'members with Manage Server';
-  throw new UserError(`Only moderators can do that: ${action} is limited to ${who}.`, { action, userId: actor.id });
 }

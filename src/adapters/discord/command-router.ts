@@ -12,8 +12,10 @@ import {
 } from 'discord.js';
 import type { Logger } from '../../logging/index.js';
 import type { CommandContext, SlashCommand } from './command-context.js';
+import { enforceCommandGuard } from './command-guard.js';
 import { COLORS, embed, NO_MENTIONS } from './command-replies.js';
 import { GuildGuard } from './guild-guard.js';
+import { actorOf } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
 /** The most choices Discord accepts in one autocomplete response. */
@@ -53,7 +55,8 @@ export async function registerGuildCommands(
  * the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
  * that user; anything else is logged with context and the user gets a generic apology. Every
  * command and autocomplete first passes the guild guard (DISCORD_GUILD_ID only), so no command
- * declares or checks it.
+ * declares or checks it. A command then passes the moderator guard it declares (`guard`), here
+ * and nowhere else, and gets the actor; autocomplete changes nothing and skips that guard.
  */
 export class CommandRouter {
   private readonly byName: Map<string, SlashCommand>;
@@ -111,8 +114,11 @@ export class CommandRouter {
       return;
     }
     const started = this.ctx.clock.now();
+    const actor = actorOf(interaction);
     try {
-      await command.execute(interaction, this.ctx);
+      // Refusals are UserErrors: shown and logged below like any other.
+      await enforceCommandGuard(command, interaction, this.ctx, actor);
+      await command.execute(interaction, this.ctx, actor);
       log.info('command handled', { subcommand: interaction.options.getSubcommand(false), tookMs: this.ctx.clock.now() - started });
     } catch (error) {
       if (error instanceof UserError) {
