@@ -20,7 +20,11 @@ describe('idle memory of the built app', () => {
   it('GIVEN node dist/src/main.js ready against the fakes THEN its idle RSS is reported', async () => {
     const fakes = await startFakes();
     const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-rss-'));
-    const app = spawnBuiltApp({ appDir: root, env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info' }, nodeArgs: containerNodeFlags() });
+    const app = spawnBuiltApp({
+      appDir: root,
+      env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      nodeArgs: containerNodeFlags(),
+    });
     try {
       await app.waitForLog((line) => line['message'] === 'ready');
       const samples: number[] = [];
@@ -31,7 +35,11 @@ describe('idle memory of the built app', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       const mb = (bytes: number) => bytes / 1024 / 1024;
-      report('idle-rss', { nodeFlags: containerNodeFlags().join(' ') || 'none', medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) }, '< 100 MB');
+      report(
+        'idle-rss',
+        { nodeFlags: containerNodeFlags().join(' ') || 'none', medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) },
+        '< 100 MB',
+      );
       expect(samples.every((s) => s > 0)).toBe(true);
     } finally {
       await app.signal('SIGTERM');

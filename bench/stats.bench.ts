@@ -48,11 +48,31 @@ describe('/stats on a big history', () => {
           const topic = TOPICS[i % TOPICS.length] as string;
           const timeout = rng() < 0.1;
           const { lastInsertRowid } = insertDraft.run(
-            topic, `hash-${i}`, 'published', decidedAt, timeout ? 'timeout' : 'moderator',
-            1_200, 300, 900, 0.015, postedAt, String(10_000_000 + i), createdAt, postedAt,
+            topic,
+            `hash-${i}`,
+            'published',
+            decidedAt,
+            timeout ? 'timeout' : 'moderator',
+            1_200,
+            300,
+            900,
+            0.015,
+            postedAt,
+            String(10_000_000 + i),
+            createdAt,
+            postedAt,
           );
-          insertPost.run(lastInsertRowid, String(10_000_000 + i), postedAt, postedAt,
-            Math.floor(rng() * 50), Math.floor(rng() * 10), Math.floor(rng() * 8), Math.floor(rng() * 3), Math.floor(rng() * 2_000));
+          insertPost.run(
+            lastInsertRowid,
+            String(10_000_000 + i),
+            postedAt,
+            postedAt,
+            Math.floor(rng() * 50),
+            Math.floor(rng() * 10),
+            Math.floor(rng() * 8),
+            Math.floor(rng() * 3),
+            Math.floor(rng() * 2_000),
+          );
           insertRun.run(lastInsertRowid, topic, 1_200, 300, createdAt, createdAt + 5_000);
         }
         // Decisions that did not publish, so every counter has something to count.
@@ -63,7 +83,15 @@ describe('/stats on a big history', () => {
         for (let i = 0; i < 20_000; i++) {
           const createdAt = NOW - Math.floor(rng() * SPAN_DAYS * DAY);
           const status = i % 2 === 0 ? 'rejected' : 'expired';
-          other.run(TOPICS[i % TOPICS.length], `other-${i}`, status, createdAt + 3_600_000, status === 'rejected' ? 'moderator' : 'timeout', createdAt, createdAt);
+          other.run(
+            TOPICS[i % TOPICS.length],
+            `other-${i}`,
+            status,
+            createdAt + 3_600_000,
+            status === 'rejected' ? 'moderator' : 'timeout',
+            createdAt,
+            createdAt,
+          );
         }
       })();
       const fillSeconds = (performance.now() - fillStarted) / 1000;
@@ -92,7 +120,11 @@ describe('/stats on a big history', () => {
           timings.push(performance.now() - started);
         }
         const s = summarise(timings);
-        report(`stats-reply-${period}`, { posts: POSTS, runs: RUNS_PER_PERIOD, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, pngBytes: last?.chart.length ?? 0, fillSeconds }, '< 100 ms');
+        report(
+          `stats-reply-${period}`,
+          { posts: POSTS, runs: RUNS_PER_PERIOD, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, pngBytes: last?.chart.length ?? 0, fillSeconds },
+          '< 100 ms',
+        );
         // Correctness, not speed: a real PNG and the counts the fill implies.
         expect(last?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
         // A blank 800x400 PNG is about 1.3 KB; bars, lines and labels make it many times that.

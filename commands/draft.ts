@@ -62,9 +62,7 @@ export const draft: SlashCommand = {
 
     if (outcome.status === 'created') {
       const { draft: created } = outcome;
-      const link = outcome.card
-        ? `https://discord.com/channels/${ctx.config.discord.guildId}/${outcome.card.channelId}/${outcome.card.messageId}`
-        : null;
+      const link = outcome.card ? `https://discord.com/channels/${ctx.config.discord.guildId}/${outcome.card.channelId}/${outcome.card.messageId}` : null;
       const reply = embed(COLORS.ok, `Draft #${created.id} ready for moderation`).setDescription(
         [
           `Topic: **${plain(created.topicName)}** (${created.kind === 'thread' ? `thread of ${created.tweets.length}` : 'single tweet'})`,

@@ -1,9 +1,4 @@
-import {
-  InteractionContextType,
-  PermissionFlagsBits,
-  SlashCommandBuilder,
-  type ChatInputCommandInteraction,
-} from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, deferBeforeWrite, discordWhen, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import type { Actor, DraftStatus } from '../src/domain/draft.js';
@@ -25,7 +20,7 @@ export function pauseHoldLines(counts: Record<DraftStatus, number>, timeoutActio
       : '• (overdue drafts still expire: TIMEOUT_ACTION=expire publishes nothing);',
     `• ${queued} approved draft${queued === 1 ? '' : 's'} waiting in the publish queue (for a cap, X's limits or a retry) stay${queued === 1 ? 's' : ''} approved; nothing is posted;`,
     `• publications a crash interrupted are not resumed${interrupted > 0 ? ` (${interrupted} now)` : ''}.`,
-    "**Not held:** Approve or Retry on a card publishes that draft at once, unless a cap makes it wait; then it waits for /resume too.",
+    '**Not held:** Approve or Retry on a card publishes that draft at once, unless a cap makes it wait; then it waits for /resume too.',
   ];
 }
 

@@ -37,10 +37,7 @@ export const ratelimit: SlashCommand = {
     if (post?.blockedUntil !== undefined && post.blockedUntil > now) lines.push(`⛔ X answered 429: blocked until ${discordWhen(post.blockedUntil)}`);
     if (post?.observedAt !== undefined) lines.push(`Last seen ${discordTime(post.observedAt, 'R')}`);
     reply.addFields({ name: 'X limits (POST /2/tweets)', value: lines.join('\n') });
-    const next =
-      status.window.allowedAt <= now
-        ? 'now'
-        : `${discordWhen(status.window.allowedAt)}\n${status.window.reason ?? ''}`;
+    const next = status.window.allowedAt <= now ? 'now' : `${discordWhen(status.window.allowedAt)}\n${status.window.reason ?? ''}`;
     reply.addFields({ name: 'Next post can go out', value: next });
     if (status.nextQueuedAt !== null) reply.addFields({ name: 'Next queued draft', value: discordWhen(status.nextQueuedAt) });
     reply.setTimestamp(now);

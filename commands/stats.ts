@@ -1,10 +1,4 @@
-import {
-  AttachmentBuilder,
-  InteractionContextType,
-  SlashCommandBuilder,
-  type ChatInputCommandInteraction,
-  type EmbedBuilder,
-} from 'discord.js';
+import { AttachmentBuilder, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, count, embed, humanDuration, percent, plain, respond, usd } from '../src/adapters/discord/command-replies.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
@@ -27,7 +21,10 @@ export type StatsReplyContext = Pick<CommandContext, 'stats' | 'renderStatsChart
 };
 
 /** Builds the /stats reply (embed + chart PNG); the bench times exactly this. */
-export async function buildStatsReply(ctx: StatsReplyContext, period: (typeof STATS_PERIODS)[number]): Promise<{ embed: EmbedBuilder; chart: Buffer; report: StatsReport }> {
+export async function buildStatsReply(
+  ctx: StatsReplyContext,
+  period: (typeof STATS_PERIODS)[number],
+): Promise<{ embed: EmbedBuilder; chart: Buffer; report: StatsReport }> {
   const { report, chart } = await ctx.stats.reportWithChart(period, (series) =>
     ctx.renderStatsChart({
       title: `Posts and engagement, ${PERIOD_LABEL[period]}`,

@@ -18,11 +18,7 @@ export const status: SlashCommand = {
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
     const now = ctx.clock.now();
     const { config } = ctx;
-    const [scheduler, pending, last] = await Promise.all([
-      ctx.scheduler.status(),
-      ctx.drafts.findByStatuses(['pending']),
-      ctx.posts.latestPublication(),
-    ]);
+    const [scheduler, pending, last] = await Promise.all([ctx.scheduler.status(), ctx.drafts.findByStatuses(['pending']), ctx.posts.latestPublication()]);
     const paused = scheduler.pause;
     const title = `draftgate status${config.posting.dryRun ? ' · DRY RUN' : ''}`;
     const reply = embed(paused ? COLORS.paused : COLORS.ok, title);
@@ -30,10 +26,9 @@ export const status: SlashCommand = {
     const state = paused
       ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}`
       : '▶️ **Running**';
-    reply.setDescription(
-      config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state,
-    );
-    if (paused) reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await ctx.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
+    reply.setDescription(config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state);
+    if (paused)
+      reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await ctx.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
 
     const next =
       scheduler.nextRunAt === null

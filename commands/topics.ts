@@ -1,10 +1,4 @@
-import {
-  InteractionContextType,
-  PermissionFlagsBits,
-  SlashCommandBuilder,
-  type AutocompleteInteraction,
-  type ChatInputCommandInteraction,
-} from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, deferBeforeWrite, embed, percent, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
@@ -59,7 +53,15 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
   const now = ctx.clock.now();
   await ctx.topics.setWeight(topic.id, weight, now);
   await ctx.audit.record(
-    { draftId: null, revision: null, actor, action: 'topic_weight', outcome: 'changed', detail: `${topic.name}: ${topic.weight} -> ${weight}`, interactionId: interaction.id },
+    {
+      draftId: null,
+      revision: null,
+      actor,
+      action: 'topic_weight',
+      outcome: 'changed',
+      detail: `${topic.name}: ${topic.weight} -> ${weight}`,
+      interactionId: interaction.id,
+    },
     now,
   );
   await respond(interaction, [
@@ -101,10 +103,15 @@ export const topics: SlashCommand = {
     .addSubcommand((s) =>
       s
         .setName('set')
-        .setDescription('Set a topic\'s configured weight (0 to 100)')
+        .setDescription("Set a topic's configured weight (0 to 100)")
         .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100))
         .addIntegerOption((o) =>
-          o.setName('weight').setDescription('0 to 100; 0 stops the topic being picked').setRequired(true).setMinValue(MIN_TOPIC_WEIGHT).setMaxValue(MAX_TOPIC_WEIGHT),
+          o
+            .setName('weight')
+            .setDescription('0 to 100; 0 stops the topic being picked')
+            .setRequired(true)
+            .setMinValue(MIN_TOPIC_WEIGHT)
+            .setMaxValue(MAX_TOPIC_WEIGHT),
         ),
     )
     .addSubcommand((s) =>

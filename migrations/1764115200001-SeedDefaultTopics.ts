@@ -17,22 +17,19 @@ export const DEFAULT_TOPICS: ReadonlyArray<{ name: string; contentType: string; 
     name: 'launch-tips',
     contentType: 'launch_tips',
     weight: 15,
-    description:
-      'Practical advice for creators launching a coin on Pump.fun: a clear concept, honest description, community first, realistic expectations.',
+    description: 'Practical advice for creators launching a coin on Pump.fun: a clear concept, honest description, community first, realistic expectations.',
   },
   {
     name: 'education',
     contentType: 'education',
     weight: 20,
-    description:
-      'How Pump.fun works: bonding curves, graduation to a DEX, fees, slippage, liquidity, reading a token page. Plain explanations for newcomers.',
+    description: 'How Pump.fun works: bonding curves, graduation to a DEX, fees, slippage, liquidity, reading a token page. Plain explanations for newcomers.',
   },
   {
     name: 'safety',
     contentType: 'safety',
     weight: 15,
-    description:
-      'Safety and rug awareness: red flags, phishing and fake links, wallet hygiene, never sharing seed phrases, only risking what you can lose.',
+    description: 'Safety and rug awareness: red flags, phishing and fake links, wallet hygiene, never sharing seed phrases, only risking what you can lose.',
   },
   {
     name: 'community',

@@ -13,12 +13,8 @@ export class StatsIndexes1764115200002 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "idx_posts_stats_time" ON "posts" ("posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id")`,
     );
-    await queryRunner.query(
-      `CREATE INDEX "idx_drafts_stats_topic" ON "drafts" ("topic_name", "status", "decision_source", "created_at")`,
-    );
-    await queryRunner.query(
-      `CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("decision_source", "created_at", "decided_at")`,
-    );
+    await queryRunner.query(`CREATE INDEX "idx_drafts_stats_topic" ON "drafts" ("topic_name", "status", "decision_source", "created_at")`);
+    await queryRunner.query(`CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("decision_source", "created_at", "decided_at")`);
     await queryRunner.query(`CREATE INDEX "idx_drafts_stats_published" ON "drafts" ("status", "published_at", "x_cost_usd")`);
     await queryRunner.query(
       `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")`,

@@ -124,7 +124,21 @@ async function openTopicSource(databasePath: string): Promise<TopicSource | { ki
 function defaultTopics(databasePath: string): TopicSource {
   const topics = DEFAULT_TOPICS.flatMap((t, i) =>
     isContentType(t.contentType)
-      ? [{ ...t, contentType: t.contentType, id: i + 1, enabled: true, lastUsedAt: null, usageCount: 0, publishedCount: 0, approvals: 0, rejections: 0, successRate: 0, avgEngagement: 0 }]
+      ? [
+          {
+            ...t,
+            contentType: t.contentType,
+            id: i + 1,
+            enabled: true,
+            lastUsedAt: null,
+            usageCount: 0,
+            publishedCount: 0,
+            approvals: 0,
+            rejections: 0,
+            successRate: 0,
+            avgEngagement: 0,
+          },
+        ]
       : [],
   );
   return {

@@ -119,9 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
  * What `npm run draft` needs: the Anthropic settings and the content rules. Only
  * ANTHROPIC_API_KEY is required, so templates can be tuned without Discord or X.
  */
-export function loadGenerationConfig(
-  env: Record<string, string | undefined> = readEnvironment(),
-): Pick<AppConfig, 'anthropic' | 'content' | 'secrets'> {
+export function loadGenerationConfig(env: Record<string, string | undefined> = readEnvironment()): Pick<AppConfig, 'anthropic' | 'content' | 'secrets'> {
   const parsed = parseOrThrow(generationEnvironmentSchema, env);
   return { anthropic: anthropicConfig(parsed), content: contentConfig(parsed), secrets: [parsed.ANTHROPIC_API_KEY] };
 }
@@ -153,10 +151,7 @@ type AnthropicEnvironment = Pick<
   | 'ANTHROPIC_PRICE_CACHE_READ_PER_MTOK'
   | 'ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK'
 >;
-type ContentEnvironment = Pick<
-  Environment,
-  'GENERATION_ATTEMPTS' | 'DUPLICATE_THRESHOLD' | 'MAX_HASHTAGS' | 'ALLOWED_LINK_DOMAINS' | 'BANNED_PATTERNS'
->;
+type ContentEnvironment = Pick<Environment, 'GENERATION_ATTEMPTS' | 'DUPLICATE_THRESHOLD' | 'MAX_HASHTAGS' | 'ALLOWED_LINK_DOMAINS' | 'BANNED_PATTERNS'>;
 
 function anthropicConfig(env: AnthropicEnvironment): AppConfig['anthropic'] {
   return {

@@ -31,8 +31,7 @@ export interface ActiveHours {
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
-const emptyToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const secret = (what: string) =>
   z.preprocess(
@@ -43,7 +42,13 @@ const secret = (what: string) =>
   );
 
 const optionalSecret = (what: string) =>
-  z.preprocess(emptyToUndefined, z.string().min(8, { error: `is too short to be ${what}` }).optional());
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .min(8, { error: `is too short to be ${what}` })
+      .optional(),
+  );
 
 const snowflake = (what: string) =>
   z.preprocess(
@@ -56,7 +61,10 @@ const snowflake = (what: string) =>
 const optionalSnowflake = (what: string) =>
   z.preprocess(
     emptyToUndefined,
-    z.string().regex(SNOWFLAKE, { error: `expected ${what}: a numeric Discord id of 17 to 20 digits` }).optional(),
+    z
+      .string()
+      .regex(SNOWFLAKE, { error: `expected ${what}: a numeric Discord id of 17 to 20 digits` })
+      .optional(),
   );
 
 const baseUrl = (example: string) =>
@@ -64,14 +72,17 @@ const baseUrl = (example: string) =>
     emptyToUndefined,
     z
       .string()
-      .refine((value) => {
-        try {
-          const url = new URL(value);
-          return url.protocol === 'http:' || url.protocol === 'https:';
-        } catch {
-          return false;
-        }
-      }, { error: `expected an http(s) URL such as ${example}` })
+      .refine(
+        (value) => {
+          try {
+            const url = new URL(value);
+            return url.protocol === 'http:' || url.protocol === 'https:';
+          } catch {
+            return false;
+          }
+        },
+        { error: `expected an http(s) URL such as ${example}` },
+      )
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
   );
@@ -186,7 +197,10 @@ export function splitBannedPatterns(text: string): { patterns: string[] } | { pr
     if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string' && item.trim() !== '')) return { problem: expected };
     return { patterns: parsed.map((item: string) => item.trim()) };
   }
-  const pieces = trimmed.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+  const pieces = trimmed
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
   const unclear = trimmed.includes(',') ? pieces.filter((piece) => piece.includes('/') && !WHOLE_REGEX.test(piece)) : [];
   if (unclear.length > 0) {
     return {
@@ -228,14 +242,17 @@ const timezone = z.preprocess(
   z
     .string()
     .default('UTC')
-    .refine((value) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: value });
-        return true;
-      } catch {
-        return false;
-      }
-    }, { error: (issue) => `expected an IANA time zone such as UTC or Europe/Berlin, got "${String(issue.input)}"` }),
+    .refine(
+      (value) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: value });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: (issue) => `expected an IANA time zone such as UTC or Europe/Berlin, got "${String(issue.input)}"` },
+    ),
 );
 
 const cronExpression = (fallback: string) =>
@@ -244,14 +261,17 @@ const cronExpression = (fallback: string) =>
     z
       .string()
       .default(fallback)
-      .refine((value) => {
-        try {
-          new Cron(value, { paused: true }).stop();
-          return true;
-        } catch {
-          return false;
-        }
-      }, { error: (issue) => `expected a cron expression such as "0 */2 * * *", got "${String(issue.input)}"` }),
+      .refine(
+        (value) => {
+          try {
+            new Cron(value, { paused: true }).stop();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: (issue) => `expected a cron expression such as "0 */2 * * *", got "${String(issue.input)}"` },
+      ),
   );
 
 const HOUR_MINUTE = /^([01]?\d|2[0-4])(?::([0-5]\d))?$/;
@@ -364,18 +384,21 @@ export const environmentObject = z.object({
  * rules even when single variables failed, so every problem is listed in one pass; `env` may then
  * hold raw values, so only `DRY_RUN === true` counts as a dry run.
  */
-export const environmentSchema = environmentObject.superRefine((env, ctx) => {
-  if (env.DRY_RUN === true) return;
-  for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
-    if (env[name] === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'is missing; expected an X OAuth 1.0a credential (required unless DRY_RUN=true)',
-      });
+export const environmentSchema = environmentObject.superRefine(
+  (env, ctx) => {
+    if (env.DRY_RUN === true) return;
+    for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
+      if (env[name] === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is missing; expected an X OAuth 1.0a credential (required unless DRY_RUN=true)',
+        });
+      }
     }
-  }
-}, { when: () => true });
+  },
+  { when: () => true },
+);
 
 export type Environment = z.output<typeof environmentSchema>;
 

@@ -18,16 +18,7 @@ export const MAX_FIELD_CHARS = 1_000;
  * The block names the prompt uses as delimiters. Any of them appearing inside interpolated text
  * is neutralised, so untrusted text cannot close its block early or open a fake one.
  */
-export const PROMPT_BLOCK_TAGS = [
-  'task',
-  'topic',
-  'recent_posts',
-  'post',
-  'previous_draft',
-  'tweet',
-  'previous_violations',
-  'moderator_feedback',
-] as const;
+export const PROMPT_BLOCK_TAGS = ['task', 'topic', 'recent_posts', 'post', 'previous_draft', 'tweet', 'previous_violations', 'moderator_feedback'] as const;
 
 const TAG_PATTERN = new RegExp(`<(\\s*/?\\s*)(${PROMPT_BLOCK_TAGS.join('|')})(?![a-z0-9_])`, 'gi');
 // Control characters (other than tab and newline), bidi overrides and invisible joiners can hide
@@ -72,9 +63,7 @@ export function selectRecentPosts(posts: readonly string[]): string[] {
  * the options and carries `cache_control` so the API can cache it across drafts.
  */
 export function buildPrompt(request: GenerationRequest, options: PromptOptions): BuiltPrompt {
-  const system: TextBlockParam[] = [
-    { type: 'text', text: buildSystemPrompt(options), cache_control: { type: 'ephemeral' } },
-  ];
+  const system: TextBlockParam[] = [{ type: 'text', text: buildSystemPrompt(options), cache_control: { type: 'ephemeral' } }];
   return { system, messages: [{ role: 'user', content: buildUserMessage(request) }] };
 }
 
@@ -98,7 +87,7 @@ function buildUserMessage(request: GenerationRequest): string {
   if (recent.length > 0) {
     sections.push(
       [
-        'These are the account\'s most recent posts, newest first. Do not repeat their ideas, openings or phrasing:',
+        "These are the account's most recent posts, newest first. Do not repeat their ideas, openings or phrasing:",
         '<recent_posts>',
         ...recent.map((post) => `<post>${post}</post>`),
         '</recent_posts>',
@@ -111,9 +100,7 @@ function buildUserMessage(request: GenerationRequest): string {
       [
         'This is the previous draft, which the moderator asked to replace. Write a new version, not a copy:',
         '<previous_draft>',
-        ...request.previousDraft.map(
-          (tweet, i) => `<tweet n="${i + 1}">${neutraliseUntrustedText(tweet, MAX_FIELD_CHARS)}</tweet>`,
-        ),
+        ...request.previousDraft.map((tweet, i) => `<tweet n="${i + 1}">${neutraliseUntrustedText(tweet, MAX_FIELD_CHARS)}</tweet>`),
         '</previous_draft>',
       ].join('\n'),
     );

@@ -47,7 +47,7 @@ export const STYLE_GUIDE = [
   'GOOD EXAMPLES (for tone only, do not copy them):',
   '- "A bonding curve is a vending machine with a price tag that moves: every buy makes the next one',
   '  a little pricier, every sell a little cheaper. Know where on the curve you are buying."',
-  '- "Support will never DM you first. If someone \'from the team\' asks for your seed phrase, that',
+  "- \"Support will never DM you first. If someone 'from the team' asks for your seed phrase, that",
   '  someone is the scam."',
   '- "Launching a coin? Write the description you would want to read: what it is, who it is for, and',
   '  what you will not promise."',

@@ -35,23 +35,26 @@ class GatedDataSource extends DataSource {
  */
 export function createDataSource(databasePath: string, options: { writeRetry?: WriteRetryPolicy } = {}): DataSource {
   if (databasePath !== ':memory:') mkdirSync(dirname(resolve(databasePath)), { recursive: true });
-  return new GatedDataSource({
-    type: 'better-sqlite3',
-    database: databasePath,
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsRun: false,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    enableWAL: true,
-    timeout: BUSY_TIMEOUT_MS,
-    prepareDatabase: (db: { pragma(source: string): unknown }) => {
-      // The driver turns foreign keys on too; set it here as well so it never depends on that.
-      db.pragma('foreign_keys = ON');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.pragma('synchronous = NORMAL');
+  return new GatedDataSource(
+    {
+      type: 'better-sqlite3',
+      database: databasePath,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsRun: false,
+      migrationsTransactionMode: 'each',
+      synchronize: false,
+      enableWAL: true,
+      timeout: BUSY_TIMEOUT_MS,
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        // The driver turns foreign keys on too; set it here as well so it never depends on that.
+        db.pragma('foreign_keys = ON');
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        db.pragma('synchronous = NORMAL');
+      },
     },
-  }, new SqliteWriteGate(options.writeRetry ?? DEFAULT_WRITE_RETRY));
+    new SqliteWriteGate(options.writeRetry ?? DEFAULT_WRITE_RETRY),
+  );
 }
 
 /** Opens the database and applies pending migrations; returns the names of those it ran. */

@@ -125,9 +125,7 @@ export class SqliteWriteGate {
     const inOurTransaction = this.owner !== null && this.context.getStore() === this.owner;
     if (inOurTransaction) {
       if (/^\s*BEGIN\b/i.test(sql)) {
-        const result = await this.withRetry('BEGIN IMMEDIATE', this.ownerDeadline, () =>
-          query('BEGIN IMMEDIATE TRANSACTION', parameters, structured),
-        );
+        const result = await this.withRetry('BEGIN IMMEDIATE', this.ownerDeadline, () => query('BEGIN IMMEDIATE TRANSACTION', parameters, structured));
         this.open = new Promise<void>((resolve) => (this.closeOpen = resolve));
         return result;
       }
@@ -168,7 +166,10 @@ export class SqliteWriteGate {
         this.repair(runner, driver);
         if (!isBusyError(error) || error instanceof DatabaseBusyError) throw error;
         if (this.now() >= deadline) {
-          throw new DatabaseBusyError({ operation: 'transaction', attempts, waitedMs: this.now() - started, code: busyCode(error) ?? 'SQLITE_BUSY' }, { cause: error });
+          throw new DatabaseBusyError(
+            { operation: 'transaction', attempts, waitedMs: this.now() - started, code: busyCode(error) ?? 'SQLITE_BUSY' },
+            { cause: error },
+          );
         }
       } finally {
         this.owner = null;

@@ -2,15 +2,7 @@
  * The kinds of content the account posts, from the original design. Each has one prompt
  * template; `thread` is the only type that asks the model for a multi-tweet thread.
  */
-export const CONTENT_TYPES = [
-  'market_insight',
-  'launch_tips',
-  'education',
-  'safety',
-  'community',
-  'meme',
-  'thread',
-] as const;
+export const CONTENT_TYPES = ['market_insight', 'launch_tips', 'education', 'safety', 'community', 'meme', 'thread'] as const;
 
 export type ContentType = (typeof CONTENT_TYPES)[number];
 

@@ -48,7 +48,6 @@ export const TIMEOUT_ACTOR: Actor = { id: 'timeout', name: 'the moderation timeo
 /** Why a publish attempt ended without a tweet, as classified by the X adapter. */
 export type PublishErrorClass = 'rate_limited' | 'transient' | 'auth' | 'forbidden' | 'duplicate' | 'invalid';
 
-
 /** A draft as services see it; repositories map rows to this shape. Times are epoch ms. */
 export interface Draft {
   readonly id: number;

@@ -85,7 +85,5 @@ export function detectRiskFlags(tweets: readonly string[]): RiskFlag[] {
     if (NUMBERS_CLAIM_PATTERNS.some((re) => re.test(text))) found.add('numbers_claim');
     if (COMPETITOR_PATTERNS.some((re) => re.test(text))) found.add('mentions_competitor');
   }
-  return (Object.keys(RISK_FLAG_LABELS) as RiskFlagId[])
-    .filter((id) => found.has(id))
-    .map((id) => ({ id, label: RISK_FLAG_LABELS[id] }));
+  return (Object.keys(RISK_FLAG_LABELS) as RiskFlagId[]).filter((id) => found.has(id)).map((id) => ({ id, label: RISK_FLAG_LABELS[id] }));
 }

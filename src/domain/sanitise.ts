@@ -1,13 +1,7 @@
 import twitterText from 'twitter-text';
 
 /** The mechanical fixes {@link sanitiseContent} may apply. */
-export type SanitiseFix =
-  | 'unicode_normalise'
-  | 'strip_invisible'
-  | 'trim'
-  | 'collapse_whitespace'
-  | 'strip_quotes'
-  | 'trailing_hashtags';
+export type SanitiseFix = 'unicode_normalise' | 'strip_invisible' | 'trim' | 'collapse_whitespace' | 'strip_quotes' | 'trailing_hashtags';
 
 /** One fix applied to one tweet, reported so the moderation card can show what was changed. */
 export interface SanitiseChange {
@@ -60,8 +54,7 @@ const STRAY_ZWNJ =
  * pictograph (❤️), a keycap base before U+20E3 (1️⃣), a Han ideograph or a symbol. After a letter
  * or digit, or alone, it is an invisible word splitter ("100\uFE0Fx").
  */
-const STRAY_VARIATION_SELECTOR =
-  /(?<![\p{Extended_Pictographic}\p{Script=Han}\p{So}\p{Sm}])[\uFE00-\uFE0F\u{E0100}-\u{E01EF}](?!\u20E3)/gu;
+const STRAY_VARIATION_SELECTOR = /(?<![\p{Extended_Pictographic}\p{Script=Han}\p{So}\p{Sm}])[\uFE00-\uFE0F\u{E0100}-\u{E01EF}](?!\u20E3)/gu;
 /**
  * Tag characters (U+E0000 block) are kept only in an emoji tag sequence (the flags of England,
  * Scotland, Wales: 🏴 + tag letters + CANCEL TAG). Elsewhere they are invisible text that
@@ -79,8 +72,8 @@ const QUOTE_PAIRS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['“', ['”', '"']],
   ['„', ['“', '”']],
   ['«', ['»']],
-  ['\'', ['\'', '’']],
-  ['‘', ['’', '\'']],
+  ["'", ["'", '’']],
+  ['‘', ['’', "'"]],
 ];
 const DOUBLE_QUOTES = /["“”„«»]/u;
 /** A single quote that is not an apostrophe inside a word ("it's" is fine, "'a' 'b'" is not). */
@@ -177,11 +170,7 @@ export function stripInvisible(text: string): string {
     .split(EMOJI_TAG_SEQUENCE)
     .map((part, index) => (index % 2 === 1 ? part : part.replace(TAG_CHARACTER, '')))
     .join('');
-  return withoutStrayTags
-    .replace(ALWAYS_INVISIBLE, '')
-    .replace(STRAY_VARIATION_SELECTOR, '')
-    .replace(STRAY_ZWJ, '')
-    .replace(STRAY_ZWNJ, '');
+  return withoutStrayTags.replace(ALWAYS_INVISIBLE, '').replace(STRAY_VARIATION_SELECTOR, '').replace(STRAY_ZWJ, '').replace(STRAY_ZWNJ, '');
 }
 
 /**
@@ -264,11 +253,70 @@ function codePointLabel(char: string): string {
  * glyphs are identical to a Latin letter in ordinary fonts.
  */
 const CONFUSABLES: Readonly<Record<string, string>> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  і: 'i', ї: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ԛ: 'q', ԝ: 'w', ү: 'y', һ: 'h', ӏ: 'l', ɡ: 'g',
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X', І: 'I', Ј: 'J', Ѕ: 'S', Ӏ: 'I',
-  α: 'a', ο: 'o', ν: 'v', ρ: 'p', ι: 'i', κ: 'k', υ: 'u', χ: 'x', ε: 'e', τ: 't',
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ү: 'y',
+  һ: 'h',
+  ӏ: 'l',
+  ɡ: 'g',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
+  І: 'I',
+  Ј: 'J',
+  Ѕ: 'S',
+  Ӏ: 'I',
+  α: 'a',
+  ο: 'o',
+  ν: 'v',
+  ρ: 'p',
+  ι: 'i',
+  κ: 'k',
+  υ: 'u',
+  χ: 'x',
+  ε: 'e',
+  τ: 't',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ζ: 'Z',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
 };
 const CONFUSABLE_CHAR = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
 
@@ -311,7 +359,7 @@ function stripOneQuotePair(text: string): string {
   const pair = QUOTE_PAIRS.find(([open, closes]) => open === first && closes.includes(last));
   if (!pair) return text;
   const inner = text.slice(1, -1);
-  const isSingle = first === '\'' || first === '‘';
+  const isSingle = first === "'" || first === '‘';
   const innerHasQuote = isSingle ? NON_APOSTROPHE_SINGLE_QUOTE.test(inner) : DOUBLE_QUOTES.test(inner);
   // Nested wrappers ("“text”") are fine; quotes inside the text ("A" vs "B") are not.
   if (innerHasQuote && stripOneQuotePair(inner.trim()) === inner.trim()) return text;

@@ -125,9 +125,7 @@ export function countMissedRuns(input: {
 export type PostSkipCode = 'paused' | 'outside_active_hours' | 'pending_cap' | 'daily_cap' | 'overlap';
 
 /** The decision of one scheduled run. */
-export type PostRunDecision =
-  | { readonly generate: true }
-  | { readonly generate: false; readonly code: PostSkipCode; readonly reason: string };
+export type PostRunDecision = { readonly generate: true } | { readonly generate: false; readonly code: PostSkipCode; readonly reason: string };
 
 /**
  * Whether today's cap still has room for one more publication, counting what is certain to use

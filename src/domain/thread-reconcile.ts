@@ -42,11 +42,7 @@ function isAfter(id: string, previous: string): boolean {
  * spec accept as a field.) Stops at the first tweet not found, so the caller resumes posting from
  * there. Returns only the newly found ids.
  */
-export function findPostedContinuation(
-  tweets: readonly string[],
-  knownIds: readonly string[],
-  timeline: readonly TimelineTweet[],
-): string[] {
+export function findPostedContinuation(tweets: readonly string[], knownIds: readonly string[], timeline: readonly TimelineTweet[]): string[] {
   const ids = [...knownIds];
   const found: string[] = [];
   const used = new Set(ids);

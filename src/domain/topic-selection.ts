@@ -73,9 +73,7 @@ export const ENGAGEMENT_PRIOR_POSTS = 3;
 export function performanceMultiplier(topic: TopicStats, accountAvgEngagement: number): number {
   const approvals = Math.max(0, topic.approvals);
   const rejections = Math.max(0, topic.rejections);
-  const approvalRate =
-    (approvals + APPROVAL_PRIOR_APPROVALS) /
-    (approvals + rejections + APPROVAL_PRIOR_APPROVALS + APPROVAL_PRIOR_REJECTIONS);
+  const approvalRate = (approvals + APPROVAL_PRIOR_APPROVALS) / (approvals + rejections + APPROVAL_PRIOR_APPROVALS + APPROVAL_PRIOR_REJECTIONS);
   const approvalFactor = approvalRate / 0.5;
 
   let engagementFactor = 1;

@@ -72,8 +72,7 @@ const PREDICTION = 'states a price prediction as fact';
 export const BUILT_IN_BANNED_PHRASES: readonly BuiltInBannedPhrase[] = [
   {
     id: 'guaranteed',
-    pattern:
-      /(?<!\b(?:no|not|never|nothing(?:'s| is)?|nothing['’]s|isn['’]t|aren['’]t|is not|are not|without)\s+)\bguarantee(?:d|s)?\b/iu,
+    pattern: /(?<!\b(?:no|not|never|nothing(?:'s| is)?|nothing['’]s|isn['’]t|aren['’]t|is not|are not|without)\s+)\bguarantee(?:d|s)?\b/iu,
     reason: PROMISE,
   },
   { id: 'multiplier', pattern: /\b(?:[1-9]\d{2,}|[1-9]\d{0,2}(?:,\d{3})+)\s?x\b/iu, reason: PROMISE },
@@ -250,7 +249,10 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
     }
     const hidden = findHiddenFormatCharacters(text);
     if (hidden.length > 0) {
-      add('hidden_characters', `${label} contains the invisible character${hidden.length === 1 ? '' : 's'} ${hidden.join(', ')}; remove ${hidden.length === 1 ? 'it' : 'them'}`);
+      add(
+        'hidden_characters',
+        `${label} contains the invisible character${hidden.length === 1 ? '' : 's'} ${hidden.join(', ')}; remove ${hidden.length === 1 ? 'it' : 'them'}`,
+      );
     }
 
     // Word rules also look at the text as a filter-dodger would want it read: look-alike letters,
@@ -282,10 +284,7 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
 
     const hashtags = twitterText.extractHashtags(text);
     if (hashtags.length > rules.maxHashtags) {
-      add(
-        'hashtags',
-        `${label} has ${hashtags.length} hashtags (${hashtags.map((tag) => `#${tag}`).join(' ')}); the limit is ${rules.maxHashtags}`,
-      );
+      add('hashtags', `${label} has ${hashtags.length} hashtags (${hashtags.map((tag) => `#${tag}`).join(' ')}); the limit is ${rules.maxHashtags}`);
     }
 
     for (const { url } of twitterText.extractUrlsWithIndices(text)) {

@@ -23,7 +23,15 @@ export class XApiError extends Error {
 
   constructor(
     message: string,
-    init: { errorClass: PublishErrorClass; status?: number | undefined; resetAt?: number | undefined; maybePosted?: boolean; detail?: string | undefined; rateLimit?: XRateState | undefined; cause?: unknown },
+    init: {
+      errorClass: PublishErrorClass;
+      status?: number | undefined;
+      resetAt?: number | undefined;
+      maybePosted?: boolean;
+      detail?: string | undefined;
+      rateLimit?: XRateState | undefined;
+      cause?: unknown;
+    },
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'XApiError';

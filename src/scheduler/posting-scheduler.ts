@@ -113,7 +113,13 @@ export class PostingScheduler {
     const jobs: ScheduledJob[] = [this.post];
     if (deps.sweepOverdue) {
       jobs.push(
-        new ScheduledJob({ ...common, name: JOB_NAMES.timeoutSweep, pattern: config.sweepSchedule ?? SWEEP_SCHEDULE, quiet: true, run: () => this.sweepOverdue() }),
+        new ScheduledJob({
+          ...common,
+          name: JOB_NAMES.timeoutSweep,
+          pattern: config.sweepSchedule ?? SWEEP_SCHEDULE,
+          quiet: true,
+          run: () => this.sweepOverdue(),
+        }),
       );
     }
     if (deps.processPublishQueue) {
@@ -130,14 +136,14 @@ export class PostingScheduler {
     }
     if (deps.refreshEngagement) {
       const refresh = deps.refreshEngagement;
-      jobs.push(
-        new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }),
-      );
+      jobs.push(new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }));
     }
     if (deps.reconcileCards) {
       const reconcile = deps.reconcileCards;
       // Not gated by /pause: showing the truth on a card publishes nothing.
-      jobs.push(new ScheduledJob({ ...common, name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await reconcile()) }));
+      jobs.push(
+        new ScheduledJob({ ...common, name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await reconcile()) }),
+      );
     }
     if (deps.takeBackup && config.backupSchedule) {
       const backup = deps.takeBackup;
@@ -210,11 +216,7 @@ export class PostingScheduler {
   async checkPostRun(): Promise<PostRunDecision> {
     const { config, clock, drafts, posts } = this.deps;
     const now = clock.now();
-    const [pause, counts, times] = await Promise.all([
-      this.deps.pause.current(),
-      drafts.countByStatus(),
-      posts.publicationTimesSince(now - DAY_MS),
-    ]);
+    const [pause, counts, times] = await Promise.all([this.deps.pause.current(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
     return decidePostRun({
       now,
       pause,

@@ -179,9 +179,7 @@ export class ScheduledJob {
       // while down cannot be counted then) and keep retrying to save, which /healthz reports.
       this.noteStoreFailure('load', error, now);
     }
-    const missed = stored
-      ? countMissedRuns({ now, plannedSlotAt: stored.slotAt, plannedRunAt: stored.nextRunAt, nextOccurrence: this.nextOccurrence })
-      : 0;
+    const missed = stored ? countMissedRuns({ now, plannedSlotAt: stored.slotAt, plannedRunAt: stored.nextRunAt, nextOccurrence: this.nextOccurrence }) : 0;
     this.state = {
       nextRunAt: null,
       slotAt: null,
@@ -217,7 +215,13 @@ export class ScheduledJob {
         resolve();
       }, waitMs);
     });
-    await Promise.race([this.running.then(() => undefined, () => undefined), timeout]);
+    await Promise.race([
+      this.running.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]);
     clearTimeout(timer);
   }
 

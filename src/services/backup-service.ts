@@ -30,7 +30,10 @@ export class BackupService {
   async takeBackup(): Promise<BackupResult> {
     const { dir, clock, logger } = this.deps;
     await mkdir(dir, { recursive: true });
-    const stamp = new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z');
+    const stamp = new Date(clock.now())
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.(\d{3})Z$/, '$1Z');
     const path = join(dir, `draftgate-${stamp}.sqlite`);
     await this.deps.backupTo(path);
     const { size } = await stat(path);
@@ -42,7 +45,10 @@ export class BackupService {
   /** Backups on disk, newest first. */
   async list(): Promise<string[]> {
     try {
-      return (await readdir(this.deps.dir)).filter((name) => BACKUP_NAME.test(name)).sort().reverse();
+      return (await readdir(this.deps.dir))
+        .filter((name) => BACKUP_NAME.test(name))
+        .sort()
+        .reverse();
     } catch {
       return [];
     }

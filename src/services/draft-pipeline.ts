@@ -317,7 +317,11 @@ export class DraftPipelineService {
 
   private async requireTopic(name: string): Promise<Topic> {
     const topic = await this.deps.topics.findByName(name);
-    if (!topic) throw new UnknownTopicError(name, (await this.deps.topics.list()).map((t) => t.name));
+    if (!topic)
+      throw new UnknownTopicError(
+        name,
+        (await this.deps.topics.list()).map((t) => t.name),
+      );
     return topic;
   }
 
@@ -358,7 +362,6 @@ function lastUsedTopicId(topics: readonly Topic[]): number | null {
   }
   return latest?.id ?? null;
 }
-
 
 /** Tokens a failed cycle spent, all attempts included (see GenerationFailure). */
 function usageOf(error: unknown): TokenUsage {

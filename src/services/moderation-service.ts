@@ -139,8 +139,7 @@ export interface TimeoutOutcome {
 
 /** The result of a generation cycle, plus where its card went (null if posting it failed). */
 export type SubmitDraftOutcome =
-  | (Extract<GenerateDraftOutcome, { status: 'created' }> & { readonly card: CardLocation | null })
-  | Exclude<GenerateDraftOutcome, { status: 'created' }>;
+  (Extract<GenerateDraftOutcome, { status: 'created' }> & { readonly card: CardLocation | null }) | Exclude<GenerateDraftOutcome, { status: 'created' }>;
 
 /** How many overdue drafts one sweep handles; the next sweep takes the rest. */
 const SWEEP_BATCH = 50;

@@ -22,13 +22,9 @@ export interface PauseServiceDeps {
   readonly onResumed?: (() => void) | undefined;
 }
 
-export type PauseResult =
-  | { readonly changed: true; readonly state: PauseState }
-  | { readonly changed: false; readonly state: PauseState };
+export type PauseResult = { readonly changed: true; readonly state: PauseState } | { readonly changed: false; readonly state: PauseState };
 
-export type ResumeResult =
-  | { readonly changed: true; readonly previous: PauseState }
-  | { readonly changed: false; readonly previous: null };
+export type ResumeResult = { readonly changed: true; readonly previous: PauseState } | { readonly changed: false; readonly previous: null };
 
 /**
  * /pause and /resume: holds and releases draft generation and everything the bot publishes on

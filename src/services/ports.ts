@@ -85,8 +85,7 @@ export interface UnpostedCards {
 
 /** What saving a draft against the pending cap did. */
 export type CreateWithinCapOutcome =
-  | { readonly status: 'created'; readonly draft: Draft }
-  | { readonly status: 'over_cap'; readonly pending: number; readonly maxPending: number };
+  { readonly status: 'created'; readonly draft: Draft } | { readonly status: 'over_cap'; readonly pending: number; readonly maxPending: number };
 
 /**
  * Who may write a draft in `publishing`: the lease owner (a process) AND the attempt id (one run
@@ -179,12 +178,7 @@ export interface DraftRepository {
   /** Stores one posted tweet's id at once, so a resumed thread continues after it. */
   recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean>;
   /** publishing -> published. */
-  markPublished(
-    id: number,
-    fence: PublishFence,
-    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
-    now: number,
-  ): Promise<boolean>;
+  markPublished(id: number, fence: PublishFence, result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number }, now: number): Promise<boolean>;
   /** publishing -> approved with a wait (caps, X limits, backoff); the draft is not lost. */
   requeue(
     id: number,

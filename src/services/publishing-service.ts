@@ -588,7 +588,9 @@ export class PublishingService {
     } catch (error) {
       if (error instanceof XApiError) {
         const blockedUntil =
-          error.errorClass === 'rate_limited' ? Math.max(error.resetAt ?? this.deps.clock.now() + this.rateLimitFallbackMs, this.deps.clock.now() + 1) : undefined;
+          error.errorClass === 'rate_limited'
+            ? Math.max(error.resetAt ?? this.deps.clock.now() + this.rateLimitFallbackMs, this.deps.clock.now() + 1)
+            : undefined;
         await this.recordRateLimit(key, error.rateLimit ?? null, blockedUntil);
       }
       throw error;

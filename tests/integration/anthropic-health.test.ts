@@ -28,9 +28,7 @@ describe('Anthropic health in /healthz (real SDK against the fake)', () => {
 
   it('GIVEN a wrong ANTHROPIC_API_KEY WHEN the bot starts THEN it keeps running, logs an error naming the variable and /healthz is 200 "degraded" with the detail', async () => {
     const testApp = await harness.start({ ANTHROPIC_API_KEY: 'sk-ant-dead-key-0000000000' });
-    await expect
-      .poll(async () => (await health(testApp.app.healthPort)).body.status)
-      .toBe('degraded');
+    await expect.poll(async () => (await health(testApp.app.healthPort)).body.status).toBe('degraded');
     const { status, body } = await health(testApp.app.healthPort);
     expect(status).toBe(200);
     expect(body.ok).toBe(true);

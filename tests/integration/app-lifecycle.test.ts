@@ -23,7 +23,12 @@ describe('app lifecycle', () => {
     expect(fakes.discord.identifyCount).toBe(1);
     expect(testApp.logs.some((l) => l['message'] === 'ready')).toBe(true);
     const dbReady = testApp.logs.find((l) => l['message'] === 'database ready');
-    expect(dbReady?.['migrationsApplied']).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002', 'CardDelivery1796083200200']);
+    expect(dbReady?.['migrationsApplied']).toEqual([
+      'InitialSchema1764115200000',
+      'SeedDefaultTopics1764115200001',
+      'StatsIndexes1764115200002',
+      'CardDelivery1796083200200',
+    ]);
     expect((await testApp.app.repos.topics.list()).length).toBe(7);
 
     await testApp.stop();

@@ -63,7 +63,12 @@ describe('backups', () => {
       paths.push((await service.takeBackup()).path);
       now += 86_400_000;
     }
-    expect(await service.list()).toEqual(paths.slice(2).reverse().map((p) => p.split('/').pop()));
+    expect(await service.list()).toEqual(
+      paths
+        .slice(2)
+        .reverse()
+        .map((p) => p.split('/').pop()),
+    );
     expect(existsSync(paths[0]!)).toBe(false);
   });
 });

@@ -77,7 +77,9 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     expect(attempts).toBeGreaterThan(4 * 3);
     expect(attempts).toBeLessThan(4 * 20);
     // The alert: a log line per failure, a metric and a /healthz detail (degraded: 200).
-    expect(driver.testApp.logs.filter((l) => String(l['message']).startsWith('a draft card could not be posted') && l['draftId'] === draftId).length).toBeGreaterThan(3);
+    expect(
+      driver.testApp.logs.filter((l) => String(l['message']).startsWith('a draft card could not be posted') && l['draftId'] === draftId).length,
+    ).toBeGreaterThan(3);
     expect(await metric(driver, 'draftgate_cards_unposted')).toBe(1);
     const health = await healthz(driver);
     expect(health.status).toBe(200);
@@ -138,7 +140,10 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     const { app, clock } = driver.testApp;
     const card = await driver.postDraft(TWEET);
     fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, discordFaults.serverError(503));
-    fakes.discord.injectFault({ method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity }, discordFaults.serverError(503));
+    fakes.discord.injectFault(
+      { method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity },
+      discordFaults.serverError(503),
+    );
 
     const click = track(driver.click(card, 'approve', card.draft.id, 1));
     const reply = await driver.ephemeralReply(click.id);
@@ -171,7 +176,10 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     const first = await start({}, { clock });
     const card = await first.postDraft(TWEET);
     fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, discordFaults.serverError(503));
-    fakes.discord.injectFault({ method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity }, discordFaults.serverError(503));
+    fakes.discord.injectFault(
+      { method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity },
+      discordFaults.serverError(503),
+    );
     const submit = track(first.submit(card, 'reject-modal', card.draft.id, 1, { reason: 'off-brand' }));
     expect(await first.ephemeralReply(submit.id)).toBe('Rejected: off-brand. The card could not be updated right now; it will be refreshed.');
     expect(first.status(card.messageId)).toContain('Awaiting moderation');
@@ -206,13 +214,20 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     const card = await driver.postDraft(TWEET);
     fakes.discord.messages.delete(card.messageId);
     // Decided without the card (e.g. through the service), so the card is behind its draft.
-    await app.services.moderation.approve({ draftId: card.draft.id, revision: 1, actor: { id: fakes.discord.userIds.moderator, name: 'mod' }, messageId: card.messageId });
+    await app.services.moderation.approve({
+      draftId: card.draft.id,
+      revision: 1,
+      actor: { id: fakes.discord.userIds.moderator, name: 'mod' },
+      messageId: card.messageId,
+    });
     expect(await metric(driver, 'draftgate_cards_out_of_date')).toBe(1);
     const edits = () => fakes.discord.requestsTo('PATCH', `/channels/${fakes.discord.channelId}/messages/${card.messageId}`).length;
     clock.advance(30_000);
     await runJob(driver, JOB_NAMES.cards);
     expect(edits()).toBe(1);
-    expect(driver.testApp.logs.some((l) => l['message'] === 'the card was deleted from Discord; it is no longer updated' && l['draftId'] === card.draft.id)).toBe(true);
+    expect(
+      driver.testApp.logs.some((l) => l['message'] === 'the card was deleted from Discord; it is no longer updated' && l['draftId'] === card.draft.id),
+    ).toBe(true);
     expect(await metric(driver, 'draftgate_cards_out_of_date')).toBe(0);
     clock.advance(30_000);
     await runJob(driver, JOB_NAMES.cards);

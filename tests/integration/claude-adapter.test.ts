@@ -12,7 +12,6 @@ import { loadSpecValidator } from '../support/spec-validator.js';
 
 const MODEL = 'claude-sonnet-5-5';
 
-
 const tweetRequest: GenerationRequest = {
   contentType: 'education',
   topicName: 'Bonding curves',
@@ -371,4 +370,3 @@ describe('ClaudeDraftGenerator against the fake Anthropic API', () => {
     expect(problems).toEqual([]);
   });
 });
-

@@ -53,11 +53,17 @@ describe('item 7: a lock on the database does not freeze the process', () => {
       const repos = createRepositories(bounded);
       // Held well past both bounds (1 s each), even on a loaded machine.
       const lock = await holdWriteLock(db.path, 6_000);
-      const single = await repos.settings.set('k', 1, 1).then(() => null, (error: unknown) => error);
+      const single = await repos.settings.set('k', 1, 1).then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(single).toBeInstanceOf(DatabaseBusyError);
       expect((single as DatabaseBusyError).context).toMatchObject({ code: 'SQLITE_BUSY' });
       expect((single as DatabaseBusyError).context.attempts).toBeGreaterThan(1);
-      const transaction = await repos.drafts.create(newTweetDraft('Never stored.'), 2).then(() => null, (error: unknown) => error);
+      const transaction = await repos.drafts.create(newTweetDraft('Never stored.'), 2).then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(transaction).toBeInstanceOf(DatabaseBusyError);
       expect((transaction as DatabaseBusyError).context.operation).toMatch(/BEGIN IMMEDIATE|transaction/);
       await lock.released;

@@ -46,14 +46,10 @@ describe('database', () => {
     expect(fk.foreign_keys).toBe(1);
     expect(Object.values(busy)[0]).toBe(BUSY_TIMEOUT_MS);
     const topics = await db.repos.topics.list();
-    expect(topics.map((t) => t.name)).toEqual(
-      ['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety'],
-    );
+    expect(topics.map((t) => t.name)).toEqual(['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety']);
     expect(topics.every((t) => t.enabled && t.weight > 0)).toBe(true);
     const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index'`);
-    expect(indexes.map((i) => i.name)).toEqual(
-      expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']),
-    );
+    expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
   });
 
   it('GIVEN the migrated schema THEN it matches the entities exactly (explicit column types, no drift)', async () => {
@@ -73,12 +69,15 @@ describe('database', () => {
     await db.dataSource.undoLastMigration();
     expect(await db.repos.topics.list()).toEqual([]);
     await db.dataSource.undoLastMigration();
-    const afterDown: Array<{ name: string }> = await db.dataSource.query(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
-    );
+    const afterDown: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
     expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
     const applied = await db.dataSource.runMigrations();
-    expect(applied.map((m) => m.name)).toEqual(['InitialSchema1764115200000', 'SeedDefaultTopics1764115200001', 'StatsIndexes1764115200002', 'CardDelivery1796083200200']);
+    expect(applied.map((m) => m.name)).toEqual([
+      'InitialSchema1764115200000',
+      'SeedDefaultTopics1764115200001',
+      'StatsIndexes1764115200002',
+      'CardDelivery1796083200200',
+    ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
@@ -125,7 +124,16 @@ describe('database', () => {
     const revised = await db.repos.drafts.replaceContent(
       draft.id,
       1,
-      { kind: 'tweet', tweets: ['New words'], contentHash: 'hash-2', bandKeys: ['0:cccc'], riskFlags: [], sanitiserChanges: [], deadlineAt: 5_000, editedBy: bob },
+      {
+        kind: 'tweet',
+        tweets: ['New words'],
+        contentHash: 'hash-2',
+        bandKeys: ['0:cccc'],
+        riskFlags: [],
+        sanitiserChanges: [],
+        deadlineAt: 5_000,
+        editedBy: bob,
+      },
       20,
     );
     expect(revised?.revision).toBe(2);
@@ -169,12 +177,26 @@ describe('database', () => {
     expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'someone-else', attemptId: 'a1' }, ['1'], 3)).toBe(false);
     expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'me', attemptId: 'a1' }, ['1'], 3)).toBe(true);
     for (const [i, id] of ['1', '2'].entries()) {
-      const tweet = { draftId: draft.id, tweetId: id, content: ['one', 'two'][i]!, contentType: 'thread' as const, isThread: true, threadId: '1', threadPosition: i, dryRun: false, postedAt: 4 };
+      const tweet = {
+        draftId: draft.id,
+        tweetId: id,
+        content: ['one', 'two'][i]!,
+        contentType: 'thread' as const,
+        isThread: true,
+        threadId: '1',
+        threadPosition: i,
+        dryRun: false,
+        postedAt: 4,
+      };
       await db.repos.posts.recordPosted(tweet);
       await db.repos.posts.recordPosted(tweet);
     }
-    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(true);
-    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(false);
+    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
+      true,
+    );
+    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
+      false,
+    );
     const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM posts');
     expect(n).toBe(2);
     // A thread is one publication for our caps.

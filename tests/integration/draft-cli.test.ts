@@ -95,7 +95,9 @@ describe('npm run draft', () => {
 
     it('GIVEN a database with a custom topic and changed weights WHEN run without --topic THEN it draws from the database, and the database is left untouched', async () => {
       const before = digest();
-      anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' } });
+      anthropic.queueOutput({
+        draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' },
+      });
       const result = await draftCli([], env());
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -114,7 +116,9 @@ describe('npm run draft', () => {
     });
 
     it('GIVEN a database WHEN --topic names a topic only it has THEN that topic is used; a default it does not have is unknown', async () => {
-      anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' } });
+      anthropic.queueOutput({
+        draft: { kind: 'tweet', text: 'Keep a hot wallet for trading and a cold one for savings. Revoke approvals you no longer use.' },
+      });
       const custom = await draftCli(['--topic', 'Wallet-Hygiene'], env());
       expect(custom.code).toBe(0);
       expect(custom.stdout).toContain('Topic: wallet-hygiene (education)');

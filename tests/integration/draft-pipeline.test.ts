@@ -53,7 +53,10 @@ describe('draft pipeline against the Anthropic fake', () => {
   });
 
   it('GIVEN a valid tweet from the model THEN a pending draft is saved with usage and fingerprint, and no deadline until its card is posted', async () => {
-    anthropic.queueOutput({ draft: { kind: 'tweet', text: `  "${SAFE_TWEET}"  ` } }, { usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 400 } });
+    anthropic.queueOutput(
+      { draft: { kind: 'tweet', text: `  "${SAFE_TWEET}"  ` } },
+      { usage: { input_tokens: 900, output_tokens: 60, cache_read_input_tokens: 400 } },
+    );
     const outcome = await pipeline().generateDraft({ trigger: 'command', topicName: 'education' });
     expect(outcome.status).toBe('created');
     if (outcome.status !== 'created') return;
@@ -162,7 +165,8 @@ describe('draft pipeline against the Anthropic fake', () => {
     now += 60_000;
     const revised = await service.regenerate(created.draft.id, 1, 'More practical, less theory', { id: '1', name: 'mod' });
     expect(revised.status).toBe('revised');
-    if (revised.status === 'revised') expect(revised.draft).toMatchObject({ revision: 2, tweets: [SAFE_TWEET_2], deadlineAt: now + 3_600_000, feedback: 'More practical, less theory' });
+    if (revised.status === 'revised')
+      expect(revised.draft).toMatchObject({ revision: 2, tweets: [SAFE_TWEET_2], deadlineAt: now + 3_600_000, feedback: 'More practical, less theory' });
     expect(JSON.stringify(anthropic.messageBodies[1])).toContain('More practical, less theory');
     expect(await service.regenerate(created.draft.id, 1, null, { id: '1', name: 'mod' })).toMatchObject({ status: 'stale' });
   });

@@ -264,7 +264,11 @@ describe('FakeDiscord messages and interactions', () => {
     expect(fake.messages.get(followup.id)?.content).toBe('done');
     // Ephemeral messages never show up in the channel history.
     expect(await moderationChannel(client).messages.fetch({ limit: 10 })).toHaveProperty('size', 0);
-    await expectValidAgainstDiscordSpec([callback.request, patch as RecordedRequest, ...fake.requestsTo('POST', `/webhooks/${fake.applicationId}/${injected.token}`)]);
+    await expectValidAgainstDiscordSpec([
+      callback.request,
+      patch as RecordedRequest,
+      ...fake.requestsTo('POST', `/webhooks/${fake.applicationId}/${injected.token}`),
+    ]);
   });
 
   it('GIVEN with_response=true WHEN the bot replies THEN the callback answers 200 with the interaction callback response', async () => {
@@ -280,7 +284,7 @@ describe('FakeDiscord messages and interactions', () => {
     await expect(interaction.followUp('again')).resolves.toBeDefined();
   });
 
-  it('GIVEN a second callback for one interaction THEN Discord\'s 40060 already-acknowledged error reaches the bot', async () => {
+  it("GIVEN a second callback for one interaction THEN Discord's 40060 already-acknowledged error reaches the bot", async () => {
     const client = await readyClient();
     const arriving = nextInteraction<ChatInputCommandInteraction>(client);
     const injected = fake.injectSlashCommand({ name: 'status' });
@@ -347,9 +351,7 @@ describe('FakeDiscord messages and interactions', () => {
         .setCustomId('edit:9')
         .setTitle('Edit draft')
         .addLabelComponents(
-          new LabelBuilder()
-            .setLabel('Text')
-            .setTextInputComponent(new TextInputBuilder().setCustomId('text').setStyle(TextInputStyle.Paragraph)),
+          new LabelBuilder().setLabel('Text').setTextInputComponent(new TextInputBuilder().setCustomId('text').setStyle(TextInputStyle.Paragraph)),
         ),
     );
     await fake.waitForCallback(slash.id);
@@ -379,7 +381,13 @@ describe('FakeDiscord messages and interactions', () => {
 
   it('GIVEN a bulk overwrite twice THEN commands keep their ids by name and GET returns them', async () => {
     const client = await readyClient();
-    const first = await client.application.commands.set([{ name: 'draft', description: 'Draft' }, { name: 'queue', description: 'Queue' }], fake.guildId);
+    const first = await client.application.commands.set(
+      [
+        { name: 'draft', description: 'Draft' },
+        { name: 'queue', description: 'Queue' },
+      ],
+      fake.guildId,
+    );
     const second = await client.application.commands.set([{ name: 'draft', description: 'Draft v2' }], fake.guildId);
 
     expect(second.first()?.id).toBe(first.find((c) => c.name === 'draft')?.id);
@@ -423,8 +431,18 @@ describe('FakeDiscord messages and interactions', () => {
 describe("FakeDiscord enforces Discord's message limits (item 9)", () => {
   it('GIVEN an embed over 6,000 characters in total THEN discord.js gets 400 Invalid Form Body (50035) with MAX_EMBED_SIZE_EXCEEDED and nothing is stored', async () => {
     const client = await readyClient();
-    const embeds = [{ description: 'd'.repeat(4_000), fields: [{ name: 'f', value: 'v'.repeat(1_000) }, { name: 'g', value: 'v'.repeat(1_000) }] }];
-    const error = (await moderationChannel(client).send({ embeds }).catch((e: unknown) => e)) as DiscordAPIError;
+    const embeds = [
+      {
+        description: 'd'.repeat(4_000),
+        fields: [
+          { name: 'f', value: 'v'.repeat(1_000) },
+          { name: 'g', value: 'v'.repeat(1_000) },
+        ],
+      },
+    ];
+    const error = (await moderationChannel(client)
+      .send({ embeds })
+      .catch((e: unknown) => e)) as DiscordAPIError;
     expect(error).toBeInstanceOf(DiscordAPIError);
     expect(error.status).toBe(400);
     expect(error.code).toBe(50035);
@@ -440,11 +458,25 @@ describe("FakeDiscord enforces Discord's message limits (item 9)", () => {
     const client = await readyClient();
     const channel = moderationChannel(client);
     const refused = async (payload: Parameters<typeof channel.send>[0]) => ((await channel.send(payload).catch((e: unknown) => e)) as DiscordAPIError).rawError;
-    expect(await refused({ embeds: [{ description: 'd'.repeat(4_097) }] })).toMatchObject({ code: 50035, errors: { embeds: { 0: { description: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } } } });
-    expect(await refused({ embeds: [{ title: 't'.repeat(257) }] })).toMatchObject({ errors: { embeds: { 0: { title: { _errors: [{ message: 'Must be 256 or fewer in length.' }] } } } } });
-    expect(await refused({ embeds: [{ fields: [{ name: 'n', value: 'v'.repeat(1_025) }] }] })).toMatchObject({ errors: { embeds: { 0: { fields: { 0: { value: {} } } } } } });
-    expect(await refused({ embeds: [{ description: 'x', footer: { text: 'f'.repeat(2_049) } }] })).toMatchObject({ errors: { embeds: { 0: { footer: { text: {} } } } } });
-    const button = (customId: string, label: string) => ({ type: ComponentType.Button as const, style: ButtonStyle.Secondary as const, custom_id: customId, label });
+    expect(await refused({ embeds: [{ description: 'd'.repeat(4_097) }] })).toMatchObject({
+      code: 50035,
+      errors: { embeds: { 0: { description: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH' }] } } } },
+    });
+    expect(await refused({ embeds: [{ title: 't'.repeat(257) }] })).toMatchObject({
+      errors: { embeds: { 0: { title: { _errors: [{ message: 'Must be 256 or fewer in length.' }] } } } },
+    });
+    expect(await refused({ embeds: [{ fields: [{ name: 'n', value: 'v'.repeat(1_025) }] }] })).toMatchObject({
+      errors: { embeds: { 0: { fields: { 0: { value: {} } } } } },
+    });
+    expect(await refused({ embeds: [{ description: 'x', footer: { text: 'f'.repeat(2_049) } }] })).toMatchObject({
+      errors: { embeds: { 0: { footer: { text: {} } } } },
+    });
+    const button = (customId: string, label: string) => ({
+      type: ComponentType.Button as const,
+      style: ButtonStyle.Secondary as const,
+      custom_id: customId,
+      label,
+    });
     expect(await refused({ content: 'x', components: [{ type: ComponentType.ActionRow, components: [button('a'.repeat(101), 'ok')] }] })).toMatchObject({
       errors: { components: { 0: { components: { 0: { custom_id: {} } } } } },
     });

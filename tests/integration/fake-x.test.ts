@@ -115,7 +115,14 @@ describe('fake X with the real twitter-api-v2 client', () => {
     const unknown = '1234567890123456789';
     const result = await client.v2.tweets([a.id, unknown, b.id], { 'tweet.fields': ['public_metrics'] });
     expect(result.data.map((t) => t.id)).toEqual([a.id, b.id]);
-    expect(result.data[0]?.public_metrics).toEqual({ retweet_count: 0, reply_count: 0, like_count: 42, quote_count: 0, impression_count: 1000, bookmark_count: 0 });
+    expect(result.data[0]?.public_metrics).toEqual({
+      retweet_count: 0,
+      reply_count: 0,
+      like_count: 42,
+      quote_count: 0,
+      impression_count: 1000,
+      bookmark_count: 0,
+    });
     expect(result.errors).toEqual([expect.objectContaining({ resource_id: unknown, title: 'Not Found Error', parameter: 'ids' })]);
     expect(fake.requestsTo('GET', '/2/tweets')[0]?.query).toEqual({ ids: `${a.id},${unknown},${b.id}`, 'tweet.fields': 'public_metrics' });
   });

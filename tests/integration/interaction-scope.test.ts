@@ -45,7 +45,9 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
   }
 
   /** Every audit row, read straight from the SQLite file (rows without a draft have no repository lookup). */
-  function auditRows(testApp: TestApp): Array<{ draftId: number | null; action: string; outcome: string; detail: string | null; interactionId: string | null }> {
+  function auditRows(
+    testApp: TestApp,
+  ): Array<{ draftId: number | null; action: string; outcome: string; detail: string | null; interactionId: string | null }> {
     const db = new Database(testApp.config.storage.databasePath, { readonly: true });
     try {
       return db
@@ -94,7 +96,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     ]);
     expect(refused[0]?.detail).toContain(oldCard.messageId);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
-    expect((await after.testApp.app.repos.drafts.findById(1))).toMatchObject({ status: 'pending', tweets: [TEXT_B] });
+    expect(await after.testApp.app.repos.drafts.findById(1)).toMatchObject({ status: 'pending', tweets: [TEXT_B] });
     expect(fakes.discord.messagePayloads(oldCard.messageId)).toHaveLength(oldCardPayloads);
 
     // The new card, which shows text B, still works: B (and only B) goes to X once.
@@ -104,7 +106,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     await expectCleanDiscordTraffic(fakes);
   });
 
-  it('GIVEN a modal submit for draft 2 sent from card 1\'s message THEN it is refused, neither draft changes and card 1 is not re-rendered', async () => {
+  it("GIVEN a modal submit for draft 2 sent from card 1's message THEN it is refused, neither draft changes and card 1 is not re-rendered", async () => {
     const driver = await start({ DRY_RUN: 'false' });
     const card1 = await driver.postDraft(TEXT_A);
     const card2 = await driver.postDraft(TEXT_B);
@@ -117,11 +119,17 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     ];
     for (const submit of forged) expect(await driver.ephemeralReply(submit.id)).toMatch(WRONG_CARD);
 
-    await expect.poll(() => auditRows(driver.testApp).filter((r) => r.outcome === 'wrong_card').map((r) => [r.draftId, r.action])).toEqual([
-      [card2.draft.id, 'reject'],
-      [card2.draft.id, 'edit'],
-      [card2.draft.id, 'regenerate'],
-    ]);
+    await expect
+      .poll(() =>
+        auditRows(driver.testApp)
+          .filter((r) => r.outcome === 'wrong_card')
+          .map((r) => [r.draftId, r.action]),
+      )
+      .toEqual([
+        [card2.draft.id, 'reject'],
+        [card2.draft.id, 'edit'],
+        [card2.draft.id, 'regenerate'],
+      ]);
     for (const card of [card1, card2]) {
       expect(await driver.testApp.app.repos.drafts.findById(card.draft.id)).toMatchObject({ status: 'pending', revision: 1, tweets: card.draft.tweets });
     }
@@ -181,10 +189,18 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
         );
         expect((await fakes.discord.waitForCallback(click.id)).type).toBe(InteractionResponseType.ChannelMessageWithSource);
         expect(await driver.ephemeralReply(click.id)).toMatch(NOT_OUR_GUILD);
-        const dm = track(fakes.discord.injectButtonClick({ messageId: card.messageId, customId: `dg1:approve:${card.draft.id}:1`, userId: who(fakes), guildId: null }));
+        const dm = track(
+          fakes.discord.injectButtonClick({ messageId: card.messageId, customId: `dg1:approve:${card.draft.id}:1`, userId: who(fakes), guildId: null }),
+        );
         expect(await driver.ephemeralReply(dm.id)).toMatch(NOT_OUR_GUILD);
         const submit = track(
-          fakes.discord.injectModalSubmit({ messageId: card.messageId, customId: `dg1:reject-modal:${card.draft.id}:1`, fields: { reason: 'x' }, userId: who(fakes), guildId: OTHER_GUILD }),
+          fakes.discord.injectModalSubmit({
+            messageId: card.messageId,
+            customId: `dg1:reject-modal:${card.draft.id}:1`,
+            fields: { reason: 'x' },
+            userId: who(fakes),
+            guildId: OTHER_GUILD,
+          }),
         );
         expect(await driver.ephemeralReply(submit.id)).toMatch(NOT_OUR_GUILD);
 
@@ -198,7 +214,9 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
 
       it(`GIVEN a slash command from another guild (${roleEnv.label}) THEN it is refused and nothing changes`, async () => {
         const driver = await start(roleEnv.env);
-        const pause = track(fakes.discord.injectSlashCommand({ name: 'pause', options: { reason: 'from elsewhere' }, userId: who(fakes), guildId: OTHER_GUILD }));
+        const pause = track(
+          fakes.discord.injectSlashCommand({ name: 'pause', options: { reason: 'from elsewhere' }, userId: who(fakes), guildId: OTHER_GUILD }),
+        );
         const callback = await fakes.discord.waitForCallback(pause.id);
         expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
         expect(Number(callback.data?.['flags'] ?? 0) & MessageFlags.Ephemeral).not.toBe(0);

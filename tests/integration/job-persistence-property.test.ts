@@ -209,7 +209,11 @@ async function runSequence(seq: number): Promise<string[]> {
     // Nothing lost: every approved draft went out.
     expect(draft.status, `seq ${seq}: draft ${id}`).toBe('published');
     // Exactly once: no text reached X twice.
-    for (const text of tweets) expect(h.fake.tweets.filter((t) => t.text === text), text).toHaveLength(1);
+    for (const text of tweets)
+      expect(
+        h.fake.tweets.filter((t) => t.text === text),
+        text,
+      ).toHaveLength(1);
   }
   await scheduler.stop();
   return log;

@@ -75,7 +75,14 @@ describe('ModerationService on a real SQLite file', () => {
       cards,
       clock: { now: () => now },
       logger: createSilentLogger(),
-      options: { timeoutAction: 'publish', moderationTimeoutMs: TIMEOUT_MS, requireSecondApproval: false, dryRun: true, caps: { maxPerHour: 2, maxPerDay: 12 }, ...options },
+      options: {
+        timeoutAction: 'publish',
+        moderationTimeoutMs: TIMEOUT_MS,
+        requireSecondApproval: false,
+        dryRun: true,
+        caps: { maxPerHour: 2, maxPerDay: 12 },
+        ...options,
+      },
     });
 
   /** A pending draft whose card was posted now (so its deadline runs). */
@@ -120,7 +127,9 @@ describe('ModerationService on a real SQLite file', () => {
     // Promise.all starts every call before any finishes, so all of them read "pending" and race on the UPDATE.
     const results = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => moderation.approve({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, messageId: CARD_MESSAGE_ID })),
-      ...Array.from({ length: 10 }, (_, i) => moderation.reject({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, messageId: CARD_MESSAGE_ID, reason: 'no' })),
+      ...Array.from({ length: 10 }, (_, i) =>
+        moderation.reject({ draftId: draft.id, revision: 1, actor: MODS[i % 4] as Actor, messageId: CARD_MESSAGE_ID, reason: 'no' }),
+      ),
       moderation.handleOverdueDrafts(),
       moderation.handleOverdueDrafts(),
       moderation.handleOverdueDrafts(),
@@ -204,12 +213,15 @@ describe('ModerationService on a real SQLite file', () => {
     ]);
   });
 
-  it('GIVEN a request that does not come from the draft\'s card, or a draft without a card THEN every action is refused as wrong_card, audited, and nothing changes', async () => {
+  it("GIVEN a request that does not come from the draft's card, or a draft without a card THEN every action is refused as wrong_card, audited, and nothing changes", async () => {
     const pipelineCalls: string[] = [];
-    const moderation = service({}, {
-      regenerate: async () => (pipelineCalls.push('regenerate'), { status: 'failed', reason: 'must not be called' }),
-      applyEdit: async () => (pipelineCalls.push('edit'), { status: 'failed', reason: 'must not be called' }),
-    });
+    const moderation = service(
+      {},
+      {
+        regenerate: async () => (pipelineCalls.push('regenerate'), { status: 'failed', reason: 'must not be called' }),
+        applyEdit: async () => (pipelineCalls.push('edit'), { status: 'failed', reason: 'must not be called' }),
+      },
+    );
     const carded = await createPostedDraft(TEXT);
     const uncarded = await createDraft(TEXT);
     const failed = await createPostedDraft(TEXT);

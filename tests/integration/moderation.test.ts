@@ -49,7 +49,13 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     expect(message.channel_id).toBe(fakes.discord.channelId);
     expect(card.draft.riskFlags.map((f) => f.id)).toContain('mentions_price');
 
-    const embed = message.embeds[0] as { title: string; description: string; color: number; fields: Array<{ name: string; value: string }>; footer: { text: string } };
+    const embed = message.embeds[0] as {
+      title: string;
+      description: string;
+      color: number;
+      fields: Array<{ name: string; value: string }>;
+      footer: { text: string };
+    };
     const field = (name: string) => embed.fields.find((f) => f.name === name)?.value;
     expect(embed.title).toBe(`[DRY RUN] Draft #${card.draft.id} · thread of 3`);
     expect(embed.footer.text).toContain('DRY RUN');
@@ -118,7 +124,9 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     const driver = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' });
     const moderators = [
       fakes.discord.userIds.moderator,
-      ...['mod_bo', 'mod_cy', 'mod_di'].map((username) => fakes.discord.addMember({ username, globalName: username, roleIds: [fakes.discord.moderatorRoleId] })),
+      ...['mod_bo', 'mod_cy', 'mod_di'].map((username) =>
+        fakes.discord.addMember({ username, globalName: username, roleIds: [fakes.discord.moderatorRoleId] }),
+      ),
     ];
     const card = await driver.postDraft(TWEET_B);
     driver.testApp.clock.advance(TIMEOUT + 1);
@@ -272,12 +280,20 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
       ['edit', 'invalid'],
       ['edit', 'revised'],
     ]);
-    expect(audit[0]?.detail).toBe(refusal.split('\n').slice(1).map((l) => l.slice(2)).join('; '));
+    expect(audit[0]?.detail).toBe(
+      refusal
+        .split('\n')
+        .slice(1)
+        .map((l) => l.slice(2))
+        .join('; '),
+    );
   });
 
   it('GIVEN a six-tweet thread WHEN edited THEN tweets 5 and 6 share the last field and the edit keeps all six', async () => {
     const driver = await start();
-    const tweets = [1, 2, 3, 4, 5, 6].map((n) => `${n}/ Step ${n} of reading a launch page on Pump.fun: ${['name', 'description', 'holders', 'curve', 'socials', 'your limits'][n - 1]}.`);
+    const tweets = [1, 2, 3, 4, 5, 6].map(
+      (n) => `${n}/ Step ${n} of reading a launch page on Pump.fun: ${['name', 'description', 'holders', 'curve', 'socials', 'your limits'][n - 1]}.`,
+    );
     const card = await driver.postDraft(tweets, 'deep-dive-thread');
     const open = track(driver.click(card, 'edit', card.draft.id, 1));
     const modal = await fakes.discord.waitForCallback(open.id);
@@ -298,7 +314,7 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     const card = await driver.postDraft(TWEET_C);
     const open = track(driver.click(card, 'reject', card.draft.id, 1));
     expect((await fakes.discord.waitForCallback(open.id)).type).toBe(InteractionResponseType.Modal);
-    const submit = track(driver.submit(card, 'reject-modal', card.draft.id, 1, { reason: 'Too close to yesterday\'s post' }));
+    const submit = track(driver.submit(card, 'reject-modal', card.draft.id, 1, { reason: "Too close to yesterday's post" }));
     expect((await fakes.discord.waitForCallback(submit.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
 
     await expect.poll(() => driver.status(card.messageId)).toContain('Rejected by **Mia (mod)**');
@@ -453,7 +469,9 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     fakes.x.http.injectFault({ method: 'POST', path: '/2/tweets' }, { status: 401, body: UNAUTHORIZED_BODY });
     track(driver.click(card, 'approve', card.draft.id, 1));
     await expect.poll(() => driver.status(card.messageId)).toContain('Publishing failed (auth)');
-    const alert = await fakes.discord.waitForMessage((m) => m.id !== card.messageId && /Publishing draft #\d+ failed and needs a person/.test(JSON.stringify(m)));
+    const alert = await fakes.discord.waitForMessage(
+      (m) => m.id !== card.messageId && /Publishing draft #\d+ failed and needs a person/.test(JSON.stringify(m)),
+    );
     expect(JSON.stringify(alert)).toContain(`#${card.draft.id}`);
     expect(fakes.discord.messagePayloads(alert.id)[0]?.['allowed_mentions']).toEqual({ parse: [] });
     expect((await driver.testApp.app.repos.drafts.findById(card.draft.id))?.errorClass).toBe('auth');
@@ -476,9 +494,14 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
   it('GIVEN Discord refusing the card edit THEN the error is logged with its context, the moderator is told what the click did, the decision stands and the card is re-rendered from the database', async () => {
     const driver = await start();
     const card = await driver.postDraft(TWEET_E);
-    fakes.discord.injectFault({ method: 'PATCH', path: /\/webhooks\/\d+\/[^/]+\/messages\/@original$/ }, { status: 403, body: { message: 'Missing Access', code: 50001 } });
+    fakes.discord.injectFault(
+      { method: 'PATCH', path: /\/webhooks\/\d+\/[^/]+\/messages\/@original$/ },
+      { status: 403, body: { message: 'Missing Access', code: 50001 } },
+    );
     const click = track(driver.click(card, 'approve', card.draft.id, 1));
-    expect(await driver.ephemeralReply(click.id)).toBe('Approved and published (dry run: nothing was sent to X). The card could not be updated right now; it will be refreshed.');
+    expect(await driver.ephemeralReply(click.id)).toBe(
+      'Approved and published (dry run: nothing was sent to X). The card could not be updated right now; it will be refreshed.',
+    );
     const logged = driver.testApp.logs.find((l) => l['message'] === 'editing the card after a decision failed; the decision stands');
     expect(logged).toMatchObject({ level: 'error', interactionId: click.id, draftId: card.draft.id });
     // The approval itself was committed (and published, dry run) before the edit failed.

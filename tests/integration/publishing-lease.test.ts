@@ -91,7 +91,7 @@ describe('item 4: the publish lease and a POST in flight', () => {
     await expectPublishedOnce(x, draft.id, text);
   });
 
-  it("GIVEN a reclaimed attempt (uncertain) WHEN X answers the duplicate 403 because the first POST landed meanwhile THEN the tweet found on the timeline makes it published, not failed", async () => {
+  it('GIVEN a reclaimed attempt (uncertain) WHEN X answers the duplicate 403 because the first POST landed meanwhile THEN the tweet found on the timeline makes it published, not failed', async () => {
     const x = await harness(true);
     const a = x.service();
     const b = x.service(); // a process that first looks after the step: it cannot tell, and reclaims
@@ -214,7 +214,7 @@ describe('item 4: the publish lease and a POST in flight', () => {
 });
 
 describe('item 4: every publishing write is fenced on the lease owner and the attempt id', () => {
-  it('GIVEN a draft taken over by a new attempt of the SAME owner WHEN the stale attempt writes THEN every write is refused and the new attempt\'s succeed', async () => {
+  it("GIVEN a draft taken over by a new attempt of the SAME owner WHEN the stale attempt writes THEN every write is refused and the new attempt's succeed", async () => {
     db = await openTempDatabase();
     const drafts = db.repos.drafts;
     const make = async (text: string) => {

@@ -103,7 +103,8 @@ async function simulateCrash(draft: Draft, rng: () => number, owner: string): Pr
       h.fake.seedTweet(claimed.tweets[index]!, inReplyToId === undefined ? {} : { inReplyToId });
     chain = [...chain, tweet.id];
   }
-  if (recordedCount > ids.length) await h.db.repos.drafts.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
+  if (recordedCount > ids.length)
+    await h.db.repos.drafts.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
 }
 
 const isPost = (r: { method: string; path: string }) => r.method === 'POST' && r.path.endsWith('/2/tweets');
@@ -126,9 +127,7 @@ async function stepDuringPost(draftId: number, rng: () => number, log: string[])
   const tweetsBefore = h.fake.tweets.length;
   const held = h.fake.hold();
   const publishing = service.publishApprovedDraft(draftId);
-  const arrived = h.fake.http
-    .waitForRequest((r) => isPost(r) && h.fake.requests.filter(isPost).indexOf(r) >= postsBefore, 5_000)
-    .then(() => true);
+  const arrived = h.fake.http.waitForRequest((r) => isPost(r) && h.fake.requests.filter(isPost).indexOf(r) >= postsBefore, 5_000).then(() => true);
   // A pending fault or a cap may end the attempt before any POST: then there is nothing in flight.
   const inFlight = await Promise.race([arrived, publishing.then(() => false)]);
   arrived.catch(() => undefined);

@@ -126,7 +126,7 @@ describe('publishing to X exactly once', () => {
     const [later] = await service.processDueDrafts();
     expect(later?.kind).toBe('published');
     expect(x.postsOf('second of the hour')).toHaveLength(1);
-    expect((await x.db.repos.drafts.findById(second.id))).toMatchObject({ status: 'published', notBefore: null, queueReason: null });
+    expect(await x.db.repos.drafts.findById(second.id)).toMatchObject({ status: 'published', notBefore: null, queueReason: null });
   });
 
   it('GIVEN the daily cap is reached THEN the draft waits until the oldest post of the day is 24 hours old', async () => {
@@ -187,7 +187,7 @@ describe('publishing to X exactly once', () => {
 
     // base 30 s, equal jitter: 15 s + 0.25 * 15 s.
     expect(first).toMatchObject({ kind: 'queued', notBefore: T0 + 18_750 });
-    expect((await x.db.repos.drafts.findById(draft.id))).toMatchObject({ status: 'approved', errorClass: 'transient' });
+    expect(await x.db.repos.drafts.findById(draft.id)).toMatchObject({ status: 'approved', errorClass: 'transient' });
     expect((await x.db.repos.drafts.findById(draft.id))?.errorMessage).toMatch(/503/);
     x.clock.advance(18_750);
     const [second] = await service.processDueDrafts();
@@ -196,7 +196,7 @@ describe('publishing to X exactly once', () => {
     expect(x.postsOf('retry me')).toHaveLength(2);
     expect(x.fake.tweets).toHaveLength(1);
     expect(x.fake.requestsTo('GET', `/2/users/${x.fake.userId}/tweets`)).toHaveLength(1);
-    expect((await x.db.repos.drafts.findById(draft.id))).toMatchObject({ status: 'published', errorClass: null, publishAttempts: 2 });
+    expect(await x.db.repos.drafts.findById(draft.id)).toMatchObject({ status: 'published', errorClass: null, publishAttempts: 2 });
   });
 
   it('GIVEN X keeps failing with 5xx THEN the backoff grows and the draft fails with a reason after the last attempt', async () => {
@@ -286,7 +286,7 @@ describe('publishing to X exactly once', () => {
     expect(x.fake.requestsTo('GET', `/2/users/${x.fake.userId}/tweets`)).toHaveLength(1);
     expect(x.postsOf('crashed before posting')).toHaveLength(1);
     expect(x.fake.tweets).toHaveLength(1);
-    expect((await x.db.repos.drafts.findById(draft.id))).toMatchObject({ status: 'published', tweetId: x.fake.tweets[0]!.id, publishAttempts: 2 });
+    expect(await x.db.repos.drafts.findById(draft.id)).toMatchObject({ status: 'published', tweetId: x.fake.tweets[0]!.id, publishAttempts: 2 });
   });
 
   it('GIVEN a crash after the POST (X has the tweet, the DB says publishing) THEN start-up records it with NO second POST', async () => {
@@ -394,7 +394,7 @@ describe('publishing to X exactly once', () => {
     const service = x.service();
 
     expect(await service.reconcileOnStartup()).toEqual([]);
-    expect((await x.db.repos.drafts.findById(draft.id))).toMatchObject({ status: 'publishing' });
+    expect(await x.db.repos.drafts.findById(draft.id)).toMatchObject({ status: 'publishing' });
     expect(tweetPosts(x)).toHaveLength(0);
 
     x.clock.advance(60_001);

@@ -69,7 +69,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
   const text = (embeds: Embed[]) => embeds.map((e) => [e.title, e.description, ...(e.fields ?? []).flatMap((f) => [f.name, f.value])].join('\n')).join('\n');
 
-  it('GIVEN the app starts THEN it bulk-overwrites the guild commands with a body Discord\'s spec accepts, and the names and options are the contract', async () => {
+  it("GIVEN the app starts THEN it bulk-overwrites the guild commands with a body Discord's spec accepts, and the names and options are the contract", async () => {
     await start();
     const puts = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`);
     expect(puts).toHaveLength(1);
@@ -102,7 +102,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(fakes.discord.commands.map((c) => c.name).sort()).toEqual([...byName.keys()].sort());
   });
 
-  it('GIVEN the register script\'s path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted', async () => {
+  it("GIVEN the register script's path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted", async () => {
     const rest = new REST({ api: fakes.discord.apiBase }).setToken(fakes.discord.botToken);
     const registered = await registerGuildCommands(rest, fakes.discord.applicationId, fakes.discord.guildId, commands);
     expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'backup']);
@@ -196,7 +196,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(text(pause.embeds)).toContain('⏸️ Posting paused');
     expect(text(pause.embeds)).toContain('launch week freeze');
     // Announced in the moderation channel too.
-    const announcement = await fakes.discord.waitForMessage((m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata']);
+    const announcement = await fakes.discord.waitForMessage(
+      (m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata'],
+    );
     expect(announcement.channel_id).toBe(fakes.discord.channelId);
     expect((announcement.embeds[0] as Embed).description).toContain('launch week freeze');
     await first.stop();
@@ -279,7 +281,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(promise).toMatch(/Not held:\*\* Approve or Retry on a card publishes that draft at once/);
     const status = text((await answer(slash('status'))).embeds);
     expect(status).toContain('1 approved draft waiting in the publish queue');
-    const announcement = await fakes.discord.waitForMessage((m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata']);
+    const announcement = await fakes.discord.waitForMessage(
+      (m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata'],
+    );
     expect((announcement.embeds[0] as Embed).description).toContain('the publish queue (approved drafts waiting');
     expect((announcement.embeds[0] as Embed).description).toContain('Not held: Approve or Retry on a card publishes that draft at once');
 
@@ -420,7 +424,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect((await testApp.app.repos.topics.findByName('memes'))?.enabled).toBe(true);
 
     const audit = (await auditRows(testApp)).map((r) => `${r.action}:${r.outcome}:${r.detail}`);
-    expect(audit).toEqual(expect.arrayContaining([`topic_weight:changed:education: ${educationWeight} -> 42`, 'topic_disable:changed:memes', 'topic_enable:changed:memes']));
+    expect(audit).toEqual(
+      expect.arrayContaining([`topic_weight:changed:education: ${educationWeight} -> 42`, 'topic_disable:changed:memes', 'topic_enable:changed:memes']),
+    );
   });
 
   it('GIVEN drafts, decisions and posts THEN /stats defers and answers with the counts and a PNG chart attached in the multipart request', async () => {
@@ -432,7 +438,17 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     if (created.status !== 'created') throw new Error('no draft');
     clock.advance(10 * 60_000);
     await drafts.decide(created.draft.id, 1, { to: 'rejected', actor: { id: '1', name: 'A' }, source: 'moderator' }, clock.now());
-    await posts.recordPosted({ draftId: created.draft.id, tweetId: '1900000000000000001', content: SAFE_TWEET, contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: false, postedAt: clock.now() - 2 * HOUR });
+    await posts.recordPosted({
+      draftId: created.draft.id,
+      tweetId: '1900000000000000001',
+      content: SAFE_TWEET,
+      contentType: 'education',
+      isThread: false,
+      threadId: null,
+      threadPosition: 0,
+      dryRun: false,
+      postedAt: clock.now() - 2 * HOUR,
+    });
     await posts.updateMetrics('1900000000000000001', { likes: 7, retweets: 2, replies: 1, quotes: 0, impressions: 500 }, clock.now());
 
     const interaction = slash('stats', { options: { period: '7d' } });
@@ -452,7 +468,11 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     // The chart travelled as a real PNG in the multipart edit of the deferred reply.
     const edit = fakes.discord.requests.find(
-      (r) => r.method === 'PATCH' && /\/messages\/(%40|@)original$/.test(r.path) && r.path.includes(`/webhooks/${fakes.discord.applicationId}/`) && r.multipart !== undefined,
+      (r) =>
+        r.method === 'PATCH' &&
+        /\/messages\/(%40|@)original$/.test(r.path) &&
+        r.path.includes(`/webhooks/${fakes.discord.applicationId}/`) &&
+        r.multipart !== undefined,
     );
     const file = edit?.multipart?.find((p) => p.filename === 'stats.png');
     expect(file?.data.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -467,7 +487,17 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const clock = new ManualClock();
     const testApp = await start({ MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
     const now = clock.now();
-    await testApp.app.repos.posts.recordPosted({ draftId: null as unknown as number, tweetId: 'dryrun-1-1', content: SAFE_TWEET, contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: true, postedAt: now - 20 * 60_000 });
+    await testApp.app.repos.posts.recordPosted({
+      draftId: null as unknown as number,
+      tweetId: 'dryrun-1-1',
+      content: SAFE_TWEET,
+      contentType: 'education',
+      isThread: false,
+      threadId: null,
+      threadPosition: 0,
+      dryRun: true,
+      postedAt: now - 20 * 60_000,
+    });
     await testApp.app.repos.settings.set(
       X_RATE_LIMIT_KEYS.post,
       {

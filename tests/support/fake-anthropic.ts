@@ -189,13 +189,7 @@ export class FakeAnthropic {
     return { method: 'POST', path: MESSAGES_PATH, times };
   }
 
-  private injectError(
-    status: number,
-    errorType: string,
-    message: string,
-    options: FaultOptions,
-    defaults: { retryAfterSeconds?: number } = {},
-  ): void {
+  private injectError(status: number, errorType: string, message: string, options: FaultOptions, defaults: { retryAfterSeconds?: number } = {}): void {
     const headers: Record<string, string> = { 'request-id': this.nextRequestId() };
     const seconds = options.retryAfterSeconds ?? defaults.retryAfterSeconds;
     if (seconds !== undefined) headers['retry-after'] = String(seconds);

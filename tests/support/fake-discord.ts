@@ -16,14 +16,7 @@ import {
   PermissionFlagsBits,
 } from 'discord.js';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import {
-  FakeHttpServer,
-  type FakeResponse,
-  type Fault,
-  type FaultMatcher,
-  type MultipartPart,
-  type RecordedRequest,
-} from './fake-http.js';
+import { FakeHttpServer, type FakeResponse, type Fault, type FaultMatcher, type MultipartPart, type RecordedRequest } from './fake-http.js';
 
 /** Loosely typed JSON object: the fake builds Discord payloads by hand and checks them via discord.js itself. */
 type Json = Record<string, unknown>;
@@ -402,9 +395,7 @@ export class FakeDiscord {
     const command = this.findCommand(input.name);
     const definitions = this.optionDefinitions(command, input.subcommand);
     const resolved: Json = {};
-    let options = Object.entries(input.options ?? {}).map(([name, value]) =>
-      this.buildOption(name, value, definitions, resolved),
-    );
+    let options = Object.entries(input.options ?? {}).map(([name, value]) => this.buildOption(name, value, definitions, resolved));
     if (input.subcommand !== undefined) {
       options = [{ type: ApplicationCommandOptionType.Subcommand, name: input.subcommand, options }];
     }
@@ -484,9 +475,7 @@ export class FakeDiscord {
     if (input.messageId !== undefined && !message) {
       throw new FakeDiscordError('injectModalSubmit: unknown message', { messageId: input.messageId });
     }
-    const shown = [...this.callbacks]
-      .reverse()
-      .find((c) => c.type === InteractionResponseType.Modal && c.data?.['custom_id'] === input.customId);
+    const shown = [...this.callbacks].reverse().find((c) => c.type === InteractionResponseType.Modal && c.data?.['custom_id'] === input.customId);
     const components = shown
       ? this.modalSubmitFromShown(shown.data?.['components'], input.fields, input.customId)
       : this.modalSubmitFromFields(input.fields, input.layout ?? 'actionRow');
@@ -638,7 +627,8 @@ export class FakeDiscord {
   }
 
   roles(): Array<Json & { id: string; permissions: string }> {
-    const basic = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.UseApplicationCommands;
+    const basic =
+      PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.UseApplicationCommands;
     const role = (id: string, name: string, position: number, permissions: bigint, extra: Json = {}) => ({
       id,
       name,
@@ -658,13 +648,10 @@ export class FakeDiscord {
       role(this.everyoneRoleId, '@everyone', 0, 0n),
       role(this.moderatorRoleId, 'Moderator', 1, basic, { mentionable: true }),
       role(this.adminRoleId, 'Admin', 2, basic | PermissionFlagsBits.ManageGuild),
-      role(
-        this.botRoleId,
-        'draftgate',
-        3,
-        basic | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles,
-        { managed: true, tags: { bot_id: this.botUserId } },
-      ),
+      role(this.botRoleId, 'draftgate', 3, basic | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles, {
+        managed: true,
+        tags: { bot_id: this.botUserId },
+      }),
     ];
   }
 
@@ -789,7 +776,13 @@ export class FakeDiscord {
    * was added to (same member roles and permissions, a channel of that guild); null makes it a DM
    * (no guild, no member, only `user`), as Discord sends them.
    */
-  private injectInteraction(type: number, data: Json, userId = this.userIds.moderator, message?: FakeMessage, guildId: string | null = this.guildId): InjectedInteraction {
+  private injectInteraction(
+    type: number,
+    data: Json,
+    userId = this.userIds.moderator,
+    message?: FakeMessage,
+    guildId: string | null = this.guildId,
+  ): InjectedInteraction {
     if (!this.users.has(userId)) throw new FakeDiscordError('inject: the user is not a member of the fake guild', { userId });
     const id = this.snowflake();
     this.tokenCounter += 1;
@@ -850,8 +843,10 @@ export class FakeDiscord {
 
   private findCommand(name: string): StoredCommand | undefined {
     const guild = this.guildCommandStore.get(this.guildId) ?? [];
-    return guild.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput) ??
-      this.globalCommandStore.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput);
+    return (
+      guild.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput) ??
+      this.globalCommandStore.find((c) => c.name === name && c.type === ApplicationCommandType.ChatInput)
+    );
   }
 
   private optionDefinitions(command: StoredCommand | undefined, subcommand: string | undefined): Json[] {
@@ -874,7 +869,7 @@ export class FakeDiscord {
               : ApplicationCommandOptionType.Number
             : ApplicationCommandOptionType.String;
     const id = String(value);
-    const bucket = (key: string): Json => ((resolved[key] ??= {}) as Json);
+    const bucket = (key: string): Json => (resolved[key] ??= {}) as Json;
     if (type === ApplicationCommandOptionType.User || type === ApplicationCommandOptionType.Mentionable) {
       if (this.users.has(id)) {
         bucket('users')[id] = this.userPayload(id);
@@ -923,9 +918,7 @@ export class FakeDiscord {
     return Object.entries(fields).map(([fieldId, value]) => {
       const id = nextId++;
       const input = { type: ComponentType.TextInput, id: nextId++, custom_id: fieldId, value };
-      return layout === 'label'
-        ? { type: ComponentType.Label, id, component: input }
-        : { type: ComponentType.ActionRow, id, components: [input] };
+      return layout === 'label' ? { type: ComponentType.Label, id, component: input } : { type: ComponentType.ActionRow, id, components: [input] };
     });
   }
 
@@ -935,91 +928,171 @@ export class FakeDiscord {
     const api = (path: string) => `${API_PREFIX}${path}`;
     const http = this.http;
     http.route('GET', api('/gateway'), () => ({ status: 200, body: { url: this.gatewayUrl } }));
-    http.route('GET', api('/gateway/bot'), this.authed(() => ({
-      status: 200,
-      body: {
-        url: this.gatewayUrl,
-        shards: 1,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
-      },
-    })));
-    http.route('GET', api('/users/@me'), this.authed(() => ({ status: 200, body: this.userPayload(this.botUserId) })));
-    http.route('GET', api('/applications/@me'), this.authed(() => ({
-      status: 200,
-      body: {
-        id: this.applicationId,
-        name: 'draftgate',
-        icon: null,
-        description: '',
-        bot_public: false,
-        bot_require_code_grant: false,
-        verify_key: '0'.repeat(64),
-        flags: 0,
-        bot: this.userPayload(this.botUserId),
-        owner: this.userPayload(this.userIds.admin),
-        team: null,
-      },
-    })));
+    http.route(
+      'GET',
+      api('/gateway/bot'),
+      this.authed(() => ({
+        status: 200,
+        body: {
+          url: this.gatewayUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+      })),
+    );
+    http.route(
+      'GET',
+      api('/users/@me'),
+      this.authed(() => ({ status: 200, body: this.userPayload(this.botUserId) })),
+    );
+    http.route(
+      'GET',
+      api('/applications/@me'),
+      this.authed(() => ({
+        status: 200,
+        body: {
+          id: this.applicationId,
+          name: 'draftgate',
+          icon: null,
+          description: '',
+          bot_public: false,
+          bot_require_code_grant: false,
+          verify_key: '0'.repeat(64),
+          flags: 0,
+          bot: this.userPayload(this.botUserId),
+          owner: this.userPayload(this.userIds.admin),
+          team: null,
+        },
+      })),
+    );
 
     // Application commands.
-    http.route('GET', api('/applications/:appId/commands'), this.authed((_r, p) => this.withApp(p, () => ({ status: 200, body: this.globalCommandStore }))));
-    http.route('PUT', api('/applications/:appId/commands'), this.authed((r, p) => this.withApp(p, () => this.overwriteCommands(r, undefined))));
-    http.route('POST', api('/applications/:appId/commands'), this.authed((r, p) => this.withApp(p, () => this.upsertCommand(r, undefined))));
-    http.route('GET', api('/applications/:appId/guilds/:guildId/commands'), this.authed((_r, p) =>
-      this.withApp(p, () => this.withGuild(p, () => ({ status: 200, body: this.guildCommandStore.get(this.guildId) ?? [] }))),
-    ));
-    http.route('PUT', api('/applications/:appId/guilds/:guildId/commands'), this.authed((r, p) =>
-      this.withApp(p, () => this.withGuild(p, () => this.overwriteCommands(r, this.guildId))),
-    ));
-    http.route('POST', api('/applications/:appId/guilds/:guildId/commands'), this.authed((r, p) =>
-      this.withApp(p, () => this.withGuild(p, () => this.upsertCommand(r, this.guildId))),
-    ));
+    http.route(
+      'GET',
+      api('/applications/:appId/commands'),
+      this.authed((_r, p) => this.withApp(p, () => ({ status: 200, body: this.globalCommandStore }))),
+    );
+    http.route(
+      'PUT',
+      api('/applications/:appId/commands'),
+      this.authed((r, p) => this.withApp(p, () => this.overwriteCommands(r, undefined))),
+    );
+    http.route(
+      'POST',
+      api('/applications/:appId/commands'),
+      this.authed((r, p) => this.withApp(p, () => this.upsertCommand(r, undefined))),
+    );
+    http.route(
+      'GET',
+      api('/applications/:appId/guilds/:guildId/commands'),
+      this.authed((_r, p) => this.withApp(p, () => this.withGuild(p, () => ({ status: 200, body: this.guildCommandStore.get(this.guildId) ?? [] })))),
+    );
+    http.route(
+      'PUT',
+      api('/applications/:appId/guilds/:guildId/commands'),
+      this.authed((r, p) => this.withApp(p, () => this.withGuild(p, () => this.overwriteCommands(r, this.guildId)))),
+    );
+    http.route(
+      'POST',
+      api('/applications/:appId/guilds/:guildId/commands'),
+      this.authed((r, p) => this.withApp(p, () => this.withGuild(p, () => this.upsertCommand(r, this.guildId)))),
+    );
 
     // Guild, channel, members (for bots that fetch instead of relying on the cache).
-    http.route('GET', api('/guilds/:guildId'), this.authed((_r, p) => this.withGuild(p, () => {
-      const { members: _m, channels: _c, voice_states: _v, presences: _p, threads: _t, ...guild } = this.guildCreatePayload(0);
-      return { status: 200, body: guild };
-    })));
-    http.route('GET', api('/guilds/:guildId/roles'), this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: this.roles() }))));
-    http.route('GET', api('/guilds/:guildId/channels'), this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: [this.channelPayload()] }))));
-    http.route('GET', api('/guilds/:guildId/members/:userId'), this.authed((_r, p) =>
-      this.withGuild(p, () =>
-        this.users.has(p['userId'] ?? '')
-          ? { status: 200, body: this.memberPayload(p['userId'] ?? '') }
-          : discordError(404, 10007, 'Unknown Member'),
+    http.route(
+      'GET',
+      api('/guilds/:guildId'),
+      this.authed((_r, p) =>
+        this.withGuild(p, () => {
+          const { members: _m, channels: _c, voice_states: _v, presences: _p, threads: _t, ...guild } = this.guildCreatePayload(0);
+          return { status: 200, body: guild };
+        }),
       ),
-    ));
-    http.route('GET', api('/channels/:channelId'), this.authed((_r, p) => this.withChannel(p, () => ({ status: 200, body: this.channelPayload() }))));
+    );
+    http.route(
+      'GET',
+      api('/guilds/:guildId/roles'),
+      this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: this.roles() }))),
+    );
+    http.route(
+      'GET',
+      api('/guilds/:guildId/channels'),
+      this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: [this.channelPayload()] }))),
+    );
+    http.route(
+      'GET',
+      api('/guilds/:guildId/members/:userId'),
+      this.authed((_r, p) =>
+        this.withGuild(p, () =>
+          this.users.has(p['userId'] ?? '') ? { status: 200, body: this.memberPayload(p['userId'] ?? '') } : discordError(404, 10007, 'Unknown Member'),
+        ),
+      ),
+    );
+    http.route(
+      'GET',
+      api('/channels/:channelId'),
+      this.authed((_r, p) => this.withChannel(p, () => ({ status: 200, body: this.channelPayload() }))),
+    );
 
     // Channel messages.
-    http.route('GET', api('/channels/:channelId/messages'), this.authed((r, p) => this.withChannel(p, () => {
-      const limit = Math.min(Number(r.query['limit'] ?? 50) || 50, 100);
-      const visible = [...this.messages.values()]
-        .filter((m) => m.channel_id === this.channelId && (m.flags & MessageFlags.Ephemeral) === 0)
-        .sort((a, b) => compareSnowflakes(b.id, a.id));
-      return { status: 200, body: visible.slice(0, limit) };
-    })));
-    http.route('POST', api('/channels/:channelId/messages'), this.authed((r, p) => this.withChannel(p, () => {
-      const { payload, files } = readPayload(r);
-      const invalid = validateMessagePayload(payload, files, false);
-      if (invalid) return invalid;
-      const message = this.createMessage({ payload, files, type: MessageType.Default });
-      return { status: 200, body: message };
-    })));
-    http.route('GET', api('/channels/:channelId/messages/:messageId'), this.authed((_r, p) => this.withChannel(p, () => {
-      const message = this.messages.get(p['messageId'] ?? '');
-      if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
-      return { status: 200, body: message };
-    })));
-    http.route('PATCH', api('/channels/:channelId/messages/:messageId'), this.authed((r, p) => this.withChannel(p, () => {
-      const message = this.messages.get(p['messageId'] ?? '');
-      if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
-      return this.editMessage(message, r);
-    })));
-    http.route('DELETE', api('/channels/:channelId/messages/:messageId'), this.authed((_r, p) => this.withChannel(p, () => {
-      if (!this.messages.delete(p['messageId'] ?? '')) return discordError(404, 10008, 'Unknown Message');
-      return { status: 204 };
-    })));
+    http.route(
+      'GET',
+      api('/channels/:channelId/messages'),
+      this.authed((r, p) =>
+        this.withChannel(p, () => {
+          const limit = Math.min(Number(r.query['limit'] ?? 50) || 50, 100);
+          const visible = [...this.messages.values()]
+            .filter((m) => m.channel_id === this.channelId && (m.flags & MessageFlags.Ephemeral) === 0)
+            .sort((a, b) => compareSnowflakes(b.id, a.id));
+          return { status: 200, body: visible.slice(0, limit) };
+        }),
+      ),
+    );
+    http.route(
+      'POST',
+      api('/channels/:channelId/messages'),
+      this.authed((r, p) =>
+        this.withChannel(p, () => {
+          const { payload, files } = readPayload(r);
+          const invalid = validateMessagePayload(payload, files, false);
+          if (invalid) return invalid;
+          const message = this.createMessage({ payload, files, type: MessageType.Default });
+          return { status: 200, body: message };
+        }),
+      ),
+    );
+    http.route(
+      'GET',
+      api('/channels/:channelId/messages/:messageId'),
+      this.authed((_r, p) =>
+        this.withChannel(p, () => {
+          const message = this.messages.get(p['messageId'] ?? '');
+          if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+          return { status: 200, body: message };
+        }),
+      ),
+    );
+    http.route(
+      'PATCH',
+      api('/channels/:channelId/messages/:messageId'),
+      this.authed((r, p) =>
+        this.withChannel(p, () => {
+          const message = this.messages.get(p['messageId'] ?? '');
+          if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+          return this.editMessage(message, r);
+        }),
+      ),
+    );
+    http.route(
+      'DELETE',
+      api('/channels/:channelId/messages/:messageId'),
+      this.authed((_r, p) =>
+        this.withChannel(p, () => {
+          if (!this.messages.delete(p['messageId'] ?? '')) return discordError(404, 10008, 'Unknown Message');
+          return { status: 204 };
+        }),
+      ),
+    );
 
     // Interaction callbacks and the interaction webhook. Discord authenticates these by token, not bot auth.
     http.route('POST', api('/interactions/:interactionId/:token/callback'), (r, p) => this.handleCallback(r, p));
@@ -1060,7 +1133,9 @@ export class FakeDiscord {
     return path.startsWith(API_PREFIX) || path.startsWith('/attachments/') ? path : `${API_PREFIX}${path}`;
   }
 
-  private authed(handler: (request: RecordedRequest, params: Record<string, string>) => FakeResponse): (request: RecordedRequest, params: Record<string, string>) => FakeResponse {
+  private authed(
+    handler: (request: RecordedRequest, params: Record<string, string>) => FakeResponse,
+  ): (request: RecordedRequest, params: Record<string, string>) => FakeResponse {
     return (request, params) =>
       request.headers['authorization'] === `Bot ${this.botToken}` ? handler(request, params) : discordError(401, 0, '401: Unauthorized');
   }
@@ -1133,7 +1208,9 @@ export class FakeDiscord {
     const data = payload['data'] as Json | undefined;
     const allowed = allowedCallbackTypes(interaction);
     if (typeof type !== 'number' || !allowed.includes(type)) {
-      return discordError(400, 50035, 'Invalid Form Body', { type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }] } });
+      return discordError(400, 50035, 'Invalid Form Body', {
+        type: { _errors: [{ code: 'INTERACTION_RESPONSE_TYPE_INVALID', message: 'Invalid interaction response type' }] },
+      });
     }
     let message: FakeMessage | undefined;
     switch (type) {
@@ -1251,7 +1328,8 @@ export class FakeDiscord {
       embeds: [],
       components: [],
       pinned: false,
-      flags: input.flags ?? Number(input.payload['flags'] ?? 0) & (MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsComponentsV2),
+      flags:
+        input.flags ?? Number(input.payload['flags'] ?? 0) & (MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsComponentsV2),
       ...(input.payload['nonce'] !== undefined ? { nonce: input.payload['nonce'] } : {}),
     };
     if (input.interaction) {
@@ -1286,8 +1364,10 @@ export class FakeDiscord {
     history.push(payload);
     this.payloadHistory.set(message.id, history);
     if (typeof payload['content'] === 'string' || payload['content'] === null) message.content = (payload['content'] as string | null) ?? '';
-    if (Array.isArray(payload['embeds']) || payload['embeds'] === null) message.embeds = ((payload['embeds'] as Json[] | null) ?? []).map((e) => ({ type: 'rich', ...e }));
-    if (Array.isArray(payload['components']) || payload['components'] === null) message.components = assignComponentIds((payload['components'] as Json[] | null) ?? []);
+    if (Array.isArray(payload['embeds']) || payload['embeds'] === null)
+      message.embeds = ((payload['embeds'] as Json[] | null) ?? []).map((e) => ({ type: 'rich', ...e }));
+    if (Array.isArray(payload['components']) || payload['components'] === null)
+      message.components = assignComponentIds((payload['components'] as Json[] | null) ?? []);
     message.attachments = this.resolveAttachments(message, payload, files);
     message.embeds = message.embeds.map((embed) => this.resolveEmbedAttachments(embed, message.attachments));
     this.applyMentions(message, payload);
@@ -1416,11 +1496,15 @@ function readPayload(request: RecordedRequest): { payload: Json; files: Multipar
 function validateMessagePayload(payload: Json, files: readonly MultipartPart[], isEdit: boolean): FakeResponse | undefined {
   const content = payload['content'];
   if (typeof content === 'string' && content.length > 2000) {
-    return discordError(400, 50035, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
+    return discordError(400, 50035, 'Invalid Form Body', {
+      content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+    });
   }
   const embeds = payload['embeds'];
   if (Array.isArray(embeds) && embeds.length > 10) {
-    return discordError(400, 50035, 'Invalid Form Body', { embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' }] } });
+    return discordError(400, 50035, 'Invalid Form Body', {
+      embeds: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' }] },
+    });
   }
   if (Array.isArray(embeds)) {
     const invalid = validateEmbeds(embeds as Json[]);
@@ -1428,7 +1512,9 @@ function validateMessagePayload(payload: Json, files: readonly MultipartPart[], 
   }
   const components = payload['components'];
   if (Array.isArray(components) && components.length > 5 && (Number(payload['flags'] ?? 0) & MessageFlags.IsComponentsV2) === 0) {
-    return discordError(400, 50035, 'Invalid Form Body', { components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' }] } });
+    return discordError(400, 50035, 'Invalid Form Body', {
+      components: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 5 or fewer in length.' }] },
+    });
   }
   if (Array.isArray(components) && (Number(payload['flags'] ?? 0) & MessageFlags.IsComponentsV2) === 0) {
     const invalid = validateActionRows(components as Json[]);

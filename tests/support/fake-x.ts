@@ -370,7 +370,8 @@ export class FakeX {
     const raw = request.query['ids'];
     if (raw === undefined || raw === '') return invalidRequest('The `ids` query parameter can not be empty', { ids: [] });
     const ids = raw.split(',');
-    if (ids.length > 100) return invalidRequest(`The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and 100`, { ids: [raw] });
+    if (ids.length > 100)
+      return invalidRequest(`The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and 100`, { ids: [raw] });
     const bad = ids.find((id) => !/^[0-9]{1,19}$/.test(id));
     if (bad !== undefined) return invalidRequest(`The \`ids\` query parameter value [${bad}] is not valid`, { ids: [bad] });
     const fields = this.tweetFields(request);

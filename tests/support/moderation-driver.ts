@@ -32,7 +32,13 @@ export class ModerationDriver {
   }
 
   /** Clicks a card button (the custom_id must be on the message, as Discord requires). */
-  click(card: { messageId: string }, action: DraftAction, draftId: number, revision: number, userId = this.fakes.discord.userIds.moderator): InjectedInteraction {
+  click(
+    card: { messageId: string },
+    action: DraftAction,
+    draftId: number,
+    revision: number,
+    userId = this.fakes.discord.userIds.moderator,
+  ): InjectedInteraction {
     return this.fakes.discord.injectButtonClick({ messageId: card.messageId, customId: encodeDraftCustomId({ action, draftId, revision }), userId });
   }
 

@@ -12,7 +12,11 @@ interface RecordingFake {
  * in ../shared/specs. Discord's fake also serves the gateway, so only its REST API (/api/v10) is
  * checked. Call it after the app stopped, so no request is still in flight.
  */
-export async function specProblemsOf(fakes: { readonly discord?: RecordingFake; readonly x?: RecordingFake; readonly anthropic?: RecordingFake }): Promise<string[]> {
+export async function specProblemsOf(fakes: {
+  readonly discord?: RecordingFake;
+  readonly x?: RecordingFake;
+  readonly anthropic?: RecordingFake;
+}): Promise<string[]> {
   const problems: string[] = [];
   for (const service of ['discord', 'x', 'anthropic'] as const satisfies readonly SpecService[]) {
     const fake = fakes[service];

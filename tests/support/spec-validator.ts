@@ -175,10 +175,7 @@ class OpenApiRequestValidator implements SpecValidator {
         if (!op) continue;
         const own = ((op['parameters'] ?? []) as Json[]).map((p) => this.toParameter(p));
         // Operation-level parameters override path-level ones with the same name and location.
-        const parameters = [
-          ...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)),
-          ...own,
-        ];
+        const parameters = [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own];
         const body = op['requestBody'] ? (this.deref(op['requestBody']) as JsonObject) : undefined;
         const content = (body?.['content'] ?? {}) as Record<string, JsonObject>;
         this.operations.push({
@@ -318,7 +315,9 @@ class OpenApiRequestValidator implements SpecValidator {
       if (errors.length > 0) return;
     }
     const names = alternatives.map((alt) => Object.keys(alt).join('+')).join(' | ');
-    errors.push(`no acceptable credentials (expected one of: ${names}); Authorization header: ${authorization === undefined ? 'absent' : JSON.stringify(authorization.slice(0, 24) + '...')}`);
+    errors.push(
+      `no acceptable credentials (expected one of: ${names}); Authorization header: ${authorization === undefined ? 'absent' : JSON.stringify(authorization.slice(0, 24) + '...')}`,
+    );
   }
 
   private validateBody(operation: Operation, request: RecordedRequest, errors: string[]): void {
@@ -366,7 +365,9 @@ class OpenApiRequestValidator implements SpecValidator {
     }
     // Prefer the byte-exact parts FakeHttpServer parsed; fall back to splitting the decoded text.
     const recorded = request.multipart?.find((part) => part.name === 'payload_json');
-    const payload = recorded ? { body: recorded.data.toString('utf8') } : parseMultipart(request.rawBody, boundary).find((part) => part.name === 'payload_json');
+    const payload = recorded
+      ? { body: recorded.data.toString('utf8') }
+      : parseMultipart(request.rawBody, boundary).find((part) => part.name === 'payload_json');
     if (!payload) return; // files only: nothing JSON-shaped to check
     let body: unknown;
     try {

@@ -89,7 +89,14 @@ export async function startTestApp(
   const logger = createLogger({ level: 'debug', format: 'json', secrets: config.secrets, stream });
   const clock = options.clock ?? new ManualClock();
   // The manual clock never reaches the scheduler's real timers; tests run due jobs with app.scheduler.runDue().
-  const app = new DraftgateApp({ config, logger, clock, monotonicClock: clock.monotonic, armSchedulerTimers: false, ...(options.rng ? { rng: options.rng } : {}) });
+  const app = new DraftgateApp({
+    config,
+    logger,
+    clock,
+    monotonicClock: clock.monotonic,
+    armSchedulerTimers: false,
+    ...(options.rng ? { rng: options.rng } : {}),
+  });
   await app.start();
   return {
     app,

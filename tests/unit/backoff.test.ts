@@ -38,7 +38,10 @@ describe('the README against the policy (item 17)', () => {
     const policy = DEFAULT_PUBLISH_BACKOFF;
     // The waits that can happen: after failures 1 .. maxAttempts-1; the last failure fails the draft.
     const waits = Array.from({ length: policy.maxAttempts - 1 }, (_, i) => Math.min(policy.capMs, policy.baseMs * policy.factor ** i) / 1000);
-    const listed = `${waits.slice(0, -1).map((s) => `${s} s`).join(', ')} and ${waits.at(-1)} s`;
+    const listed = `${waits
+      .slice(0, -1)
+      .map((s) => `${s} s`)
+      .join(', ')} and ${waits.at(-1)} s`;
     expect(listed).toBe('30 s, 60 s, 120 s and 240 s');
     expect(readme).toContain(`at most ${policy.maxAttempts} attempts, waiting ${listed}`);
     // The publishing paragraph only: card posting has its own backoff, which does reach 15 min.

@@ -85,10 +85,7 @@ describe('buildPrompt system prompt', () => {
 
   it('GIVEN any request THEN the system is one text block marked cache_control ephemeral, identical across requests', () => {
     const first = buildPrompt(baseRequest, options).system;
-    const second = buildPrompt(
-      { ...baseRequest, contentType: 'meme', topicName: 'Other', recentPosts: ['x'], feedback: 'shorter' },
-      options,
-    ).system;
+    const second = buildPrompt({ ...baseRequest, contentType: 'meme', topicName: 'Other', recentPosts: ['x'], feedback: 'shorter' }, options).system;
     expect(first).toHaveLength(1);
     expect(first[0]).toMatchObject({ type: 'text', cache_control: { type: 'ephemeral' } });
     // The cache only hits if the cached prefix is byte-identical: nothing per-request may leak in.

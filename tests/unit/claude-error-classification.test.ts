@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classifySdkError, GenerationError } from '../../src/adapters/claude/claude-draft-generator.js';
 
 function apiError(status: number, type: string, message: string): APIError {
-  return APIError.generate(
-    status,
-    { type: 'error', error: { type, message }, request_id: 'req_unit' },
-    undefined,
-    new Headers({ 'request-id': 'req_unit' }),
-  );
+  return APIError.generate(status, { type: 'error', error: { type, message }, request_id: 'req_unit' }, undefined, new Headers({ 'request-id': 'req_unit' }));
 }
 
 describe('classifySdkError', () => {

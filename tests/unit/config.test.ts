@@ -58,9 +58,17 @@ describe('configuration', () => {
       DISCORD_API_BASE: 'ftp://x',
     });
     const variables = error.problems.map((p) => p.variable).sort();
-    expect(variables).toEqual(
-      ['ACTIVE_HOURS', 'DISCORD_API_BASE', 'DISCORD_GUILD_ID', 'DISCORD_TOKEN', 'MAX_POSTS_PER_HOUR', 'MODERATION_TIMEOUT', 'POST_SCHEDULE', 'TIMEOUT_ACTION', 'TIMEZONE'],
-    );
+    expect(variables).toEqual([
+      'ACTIVE_HOURS',
+      'DISCORD_API_BASE',
+      'DISCORD_GUILD_ID',
+      'DISCORD_TOKEN',
+      'MAX_POSTS_PER_HOUR',
+      'MODERATION_TIMEOUT',
+      'POST_SCHEDULE',
+      'TIMEOUT_ACTION',
+      'TIMEZONE',
+    ]);
     expect(error.message).toMatch(/9 problems/);
     expect(error.message).toMatch(/DISCORD_TOKEN is missing; expected the bot token/);
     expect(error.message).toMatch(/MODERATION_TIMEOUT expected a duration such as 90s, 30m, 2h/);
@@ -132,7 +140,11 @@ describe('item 13: configuration mistakes are caught in the one config pass', ()
   it('GIVEN BANNED_PATTERNS as a JSON array WHEN loaded THEN a regex with a comma stays one pattern and matches', () => {
     const config = loadConfig({ ...validEnv(), BANNED_PATTERNS: '["/lambo{1,3}/i", "wen moon", "24/7"]' });
     expect(config.content.bannedPatterns).toEqual(['/lambo{1,3}/i', 'wen moon', '24/7']);
-    const violations = validateContent(['Buy a Lambooo now'], 'tweet', { maxHashtags: 2, allowedLinkDomains: [], bannedPatterns: config.content.bannedPatterns });
+    const violations = validateContent(['Buy a Lambooo now'], 'tweet', {
+      maxHashtags: 2,
+      allowedLinkDomains: [],
+      bannedPatterns: config.content.bannedPatterns,
+    });
     expect(violations.map((v) => v.rule)).toContain('banned_phrase');
   });
 
@@ -146,7 +158,10 @@ describe('item 13: configuration mistakes are caught in the one config pass', ()
   it('GIVEN BANNED_PATTERNS that is not a JSON array of non-empty strings THEN it is refused with an example', () => {
     for (const bad of ['["wen moon"', '[1, 2]', '["ok", ""]', '{"a": "b"}'.replace('{', '[{') + ']']) {
       const error = problemsOf({ ...validEnv(), BANNED_PATTERNS: bad });
-      expect(error.problems.map((p) => p.variable), bad).toEqual(['BANNED_PATTERNS']);
+      expect(
+        error.problems.map((p) => p.variable),
+        bad,
+      ).toEqual(['BANNED_PATTERNS']);
       expect(error.message).toMatch(/expected a JSON array of non-empty strings such as \["\/lambo\{1,3\}\/i", "wen moon"\]/);
     }
   });
@@ -167,7 +182,13 @@ describe('item 13: configuration mistakes are caught in the one config pass', ()
   });
 
   it('GIVEN missing TWITTER_* variables and other bad values WHEN the config is loaded THEN every problem is reported in one pass', () => {
-    const env: Record<string, string | undefined> = { ...validEnv(), TWITTER_APP_KEY: undefined, TWITTER_ACCESS_TOKEN: '', MAX_POSTS_PER_DAY: 'lots', BANNED_PATTERNS: '/([a-z/' };
+    const env: Record<string, string | undefined> = {
+      ...validEnv(),
+      TWITTER_APP_KEY: undefined,
+      TWITTER_ACCESS_TOKEN: '',
+      MAX_POSTS_PER_DAY: 'lots',
+      BANNED_PATTERNS: '/([a-z/',
+    };
     const error = problemsOf(env);
     expect(error.problems.map((p) => p.variable).sort()).toEqual(['BANNED_PATTERNS', 'MAX_POSTS_PER_DAY', 'TWITTER_ACCESS_TOKEN', 'TWITTER_APP_KEY']);
     expect(error.message).toMatch(/TWITTER_APP_KEY is missing; expected an X OAuth 1.0a credential \(required unless DRY_RUN=true\)/);

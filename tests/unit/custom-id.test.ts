@@ -17,7 +17,16 @@ describe('draft custom_id codec', () => {
   });
 
   it('GIVEN a custom_id that is not ours (other bot, other version, unknown action, bad numbers) THEN decoding returns null', () => {
-    for (const foreign of ['approve:1', 'dg2:approve:1:1', 'dg1:publish:1:1', 'dg1:approve:0:1', 'dg1:approve:1:0', 'dg1:approve:x:1', 'dg1:approve:1:1:extra', '']) {
+    for (const foreign of [
+      'approve:1',
+      'dg2:approve:1:1',
+      'dg1:publish:1:1',
+      'dg1:approve:0:1',
+      'dg1:approve:1:0',
+      'dg1:approve:x:1',
+      'dg1:approve:1:1:extra',
+      '',
+    ]) {
       expect(decodeDraftCustomId(foreign), foreign).toBeNull();
     }
   });

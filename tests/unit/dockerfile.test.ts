@@ -79,7 +79,10 @@ describe('Dockerfile (checked without Docker)', () => {
       const sources = parts.slice(0, -1);
       for (const source of sources) {
         expect(existsSync(join(root, source)), `COPY source ${source} exists`).toBe(true);
-        expect(ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)), `${source} not in .dockerignore`).toBe(false);
+        expect(
+          ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)),
+          `${source} not in .dockerignore`,
+        ).toBe(false);
       }
     }
   });
@@ -100,7 +103,10 @@ describe('Dockerfile (checked without Docker)', () => {
       const source = file.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(join(root, source)), `${source} exists`).toBe(true);
       expect(compiledPathOf(source)).toBe(file);
-      expect(buildCopies.some((c) => source === c || source.startsWith(`${c}/`)), `${source} is copied into the build stage`).toBe(true);
+      expect(
+        buildCopies.some((c) => source === c || source.startsWith(`${c}/`)),
+        `${source} is copied into the build stage`,
+      ).toBe(true);
     }
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['build']).toMatch(/^tsc -p tsconfig\.json/);

@@ -60,7 +60,12 @@ function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): D
 
 const embedTotal = (card: DraftCardMessage) =>
   card.embeds.reduce(
-    (sum, e) => sum + (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((s, f) => s + f.name.length + f.value.length, 0),
+    (sum, e) =>
+      sum +
+      (e.title?.length ?? 0) +
+      (e.description?.length ?? 0) +
+      (e.footer?.text.length ?? 0) +
+      (e.fields ?? []).reduce((s, f) => s + f.name.length + f.value.length, 0),
     0,
   );
 const field = (card: DraftCardMessage, name: string) => card.embeds[0]?.fields?.find((f) => f.name === name)?.value;
@@ -77,7 +82,14 @@ describe('draft card within Discord limits (item 9)', () => {
     const text = `Before you buy, read the whole page: ${URL} and check who holds the supply *first*.`.padEnd(3_989, '!');
     expect(weightedLength(text)).toBeLessThanOrEqual(280);
     const card = renderDraftCard(
-      view({ tweets: [text], feedback: '*'.repeat(1_000), status: 'rejected', rejectReason: '*'.repeat(500), decidedBy: { id: '1', name: LONG_NAME }, editedBy: { id: '2', name: LONG_NAME } }),
+      view({
+        tweets: [text],
+        feedback: '*'.repeat(1_000),
+        status: 'rejected',
+        rejectReason: '*'.repeat(500),
+        decidedBy: { id: '1', name: LONG_NAME },
+        editedBy: { id: '2', name: LONG_NAME },
+      }),
     );
     expect(discordLimitViolations(card)).toEqual([]);
     expect(embedTotal(card)).toBeLessThanOrEqual(6_000);
@@ -91,7 +103,9 @@ describe('draft card within Discord limits (item 9)', () => {
   it('GIVEN a six-tweet thread at the weighted maximum full of markdown THEN every tweet is shown whole (escaped when it fits, else in code blocks) and the card fits', () => {
     const tweet = (i: number) => `${i}/ ${'*_~|`'.repeat(55)}`.slice(0, 280);
     const tweets = Array.from({ length: 6 }, (_, i) => tweet(i + 1));
-    const card = renderDraftCard(view({ kind: 'thread', tweets, feedback: '*'.repeat(1_000), sanitiserChanges: Array.from({ length: 30 }, () => '*'.repeat(200)) }));
+    const card = renderDraftCard(
+      view({ kind: 'thread', tweets, feedback: '*'.repeat(1_000), sanitiserChanges: Array.from({ length: 30 }, () => '*'.repeat(200)) }),
+    );
     expect(discordLimitViolations(card)).toEqual([]);
     const shown = shownText(card);
     for (const t of tweets) expect(shown.includes(t) || shown.includes(escapeText(t))).toBe(true);
@@ -128,13 +142,17 @@ describe('draft card within Discord limits (item 9)', () => {
   });
 
   it('GIVEN markdown in a short text THEN it is escaped so Discord shows it as written, links included', () => {
-    expect(escapeText('*bold* _it_ ~~s~~ `c` ||sp|| [x](https://evil.example) \\')).toBe('\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|sp\\|\\| \\[x\\](https://evil.example) \\\\');
+    expect(escapeText('*bold* _it_ ~~s~~ `c` ||sp|| [x](https://evil.example) \\')).toBe(
+      '\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|sp\\|\\| \\[x\\](https://evil.example) \\\\',
+    );
     expect(escapeText('# big\n> quote\n- item')).toBe('\\# big\n\\> quote\n\\- item');
   });
 
   it('GIVEN every outcome with adversarial text THEN the reply that replaces a failed card edit fits a message', () => {
     for (const status of ['published', 'approved', 'publishing', 'failed', 'rejected', 'expired', 'pending'] as const) {
-      const text = describeCardOutcome(view({ status, errorMessage: 'e'.repeat(5_000), rejectReason: '*'.repeat(5_000), queueReason: 'q'.repeat(5_000), notBefore: NOW + 1 }));
+      const text = describeCardOutcome(
+        view({ status, errorMessage: 'e'.repeat(5_000), rejectReason: '*'.repeat(5_000), queueReason: 'q'.repeat(5_000), notBefore: NOW + 1 }),
+      );
       expect(fitMessageContent(`${text} The card could not be updated right now; it will be refreshed.`).length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
     }
     expect(fitMessageContent('x'.repeat(3_000))).toMatch(/… \(shortened\)$/);
@@ -142,7 +160,10 @@ describe('draft card within Discord limits (item 9)', () => {
   });
 
   it('GIVEN refusals carrying long text (violations, model errors) THEN the ephemeral reply fits a message', () => {
-    const invalid = describeRefusal({ status: 'invalid', violations: Array.from({ length: 50 }, () => ({ rule: 'length', message: 'x'.repeat(200) }) as never) });
+    const invalid = describeRefusal({
+      status: 'invalid',
+      violations: Array.from({ length: 50 }, () => ({ rule: 'length', message: 'x'.repeat(200) }) as never),
+    });
     expect(invalid.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
     expect(describeRefusal({ status: 'failed', reason: 'r'.repeat(5_000) }).length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
   });

@@ -82,7 +82,9 @@ describe('draft card rendering', () => {
   });
 
   it('GIVEN sanitiser fixes THEN the card lists them; GIVEN none THEN there is no such field', () => {
-    expect(fields(view({ sanitiserChanges: ['Removed the quotes wrapping the whole tweet'] }))['Auto-fixes']).toBe('• Removed the quotes wrapping the whole tweet');
+    expect(fields(view({ sanitiserChanges: ['Removed the quotes wrapping the whole tweet'] }))['Auto-fixes']).toBe(
+      '• Removed the quotes wrapping the whole tweet',
+    );
     expect(fields(view({ sanitiserChanges: [] }))['Auto-fixes']).toBeUndefined();
   });
 
@@ -128,7 +130,7 @@ describe('draft card rendering', () => {
     expect(buttons(failed)).toEqual([['Retry', ButtonStyle.Primary, 'dg1:retry:12:1']]);
   });
 
-  it('GIVEN a six-tweet thread of very long tweets and a long error THEN the card stays inside Discord\'s embed limits', () => {
+  it("GIVEN a six-tweet thread of very long tweets and a long error THEN the card stays inside Discord's embed limits", () => {
     const long = 'https://pump.fun/' + 'a'.repeat(1_500);
     const v = view({ kind: 'thread', tweets: Array.from({ length: 6 }, () => long), status: 'failed', errorMessage: 'e'.repeat(3_000) });
     const embed = renderDraftCard(v).embeds[0];

@@ -13,14 +13,22 @@ import type { Draft } from '../../src/domain/draft.js';
 const draft = (tweets: string[], overrides: Partial<Draft> = {}) =>
   ({ id: 7, revision: 2, kind: tweets.length > 1 ? 'thread' : 'tweet', tweets, ...overrides }) as Draft;
 
-type LabelJson = { type: number; label: string; description?: string; component: { custom_id: string; style: number; value?: string; required?: boolean; max_length?: number } };
+type LabelJson = {
+  type: number;
+  label: string;
+  description?: string;
+  component: { custom_id: string; style: number; value?: string; required?: boolean; max_length?: number };
+};
 
 describe('draft modals', () => {
   it('GIVEN Regenerate and Reject THEN each modal carries the draft id and revision and one optional paragraph field', () => {
     const regenerate = buildRegenerateModal(7, 2);
     expect(regenerate.custom_id).toBe('dg1:regenerate-modal:7:2');
     const [feedback] = regenerate.components as unknown as LabelJson[];
-    expect(feedback).toMatchObject({ type: ComponentType.Label, component: { custom_id: 'feedback', style: TextInputStyle.Paragraph, required: false, max_length: FEEDBACK_MAX_LENGTH } });
+    expect(feedback).toMatchObject({
+      type: ComponentType.Label,
+      component: { custom_id: 'feedback', style: TextInputStyle.Paragraph, required: false, max_length: FEEDBACK_MAX_LENGTH },
+    });
     const reject = buildRejectModal(7, 2);
     expect(reject.custom_id).toBe('dg1:reject-modal:7:2');
     expect((reject.components as unknown as LabelJson[])[0]?.component).toMatchObject({ custom_id: 'reason', required: false });
@@ -34,7 +42,7 @@ describe('draft modals', () => {
     expect(fields[0]).toMatchObject({ label: 'Tweet', component: { custom_id: 'tweet-1', value: 'gm pump.fun', required: true } });
   });
 
-  it('GIVEN a six-tweet thread THEN Discord\'s five-input limit is kept: tweets 5 and 6 share the last field with a --- line', () => {
+  it("GIVEN a six-tweet thread THEN Discord's five-input limit is kept: tweets 5 and 6 share the last field with a --- line", () => {
     const tweets = ['one', 'two', 'three', 'four', 'five', 'six'];
     expect(editFieldGroups(tweets).map((g) => g.tweets)).toEqual([['one'], ['two'], ['three'], ['four'], ['five', 'six']]);
     const fields = buildEditModal(draft(tweets)).components as unknown as LabelJson[];
@@ -43,7 +51,12 @@ describe('draft modals', () => {
     expect(fields[4]?.description).toContain('---');
     expect(fields[4]?.component.value).toBe('five\n---\nsix');
     // Reading the form back gives the six tweets again.
-    expect(readEditedTweets('thread', fields.map((f) => f.component.value ?? ''))).toEqual(tweets);
+    expect(
+      readEditedTweets(
+        'thread',
+        fields.map((f) => f.component.value ?? ''),
+      ),
+    ).toEqual(tweets);
   });
 
   it('GIVEN edited thread fields THEN --- lines split tweets, cleared fields drop theirs, and a single tweet is taken as typed', () => {

@@ -29,7 +29,11 @@ describe('GenerationHealth (issue 10, item 15)', () => {
     await call();
     expect(health.report().degraded).toBe(false);
     await call();
-    expect(health.report()).toMatchObject({ ok: true, degraded: true, detail: expect.stringMatching(/^3 generations in a row failed authentication.*401.*ANTHROPIC_API_KEY/) });
+    expect(health.report()).toMatchObject({
+      ok: true,
+      degraded: true,
+      detail: expect.stringMatching(/^3 generations in a row failed authentication.*401.*ANTHROPIC_API_KEY/),
+    });
     expect(health.metrics()).toEqual({ degraded: true, consecutiveAuthFailures: 3 });
     await call(); // refused: the key works
     expect(health.report().degraded).toBe(false);

@@ -68,12 +68,48 @@ describe('logging', () => {
 
   // Item 14: secret names are matched precisely, so counters named after tokens stay readable.
   const SECRET_KEYS = [
-    'token', 'accessToken', 'access_token', 'refreshToken', 'oauth_token_secret', 'authorization', 'Authorization',
-    'proxy-authorization', 'apiKey', 'api_key', 'x-api-key', 'secret', 'clientSecret', 'accessSecret', 'password',
-    'DISCORD_TOKEN', 'TWITTER_APP_KEY', 'TWITTER_ACCESS_SECRET', 'ANTHROPIC_API_KEY', 'appKey', 'consumerKey', 'privateKey',
-    'cookie', 'set-cookie', 'credentials', 'secrets', 'signature',
+    'token',
+    'accessToken',
+    'access_token',
+    'refreshToken',
+    'oauth_token_secret',
+    'authorization',
+    'Authorization',
+    'proxy-authorization',
+    'apiKey',
+    'api_key',
+    'x-api-key',
+    'secret',
+    'clientSecret',
+    'accessSecret',
+    'password',
+    'DISCORD_TOKEN',
+    'TWITTER_APP_KEY',
+    'TWITTER_ACCESS_SECRET',
+    'ANTHROPIC_API_KEY',
+    'appKey',
+    'consumerKey',
+    'privateKey',
+    'cookie',
+    'set-cookie',
+    'credentials',
+    'secrets',
+    'signature',
   ];
-  const COUNTER_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheCreationInputTokens', 'input_tokens', 'output_tokens', 'maxTokens', 'max_tokens', 'tokenCount', 'tokensUsed', 'totalTokens'];
+  const COUNTER_KEYS = [
+    'inputTokens',
+    'outputTokens',
+    'cacheReadTokens',
+    'cacheWriteTokens',
+    'cacheCreationInputTokens',
+    'input_tokens',
+    'output_tokens',
+    'maxTokens',
+    'max_tokens',
+    'tokenCount',
+    'tokensUsed',
+    'totalTokens',
+  ];
 
   it('GIVEN values under secret key names (item 14) WHEN logged THEN none reaches console, JSON or file output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'draftgate-logs-'));

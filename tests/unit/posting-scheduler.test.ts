@@ -320,4 +320,3 @@ describe('ScheduledJob timers', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
-

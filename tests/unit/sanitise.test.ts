@@ -19,9 +19,7 @@ describe('sanitiseContent', () => {
   it('GIVEN runs of spaces, tabs, CRLF and many blank lines THEN they collapse but single line breaks stay', () => {
     const result = sanitise(['one  two\t\tthree \r\nfour\n\n\n\nfive\u00A0\u00A0six']);
     expect(result.tweets).toEqual(['one two three\nfour\n\nfive six']);
-    expect(result.changes).toEqual([
-      { fix: 'collapse_whitespace', tweetIndex: 0, description: 'Collapsed repeated spaces and blank lines' },
-    ]);
+    expect(result.changes).toEqual([{ fix: 'collapse_whitespace', tweetIndex: 0, description: 'Collapsed repeated spaces and blank lines' }]);
   });
 
   it.each([
@@ -38,15 +36,12 @@ describe('sanitiseContent', () => {
     expect(result.changes.filter((c) => c.fix === 'strip_quotes')).toHaveLength(1);
   });
 
-  it.each([
-    '"Buy" and "sell" are not the same word',
-    '“Safe” vs “unsafe”',
-    "'a' or 'b'",
-    'He said "hi"',
-    '"',
-  ])('GIVEN %j whose quotes are not a single wrapper THEN it is left alone', (input) => {
-    expect(sanitise([input]).tweets).toEqual([input]);
-  });
+  it.each(['"Buy" and "sell" are not the same word', '“Safe” vs “unsafe”', "'a' or 'b'", 'He said "hi"', '"'])(
+    'GIVEN %j whose quotes are not a single wrapper THEN it is left alone',
+    (input) => {
+      expect(sanitise([input]).tweets).toEqual([input]);
+    },
+  );
 
   it('GIVEN a trailing pile beyond the limit THEN the pile is cut from its end until the total fits', () => {
     const result = sanitise(['Read the docs first.\n\n#PumpFun #Solana #memecoins #crypto']);
@@ -86,9 +81,7 @@ describe('sanitiseContent', () => {
     const decomposed = 'cafe\u0301';
     const result = sanitise([decomposed]);
     expect(result.tweets).toEqual(['caf\u00E9']);
-    expect(result.changes).toEqual([
-      { fix: 'unicode_normalise', tweetIndex: 0, description: 'Normalised Unicode to composed form (NFC)' },
-    ]);
+    expect(result.changes).toEqual([{ fix: 'unicode_normalise', tweetIndex: 0, description: 'Normalised Unicode to composed form (NFC)' }]);
   });
 
   it('GIVEN zero-width characters THEN they are removed but emoji ZWJ sequences keep their joiners', () => {

@@ -119,13 +119,23 @@ describe('countMissedRuns', () => {
 
   it('GIVEN the bot was down from 12:05 to 22:30 with a run planned at 14:07 THEN 5 runs are counted as missed', () => {
     expect(
-      countMissedRuns({ now: at('2026-11-25T22:30:00Z'), plannedSlotAt: at('2026-11-25T14:00:00Z'), plannedRunAt: at('2026-11-25T14:07:00Z'), nextOccurrence: next }),
+      countMissedRuns({
+        now: at('2026-11-25T22:30:00Z'),
+        plannedSlotAt: at('2026-11-25T14:00:00Z'),
+        plannedRunAt: at('2026-11-25T14:07:00Z'),
+        nextOccurrence: next,
+      }),
     ).toBe(5); // 14:07, 16, 18, 20, 22
   });
 
   it('GIVEN the planned run is still ahead THEN nothing was missed', () => {
     expect(
-      countMissedRuns({ now: at('2026-11-25T13:00:00Z'), plannedSlotAt: at('2026-11-25T14:00:00Z'), plannedRunAt: at('2026-11-25T14:07:00Z'), nextOccurrence: next }),
+      countMissedRuns({
+        now: at('2026-11-25T13:00:00Z'),
+        plannedSlotAt: at('2026-11-25T14:00:00Z'),
+        plannedRunAt: at('2026-11-25T14:07:00Z'),
+        nextOccurrence: next,
+      }),
     ).toBe(0);
   });
 });

@@ -169,7 +169,7 @@ describe('item 6: one failed state write must not kill a scheduler job', () => {
     expect(settings.stored(JOB_NAMES.post)?.nextRunAt).toBe(s.post.nextRunAt);
   });
 
-  it('GIVEN real timers WHEN a job\'s planned time passed by more than the tolerance without a run THEN /healthz names that job as missed, not 5 minutes later', async () => {
+  it("GIVEN real timers WHEN a job's planned time passed by more than the tolerance without a run THEN /healthz names that job as missed, not 5 minutes later", async () => {
     const clock = new ManualClock(T0);
     const { s } = scheduler(clock, new FailingSettings(), { armTimers: true });
     await s.start();

@@ -19,7 +19,9 @@ const ANTHROPIC = { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01
 describe('spec validator: X', () => {
   it('GIVEN POST /2/tweets with {text, reply} and an OAuth 1.0a header THEN it is valid', async () => {
     const x = await loadSpecValidator('x');
-    const errors = x.validate(jsonRequest('POST', '/2/tweets', { text: 'gm', reply: { in_reply_to_tweet_id: '1790000000000000001' } }, { authorization: OAUTH }));
+    const errors = x.validate(
+      jsonRequest('POST', '/2/tweets', { text: 'gm', reply: { in_reply_to_tweet_id: '1790000000000000001' } }, { authorization: OAUTH }),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -37,15 +39,19 @@ describe('spec validator: X', () => {
 
   it('GIVEN GET /2/tweets with comma-separated ids and tweet.fields THEN it is valid', async () => {
     const x = await loadSpecValidator('x');
-    const errors = x.validate(request({ path: '/2/tweets', query: { ids: '1,2', 'tweet.fields': 'public_metrics,created_at' }, headers: { authorization: OAUTH } }));
+    const errors = x.validate(
+      request({ path: '/2/tweets', query: { ids: '1,2', 'tweet.fields': 'public_metrics,created_at' }, headers: { authorization: OAUTH } }),
+    );
     expect(errors).toEqual([]);
   });
 
   it('GIVEN query parameters out of range, with a bad enum, or unknown THEN each is reported', async () => {
     const x = await loadSpecValidator('x');
-    const errors = x.validate(
-      request({ path: '/2/users/42/tweets', query: { max_results: '500', 'tweet.fields': 'bogus', colour: 'red' }, headers: { authorization: OAUTH } }),
-    ).join('\n');
+    const errors = x
+      .validate(
+        request({ path: '/2/users/42/tweets', query: { max_results: '500', 'tweet.fields': 'bogus', colour: 'red' }, headers: { authorization: OAUTH } }),
+      )
+      .join('\n');
     expect(errors).toMatch(/max_results" must be <= 100/);
     expect(errors).toMatch(/post\.fields"\/0 must be equal to one of the allowed values/);
     expect(errors).toMatch(/unknown query parameter "colour"/);
@@ -65,9 +71,7 @@ describe('spec validator: X', () => {
 
   it('GIVEN an unknown path THEN it is rejected', async () => {
     const x = await loadSpecValidator('x');
-    expect(x.validate(request({ path: '/2/tweetz', headers: { authorization: OAUTH } }))).toEqual([
-      'GET /2/tweetz: no path in the x spec matches /2/tweetz',
-    ]);
+    expect(x.validate(request({ path: '/2/tweetz', headers: { authorization: OAUTH } }))).toEqual(['GET /2/tweetz: no path in the x spec matches /2/tweetz']);
   });
 
   it('GIVEN a known path with an undefined method THEN it is rejected', async () => {
@@ -77,9 +81,7 @@ describe('spec validator: X', () => {
 
   it('GIVEN a well-formed and a wrong-method OAuth header THEN only the wrong one fails the shape check', () => {
     expect(checkOAuth1Header(OAUTH)).toEqual([]);
-    expect(checkOAuth1Header(OAUTH.replace('HMAC-SHA1', 'PLAINTEXT'))).toEqual([
-      'OAuth 1.0a: oauth_signature_method="PLAINTEXT" does not match /^HMAC-SHA1$/',
-    ]);
+    expect(checkOAuth1Header(OAUTH.replace('HMAC-SHA1', 'PLAINTEXT'))).toEqual(['OAuth 1.0a: oauth_signature_method="PLAINTEXT" does not match /^HMAC-SHA1$/']);
   });
 });
 
@@ -102,7 +104,14 @@ describe('spec validator: Discord', () => {
 
   it('GIVEN a percent-encoded @original webhook path without a bot token THEN it matches the literal route and is valid', async () => {
     const discord = await loadSpecValidator('discord');
-    const errors = discord.validate(request({ method: 'PATCH', path: '/api/v10/webhooks/123/tok/messages/%40original', headers: { 'content-type': 'application/json' }, rawBody: '{"content":"done"}' }));
+    const errors = discord.validate(
+      request({
+        method: 'PATCH',
+        path: '/api/v10/webhooks/123/tok/messages/%40original',
+        headers: { 'content-type': 'application/json' },
+        rawBody: '{"content":"done"}',
+      }),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -118,7 +127,12 @@ describe('spec validator: Discord', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="files[0]"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nPNG\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="payload_json"\r\nContent-Type: application/json\r\n\r\n{"embeds":[{"title":5}]}\r\n--${boundary}--\r\n`;
     const errors = discord.validate(
-      request({ method: 'POST', path: '/api/v10/channels/1/messages', rawBody: raw, headers: { ...BOT, 'content-type': `multipart/form-data; boundary=${boundary}` } }),
+      request({
+        method: 'POST',
+        path: '/api/v10/channels/1/messages',
+        rawBody: raw,
+        headers: { ...BOT, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      }),
     );
     expect(errors.join('\n')).toMatch(/payload_json\/embeds\/0\/title must be string,null/);
   });

@@ -84,9 +84,7 @@ describe('validateContent: built-in banned phrases', () => {
 
   it.each(blocked)('GIVEN %j THEN banned_phrase quotes %j', (text, quoted) => {
     const violations = validateContent([text], 'tweet', rules);
-    expect(violations.filter((v) => v.rule === 'banned_phrase').map((v) => v.message)).toContainEqual(
-      expect.stringContaining(`"${quoted}"`),
-    );
+    expect(violations.filter((v) => v.rule === 'banned_phrase').map((v) => v.message)).toContainEqual(expect.stringContaining(`"${quoted}"`));
   });
 
   const allowed = [
@@ -190,9 +188,7 @@ describe('validateContent: mentions, hashtags and links', () => {
 
   it('GIVEN "Pump.fun" but an empty allow-list THEN it is reported as a link', () => {
     const violations = validateContent(['Launch on Pump.fun today.'], 'tweet', { ...rules, allowedLinkDomains: [] });
-    expect(violations).toEqual([
-      { rule: 'link', tweetIndex: 0, message: 'The tweet links to Pump.fun (domain pump.fun); no links are allowed' },
-    ]);
+    expect(violations).toEqual([{ rule: 'link', tweetIndex: 0, message: 'The tweet links to Pump.fun (domain pump.fun); no links are allowed' }]);
   });
 
   it('GIVEN a link to another domain, including a look-alike THEN link is reported', () => {

@@ -48,14 +48,18 @@ describe('X error classification', () => {
 
   it('GIVEN a 429 with X headers THEN the error carries the latest exhausted reset and the observed buckets', () => {
     const error = toXApiError(
-      responseError(429, { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank' }, {
-        'x-rate-limit-limit': '100',
-        'x-rate-limit-remaining': '5',
-        'x-rate-limit-reset': '1768479000',
-        'x-user-limit-24hour-limit': '100',
-        'x-user-limit-24hour-remaining': '0',
-        'x-user-limit-24hour-reset': '1768560000',
-      }),
+      responseError(
+        429,
+        { title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank' },
+        {
+          'x-rate-limit-limit': '100',
+          'x-rate-limit-remaining': '5',
+          'x-rate-limit-reset': '1768479000',
+          'x-user-limit-24hour-limit': '100',
+          'x-user-limit-24hour-remaining': '0',
+          'x-user-limit-24hour-reset': '1768560000',
+        },
+      ),
       'POST /2/tweets',
       NOW,
     );
@@ -80,7 +84,10 @@ describe('X error classification', () => {
   });
 
   it('GIVEN 401 and 400 answers THEN they are auth and invalid, never retried', () => {
-    expect(toXApiError(responseError(401, { title: 'Unauthorized', detail: 'Unauthorized' }), 'GET /2/users/me', NOW)).toMatchObject({ errorClass: 'auth', retryable: false });
+    expect(toXApiError(responseError(401, { title: 'Unauthorized', detail: 'Unauthorized' }), 'GET /2/users/me', NOW)).toMatchObject({
+      errorClass: 'auth',
+      retryable: false,
+    });
     const invalid = toXApiError(responseError(400, { title: 'Invalid Request', errors: [{ message: '$.text: text is too long' }] }), 'POST /2/tweets', NOW);
     expect(invalid).toMatchObject({ errorClass: 'invalid' });
     expect(invalid.message).toContain('text is too long');

@@ -1,11 +1,5 @@
 import type { AppConfig } from '../../config/index.js';
-import Anthropic, {
-  AnthropicError,
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from '@anthropic-ai/sdk';
+import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { z } from 'zod';
 import { buildPrompt } from '../../content/build-prompt.js';
@@ -137,7 +131,10 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       throw unusable('refused', `Claude refused to write this draft (stop_reason refusal, message ${messageId})`);
     }
     if (message.stop_reason === 'max_tokens') {
-      throw unusable('truncated', `Claude's answer was cut off at the token limit (stop_reason max_tokens after ${usage.outputTokens} of ${maxTokens} output tokens, message ${messageId})`);
+      throw unusable(
+        'truncated',
+        `Claude's answer was cut off at the token limit (stop_reason max_tokens after ${usage.outputTokens} of ${maxTokens} output tokens, message ${messageId})`,
+      );
     }
 
     const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
@@ -156,7 +153,10 @@ export class ClaudeDraftGenerator implements DraftGenerator {
     }
     const parsed = DraftOutputSchemas[expected].safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      const issues = parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ');
       throw unusable('invalid_output', `Claude's answer did not match the draft schema: ${issues} (message ${messageId})`);
     }
     const draft = parsed.data.draft;

@@ -1,9 +1,4 @@
-import {
-  EmbedBuilder,
-  MessageFlags,
-  type AttachmentBuilder,
-  type ChatInputCommandInteraction,
-} from 'discord.js';
+import { EmbedBuilder, MessageFlags, type AttachmentBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 
 /** Embed colours: one meaning each, so a glance on a phone tells the state. */

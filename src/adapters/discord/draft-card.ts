@@ -161,7 +161,16 @@ function fieldSpecs(view: DraftCardView): FieldSpec[] {
   // What the sanitiser changed in the model's text, so a moderator judges the final words knowingly.
   if (draft.sanitiserChanges.length > 0) {
     const changes = draft.sanitiserChanges;
-    specs.push({ name: 'Auto-fixes', fit: (max) => fitLines(changes.map((c) => `• ${escapeText(c)}`), max, 'auto-fixes shortened'), cut: 2 });
+    specs.push({
+      name: 'Auto-fixes',
+      fit: (max) =>
+        fitLines(
+          changes.map((c) => `• ${escapeText(c)}`),
+          max,
+          'auto-fixes shortened',
+        ),
+      cut: 2,
+    });
   }
   return specs;
 }
@@ -174,7 +183,10 @@ function fieldSpecs(view: DraftCardView): FieldSpec[] {
 function fitFields(specs: readonly FieldSpec[], budget: number): APIEmbedField[] | null {
   const values = specs.map((spec) => spec.fit(DISCORD_LIMITS.fieldValue));
   const size = () => specs.reduce((sum, spec, i) => sum + spec.name.length + (values[i]?.length ?? 0), 0);
-  const order = specs.map((spec, i) => ({ spec, i })).filter((e) => e.spec.cut !== undefined).sort((a, b) => (a.spec.cut ?? 0) - (b.spec.cut ?? 0));
+  const order = specs
+    .map((spec, i) => ({ spec, i }))
+    .filter((e) => e.spec.cut !== undefined)
+    .sort((a, b) => (a.spec.cut ?? 0) - (b.spec.cut ?? 0));
   for (const { spec, i } of order) {
     const excess = size() - budget;
     if (excess <= 0) break;

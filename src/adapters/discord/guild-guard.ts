@@ -29,7 +29,8 @@ export class GuildGuard {
     });
     try {
       if (interaction.isAutocomplete()) await interaction.respond([]);
-      else if (interaction.isRepliable()) await interaction.reply({ content: NOT_OUR_GUILD_MESSAGE, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      else if (interaction.isRepliable())
+        await interaction.reply({ content: NOT_OUR_GUILD_MESSAGE, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     } catch (error) {
       this.logger.warn('could not answer an interaction from outside the guild', { interactionId: interaction.id, error });
     }

@@ -99,7 +99,11 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     const request = requestOf(interaction, id);
     if (isModerator(clickerFacts(interaction), deps.policy)) return request;
     const who = deps.policy.moderatorRoleId ? `members with the ${roleMention(deps.policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
-    const refusal = { content: `Only moderators can do that (${who}). Nothing was changed.`, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_MENTIONS };
+    const refusal = {
+      content: `Only moderators can do that (${who}). Nothing was changed.`,
+      flags: MessageFlags.Ephemeral as const,
+      allowedMentions: NO_MENTIONS,
+    };
     // Acknowledge before writing the audit row: the reply is what the 3-second window is about.
     if (interaction.deferred || interaction.replied) await interaction.followUp(refusal);
     else await interaction.reply(refusal);

@@ -143,9 +143,7 @@ export class XPublisher implements TweetPublisher {
 
   async postTweet(text: string, inReplyToId?: string): Promise<{ id: string; rateLimit: ObservedXRateLimit }> {
     const body = inReplyToId === undefined ? { text } : { text, reply: { in_reply_to_tweet_id: inReplyToId } };
-    const response = await this.call('POST /2/tweets', () =>
-      this.client.v2.post<{ data?: { id?: string } }>('tweets', body, { fullResponse: true }),
-    );
+    const response = await this.call('POST /2/tweets', () => this.client.v2.post<{ data?: { id?: string } }>('tweets', body, { fullResponse: true }));
     const id = response.data.data?.id;
     if (!id) {
       // A 2xx without an id: X may well have posted it, so this must be reconciled, not retried blindly.

@@ -9,12 +9,4 @@ import { TopicEntity } from './topic.entity.js';
 export { ContentFingerprintEntity, DraftEntity, GenerationRunEntity, ModerationEventEntity, PostEntity, SettingEntity, TopicEntity };
 
 /** Listed explicitly (no globs), so the compiled app and the tests load the same classes. */
-export const ENTITIES = [
-  TopicEntity,
-  DraftEntity,
-  PostEntity,
-  ModerationEventEntity,
-  SettingEntity,
-  ContentFingerprintEntity,
-  GenerationRunEntity,
-];
+export const ENTITIES = [TopicEntity, DraftEntity, PostEntity, ModerationEventEntity, SettingEntity, ContentFingerprintEntity, GenerationRunEntity];

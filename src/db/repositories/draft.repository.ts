@@ -16,8 +16,7 @@ import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity
 import { DraftEntity } from '../entities/draft.entity.js';
 
 /** The row a publishing write may touch: still publishing, under this owner AND this attempt. */
-const fenced = (id: number, fence: PublishFence) =>
-  ({ id, status: 'publishing', leaseOwner: fence.owner, publishAttemptId: fence.attemptId }) as const;
+const fenced = (id: number, fence: PublishFence) => ({ id, status: 'publishing', leaseOwner: fence.owner, publishAttemptId: fence.attemptId }) as const;
 
 const actorOrNull = (id: string | null, name: string | null): Actor | null => (id ? { id, name: name ?? id } : null);
 
@@ -227,10 +226,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async markCardRendered(id: number, rendered: CardRendering): Promise<void> {
-    await this.drafts.update(
-      { id },
-      { cardRenderedRevision: rendered.revision, cardRenderedStatus: rendered.status, cardRenderedVersion: rendered.version },
-    );
+    await this.drafts.update({ id }, { cardRenderedRevision: rendered.revision, cardRenderedStatus: rendered.status, cardRenderedVersion: rendered.version });
   }
 
   async findCardsOutOfDate(limit: number): Promise<Draft[]> {
@@ -420,18 +416,12 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean> {
-    const result = await this.drafts.update(
-      fenced(id, fence),
-      { leaseExpiresAt: now + leaseMs, updatedAt: now },
-    );
+    const result = await this.drafts.update(fenced(id, fence), { leaseExpiresAt: now + leaseMs, updatedAt: now });
     return result.affected === 1;
   }
 
   async recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean> {
-    const result = await this.drafts.update(
-      fenced(id, fence),
-      { postedTweetIds: [...tweetIds], tweetId: tweetIds[0] ?? null, updatedAt: now },
-    );
+    const result = await this.drafts.update(fenced(id, fence), { postedTweetIds: [...tweetIds], tweetId: tweetIds[0] ?? null, updatedAt: now });
     return result.affected === 1;
   }
 
@@ -441,24 +431,21 @@ export class TypeOrmDraftRepository implements DraftRepository {
     result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
     now: number,
   ): Promise<boolean> {
-    const update = await this.drafts.update(
-      fenced(id, fence),
-      {
-        status: 'published',
-        postedTweetIds: [...result.tweetIds],
-        tweetId: result.tweetIds[0] ?? null,
-        publishedAt: now,
-        dryRun: result.dryRun,
-        xCostUsd: result.xCostUsd,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        notBefore: null,
-        queueReason: null,
-        errorMessage: null,
-        errorClass: null,
-        updatedAt: now,
-      },
-    );
+    const update = await this.drafts.update(fenced(id, fence), {
+      status: 'published',
+      postedTweetIds: [...result.tweetIds],
+      tweetId: result.tweetIds[0] ?? null,
+      publishedAt: now,
+      dryRun: result.dryRun,
+      xCostUsd: result.xCostUsd,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      notBefore: null,
+      queueReason: null,
+      errorMessage: null,
+      errorClass: null,
+      updatedAt: now,
+    });
     return update.affected === 1;
   }
 
@@ -468,19 +455,16 @@ export class TypeOrmDraftRepository implements DraftRepository {
     wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
     now: number,
   ): Promise<boolean> {
-    const update = await this.drafts.update(
-      fenced(id, fence),
-      {
-        status: 'approved',
-        notBefore: wait.notBefore,
-        queueReason: wait.reason,
-        errorMessage: wait.errorMessage ?? null,
-        errorClass: wait.errorClass ?? null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        updatedAt: now,
-      },
-    );
+    const update = await this.drafts.update(fenced(id, fence), {
+      status: 'approved',
+      notBefore: wait.notBefore,
+      queueReason: wait.reason,
+      errorMessage: wait.errorMessage ?? null,
+      errorClass: wait.errorClass ?? null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: now,
+    });
     return update.affected === 1;
   }
 
@@ -490,19 +474,16 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
-    const update = await this.drafts.update(
-      fenced(id, fence),
-      {
-        status: 'failed',
-        errorMessage: failure.errorMessage,
-        errorClass: failure.errorClass,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        notBefore: null,
-        queueReason: null,
-        updatedAt: now,
-      },
-    );
+    const update = await this.drafts.update(fenced(id, fence), {
+      status: 'failed',
+      errorMessage: failure.errorMessage,
+      errorClass: failure.errorClass,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      notBefore: null,
+      queueReason: null,
+      updatedAt: now,
+    });
     return update.affected === 1;
   }
 

@@ -89,8 +89,6 @@ export class TypeOrmPostRepository implements PostRepository {
       .orderBy('p.posted_at', 'DESC')
       .addOrderBy('p.id', 'DESC')
       .getOne();
-    return row && row.tweetId && row.postedAt !== null
-      ? { tweetId: row.tweetId, postedAt: row.postedAt, draftId: row.draftId, dryRun: row.dryRun }
-      : null;
+    return row && row.tweetId && row.postedAt !== null ? { tweetId: row.tweetId, postedAt: row.postedAt, draftId: row.draftId, dryRun: row.dryRun } : null;
   }
 }

@@ -1,12 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TokenUsage } from '../../domain/generation.js';
-import type {
-  BucketBounds,
-  PublicationTotals,
-  StatsRepository,
-  TopicDraftCounts,
-  TopicEngagement,
-} from '../../services/stats-service.js';
+import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/stats-service.js';
 
 /** Statuses a draft reaches only through an approval. */
 const APPROVED_STATUSES: readonly string[] = ['approved', 'publishing', 'published', 'failed'];
@@ -69,7 +63,11 @@ export class TypeOrmStatsRepository implements StatsRepository {
     const raw = (this.dataSource.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
     // Plucked numbers straight from better-sqlite3: a median needs every value, and building
     // 100,000 row objects through TypeORM would cost more than the query itself.
-    if (raw && typeof raw.prepare === 'function') return raw.prepare(sql).pluck().all(since ?? 0) as number[];
+    if (raw && typeof raw.prepare === 'function')
+      return raw
+        .prepare(sql)
+        .pluck()
+        .all(since ?? 0) as number[];
     const rows = await this.query(sql.replace('SELECT decided_at - created_at', 'SELECT decided_at - created_at AS ms'), [since ?? 0]);
     return rows.map((r) => num(r['ms']));
   }
