@@ -1,6 +1,8 @@
 import { computeFingerprint } from '../../src/domain/duplicates.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { detectRiskFlags } from '../../src/domain/risk-flags.js';
+import type { Draft } from '../../src/domain/draft.js';
+import type { DraftCardView } from '../../src/services/moderation-service.js';
 import type { NewDraft } from '../../src/services/ports.js';
 
 /**
@@ -24,5 +26,50 @@ export function newTweetDraft(text: string, overrides: Partial<NewDraft> = {}): 
     generationAttempts: 1,
     deadlineAt: null,
     ...overrides,
+  };
+}
+
+/**
+ * A draft card view as the moderation service builds it, for card rendering tests: a pending
+ * single tweet (draft #12) with a budget; override any draft field or view field.
+ */
+export function draftCardView(now: number, draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView {
+  return {
+    draft: {
+      id: 12,
+      topicId: 3,
+      topicName: 'education',
+      contentType: 'education',
+      kind: 'tweet',
+      tweets: ['Know the bonding curve before you buy.'],
+      revision: 1,
+      status: 'pending',
+      riskFlags: [],
+      sanitiserChanges: [],
+      deadlineAt: now + 7_200_000,
+      firstApprovedBy: null,
+      decidedBy: null,
+      decidedAt: null,
+      rejectReason: null,
+      editedBy: null,
+      feedback: null,
+      notBefore: null,
+      queueReason: null,
+      tweetId: null,
+      publishedAt: null,
+      dryRun: false,
+      errorMessage: null,
+      errorClass: null,
+      moderationChannelId: null,
+      moderationMessageId: null,
+      updatedAt: now,
+      ...draft,
+    } as Draft,
+    budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
+    timeoutAction: 'expire',
+    dryRun: false,
+    needsSecondApproval: false,
+    now,
+    ...extra,
   };
 }

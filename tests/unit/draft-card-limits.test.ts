@@ -12,51 +12,14 @@ import { describeRefusal } from '../../src/adapters/discord/moderation-handlers.
 import type { Draft } from '../../src/domain/draft.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
 import type { DraftCardView } from '../../src/services/moderation-service.js';
+import { draftCardView } from '../support/draft-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const LONG_NAME = `${'*_'.repeat(16)}`;
 const URL = `https://pump.fun/coin/${'a_'.repeat(1_880)}`;
 
-function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView {
-  return {
-    draft: {
-      id: 12,
-      topicId: 3,
-      topicName: 'education',
-      contentType: 'education',
-      kind: 'tweet',
-      tweets: ['Know the bonding curve before you buy.'],
-      revision: 1,
-      status: 'pending',
-      riskFlags: [],
-      sanitiserChanges: [],
-      deadlineAt: NOW + 7_200_000,
-      firstApprovedBy: null,
-      decidedBy: null,
-      decidedAt: null,
-      rejectReason: null,
-      editedBy: null,
-      feedback: null,
-      notBefore: null,
-      queueReason: null,
-      tweetId: null,
-      publishedAt: null,
-      dryRun: false,
-      errorMessage: null,
-      errorClass: null,
-      moderationChannelId: null,
-      moderationMessageId: null,
-      updatedAt: NOW,
-      ...draft,
-    } as Draft,
-    budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
-    timeoutAction: 'publish',
-    dryRun: true,
-    needsSecondApproval: false,
-    now: NOW,
-    ...extra,
-  };
-}
+const view = (draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView =>
+  draftCardView(NOW, draft, { timeoutAction: 'publish', dryRun: true, ...extra });
 
 const embedTotal = (card: DraftCardMessage) =>
   card.embeds.reduce(

@@ -3,49 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { CARD_COLOURS, renderDraftCard } from '../../src/adapters/discord/draft-card.js';
 import type { Draft } from '../../src/domain/draft.js';
 import type { DraftCardView } from '../../src/services/moderation-service.js';
+import { draftCardView } from '../support/draft-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
 const MIA = { id: '1200000000000000401', name: 'Mia (mod)' };
 
-function view(draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView {
-  return {
-    draft: {
-      id: 12,
-      topicId: 3,
-      topicName: 'education',
-      contentType: 'education',
-      kind: 'tweet',
-      tweets: ['Know the bonding curve before you buy.'],
-      revision: 1,
-      status: 'pending',
-      riskFlags: [],
-      sanitiserChanges: [],
-      deadlineAt: NOW + 7_200_000,
-      firstApprovedBy: null,
-      decidedBy: null,
-      decidedAt: null,
-      rejectReason: null,
-      editedBy: null,
-      feedback: null,
-      notBefore: null,
-      queueReason: null,
-      tweetId: null,
-      publishedAt: null,
-      dryRun: false,
-      errorMessage: null,
-      errorClass: null,
-      moderationChannelId: null,
-      moderationMessageId: null,
-      ...draft,
-    } as Draft,
-    budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
-    timeoutAction: 'expire',
-    dryRun: false,
-    needsSecondApproval: false,
-    now: NOW,
-    ...extra,
-  };
-}
+const view = (draft: Partial<Draft> = {}, extra: Partial<DraftCardView> = {}): DraftCardView => draftCardView(NOW, draft, extra);
 
 const fields = (v: DraftCardView) => Object.fromEntries((renderDraftCard(v).embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
 const buttons = (v: DraftCardView) => renderDraftCard(v).components.flatMap((row) => row.components.map((b) => [b.label, b.style, b.custom_id]));
