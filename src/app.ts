@@ -122,7 +122,7 @@ export class DraftgateApp {
     logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
 
     this.generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
-    const metrics = this.buildMetrics(repos, dataSource);
+    const metrics = this.buildMetrics(repos);
     this.metricsPart = metrics;
     const publisher = this.buildXPublisher();
     this.client = createDiscordClient({ token: config.discord.token, apiBase: config.discord.apiBase, logger });
@@ -175,17 +175,10 @@ export class DraftgateApp {
     return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock: this.clock });
   }
 
-  private buildMetrics(repos: Repositories, dataSource: DataSource): PrometheusMetrics {
+  private buildMetrics(repos: Repositories): PrometheusMetrics {
     return new PrometheusMetrics({
       draftCounts: () => repos.drafts.countByStatus(),
-      tokenTotals: async () => {
-        const [row] = (await dataSource.query(
-          `SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
-                  COALESCE(SUM(cache_read_tokens), 0) AS cacheRead, COALESCE(SUM(cache_creation_tokens), 0) AS cacheCreation
-             FROM generation_runs`,
-        )) as Array<{ input: number; output: number; cacheRead: number; cacheCreation: number }>;
-        return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
-      },
+      tokenTotals: () => repos.generationRuns.tokenTotals(),
       xRateState: () => repos.settings.get(X_RATE_LIMIT_KEYS.post),
       cardHealth: async () => {
         const health = await this.appServices?.moderation.cardHealth();

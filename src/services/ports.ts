@@ -283,8 +283,17 @@ export interface GenerationRun {
   readonly finishedAt: number;
 }
 
+/** Tokens summed over every generation run, for the token counters in /metrics. */
+export interface TokenTotals {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheCreation: number;
+}
+
 export interface GenerationRunRepository {
   record(run: GenerationRun): Promise<void>;
+  tokenTotals(): Promise<TokenTotals>;
 }
 
 /** The X account the credentials act as. */
