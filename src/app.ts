@@ -23,14 +23,15 @@ import { TypeOrmStatsRepository } from './db/repositories/stats.repository.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
-import { PostingScheduler } from './scheduler/posting-scheduler.js';
+import { PostingScheduler, summarise } from './scheduler/posting-scheduler.js';
+import type { JobRunResult } from './scheduler/scheduled-job.js';
 import { BackupService } from './services/backup-service.js';
 import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
-import { ModerationService } from './services/moderation-service.js';
+import { ModerationService, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
 import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type TweetPublisher } from './services/ports.js';
 import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
@@ -267,7 +268,7 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   const { pipeline, anthropicCheck } = buildPipeline(ctx, store.repos, generationHealth);
   const publishing = buildPublishing(ctx, store.repos, publisher, publishEvents);
   const pause = buildPause(ctx, store.repos, client, resumed);
-  const moderation = buildModeration(ctx, store.repos, pipeline, publishing, client, deadlineChanged);
+  const moderation = buildModeration(ctx, store.repos, { pipeline, publishing, pause }, client, deadlineChanged);
   const metrics = buildMetrics(store.repos, moderation, generationHealth);
   publishEvents.connect(metricsObserver(metrics), moderation.publishingObserver);
 
@@ -286,9 +287,9 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   const deadlines = new DeadlineTimer({
     clock: ctx.clock,
     // While /pause holds publishing on timeout, overdue drafts wait: no deadline to chase.
-    nextDeadline: async () => ((await scheduler.sweepOnHold()) ? null : store.repos.drafts.nextDeadline()),
-    // Through the scheduler's sweep, which applies the pause and joins a sweep already running.
-    run: () => scheduler.sweepOverdue(),
+    nextDeadline: async () => ((await moderation.sweepOnHold()) ? null : store.repos.drafts.nextDeadline()),
+    // The same sweep as the sweep job: it applies the pause and joins a sweep already running.
+    run: () => moderation.sweepOverdue(),
     logger: logger.child({ component: 'deadlines' }),
   });
   deadlineChanged.connect(() => void deadlines.reschedule());
@@ -393,8 +394,7 @@ function buildPause({ config, logger, clock }: BuildContext, repos: Repositories
 function buildModeration(
   { config, logger, clock }: BuildContext,
   repos: Repositories,
-  pipeline: DraftPipelineService,
-  publishing: PublishingService,
+  { pipeline, publishing, pause }: { pipeline: DraftPipelineService; publishing: PublishingService; pause: PauseService },
   client: Client,
   deadlineChanged: Signal,
 ): ModerationService {
@@ -402,6 +402,7 @@ function buildModeration(
     ...repos,
     pipeline,
     publisher: publishing,
+    pause,
     cards: new DiscordDraftCards(client, config.discord.moderationChannelId),
     clock,
     logger: logger.child({ component: 'moderation' }),
@@ -475,18 +476,23 @@ function buildScheduler(
       maxPendingDrafts: config.posting.maxPendingDrafts,
       maxPostsPerHour: config.posting.maxPostsPerHour,
       maxPostsPerDay: config.posting.maxPostsPerDay,
-      timeoutAction: config.posting.timeoutAction,
       engagementSchedule: config.posting.engagementSchedule,
       backupSchedule: config.storage.backupSchedule,
     },
     generateDraft: (trigger) => moderation.generateAndPostDraft({ trigger }),
-    sweepOverdue: () => moderation.handleOverdueDrafts(),
+    sweepOverdue: async () => sweepJobResult(await moderation.sweepOverdue()),
     processPublishQueue: () => publishing.processDueDrafts(),
     reconcileCards: () => moderation.reconcileCards(),
     refreshEngagement: () => engagement.refresh(),
     takeBackup: () => backups.takeBackup(),
     armTimers: armSchedulerTimers,
   });
+}
+
+/** A held sweep is a skipped run, so the job's record and /status say why nothing happened. */
+function sweepJobResult(sweep: OverdueSweep): JobRunResult {
+  if (sweep.status === 'held') return { outcome: 'skipped', reason: sweep.reason, detail: { code: 'paused' } };
+  return summarise(sweep.outcomes);
 }
 
 function buildInteractionRouter({ config, logger }: BuildContext, moderation: ModerationService): InteractionRouter {

@@ -43,7 +43,6 @@ export interface PostingSchedulerConfig {
   readonly maxPendingDrafts: number;
   readonly maxPostsPerHour: number;
   readonly maxPostsPerDay: number;
-  readonly timeoutAction: 'publish' | 'expire';
   readonly engagementSchedule: string;
   /** BACKUP_SCHEDULE; the backup job exists only when `takeBackup` is given. */
   readonly backupSchedule?: string | undefined;
@@ -63,8 +62,8 @@ export interface PostingSchedulerDeps {
   readonly config: PostingSchedulerConfig;
   /** Generates one draft and posts its moderation card. */
   readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
-  /** The moderation service's overdue handler (expire or publish drafts past their deadline). */
-  readonly sweepOverdue?: (() => Promise<unknown>) | undefined;
+  /** The deadline sweep (ModerationService.sweepOverdue, which applies the pause), as a job result. */
+  readonly sweepOverdue?: (() => Promise<JobRunResult>) | undefined;
   /** PublishingService.processDueDrafts. */
   readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
   /** EngagementService.refresh. */
@@ -96,7 +95,6 @@ export class PostingScheduler {
   readonly jobs: readonly ScheduledJob[];
   readonly post: ScheduledJob;
   private readonly log: Logger;
-  private sweeping: Promise<JobRunResult> | null = null;
 
   constructor(private readonly deps: PostingSchedulerDeps) {
     const { config, clock, logger, settings } = deps;
@@ -112,13 +110,14 @@ export class PostingScheduler {
     });
     const jobs: ScheduledJob[] = [this.post];
     if (deps.sweepOverdue) {
+      const sweep = deps.sweepOverdue;
       jobs.push(
         new ScheduledJob({
           ...common,
           name: JOB_NAMES.timeoutSweep,
           pattern: config.sweepSchedule ?? SWEEP_SCHEDULE,
           quiet: true,
-          run: () => this.sweepOverdue(),
+          run: sweep,
         }),
       );
     }
@@ -244,37 +243,11 @@ export class PostingScheduler {
   }
 
   /**
-   * The timeout sweep, gated by the pause. Shared by the croner sweeper job and the moderation
-   * deadline timer: a call while a sweep runs joins it instead of sweeping twice.
-   */
-  sweepOverdue(): Promise<JobRunResult> {
-    this.sweeping ??= this.sweepUnlessPaused().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
-  }
-
-  /**
    * Runs the publish queue now (after /resume), without waiting for its next tick. A run already
    * in progress is not repeated.
    */
   async runPublishQueueNow(): Promise<JobRunRecord | null> {
     return (await this.job(JOB_NAMES.publishQueue)?.trigger('manual')) ?? null;
-  }
-
-  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
-  async sweepOnHold(): Promise<boolean> {
-    return this.deps.config.timeoutAction === 'publish' && (await this.deps.pause.current()) !== null;
-  }
-
-  private async sweepUnlessPaused(): Promise<JobRunResult> {
-    const pause = await this.deps.pause.current();
-    // /pause stops publishing on timeout; overdue drafts stay pending (moderators can still
-    // decide them) and the sweep after /resume handles them. Expiring is not publishing.
-    if (pause && this.deps.config.timeoutAction === 'publish') {
-      return { outcome: 'skipped', reason: 'posting is paused: publishing on timeout waits for /resume', detail: { code: 'paused' } };
-    }
-    return summarise(await this.deps.sweepOverdue?.());
   }
 
   /**
@@ -293,7 +266,7 @@ export class PostingScheduler {
 }
 
 /** Turns a service's return value into a small record: array lengths become counts. */
-function summarise(value: unknown): JobRunResult {
+export function summarise(value: unknown): JobRunResult {
   if (Array.isArray(value)) return { outcome: 'ok', reason: null, detail: { handled: value.length } };
   if (value && typeof value === 'object') {
     const detail: Record<string, string | number | boolean | null> = {};

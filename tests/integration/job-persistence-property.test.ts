@@ -109,13 +109,12 @@ function buildScheduler(faults: Faults, sweeps: { count: number }): PostingSched
       maxPendingDrafts: 3,
       maxPostsPerHour: 10_000,
       maxPostsPerDay: 100_000,
-      timeoutAction: 'expire',
       engagementSchedule: '17 */3 * * *',
     },
     generateDraft: async () => ({ status: 'skipped', reason: 'no generation in this test' }),
     sweepOverdue: async () => {
       sweeps.count += 1;
-      return [];
+      return { outcome: 'ok', reason: null, detail: { handled: 0 } };
     },
     processPublishQueue: () => service.processDueDrafts(100),
     armTimers: false,

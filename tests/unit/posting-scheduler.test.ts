@@ -73,7 +73,6 @@ function scheduler(w: World, config: Partial<PostingSchedulerConfig> = {}, rng =
       maxPendingDrafts: 3,
       maxPostsPerHour: 2,
       maxPostsPerDay: 12,
-      timeoutAction: 'publish',
       engagementSchedule: '17 */3 * * *',
       ...config,
     },
@@ -85,7 +84,7 @@ function scheduler(w: World, config: Partial<PostingSchedulerConfig> = {}, rng =
     },
     sweepOverdue: async () => {
       w.sweeps += 1;
-      return [];
+      return { outcome: 'ok', reason: null, detail: { handled: 0 } };
     },
     armTimers: false,
   });
@@ -254,25 +253,6 @@ describe('PostingScheduler', () => {
     w.clock.set(planned);
     expect((await s.runDue())['post']).toMatchObject({ outcome: 'failed', reason: 'generation failed: 529 overloaded' });
     expect(s.post.nextRunAt).toBeGreaterThan(planned);
-  });
-
-  it('GIVEN TIMEOUT_ACTION=publish and a pause THEN the timeout sweep is held; with TIMEOUT_ACTION=expire it still runs', async () => {
-    const w = world();
-    const s = scheduler(w, { timeoutAction: 'publish' });
-    await s.start();
-    await pauseService(w).pause({ id: '1', name: 'A' }, null);
-    expect(await s.sweepOverdue()).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
-    expect(await s.sweepOnHold()).toBe(true);
-    expect(w.sweeps).toBe(0);
-
-    const expiring = scheduler(w, { timeoutAction: 'expire' });
-    await expiring.start();
-    expect((await expiring.sweepOverdue()).outcome).toBe('ok');
-    expect(w.sweeps).toBe(1);
-
-    await pauseService(w).resume({ id: '1', name: 'A' });
-    expect((await s.sweepOverdue()).outcome).toBe('ok');
-    expect(w.sweeps).toBe(2);
   });
 });
 

@@ -64,13 +64,12 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
       maxPendingDrafts: 3,
       maxPostsPerHour: 2,
       maxPostsPerDay: 12,
-      timeoutAction: 'expire',
       engagementSchedule: '17 */3 * * *',
     },
     generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
     sweepOverdue: async () => {
       sweeps += 1;
-      return [];
+      return { outcome: 'ok', reason: null, detail: { handled: 0 } };
     },
     processPublishQueue: async () => [],
     armTimers: options.armTimers,
