@@ -23,7 +23,15 @@ import { TypeOrmStatsRepository } from './db/repositories/stats.repository.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
-import { PostingScheduler, summarise } from './scheduler/posting-scheduler.js';
+import {
+  CARD_RECONCILE_SCHEDULE,
+  JOB_NAMES,
+  PostingScheduler,
+  PUBLISH_QUEUE_SCHEDULE,
+  summarise,
+  SWEEP_SCHEDULE,
+  type JobDefinition,
+} from './scheduler/posting-scheduler.js';
 import type { JobRunResult } from './scheduler/scheduled-job.js';
 import { BackupService } from './services/backup-service.js';
 import { contentPolicyFrom } from './services/content-generation.js';
@@ -296,7 +304,7 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   // What the pause held goes now: overdue drafts, and the publish queue without waiting for its tick.
   resumed.connect(() => {
     void deadlines.runNow();
-    void scheduler.runPublishQueueNow();
+    void scheduler.runNow(JOB_NAMES.publishQueue);
   });
 
   const services: AppServices = { pipeline, publishing, moderation, deadlines };
@@ -452,14 +460,13 @@ function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataS
   });
 }
 
-/** The post job and the housekeeping jobs. */
+/** The post job, and the other jobs as data: what each runs, how often, and whether /pause holds it. */
 function buildScheduler(
   { config, logger, clock, rng, armSchedulerTimers }: BuildContext,
   repos: Repositories,
   pause: PauseService,
   parts: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService },
 ): PostingScheduler {
-  const { moderation, publishing, engagement, backups } = parts;
   return new PostingScheduler({
     clock,
     rng,
@@ -476,17 +483,53 @@ function buildScheduler(
       maxPendingDrafts: config.posting.maxPendingDrafts,
       maxPostsPerHour: config.posting.maxPostsPerHour,
       maxPostsPerDay: config.posting.maxPostsPerDay,
-      engagementSchedule: config.posting.engagementSchedule,
-      backupSchedule: config.storage.backupSchedule,
     },
-    generateDraft: (trigger) => moderation.generateAndPostDraft({ trigger }),
-    sweepOverdue: async () => sweepJobResult(await moderation.sweepOverdue()),
-    processPublishQueue: () => publishing.processDueDrafts(),
-    reconcileCards: () => moderation.reconcileCards(),
-    refreshEngagement: () => engagement.refresh(),
-    takeBackup: () => backups.takeBackup(),
+    generateDraft: (trigger) => parts.moderation.generateAndPostDraft({ trigger }),
+    jobs: buildJobs(config, parts),
     armTimers: armSchedulerTimers,
   });
+}
+
+/** The jobs besides the post job, in the order they run when several are due. */
+function buildJobs(
+  config: AppConfig,
+  {
+    moderation,
+    publishing,
+    engagement,
+    backups,
+  }: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService },
+): JobDefinition[] {
+  const jobs: JobDefinition[] = [
+    // The deadline sweep applies the pause itself (it may still expire drafts while paused).
+    { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await moderation.sweepOverdue()) },
+    {
+      name: JOB_NAMES.publishQueue,
+      pattern: PUBLISH_QUEUE_SCHEDULE,
+      quiet: true,
+      // /pause promises that nothing the bot decides on its own goes to X: drafts approved on
+      // timeout or queued by a cap, X's limits or a retry backoff stay approved and wait, and so
+      // does a publication a crash interrupted (taking it over could POST). An explicit Approve
+      // or Retry by a moderator still publishes at once (moderation calls the publishing service
+      // directly); if a cap queues it, it waits here too.
+      heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
+      run: async () => summarise(await publishing.processDueDrafts()),
+    },
+    { name: JOB_NAMES.engagement, pattern: config.posting.engagementSchedule, run: async () => summarise(await engagement.refresh()) },
+    // Not held by /pause: showing the truth on a card publishes nothing.
+    { name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await moderation.reconcileCards()) },
+  ];
+  if (config.storage.backupSchedule) {
+    jobs.push({
+      name: JOB_NAMES.backup,
+      pattern: config.storage.backupSchedule,
+      run: async () => {
+        const result = await backups.takeBackup();
+        return { outcome: 'ok', reason: null, detail: { path: result.path, bytes: result.bytes } };
+      },
+    });
+  }
+  return jobs;
 }
 
 /** A held sweep is a skipped run, so the job's record and /status say why nothing happened. */
