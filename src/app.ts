@@ -260,9 +260,10 @@ async function openStore({ config, logger }: BuildContext): Promise<Store> {
 
 /**
  * Builds every part over an open store, each step from what the steps before it returned.
- * Two cycles are real (publishing reports to moderation, which publishes; the deadline timer
- * follows moderation, which moves deadlines; and /resume wakes parts that read the pause): each
- * is broken by a small relay built first and connected once the listener exists.
+ * Three cycles are real, and each is broken by a small relay built first and connected once
+ * its listener exists: publishing reports to moderation, which publishes; moderation moves
+ * deadlines, which the deadline timer (running moderation's sweep) follows; and /resume wakes
+ * the deadline timer and the publish queue, which read the pause.
  */
 function buildApp(ctx: BuildContext, store: Store): AppParts {
   const { config, logger } = ctx;
@@ -280,16 +281,7 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   const metrics = buildMetrics(store.repos, moderation, generationHealth);
   publishEvents.connect(metricsObserver(metrics), moderation.publishingObserver);
 
-  const engagement = new EngagementService({
-    posts: store.repos.posts,
-    topics: store.repos.topics,
-    settings: store.repos.settings,
-    // Null in dry run: there is nothing at X to measure and no X client exists.
-    publisher,
-    clock: ctx.clock,
-    logger: logger.child({ component: 'engagement' }),
-    config: { engagementWindowDays: config.posting.engagementWindowDays },
-  });
+  const engagement = buildEngagement(ctx, store.repos, publisher);
   const backups = buildBackups(ctx, store.dataSource);
   const scheduler = buildScheduler(ctx, store.repos, pause, { moderation, publishing, engagement, backups });
   const deadlines = new DeadlineTimer({
@@ -448,6 +440,19 @@ function metricsObserver(metrics: PrometheusMetrics): PublishingObserver {
     },
     onFailed: (draft) => metrics.recordFailure(draft.errorClass ?? 'unknown'),
   };
+}
+
+function buildEngagement({ config, logger, clock }: BuildContext, repos: Repositories, publisher: TweetPublisher | null): EngagementService {
+  return new EngagementService({
+    posts: repos.posts,
+    topics: repos.topics,
+    settings: repos.settings,
+    // Null in dry run: there is nothing at X to measure and no X client exists.
+    publisher,
+    clock,
+    logger: logger.child({ component: 'engagement' }),
+    config: { engagementWindowDays: config.posting.engagementWindowDays },
+  });
 }
 
 function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataSource): BackupService {
