@@ -43,13 +43,22 @@ export interface PostingSchedulerConfig {
   readonly maxPendingDrafts: number;
   readonly maxPostsPerHour: number;
   readonly maxPostsPerDay: number;
-  readonly timeoutAction: 'publish' | 'expire';
-  readonly engagementSchedule: string;
-  /** BACKUP_SCHEDULE; the backup job exists only when `takeBackup` is given. */
-  readonly backupSchedule?: string | undefined;
-  /** Overrides for the fixed cadences, e.g. in tests. */
-  readonly sweepSchedule?: string | undefined;
-  readonly publishQueueSchedule?: string | undefined;
+}
+
+/**
+ * A job besides the post job, as the composition root defines it. The scheduler plans, runs,
+ * persists and reports it like the post job; what it does is `run`'s business.
+ */
+export interface JobDefinition {
+  /** As it appears in logs and in settings (`scheduler.job.<name>`); see JOB_NAMES. */
+  readonly name: string;
+  /** A cron expression (5 or 6 fields), read in the scheduler's time zone. */
+  readonly pattern: string;
+  readonly run: () => Promise<JobRunResult>;
+  /** A frequent housekeeping job: its successful runs are logged at debug, not info. */
+  readonly quiet?: boolean | undefined;
+  /** Set for jobs /pause holds: while paused, a run is skipped with this reason instead of running. */
+  readonly heldWhilePaused?: string | undefined;
 }
 
 export interface PostingSchedulerDeps {
@@ -63,16 +72,8 @@ export interface PostingSchedulerDeps {
   readonly config: PostingSchedulerConfig;
   /** Generates one draft and posts its moderation card. */
   readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
-  /** The moderation service's overdue handler (expire or publish drafts past their deadline). */
-  readonly sweepOverdue?: (() => Promise<unknown>) | undefined;
-  /** PublishingService.processDueDrafts. */
-  readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
-  /** EngagementService.refresh. */
-  readonly refreshEngagement?: (() => Promise<unknown>) | undefined;
-  /** ModerationService.reconcileCards: posts missing cards and re-renders out-of-date ones. */
-  readonly reconcileCards?: (() => Promise<unknown>) | undefined;
-  /** BackupService.takeBackup. */
-  readonly takeBackup?: (() => Promise<{ readonly path: string; readonly bytes: number }>) | undefined;
+  /** The other jobs, in the order `runDue()` runs them after the post job. */
+  readonly jobs: readonly JobDefinition[];
   /** False in tests that drive the jobs with a manual clock; default true. */
   readonly armTimers?: boolean | undefined;
 }
@@ -88,15 +89,14 @@ export interface SchedulerStatus {
 
 /**
  * The posting scheduler: the post job (POST_SCHEDULE in TIMEZONE plus jitter, within the active
- * hours), the timeout sweeper, the publish-queue tick and the engagement refresh, each a
- * {@link ScheduledJob}. Every run of the post job generates at most one draft, and only when
+ * hours) and the jobs it is given (timeout sweep, publish queue, engagement refresh, card
+ * reconcile, backup), each a {@link ScheduledJob}. Every run of the post job generates at most one draft, and only when
  * posting is not paused, the pending cap has room and the daily cap leaves room today.
  */
 export class PostingScheduler {
   readonly jobs: readonly ScheduledJob[];
   readonly post: ScheduledJob;
   private readonly log: Logger;
-  private sweeping: Promise<JobRunResult> | null = null;
 
   constructor(private readonly deps: PostingSchedulerDeps) {
     const { config, clock, logger, settings } = deps;
@@ -110,56 +110,10 @@ export class PostingScheduler {
       activeHours: config.activeHours,
       run: () => this.runPost(),
     });
-    const jobs: ScheduledJob[] = [this.post];
-    if (deps.sweepOverdue) {
-      jobs.push(
-        new ScheduledJob({
-          ...common,
-          name: JOB_NAMES.timeoutSweep,
-          pattern: config.sweepSchedule ?? SWEEP_SCHEDULE,
-          quiet: true,
-          run: () => this.sweepOverdue(),
-        }),
-      );
-    }
-    if (deps.processPublishQueue) {
-      const process = deps.processPublishQueue;
-      jobs.push(
-        new ScheduledJob({
-          ...common,
-          name: JOB_NAMES.publishQueue,
-          pattern: config.publishQueueSchedule ?? PUBLISH_QUEUE_SCHEDULE,
-          quiet: true,
-          run: () => this.publishQueueUnlessPaused(process),
-        }),
-      );
-    }
-    if (deps.refreshEngagement) {
-      const refresh = deps.refreshEngagement;
-      jobs.push(new ScheduledJob({ ...common, name: JOB_NAMES.engagement, pattern: config.engagementSchedule, run: async () => summarise(await refresh()) }));
-    }
-    if (deps.reconcileCards) {
-      const reconcile = deps.reconcileCards;
-      // Not gated by /pause: showing the truth on a card publishes nothing.
-      jobs.push(
-        new ScheduledJob({ ...common, name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await reconcile()) }),
-      );
-    }
-    if (deps.takeBackup && config.backupSchedule) {
-      const backup = deps.takeBackup;
-      jobs.push(
-        new ScheduledJob({
-          ...common,
-          name: JOB_NAMES.backup,
-          pattern: config.backupSchedule,
-          run: async () => {
-            const result = await backup();
-            return { outcome: 'ok', reason: null, detail: { path: result.path, bytes: result.bytes } };
-          },
-        }),
-      );
-    }
-    this.jobs = jobs;
+    this.jobs = [
+      this.post,
+      ...deps.jobs.map((job) => new ScheduledJob({ ...common, name: job.name, pattern: job.pattern, quiet: job.quiet, run: () => this.runUnlessHeld(job) })),
+    ];
   }
 
   /**
@@ -244,56 +198,23 @@ export class PostingScheduler {
   }
 
   /**
-   * The timeout sweep, gated by the pause. Shared by the croner sweeper job and the moderation
-   * deadline timer: a call while a sweep runs joins it instead of sweeping twice.
+   * Runs a job now (e.g. the publish queue after /resume), without waiting for its next tick. A
+   * run already in progress is not repeated; null for a job that does not exist.
    */
-  sweepOverdue(): Promise<JobRunResult> {
-    this.sweeping ??= this.sweepUnlessPaused().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+  async runNow(name: string): Promise<JobRunRecord | null> {
+    return (await this.job(name)?.trigger('manual')) ?? null;
   }
 
-  /**
-   * Runs the publish queue now (after /resume), without waiting for its next tick. A run already
-   * in progress is not repeated.
-   */
-  async runPublishQueueNow(): Promise<JobRunRecord | null> {
-    return (await this.job(JOB_NAMES.publishQueue)?.trigger('manual')) ?? null;
-  }
-
-  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
-  async sweepOnHold(): Promise<boolean> {
-    return this.deps.config.timeoutAction === 'publish' && (await this.deps.pause.current()) !== null;
-  }
-
-  private async sweepUnlessPaused(): Promise<JobRunResult> {
-    const pause = await this.deps.pause.current();
-    // /pause stops publishing on timeout; overdue drafts stay pending (moderators can still
-    // decide them) and the sweep after /resume handles them. Expiring is not publishing.
-    if (pause && this.deps.config.timeoutAction === 'publish') {
-      return { outcome: 'skipped', reason: 'posting is paused: publishing on timeout waits for /resume', detail: { code: 'paused' } };
+  private async runUnlessHeld(job: JobDefinition): Promise<JobRunResult> {
+    if (job.heldWhilePaused !== undefined && (await this.deps.pause.current())) {
+      return { outcome: 'skipped', reason: job.heldWhilePaused, detail: { code: 'paused' } };
     }
-    return summarise(await this.deps.sweepOverdue?.());
-  }
-
-  /**
-   * The publish queue, gated by the pause. /pause promises that nothing the bot decides on its
-   * own goes to X: drafts approved on timeout or queued by a cap, X's limits or a retry backoff
-   * stay approved and wait, and so does a publication a crash interrupted (taking it over could
-   * POST). An explicit Approve or Retry by a moderator still publishes at once (moderation calls
-   * the publishing service directly); if a cap queues it, it waits here too.
-   */
-  private async publishQueueUnlessPaused(process: () => Promise<unknown>): Promise<JobRunResult> {
-    if (await this.deps.pause.current()) {
-      return { outcome: 'skipped', reason: 'posting is paused: the publish queue waits for /resume', detail: { code: 'paused' } };
-    }
-    return summarise(await process());
+    return job.run();
   }
 }
 
 /** Turns a service's return value into a small record: array lengths become counts. */
-function summarise(value: unknown): JobRunResult {
+export function summarise(value: unknown): JobRunResult {
   if (Array.isArray(value)) return { outcome: 'ok', reason: null, detail: { handled: value.length } };
   if (value && typeof value === 'object') {
     const detail: Record<string, string | number | boolean | null> = {};

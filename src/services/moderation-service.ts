@@ -6,6 +6,7 @@ import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 import type { CardRendering, Clock, DraftRepository, ModerationEventRepository, PostRepository, TopicRepository, UnpostedCards } from './ports.js';
+import type { PauseStateReader } from './ports.js';
 
 /**
  * Everything a draft card shows beyond the draft itself. Built by the service (it owns the clock,
@@ -90,6 +91,8 @@ export interface ModerationServiceDependencies {
   readonly options: ModerationOptions;
   /** Told when a pending draft got a new deadline (new card, new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
+  /** /pause: while it holds, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
+  readonly pause?: PauseStateReader | undefined;
 }
 
 /** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
@@ -136,6 +139,9 @@ export interface TimeoutOutcome {
   /** `lost`: a moderator decided (or revised) it between the lookup and the update. */
   readonly result: 'approved' | 'expired' | 'lost';
 }
+
+/** What a deadline sweep came to: held by /pause, or the overdue drafts it handled. */
+export type OverdueSweep = { readonly status: 'held'; readonly reason: string } | { readonly status: 'swept'; readonly outcomes: TimeoutOutcome[] };
 
 /** The result of a generation cycle, plus where its card went (null if posting it failed). */
 export type SubmitDraftOutcome =
@@ -185,6 +191,7 @@ export class ModerationService {
   private readonly publishingHere = new Set<number>();
   private postingMissing: Promise<number> | undefined;
   private reconciling: Promise<CardReconcileOutcome> | undefined;
+  private sweeping: Promise<OverdueSweep> | undefined;
 
   constructor(private readonly deps: ModerationServiceDependencies) {}
 
@@ -398,6 +405,31 @@ export class ModerationService {
     }
     await this.postMissingCards();
     return outcomes;
+  }
+
+  /**
+   * The deadline sweep as the deadline timer and the sweep job run it: `handleOverdueDrafts`
+   * unless /pause holds it. A call while a sweep runs joins it instead of sweeping twice.
+   */
+  sweepOverdue(): Promise<OverdueSweep> {
+    this.sweeping ??= this.sweepUnlessHeld().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
+  async sweepOnHold(): Promise<boolean> {
+    const { options, pause } = this.deps;
+    if (options.timeoutAction !== 'publish' || !pause) return false;
+    return (await pause.current()) !== null;
+  }
+
+  private async sweepUnlessHeld(): Promise<OverdueSweep> {
+    // /pause stops publishing on timeout; overdue drafts stay pending (moderators can still
+    // decide them) and the sweep after /resume handles them. Expiring is not publishing.
+    if (await this.sweepOnHold()) return { status: 'held', reason: 'posting is paused: publishing on timeout waits for /resume' };
+    return { status: 'swept', outcomes: await this.handleOverdueDrafts() };
   }
 
   /**

@@ -29,7 +29,7 @@ export type ResumeResult = { readonly changed: true; readonly previous: PauseSta
 /**
  * /pause and /resume: holds and releases draft generation and everything the bot publishes on
  * its own (publishing on timeout, the publish queue, publications a crash interrupted; the
- * scheduler and app.ts read `current()` to gate them). The state lives in settings so it
+ * moderation service, the scheduler and app.ts read `current()` to gate them). The state lives in settings so it
  * survives a restart; every change is written to the audit log and announced in the moderation
  * channel. An explicit Approve or Retry still publishes at once, unless a cap queues it.
  */

@@ -2,6 +2,7 @@ import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { XRateState } from '../domain/rate-limits.js';
+import type { PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
 
 /**
@@ -283,8 +284,22 @@ export interface GenerationRun {
   readonly finishedAt: number;
 }
 
+/** Whether /pause holds posting, and since when; PauseService satisfies it. */
+export interface PauseStateReader {
+  current(): Promise<PauseState | null>;
+}
+
+/** Tokens summed over every generation run, for the token counters in /metrics. */
+export interface TokenTotals {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheCreation: number;
+}
+
 export interface GenerationRunRepository {
   record(run: GenerationRun): Promise<void>;
+  tokenTotals(): Promise<TokenTotals>;
 }
 
 /** The X account the credentials act as. */

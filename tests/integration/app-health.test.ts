@@ -42,7 +42,7 @@ describe('health and metrics of the running app', () => {
     expect(await (await get('/healthz')).json()).toMatchObject({ failing: ['discord', 'scheduler'], checks: { discord: 'Discord gateway is not ready' } });
 
     await testApp.app.repos.settings.get('anything'); // the database still answers...
-    await (testApp.app as unknown as { dataSource: { destroy(): Promise<void> } }).dataSource.destroy();
+    await (testApp.app as unknown as { store: { dataSource: { destroy(): Promise<void> } } }).store.dataSource.destroy();
     const allDown = await get('/healthz');
     expect(allDown.status).toBe(503);
     expect(await allDown.json()).toMatchObject({ failing: ['database', 'discord', 'scheduler'] });

@@ -61,7 +61,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
   it('GIVEN a restored backup WHEN an old card is clicked THEN it is refused and nothing is posted', async () => {
     const clock = new ManualClock();
     const before = await start({ DRY_RUN: 'false' }, { clock });
-    const backup = await before.testApp.app.chatOps.context.takeBackup();
+    const backup = await before.testApp.app.commandContext.takeBackup();
     // After the backup: draft #1 with text A and its card. The restore loses both rows, not the card.
     const oldCard = await before.postDraft(TEXT_A);
     expect(oldCard.draft.id).toBe(1);
@@ -141,7 +141,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
   it('GIVEN a click for a draft that does not exist THEN the moderator is told "This draft no longer exists." and the refusal is audited', async () => {
     const clock = new ManualClock();
     const before = await start({ DRY_RUN: 'false' }, { clock });
-    const backup = await before.testApp.app.chatOps.context.takeBackup();
+    const backup = await before.testApp.app.commandContext.takeBackup();
     const card = await before.postDraft(TEXT_A);
     // Restored to before the draft existed: its card is left in the channel, the draft is gone.
     const after = await restore(before, backup.path, clock);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { JOB_NAMES, PostingScheduler } from '../../src/scheduler/posting-scheduler.js';
+import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
 import { jobStateKey } from '../../src/scheduler/scheduled-job.js';
 import type { DraftRepository, SettingsRepository } from '../../src/services/ports.js';
 import { createPublishingHarness, type PublishingHarness } from '../support/publishing-harness.js';
@@ -109,15 +109,26 @@ function buildScheduler(faults: Faults, sweeps: { count: number }): PostingSched
       maxPendingDrafts: 3,
       maxPostsPerHour: 10_000,
       maxPostsPerDay: 100_000,
-      timeoutAction: 'expire',
-      engagementSchedule: '17 */3 * * *',
     },
     generateDraft: async () => ({ status: 'skipped', reason: 'no generation in this test' }),
-    sweepOverdue: async () => {
-      sweeps.count += 1;
-      return [];
-    },
-    processPublishQueue: () => service.processDueDrafts(100),
+    jobs: [
+      {
+        name: JOB_NAMES.timeoutSweep,
+        pattern: SWEEP_SCHEDULE,
+        quiet: true,
+        run: async () => {
+          sweeps.count += 1;
+          return { outcome: 'ok', reason: null, detail: { handled: 0 } };
+        },
+      },
+      {
+        name: JOB_NAMES.publishQueue,
+        pattern: PUBLISH_QUEUE_SCHEDULE,
+        quiet: true,
+        heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
+        run: async () => summarise(await service.processDueDrafts(100)),
+      },
+    ],
     armTimers: false,
   });
 }

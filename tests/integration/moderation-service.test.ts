@@ -1,6 +1,7 @@
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor, Draft } from '../../src/domain/draft.js';
+import type { PauseState } from '../../src/domain/schedule.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from '../../src/services/draft-pipeline.js';
 import {
@@ -12,10 +13,12 @@ import {
   type DraftReviser,
   type ModerationOptions,
 } from '../../src/services/moderation-service.js';
+import type { PauseStateReader } from '../../src/services/ports.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
 const MODS: Actor[] = [1, 2, 3, 4].map((n) => ({ id: `12000000000000004${n}0`, name: `mod ${n}` }));
 const TEXT = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices.';
+const OTHER_TEXT = 'Each buy on a bonding curve moves the price for the next buyer; read the curve before you size a trade.';
 const RISKY = 'Launching a coin on Pump.fun costs about $2 in network fees. Read the fee page first.';
 const TIMEOUT_MS = 7_200_000;
 /** The card message every request in these tests comes from. */
@@ -59,7 +62,7 @@ describe('ModerationService on a real SQLite file', () => {
     },
   });
 
-  const service = (options: Partial<ModerationOptions> = {}, pipeline: Partial<DraftReviser> = {}) =>
+  const service = (options: Partial<ModerationOptions> = {}, pipeline: Partial<DraftReviser> = {}, pause?: PauseStateReader) =>
     new ModerationService({
       ...db.repos,
       pipeline: {
@@ -83,6 +86,7 @@ describe('ModerationService on a real SQLite file', () => {
         caps: { maxPerHour: 2, maxPerDay: 12 },
         ...options,
       },
+      pause,
     });
 
   /** A pending draft whose card was posted now (so its deadline runs). */
@@ -178,6 +182,38 @@ describe('ModerationService on a real SQLite file', () => {
       [risky.id, 'expired'],
       [plain.id, 'approved'],
     ]);
+  });
+
+  it('GIVEN TIMEOUT_ACTION=publish and a pause THEN the deadline sweep is held and its drafts stay pending; with TIMEOUT_ACTION=expire it still runs', async () => {
+    let pause: PauseState | null = { by: MODS[0] as Actor, since: now, reason: 'incident' };
+    const pauseState = { current: async () => pause };
+    const publishing = service({ timeoutAction: 'publish' }, {}, pauseState);
+    const draft = await createDraft(TEXT);
+    now += TIMEOUT_MS;
+    expect(await publishing.sweepOnHold()).toBe(true);
+    expect(await publishing.sweepOverdue()).toEqual({ status: 'held', reason: 'posting is paused: publishing on timeout waits for /resume' });
+    expect((await db.repos.drafts.findById(draft.id))?.status).toBe('pending');
+
+    const expiring = service({ timeoutAction: 'expire' }, {}, pauseState);
+    expect(await expiring.sweepOnHold()).toBe(false);
+    expect(await expiring.sweepOverdue()).toEqual({ status: 'swept', outcomes: [{ draftId: draft.id, revision: 1, result: 'expired' }] });
+
+    const second = await createDraft(OTHER_TEXT);
+    now += TIMEOUT_MS;
+    pause = null;
+    expect(await publishing.sweepOnHold()).toBe(false);
+    expect(await publishing.sweepOverdue()).toEqual({ status: 'swept', outcomes: [{ draftId: second.id, revision: 1, result: 'approved' }] });
+    expect(published).toEqual([second.id]);
+  });
+
+  it('GIVEN a deadline sweep running WHEN the sweep job and the deadline timer both call it THEN the second call joins the first', async () => {
+    const moderation = service();
+    await createDraft(TEXT);
+    now += TIMEOUT_MS;
+    const [first, second] = [moderation.sweepOverdue(), moderation.sweepOverdue()];
+    expect(second).toBe(first);
+    expect((await first).status).toBe('swept');
+    expect(published).toHaveLength(1);
   });
 
   it('GIVEN Discord failing when a draft is created THEN the draft is kept and its card is posted by a later sweep', async () => {

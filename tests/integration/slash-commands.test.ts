@@ -246,7 +246,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     clock.advance(3 * HOUR);
     await testApp.app.services.deadlines.runNow();
-    expect(await testApp.app.scheduler.sweepOverdue()).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect(await testApp.app.services.moderation.sweepOverdue()).toMatchObject({ status: 'held' });
+    expect(await testApp.app.scheduler.job('timeout-sweep')?.trigger('manual')).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
 
     const click = driver.click(approved, 'approve', approved.draft.id, 1);
@@ -270,7 +271,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     // The deadline approves the second draft; the hourly cap (1) queues it.
     clock.advance(11 * 60_000);
-    await testApp.app.scheduler.sweepOverdue();
+    await testApp.app.services.moderation.sweepOverdue();
     const waiting = (await testApp.app.repos.drafts.findById(queued.draft.id))!;
     expect(waiting).toMatchObject({ status: 'approved', decisionSource: 'timeout' });
     expect(waiting.notBefore).toBeGreaterThan(clock.now());

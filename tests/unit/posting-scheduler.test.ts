@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DraftStatus } from '../../src/domain/draft.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { PostingScheduler, type PostingSchedulerConfig, type ScheduledGenerationOutcome } from '../../src/scheduler/posting-scheduler.js';
+import {
+  JOB_NAMES,
+  PostingScheduler,
+  SWEEP_SCHEDULE,
+  type PostingSchedulerConfig,
+  type ScheduledGenerationOutcome,
+} from '../../src/scheduler/posting-scheduler.js';
 import { jobStateKey, ScheduledJob, type JobState } from '../../src/scheduler/scheduled-job.js';
 import { PauseService } from '../../src/services/pause-service.js';
 import { systemClock, type ModerationEvent, type SettingsRepository } from '../../src/services/ports.js';
@@ -73,8 +79,6 @@ function scheduler(w: World, config: Partial<PostingSchedulerConfig> = {}, rng =
       maxPendingDrafts: 3,
       maxPostsPerHour: 2,
       maxPostsPerDay: 12,
-      timeoutAction: 'publish',
-      engagementSchedule: '17 */3 * * *',
       ...config,
     },
     generateDraft: async () => {
@@ -83,10 +87,17 @@ function scheduler(w: World, config: Partial<PostingSchedulerConfig> = {}, rng =
       w.counts.pending += 1;
       return { status: 'created', draft: { id: w.generated } };
     },
-    sweepOverdue: async () => {
-      w.sweeps += 1;
-      return [];
-    },
+    jobs: [
+      {
+        name: JOB_NAMES.timeoutSweep,
+        pattern: SWEEP_SCHEDULE,
+        quiet: true,
+        run: async () => {
+          w.sweeps += 1;
+          return { outcome: 'ok', reason: null, detail: { handled: 0 } };
+        },
+      },
+    ],
     armTimers: false,
   });
 }
@@ -256,23 +267,44 @@ describe('PostingScheduler', () => {
     expect(s.post.nextRunAt).toBeGreaterThan(planned);
   });
 
-  it('GIVEN TIMEOUT_ACTION=publish and a pause THEN the timeout sweep is held; with TIMEOUT_ACTION=expire it still runs', async () => {
+  it('GIVEN job definitions WHEN posting is paused THEN a job held while paused is skipped with its reason and a job not held still runs; after /resume both run, in the order given', async () => {
     const w = world();
-    const s = scheduler(w, { timeoutAction: 'publish' });
+    const ran: string[] = [];
+    const job = (name: string, heldWhilePaused?: string) => ({
+      name,
+      pattern: '*/30 * * * * *',
+      heldWhilePaused,
+      run: async () => {
+        ran.push(name);
+        return { outcome: 'ok' as const, reason: null };
+      },
+    });
+    const s = new PostingScheduler({
+      clock: w.clock,
+      rng: mulberry32(1),
+      logger: createSilentLogger(),
+      settings: w.settings,
+      drafts: { countByStatus: async () => ({ ...w.counts }) },
+      posts: { publicationTimesSince: async () => [] },
+      pause: pauseService(w),
+      config: { schedule: '0 */2 * * *', timezone: 'UTC', jitterMs: 0, activeHours: null, maxPendingDrafts: 3, maxPostsPerHour: 2, maxPostsPerDay: 12 },
+      generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
+      jobs: [job('queue', 'the queue waits for /resume'), job('cards')],
+      armTimers: false,
+    });
+    expect(s.jobs.map((j) => j.name)).toEqual(['post', 'queue', 'cards']);
     await s.start();
     await pauseService(w).pause({ id: '1', name: 'A' }, null);
-    expect(await s.sweepOverdue()).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
-    expect(await s.sweepOnHold()).toBe(true);
-    expect(w.sweeps).toBe(0);
-
-    const expiring = scheduler(w, { timeoutAction: 'expire' });
-    await expiring.start();
-    expect((await expiring.sweepOverdue()).outcome).toBe('ok');
-    expect(w.sweeps).toBe(1);
+    w.clock.advance(30_000);
+    const paused = await s.runDue();
+    expect(paused['queue']).toMatchObject({ outcome: 'skipped', reason: 'the queue waits for /resume', detail: { code: 'paused' } });
+    expect(paused['cards']?.outcome).toBe('ok');
+    expect(ran).toEqual(['cards']);
 
     await pauseService(w).resume({ id: '1', name: 'A' });
-    expect((await s.sweepOverdue()).outcome).toBe('ok');
-    expect(w.sweeps).toBe(2);
+    expect((await s.runNow('queue'))?.outcome).toBe('ok');
+    expect(await s.runNow('no-such-job')).toBeNull();
+    expect(ran).toEqual(['cards', 'queue']);
   });
 });
 

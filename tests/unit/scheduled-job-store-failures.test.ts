@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { JOB_NAMES, PostingScheduler, STALL_TOLERANCE_MS } from '../../src/scheduler/posting-scheduler.js';
+import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, STALL_TOLERANCE_MS, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
 import { jobStateKey, storeRetryDelayMs, type JobState } from '../../src/scheduler/scheduled-job.js';
 import type { SettingsRepository } from '../../src/services/ports.js';
 import { ManualClock } from '../support/test-app.js';
@@ -64,15 +64,26 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
       maxPendingDrafts: 3,
       maxPostsPerHour: 2,
       maxPostsPerDay: 12,
-      timeoutAction: 'expire',
-      engagementSchedule: '17 */3 * * *',
     },
     generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
-    sweepOverdue: async () => {
-      sweeps += 1;
-      return [];
-    },
-    processPublishQueue: async () => [],
+    jobs: [
+      {
+        name: JOB_NAMES.timeoutSweep,
+        pattern: SWEEP_SCHEDULE,
+        quiet: true,
+        run: async () => {
+          sweeps += 1;
+          return { outcome: 'ok', reason: null, detail: { handled: 0 } };
+        },
+      },
+      {
+        name: JOB_NAMES.publishQueue,
+        pattern: PUBLISH_QUEUE_SCHEDULE,
+        quiet: true,
+        heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
+        run: async () => summarise([]),
+      },
+    ],
     armTimers: options.armTimers,
   });
   running.push(s);

@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import type { GenerationRun, GenerationRunRepository } from '../../services/ports.js';
+import type { GenerationRun, GenerationRunRepository, TokenTotals } from '../../services/ports.js';
 import { GenerationRunEntity } from '../entities/generation-run.entity.js';
 
 export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
@@ -24,5 +24,14 @@ export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
     });
+  }
+
+  async tokenTotals(): Promise<TokenTotals> {
+    const [row] = (await this.runs.query(
+      `SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
+              COALESCE(SUM(cache_read_tokens), 0) AS cacheRead, COALESCE(SUM(cache_creation_tokens), 0) AS cacheCreation
+         FROM generation_runs`,
+    )) as TokenTotals[];
+    return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   }
 }
