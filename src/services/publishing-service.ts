@@ -40,9 +40,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * The publish lease for an X request timeout: 3 x the timeout plus a margin. The lease is renewed
- * right before every request to X, so one request (at most one timeout of silence, as the client's
- * timeout is per inactivity) must end well inside it, however the request went: three timeouts
- * leave room for an answer that trickles in and for the writes around it.
+ * right before every request to X, and the X client gives every request a total deadline of one
+ * timeout (not only an inactivity timeout: an answer that trickles in is cut too), so a request
+ * always ends well inside the lease; the rest is room for the writes around it.
  */
 export function publishLeaseMs(requestTimeoutMs: number): number {
   return 3 * requestTimeoutMs + PUBLISH_LEASE_MARGIN_MS;
