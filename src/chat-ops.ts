@@ -111,7 +111,7 @@ export class ChatOps {
       },
       generateDraft: (trigger) => services.moderation.generateAndPostDraft({ trigger }),
       sweepOverdue: () => services.moderation.handleOverdueDrafts(),
-      processPublishQueue: () => services.publishing.processDueDrafts(),
+      processPublishQueue: (held) => services.publishing.processDueDrafts(undefined, { held }),
       reconcileCards: () => services.moderation.reconcileCards(),
       refreshEngagement: () => this.engagement.refresh(),
       takeBackup: () => deps.backups.takeBackup(),

@@ -65,8 +65,8 @@ export interface PostingSchedulerDeps {
   readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
   /** The moderation service's overdue handler (expire or publish drafts past their deadline). */
   readonly sweepOverdue?: (() => Promise<unknown>) | undefined;
-  /** PublishingService.processDueDrafts. */
-  readonly processPublishQueue?: (() => Promise<unknown>) | undefined;
+  /** PublishingService.processDueDrafts; `held` says, before each draft, whether /pause now holds the queue. */
+  readonly processPublishQueue?: ((held: () => Promise<boolean>) => Promise<unknown>) | undefined;
   /** EngagementService.refresh. */
   readonly refreshEngagement?: (() => Promise<unknown>) | undefined;
   /** ModerationService.reconcileCards: posts missing cards and re-renders out-of-date ones. */
@@ -284,11 +284,13 @@ export class PostingScheduler {
    * POST). An explicit Approve or Retry by a moderator still publishes at once (moderation calls
    * the publishing service directly); if a cap queues it, it waits here too.
    */
-  private async publishQueueUnlessPaused(process: () => Promise<unknown>): Promise<JobRunResult> {
-    if (await this.deps.pause.current()) {
+  private async publishQueueUnlessPaused(process: (held: () => Promise<boolean>) => Promise<unknown>): Promise<JobRunResult> {
+    const paused = async () => (await this.deps.pause.current()) !== null;
+    if (await paused()) {
       return { outcome: 'skipped', reason: 'posting is paused: the publish queue waits for /resume', detail: { code: 'paused' } };
     }
-    return summarise(await process());
+    // Asked again before each draft: a /pause that lands during a long run stops it there.
+    return summarise(await process(paused));
   }
 }
 

@@ -230,12 +230,18 @@ export class PublishingService {
 
   /**
    * The queue tick: settles stale `publishing` drafts (expired leases), then publishes approved
-   * drafts whose wait is over, oldest decision first.
+   * drafts whose wait is over, oldest decision first. `held` (e.g. /pause) is asked again before
+   * each draft: one tick can take many POSTs, and a pause that lands mid-tick must stop it there
+   * (a POST already in flight cannot be called back).
    */
-  async processDueDrafts(limit = 10): Promise<PublishOutcome[]> {
-    const outcomes = await this.reclaimStaleDrafts();
+  async processDueDrafts(limit = 10, options: { readonly held?: (() => Promise<boolean>) | undefined } = {}): Promise<PublishOutcome[]> {
+    const held = options.held ?? (async () => false);
+    const outcomes = await this.reclaimStaleDrafts(held);
     const due = await this.deps.drafts.findDueForPublishing(this.deps.clock.now(), limit);
-    for (const draft of due) outcomes.push(await this.publishApprovedDraft(draft.id));
+    for (const draft of due) {
+      if (await held()) break;
+      outcomes.push(await this.publishApprovedDraft(draft.id));
+    }
     return outcomes;
   }
 
@@ -298,11 +304,12 @@ export class PublishingService {
     };
   }
 
-  private async reclaimStaleDrafts(): Promise<PublishOutcome[]> {
+  private async reclaimStaleDrafts(held: () => Promise<boolean> = async () => false): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
     const leases = await this.deps.drafts.findPublishingLeases();
     for (const id of this.seenLeases.keys()) if (!leases.some((l) => l.id === id)) this.seenLeases.delete(id);
     for (const lease of leases) {
+      if (await held()) break;
       // Ours and running right now: a wall-clock step must not make us run it twice.
       if (this.inFlight.has(lease.id)) continue;
       if (!this.leaseLapsed(lease, this.deps.clock.now(), this.monotonic.now())) continue;

@@ -302,6 +302,36 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
   });
 
+  it('GIVEN two queued drafts and a publish-queue run posting the first WHEN /pause lands while that POST is in flight THEN the run stops there: the second stays approved and is posted only after /resume (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ DRY_RUN: 'false' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const drafts = testApp.app.repos.drafts;
+    const cards = [await driver.postDraft(SAFE_TWEET), await driver.postDraft(OTHER_TWEET, 'safety')];
+    for (const card of cards) {
+      await drafts.decide(card.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, clock.now());
+      await drafts.deferApproved(card.draft.id, clock.now() + 60_000, 'waiting for the hourly cap', clock.now());
+    }
+    clock.advance(2 * 60_000);
+    const slow = fakes.x.hold();
+    const run = testApp.app.scheduler.runPublishQueueNow();
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 5_000);
+
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+    slow.release();
+    await run;
+
+    const postsOf = (t: string) => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === t);
+    expect(postsOf(SAFE_TWEET)).toHaveLength(1); // already at X when /pause came
+    expect(postsOf(OTHER_TWEET)).toHaveLength(0);
+    expect((await drafts.findById(cards[1]!.draft.id))?.status).toBe('approved');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await drafts.findById(cards[1]!.draft.id))?.status).toBe('published');
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+    expect(fakes.x.tweets.filter((t) => t.text === SAFE_TWEET)).toHaveLength(1);
+  });
+
   it('GIVEN /pause and a publication a crash interrupted WHEN the bot restarts THEN it is not resumed until /resume, then it is posted once (issue 10 item 5)', async () => {
     const clock = new ManualClock();
     const first = await start({ DRY_RUN: 'false' }, { clock });
