@@ -110,7 +110,7 @@ export class ChatOps {
         backupSchedule: config.storage.backupSchedule,
       },
       generateDraft: (trigger) => services.moderation.generateAndPostDraft({ trigger }),
-      sweepOverdue: () => services.moderation.handleOverdueDrafts(),
+      sweepOverdue: (held) => services.moderation.handleOverdueDrafts({ held }),
       processPublishQueue: (held) => services.publishing.processDueDrafts(undefined, { held }),
       reconcileCards: () => services.moderation.reconcileCards(),
       refreshEngagement: () => this.engagement.refresh(),

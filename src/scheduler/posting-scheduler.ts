@@ -64,7 +64,7 @@ export interface PostingSchedulerDeps {
   /** Generates one draft and posts its moderation card. */
   readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
   /** The moderation service's overdue handler (expire or publish drafts past their deadline). */
-  readonly sweepOverdue?: (() => Promise<unknown>) | undefined;
+  readonly sweepOverdue?: ((held: () => Promise<boolean>) => Promise<unknown>) | undefined;
   /** PublishingService.processDueDrafts; `held` says, before each draft, whether /pause now holds the queue. */
   readonly processPublishQueue?: ((held: () => Promise<boolean>) => Promise<unknown>) | undefined;
   /** EngagementService.refresh. */
@@ -274,7 +274,9 @@ export class PostingScheduler {
     if (pause && this.deps.config.timeoutAction === 'publish') {
       return { outcome: 'skipped', reason: 'posting is paused: publishing on timeout waits for /resume', detail: { code: 'paused' } };
     }
-    return summarise(await this.deps.sweepOverdue?.());
+    // Asked again before each draft the deadline would publish: a /pause mid-sweep stops there.
+    const held = async () => this.deps.config.timeoutAction === 'publish' && (await this.deps.pause.current()) !== null;
+    return summarise(await this.deps.sweepOverdue?.(held));
   }
 
   /**

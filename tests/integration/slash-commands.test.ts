@@ -332,6 +332,33 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(fakes.x.tweets.filter((t) => t.text === SAFE_TWEET)).toHaveLength(1);
   });
 
+  it('GIVEN TIMEOUT_ACTION=publish and two overdue drafts WHEN /pause lands while the sweep posts the first THEN the second is neither approved nor posted until /resume (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish', MODERATION_TIMEOUT: '10m' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const drafts = testApp.app.repos.drafts;
+    const first = await driver.postDraft(SAFE_TWEET);
+    const second = await driver.postDraft(OTHER_TWEET, 'safety');
+    clock.advance(11 * 60_000);
+    const slow = fakes.x.hold();
+    const sweep = testApp.app.scheduler.sweepOverdue();
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 5_000);
+
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+    slow.release();
+    await sweep;
+
+    const postsOf = (t: string) => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === t);
+    expect(postsOf(SAFE_TWEET)).toHaveLength(1); // already at X when /pause came
+    expect((await drafts.findById(first.draft.id))?.status).toBe('published');
+    expect(postsOf(OTHER_TWEET)).toHaveLength(0);
+    expect((await drafts.findById(second.draft.id))?.status).toBe('pending');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await drafts.findById(second.draft.id))?.status).toBe('published');
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+  });
+
   it('GIVEN /pause and a publication a crash interrupted WHEN the bot restarts THEN it is not resumed until /resume, then it is posted once (issue 10 item 5)', async () => {
     const clock = new ManualClock();
     const first = await start({ DRY_RUN: 'false' }, { clock });
