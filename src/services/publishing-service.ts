@@ -32,6 +32,11 @@ export type XRateLimitKey = keyof typeof X_RATE_LIMIT_KEYS;
 
 /** Consecutive transient failures of one draft, reset by success and by Retry. */
 const transientFailuresKey = (draftId: number): string => `publish.transient_failures.${draftId}`;
+/**
+ * Set when an attempt on the draft may have reached X without us learning it (timeout, lost
+ * answer, 5xx); cleared only by a successful look at the timeline. Not reset by Retry.
+ */
+const unresolvedKey = (draftId: number): string => `publish.unresolved.${draftId}`;
 
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
@@ -271,8 +276,11 @@ export class PublishingService {
       const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
       if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
       // A transient failure may have reached X (timeout, lost answer, 5xx), and a Retry after X's
-      // duplicate 403 may find our own tweet there: look before posting again.
-      return await this.runClaimed(claimed, claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
+      // duplicate 403 may find our own tweet there: look before posting again. The stored mark
+      // outlives the error class, which a later failure (e.g. the timeline read's own 429, or a
+      // 401 on it) overwrites while the earlier POST's fate is still unknown.
+      const unresolved = (await this.deps.settings.get<boolean>(unresolvedKey(draftId))) === true;
+      return await this.runClaimed(claimed, unresolved || claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
     } finally {
       if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
     }
@@ -385,9 +393,15 @@ export class PublishingService {
       const publisher = this.deps.publisher as TweetPublisher;
       const ids = [...draft.postedTweetIds];
       let foundOnTimeline = 0;
+      let marked = uncertain;
       const adoptFromTimeline = async (): Promise<number> => {
         await this.renewLease(draft, fence);
         const found = await this.findOnTimeline(publisher, draft, ids);
+        if (marked) {
+          // The timeline has been read: what it does not show was not posted (yet).
+          await this.deps.settings.set(unresolvedKey(draft.id), null, this.deps.clock.now());
+          marked = false;
+        }
         for (const id of found) {
           ids.push(id);
           await this.recordTweet(draft, fence, ids, this.deps.clock.now());
@@ -528,6 +542,7 @@ export class PublishingService {
     }
     const now = this.deps.clock.now();
     try {
+      if (failure.maybePosted) await this.deps.settings.set(unresolvedKey(draft.id), true, now);
       switch (failure.errorClass) {
         case 'rate_limited': {
           const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);

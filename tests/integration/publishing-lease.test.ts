@@ -278,4 +278,25 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     expect(postCount(x)).toBe(1);
     await expectPublishedOnce(x, draft.id, text);
   });
+
+  it('GIVEN a POST that timed out after X stored the tweet WHEN the retry finds the timeline read limit exhausted (429) and waits for it THEN the attempt after the wait still reads the timeline first: one tweet, recorded', async () => {
+    h = await createPublishingHarness({ timeoutMs: 300, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    x.fake.rejectDuplicates = false; // so a second POST would show as a second tweet
+    const service = x.service();
+    const text = 'lost answer, then a rate-limited timeline';
+    const draft = await x.approvedDraft([text]);
+    x.fake.succeedThenLoseResponse({ mode: 'hang' });
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued'); // timed out: uncertain
+    x.clock.advance(60 * 60_000);
+    x.fake.rateLimit429({ method: 'GET', path: /\/2\/users\/[^/]+\/tweets$/ });
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['queued']); // waits for the read limit
+    expect(postCount(x)).toBe(1);
+
+    x.clock.advance(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
 });
