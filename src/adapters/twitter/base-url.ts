@@ -222,7 +222,11 @@ export function requestErrorCause(error: ApiRequestError): Error | undefined {
   return cause instanceof Error ? cause : undefined;
 }
 
-/** True when an ApiRequestError is the client-side timeout (nothing arrived within timeoutMs). */
+/**
+ * True when an ApiRequestError is a client-side timeout: nothing arrived within timeoutMs (the
+ * library's own), or no complete answer within the total deadline (ours, which usually fires first).
+ */
 export function isRequestTimeout(error: unknown): boolean {
-  return error instanceof ApiRequestError && requestErrorCause(error)?.message === 'Request timeout.';
+  if (!(error instanceof ApiRequestError)) return false;
+  return requestDeadlineExceeded(error) !== undefined || requestErrorCause(error)?.message === 'Request timeout.';
 }
