@@ -619,12 +619,21 @@ export class PublishingService {
     }
   }
 
+  /**
+   * Never throws: this bookkeeping runs between X's answer and the write that records the tweet
+   * id (or the failure's class), and a store error here (locked, full) must not turn a tweet X
+   * just returned into an unknown outcome, nor a 429 into an "unexpected" error.
+   */
   private async recordRateLimit(key: XRateLimitKey, observed: ObservedXRateLimit, blockedUntil: number | undefined): Promise<void> {
     if (!observed && blockedUntil === undefined) return;
     const settingsKey = X_RATE_LIMIT_KEYS[key];
-    const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
-    const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
-    await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
+    try {
+      const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
+      const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
+      await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
+    } catch (error) {
+      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { key: settingsKey, error: describe(error) });
+    }
   }
 
   private async notify(hook: string, call: () => void | Promise<void> | undefined): Promise<void> {

@@ -299,4 +299,27 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     expect(postCount(x)).toBe(1);
     await expectPublishedOnce(x, draft.id, text);
   });
+
+  it("GIVEN a store that cannot save X's rate-limit headers (disk full) WHEN a POST succeeds THEN the tweet id is still recorded at once and the draft is published, with no second POST and no timeline read", async () => {
+    h = await createPublishingHarness({ timeoutMs: CLIENT_TIMEOUT_MS, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    const real = x.db.repos.settings;
+    const settings = {
+      get: <T>(key: string) => real.get<T>(key),
+      set: async <T>(key: string, value: T, now: number) => {
+        if (key.startsWith('x.rate_limit.')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        return real.set(key, value, now);
+      },
+    };
+    const service = x.service({ settings });
+    const text = 'posted while the rate-limit bookkeeping cannot be saved';
+    const draft = await x.approvedDraft([text]);
+
+    const outcome = await service.publishApprovedDraft(draft.id);
+
+    expect(outcome.kind).toBe('published');
+    expect(postCount(x)).toBe(1);
+    expect(x.fake.requestsTo('GET', /\/2\/users\/[^/]+\/tweets$/)).toHaveLength(0);
+    await expectPublishedOnce(x, draft.id, text);
+  });
 });
