@@ -542,7 +542,8 @@ export class PublishingService {
     }
     const now = this.deps.clock.now();
     try {
-      if (failure.maybePosted) await this.deps.settings.set(unresolvedKey(draft.id), true, now);
+      // A 5xx is not `maybePosted` (X answered), yet X does sometimes act before failing.
+      if (failure.maybePosted || failure.errorClass === 'transient') await this.deps.settings.set(unresolvedKey(draft.id), true, now);
       switch (failure.errorClass) {
         case 'rate_limited': {
           const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);

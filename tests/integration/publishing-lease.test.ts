@@ -322,4 +322,28 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     expect(x.fake.requestsTo('GET', /\/2\/users\/[^/]+\/tweets$/)).toHaveLength(0);
     await expectPublishedOnce(x, draft.id, text);
   });
+
+  it('GIVEN a POST answered 503 after X stored the tweet WHEN the retry finds the timeline read limit exhausted (429) and waits for it THEN the attempt after the wait still reads the timeline first: one tweet, recorded', async () => {
+    h = await createPublishingHarness({ timeoutMs: CLIENT_TIMEOUT_MS, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    x.fake.rejectDuplicates = false; // so a second POST would show as a second tweet
+    const service = x.service();
+    const text = 'a 503 from X after it stored the tweet';
+    const draft = await x.approvedDraft([text]);
+    x.fake.http.injectFault(
+      { method: 'POST', path: /\/2\/tweets$/, times: 1 },
+      { afterRoute: true, status: 503, body: { title: 'Service Unavailable', type: 'about:blank', status: 503, detail: 'Service Unavailable' } },
+    );
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued');
+    x.clock.advance(60 * 60_000);
+    x.fake.rateLimit429({ method: 'GET', path: /\/2\/users\/[^/]+\/tweets$/ });
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['queued']);
+    expect(postCount(x)).toBe(1);
+
+    x.clock.advance(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
 });
