@@ -490,7 +490,7 @@ function buildScheduler(
       maxPostsPerDay: config.posting.maxPostsPerDay,
     },
     generateDraft: (trigger) => parts.moderation.generateAndPostDraft({ trigger }),
-    jobs: buildJobs(config, parts),
+    jobs: buildJobs(config, { ...parts, pause }),
     armTimers: armSchedulerTimers,
   });
 }
@@ -503,8 +503,10 @@ function buildJobs(
     publishing,
     engagement,
     backups,
-  }: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService },
+    pause,
+  }: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService; pause: PauseService },
 ): JobDefinition[] {
+  const paused = async () => (await pause.current()) !== null;
   const jobs: JobDefinition[] = [
     // The deadline sweep applies the pause itself (it may still expire drafts while paused).
     { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await moderation.sweepOverdue()) },
@@ -518,7 +520,8 @@ function buildJobs(
       // or Retry by a moderator still publishes at once (moderation calls the publishing service
       // directly); if a cap queues it, it waits here too.
       heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
-      run: async () => summarise(await publishing.processDueDrafts()),
+      // Asked again before each draft: a /pause that lands during a long run stops it there.
+      run: async () => summarise(await publishing.processDueDrafts(undefined, { held: paused })),
     },
     { name: JOB_NAMES.engagement, pattern: config.posting.engagementSchedule, run: async () => summarise(await engagement.refresh()) },
     // Not held by /pause: showing the truth on a card publishes nothing.

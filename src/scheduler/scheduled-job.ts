@@ -9,6 +9,8 @@ import type { Clock, SettingsRepository } from '../services/ports.js';
  * which runs on the monotonic clock, has not fired yet. A wake-up every 10 s costs nothing.
  */
 export const MAX_TIMER_STEP_MS = 10_000;
+/** A backward move of the wall clock larger than this (between two checks) replans the job. */
+export const CLOCK_STEP_BACK_TOLERANCE_MS = 5_000;
 
 /**
  * Pacing of the retries to save a job's state after the store failed (SQLITE_BUSY, SQLITE_FULL):
@@ -101,6 +103,8 @@ export class ScheduledJob {
   private started = false;
   private failure: JobStoreFailure | null = null;
   private wake: number | null = null;
+  /** The clock's reading at the last check, to notice a backward wall-clock step. */
+  private lastSeenNow: number | null = null;
 
   constructor(private readonly options: ScheduledJobOptions) {
     this.name = options.name;
@@ -193,6 +197,7 @@ export class ScheduledJob {
       });
     }
     this.started = true;
+    this.lastSeenNow = now;
     await this.replan(now);
   }
 
@@ -228,6 +233,15 @@ export class ScheduledJob {
   /** Runs the job if its planned time has come (by the injected clock); null when not due. */
   async runIfDue(): Promise<JobRunRecord | null> {
     const now = this.options.clock.now();
+    const lastSeen = this.lastSeenNow;
+    this.lastSeenNow = now;
+    if (lastSeen !== null && now < lastSeen - CLOCK_STEP_BACK_TOLERANCE_MS && !this.running && this.started) {
+      // The wall clock stepped back (NTP, an operator, a VM restore): the run planned before the
+      // step is now that much further away, and a one-minute job would sit idle for the size of
+      // the step. Plan again from the new now.
+      this.log.warn('the wall clock stepped back; planning the next run again', { steppedBackMs: lastSeen - now });
+      await this.replan(now);
+    }
     if (this.failure && this.failure.retryAt <= now && !this.running) {
       await this.persist(now);
       this.arm();

@@ -381,14 +381,17 @@ export class ModerationService {
   /**
    * The deadline: every overdue pending draft is approved and published (TIMEOUT_ACTION=publish)
    * or expired, through the same conditional update a click uses, so it cannot race a click into
-   * a second outcome. Safe to run at any time and from several places at once.
+   * a second outcome. Safe to run at any time and from several places at once. `held` (e.g.
+   * /pause) is asked before each draft the deadline would publish: a pause that lands while one
+   * sweep posts leaves the rest pending.
    */
-  async handleOverdueDrafts(): Promise<TimeoutOutcome[]> {
+  async handleOverdueDrafts(options: { readonly held?: (() => Promise<boolean>) | undefined } = {}): Promise<TimeoutOutcome[]> {
     const { drafts, clock, logger } = this.deps;
     const overdue = await drafts.findOverdue(clock.now(), SWEEP_BATCH);
     const outcomes: TimeoutOutcome[] = [];
     for (const draft of overdue) {
       const action = this.timeoutActionFor(draft);
+      if (action === 'publish' && options.held && (await options.held())) continue;
       const to = action === 'publish' ? 'approved' : 'expired';
       const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
       const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
@@ -429,7 +432,8 @@ export class ModerationService {
     // /pause stops publishing on timeout; overdue drafts stay pending (moderators can still
     // decide them) and the sweep after /resume handles them. Expiring is not publishing.
     if (await this.sweepOnHold()) return { status: 'held', reason: 'posting is paused: publishing on timeout waits for /resume' };
-    return { status: 'swept', outcomes: await this.handleOverdueDrafts() };
+    // Asked again before each draft the deadline would publish: a /pause mid-sweep stops there.
+    return { status: 'swept', outcomes: await this.handleOverdueDrafts({ held: () => this.sweepOnHold() }) };
   }
 
   /**

@@ -32,6 +32,11 @@ export type XRateLimitKey = keyof typeof X_RATE_LIMIT_KEYS;
 
 /** Consecutive transient failures of one draft, reset by success and by Retry. */
 const transientFailuresKey = (draftId: number): string => `publish.transient_failures.${draftId}`;
+/**
+ * Set when an attempt on the draft may have reached X without us learning it (timeout, lost
+ * answer, 5xx); cleared only by a successful look at the timeline. Not reset by Retry.
+ */
+const unresolvedKey = (draftId: number): string => `publish.unresolved.${draftId}`;
 
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
@@ -40,9 +45,9 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
  * The publish lease for an X request timeout: 3 x the timeout plus a margin. The lease is renewed
- * right before every request to X, so one request (at most one timeout of silence, as the client's
- * timeout is per inactivity) must end well inside it, however the request went: three timeouts
- * leave room for an answer that trickles in and for the writes around it.
+ * right before every request to X, and the X client gives every request a total deadline of one
+ * timeout (not only an inactivity timeout: an answer that trickles in is cut too), so a request
+ * always ends well inside the lease; the rest is room for the writes around it.
  */
 export function publishLeaseMs(requestTimeoutMs: number): number {
   return 3 * requestTimeoutMs + PUBLISH_LEASE_MARGIN_MS;
@@ -230,12 +235,18 @@ export class PublishingService {
 
   /**
    * The queue tick: settles stale `publishing` drafts (expired leases), then publishes approved
-   * drafts whose wait is over, oldest decision first.
+   * drafts whose wait is over, oldest decision first. `held` (e.g. /pause) is asked again before
+   * each draft: one tick can take many POSTs, and a pause that lands mid-tick must stop it there
+   * (a POST already in flight cannot be called back).
    */
-  async processDueDrafts(limit = 10): Promise<PublishOutcome[]> {
-    const outcomes = await this.reclaimStaleDrafts();
+  async processDueDrafts(limit = 10, options: { readonly held?: (() => Promise<boolean>) | undefined } = {}): Promise<PublishOutcome[]> {
+    const held = options.held ?? (async () => false);
+    const outcomes = await this.reclaimStaleDrafts(held);
     const due = await this.deps.drafts.findDueForPublishing(this.deps.clock.now(), limit);
-    for (const draft of due) outcomes.push(await this.publishApprovedDraft(draft.id));
+    for (const draft of due) {
+      if (await held()) break;
+      outcomes.push(await this.publishApprovedDraft(draft.id));
+    }
     return outcomes;
   }
 
@@ -265,8 +276,11 @@ export class PublishingService {
       const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
       if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
       // A transient failure may have reached X (timeout, lost answer, 5xx), and a Retry after X's
-      // duplicate 403 may find our own tweet there: look before posting again.
-      return await this.runClaimed(claimed, claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
+      // duplicate 403 may find our own tweet there: look before posting again. The stored mark
+      // outlives the error class, which a later failure (e.g. the timeline read's own 429, or a
+      // 401 on it) overwrites while the earlier POST's fate is still unknown.
+      const unresolved = (await this.deps.settings.get<boolean>(unresolvedKey(draftId))) === true;
+      return await this.runClaimed(claimed, unresolved || claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
     } finally {
       if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
     }
@@ -298,11 +312,12 @@ export class PublishingService {
     };
   }
 
-  private async reclaimStaleDrafts(): Promise<PublishOutcome[]> {
+  private async reclaimStaleDrafts(held: () => Promise<boolean> = async () => false): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
     const leases = await this.deps.drafts.findPublishingLeases();
     for (const id of this.seenLeases.keys()) if (!leases.some((l) => l.id === id)) this.seenLeases.delete(id);
     for (const lease of leases) {
+      if (await held()) break;
       // Ours and running right now: a wall-clock step must not make us run it twice.
       if (this.inFlight.has(lease.id)) continue;
       if (!this.leaseLapsed(lease, this.deps.clock.now(), this.monotonic.now())) continue;
@@ -378,9 +393,15 @@ export class PublishingService {
       const publisher = this.deps.publisher as TweetPublisher;
       const ids = [...draft.postedTweetIds];
       let foundOnTimeline = 0;
+      let marked = uncertain;
       const adoptFromTimeline = async (): Promise<number> => {
         await this.renewLease(draft, fence);
         const found = await this.findOnTimeline(publisher, draft, ids);
+        if (marked) {
+          // The timeline has been read: what it does not show was not posted (yet).
+          await this.deps.settings.set(unresolvedKey(draft.id), null, this.deps.clock.now());
+          marked = false;
+        }
         for (const id of found) {
           ids.push(id);
           await this.recordTweet(draft, fence, ids, this.deps.clock.now());
@@ -521,6 +542,8 @@ export class PublishingService {
     }
     const now = this.deps.clock.now();
     try {
+      // A 5xx is not `maybePosted` (X answered), yet X does sometimes act before failing.
+      if (failure.maybePosted || failure.errorClass === 'transient') await this.deps.settings.set(unresolvedKey(draft.id), true, now);
       switch (failure.errorClass) {
         case 'rate_limited': {
           const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);
@@ -597,12 +620,21 @@ export class PublishingService {
     }
   }
 
+  /**
+   * Never throws: this bookkeeping runs between X's answer and the write that records the tweet
+   * id (or the failure's class), and a store error here (locked, full) must not turn a tweet X
+   * just returned into an unknown outcome, nor a 429 into an "unexpected" error.
+   */
   private async recordRateLimit(key: XRateLimitKey, observed: ObservedXRateLimit, blockedUntil: number | undefined): Promise<void> {
     if (!observed && blockedUntil === undefined) return;
     const settingsKey = X_RATE_LIMIT_KEYS[key];
-    const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
-    const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
-    await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
+    try {
+      const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
+      const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
+      await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
+    } catch (error) {
+      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { key: settingsKey, error: describe(error) });
+    }
   }
 
   private async notify(hook: string, call: () => void | Promise<void> | undefined): Promise<void> {

@@ -5,6 +5,7 @@ import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 import { removeDir, startFakes, startTestApp, type TestApp } from '../support/test-app.js';
 import { publishLeaseMs } from '../../src/services/publishing-service.js';
+import { XApiError } from '../../src/adapters/twitter/x-publisher.js';
 
 /**
  * Issue 10, item 4: the publish lease must not expire under a POST in flight, and a stale run
@@ -243,5 +244,106 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     expect(await drafts.requeue(requeued, live, { notBefore: now, reason: 'wait' }, now)).toBe(true);
     const failed = await make('fenced three');
     expect(await drafts.markFailed(failed, live, { errorMessage: 'x', errorClass: 'forbidden' }, now)).toBe(true);
+  });
+
+  it('GIVEN an answer from X that trickles in (one byte every 100 ms, never idle for the 500 ms TWITTER_TIMEOUT) WHEN the bot posts THEN the request is cut at its total deadline, classified as a timeout that may have posted', async () => {
+    h = await createPublishingHarness({ timeoutMs: 500, config: { leaseMs: LEASE_MS } });
+    h.fake.trickle({ intervalMs: 100 }); // a ~70-byte body: about 7 s in all
+
+    const error = await h.publisher.postTweet('an answer that never goes quiet').then(
+      () => null,
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(XApiError);
+    expect(error).toMatchObject({ errorClass: 'transient', maybePosted: true });
+    expect((error as XApiError).message).toMatch(/timed out/);
+    expect(h.fake.tweets.map((t) => t.text)).toEqual(['an answer that never goes quiet']);
+  });
+
+  it('GIVEN a POST whose answer trickles in for longer than TWITTER_TIMEOUT WHEN the draft is published THEN the attempt ends inside the lease as uncertain and the retry finds the tweet on the timeline: one tweet, recorded once', async () => {
+    h = await createPublishingHarness({ timeoutMs: 500, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    const service = x.service();
+    const text = 'the answer to this POST trickles in byte by byte';
+    const draft = await x.approvedDraft([text]);
+    x.fake.trickle({ intervalMs: 100 });
+
+    const first = await service.publishApprovedDraft(draft.id);
+    expect(first.kind).toBe('queued');
+    expect(await x.db.repos.drafts.findById(draft.id)).toMatchObject({ status: 'approved', errorClass: 'transient', tweetId: null });
+
+    x.clock.advance(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
+  it('GIVEN a POST that timed out after X stored the tweet WHEN the retry finds the timeline read limit exhausted (429) and waits for it THEN the attempt after the wait still reads the timeline first: one tweet, recorded', async () => {
+    h = await createPublishingHarness({ timeoutMs: 300, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    x.fake.rejectDuplicates = false; // so a second POST would show as a second tweet
+    const service = x.service();
+    const text = 'lost answer, then a rate-limited timeline';
+    const draft = await x.approvedDraft([text]);
+    x.fake.succeedThenLoseResponse({ mode: 'hang' });
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued'); // timed out: uncertain
+    x.clock.advance(60 * 60_000);
+    x.fake.rateLimit429({ method: 'GET', path: /\/2\/users\/[^/]+\/tweets$/ });
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['queued']); // waits for the read limit
+    expect(postCount(x)).toBe(1);
+
+    x.clock.advance(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
+  it("GIVEN a store that cannot save X's rate-limit headers (disk full) WHEN a POST succeeds THEN the tweet id is still recorded at once and the draft is published, with no second POST and no timeline read", async () => {
+    h = await createPublishingHarness({ timeoutMs: CLIENT_TIMEOUT_MS, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    const real = x.db.repos.settings;
+    const settings = {
+      get: <T>(key: string) => real.get<T>(key),
+      set: async <T>(key: string, value: T, now: number) => {
+        if (key.startsWith('x.rate_limit.')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        return real.set(key, value, now);
+      },
+    };
+    const service = x.service({ settings });
+    const text = 'posted while the rate-limit bookkeeping cannot be saved';
+    const draft = await x.approvedDraft([text]);
+
+    const outcome = await service.publishApprovedDraft(draft.id);
+
+    expect(outcome.kind).toBe('published');
+    expect(postCount(x)).toBe(1);
+    expect(x.fake.requestsTo('GET', /\/2\/users\/[^/]+\/tweets$/)).toHaveLength(0);
+    await expectPublishedOnce(x, draft.id, text);
+  });
+
+  it('GIVEN a POST answered 503 after X stored the tweet WHEN the retry finds the timeline read limit exhausted (429) and waits for it THEN the attempt after the wait still reads the timeline first: one tweet, recorded', async () => {
+    h = await createPublishingHarness({ timeoutMs: CLIENT_TIMEOUT_MS, config: { leaseMs: LEASE_MS } });
+    const x = h;
+    x.fake.rejectDuplicates = false; // so a second POST would show as a second tweet
+    const service = x.service();
+    const text = 'a 503 from X after it stored the tweet';
+    const draft = await x.approvedDraft([text]);
+    x.fake.http.injectFault(
+      { method: 'POST', path: /\/2\/tweets$/, times: 1 },
+      { afterRoute: true, status: 503, body: { title: 'Service Unavailable', type: 'about:blank', status: 503, detail: 'Service Unavailable' } },
+    );
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued');
+    x.clock.advance(60 * 60_000);
+    x.fake.rateLimit429({ method: 'GET', path: /\/2\/users\/[^/]+\/tweets$/ });
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['queued']);
+    expect(postCount(x)).toBe(1);
+
+    x.clock.advance(60 * 60_000);
+    expect((await service.processDueDrafts(100)).map((o) => o.kind)).toEqual(['published']);
+    expect(postCount(x)).toBe(1);
+    await expectPublishedOnce(x, draft.id, text);
   });
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ApplicationCommandOptionType, InteractionResponseType, MessageFlags, PermissionFlagsBits, REST } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
 import { commands } from '../../commands/index.js';
 import { humanDuration } from '../../src/adapters/discord/command-replies.js';
 import { registerGuildCommands } from '../../src/adapters/discord/command-router.js';
@@ -300,6 +301,63 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     await answer(slash('resume'));
     await expect.poll(async () => (await testApp.app.repos.drafts.findById(queued.draft.id))?.status).toBe('published');
     expect(postsOf(OTHER_TWEET)).toHaveLength(1);
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+  });
+
+  it('GIVEN two queued drafts and a publish-queue run posting the first WHEN /pause lands while that POST is in flight THEN the run stops there: the second stays approved and is posted only after /resume (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ DRY_RUN: 'false' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const drafts = testApp.app.repos.drafts;
+    const cards = [await driver.postDraft(SAFE_TWEET), await driver.postDraft(OTHER_TWEET, 'safety')];
+    for (const card of cards) {
+      await drafts.decide(card.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, clock.now());
+      await drafts.deferApproved(card.draft.id, clock.now() + 60_000, 'waiting for the hourly cap', clock.now());
+    }
+    clock.advance(2 * 60_000);
+    const slow = fakes.x.hold();
+    const run = testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 5_000);
+
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+    slow.release();
+    await run;
+
+    const postsOf = (t: string) => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === t);
+    expect(postsOf(SAFE_TWEET)).toHaveLength(1); // already at X when /pause came
+    expect(postsOf(OTHER_TWEET)).toHaveLength(0);
+    expect((await drafts.findById(cards[1]!.draft.id))?.status).toBe('approved');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await drafts.findById(cards[1]!.draft.id))?.status).toBe('published');
+    expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
+    expect(fakes.x.tweets.filter((t) => t.text === SAFE_TWEET)).toHaveLength(1);
+  });
+
+  it('GIVEN TIMEOUT_ACTION=publish and two overdue drafts WHEN /pause lands while the sweep posts the first THEN the second is neither approved nor posted until /resume (issue 10 item 5)', async () => {
+    const clock = new ManualClock();
+    const testApp = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish', MODERATION_TIMEOUT: '10m' }, { clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    const drafts = testApp.app.repos.drafts;
+    const first = await driver.postDraft(SAFE_TWEET);
+    const second = await driver.postDraft(OTHER_TWEET, 'safety');
+    clock.advance(11 * 60_000);
+    const slow = fakes.x.hold();
+    const sweep = testApp.app.services.moderation.sweepOverdue();
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 5_000);
+
+    await answer(slash('pause', { options: { reason: 'incident' } }));
+    slow.release();
+    await sweep;
+
+    const postsOf = (t: string) => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === t);
+    expect(postsOf(SAFE_TWEET)).toHaveLength(1); // already at X when /pause came
+    expect((await drafts.findById(first.draft.id))?.status).toBe('published');
+    expect(postsOf(OTHER_TWEET)).toHaveLength(0);
+    expect((await drafts.findById(second.draft.id))?.status).toBe('pending');
+
+    await answer(slash('resume'));
+    await expect.poll(async () => (await drafts.findById(second.draft.id))?.status).toBe('published');
     expect(fakes.x.tweets.filter((t) => t.text === OTHER_TWEET)).toHaveLength(1);
   });
 

@@ -46,6 +46,9 @@ export interface FakeResponse {
  *   apply the fault instead of sending the route's answer; simulates "succeeded, reply lost".
  * - `until`: hold the request, unrouted and unanswered, until the promise settles; then carry on
  *   normally. A test decides exactly when a slow request reaches the server's logic.
+ * - `trickleMs`: answer normally (status and headers at once), but send the body one byte every
+ *   `trickleMs`: an answer that never goes silent long enough for an idle timeout, yet takes
+ *   (body length x trickleMs) to arrive.
  */
 export interface Fault {
   readonly status?: number;
@@ -56,6 +59,7 @@ export interface Fault {
   readonly disconnect?: boolean;
   readonly afterRoute?: boolean;
   readonly until?: Promise<unknown>;
+  readonly trickleMs?: number;
 }
 
 /** Which requests a fault applies to. `times` defaults to 1; use Infinity for every match. */
@@ -244,7 +248,35 @@ export class FakeHttpServer {
         response = { status: 500, body: { error: `${this.name} route failed: ${(error as Error).message}` } };
       }
     }
+    if (fault?.trickleMs) {
+      this.trickle(res, response, fault.trickleMs);
+      return;
+    }
     this.send(res, response);
+  }
+
+  /** Sends the head at once and the body one byte per `intervalMs`, until done or the client goes. */
+  private trickle(res: ServerResponse, response: FakeResponse, intervalMs: number): void {
+    const payload = Buffer.from(typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? ''));
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(response.headers ?? {}), 'content-length': String(payload.length) };
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    this.hanging.add(res);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= payload.length) {
+        clearInterval(timer);
+        this.hanging.delete(res);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      res.write(payload.subarray(sent, sent + 1));
+      sent += 1;
+    }, intervalMs);
+    res.on('close', () => {
+      clearInterval(timer);
+      this.hanging.delete(res);
+    });
   }
 
   private async dispatch(request: RecordedRequest): Promise<FakeResponse> {

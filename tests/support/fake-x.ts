@@ -227,6 +227,14 @@ export class FakeX {
   }
 
   /**
+   * The route runs (a POST stores its tweet) and its answer starts at once, but the body arrives
+   * one byte every `intervalMs`: never silent long enough for an idle timeout, yet slow overall.
+   */
+  trickle(opts: FakeXFaultTarget & { intervalMs: number }): void {
+    this.http.injectFault(this.matcher(opts), { trickleMs: opts.intervalMs });
+  }
+
+  /**
    * The route runs (a POST stores its tweet) but the answer never reaches the client: the socket
    * is dropped ('disconnect', default) or left hanging until the client times out ('hang').
    */

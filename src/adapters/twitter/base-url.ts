@@ -35,8 +35,8 @@ export interface TwitterClientOptions {
   /** Replaces https://api.x.com (e.g. a local fake `http://127.0.0.1:4010` or `http://host/x`); path prefix kept. */
   readonly apiBase?: string | undefined;
   /**
-   * Socket inactivity timeout per request, in ms (twitter-api-v2 passes it to `http.request`'s
-   * `timeout`): it fires when nothing arrives for that long, not as a total deadline.
+   * Per request, in ms: both the socket inactivity timeout (twitter-api-v2 passes it to
+   * `http.request`'s `timeout`) and a total deadline (see createRequestTimeoutPlugin).
    */
   readonly timeoutMs?: number | undefined;
 }
@@ -123,14 +123,74 @@ function createPlainHttpAgent(): HttpAgent {
   return new HttpAgent({ keepAlive: false });
 }
 
-/** A plugin giving every request a default timeout (a per-call `timeout` still wins). */
+/** Marks the error of a request that our total deadline cut short (see createRequestTimeoutPlugin). */
+const DEADLINE_EXCEEDED = Symbol('draftgate.xRequestDeadline');
+
+/** The reason a request was aborted: it had not finished within its total deadline. */
+export class XRequestDeadlineError extends Error {
+  override readonly name = 'XRequestDeadlineError';
+  constructor(readonly deadlineMs: number) {
+    super(`no complete answer within ${deadlineMs} ms`);
+  }
+}
+
+/**
+ * A plugin giving every request a timeout of `timeoutMs`, both ways:
+ * - twitter-api-v2's own `timeout` (a per-call one still wins), which Node applies to socket
+ *   INACTIVITY: it fires only when nothing arrives for that long;
+ * - a total deadline of `timeoutMs` from the moment the request is built: an answer that keeps
+ *   trickling in (a byte now and then) never trips the inactivity timeout and could otherwise
+ *   outlast the publish lease, letting another attempt POST the same draft while this one is
+ *   still in flight. The deadline aborts the request (AbortSignal), and the error is marked so
+ *   it is classified like a timeout: uncertain, reconciled against the timeline before any retry.
+ */
 export function createRequestTimeoutPlugin(timeoutMs: number): ITwitterApiClientPlugin {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`X request timeout must be a positive number of ms, got ${timeoutMs}`);
+  // Keyed by the request options object, which the library hands to every hook of one request.
+  const deadlines = new WeakMap<object, { timer: NodeJS.Timeout; fired: boolean }>();
+  const settle = (requestOptions: object, error?: unknown): void => {
+    const deadline = deadlines.get(requestOptions);
+    if (!deadline) return;
+    clearTimeout(deadline.timer);
+    deadlines.delete(requestOptions);
+    if (deadline.fired && error !== null && typeof error === 'object') {
+      Object.defineProperty(error, DEADLINE_EXCEEDED, { value: timeoutMs });
+    }
+  };
   return {
     onBeforeRequestConfig({ params }) {
       params.timeout ??= timeoutMs;
     },
+    onBeforeRequest({ requestOptions }) {
+      const controller = new AbortController();
+      const deadline = {
+        fired: false,
+        timer: setTimeout(() => {
+          deadline.fired = true;
+          controller.abort(new XRequestDeadlineError(timeoutMs));
+        }, timeoutMs),
+      };
+      deadlines.set(requestOptions, deadline);
+      // Passed through to https.request, which destroys the request (and any answer half read) on abort.
+      (requestOptions as { signal?: AbortSignal }).signal = controller.signal;
+    },
+    onAfterRequest({ requestOptions }) {
+      settle(requestOptions);
+    },
+    onRequestError({ requestOptions, error }) {
+      settle(requestOptions, error);
+    },
+    onResponseError({ requestOptions, error }) {
+      settle(requestOptions, error);
+    },
   };
+}
+
+/** The total deadline (ms) that cut this request short, if it was ours. */
+export function requestDeadlineExceeded(error: unknown): number | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const value = (error as { [DEADLINE_EXCEEDED]?: unknown })[DEADLINE_EXCEEDED];
+  return typeof value === 'number' ? value : undefined;
 }
 
 /** The X client the adapter uses: OAuth 1.0a user context, optional base URL and request timeout. */
@@ -162,7 +222,11 @@ export function requestErrorCause(error: ApiRequestError): Error | undefined {
   return cause instanceof Error ? cause : undefined;
 }
 
-/** True when an ApiRequestError is the client-side timeout (nothing arrived within timeoutMs). */
+/**
+ * True when an ApiRequestError is a client-side timeout: nothing arrived within timeoutMs (the
+ * library's own), or no complete answer within the total deadline (ours, which usually fires first).
+ */
 export function isRequestTimeout(error: unknown): boolean {
-  return error instanceof ApiRequestError && requestErrorCause(error)?.message === 'Request timeout.';
+  if (!(error instanceof ApiRequestError)) return false;
+  return requestDeadlineExceeded(error) !== undefined || requestErrorCause(error)?.message === 'Request timeout.';
 }

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { parseXRateHeaders, type XRateState } from '../../domain/rate-limits.js';
 import { classifyXHttpStatus, transportFailureMaybePosted, XApiError } from '../../domain/x-errors.js';
 import type { Clock, ObservedXRateLimit, PostMetrics, RecentTweet, TweetPublisher, XAccount } from '../../services/ports.js';
-import { createTwitterClient, isRequestTimeout, requestErrorCause, type TwitterClientCredentials } from './base-url.js';
+import { createTwitterClient, isRequestTimeout, requestDeadlineExceeded, requestErrorCause, type TwitterClientCredentials } from './base-url.js';
 
 export { XApiError } from '../../domain/x-errors.js';
 
@@ -86,6 +86,18 @@ export function toXApiError(error: unknown, operation: string, now: number): XAp
       detail,
       rateLimit,
       resetAt: errorClass === 'rate_limited' ? rateLimitResetAt(rateLimit ?? null) : undefined,
+      cause: error,
+    });
+  }
+  const deadlineMs = requestDeadlineExceeded(error);
+  if (deadlineMs !== undefined && (error instanceof ApiRequestError || error instanceof ApiPartialResponseError)) {
+    // Our total deadline cut the request short (an answer trickling in, or none at all): like a
+    // timeout, X may have acted on it, unless an error status had already arrived.
+    const status = error instanceof ApiPartialResponseError ? error.response.statusCode : undefined;
+    return new XApiError(`X ${operation} timed out (no complete answer within ${deadlineMs} ms${status ? `, HTTP ${status} head received` : ''})`, {
+      errorClass: 'transient',
+      status,
+      maybePosted: status === undefined || status < 400,
       cause: error,
     });
   }
