@@ -554,9 +554,14 @@ export class ModerationService {
   /** Renders a draft's card as the database has it, and records that it did; false if Discord refused. */
   private async renderCard(draft: Draft): Promise<boolean> {
     try {
-      const view = await this.view(draft);
+      // A pending revision the card never showed (Discord refused the edit after Edit or
+      // Regenerate) is shown for the first time now: its deadline starts now, as a new card's does.
+      const restart = draft.status === 'pending' && !(await this.cardShowsRevision(draft));
+      const deadlineAt = restart ? this.deps.clock.now() + this.deps.options.moderationTimeoutMs : undefined;
+      const view = await this.view(deadlineAt === undefined ? draft : { ...draft, deadlineAt });
       await this.deps.cards.updateCard(view);
-      await this.cardRendered(view);
+      await this.deps.drafts.markCardRendered(draft.id, renderingOf(view.draft), deadlineAt);
+      if (restart) this.deps.onDeadlineChanged?.();
       return true;
     } catch (error) {
       if (error instanceof CardGoneError) {
@@ -568,6 +573,12 @@ export class ModerationService {
       this.deps.logger.error('updating a draft card failed; the card reconciler will try again', { draftId: draft.id, error });
       return false;
     }
+  }
+
+  /** Whether the draft's card was last rendered from its current revision, as pending. */
+  private async cardShowsRevision(draft: Draft): Promise<boolean> {
+    const shown = await this.deps.drafts.cardRenderingOf(draft.id);
+    return shown !== null && shown.revision === draft.revision && shown.status === 'pending';
   }
 
   private async recordTopicOutcome(draft: Draft, outcome: 'approved' | 'rejected'): Promise<void> {

@@ -266,3 +266,57 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     await expectCleanDiscordTraffic(fakes);
   });
 });
+
+describe('the deadline acts only on what the card shows (real discord.js against the fakes)', () => {
+  const harness = useAppHarness();
+  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+
+  async function start(env: Record<string, string> = {}): Promise<ModerationDriver> {
+    return new ModerationDriver(harness.fakes, await harness.start(env));
+  }
+
+  /** Every text of the card's embeds, as a moderator reads it. */
+  const cardText = (driver: ModerationDriver, messageId: string) =>
+    (driver.message(messageId).embeds as Array<{ description?: string }>).map((e) => e.description ?? '').join('\n');
+
+  it('GIVEN TIMEOUT_ACTION=publish AND an Edit committed as revision 2 whose card edit Discord refused WHEN the deadline passes THEN revision 2 is not published until its card shows it, and then only after a full moderation timeout', async () => {
+    const fakes = harness.fakes;
+    const driver = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' });
+    const { app, clock } = driver.testApp;
+    const card = await driver.postDraft(TWEET);
+    const edited = 'Edited: a bonding curve charges each buyer more than the one before. Check where you stand before you buy.';
+    fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, discordFaults.serverError(503));
+    fakes.discord.injectFault(
+      { method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity },
+      discordFaults.serverError(503),
+    );
+    const submit = track(driver.submit(card, 'edit-modal', card.draft.id, 1, { 'tweet-1': edited }));
+    expect(await driver.ephemeralReply(submit.id)).toContain('revision 2');
+    expect((await app.repos.drafts.findById(card.draft.id))?.revision).toBe(2);
+    // Discord still shows revision 1's text.
+    expect(cardText(driver, card.messageId)).toContain(TWEET);
+
+    for (let elapsed = 0; elapsed < TIMEOUT + HOUR; elapsed += 10 * MINUTE) {
+      clock.advance(10 * MINUTE);
+      await app.services.deadlines.runNow();
+      await app.services.moderation.handleOverdueDrafts();
+    }
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+
+    // Discord recovers: the reconciler shows revision 2, and its deadline counts from then.
+    fakes.discord.http.clearFaults();
+    await app.services.moderation.reconcileCards();
+    expect(cardText(driver, card.messageId)).toContain(edited);
+    const shownAt = clock.now();
+    expect((await app.repos.drafts.findById(card.draft.id))?.deadlineAt).toBe(shownAt + TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+    clock.advance(TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    const posts = fakes.x.requestsTo('POST', '/2/tweets');
+    expect(posts).toHaveLength(1);
+    expect((posts[0]?.body as { text?: string }).text).toBe(edited);
+  });
+});
