@@ -145,6 +145,8 @@ export type SubmitDraftOutcome =
 const SWEEP_BATCH = 50;
 /** A pending draft without a card is re-posted only after this long, so a card being posted right now is not doubled. */
 const MISSING_CARD_GRACE_MS = 60_000;
+/** How often one re-render follows a draft that keeps changing under it; the reconciler takes over after. */
+const RENDER_PASSES = 3;
 /** How many out-of-date cards one reconciler pass re-renders; the next pass takes the rest. */
 const RECONCILE_BATCH = 20;
 /**
@@ -166,6 +168,10 @@ export interface CardReconcileOutcome {
   readonly posted: number;
   readonly rerendered: number;
   readonly failed: number;
+}
+
+function sameRendering(a: CardRendering, b: CardRendering): boolean {
+  return a.revision === b.revision && a.status === b.status && a.version === b.version;
 }
 
 /** The state a card shows, as stored to find cards that fell behind. */
@@ -554,15 +560,23 @@ export class ModerationService {
   /** Renders a draft's card as the database has it, and records that it did; false if Discord refused. */
   private async renderCard(draft: Draft): Promise<boolean> {
     try {
-      // A pending revision the card never showed (Discord refused the edit after Edit or
-      // Regenerate) is shown for the first time now: its deadline starts now, as a new card's does.
-      const restart = draft.status === 'pending' && !(await this.cardShowsRevision(draft));
-      const deadlineAt = restart ? this.deps.clock.now() + this.deps.options.moderationTimeoutMs : undefined;
-      const view = await this.view(deadlineAt === undefined ? draft : { ...draft, deadlineAt });
-      await this.deps.cards.updateCard(view);
-      await this.deps.drafts.markCardRendered(draft.id, renderingOf(view.draft), deadlineAt);
-      if (restart) this.deps.onDeadlineChanged?.();
-      return true;
+      let rendering = draft;
+      for (let pass = 0; pass < RENDER_PASSES; pass += 1) {
+        // A pending revision the card never showed (Discord refused the edit after Edit or
+        // Regenerate) is shown for the first time now: its deadline starts now, as a new card's does.
+        const restart = rendering.status === 'pending' && !(await this.cardShowsRevision(rendering));
+        const deadlineAt = restart ? this.deps.clock.now() + this.deps.options.moderationTimeoutMs : undefined;
+        const view = await this.view(deadlineAt === undefined ? rendering : { ...rendering, deadlineAt });
+        await this.deps.cards.updateCard(view);
+        await this.deps.drafts.markCardRendered(draft.id, renderingOf(view.draft), deadlineAt);
+        if (restart) this.deps.onDeadlineChanged?.();
+        // A decision made while this edit was on its way may have edited the card first (its
+        // interaction), and this older rendering landed over it: render again until it holds.
+        const current = await this.deps.drafts.findById(draft.id);
+        if (!current || sameRendering(renderingOf(current), renderingOf(rendering))) return true;
+        rendering = current;
+      }
+      return false;
     } catch (error) {
       if (error instanceof CardGoneError) {
         // Retrying cannot bring a deleted message back: record it as handled, so the reconciler stops.

@@ -7,6 +7,8 @@ import { discordFaults, type InjectedInteraction } from '../support/fake-discord
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { ManualClock, type Fakes } from '../support/test-app.js';
 
+/** Raises a risk flag (a dollar amount), so REQUIRE_SECOND_APPROVAL asks for two approvals. */
+const RISKY_TWEET = 'Launching a coin on Pump.fun costs about $2 in network fees. Read the fee page first so nothing surprises you later on.';
 const TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -278,6 +280,49 @@ describe('the deadline acts only on what the card shows (real discord.js against
   /** Every text of the card's embeds, as a moderator reads it. */
   const cardText = (driver: ModerationDriver, messageId: string) =>
     (driver.message(messageId).embeds as Array<{ description?: string }>).map((e) => e.description ?? '').join('\n');
+
+  it('GIVEN the card reconciler re-rendering an out-of-date card WHEN the second Approve is clicked while its edit is in flight and lands after the click THEN exactly one publication, and when the pass ends the card shows the database again', async () => {
+    const fakes = harness.fakes;
+    const driver = await start({ DRY_RUN: 'false', REQUIRE_SECOND_APPROVAL: 'true' });
+    const { app } = driver.testApp;
+    const second = fakes.discord.addMember({ username: 'mod_bo', globalName: 'Bo', roleIds: [fakes.discord.moderatorRoleId] });
+    const card = await driver.postDraft(RISKY_TWEET);
+    expect(driver.status(card.messageId)).toContain('two moderators must approve');
+    const cardPath = `/channels/${fakes.discord.channelId}/messages/${card.messageId}`;
+    // The first approval is recorded while Discord refuses both edits: the card is out of date.
+    // (403: discord.js does not retry it, so no edit of ours is still on its way afterwards.)
+    const refused = { status: 403, body: { message: 'Missing Access', code: 50001 } };
+    fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, refused);
+    fakes.discord.injectFault({ method: 'PATCH', path: cardPath, times: Infinity }, refused);
+    driver.testApp.clock.advance(1_000);
+    const first = track(driver.click(card, 'approve', card.draft.id, 1));
+    expect(await driver.ephemeralReply(first.id)).toMatch(/second, different moderator/);
+    await expect.poll(async () => (await app.services.moderation.cardHealth()).outOfDate).toBe(1);
+    fakes.discord.http.clearFaults();
+
+    // The reconciler's edit (first approval, pending) is held on its way to Discord...
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const patches = fakes.discord.requestsTo('PATCH', cardPath).length;
+    fakes.discord.injectFault({ method: 'PATCH', path: cardPath }, { until: gate });
+    const pass = app.services.moderation.reconcileCards();
+    await expect.poll(() => fakes.discord.requestsTo('PATCH', cardPath).length).toBe(patches + 1);
+    // ...while a second moderator approves from the card (the interaction edits the card first).
+    const click = track(driver.click(card, 'approve', card.draft.id, 1, second));
+    await fakes.discord.waitForCallback(click.id);
+    await expect.poll(async () => (await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    // The held edit lands last.
+    release();
+    await pass;
+
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+    expect(driver.status(card.messageId)).toContain('Published');
+    expect(driver.buttons(card.messageId)).toEqual([]);
+    expect(await app.services.moderation.cardHealth()).toMatchObject({ outOfDate: 0 });
+  });
 
   it('GIVEN TIMEOUT_ACTION=publish AND an Edit committed as revision 2 whose card edit Discord refused WHEN the deadline passes THEN revision 2 is not published until its card shows it, and then only after a full moderation timeout', async () => {
     const fakes = harness.fakes;
