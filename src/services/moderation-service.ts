@@ -274,7 +274,12 @@ export class ModerationService {
     const due = await this.deps.drafts.findCardsToPost(now, now - MISSING_CARD_GRACE_MS, SWEEP_BATCH);
     let posted = 0;
     for (const draft of due) {
-      if (await this.postCardFor(draft)) posted += 1;
+      if (!(await this.postCardFor(draft))) continue;
+      posted += 1;
+      // An earlier attempt may have been stored by Discord with its answer lost; then the post
+      // returned that card (its nonce), rendered with the earlier attempt's deadline: render it
+      // again from the database.
+      await this.refreshCard(draft.id);
     }
     return posted;
   }

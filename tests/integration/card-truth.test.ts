@@ -111,6 +111,28 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
   });
 
+  it('GIVEN Discord storing a card but its answer being lost (every try of one post, then the retry) WHEN the card is posted THEN the channel holds exactly one card for the draft, and it shows the database', async () => {
+    const driver = await start({ TIMEOUT_ACTION: 'publish' });
+    const { app, clock } = driver.testApp;
+    const lost = { ...discordFaults.serverError(500), afterRoute: true };
+    fakes.discord.injectFault({ method: 'POST', path: `/channels/${fakes.discord.channelId}/messages`, times: Infinity }, lost);
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEET } });
+    const outcome = await app.services.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome).toMatchObject({ status: 'created', card: null });
+    const draftId = outcome.status === 'created' ? outcome.draft.id : 0;
+    expect(cardPosts().length).toBeGreaterThan(1); // discord.js retried the 500 itself
+
+    fakes.discord.http.clearFaults();
+    clock.advance(31_000);
+    await runJob(driver, JOB_NAMES.cards);
+    const shown = await app.repos.drafts.findById(draftId);
+    expect(shown?.moderationMessageId).not.toBeNull();
+    const cards = [...fakes.discord.messages.values()].filter((m) => JSON.stringify(m.components).includes(`dg1:approve:${draftId}:1`));
+    expect(cards.map((m) => m.id)).toEqual([shown?.moderationMessageId]);
+    await expectCardMatchesDatabase(driver, draftId, shown?.moderationMessageId ?? '');
+    await expectCleanDiscordTraffic(fakes);
+  });
+
   it('GIVEN a card post refused by Discord WHEN the bot restarts THEN the retry schedule continues from the database and the card is posted once Discord recovers', async () => {
     const clock = new ManualClock();
     const first = await start({ TIMEOUT_ACTION: 'publish' }, { clock });

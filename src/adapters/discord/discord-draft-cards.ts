@@ -14,9 +14,15 @@ export class DiscordDraftCards implements DraftCardPort {
     private readonly channelId: string,
   ) {}
 
+  /**
+   * Posts with an enforced nonce: when Discord stored a card but its answer was lost, a retry
+   * (discord.js's own, or the next attempt within a few minutes) gets that card back instead of
+   * a second one that nobody would ever update. The nonce names the draft by id and creation
+   * time, so a draft that reuses an id after a restore never gets an older draft's card back.
+   */
   async postCard(view: DraftCardView): Promise<CardLocation> {
     const channel = await this.channel();
-    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS, nonce: cardNonce(view), enforceNonce: true });
     return { channelId: message.channelId, messageId: message.id };
   }
 
@@ -41,4 +47,9 @@ export class DiscordDraftCards implements DraftCardPort {
   private channel(id = this.channelId): Promise<SendableChannels> {
     return fetchModerationChannel(this.client, id);
   }
+}
+
+/** At most 25 characters (Discord's limit): `d<id>.<created>` in base 36. */
+function cardNonce(view: DraftCardView): string {
+  return `d${view.draft.id.toString(36)}.${view.draft.createdAt.toString(36)}`;
 }
