@@ -49,7 +49,14 @@ export class DiscordDraftCards implements DraftCardPort {
   }
 }
 
-/** At most 25 characters (Discord's limit): `d<id>.<created>` in base 36. */
+/**
+ * The card's nonce, at most 25 characters (Discord's limit): the draft's id and creation time in
+ * base 36, then as much of its content hash as fits. A restore from backup hands ids out again,
+ * and a test clock (or a clock step) can repeat a creation time; the text tells such drafts apart,
+ * so another draft's card is never handed back as this one's.
+ */
 function cardNonce(view: DraftCardView): string {
-  return `d${view.draft.id.toString(36)}.${view.draft.createdAt.toString(36)}`;
+  const { id, createdAt, contentHash } = view.draft;
+  const base = `d${id.toString(36)}.${Math.max(0, createdAt).toString(36)}.`;
+  return `${base}${contentHash.replace(/[^0-9a-z]/gi, '')}`.slice(0, 25);
 }
