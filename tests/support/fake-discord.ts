@@ -1064,7 +1064,7 @@ export class FakeDiscord {
           const nonce = payload['nonce'];
           if (payload['enforce_nonce'] === true && nonce !== undefined) {
             const earlier = [...this.messages.values()].find(
-              (m) => m.channel_id === this.channelId && m['nonce'] === nonce && this.clock() - Date.parse(m.timestamp) <= NONCE_WINDOW_MS,
+              (m) => m.channel_id === this.channelId && m['nonce'] === nonce && this.clock() - Date.parse(String(m.timestamp)) <= NONCE_WINDOW_MS,
             );
             if (earlier) return { status: 200, body: earlier };
           }
