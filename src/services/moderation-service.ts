@@ -174,6 +174,11 @@ function sameRendering(a: CardRendering, b: CardRendering): boolean {
   return a.revision === b.revision && a.status === b.status && a.version === b.version;
 }
 
+/** What a rendered view shows, including what it says the deadline does (pending cards only). */
+function renderingOfView(view: DraftCardView): CardRendering {
+  return { ...renderingOf(view.draft), timeoutAction: view.draft.status === 'pending' && view.draft.deadlineAt !== null ? view.timeoutAction : null };
+}
+
 /** The state a card shows, as stored to find cards that fell behind. */
 export function renderingOf(draft: Draft): CardRendering {
   return { revision: draft.revision, status: draft.status, version: draft.updatedAt };
@@ -257,7 +262,7 @@ export class ModerationService {
 
   /** Records that a card now shows `view` (the interaction handlers render decisions themselves). */
   async cardRendered(view: DraftCardView): Promise<void> {
-    await this.deps.drafts.markCardRendered(view.draft.id, renderingOf(view.draft));
+    await this.deps.drafts.markCardRendered(view.draft.id, renderingOfView(view));
   }
 
   /**
@@ -393,6 +398,19 @@ export class ModerationService {
     const outcomes: TimeoutOutcome[] = [];
     for (const draft of overdue) {
       const action = this.timeoutActionFor(draft);
+      if (action === 'publish' && (await drafts.cardRenderingOf(draft.id))?.timeoutAction !== 'publish') {
+        // The card told the moderators this draft expires (TIMEOUT_ACTION or the two-approval
+        // rule changed since): publishing now would act on a promise nobody saw. The card says
+        // what will happen, and the deadline starts again from now.
+        await drafts.restartDeadline(draft.id, draft.revision, clock.now() + this.deps.options.moderationTimeoutMs);
+        await this.refreshCard(draft.id);
+        logger.warn('the deadline would publish a draft whose card said it expires; its card is updated and its deadline restarted', {
+          draftId: draft.id,
+          revision: draft.revision,
+        });
+        this.deps.onDeadlineChanged?.();
+        continue;
+      }
       const to = action === 'publish' ? 'approved' : 'expired';
       const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
       const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
@@ -555,7 +573,7 @@ export class ModerationService {
       return null;
     }
     await drafts.setModerationMessage(draft.id, location.channelId, location.messageId, clock.now(), {
-      rendered: renderingOf(view.draft),
+      rendered: renderingOfView(view),
       deadlineAt,
     });
     if (draft.status === 'pending') this.deps.onDeadlineChanged?.();
@@ -573,7 +591,7 @@ export class ModerationService {
         const deadlineAt = restart ? this.deps.clock.now() + this.deps.options.moderationTimeoutMs : undefined;
         const view = await this.view(deadlineAt === undefined ? rendering : { ...rendering, deadlineAt });
         await this.deps.cards.updateCard(view);
-        await this.deps.drafts.markCardRendered(draft.id, renderingOf(view.draft), deadlineAt);
+        await this.deps.drafts.markCardRendered(draft.id, renderingOfView(view), deadlineAt);
         if (restart) this.deps.onDeadlineChanged?.();
         // A decision made while this edit was on its way may have edited the card first (its
         // interaction), and this older rendering landed over it: render again until it holds.

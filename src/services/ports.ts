@@ -74,6 +74,8 @@ export interface CardRendering {
   readonly revision: number;
   readonly status: DraftStatus;
   readonly version: number;
+  /** What the card said the deadline does (pending cards); null when it said nothing. Undefined: not recorded by this write. */
+  readonly timeoutAction?: 'publish' | 'expire' | null | undefined;
 }
 
 /** Pending drafts whose card could not be posted yet (an alert until they are shown). */
@@ -144,6 +146,8 @@ export interface DraftRepository {
   markCardRendered(id: number, rendered: CardRendering, deadlineAt?: number): Promise<void>;
   /** What the draft's card was last rendered from; null when it has no recorded rendering. */
   cardRenderingOf(id: number): Promise<CardRendering | null>;
+  /** A new deadline for a pending draft still at `expectedRevision`; false if it moved on. */
+  restartDeadline(id: number, expectedRevision: number, deadlineAt: number): Promise<boolean>;
   /** Drafts with a card whose revision, status or row changed since the card was last rendered. */
   findCardsOutOfDate(limit: number): Promise<Draft[]>;
   countCardsOutOfDate(): Promise<number>;

@@ -387,3 +387,36 @@ describe('the deadline acts only on what the card shows (real discord.js against
     expect((posts[0]?.body as { text?: string }).text).toBe(edited);
   });
 });
+
+describe('the deadline does what the card said it would do', () => {
+  const harness = useAppHarness();
+
+  it('GIVEN a card that says its draft expires at the deadline WHEN the bot restarts with TIMEOUT_ACTION=publish and the deadline passes THEN nothing is published until the card says it will be, and then only after a full moderation timeout', async () => {
+    const fakes = harness.fakes;
+    const clock = new ManualClock();
+    const first = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'expire' }, { clock }));
+    const card = await first.postDraft(TWEET);
+    const deadline = (messageId: string, driver: ModerationDriver) =>
+      ((driver.message(messageId).embeds[0] as { fields?: Array<{ name: string; value: string }> }).fields ?? []).find((f) => f.name === 'Deadline')?.value ??
+      '';
+    expect(deadline(card.messageId, first)).toContain('then it expires');
+    await first.testApp.stop();
+
+    // The operator switches to TIMEOUT_ACTION=publish; the moderators were told this draft expires.
+    clock.advance(TIMEOUT / 2);
+    const second = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' }, { clock, dataDir: first.testApp.dataDir }));
+    const { app } = second.testApp;
+    clock.advance(TIMEOUT / 2);
+    await app.services.deadlines.runNow();
+    await app.services.moderation.handleOverdueDrafts();
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+    expect(deadline(card.messageId, second)).toContain('then it is published automatically');
+    expect((await app.repos.drafts.findById(card.draft.id))?.deadlineAt).toBe(clock.now() + TIMEOUT);
+
+    clock.advance(TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
+});

@@ -177,6 +177,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
         ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
         // This write moves updated_at; the rendering it records is the one just posted.
         ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
+        ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
         updatedAt: now,
       },
     );
@@ -242,16 +243,40 @@ export class TypeOrmDraftRepository implements DraftRepository {
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: rendered.revision })
         .execute();
     }
-    await this.drafts.update({ id }, { cardRenderedRevision: rendered.revision, cardRenderedStatus: rendered.status, cardRenderedVersion: rendered.version });
+    await this.drafts.update(
+      { id },
+      {
+        cardRenderedRevision: rendered.revision,
+        cardRenderedStatus: rendered.status,
+        cardRenderedVersion: rendered.version,
+        ...(rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: rendered.timeoutAction } : {}),
+      },
+    );
+  }
+
+  async restartDeadline(id: number, expectedRevision: number, deadlineAt: number): Promise<boolean> {
+    const result = await this.drafts
+      .createQueryBuilder()
+      .update(DraftEntity)
+      .set({ deadlineAt })
+      .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
+      .execute();
+    return result.affected === 1;
   }
 
   async cardRenderingOf(id: number): Promise<CardRendering | null> {
     const row = await this.drafts.findOne({
-      select: { id: true, cardRenderedRevision: true, cardRenderedStatus: true, cardRenderedVersion: true },
+      select: { id: true, cardRenderedRevision: true, cardRenderedStatus: true, cardRenderedVersion: true, cardRenderedTimeoutAction: true },
       where: { id },
     });
     if (!row || row.cardRenderedRevision === null || row.cardRenderedStatus === null || row.cardRenderedVersion === null) return null;
-    return { revision: row.cardRenderedRevision, status: row.cardRenderedStatus as DraftStatus, version: row.cardRenderedVersion };
+    const action = row.cardRenderedTimeoutAction;
+    return {
+      revision: row.cardRenderedRevision,
+      status: row.cardRenderedStatus as DraftStatus,
+      version: row.cardRenderedVersion,
+      timeoutAction: action === 'publish' || action === 'expire' ? action : null,
+    };
   }
 
   async findCardsOutOfDate(limit: number): Promise<Draft[]> {
