@@ -2,6 +2,13 @@ import { InitialSchema1764115200000 } from './1764115200000-InitialSchema.js';
 import { SeedDefaultTopics1764115200001 } from './1764115200001-SeedDefaultTopics.js';
 import { StatsIndexes1764115200002 } from './1764115200002-StatsIndexes.js';
 import { CardDelivery1796083200200 } from './1796083200200-CardDelivery.js';
+import { CardTimeoutAction1796083200600 } from './1796083200600-CardTimeoutAction.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
-export const MIGRATIONS = [InitialSchema1764115200000, SeedDefaultTopics1764115200001, StatsIndexes1764115200002, CardDelivery1796083200200];
+export const MIGRATIONS = [
+  InitialSchema1764115200000,
+  SeedDefaultTopics1764115200001,
+  StatsIndexes1764115200002,
+  CardDelivery1796083200200,
+  CardTimeoutAction1796083200600,
+];

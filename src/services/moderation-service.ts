@@ -151,6 +151,8 @@ export type SubmitDraftOutcome =
 const SWEEP_BATCH = 50;
 /** A pending draft without a card is re-posted only after this long, so a card being posted right now is not doubled. */
 const MISSING_CARD_GRACE_MS = 60_000;
+/** How often one re-render follows a draft that keeps changing under it; the reconciler takes over after. */
+const RENDER_PASSES = 3;
 /** How many out-of-date cards one reconciler pass re-renders; the next pass takes the rest. */
 const RECONCILE_BATCH = 20;
 /**
@@ -172,6 +174,15 @@ export interface CardReconcileOutcome {
   readonly posted: number;
   readonly rerendered: number;
   readonly failed: number;
+}
+
+function sameRendering(a: CardRendering, b: CardRendering): boolean {
+  return a.revision === b.revision && a.status === b.status && a.version === b.version;
+}
+
+/** What a rendered view shows, including what it says the deadline does (pending cards only). */
+function renderingOfView(view: DraftCardView): CardRendering {
+  return { ...renderingOf(view.draft), timeoutAction: view.draft.status === 'pending' && view.draft.deadlineAt !== null ? view.timeoutAction : null };
 }
 
 /** The state a card shows, as stored to find cards that fell behind. */
@@ -258,7 +269,7 @@ export class ModerationService {
 
   /** Records that a card now shows `view` (the interaction handlers render decisions themselves). */
   async cardRendered(view: DraftCardView): Promise<void> {
-    await this.deps.drafts.markCardRendered(view.draft.id, renderingOf(view.draft));
+    await this.deps.drafts.markCardRendered(view.draft.id, renderingOfView(view));
   }
 
   /**
@@ -275,7 +286,12 @@ export class ModerationService {
     const due = await this.deps.drafts.findCardsToPost(now, now - MISSING_CARD_GRACE_MS, SWEEP_BATCH);
     let posted = 0;
     for (const draft of due) {
-      if (await this.postCardFor(draft)) posted += 1;
+      if (!(await this.postCardFor(draft))) continue;
+      posted += 1;
+      // An earlier attempt may have been stored by Discord with its answer lost; then the post
+      // returned that card (its nonce), rendered with the earlier attempt's deadline: render it
+      // again from the database.
+      await this.refreshCard(draft.id);
     }
     return posted;
   }
@@ -392,6 +408,19 @@ export class ModerationService {
     for (const draft of overdue) {
       const action = this.timeoutActionFor(draft);
       if (action === 'publish' && options.held && (await options.held())) continue;
+      if (action === 'publish' && (await drafts.cardRenderingOf(draft.id))?.timeoutAction !== 'publish') {
+        // The card told the moderators this draft expires (TIMEOUT_ACTION or the two-approval
+        // rule changed since): publishing now would act on a promise nobody saw. The card says
+        // what will happen, and the deadline starts again from now.
+        await drafts.restartDeadline(draft.id, draft.revision, clock.now() + this.deps.options.moderationTimeoutMs);
+        await this.refreshCard(draft.id);
+        logger.warn('the deadline would publish a draft whose card said it expires; its card is updated and its deadline restarted', {
+          draftId: draft.id,
+          revision: draft.revision,
+        });
+        this.deps.onDeadlineChanged?.();
+        continue;
+      }
       const to = action === 'publish' ? 'approved' : 'expired';
       const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
       const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
@@ -580,7 +609,7 @@ export class ModerationService {
       return null;
     }
     await drafts.setModerationMessage(draft.id, location.channelId, location.messageId, clock.now(), {
-      rendered: renderingOf(view.draft),
+      rendered: renderingOfView(view),
       deadlineAt,
     });
     if (draft.status === 'pending') this.deps.onDeadlineChanged?.();
@@ -590,10 +619,23 @@ export class ModerationService {
   /** Renders a draft's card as the database has it, and records that it did; false if Discord refused. */
   private async renderCard(draft: Draft): Promise<boolean> {
     try {
-      const view = await this.view(draft);
-      await this.deps.cards.updateCard(view);
-      await this.cardRendered(view);
-      return true;
+      let rendering = draft;
+      for (let pass = 0; pass < RENDER_PASSES; pass += 1) {
+        // A pending revision the card never showed (Discord refused the edit after Edit or
+        // Regenerate) is shown for the first time now: its deadline starts now, as a new card's does.
+        const restart = rendering.status === 'pending' && !(await this.cardShowsRevision(rendering));
+        const deadlineAt = restart ? this.deps.clock.now() + this.deps.options.moderationTimeoutMs : undefined;
+        const view = await this.view(deadlineAt === undefined ? rendering : { ...rendering, deadlineAt });
+        await this.deps.cards.updateCard(view);
+        await this.deps.drafts.markCardRendered(draft.id, renderingOfView(view), deadlineAt);
+        if (restart) this.deps.onDeadlineChanged?.();
+        // A decision made while this edit was on its way may have edited the card first (its
+        // interaction), and this older rendering landed over it: render again until it holds.
+        const current = await this.deps.drafts.findById(draft.id);
+        if (!current || sameRendering(renderingOf(current), renderingOf(rendering))) return true;
+        rendering = current;
+      }
+      return false;
     } catch (error) {
       if (error instanceof CardGoneError) {
         // Retrying cannot bring a deleted message back: record it as handled, so the reconciler stops.
@@ -604,6 +646,12 @@ export class ModerationService {
       this.deps.logger.error('updating a draft card failed; the card reconciler will try again', { draftId: draft.id, error });
       return false;
     }
+  }
+
+  /** Whether the draft's card was last rendered from its current revision, as pending. */
+  private async cardShowsRevision(draft: Draft): Promise<boolean> {
+    const shown = await this.deps.drafts.cardRenderingOf(draft.id);
+    return shown !== null && shown.revision === draft.revision && shown.status === 'pending';
   }
 
   private async recordTopicOutcome(draft: Draft, outcome: 'approved' | 'rejected'): Promise<void> {

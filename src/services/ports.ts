@@ -75,6 +75,8 @@ export interface CardRendering {
   readonly revision: number;
   readonly status: DraftStatus;
   readonly version: number;
+  /** What the card said the deadline does (pending cards); null when it said nothing. Undefined: not recorded by this write. */
+  readonly timeoutAction?: 'publish' | 'expire' | null | undefined;
 }
 
 /** Pending drafts whose card could not be posted yet (an alert until they are shown). */
@@ -138,8 +140,15 @@ export interface DraftRepository {
   /** When the next attempt to post the draft's card is due. */
   planCardPost(id: number, nextAttemptAt: number): Promise<void>;
   countUnpostedCards(): Promise<UnpostedCards>;
-  /** Records what the card now shows. */
-  markCardRendered(id: number, rendered: CardRendering): Promise<void>;
+  /**
+   * Records what the card now shows. With `deadlineAt`, a pending draft still at the rendered
+   * revision gets that deadline first (a revision's deadline starts when its card shows it).
+   */
+  markCardRendered(id: number, rendered: CardRendering, deadlineAt?: number): Promise<void>;
+  /** What the draft's card was last rendered from; null when it has no recorded rendering. */
+  cardRenderingOf(id: number): Promise<CardRendering | null>;
+  /** A new deadline for a pending draft still at `expectedRevision`; false if it moved on. */
+  restartDeadline(id: number, expectedRevision: number, deadlineAt: number): Promise<boolean>;
   /** Drafts with a card whose revision, status or row changed since the card was last rendered. */
   findCardsOutOfDate(limit: number): Promise<Draft[]>;
   countCardsOutOfDate(): Promise<number>;
@@ -150,9 +159,12 @@ export interface DraftRepository {
   recordFirstApproval(id: number, expectedRevision: number, actor: Actor, now: number): Promise<boolean>;
   /** pending(revision) -> approved | rejected | expired. Only the caller that gets `true` may act on it. */
   decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean>;
-  /** Pending drafts whose deadline has passed, oldest deadline first. */
+  /**
+   * Pending drafts whose deadline has passed and whose card shows their current revision and
+   * status, oldest deadline first. A card Discord has not updated yet keeps its draft waiting.
+   */
   findOverdue(now: number, limit: number): Promise<Draft[]>;
-  /** The earliest deadline among pending drafts, or null. */
+  /** The earliest deadline among the pending drafts `findOverdue` may return, or null. */
   nextDeadline(): Promise<number | null>;
 
   /** Approved drafts whose `not_before` has passed (or is unset), oldest decision first. */

@@ -28,6 +28,7 @@ describe('app lifecycle', () => {
       'SeedDefaultTopics1764115200001',
       'StatsIndexes1764115200002',
       'CardDelivery1796083200200',
+      'CardTimeoutAction1796083200600',
     ]);
     expect((await testApp.app.repos.topics.list()).length).toBe(7);
 

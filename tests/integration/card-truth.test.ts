@@ -7,6 +7,8 @@ import { discordFaults, type InjectedInteraction } from '../support/fake-discord
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { ManualClock, type Fakes } from '../support/test-app.js';
 
+/** Raises a risk flag (a dollar amount), so REQUIRE_SECOND_APPROVAL asks for two approvals. */
+const RISKY_TWEET = 'Launching a coin on Pump.fun costs about $2 in network fees. Read the fee page first so nothing surprises you later on.';
 const TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -107,6 +109,28 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     await app.services.deadlines.runNow();
     expect((await app.repos.drafts.findById(draftId))?.status).toBe('published');
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
+
+  it('GIVEN Discord storing a card but its answer being lost (every try of one post, then the retry) WHEN the card is posted THEN the channel holds exactly one card for the draft, and it shows the database', async () => {
+    const driver = await start({ TIMEOUT_ACTION: 'publish' });
+    const { app, clock } = driver.testApp;
+    const lost = { ...discordFaults.serverError(500), afterRoute: true };
+    fakes.discord.injectFault({ method: 'POST', path: `/channels/${fakes.discord.channelId}/messages`, times: Infinity }, lost);
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEET } });
+    const outcome = await app.services.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+    expect(outcome).toMatchObject({ status: 'created', card: null });
+    const draftId = outcome.status === 'created' ? outcome.draft.id : 0;
+    expect(cardPosts().length).toBeGreaterThan(1); // discord.js retried the 500 itself
+
+    fakes.discord.http.clearFaults();
+    clock.advance(31_000);
+    await runJob(driver, JOB_NAMES.cards);
+    const shown = await app.repos.drafts.findById(draftId);
+    expect(shown?.moderationMessageId).not.toBeNull();
+    const cards = [...fakes.discord.messages.values()].filter((m) => JSON.stringify(m.components).includes(`dg1:approve:${draftId}:1`));
+    expect(cards.map((m) => m.id)).toEqual([shown?.moderationMessageId]);
+    await expectCardMatchesDatabase(driver, draftId, shown?.moderationMessageId ?? '');
+    await expectCleanDiscordTraffic(fakes);
   });
 
   it('GIVEN a card post refused by Discord WHEN the bot restarts THEN the retry schedule continues from the database and the card is posted once Discord recovers', async () => {
@@ -264,5 +288,135 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
     expect(driver.testApp.logs.filter((l) => l['level'] === 'error')).toEqual([]);
     expect(driver.ephemeralReplies(reject.id)).toEqual([]);
     await expectCleanDiscordTraffic(fakes);
+  });
+});
+
+describe('the deadline acts only on what the card shows (real discord.js against the fakes)', () => {
+  const harness = useAppHarness();
+  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+
+  async function start(env: Record<string, string> = {}): Promise<ModerationDriver> {
+    return new ModerationDriver(harness.fakes, await harness.start(env));
+  }
+
+  /** Every text of the card's embeds, as a moderator reads it. */
+  const cardText = (driver: ModerationDriver, messageId: string) =>
+    (driver.message(messageId).embeds as Array<{ description?: string }>).map((e) => e.description ?? '').join('\n');
+
+  it('GIVEN the card reconciler re-rendering an out-of-date card WHEN the second Approve is clicked while its edit is in flight and lands after the click THEN exactly one publication, and when the pass ends the card shows the database again', async () => {
+    const fakes = harness.fakes;
+    const driver = await start({ DRY_RUN: 'false', REQUIRE_SECOND_APPROVAL: 'true' });
+    const { app } = driver.testApp;
+    const second = fakes.discord.addMember({ username: 'mod_bo', globalName: 'Bo', roleIds: [fakes.discord.moderatorRoleId] });
+    const card = await driver.postDraft(RISKY_TWEET);
+    expect(driver.status(card.messageId)).toContain('two moderators must approve');
+    const cardPath = `/channels/${fakes.discord.channelId}/messages/${card.messageId}`;
+    // The first approval is recorded while Discord refuses both edits: the card is out of date.
+    // (403: discord.js does not retry it, so no edit of ours is still on its way afterwards.)
+    const refused = { status: 403, body: { message: 'Missing Access', code: 50001 } };
+    fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, refused);
+    fakes.discord.injectFault({ method: 'PATCH', path: cardPath, times: Infinity }, refused);
+    driver.testApp.clock.advance(1_000);
+    const first = track(driver.click(card, 'approve', card.draft.id, 1));
+    expect(await driver.ephemeralReply(first.id)).toMatch(/second, different moderator/);
+    await expect.poll(async () => (await app.services.moderation.cardHealth()).outOfDate).toBe(1);
+    fakes.discord.http.clearFaults();
+
+    // The reconciler's edit (first approval, pending) is held on its way to Discord...
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const patches = fakes.discord.requestsTo('PATCH', cardPath).length;
+    fakes.discord.injectFault({ method: 'PATCH', path: cardPath }, { until: gate });
+    const pass = app.services.moderation.reconcileCards();
+    await expect.poll(() => fakes.discord.requestsTo('PATCH', cardPath).length).toBe(patches + 1);
+    // ...while a second moderator approves from the card (the interaction edits the card first).
+    const click = track(driver.click(card, 'approve', card.draft.id, 1, second));
+    await fakes.discord.waitForCallback(click.id);
+    await expect.poll(async () => (await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    // The held edit lands last.
+    release();
+    await pass;
+
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+    expect(driver.status(card.messageId)).toContain('Published');
+    expect(driver.buttons(card.messageId)).toEqual([]);
+    expect(await app.services.moderation.cardHealth()).toMatchObject({ outOfDate: 0 });
+  });
+
+  it('GIVEN TIMEOUT_ACTION=publish AND an Edit committed as revision 2 whose card edit Discord refused WHEN the deadline passes THEN revision 2 is not published until its card shows it, and then only after a full moderation timeout', async () => {
+    const fakes = harness.fakes;
+    const driver = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' });
+    const { app, clock } = driver.testApp;
+    const card = await driver.postDraft(TWEET);
+    const edited = 'Edited: a bonding curve charges each buyer more than the one before. Check where you stand before you buy.';
+    fakes.discord.injectFault({ method: 'PATCH', path: WEBHOOK_ORIGINAL, times: Infinity }, discordFaults.serverError(503));
+    fakes.discord.injectFault(
+      { method: 'PATCH', path: `/channels/${fakes.discord.channelId}/messages/${card.messageId}`, times: Infinity },
+      discordFaults.serverError(503),
+    );
+    const submit = track(driver.submit(card, 'edit-modal', card.draft.id, 1, { 'tweet-1': edited }));
+    expect(await driver.ephemeralReply(submit.id)).toContain('revision 2');
+    expect((await app.repos.drafts.findById(card.draft.id))?.revision).toBe(2);
+    // Discord still shows revision 1's text.
+    expect(cardText(driver, card.messageId)).toContain(TWEET);
+
+    for (let elapsed = 0; elapsed < TIMEOUT + HOUR; elapsed += 10 * MINUTE) {
+      clock.advance(10 * MINUTE);
+      await app.services.deadlines.runNow();
+      await app.services.moderation.handleOverdueDrafts();
+    }
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+
+    // Discord recovers: the reconciler shows revision 2, and its deadline counts from then.
+    fakes.discord.http.clearFaults();
+    await app.services.moderation.reconcileCards();
+    expect(cardText(driver, card.messageId)).toContain(edited);
+    const shownAt = clock.now();
+    expect((await app.repos.drafts.findById(card.draft.id))?.deadlineAt).toBe(shownAt + TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+    clock.advance(TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    const posts = fakes.x.requestsTo('POST', '/2/tweets');
+    expect(posts).toHaveLength(1);
+    expect((posts[0]?.body as { text?: string }).text).toBe(edited);
+  });
+});
+
+describe('the deadline does what the card said it would do', () => {
+  const harness = useAppHarness();
+
+  it('GIVEN a card that says its draft expires at the deadline WHEN the bot restarts with TIMEOUT_ACTION=publish and the deadline passes THEN nothing is published until the card says it will be, and then only after a full moderation timeout', async () => {
+    const fakes = harness.fakes;
+    const clock = new ManualClock();
+    const first = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'expire' }, { clock }));
+    const card = await first.postDraft(TWEET);
+    const deadline = (messageId: string, driver: ModerationDriver) =>
+      ((driver.message(messageId).embeds[0] as { fields?: Array<{ name: string; value: string }> }).fields ?? []).find((f) => f.name === 'Deadline')?.value ??
+      '';
+    expect(deadline(card.messageId, first)).toContain('then it expires');
+    await first.testApp.stop();
+
+    // The operator switches to TIMEOUT_ACTION=publish; the moderators were told this draft expires.
+    clock.advance(TIMEOUT / 2);
+    const second = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' }, { clock, dataDir: first.testApp.dataDir }));
+    const { app } = second.testApp;
+    clock.advance(TIMEOUT / 2);
+    await app.services.deadlines.runNow();
+    await app.services.moderation.handleOverdueDrafts();
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+    expect(deadline(card.messageId, second)).toContain('then it is published automatically');
+    expect((await app.repos.drafts.findById(card.draft.id))?.deadlineAt).toBe(clock.now() + TIMEOUT);
+
+    clock.advance(TIMEOUT);
+    await app.services.deadlines.runNow();
+    expect((await app.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
   });
 });

@@ -60,6 +60,11 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardTimeoutAction
+    const timeoutAction: Array<{ name: string }> = await db.dataSource.query(
+      `SELECT name FROM pragma_table_info('drafts') WHERE name = 'card_rendered_timeout_action'`,
+    );
+    expect(timeoutAction).toEqual([]);
     await db.dataSource.undoLastMigration(); // CardDelivery
     const columns: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name LIKE 'card_%'`);
     expect(columns).toEqual([]);
@@ -77,12 +82,14 @@ describe('database', () => {
       'SeedDefaultTopics1764115200001',
       'StatsIndexes1764115200002',
       'CardDelivery1796083200200',
+      'CardTimeoutAction1796083200600',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardTimeoutAction
     await db.dataSource.undoLastMigration(); // CardDelivery
     const insert = (status: string, messageId: string | null) =>
       db!.dataSource.query(

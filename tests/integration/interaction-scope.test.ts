@@ -2,6 +2,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
 import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
 import type { InjectedInteraction } from '../support/fake-discord.js';
@@ -135,6 +136,26 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     }
     expect([card1, card2].map((c) => fakes.discord.messagePayloads(c.messageId).length)).toEqual(payloads);
     expect(fakes.anthropic.messageBodies).toHaveLength(2); // the two generations, no regeneration
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+  });
+
+  it('GIVEN a modal submit that carries no message (forged, or a form not opened from a card) THEN it is refused at once, nothing changes and no card is re-rendered', async () => {
+    const driver = await start({ DRY_RUN: 'false' });
+    const card = await driver.postDraft(TEXT_A);
+    const payloads = fakes.discord.messagePayloads(card.messageId).length;
+    const forged = (['reject-modal', 'edit-modal', 'regenerate-modal'] as const).map((action) =>
+      track(
+        fakes.discord.injectModalSubmit({
+          customId: encodeDraftCustomId({ action, draftId: card.draft.id, revision: 1 }),
+          fields: action === 'edit-modal' ? { 'tweet-1': TEXT_C } : action === 'reject-modal' ? { reason: 'forged' } : { feedback: 'forged' },
+          userId: fakes.discord.userIds.moderator,
+        }),
+      ),
+    );
+    for (const submit of forged) expect(await driver.ephemeralReply(submit.id)).toMatch(/^This form is no longer attached to a draft card/);
+    expect(await driver.testApp.app.repos.drafts.findById(card.draft.id)).toMatchObject({ status: 'pending', revision: 1, tweets: [TEXT_A] });
+    expect(fakes.discord.messagePayloads(card.messageId)).toHaveLength(payloads);
+    expect(fakes.anthropic.messageBodies).toHaveLength(1);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
   });
 

@@ -89,12 +89,12 @@ describe('ModerationService on a real SQLite file', () => {
       pause,
     });
 
-  /** A pending draft whose card was posted now (so its deadline runs). */
-  async function createDraft(text: string): Promise<Draft> {
+  /** A pending draft whose card was posted now (so its deadline runs), saying the deadline publishes it unless told otherwise. */
+  async function createDraft(text: string, cardSays: 'publish' | 'expire' = 'publish'): Promise<Draft> {
     const topic = await db.repos.topics.findByName('education');
     const draft = await db.repos.drafts.create(newTweetDraft(text, { topicId: topic?.id ?? null, deadlineAt: null }), now);
     await db.repos.drafts.setModerationMessage(draft.id, '1200000000000000200', `8000000000000000${draft.id}`, now, {
-      rendered: { revision: 1, status: 'pending', version: now },
+      rendered: { revision: 1, status: 'pending', version: now, timeoutAction: cardSays },
       deadlineAt: now + TIMEOUT_MS,
     });
     return (await db.repos.drafts.findById(draft.id)) as Draft;

@@ -309,6 +309,22 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     expect(draft?.tweets).toEqual(tweets.map((t) => t.replace('Step 2', 'Stage 2')));
   });
 
+  it('GIVEN a thread whose tweet holds a "---" line WHEN a moderator edits only another tweet THEN no tweet they did not touch is split or changed: the form is refused with the reason and the draft stays as shown', async () => {
+    const driver = await start();
+    const tweets = [
+      '1/ Three things to read on a launch page before you buy anything on Pump.fun today.',
+      '2/ The description and the socials:\n---\ndo they say who is behind it?',
+      '3/ The holders: how much of the supply sits in the top ten wallets right now?',
+    ];
+    const card = await driver.postDraft(tweets, 'deep-dive-thread');
+    expect((await driver.testApp.app.repos.drafts.findById(card.draft.id))?.tweets).toEqual(tweets);
+    const open = track(driver.click(card, 'edit', card.draft.id, 1));
+    // Before the fix the form opened, and submitting it with only tweet 1 changed split tweet 2 in two.
+    expect((await fakes.discord.waitForCallback(open.id)).type).not.toBe(InteractionResponseType.Modal);
+    expect(await driver.ephemeralReply(open.id)).toMatch(/cannot be edited in Discord's form without changing text you did not touch/);
+    expect(await driver.testApp.app.repos.drafts.findById(card.draft.id)).toMatchObject({ revision: 1, tweets });
+  });
+
   it('GIVEN the Reject modal with a reason THEN the draft is rejected, the reason is on the card, in the audit log and in the topic statistics', async () => {
     const driver = await start();
     const card = await driver.postDraft(TWEET_C);

@@ -117,6 +117,9 @@ export interface GatewayConnection {
   closeCode?: number;
 }
 
+/** How long Discord remembers a message nonce for `enforce_nonce` ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 /** Ready-made faults with Discord's real wire shapes, for `FakeDiscord.injectFault`. */
 export const discordFaults = {
   /** A per-route (or global) 429 with the headers and body Discord sends. */
@@ -1056,6 +1059,15 @@ export class FakeDiscord {
           const { payload, files } = readPayload(r);
           const invalid = validateMessagePayload(payload, files, false);
           if (invalid) return invalid;
+          // enforce_nonce: a message the bot created with the same nonce in the past few minutes is
+          // returned instead of creating another (Discord's guard against retried creates).
+          const nonce = payload['nonce'];
+          if (payload['enforce_nonce'] === true && nonce !== undefined) {
+            const earlier = [...this.messages.values()].find(
+              (m) => m.channel_id === this.channelId && m['nonce'] === nonce && this.clock() - Date.parse(String(m.timestamp)) <= NONCE_WINDOW_MS,
+            );
+            if (earlier) return { status: 200, body: earlier };
+          }
           const message = this.createMessage({ payload, files, type: MessageType.Default });
           return { status: 200, body: message };
         }),

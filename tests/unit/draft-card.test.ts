@@ -101,3 +101,17 @@ describe('draft card rendering', () => {
     for (const f of embed?.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(1024);
   });
 });
+
+describe('the card shows the text as it will be posted', () => {
+  /** Discord's rendering of escaped text: a backslash before punctuation shows the punctuation. */
+  const unescape = (shown: string) => shown.replace(/\\([^\p{L}\p{N}\s])/gu, '$1');
+  /** Markup Discord turns into something else even inside an embed: <t:…>, <#…>, <@…>, <:…:…>, </cmd:…>, and numbered-list lines it renumbers. */
+  const liveMarkup = (shown: string) => [...shown.matchAll(/(?<!\\)<(?:t:|#|@|a?:|\/)|^\s*\d+\.\s/gmu)].map((m) => m[0]);
+
+  it('GIVEN tweet text with a Discord timestamp, a channel reference, a custom emoji and numbered lines WHEN its card is rendered THEN Discord shows each character as written (nothing becomes a timestamp, link, emoji or renumbered list)', () => {
+    const text = 'Snapshot <t:1767225600:R>, see <#1234567890> and <:pump:123456789012345678> or </draft:42>.\n3. Wait.\n1. Check.';
+    const description = renderDraftCard(view({ tweets: [text] })).embeds[0]?.description ?? '';
+    expect(liveMarkup(description)).toEqual([]);
+    expect(unescape(description)).toBe(text);
+  });
+});

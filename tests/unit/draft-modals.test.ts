@@ -65,3 +65,22 @@ describe('draft modals', () => {
     expect(readEditedTweets('tweet', ['first line\n---\nstill the same tweet'])).toEqual(['first line\n---\nstill the same tweet']);
   });
 });
+
+describe('the Edit form gives back the draft unchanged', () => {
+  it("GIVEN a six-tweet thread whose tweets 5 and 6 together exceed Discord's 4,000 characters per field WHEN the Edit form is built THEN it is refused with the reason instead of silently cutting tweet 6", () => {
+    const long = (n: number) => `${n}/ Read it first: https://pump.fun/coin/${'c'.repeat(2_500)}`;
+    const tweets = [1, 2, 3, 4, 5, 6].map(long);
+    expect(() => buildEditModal(draft(tweets))).toThrow(/cannot be edited in Discord's form/);
+  });
+
+  it('GIVEN a thread whose tweets round-trip through the form THEN the form is built and reads back exactly the draft', () => {
+    const tweets = ['1/ a', '2/ b\n--- not a separator', '3/ c', '4/ d', '5/ e', '6/ f'];
+    const fields = buildEditModal(draft(tweets)).components as unknown as LabelJson[];
+    expect(
+      readEditedTweets(
+        'thread',
+        fields.map((f) => f.component.value ?? ''),
+      ),
+    ).toEqual(tweets);
+  });
+});

@@ -14,9 +14,15 @@ export class DiscordDraftCards implements DraftCardPort {
     private readonly channelId: string,
   ) {}
 
+  /**
+   * Posts with an enforced nonce: when Discord stored a card but its answer was lost, a retry
+   * (discord.js's own, or the next attempt within a few minutes) gets that card back instead of
+   * a second one that nobody would ever update. The nonce names the draft by id and creation
+   * time, so a draft that reuses an id after a restore never gets an older draft's card back.
+   */
   async postCard(view: DraftCardView): Promise<CardLocation> {
     const channel = await this.channel();
-    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS, nonce: cardNonce(view), enforceNonce: true });
     return { channelId: message.channelId, messageId: message.id };
   }
 
@@ -41,4 +47,16 @@ export class DiscordDraftCards implements DraftCardPort {
   private channel(id = this.channelId): Promise<SendableChannels> {
     return fetchModerationChannel(this.client, id);
   }
+}
+
+/**
+ * The card's nonce, at most 25 characters (Discord's limit): the draft's id and creation time in
+ * base 36, then as much of its content hash as fits. A restore from backup hands ids out again,
+ * and a test clock (or a clock step) can repeat a creation time; the text tells such drafts apart,
+ * so another draft's card is never handed back as this one's.
+ */
+function cardNonce(view: DraftCardView): string {
+  const { id, createdAt, contentHash } = view.draft;
+  const base = `d${id.toString(36)}.${Math.max(0, createdAt).toString(36)}.`;
+  return `${base}${contentHash.replace(/[^0-9a-z]/gi, '')}`.slice(0, 25);
 }

@@ -263,11 +263,16 @@ function defuseFences(raw: string): string {
 
 /**
  * Text shown as written, not as markdown: backslash-escapes what Discord would format (emphasis,
- * code, spoilers, masked links, and quotes, headings and lists at a line start). Linear, unlike
- * discord.js's escapeMarkdown, because fitting measures many candidate lengths.
+ * code, spoilers, masked links, and quotes, headings and lists at a line start), the `<…>` forms
+ * it replaces even in embeds (timestamps, channel, user and role references, custom emoji,
+ * command links), and numbered lines, which it renumbers as a list. Linear, unlike discord.js's
+ * escapeMarkdown, because fitting measures many candidate lengths.
  */
 export function escapeText(raw: string): string {
-  return raw.replace(/[\\*_~`|[\]]/g, '\\$&').replace(/^([ \t]*)([#>-])/gm, '$1\\$2');
+  return raw
+    .replace(/[\\*_~`|[\]<]/g, '\\$&')
+    .replace(/^([ \t]*)([#>-])/gm, '$1\\$2')
+    .replace(/^([ \t]*\d+)\.(?=\s)/gm, '$1\\.');
 }
 
 /** Escaped text at most `max` long; when shortened, it ends with "… (note)". */

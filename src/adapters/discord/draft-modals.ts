@@ -1,6 +1,7 @@
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
 import { encodeDraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import { UserError } from './user-error.js';
 
 /** Discord allows at most five inputs in a modal; threads may have six tweets. */
 export const MAX_MODAL_INPUTS = 5;
@@ -64,6 +65,15 @@ export function buildRejectModal(draftId: number, revision: number): APIModalInt
  */
 export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbackData {
   const groups = editFieldGroups(draft.tweets);
+  const values = groups.map((group) => group.tweets.join(`\n${TWEET_SEPARATOR}\n`));
+  // A form that would not give the draft back unchanged (a tweet holding a `---` line would be
+  // split, a field over Discord's limit cut) would change tweets the moderator never touched.
+  const readBack = readEditedTweets(values.length === 1 ? 'tweet' : 'thread', values);
+  if (values.some((v) => v.length > TEXT_INPUT_MAX) || readBack.length !== draft.tweets.length || readBack.some((t, i) => t !== draft.tweets[i])) {
+    throw new UserError(
+      `This draft cannot be edited in Discord's form without changing text you did not touch (a tweet holds a line of only ${TWEET_SEPARATOR}, or a field would be longer than ${TEXT_INPUT_MAX} characters). Use Regenerate with feedback, or Reject. Nothing was changed.`,
+    );
+  }
   const single = draft.kind === 'tweet';
   const modal = new ModalBuilder()
     .setCustomId(encodeDraftCustomId({ action: 'edit-modal', draftId: draft.id, revision: draft.revision }))
@@ -80,7 +90,7 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
         .setStyle(TextInputStyle.Paragraph)
         .setRequired(index === 0)
         .setMaxLength(TEXT_INPUT_MAX)
-        .setValue(group.tweets.join(`\n${TWEET_SEPARATOR}\n`).slice(0, TEXT_INPUT_MAX)),
+        .setValue(values[index] ?? ''),
     );
     modal.addLabelComponents(builder);
   });

@@ -167,6 +167,10 @@ export class DraftEntity {
   @Column({ name: 'card_rendered_status', type: 'text', nullable: true })
   cardRenderedStatus!: string | null;
 
+  /** What the card said the deadline does ('publish' | 'expire'); null when it said nothing known. */
+  @Column({ name: 'card_rendered_timeout_action', type: 'text', nullable: true })
+  cardRenderedTimeoutAction!: string | null;
+
   /** The draft's `updated_at` when its card was last rendered. */
   @Column({ name: 'card_rendered_version', type: 'integer', nullable: true })
   cardRenderedVersion!: number | null;

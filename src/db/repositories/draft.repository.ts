@@ -20,6 +20,12 @@ const fenced = (id: number, fence: PublishFence) => ({ id, status: 'publishing',
 
 const actorOrNull = (id: string | null, name: string | null): Actor | null => (id ? { id, name: name ?? id } : null);
 
+/**
+ * The draft has a card and the card shows its current revision and status: only then can the
+ * deadline act on it, because only then did the moderators see what the deadline would decide.
+ */
+const CARD_SHOWS_DRAFT = 'd.moderation_message_id IS NOT NULL AND d.card_rendered_revision = d.revision AND d.card_rendered_status = d.status';
+
 /** Maps a row to the domain shape services see. */
 export function toDraft(row: DraftEntity): Draft {
   if (!isContentType(row.contentType)) throw new Error(`draft ${row.id} has unknown content type ${row.contentType}`);
@@ -171,6 +177,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
         ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
         // This write moves updated_at; the rendering it records is the one just posted.
         ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
+        ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
         updatedAt: now,
       },
     );
@@ -225,8 +232,51 @@ export class TypeOrmDraftRepository implements DraftRepository {
     return { count: Number(row?.count ?? 0), oldestCreatedAt: row?.oldest ?? null, lastError: last?.error ?? null };
   }
 
-  async markCardRendered(id: number, rendered: CardRendering): Promise<void> {
-    await this.drafts.update({ id }, { cardRenderedRevision: rendered.revision, cardRenderedStatus: rendered.status, cardRenderedVersion: rendered.version });
+  async markCardRendered(id: number, rendered: CardRendering, deadlineAt?: number): Promise<void> {
+    if (deadlineAt !== undefined) {
+      // First, and only while the draft is still what was rendered: until the rendering below is
+      // recorded the sweep skips the draft, so it never sees the new card with the old deadline.
+      await this.drafts
+        .createQueryBuilder()
+        .update(DraftEntity)
+        .set({ deadlineAt })
+        .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: rendered.revision })
+        .execute();
+    }
+    await this.drafts.update(
+      { id },
+      {
+        cardRenderedRevision: rendered.revision,
+        cardRenderedStatus: rendered.status,
+        cardRenderedVersion: rendered.version,
+        ...(rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: rendered.timeoutAction } : {}),
+      },
+    );
+  }
+
+  async restartDeadline(id: number, expectedRevision: number, deadlineAt: number): Promise<boolean> {
+    const result = await this.drafts
+      .createQueryBuilder()
+      .update(DraftEntity)
+      .set({ deadlineAt })
+      .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
+      .execute();
+    return result.affected === 1;
+  }
+
+  async cardRenderingOf(id: number): Promise<CardRendering | null> {
+    const row = await this.drafts.findOne({
+      select: { id: true, cardRenderedRevision: true, cardRenderedStatus: true, cardRenderedVersion: true, cardRenderedTimeoutAction: true },
+      where: { id },
+    });
+    if (!row || row.cardRenderedRevision === null || row.cardRenderedStatus === null || row.cardRenderedVersion === null) return null;
+    const action = row.cardRenderedTimeoutAction;
+    return {
+      revision: row.cardRenderedRevision,
+      status: row.cardRenderedStatus as DraftStatus,
+      version: row.cardRenderedVersion,
+      timeoutAction: action === 'publish' || action === 'expire' ? action : null,
+    };
   }
 
   async findCardsOutOfDate(limit: number): Promise<Draft[]> {
@@ -328,8 +378,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async findOverdue(now: number, limit: number): Promise<Draft[]> {
     const rows = await this.drafts
       .createQueryBuilder('d')
-      // A draft nobody was shown has no deadline to pass: only drafts with a card are swept.
-      .where('d.status = :status AND d.moderation_message_id IS NOT NULL AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now', { status: 'pending', now })
+      // A draft nobody was shown has no deadline to pass: only drafts whose card shows them as they are are swept.
+      .where(`d.status = :status AND ${CARD_SHOWS_DRAFT} AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now`, { status: 'pending', now })
       .orderBy('d.deadline_at', 'ASC')
       .limit(limit)
       .getMany();
@@ -340,7 +390,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     const row: { next: number | null } | undefined = await this.drafts
       .createQueryBuilder('d')
       .select('MIN(d.deadline_at)', 'next')
-      .where('d.status = :status AND d.moderation_message_id IS NOT NULL', { status: 'pending' })
+      .where(`d.status = :status AND ${CARD_SHOWS_DRAFT}`, { status: 'pending' })
       .getRawOne();
     return row?.next ?? null;
   }
