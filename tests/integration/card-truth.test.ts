@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { renderDraftCard } from '../../src/adapters/discord/draft-card.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
 import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
-import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
-import { discordFaults, type InjectedInteraction } from '../support/fake-discord.js';
+import { expectCleanDiscordTraffic, useModerationHarness } from '../support/app-harness.js';
+import { discordFaults } from '../support/fake-discord.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { ManualClock, type Fakes } from '../support/test-app.js';
 
@@ -17,16 +17,11 @@ const TIMEOUT = 2 * HOUR;
 const WEBHOOK_ORIGINAL = /\/webhooks\/\d+\/[^/]+\/messages\/@original$/;
 
 describe('the card is the truth (real discord.js against the fakes)', () => {
-  const harness = useAppHarness();
-  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+  const { harness, track, start } = useModerationHarness();
   let fakes: Fakes;
   beforeEach(() => {
     fakes = harness.fakes;
   });
-
-  async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<ModerationDriver> {
-    return new ModerationDriver(fakes, await harness.start(env, options));
-  }
 
   const cardPosts = () => fakes.discord.requestsTo('POST', `/channels/${fakes.discord.channelId}/messages`);
 
@@ -292,12 +287,7 @@ describe('the card is the truth (real discord.js against the fakes)', () => {
 });
 
 describe('the deadline acts only on what the card shows (real discord.js against the fakes)', () => {
-  const harness = useAppHarness();
-  const track = (interaction: InjectedInteraction) => harness.track(interaction);
-
-  async function start(env: Record<string, string> = {}): Promise<ModerationDriver> {
-    return new ModerationDriver(harness.fakes, await harness.start(env));
-  }
+  const { harness, track, start } = useModerationHarness();
 
   /** Every text of the card's embeds, as a moderator reads it. */
   const cardText = (driver: ModerationDriver, messageId: string) =>
@@ -389,12 +379,12 @@ describe('the deadline acts only on what the card shows (real discord.js against
 });
 
 describe('the deadline does what the card said it would do', () => {
-  const harness = useAppHarness();
+  const { harness, start } = useModerationHarness();
 
   it('GIVEN a card that says its draft expires at the deadline WHEN the bot restarts with TIMEOUT_ACTION=publish and the deadline passes THEN nothing is published until the card says it will be, and then only after a full moderation timeout', async () => {
     const fakes = harness.fakes;
     const clock = new ManualClock();
-    const first = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'expire' }, { clock }));
+    const first = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'expire' }, { clock });
     const card = await first.postDraft(TWEET);
     const deadline = (messageId: string, driver: ModerationDriver) =>
       ((driver.message(messageId).embeds[0] as { fields?: Array<{ name: string; value: string }> }).fields ?? []).find((f) => f.name === 'Deadline')?.value ??
@@ -404,7 +394,7 @@ describe('the deadline does what the card said it would do', () => {
 
     // The operator switches to TIMEOUT_ACTION=publish; the moderators were told this draft expires.
     clock.advance(TIMEOUT / 2);
-    const second = new ModerationDriver(fakes, await harness.start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' }, { clock, dataDir: first.testApp.dataDir }));
+    const second = await start({ DRY_RUN: 'false', TIMEOUT_ACTION: 'publish' }, { clock, dataDir: first.testApp.dataDir });
     const { app } = second.testApp;
     clock.advance(TIMEOUT / 2);
     await app.services.deadlines.runNow();

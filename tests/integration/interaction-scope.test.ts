@@ -4,8 +4,7 @@ import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
-import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
-import type { InjectedInteraction } from '../support/fake-discord.js';
+import { expectCleanDiscordTraffic, useModerationHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { ManualClock, type Fakes, type TestApp } from '../support/test-app.js';
 
@@ -25,16 +24,11 @@ const NOT_OUR_GUILD = /^This bot only takes commands and clicks in its own serve
  * against the X fake, with DRY_RUN off wherever something could reach X.
  */
 describe('interaction scope: the draft a card shows, and the guild the bot serves', () => {
-  const harness = useAppHarness();
-  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+  const { harness, track, start } = useModerationHarness();
   let fakes: Fakes;
   beforeEach(() => {
     fakes = harness.fakes;
   });
-
-  async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<ModerationDriver> {
-    return new ModerationDriver(fakes, await harness.start(env, options));
-  }
 
   /** Restores `backupPath` as the README says: stop the bot, copy the backup over DATABASE_PATH (no -wal/-shm left), start it. */
   async function restore(driver: ModerationDriver, backupPath: string, clock: ManualClock): Promise<ModerationDriver> {

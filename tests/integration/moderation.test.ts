@@ -5,7 +5,7 @@ import { weightedLength } from '../../src/domain/tweet-length.js';
 import type { InjectedInteraction } from '../support/fake-discord.js';
 import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
-import { expectCleanDiscordTraffic as expectCleanTraffic, useAppHarness } from '../support/app-harness.js';
+import { expectCleanDiscordTraffic as expectCleanTraffic, useModerationHarness } from '../support/app-harness.js';
 import { ManualClock, type Fakes } from '../support/test-app.js';
 
 const TWEET_A = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
@@ -20,16 +20,11 @@ const HOUR = 3_600_000;
 const TIMEOUT = 2 * HOUR;
 
 describe('moderation in Discord (real discord.js against the fakes)', () => {
-  const harness = useAppHarness();
-  const track = (interaction: InjectedInteraction) => harness.track(interaction);
+  const { harness, track, start } = useModerationHarness();
   let fakes: Fakes;
   beforeEach(() => {
     fakes = harness.fakes;
   });
-
-  async function start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<ModerationDriver> {
-    return new ModerationDriver(fakes, await harness.start(env, options));
-  }
 
   async function auditRows(driver: ModerationDriver, draftId: number) {
     return driver.testApp.app.repos.moderationEvents.listForDraft(draftId);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { InjectedInteraction } from './fake-discord.js';
+import { ModerationDriver } from './moderation-driver.js';
 import type { ManualClock } from './manual-clock.js';
 import { loadSpecValidator } from './spec-validator.js';
 import { specProblemsOf } from './spec-traffic.js';
@@ -68,4 +69,19 @@ export async function expectCleanDiscordTraffic(fakes: Fakes): Promise<{ payload
     expect(validator.validate(request), `${request.method} ${request.path}`).toEqual([]);
   }
   return { payloadsChecked };
+}
+
+/**
+ * The app harness for suites that moderate through cards: `start` returns a ModerationDriver over
+ * a freshly started app, and `track` remembers an interaction for the 3-second ack check.
+ */
+export function useModerationHarness(defaultEnv?: Record<string, string>) {
+  const harness = useAppHarness(defaultEnv);
+  return {
+    harness,
+    track: (interaction: InjectedInteraction): InjectedInteraction => harness.track(interaction),
+    async start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<ModerationDriver> {
+      return new ModerationDriver(harness.fakes, await harness.start(env, options));
+    },
+  };
 }
