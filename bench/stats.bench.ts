@@ -22,7 +22,7 @@ describe('/stats on a big history', () => {
       const rng = mulberry32(606);
       // The seeded topics, so the all-time per-topic averages come from the real topics table.
       const TOPICS = (await db.repos.topics.list()).map((t) => t.name);
-      for (const [i, t] of (await db.repos.topics.list()).entries()) await db.repos.topics.setAverageEngagement(t.id, 20 + i, 0);
+      for (const [i, t] of (await db.repos.topics.list()).entries()) await db.repos.topics.setAverageEngagement(t.id, 20 + i, 1_000, 0);
       const fillStarted = performance.now();
       // Bulk load through the raw better-sqlite3 handle: one transaction, prepared statements.
       const raw = (db.dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;

@@ -89,11 +89,13 @@ export class EngagementService {
     return { candidates: ids.length, updated, requests, topicsUpdated, stoppedUntil };
   }
 
-  /** Rewrites avg_engagement for every topic that has published posts. */
+  /** Rewrites avg_engagement, and the publications it is over, for every topic that has published posts. */
   private async updateTopicAverages(): Promise<number> {
-    const { byTopicId } = await this.deps.posts.engagementByTopic();
+    const { byTopicId, publishedByTopicId } = await this.deps.posts.engagementByTopic();
     const now = this.deps.clock.now();
-    for (const [topicId, average] of byTopicId) await this.deps.topics.setAverageEngagement(topicId, average, now);
+    for (const [topicId, average] of byTopicId) {
+      await this.deps.topics.setAverageEngagement(topicId, average, publishedByTopicId.get(topicId) ?? 0, now);
+    }
     return byTopicId.size;
   }
 

@@ -240,7 +240,11 @@ export interface PostRepository {
   findForEngagement(since: number): Promise<Array<{ tweetId: string; draftId: number | null }>>;
   updateMetrics(tweetId: string, metrics: PostMetrics, now: number): Promise<void>;
   /** Mean engagement per publication for each topic (by draft), and for the whole account. */
-  engagementByTopic(): Promise<{ byTopicId: Map<number, number>; accountAverage: number }>;
+  /**
+   * Mean engagement per publication for each topic (by draft), how many publications each mean
+   * is over, and the mean for the whole account.
+   */
+  engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }>;
   latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null>;
 }
 
@@ -260,7 +264,8 @@ export interface TopicRepository {
   markUsed(id: number, now: number): Promise<void>;
   /** Adds one moderation outcome and recomputes `success_rate`. */
   recordOutcome(id: number, outcome: 'approved' | 'rejected', now: number): Promise<void>;
-  setAverageEngagement(id: number, avgEngagement: number, now: number): Promise<void>;
+  /** Stores a topic's mean engagement with the number of publications it is over (its evidence). */
+  setAverageEngagement(id: number, avgEngagement: number, publishedCount: number, now: number): Promise<void>;
 }
 
 /** Durable key/value state (JSON values). */

@@ -29,6 +29,7 @@ describe('app lifecycle', () => {
       'StatsIndexes1764115200002',
       'CardDelivery1796083200200',
       'CardTimeoutAction1796083200600',
+      'TopicEngagementEvidence1796083200800',
     ]);
     expect((await testApp.app.repos.topics.list()).length).toBe(7);
 

@@ -60,6 +60,9 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
+    const evidence: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('topics') WHERE name = 'engagement_posts'`);
+    expect(evidence).toEqual([]);
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
     const timeoutAction: Array<{ name: string }> = await db.dataSource.query(
       `SELECT name FROM pragma_table_info('drafts') WHERE name = 'card_rendered_timeout_action'`,
@@ -72,7 +75,8 @@ describe('database', () => {
     const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_stats%'`);
     expect(indexes).toEqual([]);
     await db.dataSource.undoLastMigration();
-    expect(await db.repos.topics.list()).toEqual([]);
+    // Raw SQL: the entity now has columns that later migrations add.
+    expect(await db.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 0 }]);
     await db.dataSource.undoLastMigration();
     const afterDown: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
     expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
@@ -83,12 +87,14 @@ describe('database', () => {
       'StatsIndexes1764115200002',
       'CardDelivery1796083200200',
       'CardTimeoutAction1796083200600',
+      'TopicEngagementEvidence1796083200800',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
     await db.dataSource.undoLastMigration(); // CardDelivery
     const insert = (status: string, messageId: string | null) =>
@@ -174,6 +180,36 @@ describe('database', () => {
     } finally {
       await second.destroy();
     }
+  });
+
+  it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
+    db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
+    const [education] = (await db.dataSource.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
+    const draft = async (n: number) =>
+      Number(
+        (
+          (await db!.dataSource.query(
+            `INSERT INTO drafts (topic_id, topic_name, content_type, kind, tweets, content_hash, status, created_at, updated_at)
+             VALUES (?, 'education', 'education', 'thread', '["a","b"]', ?, 'published', 1, 1) RETURNING id`,
+            [education!.id, `h${n}`],
+          )) as Array<{ id: number }>
+        )[0]!.id,
+      );
+    const post = (draftId: number, tweetId: string, dryRun: number) =>
+      db!.dataSource.query(
+        `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (?, ?, 'x', 'thread', 'posted', 1, 1, ?)`,
+        [draftId, tweetId, dryRun],
+      );
+    const thread = await draft(1);
+    await post(thread, '101', 0);
+    await post(thread, '102', 0);
+    await post(await draft(2), '201', 0);
+    await post(await draft(3), 'dryrun-3-1', 1);
+    await db.dataSource.runMigrations();
+    const topics = await db.repos.topics.list();
+    expect(topics.find((t) => t.name === 'education')?.publishedCount).toBe(2);
+    expect(topics.filter((t) => t.name !== 'education').every((t) => t.publishedCount === 0)).toBe(true);
   });
 
   it('GIVEN a publishing draft THEN tweets, publication and caps are recorded once', async () => {

@@ -65,6 +65,8 @@ describe('engagement refresh', () => {
     x.fake.setMetrics(reply!.id, { like_count: 4, retweet_count: 0, reply_count: 0, quote_count: 0, impression_count: 200 });
     x.fake.setMetrics(meme!.id, { like_count: 1, retweet_count: 0, reply_count: 0, quote_count: 0, impression_count: 50 });
     x.clock.advance(DAY_MS);
+    // The evidence behind an average is stored with it, so it too changes only at a refresh.
+    expect((await x.db.repos.topics.findById(education.id))?.publishedCount).toBe(0);
 
     const result = await engagement(x).refresh();
 
@@ -82,6 +84,11 @@ describe('engagement refresh', () => {
     // A thread is one publication: 10+2+1+1 + 4 = 18 for education; 1 for memes.
     expect((await x.db.repos.topics.findById(education.id))?.avgEngagement).toBe(18);
     expect((await x.db.repos.topics.findById(memes.id))?.avgEngagement).toBe(1);
+    // Each average is over one publication: the two-tweet thread counts once.
+    expect((await x.db.repos.topics.list()).filter((t) => t.publishedCount > 0).map((t) => [t.name, t.publishedCount])).toEqual([
+      ['education', 1],
+      ['memes', 1],
+    ]);
     expect((await x.db.repos.settings.get<XRateState>(X_RATE_LIMIT_KEYS.lookup))?.endpoint).toMatchObject({ limit: 900, remaining: 899 });
   });
 

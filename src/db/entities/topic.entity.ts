@@ -43,6 +43,10 @@ export class TopicEntity {
   @Column({ name: 'avg_engagement', type: 'real', default: 0 })
   avgEngagement!: number;
 
+  /** How many published drafts `avgEngagement` was averaged over; stored with it by the engagement refresh. */
+  @Column({ name: 'engagement_posts', type: 'integer', default: 0 })
+  engagementPosts!: number;
+
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;
 

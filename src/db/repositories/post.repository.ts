@@ -58,7 +58,7 @@ export class TypeOrmPostRepository implements PostRepository {
     await this.posts.update({ tweetId }, { ...metrics, metricsUpdatedAt: now });
   }
 
-  async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; accountAverage: number }> {
+  async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }> {
     // One row per publication (draft) first, then averaged per topic, so a 5-tweet thread is
     // one data point rather than five.
     const rows: Array<{ topicId: number | null; engagement: number }> = await this.posts.manager.query(
@@ -78,8 +78,12 @@ export class TypeOrmPostRepository implements PostRepository {
       sums.set(row.topicId, entry);
     }
     const byTopicId = new Map<number, number>();
-    for (const [topicId, { total: t, count }] of sums) byTopicId.set(topicId, t / count);
-    return { byTopicId, accountAverage: rows.length === 0 ? 0 : total / rows.length };
+    const publishedByTopicId = new Map<number, number>();
+    for (const [topicId, { total: t, count }] of sums) {
+      byTopicId.set(topicId, t / count);
+      publishedByTopicId.set(topicId, count);
+    }
+    return { byTopicId, publishedByTopicId, accountAverage: rows.length === 0 ? 0 : total / rows.length };
   }
 
   async latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null> {

@@ -3,15 +3,7 @@ import { isContentType } from '../../domain/content-types.js';
 import type { Topic, TopicRepository } from '../../services/ports.js';
 import { TopicEntity } from '../entities/topic.entity.js';
 
-/**
- * Published drafts per topic, counted exactly as engagementByTopic averages them (one per
- * draft, posted, not dry run), so the engagement factor weighs the average by its real evidence.
- */
-const PUBLISHED_COUNT_SQL = `SELECT d.topic_id AS topicId, COUNT(DISTINCT d.id) AS n
-  FROM posts p JOIN drafts d ON d.id = p.draft_id
- WHERE p.status = 'posted' AND p.dry_run = 0 AND d.topic_id IS NOT NULL`;
-
-function toTopic(row: TopicEntity, publishedCount: number): Topic {
+function toTopic(row: TopicEntity): Topic {
   if (!isContentType(row.contentType)) throw new Error(`topic ${row.topicName} has unknown content type ${row.contentType}`);
   return {
     id: row.id,
@@ -22,7 +14,7 @@ function toTopic(row: TopicEntity, publishedCount: number): Topic {
     enabled: row.enabled,
     lastUsedAt: row.lastUsed,
     usageCount: row.usageCount,
-    publishedCount,
+    publishedCount: row.engagementPosts,
     approvals: row.approvals,
     rejections: row.rejections,
     successRate: row.successRate,
@@ -38,25 +30,17 @@ export class TypeOrmTopicRepository implements TopicRepository {
   }
 
   async list(): Promise<Topic[]> {
-    const rows = await this.topics.find({ order: { topicName: 'ASC' } });
-    const counts: Array<{ topicId: number; n: number }> = await this.topics.manager.query(`${PUBLISHED_COUNT_SQL} GROUP BY d.topic_id`);
-    const byTopic = new Map(counts.map((c) => [Number(c.topicId), Number(c.n)]));
-    return rows.map((row) => toTopic(row, byTopic.get(row.id) ?? 0));
+    return (await this.topics.find({ order: { topicName: 'ASC' } })).map(toTopic);
   }
 
   async findByName(name: string): Promise<Topic | null> {
     const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name)', { name: name.trim() }).getOne();
-    return row ? toTopic(row, await this.publishedCount(row.id)) : null;
+    return row ? toTopic(row) : null;
   }
 
   async findById(id: number): Promise<Topic | null> {
     const row = await this.topics.findOneBy({ id });
-    return row ? toTopic(row, await this.publishedCount(row.id)) : null;
-  }
-
-  private async publishedCount(topicId: number): Promise<number> {
-    const [row]: Array<{ n: number }> = await this.topics.manager.query(`${PUBLISHED_COUNT_SQL} AND d.topic_id = ?`, [topicId]);
-    return Number(row?.n ?? 0);
+    return row ? toTopic(row) : null;
   }
 
   async setWeight(id: number, weight: number, now: number): Promise<void> {
@@ -84,7 +68,7 @@ export class TypeOrmTopicRepository implements TopicRepository {
     );
   }
 
-  async setAverageEngagement(id: number, avgEngagement: number, now: number): Promise<void> {
-    await this.topics.update({ id }, { avgEngagement, updatedAt: now });
+  async setAverageEngagement(id: number, avgEngagement: number, publishedCount: number, now: number): Promise<void> {
+    await this.topics.update({ id }, { avgEngagement, engagementPosts: publishedCount, updatedAt: now });
   }
 }
