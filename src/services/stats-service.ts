@@ -1,6 +1,15 @@
 import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
 import type { TokenUsage } from '../domain/generation.js';
-import type { BucketBounds, Clock, DraftOutcomeCounts, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from './ports.js';
+import type {
+  BucketBounds,
+  Clock,
+  DraftOutcomeCounts,
+  PublicationTotals,
+  StatsRepository,
+  TopicDraftCounts,
+  TopicEngagement,
+  TopicRepository,
+} from './ports.js';
 
 /** The periods /stats offers; a contract with the slash command's choices. */
 export const STATS_PERIODS = ['24h', '7d', '30d', 'all'] as const;
@@ -155,7 +164,7 @@ export class StatsService {
   constructor(
     private readonly deps: {
       readonly stats: StatsRepository;
-      readonly topics: { list(): Promise<ReadonlyArray<{ readonly name: string; readonly avgEngagement: number }>> };
+      readonly topics: Pick<TopicRepository, 'list'>;
       readonly clock: Clock;
       readonly pricing: AnthropicPricing;
       readonly timezone: string;
