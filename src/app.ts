@@ -41,8 +41,8 @@ import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
-import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type TweetPublisher } from './services/ports.js';
-import { PublishingService, X_RATE_LIMIT_KEYS, type PublishingObserver } from './services/publishing-service.js';
+import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
+import { PublishingService, X_RATE_LIMIT_KEYS } from './services/publishing-service.js';
 import { StatsService } from './services/stats-service.js';
 
 export interface AppOptions {

@@ -1,7 +1,7 @@
 import { capUsage, DAY_MS } from '../domain/rate-limits.js';
 import { decidePostRun, drawJitter, type DailyWindow, type PauseState, type PostRunDecision } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
-import type { Clock, DraftRepository, PostRepository, SettingsRepository } from '../services/ports.js';
+import type { Clock, DraftRepository, PauseStateReader, PostRepository, SettingsRepository } from '../services/ports.js';
 import { ScheduledJob, type JobRunRecord, type JobRunResult, type JobState } from './scheduled-job.js';
 
 /** The timeout sweeper looks for overdue drafts twice a minute. */
@@ -68,7 +68,7 @@ export interface PostingSchedulerDeps {
   readonly settings: SettingsRepository;
   readonly drafts: Pick<DraftRepository, 'countByStatus'>;
   readonly posts: Pick<PostRepository, 'publicationTimesSince'>;
-  readonly pause: { current(): Promise<PauseState | null> };
+  readonly pause: PauseStateReader;
   readonly config: PostingSchedulerConfig;
   /** Generates one draft and posts its moderation card. */
   readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;

@@ -1,73 +1,26 @@
 import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
-import { capUsage, DAY_MS, type CapUsage, type PostingCaps } from '../domain/rate-limits.js';
+import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
 import { sanitiseNote } from '../domain/sanitise.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
-import type { CardRendering, Clock, DraftRepository, ModerationEventRepository, PostRepository, TopicRepository, UnpostedCards } from './ports.js';
+import {
+  CardGoneError,
+  type ApprovedDraftPublisher,
+  type CardLocation,
+  type CardRendering,
+  type Clock,
+  type DraftCardPort,
+  type DraftCardView,
+  type DraftRepository,
+  type DraftReviser,
+  type ModerationEventRepository,
+  type PostRepository,
+  type TopicRepository,
+  type UnpostedCards,
+} from './ports.js';
 import type { PauseStateReader } from './ports.js';
-
-/**
- * Everything a draft card shows beyond the draft itself. Built by the service (it owns the clock,
- * the caps and the config) so the Discord layer renders it without any I/O of its own.
- */
-export interface DraftCardView {
-  readonly draft: Draft;
-  /** Publications used and allowed in the rolling hour and day. */
-  readonly budget: CapUsage;
-  /** What the deadline does to this draft (a flagged draft under the two-approval rule never auto-publishes). */
-  readonly timeoutAction: 'publish' | 'expire';
-  readonly dryRun: boolean;
-  /** REQUIRE_SECOND_APPROVAL is on and the draft carries risk flags. */
-  readonly needsSecondApproval: boolean;
-  /** The time the view was built, for "queued until" wording. */
-  readonly now: number;
-}
-
-/** Where a posted card lives. */
-export interface CardLocation {
-  readonly channelId: string;
-  readonly messageId: string;
-}
-
-/**
- * The moderation channel as services see it; the Discord adapter implements it. Services ask
- * for cards and alerts without knowing anything about discord.js.
- */
-export interface DraftCardPort {
-  postCard(view: DraftCardView): Promise<CardLocation>;
-  /** Re-renders the draft's card in place; a draft without a card is a no-op. Throws CardGoneError when the message was deleted. */
-  updateCard(view: DraftCardView): Promise<void>;
-  /** A plain message for something a person must act on. */
-  alert(text: string): Promise<void>;
-}
-
-/** The card's message no longer exists on Discord (deleted by someone); editing it can never succeed. */
-export class CardGoneError extends Error {
-  constructor(
-    readonly draftId: number,
-    readonly messageId: string,
-  ) {
-    super(`the card ${messageId} of draft ${draftId} no longer exists on Discord`);
-    this.name = 'CardGoneError';
-  }
-}
-
-/** The part of publishing moderation needs; PublishingService satisfies it. */
-export interface ApprovedDraftPublisher {
-  /** Publishes (or queues, or fails) an approved draft; never posts a draft twice. */
-  publishApprovedDraft(draftId: number): Promise<unknown>;
-  /** failed -> approved; null when the draft was not failed any more. */
-  retryFailed(draftId: number, actor: Actor): Promise<Draft | null>;
-}
-
-/** The part of the pipeline moderation needs; DraftPipelineService satisfies it. */
-export interface DraftReviser {
-  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
-  regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
-  applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
-}
 
 export interface ModerationOptions {
   readonly timeoutAction: 'publish' | 'expire';

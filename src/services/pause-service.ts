@@ -1,16 +1,10 @@
 import type { Actor } from '../domain/draft.js';
 import type { PauseState } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
-import type { Clock, ModerationEventRepository, SettingsRepository } from './ports.js';
+import type { Clock, ModerationEventRepository, PauseAnnouncer, SettingsRepository } from './ports.js';
 
 /** The settings key holding the pause (null when running). */
 export const PAUSE_SETTING_KEY = 'scheduler.pause';
-
-/** Tells the moderation channel that posting was paused or resumed. */
-export interface PauseAnnouncer {
-  announcePause(state: PauseState): Promise<void>;
-  announceResume(actor: Actor, previous: PauseState): Promise<void>;
-}
 
 export interface PauseServiceDeps {
   readonly settings: SettingsRepository;

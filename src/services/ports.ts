@@ -1,13 +1,21 @@
 import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
-import type { XRateState } from '../domain/rate-limits.js';
+import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
+import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 
 /**
  * The interfaces services depend on. The TypeORM implementations live in `src/db/repositories`;
  * services never import TypeORM, so they can be tested with in-memory fakes or a real SQLite file.
+ *
+ * The rule: every interface a service (or the scheduler) takes as a dependency and that is
+ * implemented somewhere else (an adapter, src/db, the composition root, or another service) is
+ * declared here, with the data types and the typed error its contract names. What stays with its
+ * service: the service's own options, config and deps bag, the results and outcomes it returns
+ * (this file imports those type-only where a port returns them), and plain callbacks in a deps
+ * bag. Domain types stay in src/domain, including `DuplicateLookup`, which domain code calls.
  */
 
 /** Writes draft content. Implemented by the Claude adapter. */
@@ -352,4 +360,157 @@ export interface TweetPublisher {
   recentTweets(userId: string, options: { readonly max: number }): Promise<{ readonly tweets: RecentTweet[]; readonly rateLimit: ObservedXRateLimit }>;
   /** GET /2/tweets?ids=...&tweet.fields=public_metrics for at most 100 ids; ids X no longer has are absent. */
   fetchMetrics(ids: readonly string[]): Promise<{ readonly metrics: Map<string, PostMetrics>; readonly rateLimit: ObservedXRateLimit }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports of single services: what ModerationService, PauseService, PublishingService and
+// StatsService need from the Discord adapter, from each other and from the database.
+// ---------------------------------------------------------------------------------------------
+
+// The moderation channel, and the parts of publishing and of the pipeline, as ModerationService sees them.
+
+/**
+ * Everything a draft card shows beyond the draft itself. Built by the service (it owns the clock,
+ * the caps and the config) so the Discord layer renders it without any I/O of its own.
+ */
+export interface DraftCardView {
+  readonly draft: Draft;
+  /** Publications used and allowed in the rolling hour and day. */
+  readonly budget: CapUsage;
+  /** What the deadline does to this draft (a flagged draft under the two-approval rule never auto-publishes). */
+  readonly timeoutAction: 'publish' | 'expire';
+  readonly dryRun: boolean;
+  /** REQUIRE_SECOND_APPROVAL is on and the draft carries risk flags. */
+  readonly needsSecondApproval: boolean;
+  /** The time the view was built, for "queued until" wording. */
+  readonly now: number;
+}
+
+/** Where a posted card lives. */
+export interface CardLocation {
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/**
+ * The moderation channel as services see it; the Discord adapter implements it. Services ask
+ * for cards and alerts without knowing anything about discord.js.
+ */
+export interface DraftCardPort {
+  postCard(view: DraftCardView): Promise<CardLocation>;
+  /** Re-renders the draft's card in place; a draft without a card is a no-op. Throws CardGoneError when the message was deleted. */
+  updateCard(view: DraftCardView): Promise<void>;
+  /** A plain message for something a person must act on. */
+  alert(text: string): Promise<void>;
+}
+
+/** The card's message no longer exists on Discord (deleted by someone); editing it can never succeed. */
+export class CardGoneError extends Error {
+  constructor(
+    readonly draftId: number,
+    readonly messageId: string,
+  ) {
+    super(`the card ${messageId} of draft ${draftId} no longer exists on Discord`);
+    this.name = 'CardGoneError';
+  }
+}
+
+/** The part of publishing moderation needs; PublishingService satisfies it. */
+export interface ApprovedDraftPublisher {
+  /** Publishes (or queues, or fails) an approved draft; never posts a draft twice. */
+  publishApprovedDraft(draftId: number): Promise<unknown>;
+  /** failed -> approved; null when the draft was not failed any more. */
+  retryFailed(draftId: number, actor: Actor): Promise<Draft | null>;
+}
+
+/** The part of the pipeline moderation needs; DraftPipelineService satisfies it. */
+export interface DraftReviser {
+  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
+  regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
+  applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
+}
+
+// Pause announcements (PauseService).
+
+/** Tells the moderation channel that posting was paused or resumed. */
+export interface PauseAnnouncer {
+  announcePause(state: PauseState): Promise<void>;
+  announceResume(actor: Actor, previous: PauseState): Promise<void>;
+}
+
+// Publishing events for the Discord layer (PublishingService).
+
+/** Lets the Discord layer update cards and raise alerts without the service knowing Discord. */
+export interface PublishingObserver {
+  onPublished?(draft: Draft): void | Promise<void>;
+  onQueued?(draft: Draft): void | Promise<void>;
+  /** `alert` is true when a person must act (credentials, permissions, X down for long). */
+  onFailed?(draft: Draft, alert: boolean): void | Promise<void>;
+}
+
+// The SQL aggregates behind /stats (StatsService).
+
+/** Draft outcomes among drafts created in the period. */
+export interface DraftOutcomeCounts {
+  readonly generated: number;
+  /** Approved by a moderator (whatever happened at publishing). */
+  readonly approvedByModerator: number;
+  readonly rejected: number;
+  readonly expired: number;
+  /** Approved by the deadline (TIMEOUT_ACTION=publish). */
+  readonly publishedAtTimeout: number;
+  /** Still waiting for a decision. */
+  readonly pending: number;
+}
+
+/** Draft outcomes of one topic. */
+export interface TopicDraftCounts extends DraftOutcomeCounts {
+  readonly topicName: string;
+  /** Of those drafts, how many are published. */
+  readonly published: number;
+}
+
+export interface PublicationTotals {
+  /** Publications (a thread counts once) posted in the period, dry runs included. */
+  readonly publications: number;
+  readonly dryRunPublications: number;
+  /** Tweets posted, each tweet of a thread counted. */
+  readonly tweets: number;
+  readonly likes: number;
+  readonly retweets: number;
+  readonly replies: number;
+  readonly quotes: number;
+  readonly impressions: number;
+}
+
+/** A time range [from, to) of publications; `start` labels it on the chart. */
+export interface BucketBounds {
+  readonly start: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Publications of one topic in a period and their summed engagement. */
+export interface TopicEngagement {
+  readonly topicName: string;
+  readonly publications: number;
+  readonly engagement: number;
+}
+
+/**
+ * SQL aggregates behind /stats; `since` null means all time. Implemented in
+ * src/db/repositories/stats.repository.ts over covering indexes (migration StatsIndexes).
+ */
+export interface StatsRepository {
+  draftsByTopic(since: number | null): Promise<TopicDraftCounts[]>;
+  /** decided_at - created_at of every moderator decision on drafts created in the period. */
+  moderatorDecisionDurations(since: number | null): Promise<ArrayLike<number>>;
+  /** Totals per time range, in the order given; each range is one index range scan. */
+  publicationTotals(buckets: readonly BucketBounds[]): Promise<PublicationTotals[]>;
+  /** Per-topic publications and engagement over the period's posts (a join: use for bounded periods). */
+  topicEngagement(since: number): Promise<TopicEngagement[]>;
+  tokenUsage(since: number | null): Promise<TokenUsage & { readonly runs: number }>;
+  /** Sum of drafts.x_cost_usd for drafts published in the period. */
+  xSpendUsd(since: number | null): Promise<number>;
+  firstPublicationAt(): Promise<number | null>;
 }

@@ -16,6 +16,7 @@ import {
   type PostRepository,
   type PublishFence,
   type PublishingLease,
+  type PublishingObserver,
   type SettingsRepository,
   type TweetPublisher,
   type XAccount,
@@ -69,14 +70,6 @@ export interface PublishingConfig {
   readonly rateLimitFallbackMs?: number | undefined;
   /** How many recent tweets reconciliation looks through (5..100). Default 100. */
   readonly reconcileLookback?: number | undefined;
-}
-
-/** Lets the Discord layer update cards and raise alerts without the service knowing Discord. */
-export interface PublishingObserver {
-  onPublished?(draft: Draft): void | Promise<void>;
-  onQueued?(draft: Draft): void | Promise<void>;
-  /** `alert` is true when a person must act (credentials, permissions, X down for long). */
-  onFailed?(draft: Draft, alert: boolean): void | Promise<void>;
 }
 
 export interface PublishingServiceDeps {

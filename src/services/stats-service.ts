@@ -1,6 +1,15 @@
 import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
 import type { TokenUsage } from '../domain/generation.js';
-import type { Clock } from './ports.js';
+import type {
+  BucketBounds,
+  Clock,
+  DraftOutcomeCounts,
+  PublicationTotals,
+  StatsRepository,
+  TopicDraftCounts,
+  TopicEngagement,
+  TopicRepository,
+} from './ports.js';
 
 /** The periods /stats offers; a contract with the slash command's choices. */
 export const STATS_PERIODS = ['24h', '7d', '30d', 'all'] as const;
@@ -11,76 +20,11 @@ const PERIOD_MS: Record<Exclude<StatsPeriod, 'all'>, number> = { '24h': 24 * HOU
 /** The chart never shows more bars than this; longer spans are bucketed by several days. */
 export const MAX_CHART_BUCKETS = 60;
 
-/** Draft outcomes among drafts created in the period. */
-export interface DraftOutcomeCounts {
-  readonly generated: number;
-  /** Approved by a moderator (whatever happened at publishing). */
-  readonly approvedByModerator: number;
-  readonly rejected: number;
-  readonly expired: number;
-  /** Approved by the deadline (TIMEOUT_ACTION=publish). */
-  readonly publishedAtTimeout: number;
-  /** Still waiting for a decision. */
-  readonly pending: number;
-}
-
-/** Draft outcomes of one topic. */
-export interface TopicDraftCounts extends DraftOutcomeCounts {
-  readonly topicName: string;
-  /** Of those drafts, how many are published. */
-  readonly published: number;
-}
-
-export interface PublicationTotals {
-  /** Publications (a thread counts once) posted in the period, dry runs included. */
-  readonly publications: number;
-  readonly dryRunPublications: number;
-  /** Tweets posted, each tweet of a thread counted. */
-  readonly tweets: number;
-  readonly likes: number;
-  readonly retweets: number;
-  readonly replies: number;
-  readonly quotes: number;
-  readonly impressions: number;
-}
-
-/** A time range [from, to) of publications; `start` labels it on the chart. */
-export interface BucketBounds {
-  readonly start: number;
-  readonly from: number;
-  readonly to: number;
-}
-
 export interface DailyBucket {
   /** Epoch ms of the bucket's start (local midnight). */
   readonly start: number;
   readonly publications: number;
   readonly engagement: number;
-}
-
-/** Publications of one topic in a period and their summed engagement. */
-export interface TopicEngagement {
-  readonly topicName: string;
-  readonly publications: number;
-  readonly engagement: number;
-}
-
-/**
- * SQL aggregates behind /stats; `since` null means all time. Implemented in
- * src/db/repositories/stats.repository.ts over covering indexes (migration StatsIndexes).
- */
-export interface StatsRepository {
-  draftsByTopic(since: number | null): Promise<TopicDraftCounts[]>;
-  /** decided_at - created_at of every moderator decision on drafts created in the period. */
-  moderatorDecisionDurations(since: number | null): Promise<ArrayLike<number>>;
-  /** Totals per time range, in the order given; each range is one index range scan. */
-  publicationTotals(buckets: readonly BucketBounds[]): Promise<PublicationTotals[]>;
-  /** Per-topic publications and engagement over the period's posts (a join: use for bounded periods). */
-  topicEngagement(since: number): Promise<TopicEngagement[]>;
-  tokenUsage(since: number | null): Promise<TokenUsage & { readonly runs: number }>;
-  /** Sum of drafts.x_cost_usd for drafts published in the period. */
-  xSpendUsd(since: number | null): Promise<number>;
-  firstPublicationAt(): Promise<number | null>;
 }
 
 export interface AnthropicPricing {
@@ -220,7 +164,7 @@ export class StatsService {
   constructor(
     private readonly deps: {
       readonly stats: StatsRepository;
-      readonly topics: { list(): Promise<ReadonlyArray<{ readonly name: string; readonly avgEngagement: number }>> };
+      readonly topics: Pick<TopicRepository, 'list'>;
       readonly clock: Clock;
       readonly pricing: AnthropicPricing;
       readonly timezone: string;

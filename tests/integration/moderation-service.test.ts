@@ -4,16 +4,8 @@ import type { Actor, Draft } from '../../src/domain/draft.js';
 import type { PauseState } from '../../src/domain/schedule.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from '../../src/services/draft-pipeline.js';
-import {
-  ModerationService,
-  type ApprovedDraftPublisher,
-  type CardLocation,
-  type DraftCardPort,
-  type DraftCardView,
-  type DraftReviser,
-  type ModerationOptions,
-} from '../../src/services/moderation-service.js';
-import type { PauseStateReader } from '../../src/services/ports.js';
+import { ModerationService, type ModerationOptions } from '../../src/services/moderation-service.js';
+import type { ApprovedDraftPublisher, CardLocation, DraftCardPort, DraftCardView, DraftReviser, PauseStateReader } from '../../src/services/ports.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 
 const MODS: Actor[] = [1, 2, 3, 4].map((n) => ({ id: `12000000000000004${n}0`, name: `mod ${n}` }));

@@ -2,8 +2,7 @@ import { computeFingerprint } from '../../src/domain/duplicates.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { detectRiskFlags } from '../../src/domain/risk-flags.js';
 import type { Draft } from '../../src/domain/draft.js';
-import type { DraftCardView } from '../../src/services/moderation-service.js';
-import type { NewDraft } from '../../src/services/ports.js';
+import type { DraftCardView, NewDraft } from '../../src/services/ports.js';
 
 /**
  * A valid, fingerprinted single-tweet draft as the pipeline would store it, without calling a

@@ -11,7 +11,7 @@ import {
 import { describeRefusal } from '../../src/adapters/discord/moderation-handlers.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
-import type { DraftCardView } from '../../src/services/moderation-service.js';
+import type { DraftCardView } from '../../src/services/ports.js';
 import { draftCardView } from '../support/draft-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);

@@ -2,7 +2,7 @@ import { ButtonStyle } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { CARD_COLOURS, renderDraftCard } from '../../src/adapters/discord/draft-card.js';
 import type { Draft } from '../../src/domain/draft.js';
-import type { DraftCardView } from '../../src/services/moderation-service.js';
+import type { DraftCardView } from '../../src/services/ports.js';
 import { draftCardView } from '../support/draft-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);

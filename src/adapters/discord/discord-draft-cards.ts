@@ -1,5 +1,5 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
-import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView } from '../../services/moderation-service.js';
+import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView } from '../../services/ports.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { fitMessageContent, renderDraftCard } from './draft-card.js';
 import { fetchModerationChannel } from './moderation-channel.js';

@@ -12,7 +12,7 @@ import { CONTENT_TYPE_LABELS } from '../../domain/content-types.js';
 import { encodeDraftCustomId, type CardAction } from '../../domain/custom-id.js';
 import { tweetUrl, type Draft } from '../../domain/draft.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
-import type { DraftCardView } from '../../services/moderation-service.js';
+import type { DraftCardView } from '../../services/ports.js';
 
 /** A file sent with a card: the full text when it is too long to show whole in embeds. */
 export interface DraftCardFile {

@@ -1,7 +1,7 @@
 import type { Client } from 'discord.js';
 import type { Actor } from '../../domain/draft.js';
 import type { PauseState } from '../../domain/schedule.js';
-import type { PauseAnnouncer } from '../../services/pause-service.js';
+import type { PauseAnnouncer } from '../../services/ports.js';
 import { COLORS, discordWhen, embed, humanDuration, NO_MENTIONS, plain } from './command-replies.js';
 import { fetchModerationChannel } from './moderation-channel.js';
 

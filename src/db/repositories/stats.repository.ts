@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { TokenUsage } from '../../domain/generation.js';
-import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/stats-service.js';
+import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
 
 /** Statuses a draft reaches only through an approval. */
 const APPROVED_STATUSES: readonly string[] = ['approved', 'publishing', 'published', 'failed'];
