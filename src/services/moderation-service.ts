@@ -16,11 +16,11 @@ import {
   type DraftRepository,
   type DraftReviser,
   type ModerationEventRepository,
+  type PauseStateReader,
   type PostRepository,
   type TopicRepository,
   type UnpostedCards,
 } from './ports.js';
-import type { PauseStateReader } from './ports.js';
 
 export interface ModerationOptions {
   readonly timeoutAction: 'publish' | 'expire';
