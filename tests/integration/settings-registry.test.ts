@@ -23,8 +23,12 @@ let h: PublishingHarness | undefined;
 afterEach(async () => {
   await db?.close();
   db = undefined;
-  await h?.close();
+  if (!h) return;
+  const problems = await h.specProblems();
+  await h.close();
   h = undefined;
+  // Every request the real client sent must be one the real X API accepts.
+  expect(problems).toEqual([]);
 });
 
 describe('typed settings (issue 11, §4)', () => {
