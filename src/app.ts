@@ -42,7 +42,8 @@ import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
 import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
-import { PublishingService, X_RATE_LIMIT_KEYS } from './services/publishing-service.js';
+import { PublishingService } from './services/publishing-service.js';
+import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
 
 export interface AppOptions {
@@ -255,7 +256,7 @@ export class DraftgateApp {
 async function openStore({ config, logger }: BuildContext): Promise<Store> {
   const { dataSource, applied } = await openDatabase(config.storage.databasePath);
   logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
-  return { dataSource, repos: createRepositories(dataSource) };
+  return { dataSource, repos: createRepositories(dataSource, logger) };
 }
 
 /**
@@ -421,7 +422,7 @@ function buildMetrics(repos: Repositories, moderation: ModerationService, genera
   return new PrometheusMetrics({
     draftCounts: () => repos.drafts.countByStatus(),
     tokenTotals: () => repos.generationRuns.tokenTotals(),
-    xRateState: () => repos.settings.get(X_RATE_LIMIT_KEYS.post),
+    xRateState: () => repos.settings.get(SETTINGS.xRateLimit.post),
     cardHealth: async () => {
       const health = await moderation.cardHealth();
       return { unposted: health.unposted.count, outOfDate: health.outOfDate };

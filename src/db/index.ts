@@ -8,6 +8,7 @@ import type {
   TopicRepository,
 } from '../services/ports.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
+import { createSilentLogger, type Logger } from '../logging/index.js';
 import { TypeOrmDuplicateLookup } from './repositories/duplicate-lookup.js';
 import { TypeOrmDraftRepository } from './repositories/draft.repository.js';
 import { TypeOrmGenerationRunRepository } from './repositories/generation-run.repository.js';
@@ -30,12 +31,13 @@ export interface Repositories {
   readonly duplicates: DuplicateLookup;
 }
 
-export function createRepositories(dataSource: DataSource): Repositories {
+/** `logger` hears about stored settings that no longer fit their schema (read as absent). */
+export function createRepositories(dataSource: DataSource, logger: Logger = createSilentLogger()): Repositories {
   return {
     drafts: new TypeOrmDraftRepository(dataSource),
     posts: new TypeOrmPostRepository(dataSource),
     topics: new TypeOrmTopicRepository(dataSource),
-    settings: new TypeOrmSettingsRepository(dataSource),
+    settings: new TypeOrmSettingsRepository(dataSource, logger),
     moderationEvents: new TypeOrmModerationEventRepository(dataSource),
     generationRuns: new TypeOrmGenerationRunRepository(dataSource),
     duplicates: new TypeOrmDuplicateLookup(dataSource),

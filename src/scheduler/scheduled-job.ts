@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { countMissedRuns, planNextRun, type DailyWindow, type NextOccurrence } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
 import type { Clock, SettingsRepository } from '../services/ports.js';
+import { SETTINGS, type SettingKey, type StoredJobState } from '../services/settings-keys.js';
 
 /**
  * Longer waits are re-armed in steps of at most this: a wall-clock step (NTP) is noticed within
@@ -85,7 +86,11 @@ export interface ScheduledJobOptions {
 }
 
 /** The settings key a job's state lives under. */
-export const jobStateKey = (name: string): string => `scheduler.job.${name}`;
+export const jobStateKey = (name: string): SettingKey<StoredJobState> => SETTINGS.jobState.for(name);
+
+// The registry's schema validates what start() reads back: this stops compiling if the two drift apart.
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _jobStateMatchesRegistry: SameShape<JobState, StoredJobState> = true;
 
 /**
  * One cron job. croner does the calendar arithmetic (the pattern in the configured time zone);
@@ -177,7 +182,7 @@ export class ScheduledJob {
     const now = this.options.clock.now();
     let stored: JobState | null = null;
     try {
-      stored = await this.options.settings.get<JobState>(jobStateKey(this.name));
+      stored = await this.options.settings.get(jobStateKey(this.name));
     } catch (error) {
       // A locked or broken store must not keep the job from running: plan from now (runs missed
       // while down cannot be counted then) and keep retrying to save, which /healthz reports.

@@ -2,7 +2,7 @@ import { DAY_MS, mergeXRateState, type XRateState } from '../domain/rate-limits.
 import { XApiError } from '../domain/x-errors.js';
 import type { Logger } from '../logging/index.js';
 import type { Clock, PostRepository, SettingsRepository, TopicRepository, TweetPublisher } from './ports.js';
-import { X_RATE_LIMIT_KEYS } from './publishing-service.js';
+import { SETTINGS } from './settings-keys.js';
 
 /** X takes at most 100 ids per GET /2/tweets. */
 export const ENGAGEMENT_BATCH_SIZE = 100;
@@ -101,7 +101,7 @@ export class EngagementService {
 
   /** The time X's lookup limit lifts, or null when a request may go now. */
   private async readBlockedUntil(now: number): Promise<number | null> {
-    const state = await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.lookup);
+    const state = await this.deps.settings.get(SETTINGS.xRateLimit.lookup);
     if (!state) return null;
     const until = Math.max(state.blockedUntil ?? 0, state.endpoint && state.endpoint.remaining <= 0 ? state.endpoint.resetAt : 0);
     return until > now ? until : null;
@@ -109,8 +109,8 @@ export class EngagementService {
 
   private async recordRateLimit(observed: XRateState | null, blockedUntil: number | undefined): Promise<void> {
     if (!observed && blockedUntil === undefined) return;
-    const previous = (await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.lookup)) ?? {};
+    const previous = (await this.deps.settings.get(SETTINGS.xRateLimit.lookup)) ?? {};
     const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
-    await this.deps.settings.set(X_RATE_LIMIT_KEYS.lookup, merged, this.deps.clock.now());
+    await this.deps.settings.set(SETTINGS.xRateLimit.lookup, merged, this.deps.clock.now());
   }
 }

@@ -2,9 +2,7 @@ import type { Actor } from '../domain/draft.js';
 import type { PauseState } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
 import type { Clock, ModerationEventRepository, PauseAnnouncer, SettingsRepository } from './ports.js';
-
-/** The settings key holding the pause (null when running). */
-export const PAUSE_SETTING_KEY = 'scheduler.pause';
+import { SETTINGS } from './settings-keys.js';
 
 export interface PauseServiceDeps {
   readonly settings: SettingsRepository;
@@ -36,7 +34,7 @@ export class PauseService {
 
   /** The current pause, or null while posting runs. */
   async current(): Promise<PauseState | null> {
-    return this.deps.settings.get<PauseState>(PAUSE_SETTING_KEY);
+    return this.deps.settings.get(SETTINGS.pause);
   }
 
   /** Pauses posting; a second pause keeps the first one's author and time. */
@@ -48,7 +46,7 @@ export class PauseService {
       return { changed: false, state: existing };
     }
     const state: PauseState = { by: actor, since: now, reason: reason && reason.trim() !== '' ? reason.trim() : null };
-    await this.deps.settings.set(PAUSE_SETTING_KEY, state, now);
+    await this.deps.settings.set(SETTINGS.pause, state, now);
     await this.audit(actor, 'pause', 'paused', state.reason, interactionId, now);
     this.log.warn('posting paused', { by: actor.id, reason: state.reason });
     await this.announce(() => this.deps.announcer?.announcePause(state));
@@ -62,7 +60,7 @@ export class PauseService {
       await this.audit(actor, 'resume', 'not_paused', null, interactionId, now);
       return { changed: false, previous: null };
     }
-    await this.deps.settings.set(PAUSE_SETTING_KEY, null, now);
+    await this.deps.settings.set(SETTINGS.pause, null, now);
     await this.audit(actor, 'resume', 'resumed', `paused since ${new Date(previous.since).toISOString()} by ${previous.by.name}`, interactionId, now);
     this.log.warn('posting resumed', { by: actor.id, pausedSince: previous.since });
     await this.announce(() => this.deps.announcer?.announceResume(actor, previous));

@@ -5,6 +5,7 @@ import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
+import type { SettingKey } from './settings-keys.js';
 
 /**
  * The interfaces services depend on. The TypeORM implementations live in `src/db/repositories`;
@@ -277,9 +278,15 @@ export interface TopicRepository {
 }
 
 /** Durable key/value state (JSON values). */
+/**
+ * The settings table, read and written only through the typed keys of ./settings-keys.ts.
+ * `get` validates the stored JSON against the key's schema: a value that does not fit (written
+ * by another build, or by hand) is logged with the key and the schema's complaint and read as
+ * absent, so it cannot stop the bot. `set(key, null)` deletes the row.
+ */
 export interface SettingsRepository {
-  get<T>(key: string): Promise<T | null>;
-  set<T>(key: string, value: T, now: number): Promise<void>;
+  get<T>(key: SettingKey<T>): Promise<T | null>;
+  set<T>(key: SettingKey<T>, value: T | null, now: number): Promise<void>;
 }
 
 export interface ModerationEvent {

@@ -21,23 +21,14 @@ import {
   type TweetPublisher,
   type XAccount,
 } from './ports.js';
+import { SETTINGS, type XRateLimitKey } from './settings-keys.js';
 
-/** Settings keys holding X's last reported limits, one per endpoint family (X counts them apart). */
-export const X_RATE_LIMIT_KEYS = {
-  post: 'x.rate_limit.post_tweets',
-  timeline: 'x.rate_limit.user_timeline',
-  lookup: 'x.rate_limit.tweet_lookup',
-  me: 'x.rate_limit.users_me',
-} as const;
-export type XRateLimitKey = keyof typeof X_RATE_LIMIT_KEYS;
+export type { XRateLimitKey } from './settings-keys.js';
 
-/** Consecutive transient failures of one draft, reset by success and by Retry. */
-const transientFailuresKey = (draftId: number): string => `publish.transient_failures.${draftId}`;
-/**
- * Set when an attempt on the draft may have reached X without us learning it (timeout, lost
- * answer, 5xx); cleared only by a successful look at the timeline. Not reset by Retry.
- */
-const unresolvedKey = (draftId: number): string => `publish.unresolved.${draftId}`;
+/** Consecutive transient failures of one draft, deleted by success and by Retry. */
+const transientFailuresKey = (draftId: number) => SETTINGS.transientFailures.for(draftId);
+/** The draft's "may have reached X" mark; see SETTINGS.unresolved. */
+const unresolvedKey = (draftId: number) => SETTINGS.unresolved.for(draftId);
 
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
@@ -272,7 +263,7 @@ export class PublishingService {
       // duplicate 403 may find our own tweet there: look before posting again. The stored mark
       // outlives the error class, which a later failure (e.g. the timeline read's own 429, or a
       // 401 on it) overwrites while the earlier POST's fate is still unknown.
-      const unresolved = (await this.deps.settings.get<boolean>(unresolvedKey(draftId))) === true;
+      const unresolved = (await this.deps.settings.get(unresolvedKey(draftId))) === true;
       return await this.runClaimed(claimed, unresolved || claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
     } finally {
       if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
@@ -283,7 +274,7 @@ export class PublishingService {
   async retryFailed(draftId: number, actor: Actor): Promise<Draft | null> {
     const now = this.deps.clock.now();
     if (!(await this.deps.drafts.retryFailed(draftId, actor, now))) return null;
-    await this.deps.settings.set(transientFailuresKey(draftId), 0, now);
+    await this.deps.settings.set(transientFailuresKey(draftId), null, now);
     return this.deps.drafts.findById(draftId);
   }
 
@@ -296,7 +287,7 @@ export class PublishingService {
   /** Everything /ratelimit shows: our caps, X's buckets per endpoint, and the next queued time. */
   async rateLimitStatus(): Promise<RateLimitStatus> {
     const entries = await Promise.all(
-      (Object.keys(X_RATE_LIMIT_KEYS) as XRateLimitKey[]).map(async (key) => [key, await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS[key])] as const),
+      (Object.keys(SETTINGS.xRateLimit) as XRateLimitKey[]).map(async (key) => [key, await this.deps.settings.get(SETTINGS.xRateLimit[key])] as const),
     );
     return {
       window: await this.nextPublishWindow(1),
@@ -358,7 +349,7 @@ export class PublishingService {
       : { maxPerHour: Number.POSITIVE_INFINITY, maxPerDay: Number.POSITIVE_INFINITY };
     const publicationTimes = applyCaps ? await this.deps.posts.publicationTimesSince(now - DAY_MS) : [];
     // In dry run nothing reaches X, so only our own caps apply.
-    const xState = this.dryRun ? {} : ((await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.post)) ?? {});
+    const xState = this.dryRun ? {} : ((await this.deps.settings.get(SETTINGS.xRateLimit.post)) ?? {});
     return nextPublishWindow({ now, publicationTimes, caps, xState, tweetCount: Math.max(1, tweetCount) });
   }
 
@@ -460,7 +451,14 @@ export class PublishingService {
     if (!(await this.deps.drafts.markPublished(draft.id, fence, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
       throw new LostLeaseError(draft.id);
     }
-    await this.deps.settings.set(transientFailuresKey(draft.id), 0, now);
+    // Published is final: the draft's per-draft rows can never be read again, so they go. A store
+    // error here must not turn a tweet already marked published into a failure.
+    try {
+      await this.deps.settings.set(transientFailuresKey(draft.id), null, now);
+      await this.deps.settings.set(unresolvedKey(draft.id), null, now);
+    } catch (error) {
+      this.deps.logger.warn("Could not delete a published draft's publishing settings; they are harmless", { draftId: draft.id, error: describe(error) });
+    }
     const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger.info('Published to X', { draftId: draft.id, tweetIds: ids, xCostUsd: cost, foundOnTimeline });
     await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
@@ -507,7 +505,7 @@ export class PublishingService {
     }
     if (!account) return [];
     const now = this.deps.clock.now();
-    const state = await this.deps.settings.get<XRateState>(X_RATE_LIMIT_KEYS.timeline);
+    const state = await this.deps.settings.get(SETTINGS.xRateLimit.timeline);
     const blockedUntil = Math.max(state?.blockedUntil ?? 0, state?.endpoint && state.endpoint.remaining <= 0 ? state.endpoint.resetAt : 0);
     if (blockedUntil > now) {
       // Posting without looking could duplicate a tweet that did go out: wait for the read limit instead.
@@ -548,7 +546,7 @@ export class PublishingService {
           });
         }
         case 'transient': {
-          const failures = ((await this.deps.settings.get<number>(transientFailuresKey(draft.id))) ?? 0) + 1;
+          const failures = ((await this.deps.settings.get(transientFailuresKey(draft.id))) ?? 0) + 1;
           await this.deps.settings.set(transientFailuresKey(draft.id), failures, now);
           if (backoffExhausted(failures, this.backoff)) {
             return await this.fail(draft, fence, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
@@ -620,13 +618,13 @@ export class PublishingService {
    */
   private async recordRateLimit(key: XRateLimitKey, observed: ObservedXRateLimit, blockedUntil: number | undefined): Promise<void> {
     if (!observed && blockedUntil === undefined) return;
-    const settingsKey = X_RATE_LIMIT_KEYS[key];
+    const settingsKey = SETTINGS.xRateLimit[key];
     try {
-      const previous = (await this.deps.settings.get<XRateState>(settingsKey)) ?? {};
+      const previous = (await this.deps.settings.get(settingsKey)) ?? {};
       const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
       await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
     } catch (error) {
-      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { key: settingsKey, error: describe(error) });
+      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { key: settingsKey.key, error: describe(error) });
     }
   }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 const TWEET = 'Slippage is the gap between the price you see and the price you get. On a thin bonding curve it can be large.';
 
@@ -41,7 +42,7 @@ describe('health and metrics of the running app', () => {
     await testApp.app.discord.destroy();
     expect(await (await get('/healthz')).json()).toMatchObject({ failing: ['discord', 'scheduler'], checks: { discord: 'Discord gateway is not ready' } });
 
-    await testApp.app.repos.settings.get('anything'); // the database still answers...
+    await testApp.app.repos.settings.get(SETTINGS.pause); // the database still answers...
     await (testApp.app as unknown as { store: { dataSource: { destroy(): Promise<void> } } }).store.dataSource.destroy();
     const allDown = await get('/healthz');
     expect(allDown.status).toBe(503);

@@ -6,6 +6,10 @@ import { backupSqliteDatabase } from '../../src/db/sqlite-backup.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { BackupService } from '../../src/services/backup-service.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { z } from 'zod';
+import { defineSetting } from '../../src/services/settings-keys.js';
+
+const MARKER = defineSetting({ key: 'test.marker', owner: 'this test', schema: z.string() });
 
 describe('backups', () => {
   let db: TempDatabase | undefined;
@@ -28,7 +32,7 @@ describe('backups', () => {
     db = await openTempDatabase();
     const now = Date.UTC(2026, 10, 25, 3, 40);
     const service = backupService(db, { now: () => now });
-    await db.repos.settings.set('marker', 'before-backup', now);
+    await db.repos.settings.set(MARKER, 'before-backup', now);
     const education = (await db.repos.topics.findByName('education'))!;
     await db.repos.topics.setWeight(education.id, 42, now);
     const backup = await service.takeBackup();
@@ -36,7 +40,7 @@ describe('backups', () => {
     expect(backup.bytes).toBeGreaterThan(0);
 
     // Changes after the backup must not be in it.
-    await db.repos.settings.set('marker', 'after-backup', now + 1);
+    await db.repos.settings.set(MARKER, 'after-backup', now + 1);
     await db.repos.topics.setWeight(education.id, 7, now + 1);
 
     // Restore as the README says: stop the bot, copy the backup over the database file, start.
@@ -47,7 +51,7 @@ describe('backups', () => {
     try {
       expect(applied).toEqual([]);
       const repos = createRepositories(dataSource);
-      expect(await repos.settings.get('marker')).toBe('before-backup');
+      expect(await repos.settings.get(MARKER)).toBe('before-backup');
       expect((await repos.topics.findByName('education'))?.weight).toBe(42);
     } finally {
       await dataSource.destroy();

@@ -1,12 +1,16 @@
 import { InteractionResponseType } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDataSource, createRepositories, DatabaseBusyError } from '../../src/db/index.js';
-import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
 import { useAppHarness } from '../support/app-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { holdWriteLock } from '../support/external-lock.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { z } from 'zod';
+import { defineSetting, SETTINGS } from '../../src/services/settings-keys.js';
+
+const TEST_KEY = defineSetting({ key: 'test.key', owner: 'this test', schema: z.object({ a: z.number() }) });
+const K = defineSetting({ key: 'k', owner: 'this test', schema: z.number() });
 
 const alice = { id: '100000000000000001', name: 'alice' };
 
@@ -25,7 +29,7 @@ describe('item 7: a lock on the database does not freeze the process', () => {
     let ticksWhenWritesDone = -1;
     try {
       const writes = Promise.all([
-        db.repos.settings.set('test.key', { a: 1 }, 1),
+        db.repos.settings.set(TEST_KEY, { a: 1 }, 1),
         db.repos.moderationEvents.record({ draftId: null, revision: null, actor: alice, action: 'test', outcome: 'ok', detail: null, interactionId: null }, 2),
         db.repos.drafts.create(newTweetDraft('Written while another process held the lock.'), 3),
       ]).then((result) => {
@@ -33,12 +37,12 @@ describe('item 7: a lock on the database does not freeze the process', () => {
         return result;
       });
       // Reads do not wait for the other process's writer at all (WAL).
-      expect(await db.repos.settings.get('test.key')).toBeNull();
+      expect(await db.repos.settings.get(TEST_KEY)).toBeNull();
       const [, , draft] = await writes;
       await lock.released;
       // A synchronous busy wait would have frozen the timers until the writes were done.
       expect(ticksWhenWritesDone).toBeGreaterThanOrEqual(5);
-      expect(await db.repos.settings.get('test.key')).toEqual({ a: 1 });
+      expect(await db.repos.settings.get(TEST_KEY)).toEqual({ a: 1 });
       expect((await db.repos.drafts.findById(draft.id))?.tweets).toEqual(['Written while another process held the lock.']);
     } finally {
       clearInterval(ticker);
@@ -53,7 +57,7 @@ describe('item 7: a lock on the database does not freeze the process', () => {
       const repos = createRepositories(bounded);
       // Held well past both bounds (1 s each), even on a loaded machine.
       const lock = await holdWriteLock(db.path, 6_000);
-      const single = await repos.settings.set('k', 1, 1).then(
+      const single = await repos.settings.set(K, 1, 1).then(
         () => null,
         (error: unknown) => error,
       );
@@ -68,9 +72,9 @@ describe('item 7: a lock on the database does not freeze the process', () => {
       expect((transaction as DatabaseBusyError).context.operation).toMatch(/BEGIN IMMEDIATE|transaction/);
       await lock.released;
 
-      await repos.settings.set('k', 2, 3);
+      await repos.settings.set(K, 2, 3);
       const draft = await repos.drafts.create(newTweetDraft('Stored after the lock.'), 4);
-      expect(await repos.settings.get('k')).toBe(2);
+      expect(await repos.settings.get(K)).toBe(2);
       expect((await repos.drafts.findById(draft.id))?.status).toBe('pending');
       expect(await repos.drafts.countByStatus()).toMatchObject({ pending: 1 });
     } finally {
@@ -125,7 +129,7 @@ describe('item 7: through the real app, while another process holds the database
     for (const job of app.scheduler.jobs) expect(during[job.name] === null || during[job.name]?.outcome !== 'failed', job.name).toBe(true);
     await until(async () => ((await app.repos.drafts.findById(approveCard.draft.id))?.status === 'published' ? true : undefined));
     await until(async () => ((await app.repos.drafts.findById(rejectCard.draft.id))?.status === 'rejected' ? true : undefined));
-    await until(async () => ((await app.repos.settings.get(PAUSE_SETTING_KEY)) !== null ? true : undefined));
+    await until(async () => ((await app.repos.settings.get(SETTINGS.pause)) !== null ? true : undefined));
     // The cards show the decisions, as Discord stores them.
     await until(async () => (driver.buttons(approveCard.messageId).length === 0 ? true : undefined));
 

@@ -3,6 +3,8 @@ import { BUSY_TIMEOUT_MS, createDataSource, createRepositories } from '../../src
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { z } from 'zod';
+import { defineSetting } from '../../src/services/settings-keys.js';
 
 const newDraft = (overrides: Partial<NewDraft> = {}): NewDraft => ({
   topicId: null,
@@ -261,10 +263,11 @@ describe('database', () => {
 
   it('GIVEN settings THEN values round-trip as JSON and overwrite', async () => {
     db = await openTempDatabase();
-    expect(await db.repos.settings.get('pause')).toBeNull();
-    await db.repos.settings.set('pause', { paused: true, by: 'alice' }, 1);
-    await db.repos.settings.set('pause', { paused: false }, 2);
-    expect(await db.repos.settings.get('pause')).toEqual({ paused: false });
+    const key = defineSetting({ key: 'test.round_trip', owner: 'this test', schema: z.object({ paused: z.boolean(), by: z.string().optional() }) });
+    expect(await db.repos.settings.get(key)).toBeNull();
+    await db.repos.settings.set(key, { paused: true, by: 'alice' }, 1);
+    await db.repos.settings.set(key, { paused: false }, 2);
+    expect(await db.repos.settings.get(key)).toEqual({ paused: false });
   });
 
   it('GIVEN foreign keys on WHEN a draft is deleted THEN its fingerprints go with it', async () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DAY_MS, type XRateState } from '../../src/domain/rate-limits.js';
+import { DAY_MS } from '../../src/domain/rate-limits.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { EngagementService } from '../../src/services/engagement-service.js';
-import { X_RATE_LIMIT_KEYS } from '../../src/services/publishing-service.js';
 import { createPublishingHarness, T0, type PublishingHarness } from '../support/publishing-harness.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 let h: PublishingHarness | undefined;
 
@@ -89,7 +89,7 @@ describe('engagement refresh', () => {
       ['education', 1],
       ['memes', 1],
     ]);
-    expect((await x.db.repos.settings.get<XRateState>(X_RATE_LIMIT_KEYS.lookup))?.endpoint).toMatchObject({ limit: 900, remaining: 899 });
+    expect((await x.db.repos.settings.get(SETTINGS.xRateLimit.lookup))?.endpoint).toMatchObject({ limit: 900, remaining: 899 });
   });
 
   it('GIVEN 150 recent posts and older ones THEN ids go 100 per request and posts outside the window are left alone', async () => {
@@ -115,7 +115,7 @@ describe('engagement refresh', () => {
     const service = engagement(x);
 
     expect(await service.refresh()).toMatchObject({ updated: 0, requests: 1, stoppedUntil: resetAt * 1000 });
-    expect((await x.db.repos.settings.get<XRateState>(X_RATE_LIMIT_KEYS.lookup))?.blockedUntil).toBe(resetAt * 1000);
+    expect((await x.db.repos.settings.get(SETTINGS.xRateLimit.lookup))?.blockedUntil).toBe(resetAt * 1000);
     x.clock.advance(60_000);
     expect(await service.refresh()).toMatchObject({ updated: 0, requests: 0, stoppedUntil: resetAt * 1000 });
     expect(lookups(x)).toHaveLength(1);

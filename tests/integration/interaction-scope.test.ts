@@ -3,10 +3,10 @@ import Database from 'better-sqlite3';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
-import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
 import { expectCleanDiscordTraffic, useModerationHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { ManualClock, type Fakes, type TestApp } from '../support/test-app.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 const TEXT_A = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const TEXT_B = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
@@ -244,11 +244,11 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
         expect(choices.type).toBe(InteractionResponseType.ApplicationCommandAutocompleteResult);
         expect(choices.data?.['choices']).toEqual([]);
 
-        expect(await driver.testApp.app.repos.settings.get(PAUSE_SETTING_KEY)).toBeNull();
+        expect(await driver.testApp.app.repos.settings.get(SETTINGS.pause)).toBeNull();
         // The same command from our guild works, so the refusal above was the guild's.
         const ours = track(fakes.discord.injectSlashCommand({ name: 'pause', userId: who(fakes) }));
         await fakes.discord.waitForCallback(ours.id);
-        await expect.poll(() => driver.testApp.app.repos.settings.get(PAUSE_SETTING_KEY)).not.toBeNull();
+        await expect.poll(() => driver.testApp.app.repos.settings.get(SETTINGS.pause)).not.toBeNull();
         await expectCleanDiscordTraffic(fakes);
       });
     }

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
-import { jobStateKey } from '../../src/scheduler/scheduled-job.js';
 import type { DraftRepository, SettingsRepository } from '../../src/services/ports.js';
 import { createPublishingHarness, type PublishingHarness } from '../support/publishing-harness.js';
 import { mulberry32, pick } from '../support/seeded-random.js';
+import { SETTINGS, type SettingKey } from '../../src/services/settings-keys.js';
 
 /**
  * Item 6 as a property: whatever the store does while the scheduler saves its jobs' state
@@ -35,15 +35,15 @@ interface Faults {
 /** The real settings store, failing on the scheduler's own keys while faults are armed. */
 function faultySettings(real: SettingsRepository, faults: Faults): SettingsRepository {
   return {
-    async get<T>(key: string): Promise<T | null> {
-      if (key.startsWith(JOB_STATE_PREFIX) && faults.load > 0) {
+    async get<T>(key: SettingKey<T>): Promise<T | null> {
+      if (key.key.startsWith(JOB_STATE_PREFIX) && faults.load > 0) {
         faults.load -= 1;
         throw storeError(faults.code);
       }
-      return real.get<T>(key);
+      return real.get(key);
     },
-    async set<T>(key: string, value: T, now: number): Promise<void> {
-      if (key.startsWith(JOB_STATE_PREFIX) && faults.persist > 0) {
+    async set<T>(key: SettingKey<T>, value: T | null, now: number): Promise<void> {
+      if (key.key.startsWith(JOB_STATE_PREFIX) && faults.persist > 0) {
         faults.persist -= 1;
         throw storeError(faults.code);
       }
@@ -72,7 +72,7 @@ function faultyDrafts(real: DraftRepository, faults: Faults): DraftRepository {
 }
 
 /** Where the scheduler keeps its jobs' state: `scheduler.job.<name>`. */
-const JOB_STATE_PREFIX = jobStateKey('');
+const JOB_STATE_PREFIX = SETTINGS.jobState.prefix;
 
 let h: PublishingHarness;
 
@@ -211,7 +211,7 @@ async function runSequence(seq: number): Promise<string[]> {
   expectJobsAlive(scheduler, `seq ${seq} after recovery`);
   expect(scheduler.health(), `seq ${seq}`).toEqual({ ok: true });
   for (const job of scheduler.jobs) {
-    const stored = await h.db.repos.settings.get<{ nextRunAt: number | null }>(`${JOB_STATE_PREFIX}${job.name}`);
+    const stored = await h.db.repos.settings.get(SETTINGS.jobState.for(job.name));
     expect(stored?.nextRunAt, `seq ${seq}: ${job.name} state saved`).toBe(job.nextRunAt);
   }
 

@@ -6,6 +6,7 @@ import { openTempDatabase, type TempDatabase } from '../support/temp-database.js
 import { removeDir, startFakes, startTestApp, type TestApp } from '../support/test-app.js';
 import { publishLeaseMs } from '../../src/services/publishing-service.js';
 import { XApiError } from '../../src/adapters/twitter/x-publisher.js';
+import type { SettingKey } from '../../src/services/settings-keys.js';
 
 /**
  * Issue 10, item 4: the publish lease must not expire under a POST in flight, and a stale run
@@ -305,9 +306,9 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     const x = h;
     const real = x.db.repos.settings;
     const settings = {
-      get: <T>(key: string) => real.get<T>(key),
-      set: async <T>(key: string, value: T, now: number) => {
-        if (key.startsWith('x.rate_limit.')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      get: <T>(key: SettingKey<T>) => real.get(key),
+      set: async <T>(key: SettingKey<T>, value: T | null, now: number) => {
+        if (key.key.startsWith('x.rate_limit.')) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
         return real.set(key, value, now);
       },
     };

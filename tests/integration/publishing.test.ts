@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDataSource, createRepositories } from '../../src/db/index.js';
 import { isDryRunTweetId } from '../../src/domain/draft.js';
-import { HOUR_MS, type XRateState } from '../../src/domain/rate-limits.js';
+import { HOUR_MS } from '../../src/domain/rate-limits.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { PublishingService, X_RATE_LIMIT_KEYS, XAuthenticationError } from '../../src/services/publishing-service.js';
+import { PublishingService, XAuthenticationError } from '../../src/services/publishing-service.js';
 import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
 import { createPublishingHarness, moderator, RecordingObserver, T0, type PublishingHarness } from '../support/publishing-harness.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 let h: PublishingHarness | undefined;
 
@@ -41,7 +42,7 @@ describe('publishing to X exactly once', () => {
     expect(stored).toMatchObject({ status: 'published', tweetId: tweet!.id, postedTweetIds: [tweet!.id], dryRun: false, publishedAt: T0, publishAttempts: 1 });
     expect(stored.xCostUsd).toBeCloseTo(0.015, 9);
     expect(await x.db.repos.posts.publicationTimesSince(0)).toEqual([T0]);
-    const postState = await x.db.repos.settings.get<XRateState>(X_RATE_LIMIT_KEYS.post);
+    const postState = await x.db.repos.settings.get(SETTINGS.xRateLimit.post);
     expect(postState?.endpoint).toMatchObject({ limit: 100, remaining: 99 });
     expect(postState?.user24h).toMatchObject({ limit: 100, remaining: 99 });
     expect(postState?.app24h).toMatchObject({ remaining: 1666 });
@@ -161,7 +162,7 @@ describe('publishing to X exactly once', () => {
     const waiting = (await x.db.repos.drafts.findById(draft.id))!;
     expect(waiting).toMatchObject({ status: 'approved', errorClass: 'rate_limited', notBefore: resetAtSeconds * 1000 });
     expect(waiting.errorMessage).toMatch(/429/);
-    expect((await x.db.repos.settings.get<XRateState>(X_RATE_LIMIT_KEYS.post))?.blockedUntil).toBe(resetAtSeconds * 1000);
+    expect((await x.db.repos.settings.get(SETTINGS.xRateLimit.post))?.blockedUntil).toBe(resetAtSeconds * 1000);
     // The second draft is queued from the stored state: no request is made to learn it.
     expect(await service.publishApprovedDraft(other.id)).toMatchObject({ kind: 'queued', notBefore: resetAtSeconds * 1000 });
     expect(tweetPosts(x)).toHaveLength(1);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 /** Makes every write of a scheduler job's state fail in the real database, as a full disk would. */
 function failJobStateWrites(databasePath: string, fail: boolean): void {
@@ -58,6 +59,6 @@ describe('item 6: /healthz of the running app names a job whose state could not 
     await app.scheduler.runDue();
     expect(queue.storeFailure).toBeNull();
     expect((await get('/healthz')).status).toBe(200);
-    expect((await app.repos.settings.get<{ nextRunAt: number }>(`scheduler.job.${JOB_NAMES.publishQueue}`))?.nextRunAt).toBe(queue.nextRunAt);
+    expect((await app.repos.settings.get(SETTINGS.jobState.for(JOB_NAMES.publishQueue)))?.nextRunAt).toBe(queue.nextRunAt);
   });
 });

@@ -7,14 +7,13 @@ import { commands } from '../../commands/index.js';
 import { humanDuration } from '../../src/adapters/discord/command-replies.js';
 import { registerGuildCommands } from '../../src/adapters/discord/command-router.js';
 import { readAppVersion } from '../../src/config/version.js';
-import { PAUSE_SETTING_KEY } from '../../src/services/pause-service.js';
-import { X_RATE_LIMIT_KEYS } from '../../src/services/publishing-service.js';
 import type { InjectedInteraction, RecordedCallback } from '../support/fake-discord.js';
 import type { RecordedRequest } from '../support/fake-http.js';
 import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
 import { ManualClock, type Fakes, type TestApp } from '../support/test-app.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 
 const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const OTHER_TWEET = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
@@ -166,7 +165,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       expect(text(reply.embeds)).toMatch(/Only moderators can do that: \/(pause|resume|draft|topics set) is limited to members with the <@&\d+> role\./);
       expect(reply.payload['allowed_mentions']).toEqual({ parse: [] });
     }
-    expect(await testApp.app.repos.settings.get(PAUSE_SETTING_KEY)).toBeNull();
+    expect(await testApp.app.repos.settings.get(SETTINGS.pause)).toBeNull();
     expect((await testApp.app.repos.topics.findByName('education'))?.weight).not.toBe(99);
     expect(fakes.anthropic.messageBodies).toHaveLength(0);
     const audit = await auditRows(testApp);
@@ -224,7 +223,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const resume = await answer(slash('resume'));
     expect(text(resume.embeds)).toContain('▶️ Posting resumed');
     expect(text(resume.embeds)).toContain(`after ${humanDuration(clock.now() - pausedAt)} paused by`);
-    expect(await second.app.repos.settings.get(PAUSE_SETTING_KEY)).toBeNull();
+    expect(await second.app.repos.settings.get(SETTINGS.pause)).toBeNull();
     const again = await answer(slash('resume'));
     expect(again.ephemeral).toBe(true);
     expect(text(again.embeds)).toContain('Posting is already running');
@@ -558,7 +557,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       postedAt: now - 20 * 60_000,
     });
     await testApp.app.repos.settings.set(
-      X_RATE_LIMIT_KEYS.post,
+      SETTINGS.xRateLimit.post,
       {
         endpoint: { limit: 100, remaining: 97, resetAt: now + 10 * 60_000 },
         user24h: { limit: 100, remaining: 40, resetAt: now + 5 * HOUR },

@@ -8,11 +8,12 @@ import {
   type PostingSchedulerConfig,
   type ScheduledGenerationOutcome,
 } from '../../src/scheduler/posting-scheduler.js';
-import { jobStateKey, ScheduledJob, type JobState } from '../../src/scheduler/scheduled-job.js';
+import { jobStateKey, ScheduledJob } from '../../src/scheduler/scheduled-job.js';
 import { PauseService } from '../../src/services/pause-service.js';
 import { systemClock, type ModerationEvent, type SettingsRepository } from '../../src/services/ports.js';
 import { mulberry32 } from '../support/seeded-random.js';
 import { ManualClock } from '../support/test-app.js';
+import type { SettingKey } from '../../src/services/settings-keys.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-11-25T12:05:00Z');
@@ -20,11 +21,11 @@ const T0 = Date.parse('2026-11-25T12:05:00Z');
 /** Settings as SQLite keeps them: JSON in, JSON out. */
 class MemorySettings implements SettingsRepository {
   readonly values = new Map<string, string>();
-  async get<T>(key: string): Promise<T | null> {
+  async get<T>({ key }: SettingKey<T>): Promise<T | null> {
     const value = this.values.get(key);
     return value === undefined ? null : (JSON.parse(value) as T);
   }
-  async set<T>(key: string, value: T): Promise<void> {
+  async set<T>({ key }: SettingKey<T>, value: T | null): Promise<void> {
     this.values.set(key, JSON.stringify(value));
   }
 }
@@ -235,7 +236,7 @@ describe('PostingScheduler', () => {
     await second.runDue();
     await second.runDue();
     expect(w.generated).toBe(1);
-    const stored = await w.settings.get<JobState>(jobStateKey('post'));
+    const stored = await w.settings.get(jobStateKey('post'));
     expect(stored?.lastRun?.outcome).toBe('ok');
     expect(stored?.nextRunAt).toBe(second.post.nextRunAt);
   });
@@ -330,7 +331,7 @@ describe('ScheduledJob timers', () => {
     const after = runs;
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(runs).toBe(after);
-    expect((await settings.get<JobState>(jobStateKey('tick')))?.lastRun?.via).toBe('schedule');
+    expect((await settings.get(jobStateKey('tick')))?.lastRun?.via).toBe('schedule');
   });
 
   it('GIVEN a run that never ends WHEN the job stops THEN stop() gives up after its bound instead of hanging shutdown', async () => {

@@ -3,15 +3,16 @@ import { createSilentLogger } from '../../src/logging/index.js';
 import { ScheduledJob } from '../../src/scheduler/scheduled-job.js';
 import type { SettingsRepository } from '../../src/services/ports.js';
 import { ManualClock } from '../support/manual-clock.js';
+import type { SettingKey } from '../../src/services/settings-keys.js';
 
 const T0 = Date.parse('2026-11-25T12:00:30Z');
 
 class MemorySettings implements SettingsRepository {
   readonly values = new Map<string, unknown>();
-  async get<T>(key: string): Promise<T | null> {
+  async get<T>({ key }: SettingKey<T>): Promise<T | null> {
     return (this.values.get(key) as T | undefined) ?? null;
   }
-  async set<T>(key: string, value: T): Promise<void> {
+  async set<T>({ key }: SettingKey<T>, value: T | null): Promise<void> {
     this.values.set(key, value);
   }
 }

@@ -4,6 +4,7 @@ import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, STALL_TOLERANCE_MS
 import { jobStateKey, storeRetryDelayMs, type JobState } from '../../src/scheduler/scheduled-job.js';
 import type { SettingsRepository } from '../../src/services/ports.js';
 import { ManualClock } from '../support/test-app.js';
+import type { SettingKey } from '../../src/services/settings-keys.js';
 
 const T0 = Date.parse('2026-11-25T12:05:00Z');
 
@@ -19,7 +20,7 @@ class FailingSettings implements SettingsRepository {
   failWrites = 0;
   failReads = 0;
   failWith: 'SQLITE_BUSY' | 'SQLITE_FULL' = 'SQLITE_BUSY';
-  async get<T>(key: string): Promise<T | null> {
+  async get<T>({ key }: SettingKey<T>): Promise<T | null> {
     if (this.failReads > 0) {
       this.failReads -= 1;
       throw sqliteError(this.failWith);
@@ -27,7 +28,7 @@ class FailingSettings implements SettingsRepository {
     const value = this.values.get(key);
     return value === undefined ? null : (JSON.parse(value) as T);
   }
-  async set<T>(key: string, value: T): Promise<void> {
+  async set<T>({ key }: SettingKey<T>, value: T | null): Promise<void> {
     if (this.failWrites > 0) {
       this.failWrites -= 1;
       throw sqliteError(this.failWith);
@@ -35,7 +36,7 @@ class FailingSettings implements SettingsRepository {
     this.values.set(key, JSON.stringify(value));
   }
   stored(name: string): JobState | null {
-    const value = this.values.get(jobStateKey(name));
+    const value = this.values.get(jobStateKey(name).key);
     return value === undefined ? null : (JSON.parse(value) as JobState);
   }
 }

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import type { Actor } from '../domain/draft.js';
+import type { XLimitBucket, XRateState } from '../domain/rate-limits.js';
+import type { PauseState } from '../domain/schedule.js';
+
+/**
+ * Every value the bot keeps in the `settings` table, with its shape and the code that owns it.
+ * A reader sees here all that is stored; the repository validates each read against the schema,
+ * so a row written by an older build (or by hand) cannot reach a service as the wrong type.
+ */
+
+/** One stored setting: the row's key, who writes it, and the shape of its JSON value. */
+export interface SettingKey<T> {
+  readonly key: string;
+  /** The module that writes (and is the authority on) this value. */
+  readonly owner: string;
+  readonly schema: z.ZodType<T>;
+}
+
+/** A family of keys that differ by a suffix: one per draft, one per job. */
+export interface SettingFamily<P extends string | number, T> {
+  /** Every key of the family starts with this; no other key in the registry does. */
+  readonly prefix: string;
+  readonly owner: string;
+  readonly schema: z.ZodType<T>;
+  for(part: P): SettingKey<T>;
+}
+
+export function defineSetting<T>(definition: { key: string; owner: string; schema: z.ZodType<T> }): SettingKey<T> {
+  return Object.freeze({ ...definition });
+}
+
+export function defineSettingFamily<P extends string | number, T>(definition: { prefix: string; owner: string; schema: z.ZodType<T> }): SettingFamily<P, T> {
+  return Object.freeze({
+    ...definition,
+    for: (part: P): SettingKey<T> => defineSetting({ key: `${definition.prefix}${part}`, owner: definition.owner, schema: definition.schema }),
+  });
+}
+
+const ActorSchema: z.ZodType<Actor> = z.object({ id: z.string(), name: z.string() });
+
+const PauseStateSchema: z.ZodType<PauseState> = z.object({ by: ActorSchema, since: z.number(), reason: z.string().nullable() });
+
+const XLimitBucketSchema: z.ZodType<XLimitBucket> = z.object({ limit: z.number(), remaining: z.number(), resetAt: z.number() });
+
+const XRateStateSchema: z.ZodType<XRateState> = z.object({
+  endpoint: XLimitBucketSchema.optional(),
+  user24h: XLimitBucketSchema.optional(),
+  app24h: XLimitBucketSchema.optional(),
+  blockedUntil: z.number().optional(),
+  observedAt: z.number().optional(),
+});
+
+const JobRunRecordSchema = z.object({
+  outcome: z.enum(['ok', 'skipped', 'failed']),
+  reason: z.string().nullable(),
+  detail: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .readonly()
+    .optional(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  via: z.enum(['schedule', 'manual']),
+});
+
+/** What a scheduled job persists (src/scheduler/scheduled-job.ts checks its JobState is this shape). */
+export const StoredJobStateSchema = z
+  .object({
+    nextRunAt: z.number().nullable(),
+    slotAt: z.number().nullable(),
+    lastRun: JobRunRecordSchema.readonly().nullable(),
+    missedWhileDown: z.object({ count: z.number(), detectedAt: z.number() }).readonly().nullable(),
+  })
+  .readonly();
+export type StoredJobState = z.infer<typeof StoredJobStateSchema>;
+
+const xRateLimit = (endpoint: string): SettingKey<XRateState> =>
+  defineSetting({ key: `x.rate_limit.${endpoint}`, owner: 'publishing-service', schema: XRateStateSchema });
+
+/** The registry: every setting the bot stores. */
+export const SETTINGS = {
+  /** The /pause state; absent while posting runs. */
+  pause: defineSetting({ key: 'scheduler.pause', owner: 'pause-service', schema: PauseStateSchema }),
+  /** X's last reported limits, one per endpoint family (X counts them apart). Engagement writes `lookup` too. */
+  xRateLimit: {
+    post: xRateLimit('post_tweets'),
+    timeline: xRateLimit('user_timeline'),
+    lookup: xRateLimit('tweet_lookup'),
+    me: xRateLimit('users_me'),
+  },
+  /** Consecutive transient failures of one draft; deleted by success and by Retry. */
+  transientFailures: defineSettingFamily<number, number>({
+    prefix: 'publish.transient_failures.',
+    owner: 'publishing-service',
+    schema: z.number().int().nonnegative(),
+  }),
+  /**
+   * Set when an attempt on the draft may have reached X without us learning it (timeout, lost
+   * answer, 5xx); deleted by a successful look at the timeline or on publication. Not reset by Retry.
+   */
+  unresolved: defineSettingFamily<number, true>({ prefix: 'publish.unresolved.', owner: 'publishing-service', schema: z.literal(true) }),
+  /** A scheduled job's next run and last outcome, by job name. */
+  jobState: defineSettingFamily<string, StoredJobState>({ prefix: 'scheduler.job.', owner: 'scheduled-job', schema: StoredJobStateSchema }),
+} as const;
+
+/** Every entry of the registry, for the tests that check names are unique and owned. */
+export function registeredSettings(): ReadonlyArray<SettingKey<unknown> | SettingFamily<never, unknown>> {
+  const { xRateLimit: limits, ...rest } = SETTINGS;
+  return [...Object.values(rest), ...Object.values(limits)] as ReadonlyArray<SettingKey<unknown> | SettingFamily<never, unknown>>;
+}
+
+/** Settings keys holding X's last reported limits, by endpoint family. */
+export type XRateLimitKey = keyof typeof SETTINGS.xRateLimit;

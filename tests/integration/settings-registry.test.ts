@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRepositories } from '../../src/db/index.js';
+import type { Logger } from '../../src/logging/index.js';
+import { PauseService } from '../../src/services/pause-service.js';
+import { registeredSettings, SETTINGS, type SettingFamily, type SettingKey } from '../../src/services/settings-keys.js';
+import { createPublishingHarness, moderator, T0, type PublishingHarness } from '../support/publishing-harness.js';
+import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+
+/** A logger that keeps what it was told, to check what a corrupt setting reports. */
+function recordingLogger(lines: Array<{ level: string; message: string; meta: Record<string, unknown> }>): Logger {
+  const at =
+    (level: string) =>
+    (message: string, meta: Record<string, unknown> = {}) =>
+      lines.push({ level, message, meta });
+  const logger: Logger = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), child: () => logger };
+  return logger;
+}
+
+const nameOf = (entry: SettingKey<unknown> | SettingFamily<never, unknown>): string => ('prefix' in entry ? entry.prefix : entry.key);
+
+let db: TempDatabase | undefined;
+let h: PublishingHarness | undefined;
+afterEach(async () => {
+  await db?.close();
+  db = undefined;
+  if (!h) return;
+  const problems = await h.specProblems();
+  await h.close();
+  h = undefined;
+  // Every request the real client sent must be one the real X API accepts.
+  expect(problems).toEqual([]);
+});
+
+describe('typed settings (issue 11, §4)', () => {
+  it('GIVEN the settings registry THEN every key and family prefix is unique, none is the start of another, and each names an owner', () => {
+    const entries = registeredSettings();
+    const names = entries.map(nameOf);
+    expect(names).toContain(SETTINGS.pause.key);
+    expect(names).toContain(SETTINGS.jobState.prefix);
+    expect(names).toContain(SETTINGS.xRateLimit.me.key);
+    expect(new Set(names).size).toBe(names.length);
+    for (const a of names) {
+      for (const b of names) if (a !== b) expect(b.startsWith(a), `${b} starts with ${a}`).toBe(false);
+    }
+    for (const entry of entries) expect(entry.owner, nameOf(entry)).toMatch(/\S/);
+    // A family's member keys are its prefix plus the part, with the family's owner and schema.
+    expect(SETTINGS.transientFailures.for(7)).toMatchObject({ key: 'publish.transient_failures.7', owner: 'publishing-service' });
+  });
+
+  it('GIVEN typed keys WHEN values are written THEN they read back as written, and writing null deletes the row', async () => {
+    db = await openTempDatabase();
+    const pause = { by: moderator, since: T0, reason: 'launch day' };
+    await db.repos.settings.set(SETTINGS.pause, pause, T0);
+    await db.repos.settings.set(SETTINGS.unresolved.for(3), true, T0);
+    await db.repos.settings.set(
+      SETTINGS.jobState.for('post'),
+      { nextRunAt: T0 + 1, slotAt: T0, lastRun: null, missedWhileDown: { count: 2, detectedAt: T0 } },
+      T0,
+    );
+
+    expect(await db.repos.settings.get(SETTINGS.pause)).toEqual(pause);
+    expect(await db.repos.settings.get(SETTINGS.unresolved.for(3))).toBe(true);
+    expect(await db.repos.settings.get(SETTINGS.unresolved.for(4))).toBeNull();
+    expect((await db.repos.settings.get(SETTINGS.jobState.for('post')))?.missedWhileDown).toEqual({ count: 2, detectedAt: T0 });
+
+    await db.repos.settings.set(SETTINGS.pause, null, T0 + 1);
+    await db.repos.settings.set(SETTINGS.unresolved.for(3), null, T0 + 1);
+    expect(await db.repos.settings.get(SETTINGS.pause)).toBeNull();
+    const keys: Array<{ key: string }> = await db.dataSource.query('SELECT key FROM settings ORDER BY key');
+    expect(keys.map((row) => row.key)).toEqual(['scheduler.job.post']);
+  });
+
+  it('GIVEN a stored value that does not match its schema (or is not JSON) WHEN it is read THEN it reads as absent, a warning names the key and the problem, and the bot carries on (not paused)', async () => {
+    db = await openTempDatabase();
+    const lines: Array<{ level: string; message: string; meta: Record<string, unknown> }> = [];
+    const logger = recordingLogger(lines);
+    const repos = createRepositories(db.dataSource, logger);
+    // An older build's pause flag, a hand edit, and a truncated write.
+    await db.dataSource.query('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)', [
+      SETTINGS.pause.key,
+      JSON.stringify({ paused: true, by: 'alice' }),
+      T0,
+      SETTINGS.transientFailures.for(5).key,
+      JSON.stringify('three'),
+      T0,
+      SETTINGS.xRateLimit.post.key,
+      '{"endpoint":',
+      T0,
+    ]);
+
+    const pauses = new PauseService({ settings: repos.settings, moderationEvents: repos.moderationEvents, clock: { now: () => T0 }, logger });
+    expect(await pauses.current()).toBeNull();
+    expect(await repos.settings.get(SETTINGS.transientFailures.for(5))).toBeNull();
+    expect(await repos.settings.get(SETTINGS.xRateLimit.post)).toBeNull();
+
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => line.meta['key'])).toEqual([SETTINGS.pause.key, SETTINGS.transientFailures.for(5).key, SETTINGS.xRateLimit.post.key]);
+    expect(warnings[0]?.meta).toMatchObject({ owner: 'pause-service', issues: expect.arrayContaining([expect.objectContaining({ path: ['since'] })]) });
+    expect(warnings[2]?.meta['error']).toMatch(/JSON/);
+    // The row is left for a person to look at; the next write of its owner replaces it.
+    await repos.settings.set(SETTINGS.pause, { by: moderator, since: T0, reason: null }, T0 + 1);
+    expect(await pauses.current()).toEqual({ by: moderator, since: T0, reason: null });
+  });
+
+  it('GIVEN a draft that failed transiently once WHEN it is later published THEN none of its per-draft publishing rows are left behind', async () => {
+    h = await createPublishingHarness();
+    const x = h;
+    const service = x.service({ rng: () => 0.25 });
+    x.fake.serverError(503);
+    const draft = await x.approvedDraft(['leave no trace']);
+
+    expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued');
+    expect(await x.db.repos.settings.get(SETTINGS.transientFailures.for(draft.id))).toBe(1);
+    x.clock.advance(18_750);
+    const [second] = await service.processDueDrafts();
+
+    expect(second?.kind).toBe('published');
+    const rows: Array<{ key: string }> = await x.db.dataSource.query("SELECT key FROM settings WHERE key LIKE 'publish.%'");
+    expect(rows).toEqual([]);
+  });
+});
