@@ -1,10 +1,27 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
+import { SETTINGS } from '../../src/services/settings-keys.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
-import { SETTINGS } from '../../src/services/settings-keys.js';
 
 const TWEET = 'Slippage is the gap between the price you see and the price you get. On a thin bonding curve it can be large.';
+
+/** Makes every write of a scheduler job's state fail in the real database, as a full disk would. */
+function failJobStateWrites(databasePath: string, fail: boolean): void {
+  const db = new Database(databasePath, { timeout: 5_000 });
+  try {
+    if (fail) {
+      db.exec(`CREATE TRIGGER fail_job_state BEFORE UPDATE ON settings WHEN NEW.key LIKE 'scheduler.job.%'
+               BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;`);
+    } else {
+      db.exec('DROP TRIGGER fail_job_state');
+    }
+  } finally {
+    db.close();
+  }
+}
 
 describe('health and metrics of the running app', () => {
   let fakes: Fakes & { stop(): Promise<void> };
@@ -67,5 +84,30 @@ describe('health and metrics of the running app', () => {
     expect(text).toContain('draftgate_anthropic_tokens{kind="input"} 1500');
     expect(text).toContain('draftgate_anthropic_tokens{kind="output"} 70');
     expect(text).toMatch(/draftgate_process_resident_memory_bytes \d+/);
+  });
+
+  it('GIVEN the store refuses job-state writes (item 6) WHEN the publish queue runs THEN /healthz is 503 at once naming the job and the error; WHEN the store recovers THEN the job saves its state and /healthz is 200 again', async () => {
+    const { app, clock } = testApp;
+    expect((await get('/healthz')).status).toBe(200);
+    failJobStateWrites(testApp.config.storage.databasePath, true);
+
+    const queue = app.scheduler.job(JOB_NAMES.publishQueue)!;
+    clock.set(queue.nextRunAt as number);
+    expect((await queue.runIfDue())?.outcome).toBe('ok');
+    const failing = await get('/healthz');
+    expect(failing.status).toBe(503);
+    const body = (await failing.json()) as { failing: string[]; checks: Record<string, string> };
+    expect(body.failing).toEqual(['scheduler']);
+    expect(body.checks['scheduler']).toContain(`${JOB_NAMES.publishQueue}: could not save its state`);
+    expect(body.checks['scheduler']).toContain('database or disk is full');
+    // Still armed: it wakes to retry the save, and runs at its next slot.
+    expect(queue.wakeAt).not.toBeNull();
+
+    failJobStateWrites(testApp.config.storage.databasePath, false);
+    clock.set(Math.max(queue.storeFailure!.retryAt, queue.nextRunAt as number));
+    await app.scheduler.runDue();
+    expect(queue.storeFailure).toBeNull();
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await app.repos.settings.get(SETTINGS.jobState.for(JOB_NAMES.publishQueue)))?.nextRunAt).toBe(queue.nextRunAt);
   });
 });
