@@ -96,67 +96,57 @@ describe('the built process under signals', () => {
 });
 
 describe('the built process with a bad .env', () => {
-  it('GIVEN a .env with bad and missing values THEN it exits 2 with one message naming each variable, and no secret', async () => {
+  /** Starts the built app in an empty folder whose only configuration is this .env file. */
+  async function startWithDotEnv(lines: readonly string[]): Promise<{ code: number | null; stderr: string }> {
     const { writeFileSync } = await import('node:fs');
     const cwd = mkdtempSync(join(tmpdir(), 'draftgate-badenv-'));
     try {
-      writeFileSync(
-        join(cwd, '.env'),
-        [
-          'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
-          'DISCORD_GUILD_ID=my-server',
-          'MODERATION_CHANNEL_ID=222222222222222222',
-          'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
-          'DRY_RUN=true',
-          'MODERATION_TIMEOUT=two hours',
-          'TIMEOUT_ACTION=delete',
-        ].join('\n'),
-      );
+      writeFileSync(join(cwd, '.env'), lines.join('\n'));
       const app = spawnBuiltApp({ appDir: cwd, env: {}, entry: join(root, 'dist/src/main.js') });
       const exit = await app.exited;
-      const stderr = app.stderr.join('');
-      expect(exit.code).toBe(2);
-      expect(stderr).toMatch(/Invalid configuration: 3 problems found\./);
-      expect(stderr).toMatch(/DISCORD_GUILD_ID expected the id of the Discord server \(guild\): a numeric Discord id/);
-      expect(stderr).toMatch(/MODERATION_TIMEOUT expected a duration such as 90s, 30m, 2h or 1h30m, got "two hours"/);
-      expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
-      expect(stderr).not.toContain('a-real-looking-discord-token-0123456789');
-      expect(stderr).not.toContain('sk-ant-secret-value-abcdef');
+      return { code: exit.code, stderr: app.stderr.join('') };
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  }
+
+  it('GIVEN a .env with bad and missing values THEN it exits 2 with one message naming each variable, and no secret', async () => {
+    const { code, stderr } = await startWithDotEnv([
+      'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
+      'DISCORD_GUILD_ID=my-server',
+      'MODERATION_CHANNEL_ID=222222222222222222',
+      'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
+      'DRY_RUN=true',
+      'MODERATION_TIMEOUT=two hours',
+      'TIMEOUT_ACTION=delete',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Invalid configuration: 3 problems found\./);
+    expect(stderr).toMatch(/DISCORD_GUILD_ID expected the id of the Discord server \(guild\): a numeric Discord id/);
+    expect(stderr).toMatch(/MODERATION_TIMEOUT expected a duration such as 90s, 30m, 2h or 1h30m, got "two hours"/);
+    expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
+    expect(stderr).not.toContain('a-real-looking-discord-token-0123456789');
+    expect(stderr).not.toContain('sk-ant-secret-value-abcdef');
   });
 
   it('GIVEN an invalid BANNED_PATTERNS regex and missing TWITTER_* variables (item 13) THEN the start exits 2 listing them with every other problem', async () => {
-    const { writeFileSync } = await import('node:fs');
-    const cwd = mkdtempSync(join(tmpdir(), 'draftgate-badenv-'));
-    try {
-      writeFileSync(
-        join(cwd, '.env'),
-        [
-          'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
-          'DISCORD_GUILD_ID=111111111111111111',
-          'MODERATION_CHANNEL_ID=222222222222222222',
-          'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
-          'TWITTER_APP_KEY=app-key-123456',
-          'TWITTER_APP_SECRET=app-secret-123456',
-          'BANNED_PATTERNS=["/([a-z/"]',
-          'POST_JITTER=0',
-          'TIMEOUT_ACTION=delete',
-        ].join('\n'),
-      );
-      const app = spawnBuiltApp({ appDir: cwd, env: {}, entry: join(root, 'dist/src/main.js') });
-      const exit = await app.exited;
-      const stderr = app.stderr.join('');
-      expect(exit.code).toBe(2);
-      expect(stderr).toMatch(/Invalid configuration: 4 problems found\./);
-      expect(stderr).toMatch(/BANNED_PATTERNS contains "\/\(\[a-z\/", which is not a valid regular expression/);
-      expect(stderr).toMatch(/TWITTER_ACCESS_TOKEN is missing/);
-      expect(stderr).toMatch(/TWITTER_ACCESS_SECRET is missing/);
-      expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire/);
-      expect(stderr).not.toMatch(/POST_JITTER/);
-    } finally {
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const { code, stderr } = await startWithDotEnv([
+      'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
+      'DISCORD_GUILD_ID=111111111111111111',
+      'MODERATION_CHANNEL_ID=222222222222222222',
+      'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
+      'TWITTER_APP_KEY=app-key-123456',
+      'TWITTER_APP_SECRET=app-secret-123456',
+      'BANNED_PATTERNS=["/([a-z/"]',
+      'POST_JITTER=0',
+      'TIMEOUT_ACTION=delete',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Invalid configuration: 4 problems found\./);
+    expect(stderr).toMatch(/BANNED_PATTERNS contains "\/\(\[a-z\/", which is not a valid regular expression/);
+    expect(stderr).toMatch(/TWITTER_ACCESS_TOKEN is missing/);
+    expect(stderr).toMatch(/TWITTER_ACCESS_SECRET is missing/);
+    expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire/);
+    expect(stderr).not.toMatch(/POST_JITTER/);
   });
 });
