@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
+import { exponentialDelayMs } from '../domain/backoff.js';
 
 /**
  * How writes wait for a database lock another connection holds. better-sqlite3 waits for a lock
@@ -210,7 +211,7 @@ export class SqliteWriteGate {
   }
 
   private delay(attempts: number): number {
-    return Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** (attempts - 1));
+    return exponentialDelayMs(attempts, { baseMs: this.policy.initialDelayMs, factor: 2, capMs: this.policy.maxDelayMs });
   }
 
   /** A FIFO mutex: resolves with the function that releases it. */

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { exponentialDelayMs, type ExponentialDelay } from '../domain/backoff.js';
 import { countMissedRuns, planNextRun, type DailyWindow, type NextOccurrence } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
 import type { Clock, SettingsRepository } from '../services/ports.js';
@@ -17,12 +18,11 @@ export const CLOCK_STEP_BACK_TOLERANCE_MS = 5_000;
  * Pacing of the retries to save a job's state after the store failed (SQLITE_BUSY, SQLITE_FULL):
  * soon at first, then no more than once a minute, so a full disk is not hammered.
  */
-export const STORE_RETRY_POLICY = { baseMs: 1_000, factor: 2, capMs: 60_000 } as const;
+export const STORE_RETRY_POLICY: ExponentialDelay = { baseMs: 1_000, factor: 2, capMs: 60_000 };
 
 /** The wait before the `failures`-th retry (1-based) to save the state. */
 export function storeRetryDelayMs(failures: number): number {
-  const { baseMs, factor, capMs } = STORE_RETRY_POLICY;
-  return Math.min(capMs, baseMs * factor ** Math.max(0, failures - 1));
+  return exponentialDelayMs(failures, STORE_RETRY_POLICY);
 }
 
 /** The store failed to load or save this job's state; kept until a save succeeds. */

@@ -1,4 +1,4 @@
-import { backoffDelayMs, type BackoffPolicy } from '../domain/backoff.js';
+import { exponentialDelayMs, type ExponentialDelay } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
 import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
 import { sanitiseNote } from '../domain/sanitise.js';
@@ -112,7 +112,7 @@ const RECONCILE_BATCH = 20;
  * Retrying a card Discord refused to post: 30 s doubling to 15 min, never giving up. The draft
  * waits without a deadline meanwhile, so waiting is safe; it only delays the moderators.
  */
-export const CARD_POST_BACKOFF: BackoffPolicy = { baseMs: 30_000, factor: 2, capMs: 15 * 60_000, maxAttempts: Number.POSITIVE_INFINITY };
+export const CARD_POST_BACKOFF: ExponentialDelay = { baseMs: 30_000, factor: 2, capMs: 15 * 60_000 };
 
 /** What the moderation cards look like from outside: for /healthz, metrics and alerts. */
 export interface CardHealth {
@@ -551,7 +551,7 @@ export class ModerationService {
       const now = clock.now();
       const failures = await drafts.recordCardPostFailure(draft.id, String((error as Error)?.message ?? error));
       // No jitter: one bot, one channel; the drafts waiting are few and retried in one pass.
-      const nextAttemptAt = now + backoffDelayMs(failures, () => 1, CARD_POST_BACKOFF);
+      const nextAttemptAt = now + exponentialDelayMs(failures, CARD_POST_BACKOFF);
       await drafts.planCardPost(draft.id, nextAttemptAt);
       logger.error('a draft card could not be posted: the draft waits, unseen and without a deadline, for the next attempt', {
         draftId: draft.id,
