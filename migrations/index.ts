@@ -4,6 +4,7 @@ import { StatsIndexes1764115200002 } from './1764115200002-StatsIndexes.js';
 import { CardDelivery1796083200200 } from './1796083200200-CardDelivery.js';
 import { CardTimeoutAction1796083200600 } from './1796083200600-CardTimeoutAction.js';
 import { TopicEngagementEvidence1796083200800 } from './1796083200800-TopicEngagementEvidence.js';
+import { CardReconcileIndex1796083200900 } from './1796083200900-CardReconcileIndex.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CardDelivery1796083200200,
   CardTimeoutAction1796083200600,
   TopicEngagementEvidence1796083200800,
+  CardReconcileIndex1796083200900,
 ];

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS, createDataSource, createRepositories } from '../../src/db/index.js';
+import { CARD_OUT_OF_DATE_WHERE } from '../../src/db/entities/draft.entity.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
@@ -62,6 +63,9 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardReconcileIndex
+    const cardIndex: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'idx_drafts_card_out_of_date'`);
+    expect(cardIndex).toEqual([]);
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     const evidence: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('topics') WHERE name = 'engagement_posts'`);
     expect(evidence).toEqual([]);
@@ -90,12 +94,14 @@ describe('database', () => {
       'CardDelivery1796083200200',
       'CardTimeoutAction1796083200600',
       'TopicEngagementEvidence1796083200800',
+      'CardReconcileIndex1796083200900',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
     await db.dataSource.undoLastMigration(); // CardDelivery
@@ -186,6 +192,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     const [education] = (await db.dataSource.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
     const draft = async (n: number) =>
@@ -212,6 +219,12 @@ describe('database', () => {
     const topics = await db.repos.topics.list();
     expect(topics.find((t) => t.name === 'education')?.publishedCount).toBe(2);
     expect(topics.filter((t) => t.name !== 'education').every((t) => t.publishedCount === 0)).toBe(true);
+  });
+
+  it('GIVEN the lookup of the card reconciler THEN SQLite reads the partial index of out-of-date cards, not every draft', async () => {
+    db = await openTempDatabase();
+    const plan: Array<{ detail: string }> = await db.dataSource.query(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM drafts d WHERE ${CARD_OUT_OF_DATE_WHERE}`);
+    expect(plan.map((row) => row.detail)).toEqual(['SCAN d USING INDEX idx_drafts_card_out_of_date']);
   });
 
   it('GIVEN a publishing draft THEN tweets, publication and caps are recorded once', async () => {

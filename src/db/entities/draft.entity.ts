@@ -2,6 +2,14 @@ import { Column, Entity, JoinColumn, ManyToOne, Index, PrimaryGeneratedColumn } 
 import { TopicEntity } from './topic.entity.js';
 import { booleanInteger, jsonText } from './column-types.js';
 
+/**
+ * A draft whose card shows an older state than the draft (a refused or lost card edit). The
+ * repository queries with exactly this text and a partial index is declared with it, so SQLite
+ * reads only the few such rows instead of every carded draft.
+ */
+export const CARD_OUT_OF_DATE_WHERE =
+  'moderation_message_id IS NOT NULL AND (card_rendered_revision IS NOT revision OR card_rendered_status IS NOT status OR card_rendered_version IS NOT updated_at)';
+
 /** A generated draft through moderation and publishing. Times are epoch milliseconds. */
 @Entity({ name: 'drafts' })
 @Index('idx_drafts_status_deadline', ['status', 'deadlineAt'])
@@ -12,6 +20,8 @@ import { booleanInteger, jsonText } from './column-types.js';
 @Index('idx_drafts_stats_topic', ['topicName', 'status', 'decisionSource', 'createdAt'])
 @Index('idx_drafts_stats_decision', ['decisionSource', 'createdAt', 'decidedAt'])
 @Index('idx_drafts_stats_published', ['status', 'publishedAt', 'xCostUsd'])
+// Only the cards behind their draft (migration CardReconcileIndex; the reconciler's and /healthz's lookup).
+@Index('idx_drafts_card_out_of_date', ['id'], { where: CARD_OUT_OF_DATE_WHERE })
 export class DraftEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
