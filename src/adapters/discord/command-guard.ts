@@ -2,7 +2,7 @@ import type { ChatInputCommandInteraction } from 'discord.js';
 import type { Actor } from '../../domain/draft.js';
 import type { CommandContext, SlashCommand } from './command-context.js';
 import { deferBeforeWrite } from './command-replies.js';
-import { clickerFacts, isModerator } from './moderator-check.js';
+import { clickerFacts, isModerator, whoMayModerate } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
 /**
@@ -38,6 +38,5 @@ export async function enforceCommandGuard(
     { draftId: null, revision: null, actor, action, outcome: 'refused_not_moderator', detail: null, interactionId: interaction.id },
     ctx.clock.now(),
   );
-  const who = moderatorRoleId ? `members with the <@&${moderatorRoleId}> role` : 'members with Manage Server';
-  throw new UserError(`Only moderators can do that: ${action} is limited to ${who}.`, { action, userId: actor.id });
+  throw new UserError(`Only moderators can do that: ${action} is limited to ${whoMayModerate({ moderatorRoleId })}.`, { action, userId: actor.id });
 }

@@ -1,4 +1,4 @@
-import { MessageFlags, roleMention, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
 import type { Logger } from '../../logging/index.js';
@@ -23,7 +23,7 @@ import {
   tweetFieldId,
 } from './draft-modals.js';
 import type { DraftInteraction, DraftInteractionHandler, DraftInteractionHandlers } from './interaction-router.js';
-import { actorOf, clickerFacts, isModerator, type ModeratorPolicy } from './moderator-check.js';
+import { actorOf, clickerFacts, isModerator, whoMayModerate, type ModeratorPolicy } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
 /** The moderation operations the handlers call; ModerationService provides them. */
@@ -98,9 +98,8 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
   async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
     const request = requestOf(interaction, id);
     if (isModerator(clickerFacts(interaction), deps.policy)) return request;
-    const who = deps.policy.moderatorRoleId ? `members with the ${roleMention(deps.policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
     const refusal = {
-      content: `Only moderators can do that (${who}). Nothing was changed.`,
+      content: `Only moderators can do that (${whoMayModerate(deps.policy)}). Nothing was changed.`,
       flags: MessageFlags.Ephemeral as const,
       allowedMentions: NO_MENTIONS,
     };

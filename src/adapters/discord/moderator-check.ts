@@ -1,4 +1,4 @@
-import { GuildMember, PermissionFlagsBits, type APIInteractionGuildMember, type Interaction } from 'discord.js';
+import { GuildMember, PermissionFlagsBits, roleMention, type APIInteractionGuildMember, type Interaction } from 'discord.js';
 import type { Actor } from '../../domain/draft.js';
 
 /** Who may moderate: MODERATOR_ROLE_ID when set, otherwise anyone with Manage Guild. */
@@ -22,6 +22,11 @@ export function isModerator(facts: ClickerFacts | null, policy: ModeratorPolicy)
   if (!facts) return false;
   if (policy.moderatorRoleId) return facts.roleIds.includes(policy.moderatorRoleId);
   return facts.permissions !== null && (facts.permissions & PermissionFlagsBits.ManageGuild) === PermissionFlagsBits.ManageGuild;
+}
+
+/** Who may moderate, in words for a refusal: the role (as a mention that pings nobody) or Manage Server. */
+export function whoMayModerate(policy: ModeratorPolicy): string {
+  return policy.moderatorRoleId ? `members with the ${roleMention(policy.moderatorRoleId)} role` : 'members with the Manage Server permission';
 }
 
 /**
