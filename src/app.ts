@@ -21,6 +21,7 @@ import { readAppVersion } from './config/version.js';
 import { createRepositories, openDatabase, type Repositories } from './db/index.js';
 import { TypeOrmStatsRepository } from './db/repositories/stats.repository.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
+import { DEFAULT_ACCOUNT_ID } from './domain/account.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
 import {
@@ -466,7 +467,7 @@ function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataS
   });
 }
 
-/** The post job, and the other jobs as data: what each runs, how often, and whether /pause holds it. */
+/** One post job per account, and the other jobs as data: what each runs, how often, and whether /pause holds it. */
 function buildScheduler(
   { config, logger, clock, rng, armSchedulerTimers }: BuildContext,
   repos: Repositories,
@@ -478,25 +479,31 @@ function buildScheduler(
     rng,
     logger,
     settings: repos.settings,
-    drafts: repos.drafts,
-    posts: repos.posts,
-    pause,
-    config: {
-      schedule: config.posting.schedule,
-      timezone: config.posting.timezone,
-      jitterMs: config.posting.jitterMs,
-      activeHours: config.posting.activeHours,
-      maxPendingDrafts: config.posting.maxPendingDrafts,
-      maxPostsPerHour: config.posting.maxPostsPerHour,
-      maxPostsPerDay: config.posting.maxPostsPerDay,
-    },
-    generateDraft: (trigger) => parts.moderation.generateAndPostDraft({ trigger }),
+    timezone: config.posting.timezone,
+    postJobs: [
+      {
+        accountId: DEFAULT_ACCOUNT_ID,
+        config: {
+          schedule: config.posting.schedule,
+          timezone: config.posting.timezone,
+          jitterMs: config.posting.jitterMs,
+          activeHours: config.posting.activeHours,
+          maxPendingDrafts: config.posting.maxPendingDrafts,
+          maxPostsPerHour: config.posting.maxPostsPerHour,
+          maxPostsPerDay: config.posting.maxPostsPerDay,
+        },
+        drafts: repos.drafts,
+        posts: repos.posts,
+        pause,
+        generateDraft: (trigger) => parts.moderation.generateAndPostDraft({ trigger }),
+      },
+    ],
     jobs: buildJobs(config, { ...parts, pause }),
     armTimers: armSchedulerTimers,
   });
 }
 
-/** The jobs besides the post job, in the order they run when several are due. */
+/** The jobs besides the post jobs, in the order they run when several are due. */
 function buildJobs(
   config: AppConfig,
   {
@@ -520,7 +527,7 @@ function buildJobs(
       // does a publication a crash interrupted (taking it over could POST). An explicit Approve
       // or Retry by a moderator still publishes at once (moderation calls the publishing service
       // directly); if a cap queues it, it waits here too.
-      heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
+      held: async () => ((await paused()) ? 'posting is paused: the publish queue waits for /resume' : null),
       // Asked again before each draft: a /pause that lands during a long run stops it there.
       run: async () => summarise(await publishing.processDueDrafts(undefined, { held: paused })),
     },

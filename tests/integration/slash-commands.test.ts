@@ -215,9 +215,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(body).toContain('1 scheduled run passed while the bot was down');
     expect(fakes.anthropic.messageBodies).toHaveLength(0);
 
-    clock.set(second.app.scheduler.post.nextRunAt as number);
+    clock.set(second.app.scheduler.postJob().nextRunAt as number);
     const run = await second.app.scheduler.runDue();
-    expect(run['post']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect(run['post:default']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
     expect(fakes.anthropic.messageBodies).toHaveLength(0);
 
     const resume = await answer(slash('resume'));
@@ -229,8 +229,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(text(again.embeds)).toContain('Posting is already running');
 
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
-    clock.set(second.app.scheduler.post.nextRunAt as number);
-    expect((await second.app.scheduler.runDue())['post']?.outcome).toBe('ok');
+    clock.set(second.app.scheduler.postJob().nextRunAt as number);
+    expect((await second.app.scheduler.runDue())['post:default']?.outcome).toBe('ok');
     expect((await second.app.repos.drafts.countByStatus()).pending).toBe(1);
     const audit = (await auditRows(second)).map((r) => `${r.action}:${r.outcome}`);
     expect(audit).toEqual(expect.arrayContaining(['pause:paused', 'resume:resumed', 'resume:not_paused']));
