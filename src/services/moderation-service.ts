@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_ID } from '../domain/account.js';
 import { exponentialDelayMs, type ExponentialDelay } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
 import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 import {
   CardGoneError,
+  type AccountIdentity,
   type ApprovedDraftPublisher,
   type CardLocation,
   type CardRendering,
@@ -46,6 +48,8 @@ export interface ModerationServiceDependencies {
   readonly onDeadlineChanged?: (() => void) | undefined;
   /** /pause: while it holds, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
   readonly pause?: PauseStateReader | undefined;
+  /** The account this instance moderates for, named on every card; the single-account setup's `default` without it. */
+  readonly account?: AccountIdentity | undefined;
 }
 
 /** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
@@ -445,8 +449,10 @@ export class ModerationService {
   private async view(draft: Draft): Promise<DraftCardView> {
     const now = this.deps.clock.now();
     const times = await this.deps.posts.publicationTimesSince(now - DAY_MS);
+    const account = this.deps.account;
     return {
       draft,
+      account: { id: account?.id ?? DEFAULT_ACCOUNT_ID, handle: account?.handle() ?? null },
       budget: capUsage(times, this.deps.options.caps, now),
       timeoutAction: this.timeoutActionFor(draft),
       dryRun: this.deps.options.dryRun,

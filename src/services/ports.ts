@@ -382,6 +382,8 @@ export interface TweetPublisher {
  */
 export interface DraftCardView {
   readonly draft: Draft;
+  /** The account the draft is for: the card names its handle, and its id in the footer. */
+  readonly account: AccountLabel;
   /** Publications used and allowed in the rolling hour and day. */
   readonly budget: CapUsage;
   /** What the deadline does to this draft (a flagged draft under the two-approval rule never auto-publishes). */
@@ -391,6 +393,19 @@ export interface DraftCardView {
   readonly needsSecondApproval: boolean;
   /** The time the view was built, for "queued until" wording. */
   readonly now: number;
+}
+
+/** An account as a card or a reply names it: its id, and the X handle it posts as once known. */
+export interface AccountLabel {
+  readonly id: string;
+  /** Without the @; null until X answered GET /2/users/me (and always in dry run). */
+  readonly handle: string | null;
+}
+
+/** Which account a service instance works for; the handle is learned at start-up from X. */
+export interface AccountIdentity {
+  readonly id: string;
+  handle(): string | null;
 }
 
 /** Where a posted card lives. */
