@@ -68,7 +68,10 @@ export interface ModerationRequest {
 }
 
 /** The audit `action` names. */
-export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout';
+export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout' | 'account_removed';
+
+/** The actor of decisions the configuration forces (an account removed from it), for audit rows and cards. */
+export const CONFIGURATION_ACTOR: Actor = { id: 'configuration', name: 'the configuration' };
 
 /**
  * What a moderation request came to. `applied` and `awaiting_second_approval` changed the draft
@@ -394,6 +397,26 @@ export class ModerationService {
     }
     await this.postMissingCards();
     return outcomes;
+  }
+
+  /**
+   * Every pending draft expires with `reason` on its card and in its audit row: the account was
+   * removed from the configuration, so nobody can decide its drafts any more. The same
+   * conditional update as a click, so it cannot race one into a second outcome. Returns how many
+   * expired.
+   */
+  async expireAllPending(reason: string): Promise<number> {
+    const { drafts, clock, logger } = this.deps;
+    let expired = 0;
+    for (const draft of await drafts.findByStatuses(['pending'])) {
+      const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: CONFIGURATION_ACTOR, messageId: null };
+      if (!(await drafts.decide(draft.id, draft.revision, { to: 'expired', actor: CONFIGURATION_ACTOR, source: 'timeout', reason }, clock.now()))) continue;
+      await this.audit(request, 'account_removed', 'expired', reason);
+      logger.info('draft expired: its account is no longer configured', { draftId: draft.id, revision: draft.revision });
+      await this.refreshCard(draft.id);
+      expired += 1;
+    }
+    return expired;
   }
 
   /**

@@ -450,7 +450,8 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
         colour: CARD_COLOURS.rejected,
       };
     case 'expired':
-      return { text: '⌛ Expired: no decision before the deadline', colour: CARD_COLOURS.expired };
+      // A reason is only given when something other than the deadline expired it (its account was removed).
+      return { text: `⌛ Expired: ${draft.rejectReason ? reasonText(draft.rejectReason) : 'no decision before the deadline'}`, colour: CARD_COLOURS.expired };
     case 'failed':
       return {
         text: `⚠️ Publishing failed (${draft.errorClass ?? 'error'}): ${reasonText(draft.errorMessage ?? 'unknown error')}. Press Retry once the cause is fixed.`,
