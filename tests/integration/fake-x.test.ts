@@ -463,6 +463,23 @@ describe('fake X with several users (accounts)', () => {
     expect(fake.tweets.map((t) => t.text)).toEqual(['main passes', 'news passes']);
   });
 
+  it('GIVEN a second token of the same user on another app WHEN both call v2.me and post THEN both are that user, and the app 24h count is per app', async () => {
+    const { alerts } = await startUsers();
+    fake.addToken(NEWS.user.userId, { accessToken: '1700000000000000002-alertsapp', accessTokenSecret: 'second-secret', consumerKey: ALERTS.credentials.appKey, consumerSecret: ALERTS.credentials.appSecret });
+    const viaAlertsApp = createTwitterClient(
+      { ...ALERTS.credentials, accessToken: '1700000000000000002-alertsapp', accessSecret: 'second-secret' },
+      { apiBase: fake.url, timeoutMs: 2_000 },
+    );
+    const news = createTwitterClient(NEWS.credentials, { apiBase: fake.url, timeoutMs: 2_000 });
+    expect((await viaAlertsApp.v2.me()).data.id).toBe(NEWS.user.userId);
+    expect((await news.v2.me()).data.id).toBe(NEWS.user.userId);
+    await alerts.v2.tweet('alerts one');
+    const posted = await viaAlertsApp.v2.post('tweets', { text: 'news via the alerts app' }, { fullResponse: true });
+    expect(posted.rateLimit).toMatchObject({ userDay: { remaining: 99 }, day: { remaining: 1665 } });
+    expect(fake.tweetsOf(NEWS.user.userId).map((t) => t.text)).toEqual(['news via the alerts app']);
+    expect(() => fake.addToken('42', { accessToken: 'x' })).toThrow(/no user 42/);
+  });
+
   it('GIVEN a user id or token already known WHEN addUser THEN it throws', async () => {
     await startUsers();
     expect(() => fake.addUser({ ...userOptions(NEWS), accessToken: 'fresh-token' })).toThrow(/user 1700000000000000002 already exists/);

@@ -62,8 +62,12 @@ export interface FakeXUser {
   readonly userId: string;
   readonly username: string;
   readonly name: string;
-  /** undefined: the default user without `accessToken`, which answers to any token no other user holds. */
+  /**
+   * The token the user was created with (`addToken` adds more); undefined: the default user
+   * without `accessToken`, which answers to any token no other user holds.
+   */
   readonly accessToken: string | undefined;
+  /** The app of that first token. */
   readonly consumerKey: string;
   readonly protected: boolean;
 }
@@ -72,6 +76,25 @@ interface UserRecord extends FakeXUser {
   readonly consumerSecret: string | undefined;
   readonly accessTokenSecret: string | undefined;
   readonly limits: FakeXRateLimits;
+}
+
+/** One more access token for a known user (X issues one per app the user authorised). */
+export interface FakeXTokenOptions {
+  readonly accessToken: string;
+  readonly accessTokenSecret?: string;
+  /** Default: the fake's `consumerKey`. */
+  readonly consumerKey?: string;
+  /** Defaults to the fake's `consumerSecret` for the default app. */
+  readonly consumerSecret?: string;
+}
+
+/** An access token: whose it is and which app it was issued to. */
+interface Credential {
+  readonly accessToken: string | undefined;
+  readonly accessTokenSecret: string | undefined;
+  readonly consumerKey: string;
+  readonly consumerSecret: string | undefined;
+  readonly user: UserRecord;
 }
 
 export interface FakeXOptions {
@@ -169,10 +192,10 @@ export class FakeX {
   private readonly prefix: string;
   private readonly limits: FakeXRateLimits;
   private readonly counters = new Map<string, Counter>();
-  private readonly defaultUserRecord: UserRecord;
+  private readonly defaultCredential: Credential;
   private readonly usersById = new Map<string, UserRecord>();
-  private readonly usersByToken = new Map<string, UserRecord>();
-  private readonly attributions = new WeakMap<RecordedRequest, UserRecord | null>();
+  private readonly credentialsByToken = new Map<string, Credential>();
+  private readonly attributions = new WeakMap<RecordedRequest, Credential | null>();
   private nextId = 1_790_000_000_000_000_001n;
 
   constructor(private readonly options: FakeXOptions = {}) {
@@ -185,7 +208,7 @@ export class FakeX {
     this.prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
     this.rejectDuplicates = options.rejectDuplicates ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...options.rateLimits };
-    this.defaultUserRecord = {
+    const defaultUser: UserRecord = {
       userId: this.userId,
       username: this.username,
       name: this.name,
@@ -196,7 +219,7 @@ export class FakeX {
       protected: false,
       limits: this.limits,
     };
-    this.register(this.defaultUserRecord);
+    this.defaultCredential = this.register(defaultUser);
     for (const user of options.users ?? []) this.addUser(user);
     this.route('POST', '/2/tweets', (request, _params, user) => this.createTweet(request, user));
     this.route('GET', '/2/users/me', (_request, _params, user) => ({
@@ -225,6 +248,23 @@ export class FakeX {
     return publicUser(record);
   }
 
+  /**
+   * Another access token for a known user, e.g. the same X user authorised a second app: requests
+   * signed with it are that user's (what two accounts resolving to one X user look like).
+   */
+  addToken(userId: string, options: FakeXTokenOptions): void {
+    const user = this.usersById.get(userId);
+    if (!user) throw new Error(`fake-x: no user ${userId}`);
+    const consumerKey = options.consumerKey ?? this.consumerKey;
+    this.addCredential({
+      accessToken: options.accessToken,
+      accessTokenSecret: options.accessTokenSecret,
+      consumerKey,
+      consumerSecret: options.consumerSecret ?? (consumerKey === this.consumerKey ? this.options.consumerSecret : undefined),
+      user,
+    });
+  }
+
   /** Every user the fake knows, the default user first. */
   get users(): FakeXUser[] {
     return [...this.usersById.values()].map(publicUser);
@@ -232,14 +272,14 @@ export class FakeX {
 
   /** The user a recorded request was attributed to (by its OAuth token, consumer key and signature); undefined if X would answer 401. */
   userOf(request: RecordedRequest): FakeXUser | undefined {
-    const user = this.attribute(request);
-    return user ? publicUser(user) : undefined;
+    const credential = this.attribute(request);
+    return credential ? publicUser(credential.user) : undefined;
   }
 
   /** The requests attributed to a user, optionally only those to a method and path (relative to the prefix). */
   requestsBy(userId: string, method?: string, path?: string | RegExp): RecordedRequest[] {
     const requests = method !== undefined && path !== undefined ? this.requestsTo(method, path) : this.requests;
-    return requests.filter((r) => this.attribute(r)?.userId === userId);
+    return requests.filter((r) => this.attribute(r)?.user.userId === userId);
   }
 
   /** A user's tweets (posted or seeded), oldest first. */
@@ -247,13 +287,20 @@ export class FakeX {
     return this.tweets.filter((t) => t.authorId === userId);
   }
 
-  private register(record: UserRecord): void {
+  private register(record: UserRecord): Credential {
     if (this.usersById.has(record.userId)) throw new Error(`fake-x: user ${record.userId} already exists`);
-    if (record.accessToken !== undefined && this.usersByToken.has(record.accessToken)) {
-      throw new Error(`fake-x: access token ${record.accessToken} already belongs to user ${this.usersByToken.get(record.accessToken)?.userId}`);
-    }
+    const { accessToken, accessTokenSecret, consumerKey, consumerSecret } = record;
+    const credential: Credential = { accessToken, accessTokenSecret, consumerKey, consumerSecret, user: record };
+    this.addCredential(credential);
     this.usersById.set(record.userId, record);
-    if (record.accessToken !== undefined) this.usersByToken.set(record.accessToken, record);
+    return credential;
+  }
+
+  private addCredential(credential: Credential): void {
+    if (credential.accessToken === undefined) return;
+    const holder = this.credentialsByToken.get(credential.accessToken);
+    if (holder) throw new Error(`fake-x: access token ${credential.accessToken} already belongs to user ${holder.user.userId}`);
+    this.credentialsByToken.set(credential.accessToken, credential);
   }
 
   start(): Promise<string> {
@@ -369,7 +416,7 @@ export class FakeX {
       method: target.method ?? 'POST',
       path: typeof path === 'string' ? this.prefix + path : path,
       times: target.times ?? 1,
-      ...(userId !== undefined ? { where: (request: RecordedRequest) => this.attribute(request)?.userId === userId } : {}),
+      ...(userId !== undefined ? { where: (request: RecordedRequest) => this.attribute(request)?.user.userId === userId } : {}),
     };
   }
 
@@ -380,8 +427,9 @@ export class FakeX {
     handler: (request: RecordedRequest, params: Record<string, string>, user: UserRecord) => FakeResponse,
   ): void {
     this.http.route(method, this.prefix + path, (request, params) => {
-      const user = this.attribute(request);
-      if (!user) return { status: 401, body: UNAUTHORIZED_BODY };
+      const credential = this.attribute(request);
+      if (!credential) return { status: 401, body: UNAUTHORIZED_BODY };
+      const user = credential.user;
       const isPost = method === 'POST' && path === '/2/tweets';
       // X counts the 15-minute window and the 24-hour user limit per user, the 24-hour app limit per app key.
       const window = this.count(
@@ -397,7 +445,7 @@ export class FakeX {
       let exhausted = window.used > window.limit;
       if (isPost) {
         const userDay = this.count(`user-24h ${user.userId}`, user.limits.userPostsPer24h, DAY_SECONDS);
-        const app = this.count(`app-24h ${user.consumerKey}`, this.limits.appPostsPer24h, DAY_SECONDS);
+        const app = this.count(`app-24h ${credential.consumerKey}`, this.limits.appPostsPer24h, DAY_SECONDS);
         headers['x-user-limit-24hour-limit'] = String(userDay.limit);
         headers['x-user-limit-24hour-remaining'] = String(Math.max(0, userDay.limit - userDay.used));
         headers['x-user-limit-24hour-reset'] = String(userDay.resetAt);
@@ -428,7 +476,7 @@ export class FakeX {
    * user context, a token no user holds (unless the default user takes any token), a token used
    * with another app's consumer key, or a signature that does not verify with the user's secrets.
    */
-  private attribute(request: RecordedRequest): UserRecord | undefined {
+  private attribute(request: RecordedRequest): Credential | undefined {
     const cached = this.attributions.get(request);
     if (cached !== undefined) return cached ?? undefined;
     const user = this.identify(request);
@@ -436,7 +484,7 @@ export class FakeX {
     return user;
   }
 
-  private identify(request: RecordedRequest): UserRecord | undefined {
+  private identify(request: RecordedRequest): Credential | undefined {
     const header = request.headers['authorization'] ?? '';
     const oauth = parseOAuthHeader(header);
     const shaped =
@@ -446,14 +494,17 @@ export class FakeX {
       ['oauth_token', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce'].every((k) => (oauth[k] ?? '') !== '');
     if (!shaped) return undefined;
     const token = oauth['oauth_token'] ?? '';
-    const user = this.usersByToken.get(token) ?? (this.defaultUserRecord.accessToken === undefined ? this.defaultUserRecord : undefined);
-    if (!user || oauth['oauth_consumer_key'] !== user.consumerKey) return undefined;
-    if (user.consumerSecret !== undefined && user.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth, user)) return undefined;
-    return user;
+    const credential =
+      this.credentialsByToken.get(token) ?? (this.defaultCredential.accessToken === undefined ? this.defaultCredential : undefined);
+    if (!credential || oauth['oauth_consumer_key'] !== credential.consumerKey) return undefined;
+    if (credential.consumerSecret !== undefined && credential.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth, credential)) {
+      return undefined;
+    }
+    return credential;
   }
 
   /** RFC 5849 §3.4: recompute HMAC-SHA1 over the request as received. */
-  private signatureMatches(request: RecordedRequest, oauth: Record<string, string>, user: UserRecord): boolean {
+  private signatureMatches(request: RecordedRequest, oauth: Record<string, string>, credential: Credential): boolean {
     const baseUrl = `http://${(request.headers['host'] ?? '').toLowerCase()}${request.path}`;
     const params: Array<[string, string]> = [];
     for (const [key, value] of Object.entries(oauth)) if (key !== 'oauth_signature' && key !== 'realm') params.push([key, value]);
@@ -467,7 +518,7 @@ export class FakeX {
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
     const base = `${request.method}&${percentEncode(baseUrl)}&${percentEncode(normalized)}`;
-    const key = `${percentEncode(user.consumerSecret ?? '')}&${percentEncode(user.accessTokenSecret ?? '')}`;
+    const key = `${percentEncode(credential.consumerSecret ?? '')}&${percentEncode(credential.accessTokenSecret ?? '')}`;
     const expected = Buffer.from(createHmac('sha1', key).update(base).digest('base64'));
     const actual = Buffer.from(oauth['oauth_signature'] ?? '');
     return expected.length === actual.length && timingSafeEqual(expected, actual);
