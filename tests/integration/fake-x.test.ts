@@ -437,7 +437,10 @@ describe('fake X with several users (accounts)', () => {
     await startUsers();
     const unknown = createTwitterClient({ ...CREDENTIALS, accessToken: '1900000000000000009-stranger' }, { apiBase: fake.url });
     expect((await expectFailure(unknown.v2.tweet('who am i'), ApiResponseError)).code).toBe(401);
-    const wrongApp = createTwitterClient({ ...NEWS.credentials, appKey: ALERTS.credentials.appKey, appSecret: ALERTS.credentials.appSecret }, { apiBase: fake.url });
+    const wrongApp = createTwitterClient(
+      { ...NEWS.credentials, appKey: ALERTS.credentials.appKey, appSecret: ALERTS.credentials.appSecret },
+      { apiBase: fake.url },
+    );
     expect((await expectFailure(wrongApp.v2.me(), ApiResponseError)).code).toBe(401);
     const wrongSecret = createTwitterClient({ ...NEWS.credentials, accessSecret: CREDENTIALS.accessSecret }, { apiBase: fake.url });
     expect((await expectFailure(wrongSecret.v2.tweet('signed with the main secret'), ApiResponseError)).code).toBe(401);
@@ -465,7 +468,12 @@ describe('fake X with several users (accounts)', () => {
 
   it('GIVEN a second token of the same user on another app WHEN both call v2.me and post THEN both are that user, and the app 24h count is per app', async () => {
     const { alerts } = await startUsers();
-    fake.addToken(NEWS.user.userId, { accessToken: '1700000000000000002-alertsapp', accessTokenSecret: 'second-secret', consumerKey: ALERTS.credentials.appKey, consumerSecret: ALERTS.credentials.appSecret });
+    fake.addToken(NEWS.user.userId, {
+      accessToken: '1700000000000000002-alertsapp',
+      accessTokenSecret: 'second-secret',
+      consumerKey: ALERTS.credentials.appKey,
+      consumerSecret: ALERTS.credentials.appSecret,
+    });
     const viaAlertsApp = createTwitterClient(
       { ...ALERTS.credentials, accessToken: '1700000000000000002-alertsapp', accessSecret: 'second-secret' },
       { apiBase: fake.url, timeoutMs: 2_000 },

@@ -421,22 +421,14 @@ export class FakeX {
   }
 
   /** Registers a route behind authentication and rate limiting, with rate-limit headers on every answer. */
-  private route(
-    method: string,
-    path: string,
-    handler: (request: RecordedRequest, params: Record<string, string>, user: UserRecord) => FakeResponse,
-  ): void {
+  private route(method: string, path: string, handler: (request: RecordedRequest, params: Record<string, string>, user: UserRecord) => FakeResponse): void {
     this.http.route(method, this.prefix + path, (request, params) => {
       const credential = this.attribute(request);
       if (!credential) return { status: 401, body: UNAUTHORIZED_BODY };
       const user = credential.user;
       const isPost = method === 'POST' && path === '/2/tweets';
       // X counts the 15-minute window and the 24-hour user limit per user, the 24-hour app limit per app key.
-      const window = this.count(
-        `${user.userId} ${method} ${path}`,
-        isPost ? user.limits.postTweetsPerWindow : user.limits.readsPerWindow,
-        WINDOW_SECONDS,
-      );
+      const window = this.count(`${user.userId} ${method} ${path}`, isPost ? user.limits.postTweetsPerWindow : user.limits.readsPerWindow, WINDOW_SECONDS);
       const headers: Record<string, string> = {
         'x-rate-limit-limit': String(window.limit),
         'x-rate-limit-remaining': String(Math.max(0, window.limit - window.used)),
@@ -494,8 +486,7 @@ export class FakeX {
       ['oauth_token', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce'].every((k) => (oauth[k] ?? '') !== '');
     if (!shaped) return undefined;
     const token = oauth['oauth_token'] ?? '';
-    const credential =
-      this.credentialsByToken.get(token) ?? (this.defaultCredential.accessToken === undefined ? this.defaultCredential : undefined);
+    const credential = this.credentialsByToken.get(token) ?? (this.defaultCredential.accessToken === undefined ? this.defaultCredential : undefined);
     if (!credential || oauth['oauth_consumer_key'] !== credential.consumerKey) return undefined;
     if (credential.consumerSecret !== undefined && credential.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth, credential)) {
       return undefined;

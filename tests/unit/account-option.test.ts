@@ -34,15 +34,17 @@ function autocomplete(focused: { name: string; value: string }): { interaction: 
 
 describe('the shared account option', () => {
   it('GIVEN accountOption on a command and on a subcommand THEN both register an optional, autocompleted string option named account', () => {
-    const json = new SlashCommandBuilder()
-      .setName('status')
-      .setDescription('status')
-      .addStringOption(accountOption('all'))
-      .toJSON();
+    const json = new SlashCommandBuilder().setName('status').setDescription('status').addStringOption(accountOption('all')).toJSON();
     const topics = new SlashCommandBuilder()
       .setName('topics')
       .setDescription('topics')
-      .addSubcommand((s) => s.setName('set').setDescription('set').addStringOption((o) => o.setName('topic').setDescription('topic').setRequired(true)).addStringOption(accountOption('one')))
+      .addSubcommand((s) =>
+        s
+          .setName('set')
+          .setDescription('set')
+          .addStringOption((o) => o.setName('topic').setDescription('topic').setRequired(true))
+          .addStringOption(accountOption('one')),
+      )
       .toJSON();
     const expected = { type: ApplicationCommandOptionType.String, name: ACCOUNT_OPTION_NAME, required: false, autocomplete: true, max_length: 100 };
     expect(json.options).toEqual([expect.objectContaining(expected)]);
@@ -96,7 +98,9 @@ describe('account autocomplete', () => {
 describe('reading the option and the scope in a command', () => {
   it('GIVEN a command with or without the option sent THEN accountOptionValue gives the value or null', () => {
     const command = (value: string | null) =>
-      ({ options: { getString: (name: string, required?: boolean) => (name === 'account' && required === false ? value : 'wrong call') } }) as unknown as ChatInputCommandInteraction;
+      ({
+        options: { getString: (name: string, required?: boolean) => (name === 'account' && required === false ? value : 'wrong call') },
+      }) as unknown as ChatInputCommandInteraction;
     expect(accountOptionValue(command('pump-news'))).toBe('pump-news');
     expect(accountOptionValue(command(null))).toBeNull();
   });
@@ -106,7 +110,10 @@ describe('reading the option and the scope in a command', () => {
       { id: 'pumpfun', moderationChannelId: '1' },
       { id: 'pump-news', moderationChannelId: '1' },
     ];
-    expect(scopedAccountIds(resolveAccountScope({ account: null, channelId: '1', activeAccounts: active, whenUnnarrowed: 'all' }))).toEqual(['pumpfun', 'pump-news']);
+    expect(scopedAccountIds(resolveAccountScope({ account: null, channelId: '1', activeAccounts: active, whenUnnarrowed: 'all' }))).toEqual([
+      'pumpfun',
+      'pump-news',
+    ]);
     const refused = resolveAccountScope({ account: null, channelId: '1', activeAccounts: active, whenUnnarrowed: 'one' });
     let error: unknown;
     try {

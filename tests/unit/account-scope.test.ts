@@ -65,7 +65,11 @@ describe('resolveAccountScope: the channel', () => {
   });
 
   it('GIVEN two accounts sharing the channel WHEN an all-accounts command is used there THEN it covers every account', () => {
-    expect(scope({ channelId: '300', whenUnnarrowed: 'all' })).toEqual({ ok: true, accountIds: ['pumpfun', 'pump-news', 'labs', 'alerts'], narrowedBy: 'none' });
+    expect(scope({ channelId: '300', whenUnnarrowed: 'all' })).toEqual({
+      ok: true,
+      accountIds: ['pumpfun', 'pump-news', 'labs', 'alerts'],
+      narrowedBy: 'none',
+    });
   });
 
   it('GIVEN two accounts sharing the channel WHEN a one-account command is used there THEN it is refused with the ids to choose from', () => {
@@ -80,7 +84,11 @@ describe('resolveAccountScope: the channel', () => {
   });
 
   it("GIVEN a channel that is no account's WHEN /status-like and /draft-like commands are used THEN all accounts, and a refusal", () => {
-    expect(scope({ channelId: '999', whenUnnarrowed: 'all' })).toMatchObject({ ok: true, accountIds: ['pumpfun', 'pump-news', 'labs', 'alerts'], narrowedBy: 'none' });
+    expect(scope({ channelId: '999', whenUnnarrowed: 'all' })).toMatchObject({
+      ok: true,
+      accountIds: ['pumpfun', 'pump-news', 'labs', 'alerts'],
+      narrowedBy: 'none',
+    });
     expect(scope({ channelId: '999', whenUnnarrowed: 'one' })).toMatchObject({ ok: false, refusal: { reason: 'account-required' } });
     expect(scope({ channelId: null, whenUnnarrowed: 'one' })).toMatchObject({ ok: false, refusal: { reason: 'account-required' } });
   });

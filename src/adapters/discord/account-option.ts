@@ -24,9 +24,7 @@ export interface AccountChoice {
  */
 export function accountOption(whenUnnarrowed: UnnarrowedScope): (option: SlashCommandStringOption) => SlashCommandStringOption {
   const description =
-    whenUnnarrowed === 'all'
-      ? "Which account (default: this channel's account, else every account)"
-      : "Which account (default: this channel's account)";
+    whenUnnarrowed === 'all' ? "Which account (default: this channel's account, else every account)" : "Which account (default: this channel's account)";
   return (option) => option.setName(ACCOUNT_OPTION_NAME).setDescription(description).setAutocomplete(true).setMaxLength(MAX_CHOICE_CHARS).setRequired(false);
 }
 
