@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiRequestError, ApiResponseError, TwitterApi, type TwitterApi as TwitterApiClient } from 'twitter-api-v2';
 import { Agent as HttpAgent } from 'node:http';
 import { createTwitterClient, isRequestTimeout, redirectTwitterUrl, requestErrorCause } from '../../src/adapters/twitter/base-url.js';
-import { DUPLICATE_CONTENT_BODY, FakeX, TOO_MANY_REQUESTS_BODY, UNAUTHORIZED_BODY } from '../support/fake-x.js';
+import { DUPLICATE_CONTENT_BODY, FakeX, TOO_MANY_REQUESTS_BODY, UNAUTHORIZED_BODY, type FakeXUserOptions } from '../support/fake-x.js';
 import type { RecordedRequest } from '../support/fake-http.js';
 import { loadSpecValidator, type SpecValidator } from '../support/spec-validator.js';
 
@@ -314,5 +314,183 @@ describe('fake X authentication', () => {
     const error = await expectFailure(bearerClient.v2.me(), ApiResponseError);
     expect(error.code).toBe(401);
     expect(fake.requestsTo('GET', '/2/users/me')[0]?.headers['authorization']).toBe('Bearer app-only-bearer');
+  });
+});
+
+describe('fake X with several users (accounts)', () => {
+  /** A second user of the same app as CREDENTIALS, with its own token. */
+  const NEWS = {
+    user: { userId: '1700000000000000002', username: 'pump_news', name: 'Pump News' },
+    credentials: { ...CREDENTIALS, accessToken: '1700000000000000002-newstoken', accessSecret: 'news-access-secret' },
+  };
+  /** A third user on another app (consumer key). */
+  const ALERTS = {
+    user: { userId: '1800000000000000003', username: 'pump_alerts' },
+    credentials: {
+      appKey: 'alerts-consumer-key',
+      appSecret: 'alerts-consumer-secret',
+      accessToken: '1800000000000000003-alertstoken',
+      accessSecret: 'alerts-access-secret',
+    },
+  };
+
+  function userOptions(entry: typeof NEWS | typeof ALERTS, extra: Partial<FakeXUserOptions> = {}): FakeXUserOptions {
+    const { appKey, appSecret, accessToken, accessSecret } = entry.credentials;
+    return { ...entry.user, accessToken, accessTokenSecret: accessSecret, consumerKey: appKey, consumerSecret: appSecret, ...extra };
+  }
+
+  async function startUsers(options: ConstructorParameters<typeof FakeX>[0] = {}): Promise<{ news: TwitterApiClient; alerts: TwitterApiClient }> {
+    await fake.stop();
+    await startFake({ accessToken: CREDENTIALS.accessToken, users: [userOptions(NEWS), userOptions(ALERTS)], ...options });
+    return {
+      news: createTwitterClient(NEWS.credentials, { apiBase: fake.url, timeoutMs: 2_000 }),
+      alerts: createTwitterClient(ALERTS.credentials, { apiBase: fake.url, timeoutMs: 2_000 }),
+    };
+  }
+
+  it("GIVEN two users with their own tokens WHEN each calls v2.me and posts THEN each is answered as itself, each tweet is on its own author's timeline, and every request is attributed to its user", async () => {
+    const { news } = await startUsers();
+    expect((await client.v2.me()).data).toEqual({ id: fake.userId, name: fake.name, username: fake.username });
+    expect((await news.v2.me()).data).toEqual({ id: NEWS.user.userId, name: 'Pump News', username: 'pump_news' });
+    const mine = await client.v2.tweet('gm from the main account');
+    const theirs = await news.v2.tweetThread(['news 1/2', 'news 2/2']);
+
+    expect(fake.tweetsOf(fake.userId).map((t) => [t.id, t.text])).toEqual([[mine.data.id, 'gm from the main account']]);
+    expect(fake.tweetsOf(NEWS.user.userId).map((t) => [t.id, t.text])).toEqual(theirs.map((p) => [p.data.id, p.data.text]));
+    expect(fake.tweetsOf(ALERTS.user.userId)).toEqual([]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${fake.userOf(r)?.username}`)).toEqual([
+      'GET /2/users/me draftgate_bot',
+      'GET /2/users/me pump_news',
+      'POST /2/tweets draftgate_bot',
+      'POST /2/tweets pump_news',
+      'POST /2/tweets pump_news',
+    ]);
+    expect(fake.requestsBy(NEWS.user.userId, 'POST', '/2/tweets').map((r) => r.body)).toEqual([
+      { text: 'news 1/2' },
+      { text: 'news 2/2', reply: { in_reply_to_tweet_id: theirs[0]!.data.id } },
+    ]);
+    expect(fake.users.map((u) => [u.userId, u.consumerKey])).toEqual([
+      [fake.userId, CREDENTIALS.appKey],
+      [NEWS.user.userId, CREDENTIALS.appKey],
+      [ALERTS.user.userId, ALERTS.credentials.appKey],
+    ]);
+  });
+
+  it("GIVEN the same text from two users THEN both are posted and X's duplicate 403 applies per user", async () => {
+    const { news } = await startUsers();
+    await client.v2.tweet('same words');
+    await news.v2.tweet('same words');
+    expect((await expectFailure(news.v2.tweet('same words'), ApiResponseError)).code).toBe(403);
+    expect((await expectFailure(client.v2.tweet('same words'), ApiResponseError)).code).toBe(403);
+    expect(fake.tweets.map((t) => [t.authorId, t.text])).toEqual([
+      [fake.userId, 'same words'],
+      [NEWS.user.userId, 'same words'],
+    ]);
+  });
+
+  it("GIVEN two users of one app and one of another WHEN they post THEN the window and user 24h counts are per user and the app 24h count is shared by the app's users only", async () => {
+    const { news, alerts } = await startUsers();
+    const first = await client.v2.post('tweets', { text: 'main one' }, { fullResponse: true });
+    const second = await news.v2.post('tweets', { text: 'news one' }, { fullResponse: true });
+    const third = await alerts.v2.post('tweets', { text: 'alerts one' }, { fullResponse: true });
+    const fourth = await client.v2.post('tweets', { text: 'main two' }, { fullResponse: true });
+    expect(first.rateLimit).toMatchObject({ remaining: 99, userDay: { remaining: 99 }, day: { remaining: 1666 } });
+    expect(second.rateLimit).toMatchObject({ remaining: 99, userDay: { remaining: 99 }, day: { remaining: 1665 } });
+    expect(third.rateLimit).toMatchObject({ remaining: 99, userDay: { remaining: 99 }, day: { remaining: 1666 } });
+    expect(fourth.rateLimit).toMatchObject({ remaining: 98, userDay: { remaining: 98 }, day: { remaining: 1664 } });
+  });
+
+  it("GIVEN one user's own 24h limit is used up THEN that user gets 429 while another user of the same app posts on", async () => {
+    await fake.stop();
+    await startFake({ accessToken: CREDENTIALS.accessToken, users: [userOptions(NEWS, { rateLimits: { userPostsPer24h: 1 } })] });
+    const news = createTwitterClient(NEWS.credentials, { apiBase: fake.url, timeoutMs: 2_000 });
+    await news.v2.tweet('news a');
+    const error = await expectFailure(news.v2.tweet('news b'), ApiResponseError);
+    expect(error.code).toBe(429);
+    expect(error.rateLimit?.userDay).toMatchObject({ limit: 1, remaining: 0 });
+    await client.v2.tweet('main a');
+    expect(fake.tweets.map((t) => [t.authorId, t.text])).toEqual([
+      [NEWS.user.userId, 'news a'],
+      [fake.userId, 'main a'],
+    ]);
+  });
+
+  it("GIVEN tweets of several users THEN a timeline holds only its owner's tweets, and a protected user's timeline and tweets are refused to others but shown to them", async () => {
+    const { news } = await startUsers({ users: [userOptions(NEWS, { protected: true }), userOptions(ALERTS)] });
+    const main = await client.v2.tweet('main tweet');
+    const secret = await news.v2.tweet('news tweet');
+
+    const own = await client.v2.userTimeline(fake.userId, { max_results: 5 });
+    expect(own.tweets.map((t) => t.text)).toEqual(['main tweet']);
+    const theirs = await news.v2.userTimeline(NEWS.user.userId, { max_results: 5 });
+    expect(theirs.tweets.map((t) => t.text)).toEqual(['news tweet']);
+
+    const refused = await client.v2.get(`users/${NEWS.user.userId}/tweets`, { max_results: 5 });
+    expect(refused).toEqual({ errors: [expect.objectContaining({ title: 'Authorization Error', resource_id: NEWS.user.userId })] });
+    const lookup = await client.v2.tweets([main.data.id, secret.data.id]);
+    expect(lookup.data.map((t) => t.text)).toEqual(['main tweet']);
+    expect(lookup.errors).toEqual([expect.objectContaining({ title: 'Authorization Error', resource_id: secret.data.id })]);
+    expect((await news.v2.tweets([secret.data.id])).data.map((t) => t.text)).toEqual(['news tweet']);
+  });
+
+  it("GIVEN a default access token WHEN a request uses an unknown token, a token with another app's key, or a wrong secret THEN 401, nothing is stored and no user is credited", async () => {
+    await startUsers();
+    const unknown = createTwitterClient({ ...CREDENTIALS, accessToken: '1900000000000000009-stranger' }, { apiBase: fake.url });
+    expect((await expectFailure(unknown.v2.tweet('who am i'), ApiResponseError)).code).toBe(401);
+    const wrongApp = createTwitterClient(
+      { ...NEWS.credentials, appKey: ALERTS.credentials.appKey, appSecret: ALERTS.credentials.appSecret },
+      { apiBase: fake.url },
+    );
+    expect((await expectFailure(wrongApp.v2.me(), ApiResponseError)).code).toBe(401);
+    const wrongSecret = createTwitterClient({ ...NEWS.credentials, accessSecret: CREDENTIALS.accessSecret }, { apiBase: fake.url });
+    expect((await expectFailure(wrongSecret.v2.tweet('signed with the main secret'), ApiResponseError)).code).toBe(401);
+    expect(fake.tweets).toEqual([]);
+    expect(fake.requests.map((r) => fake.userOf(r))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("GIVEN no default access token (every single-user test) WHEN an unknown token signs THEN it is still the default user's, while a known token stays its own user's", async () => {
+    await fake.stop();
+    await startFake({ users: [userOptions(NEWS)] });
+    const anyToken = createTwitterClient({ ...CREDENTIALS, accessToken: 'whatever-token' }, { apiBase: fake.url });
+    expect((await anyToken.v2.me()).data.id).toBe(fake.userId);
+    const news = createTwitterClient(NEWS.credentials, { apiBase: fake.url });
+    expect((await news.v2.me()).data.id).toBe(NEWS.user.userId);
+  });
+
+  it("GIVEN a fault for one user THEN only that user's request gets it", async () => {
+    const { news } = await startUsers();
+    fake.serverError(503, { userId: NEWS.user.userId });
+    await client.v2.tweet('main passes');
+    expect((await expectFailure(news.v2.tweet('news fails'), ApiResponseError)).code).toBe(503);
+    await news.v2.tweet('news passes');
+    expect(fake.tweets.map((t) => t.text)).toEqual(['main passes', 'news passes']);
+  });
+
+  it('GIVEN a second token of the same user on another app WHEN both call v2.me and post THEN both are that user, and the app 24h count is per app', async () => {
+    const { alerts } = await startUsers();
+    fake.addToken(NEWS.user.userId, {
+      accessToken: '1700000000000000002-alertsapp',
+      accessTokenSecret: 'second-secret',
+      consumerKey: ALERTS.credentials.appKey,
+      consumerSecret: ALERTS.credentials.appSecret,
+    });
+    const viaAlertsApp = createTwitterClient(
+      { ...ALERTS.credentials, accessToken: '1700000000000000002-alertsapp', accessSecret: 'second-secret' },
+      { apiBase: fake.url, timeoutMs: 2_000 },
+    );
+    const news = createTwitterClient(NEWS.credentials, { apiBase: fake.url, timeoutMs: 2_000 });
+    expect((await viaAlertsApp.v2.me()).data.id).toBe(NEWS.user.userId);
+    expect((await news.v2.me()).data.id).toBe(NEWS.user.userId);
+    await alerts.v2.tweet('alerts one');
+    const posted = await viaAlertsApp.v2.post('tweets', { text: 'news via the alerts app' }, { fullResponse: true });
+    expect(posted.rateLimit).toMatchObject({ userDay: { remaining: 99 }, day: { remaining: 1665 } });
+    expect(fake.tweetsOf(NEWS.user.userId).map((t) => t.text)).toEqual(['news via the alerts app']);
+    expect(() => fake.addToken('42', { accessToken: 'x' })).toThrow(/no user 42/);
+  });
+
+  it('GIVEN a user id or token already known WHEN addUser THEN it throws', async () => {
+    await startUsers();
+    expect(() => fake.addUser({ ...userOptions(NEWS), accessToken: 'fresh-token' })).toThrow(/user 1700000000000000002 already exists/);
+    expect(() => fake.addUser({ ...userOptions(NEWS), userId: '1' })).toThrow(/already belongs to user 1700000000000000002/);
   });
 });

@@ -67,6 +67,8 @@ export interface FaultMatcher {
   readonly method?: string;
   readonly path?: string | RegExp;
   readonly times?: number;
+  /** Any further condition on the request (e.g. fake X: only one user's requests). */
+  readonly where?: (request: RecordedRequest) => boolean;
 }
 
 export type RouteHandler = (request: RecordedRequest, params: Record<string, string>) => FakeResponse | Promise<FakeResponse>;
@@ -298,7 +300,8 @@ export class FakeHttpServer {
       (f) =>
         f.remaining > 0 &&
         (f.matcher.method === undefined || f.matcher.method.toUpperCase() === request.method) &&
-        (f.matcher.path === undefined || matchesPath(decoded, f.matcher.path)),
+        (f.matcher.path === undefined || matchesPath(decoded, f.matcher.path)) &&
+        (f.matcher.where === undefined || f.matcher.where(request)),
     );
     if (!armed) return undefined;
     armed.remaining -= 1;

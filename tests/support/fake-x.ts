@@ -34,6 +34,69 @@ export interface FakeXRateLimits {
   readonly appPostsPer24h: number;
 }
 
+/**
+ * One more X user the fake knows, beside the default one: who an OAuth 1.0a access token belongs
+ * to. Every request signed with `accessToken` is that user's: /2/users/me answers them, a POST
+ * lands on their timeline, the duplicate rule and the user limits are theirs.
+ */
+export interface FakeXUserOptions {
+  readonly userId: string;
+  readonly username: string;
+  readonly name?: string;
+  /** The `oauth_token` that identifies this user. */
+  readonly accessToken: string;
+  /** The token's secret; with the app's consumer secret known too, the fake checks the HMAC signature. */
+  readonly accessTokenSecret?: string;
+  /** The app (consumer key) the token was issued to; default: the fake's `consumerKey` (one app, several users). */
+  readonly consumerKey?: string;
+  /** The app's secret; defaults to the fake's `consumerSecret` when the user shares the default app. */
+  readonly consumerSecret?: string;
+  /** X shows a protected user's tweets to that user only. */
+  readonly protected?: boolean;
+  /** This user's own request limits (window and user 24h); the app 24h limit is the app's. */
+  readonly rateLimits?: Partial<Omit<FakeXRateLimits, 'appPostsPer24h'>>;
+}
+
+/** A user as the fake knows it (no secrets). */
+export interface FakeXUser {
+  readonly userId: string;
+  readonly username: string;
+  readonly name: string;
+  /**
+   * The token the user was created with (`addToken` adds more); undefined: the default user
+   * without `accessToken`, which answers to any token no other user holds.
+   */
+  readonly accessToken: string | undefined;
+  /** The app of that first token. */
+  readonly consumerKey: string;
+  readonly protected: boolean;
+}
+
+interface UserRecord extends FakeXUser {
+  readonly consumerSecret: string | undefined;
+  readonly accessTokenSecret: string | undefined;
+  readonly limits: FakeXRateLimits;
+}
+
+/** One more access token for a known user (X issues one per app the user authorised). */
+export interface FakeXTokenOptions {
+  readonly accessToken: string;
+  readonly accessTokenSecret?: string;
+  /** Default: the fake's `consumerKey`. */
+  readonly consumerKey?: string;
+  /** Defaults to the fake's `consumerSecret` for the default app. */
+  readonly consumerSecret?: string;
+}
+
+/** An access token: whose it is and which app it was issued to. */
+interface Credential {
+  readonly accessToken: string | undefined;
+  readonly accessTokenSecret: string | undefined;
+  readonly consumerKey: string;
+  readonly consumerSecret: string | undefined;
+  readonly user: UserRecord;
+}
+
 export interface FakeXOptions {
   /** The consumer (app) key a request must be signed with; anything else gets 401. */
   readonly consumerKey?: string;
@@ -43,6 +106,14 @@ export interface FakeXOptions {
    */
   readonly consumerSecret?: string;
   readonly accessTokenSecret?: string;
+  /**
+   * The default user's access token. Unset (as in every single-user test): the default user
+   * answers to any token that no other user holds, as the fake always did. Set: only this token
+   * is the default user's, and a token no user holds gets 401.
+   */
+  readonly accessToken?: string;
+  /** More users, each with its own token (see `addUser`). */
+  readonly users?: readonly FakeXUserOptions[];
   readonly userId?: string;
   readonly username?: string;
   readonly name?: string;
@@ -60,6 +131,8 @@ export interface FakeXFaultTarget {
   readonly method?: string;
   readonly path?: string | RegExp;
   readonly times?: number;
+  /** Only requests attributed to this user (by their token); default: anyone's. */
+  readonly userId?: string;
 }
 
 /** The real 403 body X answers to a duplicate tweet. */
@@ -119,6 +192,10 @@ export class FakeX {
   private readonly prefix: string;
   private readonly limits: FakeXRateLimits;
   private readonly counters = new Map<string, Counter>();
+  private readonly defaultCredential: Credential;
+  private readonly usersById = new Map<string, UserRecord>();
+  private readonly credentialsByToken = new Map<string, Credential>();
+  private readonly attributions = new WeakMap<RecordedRequest, Credential | null>();
   private nextId = 1_790_000_000_000_000_001n;
 
   constructor(private readonly options: FakeXOptions = {}) {
@@ -131,10 +208,99 @@ export class FakeX {
     this.prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
     this.rejectDuplicates = options.rejectDuplicates ?? true;
     this.limits = { ...DEFAULT_LIMITS, ...options.rateLimits };
-    this.route('POST', '/2/tweets', (request) => this.createTweet(request));
-    this.route('GET', '/2/users/me', () => ({ status: 200, body: { data: { id: this.userId, name: this.name, username: this.username } } }));
-    this.route('GET', '/2/users/:id/tweets', (request, params) => this.userTimeline(request, params['id'] ?? ''));
-    this.route('GET', '/2/tweets', (request) => this.lookupTweets(request));
+    const defaultUser: UserRecord = {
+      userId: this.userId,
+      username: this.username,
+      name: this.name,
+      accessToken: options.accessToken,
+      consumerKey: this.consumerKey,
+      consumerSecret: options.consumerSecret,
+      accessTokenSecret: options.accessTokenSecret,
+      protected: false,
+      limits: this.limits,
+    };
+    this.defaultCredential = this.register(defaultUser);
+    for (const user of options.users ?? []) this.addUser(user);
+    this.route('POST', '/2/tweets', (request, _params, user) => this.createTweet(request, user));
+    this.route('GET', '/2/users/me', (_request, _params, user) => ({
+      status: 200,
+      body: { data: { id: user.userId, name: user.name, username: user.username } },
+    }));
+    this.route('GET', '/2/users/:id/tweets', (request, params, user) => this.userTimeline(request, params['id'] ?? '', user));
+    this.route('GET', '/2/tweets', (request, _params, user) => this.lookupTweets(request, user));
+  }
+
+  /** Another X user with its own token; two users may share an app (consumer key). */
+  addUser(options: FakeXUserOptions): FakeXUser {
+    const consumerKey = options.consumerKey ?? this.consumerKey;
+    const record: UserRecord = {
+      userId: options.userId,
+      username: options.username,
+      name: options.name ?? options.username,
+      accessToken: options.accessToken,
+      consumerKey,
+      consumerSecret: options.consumerSecret ?? (consumerKey === this.consumerKey ? this.options.consumerSecret : undefined),
+      accessTokenSecret: options.accessTokenSecret,
+      protected: options.protected ?? false,
+      limits: { ...this.limits, ...options.rateLimits },
+    };
+    this.register(record);
+    return publicUser(record);
+  }
+
+  /**
+   * Another access token for a known user, e.g. the same X user authorised a second app: requests
+   * signed with it are that user's (what two accounts resolving to one X user look like).
+   */
+  addToken(userId: string, options: FakeXTokenOptions): void {
+    const user = this.usersById.get(userId);
+    if (!user) throw new Error(`fake-x: no user ${userId}`);
+    const consumerKey = options.consumerKey ?? this.consumerKey;
+    this.addCredential({
+      accessToken: options.accessToken,
+      accessTokenSecret: options.accessTokenSecret,
+      consumerKey,
+      consumerSecret: options.consumerSecret ?? (consumerKey === this.consumerKey ? this.options.consumerSecret : undefined),
+      user,
+    });
+  }
+
+  /** Every user the fake knows, the default user first. */
+  get users(): FakeXUser[] {
+    return [...this.usersById.values()].map(publicUser);
+  }
+
+  /** The user a recorded request was attributed to (by its OAuth token, consumer key and signature); undefined if X would answer 401. */
+  userOf(request: RecordedRequest): FakeXUser | undefined {
+    const credential = this.attribute(request);
+    return credential ? publicUser(credential.user) : undefined;
+  }
+
+  /** The requests attributed to a user, optionally only those to a method and path (relative to the prefix). */
+  requestsBy(userId: string, method?: string, path?: string | RegExp): RecordedRequest[] {
+    const requests = method !== undefined && path !== undefined ? this.requestsTo(method, path) : this.requests;
+    return requests.filter((r) => this.attribute(r)?.user.userId === userId);
+  }
+
+  /** A user's tweets (posted or seeded), oldest first. */
+  tweetsOf(userId: string): FakeTweet[] {
+    return this.tweets.filter((t) => t.authorId === userId);
+  }
+
+  private register(record: UserRecord): Credential {
+    if (this.usersById.has(record.userId)) throw new Error(`fake-x: user ${record.userId} already exists`);
+    const { accessToken, accessTokenSecret, consumerKey, consumerSecret } = record;
+    const credential: Credential = { accessToken, accessTokenSecret, consumerKey, consumerSecret, user: record };
+    this.addCredential(credential);
+    this.usersById.set(record.userId, record);
+    return credential;
+  }
+
+  private addCredential(credential: Credential): void {
+    if (credential.accessToken === undefined) return;
+    const holder = this.credentialsByToken.get(credential.accessToken);
+    if (holder) throw new Error(`fake-x: access token ${credential.accessToken} already belongs to user ${holder.user.userId}`);
+    this.credentialsByToken.set(credential.accessToken, credential);
   }
 
   start(): Promise<string> {
@@ -245,20 +411,24 @@ export class FakeX {
 
   private matcher(target: FakeXFaultTarget): FaultMatcher {
     const path = target.path ?? '/2/tweets';
+    const userId = target.userId;
     return {
       method: target.method ?? 'POST',
       path: typeof path === 'string' ? this.prefix + path : path,
       times: target.times ?? 1,
+      ...(userId !== undefined ? { where: (request: RecordedRequest) => this.attribute(request)?.user.userId === userId } : {}),
     };
   }
 
   /** Registers a route behind authentication and rate limiting, with rate-limit headers on every answer. */
-  private route(method: string, path: string, handler: (request: RecordedRequest, params: Record<string, string>) => FakeResponse): void {
+  private route(method: string, path: string, handler: (request: RecordedRequest, params: Record<string, string>, user: UserRecord) => FakeResponse): void {
     this.http.route(method, this.prefix + path, (request, params) => {
-      const unauthorized = this.authenticate(request);
-      if (unauthorized) return unauthorized;
+      const credential = this.attribute(request);
+      if (!credential) return { status: 401, body: UNAUTHORIZED_BODY };
+      const user = credential.user;
       const isPost = method === 'POST' && path === '/2/tweets';
-      const window = this.count(`${method} ${path}`, isPost ? this.limits.postTweetsPerWindow : this.limits.readsPerWindow, WINDOW_SECONDS);
+      // X counts the 15-minute window and the 24-hour user limit per user, the 24-hour app limit per app key.
+      const window = this.count(`${user.userId} ${method} ${path}`, isPost ? user.limits.postTweetsPerWindow : user.limits.readsPerWindow, WINDOW_SECONDS);
       const headers: Record<string, string> = {
         'x-rate-limit-limit': String(window.limit),
         'x-rate-limit-remaining': String(Math.max(0, window.limit - window.used)),
@@ -266,17 +436,17 @@ export class FakeX {
       };
       let exhausted = window.used > window.limit;
       if (isPost) {
-        const user = this.count('user-24h', this.limits.userPostsPer24h, DAY_SECONDS);
-        const app = this.count('app-24h', this.limits.appPostsPer24h, DAY_SECONDS);
-        headers['x-user-limit-24hour-limit'] = String(user.limit);
-        headers['x-user-limit-24hour-remaining'] = String(Math.max(0, user.limit - user.used));
-        headers['x-user-limit-24hour-reset'] = String(user.resetAt);
+        const userDay = this.count(`user-24h ${user.userId}`, user.limits.userPostsPer24h, DAY_SECONDS);
+        const app = this.count(`app-24h ${credential.consumerKey}`, this.limits.appPostsPer24h, DAY_SECONDS);
+        headers['x-user-limit-24hour-limit'] = String(userDay.limit);
+        headers['x-user-limit-24hour-remaining'] = String(Math.max(0, userDay.limit - userDay.used));
+        headers['x-user-limit-24hour-reset'] = String(userDay.resetAt);
         headers['x-app-limit-24hour-limit'] = String(app.limit);
         headers['x-app-limit-24hour-remaining'] = String(Math.max(0, app.limit - app.used));
         headers['x-app-limit-24hour-reset'] = String(app.resetAt);
-        exhausted ||= user.used > user.limit || app.used > app.limit;
+        exhausted ||= userDay.used > userDay.limit || app.used > app.limit;
       }
-      const response = exhausted ? { status: 429, body: TOO_MANY_REQUESTS_BODY } : handler(request, params);
+      const response = exhausted ? { status: 429, body: TOO_MANY_REQUESTS_BODY } : handler(request, params, user);
       return { ...response, headers: { ...headers, ...response.headers } };
     });
   }
@@ -293,8 +463,20 @@ export class FakeX {
     return counter;
   }
 
-  /** X answers 401 to anything that is not OAuth 1.0a user context signed by the expected app. */
-  private authenticate(request: RecordedRequest): FakeResponse | undefined {
+  /**
+   * The user a request acts as, or undefined where X answers 401: anything that is not OAuth 1.0a
+   * user context, a token no user holds (unless the default user takes any token), a token used
+   * with another app's consumer key, or a signature that does not verify with the user's secrets.
+   */
+  private attribute(request: RecordedRequest): Credential | undefined {
+    const cached = this.attributions.get(request);
+    if (cached !== undefined) return cached ?? undefined;
+    const user = this.identify(request);
+    this.attributions.set(request, user ?? null);
+    return user;
+  }
+
+  private identify(request: RecordedRequest): Credential | undefined {
     const header = request.headers['authorization'] ?? '';
     const oauth = parseOAuthHeader(header);
     const shaped =
@@ -302,15 +484,18 @@ export class FakeX {
       oauth['oauth_signature_method'] === 'HMAC-SHA1' &&
       oauth['oauth_version'] === '1.0' &&
       ['oauth_token', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce'].every((k) => (oauth[k] ?? '') !== '');
-    if (!shaped || oauth['oauth_consumer_key'] !== this.consumerKey) return { status: 401, body: UNAUTHORIZED_BODY };
-    if (this.options.consumerSecret !== undefined && this.options.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth)) {
-      return { status: 401, body: UNAUTHORIZED_BODY };
+    if (!shaped) return undefined;
+    const token = oauth['oauth_token'] ?? '';
+    const credential = this.credentialsByToken.get(token) ?? (this.defaultCredential.accessToken === undefined ? this.defaultCredential : undefined);
+    if (!credential || oauth['oauth_consumer_key'] !== credential.consumerKey) return undefined;
+    if (credential.consumerSecret !== undefined && credential.accessTokenSecret !== undefined && !this.signatureMatches(request, oauth, credential)) {
+      return undefined;
     }
-    return undefined;
+    return credential;
   }
 
   /** RFC 5849 §3.4: recompute HMAC-SHA1 over the request as received. */
-  private signatureMatches(request: RecordedRequest, oauth: Record<string, string>): boolean {
+  private signatureMatches(request: RecordedRequest, oauth: Record<string, string>, credential: Credential): boolean {
     const baseUrl = `http://${(request.headers['host'] ?? '').toLowerCase()}${request.path}`;
     const params: Array<[string, string]> = [];
     for (const [key, value] of Object.entries(oauth)) if (key !== 'oauth_signature' && key !== 'realm') params.push([key, value]);
@@ -324,13 +509,13 @@ export class FakeX {
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
     const base = `${request.method}&${percentEncode(baseUrl)}&${percentEncode(normalized)}`;
-    const key = `${percentEncode(this.options.consumerSecret ?? '')}&${percentEncode(this.options.accessTokenSecret ?? '')}`;
+    const key = `${percentEncode(credential.consumerSecret ?? '')}&${percentEncode(credential.accessTokenSecret ?? '')}`;
     const expected = Buffer.from(createHmac('sha1', key).update(base).digest('base64'));
     const actual = Buffer.from(oauth['oauth_signature'] ?? '');
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
-  private createTweet(request: RecordedRequest): FakeResponse {
+  private createTweet(request: RecordedRequest, user: UserRecord): FakeResponse {
     const body = request.body as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } } | undefined;
     if (!body || typeof body !== 'object') return invalidRequest('Request body must be a JSON object');
     if (typeof body.text !== 'string' || body.text.length === 0) return invalidRequest('$.text: text is required', { text: [] });
@@ -341,19 +526,24 @@ export class FakeX {
       replyTo = target;
     }
     const text = body.text;
-    if (this.rejectDuplicates && this.tweets.some((t) => t.authorId === this.userId && t.text === text)) {
+    if (this.rejectDuplicates && this.tweets.some((t) => t.authorId === user.userId && t.text === text)) {
       return { status: 403, body: DUPLICATE_CONTENT_BODY };
     }
-    const tweet = this.seedTweet(text, replyTo !== undefined ? { inReplyToId: replyTo } : {});
+    const tweet = this.seedTweet(text, { authorId: user.userId, ...(replyTo !== undefined ? { inReplyToId: replyTo } : {}) });
     return { status: 201, body: { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } } };
   }
 
-  private userTimeline(request: RecordedRequest, userId: string): FakeResponse {
+  private userTimeline(request: RecordedRequest, userId: string, caller: UserRecord): FakeResponse {
     const maxResults = request.query['max_results'] === undefined ? 10 : Number(request.query['max_results']);
     if (!Number.isInteger(maxResults) || maxResults < 5 || maxResults > 100) {
       return invalidRequest(`The \`max_results\` query parameter value [${request.query['max_results']}] is not between 5 and 100`, {
         max_results: [String(request.query['max_results'])],
       });
+    }
+    const owner = this.usersById.get(userId);
+    if (owner?.protected && owner.userId !== caller.userId) {
+      // X answers 200 with a problem, not the protected user's tweets.
+      return { status: 200, body: { errors: [notAuthorized('user', userId)] } };
     }
     const sinceId = request.query['since_id'];
     let newestFirst = this.tweets
@@ -374,7 +564,7 @@ export class FakeX {
     return { status: 200, body: { data: page.map((t) => this.render(t, fields)), meta } };
   }
 
-  private lookupTweets(request: RecordedRequest): FakeResponse {
+  private lookupTweets(request: RecordedRequest, caller: UserRecord): FakeResponse {
     const raw = request.query['ids'];
     if (raw === undefined || raw === '') return invalidRequest('The `ids` query parameter can not be empty', { ids: [] });
     const ids = raw.split(',');
@@ -387,7 +577,9 @@ export class FakeX {
     const errors: unknown[] = [];
     for (const id of ids) {
       const tweet = this.tweets.find((t) => t.id === id);
-      if (tweet) data.push(this.render(tweet, fields));
+      const hidden = tweet !== undefined && tweet.authorId !== caller.userId && this.usersById.get(tweet.authorId)?.protected === true;
+      if (hidden) errors.push(notAuthorized('tweet', id));
+      else if (tweet) data.push(this.render(tweet, fields));
       else {
         errors.push({
           value: id,
@@ -424,6 +616,24 @@ export class FakeX {
     }
     return out;
   }
+}
+
+function publicUser(record: UserRecord): FakeXUser {
+  const { userId, username, name, accessToken, consumerKey } = record;
+  return { userId, username, name, accessToken, consumerKey, protected: record.protected };
+}
+
+/** X's problem for a resource the caller may not see (a protected user or their tweets). */
+function notAuthorized(resourceType: 'user' | 'tweet', id: string): Record<string, unknown> {
+  return {
+    value: id,
+    detail: `Sorry, you are not authorized to see the ${resourceType === 'user' ? 'user' : 'Tweet'} with id: [${id}].`,
+    title: 'Authorization Error',
+    resource_type: resourceType,
+    parameter: resourceType === 'user' ? 'id' : 'ids',
+    resource_id: id,
+    type: 'https://api.twitter.com/2/problems/not-authorized-for-resource',
+  };
 }
 
 // X's tokens are opaque base32-ish strings; ours encode "older than this id" so pages are stable.

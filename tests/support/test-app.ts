@@ -7,7 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
-import { FakeX } from './fake-x.js';
+import { FakeX, type FakeXOptions } from './fake-x.js';
 import { ManualClock } from './manual-clock.js';
 
 export { ManualClock };
@@ -18,10 +18,10 @@ export interface Fakes {
   readonly anthropic: FakeAnthropic;
 }
 
-/** Starts the three fakes on 127.0.0.1. */
-export async function startFakes(): Promise<Fakes & { stop(): Promise<void> }> {
+/** Starts the three fakes on 127.0.0.1; `x` configures the fake X (e.g. several users, each with its token). */
+export async function startFakes(options: { x?: FakeXOptions } = {}): Promise<Fakes & { stop(): Promise<void> }> {
   const discord = new FakeDiscord();
-  const x = new FakeX();
+  const x = new FakeX(options.x);
   const anthropic = new FakeAnthropic();
   await Promise.all([discord.start(), x.start(), anthropic.start()]);
   return {
