@@ -20,8 +20,6 @@ import { GuildGuard } from './guild-guard.js';
 import { actorOf } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
-/** The most choices Discord accepts in one autocomplete response. */
-export const MAX_AUTOCOMPLETE_CHOICES = 25;
 
 /** The registration body of a command list, exactly as PUT /applications/:id/guilds/:gid/commands takes it. */
 export function commandRegistrationBody(commands: readonly SlashCommand[]): RESTPutAPIApplicationGuildCommandsJSONBody {

@@ -1,7 +1,7 @@
 import type { AutocompleteInteraction } from 'discord.js';
 import type { Topic } from '../../services/ports.js';
 import type { CommandContext } from './command-context.js';
-import { MAX_AUTOCOMPLETE_CHOICES } from './command-router.js';
+import { MAX_AUTOCOMPLETE_CHOICES } from './command-replies.js';
 import { UserError } from './user-error.js';
 
 /** Longest topic list quoted in an error message before it is cut. */
