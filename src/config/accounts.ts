@@ -23,24 +23,6 @@ export interface AccountProblem {
 /** One account as the file states it: `undefined` means "not in the file, use the environment's value". */
 export type FileAccount = z.output<typeof accountSchema>;
 
-/** The optional keys of an account and the environment variable each one falls back to. */
-export const ACCOUNT_FALLBACK_VARIABLES = {
-  moderatorRoleId: 'MODERATOR_ROLE_ID',
-  dryRun: 'DRY_RUN',
-  postSchedule: 'POST_SCHEDULE',
-  postJitter: 'POST_JITTER',
-  activeHours: 'ACTIVE_HOURS',
-  timezone: 'TIMEZONE',
-  maxPostsPerHour: 'MAX_POSTS_PER_HOUR',
-  maxPostsPerDay: 'MAX_POSTS_PER_DAY',
-  maxPendingDrafts: 'MAX_PENDING_DRAFTS',
-  moderationTimeout: 'MODERATION_TIMEOUT',
-  timeoutAction: 'TIMEOUT_ACTION',
-  requireSecondApproval: 'REQUIRE_SECOND_APPROVAL',
-  allowedLinkDomains: 'ALLOWED_LINK_DOMAINS',
-  bannedPatterns: 'BANNED_PATTERNS',
-} as const;
-
 /**
  * YAML gives numbers and booleans where the environment gives text. The field validators of
  * the environment read text, so scalars become their text and the messages stay the same.
@@ -79,24 +61,26 @@ function fromEnvironmentField<K extends keyof typeof environmentObject.shape>(va
 
 /** A YAML list of non-empty strings; unset falls back to the environment. No comma splitting. */
 const textList = (example: string) =>
-  z.unknown().transform((value, ctx): string[] | undefined => {
-    if (value === undefined || value === null) return undefined;
-    if (!Array.isArray(value)) {
-      ctx.addIssue({ code: 'custom', message: `expected a YAML list such as ${example}` });
-      return z.NEVER;
-    }
-    const items: string[] = [];
-    value.forEach((item, index) => {
-      const text = scalarText(item);
-      if (typeof text !== 'string' || text.trim() === '') {
-        ctx.addIssue({ code: 'custom', path: [index], message: 'expected non-empty text' });
-      } else {
-        items.push(text.trim());
+  z
+    .unknown()
+    .transform((value, ctx): string[] | undefined => {
+      if (value === undefined || value === null) return undefined;
+      if (!Array.isArray(value)) {
+        ctx.addIssue({ code: 'custom', message: `expected a YAML list such as ${example}` });
+        return z.NEVER;
       }
-    });
-    return items;
-  })
-  .optional();
+      const items: string[] = [];
+      value.forEach((item, index) => {
+        const text = scalarText(item);
+        if (typeof text !== 'string' || text.trim() === '') {
+          ctx.addIssue({ code: 'custom', path: [index], message: 'expected non-empty text' });
+        } else {
+          items.push(text.trim());
+        }
+      });
+      return items;
+    })
+    .optional();
 
 /** Each pattern compiled here, as BANNED_PATTERNS is, so a bad regex stops the start, not the first generation. */
 const bannedPatterns = textList('["/lambo{1,3}/i", "wen moon"]').superRefine((patterns, ctx) => {
@@ -115,7 +99,9 @@ const ID_RULE = '1 to 32 lower-case letters, digits or "-"';
 const accountId = z.preprocess(
   scalarText,
   z
-    .string({ error: (issue) => (issue.input === undefined || issue.input === null ? `is missing; expected the account id (${ID_RULE})` : `expected ${ID_RULE}`) })
+    .string({
+      error: (issue) => (issue.input === undefined || issue.input === null ? `is missing; expected the account id (${ID_RULE})` : `expected ${ID_RULE}`),
+    })
     .regex(ACCOUNT_ID_PATTERN, { error: (issue) => `expected ${ID_RULE}, got ${JSON.stringify(issue.input)}` }),
 );
 
@@ -127,14 +113,17 @@ const moderationChannelId = fromEnvironmentField('MODERATION_CHANNEL_ID').transf
   return value;
 });
 
-const voice = z.unknown().transform((value, ctx): string | undefined => {
-  if (isUnset(value)) return undefined;
-  if (typeof value !== 'string') {
-    ctx.addIssue({ code: 'custom', message: 'expected text: the paragraph that replaces the built-in voice' });
-    return z.NEVER;
-  }
-  return value.trim();
-}).optional();
+const voice = z
+  .unknown()
+  .transform((value, ctx): string | undefined => {
+    if (isUnset(value)) return undefined;
+    if (typeof value !== 'string') {
+      ctx.addIssue({ code: 'custom', message: 'expected text: the paragraph that replaces the built-in voice' });
+      return z.NEVER;
+    }
+    return value.trim();
+  })
+  .optional();
 
 /** The keys of one account, in the order the README lists them (and problems are reported). */
 const accountShape = {
@@ -160,7 +149,8 @@ const accountShape = {
 // Unknown keys are reported by hand (unknownKeyProblem), with a suggestion or the secret's variable.
 const accountSchema = z.object(accountShape);
 
-const ACCOUNT_KEYS: readonly string[] = Object.keys(accountShape);
+/** Every key an account may have in accounts.yaml; the README and accounts.example.yaml document each. */
+export const ACCOUNT_KEYS: readonly string[] = Object.keys(accountShape);
 const TOP_LEVEL_KEYS: readonly string[] = ['accounts'];
 
 /** Keys someone may use to put an X secret in the file, by the suffix of the variable to use instead. */

@@ -152,14 +152,20 @@ export function readEnvironment(cwd: string = process.cwd(), env: NodeJS.Process
  */
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment(), options: { readonly cwd?: string } = {}): AppConfig {
   const parsed = environmentSchema.safeParse(env);
-  const problems: ConfigProblem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }));
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }));
   const fileName = env['ACCOUNTS_FILE']?.trim();
   let accounts: readonly AccountConfig[] | undefined;
   let accountSecrets: string[] = [];
   if (fileName) {
     const file = resolve(options.cwd ?? process.cwd(), fileName);
     const fromFile = parseAccountsFile(file);
-    problems.push(...fromFile.problems.map((p): ConfigProblem => (p.inFile ? { variable: p.variable, message: p.message, file } : { variable: p.variable, message: p.message })));
+    problems.push(
+      ...fromFile.problems.map((p): ConfigProblem =>
+        p.inFile ? { variable: p.variable, message: p.message, file } : { variable: p.variable, message: p.message },
+      ),
+    );
     const envDryRun = environmentSchema.shape.DRY_RUN.safeParse(env['DRY_RUN']);
     const secrets = accountSecretsOf(
       fromFile.ids.map((id, index) => (id === undefined ? undefined : { id, dryRun: fromFile.dryRuns[index] ?? (envDryRun.success && envDryRun.data) })),
@@ -234,11 +240,19 @@ function accountSecretsOf(
  */
 function redacted(problems: readonly ConfigProblem[], env: Record<string, string | undefined>): ConfigProblem[] {
   const secretValues = Object.entries(env)
-    .filter(([name, value]) => value !== undefined && value.trim().length > 0 && ((SECRET_VARIABLES as readonly string[]).includes(name) || /^TWITTER_[A-Z0-9_]+_(APP_KEY|APP_SECRET|ACCESS_TOKEN|ACCESS_SECRET)$/.test(name)))
+    .filter(
+      ([name, value]) =>
+        value !== undefined &&
+        value.trim().length > 0 &&
+        ((SECRET_VARIABLES as readonly string[]).includes(name) || /^TWITTER_[A-Z0-9_]+_(APP_KEY|APP_SECRET|ACCESS_TOKEN|ACCESS_SECRET)$/.test(name)),
+    )
     .map(([, value]) => value!.trim())
     // Longest first, so a secret that contains another is masked whole.
     .sort((a, b) => b.length - a.length);
-  return problems.map((problem) => ({ ...problem, message: secretValues.reduce((message, value) => message.split(value).join('[redacted]'), problem.message) }));
+  return problems.map((problem) => ({
+    ...problem,
+    message: secretValues.reduce((message, value) => message.split(value).join('[redacted]'), problem.message),
+  }));
 }
 
 /**

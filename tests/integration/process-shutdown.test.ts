@@ -190,7 +190,13 @@ describe('the built process with a bad .env', () => {
     expect(stderr).toMatch(/TWITTER_PUMPFUN_ACCESS_SECRET is missing/);
     expect(stderr).not.toMatch(/TWITTER_PUMP_NEWS_/);
     expect(stderr).not.toMatch(/MODERATION_CHANNEL_ID/);
-    for (const secret of ['a-real-looking-discord-token-0123456789', 'sk-ant-secret-value-abcdef', 'pumpfun-app-key-secret-value', 'pumpfun-app-secret-secret-value', 'pasted-app-key-secret-value']) {
+    for (const secret of [
+      'a-real-looking-discord-token-0123456789',
+      'sk-ant-secret-value-abcdef',
+      'pumpfun-app-key-secret-value',
+      'pumpfun-app-secret-secret-value',
+      'pasted-app-key-secret-value',
+    ]) {
       expect(stderr).not.toContain(secret);
     }
   });

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_KEYS } from '../../src/config/accounts.js';
 import { ConfigError, loadConfig, type AppConfig } from '../../src/config/index.js';
 import { validateContent } from '../../src/domain/validation.js';
 
@@ -126,7 +127,11 @@ describe('issue 11 §1: accounts.yaml', () => {
     expect(news?.posting.schedule).toBe('30 */4 * * *');
     expect(news?.twitter.credentials?.accessToken).toBe('pn-access-token-0001');
     // The file's bannedPatterns work as content rules: the regex with a comma stays one pattern.
-    const violations = validateContent(['Buy a Lambooo now'], 'tweet', { maxHashtags: 2, allowedLinkDomains: [], bannedPatterns: pumpfun!.content.bannedPatterns });
+    const violations = validateContent(['Buy a Lambooo now'], 'tweet', {
+      maxHashtags: 2,
+      allowedLinkDomains: [],
+      bannedPatterns: pumpfun!.content.bannedPatterns,
+    });
     expect(violations.map((v) => v.rule)).toContain('banned_phrase');
   });
 
@@ -171,7 +176,13 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it('GIVEN allowedLinkDomains and an empty bannedPatterns list in the file WHEN loaded THEN the brand domain is always allowed and the empty list replaces the env list', () => {
     const config = loadWithFile(
-      lines('accounts:', '  - id: news', '    moderationChannelId: "555555555555555555"', '    allowedLinkDomains: [News.Example.org]', '    bannedPatterns: []'),
+      lines(
+        'accounts:',
+        '  - id: news',
+        '    moderationChannelId: "555555555555555555"',
+        '    allowedLinkDomains: [News.Example.org]',
+        '    bannedPatterns: []',
+      ),
       { ...secretsFor('TWITTER_NEWS_', 'n'), BANNED_PATTERNS: '["rug pull"]' },
     );
     expect(config.accounts[0]?.content.allowedLinkDomains).toEqual(['pump.fun', 'news.example.org']);
@@ -180,7 +191,14 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it('GIVEN a bannedPatterns entry with a comma WHEN loaded THEN it is one pattern (no comma splitting)', () => {
     const config = loadWithFile(
-      lines('accounts:', '  - id: news', '    moderationChannelId: "555555555555555555"', '    bannedPatterns:', '      - rug pull, then run', '      - "/lambo{1,3}/i"'),
+      lines(
+        'accounts:',
+        '  - id: news',
+        '    moderationChannelId: "555555555555555555"',
+        '    bannedPatterns:',
+        '      - rug pull, then run',
+        '      - "/lambo{1,3}/i"',
+      ),
       secretsFor('TWITTER_NEWS_', 'n'),
     );
     expect(config.accounts[0]?.content.bannedPatterns).toEqual(['rug pull, then run', '/lambo{1,3}/i']);
@@ -188,7 +206,14 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it('GIVEN unquoted 19-digit channel ids and numbers for the caps WHEN loaded THEN the ids keep every digit', () => {
     const config = loadWithFile(
-      lines('accounts:', '  - id: news', '    moderationChannelId: 1234567890123456789', '    moderatorRoleId: 9234567890123456789', '    maxPostsPerHour: 7', '    dryRun: true'),
+      lines(
+        'accounts:',
+        '  - id: news',
+        '    moderationChannelId: 1234567890123456789',
+        '    moderatorRoleId: 9234567890123456789',
+        '    maxPostsPerHour: 7',
+        '    dryRun: true',
+      ),
     );
     expect(config.accounts[0]?.discord).toEqual({ moderationChannelId: '1234567890123456789', moderatorRoleId: '9234567890123456789' });
     expect(config.accounts[0]?.posting.maxPostsPerHour).toBe(7);
@@ -196,14 +221,31 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it('GIVEN a dry-run account WHEN its secrets are unset THEN it needs none; GIVEN a live account THEN its four variables are read', () => {
     const config = loadWithFile(
-      lines('accounts:', '  - id: alerts', '    moderationChannelId: "555555555555555555"', '    dryRun: true', '  - id: news', '    moderationChannelId: "666666666666666666"'),
+      lines(
+        'accounts:',
+        '  - id: alerts',
+        '    moderationChannelId: "555555555555555555"',
+        '    dryRun: true',
+        '  - id: news',
+        '    moderationChannelId: "666666666666666666"',
+      ),
       secretsFor('TWITTER_NEWS_', 'n'),
     );
     const [alerts, news] = config.accounts;
     expect(alerts?.posting.dryRun).toBe(true);
     expect(alerts?.twitter.credentials).toBeUndefined();
-    expect(alerts?.twitter.credentialVariables).toEqual(['TWITTER_ALERTS_APP_KEY', 'TWITTER_ALERTS_APP_SECRET', 'TWITTER_ALERTS_ACCESS_TOKEN', 'TWITTER_ALERTS_ACCESS_SECRET']);
-    expect(news?.twitter.credentials).toEqual({ appKey: 'n-app-key-0001', appSecret: 'n-app-secret-0001', accessToken: 'n-access-token-0001', accessSecret: 'n-access-secret-0001' });
+    expect(alerts?.twitter.credentialVariables).toEqual([
+      'TWITTER_ALERTS_APP_KEY',
+      'TWITTER_ALERTS_APP_SECRET',
+      'TWITTER_ALERTS_ACCESS_TOKEN',
+      'TWITTER_ALERTS_ACCESS_SECRET',
+    ]);
+    expect(news?.twitter.credentials).toEqual({
+      appKey: 'n-app-key-0001',
+      appSecret: 'n-app-secret-0001',
+      accessToken: 'n-access-token-0001',
+      accessSecret: 'n-access-secret-0001',
+    });
   });
 
   it('GIVEN the id "default" in the file WHEN loaded THEN it reads the plain TWITTER_* variables', () => {
@@ -213,7 +255,8 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it('GIVEN an accounts file and no MODERATION_CHANNEL_ID or TWITTER_* in the env WHEN loaded THEN the env needs neither, and the env fields stay the fallbacks', () => {
     const env: Record<string, string | undefined> = { ...secretsFor('TWITTER_NEWS_', 'n') };
-    for (const name of ['MODERATION_CHANNEL_ID', 'TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET']) env[name] = undefined;
+    for (const name of ['MODERATION_CHANNEL_ID', 'TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'])
+      env[name] = undefined;
     const config = loadWithFile(lines('accounts:', '  - id: news', '    moderationChannelId: "555555555555555555"'), env);
     expect(config.accounts.map((a) => a.id)).toEqual(['news']);
     expect(config.twitter.credentials).toBeUndefined();
@@ -222,7 +265,13 @@ describe('issue 11 §1: accounts.yaml', () => {
 
   it("GIVEN several accounts WHEN loaded THEN every account's secret values are in config.secrets for the log redactor", () => {
     const config = loadWithFile(
-      lines('accounts:', '  - id: default', '    moderationChannelId: "555555555555555555"', '  - id: pump-news', '    moderationChannelId: "555555555555555555"'),
+      lines(
+        'accounts:',
+        '  - id: default',
+        '    moderationChannelId: "555555555555555555"',
+        '  - id: pump-news',
+        '    moderationChannelId: "555555555555555555"',
+      ),
       secretsFor('TWITTER_PUMP_NEWS_', 'pn'),
     );
     for (const value of [...Object.values(validEnv()).filter((v) => /key|token|secret/.test(v)), ...Object.values(secretsFor('TWITTER_PUMP_NEWS_', 'pn'))]) {
@@ -279,7 +328,9 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
     expect(error.message).toContain('accounts[2].moderationChannelId: expected the id of the moderation text channel: a numeric Discord id of 17 to 20 digits');
     expect(error.message).toContain('accounts[3].id: "pumpfun" is already the id of accounts[0]');
     expect(error.message).toContain('accounts[4].id: is missing; expected the account id');
-    expect(error.message).toMatch(/TWITTER_PUMPFUN_ACCESS_SECRET is missing; expected an X OAuth 1.0a credential of the account "pumpfun" \(required unless its dryRun is true\)/);
+    expect(error.message).toMatch(
+      /TWITTER_PUMPFUN_ACCESS_SECRET is missing; expected an X OAuth 1.0a credential of the account "pumpfun" \(required unless its dryRun is true\)/,
+    );
     expect(error.message).toContain('accounts.yaml');
   });
 
@@ -294,7 +345,13 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
 
   it('GIVEN a secret key in the file WHEN loaded THEN it is refused naming the variable to use instead, and its value is never printed', () => {
     const error = problemsWithFile(
-      lines('accounts:', '  - id: pump-news', '    moderationChannelId: "555555555555555555"', '    appKey: file-app-key-value-xyz', '    accessToken: file-access-token-xyz'),
+      lines(
+        'accounts:',
+        '  - id: pump-news',
+        '    moderationChannelId: "555555555555555555"',
+        '    appKey: file-app-key-value-xyz',
+        '    accessToken: file-access-token-xyz',
+      ),
       secretsFor('TWITTER_PUMP_NEWS_', 'pn'),
     );
     expect(error.problems.map((p) => p.variable)).toEqual(['accounts[0].appKey', 'accounts[0].accessToken']);
@@ -317,13 +374,18 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
   });
 
   it('GIVEN a secret value pasted into another field WHEN its error is printed THEN the value is redacted', () => {
-    const error = problemsWithFile(lines('accounts:', '  - id: news', '    moderationChannelId: "555555555555555555"', '    timezone: n-access-token-0001'), secretsFor('TWITTER_NEWS_', 'n'));
+    const error = problemsWithFile(
+      lines('accounts:', '  - id: news', '    moderationChannelId: "555555555555555555"', '    timezone: n-access-token-0001'),
+      secretsFor('TWITTER_NEWS_', 'n'),
+    );
     expect(error.message).toContain('accounts[0].timezone');
     expect(error.message).not.toContain('n-access-token-0001');
   });
 
   it('GIVEN an unknown top-level key, an empty list or a non-map entry WHEN loaded THEN each is reported with its path', () => {
-    expect(problemsWithFile(lines('acounts:', '  - id: news')).message).toMatch(/acounts: unknown key; did you mean accounts\?[\s\S]*accounts: is missing; expected a list of accounts/);
+    expect(problemsWithFile(lines('acounts:', '  - id: news')).message).toMatch(
+      /acounts: unknown key; did you mean accounts\?[\s\S]*accounts: is missing; expected a list of accounts/,
+    );
     expect(problemsWithFile(lines('accounts: []')).message).toContain('accounts: expected at least one account');
     expect(problemsWithFile(lines('accounts:', '  - news')).message).toContain('accounts[0]: expected a map with at least id and moderationChannelId');
     expect(problemsWithFile('').message).toContain('accounts: is missing; expected a list of accounts');
@@ -363,5 +425,17 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
     expect(error.problems.map((p) => p.variable)).toEqual(['TWITTER_NEWS_ACCESS_TOKEN']);
     expect(error.message).toContain('TWITTER_NEWS_ACCESS_TOKEN holds the same access token as TWITTER_ACCESS_TOKEN');
     expect(error.message).not.toContain('access-token-123456');
+  });
+});
+
+describe('issue 11 §1: accounts.yaml documentation', () => {
+  it('GIVEN the account keys of the schema THEN the README and accounts.example.yaml document every one', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../accounts.example.yaml', import.meta.url), 'utf8');
+    expect(ACCOUNT_KEYS.length).toBeGreaterThan(15);
+    for (const key of ACCOUNT_KEYS) {
+      expect(readme, `README documents ${key}`).toContain(`\`${key}\``);
+      expect(example, `accounts.example.yaml shows ${key}`).toMatch(new RegExp(`^\\s+(- )?${key}:`, 'm'));
+    }
   });
 });
