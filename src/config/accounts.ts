@@ -248,8 +248,8 @@ function failed(problem: AccountProblem): ParsedAccountsFile {
   return { accounts: undefined, ids: [], dryRuns: [], problems: [problem] };
 }
 
-/** Validates the parsed YAML (exported for tests and tools that already hold the data). */
-export function validateAccounts(root: unknown): ParsedAccountsFile {
+/** Validates the parsed YAML: the shape with zod, then unknown keys and duplicate ids by hand. */
+function validateAccounts(root: unknown): ParsedAccountsFile {
   const problems: AccountProblem[] = [];
   const fileProblem = (variable: string, message: string) => problems.push({ variable, message, inFile: true });
 
