@@ -202,7 +202,11 @@ describe('X publish target: error classification', () => {
 
   it('GIVEN an error that is not an X answer THEN it is transient and maybePosted (the safe side)', async () => {
     const x = await harness();
-    expect(targetOf(x).classifyError(new TypeError('boom'))).toMatchObject({ errorClass: 'transient', maybePosted: true, message: expect.stringMatching(/boom/) });
+    expect(targetOf(x).classifyError(new TypeError('boom'))).toMatchObject({
+      errorClass: 'transient',
+      maybePosted: true,
+      message: expect.stringMatching(/boom/),
+    });
   });
 });
 
@@ -240,7 +244,10 @@ describe("X publish target: X's per-app 24-hour limit is shared by the accounts 
   it('GIVEN account A used up the app bucket WHEN account B (same app key, own settings) asks THEN B waits for the app reset and posts nothing, while another app is not held', async () => {
     const x = await harness({ fake: { rateLimits: { appPostsPer24h: 2 } } });
     const a = targetOf(x);
-    const bPublisher = XPublisher.fromCredentials({ ...X_CREDENTIALS, accessToken: '1600000000000000002-other' }, { apiBase: x.fake.url, timeoutMs: 2_000, clock: x.clock });
+    const bPublisher = XPublisher.fromCredentials(
+      { ...X_CREDENTIALS, accessToken: '1600000000000000002-other' },
+      { apiBase: x.fake.url, timeoutMs: 2_000, clock: x.clock },
+    );
     const bSettings = await otherAccountSettings();
     const b = targetOf(x, { accountId: 'news', publisher: bPublisher, settings: bSettings });
     const otherApp = targetOf(x, { accountId: 'other-app', settings: await otherAccountSettings(), appFingerprint: appKeyFingerprint('another-app-key') });

@@ -272,7 +272,11 @@ export class XPublishTarget implements PublishTarget {
       const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
       await this.deps.settings.set(settingsKey, merged, now);
     } catch (error) {
-      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { accountId: this.deps.accountId, key: settingsKey.key, error: describe(error) });
+      this.deps.logger.error("Could not store X's rate-limit state; carrying on", {
+        accountId: this.deps.accountId,
+        key: settingsKey.key,
+        error: describe(error),
+      });
     }
     if (!observed?.app24h) return;
     try {
