@@ -582,7 +582,9 @@ export interface PublishFailure {
   /** The request may have been acted on although no answer came (timeout, lost answer): read the timeline before retrying. */
   readonly maybePosted: boolean;
   /** rate_limited only: when the limit lifts (always set by the X target, which applies its fallback window). */
-  readonly resetAt: number | undefined;
+  readonly resetAt:
+    number | undefined; /** False when the error was not the target's own (a bug, a store error in a hook): the service logs it as unexpected. */
+  readonly recognised: boolean;
 }
 
 /**

@@ -153,7 +153,7 @@ describe('X publish target: error classification', () => {
     const target = targetOf(x);
     x.fake.serverError(503);
     const failure = await failureOf(target, () => target.publish(publication(['server down']), { onPosted: async () => {} }));
-    expect(failure).toMatchObject({ errorClass: 'transient', maybePosted: false, resetAt: undefined });
+    expect(failure).toMatchObject({ errorClass: 'transient', maybePosted: false, resetAt: undefined, recognised: true });
     expect(failure.message).toMatch(/HTTP 503/);
   });
 
@@ -205,6 +205,7 @@ describe('X publish target: error classification', () => {
     expect(targetOf(x).classifyError(new TypeError('boom'))).toMatchObject({
       errorClass: 'transient',
       maybePosted: true,
+      recognised: false,
       message: expect.stringMatching(/boom/),
     });
   });

@@ -56,7 +56,7 @@ describe('dry-run publish target (issue 11 §2)', () => {
     expect(await target.rateLimitState()).toEqual({});
     expect(await target.findPosted()).toEqual([]);
     expect(await target.verify()).toBeNull();
-    expect(target.classifyError(new Error('disk full'))).toMatchObject({ errorClass: 'transient', maybePosted: false, resetAt: undefined });
+    expect(target.classifyError(new Error('disk full'))).toMatchObject({ errorClass: 'transient', maybePosted: false, resetAt: undefined, recognised: false });
   });
 });
 

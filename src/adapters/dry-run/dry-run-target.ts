@@ -51,6 +51,12 @@ export class DryRunTarget implements PublishTarget {
   /** Nothing was sent, so nothing may have been posted; whatever failed is worth a retry. */
   classifyError(error: unknown): PublishFailure {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { errorClass: 'transient', message: `Unexpected error while publishing (dry run): ${message}`, maybePosted: false, resetAt: undefined };
+    return {
+      errorClass: 'transient',
+      message: `Unexpected error while publishing (dry run): ${message}`,
+      maybePosted: false,
+      resetAt: undefined,
+      recognised: false,
+    };
   }
 }

@@ -223,16 +223,22 @@ export class XPublishTarget implements PublishTarget {
 
   classifyError(error: unknown): PublishFailure {
     if (error instanceof XAuthenticationError) {
-      return { errorClass: error.cause.errorClass, message: error.message, maybePosted: false, resetAt: undefined };
+      return { errorClass: error.cause.errorClass, message: error.message, maybePosted: false, resetAt: undefined, recognised: true };
     }
     if (error instanceof XApiError) {
       const now = this.deps.clock.now();
       const resetAt = error.errorClass === 'rate_limited' ? Math.max(error.resetAt ?? now + this.rateLimitFallbackMs, now + 1) : undefined;
-      return { errorClass: error.errorClass, message: error.message, maybePosted: error.maybePosted, resetAt };
+      return { errorClass: error.errorClass, message: error.message, maybePosted: error.maybePosted, resetAt, recognised: true };
     }
     // Not X's answer (a bug, a store error mid-run): treated as "may have reached X", the safe
     // side for exactly-once, so the next attempt reads the timeline first.
-    return { errorClass: 'transient', message: `Unexpected error while publishing: ${describe(error)}`, maybePosted: true, resetAt: undefined };
+    return {
+      errorClass: 'transient',
+      message: `Unexpected error while publishing: ${describe(error)}`,
+      maybePosted: true,
+      resetAt: undefined,
+      recognised: false,
+    };
   }
 
   /** X's POST limits as this account last saw them, with the per-app bucket as the whole app last saw it. */
