@@ -268,6 +268,19 @@ describe("X publish target: X's per-app 24-hour limit is shared by the accounts 
     expect(await otherApp.rateLimitWindow(1, T0)).toEqual({ allowedAt: T0, reason: null });
   });
 
+  it("GIVEN account A hits X's per-user limit (429) WHEN account B of the same app asks THEN only A waits: per-user limits are kept per account", async () => {
+    const x = await harness();
+    const a = targetOf(x);
+    const b = targetOf(x, { accountId: 'news', settings: await otherAccountSettings() });
+    const reset = Math.floor(T0 / 1000) + 900;
+    x.fake.rateLimit429({ resetAt: reset });
+
+    expect(await failureOf(a, () => a.publish(publication(['A is limited']), { onPosted: async () => {} }))).toMatchObject({ errorClass: 'rate_limited' });
+
+    expect((await a.rateLimitWindow(1, T0)).allowedAt).toBe(reset * 1000);
+    expect(await b.rateLimitWindow(1, T0)).toEqual({ allowedAt: T0, reason: null });
+  });
+
   it('GIVEN the shared bucket is stored THEN its key names the app by fingerprint, never by the key itself', async () => {
     const x = await harness();
     await targetOf(x).publish(publication(['fingerprinted']), { onPosted: async () => {} });
