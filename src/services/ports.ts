@@ -524,7 +524,7 @@ export interface StatsRepository {
 
 // ---------------------------------------------------------------------------------------------
 // PublishTarget (issue 11 §2): where an account's publications go. The X adapter
-// (src/adapters/twitter/x-publish-target.ts) and the dry-run target (src/adapters/dry-run-target.ts)
+// (src/adapters/twitter/x-publish-target.ts) and the dry-run target (src/adapters/dry-run/dry-run-target.ts)
 // implement it; PublishingService keeps the exactly-once rules (claim, lease, fence, the
 // "unresolved" mark, when to read the timeline) and knows nothing about X.
 // ---------------------------------------------------------------------------------------------
@@ -582,8 +582,8 @@ export interface PublishFailure {
   /** The request may have been acted on although no answer came (timeout, lost answer): read the timeline before retrying. */
   readonly maybePosted: boolean;
   /** rate_limited only: when the limit lifts (always set by the X target, which applies its fallback window). */
-  readonly resetAt:
-    number | undefined; /** False when the error was not the target's own (a bug, a store error in a hook): the service logs it as unexpected. */
+  readonly resetAt: number | undefined;
+  /** False when the error was not the target's own (a bug, a store error in a hook): the service logs it as unexpected. */
   readonly recognised: boolean;
 }
 
