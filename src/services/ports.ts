@@ -536,3 +536,105 @@ export interface StatsRepository {
   xSpendUsd(since: number | null): Promise<number>;
   firstPublicationAt(): Promise<number | null>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// PublishTarget (issue 11 §2): where an account's publications go. The X adapter
+// (src/adapters/twitter/x-publish-target.ts) and the dry-run target (src/adapters/dry-run/dry-run-target.ts)
+// implement it; PublishingService keeps the exactly-once rules (claim, lease, fence, the
+// "unresolved" mark, when to read the timeline) and knows nothing about X.
+// ---------------------------------------------------------------------------------------------
+
+/** Who a target publishes as, for logs and for the rows the service writes. */
+export interface PublishTargetIdentity {
+  /** The account the target's credentials belong to. */
+  readonly accountId: import('../domain/account.js').AccountId;
+  /** The network (or the dry run) behind the target, for logs. */
+  readonly network: 'x' | 'dry-run';
+  /** True when nothing reaches a network: the ids are `dryrun-…` and nothing is spent. Stored on posts rows; not a branch. */
+  readonly dryRun: boolean;
+}
+
+/** The remote account a target's credentials act as (GET /2/users/me on X). */
+export interface TargetAccount {
+  readonly userId: string;
+  readonly handle: string;
+}
+
+/** One publication as a target sees it. */
+export interface TargetPublication {
+  /** The draft published: dry-run ids are derived from it. */
+  readonly draftId: number;
+  /** The posts, in thread order (one for a single tweet). */
+  readonly tweets: readonly string[];
+  /** Ids already stored, in thread order: `publish` resumes after them, `findPosted` looks after them. */
+  readonly postedIds: readonly string[];
+}
+
+/**
+ * The service's hooks into a running `publish`. Both are awaited inside the target's loop; an
+ * error either throws stops the publication at once and propagates UNCHANGED (the target neither
+ * classifies nor wraps it), so a lost lease or a closed window surfaces as the service's own error.
+ */
+export interface PublishHooks {
+  /** Right before the request that creates post `index` (renew the lease, check the window). */
+  beforePost?(index: number): Promise<void>;
+  /** The moment the network returned post `index`'s id, before the next request: store it now. */
+  onPosted(id: string, index: number): Promise<void>;
+}
+
+/** When the target lets a publication of N posts go out, by the network's limits alone (our caps are the service's). */
+export interface TargetWindow {
+  /** Epoch ms; == now when it may go now. */
+  readonly allowedAt: number;
+  /** Why it has to wait; null when it may go now. */
+  readonly reason: string | null;
+}
+
+/** A target failure in the domain's terms: what the service decides on. */
+export interface PublishFailure {
+  readonly errorClass: PublishErrorClass;
+  readonly message: string;
+  /** The request may have been acted on although no answer came (timeout, lost answer): read the timeline before retrying. */
+  readonly maybePosted: boolean;
+  /** rate_limited only: when the limit lifts (always set by the X target, which applies its fallback window). */
+  readonly resetAt: number | undefined;
+  /** False when the error was not the target's own (a bug, a store error in a hook): the service logs it as unexpected. */
+  readonly recognised: boolean;
+}
+
+/**
+ * Publishes one account's publications. Every method except `classifyError` and `costUsd` may
+ * throw; the service turns what it caught into a `PublishFailure` with `classifyError` (it never
+ * imports a network's error types). A target never posts with another account's credentials: it is
+ * built for one account and holds only that account's.
+ */
+export interface PublishTarget {
+  readonly identity: PublishTargetIdentity;
+  /**
+   * Checks the credentials and names the account (X: GET /2/users/me); null when there is no
+   * remote account (dry run). Rejected credentials throw an error `classifyError` maps to `auth`
+   * or `forbidden` (X: `XAuthenticationError`, naming the account and its four variables).
+   */
+  verify(): Promise<TargetAccount | null>;
+  /**
+   * Posts `tweets[postedIds.length..]` in order, each replying to the previous id (the last of
+   * `postedIds` for the first one), calling `hooks.onPosted` with each id as soon as the network
+   * returns it. Refuses (throws, `rate_limited`) before a POST the network's last reported limits
+   * would refuse. Returns every id, `postedIds` included.
+   */
+  publish(publication: TargetPublication, hooks: PublishHooks): Promise<readonly string[]>;
+  /**
+   * The timeline check: the ids of the posts after `postedIds` that are already on the account's
+   * timeline, in thread order, stopping at the first one missing (the continuation to adopt
+   * before posting again). Throws `rate_limited` rather than guess when the read limit is spent.
+   */
+  findPosted(publication: TargetPublication): Promise<readonly string[]>;
+  /** When a publication of `tweetCount` posts may go out by the network's limits (per account and shared per app). */
+  rateLimitWindow(tweetCount: number, now: number): Promise<TargetWindow>;
+  /** The network's last reported limits per endpoint family, for /ratelimit (X: post, timeline, lookup, me; dry run: {}). */
+  rateLimitState(): Promise<Readonly<Record<string, XRateState | null>>>;
+  /** What publishing `tweets` costs (USD); 0 in dry run. */
+  costUsd(tweets: readonly string[]): number;
+  /** Any error a target method (or the service around it) threw, in the domain's terms; unknown errors are `transient`. */
+  classifyError(error: unknown): PublishFailure;
+}

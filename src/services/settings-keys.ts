@@ -99,6 +99,12 @@ export const SETTINGS = {
    * answer, 5xx); deleted by a successful look at the timeline or on publication. Not reset by Retry.
    */
   unresolved: defineSettingFamily<number, true>({ prefix: 'publish.unresolved.', owner: 'publishing-service', schema: z.literal(true) }),
+  /**
+   * X's per-app 24-hour POST bucket, shared by every account signed with the same app key, by
+   * the key's fingerprint (never the key). Written and read by the X publish target through a
+   * bot-wide (not account-scoped) settings repository.
+   */
+  xAppLimit: defineSettingFamily<string, XLimitBucket>({ prefix: 'x.app_limit.', owner: 'x-publish-target', schema: XLimitBucketSchema }),
   /** A scheduled job's next run and last outcome, by job name. */
   jobState: defineSettingFamily<string, StoredJobState>({ prefix: 'scheduler.job.', owner: 'scheduled-job', schema: StoredJobStateSchema }),
 } as const;
