@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { TypeOrmDuplicateLookup } from '../src/db/repositories/duplicate-lookup.js';
+import { DEFAULT_ACCOUNT_ID } from '../src/domain/account.js';
 import { computeFingerprint, findDuplicate, jaccardSimilarity } from '../src/domain/duplicates.js';
 import { mulberry32 } from '../tests/support/seeded-random.js';
 import { openTempDatabase } from '../tests/support/temp-database.js';
@@ -68,7 +69,7 @@ describe('duplicate check on a big history', () => {
       })();
       const fillSeconds = (performance.now() - fillStarted) / 1000;
 
-      const lookup = new TypeOrmDuplicateLookup(db.dataSource);
+      const lookup = new TypeOrmDuplicateLookup(db.dataSource, DEFAULT_ACCOUNT_ID);
       const timings: number[] = [];
       let found = 0;
       for (let i = 0; i < CHECKS; i++) {
