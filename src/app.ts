@@ -621,12 +621,12 @@ function buildMetrics(accounts: readonly AccountServices[], generationHealth: Ge
 }
 
 /** Adds records of numbers key by key (drafts by status, token totals of several accounts). */
-function sumRecords<T extends Record<string, number>>(records: readonly T[]): T {
-  const total = { ...(records[0] as T) };
-  for (const record of records.slice(1)) {
-    for (const [key, value] of Object.entries(record)) (total as Record<string, number>)[key] = ((total as Record<string, number>)[key] ?? 0) + value;
+function sumRecords<T extends { readonly [K in keyof T]: number }>(records: readonly T[]): T {
+  const total: Record<string, number> = {};
+  for (const record of records) {
+    for (const [key, value] of Object.entries(record) as Array<[string, number]>) total[key] = (total[key] ?? 0) + value;
   }
-  return total;
+  return total as T;
 }
 
 /** Publication counters, told before moderation updates the card. */
