@@ -11,6 +11,7 @@ import { DEFAULT_TOPICS } from '../../src/domain/default-topics.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { ManualClock, startFakes, startTestApp } from '../support/test-app.js';
 
 const moderator = { id: '100000000000000001', name: 'alice' };
 type Row = Record<string, unknown>;
@@ -230,6 +231,41 @@ describe('accounts storage', () => {
       expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name IN ('accounts', 'publications')`)).toEqual([]);
     } finally {
       await dataSource.destroy();
+    }
+  });
+
+  it('GIVEN a database of the previous schema with a publication a crash interrupted WHEN the bot starts on it THEN the migration runs and the draft is published exactly once', async () => {
+    const fakes = await startFakes();
+    dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-app-'));
+    const clock = new ManualClock();
+    const text = 'Check the bonding curve before you buy: the price moves with every purchase.';
+    await previousSchemaFile(join(dir, 'draftgate.sqlite'), async (ds) => {
+      // Claimed by a process that died before any POST: its lease ran out while the bot was down.
+      await ds.query(
+        `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
+                             publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, created_at, updated_at)
+         VALUES ('education', 'education', 'tweet', ?, 'h-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?)`,
+        [JSON.stringify([text]), moderator.id, moderator.name, clock.now() - 120_000, clock.now() - 90_000, clock.now() - 30_000, clock.now() - 200_000, clock.now() - 90_000],
+      );
+    });
+    const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'false' }, dataDir: dir, clock });
+    try {
+      // The start-up reconciliation may already have taken it over (its lease is long expired).
+      const [draft] = await testApp.app.repos.drafts.findByStatuses(['publishing', 'published']);
+      expect(draft).toMatchObject({ accountId: DEFAULT_ACCOUNT_ID });
+      clock.advance(60_000);
+      await testApp.app.scheduler.runDue();
+      await expect.poll(async () => (await testApp.app.repos.drafts.findById(draft!.id))?.status).toBe('published');
+      await testApp.app.scheduler.runDue();
+      expect(fakes.x.tweets.filter((t) => t.text === text)).toHaveLength(1);
+      expect(await testApp.app.repos.drafts.findById(draft!.id)).toMatchObject({
+        tweetId: fakes.x.tweets.find((t) => t.text === text)?.id,
+        publishAttempts: 2,
+      });
+      expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
+    } finally {
+      await testApp.stop();
+      await fakes.stop();
     }
   });
 
