@@ -100,7 +100,6 @@ export class Accounts1796083201000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_publications_due" ON "publications" ("account_id", "status", "not_before")`);
     await queryRunner.query(`CREATE INDEX "idx_publications_lease" ON "publications" ("status", "lease_expires_at")`);
     await queryRunner.query(`CREATE INDEX "idx_publications_stats" ON "publications" ("account_id", "status", "published_at", "cost_usd")`);
-    await queryRunner.query(`CREATE INDEX "idx_publications_draft_status" ON "publications" ("draft_id", "account_id", "status")`);
     await queryRunner.query(
       `INSERT INTO "publications" ("draft_id", "account_id", "status", "attempt_id", "attempts", "publishing_started_at", "lease_owner", "lease_expires_at",
                                    "not_before", "queue_reason", "posted_tweet_ids", "root_tweet_id", "published_at", "dry_run", "cost_usd", "error_class",

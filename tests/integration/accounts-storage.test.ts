@@ -341,6 +341,50 @@ describe('accounts storage', () => {
     expect(await news.settings.get(SETTINGS.jobState.for('post:news'))).toMatchObject({ nextRunAt: 11 });
   });
 
+  it('GIVEN drafts in every publication state on two accounts WHEN /stats counts drafts by topic THEN published counts only published publications, per account and for all accounts together', async () => {
+    db = await openTempDatabase();
+    const main = createRepositories(db.dataSource, undefined, DEFAULT_ACCOUNT_ID);
+    const news = createRepositories(db.dataSource, undefined, 'news');
+    await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
+    let n = 0;
+    const approved = async (repos: typeof main) => {
+      const draft = await repos.drafts.create(newTweetDraft(`stats ${++n}`, { contentHash: `stats-${n}` }), 10);
+      await repos.drafts.decide(draft.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, 11);
+      return draft.id;
+    };
+    const publish = async (repos: typeof main, id: number, outcome: 'publishing' | 'published' | 'failed') => {
+      await repos.publications.claimForPublishing(id, 'me', `a-${id}`, 12, 60_000);
+      const fence = { owner: 'me', attemptId: `a-${id}` };
+      if (outcome === 'published') await repos.publications.markPublished(id, fence, { tweetIds: [`${id}`], dryRun: false, xCostUsd: 0.015 }, 13);
+      if (outcome === 'failed') await repos.publications.markFailed(id, fence, { errorMessage: 'no', errorClass: 'forbidden' }, 13);
+    };
+    await main.drafts.create(newTweetDraft('stats pending', { contentHash: 'stats-pending' }), 10);
+    await approved(main); // queued
+    await publish(main, await approved(main), 'publishing');
+    await publish(main, await approved(main), 'published');
+    await publish(main, await approved(main), 'failed');
+    const rejected = await main.drafts.create(newTweetDraft('stats rejected', { contentHash: 'stats-rejected' }), 10);
+    await main.drafts.decide(rejected.id, 1, { to: 'rejected', actor: moderator, source: 'moderator' }, 11);
+    await publish(news, await approved(news), 'published');
+    await publish(news, await approved(news), 'published');
+
+    const education = (counts: Awaited<ReturnType<typeof main.stats.draftsByTopic>>) => counts.find((t) => t.topicName === 'education');
+    expect(education(await main.stats.draftsByTopic(null))).toEqual({
+      topicName: 'education',
+      generated: 6,
+      approvedByModerator: 4,
+      rejected: 1,
+      expired: 0,
+      publishedAtTimeout: 0,
+      pending: 1,
+      published: 1,
+    });
+    expect(education(await news.stats.draftsByTopic(0))).toMatchObject({ generated: 2, approvedByModerator: 2, published: 2 });
+    expect(education(await createAllAccountsStats(db.dataSource).draftsByTopic(null))).toMatchObject({ generated: 8, approvedByModerator: 6, published: 3 });
+    expect(await main.stats.xSpendUsd(0)).toBeCloseTo(0.015);
+    expect(await createAllAccountsStats(db.dataSource).xSpendUsd(0)).toBeCloseTo(0.045);
+  });
+
   it('GIVEN the configured accounts WHEN they are synced at start THEN a new id is created with the default topics, a known one is updated, and one no longer configured becomes inactive', async () => {
     db = await openTempDatabase();
     const { accounts } = db.repos;

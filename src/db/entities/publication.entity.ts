@@ -12,8 +12,6 @@ import { DraftEntity } from './draft.entity.js';
 // The due queue (findDueForPublishing, nextQueuedAt) and the leases of publishing rows.
 @Index('idx_publications_due', ['accountId', 'status', 'notBefore'])
 @Index('idx_publications_lease', ['status', 'leaseExpiresAt'])
-// A draft's publication status in the index alone: /stats probes it once per approved draft.
-@Index('idx_publications_draft_status', ['draftId', 'accountId', 'status'])
 // Covering index for /stats spend.
 @Index('idx_publications_stats', ['accountId', 'status', 'publishedAt', 'costUsd'])
 export class PublicationEntity {
