@@ -269,6 +269,17 @@ describe('accounts storage', () => {
     }
   });
 
+  it('GIVEN rows of a second account WHEN the Accounts migration is reverted THEN it refuses, naming why, and the database is left as it was', async () => {
+    db = await openTempDatabase();
+    const news = createRepositories(db.dataSource, undefined, 'news');
+    await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
+    await news.drafts.create(newTweetDraft('news only'), 2);
+    await expect(db.dataSource.undoLastMigration()).rejects.toThrow(/accounts other than "default"/);
+    expect(await db.dataSource.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`)).toEqual([{ name: 'Accounts1796083201000' }]);
+    expect((await news.drafts.countByStatus()).pending).toBe(1);
+    expect(await news.topics.list()).toHaveLength(DEFAULT_TOPICS.length);
+  });
+
   it('GIVEN two accounts on one database WHEN each works through its scoped repositories THEN neither sees the other one\'s drafts, publications, topics, settings, pause, posts, caps or duplicates', async () => {
     db = await openTempDatabase();
     const main = createRepositories(db.dataSource, undefined, DEFAULT_ACCOUNT_ID);
