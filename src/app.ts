@@ -477,7 +477,8 @@ function buildScheduler(
     clock,
     rng,
     logger,
-    settings: repos.settings,
+    // Job states are bot-wide rows (account NULL; migration Accounts put the existing ones there).
+    settings: repos.botSettings,
     drafts: repos.drafts,
     posts: repos.posts,
     pause,
