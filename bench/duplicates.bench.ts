@@ -55,7 +55,11 @@ describe('duplicate check on a big history', () => {
       const raw = (db.dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
       const insertDraft = raw.prepare(
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, created_at, updated_at)
-         VALUES ('education', 'education', 'tweet', ?, ?, 'published', ?, ?)`,
+         VALUES ('education', 'education', 'tweet', ?, ?, 'approved', ?, ?)`,
+      );
+      // Published: an approved draft whose publication went out.
+      const insertPublication = raw.prepare(
+        `INSERT INTO publications (draft_id, account_id, status, posted_tweet_ids, published_at, created_at, updated_at) VALUES (?, 'default', 'published', '[]', ?, ?, ?)`,
       );
       const insertKey = raw.prepare('INSERT INTO content_fingerprints (draft_id, band_key) VALUES (?, ?)');
       raw.transaction(() => {
@@ -64,6 +68,7 @@ describe('duplicate check on a big history', () => {
           texts.push(text);
           const fingerprint = computeFingerprint([text]);
           const { lastInsertRowid } = insertDraft.run(JSON.stringify([text]), fingerprint.contentHash, i, i);
+          insertPublication.run(lastInsertRowid, i, i, i);
           for (const key of fingerprint.bandKeys) insertKey.run(lastInsertRowid, key);
         }
       })();

@@ -28,8 +28,13 @@ describe('/stats on a big history', () => {
       const raw = (db.dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
       const insertDraft = raw.prepare(
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_at, decision_source,
-                             input_tokens, output_tokens, cache_read_tokens, x_cost_usd, published_at, tweet_id, created_at, updated_at)
-         VALUES (?, 'education', 'tweet', '["text"]', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                             input_tokens, output_tokens, cache_read_tokens, created_at, updated_at)
+         VALUES (?, 'education', 'tweet', '["text"]', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      // Published: an approved draft whose publication went out.
+      const insertPublication = raw.prepare(
+        `INSERT INTO publications (draft_id, account_id, status, cost_usd, published_at, root_tweet_id, created_at, updated_at)
+         VALUES (?, 'default', 'published', ?, ?, ?, ?, ?)`,
       );
       const insertPost = raw.prepare(
         `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, likes, retweets, replies, quotes, impressions, thread_position)
@@ -47,21 +52,8 @@ describe('/stats on a big history', () => {
           const postedAt = decidedAt + 60_000;
           const topic = TOPICS[i % TOPICS.length] as string;
           const timeout = rng() < 0.1;
-          const { lastInsertRowid } = insertDraft.run(
-            topic,
-            `hash-${i}`,
-            'published',
-            decidedAt,
-            timeout ? 'timeout' : 'moderator',
-            1_200,
-            300,
-            900,
-            0.015,
-            postedAt,
-            String(10_000_000 + i),
-            createdAt,
-            postedAt,
-          );
+          const { lastInsertRowid } = insertDraft.run(topic, `hash-${i}`, 'approved', decidedAt, timeout ? 'timeout' : 'moderator', 1_200, 300, 900, createdAt, postedAt);
+          insertPublication.run(lastInsertRowid, 0.015, postedAt, String(10_000_000 + i), decidedAt, postedAt);
           insertPost.run(
             lastInsertRowid,
             String(10_000_000 + i),

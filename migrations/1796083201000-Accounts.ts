@@ -54,6 +54,23 @@ const NEW_CARD_OUT_OF_DATE_WHERE =
 const TOPICS_COLUMNS =
   '"id", "topic_name", "content_type", "description", "weight", "enabled", "last_used", "usage_count", "approvals", "rejections", "success_rate", "avg_engagement", "engagement_posts", "created_at", "updated_at"';
 
+/**
+ * Replaces `topics` by `temporary_topics` (same ids). TypeORM turns foreign keys off for `up`
+ * but not for `down` (its PRAGMA runs inside the transaction, where SQLite ignores it), and with
+ * them on, dropping `topics` sets every draft's `topic_id` to NULL: the links are kept aside and
+ * put back, so the rebuild loses nothing either way.
+ */
+async function replaceTopicsTable(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`CREATE TEMP TABLE "accounts_draft_topics" AS SELECT "id", "topic_id" FROM "drafts" WHERE "topic_id" IS NOT NULL`);
+  await queryRunner.query(`DROP TABLE "topics"`);
+  await queryRunner.query(`ALTER TABLE "temporary_topics" RENAME TO "topics"`);
+  await queryRunner.query(
+    `UPDATE "drafts" SET "topic_id" = (SELECT k."topic_id" FROM temp."accounts_draft_topics" k WHERE k."id" = "drafts"."id")
+      WHERE "id" IN (SELECT "id" FROM temp."accounts_draft_topics")`,
+  );
+  await queryRunner.query(`DROP TABLE temp."accounts_draft_topics"`);
+}
+
 export class Accounts1796083201000 implements MigrationInterface {
   name = 'Accounts1796083201000';
 
@@ -69,14 +86,12 @@ export class Accounts1796083201000 implements MigrationInterface {
     }
 
     // Topics: rebuilt for UNIQUE(account_id, topic_name) (SQLite cannot drop a constraint). Ids
-    // are kept, so drafts.topic_id still points at the same topics (foreign keys are off while
-    // migrations run, so dropping the old table touches no draft).
+    // are kept, so drafts.topic_id still points at the same topics.
     await queryRunner.query(
       `CREATE TABLE "temporary_topics" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "account_id" text NOT NULL DEFAULT ('default'), "topic_name" text NOT NULL, "content_type" text NOT NULL, "description" text NOT NULL DEFAULT (''), "weight" integer NOT NULL DEFAULT (10), "enabled" integer NOT NULL DEFAULT (1), "last_used" integer, "usage_count" integer NOT NULL DEFAULT (0), "approvals" integer NOT NULL DEFAULT (0), "rejections" integer NOT NULL DEFAULT (0), "success_rate" real NOT NULL DEFAULT (0), "avg_engagement" real NOT NULL DEFAULT (0), "engagement_posts" integer NOT NULL DEFAULT (0), "created_at" integer NOT NULL, "updated_at" integer NOT NULL, CONSTRAINT "uq_topics_account_name" UNIQUE ("account_id", "topic_name"))`,
     );
     await queryRunner.query(`INSERT INTO "temporary_topics" ("account_id", ${TOPICS_COLUMNS}) SELECT 'default', ${TOPICS_COLUMNS} FROM "topics"`);
-    await queryRunner.query(`DROP TABLE "topics"`);
-    await queryRunner.query(`ALTER TABLE "temporary_topics" RENAME TO "topics"`);
+    await replaceTopicsTable(queryRunner);
 
     // Publications, filled from the drafts that reached an approval, with their settings rows.
     await queryRunner.query(
@@ -180,8 +195,7 @@ export class Accounts1796083201000 implements MigrationInterface {
       `CREATE TABLE "temporary_topics" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "topic_name" text NOT NULL, "content_type" text NOT NULL, "description" text NOT NULL DEFAULT (''), "weight" integer NOT NULL DEFAULT (10), "enabled" integer NOT NULL DEFAULT (1), "last_used" integer, "usage_count" integer NOT NULL DEFAULT (0), "approvals" integer NOT NULL DEFAULT (0), "rejections" integer NOT NULL DEFAULT (0), "success_rate" real NOT NULL DEFAULT (0), "avg_engagement" real NOT NULL DEFAULT (0), "engagement_posts" integer NOT NULL DEFAULT (0), "created_at" integer NOT NULL, "updated_at" integer NOT NULL, CONSTRAINT "UQ_f2ad24c4081f790528294d64bde" UNIQUE ("topic_name"))`,
     );
     await queryRunner.query(`INSERT INTO "temporary_topics" (${TOPICS_COLUMNS}) SELECT ${TOPICS_COLUMNS} FROM "topics"`);
-    await queryRunner.query(`DROP TABLE "topics"`);
-    await queryRunner.query(`ALTER TABLE "temporary_topics" RENAME TO "topics"`);
+    await replaceTopicsTable(queryRunner);
 
     await queryRunner.query(`DROP INDEX "idx_generation_runs_stats"`);
     await queryRunner.query(`DROP INDEX "idx_posts_stats_time"`);

@@ -662,7 +662,7 @@ function buildScheduler(
     clock,
     rng,
     logger,
-    // Job states are bot-wide rows: a post job's name carries its account.
+    // Job states are bot-wide rows (account NULL, where migration Accounts put the existing ones): a post job's name carries its account.
     settings: store.repos.botSettings,
     timezone: config.posting.timezone,
     postJobs: accounts.map((account) => ({
