@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - Every draft, topic, post, moderation event, generation run and content fingerprint carries
  *   `account_id` (existing rows: `default`). Topic names are unique per account.
  * - Settings belong to an account, or to the whole bot (`account_id` NULL): the states of
- *   scheduled jobs (`scheduler.job.*`) stay bot-wide; the pause, X's limits and the rest belong
+ *   scheduled jobs (`scheduler.job.*`) stay bot-wide, the post job's renamed `post:default`
+ *   (there is one post job per account now); the pause, X's limits and the rest belong
  *   to `default`. A key is unique per account and among bot-wide rows (two partial indexes).
  * - `publications` holds what `drafts` carried for publishing, one row per (draft, target
  *   account). Every approved/publishing/published/failed draft gets its publication with all its
@@ -129,6 +130,8 @@ export class Accounts1796083201000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "temporary_settings" RENAME TO "settings"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_bot_key" ON "settings" ("key") WHERE account_id IS NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_account_key" ON "settings" ("account_id", "key") WHERE account_id IS NOT NULL`);
+    // The post job became one per account, named post:<account>: the existing one is default's.
+    await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post:default' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post'`);
 
     // Indexes over the dropped columns go first (SQLite refuses to drop an indexed column); the
     // stats indexes gain account_id so a per-account /stats still reads only index entries.
@@ -173,6 +176,7 @@ export class Accounts1796083201000 implements MigrationInterface {
     );
 
     // Settings back to one row per key; the publication counters back into their rows.
+    await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post:default'`);
     await queryRunner.query(
       `CREATE TABLE "temporary_settings" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "key" text NOT NULL, "value" text NOT NULL, "updated_at" integer NOT NULL, CONSTRAINT "UQ_c8639b7626fa94ba8265628f214" UNIQUE ("key"))`,
     );

@@ -184,9 +184,9 @@ describe('accounts storage', () => {
           unresolved: d['id'] === 4 ? 1 : 0,
         });
       }
-      // Settings: the account's rows under default, the bot-wide job states NULL, the per-draft rows gone.
+      // Settings: the account's rows under default, the bot-wide job states NULL (the post job now default's), the per-draft rows gone.
       expect(await dataSource.query(`SELECT account_id, key FROM settings ORDER BY key`)).toEqual([
-        { account_id: null, key: 'scheduler.job.post' },
+        { account_id: null, key: 'scheduler.job.post:default' },
         { account_id: null, key: 'scheduler.job.sweep' },
         { account_id: 'default', key: 'scheduler.pause' },
         { account_id: 'default', key: 'x.rate_limit.post_tweets' },
