@@ -414,7 +414,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
           decidedByName: decision.actor.name,
           decidedAt: now,
           decisionSource: decision.source,
-          ...(decision.to === 'rejected' ? { rejectReason: decision.reason ?? null } : {}),
+          // The moderator's reason for a rejection, or why an expiry was forced (its account was removed).
+          ...(decision.to !== 'approved' ? { rejectReason: decision.reason ?? null } : {}),
           updatedAt: now,
         })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
