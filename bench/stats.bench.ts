@@ -62,7 +62,18 @@ async function fill(db: TempDatabase, accounts: readonly string[]): Promise<numb
       const topic = topics[i % topics.length] as string;
       const timeout = rng() < 0.1;
       const tweetId = String(10_000_000 + i);
-      const { lastInsertRowid } = insertDraft.run(account, topic, `hash-${i}`, decidedAt, timeout ? 'timeout' : 'moderator', 1_200, 300, 900, createdAt, postedAt);
+      const { lastInsertRowid } = insertDraft.run(
+        account,
+        topic,
+        `hash-${i}`,
+        decidedAt,
+        timeout ? 'timeout' : 'moderator',
+        1_200,
+        300,
+        900,
+        createdAt,
+        postedAt,
+      );
       insertPublication.run(lastInsertRowid, account, JSON.stringify([tweetId]), tweetId, postedAt, decidedAt, postedAt);
       insertPost.run(
         account,
@@ -167,7 +178,16 @@ describe('/stats on a big history', () => {
         const s = summarise(timings);
         report(
           `stats-reply-${FIVE_ACCOUNTS.length}-accounts-${period}`,
-          { posts: POSTS, accounts: FIVE_ACCOUNTS.length, runs: RUNS_PER_PERIOD, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, pngBytes: last?.chart.length ?? 0, fillSeconds },
+          {
+            posts: POSTS,
+            accounts: FIVE_ACCOUNTS.length,
+            runs: RUNS_PER_PERIOD,
+            medianMs: s.median,
+            p95Ms: s.p95,
+            maxMs: s.max,
+            pngBytes: last?.chart.length ?? 0,
+            fillSeconds,
+          },
           `no slower than stats-reply-${period}`,
         );
         expect(last?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');

@@ -1,10 +1,4 @@
-import {
-  InteractionContextType,
-  PermissionFlagsBits,
-  SlashCommandBuilder,
-  type AutocompleteInteraction,
-  type ChatInputCommandInteraction,
-} from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
 import { accountOption } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, deferBeforeWrite, discordWhen, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
@@ -92,7 +86,11 @@ export const pause: SlashCommand = {
     if (paused.length === 0) {
       await respond(
         interaction,
-        [embed(COLORS.paused, 'Already paused').setDescription([`Every account was already paused:`, ...already, 'Use /resume to restart.'].join('\n').slice(0, 4096))],
+        [
+          embed(COLORS.paused, 'Already paused').setDescription(
+            [`Every account was already paused:`, ...already, 'Use /resume to restart.'].join('\n').slice(0, 4096),
+          ),
+        ],
         { ephemeral: true },
       );
       return;
@@ -143,9 +141,10 @@ async function pauseOne(
   const counts = await account.drafts.countByStatus();
   const reply = embed(COLORS.paused, `⏸️ Posting paused${accountSuffix(ctx, account)}`)
     .setDescription(
-      [`By ${plain(actor.name)}${result.state.reason ? `: ${plain(result.state.reason)}` : ''}.`, ...pauseHoldLines(counts, account.config.posting.timeoutAction)].join(
-        '\n',
-      ),
+      [
+        `By ${plain(actor.name)}${result.state.reason ? `: ${plain(result.state.reason)}` : ''}.`,
+        ...pauseHoldLines(counts, account.config.posting.timeoutAction),
+      ].join('\n'),
     )
     .setTimestamp(result.state.since);
   await respond(interaction, [reply]);

@@ -16,7 +16,10 @@ async function renderRateLimits(ctx: CommandContext, account: AccountCommandCont
   const now = ctx.clock.now();
   const status = await account.rateLimitStatus();
   const { usage } = status.window;
-  const reply = embed(status.window.reason ? COLORS.warn : COLORS.ok, `Rate limits${accountSuffix(ctx, account)}${account.config.posting.dryRun ? ' · DRY RUN' : ''}`);
+  const reply = embed(
+    status.window.reason ? COLORS.warn : COLORS.ok,
+    `Rate limits${accountSuffix(ctx, account)}${account.config.posting.dryRun ? ' · DRY RUN' : ''}`,
+  );
   reply.addFields({
     name: 'Our caps',
     value: [

@@ -20,7 +20,11 @@ const MAX_PENDING_LISTED_PER_SECTION = 3;
 async function renderStatus(ctx: CommandContext, account: AccountCommandContext, section: boolean): Promise<EmbedBuilder> {
   const now = ctx.clock.now();
   const config = account.config;
-  const [scheduler, pending, last] = await Promise.all([account.schedulerStatus(), account.drafts.findByStatuses(['pending']), account.posts.latestPublication()]);
+  const [scheduler, pending, last] = await Promise.all([
+    account.schedulerStatus(),
+    account.drafts.findByStatuses(['pending']),
+    account.posts.latestPublication(),
+  ]);
   const paused = scheduler.pause;
   const named = namesAccounts(ctx);
   const title = `${section ? accountLabel(account) : 'draftgate status'}${!section && named ? ` · ${accountLabel(account)}` : ''}${config.posting.dryRun ? ' · DRY RUN' : ''}`;

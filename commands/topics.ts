@@ -101,7 +101,9 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
     now,
   );
   await respond(interaction, [
-    embed(COLORS.ok, `Topic weight changed${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(`**${plain(topic.name)}**: ${topic.weight} → **${weight}** (by ${plain(actor.name)})`),
+    embed(COLORS.ok, `Topic weight changed${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(
+      `**${plain(topic.name)}**: ${topic.weight} → **${weight}** (by ${plain(actor.name)})`,
+    ),
   ]);
 }
 

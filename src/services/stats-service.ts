@@ -338,13 +338,11 @@ export function combineStatsReports(reports: readonly StatsReport[]): StatsRepor
     byName.set(t.topicName, sum);
   }
   const topics = [...byName.values()]
-    .map(
-      (t): TopicStatsLine => ({
-        ...t,
-        approvalRate: t.approved + t.rejected > 0 ? t.approved / (t.approved + t.rejected) : null,
-        avgEngagement: t.publications > 0 ? t.engagement / t.publications : null,
-      }),
-    )
+    .map((t): TopicStatsLine => ({
+      ...t,
+      approvalRate: t.approved + t.rejected > 0 ? t.approved / (t.approved + t.rejected) : null,
+      avgEngagement: t.publications > 0 ? t.engagement / t.publications : null,
+    }))
     .sort((a, b) => b.generated - a.generated || a.topicName.localeCompare(b.topicName));
   const decided = drafts.approvedByModerator + drafts.rejected;
   const aligned = alignSeries(reports.map((r) => r.series));

@@ -87,7 +87,13 @@ function account(id: string, o: FakeAccountOptions = {}): AccountCommandContext 
       },
     },
     schedulerStatus: async () => ({ pause: pauseState, nextRunAt: NOW + HOUR, lastRun: null, missedWhileDown: null, running: true }),
-    stats: new StatsService({ stats: oneDayStats(o.posts ?? 1), topics: { list: async () => [] }, clock: { now: () => NOW }, pricing: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, timezone: 'UTC' }),
+    stats: new StatsService({
+      stats: oneDayStats(o.posts ?? 1),
+      topics: { list: async () => [] },
+      clock: { now: () => NOW },
+      pricing: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+      timezone: 'UTC',
+    }),
   } as unknown as AccountCommandContext;
 }
 
@@ -297,7 +303,19 @@ describe('replies covering several accounts: one section each, within Discord li
         ({
           ...a,
           topicsWithContext: async () => ({
-            topics: [{ id: 1, name: `${a.id} topic`, enabled: true, weight: 10, contentType: 'education', approvals: 1, rejections: 0, usageCount: 1, avgEngagement: 2 }],
+            topics: [
+              {
+                id: 1,
+                name: `${a.id} topic`,
+                enabled: true,
+                weight: 10,
+                contentType: 'education',
+                approvals: 1,
+                rejections: 0,
+                usageCount: 1,
+                avgEngagement: 2,
+              },
+            ],
             accountAvgEngagement: 2,
             lastUsedTopicId: null,
           }),
@@ -327,23 +345,34 @@ describe('topic autocomplete follows the account the option or channel names', (
     return { interaction: interaction as unknown as AutocompleteInteraction, responses };
   }
   const accounts = () => [
-    account('main', { topics: [{ name: 'safety', enabled: true }, { name: 'memes', enabled: false }] }),
-    account('news', { topics: [{ name: 'Safety', enabled: false }, { name: 'launches', enabled: true }, { name: 'memes', enabled: false }] }),
+    account('main', {
+      topics: [
+        { name: 'safety', enabled: true },
+        { name: 'memes', enabled: false },
+      ],
+    }),
+    account('news', {
+      topics: [
+        { name: 'Safety', enabled: false },
+        { name: 'launches', enabled: true },
+        { name: 'memes', enabled: false },
+      ],
+    }),
   ];
 
-  it('GIVEN the account option THEN /draft offers that account\'s topics only', async () => {
+  it("GIVEN the account option THEN /draft offers that account's topics only", async () => {
     const { interaction, responses } = autocomplete({ account: 'news' });
     await draft.autocomplete?.(interaction, context(accounts()));
     expect(responses[0]?.map((c) => c.name)).toEqual(['Safety (disabled)', 'launches', 'memes (disabled)']);
   });
 
-  it('GIVEN no option in one account\'s moderation channel THEN /topics offers that account\'s topics', async () => {
+  it("GIVEN no option in one account's moderation channel THEN /topics offers that account's topics", async () => {
     const { interaction, responses } = autocomplete({ channelId: 'chan-main' });
     await topics.autocomplete?.(interaction, context(accounts()));
     expect(responses[0]?.map((c) => c.name)).toEqual(['safety', 'memes (disabled)']);
   });
 
-  it('GIVEN neither option nor channel naming one THEN the union of the accounts\' topic names, disabled only where disabled in all', async () => {
+  it("GIVEN neither option nor channel naming one THEN the union of the accounts' topic names, disabled only where disabled in all", async () => {
     const { interaction, responses } = autocomplete({});
     await draft.autocomplete?.(interaction, context(accounts().reverse()));
     // news first: its spelling "Safety" is kept, but main has it enabled.

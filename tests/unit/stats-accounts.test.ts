@@ -10,7 +10,13 @@ const PRICING = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
 const bucket = (start: number, publications: number, engagement = publications * 10): DailyBucket => ({ start, publications, engagement });
 
 /** A stats repository over fixed numbers: posts at given times, drafts per topic, decision durations. */
-function fakeStats(input: { posts: Array<{ at: number; engagement: number }>; topics: TopicDraftCounts[]; durations: number[]; tokens: number; xUsd: number }): StatsRepository {
+function fakeStats(input: {
+  posts: Array<{ at: number; engagement: number }>;
+  topics: TopicDraftCounts[];
+  durations: number[];
+  tokens: number;
+  xUsd: number;
+}): StatsRepository {
   const totals = (from: number, to: number): PublicationTotals => {
     const inRange = input.posts.filter((p) => p.at >= from && p.at < to);
     return {
@@ -97,10 +103,12 @@ describe('/stats over several accounts: the total and the chart series', () => {
     expect(aligned.publications[1]).toEqual([1, 2, 0, 4, 1]);
     expect(aligned.buckets.map((b) => b.publications)).toEqual([1, 2, 0, 7, 9]);
     const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
-    expect(sum(aligned.buckets.map((b) => b.engagement))).toBe(10 * (sum(old.buckets.map((b) => b.publications)) + sum(young.buckets.map((b) => b.publications))));
+    expect(sum(aligned.buckets.map((b) => b.engagement))).toBe(
+      10 * (sum(old.buckets.map((b) => b.publications)) + sum(young.buckets.map((b) => b.publications))),
+    );
   });
 
-  it('GIVEN a report bucketed in another time zone than its service THEN its days start at that zone\'s midnight', async () => {
+  it("GIVEN a report bucketed in another time zone than its service THEN its days start at that zone's midnight", async () => {
     const repo = fakeStats({ posts: [], topics: [], durations: [], tokens: 0, xUsd: 0 });
     const { report } = await service(repo, 'Asia/Tokyo').reportWithChart('7d', null, { timezone: 'UTC' });
     expect(report.series.buckets.slice(1).every((b) => b.start % DAY === 0)).toBe(true);

@@ -56,10 +56,7 @@ export function embedChars(embed: EmbedBuilder): number {
  * is never split; one that alone exceeds the budget gets a message to itself (each embed is kept
  * within Discord's per-embed limits by its renderer, which bounds it well below 6000).
  */
-export function pageEmbeds(
-  embeds: readonly EmbedBuilder[],
-  limits: { readonly maxEmbeds?: number; readonly maxChars?: number } = {},
-): EmbedBuilder[][] {
+export function pageEmbeds(embeds: readonly EmbedBuilder[], limits: { readonly maxEmbeds?: number; readonly maxChars?: number } = {}): EmbedBuilder[][] {
   const maxEmbeds = limits.maxEmbeds ?? MAX_EMBEDS_PER_MESSAGE;
   const maxChars = limits.maxChars ?? MAX_EMBED_CHARS_PER_MESSAGE;
   const pages: EmbedBuilder[][] = [];
