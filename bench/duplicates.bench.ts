@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { TypeOrmDuplicateLookup } from '../src/db/repositories/duplicate-lookup.js';
+import { DEFAULT_ACCOUNT_ID } from '../src/domain/account.js';
 import { computeFingerprint, findDuplicate, jaccardSimilarity } from '../src/domain/duplicates.js';
 import { mulberry32 } from '../tests/support/seeded-random.js';
 import { openTempDatabase } from '../tests/support/temp-database.js';
@@ -54,7 +55,11 @@ describe('duplicate check on a big history', () => {
       const raw = (db.dataSource.driver as unknown as { databaseConnection: import('better-sqlite3').Database }).databaseConnection;
       const insertDraft = raw.prepare(
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, created_at, updated_at)
-         VALUES ('education', 'education', 'tweet', ?, ?, 'published', ?, ?)`,
+         VALUES ('education', 'education', 'tweet', ?, ?, 'approved', ?, ?)`,
+      );
+      // Published: an approved draft whose publication went out.
+      const insertPublication = raw.prepare(
+        `INSERT INTO publications (draft_id, account_id, status, posted_tweet_ids, published_at, created_at, updated_at) VALUES (?, 'default', 'published', '[]', ?, ?, ?)`,
       );
       const insertKey = raw.prepare('INSERT INTO content_fingerprints (draft_id, band_key) VALUES (?, ?)');
       raw.transaction(() => {
@@ -63,12 +68,13 @@ describe('duplicate check on a big history', () => {
           texts.push(text);
           const fingerprint = computeFingerprint([text]);
           const { lastInsertRowid } = insertDraft.run(JSON.stringify([text]), fingerprint.contentHash, i, i);
+          insertPublication.run(lastInsertRowid, i, i, i);
           for (const key of fingerprint.bandKeys) insertKey.run(lastInsertRowid, key);
         }
       })();
       const fillSeconds = (performance.now() - fillStarted) / 1000;
 
-      const lookup = new TypeOrmDuplicateLookup(db.dataSource);
+      const lookup = new TypeOrmDuplicateLookup(db.dataSource, DEFAULT_ACCOUNT_ID);
       const timings: number[] = [];
       let found = 0;
       for (let i = 0; i < CHECKS; i++) {

@@ -5,6 +5,7 @@ import { CardDelivery1796083200200 } from './1796083200200-CardDelivery.js';
 import { CardTimeoutAction1796083200600 } from './1796083200600-CardTimeoutAction.js';
 import { TopicEngagementEvidence1796083200800 } from './1796083200800-TopicEngagementEvidence.js';
 import { CardReconcileIndex1796083200900 } from './1796083200900-CardReconcileIndex.js';
+import { Accounts1796083201000 } from './1796083201000-Accounts.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   CardTimeoutAction1796083200600,
   TopicEngagementEvidence1796083200800,
   CardReconcileIndex1796083200900,
+  Accounts1796083201000,
 ];

@@ -621,10 +621,10 @@ function buildMetrics(accounts: readonly AccountServices[], generationHealth: Ge
 }
 
 /** Adds records of numbers key by key (drafts by status, token totals of several accounts). */
-function sumRecords<T extends Record<string, number>>(records: readonly T[]): T {
+function sumRecords<T extends { [K in keyof T]: number }>(records: readonly T[]): T {
   const total = { ...(records[0] as T) };
   for (const record of records.slice(1)) {
-    for (const [key, value] of Object.entries(record)) (total as Record<string, number>)[key] = ((total as Record<string, number>)[key] ?? 0) + value;
+    for (const [key, value] of Object.entries(record) as [string, number][]) (total as Record<string, number>)[key] = ((total as Record<string, number>)[key] ?? 0) + value;
   }
   return total;
 }
@@ -662,7 +662,7 @@ function buildScheduler(
     clock,
     rng,
     logger,
-    // Job states are bot-wide rows: a post job's name carries its account.
+    // Job states are bot-wide rows (account NULL; migration Accounts put the existing ones there): a post job's name carries its account.
     settings: store.repos.botSettings,
     timezone: config.posting.timezone,
     postJobs: accounts.map((account) => ({

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { DEFAULT_TOPICS } from '../../migrations/1764115200001-SeedDefaultTopics.js';
+import { DEFAULT_TOPICS } from '../domain/default-topics.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createClaudeDraftGenerator, GenerationError } from '../adapters/claude/claude-draft-generator.js';
 import { ConfigError, loadGenerationConfig, loadStorageConfig } from '../config/index.js';

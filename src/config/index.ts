@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
+import { DEFAULT_ACCOUNT_ID, twitterCredentialVariables, type AccountId } from '../domain/account.js';
+import { parseAccountsFile, type FileAccount } from './accounts.js';
 import { environmentSchema, generationEnvironmentSchema, SECRET_VARIABLES, BRAND_DOMAINS, type ActiveHours, type Environment } from './schema.js';
 
 export { parseDuration, formatDuration } from './duration.js';
@@ -14,12 +16,34 @@ export interface TwitterCredentials {
   readonly accessSecret: string;
 }
 
+/**
+ * One X account the bot writes for: its moderators' channel, posting rules, content rules and
+ * X credentials. Built from accounts.yaml (each key falling back to the environment), or from
+ * the environment alone as the account `default`. The sub-shapes are AppConfig's, so code that
+ * took `config.posting` takes `account.posting`.
+ */
+export interface AccountConfig {
+  readonly id: AccountId;
+  readonly discord: { readonly moderationChannelId: string; readonly moderatorRoleId: string | undefined };
+  /** engagementSchedule and engagementWindowDays are always the environment's. */
+  readonly posting: AppConfig['posting'];
+  /** `voice` replaces the built-in voice paragraph of the system prompt; null keeps the built-in one. */
+  readonly content: AppConfig['content'] & { readonly voice: string | null };
+  readonly twitter: {
+    /** Undefined when any of the four variables is unset, which only a dry-run account allows. */
+    readonly credentials: TwitterCredentials | undefined;
+    /** The four variables the credentials come from, for messages (e.g. a 401 names them). */
+    readonly credentialVariables: readonly [string, string, string, string];
+  };
+}
+
 /** The validated, typed configuration. Built once at start-up and handed to every part. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly discord: {
     readonly token: string;
     readonly guildId: string;
+    /** MODERATION_CHANNEL_ID; with ACCOUNTS_FILE and no MODERATION_CHANNEL_ID, the first account's channel. */
     readonly moderationChannelId: string;
     readonly moderatorRoleId: string | undefined;
     readonly apiBase: string | undefined;
@@ -73,14 +97,23 @@ export interface AppConfig {
     readonly logDir: string;
     readonly healthPort: number;
   };
-  /** Every secret value, so the log redactor can mask them wherever they appear. */
+  /**
+   * The accounts, in file order, never empty. Without ACCOUNTS_FILE: the one account `default`,
+   * whose values are exactly the fields above. With it, the fields above are the environment's
+   * values, which every account key not in the file falls back to.
+   */
+  readonly accounts: readonly AccountConfig[];
+  /** Every secret value, every account's included, so the log redactor can mask them wherever they appear. */
   readonly secrets: readonly string[];
 }
 
 /** One problem with one variable. `message` never contains a secret's value. */
 export interface ConfigProblem {
+  /** An environment variable, or a path such as `accounts[1].timezone` when `file` is set. */
   readonly variable: string;
   readonly message: string;
+  /** The accounts file the path is in. */
+  readonly file?: string;
 }
 
 /** Raised when the environment does not describe a runnable bot; lists every problem at once. */
@@ -91,8 +124,11 @@ export class ConfigError extends Error {
     super(
       [
         `Invalid configuration: ${problems.length} problem${problems.length === 1 ? '' : 's'} found.`,
-        ...problems.map((p) => `  - ${p.variable} ${p.message}`),
-        'Set these in the environment or in .env (see .env.example).',
+        ...problems.map((p) => (p.file === undefined ? `  - ${p.variable} ${p.message}` : `  - ${p.variable}: ${p.message}`)),
+        ...(problems.some((p) => p.file === undefined) ? ['Set these in the environment or in .env (see .env.example).'] : []),
+        ...[...new Set(problems.flatMap((p) => (p.file === undefined ? [] : [p.file])))].map(
+          (file) => `Paths such as accounts[0].id are in ${file} (ACCOUNTS_FILE; see accounts.example.yaml).`,
+        ),
       ].join('\n'),
     );
     this.name = 'ConfigError';
@@ -110,9 +146,113 @@ export function readEnvironment(cwd: string = process.cwd(), env: NodeJS.Process
   return { ...fromFile, ...env };
 }
 
-/** Parses the environment into an `AppConfig`, or throws a `ConfigError` listing every problem. */
-export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
-  return toAppConfig(parseOrThrow(environmentSchema, env));
+/**
+ * Parses the environment, and the accounts file ACCOUNTS_FILE names (relative to `cwd`), into an
+ * `AppConfig`, or throws one `ConfigError` listing every problem of both.
+ */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment(), options: { readonly cwd?: string } = {}): AppConfig {
+  const parsed = environmentSchema.safeParse(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? 'environment'), message: issue.message }));
+  const fileName = env['ACCOUNTS_FILE']?.trim();
+  let accounts: readonly AccountConfig[] | undefined;
+  let accountSecrets: string[] = [];
+  if (fileName) {
+    const file = resolve(options.cwd ?? process.cwd(), fileName);
+    const fromFile = parseAccountsFile(file);
+    problems.push(
+      ...fromFile.problems.map((p): ConfigProblem =>
+        p.inFile ? { variable: p.variable, message: p.message, file } : { variable: p.variable, message: p.message },
+      ),
+    );
+    const envDryRun = environmentSchema.shape.DRY_RUN.safeParse(env['DRY_RUN']);
+    const secrets = accountSecretsOf(
+      fromFile.ids.map((id, index) => (id === undefined ? undefined : { id, dryRun: fromFile.dryRuns[index] ?? (envDryRun.success && envDryRun.data) })),
+      env,
+    );
+    problems.push(...secrets.problems);
+    accountSecrets = secrets.values;
+    if (problems.length === 0 && parsed.success && fromFile.accounts) {
+      const fallback = parsed.data;
+      accounts = fromFile.accounts.map((account) => accountFromFile(account, fallback, secrets.credentials.get(account.id)));
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(redacted(problems, env));
+  return toAppConfig(parsed.data, accounts, accountSecrets);
+}
+
+/** What each of an account's four variables holds, for the too-short message, in twitterCredentialVariables order. */
+const CREDENTIAL_NAMES = ['the X app (consumer) key', 'the X app (consumer) secret', 'the X user access token', 'the X user access secret'] as const;
+
+/**
+ * Reads each account's four X secrets from the environment: missing ones are problems unless the
+ * account is a dry run, short ones always (as TWITTER_* are), and two accounts with one access
+ * token would post as the same X user. `default`'s plain TWITTER_* are length-checked by the
+ * environment schema already.
+ */
+function accountSecretsOf(
+  accounts: ReadonlyArray<{ readonly id: AccountId; readonly dryRun: boolean } | undefined>,
+  env: Record<string, string | undefined>,
+): { problems: ConfigProblem[]; values: string[]; credentials: Map<AccountId, TwitterCredentials> } {
+  const problems: ConfigProblem[] = [];
+  const values: string[] = [];
+  const credentials = new Map<AccountId, TwitterCredentials>();
+  const accessTokenOwner = new Map<string, string>();
+  for (const account of accounts) {
+    if (account === undefined) continue;
+    const variables = twitterCredentialVariables(account.id);
+    const read = variables.map((name) => {
+      const value = env[name]?.trim();
+      return value === undefined || value === '' ? undefined : value;
+    });
+    variables.forEach((name, index) => {
+      const value = read[index];
+      if (value === undefined) {
+        if (!account.dryRun) {
+          problems.push({
+            variable: name,
+            message: `is missing; expected an X OAuth 1.0a credential of the account ${JSON.stringify(account.id)} (required unless its dryRun is true)`,
+          });
+        }
+        return;
+      }
+      values.push(value);
+      if (account.id !== DEFAULT_ACCOUNT_ID && value.length < 8) problems.push({ variable: name, message: `is too short to be ${CREDENTIAL_NAMES[index]}` });
+    });
+    const [appKey, appSecret, accessToken, accessSecret] = read;
+    if (accessToken !== undefined) {
+      const owner = accessTokenOwner.get(accessToken);
+      if (owner !== undefined) {
+        problems.push({ variable: variables[2], message: `holds the same access token as ${owner}; each account must post as its own X user` });
+      } else {
+        accessTokenOwner.set(accessToken, variables[2]);
+      }
+    }
+    if (appKey && appSecret && accessToken && accessSecret) credentials.set(account.id, { appKey, appSecret, accessToken, accessSecret });
+  }
+  return { problems, values, credentials };
+}
+
+/**
+ * Masks every secret the environment holds (each account's too) in every message: a value
+ * pasted into the wrong field is echoed by its field's message otherwise.
+ */
+function redacted(problems: readonly ConfigProblem[], env: Record<string, string | undefined>): ConfigProblem[] {
+  const secretValues = Object.entries(env)
+    .filter(
+      ([name, value]) =>
+        value !== undefined &&
+        value.trim().length > 0 &&
+        ((SECRET_VARIABLES as readonly string[]).includes(name) || /^TWITTER_[A-Z0-9_]+_(APP_KEY|APP_SECRET|ACCESS_TOKEN|ACCESS_SECRET)$/.test(name)),
+    )
+    .map(([, value]) => value!.trim())
+    // Longest first, so a secret that contains another is masked whole.
+    .sort((a, b) => b.length - a.length);
+  return problems.map((problem) => ({
+    ...problem,
+    message: secretValues.reduce((message, value) => message.split(value).join('[redacted]'), problem.message),
+  }));
 }
 
 /**
@@ -174,9 +314,14 @@ function contentConfig(env: ContentEnvironment): AppConfig['content'] {
     generationAttempts: env.GENERATION_ATTEMPTS,
     duplicateThreshold: env.DUPLICATE_THRESHOLD,
     maxHashtags: env.MAX_HASHTAGS,
-    allowedLinkDomains: [...new Set([...BRAND_DOMAINS, ...env.ALLOWED_LINK_DOMAINS.map((d) => d.toLowerCase())])],
+    allowedLinkDomains: withBrandDomains(env.ALLOWED_LINK_DOMAINS),
     bannedPatterns: env.BANNED_PATTERNS,
   };
+}
+
+/** The brand's domain is always allowed (twitter-text reads "Pump.fun" as a link); domains compare lower-case. */
+function withBrandDomains(domains: readonly string[]): string[] {
+  return [...new Set([...BRAND_DOMAINS, ...domains.map((d) => d.toLowerCase())])];
 }
 
 /** Only what the migration CLI needs, so it runs without the bot's credentials. */
@@ -191,7 +336,57 @@ export function loadHealthCheckConfig(env: Record<string, string | undefined> = 
   return { healthPort: Number.isInteger(port) && port > 0 && port <= 65_535 ? port : 8080 };
 }
 
-function toAppConfig(env: Environment): AppConfig {
+function postingConfig(env: Environment): AppConfig['posting'] {
+  return {
+    dryRun: env.DRY_RUN,
+    schedule: env.POST_SCHEDULE,
+    jitterMs: env.POST_JITTER,
+    activeHours: env.ACTIVE_HOURS,
+    timezone: env.TIMEZONE,
+    maxPostsPerHour: env.MAX_POSTS_PER_HOUR,
+    maxPostsPerDay: env.MAX_POSTS_PER_DAY,
+    maxPendingDrafts: env.MAX_PENDING_DRAFTS,
+    moderationTimeoutMs: env.MODERATION_TIMEOUT,
+    timeoutAction: env.TIMEOUT_ACTION,
+    requireSecondApproval: env.REQUIRE_SECOND_APPROVAL,
+    engagementSchedule: env.ENGAGEMENT_SCHEDULE,
+    engagementWindowDays: env.ENGAGEMENT_WINDOW_DAYS,
+  };
+}
+
+/** An account of the file, each key it leaves out taken from the environment. */
+function accountFromFile(account: FileAccount, env: Environment, credentials: TwitterCredentials | undefined): AccountConfig {
+  const posting = postingConfig(env);
+  const content = contentConfig(env);
+  return {
+    id: account.id,
+    discord: { moderationChannelId: account.moderationChannelId, moderatorRoleId: account.moderatorRoleId ?? env.MODERATOR_ROLE_ID },
+    posting: {
+      ...posting,
+      dryRun: account.dryRun ?? posting.dryRun,
+      schedule: account.postSchedule ?? posting.schedule,
+      jitterMs: account.postJitter ?? posting.jitterMs,
+      // null ("always") is a value of its own: only undefined falls back.
+      activeHours: account.activeHours !== undefined ? account.activeHours : posting.activeHours,
+      timezone: account.timezone ?? posting.timezone,
+      maxPostsPerHour: account.maxPostsPerHour ?? posting.maxPostsPerHour,
+      maxPostsPerDay: account.maxPostsPerDay ?? posting.maxPostsPerDay,
+      maxPendingDrafts: account.maxPendingDrafts ?? posting.maxPendingDrafts,
+      moderationTimeoutMs: account.moderationTimeout ?? posting.moderationTimeoutMs,
+      timeoutAction: account.timeoutAction ?? posting.timeoutAction,
+      requireSecondApproval: account.requireSecondApproval ?? posting.requireSecondApproval,
+    },
+    content: {
+      ...content,
+      allowedLinkDomains: account.allowedLinkDomains ? withBrandDomains(account.allowedLinkDomains) : content.allowedLinkDomains,
+      bannedPatterns: account.bannedPatterns ?? content.bannedPatterns,
+      voice: account.voice ?? null,
+    },
+    twitter: { credentials, credentialVariables: twitterCredentialVariables(account.id) },
+  };
+}
+
+function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | undefined = undefined, accountSecrets: readonly string[] = []): AppConfig {
   const credentials =
     env.TWITTER_APP_KEY && env.TWITTER_APP_SECRET && env.TWITTER_ACCESS_TOKEN && env.TWITTER_ACCESS_SECRET
       ? {
@@ -201,12 +396,24 @@ function toAppConfig(env: Environment): AppConfig {
           accessSecret: env.TWITTER_ACCESS_SECRET,
         }
       : undefined;
+  const posting = postingConfig(env);
+  const content = contentConfig(env);
+  const accounts: readonly AccountConfig[] = fileAccounts ?? [
+    {
+      id: DEFAULT_ACCOUNT_ID,
+      // The schema requires MODERATION_CHANNEL_ID whenever there is no ACCOUNTS_FILE.
+      discord: { moderationChannelId: env.MODERATION_CHANNEL_ID!, moderatorRoleId: env.MODERATOR_ROLE_ID },
+      posting,
+      content: { ...content, voice: null },
+      twitter: { credentials, credentialVariables: twitterCredentialVariables(DEFAULT_ACCOUNT_ID) },
+    },
+  ];
   return {
     nodeEnv: env.NODE_ENV,
     discord: {
       token: env.DISCORD_TOKEN,
       guildId: env.DISCORD_GUILD_ID,
-      moderationChannelId: env.MODERATION_CHANNEL_ID,
+      moderationChannelId: env.MODERATION_CHANNEL_ID ?? accounts[0]!.discord.moderationChannelId,
       moderatorRoleId: env.MODERATOR_ROLE_ID,
       apiBase: env.DISCORD_API_BASE,
     },
@@ -218,22 +425,8 @@ function toAppConfig(env: Environment): AppConfig {
       costPerPostUsd: env.X_COST_PER_POST,
       costPerPostWithUrlUsd: env.X_COST_PER_POST_WITH_URL,
     },
-    posting: {
-      dryRun: env.DRY_RUN,
-      schedule: env.POST_SCHEDULE,
-      jitterMs: env.POST_JITTER,
-      activeHours: env.ACTIVE_HOURS,
-      timezone: env.TIMEZONE,
-      maxPostsPerHour: env.MAX_POSTS_PER_HOUR,
-      maxPostsPerDay: env.MAX_POSTS_PER_DAY,
-      maxPendingDrafts: env.MAX_PENDING_DRAFTS,
-      moderationTimeoutMs: env.MODERATION_TIMEOUT,
-      timeoutAction: env.TIMEOUT_ACTION,
-      requireSecondApproval: env.REQUIRE_SECOND_APPROVAL,
-      engagementSchedule: env.ENGAGEMENT_SCHEDULE,
-      engagementWindowDays: env.ENGAGEMENT_WINDOW_DAYS,
-    },
-    content: contentConfig(env),
+    posting,
+    content,
     storage: {
       databasePath: env.DATABASE_PATH,
       backupSchedule: env.BACKUP_SCHEDULE,
@@ -245,13 +438,19 @@ function toAppConfig(env: Environment): AppConfig {
       logDir: env.LOG_DIR,
       healthPort: env.HEALTH_PORT,
     },
+    accounts,
     secrets: [
-      env.DISCORD_TOKEN,
-      env.ANTHROPIC_API_KEY,
-      env.TWITTER_APP_KEY,
-      env.TWITTER_APP_SECRET,
-      env.TWITTER_ACCESS_TOKEN,
-      env.TWITTER_ACCESS_SECRET,
-    ].filter((value): value is string => typeof value === 'string' && value.length > 0),
+      ...new Set(
+        [
+          env.DISCORD_TOKEN,
+          env.ANTHROPIC_API_KEY,
+          env.TWITTER_APP_KEY,
+          env.TWITTER_APP_SECRET,
+          env.TWITTER_ACCESS_TOKEN,
+          env.TWITTER_ACCESS_SECRET,
+          ...accountSecrets,
+        ].filter((value): value is string => typeof value === 'string' && value.length > 0),
+      ),
+    ],
   };
 }

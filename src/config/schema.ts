@@ -31,6 +31,12 @@ export interface ActiveHours {
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
+/** What MODERATION_CHANNEL_ID and an account's moderationChannelId hold, in every message about them. */
+export const MODERATION_CHANNEL = 'the id of the moderation text channel';
+
+/** The missing-value message of a required Discord id, shared by the env and accounts.yaml. */
+export const missingSnowflakeMessage = (what: string) => `is missing; expected ${what} (a numeric Discord id)`;
+
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const secret = (what: string) =>
@@ -54,7 +60,7 @@ const snowflake = (what: string) =>
   z.preprocess(
     emptyToUndefined,
     z
-      .string({ error: (issue) => (issue.input === undefined ? `is missing; expected ${what} (a numeric Discord id)` : `expected ${what}`) })
+      .string({ error: (issue) => (issue.input === undefined ? missingSnowflakeMessage(what) : `expected ${what}`) })
       .regex(SNOWFLAKE, { error: `expected ${what}: a numeric Discord id of 17 to 20 digits` }),
   );
 
@@ -318,10 +324,13 @@ const activeHours = z.preprocess(
  */
 export const environmentObject = z.object({
   NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+  // A YAML file listing the X accounts (src/config/accounts.ts); unset: the env is the one account `default`.
+  ACCOUNTS_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
 
   DISCORD_TOKEN: secret('the bot token from the Discord developer portal'),
   DISCORD_GUILD_ID: snowflake('the id of the Discord server (guild)'),
-  MODERATION_CHANNEL_ID: snowflake('the id of the moderation text channel'),
+  // Required unless ACCOUNTS_FILE is set (see environmentSchema): then each account names its own channel.
+  MODERATION_CHANNEL_ID: optionalSnowflake(MODERATION_CHANNEL),
   MODERATOR_ROLE_ID: optionalSnowflake('the id of the moderator role'),
   DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
 
@@ -386,6 +395,13 @@ export const environmentObject = z.object({
  */
 export const environmentSchema = environmentObject.superRefine(
   (env, ctx) => {
+    // With ACCOUNTS_FILE, each account names its channel and needs its own X secrets unless it
+    // is a dry run: the accounts loader checks those, the plain TWITTER_* included when the file
+    // lists `default`.
+    if (env.ACCOUNTS_FILE !== undefined) return;
+    if (env.MODERATION_CHANNEL_ID === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['MODERATION_CHANNEL_ID'], message: missingSnowflakeMessage(MODERATION_CHANNEL) });
+    }
     if (env.DRY_RUN === true) return;
     for (const name of ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'] as const) {
       if (env[name] === undefined) {

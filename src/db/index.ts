@@ -1,14 +1,21 @@
 import type { DataSource } from 'typeorm';
+import { DEFAULT_ACCOUNT_ID, type AccountId } from '../domain/account.js';
 import type {
+  AccountRepository,
   DraftRepository,
   GenerationRunRepository,
   ModerationEventRepository,
   PostRepository,
+  PublicationRepository,
   SettingsRepository,
+  StatsRepository,
   TopicRepository,
 } from '../services/ports.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
 import { createSilentLogger, type Logger } from '../logging/index.js';
+import { TypeOrmAccountRepository } from './repositories/account.repository.js';
+import { TypeOrmPublicationRepository } from './repositories/publication.repository.js';
+import { TypeOrmStatsRepository } from './repositories/stats.repository.js';
 import { TypeOrmDuplicateLookup } from './repositories/duplicate-lookup.js';
 import { TypeOrmDraftRepository } from './repositories/draft.repository.js';
 import { TypeOrmGenerationRunRepository } from './repositories/generation-run.repository.js';
@@ -20,26 +27,51 @@ import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
 export { createDataSource, openDatabase, BUSY_TIMEOUT_MS } from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
 
-/** Every repository the services use, built over one DataSource. */
+/**
+ * Every repository the services use, built over one DataSource and scoped to one account: every
+ * read filters by its id, every insert sets it. `accounts` and `botSettings` are not scoped.
+ */
 export interface Repositories {
+  /** The account these repositories are scoped to. */
+  readonly accountId: AccountId;
   readonly drafts: DraftRepository;
+  readonly publications: PublicationRepository;
   readonly posts: PostRepository;
   readonly topics: TopicRepository;
   readonly settings: SettingsRepository;
   readonly moderationEvents: ModerationEventRepository;
   readonly generationRuns: GenerationRunRepository;
   readonly duplicates: DuplicateLookup;
+  /** The /stats aggregates of this account. */
+  readonly stats: StatsRepository;
+  /** The accounts table: not scoped. */
+  readonly accounts: AccountRepository;
+  /** Bot-wide settings (account_id NULL): the states of bot-wide scheduled jobs. */
+  readonly botSettings: SettingsRepository;
 }
 
-/** `logger` hears about stored settings that no longer fit their schema (read as absent). */
-export function createRepositories(dataSource: DataSource, logger: Logger = createSilentLogger()): Repositories {
+/**
+ * The repositories of account `accountId` (the single-account setup: `default`). `logger` hears
+ * about stored settings that no longer fit their schema (read as absent).
+ */
+export function createRepositories(dataSource: DataSource, logger: Logger = createSilentLogger(), accountId: AccountId = DEFAULT_ACCOUNT_ID): Repositories {
   return {
-    drafts: new TypeOrmDraftRepository(dataSource),
-    posts: new TypeOrmPostRepository(dataSource),
-    topics: new TypeOrmTopicRepository(dataSource),
-    settings: new TypeOrmSettingsRepository(dataSource, logger),
-    moderationEvents: new TypeOrmModerationEventRepository(dataSource),
-    generationRuns: new TypeOrmGenerationRunRepository(dataSource),
-    duplicates: new TypeOrmDuplicateLookup(dataSource),
+    accountId,
+    drafts: new TypeOrmDraftRepository(dataSource, accountId),
+    publications: new TypeOrmPublicationRepository(dataSource, accountId),
+    posts: new TypeOrmPostRepository(dataSource, accountId),
+    topics: new TypeOrmTopicRepository(dataSource, accountId),
+    settings: new TypeOrmSettingsRepository(dataSource, logger, accountId),
+    moderationEvents: new TypeOrmModerationEventRepository(dataSource, accountId),
+    generationRuns: new TypeOrmGenerationRunRepository(dataSource, accountId),
+    duplicates: new TypeOrmDuplicateLookup(dataSource, accountId),
+    stats: new TypeOrmStatsRepository(dataSource, accountId),
+    accounts: new TypeOrmAccountRepository(dataSource),
+    botSettings: new TypeOrmSettingsRepository(dataSource, logger, null),
   };
+}
+
+/** The /stats aggregates of every account together (the total of a multi-account /stats). */
+export function createAllAccountsStats(dataSource: DataSource): StatsRepository {
+  return new TypeOrmStatsRepository(dataSource, null);
 }

@@ -1,3 +1,4 @@
+import type { AccountId } from './account.js';
 import type { ContentType } from './content-types.js';
 import type { TokenUsage } from './generation.js';
 import type { RiskFlag } from './risk-flags.js';
@@ -51,6 +52,8 @@ export type PublishErrorClass = 'rate_limited' | 'transient' | 'auth' | 'forbidd
 /** A draft as services see it; repositories map rows to this shape. Times are epoch ms. */
 export interface Draft {
   readonly id: number;
+  /** The account the draft was written for (and, today, the one account it publishes to). */
+  readonly accountId: AccountId;
   readonly topicId: number | null;
   readonly topicName: string;
   readonly contentType: ContentType;

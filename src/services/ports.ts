@@ -1,3 +1,4 @@
+import type { AccountId } from '../domain/account.js';
 import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
@@ -116,7 +117,13 @@ export interface PublishingLease {
   readonly expiresAt: number | null;
 }
 
-/** The draft store. Every state change is one conditional update: it changes one row or none. */
+/**
+ * The draft store of one account (the repositories are scoped: every read filters by the
+ * account, every insert sets it). Every state change is one conditional update: it changes one
+ * row or none. A draft's own life is pending -> approved | rejected | expired; its `status` as
+ * read here combines that with its publication (approved + queued -> approved, then publishing,
+ * published, failed).
+ */
 export interface DraftRepository {
   create(draft: NewDraft, now: number): Promise<Draft>;
   /**
@@ -166,7 +173,10 @@ export interface DraftRepository {
   replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null>;
   /** Records the first of two approvals; false if the draft moved on or someone already did. */
   recordFirstApproval(id: number, expectedRevision: number, actor: Actor, now: number): Promise<boolean>;
-  /** pending(revision) -> approved | rejected | expired. Only the caller that gets `true` may act on it. */
+  /**
+   * pending(revision) -> approved | rejected | expired. Only the caller that gets `true` may act on it.
+   * An approval creates the draft's publication (queued) in the same transaction.
+   */
   decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean>;
   /**
    * Pending drafts whose deadline has passed and whose card shows their current revision and
@@ -176,12 +186,24 @@ export interface DraftRepository {
   /** The earliest deadline among the pending drafts `findOverdue` may return, or null. */
   nextDeadline(): Promise<number | null>;
 
+  /** Texts of recent drafts in the given statuses, newest first, for the prompt. */
+  recentTexts(statuses: readonly DraftStatus[], limit: number): Promise<string[][]>;
+}
+
+/**
+ * The publications of one account: the publishing state of each approved draft on its target
+ * account, keyed by draft id within the scoped account (that is the (draft, account) key). Every
+ * state change is one conditional update and bumps the draft's `updated_at` in the same
+ * transaction, so the card reconciler sees the draft moved on. Drafts returned carry the
+ * combined status.
+ */
+export interface PublicationRepository {
   /** Approved drafts whose `not_before` has passed (or is unset), oldest decision first. */
   findDueForPublishing(now: number, limit: number): Promise<Draft[]>;
   /** The earliest `not_before` among approved drafts, or null. */
   nextQueuedAt(): Promise<number | null>;
   /**
-   * approved -> publishing, taking the publish lease and committing the attempt id before any
+   * queued -> publishing, taking the publish lease and committing the attempt id before any
    * HTTP call. Null when another process or click got there first.
    */
   claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
@@ -201,7 +223,7 @@ export interface DraftRepository {
   recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean>;
   /** publishing -> published. */
   markPublished(id: number, fence: PublishFence, result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number }, now: number): Promise<boolean>;
-  /** publishing -> approved with a wait (caps, X limits, backoff); the draft is not lost. */
+  /** publishing -> queued with a wait (caps, X limits, backoff); the draft is not lost. */
   requeue(
     id: number,
     fence: PublishFence,
@@ -212,11 +234,47 @@ export interface DraftRepository {
   deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean>;
   /** publishing -> failed, keeping the draft and its error for a Retry. */
   markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean>;
-  /** failed -> approved (the Retry button). */
+  /** failed -> queued (the Retry button); clears the transient-failure count. The draft's `decidedBy` becomes `actor`. */
   retryFailed(id: number, actor: Actor, now: number): Promise<boolean>;
 
-  /** Texts of recent drafts in the given statuses, newest first, for the prompt. */
-  recentTexts(statuses: readonly DraftStatus[], limit: number): Promise<string[][]>;
+  /** Counts one more consecutive transient failure; returns the count so far. */
+  recordTransientFailure(id: number, now: number): Promise<number>;
+  /** Resets the consecutive transient failures (a success, a Retry). */
+  clearTransientFailures(id: number, now: number): Promise<void>;
+  /**
+   * "May have reached X without us learning it" (timeout, lost answer, 5xx): set by such an
+   * attempt, cleared by a successful look at the timeline or on publication; not reset by Retry.
+   */
+  setUnresolved(id: number, now: number): Promise<void>;
+  clearUnresolved(id: number, now: number): Promise<void>;
+  isUnresolved(id: number): Promise<boolean>;
+}
+
+/** An account as stored: synced from the configuration at start. */
+export interface StoredAccount {
+  readonly id: AccountId;
+  /** The X user its credentials act as (GET /2/users/me); null until first verified. */
+  readonly xUserId: string | null;
+  readonly handle: string | null;
+  /** False once the account was removed from the configuration: its history stays. */
+  readonly active: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The accounts table. Not scoped: it is the list of scopes. */
+export interface AccountRepository {
+  list(): Promise<StoredAccount[]>;
+  findById(id: AccountId): Promise<StoredAccount | null>;
+  /**
+   * Inserts or updates a configured account and marks it active. A new id is seeded with the
+   * default topics in the same transaction; `created` says whether it was new.
+   */
+  upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ readonly created: boolean }>;
+  /** Marks inactive every active account not in `configuredIds`; returns the ids it deactivated. */
+  deactivateAllExcept(configuredIds: readonly AccountId[], now: number): Promise<AccountId[]>;
+  /** The account a draft belongs to (any account), or null for an unknown draft: the Discord layer routes a card click with it. */
+  accountOfDraft(draftId: number): Promise<AccountId | null>;
 }
 
 /** One tweet that went out, recorded in the posts table. */
@@ -279,7 +337,9 @@ export interface TopicRepository {
 
 /** Durable key/value state (JSON values). */
 /**
- * The settings table, read and written only through the typed keys of ./settings-keys.ts.
+ * The settings table, read and written only through the typed keys of ./settings-keys.ts. One
+ * instance reads and writes one account's rows, or the bot-wide rows (account NULL: the states of
+ * bot-wide jobs); the same key is a different row in each.
  * `get` validates the stored JSON against the key's schema: a value that does not fit (written
  * by another build, or by hand) is logged with the key and the schema's complaint and read as
  * absent, so it cannot stop the bot. `set(key, null)` deletes the row.
@@ -520,7 +580,8 @@ export interface TopicEngagement {
 }
 
 /**
- * SQL aggregates behind /stats; `since` null means all time. Implemented in
+ * SQL aggregates behind /stats of one account, or of all accounts together (built with account
+ * null); `since` null means all time. Implemented in
  * src/db/repositories/stats.repository.ts over covering indexes (migration StatsIndexes).
  */
 export interface StatsRepository {
@@ -532,7 +593,109 @@ export interface StatsRepository {
   /** Per-topic publications and engagement over the period's posts (a join: use for bounded periods). */
   topicEngagement(since: number): Promise<TopicEngagement[]>;
   tokenUsage(since: number | null): Promise<TokenUsage & { readonly runs: number }>;
-  /** Sum of drafts.x_cost_usd for drafts published in the period. */
+  /** Sum of the cost of the publications published in the period. */
   xSpendUsd(since: number | null): Promise<number>;
   firstPublicationAt(): Promise<number | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PublishTarget (issue 11 §2): where an account's publications go. The X adapter
+// (src/adapters/twitter/x-publish-target.ts) and the dry-run target (src/adapters/dry-run/dry-run-target.ts)
+// implement it; PublishingService keeps the exactly-once rules (claim, lease, fence, the
+// "unresolved" mark, when to read the timeline) and knows nothing about X.
+// ---------------------------------------------------------------------------------------------
+
+/** Who a target publishes as, for logs and for the rows the service writes. */
+export interface PublishTargetIdentity {
+  /** The account the target's credentials belong to. */
+  readonly accountId: import('../domain/account.js').AccountId;
+  /** The network (or the dry run) behind the target, for logs. */
+  readonly network: 'x' | 'dry-run';
+  /** True when nothing reaches a network: the ids are `dryrun-…` and nothing is spent. Stored on posts rows; not a branch. */
+  readonly dryRun: boolean;
+}
+
+/** The remote account a target's credentials act as (GET /2/users/me on X). */
+export interface TargetAccount {
+  readonly userId: string;
+  readonly handle: string;
+}
+
+/** One publication as a target sees it. */
+export interface TargetPublication {
+  /** The draft published: dry-run ids are derived from it. */
+  readonly draftId: number;
+  /** The posts, in thread order (one for a single tweet). */
+  readonly tweets: readonly string[];
+  /** Ids already stored, in thread order: `publish` resumes after them, `findPosted` looks after them. */
+  readonly postedIds: readonly string[];
+}
+
+/**
+ * The service's hooks into a running `publish`. Both are awaited inside the target's loop; an
+ * error either throws stops the publication at once and propagates UNCHANGED (the target neither
+ * classifies nor wraps it), so a lost lease or a closed window surfaces as the service's own error.
+ */
+export interface PublishHooks {
+  /** Right before the request that creates post `index` (renew the lease, check the window). */
+  beforePost?(index: number): Promise<void>;
+  /** The moment the network returned post `index`'s id, before the next request: store it now. */
+  onPosted(id: string, index: number): Promise<void>;
+}
+
+/** When the target lets a publication of N posts go out, by the network's limits alone (our caps are the service's). */
+export interface TargetWindow {
+  /** Epoch ms; == now when it may go now. */
+  readonly allowedAt: number;
+  /** Why it has to wait; null when it may go now. */
+  readonly reason: string | null;
+}
+
+/** A target failure in the domain's terms: what the service decides on. */
+export interface PublishFailure {
+  readonly errorClass: PublishErrorClass;
+  readonly message: string;
+  /** The request may have been acted on although no answer came (timeout, lost answer): read the timeline before retrying. */
+  readonly maybePosted: boolean;
+  /** rate_limited only: when the limit lifts (always set by the X target, which applies its fallback window). */
+  readonly resetAt: number | undefined;
+  /** False when the error was not the target's own (a bug, a store error in a hook): the service logs it as unexpected. */
+  readonly recognised: boolean;
+}
+
+/**
+ * Publishes one account's publications. Every method except `classifyError` and `costUsd` may
+ * throw; the service turns what it caught into a `PublishFailure` with `classifyError` (it never
+ * imports a network's error types). A target never posts with another account's credentials: it is
+ * built for one account and holds only that account's.
+ */
+export interface PublishTarget {
+  readonly identity: PublishTargetIdentity;
+  /**
+   * Checks the credentials and names the account (X: GET /2/users/me); null when there is no
+   * remote account (dry run). Rejected credentials throw an error `classifyError` maps to `auth`
+   * or `forbidden` (X: `XAuthenticationError`, naming the account and its four variables).
+   */
+  verify(): Promise<TargetAccount | null>;
+  /**
+   * Posts `tweets[postedIds.length..]` in order, each replying to the previous id (the last of
+   * `postedIds` for the first one), calling `hooks.onPosted` with each id as soon as the network
+   * returns it. Refuses (throws, `rate_limited`) before a POST the network's last reported limits
+   * would refuse. Returns every id, `postedIds` included.
+   */
+  publish(publication: TargetPublication, hooks: PublishHooks): Promise<readonly string[]>;
+  /**
+   * The timeline check: the ids of the posts after `postedIds` that are already on the account's
+   * timeline, in thread order, stopping at the first one missing (the continuation to adopt
+   * before posting again). Throws `rate_limited` rather than guess when the read limit is spent.
+   */
+  findPosted(publication: TargetPublication): Promise<readonly string[]>;
+  /** When a publication of `tweetCount` posts may go out by the network's limits (per account and shared per app). */
+  rateLimitWindow(tweetCount: number, now: number): Promise<TargetWindow>;
+  /** The network's last reported limits per endpoint family, for /ratelimit (X: post, timeline, lookup, me; dry run: {}). */
+  rateLimitState(): Promise<Readonly<Record<string, XRateState | null>>>;
+  /** What publishing `tweets` costs (USD); 0 in dry run. */
+  costUsd(tweets: readonly string[]): number;
+  /** Any error a target method (or the service around it) threw, in the domain's terms; unknown errors are `transient`. */
+  classifyError(error: unknown): PublishFailure;
 }

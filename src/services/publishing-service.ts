@@ -14,6 +14,7 @@ import {
   type MonotonicClock,
   type ObservedXRateLimit,
   type PostRepository,
+  type PublicationRepository,
   type PublishFence,
   type PublishingLease,
   type PublishingObserver,
@@ -25,10 +26,6 @@ import { SETTINGS, type XRateLimitKey } from './settings-keys.js';
 
 export type { XRateLimitKey } from './settings-keys.js';
 
-/** Consecutive transient failures of one draft, deleted by success and by Retry. */
-const transientFailuresKey = (draftId: number) => SETTINGS.transientFailures.for(draftId);
-/** The draft's "may have reached X" mark; see SETTINGS.unresolved. */
-const unresolvedKey = (draftId: number) => SETTINGS.unresolved.for(draftId);
 
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
@@ -65,6 +62,8 @@ export interface PublishingConfig {
 
 export interface PublishingServiceDeps {
   readonly drafts: DraftRepository;
+  /** The publishing state of this account's approved drafts. */
+  readonly publications: PublicationRepository;
   readonly posts: PostRepository;
   readonly settings: SettingsRepository;
   /** null in dry run: no request may ever reach X. */
@@ -226,7 +225,7 @@ export class PublishingService {
   async processDueDrafts(limit = 10, options: { readonly held?: (() => Promise<boolean>) | undefined } = {}): Promise<PublishOutcome[]> {
     const held = options.held ?? (async () => false);
     const outcomes = await this.reclaimStaleDrafts(held);
-    const due = await this.deps.drafts.findDueForPublishing(this.deps.clock.now(), limit);
+    const due = await this.deps.publications.findDueForPublishing(this.deps.clock.now(), limit);
     for (const draft of due) {
       if (await held()) break;
       outcomes.push(await this.publishApprovedDraft(draft.id));
@@ -257,13 +256,13 @@ export class PublishingService {
     // Marked before the claim commits, so no tick of ours can see it as someone else's lease.
     this.inFlight.set(draftId, attemptId);
     try {
-      const claimed = await this.deps.drafts.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
+      const claimed = await this.deps.publications.claimForPublishing(draftId, this.owner, attemptId, now, this.leaseMs);
       if (!claimed) return { kind: 'skipped', draftId, reason: 'claimed by another process or no longer approved' };
       // A transient failure may have reached X (timeout, lost answer, 5xx), and a Retry after X's
       // duplicate 403 may find our own tweet there: look before posting again. The stored mark
       // outlives the error class, which a later failure (e.g. the timeline read's own 429, or a
       // 401 on it) overwrites while the earlier POST's fate is still unknown.
-      const unresolved = (await this.deps.settings.get(unresolvedKey(draftId))) === true;
+      const unresolved = await this.deps.publications.isUnresolved(draftId);
       return await this.runClaimed(claimed, unresolved || claimed.errorClass === 'transient' || claimed.errorClass === 'duplicate');
     } finally {
       if (this.inFlight.get(draftId) === attemptId) this.inFlight.delete(draftId);
@@ -273,8 +272,8 @@ export class PublishingService {
   /** failed -> approved (the Retry button), with a fresh transient-failure budget. */
   async retryFailed(draftId: number, actor: Actor): Promise<Draft | null> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.retryFailed(draftId, actor, now))) return null;
-    await this.deps.settings.set(transientFailuresKey(draftId), null, now);
+    // The repository resets the transient-failure count with the transition.
+    if (!(await this.deps.publications.retryFailed(draftId, actor, now))) return null;
     return this.deps.drafts.findById(draftId);
   }
 
@@ -292,13 +291,13 @@ export class PublishingService {
     return {
       window: await this.nextPublishWindow(1),
       x: Object.fromEntries(entries) as Record<XRateLimitKey, XRateState | null>,
-      nextQueuedAt: await this.deps.drafts.nextQueuedAt(),
+      nextQueuedAt: await this.deps.publications.nextQueuedAt(),
     };
   }
 
   private async reclaimStaleDrafts(held: () => Promise<boolean> = async () => false): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
-    const leases = await this.deps.drafts.findPublishingLeases();
+    const leases = await this.deps.publications.findPublishingLeases();
     for (const id of this.seenLeases.keys()) if (!leases.some((l) => l.id === id)) this.seenLeases.delete(id);
     for (const lease of leases) {
       if (await held()) break;
@@ -308,7 +307,7 @@ export class PublishingService {
       const attemptId = randomUUID();
       this.inFlight.set(lease.id, attemptId);
       try {
-        const reclaimed = await this.deps.drafts.reclaimStalePublishing(lease.id, this.owner, attemptId, this.deps.clock.now(), this.leaseMs);
+        const reclaimed = await this.deps.publications.reclaimStalePublishing(lease.id, this.owner, attemptId, this.deps.clock.now(), this.leaseMs);
         if (!reclaimed) continue; // a live lease by the database's reckoning, or someone else took it first
         this.seenLeases.delete(lease.id);
         this.deps.logger.warn('Reconciling a draft left in publishing', { draftId: lease.id, postedTweets: reclaimed.postedTweetIds.length });
@@ -355,7 +354,7 @@ export class PublishingService {
 
   private async defer(draft: Draft, notBefore: number, reason: string): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.deferApproved(draft.id, notBefore, reason, now))) {
+    if (!(await this.deps.publications.deferApproved(draft.id, notBefore, reason, now))) {
       return { kind: 'skipped', draftId: draft.id, reason: 'draft moved on before it could be queued' };
     }
     const queued = (await this.deps.drafts.findById(draft.id)) ?? draft;
@@ -383,7 +382,7 @@ export class PublishingService {
         const found = await this.findOnTimeline(publisher, draft, ids);
         if (marked) {
           // The timeline has been read: what it does not show was not posted (yet).
-          await this.deps.settings.set(unresolvedKey(draft.id), null, this.deps.clock.now());
+          await this.deps.publications.clearUnresolved(draft.id, this.deps.clock.now());
           marked = false;
         }
         for (const id of found) {
@@ -425,12 +424,12 @@ export class PublishingService {
 
   /** Extends our lease right before a request to X; throws when this attempt no longer holds the draft. */
   private async renewLease(draft: Draft, fence: PublishFence): Promise<void> {
-    if (!(await this.deps.drafts.renewLease(draft.id, fence, this.deps.clock.now(), this.leaseMs))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.publications.renewLease(draft.id, fence, this.deps.clock.now(), this.leaseMs))) throw new LostLeaseError(draft.id);
   }
 
   /** Stores the newest tweet id at once (so a crash resumes after it) and its posts row (caps, engagement). */
   private async recordTweet(draft: Draft, fence: PublishFence, ids: readonly string[], now: number): Promise<void> {
-    if (!(await this.deps.drafts.recordPostedTweet(draft.id, fence, ids, now))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.publications.recordPostedTweet(draft.id, fence, ids, now))) throw new LostLeaseError(draft.id);
     const position = ids.length - 1;
     await this.deps.posts.recordPosted({
       draftId: draft.id,
@@ -448,17 +447,10 @@ export class PublishingService {
   private async complete(draft: Draft, fence: PublishFence, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
     const cost = publicationCostUsd(draft.tweets, { perPostUsd: this.deps.config.costPerPostUsd, perPostWithUrlUsd: this.deps.config.costPerPostWithUrlUsd });
-    if (!(await this.deps.drafts.markPublished(draft.id, fence, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
+    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
       throw new LostLeaseError(draft.id);
     }
-    // Published is final: the draft's per-draft rows can never be read again, so they go. A store
-    // error here must not turn a tweet already marked published into a failure.
-    try {
-      await this.deps.settings.set(transientFailuresKey(draft.id), null, now);
-      await this.deps.settings.set(unresolvedKey(draft.id), null, now);
-    } catch (error) {
-      this.deps.logger.warn("Could not delete a published draft's publishing settings; they are harmless", { draftId: draft.id, error: describe(error) });
-    }
+    // markPublished cleared the publication's transient-failure count and unresolved mark with it.
     const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger.info('Published to X', { draftId: draft.id, tweetIds: ids, xCostUsd: cost, foundOnTimeline });
     await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
@@ -483,7 +475,7 @@ export class PublishingService {
       });
     }
     // Nothing was sent, so nothing was spent.
-    if (!(await this.deps.drafts.markPublished(draft.id, fence, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
+    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
       throw new LostLeaseError(draft.id);
     }
     const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
@@ -534,7 +526,7 @@ export class PublishingService {
     const now = this.deps.clock.now();
     try {
       // A 5xx is not `maybePosted` (X answered), yet X does sometimes act before failing.
-      if (failure.maybePosted || failure.errorClass === 'transient') await this.deps.settings.set(unresolvedKey(draft.id), true, now);
+      if (failure.maybePosted || failure.errorClass === 'transient') await this.deps.publications.setUnresolved(draft.id, now);
       switch (failure.errorClass) {
         case 'rate_limited': {
           const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);
@@ -546,8 +538,7 @@ export class PublishingService {
           });
         }
         case 'transient': {
-          const failures = ((await this.deps.settings.get(transientFailuresKey(draft.id))) ?? 0) + 1;
-          await this.deps.settings.set(transientFailuresKey(draft.id), failures, now);
+          const failures = await this.deps.publications.recordTransientFailure(draft.id, now);
           if (backoffExhausted(failures, this.backoff)) {
             return await this.fail(draft, fence, 'transient', `${failure.message} (gave up after ${failures} attempts)`, true);
           }
@@ -577,7 +568,7 @@ export class PublishingService {
     wait: { notBefore: number; reason: string; errorMessage?: string; errorClass?: PublishErrorClass },
   ): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.requeue(draft.id, fence, wait, now))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.publications.requeue(draft.id, fence, wait, now))) throw new LostLeaseError(draft.id);
     const queued = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger.info('Draft requeued', { draftId: draft.id, notBefore: new Date(wait.notBefore).toISOString(), reason: wait.reason });
     await this.notify('onQueued', () => this.deps.observer?.onQueued?.(queued));
@@ -586,7 +577,7 @@ export class PublishingService {
 
   private async fail(draft: Draft, fence: PublishFence, errorClass: PublishErrorClass, errorMessage: string, alert: boolean): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    if (!(await this.deps.drafts.markFailed(draft.id, fence, { errorMessage, errorClass }, now))) throw new LostLeaseError(draft.id);
+    if (!(await this.deps.publications.markFailed(draft.id, fence, { errorMessage, errorClass }, now))) throw new LostLeaseError(draft.id);
     const failed = (await this.deps.drafts.findById(draft.id)) ?? draft;
     this.deps.logger[alert ? 'error' : 'warn']('Publishing failed', { draftId: draft.id, errorClass, errorMessage });
     await this.notify('onFailed', () => this.deps.observer?.onFailed?.(failed, alert));

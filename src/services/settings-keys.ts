@@ -17,7 +17,7 @@ export interface SettingKey<T> {
   readonly schema: z.ZodType<T>;
 }
 
-/** A family of keys that differ by a suffix: one per draft, one per job. */
+/** A family of keys that differ by a suffix: one per job. */
 export interface SettingFamily<P extends string | number, T> {
   /** Every key of the family starts with this; no other key in the registry does. */
   readonly prefix: string;
@@ -88,18 +88,16 @@ export const SETTINGS = {
     lookup: xRateLimit('tweet_lookup'),
     me: xRateLimit('users_me'),
   },
-  /** Consecutive transient failures of one draft; deleted by success and by Retry. */
-  transientFailures: defineSettingFamily<number, number>({
-    prefix: 'publish.transient_failures.',
-    owner: 'publishing-service',
-    schema: z.number().int().nonnegative(),
-  }),
   /**
-   * Set when an attempt on the draft may have reached X without us learning it (timeout, lost
-   * answer, 5xx); deleted by a successful look at the timeline or on publication. Not reset by Retry.
+   * X's per-app 24-hour POST bucket, shared by every account signed with the same app key, by
+   * the key's fingerprint (never the key). Written and read by the X publish target through a
+   * bot-wide (not account-scoped) settings repository.
    */
-  unresolved: defineSettingFamily<number, true>({ prefix: 'publish.unresolved.', owner: 'publishing-service', schema: z.literal(true) }),
-  /** A scheduled job's next run and last outcome, by job name. */
+  xAppLimit: defineSettingFamily<string, XLimitBucket>({ prefix: 'x.app_limit.', owner: 'x-publish-target', schema: XLimitBucketSchema }),
+  /**
+   * A scheduled job's next run and last outcome, by job name: bot-wide jobs store it through the
+   * bot-wide settings (account NULL), an account's own jobs through that account's.
+   */
   jobState: defineSettingFamily<string, StoredJobState>({ prefix: 'scheduler.job.', owner: 'scheduled-job', schema: StoredJobStateSchema }),
 } as const;
 

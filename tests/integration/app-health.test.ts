@@ -108,6 +108,6 @@ describe('health and metrics of the running app', () => {
     await app.scheduler.runDue();
     expect(queue.storeFailure).toBeNull();
     expect((await get('/healthz')).status).toBe(200);
-    expect((await app.repos.settings.get(SETTINGS.jobState.for(JOB_NAMES.publishQueue)))?.nextRunAt).toBe(queue.nextRunAt);
+    expect((await app.repos.botSettings.get(SETTINGS.jobState.for(JOB_NAMES.publishQueue)))?.nextRunAt).toBe(queue.nextRunAt);
   });
 });

@@ -63,6 +63,12 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // Accounts
+    const accountTables: Array<{ name: string }> = await db.dataSource.query(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('accounts', 'publications')`,
+    );
+    expect(accountTables).toEqual([]);
+    expect(await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name IN ('account_id', 'lease_owner')`)).toEqual([{ name: 'lease_owner' }]);
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     const cardIndex: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'idx_drafts_card_out_of_date'`);
     expect(cardIndex).toEqual([]);
@@ -95,12 +101,14 @@ describe('database', () => {
       'CardTimeoutAction1796083200600',
       'TopicEngagementEvidence1796083200800',
       'CardReconcileIndex1796083200900',
+      'Accounts1796083201000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
@@ -174,15 +182,15 @@ describe('database', () => {
     try {
       const other = createRepositories(second);
       const [a, b] = await Promise.all([
-        db.repos.drafts.claimForPublishing(draft.id, 'process-a', 'attempt-a', 2, 60_000),
-        other.drafts.claimForPublishing(draft.id, 'process-b', 'attempt-b', 2, 60_000),
+        db.repos.publications.claimForPublishing(draft.id, 'process-a', 'attempt-a', 2, 60_000),
+        other.publications.claimForPublishing(draft.id, 'process-b', 'attempt-b', 2, 60_000),
       ]);
       expect([a, b].filter((x) => x !== null)).toHaveLength(1);
       const claimed = (a ?? b)!;
       expect(claimed.status).toBe('publishing');
       expect(claimed.publishAttemptId).toBe(a ? 'attempt-a' : 'attempt-b');
       // The loser cannot take over a live lease, only an expired one.
-      const loser = a ? other.drafts : db.repos.drafts;
+      const loser = a ? other.publications : db.repos.publications;
       expect(await loser.reclaimStalePublishing(draft.id, 'process-x', 'attempt-x', 3, 60_000)).toBeNull();
       expect(await loser.reclaimStalePublishing(draft.id, 'process-x', 'attempt-x', 60_003, 60_000)).not.toBeNull();
     } finally {
@@ -192,6 +200,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
     const [education] = (await db.dataSource.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
@@ -231,9 +240,9 @@ describe('database', () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newDraft({ kind: 'thread', tweets: ['one', 'two'], contentType: 'thread' }), 0);
     await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
-    await db.repos.drafts.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
-    expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'someone-else', attemptId: 'a1' }, ['1'], 3)).toBe(false);
-    expect(await db.repos.drafts.recordPostedTweet(draft.id, { owner: 'me', attemptId: 'a1' }, ['1'], 3)).toBe(true);
+    await db.repos.publications.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
+    expect(await db.repos.publications.recordPostedTweet(draft.id, { owner: 'someone-else', attemptId: 'a1' }, ['1'], 3)).toBe(false);
+    expect(await db.repos.publications.recordPostedTweet(draft.id, { owner: 'me', attemptId: 'a1' }, ['1'], 3)).toBe(true);
     for (const [i, id] of ['1', '2'].entries()) {
       const tweet = {
         draftId: draft.id,
@@ -249,10 +258,10 @@ describe('database', () => {
       await db.repos.posts.recordPosted(tweet);
       await db.repos.posts.recordPosted(tweet);
     }
-    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
+    expect(await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
       true,
     );
-    expect(await db.repos.drafts.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
+    expect(await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
       false,
     );
     const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM posts');

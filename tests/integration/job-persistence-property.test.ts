@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
-import type { DraftRepository, SettingsRepository } from '../../src/services/ports.js';
+import type { PublicationRepository, SettingsRepository } from '../../src/services/ports.js';
 import { createPublishingHarness, type PublishingHarness } from '../support/publishing-harness.js';
 import { mulberry32, pick } from '../support/seeded-random.js';
 import { SETTINGS, type SettingKey } from '../../src/services/settings-keys.js';
@@ -52,12 +52,12 @@ function faultySettings(real: SettingsRepository, faults: Faults): SettingsRepos
   };
 }
 
-/** The real draft store, whose publish-queue read fails while faults are armed (before any claim). */
-function faultyDrafts(real: DraftRepository, faults: Faults): DraftRepository {
+/** The real publication store, whose publish-queue read fails while faults are armed (before any claim). */
+function faultyPublications(real: PublicationRepository, faults: Faults): PublicationRepository {
   return new Proxy(real, {
     get(target, property, receiver) {
       if (property === 'findDueForPublishing') {
-        return async (...args: Parameters<DraftRepository['findDueForPublishing']>) => {
+        return async (...args: Parameters<PublicationRepository['findDueForPublishing']>) => {
           if (faults.queue > 0) {
             faults.queue -= 1;
             throw storeError(faults.code);
@@ -92,7 +92,7 @@ afterAll(async () => {
 });
 
 function buildScheduler(faults: Faults, sweeps: { count: number }): PostingScheduler {
-  const service = h.service({ drafts: faultyDrafts(h.db.repos.drafts, faults) });
+  const service = h.service({ publications: faultyPublications(h.db.repos.publications, faults) });
   return new PostingScheduler({
     clock: h.clock,
     rng: () => 0.5,

@@ -50,7 +50,7 @@ describe('ModerationService on a real SQLite file', () => {
       return db.repos.drafts.findById(draftId);
     },
     async retryFailed(draftId, actor) {
-      return (await db.repos.drafts.retryFailed(draftId, actor, now)) ? db.repos.drafts.findById(draftId) : null;
+      return (await db.repos.publications.retryFailed(draftId, actor, now)) ? db.repos.drafts.findById(draftId) : null;
     },
   });
 
@@ -227,8 +227,8 @@ describe('ModerationService on a real SQLite file', () => {
     const moderation = service();
     const draft = await createPostedDraft(TEXT);
     await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: MODS[0] as Actor, source: 'moderator' }, now);
-    await db.repos.drafts.claimForPublishing(draft.id, 'test', 'attempt-1', now, 60_000);
-    await db.repos.drafts.markFailed(draft.id, { owner: 'test', attemptId: 'attempt-1' }, { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
+    await db.repos.publications.claimForPublishing(draft.id, 'test', 'attempt-1', now, 60_000);
+    await db.repos.publications.markFailed(draft.id, { owner: 'test', attemptId: 'attempt-1' }, { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
     const retried = await moderation.retry({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId: CARD_MESSAGE_ID });
     expect(retried.status).toBe('applied');
     expect(published).toEqual([draft.id]);
@@ -254,8 +254,8 @@ describe('ModerationService on a real SQLite file', () => {
     const uncarded = await createDraft(TEXT);
     const failed = await createPostedDraft(TEXT);
     await db.repos.drafts.decide(failed.id, 1, { to: 'approved', actor: MODS[0] as Actor, source: 'moderator' }, now);
-    await db.repos.drafts.claimForPublishing(failed.id, 'test', 'attempt-1', now, 60_000);
-    await db.repos.drafts.markFailed(failed.id, { owner: 'test', attemptId: 'attempt-1' }, { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
+    await db.repos.publications.claimForPublishing(failed.id, 'test', 'attempt-1', now, 60_000);
+    await db.repos.publications.markFailed(failed.id, { owner: 'test', attemptId: 'attempt-1' }, { errorMessage: 'X says 403', errorClass: 'forbidden' }, now);
     const from = (draft: Draft, messageId: string | null) => ({ draftId: draft.id, revision: 1, actor: MODS[1] as Actor, messageId });
 
     const results = [

@@ -97,11 +97,12 @@ describe('the built process under signals', () => {
 
 describe('the built process with a bad .env', () => {
   /** Starts the built app in an empty folder whose only configuration is this .env file. */
-  async function startWithDotEnv(lines: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  async function startWithDotEnv(lines: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; stderr: string }> {
     const { writeFileSync } = await import('node:fs');
     const cwd = mkdtempSync(join(tmpdir(), 'draftgate-badenv-'));
     try {
       writeFileSync(join(cwd, '.env'), lines.join('\n'));
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(cwd, name), text);
       const app = spawnBuiltApp({ appDir: cwd, env: {}, entry: join(root, 'dist/src/main.js') });
       const exit = await app.exited;
       return { code: exit.code, stderr: app.stderr.join('') };
@@ -148,5 +149,55 @@ describe('the built process with a bad .env', () => {
     expect(stderr).toMatch(/TWITTER_ACCESS_SECRET is missing/);
     expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire/);
     expect(stderr).not.toMatch(/POST_JITTER/);
+  });
+
+  it('GIVEN an accounts.yaml with several mistakes (issue 11) THEN the start exits 2 listing every problem with its path, the missing secrets and the env problems, and no secret', async () => {
+    const { code, stderr } = await startWithDotEnv(
+      [
+        'DISCORD_TOKEN=a-real-looking-discord-token-0123456789',
+        'DISCORD_GUILD_ID=111111111111111111',
+        'ANTHROPIC_API_KEY=sk-ant-secret-value-abcdef',
+        'ACCOUNTS_FILE=accounts.yaml',
+        'TWITTER_PUMPFUN_APP_KEY=pumpfun-app-key-secret-value',
+        'TWITTER_PUMPFUN_APP_SECRET=pumpfun-app-secret-secret-value',
+        'TIMEOUT_ACTION=delete',
+      ],
+      {
+        'accounts.yaml': [
+          'accounts:',
+          '  - id: pumpfun',
+          '    moderationChannelId: "1234567890123456789"',
+          '    timezone: Europe/Berln',
+          '    appKey: pasted-app-key-secret-value',
+          '  - id: pump-news',
+          '    moderationChannelId: "1234567890123456789"',
+          '    dryRun: true',
+          '    maxPostsPrHour: 3',
+          '  - id: pumpfun',
+          '    moderationChannelId: "1234567890123456789"',
+          '',
+        ].join('\n'),
+      },
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Invalid configuration: 7 problems found\./);
+    expect(stderr).toMatch(/TIMEOUT_ACTION expected one of publish, expire, got "delete"/);
+    expect(stderr).toMatch(/accounts\[0\]\.timezone: expected an IANA time zone such as UTC or Europe\/Berlin, got "Europe\/Berln"/);
+    expect(stderr).toMatch(/accounts\[0\]\.appKey: secrets never go in the file; set TWITTER_PUMPFUN_APP_KEY in the environment instead/);
+    expect(stderr).toMatch(/accounts\[1\]\.maxPostsPrHour: unknown key; did you mean maxPostsPerHour\?/);
+    expect(stderr).toMatch(/accounts\[2\]\.id: "pumpfun" is already the id of accounts\[0\]/);
+    expect(stderr).toMatch(/TWITTER_PUMPFUN_ACCESS_TOKEN is missing/);
+    expect(stderr).toMatch(/TWITTER_PUMPFUN_ACCESS_SECRET is missing/);
+    expect(stderr).not.toMatch(/TWITTER_PUMP_NEWS_/);
+    expect(stderr).not.toMatch(/MODERATION_CHANNEL_ID/);
+    for (const secret of [
+      'a-real-looking-discord-token-0123456789',
+      'sk-ant-secret-value-abcdef',
+      'pumpfun-app-key-secret-value',
+      'pumpfun-app-secret-secret-value',
+      'pasted-app-key-secret-value',
+    ]) {
+      expect(stderr).not.toContain(secret);
+    }
   });
 });

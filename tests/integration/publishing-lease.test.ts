@@ -203,7 +203,7 @@ describe('item 4: the publish lease and a POST in flight', () => {
       const slow = fakes.x.hold();
       const run = publishing.publishApprovedDraft(draft.id);
       await fakes.x.http.waitForRequest((r) => isPost(r), 5_000);
-      const [row] = (await app.app.repos.drafts.findPublishingLeases()).filter((l) => l.id === draft.id);
+      const [row] = (await app.app.repos.publications.findPublishingLeases()).filter((l) => l.id === draft.id);
       expect(row?.expiresAt).toBe(app.clock.now() + publishLeaseMs(15_000));
       slow.release();
       expect((await run).kind).toBe('published');
@@ -219,11 +219,12 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
   it("GIVEN a draft taken over by a new attempt of the SAME owner WHEN the stale attempt writes THEN every write is refused and the new attempt's succeed", async () => {
     db = await openTempDatabase();
     const drafts = db.repos.drafts;
+    const publications = db.repos.publications;
     const make = async (text: string) => {
       const d = await drafts.create(newTweetDraft(text), 0);
       await drafts.decide(d.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, 1);
-      await drafts.claimForPublishing(d.id, 'me', 'attempt-1', 2, LEASE_MS);
-      expect(await drafts.reclaimStalePublishing(d.id, 'me', 'attempt-2', 2 + LEASE_MS, LEASE_MS)).not.toBeNull();
+      await publications.claimForPublishing(d.id, 'me', 'attempt-1', 2, LEASE_MS);
+      expect(await publications.reclaimStalePublishing(d.id, 'me', 'attempt-2', 2 + LEASE_MS, LEASE_MS)).not.toBeNull();
       return d.id;
     };
     const stale = { owner: 'me', attemptId: 'attempt-1' };
@@ -231,20 +232,20 @@ describe('item 4: every publishing write is fenced on the lease owner and the at
     const now = 3 + LEASE_MS;
 
     const id = await make('fenced one');
-    expect(await drafts.renewLease(id, stale, now, LEASE_MS)).toBe(false);
-    expect(await drafts.recordPostedTweet(id, stale, ['1'], now)).toBe(false);
-    expect(await drafts.markPublished(id, stale, { tweetIds: ['1'], dryRun: false, xCostUsd: 0 }, now)).toBe(false);
-    expect(await drafts.requeue(id, stale, { notBefore: now, reason: 'stale' }, now)).toBe(false);
-    expect(await drafts.markFailed(id, stale, { errorMessage: 'stale', errorClass: 'duplicate' }, now)).toBe(false);
+    expect(await publications.renewLease(id, stale, now, LEASE_MS)).toBe(false);
+    expect(await publications.recordPostedTweet(id, stale, ['1'], now)).toBe(false);
+    expect(await publications.markPublished(id, stale, { tweetIds: ['1'], dryRun: false, xCostUsd: 0 }, now)).toBe(false);
+    expect(await publications.requeue(id, stale, { notBefore: now, reason: 'stale' }, now)).toBe(false);
+    expect(await publications.markFailed(id, stale, { errorMessage: 'stale', errorClass: 'duplicate' }, now)).toBe(false);
     expect(await drafts.findById(id)).toMatchObject({ status: 'publishing', postedTweetIds: [], publishAttemptId: 'attempt-2' });
 
-    expect(await drafts.renewLease(id, live, now, LEASE_MS)).toBe(true);
-    expect(await drafts.recordPostedTweet(id, live, ['1'], now)).toBe(true);
-    expect(await drafts.markPublished(id, live, { tweetIds: ['1'], dryRun: false, xCostUsd: 0 }, now)).toBe(true);
+    expect(await publications.renewLease(id, live, now, LEASE_MS)).toBe(true);
+    expect(await publications.recordPostedTweet(id, live, ['1'], now)).toBe(true);
+    expect(await publications.markPublished(id, live, { tweetIds: ['1'], dryRun: false, xCostUsd: 0 }, now)).toBe(true);
     const requeued = await make('fenced two');
-    expect(await drafts.requeue(requeued, live, { notBefore: now, reason: 'wait' }, now)).toBe(true);
+    expect(await publications.requeue(requeued, live, { notBefore: now, reason: 'wait' }, now)).toBe(true);
     const failed = await make('fenced three');
-    expect(await drafts.markFailed(failed, live, { errorMessage: 'x', errorClass: 'forbidden' }, now)).toBe(true);
+    expect(await publications.markFailed(failed, live, { errorMessage: 'x', errorClass: 'forbidden' }, now)).toBe(true);
   });
 
   it('GIVEN an answer from X that trickles in (one byte every 100 ms, never idle for the 500 ms TWITTER_TIMEOUT) WHEN the bot posts THEN the request is cut at its total deadline, classified as a timeout that may have posted', async () => {

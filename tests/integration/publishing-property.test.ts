@@ -85,7 +85,7 @@ function armFault(fault: Fault, rng: () => number): void {
 
 /** Leaves a draft as a crashed process would: claimed, maybe some tweets out at X, maybe some recorded. */
 async function simulateCrash(draft: Draft, rng: () => number, owner: string): Promise<void> {
-  const claimed = await h.db.repos.drafts.claimForPublishing(draft.id, owner, `${owner}-attempt`, h.clock.now(), LEASE_MS);
+  const claimed = await h.db.repos.publications.claimForPublishing(draft.id, owner, `${owner}-attempt`, h.clock.now(), LEASE_MS);
   if (!claimed) return;
   const ids = [...claimed.postedTweetIds];
   const remaining = claimed.tweets.length - ids.length;
@@ -104,7 +104,7 @@ async function simulateCrash(draft: Draft, rng: () => number, owner: string): Pr
     chain = [...chain, tweet.id];
   }
   if (recordedCount > ids.length)
-    await h.db.repos.drafts.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
+    await h.db.repos.publications.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
 }
 
 const isPost = (r: { method: string; path: string }) => r.method === 'POST' && r.path.endsWith('/2/tweets');
@@ -155,7 +155,7 @@ async function drain(service: PublishingService, ids: readonly number[]): Promis
   for (let round = 0; round < 60; round += 1) {
     const drafts = await Promise.all(ids.map((id) => h.db.repos.drafts.findById(id)));
     if (drafts.every((d) => d && d.status !== 'approved' && d.status !== 'publishing')) return;
-    const next = await h.db.repos.drafts.nextQueuedAt();
+    const next = await h.db.repos.publications.nextQueuedAt();
     // Past every lease and every wait, so stale claims are taken over and queued drafts are due.
     h.clock.set(Math.max(h.clock.now() + LEASE_MS + 1, next ?? 0));
     await service.processDueDrafts(100);
@@ -204,7 +204,7 @@ async function runSequence(seq: number): Promise<{ log: string[] }> {
         log.push(...(await service.reconcileOnStartup()).map((o) => `startup:${o.kind}`));
         break;
       case 'crash-restart': {
-        const due = (await h.db.repos.drafts.findDueForPublishing(h.clock.now(), 100)).filter((d) => texts.has(d.id));
+        const due = (await h.db.repos.publications.findDueForPublishing(h.clock.now(), 100)).filter((d) => texts.has(d.id));
         if (due.length > 0) await simulateCrash(pick(rng, due), rng, `crashed-${seq}-${restarts++}`);
         // Sometimes the restart comes before the dead process's lease expired: it must be left alone then.
         if (rng() < 0.6) h.clock.advance(LEASE_MS + 1);

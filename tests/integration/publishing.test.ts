@@ -117,7 +117,7 @@ describe('publishing to X exactly once', () => {
     expect(waiting).toMatchObject({ status: 'approved', notBefore: T0 + HOUR_MS, publishAttempts: 0 });
     expect(waiting.queueReason).toMatch(/hourly cap reached \(1\/1\)/);
     expect(observer.events.at(-1)).toEqual({ kind: 'queued', draftId: second.id });
-    expect(await x.db.repos.drafts.nextQueuedAt()).toBe(T0 + HOUR_MS);
+    expect(await x.db.repos.publications.nextQueuedAt()).toBe(T0 + HOUR_MS);
 
     x.clock.set(T0 + HOUR_MS - 1);
     expect(await service.processDueDrafts()).toEqual([]);
@@ -277,7 +277,7 @@ describe('publishing to X exactly once', () => {
   it('GIVEN a crash before the POST (publishing, expired lease, no tweet at X) THEN start-up publishes it exactly once', async () => {
     const x = await harness();
     const draft = await x.approvedDraft(['crashed before posting']);
-    expect(await x.db.repos.drafts.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000)).not.toBeNull();
+    expect(await x.db.repos.publications.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000)).not.toBeNull();
     x.clock.advance(2 * 60_000);
 
     const outcomes = await x.service().reconcileOnStartup();
@@ -294,7 +294,7 @@ describe('publishing to X exactly once', () => {
     const x = await harness();
     const text = 'crashed after posting & before storing https://pump.fun/board';
     const draft = await x.approvedDraft([text]);
-    await x.db.repos.drafts.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000);
+    await x.db.repos.publications.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000);
     const posted = x.fake.seedTweet(text);
     x.fake.seedTweet('an unrelated later tweet');
     x.clock.advance(2 * 60_000);
@@ -313,9 +313,9 @@ describe('publishing to X exactly once', () => {
     const x = await harness();
     const tweets = ['1/3 resume me', '2/3 posted but not stored', '3/3 still to post'];
     const draft = await x.approvedDraft(tweets);
-    await x.db.repos.drafts.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000);
+    await x.db.repos.publications.claimForPublishing(draft.id, 'dead-process', 'attempt-1', T0, 60_000);
     const one = x.fake.seedTweet(tweets[0]!);
-    await x.db.repos.drafts.recordPostedTweet(draft.id, { owner: 'dead-process', attemptId: 'attempt-1' }, [one.id], T0);
+    await x.db.repos.publications.recordPostedTweet(draft.id, { owner: 'dead-process', attemptId: 'attempt-1' }, [one.id], T0);
     const two = x.fake.seedTweet(tweets[1]!, { inReplyToId: one.id });
     x.clock.advance(2 * 60_000);
 
@@ -391,7 +391,7 @@ describe('publishing to X exactly once', () => {
   it('GIVEN a draft held under a live lease by another process THEN start-up leaves it alone, and takes it over once the lease expires', async () => {
     const x = await harness();
     const draft = await x.approvedDraft(['someone else is on it']);
-    await x.db.repos.drafts.claimForPublishing(draft.id, 'other-process', 'attempt-1', T0, 60_000);
+    await x.db.repos.publications.claimForPublishing(draft.id, 'other-process', 'attempt-1', T0, 60_000);
     const service = x.service();
 
     expect(await service.reconcileOnStartup()).toEqual([]);
@@ -412,6 +412,7 @@ describe('publishing to X exactly once', () => {
       const a = x.service();
       const b = new PublishingService({
         drafts: otherRepos.drafts,
+        publications: otherRepos.publications,
         posts: otherRepos.posts,
         settings: otherRepos.settings,
         publisher: x.publisher,

@@ -44,14 +44,14 @@ describe('typed settings (issue 11, §4)', () => {
     }
     for (const entry of entries) expect(entry.owner, nameOf(entry)).toMatch(/\S/);
     // A family's member keys are its prefix plus the part, with the family's owner and schema.
-    expect(SETTINGS.transientFailures.for(7)).toMatchObject({ key: 'publish.transient_failures.7', owner: 'publishing-service' });
+    expect(SETTINGS.jobState.for('post')).toMatchObject({ key: 'scheduler.job.post', owner: 'scheduled-job' });
   });
 
   it('GIVEN typed keys WHEN values are written THEN they read back as written, and writing null deletes the row', async () => {
     db = await openTempDatabase();
     const pause = { by: moderator, since: T0, reason: 'launch day' };
     await db.repos.settings.set(SETTINGS.pause, pause, T0);
-    await db.repos.settings.set(SETTINGS.unresolved.for(3), true, T0);
+    await db.repos.settings.set(SETTINGS.xRateLimit.timeline, { blockedUntil: T0 }, T0);
     await db.repos.settings.set(
       SETTINGS.jobState.for('post'),
       { nextRunAt: T0 + 1, slotAt: T0, lastRun: null, missedWhileDown: { count: 2, detectedAt: T0 } },
@@ -59,12 +59,12 @@ describe('typed settings (issue 11, §4)', () => {
     );
 
     expect(await db.repos.settings.get(SETTINGS.pause)).toEqual(pause);
-    expect(await db.repos.settings.get(SETTINGS.unresolved.for(3))).toBe(true);
-    expect(await db.repos.settings.get(SETTINGS.unresolved.for(4))).toBeNull();
+    expect(await db.repos.settings.get(SETTINGS.xRateLimit.timeline)).toEqual({ blockedUntil: T0 });
+    expect(await db.repos.settings.get(SETTINGS.xRateLimit.lookup)).toBeNull();
     expect((await db.repos.settings.get(SETTINGS.jobState.for('post')))?.missedWhileDown).toEqual({ count: 2, detectedAt: T0 });
 
     await db.repos.settings.set(SETTINGS.pause, null, T0 + 1);
-    await db.repos.settings.set(SETTINGS.unresolved.for(3), null, T0 + 1);
+    await db.repos.settings.set(SETTINGS.xRateLimit.timeline, null, T0 + 1);
     expect(await db.repos.settings.get(SETTINGS.pause)).toBeNull();
     const keys: Array<{ key: string }> = await db.dataSource.query('SELECT key FROM settings ORDER BY key');
     expect(keys.map((row) => row.key)).toEqual(['scheduler.job.post']);
@@ -76,11 +76,11 @@ describe('typed settings (issue 11, §4)', () => {
     const logger = recordingLogger(lines);
     const repos = createRepositories(db.dataSource, logger);
     // An older build's pause flag, a hand edit, and a truncated write.
-    await db.dataSource.query('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)', [
+    await db.dataSource.query("INSERT INTO settings (account_id, key, value, updated_at) VALUES ('default', ?, ?, ?), ('default', ?, ?, ?), ('default', ?, ?, ?)", [
       SETTINGS.pause.key,
       JSON.stringify({ paused: true, by: 'alice' }),
       T0,
-      SETTINGS.transientFailures.for(5).key,
+      SETTINGS.jobState.for('engagement').key,
       JSON.stringify('three'),
       T0,
       SETTINGS.xRateLimit.post.key,
@@ -90,11 +90,11 @@ describe('typed settings (issue 11, §4)', () => {
 
     const pauses = new PauseService({ settings: repos.settings, moderationEvents: repos.moderationEvents, clock: { now: () => T0 }, logger });
     expect(await pauses.current()).toBeNull();
-    expect(await repos.settings.get(SETTINGS.transientFailures.for(5))).toBeNull();
+    expect(await repos.settings.get(SETTINGS.jobState.for('engagement'))).toBeNull();
     expect(await repos.settings.get(SETTINGS.xRateLimit.post)).toBeNull();
 
     const warnings = lines.filter((line) => line.level === 'warn');
-    expect(warnings.map((line) => line.meta['key'])).toEqual([SETTINGS.pause.key, SETTINGS.transientFailures.for(5).key, SETTINGS.xRateLimit.post.key]);
+    expect(warnings.map((line) => line.meta['key'])).toEqual([SETTINGS.pause.key, SETTINGS.jobState.for('engagement').key, SETTINGS.xRateLimit.post.key]);
     expect(warnings[0]?.meta).toMatchObject({ owner: 'pause-service', issues: expect.arrayContaining([expect.objectContaining({ path: ['since'] })]) });
     expect(warnings[2]?.meta['error']).toMatch(/JSON/);
     // The row is left for a person to look at; the next write of its owner replaces it.
@@ -110,12 +110,14 @@ describe('typed settings (issue 11, §4)', () => {
     const draft = await x.approvedDraft(['leave no trace']);
 
     expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued');
-    expect(await x.db.repos.settings.get(SETTINGS.transientFailures.for(draft.id))).toBe(1);
+    expect(await x.db.dataSource.query('SELECT transient_failures AS n FROM publications WHERE draft_id = ?', [draft.id])).toEqual([{ n: 1 }]);
     x.clock.advance(18_750);
     const [second] = await service.processDueDrafts();
 
     expect(second?.kind).toBe('published');
     const rows: Array<{ key: string }> = await x.db.dataSource.query("SELECT key FROM settings WHERE key LIKE 'publish.%'");
     expect(rows).toEqual([]);
+    // The counters live on the publication now, and publication resets them.
+    expect(await x.db.dataSource.query('SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = ?', [draft.id])).toEqual([{ n: 0, u: 0 }]);
   });
 });

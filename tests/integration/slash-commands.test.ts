@@ -311,7 +311,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const cards = [await driver.postDraft(SAFE_TWEET), await driver.postDraft(OTHER_TWEET, 'safety')];
     for (const card of cards) {
       await drafts.decide(card.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, clock.now());
-      await drafts.deferApproved(card.draft.id, clock.now() + 60_000, 'waiting for the hourly cap', clock.now());
+      await testApp.app.repos.publications.deferApproved(card.draft.id, clock.now() + 60_000, 'waiting for the hourly cap', clock.now());
     }
     clock.advance(2 * 60_000);
     const slow = fakes.x.hold();
@@ -369,7 +369,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const drafts = first.app.repos.drafts;
     await drafts.decide(card.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, clock.now());
     // A process that crashed right after claiming it: the lease expires while the bot is down.
-    await drafts.claimForPublishing(card.draft.id, 'crashed-process', 'attempt-1', clock.now(), 60_000);
+    await first.app.repos.publications.claimForPublishing(card.draft.id, 'crashed-process', 'attempt-1', clock.now(), 60_000);
     await first.stop();
 
     clock.advance(HOUR);

@@ -36,6 +36,7 @@ export function draftCardView(now: number, draft: Partial<Draft> = {}, extra: Pa
   return {
     draft: {
       id: 12,
+      accountId: 'default',
       topicId: 3,
       topicName: 'education',
       contentType: 'education',

@@ -89,6 +89,7 @@ export async function createPublishingHarness(
       const { config, ...rest } = overrides;
       return new PublishingService({
         drafts: db.repos.drafts,
+        publications: db.repos.publications,
         posts: db.repos.posts,
         settings: db.repos.settings,
         publisher,

@@ -12,6 +12,10 @@ export class ContentFingerprintEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
+  /** The account this row belongs to. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
+
   @Column({ name: 'draft_id', type: 'integer' })
   draftId!: number;
 

@@ -1,30 +1,41 @@
-import { Column, Entity, JoinColumn, ManyToOne, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, JoinColumn, ManyToOne, OneToMany, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TopicEntity } from './topic.entity.js';
-import { booleanInteger, jsonText } from './column-types.js';
+import { jsonText } from './column-types.js';
+import type { PublicationEntity } from './publication.entity.js';
 
 /**
  * A draft whose card shows an older state than the draft (a refused or lost card edit). The
  * repository queries with exactly this text and a partial index is declared with it, so SQLite
  * reads only the few such rows instead of every carded draft.
+ *
+ * `status` is the draft's moderation status; the card shows the combined status (approved,
+ * publishing, published, failed come from the publication). A card that showed a publication
+ * status was rendered from an approved draft, so only its version can be behind: every
+ * publication write bumps the draft's `updated_at` (same transaction) for that reason.
  */
 export const CARD_OUT_OF_DATE_WHERE =
-  'moderation_message_id IS NOT NULL AND (card_rendered_revision IS NOT revision OR card_rendered_status IS NOT status OR card_rendered_version IS NOT updated_at)';
+  "moderation_message_id IS NOT NULL AND (card_rendered_revision IS NOT revision OR card_rendered_version IS NOT updated_at OR (card_rendered_status IS NOT status AND (card_rendered_status IS NULL OR card_rendered_status NOT IN ('publishing', 'published', 'failed'))))";
 
-/** A generated draft through moderation and publishing. Times are epoch milliseconds. */
+/**
+ * A generated draft through moderation: pending, approved, rejected or expired. Its publishing
+ * lives in `publications` (one row per target account). Times are epoch milliseconds.
+ */
 @Entity({ name: 'drafts' })
 @Index('idx_drafts_status_deadline', ['status', 'deadlineAt'])
-@Index('idx_drafts_status_not_before', ['status', 'notBefore'])
 @Index('idx_drafts_created_at', ['createdAt'])
 @Index('idx_drafts_content_hash', ['contentHash'])
-// Covering indexes for /stats (migration StatsIndexes).
-@Index('idx_drafts_stats_topic', ['topicName', 'status', 'decisionSource', 'createdAt'])
-@Index('idx_drafts_stats_decision', ['decisionSource', 'createdAt', 'decidedAt'])
-@Index('idx_drafts_stats_published', ['status', 'publishedAt', 'xCostUsd'])
-// Only the cards behind their draft (migration CardReconcileIndex; the reconciler's and /healthz's lookup).
+// Covering indexes for /stats, per account (migration Accounts).
+@Index('idx_drafts_stats_topic', ['accountId', 'topicName', 'status', 'decisionSource', 'createdAt'])
+@Index('idx_drafts_stats_decision', ['accountId', 'decisionSource', 'createdAt', 'decidedAt'])
+// Only the cards behind their draft (migrations CardReconcileIndex and Accounts; the reconciler's and /healthz's lookup).
 @Index('idx_drafts_card_out_of_date', ['id'], { where: CARD_OUT_OF_DATE_WHERE })
 export class DraftEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
+
+  /** The account the draft was written for. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
 
   @Column({ name: 'topic_id', type: 'integer', nullable: true })
   topicId!: number | null;
@@ -114,52 +125,6 @@ export class DraftEntity {
   @Column({ name: 'generation_attempts', type: 'integer', default: 1 })
   generationAttempts!: number;
 
-  /** Written and committed with `publishing` before any HTTP call, so a crash is detectable. */
-  @Column({ name: 'publish_attempt_id', type: 'text', nullable: true })
-  publishAttemptId!: string | null;
-
-  @Column({ name: 'publish_attempts', type: 'integer', default: 0 })
-  publishAttempts!: number;
-
-  @Column({ name: 'publishing_started_at', type: 'integer', nullable: true })
-  publishingStartedAt!: number | null;
-
-  /** The publish lease: one process at a time may publish this draft. */
-  @Column({ name: 'lease_owner', type: 'text', nullable: true })
-  leaseOwner!: string | null;
-
-  @Column({ name: 'lease_expires_at', type: 'integer', nullable: true })
-  leaseExpiresAt!: number | null;
-
-  /** An approved draft waits until this time (caps, X limits, backoff). */
-  @Column({ name: 'not_before', type: 'integer', nullable: true })
-  notBefore!: number | null;
-
-  @Column({ name: 'queue_reason', type: 'text', nullable: true })
-  queueReason!: string | null;
-
-  /** Ids of the tweets already posted, in thread order; a resumed thread continues after the last. */
-  @Column({ name: 'posted_tweet_ids', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })
-  postedTweetIds!: string[];
-
-  @Column({ name: 'tweet_id', type: 'text', nullable: true })
-  tweetId!: string | null;
-
-  @Column({ name: 'published_at', type: 'integer', nullable: true })
-  publishedAt!: number | null;
-
-  @Column({ name: 'dry_run', type: 'integer', default: 0, transformer: booleanInteger })
-  dryRun!: boolean;
-
-  @Column({ name: 'error_message', type: 'text', nullable: true })
-  errorMessage!: string | null;
-
-  @Column({ name: 'error_class', type: 'text', nullable: true })
-  errorClass!: string | null;
-
-  @Column({ name: 'x_cost_usd', type: 'real', default: 0 })
-  xCostUsd!: number;
-
   /** Failed attempts to post this draft's card; retried with backoff until it is shown. */
   @Column({ name: 'card_post_attempts', type: 'integer', default: 0 })
   cardPostAttempts!: number;
@@ -190,6 +155,9 @@ export class DraftEntity {
 
   @Column({ name: 'updated_at', type: 'integer' })
   updatedAt!: number;
+
+  @OneToMany('PublicationEntity', 'draft')
+  publications?: PublicationEntity[];
 
   @ManyToOne(() => TopicEntity, { onDelete: 'SET NULL', nullable: true, createForeignKeyConstraints: true })
   @JoinColumn({ name: 'topic_id' })

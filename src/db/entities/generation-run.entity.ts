@@ -5,10 +5,14 @@ import { DraftEntity } from './draft.entity.js';
 @Entity({ name: 'generation_runs' })
 @Index('idx_generation_runs_started_at', ['startedAt'])
 // Covering index for /stats token totals (migration StatsIndexes).
-@Index('idx_generation_runs_stats', ['startedAt', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'])
+@Index('idx_generation_runs_stats', ['startedAt', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'accountId'])
 export class GenerationRunEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
+
+  /** The account this row belongs to. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
 
   /** schedule, command, regenerate, cli */
   @Column({ type: 'text' })

@@ -1,12 +1,14 @@
+import { AccountEntity } from './account.entity.js';
 import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
 import { DraftEntity } from './draft.entity.js';
 import { GenerationRunEntity } from './generation-run.entity.js';
 import { ModerationEventEntity } from './moderation-event.entity.js';
 import { PostEntity } from './post.entity.js';
+import { PublicationEntity } from './publication.entity.js';
 import { SettingEntity } from './setting.entity.js';
 import { TopicEntity } from './topic.entity.js';
 
-export { ContentFingerprintEntity, DraftEntity, GenerationRunEntity, ModerationEventEntity, PostEntity, SettingEntity, TopicEntity };
+export { AccountEntity, PublicationEntity, ContentFingerprintEntity, DraftEntity, GenerationRunEntity, ModerationEventEntity, PostEntity, SettingEntity, TopicEntity };
 
 /** Listed explicitly (no globs), so the compiled app and the tests load the same classes. */
-export const ENTITIES = [TopicEntity, DraftEntity, PostEntity, ModerationEventEntity, SettingEntity, ContentFingerprintEntity, GenerationRunEntity];
+export const ENTITIES = [TopicEntity, DraftEntity, PostEntity, ModerationEventEntity, SettingEntity, ContentFingerprintEntity, GenerationRunEntity, AccountEntity, PublicationEntity];

@@ -9,6 +9,10 @@ export class ModerationEventEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
+  /** The account this row belongs to. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
+
   @Column({ name: 'draft_id', type: 'integer', nullable: true })
   draftId!: number | null;
 

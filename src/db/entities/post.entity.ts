@@ -12,10 +12,15 @@ import { booleanInteger } from './column-types.js';
 @Index('idx_posts_created_at', ['createdAt'])
 @Index('idx_posts_draft_id', ['draftId'])
 // Covering indexes for /stats (migration StatsIndexes).
-@Index('idx_posts_stats_time', ['postedAt', 'status', 'threadPosition', 'dryRun', 'likes', 'retweets', 'replies', 'quotes', 'impressions', 'draftId'])
+// account_id last (migration Accounts): a period is still one index range, now filtered per account inside it.
+@Index('idx_posts_stats_time', ['postedAt', 'status', 'threadPosition', 'dryRun', 'likes', 'retweets', 'replies', 'quotes', 'impressions', 'draftId', 'accountId'])
 export class PostEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
+
+  /** The account this row belongs to. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
 
   @Column({ name: 'draft_id', type: 'integer', nullable: true })
   draftId!: number | null;

@@ -1,13 +1,19 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { booleanInteger } from './column-types.js';
 
 /** A topic the bot writes about: the original design's columns plus the moderator's weight. */
 @Entity({ name: 'topics' })
+// Topics are per account: each account has its own names, weights and statistics.
+@Unique('uq_topics_account_name', ['accountId', 'topicName'])
 export class TopicEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
 
-  @Column({ name: 'topic_name', type: 'text', unique: true })
+  /** The account this row belongs to. */
+  @Column({ name: 'account_id', type: 'text', default: 'default' })
+  accountId!: string;
+
+  @Column({ name: 'topic_name', type: 'text' })
   topicName!: string;
 
   @Column({ name: 'content_type', type: 'text' })

@@ -1,4 +1,5 @@
-import { Brackets, type DataSource, type EntityManager, In, type Repository } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
 import type {
@@ -7,16 +8,31 @@ import type {
   DraftDecision,
   DraftRepository,
   NewDraft,
-  PublishFence,
-  PublishingLease,
   RevisedContent,
   UnpostedCards,
 } from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
+import { PublicationEntity } from '../entities/publication.entity.js';
 
-/** The row a publishing write may touch: still publishing, under this owner AND this attempt. */
-const fenced = (id: number, fence: PublishFence) => ({ id, status: 'publishing', leaseOwner: fence.owner, publishAttemptId: fence.attemptId }) as const;
+/**
+ * The combined status services see, over `drafts d LEFT JOIN publications p`: a draft's own
+ * status, except that an approved draft whose publication moved on shows the publication's.
+ */
+export const COMBINED_STATUS_SQL = "CASE WHEN d.status = 'approved' AND p.status IN ('publishing', 'published', 'failed') THEN p.status ELSE d.status END";
+
+/** Statuses that live on the draft row itself. */
+const MODERATION_ONLY: readonly DraftStatus[] = ['pending', 'rejected', 'expired'];
+
+/**
+ * Drafts of one account with their publication on that account (at most one row each):
+ * the query every read of a whole draft starts from.
+ */
+export function draftsWithPublication(manager: EntityManager, accountId: AccountId): SelectQueryBuilder<DraftEntity> {
+  return manager
+    .createQueryBuilder(DraftEntity, 'd')
+    .leftJoinAndSelect('d.publications', 'p', 'p.account_id = d.account_id').where('d.account_id = :accountId', { accountId });
+}
 
 const actorOrNull = (id: string | null, name: string | null): Actor | null => (id ? { id, name: name ?? id } : null);
 
@@ -26,11 +42,15 @@ const actorOrNull = (id: string | null, name: string | null): Actor | null => (i
  */
 const CARD_SHOWS_DRAFT = 'd.moderation_message_id IS NOT NULL AND d.card_rendered_revision = d.revision AND d.card_rendered_status = d.status';
 
-/** Maps a row to the domain shape services see. */
+/** Maps a row (with its publication, when loaded) to the domain shape services see. */
 export function toDraft(row: DraftEntity): Draft {
   if (!isContentType(row.contentType)) throw new Error(`draft ${row.id} has unknown content type ${row.contentType}`);
+  const publication = row.publications?.find((p) => p.accountId === row.accountId) ?? null;
+  const status: DraftStatus =
+    row.status === 'approved' && publication && publication.status !== 'queued' ? (publication.status as DraftStatus) : (row.status as DraftStatus);
   return {
     id: row.id,
+    accountId: row.accountId,
     topicId: row.topicId,
     topicName: row.topicName,
     contentType: row.contentType,
@@ -38,7 +58,7 @@ export function toDraft(row: DraftEntity): Draft {
     tweets: row.tweets,
     contentHash: row.contentHash,
     revision: row.revision,
-    status: row.status as DraftStatus,
+    status,
     riskFlags: row.riskFlags as Draft['riskFlags'],
     sanitiserChanges: row.sanitiserChanges,
     moderationChannelId: row.moderationChannelId,
@@ -59,17 +79,17 @@ export function toDraft(row: DraftEntity): Draft {
       cacheCreationTokens: row.cacheCreationTokens,
     },
     generationAttempts: row.generationAttempts,
-    publishAttemptId: row.publishAttemptId,
-    publishAttempts: row.publishAttempts,
-    notBefore: row.notBefore,
-    queueReason: row.queueReason,
-    postedTweetIds: row.postedTweetIds,
-    tweetId: row.tweetId,
-    publishedAt: row.publishedAt,
-    dryRun: row.dryRun,
-    errorMessage: row.errorMessage,
-    errorClass: row.errorClass as PublishErrorClass | null,
-    xCostUsd: row.xCostUsd,
+    publishAttemptId: publication?.attemptId ?? null,
+    publishAttempts: publication?.attempts ?? 0,
+    notBefore: publication?.notBefore ?? null,
+    queueReason: publication?.queueReason ?? null,
+    postedTweetIds: publication?.postedTweetIds ?? [],
+    tweetId: publication?.rootTweetId ?? null,
+    publishedAt: publication?.publishedAt ?? null,
+    dryRun: publication?.dryRun ?? false,
+    errorMessage: publication?.errorMessage ?? null,
+    errorClass: (publication?.errorClass ?? null) as PublishErrorClass | null,
+    xCostUsd: publication?.costUsd ?? 0,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -82,8 +102,21 @@ export function toDraft(row: DraftEntity): Draft {
 export class TypeOrmDraftRepository implements DraftRepository {
   private readonly drafts: Repository<DraftEntity>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {
     this.drafts = dataSource.getRepository(DraftEntity);
+  }
+
+  /** Whole drafts of this account, with their publication. */
+  private base(): SelectQueryBuilder<DraftEntity> {
+    return draftsWithPublication(this.drafts.manager, this.accountId);
+  }
+
+  /** The scoped row key: a draft of another account is never touched. */
+  private key(id: number) {
+    return { id, accountId: this.accountId } as const;
   }
 
   async create(draft: NewDraft, now: number): Promise<Draft> {
@@ -94,7 +127,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     // The count and the insert share one transaction, which the write gate begins IMMEDIATE:
     // it holds SQLite's write lock from the count on, so no other writer can add a draft between.
     return this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending'`)) as Array<{ pending: number }>;
+      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = ?`, [this.accountId])) as Array<{ pending: number }>;
       const pending = Number(row?.pending ?? 0);
       if (pending >= maxPending) return { status: 'over_cap', pending, maxPending } as const;
       return { status: 'created', draft: await this.insert(manager, draft, now) } as const;
@@ -103,6 +136,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
 
   private async insert(manager: EntityManager, draft: NewDraft, now: number): Promise<Draft> {
     const row = manager.create(DraftEntity, {
+      accountId: this.accountId,
       topicId: draft.topicId,
       topicName: draft.topicName,
       contentType: draft.contentType,
@@ -122,41 +156,51 @@ export class TypeOrmDraftRepository implements DraftRepository {
       cacheReadTokens: draft.usage.cacheReadTokens,
       cacheCreationTokens: draft.usage.cacheCreationTokens,
       generationAttempts: draft.generationAttempts,
-      postedTweetIds: [],
-      dryRun: false,
-      xCostUsd: 0,
-      publishAttempts: 0,
       createdAt: now,
       updatedAt: now,
     });
     const saved = await manager.save(DraftEntity, row);
     await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), saved.id, draft.bandKeys);
-    return toDraft(saved);
+    return toDraft({ ...saved, publications: [] } as DraftEntity);
   }
 
   async findById(id: number): Promise<Draft | null> {
-    const row = await this.drafts.findOneBy({ id });
+    const row = await this.base().andWhere('d.id = :id', { id }).getOne();
     return row ? toDraft(row) : null;
   }
 
   async findByStatuses(statuses: readonly DraftStatus[], options: { limit?: number; newestFirst?: boolean } = {}): Promise<Draft[]> {
-    const rows = await this.drafts.find({
-      where: { status: In([...statuses]) },
-      order: { id: options.newestFirst ? 'DESC' : 'ASC' },
-      ...(options.limit !== undefined ? { take: options.limit } : {}),
-    });
-    return rows.map(toDraft);
+    const qb = this.withStatuses(this.base(), statuses).orderBy('d.id', options.newestFirst ? 'DESC' : 'ASC');
+    if (options.limit !== undefined) qb.limit(options.limit);
+    return (await qb.getMany()).map(toDraft);
+  }
+
+  /** Filters on the combined status; statuses of the draft row alone need no look at the publication. */
+  private withStatuses(qb: SelectQueryBuilder<DraftEntity>, statuses: readonly DraftStatus[]): SelectQueryBuilder<DraftEntity> {
+    if (statuses.length === 0) return qb.andWhere('1 = 0');
+    if (statuses.every((s) => MODERATION_ONLY.includes(s))) return qb.andWhere('d.status IN (:...statuses)', { statuses: [...statuses] });
+    return qb.andWhere(`(${COMBINED_STATUS_SQL}) IN (:...statuses)`, { statuses: [...statuses] });
   }
 
   async countByStatus(): Promise<Record<DraftStatus, number>> {
-    const rows: Array<{ status: string; count: number }> = await this.drafts
-      .createQueryBuilder('d')
-      .select('d.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('d.status')
-      .getRawMany();
+    // Two grouped counts over indexes instead of a join over every draft: the drafts by their own
+    // status, the publications by theirs; an approved draft counts under its publication's status.
+    const drafts: Array<{ status: string; count: number }> = await this.drafts.manager.query(
+      `SELECT status, COUNT(*) AS count FROM drafts WHERE account_id = ? GROUP BY status`,
+      [this.accountId],
+    );
+    const publications: Array<{ status: string; count: number }> = await this.drafts.manager.query(
+      `SELECT p.status AS status, COUNT(*) AS count FROM publications p JOIN drafts d ON d.id = p.draft_id
+        WHERE p.account_id = ? AND d.account_id = p.account_id AND d.status = 'approved' AND p.status IN ('publishing', 'published', 'failed')
+        GROUP BY p.status`,
+      [this.accountId],
+    );
     const counts = Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>;
-    for (const row of rows) if (row.status in counts) counts[row.status as DraftStatus] = Number(row.count);
+    for (const row of drafts) if (row.status in counts) counts[row.status as DraftStatus] = Number(row.count);
+    for (const row of publications) {
+      counts[row.status as DraftStatus] += Number(row.count);
+      counts.approved -= Number(row.count);
+    }
     return counts;
   }
 
@@ -168,7 +212,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     card?: { readonly rendered: CardRendering; readonly deadlineAt?: number | null | undefined },
   ): Promise<void> {
     await this.drafts.update(
-      { id },
+      this.key(id),
       {
         moderationChannelId: channelId,
         moderationMessageId: messageId,
@@ -184,9 +228,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async findCardsToPost(now: number, createdBefore: number, limit: number): Promise<Draft[]> {
-    const rows = await this.drafts
-      .createQueryBuilder('d')
-      .where('d.status = :status AND d.moderation_message_id IS NULL', { status: 'pending' })
+    const rows = await this.base()
+      .andWhere('d.status = :status AND d.moderation_message_id IS NULL', { status: 'pending' })
       .andWhere(
         new Brackets((qb) =>
           qb
@@ -206,13 +249,14 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .update(DraftEntity)
       .set({ cardPostAttempts: () => 'card_post_attempts + 1', cardLastError: error.slice(0, 500) })
       .where('id = :id AND moderation_message_id IS NULL', { id })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
       .execute();
-    const row = await this.drafts.findOne({ select: { id: true, cardPostAttempts: true }, where: { id } });
+    const row = await this.drafts.findOne({ select: { id: true, cardPostAttempts: true }, where: this.key(id) });
     return row?.cardPostAttempts ?? 0;
   }
 
   async planCardPost(id: number, nextAttemptAt: number): Promise<void> {
-    await this.drafts.update({ id }, { cardNextAttemptAt: nextAttemptAt });
+    await this.drafts.update(this.key(id), { cardNextAttemptAt: nextAttemptAt });
   }
 
   async countUnpostedCards(): Promise<UnpostedCards> {
@@ -221,11 +265,13 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .select('COUNT(*)', 'count')
       .addSelect('MIN(d.created_at)', 'oldest')
       .where('d.status = :status AND d.moderation_message_id IS NULL AND d.card_post_attempts > 0', { status: 'pending' })
+      .andWhere('d.account_id = :accountId', { accountId: this.accountId })
       .getRawOne();
     const last = await this.drafts
       .createQueryBuilder('d')
       .select('d.card_last_error', 'error')
       .where('d.status = :status AND d.moderation_message_id IS NULL AND d.card_post_attempts > 0', { status: 'pending' })
+      .andWhere('d.account_id = :accountId', { accountId: this.accountId })
       .orderBy('d.id', 'DESC')
       .limit(1)
       .getRawOne<{ error: string | null }>();
@@ -241,10 +287,11 @@ export class TypeOrmDraftRepository implements DraftRepository {
         .update(DraftEntity)
         .set({ deadlineAt })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: rendered.revision })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
         .execute();
     }
     await this.drafts.update(
-      { id },
+      this.key(id),
       {
         cardRenderedRevision: rendered.revision,
         cardRenderedStatus: rendered.status,
@@ -260,6 +307,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .update(DraftEntity)
       .set({ deadlineAt })
       .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
       .execute();
     return result.affected === 1;
   }
@@ -267,7 +315,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async cardRenderingOf(id: number): Promise<CardRendering | null> {
     const row = await this.drafts.findOne({
       select: { id: true, cardRenderedRevision: true, cardRenderedStatus: true, cardRenderedVersion: true, cardRenderedTimeoutAction: true },
-      where: { id },
+      where: this.key(id),
     });
     if (!row || row.cardRenderedRevision === null || row.cardRenderedStatus === null || row.cardRenderedVersion === null) return null;
     const action = row.cardRenderedTimeoutAction;
@@ -280,7 +328,11 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async findCardsOutOfDate(limit: number): Promise<Draft[]> {
-    const rows = await this.outOfDate().orderBy('d.id', 'ASC').limit(limit).getMany();
+    // Ids first, from the partial index alone (its WHERE names drafts' columns unqualified, which
+    // a join with publications would make ambiguous), then the whole drafts.
+    const ids = (await this.outOfDate().select('d.id', 'id').orderBy('d.id', 'ASC').limit(limit).getRawMany<{ id: number }>()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const rows = await this.base().andWhere('d.id IN (:...ids)', { ids }).orderBy('d.id', 'ASC').getMany();
     return rows.map(toDraft);
   }
 
@@ -290,7 +342,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
 
   private outOfDate() {
     // The partial index's own WHERE text, so SQLite reads the index instead of every draft.
-    return this.drafts.createQueryBuilder('d').where(CARD_OUT_OF_DATE_WHERE);
+    return this.drafts.createQueryBuilder('d').where(CARD_OUT_OF_DATE_WHERE).andWhere('d.account_id = :accountId', { accountId: this.accountId });
   }
 
   async replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null> {
@@ -324,12 +376,13 @@ export class TypeOrmDraftRepository implements DraftRepository {
           updatedAt: now,
         })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
         .execute();
       if (result.affected !== 1) return null;
       const fingerprints = manager.getRepository(ContentFingerprintEntity);
-      await fingerprints.delete({ draftId: id });
+      await fingerprints.delete({ draftId: id, accountId: this.accountId });
       await this.writeFingerprints(fingerprints, id, content.bandKeys);
-      const row = await manager.findOneByOrFail(DraftEntity, { id });
+      const row = await draftsWithPublication(manager, this.accountId).andWhere('d.id = :id', { id }).getOneOrFail();
       return toDraft(row);
     });
   }
@@ -344,33 +397,42 @@ export class TypeOrmDraftRepository implements DraftRepository {
         status: 'pending',
         revision: expectedRevision,
       })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
+      .andWhere('account_id = :accountId', { accountId: this.accountId })
       .execute();
     return result.affected === 1;
   }
 
   async decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean> {
-    const result = await this.drafts
-      .createQueryBuilder()
-      .update(DraftEntity)
-      .set({
-        status: decision.to,
-        decidedBy: decision.actor.id,
-        decidedByName: decision.actor.name,
-        decidedAt: now,
-        decisionSource: decision.source,
-        ...(decision.to === 'rejected' ? { rejectReason: decision.reason ?? null } : {}),
-        updatedAt: now,
-      })
-      .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
-      .execute();
-    return result.affected === 1;
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(DraftEntity)
+        .set({
+          status: decision.to,
+          decidedBy: decision.actor.id,
+          decidedByName: decision.actor.name,
+          decidedAt: now,
+          decisionSource: decision.source,
+          ...(decision.to === 'rejected' ? { rejectReason: decision.reason ?? null } : {}),
+          updatedAt: now,
+        })
+        .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
+        .andWhere('account_id = :accountId', { accountId: this.accountId })
+        .execute();
+      if (result.affected !== 1) return false;
+      // The approval and its publication commit together: no approved draft without one.
+      if (decision.to === 'approved') {
+        await manager.insert(PublicationEntity, { draftId: id, accountId: this.accountId, status: 'queued', postedTweetIds: [], createdAt: now, updatedAt: now });
+      }
+      return true;
+    });
   }
 
   async findOverdue(now: number, limit: number): Promise<Draft[]> {
-    const rows = await this.drafts
-      .createQueryBuilder('d')
+    const rows = await this.base()
       // A draft nobody was shown has no deadline to pass: only drafts whose card shows them as they are are swept.
-      .where(`d.status = :status AND ${CARD_SHOWS_DRAFT} AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now`, { status: 'pending', now })
+      .andWhere(`d.status = :status AND ${CARD_SHOWS_DRAFT} AND d.deadline_at IS NOT NULL AND d.deadline_at <= :now`, { status: 'pending', now })
       .orderBy('d.deadline_at', 'ASC')
       .limit(limit)
       .getMany();
@@ -382,172 +444,18 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .createQueryBuilder('d')
       .select('MIN(d.deadline_at)', 'next')
       .where(`d.status = :status AND ${CARD_SHOWS_DRAFT}`, { status: 'pending' })
+      .andWhere('d.account_id = :accountId', { accountId: this.accountId })
       .getRawOne();
     return row?.next ?? null;
-  }
-
-  async findDueForPublishing(now: number, limit: number): Promise<Draft[]> {
-    const rows = await this.drafts
-      .createQueryBuilder('d')
-      .where('d.status = :status', { status: 'approved' })
-      .andWhere(new Brackets((qb) => qb.where('d.not_before IS NULL').orWhere('d.not_before <= :now', { now })))
-      .orderBy('d.decided_at', 'ASC')
-      .addOrderBy('d.id', 'ASC')
-      .limit(limit)
-      .getMany();
-    return rows.map(toDraft);
-  }
-
-  async nextQueuedAt(): Promise<number | null> {
-    const row: { next: number | null } | undefined = await this.drafts
-      .createQueryBuilder('d')
-      .select('MIN(COALESCE(d.not_before, 0))', 'next')
-      .where('d.status = :status', { status: 'approved' })
-      .getRawOne();
-    return row?.next ?? null;
-  }
-
-  async claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
-    const result = await this.drafts
-      .createQueryBuilder()
-      .update(DraftEntity)
-      .set({
-        status: 'publishing',
-        leaseOwner: owner,
-        leaseExpiresAt: now + leaseMs,
-        publishAttemptId: attemptId,
-        publishAttempts: () => 'publish_attempts + 1',
-        publishingStartedAt: now,
-        updatedAt: now,
-      })
-      .where('id = :id AND status = :status', { id, status: 'approved' })
-      .andWhere(new Brackets((qb) => qb.where('not_before IS NULL').orWhere('not_before <= :now', { now })))
-      .execute();
-    return result.affected === 1 ? this.findById(id) : null;
-  }
-
-  async reclaimStalePublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
-    const result = await this.drafts
-      .createQueryBuilder()
-      .update(DraftEntity)
-      .set({
-        leaseOwner: owner,
-        leaseExpiresAt: now + leaseMs,
-        publishAttemptId: attemptId,
-        publishAttempts: () => 'publish_attempts + 1',
-        updatedAt: now,
-      })
-      .where('id = :id AND status = :status', { id, status: 'publishing' })
-      .andWhere(new Brackets((qb) => qb.where('lease_expires_at IS NULL').orWhere('lease_expires_at <= :now', { now })))
-      .execute();
-    return result.affected === 1 ? this.findById(id) : null;
-  }
-
-  async findPublishing(): Promise<Draft[]> {
-    return this.findByStatuses(['publishing']);
-  }
-
-  async findPublishingLeases(): Promise<PublishingLease[]> {
-    const rows = await this.drafts.find({
-      select: { id: true, leaseOwner: true, publishAttemptId: true, leaseExpiresAt: true },
-      where: { status: 'publishing' },
-      order: { id: 'ASC' },
-    });
-    return rows.map((r) => ({ id: r.id, owner: r.leaseOwner, attemptId: r.publishAttemptId, expiresAt: r.leaseExpiresAt }));
-  }
-
-  async renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean> {
-    const result = await this.drafts.update(fenced(id, fence), { leaseExpiresAt: now + leaseMs, updatedAt: now });
-    return result.affected === 1;
-  }
-
-  async recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean> {
-    const result = await this.drafts.update(fenced(id, fence), { postedTweetIds: [...tweetIds], tweetId: tweetIds[0] ?? null, updatedAt: now });
-    return result.affected === 1;
-  }
-
-  async markPublished(
-    id: number,
-    fence: PublishFence,
-    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
-    now: number,
-  ): Promise<boolean> {
-    const update = await this.drafts.update(fenced(id, fence), {
-      status: 'published',
-      postedTweetIds: [...result.tweetIds],
-      tweetId: result.tweetIds[0] ?? null,
-      publishedAt: now,
-      dryRun: result.dryRun,
-      xCostUsd: result.xCostUsd,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      notBefore: null,
-      queueReason: null,
-      errorMessage: null,
-      errorClass: null,
-      updatedAt: now,
-    });
-    return update.affected === 1;
-  }
-
-  async requeue(
-    id: number,
-    fence: PublishFence,
-    wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
-    now: number,
-  ): Promise<boolean> {
-    const update = await this.drafts.update(fenced(id, fence), {
-      status: 'approved',
-      notBefore: wait.notBefore,
-      queueReason: wait.reason,
-      errorMessage: wait.errorMessage ?? null,
-      errorClass: wait.errorClass ?? null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      updatedAt: now,
-    });
-    return update.affected === 1;
-  }
-
-  async deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean> {
-    const update = await this.drafts.update({ id, status: 'approved' }, { notBefore, queueReason: reason, updatedAt: now });
-    return update.affected === 1;
-  }
-
-  async markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
-    const update = await this.drafts.update(fenced(id, fence), {
-      status: 'failed',
-      errorMessage: failure.errorMessage,
-      errorClass: failure.errorClass,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      notBefore: null,
-      queueReason: null,
-      updatedAt: now,
-    });
-    return update.affected === 1;
-  }
-
-  async retryFailed(id: number, actor: Actor, now: number): Promise<boolean> {
-    const update = await this.drafts.update(
-      { id, status: 'failed' },
-      { status: 'approved', decidedBy: actor.id, decidedByName: actor.name, notBefore: null, queueReason: null, updatedAt: now },
-    );
-    return update.affected === 1;
   }
 
   async recentTexts(statuses: readonly DraftStatus[], limit: number): Promise<string[][]> {
-    const rows = await this.drafts.find({
-      select: { id: true, tweets: true },
-      where: { status: In([...statuses]) },
-      order: { id: 'DESC' },
-      take: limit,
-    });
+    const rows = await this.withStatuses(this.base(), statuses).orderBy('d.id', 'DESC').limit(limit).getMany();
     return rows.map((r) => r.tweets);
   }
 
   private async writeFingerprints(repo: Repository<ContentFingerprintEntity>, draftId: number, bandKeys: readonly string[]): Promise<void> {
     if (bandKeys.length === 0) return;
-    await repo.insert(bandKeys.map((bandKey) => ({ draftId, bandKey })));
+    await repo.insert(bandKeys.map((bandKey) => ({ draftId, bandKey, accountId: this.accountId })));
   }
 }

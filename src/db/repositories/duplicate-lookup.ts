@@ -1,8 +1,17 @@
 import type { DataSource } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import { DUPLICATE_RELEVANT_STATUSES } from '../../domain/draft.js';
 import type { DuplicateCandidate, DuplicateLookup } from '../../domain/duplicates.js';
 
-const STATUS_LIST = DUPLICATE_RELEVANT_STATUSES.map((s) => `'${s}'`).join(', ');
+/**
+ * The duplicate-relevant statuses on the draft row: published, publishing and queued drafts are
+ * all `approved` there (their publication says which), and approved drafts count whatever their
+ * publication did, except a failed one, which is as before: its words may return.
+ */
+const DRAFT_STATUSES = [...new Set(DUPLICATE_RELEVANT_STATUSES.map((s) => (s === 'pending' ? 'pending' : 'approved')))];
+const STATUS_LIST = DRAFT_STATUSES.map((s) => `'${s}'`).join(', ');
+/** A failed publication's words may return; nothing else about the publication matters here. */
+const NOT_FAILED = `NOT EXISTS (SELECT 1 FROM publications pub WHERE pub.draft_id = d.id AND pub.account_id = d.account_id AND pub.status = 'failed')`;
 
 /**
  * Duplicate lookups over the whole history through two indexes: drafts.content_hash for exact
@@ -10,13 +19,17 @@ const STATUS_LIST = DUPLICATE_RELEVANT_STATUSES.map((s) => `'${s}'`).join(', ');
  * published or still may be (pending, approved, publishing) count; rejected words may return.
  */
 export class TypeOrmDuplicateLookup implements DuplicateLookup {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {}
 
   async findByContentHash(hash: string): Promise<DuplicateCandidate[]> {
     const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
       // INDEXED BY: the status indexes would otherwise tempt the planner into a scan.
-      `SELECT id, tweets FROM drafts INDEXED BY idx_drafts_content_hash WHERE content_hash = ? AND status IN (${STATUS_LIST})`,
-      [hash],
+      `SELECT d.id, d.tweets FROM drafts d INDEXED BY idx_drafts_content_hash
+        WHERE d.content_hash = ? AND d.account_id = ? AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
+      [hash, this.accountId],
     );
     return rows.map(toCandidate);
   }
@@ -30,8 +43,8 @@ export class TypeOrmDuplicateLookup implements DuplicateLookup {
     const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
       `SELECT DISTINCT d.id, d.tweets
          FROM content_fingerprints f CROSS JOIN drafts d ON d.id = f.draft_id
-        WHERE f.band_key IN (${placeholders}) AND d.status IN (${STATUS_LIST})`,
-      [...keys],
+        WHERE f.band_key IN (${placeholders}) AND f.account_id = ? AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
+      [...keys, this.accountId],
     );
     return rows.map(toCandidate);
   }

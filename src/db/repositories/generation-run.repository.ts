@@ -1,16 +1,21 @@
 import type { DataSource, Repository } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import type { GenerationRun, GenerationRunRepository, TokenTotals } from '../../services/ports.js';
 import { GenerationRunEntity } from '../entities/generation-run.entity.js';
 
 export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
   private readonly runs: Repository<GenerationRunEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {
     this.runs = dataSource.getRepository(GenerationRunEntity);
   }
 
   async record(run: GenerationRun): Promise<void> {
     await this.runs.insert({
+      accountId: this.accountId,
       trigger: run.trigger,
       outcome: run.outcome,
       reason: run.reason,
@@ -30,7 +35,8 @@ export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
     const [row] = (await this.runs.query(
       `SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
               COALESCE(SUM(cache_read_tokens), 0) AS cacheRead, COALESCE(SUM(cache_creation_tokens), 0) AS cacheCreation
-         FROM generation_runs`,
+         FROM generation_runs WHERE account_id = ?`,
+      [this.accountId],
     )) as TokenTotals[];
     return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
   }

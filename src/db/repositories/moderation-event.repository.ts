@@ -1,16 +1,21 @@
 import type { DataSource, Repository } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import type { ModerationEvent, ModerationEventRepository } from '../../services/ports.js';
 import { ModerationEventEntity } from '../entities/moderation-event.entity.js';
 
 export class TypeOrmModerationEventRepository implements ModerationEventRepository {
   private readonly events: Repository<ModerationEventEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {
     this.events = dataSource.getRepository(ModerationEventEntity);
   }
 
   async record(event: ModerationEvent, now: number): Promise<void> {
     await this.events.insert({
+      accountId: this.accountId,
       draftId: event.draftId,
       revision: event.revision,
       actorId: event.actor.id,
@@ -24,7 +29,7 @@ export class TypeOrmModerationEventRepository implements ModerationEventReposito
   }
 
   async listForDraft(draftId: number): Promise<Array<ModerationEvent & { createdAt: number }>> {
-    const rows = await this.events.find({ where: { draftId }, order: { id: 'ASC' } });
+    const rows = await this.events.find({ where: { draftId, accountId: this.accountId }, order: { id: 'ASC' } });
     return rows.map((r) => ({
       draftId: r.draftId,
       revision: r.revision,

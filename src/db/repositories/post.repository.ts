@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import type { PostedTweet, PostMetrics, PostRepository } from '../../services/ports.js';
 import { PostEntity } from '../entities/post.entity.js';
 
@@ -8,7 +9,10 @@ const ENGAGEMENT_SQL = 'SUM(p.likes + p.retweets + p.replies + p.quotes)';
 export class TypeOrmPostRepository implements PostRepository {
   private readonly posts: Repository<PostEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {
     this.posts = dataSource.getRepository(PostEntity);
   }
 
@@ -18,6 +22,7 @@ export class TypeOrmPostRepository implements PostRepository {
       .insert()
       .into(PostEntity)
       .values({
+        accountId: this.accountId,
         draftId: tweet.draftId,
         tweetId: tweet.tweetId,
         content: tweet.content,
@@ -38,7 +43,7 @@ export class TypeOrmPostRepository implements PostRepository {
     const rows: Array<{ postedAt: number }> = await this.posts
       .createQueryBuilder('p')
       .select('p.posted_at', 'postedAt')
-      .where('p.status = :status AND p.thread_position = 0 AND p.posted_at >= :since', { status: 'posted', since })
+      .where('p.status = :status AND p.thread_position = 0 AND p.posted_at >= :since AND p.account_id = :accountId', { status: 'posted', since, accountId: this.accountId })
       .orderBy('p.posted_at', 'ASC')
       .getRawMany();
     return rows.map((r) => Number(r.postedAt));
@@ -48,14 +53,18 @@ export class TypeOrmPostRepository implements PostRepository {
     const rows = await this.posts
       .createQueryBuilder('p')
       .select(['p.tweetId', 'p.draftId'])
-      .where('p.status = :status AND p.dry_run = 0 AND p.tweet_id IS NOT NULL AND p.posted_at >= :since', { status: 'posted', since })
+      .where('p.status = :status AND p.dry_run = 0 AND p.tweet_id IS NOT NULL AND p.posted_at >= :since AND p.account_id = :accountId', {
+        status: 'posted',
+        since,
+        accountId: this.accountId,
+      })
       .orderBy('p.posted_at', 'DESC')
       .getMany();
     return rows.map((r) => ({ tweetId: r.tweetId as string, draftId: r.draftId }));
   }
 
   async updateMetrics(tweetId: string, metrics: PostMetrics, now: number): Promise<void> {
-    await this.posts.update({ tweetId }, { ...metrics, metricsUpdatedAt: now });
+    await this.posts.update({ tweetId, accountId: this.accountId }, { ...metrics, metricsUpdatedAt: now });
   }
 
   async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }> {
@@ -64,8 +73,9 @@ export class TypeOrmPostRepository implements PostRepository {
     const rows: Array<{ topicId: number | null; engagement: number }> = await this.posts.manager.query(
       `SELECT d.topic_id AS topicId, ${ENGAGEMENT_SQL} AS engagement
          FROM posts p JOIN drafts d ON d.id = p.draft_id
-        WHERE p.status = 'posted' AND p.dry_run = 0
+        WHERE p.status = 'posted' AND p.dry_run = 0 AND p.account_id = ?
         GROUP BY p.draft_id`,
+      [this.accountId],
     );
     const sums = new Map<number, { total: number; count: number }>();
     let total = 0;
@@ -89,7 +99,7 @@ export class TypeOrmPostRepository implements PostRepository {
   async latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null> {
     const row = await this.posts
       .createQueryBuilder('p')
-      .where('p.status = :status AND p.thread_position = 0', { status: 'posted' })
+      .where('p.status = :status AND p.thread_position = 0 AND p.account_id = :accountId', { status: 'posted', accountId: this.accountId })
       .orderBy('p.posted_at', 'DESC')
       .addOrderBy('p.id', 'DESC')
       .getOne();

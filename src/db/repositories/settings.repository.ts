@@ -1,21 +1,31 @@
-import type { DataSource, Repository } from 'typeorm';
+import { IsNull, type DataSource, type Repository } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import type { Logger } from '../../logging/index.js';
 import type { SettingsRepository } from '../../services/ports.js';
 import type { SettingKey } from '../../services/settings-keys.js';
 import { SettingEntity } from '../entities/setting.entity.js';
 
+/**
+ * The settings rows of one account, or the bot-wide rows when `accountId` is null (the states of
+ * bot-wide jobs). Each upsert names the partial unique index of its kind of row.
+ */
 export class TypeOrmSettingsRepository implements SettingsRepository {
   private readonly settings: Repository<SettingEntity>;
 
   constructor(
     dataSource: DataSource,
     private readonly logger: Logger,
+    private readonly accountId: AccountId | null,
   ) {
     this.settings = dataSource.getRepository(SettingEntity);
   }
 
+  private where(key: string) {
+    return { key, accountId: this.accountId === null ? IsNull() : this.accountId };
+  }
+
   async get<T>(key: SettingKey<T>): Promise<T | null> {
-    const row = await this.settings.findOneBy({ key: key.key });
+    const row = await this.settings.findOneBy(this.where(key.key));
     if (!row) return null;
     let stored: unknown;
     try {
@@ -36,13 +46,14 @@ export class TypeOrmSettingsRepository implements SettingsRepository {
 
   async set<T>(key: SettingKey<T>, value: T | null, now: number): Promise<void> {
     if (value === null) {
-      await this.settings.delete({ key: key.key });
+      await this.settings.delete(this.where(key.key));
       return;
     }
+    const target = this.accountId === null ? '(key) WHERE account_id IS NULL' : '(account_id, key) WHERE account_id IS NOT NULL';
     await this.settings.manager.query(
-      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      [key.key, JSON.stringify(value), now],
+      `INSERT INTO settings (account_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT ${target} DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      [this.accountId, key.key, JSON.stringify(value), now],
     );
   }
 }

@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
+import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../domain/account.js';
 import type { TokenUsage } from '../../domain/generation.js';
 import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
 
-/** Statuses a draft reaches only through an approval. */
-const APPROVED_STATUSES: readonly string[] = ['approved', 'publishing', 'published', 'failed'];
 /** Engagement of a tweet: every interaction a reader can make (impressions are reach, not engagement). */
 const ENGAGEMENT = '(p.likes + p.retweets + p.replies + p.quotes)';
 
@@ -22,17 +21,41 @@ interface RawSqlite {
  * entries only. The one join (per-topic engagement) is only used for bounded periods.
  */
 export class TypeOrmStatsRepository implements StatsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `accountId` null: every account together (the /stats total). */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accountId: AccountId | null = DEFAULT_ACCOUNT_ID,
+  ) {}
+
+  /** The account filter of a query over `column`: nothing for all accounts. */
+  private scope(column: string): { sql: string; params: unknown[] } {
+    return this.accountId === null ? { sql: '', params: [] } : { sql: ` AND ${column} = ?`, params: [this.accountId] };
+  }
 
   async draftsByTopic(since: number | null): Promise<TopicDraftCounts[]> {
     // Grouped in the index's own order (topic, status, source): no sort, one count per group;
     // the counters are derived from the few groups here rather than per row in SQL.
+    // Per account, the groups come in the index's order (account, topic, status, source).
+    const scope = this.scope('account_id');
     const rows = await this.query(
       `SELECT topic_name AS topicName, status, decision_source AS source, COUNT(*) AS n
          FROM drafts INDEXED BY idx_drafts_stats_topic
-        WHERE created_at >= ?
+        WHERE created_at >= ?${scope.sql}
         GROUP BY topic_name, status, decision_source`,
-      [since ?? 0],
+      [since ?? 0, ...scope.params],
+    );
+    // Published is the publication's status: the draft row says only `approved`. Every approved
+    // draft has exactly one publication (the approval creates it), so the published ones are the
+    // approved ones minus the few whose publication is not (yet) published: counting those few
+    // reads a handful of rows, where counting the published ones would visit every draft. CROSS
+    // JOIN and the status-led index fix that order (left alone, SQLite starts from the drafts).
+    const pubScope = this.scope('p.account_id');
+    const unpublished = await this.query(
+      `SELECT d.topic_name AS topicName, COUNT(*) AS n
+         FROM publications p INDEXED BY idx_publications_lease CROSS JOIN drafts d ON d.id = p.draft_id AND d.account_id = p.account_id
+        WHERE p.status IN ('queued', 'publishing', 'failed') AND d.status = 'approved' AND d.created_at >= ?${pubScope.sql}
+        GROUP BY d.topic_name`,
+      [since ?? 0, ...pubScope.params],
     );
     const byTopic = new Map<string, { -readonly [K in keyof TopicDraftCounts]: TopicDraftCounts[K] }>();
     for (const r of rows) {
@@ -45,21 +68,26 @@ export class TypeOrmStatsRepository implements StatsRepository {
       const n = num(r['n']);
       const status = String(r['status']);
       t.generated += n;
-      if (APPROVED_STATUSES.includes(status)) {
+      if (status === 'approved') {
+        t.published += n;
         if (r['source'] === 'moderator') t.approvedByModerator += n;
         else if (r['source'] === 'timeout') t.publishedAtTimeout += n;
       }
       if (status === 'rejected') t.rejected += n;
       if (status === 'expired') t.expired += n;
       if (status === 'pending') t.pending += n;
-      if (status === 'published') t.published += n;
+    }
+    for (const r of unpublished) {
+      const t = byTopic.get(String(r['topicName']));
+      if (t) t.published -= num(r['n']);
     }
     return [...byTopic.values()];
   }
 
   async moderatorDecisionDurations(since: number | null): Promise<ArrayLike<number>> {
+    const scope = this.scope('account_id');
     const sql = `SELECT decided_at - created_at FROM drafts
-                  WHERE decision_source = 'moderator' AND created_at >= ? AND decided_at IS NOT NULL`;
+                  WHERE decision_source = 'moderator' AND created_at >= ? AND decided_at IS NOT NULL${scope.sql}`;
     const raw = (this.dataSource.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
     // Plucked numbers straight from better-sqlite3: a median needs every value, and building
     // 100,000 row objects through TypeORM would cost more than the query itself.
@@ -67,13 +95,14 @@ export class TypeOrmStatsRepository implements StatsRepository {
       return raw
         .prepare(sql)
         .pluck()
-        .all(since ?? 0) as number[];
-    const rows = await this.query(sql.replace('SELECT decided_at - created_at', 'SELECT decided_at - created_at AS ms'), [since ?? 0]);
+        .all(since ?? 0, ...scope.params) as number[];
+    const rows = await this.query(sql.replace('SELECT decided_at - created_at', 'SELECT decided_at - created_at AS ms'), [since ?? 0, ...scope.params]);
     return rows.map((r) => num(r['ms']));
   }
 
   async publicationTotals(buckets: readonly BucketBounds[]): Promise<PublicationTotals[]> {
     const out: PublicationTotals[] = [];
+    const scope = this.scope('account_id');
     for (const bucket of buckets) {
       const [row] = await this.query(
         `SELECT SUM(thread_position = 0) AS publications,
@@ -82,8 +111,8 @@ export class TypeOrmStatsRepository implements StatsRepository {
                 SUM(likes) AS likes, SUM(retweets) AS retweets, SUM(replies) AS replies,
                 SUM(quotes) AS quotes, SUM(impressions) AS impressions
            FROM posts INDEXED BY idx_posts_stats_time
-          WHERE posted_at >= ? AND posted_at < ? AND status = 'posted'`,
-        [bucket.from, bucket.to],
+          WHERE posted_at >= ? AND posted_at < ? AND status = 'posted'${scope.sql}`,
+        [bucket.from, bucket.to, ...scope.params],
       );
       out.push({
         publications: num(row?.['publications']),
@@ -105,9 +134,9 @@ export class TypeOrmStatsRepository implements StatsRepository {
               SUM(p.thread_position = 0) AS publications,
               SUM(${ENGAGEMENT}) AS engagement
          FROM posts p INDEXED BY idx_posts_stats_time JOIN drafts d ON d.id = p.draft_id
-        WHERE p.posted_at >= ? AND p.status = 'posted'
+        WHERE p.posted_at >= ? AND p.status = 'posted'${this.scope('p.account_id').sql}
         GROUP BY d.topic_name`,
-      [since],
+      [since, ...this.scope('p.account_id').params],
     );
     return rows.map((r) => ({ topicName: String(r['topicName']), publications: num(r['publications']), engagement: num(r['engagement']) }));
   }
@@ -116,8 +145,8 @@ export class TypeOrmStatsRepository implements StatsRepository {
     const [row] = await this.query(
       `SELECT COUNT(*) AS runs, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens,
               SUM(cache_read_tokens) AS cacheReadTokens, SUM(cache_creation_tokens) AS cacheCreationTokens
-         FROM generation_runs INDEXED BY idx_generation_runs_stats WHERE started_at >= ?`,
-      [since ?? 0],
+         FROM generation_runs INDEXED BY idx_generation_runs_stats WHERE started_at >= ?${this.scope('account_id').sql}`,
+      [since ?? 0, ...this.scope('account_id').params],
     );
     return {
       runs: num(row?.['runs']),
@@ -129,15 +158,17 @@ export class TypeOrmStatsRepository implements StatsRepository {
   }
 
   async xSpendUsd(since: number | null): Promise<number> {
+    const scope = this.scope('account_id');
     const [row] = await this.query(
-      `SELECT SUM(x_cost_usd) AS usd FROM drafts INDEXED BY idx_drafts_stats_published WHERE status = 'published' AND published_at >= ?`,
-      [since ?? 0],
+      `SELECT SUM(cost_usd) AS usd FROM publications INDEXED BY idx_publications_stats WHERE status = 'published' AND published_at >= ?${scope.sql}`,
+      [since ?? 0, ...scope.params],
     );
     return num(row?.['usd']);
   }
 
   async firstPublicationAt(): Promise<number | null> {
-    const [row] = await this.query(`SELECT MIN(posted_at) AS first FROM posts WHERE status = 'posted'`, []);
+    const scope = this.scope('account_id');
+    const [row] = await this.query(`SELECT MIN(posted_at) AS first FROM posts WHERE status = 'posted'${scope.sql}`, scope.params);
     return row?.['first'] === null || row?.['first'] === undefined ? null : num(row['first']);
   }
 

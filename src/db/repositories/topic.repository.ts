@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import type { Topic, TopicRepository } from '../../services/ports.js';
 import { TopicEntity } from '../entities/topic.entity.js';
@@ -25,34 +26,42 @@ function toTopic(row: TopicEntity): Topic {
 export class TypeOrmTopicRepository implements TopicRepository {
   private readonly topics: Repository<TopicEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {
     this.topics = dataSource.getRepository(TopicEntity);
   }
 
+  /** The scoped row key: a topic of another account is never touched. */
+  private key(id: number) {
+    return { id, accountId: this.accountId } as const;
+  }
+
   async list(): Promise<Topic[]> {
-    return (await this.topics.find({ order: { topicName: 'ASC' } })).map(toTopic);
+    return (await this.topics.find({ where: { accountId: this.accountId }, order: { topicName: 'ASC' } })).map(toTopic);
   }
 
   async findByName(name: string): Promise<Topic | null> {
-    const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name)', { name: name.trim() }).getOne();
+    const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name) AND t.account_id = :accountId', { name: name.trim(), accountId: this.accountId }).getOne();
     return row ? toTopic(row) : null;
   }
 
   async findById(id: number): Promise<Topic | null> {
-    const row = await this.topics.findOneBy({ id });
+    const row = await this.topics.findOneBy(this.key(id));
     return row ? toTopic(row) : null;
   }
 
   async setWeight(id: number, weight: number, now: number): Promise<void> {
-    await this.topics.update({ id }, { weight, updatedAt: now });
+    await this.topics.update(this.key(id), { weight, updatedAt: now });
   }
 
   async setEnabled(id: number, enabled: boolean, now: number): Promise<void> {
-    await this.topics.update({ id }, { enabled, updatedAt: now });
+    await this.topics.update(this.key(id), { enabled, updatedAt: now });
   }
 
   async markUsed(id: number, now: number): Promise<void> {
-    await this.topics.update({ id }, { lastUsed: now, usageCount: () => 'usage_count + 1', updatedAt: now });
+    await this.topics.update(this.key(id), { lastUsed: now, usageCount: () => 'usage_count + 1', updatedAt: now });
   }
 
   async recordOutcome(id: number, outcome: 'approved' | 'rejected', now: number): Promise<void> {
@@ -63,12 +72,12 @@ export class TypeOrmTopicRepository implements TopicRepository {
           SET ${column} = ${column} + 1,
               success_rate = CAST(approvals + ${outcome === 'approved' ? 1 : 0} AS REAL) / (approvals + rejections + 1),
               updated_at = ?
-        WHERE id = ?`,
-      [now, id],
+        WHERE id = ? AND account_id = ?`,
+      [now, id, this.accountId],
     );
   }
 
   async setAverageEngagement(id: number, avgEngagement: number, publishedCount: number, now: number): Promise<void> {
-    await this.topics.update({ id }, { avgEngagement, engagementPosts: publishedCount, updatedAt: now });
+    await this.topics.update(this.key(id), { avgEngagement, engagementPosts: publishedCount, updatedAt: now });
   }
 }

@@ -1,0 +1,97 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { booleanInteger, jsonText } from './column-types.js';
+import { DraftEntity } from './draft.entity.js';
+
+/**
+ * One approved draft on one target account: the publishing state `drafts` carried before
+ * accounts (migration Accounts). Created with the approval, in the same transaction. Times are
+ * epoch milliseconds.
+ */
+@Entity({ name: 'publications' })
+@Unique('uq_publications_draft_account', ['draftId', 'accountId'])
+// The due queue (findDueForPublishing, nextQueuedAt) and the leases of publishing rows.
+@Index('idx_publications_due', ['accountId', 'status', 'notBefore'])
+@Index('idx_publications_lease', ['status', 'leaseExpiresAt'])
+// Covering index for /stats spend.
+@Index('idx_publications_stats', ['accountId', 'status', 'publishedAt', 'costUsd'])
+export class PublicationEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Column({ name: 'draft_id', type: 'integer' })
+  draftId!: number;
+
+  @Column({ name: 'account_id', type: 'text' })
+  accountId!: string;
+
+  /** queued, publishing, published, failed. */
+  @Column({ type: 'text' })
+  status!: string;
+
+  /** Written and committed with `publishing` before any HTTP call, so a crash is detectable. */
+  @Column({ name: 'attempt_id', type: 'text', nullable: true })
+  attemptId!: string | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'publishing_started_at', type: 'integer', nullable: true })
+  publishingStartedAt!: number | null;
+
+  /** The publish lease: one process at a time may publish this publication. */
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'integer', nullable: true })
+  leaseExpiresAt!: number | null;
+
+  /** A queued publication waits until this time (caps, X limits, backoff). */
+  @Column({ name: 'not_before', type: 'integer', nullable: true })
+  notBefore!: number | null;
+
+  @Column({ name: 'queue_reason', type: 'text', nullable: true })
+  queueReason!: string | null;
+
+  /** Ids of the tweets already posted, in thread order; a resumed thread continues after the last. */
+  @Column({ name: 'posted_tweet_ids', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })
+  postedTweetIds!: string[];
+
+  @Column({ name: 'root_tweet_id', type: 'text', nullable: true })
+  rootTweetId!: string | null;
+
+  @Column({ name: 'published_at', type: 'integer', nullable: true })
+  publishedAt!: number | null;
+
+  @Column({ name: 'dry_run', type: 'integer', default: 0, transformer: booleanInteger })
+  dryRun!: boolean;
+
+  @Column({ name: 'cost_usd', type: 'real', default: 0 })
+  costUsd!: number;
+
+  @Column({ name: 'error_class', type: 'text', nullable: true })
+  errorClass!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  /** Consecutive transient failures; cleared by success and by Retry. */
+  @Column({ name: 'transient_failures', type: 'integer', default: 0 })
+  transientFailures!: number;
+
+  /**
+   * An attempt may have reached X without us learning it (timeout, lost answer, 5xx); cleared by
+   * a successful look at the timeline or on publication. Not reset by Retry.
+   */
+  @Column({ type: 'integer', default: 0, transformer: booleanInteger })
+  unresolved!: boolean;
+
+  @Column({ name: 'created_at', type: 'integer' })
+  createdAt!: number;
+
+  @Column({ name: 'updated_at', type: 'integer' })
+  updatedAt!: number;
+
+  @ManyToOne(() => DraftEntity, (draft) => draft.publications, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'draft_id' })
+  draft?: DraftEntity;
+}

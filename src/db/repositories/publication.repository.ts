@@ -1,0 +1,264 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AccountId } from '../../domain/account.js';
+import type { Actor, Draft, PublishErrorClass } from '../../domain/draft.js';
+import type { PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
+import { DraftEntity } from '../entities/draft.entity.js';
+import { PublicationEntity } from '../entities/publication.entity.js';
+import { draftsWithPublication, toDraft } from './draft.repository.js';
+
+type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'accountId' | 'draft'>>;
+
+/**
+ * TypeORM implementation of one account's publications. Every transition is a single
+ * `UPDATE ... WHERE` on the publication that names the state it expects (and, while publishing,
+ * the fence); when it changed the row, the draft's `updated_at` moves in the same transaction so
+ * the card reconciler knows the card is behind.
+ */
+export class TypeOrmPublicationRepository implements PublicationRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly accountId: AccountId,
+  ) {}
+
+  async findDueForPublishing(now: number, limit: number): Promise<Draft[]> {
+    const rows = await draftsWithPublication(this.dataSource.manager, this.accountId)
+      .andWhere("d.status = 'approved' AND p.status = 'queued' AND (p.not_before IS NULL OR p.not_before <= :now)", { now })
+      .orderBy('d.decided_at', 'ASC')
+      .addOrderBy('d.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows.map(toDraft);
+  }
+
+  async nextQueuedAt(): Promise<number | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT MIN(COALESCE(not_before, 0)) AS next FROM publications WHERE account_id = ? AND status = 'queued'`,
+      [this.accountId],
+    )) as Array<{ next: number | null }>;
+    return row?.next ?? null;
+  }
+
+  async claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
+    const claimed = await this.transition(
+      id,
+      "status = 'queued' AND (not_before IS NULL OR not_before <= :now)",
+      { now },
+      {
+        status: 'publishing',
+        leaseOwner: owner,
+        leaseExpiresAt: now + leaseMs,
+        attemptId,
+        attempts: () => 'attempts + 1',
+        publishingStartedAt: now,
+      },
+      now,
+    );
+    return claimed ? this.findDraft(id) : null;
+  }
+
+  async reclaimStalePublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
+    const reclaimed = await this.transition(
+      id,
+      "status = 'publishing' AND (lease_expires_at IS NULL OR lease_expires_at <= :now)",
+      { now },
+      { leaseOwner: owner, leaseExpiresAt: now + leaseMs, attemptId, attempts: () => 'attempts + 1' },
+      now,
+    );
+    return reclaimed ? this.findDraft(id) : null;
+  }
+
+  async findPublishing(): Promise<Draft[]> {
+    const rows = await draftsWithPublication(this.dataSource.manager, this.accountId)
+      .andWhere("d.status = 'approved' AND p.status = 'publishing'")
+      .orderBy('d.id', 'ASC')
+      .getMany();
+    return rows.map(toDraft);
+  }
+
+  async findPublishingLeases(): Promise<PublishingLease[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT draft_id AS id, lease_owner AS owner, attempt_id AS attemptId, lease_expires_at AS expiresAt
+         FROM publications WHERE account_id = ? AND status = 'publishing' ORDER BY draft_id`,
+      [this.accountId],
+    )) as PublishingLease[];
+    return rows.map((r) => ({ id: Number(r.id), owner: r.owner, attemptId: r.attemptId, expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
+  }
+
+  async renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean> {
+    return this.fencedTransition(id, fence, { leaseExpiresAt: now + leaseMs }, now);
+  }
+
+  async recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean> {
+    return this.fencedTransition(id, fence, { postedTweetIds: [...tweetIds], rootTweetId: tweetIds[0] ?? null }, now);
+  }
+
+  async markPublished(
+    id: number,
+    fence: PublishFence,
+    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
+    now: number,
+  ): Promise<boolean> {
+    return this.fencedTransition(
+      id,
+      fence,
+      {
+        status: 'published',
+        postedTweetIds: [...result.tweetIds],
+        rootTweetId: result.tweetIds[0] ?? null,
+        publishedAt: now,
+        dryRun: result.dryRun,
+        costUsd: result.xCostUsd,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        notBefore: null,
+        queueReason: null,
+        errorMessage: null,
+        errorClass: null,
+        // Published is final: the counters of its attempts can never matter again.
+        transientFailures: 0,
+        unresolved: false,
+      },
+      now,
+    );
+  }
+
+  async requeue(
+    id: number,
+    fence: PublishFence,
+    wait: { notBefore: number; reason: string; errorMessage?: string | null; errorClass?: PublishErrorClass | null },
+    now: number,
+  ): Promise<boolean> {
+    return this.fencedTransition(
+      id,
+      fence,
+      {
+        status: 'queued',
+        notBefore: wait.notBefore,
+        queueReason: wait.reason,
+        errorMessage: wait.errorMessage ?? null,
+        errorClass: wait.errorClass ?? null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+      now,
+    );
+  }
+
+  async deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean> {
+    return this.transition(id, "status = 'queued'", {}, { notBefore, queueReason: reason }, now);
+  }
+
+  async markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
+    return this.fencedTransition(
+      id,
+      fence,
+      {
+        status: 'failed',
+        errorMessage: failure.errorMessage,
+        errorClass: failure.errorClass,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        notBefore: null,
+        queueReason: null,
+      },
+      now,
+    );
+  }
+
+  async retryFailed(id: number, actor: Actor, now: number): Promise<boolean> {
+    return this.transition(
+      id,
+      "status = 'failed'",
+      {},
+      { status: 'queued', notBefore: null, queueReason: null, transientFailures: 0 },
+      now,
+      // The Retry is a moderator's decision on the draft again.
+      { decidedBy: actor.id, decidedByName: actor.name },
+    );
+  }
+
+  async recordTransientFailure(id: number, now: number): Promise<number> {
+    // A counter the card does not show: the draft's updated_at stays (no card re-render for it).
+    const [row] = (await this.dataSource.query(
+      `UPDATE publications SET transient_failures = transient_failures + 1, updated_at = ? WHERE draft_id = ? AND account_id = ? RETURNING transient_failures AS n`,
+      [now, id, this.accountId],
+    )) as Array<{ n: number }>;
+    return Number(row?.n ?? 0);
+  }
+
+  async clearTransientFailures(id: number, now: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE publications SET transient_failures = 0, updated_at = ? WHERE draft_id = ? AND account_id = ? AND transient_failures <> 0`,
+      [now, id, this.accountId],
+    );
+  }
+
+  async setUnresolved(id: number, now: number): Promise<void> {
+    await this.dataSource.query(`UPDATE publications SET unresolved = 1, updated_at = ? WHERE draft_id = ? AND account_id = ? AND unresolved = 0`, [
+      now,
+      id,
+      this.accountId,
+    ]);
+  }
+
+  async clearUnresolved(id: number, now: number): Promise<void> {
+    await this.dataSource.query(`UPDATE publications SET unresolved = 0, updated_at = ? WHERE draft_id = ? AND account_id = ? AND unresolved = 1`, [
+      now,
+      id,
+      this.accountId,
+    ]);
+  }
+
+  async isUnresolved(id: number): Promise<boolean> {
+    const [row] = (await this.dataSource.query(`SELECT unresolved FROM publications WHERE draft_id = ? AND account_id = ?`, [id, this.accountId])) as Array<{
+      unresolved: number;
+    }>;
+    return row?.unresolved === 1;
+  }
+
+  private async findDraft(id: number): Promise<Draft | null> {
+    const row = await draftsWithPublication(this.dataSource.manager, this.accountId).andWhere('d.id = :id', { id }).getOne();
+    return row ? toDraft(row) : null;
+  }
+
+  /** A publishing write: only while `publishing` under this owner AND this attempt. */
+  private fencedTransition(id: number, fence: PublishFence, changes: PublicationChanges, now: number): Promise<boolean> {
+    return this.transition(
+      id,
+      "status = 'publishing' AND lease_owner = :owner AND attempt_id = :attemptId",
+      { owner: fence.owner, attemptId: fence.attemptId },
+      changes,
+      now,
+    );
+  }
+
+  /**
+   * One conditional update of this account's publication of draft `id`; when it changed the row,
+   * the draft's `updated_at` (and `draftChanges`) follow in the same transaction.
+   */
+  private transition(
+    id: number,
+    condition: string,
+    parameters: Record<string, unknown>,
+    changes: Record<string, unknown>,
+    now: number,
+    draftChanges: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(PublicationEntity)
+        .set({ ...changes, updatedAt: now })
+        .where(`draft_id = :id AND account_id = :accountId AND ${condition}`, { ...parameters, id, accountId: this.accountId })
+        .execute();
+      if (result.affected !== 1) return false;
+      await manager
+        .createQueryBuilder()
+        .update(DraftEntity)
+        .set({ ...draftChanges, updatedAt: now })
+        .where('id = :id AND account_id = :accountId', { id, accountId: this.accountId })
+        .execute();
+      return true;
+    });
+  }
+}
