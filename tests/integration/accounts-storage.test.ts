@@ -269,6 +269,59 @@ describe('accounts storage', () => {
     }
   });
 
+  for (const { recorded, when } of [
+    { recorded: true, when: 'posted and recorded its first tweet' },
+    { recorded: false, when: 'posted its first tweet at X but never recorded it' },
+  ]) {
+    it(`GIVEN a database of the previous schema whose thread a crash interrupted after it ${when} WHEN the bot starts on it THEN the migration runs and the thread is completed exactly once, replying to the first tweet`, async () => {
+      const fakes = await startFakes();
+      dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-app-'));
+      const clock = new ManualClock();
+      const thread = ['Bonding curves, a thread: the price of a token rises with every buy.', 'And it falls with every sell, so the last buyer pays the most.'];
+      // The crashed process got the root out: it is on the account's timeline, no reply under it yet.
+      const root = fakes.x.seedTweet(thread[0]!);
+      await previousSchemaFile(join(dir, 'draftgate.sqlite'), async (ds) => {
+        await ds.query(
+          `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
+                               publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, posted_tweet_ids, tweet_id, created_at, updated_at)
+           VALUES ('education', 'thread', 'thread', ?, 'h-thread-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?, ?, ?)`,
+          [
+            JSON.stringify(thread),
+            moderator.id,
+            moderator.name,
+            clock.now() - 120_000,
+            clock.now() - 90_000,
+            clock.now() - 30_000,
+            JSON.stringify(recorded ? [root.id] : []),
+            recorded ? root.id : null,
+            clock.now() - 200_000,
+            clock.now() - 90_000,
+          ],
+        );
+      });
+      const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'false' }, dataDir: dir, clock });
+      try {
+        const [draft] = await testApp.app.repos.drafts.findByStatuses(['publishing', 'published']);
+        expect(draft).toMatchObject({ accountId: DEFAULT_ACCOUNT_ID, tweets: thread });
+        clock.advance(60_000);
+        await testApp.app.scheduler.runDue();
+        await expect.poll(async () => (await testApp.app.repos.drafts.findById(draft!.id))?.status).toBe('published');
+        await testApp.app.scheduler.runDue();
+        // The root was never posted again: the reply went under the tweet already at X.
+        expect(fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === thread[0])).toEqual([]);
+        expect(fakes.x.tweets.filter((t) => t.text === thread[0])).toEqual([root]);
+        const replies = fakes.x.tweets.filter((t) => t.text === thread[1]);
+        expect(replies).toHaveLength(1);
+        expect(replies[0]).toMatchObject({ inReplyToId: root.id, conversationId: root.id });
+        expect(await testApp.app.repos.drafts.findById(draft!.id)).toMatchObject({ tweetId: root.id, postedTweetIds: [root.id, replies[0]!.id] });
+        expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
+      } finally {
+        await testApp.stop();
+        await fakes.stop();
+      }
+    });
+  }
+
   it('GIVEN rows of a second account WHEN the Accounts migration is reverted THEN it refuses, naming why, and the database is left as it was', async () => {
     db = await openTempDatabase();
     const news = createRepositories(db.dataSource, undefined, 'news');
