@@ -103,7 +103,7 @@ export async function startPropertyRun(): Promise<{ readonly main: PropertyAccou
   // With X's duplicate rule off, a second POST of a text would really create a second tweet:
   // the invariant below would see it instead of X silently masking it with a 403.
   h.fake.rejectDuplicates = false;
-  const xClient = (credentials: typeof X_CREDENTIALS | { appKey: string; appSecret: string; accessToken: string; accessSecret: string }, timeoutMs: number) =>
+  const xClient = (credentials: Parameters<typeof XPublisher.fromCredentials>[0], timeoutMs: number) =>
     XPublisher.fromCredentials(credentials, { apiBase: h.fake.url, timeoutMs, clock: h.clock });
   const main: PropertyAccount = {
     id: DEFAULT_ACCOUNT_ID,
