@@ -16,6 +16,8 @@ import { createModerationHandlers, type ModerationScope } from './adapters/disco
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
 import { HealthServer } from './adapters/http/health-server.js';
 import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { DryRunTarget } from './adapters/dry-run/dry-run-target.js';
+import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adapters/twitter/x-publish-target.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
@@ -42,7 +44,15 @@ import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
-import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
+import {
+  systemClock,
+  systemMonotonicClock,
+  type Clock,
+  type MonotonicClock,
+  type PublishingObserver,
+  type PublishTarget,
+  type TweetPublisher,
+} from './services/ports.js';
 import { PublishingService } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
@@ -433,10 +443,11 @@ function buildAccount(
   const log = logger.child({ accountId: account.id });
   const repos = createRepositories(store.dataSource, log, account.id);
   const publisher = buildXPublisher(ctx, account);
+  const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
   const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
-  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, publisher, publishEvents);
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -548,6 +559,33 @@ function buildXPublisher({ config, clock }: BuildContext, account: AccountConfig
   return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock });
 }
 
+/**
+ * Where an account's publications go. Dry run: a target that holds no credentials and can reach
+ * no network. Otherwise the account's X target over its own client: X's rate-limit headers go to
+ * the account's settings, and X's per-app 24 h limit to the bot-wide settings, keyed by the app
+ * key's fingerprint, so accounts signing with the same app key share it.
+ */
+function buildPublishTarget(
+  { config, logger, clock }: BuildContext,
+  store: Store,
+  repos: Repositories,
+  account: AccountConfig,
+  publisher: TweetPublisher | null,
+): PublishTarget {
+  const credentials = account.twitter.credentials;
+  if (!publisher || !credentials) return new DryRunTarget(account.id);
+  return new XPublishTarget({
+    accountId: account.id,
+    publisher,
+    appFingerprint: appKeyFingerprint(credentials.appKey),
+    settings: repos.settings,
+    appLimits: settingsAppLimitStore(store.repos.botSettings),
+    clock,
+    logger: logger.child({ component: 'x' }),
+    prices: { perPostUsd: config.twitter.costPerPostUsd, perPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd },
+  });
+}
+
 /** The Claude generator behind an account's pipeline (its voice and link rules), observed for /healthz. */
 function buildPipeline(
   { config, logger, clock, rng }: BuildContext,
@@ -575,24 +613,21 @@ function buildPublishing(
   { config, logger, clock, monotonic, rng }: BuildContext,
   repos: Repositories,
   account: AccountConfig,
-  publisher: TweetPublisher | null,
+  target: PublishTarget,
   observer: PublishingObserver,
 ): PublishingService {
   return new PublishingService({
     ...repos,
-    publisher,
+    target,
     clock,
     monotonic,
     rng,
     logger: logger.child({ component: 'publishing' }),
     config: {
-      dryRun: account.posting.dryRun,
       // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
       requestTimeoutMs: config.twitter.timeoutMs,
       maxPostsPerHour: account.posting.maxPostsPerHour,
       maxPostsPerDay: account.posting.maxPostsPerDay,
-      costPerPostUsd: config.twitter.costPerPostUsd,
-      costPerPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd,
     },
     observer,
   });
