@@ -573,7 +573,7 @@ function buildPublishTarget(
   publisher: TweetPublisher | null,
 ): PublishTarget {
   const credentials = account.twitter.credentials;
-  if (!publisher || !credentials) return new DryRunTarget(account.id);
+  if (account.posting.dryRun || !publisher || !credentials) return new DryRunTarget(account.id);
   return new XPublishTarget({
     accountId: account.id,
     publisher,
