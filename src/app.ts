@@ -806,14 +806,23 @@ function sweepJobResult(sweeps: readonly OverdueSweep[]): JobRunResult {
  */
 function buildInteractionRouter({ config, logger }: BuildContext, store: Store, accounts: ReadonlyMap<AccountId, AccountServices>): InteractionRouter {
   const log = logger.child({ component: 'interactions' });
-  const scopeOf = async (draftId: number): Promise<ModerationScope | null> => {
+  const scopeOf = async (draftId: number, channelId: string | null): Promise<ModerationScope> => {
+    const scope = (account: AccountServices): ModerationScope => ({
+      moderation: account.moderation,
+      policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
+    });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
-    if (accountId === null) return null;
+    if (accountId === null) {
+      // No account has it: the account whose channel it was clicked in refuses it (audited), else the first.
+      const list = [...accounts.values()];
+      const here = list.filter((account) => account.config.discord.moderationChannelId === channelId);
+      return scope(here.length === 1 ? (here[0] as AccountServices) : (list[0] as AccountServices));
+    }
     const account = accounts.get(accountId);
     if (!account) {
       throw new UserError(`Draft #${draftId} belongs to the account ${accountId}, which is no longer configured. Nothing was changed.`, { accountId });
     }
-    return { moderation: account.moderation, policy: { moderatorRoleId: account.config.discord.moderatorRoleId } };
+    return scope(account);
   };
   const handlers = createModerationHandlers({ scopeOf, logger: log });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
