@@ -411,7 +411,9 @@ export class PublishingService {
       };
       while (ids.length < draft.tweets.length) {
         try {
-          await target.publish(publication(), hooks);
+          const returned = await target.publish(publication(), hooks);
+          // A target that stops short without an error would send this loop round for ever.
+          if (returned.length < draft.tweets.length) throw new Error(`the ${target.identity.network} target returned ${returned.length} of ${draft.tweets.length} ids`);
         } catch (error) {
           requestEnded();
           if (error instanceof WindowClosedError) return await this.requeue(draft, fence, { notBefore: error.notBefore, reason: error.reason });
