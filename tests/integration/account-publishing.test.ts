@@ -119,7 +119,11 @@ describe('publishing per account (real app, fake X with one user per access toke
 
   it("GIVEN two X accounts of the same app WHEN one of them posts THEN the other's /ratelimit shows the shared per-app 24 h bucket used, its own buckets untouched, and the dry-run account shows no X bucket", async () => {
     const testApp = await harness.start(accountsEnv());
-    const draft = await approveDraftOf(testApp, 'main', 'Graduation moves a coin from its bonding curve to a DEX. Learn the steps on Pump.fun before you trade around one.');
+    const draft = await approveDraftOf(
+      testApp,
+      'main',
+      'Graduation moves a coin from its bonding curve to a DEX. Learn the steps on Pump.fun before you trade around one.',
+    );
     await publishedDraft(testApp, 'main', draft.id);
     const status = (id: string) => testApp.app.services.accounts.get(id)?.publishing.rateLimitStatus();
 

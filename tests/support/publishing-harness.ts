@@ -108,7 +108,9 @@ export async function createPublishingHarness(
   const base = await fake.start();
   const publisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: base, timeoutMs: options.timeoutMs ?? 2_000, clock });
   const logger = createSilentLogger();
-  const xTarget = (overrides: { publisher?: TweetPublisher; settings?: SettingsRepository; config?: Partial<HarnessPublishingConfig> } = {}): XPublishTarget => {
+  const xTarget = (
+    overrides: { publisher?: TweetPublisher; settings?: SettingsRepository; config?: Partial<HarnessPublishingConfig> } = {},
+  ): XPublishTarget => {
     const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...overrides.config };
     const settings = overrides.settings ?? db.repos.settings;
     return new XPublishTarget({
