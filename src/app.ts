@@ -403,13 +403,7 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   });
 
   const first = built[0] as BuiltAccount;
-  const services: AppServices = {
-    pipeline: first.services.pipeline,
-    publishing: first.services.publishing,
-    moderation: first.services.moderation,
-    deadlines,
-    accounts,
-  };
+  const services: AppServices = { pipeline: first.services.pipeline, publishing: first.services.publishing, moderation: first.services.moderation, deadlines, accounts };
   const interactions = buildInteractionRouter(ctx, store, accounts);
   const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
   const commandRouter = new CommandRouter(commands, commandContext, logger);
@@ -743,9 +737,7 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       // publishing service directly); if a cap queues it, it waits here too.
       held: async () => {
         for (const account of accounts) if (!(await account.pause.current())) return null;
-        return accounts.length > 1
-          ? 'posting is paused for every account: the publish queue waits for /resume'
-          : 'posting is paused: the publish queue waits for /resume';
+        return accounts.length > 1 ? 'posting is paused for every account: the publish queue waits for /resume' : 'posting is paused: the publish queue waits for /resume';
       },
       run: async () => {
         const outcomes: unknown[] = [];
@@ -849,21 +841,23 @@ function buildCommandContext(
   },
 ): CommandContext {
   const { services, scheduler, backups, handles, inactive } = parts;
-  const active = [...services.accounts.values()].map((account): AccountCommandContext => ({
-    id: account.config.id,
-    config: account.config,
-    handle: () => handles.get(account.config.id) ?? null,
-    drafts: account.repos.drafts,
-    posts: account.repos.posts,
-    topics: account.repos.topics,
-    audit: account.repos.moderationEvents,
-    pause: account.pause,
-    schedulerStatus: () => scheduler.status(account.config.id),
-    topicsWithContext: () => account.pipeline.topicsWithContext(),
-    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
-    stats: account.stats,
-    rateLimitStatus: () => account.publishing.rateLimitStatus(),
-  }));
+  const active = [...services.accounts.values()].map(
+    (account): AccountCommandContext => ({
+      id: account.config.id,
+      config: account.config,
+      handle: () => handles.get(account.config.id) ?? null,
+      drafts: account.repos.drafts,
+      posts: account.repos.posts,
+      topics: account.repos.topics,
+      audit: account.repos.moderationEvents,
+      pause: account.pause,
+      schedulerStatus: () => scheduler.status(account.config.id),
+      topicsWithContext: () => account.pipeline.topicsWithContext(),
+      generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+      stats: account.stats,
+      rateLimitStatus: () => account.publishing.rateLimitStatus(),
+    }),
+  );
   const accounts = [...services.accounts.values()];
   return {
     config,
