@@ -86,6 +86,7 @@ export async function buildAccountsStatsReply(
   accounts: readonly StatsReplyAccount[],
   period: StatsPeriod,
 ): Promise<{ embeds: EmbedBuilder[]; chart: Buffer; total: StatsReport; reports: StatsReport[] }> {
+  if (accounts.length === 0) throw new Error('buildAccountsStatsReply needs at least one account');
   const { timezone } = ctx.config.posting;
   // The chart needs every account's series; each report queries its series first. The reports
   // run together, so the chart is drawn once the last series is in and its PNG is encoded (off
