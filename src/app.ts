@@ -21,7 +21,7 @@ import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adap
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createAllAccountsStats, createRepositories, openDatabase, type Repositories } from './db/index.js';
+import { createRepositories, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import type { Draft } from './domain/draft.js';
@@ -403,7 +403,13 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   });
 
   const first = built[0] as BuiltAccount;
-  const services: AppServices = { pipeline: first.services.pipeline, publishing: first.services.publishing, moderation: first.services.moderation, deadlines, accounts };
+  const services: AppServices = {
+    pipeline: first.services.pipeline,
+    publishing: first.services.publishing,
+    moderation: first.services.moderation,
+    deadlines,
+    accounts,
+  };
   const interactions = buildInteractionRouter(ctx, store, accounts);
   const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
   const commandRouter = new CommandRouter(commands, commandContext, logger);
@@ -737,7 +743,9 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       // publishing service directly); if a cap queues it, it waits here too.
       held: async () => {
         for (const account of accounts) if (!(await account.pause.current())) return null;
-        return accounts.length > 1 ? 'posting is paused for every account: the publish queue waits for /resume' : 'posting is paused: the publish queue waits for /resume';
+        return accounts.length > 1
+          ? 'posting is paused for every account: the publish queue waits for /resume'
+          : 'posting is paused: the publish queue waits for /resume';
       },
       run: async () => {
         const outcomes: unknown[] = [];
@@ -828,7 +836,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 
-/** Everything a slash command may use: per account, its services; for the bot, stats over every account and backups. */
+/** Everything a slash command may use: per account, its services; for the bot, backups. */
 function buildCommandContext(
   { config, logger, clock }: BuildContext,
   store: Store,
@@ -841,24 +849,21 @@ function buildCommandContext(
   },
 ): CommandContext {
   const { services, scheduler, backups, handles, inactive } = parts;
-  const active = [...services.accounts.values()].map(
-    (account): AccountCommandContext => ({
-      id: account.config.id,
-      config: account.config,
-      handle: () => handles.get(account.config.id) ?? null,
-      drafts: account.repos.drafts,
-      posts: account.repos.posts,
-      topics: account.repos.topics,
-      audit: account.repos.moderationEvents,
-      pause: account.pause,
-      schedulerStatus: () => scheduler.status(account.config.id),
-      topicsWithContext: () => account.pipeline.topicsWithContext(),
-      generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
-      stats: account.stats,
-      rateLimitStatus: () => account.publishing.rateLimitStatus(),
-    }),
-  );
-  const accounts = [...services.accounts.values()];
+  const active = [...services.accounts.values()].map((account): AccountCommandContext => ({
+    id: account.config.id,
+    config: account.config,
+    handle: () => handles.get(account.config.id) ?? null,
+    drafts: account.repos.drafts,
+    posts: account.repos.posts,
+    topics: account.repos.topics,
+    audit: account.repos.moderationEvents,
+    pause: account.pause,
+    schedulerStatus: () => scheduler.status(account.config.id),
+    topicsWithContext: () => account.pipeline.topicsWithContext(),
+    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+    stats: account.stats,
+    rateLimitStatus: () => account.publishing.rateLimitStatus(),
+  }));
   return {
     config,
     clock,
@@ -866,14 +871,6 @@ function buildCommandContext(
     version: readAppVersion(),
     startedAt: clock.now(),
     accounts: { active, inactiveIds: () => inactive },
-    allAccountsStats: new StatsService({
-      stats: createAllAccountsStats(store.dataSource),
-      // Every account's topics; the per-topic lines of /stats are read per account, the total reads only its headline.
-      topics: { list: async () => (await Promise.all(accounts.map((account) => account.repos.topics.list()))).flat() },
-      clock,
-      pricing: config.anthropic.pricing,
-      timezone: config.posting.timezone,
-    }),
     renderStatsChart: renderStatsChartLazily,
     takeBackup: () => backups.takeBackup(),
   };
