@@ -86,17 +86,42 @@ export async function buildAccountsStatsReply(
   accounts: readonly StatsReplyAccount[],
   period: StatsPeriod,
 ): Promise<{ embeds: EmbedBuilder[]; chart: Buffer; total: StatsReport; reports: StatsReport[] }> {
+  if (accounts.length === 0) throw new Error('buildAccountsStatsReply needs at least one account');
   const { timezone } = ctx.config.posting;
-  const reports: StatsReport[] = [];
-  for (const account of accounts) reports.push((await account.stats.reportWithChart(period, null, { timezone })).report);
-  const aligned = alignSeries(reports.map((r) => r.series));
-  const chart = ctx.renderStatsChart({
-    title: `Posts and engagement, ${PERIOD_LABEL[period]}`,
-    buckets: aligned.buckets,
-    bucketMs: aligned.bucketMs,
-    timezone,
-    accounts: accounts.map((account, i) => ({ label: account.label, publications: aligned.publications[i] ?? [] })),
+  // The chart needs every account's series; each report queries its series first. The reports
+  // run together, so the chart is drawn once the last series is in and its PNG is encoded (off
+  // the main thread) while the reports' other aggregates run, as for one account.
+  const series: StatsReport['series'][] = new Array<StatsReport['series']>(accounts.length);
+  let missing = accounts.length;
+  let allSeriesIn!: () => void;
+  const chart = new Promise<void>((resolve) => (allSeriesIn = resolve)).then(() => {
+    const aligned = alignSeries(series);
+    return ctx.renderStatsChart({
+      title: `Posts and engagement, ${PERIOD_LABEL[period]}`,
+      buckets: aligned.buckets,
+      bucketMs: aligned.bucketMs,
+      timezone,
+      accounts: accounts.map((account, i) => ({ label: account.label, publications: aligned.publications[i] ?? [] })),
+    });
   });
+  // Not awaited yet: a rejected chart must not go unhandled while the reports run.
+  chart.catch(() => undefined);
+  const reports = (
+    await Promise.all(
+      accounts.map((account, i) =>
+        account.stats.reportWithChart(
+          period,
+          async (own) => {
+            series[i] = own;
+            missing -= 1;
+            if (missing === 0) allSeriesIn();
+            return null;
+          },
+          { timezone },
+        ),
+      ),
+    )
+  ).map((r) => r.report);
   const total = combineStatsReports(reports);
   const dryRuns = accounts.filter((a) => a.dryRun).length;
   const totalEmbed = embed(

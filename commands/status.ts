@@ -31,7 +31,9 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
   const reply = embed(paused ? COLORS.paused : COLORS.ok, title);
 
   const state = paused
-    ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}`
+    ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}${
+        section ? `\n\`/status account:${account.id}\` says what the pause holds.` : ''
+      }`
     : '▶️ **Running**';
   reply.setDescription(config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state);
   if (paused && !section)

@@ -147,10 +147,10 @@ export class Accounts1796083201000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("account_id", "decision_source", "created_at", "decided_at")`);
     await queryRunner.query(`CREATE INDEX "idx_drafts_card_out_of_date" ON "drafts" ("id") WHERE ${NEW_CARD_OUT_OF_DATE_WHERE}`);
     await queryRunner.query(
-      `CREATE INDEX "idx_posts_stats_time" ON "posts" ("posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id", "account_id")`,
+      `CREATE INDEX "idx_posts_stats_time" ON "posts" ("account_id", "posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id")`,
     );
     await queryRunner.query(
-      `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "account_id")`,
+      `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("account_id", "started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")`,
     );
   }
 
@@ -161,7 +161,9 @@ export class Accounts1796083201000 implements MigrationInterface {
             + (SELECT COUNT(*) FROM settings WHERE account_id <> 'default') AS n`,
     )) as Array<{ n: number }>;
     if (Number(others[0]?.n ?? 0) > 0) {
-      throw new Error('cannot revert Accounts1796083201000: the database holds rows of accounts other than "default", which the previous schema cannot keep apart');
+      throw new Error(
+        'cannot revert Accounts1796083201000: the database holds rows of accounts other than "default", which the previous schema cannot keep apart',
+      );
     }
 
     // Publishing columns back into drafts, filled from each draft's publication.

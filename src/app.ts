@@ -16,10 +16,12 @@ import { createModerationHandlers, type ModerationScope } from './adapters/disco
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
 import { HealthServer } from './adapters/http/health-server.js';
 import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { DryRunTarget } from './adapters/dry-run/dry-run-target.js';
+import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adapters/twitter/x-publish-target.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createAllAccountsStats, createRepositories, openDatabase, type Repositories } from './db/index.js';
+import { createRepositories, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import type { Draft } from './domain/draft.js';
@@ -42,7 +44,15 @@ import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
-import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
+import {
+  systemClock,
+  systemMonotonicClock,
+  type Clock,
+  type MonotonicClock,
+  type PublishingObserver,
+  type PublishTarget,
+  type TweetPublisher,
+} from './services/ports.js';
 import { PublishingService } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
@@ -393,7 +403,13 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   });
 
   const first = built[0] as BuiltAccount;
-  const services: AppServices = { pipeline: first.services.pipeline, publishing: first.services.publishing, moderation: first.services.moderation, deadlines, accounts };
+  const services: AppServices = {
+    pipeline: first.services.pipeline,
+    publishing: first.services.publishing,
+    moderation: first.services.moderation,
+    deadlines,
+    accounts,
+  };
   const interactions = buildInteractionRouter(ctx, store, accounts);
   const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
   const commandRouter = new CommandRouter(commands, commandContext, logger);
@@ -433,10 +449,11 @@ function buildAccount(
   const log = logger.child({ accountId: account.id });
   const repos = createRepositories(store.dataSource, log, account.id);
   const publisher = buildXPublisher(ctx, account);
+  const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
   const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
-  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, publisher, publishEvents);
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -548,6 +565,33 @@ function buildXPublisher({ config, clock }: BuildContext, account: AccountConfig
   return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock });
 }
 
+/**
+ * Where an account's publications go. Dry run: a target that holds no credentials and can reach
+ * no network. Otherwise the account's X target over its own client: X's rate-limit headers go to
+ * the account's settings, and X's per-app 24 h limit to the bot-wide settings, keyed by the app
+ * key's fingerprint, so accounts signing with the same app key share it.
+ */
+function buildPublishTarget(
+  { config, logger, clock }: BuildContext,
+  store: Store,
+  repos: Repositories,
+  account: AccountConfig,
+  publisher: TweetPublisher | null,
+): PublishTarget {
+  const credentials = account.twitter.credentials;
+  if (account.posting.dryRun || !publisher || !credentials) return new DryRunTarget(account.id);
+  return new XPublishTarget({
+    accountId: account.id,
+    publisher,
+    appFingerprint: appKeyFingerprint(credentials.appKey),
+    settings: repos.settings,
+    appLimits: settingsAppLimitStore(store.repos.botSettings),
+    clock,
+    logger: logger.child({ component: 'x' }),
+    prices: { perPostUsd: config.twitter.costPerPostUsd, perPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd },
+  });
+}
+
 /** The Claude generator behind an account's pipeline (its voice and link rules), observed for /healthz. */
 function buildPipeline(
   { config, logger, clock, rng }: BuildContext,
@@ -575,24 +619,21 @@ function buildPublishing(
   { config, logger, clock, monotonic, rng }: BuildContext,
   repos: Repositories,
   account: AccountConfig,
-  publisher: TweetPublisher | null,
+  target: PublishTarget,
   observer: PublishingObserver,
 ): PublishingService {
   return new PublishingService({
     ...repos,
-    publisher,
+    target,
     clock,
     monotonic,
     rng,
     logger: logger.child({ component: 'publishing' }),
     config: {
-      dryRun: account.posting.dryRun,
       // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
       requestTimeoutMs: config.twitter.timeoutMs,
       maxPostsPerHour: account.posting.maxPostsPerHour,
       maxPostsPerDay: account.posting.maxPostsPerDay,
-      costPerPostUsd: config.twitter.costPerPostUsd,
-      costPerPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd,
     },
     observer,
   });
@@ -702,7 +743,9 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       // publishing service directly); if a cap queues it, it waits here too.
       held: async () => {
         for (const account of accounts) if (!(await account.pause.current())) return null;
-        return accounts.length > 1 ? 'posting is paused for every account: the publish queue waits for /resume' : 'posting is paused: the publish queue waits for /resume';
+        return accounts.length > 1
+          ? 'posting is paused for every account: the publish queue waits for /resume'
+          : 'posting is paused: the publish queue waits for /resume';
       },
       run: async () => {
         const outcomes: unknown[] = [];
@@ -771,20 +814,29 @@ function sweepJobResult(sweeps: readonly OverdueSweep[]): JobRunResult {
  */
 function buildInteractionRouter({ config, logger }: BuildContext, store: Store, accounts: ReadonlyMap<AccountId, AccountServices>): InteractionRouter {
   const log = logger.child({ component: 'interactions' });
-  const scopeOf = async (draftId: number): Promise<ModerationScope | null> => {
+  const scopeOf = async (draftId: number, channelId: string | null): Promise<ModerationScope> => {
+    const scope = (account: AccountServices): ModerationScope => ({
+      moderation: account.moderation,
+      policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
+    });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
-    if (accountId === null) return null;
+    if (accountId === null) {
+      // No account has it: the account whose channel it was clicked in refuses it (audited), else the first.
+      const list = [...accounts.values()];
+      const here = list.filter((account) => account.config.discord.moderationChannelId === channelId);
+      return scope(here.length === 1 ? (here[0] as AccountServices) : (list[0] as AccountServices));
+    }
     const account = accounts.get(accountId);
     if (!account) {
       throw new UserError(`Draft #${draftId} belongs to the account ${accountId}, which is no longer configured. Nothing was changed.`, { accountId });
     }
-    return { moderation: account.moderation, policy: { moderatorRoleId: account.config.discord.moderatorRoleId } };
+    return scope(account);
   };
   const handlers = createModerationHandlers({ scopeOf, logger: log });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 
-/** Everything a slash command may use: per account, its services; for the bot, stats over every account and backups. */
+/** Everything a slash command may use: per account, its services; for the bot, backups. */
 function buildCommandContext(
   { config, logger, clock }: BuildContext,
   store: Store,
@@ -797,24 +849,21 @@ function buildCommandContext(
   },
 ): CommandContext {
   const { services, scheduler, backups, handles, inactive } = parts;
-  const active = [...services.accounts.values()].map(
-    (account): AccountCommandContext => ({
-      id: account.config.id,
-      config: account.config,
-      handle: () => handles.get(account.config.id) ?? null,
-      drafts: account.repos.drafts,
-      posts: account.repos.posts,
-      topics: account.repos.topics,
-      audit: account.repos.moderationEvents,
-      pause: account.pause,
-      schedulerStatus: () => scheduler.status(account.config.id),
-      topicsWithContext: () => account.pipeline.topicsWithContext(),
-      generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
-      stats: account.stats,
-      rateLimitStatus: () => account.publishing.rateLimitStatus(),
-    }),
-  );
-  const accounts = [...services.accounts.values()];
+  const active = [...services.accounts.values()].map((account): AccountCommandContext => ({
+    id: account.config.id,
+    config: account.config,
+    handle: () => handles.get(account.config.id) ?? null,
+    drafts: account.repos.drafts,
+    posts: account.repos.posts,
+    topics: account.repos.topics,
+    audit: account.repos.moderationEvents,
+    pause: account.pause,
+    schedulerStatus: () => scheduler.status(account.config.id),
+    topicsWithContext: () => account.pipeline.topicsWithContext(),
+    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+    stats: account.stats,
+    rateLimitStatus: () => account.publishing.rateLimitStatus(),
+  }));
   return {
     config,
     clock,
@@ -822,14 +871,6 @@ function buildCommandContext(
     version: readAppVersion(),
     startedAt: clock.now(),
     accounts: { active, inactiveIds: () => inactive },
-    allAccountsStats: new StatsService({
-      stats: createAllAccountsStats(store.dataSource),
-      // Every account's topics; the per-topic lines of /stats are read per account, the total reads only its headline.
-      topics: { list: async () => (await Promise.all(accounts.map((account) => account.repos.topics.list()))).flat() },
-      clock,
-      pricing: config.anthropic.pricing,
-      timezone: config.posting.timezone,
-    }),
     renderStatsChart: renderStatsChartLazily,
     takeBackup: () => backups.takeBackup(),
   };

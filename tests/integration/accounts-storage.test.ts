@@ -10,6 +10,7 @@ import { DEFAULT_ACCOUNT_ID } from '../../src/domain/account.js';
 import { DEFAULT_TOPICS } from '../../src/domain/default-topics.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 import { ManualClock, startFakes, startTestApp } from '../support/test-app.js';
 
@@ -263,6 +264,7 @@ describe('accounts storage', () => {
         publishAttempts: 2,
       });
       expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
+      expect(await specProblemsOf(fakes)).toEqual([]);
     } finally {
       await testApp.stop();
       await fakes.stop();

@@ -543,7 +543,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
   it('GIVEN X reported limits and one publication this hour THEN /ratelimit shows our caps used and left, X buckets with resets, and the next slot', async () => {
     const clock = new ManualClock();
-    const testApp = await start({ MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
+    // Not in dry run: a dry-run account's target reports no X buckets (it sends nothing to X).
+    const testApp = await start({ DRY_RUN: 'false', MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
     const now = clock.now();
     await testApp.app.repos.posts.recordPosted({
       draftId: null as unknown as number,

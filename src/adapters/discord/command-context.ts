@@ -59,8 +59,6 @@ export interface CommandContext {
   /** When this process started (clock ms), for uptime. */
   readonly startedAt: number;
   readonly accounts: AccountDirectory;
-  /** /stats over every account together: the total line of a multi-account /stats. */
-  readonly allAccountsStats: StatsService;
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
   /** Takes an online database backup now (BackupService.takeBackup). */
   readonly takeBackup: () => Promise<BackupResult>;

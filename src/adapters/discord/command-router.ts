@@ -20,7 +20,6 @@ import { GuildGuard } from './guild-guard.js';
 import { actorOf } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
-
 /** The registration body of a command list, exactly as PUT /applications/:id/guilds/:gid/commands takes it. */
 export function commandRegistrationBody(commands: readonly SlashCommand[]): RESTPutAPIApplicationGuildCommandsJSONBody {
   return commands.map((c) => {
@@ -145,7 +144,11 @@ export class CommandRouter {
       resolveAccountScope({
         account: accountOptionValue(interaction),
         channelId: interaction.channelId,
-        activeAccounts: active.map((account) => ({ id: account.id, moderationChannelId: account.config.discord.moderationChannelId, handle: account.handle() })),
+        activeAccounts: active.map((account) => ({
+          id: account.id,
+          moderationChannelId: account.config.discord.moderationChannelId,
+          handle: account.handle(),
+        })),
         inactiveAccountIds: this.ctx.accounts.inactiveIds(),
         whenUnnarrowed,
       }),

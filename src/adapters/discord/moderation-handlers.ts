@@ -42,10 +42,11 @@ export interface ModerationScope {
 
 /**
  * The moderation a draft's card acts through: its account's. A custom_id names only the draft;
- * the draft knows its account. Null when no account has that draft; throws a UserError when the
- * draft's account is no longer configured.
+ * the draft knows its account. A draft no account has (a card left behind by a restore) goes to
+ * the account of the channel it was clicked in, whose service refuses it as not found and audits
+ * it. Throws a UserError when the draft's account is no longer configured.
  */
-export type ModerationScopeLookup = (draftId: number) => Promise<ModerationScope | null>;
+export type ModerationScopeLookup = (draftId: number, channelId: string | null) => Promise<ModerationScope>;
 
 export interface ModerationHandlerDependencies {
   readonly scopeOf: ModerationScopeLookup;
@@ -118,9 +119,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     id: DraftCustomId,
     action: ModerationAction,
   ): Promise<{ moderation: ModerationOperations; request: ModerationRequest } | null> {
-    const scope = await deps.scopeOf(id.draftId);
-    if (!scope) throw new UserError('This draft no longer exists.');
-    const { moderation, policy } = scope;
+    const { moderation, policy } = await deps.scopeOf(id.draftId, interaction.channelId);
     const request = requestOf(interaction, id);
     if (isModerator(clickerFacts(interaction), policy)) return { moderation, request };
     const refusal = {
