@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { buildAccountsStatsReply } from '../commands/stats.js';
+import { buildAccountsStatsReply, buildStatsReply } from '../commands/stats.js';
 import { renderStatsChart } from '../src/adapters/chart/stats-chart.js';
 import { TypeOrmStatsRepository } from '../src/db/repositories/stats.repository.js';
 import { StatsService, type StatsPeriod } from '../src/services/stats-service.js';
@@ -123,15 +123,36 @@ function statsOf(db: TempDatabase, accountId: string): StatsService {
 }
 
 describe('/stats over several accounts on a big history', () => {
-  it(`GIVEN ${POSTS.toLocaleString('en')} posts spread over ${FIVE_ACCOUNTS.length} accounts THEN the /stats reply covering every account (a report each, their total, one chart series per account) is timed per period`, async () => {
+  it(`GIVEN ${POSTS.toLocaleString('en')} posts spread over ${FIVE_ACCOUNTS.length} accounts THEN one account's /stats reply, and the reply covering every account (a report each, their total, one chart series per account), are timed per period`, async () => {
     const db = await openTempDatabase();
     try {
       const fillSeconds = await fill(db, FIVE_ACCOUNTS);
       const accounts = FIVE_ACCOUNTS.map((id) => ({ label: id, stats: statsOf(db, id), dryRun: false }));
       const ctx = { renderStatsChart, config: { posting: { timezone: TIMEZONE } } };
       await buildAccountsStatsReply(ctx, accounts, '7d');
+      // One account's reply (the account option or its channel names it): its fifth of the posts among everyone's.
+      const oneId = FIVE_ACCOUNTS[1];
+      const one = { stats: statsOf(db, oneId), renderStatsChart, config: { posting: { timezone: TIMEZONE, dryRun: false } } };
+      await buildStatsReply(one, '7d', { account: oneId });
 
       for (const period of PERIODS) {
+        const oneTimings: number[] = [];
+        let oneLast: Awaited<ReturnType<typeof buildStatsReply>> | undefined;
+        for (let i = 0; i < RUNS_PER_PERIOD; i++) {
+          const started = performance.now();
+          oneLast = await buildStatsReply(one, period, { account: oneId });
+          oneLast.embed.toJSON();
+          oneTimings.push(performance.now() - started);
+        }
+        const o = summarise(oneTimings);
+        report(
+          `stats-reply-one-of-${FIVE_ACCOUNTS.length}-accounts-${period}`,
+          { posts: POSTS, accounts: FIVE_ACCOUNTS.length, runs: RUNS_PER_PERIOD, medianMs: o.median, p95Ms: o.p95, maxMs: o.max, pngBytes: oneLast?.chart.length ?? 0, fillSeconds },
+          `no slower than stats-reply-${period}`,
+        );
+        expect(oneLast?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+        if (period === 'all') expect(oneLast?.report.publications.publications).toBe(POSTS / FIVE_ACCOUNTS.length);
+
         const timings: number[] = [];
         let last: Awaited<ReturnType<typeof buildAccountsStatsReply>> | undefined;
         for (let i = 0; i < RUNS_PER_PERIOD; i++) {
