@@ -2,6 +2,7 @@ import { ManualClock } from './manual-clock.js';
 import { DryRunTarget } from '../../src/adapters/dry-run/dry-run-target.js';
 import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from '../../src/adapters/twitter/x-publish-target.js';
 import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
+import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../src/domain/account.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { createSilentLogger } from '../../src/logging/index.js';
@@ -73,7 +74,7 @@ export interface PublishingHarness {
    */
   service(overrides?: ServiceOverrides): PublishingService;
   /** The X target a `service()` would get (over the harness's publisher and settings unless overridden). */
-  xTarget(overrides?: { publisher?: TweetPublisher; settings?: SettingsRepository; config?: Partial<HarnessPublishingConfig> }): XPublishTarget;
+  xTarget(overrides?: XTargetOverrides): XPublishTarget;
   /** Creates a draft and approves it, as the moderation flow would. */
   approvedDraft(tweets: readonly string[], options?: { topicId?: number | null; topicName?: string }): Promise<Draft>;
   /** POST /2/tweets requests that carried `text`. */
@@ -83,7 +84,17 @@ export interface PublishingHarness {
   close(): Promise<void>;
 }
 
+/** What an X target of the harness may differ in: its account (default `default`), client, settings and config. */
+export interface XTargetOverrides {
+  accountId?: AccountId;
+  publisher?: TweetPublisher;
+  settings?: SettingsRepository;
+  config?: Partial<HarnessPublishingConfig>;
+}
+
 export type ServiceOverrides = Partial<Omit<PublishingServiceDeps, 'config'>> & {
+  /** The account the X target names (its errors and logs); default `default`. */
+  accountId?: AccountId;
   config?: Partial<HarnessPublishingConfig>;
   /** The X client the target posts with; null: none (only with `config.dryRun`). */
   publisher?: TweetPublisher | null;
@@ -108,13 +119,11 @@ export async function createPublishingHarness(
   const base = await fake.start();
   const publisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: base, timeoutMs: options.timeoutMs ?? 2_000, clock });
   const logger = createSilentLogger();
-  const xTarget = (
-    overrides: { publisher?: TweetPublisher; settings?: SettingsRepository; config?: Partial<HarnessPublishingConfig> } = {},
-  ): XPublishTarget => {
+  const xTarget = (overrides: XTargetOverrides = {}): XPublishTarget => {
     const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...overrides.config };
     const settings = overrides.settings ?? db.repos.settings;
     return new XPublishTarget({
-      accountId: 'default',
+      accountId: overrides.accountId ?? DEFAULT_ACCOUNT_ID,
       publisher: overrides.publisher ?? publisher,
       appFingerprint: appKeyFingerprint(X_CREDENTIALS.appKey),
       settings,
@@ -133,13 +142,13 @@ export async function createPublishingHarness(
     publisher,
     xTarget,
     service(overrides = {}) {
-      const { config: configOverride, publisher: publisherOverride, settings, target: targetOverride, ...rest } = overrides;
+      const { config: configOverride, publisher: publisherOverride, settings, target: targetOverride, accountId, ...rest } = overrides;
       const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...configOverride };
       let target: PublishTarget;
       if (targetOverride) target = targetOverride;
-      else if (config.dryRun) target = new DryRunTarget('default');
+      else if (config.dryRun) target = new DryRunTarget(accountId ?? DEFAULT_ACCOUNT_ID);
       else if (publisherOverride === null) throw new Error('an X target needs a publisher; pass config.dryRun for the dry-run target');
-      else target = xTarget({ publisher: publisherOverride, settings, config });
+      else target = xTarget({ publisher: publisherOverride, settings, config, ...(accountId !== undefined ? { accountId } : {}) });
       return new PublishingService({
         drafts: db.repos.drafts,
         publications: db.repos.publications,

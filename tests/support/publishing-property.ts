@@ -134,10 +134,12 @@ export async function stopPropertyRun(): Promise<string[]> {
 
 /**
  * A new publishing service (a new "process") of `account`, over its scoped repositories and with
- * its own X client. The one place that knows how a PublishingService is put together.
+ * its own X target (its own X client, its scoped settings). The one place that knows how a
+ * PublishingService is put together.
  */
 function publishingService(account: PropertyAccount, rng: () => number, options: { readonly slow?: boolean } = {}): PublishingService {
   return h.service({
+    accountId: account.id,
     drafts: account.repos.drafts,
     publications: account.repos.publications,
     posts: account.repos.posts,
