@@ -1,0 +1,211 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InteractionResponseType, MessageFlags } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccountServices } from '../../src/app.js';
+import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
+import type { InjectedInteraction } from '../support/fake-discord.js';
+import type { FakeXUserOptions } from '../support/fake-x.js';
+import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
+import { ModerationDriver, type PostedCard } from '../support/moderation-driver.js';
+import type { Fakes, TestApp } from '../support/test-app.js';
+
+/**
+ * Issue 11 "Done when": the whole app with several accounts from an accounts.yaml, the real
+ * discord.js, twitter-api-v2 and Anthropic clients against the fakes. Each account has its own
+ * X user at the fake X, known by its own access token (signatures checked), so a tweet posted
+ * with another account's credentials lands under the wrong user and shows.
+ */
+
+const CONSUMER_KEY = 'fake-x-consumer-key';
+const CONSUMER_SECRET = 'fake-x-consumer-secret';
+
+/** The X user each account posts as: its token is the only way to reach that user. */
+const X_USERS = {
+  alpha: { userId: '1700000000000000001', username: 'alpha_x', accessToken: 'alpha-token', accessTokenSecret: 'alpha-secret' },
+  beta: { userId: '1700000000000000002', username: 'beta_x', accessToken: 'beta-token', accessTokenSecret: 'beta-secret' },
+  gamma: { userId: '1700000000000000003', username: 'gamma_x', accessToken: 'gamma-token', accessTokenSecret: 'gamma-secret' },
+  delta: { userId: '1700000000000000004', username: 'delta_x', accessToken: 'delta-token', accessTokenSecret: 'delta-secret' },
+} as const satisfies Record<string, FakeXUserOptions>;
+type AccountName = keyof typeof X_USERS;
+
+const TWEETS: Record<AccountName, string> = {
+  alpha: 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.',
+  beta: 'Before you touch a fresh launch on Pump.fun, read the description, check who holds the supply, and set your own limits first.',
+  gamma: 'Graduation is when a coin fills its bonding curve on Pump.fun and its liquidity moves on. Learn the steps before you trade around it.',
+  delta: 'Slippage settings decide how far a price may move before your trade fails. Tight settings protect you; loose ones can cost you.',
+};
+
+/** The four secrets of an account, the way an operator sets them (TWITTER_<ID>_*). */
+function credentialsOf(id: AccountName): Record<string, string> {
+  const prefix = `TWITTER_${id.toUpperCase()}_`;
+  return {
+    [`${prefix}APP_KEY`]: CONSUMER_KEY,
+    [`${prefix}APP_SECRET`]: CONSUMER_SECRET,
+    [`${prefix}ACCESS_TOKEN`]: X_USERS[id].accessToken,
+    [`${prefix}ACCESS_SECRET`]: X_USERS[id].accessTokenSecret,
+  };
+}
+
+/** One account of accounts.yaml: its id, its channel, and any further keys as YAML lines. */
+interface FileAccount {
+  readonly id: string;
+  readonly channelId: string;
+  readonly extra?: readonly string[];
+}
+
+/** Writes accounts.yaml into `dir` and returns its absolute path (what ACCOUNTS_FILE holds). */
+function writeAccountsFile(dir: string, accounts: readonly FileAccount[]): string {
+  const file = join(dir, 'accounts.yaml');
+  const lines = ['accounts:'];
+  for (const account of accounts) {
+    lines.push(`  - id: ${account.id}`, `    moderationChannelId: "${account.channelId}"`, ...(account.extra ?? []).map((line) => `    ${line}`));
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Waits until `probe` returns a value (the bot works asynchronously on the wire). */
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('issue 11: several accounts through the whole app (real clients, fakes)', () => {
+  // Not dry run: every account posts with its own credentials. The default user's token is the
+  // plain TWITTER_ACCESS_TOKEN, so a tweet sent with the env's credentials instead of the
+  // account's would land under that user.
+  const harness = useAppHarness(
+    { DRY_RUN: 'false' },
+    {
+      x: {
+        consumerKey: CONSUMER_KEY,
+        consumerSecret: CONSUMER_SECRET,
+        accessToken: 'fake-x-access-token',
+        accessTokenSecret: 'fake-x-access-secret',
+        users: Object.values(X_USERS),
+      },
+    },
+  );
+  let fakes: Fakes;
+  beforeEach(() => {
+    fakes = harness.fakes;
+  });
+  afterEach(async () => {
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  function slash(
+    name: string,
+    input: { options?: Record<string, string | number>; subcommand?: string; userId?: string; channelId?: string } = {},
+  ): InjectedInteraction {
+    return harness.track(fakes.discord.injectSlashCommand({ name, ...input }));
+  }
+
+  /** The answer to a command: the reply, or the edit of its deferred reply once it is no longer loading. */
+  async function answer(interaction: InjectedInteraction): Promise<{ content: string; embeds: Array<{ title?: string; description?: string }>; ephemeral: boolean }> {
+    const callback = await fakes.discord.waitForCallback(interaction.id);
+    if (callback.type === InteractionResponseType.DeferredChannelMessageWithSource) {
+      const edited = await waitFor(() => {
+        const message = fakes.discord.originalResponse(interaction.id);
+        return message && (message.flags & MessageFlags.Loading) === 0 ? message : undefined;
+      });
+      return {
+        content: String(edited.content ?? ''),
+        embeds: edited.embeds as Array<{ title?: string }>,
+        ephemeral: (edited.flags & MessageFlags.Ephemeral) !== 0,
+      };
+    }
+    const data = callback.data ?? {};
+    return {
+      content: String(data['content'] ?? ''),
+      embeds: (data['embeds'] as Array<{ title?: string }>) ?? [],
+      ephemeral: (Number(data['flags'] ?? 0) & MessageFlags.Ephemeral) !== 0,
+    };
+  }
+
+  function account(testApp: TestApp, id: string): AccountServices {
+    const services = testApp.app.services.accounts.get(id);
+    if (!services) throw new Error(`no account ${id}`);
+    return services;
+  }
+
+  /** The pending draft of an account whose card is posted (the post job or /draft made it). */
+  async function pendingCard(testApp: TestApp, id: string): Promise<PostedCard> {
+    return waitFor(async () => {
+      const [draft] = await account(testApp, id).repos.drafts.findByStatuses(['pending']);
+      return draft?.moderationMessageId ? { draft, messageId: draft.moderationMessageId } : undefined;
+    });
+  }
+
+  /**
+   * alpha and beta each in a channel of their own; gamma and delta share the moderation channel.
+   * Every account posts for real with its own TWITTER_<ID>_* credentials.
+   */
+  async function startFourAccounts(extra: Partial<Record<AccountName, readonly string[]>> = {}): Promise<{ testApp: TestApp; channels: Record<AccountName, string> }> {
+    const channels: Record<AccountName, string> = {
+      alpha: fakes.discord.addChannel('alpha-moderation'),
+      beta: fakes.discord.addChannel('beta-moderation'),
+      gamma: fakes.discord.channelId,
+      delta: fakes.discord.channelId,
+    };
+    const dir = harness.tempDir();
+    const file = writeAccountsFile(
+      dir,
+      (Object.keys(channels) as AccountName[]).map((id) => ({ id, channelId: channels[id], ...(extra[id] ? { extra: extra[id] } : {}) })),
+    );
+    const env = { ACCOUNTS_FILE: file, ...credentialsOf('alpha'), ...credentialsOf('beta'), ...credentialsOf('gamma'), ...credentialsOf('delta') };
+    const testApp = await harness.start(env, { dataDir: dir });
+    return { testApp, channels };
+  }
+
+  it('GIVEN four accounts (two with a channel each, two sharing one) WHEN a draft of each, made by its post job or /draft account:, is approved on its card THEN each is published once under its own X user with its own token, and nothing under any other user', async () => {
+    const { testApp, channels } = await startFourAccounts();
+    const driver = new ModerationDriver(fakes, testApp);
+
+    // alpha and beta by their post jobs, gamma and delta by /draft in the shared channel.
+    const cards = {} as Record<AccountName, PostedCard>;
+    for (const id of ['alpha', 'beta'] as const) {
+      fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[id] } });
+      await testApp.app.scheduler.runNow(JOB_NAMES.post(id));
+      cards[id] = await pendingCard(testApp, id);
+    }
+    for (const id of ['gamma', 'delta'] as const) {
+      fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[id] } });
+      await answer(slash('draft', { options: { account: id } }));
+      cards[id] = await pendingCard(testApp, id);
+    }
+
+    for (const id of Object.keys(cards) as AccountName[]) {
+      const card = cards[id];
+      expect(card.draft.tweets).toEqual([TWEETS[id]]);
+      // Each card is in its account's channel and names the handle it will post as.
+      expect(driver.message(card.messageId).channel_id).toBe(channels[id]);
+      const embed = driver.message(card.messageId).embeds[0] as { title: string; footer: { text: string } };
+      expect(embed.title.replace(/\\/g, '')).toContain(`@${X_USERS[id].username}`);
+      expect(embed.footer.text).toContain(`account ${id}`);
+      harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    }
+    for (const id of Object.keys(cards) as AccountName[]) {
+      await expect.poll(() => driver.status(cards[id].messageId), { timeout: 5_000 }).toContain('Published');
+    }
+
+    for (const id of Object.keys(X_USERS) as AccountName[]) {
+      const { userId } = X_USERS[id];
+      expect(fakes.x.tweetsOf(userId).map((t) => t.text)).toEqual([TWEETS[id]]);
+      // Every POST signed with this account's token carried this account's text, and only once.
+      expect(fakes.x.requestsBy(userId, 'POST', '/2/tweets').map((r) => r.body)).toEqual([{ text: TWEETS[id] }]);
+      const draft = await account(testApp, id).repos.drafts.findById(cards[id].draft.id);
+      expect(draft).toMatchObject({ status: 'published', accountId: id, tweetId: fakes.x.tweetsOf(userId)[0]?.id });
+    }
+    // Nothing under the env's default user, and no request X would have refused.
+    expect(fakes.x.tweetsOf(fakes.x.userId)).toEqual([]);
+    expect(fakes.x.requests.filter((r) => fakes.x.userOf(r) === undefined)).toEqual([]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(4);
+  });
+});
