@@ -135,46 +135,54 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     return services;
   }
 
-  /** The pending draft of an account whose card is posted (the post job or /draft made it). */
+  /** The newest pending draft of an account, once its card is posted (the post job or /draft made it). */
   async function pendingCard(testApp: TestApp, id: string): Promise<PostedCard> {
     return waitFor(async () => {
-      const [draft] = await account(testApp, id).repos.drafts.findByStatuses(['pending']);
+      const [draft] = await account(testApp, id).repos.drafts.findByStatuses(['pending'], { newestFirst: true });
       return draft?.moderationMessageId ? { draft, messageId: draft.moderationMessageId } : undefined;
     });
   }
 
   /**
-   * alpha and beta each in a channel of their own; gamma and delta share the moderation channel.
-   * Every account posts for real with its own TWITTER_<ID>_* credentials.
+   * Starts the app with `ids` from an accounts.yaml: alpha and beta each in a channel of their
+   * own, gamma and delta sharing the moderation channel. Every account posts for real with its
+   * own TWITTER_<ID>_* credentials. `dataDir` restarts on an earlier app's files.
    */
-  async function startFourAccounts(extra: Partial<Record<AccountName, readonly string[]>> = {}): Promise<{ testApp: TestApp; channels: Record<AccountName, string> }> {
+  async function startAccounts(
+    ids: readonly AccountName[],
+    options: { extra?: Partial<Record<AccountName, readonly string[]>>; dataDir?: string; channels?: Partial<Record<AccountName, string>> } = {},
+  ): Promise<{ testApp: TestApp; channels: Record<AccountName, string> }> {
     const channels: Record<AccountName, string> = {
-      alpha: fakes.discord.addChannel('alpha-moderation'),
-      beta: fakes.discord.addChannel('beta-moderation'),
+      alpha: options.channels?.alpha ?? (ids.includes('alpha') ? fakes.discord.addChannel('alpha-moderation') : ''),
+      beta: options.channels?.beta ?? (ids.includes('beta') ? fakes.discord.addChannel('beta-moderation') : ''),
       gamma: fakes.discord.channelId,
       delta: fakes.discord.channelId,
     };
-    const dir = harness.tempDir();
+    const dir = options.dataDir ?? harness.tempDir();
     const file = writeAccountsFile(
       dir,
-      (Object.keys(channels) as AccountName[]).map((id) => ({ id, channelId: channels[id], ...(extra[id] ? { extra: extra[id] } : {}) })),
+      ids.map((id) => ({ id, channelId: channels[id], ...(options.extra?.[id] ? { extra: options.extra[id] } : {}) })),
     );
-    const env = { ACCOUNTS_FILE: file, ...credentialsOf('alpha'), ...credentialsOf('beta'), ...credentialsOf('gamma'), ...credentialsOf('delta') };
+    const env = { ACCOUNTS_FILE: file, ...Object.assign({}, ...ids.map(credentialsOf)) };
     const testApp = await harness.start(env, { dataDir: dir });
     return { testApp, channels };
   }
 
+  /** Generates a draft for `id` with exactly `text` through its post job, and returns its card. */
+  async function draftByPostJob(testApp: TestApp, id: AccountName, text: string): Promise<PostedCard> {
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text } });
+    const run = await testApp.app.scheduler.runNow(JOB_NAMES.post(id));
+    expect(run?.outcome, run?.reason ?? '').toBe('ok');
+    return pendingCard(testApp, id);
+  }
+
   it('GIVEN four accounts (two with a channel each, two sharing one) WHEN a draft of each, made by its post job or /draft account:, is approved on its card THEN each is published once under its own X user with its own token, and nothing under any other user', async () => {
-    const { testApp, channels } = await startFourAccounts();
+    const { testApp, channels } = await startAccounts(['alpha', 'beta', 'gamma', 'delta']);
     const driver = new ModerationDriver(fakes, testApp);
 
     // alpha and beta by their post jobs, gamma and delta by /draft in the shared channel.
     const cards = {} as Record<AccountName, PostedCard>;
-    for (const id of ['alpha', 'beta'] as const) {
-      fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[id] } });
-      await testApp.app.scheduler.runNow(JOB_NAMES.post(id));
-      cards[id] = await pendingCard(testApp, id);
-    }
+    for (const id of ['alpha', 'beta'] as const) cards[id] = await draftByPostJob(testApp, id, TWEETS[id]);
     for (const id of ['gamma', 'delta'] as const) {
       fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[id] } });
       await answer(slash('draft', { options: { account: id } }));
@@ -207,5 +215,43 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(fakes.x.userId)).toEqual([]);
     expect(fakes.x.requests.filter((r) => fakes.x.userOf(r) === undefined)).toEqual([]);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(4);
+  });
+
+  it("GIVEN alpha's own caps of 1 post per hour and per day reached WHEN alpha and beta each have drafts approved THEN alpha's post job skips and its approval waits in the queue, while beta still generates and publishes; a day later alpha's queued draft goes out under alpha", async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta'], { extra: { alpha: ['maxPostsPerHour: 1', 'maxPostsPerDay: 1'] } });
+    const driver = new ModerationDriver(fakes, testApp);
+    const approve = async (card: PostedCard) => harness.track(driver.click(card, 'approve', card.draft.id, 1));
+
+    const first = await draftByPostJob(testApp, 'alpha', TWEETS.alpha);
+    await approve(first);
+    await expect.poll(() => driver.status(first.messageId)).toContain('Published');
+
+    // alpha's cap is reached: its post job makes nothing; beta's, with its own cap, goes on.
+    const held = await testApp.app.scheduler.runNow(JOB_NAMES.post('alpha'));
+    expect(held?.outcome).toBe('skipped');
+    expect(held?.reason).toMatch(/daily cap leaves no room: 1 published in 24 h \+ 0 queued of 1/);
+    const beta1 = await draftByPostJob(testApp, 'beta', TWEETS.beta);
+
+    // A second alpha draft (by /draft, which a cap does not refuse) is approved: queued, not posted.
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS.gamma } });
+    await answer(slash('draft', { options: { account: 'alpha' }, channelId: fakes.discord.channelIds[1] }));
+    const second = await pendingCard(testApp, 'alpha');
+    expect(second.draft.id).not.toBe(first.draft.id);
+    await approve(second);
+    await expect.poll(() => driver.status(second.messageId)).toContain('queued until');
+
+    await approve(beta1);
+    await expect.poll(() => driver.status(beta1.messageId)).toContain('Published');
+    await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
+    expect((await account(testApp, 'alpha').repos.drafts.findById(second.draft.id))?.status).toBe('approved');
+
+    // The day passes: the queue publishes alpha's second draft, under alpha.
+    testApp.clock.advance(24 * 60 * 60_000 + 60_000);
+    await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
+    await expect.poll(() => driver.status(second.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha, TWEETS.gamma]);
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
   });
 });
