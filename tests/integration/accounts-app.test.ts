@@ -254,4 +254,38 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha, TWEETS.gamma]);
     expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
   });
+
+  it('GIVEN alpha and beta running WHEN /pause account:alpha THEN only alpha is paused: its post job skips, beta still generates and its approved draft publishes; /status without account shows alpha paused and beta running', async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta']);
+    const driver = new ModerationDriver(fakes, testApp);
+
+    const paused = await answer(slash('pause', { options: { account: 'alpha', reason: 'incident' } }));
+    expect(paused.ephemeral).toBe(false);
+    expect(JSON.stringify(paused.embeds)).toContain('alpha');
+    expect(JSON.stringify(paused.embeds)).not.toContain('beta');
+    expect(await account(testApp, 'alpha').pause.current()).toMatchObject({ reason: 'incident' });
+    expect(await account(testApp, 'beta').pause.current()).toBeNull();
+
+    const held = await testApp.app.scheduler.runNow(JOB_NAMES.post('alpha'));
+    expect(held).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^posting is paused by .*\(incident\)$/) });
+    expect(await account(testApp, 'alpha').repos.drafts.findByStatuses(['pending'])).toEqual([]);
+
+    const card = await draftByPostJob(testApp, 'beta', TWEETS.beta);
+    harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    // The publish queue still runs for beta (only alpha is held).
+    expect((await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue))?.outcome).toBe('ok');
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+
+    // Used where no account has its channel, /status covers both, a section each.
+    const status = await answer(slash('status'));
+    expect(status.embeds).toHaveLength(2);
+    const [alpha, beta] = status.embeds;
+    expect(alpha?.title).toContain('alpha');
+    expect(alpha?.description).toContain('⏸️ **Paused**');
+    expect(alpha?.description).toContain('incident');
+    expect(beta?.title).toContain('beta');
+    expect(beta?.description).toContain('▶️ **Running**');
+  });
 });
