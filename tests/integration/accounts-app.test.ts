@@ -288,4 +288,36 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(beta?.title).toContain('beta');
     expect(beta?.description).toContain('▶️ **Running**');
   });
+
+  it('GIVEN alpha and beta in channels of their own and gamma and delta sharing one WHEN commands name no account THEN in a channel of one account they apply to it; in the shared channel /draft is refused listing the ids and /status covers every account', async () => {
+    const { testApp, channels } = await startAccounts(['alpha', 'beta', 'gamma', 'delta']);
+
+    // alpha's channel: /status and /pause are alpha's alone.
+    const alphaStatus = await answer(slash('status', { channelId: channels.alpha }));
+    expect(alphaStatus.embeds).toHaveLength(1);
+    expect(alphaStatus.embeds[0]?.title).toContain('alpha');
+    await answer(slash('pause', { channelId: channels.alpha }));
+    expect(await account(testApp, 'alpha').pause.current()).not.toBeNull();
+    for (const id of ['beta', 'gamma', 'delta']) expect(await account(testApp, id).pause.current()).toBeNull();
+
+    // beta's channel: /draft without account drafts for beta, and its card goes to beta's channel.
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS.beta } });
+    await answer(slash('draft', { channelId: channels.beta }));
+    const card = await pendingCard(testApp, 'beta');
+    expect(fakes.discord.messages.get(card.messageId)?.channel_id).toBe(channels.beta);
+    for (const id of ['alpha', 'gamma', 'delta']) expect(await account(testApp, id).repos.drafts.findByStatuses(['pending'])).toEqual([]);
+
+    // The shared channel: /draft must be told which account, privately, with the ids to choose from.
+    const refused = await answer(slash('draft', { channelId: channels.gamma }));
+    expect(refused.ephemeral).toBe(true);
+    const refusal = refused.content + JSON.stringify(refused.embeds);
+    expect(refusal).toMatch(/Which account\?/);
+    for (const id of ['alpha', 'beta', 'gamma', 'delta']) expect(refusal).toContain(`\`${id}\``);
+    for (const id of ['gamma', 'delta']) expect(await account(testApp, id).repos.drafts.findByStatuses(['pending'])).toEqual([]);
+    expect(fakes.anthropic.http.requestsTo('POST', /\/messages$/)).toHaveLength(1);
+
+    // ... and /status covers every account, a section each.
+    const all = await answer(slash('status', { channelId: channels.gamma }));
+    expect(all.embeds.map((e) => /alpha|beta|gamma|delta/.exec(e.title ?? '')?.[0])).toEqual(['alpha', 'beta', 'gamma', 'delta']);
+  });
 });
