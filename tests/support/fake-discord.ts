@@ -456,10 +456,23 @@ export class FakeDiscord {
   }
 
   /** Injects a click on a button of a message the bot posted; the full message rides along, as on Discord. */
-  injectButtonClick(input: { messageId: string; customId: string; userId?: string; guildId?: string | null }): InjectedInteraction {
+  injectButtonClick(input: {
+    messageId: string;
+    customId: string;
+    userId?: string;
+    guildId?: string | null;
+    /**
+     * A client still showing an earlier version of the message (Discord delivers such clicks, with
+     * the message as it is now): the button need only have been on one of the message's versions.
+     */
+    stale?: boolean;
+  }): InjectedInteraction {
     const message = this.messages.get(input.messageId);
     if (!message) throw new FakeDiscordError('injectButtonClick: unknown message', { messageId: input.messageId });
-    const button = findComponent(message.components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId);
+    const versions = input.stale ? [message.components, ...this.messagePayloads(input.messageId).map((p) => (Array.isArray(p['components']) ? (p['components'] as Json[]) : []))] : [message.components];
+    const button = versions
+      .map((components) => findComponent(components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId))
+      .find((found) => found !== undefined);
     if (!button) {
       throw new FakeDiscordError('injectButtonClick: the message has no button with that custom_id', {
         messageId: input.messageId,
