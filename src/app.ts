@@ -16,12 +16,13 @@ import { createModerationHandlers, type ModerationScope } from './adapters/disco
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
 import { HealthServer } from './adapters/http/health-server.js';
 import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { XAuthenticationError } from './adapters/twitter/x-publish-target.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
 import { createAllAccountsStats, createRepositories, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
-import type { AccountId } from './domain/account.js';
+import { DEFAULT_ACCOUNT_ID, type AccountId } from './domain/account.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
 import {
@@ -43,7 +44,7 @@ import { GenerationHealth } from './services/generation-health.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
 import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
-import { PublishingService } from './services/publishing-service.js';
+import { PublishingService, XAuthenticationError as PublishingAuthenticationError } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
 
@@ -240,7 +241,12 @@ export class DraftgateApp {
     const postingAs = new Map<string, AccountId>();
     for (const account of services.accounts.values()) {
       const id = account.config.id;
-      const me = await account.publishing.checkConnection();
+      const me = await account.publishing.checkConnection().catch((error: unknown) => {
+        // The service's error names the plain TWITTER_* variables, right only for `default` (whose
+        // message stays as it was): for any other account, say which one X refused, and its own four.
+        if (error instanceof PublishingAuthenticationError && id !== DEFAULT_ACCOUNT_ID) throw new XAuthenticationError(id, error.cause);
+        throw error;
+      });
       if (me) {
         const other = postingAs.get(me.id);
         if (other !== undefined) {

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccountServices } from '../../src/app.js';
+import { AccountConfigurationError, type AccountServices } from '../../src/app.js';
+import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
 import type { InjectedInteraction } from '../support/fake-discord.js';
 import type { FakeXUserOptions } from '../support/fake-x.js';
@@ -319,5 +320,111 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     // ... and /status covers every account, a section each.
     const all = await answer(slash('status', { channelId: channels.gamma }));
     expect(all.embeds.map((e) => /alpha|beta|gamma|delta/.exec(e.title ?? '')?.[0])).toEqual(['alpha', 'beta', 'gamma', 'delta']);
+  });
+
+  it("GIVEN alpha and beta, and a pending draft of beta WHEN the bot restarts with beta removed from the file THEN beta's draft is expired with its card saying why, its history stays, /status account:beta answers that beta is inactive, and a click on beta's old card is refused", async () => {
+    const first = await startAccounts(['alpha', 'beta']);
+    const published = await draftByPostJob(first.testApp, 'beta', TWEETS.beta);
+    const driver1 = new ModerationDriver(fakes, first.testApp);
+    harness.track(driver1.click(published, 'approve', published.draft.id, 1));
+    await expect.poll(() => driver1.status(published.messageId)).toContain('Published');
+    const pending = await draftByPostJob(first.testApp, 'beta', TWEETS.delta);
+    await first.testApp.stop();
+
+    const { testApp } = await startAccounts(['alpha'], { dataDir: first.testApp.dataDir, channels: { alpha: first.channels.alpha } });
+    const driver = new ModerationDriver(fakes, testApp);
+    expect([...testApp.app.services.accounts.keys()]).toEqual(['alpha']);
+
+    // The pending draft expired, and its card (in beta's channel, where it was posted) says why.
+    // (A fresh database also holds the inactive `default` the Accounts migration creates.)
+    const accounts = await testApp.app.repos.accounts.list();
+    expect(accounts.filter((a) => a.id !== 'default').map((a) => [a.id, a.active])).toEqual([
+      ['alpha', true],
+      ['beta', false],
+    ]);
+    await expect.poll(() => driver.status(pending.messageId)).toMatch(/Expired/i);
+    expect(driver.status(pending.messageId)).toContain('the account beta was removed from the configuration');
+    expect(driver.buttons(pending.messageId)).toEqual([]);
+    expect(driver.message(pending.messageId).channel_id).toBe(first.channels.beta);
+
+    // beta's history stays: both drafts are still beta's, the published one still published on its card.
+    expect(await testApp.app.repos.accounts.accountOfDraft(published.draft.id)).toBe('beta');
+    expect(await testApp.app.repos.accounts.accountOfDraft(pending.draft.id)).toBe('beta');
+    expect(driver.status(published.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
+
+    const status = await answer(slash('status', { options: { account: 'beta' } }));
+    expect(status.ephemeral).toBe(true);
+    expect(status.content + JSON.stringify(status.embeds)).toMatch(/beta.*inactive|inactive.*beta/i);
+
+    // A moderator whose client still shows the old card clicks Approve: refused, nothing changes.
+    const click = harness.track(
+      fakes.discord.injectButtonClick({
+        messageId: pending.messageId,
+        customId: encodeDraftCustomId({ action: 'approve', draftId: pending.draft.id, revision: 1 }),
+        userId: fakes.discord.userIds.moderator,
+        stale: true,
+      }),
+    );
+    expect(await driver.ephemeralReply(click.id)).toMatch(/belongs to the account beta, which is no longer configured/);
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId)).toHaveLength(1);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
+
+  it('GIVEN alpha and beta not in dry run WHEN the bot starts THEN it asks X who each account posts as with that account\'s credentials and logs each handle', async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta']);
+    for (const id of ['alpha', 'beta'] as const) {
+      expect(fakes.x.requestsBy(X_USERS[id].userId, 'GET', '/2/users/me')).toHaveLength(1);
+      expect(testApp.logs.filter((l) => l['accountId'] === id && l['message'] === `Connected to X as @${X_USERS[id].username}`)).toHaveLength(1);
+    }
+    expect(fakes.x.requests.filter((r) => fakes.x.userOf(r) === undefined)).toEqual([]);
+  });
+
+  it("GIVEN beta's access token revoked at X WHEN the bot starts THEN the start fails naming beta and its four variables, before Discord or any POST", async () => {
+    const dir = harness.tempDir();
+    const file = writeAccountsFile(dir, [
+      { id: 'alpha', channelId: fakes.discord.channelId },
+      { id: 'beta', channelId: fakes.discord.channelId },
+    ]);
+    const env = { ACCOUNTS_FILE: file, ...credentialsOf('alpha'), ...credentialsOf('beta'), TWITTER_BETA_ACCESS_TOKEN: 'revoked-token' };
+    const error = await harness.start(env, { dataDir: dir }).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('XAuthenticationError');
+    expect(error?.message).toContain('"beta"');
+    expect(error?.message).toContain('HTTP 401');
+    for (const variable of ['TWITTER_BETA_APP_KEY', 'TWITTER_BETA_APP_SECRET', 'TWITTER_BETA_ACCESS_TOKEN', 'TWITTER_BETA_ACCESS_SECRET']) {
+      expect(error?.message).toContain(variable);
+    }
+    expect(error?.message).not.toMatch(/TWITTER_APP_KEY|TWITTER_ALPHA_/);
+    expect(error?.message).not.toContain('revoked-token');
+    expect(fakes.discord.connectionCount).toBe(0);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toEqual([]);
+  });
+
+  it('GIVEN alpha and beta whose credentials resolve to the same X user WHEN the bot starts THEN it stops with an AccountConfigurationError naming both accounts', async () => {
+    // The same X user authorised a second app; beta was given that app's token.
+    fakes.x.addToken(X_USERS.alpha.userId, { accessToken: 'alpha-second-token', accessTokenSecret: 'alpha-second-secret' });
+    const dir = harness.tempDir();
+    const file = writeAccountsFile(dir, [
+      { id: 'alpha', channelId: fakes.discord.channelId },
+      { id: 'beta', channelId: fakes.discord.channelId },
+    ]);
+    const env = {
+      ACCOUNTS_FILE: file,
+      ...credentialsOf('alpha'),
+      ...credentialsOf('beta'),
+      TWITTER_BETA_ACCESS_TOKEN: 'alpha-second-token',
+      TWITTER_BETA_ACCESS_SECRET: 'alpha-second-secret',
+    };
+    const error = await harness.start(env, { dataDir: dir }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AccountConfigurationError);
+    expect((error as Error).message).toMatch(/"alpha" and "beta" both post as @alpha_x \(X user 1700000000000000001\)/);
+    expect(fakes.discord.connectionCount).toBe(0);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toEqual([]);
   });
 });
