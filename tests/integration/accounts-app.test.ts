@@ -433,4 +433,48 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.discord.connectionCount).toBe(0);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toEqual([]);
   });
+
+  it("GIVEN alpha (timeout publishes after 30m) and beta (timeout expires after 1h) with a draft each WHEN their deadlines pass THEN each account's own timeout rule applies: alpha's draft is published under alpha, beta's expires and nothing goes out under beta", async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta'], {
+      extra: { alpha: ['moderationTimeout: 30m', 'timeoutAction: publish'], beta: ['moderationTimeout: 1h', 'timeoutAction: expire'] },
+    });
+    const driver = new ModerationDriver(fakes, testApp);
+    const alpha = await draftByPostJob(testApp, 'alpha', TWEETS.alpha);
+    const beta = await draftByPostJob(testApp, 'beta', TWEETS.beta);
+
+    testApp.clock.advance(31 * 60_000);
+    await testApp.app.services.deadlines.runNow();
+    await expect.poll(() => driver.status(alpha.messageId)).toContain('Published');
+    expect((await account(testApp, 'beta').repos.drafts.findById(beta.draft.id))?.status).toBe('pending');
+
+    testApp.clock.advance(30 * 60_000);
+    await testApp.app.services.deadlines.runNow();
+    await expect.poll(() => driver.status(beta.messageId)).toMatch(/Expired/i);
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId)).toEqual([]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
+
+  it("GIVEN alpha and beta each with a published tweet WHEN the engagement refresh runs THEN each account reads its own tweets' metrics with its own credentials", async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta']);
+    const driver = new ModerationDriver(fakes, testApp);
+    for (const id of ['alpha', 'beta'] as const) {
+      const card = await draftByPostJob(testApp, id, TWEETS[id]);
+      harness.track(driver.click(card, 'approve', card.draft.id, 1));
+      await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    }
+    const tweetOf = (id: AccountName) => fakes.x.tweetsOf(X_USERS[id].userId)[0]!;
+    fakes.x.setMetrics(tweetOf('alpha').id, { like_count: 7, impression_count: 700 });
+    fakes.x.setMetrics(tweetOf('beta').id, { like_count: 3, impression_count: 300 });
+
+    testApp.clock.advance(60 * 60_000);
+    const run = await testApp.app.scheduler.runNow(JOB_NAMES.engagement);
+    expect(run?.outcome, run?.reason ?? '').toBe('ok');
+
+    for (const id of ['alpha', 'beta'] as const) {
+      const lookups = fakes.x.requestsBy(X_USERS[id].userId, 'GET', '/2/tweets');
+      expect(lookups.map((r) => r.query['ids'])).toEqual([tweetOf(id).id]);
+    }
+    expect(fakes.x.requests.filter((r) => fakes.x.userOf(r) === undefined)).toEqual([]);
+  });
 });
