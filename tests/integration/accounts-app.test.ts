@@ -477,4 +477,26 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     }
     expect(fakes.x.requests.filter((r) => fakes.x.userOf(r) === undefined)).toEqual([]);
   });
+
+  it("GIVEN beta moderated by another role than alpha WHEN alpha's moderator clicks Approve on beta's card or uses /pause account:beta THEN both are refused and beta is untouched; beta's own moderator approves and it publishes under beta", async () => {
+    const { testApp, channels } = await startAccounts(['alpha', 'beta'], { extra: { beta: [`moderatorRoleId: "${fakes.discord.adminRoleId}"`] } });
+    const driver = new ModerationDriver(fakes, testApp);
+    const { moderator, admin } = fakes.discord.userIds;
+    const card = await draftByPostJob(testApp, 'beta', TWEETS.beta);
+
+    const refused = harness.track(driver.click(card, 'approve', card.draft.id, 1, moderator));
+    expect(await driver.ephemeralReply(refused.id)).toMatch(/^Only moderators can do that/);
+    expect((await account(testApp, 'beta').repos.drafts.findById(card.draft.id))?.status).toBe('pending');
+
+    const pause = await answer(slash('pause', { options: { account: 'beta' }, userId: moderator, channelId: channels.beta }));
+    expect(pause.ephemeral).toBe(true);
+    expect(await account(testApp, 'beta').pause.current()).toBeNull();
+    await answer(slash('pause', { options: { account: 'alpha' }, userId: moderator, channelId: channels.alpha }));
+    expect(await account(testApp, 'alpha').pause.current()).not.toBeNull();
+
+    harness.track(driver.click(card, 'approve', card.draft.id, 1, admin));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
 });
