@@ -499,4 +499,27 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
   });
+
+  it("GIVEN alpha paused and beta running, both publishing on timeout WHEN both deadlines pass THEN beta's draft is published on timeout while alpha's stays pending; WHEN /resume account:alpha THEN alpha's is published under alpha", async () => {
+    const timeout = ['moderationTimeout: 30m', 'timeoutAction: publish'];
+    const { testApp, channels } = await startAccounts(['alpha', 'beta'], { extra: { alpha: timeout, beta: timeout } });
+    const driver = new ModerationDriver(fakes, testApp);
+    const alpha = await draftByPostJob(testApp, 'alpha', TWEETS.alpha);
+    const beta = await draftByPostJob(testApp, 'beta', TWEETS.beta);
+    await answer(slash('pause', { channelId: channels.alpha }));
+    expect(await account(testApp, 'beta').pause.current()).toBeNull();
+
+    testApp.clock.advance(31 * 60_000);
+    await testApp.app.services.deadlines.runNow();
+    await testApp.app.scheduler.runNow(JOB_NAMES.timeoutSweep);
+    await expect.poll(() => driver.status(beta.messageId)).toContain('Published');
+    expect((await account(testApp, 'alpha').repos.drafts.findById(alpha.draft.id))?.status).toBe('pending');
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId)).toEqual([]);
+
+    await answer(slash('resume', { channelId: channels.alpha }));
+    await expect.poll(() => driver.status(alpha.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(2);
+  });
 });
