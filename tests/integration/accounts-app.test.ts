@@ -522,4 +522,19 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta]);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(2);
   });
+
+  it('GIVEN alpha and beta started once WHEN the bot restarts while X does not answer GET /2/users/me THEN it starts anyway and the cards still name the handles learned at the first start', async () => {
+    const first = await startAccounts(['alpha', 'beta']);
+    await first.testApp.stop();
+
+    fakes.x.serverError(503, { method: 'GET', path: '/2/users/me', times: 10 });
+    const { testApp } = await startAccounts(['alpha', 'beta'], { dataDir: first.testApp.dataDir, channels: first.channels });
+    expect(testApp.logs.some((l) => l['accountId'] === 'beta' && /Could not verify the X connection/.test(String(l['message'])))).toBe(true);
+    const driver = new ModerationDriver(fakes, testApp);
+    for (const id of ['alpha', 'beta'] as const) {
+      const card = await draftByPostJob(testApp, id, TWEETS[id]);
+      const embed = driver.message(card.messageId).embeds[0] as { title: string };
+      expect(embed.title.replace(/\\/g, '')).toContain(`@${X_USERS[id].username}`);
+    }
+  });
 });
