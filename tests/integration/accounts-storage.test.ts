@@ -11,6 +11,7 @@ import { DEFAULT_TOPICS } from '../../src/domain/default-topics.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { ManualClock, startFakes, startTestApp } from '../support/test-app.js';
 
 const moderator = { id: '100000000000000001', name: 'alice' };
@@ -265,7 +266,10 @@ describe('accounts storage', () => {
       expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
     } finally {
       await testApp.stop();
+      // Every request to Discord, X and Anthropic matches the official specs, as in every suite with fakes.
+      const specProblems = await specProblemsOf(fakes);
       await fakes.stop();
+      expect(specProblems).toEqual([]);
     }
   });
 
