@@ -537,4 +537,38 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
       expect(embed.title.replace(/\\/g, '')).toContain(`@${X_USERS[id].username}`);
     }
   });
+
+  it('GIVEN alpha alone at first WHEN beta is added to the file, removed, then added back THEN beta starts with the default topics, comes back active with its own history and topic weights, and posts under beta again', async () => {
+    const first = await startAccounts(['alpha']);
+    const dataDir = first.testApp.dataDir;
+    await first.testApp.stop();
+
+    const channels = { alpha: first.channels.alpha, beta: fakes.discord.addChannel('beta-moderation') };
+    const second = await startAccounts(['alpha', 'beta'], { dataDir, channels });
+    const betaTopics = await account(second.testApp, 'beta').repos.topics.list();
+    expect(betaTopics.length).toBeGreaterThan(0);
+    const education = betaTopics.find((t) => t.name === 'education')!;
+    await account(second.testApp, 'beta').repos.topics.setWeight(education.id, 42, second.testApp.clock.now());
+    const driver = new ModerationDriver(fakes, second.testApp);
+    const card = await draftByPostJob(second.testApp, 'beta', TWEETS.beta);
+    harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    await second.testApp.stop();
+
+    const third = await startAccounts(['alpha'], { dataDir, channels });
+    expect(third.testApp.app.commandContext.accounts.inactiveIds()).toContain('beta');
+    await third.testApp.stop();
+
+    const fourth = await startAccounts(['alpha', 'beta'], { dataDir, channels });
+    expect(fourth.testApp.app.commandContext.accounts.inactiveIds()).not.toContain('beta');
+    expect((await fourth.testApp.app.repos.accounts.list()).find((a) => a.id === 'beta')).toMatchObject({ active: true, handle: 'beta_x' });
+    const beta = account(fourth.testApp, 'beta');
+    expect((await beta.repos.topics.findById(education.id))?.weight).toBe(42);
+    expect((await beta.repos.drafts.findById(card.draft.id))?.status).toBe('published');
+    const again = await draftByPostJob(fourth.testApp, 'beta', TWEETS.delta);
+    harness.track(new ModerationDriver(fakes, fourth.testApp).click(again, 'approve', again.draft.id, 1));
+    await expect.poll(() => new ModerationDriver(fakes, fourth.testApp).status(again.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta, TWEETS.delta]);
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId)).toEqual([]);
+  });
 });
