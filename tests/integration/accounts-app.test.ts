@@ -263,10 +263,17 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
   });
 
   it('GIVEN alpha and beta running WHEN /pause account:alpha THEN only alpha is paused: its post job skips, beta still generates and its approved draft publishes; /status without account shows alpha paused and beta running', async () => {
-    const { testApp } = await startAccounts(['alpha', 'beta']);
+    const { testApp, channels } = await startAccounts(['alpha', 'beta']);
     const driver = new ModerationDriver(fakes, testApp);
 
     const paused = await answer(slash('pause', { options: { account: 'alpha', reason: 'incident' } }));
+    // The announcement goes to alpha's channel, and to no other.
+    const announced = (m: { channel_id: string; embeds: unknown[] }) => JSON.stringify(m.embeds).includes('Posting paused');
+    const announcement = await fakes.discord.waitForMessage((m) => announced(m) && m.channel_id === channels.alpha);
+    expect(JSON.stringify(announcement.embeds)).toContain('Posting paused for alpha');
+    expect([...fakes.discord.messages.values()].filter((m) => announced(m) && m.channel_id !== fakes.discord.channelId).map((m) => m.channel_id)).toEqual([
+      channels.alpha,
+    ]);
     expect(paused.ephemeral).toBe(false);
     expect(JSON.stringify(paused.embeds)).toContain('alpha');
     expect(JSON.stringify(paused.embeds)).not.toContain('beta');
