@@ -578,4 +578,36 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.beta.userId).map((t) => t.text)).toEqual([TWEETS.beta, TWEETS.delta]);
     expect(fakes.x.tweetsOf(X_USERS.alpha.userId)).toEqual([]);
   });
+
+  it("GIVEN beta's POST reached X but its answer never came back (timeout) WHEN the bot restarts THEN beta's tweet is found on beta's own timeline, read with beta's credentials, and nothing is posted twice; alpha is unaffected", async () => {
+    const first = await startAccounts(['alpha', 'beta']);
+    const driver = new ModerationDriver(fakes, first.testApp);
+    const beta = await draftByPostJob(first.testApp, 'beta', TWEETS.beta);
+    // X holds beta's POST past the client's 2 s timeout, then acts on it anyway.
+    const held = fakes.x.hold({ userId: X_USERS.beta.userId });
+    harness.track(driver.click(beta, 'approve', beta.draft.id, 1));
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && fakes.x.userOf(r)?.userId === X_USERS.beta.userId);
+    await expect.poll(async () => (await account(first.testApp, 'beta').repos.drafts.findById(beta.draft.id))?.errorClass, { timeout: 10_000 }).not.toBeNull();
+    held.release();
+    await expect.poll(() => fakes.x.tweetsOf(X_USERS.beta.userId)).toHaveLength(1);
+
+    const alpha = await draftByPostJob(first.testApp, 'alpha', TWEETS.alpha);
+    harness.track(driver.click(alpha, 'approve', alpha.draft.id, 1));
+    await expect.poll(() => driver.status(alpha.messageId)).toContain('Published');
+    await first.testApp.stop();
+
+    const { testApp } = await startAccounts(['alpha', 'beta'], { dataDir: first.testApp.dataDir, channels: first.channels });
+    testApp.clock.advance(10 * 60_000);
+    await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
+    const after = new ModerationDriver(fakes, testApp);
+    await expect.poll(() => after.status(beta.messageId)).toContain('Published');
+
+    const [tweet] = fakes.x.tweetsOf(X_USERS.beta.userId);
+    expect(await account(testApp, 'beta').repos.drafts.findById(beta.draft.id)).toMatchObject({ status: 'published', tweetId: tweet?.id });
+    expect(fakes.x.requestsBy(X_USERS.beta.userId, 'POST', '/2/tweets')).toHaveLength(1);
+    expect(fakes.x.requestsBy(X_USERS.beta.userId, 'GET', new RegExp(`/2/users/${X_USERS.beta.userId}/tweets`)).length).toBeGreaterThan(0);
+    expect(fakes.x.requestsBy(X_USERS.alpha.userId, 'GET', new RegExp(`/2/users/${X_USERS.beta.userId}/tweets`))).toEqual([]);
+    expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(2);
+  });
 });
