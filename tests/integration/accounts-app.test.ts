@@ -610,4 +610,19 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(2);
   });
+
+  it('GIVEN alpha with a published draft and beta with a pending one WHEN /metrics and /healthz are read THEN the draft gauges add up both accounts and the bot is healthy', async () => {
+    const { testApp } = await startAccounts(['alpha', 'beta']);
+    const driver = new ModerationDriver(fakes, testApp);
+    const alpha = await draftByPostJob(testApp, 'alpha', TWEETS.alpha);
+    harness.track(driver.click(alpha, 'approve', alpha.draft.id, 1));
+    await expect.poll(() => driver.status(alpha.messageId)).toContain('Published');
+    await draftByPostJob(testApp, 'beta', TWEETS.beta);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${testApp.app.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(/^draftgate_drafts\{status="published"\} 1$/m);
+    expect(metrics).toMatch(/^draftgate_drafts\{status="pending"\} 1$/m);
+    const health = await fetch(`http://127.0.0.1:${testApp.app.healthPort}/healthz`);
+    expect(health.status).toBe(200);
+  });
 });
