@@ -625,4 +625,21 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     const health = await fetch(`http://127.0.0.1:${testApp.app.healthPort}/healthz`);
     expect(health.status).toBe(200);
   });
+
+  it("GIVEN alpha and beta with their own topics WHEN /topics set is used in alpha's channel, and in the shared channel without an account THEN alpha's weight changes and beta's does not; in the shared channel it is refused listing the ids", async () => {
+    const { testApp, channels } = await startAccounts(['alpha', 'beta', 'gamma', 'delta']);
+    const weightOf = async (id: string) => (await account(testApp, id).repos.topics.findByName('education'))?.weight;
+    const before = await weightOf('beta');
+
+    await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 77 }, channelId: channels.alpha }));
+    expect(await weightOf('alpha')).toBe(77);
+    expect(await weightOf('beta')).toBe(before);
+    expect(await weightOf('gamma')).toBe(before);
+
+    const refused = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 5 }, channelId: channels.gamma }));
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content + JSON.stringify(refused.embeds)).toMatch(/Which account\?/);
+    expect(await weightOf('gamma')).toBe(before);
+    expect(await weightOf('delta')).toBe(before);
+  });
 });
