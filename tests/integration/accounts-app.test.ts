@@ -166,13 +166,17 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     );
     const env = { ACCOUNTS_FILE: file, ...Object.assign({}, ...ids.map(credentialsOf)) };
     const testApp = await harness.start(env, { dataDir: dir });
-    // The topic is drawn at random: without the thread topic, every draft is the one tweet the test queues.
+    await withoutThreadTopic(testApp);
+    return { testApp, channels };
+  }
+
+  /** The topic is drawn at random: without the thread topic, every draft is the one tweet the test queues. */
+  async function withoutThreadTopic(testApp: TestApp): Promise<void> {
     for (const services of testApp.app.services.accounts.values()) {
       for (const topic of await services.repos.topics.list()) {
         if (topic.contentType === 'thread') await services.repos.topics.setEnabled(topic.id, false, testApp.clock.now());
       }
     }
-    return { testApp, channels };
   }
 
   /** Generates a draft for `id` with exactly `text` through its post job, and returns its card. */
@@ -641,5 +645,26 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(refused.content + JSON.stringify(refused.embeds)).toMatch(/Which account\?/);
     expect(await weightOf('gamma')).toBe(before);
     expect(await weightOf('delta')).toBe(before);
+  });
+
+  it("GIVEN alpha in dry run (no secrets set) and beta posting for real WHEN a draft of each is approved THEN alpha's is published as a dry run with nothing sent to X under any user, and beta's goes out under beta", async () => {
+    const beta = fakes.discord.addChannel('beta-moderation');
+    const dir = harness.tempDir();
+    const file = writeAccountsFile(dir, [
+      { id: 'alpha', channelId: fakes.discord.channelId, extra: ['dryRun: true'] },
+      { id: 'beta', channelId: beta },
+    ]);
+    const testApp = await harness.start({ ACCOUNTS_FILE: file, ...credentialsOf('beta') }, { dataDir: dir });
+    await withoutThreadTopic(testApp);
+    const driver = new ModerationDriver(fakes, testApp);
+    expect(fakes.x.requestsTo('GET', '/2/users/me').map((r) => fakes.x.userOf(r)?.userId)).toEqual([X_USERS.beta.userId]);
+
+    const cards = { alpha: await draftByPostJob(testApp, 'alpha', TWEETS.alpha), beta: await draftByPostJob(testApp, 'beta', TWEETS.beta) };
+    for (const card of Object.values(cards)) harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    for (const card of Object.values(cards)) await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+
+    expect(await account(testApp, 'alpha').repos.drafts.findById(cards.alpha.draft.id)).toMatchObject({ dryRun: true, tweetId: expect.stringMatching(/^dryrun-/) });
+    expect(fakes.x.requestsTo('POST', '/2/tweets').map((r) => [fakes.x.userOf(r)?.userId, r.body])).toEqual([[X_USERS.beta.userId, { text: TWEETS.beta }]]);
+    expect(fakes.x.tweets.map((t) => t.text)).toEqual([TWEETS.beta]);
   });
 });
