@@ -667,4 +667,31 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.requestsTo('POST', '/2/tweets').map((r) => [fakes.x.userOf(r)?.userId, r.body])).toEqual([[X_USERS.beta.userId, { text: TWEETS.beta }]]);
     expect(fakes.x.tweets.map((t) => t.text)).toEqual([TWEETS.beta]);
   });
+
+  it('GIVEN an account id with a dash (pump-news) WHEN the bot starts and publishes for it THEN its secrets come from TWITTER_PUMP_NEWS_* and its tweet goes out under its own X user', async () => {
+    const dir = harness.tempDir();
+    const file = writeAccountsFile(dir, [
+      { id: 'main', channelId: fakes.discord.channelId, extra: ['dryRun: true'] },
+      { id: 'pump-news', channelId: fakes.discord.addChannel('news') },
+    ]);
+    const env = {
+      ACCOUNTS_FILE: file,
+      TWITTER_PUMP_NEWS_APP_KEY: CONSUMER_KEY,
+      TWITTER_PUMP_NEWS_APP_SECRET: CONSUMER_SECRET,
+      TWITTER_PUMP_NEWS_ACCESS_TOKEN: X_USERS.gamma.accessToken,
+      TWITTER_PUMP_NEWS_ACCESS_SECRET: X_USERS.gamma.accessTokenSecret,
+    };
+    const testApp = await harness.start(env, { dataDir: dir });
+    await withoutThreadTopic(testApp);
+    expect(testApp.logs.some((l) => l['accountId'] === 'pump-news' && l['message'] === `Connected to X as @${X_USERS.gamma.username}`)).toBe(true);
+
+    const driver = new ModerationDriver(fakes, testApp);
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS.gamma } });
+    expect((await testApp.app.scheduler.runNow(JOB_NAMES.post('pump-news')))?.outcome).toBe('ok');
+    const card = await pendingCard(testApp, 'pump-news');
+    harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => driver.status(card.messageId)).toContain('Published');
+    expect(fakes.x.tweetsOf(X_USERS.gamma.userId).map((t) => t.text)).toEqual([TWEETS.gamma]);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+  });
 });
