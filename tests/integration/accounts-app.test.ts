@@ -229,12 +229,12 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
   });
 
   it("GIVEN alpha's own caps of 1 post per hour and per day reached WHEN alpha and beta each have drafts approved THEN alpha's post job skips and its approval waits in the queue, while beta still generates and publishes; a day later alpha's queued draft goes out under alpha", async () => {
-    const { testApp } = await startAccounts(['alpha', 'beta'], { extra: { alpha: ['maxPostsPerHour: 1', 'maxPostsPerDay: 1'] } });
+    const { testApp, channels } = await startAccounts(['alpha', 'beta'], { extra: { alpha: ['maxPostsPerHour: 1', 'maxPostsPerDay: 1'] } });
     const driver = new ModerationDriver(fakes, testApp);
-    const approve = async (card: PostedCard) => harness.track(driver.click(card, 'approve', card.draft.id, 1));
+    const approve = (card: PostedCard) => harness.track(driver.click(card, 'approve', card.draft.id, 1));
 
     const first = await draftByPostJob(testApp, 'alpha', TWEETS.alpha);
-    await approve(first);
+    approve(first);
     await expect.poll(() => driver.status(first.messageId)).toContain('Published');
 
     // alpha's cap is reached: its post job makes nothing; beta's, with its own cap, goes on.
@@ -245,13 +245,13 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
 
     // A second alpha draft (by /draft, which a cap does not refuse) is approved: queued, not posted.
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS.gamma } });
-    await answer(slash('draft', { options: { account: 'alpha' }, channelId: fakes.discord.channelIds[1] }));
+    await answer(slash('draft', { channelId: channels.alpha }));
     const second = await pendingCard(testApp, 'alpha');
     expect(second.draft.id).not.toBe(first.draft.id);
-    await approve(second);
+    approve(second);
     await expect.poll(() => driver.status(second.messageId)).toContain('queued until');
 
-    await approve(beta1);
+    approve(beta1);
     await expect.poll(() => driver.status(beta1.messageId)).toContain('Published');
     await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
     expect(fakes.x.tweetsOf(X_USERS.alpha.userId).map((t) => t.text)).toEqual([TWEETS.alpha]);
