@@ -109,7 +109,9 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
   }
 
   /** The answer to a command: the reply, or the edit of its deferred reply once it is no longer loading. */
-  async function answer(interaction: InjectedInteraction): Promise<{ content: string; embeds: Array<{ title?: string; description?: string }>; ephemeral: boolean }> {
+  async function answer(
+    interaction: InjectedInteraction,
+  ): Promise<{ content: string; embeds: Array<{ title?: string; description?: string }>; ephemeral: boolean }> {
     const callback = await fakes.discord.waitForCallback(interaction.id);
     if (callback.type === InteractionResponseType.DeferredChannelMessageWithSource) {
       const edited = await waitFor(() => {
@@ -388,7 +390,7 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
   });
 
-  it('GIVEN alpha and beta not in dry run WHEN the bot starts THEN it asks X who each account posts as with that account\'s credentials and logs each handle', async () => {
+  it("GIVEN alpha and beta not in dry run WHEN the bot starts THEN it asks X who each account posts as with that account's credentials and logs each handle", async () => {
     const { testApp } = await startAccounts(['alpha', 'beta']);
     for (const id of ['alpha', 'beta'] as const) {
       expect(fakes.x.requestsBy(X_USERS[id].userId, 'GET', '/2/users/me')).toHaveLength(1);
@@ -663,7 +665,10 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     for (const card of Object.values(cards)) harness.track(driver.click(card, 'approve', card.draft.id, 1));
     for (const card of Object.values(cards)) await expect.poll(() => driver.status(card.messageId)).toContain('Published');
 
-    expect(await account(testApp, 'alpha').repos.drafts.findById(cards.alpha.draft.id)).toMatchObject({ dryRun: true, tweetId: expect.stringMatching(/^dryrun-/) });
+    expect(await account(testApp, 'alpha').repos.drafts.findById(cards.alpha.draft.id)).toMatchObject({
+      dryRun: true,
+      tweetId: expect.stringMatching(/^dryrun-/),
+    });
     expect(fakes.x.requestsTo('POST', '/2/tweets').map((r) => [fakes.x.userOf(r)?.userId, r.body])).toEqual([[X_USERS.beta.userId, { text: TWEETS.beta }]]);
     expect(fakes.x.tweets.map((t) => t.text)).toEqual([TWEETS.beta]);
   });

@@ -23,7 +23,13 @@ describe('the built process with several accounts (issue 11)', () => {
   let dataDir: string;
   beforeEach(async () => {
     fakes = await startFakes({
-      x: { consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, accessToken: 'fake-x-access-token', accessTokenSecret: 'fake-x-access-secret', users: [ALPHA] },
+      x: {
+        consumerKey: CONSUMER_KEY,
+        consumerSecret: CONSUMER_SECRET,
+        accessToken: 'fake-x-access-token',
+        accessTokenSecret: 'fake-x-access-secret',
+        users: [ALPHA],
+      },
     });
     dataDir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-proc-'));
   });
@@ -39,9 +45,14 @@ describe('the built process with several accounts (issue 11)', () => {
     const file = join(dataDir, 'accounts.yaml');
     writeFileSync(
       file,
-      ['accounts:', '  - id: alpha', `    moderationChannelId: "${fakes.discord.channelId}"`, '  - id: beta', `    moderationChannelId: "${fakes.discord.channelId}"`, ''].join(
-        '\n',
-      ),
+      [
+        'accounts:',
+        '  - id: alpha',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '  - id: beta',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '',
+      ].join('\n'),
     );
     return fakeEnvironment(fakes, dataDir, {
       DRY_RUN: 'false',
