@@ -469,7 +469,9 @@ export class FakeDiscord {
   }): InjectedInteraction {
     const message = this.messages.get(input.messageId);
     if (!message) throw new FakeDiscordError('injectButtonClick: unknown message', { messageId: input.messageId });
-    const versions = input.stale ? [message.components, ...this.messagePayloads(input.messageId).map((p) => (Array.isArray(p['components']) ? (p['components'] as Json[]) : []))] : [message.components];
+    const versions = input.stale
+      ? [message.components, ...this.messagePayloads(input.messageId).map((p) => (Array.isArray(p['components']) ? (p['components'] as Json[]) : []))]
+      : [message.components];
     const button = versions
       .map((components) => findComponent(components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId))
       .find((found) => found !== undefined);
