@@ -699,4 +699,13 @@ describe('issue 11: several accounts through the whole app (real clients, fakes)
     expect(fakes.x.tweetsOf(X_USERS.gamma.userId).map((t) => t.text)).toEqual([TWEETS.gamma]);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
   });
+
+  it('GIVEN four active accounts on a fresh database WHEN the account option is autocompleted THEN it offers the four active ids, each with its handle, and no inactive account', async () => {
+    await startAccounts(['alpha', 'beta', 'gamma', 'delta']);
+    const typed = harness.track(fakes.discord.injectAutocomplete({ name: 'status', focused: 'account', value: '' }));
+    const callback = await fakes.discord.waitForCallback(typed.id);
+    const choices = (callback.data?.['choices'] as Array<{ name: string; value: string }>) ?? [];
+    expect(choices.map((c) => c.value)).toEqual(['alpha', 'beta', 'gamma', 'delta']);
+    for (const choice of choices) expect(choice.name).toContain(X_USERS[choice.value as AccountName].username);
+  });
 });
