@@ -242,8 +242,8 @@ export class DraftgateApp {
    * Checks every account's X credentials (GET /2/users/me: the handle it posts as is logged and
    * shown on its cards) and syncs the accounts table with the configuration: a new account is
    * created with the default topics, one no longer configured becomes inactive (`parts.inactive`).
-   * Rejected credentials stop the start (XAuthenticationError names the
-   * account's variables); two accounts posting as one X user are a configuration error.
+   * Rejected credentials stop the start (the X target's XAuthenticationError names the account
+   * and its four variables); two accounts posting as one X user are a configuration error.
    */
   private async syncAccounts({ store, services, handles, inactive }: AppParts): Promise<void> {
     const { clock, logger } = this.context;
