@@ -271,7 +271,11 @@ export interface AccountRepository {
    * default topics in the same transaction; `created` says whether it was new.
    */
   upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ readonly created: boolean }>;
-  /** Marks inactive every active account not in `configuredIds`; returns the ids it deactivated. */
+  /**
+   * Marks inactive every active account not in `configuredIds` (its history stays); returns the
+   * ids it deactivated. One not configured that never wrote anything (no draft, post, generation
+   * run or audit row) is deleted instead, with its topics and settings: nothing to keep.
+   */
   deactivateAllExcept(configuredIds: readonly AccountId[], now: number): Promise<AccountId[]>;
   /** The account a draft belongs to (any account), or null for an unknown draft: the Discord layer routes a card click with it. */
   accountOfDraft(draftId: number): Promise<AccountId | null>;

@@ -458,6 +458,8 @@ describe('accounts storage', () => {
     const { accounts } = db.repos;
     expect(await accounts.upsert({ id: DEFAULT_ACCOUNT_ID, xUserId: '7', handle: 'pumpfun' }, 5)).toEqual({ created: false });
     expect(await accounts.upsert({ id: 'news', xUserId: '8', handle: 'pump_news' }, 5)).toEqual({ created: true });
+    // default has history: one draft.
+    await db.repos.drafts.create(newTweetDraft('default wrote this'), 5);
     expect(await accounts.deactivateAllExcept(['news'], 6)).toEqual([DEFAULT_ACCOUNT_ID]);
     expect(await accounts.list()).toEqual([
       expect.objectContaining({ id: DEFAULT_ACCOUNT_ID, xUserId: '7', handle: 'pumpfun', active: false, updatedAt: 6 }),
@@ -471,6 +473,17 @@ describe('accounts storage', () => {
       { account_id: 'news', n: DEFAULT_TOPICS.length },
     ]);
     expect(await accounts.accountOfDraft(12345)).toBeNull();
+  });
+
+  it('GIVEN a database set up with an accounts file that never had default WHEN the accounts are synced THEN the default row the migration made, with no history, is removed with its topics and settings instead of lingering as an inactive account', async () => {
+    db = await openTempDatabase();
+    const { accounts } = db.repos;
+    await db.repos.settings.set(SETTINGS.pause, { by: { id: '1', name: 'A' }, since: 1, reason: null }, 1);
+    expect(await accounts.upsert({ id: 'news', xUserId: '8', handle: 'pump_news' }, 5)).toEqual({ created: true });
+    expect(await accounts.deactivateAllExcept(['news'], 6)).toEqual([]);
+    expect((await accounts.list()).map((a) => [a.id, a.active])).toEqual([['news', true]]);
+    expect(await db.dataSource.query(`SELECT DISTINCT account_id FROM topics`)).toEqual([{ account_id: 'news' }]);
+    expect(await db.dataSource.query(`SELECT COUNT(*) AS n FROM settings WHERE account_id = ?`, [DEFAULT_ACCOUNT_ID])).toEqual([{ n: 0 }]);
   });
 
   it('GIVEN a card that shows a queued draft WHEN its publication moves on THEN the reconciler sees the card behind, and once rendered it is up to date again', async () => {
