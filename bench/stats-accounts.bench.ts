@@ -147,7 +147,16 @@ describe('/stats over several accounts on a big history', () => {
         const o = summarise(oneTimings);
         report(
           `stats-reply-one-of-${FIVE_ACCOUNTS.length}-accounts-${period}`,
-          { posts: POSTS, accounts: FIVE_ACCOUNTS.length, runs: RUNS_PER_PERIOD, medianMs: o.median, p95Ms: o.p95, maxMs: o.max, pngBytes: oneLast?.chart.length ?? 0, fillSeconds },
+          {
+            posts: POSTS,
+            accounts: FIVE_ACCOUNTS.length,
+            runs: RUNS_PER_PERIOD,
+            medianMs: o.median,
+            p95Ms: o.p95,
+            maxMs: o.max,
+            pngBytes: oneLast?.chart.length ?? 0,
+            fillSeconds,
+          },
           `no slower than stats-reply-${period}`,
         );
         expect(oneLast?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');

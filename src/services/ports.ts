@@ -270,7 +270,10 @@ export interface AccountRepository {
    * Inserts or updates a configured account and marks it active. A new id is seeded with the
    * default topics in the same transaction; `created` says whether it was new.
    */
-  upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ readonly created: boolean }>;
+  upsert(
+    account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null },
+    now: number,
+  ): Promise<{ readonly created: boolean }>;
   /**
    * Marks inactive every active account not in `configuredIds` (its history stays); returns the
    * ids it deactivated. One not configured that never wrote anything (no draft, post, generation

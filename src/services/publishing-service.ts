@@ -23,7 +23,6 @@ import { SETTINGS, type XRateLimitKey } from './settings-keys.js';
 
 export type { XRateLimitKey } from './settings-keys.js';
 
-
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
 /** TWITTER_TIMEOUT's default, for a service built without one. */
@@ -413,7 +412,8 @@ export class PublishingService {
         try {
           const returned = await target.publish(publication(), hooks);
           // A target that stops short without an error would send this loop round for ever.
-          if (returned.length < draft.tweets.length) throw new Error(`the ${target.identity.network} target returned ${returned.length} of ${draft.tweets.length} ids`);
+          if (returned.length < draft.tweets.length)
+            throw new Error(`the ${target.identity.network} target returned ${returned.length} of ${draft.tweets.length} ids`);
         } catch (error) {
           requestEnded();
           if (error instanceof WindowClosedError) return await this.requeue(draft, fence, { notBefore: error.notBefore, reason: error.reason });

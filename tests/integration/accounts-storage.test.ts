@@ -35,9 +35,10 @@ async function previousSchemaFile(path: string, fill: (ds: DataSource) => Promis
 /** Drafts in every state the previous schema knows, with their publishing columns. */
 async function fillEveryState(ds: DataSource): Promise<void> {
   const [education] = (await ds.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
-  await ds.query(`UPDATE topics SET approvals = 4, rejections = 1, success_rate = 0.8, usage_count = 6, last_used = 900, avg_engagement = 12.5, engagement_posts = 1 WHERE id = ?`, [
-    education!.id,
-  ]);
+  await ds.query(
+    `UPDATE topics SET approvals = 4, rejections = 1, success_rate = 0.8, usage_count = 6, last_used = 900, avg_engagement = 12.5, engagement_posts = 1 WHERE id = ?`,
+    [education!.id],
+  );
   const draft = (id: number, status: string, extra: Record<string, unknown> = {}) => {
     const columns: Record<string, unknown> = {
       id,
@@ -63,7 +64,14 @@ async function fillEveryState(ds: DataSource): Promise<void> {
   };
   await draft(1, 'pending', { deadline_at: 5_000 });
   await draft(2, 'approved');
-  await draft(3, 'approved', { not_before: 7_000, queue_reason: 'the hourly cap', error_class: 'rate_limited', error_message: '429', publish_attempts: 1, publish_attempt_id: 'a-3' });
+  await draft(3, 'approved', {
+    not_before: 7_000,
+    queue_reason: 'the hourly cap',
+    error_class: 'rate_limited',
+    error_message: '429',
+    publish_attempts: 1,
+    publish_attempt_id: 'a-3',
+  });
   await draft(4, 'publishing', {
     kind: 'thread',
     tweets: JSON.stringify(['one', 'two']),
@@ -86,18 +94,31 @@ async function fillEveryState(ds: DataSource): Promise<void> {
     published_at: 510,
     x_cost_usd: 0.03,
   });
-  await draft(6, 'failed', { publish_attempt_id: 'a-6', publish_attempts: 1, publishing_started_at: 600, error_class: 'forbidden', error_message: 'not allowed' });
+  await draft(6, 'failed', {
+    publish_attempt_id: 'a-6',
+    publish_attempts: 1,
+    publishing_started_at: 600,
+    error_class: 'forbidden',
+    error_message: 'not allowed',
+  });
   await draft(7, 'rejected', { reject_reason: 'off topic' });
   await draft(8, 'expired', { decision_source: 'timeout', decided_by: 'timeout', decided_by_name: 'timeout' });
-  await draft(9, 'published', { publish_attempt_id: 'a-9', publish_attempts: 1, posted_tweet_ids: JSON.stringify(['dryrun-9-0']), tweet_id: 'dryrun-9-0', published_at: 910, dry_run: 1 });
+  await draft(9, 'published', {
+    publish_attempt_id: 'a-9',
+    publish_attempts: 1,
+    posted_tweet_ids: JSON.stringify(['dryrun-9-0']),
+    tweet_id: 'dryrun-9-0',
+    published_at: 910,
+    dry_run: 1,
+  });
   await ds.query(
     `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, likes, is_thread, thread_id, thread_position)
      VALUES (5, '911', 'a', 'education', 'posted', 510, 510, 7, 1, '911', 0), (5, '912', 'b', 'education', 'posted', 511, 511, 3, 1, '911', 1)`,
   );
-  await ds.query(`INSERT INTO moderation_events (draft_id, revision, actor_id, actor_name, action, outcome, created_at) VALUES (2, 1, ?, ?, 'approve', 'applied', 52)`, [
-    moderator.id,
-    moderator.name,
-  ]);
+  await ds.query(
+    `INSERT INTO moderation_events (draft_id, revision, actor_id, actor_name, action, outcome, created_at) VALUES (2, 1, ?, ?, 'approve', 'applied', 52)`,
+    [moderator.id, moderator.name],
+  );
   await ds.query(
     `INSERT INTO generation_runs (trigger, outcome, draft_id, topic_name, attempts, input_tokens, output_tokens, started_at, finished_at) VALUES ('schedule', 'created', 1, 'education', 1, 100, 20, 5, 6)`,
   );
@@ -119,7 +140,9 @@ async function snapshot(ds: DataSource): Promise<Record<string, Row[]>> {
   }
   // The per-draft rows come back from their publication, whose time is the draft's last change:
   // their own write time is not kept (nothing reads it).
-  out['settings'] = (await ds.query(`SELECT key, value, CASE WHEN key LIKE 'publish.%' THEN NULL ELSE updated_at END AS updated_at FROM settings ORDER BY key`)) as Row[];
+  out['settings'] = (await ds.query(
+    `SELECT key, value, CASE WHEN key LIKE 'publish.%' THEN NULL ELSE updated_at END AS updated_at FROM settings ORDER BY key`,
+  )) as Row[];
   return out;
 }
 
@@ -223,7 +246,7 @@ describe('accounts storage', () => {
       expect(await repos.drafts.findCardsOutOfDate(10)).toEqual([]);
       expect(await repos.settings.get(SETTINGS.pause)).toEqual({ by: moderator, since: 1, reason: 'launch' });
       expect(await repos.botSettings.get(SETTINGS.jobState.for('sweep'))).toMatchObject({ nextRunAt: 2 });
-      expect((await repos.topics.findByName('education'))).toMatchObject({ approvals: 4, rejections: 1, usageCount: 6, avgEngagement: 12.5, publishedCount: 1 });
+      expect(await repos.topics.findByName('education')).toMatchObject({ approvals: 4, rejections: 1, usageCount: 6, avgEngagement: 12.5, publishedCount: 1 });
       expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
       // migration:revert: back to the previous schema with the data as it was.
@@ -246,7 +269,16 @@ describe('accounts storage', () => {
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
                              publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, created_at, updated_at)
          VALUES ('education', 'education', 'tweet', ?, 'h-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?)`,
-        [JSON.stringify([text]), moderator.id, moderator.name, clock.now() - 120_000, clock.now() - 90_000, clock.now() - 30_000, clock.now() - 200_000, clock.now() - 90_000],
+        [
+          JSON.stringify([text]),
+          moderator.id,
+          moderator.name,
+          clock.now() - 120_000,
+          clock.now() - 90_000,
+          clock.now() - 30_000,
+          clock.now() - 200_000,
+          clock.now() - 90_000,
+        ],
       );
     });
     const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'false' }, dataDir: dir, clock });
@@ -337,7 +369,7 @@ describe('accounts storage', () => {
     expect(await news.topics.list()).toHaveLength(DEFAULT_TOPICS.length);
   });
 
-  it('GIVEN two accounts on one database WHEN each works through its scoped repositories THEN neither sees the other one\'s drafts, publications, topics, settings, pause, posts, caps or duplicates', async () => {
+  it("GIVEN two accounts on one database WHEN each works through its scoped repositories THEN neither sees the other one's drafts, publications, topics, settings, pause, posts, caps or duplicates", async () => {
     db = await openTempDatabase();
     const main = createRepositories(db.dataSource, undefined, DEFAULT_ACCOUNT_ID);
     const news = createRepositories(db.dataSource, undefined, 'news');
@@ -391,7 +423,9 @@ describe('accounts storage', () => {
     expect(await main.posts.publicationTimesSince(0)).toEqual([8]);
     expect(await news.posts.publicationTimesSince(0)).toEqual([]);
     expect(await news.posts.latestPublication()).toBeNull();
-    expect(await main.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1001'], dryRun: false, xCostUsd: 0.015 }, 9)).toBe(true);
+    expect(await main.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1001'], dryRun: false, xCostUsd: 0.015 }, 9)).toBe(
+      true,
+    );
     expect(await main.stats.xSpendUsd(null)).toBeCloseTo(0.015);
     expect(await news.stats.xSpendUsd(null)).toBe(0);
     expect((await news.stats.publicationTotals([{ start: 0, from: 0, to: 100 }]))[0]?.publications).toBe(0);

@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BASE_SEED,
-  expectCoverage,
-  runSequences,
-  SEQUENCES,
-  startPropertyRun,
-  stopPropertyRun,
-  type PropertyAccount,
-} from '../support/publishing-property.js';
+import { BASE_SEED, expectCoverage, runSequences, SEQUENCES, startPropertyRun, stopPropertyRun, type PropertyAccount } from '../support/publishing-property.js';
 
 let main: PropertyAccount;
 

@@ -39,17 +39,7 @@ const NEWS = {
 
 type Fault = '429' | '5xx' | 'hang' | 'drop' | 'drop-hang' | '401' | 'timeline-5xx';
 const FAULTS: readonly Fault[] = ['429', '429', '5xx', '5xx', '5xx', 'drop', 'drop', '401', 'timeline-5xx', 'hang', 'drop-hang'];
-type Action =
-  | 'approve'
-  | 'approve-and-publish'
-  | 'fault'
-  | 'tick'
-  | 'restart'
-  | 'crash-restart'
-  | 'retry'
-  | 'step-during-post'
-  | 'tick-both'
-  | 'cross-account';
+type Action = 'approve' | 'approve-and-publish' | 'fault' | 'tick' | 'restart' | 'crash-restart' | 'retry' | 'step-during-post' | 'tick-both' | 'cross-account';
 const ACTIONS: readonly Action[] = [
   'approve',
   'approve',
@@ -97,7 +87,9 @@ export async function startPropertyRun(): Promise<{ readonly main: PropertyAccou
     config: { leaseMs: LEASE_MS, maxPostsPerHour: 10_000, maxPostsPerDay: 100_000 },
     fake: {
       rateLimits: { ...UNLIMITED, appPostsPer24h: 1e9 },
-      users: [{ userId: NEWS.userId, username: NEWS.username, accessToken: NEWS.accessToken, accessTokenSecret: NEWS.accessTokenSecret, rateLimits: UNLIMITED }],
+      users: [
+        { userId: NEWS.userId, username: NEWS.username, accessToken: NEWS.accessToken, accessTokenSecret: NEWS.accessTokenSecret, rateLimits: UNLIMITED },
+      ],
     },
   });
   // With X's duplicate rule off, a second POST of a text would really create a second tweet:
@@ -112,7 +104,12 @@ export async function startPropertyRun(): Promise<{ readonly main: PropertyAccou
     publisher: h.publisher,
     slowPublisher: xClient(X_CREDENTIALS, 10_000),
   };
-  const newsCredentials = { appKey: X_CREDENTIALS.appKey, appSecret: X_CREDENTIALS.appSecret, accessToken: NEWS.accessToken, accessSecret: NEWS.accessTokenSecret };
+  const newsCredentials = {
+    appKey: X_CREDENTIALS.appKey,
+    appSecret: X_CREDENTIALS.appSecret,
+    accessToken: NEWS.accessToken,
+    accessSecret: NEWS.accessTokenSecret,
+  };
   const newsRepos = createRepositories(h.db.dataSource, undefined, NEWS.id);
   await newsRepos.accounts.upsert({ id: NEWS.id, xUserId: NEWS.userId, handle: NEWS.username }, h.clock.now());
   const news: PropertyAccount = {
@@ -155,7 +152,12 @@ let draftCounter = 0;
 async function approvedDraft(account: PropertyAccount, tweets: readonly string[]): Promise<Draft> {
   draftCounter += 1;
   const thread = tweets.length > 1;
-  const draft = newTweetDraft(tweets[0]!, { tweets, kind: thread ? 'thread' : 'tweet', contentType: thread ? 'thread' : 'education', contentHash: `property-${draftCounter}` });
+  const draft = newTweetDraft(tweets[0]!, {
+    tweets,
+    kind: thread ? 'thread' : 'tweet',
+    contentType: thread ? 'thread' : 'education',
+    contentHash: `property-${draftCounter}`,
+  });
   const created = await account.repos.drafts.create(draft, h.clock.now());
   const ok = await account.repos.drafts.decide(created.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, h.clock.now());
   if (!ok) throw new Error('could not approve the test draft');
@@ -216,7 +218,8 @@ async function simulateCrash(account: PropertyAccount, draft: Draft, rng: () => 
       h.fake.seedTweet(claimed.tweets[index]!, { authorId: account.userId, ...(inReplyToId === undefined ? {} : { inReplyToId }) });
     chain = [...chain, tweet.id];
   }
-  if (recordedCount > ids.length) await publications.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
+  if (recordedCount > ids.length)
+    await publications.recordPostedTweet(draft.id, { owner, attemptId: `${owner}-attempt` }, chain.slice(0, recordedCount), h.clock.now());
 }
 
 const isPost = (r: { method: string; path: string }) => r.method === 'POST' && r.path.endsWith('/2/tweets');
@@ -269,7 +272,11 @@ interface SequenceDraft {
   readonly tweets: readonly string[];
 }
 
-async function drain(services: ReadonlyMap<AccountId, PublishingService>, accounts: readonly PropertyAccount[], drafts: readonly SequenceDraft[]): Promise<void> {
+async function drain(
+  services: ReadonlyMap<AccountId, PublishingService>,
+  accounts: readonly PropertyAccount[],
+  drafts: readonly SequenceDraft[],
+): Promise<void> {
   h.fake.http.clearFaults();
   for (let round = 0; round < 60; round += 1) {
     const current = await Promise.all(drafts.map((d) => d.account.repos.drafts.findById(d.id)));
@@ -318,7 +325,10 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
 
   const approve = async (account: PropertyAccount, n: number, makeText: (i: number) => string): Promise<SequenceDraft> => {
     // Sometimes the other account already has a draft of the same size: this one carries its text.
-    const twin = several && rng() < 0.3 ? drafts.find((d) => d.account !== account && d.tweets.length === n && !drafts.some((e) => e.account === account && e.tweets === d.tweets)) : undefined;
+    const twin =
+      several && rng() < 0.3
+        ? drafts.find((d) => d.account !== account && d.tweets.length === n && !drafts.some((e) => e.account === account && e.tweets === d.tweets))
+        : undefined;
     const tweets = twin?.tweets ?? Array.from({ length: n }, (_, i) => makeText(i));
     if (twin) log.push('same-text-as-other-account');
     const draft = await approvedDraft(account, tweets);
@@ -426,7 +436,8 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
   for (const { account, id, tweets: texts } of drafts) {
     const draft = (await account.repos.drafts.findById(id))!;
     // Exactly once: no text ever reached the account's timeline twice.
-    for (const text of texts) expect(tweets.filter((t) => t.text === text && t.authorId === account.userId).length, `${account.id}: ${text} tweets`).toBeLessThanOrEqual(1);
+    for (const text of texts)
+      expect(tweets.filter((t) => t.text === text && t.authorId === account.userId).length, `${account.id}: ${text} tweets`).toBeLessThanOrEqual(1);
     // Nothing lost: every approved draft ended published, failed with a reason, or queued for later.
     expect(['published', 'failed', 'approved'], `draft ${id} status`).toContain(draft.status);
     if (draft.status === 'approved') expect(draft.notBefore ?? 0).toBeGreaterThan(h.clock.now());
@@ -445,12 +456,17 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
     // The draft and its publication exist for its own account only.
     if (several) expect(await otherThan(account).repos.drafts.findById(id)).toBeNull();
   }
-  const sharedTexts = [...ownersOf.entries()].filter(([text, owners]) => owners.size > 1 && new Set(tweets.filter((t) => t.text === text).map((t) => t.authorId)).size > 1).length;
+  const sharedTexts = [...ownersOf.entries()].filter(
+    ([text, owners]) => owners.size > 1 && new Set(tweets.filter((t) => t.text === text).map((t) => t.authorId)).size > 1,
+  ).length;
   return { log, published, sharedTexts };
 }
 
 /** Runs the sequences, naming the failing one, and tallies their logs and outcomes. */
-export async function runSequences(accounts: readonly PropertyAccount[], baseSeed: number): Promise<{ statuses: Record<string, number>; published: Record<AccountId, number>; sharedTexts: number }> {
+export async function runSequences(
+  accounts: readonly PropertyAccount[],
+  baseSeed: number,
+): Promise<{ statuses: Record<string, number>; published: Record<AccountId, number>; sharedTexts: number }> {
   const statuses: Record<string, number> = {};
   const published: Record<AccountId, number> = {};
   let sharedTexts = 0;
@@ -459,7 +475,9 @@ export async function runSequences(accounts: readonly PropertyAccount[], baseSee
     try {
       result = await runSequence(seq, accounts, baseSeed + seq);
     } catch (error) {
-      throw new Error(`sequence ${seq} (seed ${baseSeed + seq}, accounts ${accounts.map((a) => a.id).join('+')}) failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(`sequence ${seq} (seed ${baseSeed + seq}, accounts ${accounts.map((a) => a.id).join('+')}) failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     for (const entry of result.log) statuses[entry] = (statuses[entry] ?? 0) + 1;
     for (const [id, n] of Object.entries(result.published)) published[id] = (published[id] ?? 0) + n;

@@ -26,7 +26,10 @@ export class TypeOrmAccountRepository implements AccountRepository {
     return row ? toAccount(row) : null;
   }
 
-  async upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ created: boolean }> {
+  async upsert(
+    account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null },
+    now: number,
+  ): Promise<{ created: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = (await manager.query(
         `INSERT INTO accounts (id, x_user_id, handle, active, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
