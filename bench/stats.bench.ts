@@ -52,7 +52,18 @@ describe('/stats on a big history', () => {
           const postedAt = decidedAt + 60_000;
           const topic = TOPICS[i % TOPICS.length] as string;
           const timeout = rng() < 0.1;
-          const { lastInsertRowid } = insertDraft.run(topic, `hash-${i}`, 'approved', decidedAt, timeout ? 'timeout' : 'moderator', 1_200, 300, 900, createdAt, postedAt);
+          const { lastInsertRowid } = insertDraft.run(
+            topic,
+            `hash-${i}`,
+            'approved',
+            decidedAt,
+            timeout ? 'timeout' : 'moderator',
+            1_200,
+            300,
+            900,
+            createdAt,
+            postedAt,
+          );
           insertPublication.run(lastInsertRowid, 0.015, postedAt, String(10_000_000 + i), decidedAt, postedAt);
           insertPost.run(
             lastInsertRowid,

@@ -3,7 +3,7 @@ import type { CommandContext, SlashCommand } from '../src/adapters/discord/comma
 import { COLORS, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import type { Actor } from '../src/domain/draft.js';
 
-/** /backup: takes an online database backup now (moderators only). */
+/** /backup: takes an online database backup now (moderators only). Bot-wide: no account option. */
 export const backup: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('backup')
@@ -16,7 +16,8 @@ export const backup: SlashCommand = {
     // A large database takes a moment to copy: acknowledge first.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const result = await ctx.takeBackup();
-    await ctx.audit.record(
+    // The audit log is per account; a bot-wide action goes to the first account's, as the router's refusals do.
+    await ctx.accounts.active[0]?.audit.record(
       { draftId: null, revision: null, actor, action: '/backup', outcome: 'applied', detail: result.path, interactionId: interaction.id },
       ctx.clock.now(),
     );

@@ -1,6 +1,8 @@
-import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
+import { accountOption } from '../src/adapters/discord/account-option.js';
+import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, discordTime, discordWhen, embed, respond } from '../src/adapters/discord/command-replies.js';
+import { accountSuffix, allAccountsLine, respondInPages, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import type { XLimitBucket, XRateState } from '../src/domain/rate-limits.js';
 
 function bucketLine(name: string, bucket: XLimitBucket | undefined, now: number): string {
@@ -9,38 +11,66 @@ function bucketLine(name: string, bucket: XLimitBucket | undefined, now: number)
   return `${name}: **${bucket.remaining}/${bucket.limit}** left · ${reset}`;
 }
 
-/** /ratelimit: our caps used and left, X's last reported limits with resets, the next possible post. */
+/** One account's caps and X limits; titled with the account when the bot serves several. */
+async function renderRateLimits(ctx: CommandContext, account: AccountCommandContext): Promise<EmbedBuilder> {
+  const now = ctx.clock.now();
+  const status = await account.rateLimitStatus();
+  const { usage } = status.window;
+  const reply = embed(
+    status.window.reason ? COLORS.warn : COLORS.ok,
+    `Rate limits${accountSuffix(ctx, account)}${account.config.posting.dryRun ? ' · DRY RUN' : ''}`,
+  );
+  reply.addFields({
+    name: 'Our caps',
+    value: [
+      `This hour: **${usage.usedThisHour}/${usage.maxPerHour}** used · ${Math.max(0, usage.maxPerHour - usage.usedThisHour)} left`,
+      `Last 24 h: **${usage.usedToday}/${usage.maxPerDay}** used · ${Math.max(0, usage.maxPerDay - usage.usedToday)} left`,
+    ].join('\n'),
+  });
+  const post: XRateState | null = status.x.post;
+  const lines = [
+    bucketLine('Per 15 min', post?.endpoint, now),
+    bucketLine('Per user, 24 h', post?.user24h, now),
+    // X counts this one per app key: accounts sharing an app share it.
+    bucketLine('Per app, 24 h', post?.app24h, now),
+  ];
+  if (post?.blockedUntil !== undefined && post.blockedUntil > now) lines.push(`⛔ X answered 429: blocked until ${discordWhen(post.blockedUntil)}`);
+  if (post?.observedAt !== undefined) lines.push(`Last seen ${discordTime(post.observedAt, 'R')}`);
+  reply.addFields({ name: 'X limits (POST /2/tweets)', value: lines.join('\n') });
+  const next = status.window.allowedAt <= now ? 'now' : `${discordWhen(status.window.allowedAt)}\n${status.window.reason ?? ''}`;
+  reply.addFields({ name: 'Next post can go out', value: next });
+  if (status.nextQueuedAt !== null) reply.addFields({ name: 'Next queued draft', value: discordWhen(status.nextQueuedAt) });
+  reply.setTimestamp(now);
+  return reply;
+}
+
+/**
+ * /ratelimit [account]: our caps used and left, X's last reported limits with resets, the next
+ * possible post. Not narrowed to one account, it covers every account, one section each.
+ */
 export const ratelimit: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('ratelimit')
     .setDescription('Show our posting caps, the limits X last reported, and when the next post can go out')
-    .setContexts(InteractionContextType.Guild),
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption(accountOption('all')),
+  accounts: 'all',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const now = ctx.clock.now();
-    const status = await ctx.rateLimitStatus();
-    const { usage } = status.window;
-    const reply = embed(status.window.reason ? COLORS.warn : COLORS.ok, `Rate limits${ctx.config.posting.dryRun ? ' · DRY RUN' : ''}`);
-    reply.addFields({
-      name: 'Our caps',
-      value: [
-        `This hour: **${usage.usedThisHour}/${usage.maxPerHour}** used · ${Math.max(0, usage.maxPerHour - usage.usedThisHour)} left`,
-        `Last 24 h: **${usage.usedToday}/${usage.maxPerDay}** used · ${Math.max(0, usage.maxPerDay - usage.usedToday)} left`,
-      ].join('\n'),
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
+    if (accounts.length === 1) {
+      await respond(interaction, [await renderRateLimits(ctx, accounts[0] as AccountCommandContext)]);
+      return;
+    }
+    // Several accounts' reads take longer than one's: acknowledge first.
+    await interaction.deferReply();
+    const sections: EmbedBuilder[] = [];
+    for (const account of accounts) sections.push(await renderRateLimits(ctx, account));
+    await respondInPages(interaction, sections, {
+      content: `**Rate limits** · ${allAccountsLine(accounts)} X's per-app 24 h limit is shared by the accounts that use the same app key.`,
     });
-    const post: XRateState | null = status.x.post;
-    const lines = [
-      bucketLine('Per 15 min', post?.endpoint, now),
-      bucketLine('Per user, 24 h', post?.user24h, now),
-      bucketLine('Per app, 24 h', post?.app24h, now),
-    ];
-    if (post?.blockedUntil !== undefined && post.blockedUntil > now) lines.push(`⛔ X answered 429: blocked until ${discordWhen(post.blockedUntil)}`);
-    if (post?.observedAt !== undefined) lines.push(`Last seen ${discordTime(post.observedAt, 'R')}`);
-    reply.addFields({ name: 'X limits (POST /2/tweets)', value: lines.join('\n') });
-    const next = status.window.allowedAt <= now ? 'now' : `${discordWhen(status.window.allowedAt)}\n${status.window.reason ?? ''}`;
-    reply.addFields({ name: 'Next post can go out', value: next });
-    if (status.nextQueuedAt !== null) reply.addFields({ name: 'Next queued draft', value: discordWhen(status.nextQueuedAt) });
-    reply.setTimestamp(now);
-    await respond(interaction, [reply]);
+  },
+
+  async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
+    await respondWithActiveAccounts(interaction, ctx);
   },
 };

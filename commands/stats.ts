@@ -1,11 +1,31 @@
-import { AttachmentBuilder, InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
-import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import {
+  AttachmentBuilder,
+  InteractionContextType,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type EmbedBuilder,
+} from 'discord.js';
+import { accountOption } from '../src/adapters/discord/account-option.js';
+import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, count, embed, humanDuration, percent, plain, respond, usd } from '../src/adapters/discord/command-replies.js';
+import { accountLabel, allAccountsLine, namesAccounts, respondInPages, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
-import { InvalidStatsPeriodError, parseStatsPeriod, STATS_PERIODS, type StatsReport } from '../src/services/stats-service.js';
+import {
+  alignSeries,
+  combineStatsReports,
+  InvalidStatsPeriodError,
+  parseStatsPeriod,
+  STATS_PERIODS,
+  type StatsPeriod,
+  type StatsReport,
+  type StatsService,
+} from '../src/services/stats-service.js';
 
 /** Topics shown in the per-topic table; the busiest first. */
 const MAX_TOPICS_SHOWN = 10;
+/** Per account when one reply covers several: each section stays small, so several fit a message. */
+const MAX_TOPICS_PER_SECTION = 3;
 const CHART_FILE = 'stats.png';
 
 const PERIOD_LABEL: Record<(typeof STATS_PERIODS)[number], string> = {
@@ -15,15 +35,21 @@ const PERIOD_LABEL: Record<(typeof STATS_PERIODS)[number], string> = {
   all: 'all time',
 };
 
-/** What building the /stats reply needs from the context (the bench builds just this). */
-export type StatsReplyContext = Pick<CommandContext, 'stats' | 'renderStatsChart'> & {
+/** What building the /stats reply of one account needs (the bench builds just this). */
+export interface StatsReplyContext {
+  readonly stats: StatsService;
+  readonly renderStatsChart: CommandContext['renderStatsChart'];
   readonly config: { readonly posting: { readonly timezone: string; readonly dryRun: boolean } };
-};
+}
 
-/** Builds the /stats reply (embed + chart PNG); the bench times exactly this. */
+/**
+ * Builds the /stats reply of one account (embed + chart PNG); the bench times exactly this.
+ * `account`: the label its title names, when the bot serves several accounts.
+ */
 export async function buildStatsReply(
   ctx: StatsReplyContext,
-  period: (typeof STATS_PERIODS)[number],
+  period: StatsPeriod,
+  options: { readonly account?: string } = {},
 ): Promise<{ embed: EmbedBuilder; chart: Buffer; report: StatsReport }> {
   const { report, chart } = await ctx.stats.reportWithChart(period, (series) =>
     ctx.renderStatsChart({
@@ -34,20 +60,100 @@ export async function buildStatsReply(
     }),
   );
   if (!chart) throw new Error('the stats chart was not rendered');
-  return { embed: renderStats(report, ctx), chart, report };
+  const title = `Stats${options.account ? ` · ${options.account}` : ''} · ${PERIOD_LABEL[report.period]}${ctx.config.posting.dryRun ? ' · DRY RUN' : ''}`;
+  const reply = embed(COLORS.info, title.slice(0, 256)).addFields(...headlineFields(report, true));
+  reply.addFields({ name: 'Topics', value: topicLines(report, MAX_TOPICS_SHOWN) });
+  reply.setImage(`attachment://${CHART_FILE}`);
+  reply.setTimestamp(report.until);
+  return { embed: reply, chart, report };
 }
 
-function renderStats(report: StatsReport, ctx: StatsReplyContext): EmbedBuilder {
+/** The accounts of a /stats covering several: each with its StatsService, its label and whether it is in dry run. */
+export interface StatsReplyAccount {
+  readonly label: string;
+  readonly stats: StatsService;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Builds the /stats reply covering several accounts: a total (with the chart, one posts series
+ * per account) and one compact section per account. Each account is queried once; the total adds
+ * their reports up (combineStatsReports). Every series is bucketed in the bot's TIMEZONE, so the
+ * chart's days are the same for all.
+ */
+export async function buildAccountsStatsReply(
+  ctx: Pick<StatsReplyContext, 'renderStatsChart'> & { readonly config: { readonly posting: { readonly timezone: string } } },
+  accounts: readonly StatsReplyAccount[],
+  period: StatsPeriod,
+): Promise<{ embeds: EmbedBuilder[]; chart: Buffer; total: StatsReport; reports: StatsReport[] }> {
+  if (accounts.length === 0) throw new Error('buildAccountsStatsReply needs at least one account');
+  const { timezone } = ctx.config.posting;
+  // The chart needs every account's series; each report queries its series first. The reports
+  // run together, so the chart is drawn once the last series is in and its PNG is encoded (off
+  // the main thread) while the reports' other aggregates run, as for one account.
+  const series: StatsReport['series'][] = new Array<StatsReport['series']>(accounts.length);
+  let missing = accounts.length;
+  let allSeriesIn!: () => void;
+  const chart = new Promise<void>((resolve) => (allSeriesIn = resolve)).then(() => {
+    const aligned = alignSeries(series);
+    return ctx.renderStatsChart({
+      title: `Posts and engagement, ${PERIOD_LABEL[period]}`,
+      buckets: aligned.buckets,
+      bucketMs: aligned.bucketMs,
+      timezone,
+      accounts: accounts.map((account, i) => ({ label: account.label, publications: aligned.publications[i] ?? [] })),
+    });
+  });
+  // Not awaited yet: a rejected chart must not go unhandled while the reports run.
+  chart.catch(() => undefined);
+  const reports = (
+    await Promise.all(
+      accounts.map((account, i) =>
+        account.stats.reportWithChart(
+          period,
+          async (own) => {
+            series[i] = own;
+            missing -= 1;
+            if (missing === 0) allSeriesIn();
+            return null;
+          },
+          { timezone },
+        ),
+      ),
+    )
+  ).map((r) => r.report);
+  const total = combineStatsReports(reports);
+  const dryRuns = accounts.filter((a) => a.dryRun).length;
+  const totalEmbed = embed(
+    COLORS.info,
+    `Stats · all ${accounts.length} accounts · ${PERIOD_LABEL[period]}${dryRuns === accounts.length ? ' · DRY RUN' : dryRuns > 0 ? ` · ${dryRuns} in DRY RUN` : ''}`,
+  )
+    .addFields(...headlineFields(total, false))
+    .addFields({ name: 'Topics (all accounts)', value: topicLines(total, MAX_TOPICS_PER_SECTION) })
+    .setImage(`attachment://${CHART_FILE}`)
+    .setTimestamp(total.until);
+  const sections = accounts.map((account, i) => {
+    const report = reports[i] as StatsReport;
+    return embed(COLORS.info, `${account.label}${account.dryRun ? ' · DRY RUN' : ''}`.slice(0, 256))
+      .addFields(...headlineFields(report, true))
+      .addFields({ name: 'Top topics', value: topicLines(report, MAX_TOPICS_PER_SECTION) });
+  });
+  return { embeds: [totalEmbed, ...sections], chart: await chart, total, reports };
+}
+
+/** Drafts, posts and spend; `median`: whether the report has a median decision time to show (a total has none). */
+function headlineFields(report: StatsReport, median: boolean): { name: string; value: string }[] {
   const { drafts, publications: p, tokens } = report;
-  const reply = embed(COLORS.info, `Stats · ${PERIOD_LABEL[report.period]}${ctx.config.posting.dryRun ? ' · DRY RUN' : ''}`);
-  reply.addFields(
+  return [
     {
       name: 'Drafts',
       value: [
         `Generated **${count(drafts.generated)}** · pending ${count(drafts.pending)}`,
         `Approved **${count(drafts.approvedByModerator)}** · rejected **${count(drafts.rejected)}** · expired **${count(drafts.expired)}**`,
         `Published at timeout **${count(drafts.publishedAtTimeout)}**`,
-        `Approval rate **${percent(report.approvalRate)}** · median decision ${report.medianDecisionMs === null ? '–' : humanDuration(report.medianDecisionMs)}`,
+        median
+          ? `Approval rate **${percent(report.approvalRate)}** · median decision ${report.medianDecisionMs === null ? '–' : humanDuration(report.medianDecisionMs)}`
+          : `Approval rate **${percent(report.approvalRate)}**`,
       ].join('\n'),
     },
     {
@@ -66,19 +172,23 @@ function renderStats(report: StatsReport, ctx: StatsReplyContext): EmbedBuilder 
         `X: **${usd(report.xSpendUsd)}**`,
       ].join('\n'),
     },
-  );
-  const topics = report.topics.slice(0, MAX_TOPICS_SHOWN).map((t) => {
+  ];
+}
+
+function topicLines(report: StatsReport, max: number): string {
+  const topics = report.topics.slice(0, max).map((t) => {
     const avg = t.avgEngagement === null ? '–' : (Math.round(t.avgEngagement * 10) / 10).toString();
     return `**${plain(t.topicName)}**: ${percent(t.approvalRate)} approved · avg eng ${avg} · ${t.generated} drafts`;
   });
-  if (report.topics.length > MAX_TOPICS_SHOWN) topics.push(`…and ${report.topics.length - MAX_TOPICS_SHOWN} more`);
-  reply.addFields({ name: 'Topics', value: topics.length > 0 ? topics.join('\n').slice(0, 1024) : 'no drafts in this period' });
-  reply.setImage(`attachment://${CHART_FILE}`);
-  reply.setTimestamp(report.until);
-  return reply;
+  if (report.topics.length > max) topics.push(`…and ${report.topics.length - max} more`);
+  return topics.length > 0 ? topics.join('\n').slice(0, 1024) : 'no drafts in this period';
 }
 
-/** /stats [period]: counts, rates, engagement, spend and a chart of posts and engagement per day. */
+/**
+ * /stats [period] [account]: counts, rates, engagement, spend and a chart of posts and engagement
+ * per day. Not narrowed to one account, it shows every account and a total, the chart with one
+ * series per account.
+ */
 export const stats: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('stats')
@@ -90,9 +200,11 @@ export const stats: SlashCommand = {
         .setDescription('The period to report (default 7d)')
         .setRequired(false)
         .addChoices(...STATS_PERIODS.map((p) => ({ name: p, value: p }))),
-    ),
+    )
+    .addStringOption(accountOption('all')),
+  accounts: 'all',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
     let period;
     try {
       period = parseStatsPeriod(interaction.options.getString('period'));
@@ -102,7 +214,29 @@ export const stats: SlashCommand = {
     }
     // The aggregates and the chart take tens of milliseconds, more on a busy box: defer first.
     await interaction.deferReply();
-    const { embed: reply, chart } = await buildStatsReply(ctx, period);
-    await respond(interaction, [reply], { files: [new AttachmentBuilder(chart, { name: CHART_FILE, description: 'Posts and engagement per day' })] });
+    if (accounts.length === 1) {
+      const account = accounts[0] as AccountCommandContext;
+      const { embed: reply, chart } = await buildStatsReply(
+        { stats: account.stats, renderStatsChart: ctx.renderStatsChart, config: account.config },
+        period,
+        namesAccounts(ctx) ? { account: accountLabel(account) } : {},
+      );
+      await respond(interaction, [reply], { files: [chartFile(chart)] });
+      return;
+    }
+    const { embeds, chart } = await buildAccountsStatsReply(
+      ctx,
+      accounts.map((account) => ({ label: accountLabel(account), stats: account.stats, dryRun: account.config.posting.dryRun })),
+      period,
+    );
+    await respondInPages(interaction, embeds, { content: `**Stats** · ${allAccountsLine(accounts)}`, files: [chartFile(chart)] });
+  },
+
+  async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
+    await respondWithActiveAccounts(interaction, ctx);
   },
 };
+
+function chartFile(chart: Buffer): AttachmentBuilder {
+  return new AttachmentBuilder(chart, { name: CHART_FILE, description: 'Posts and engagement per day' });
+}

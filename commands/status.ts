@@ -1,86 +1,126 @@
-import { InteractionContextType, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
+import { accountOption } from '../src/adapters/discord/account-option.js';
+import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, discordTime, discordWhen, embed, humanDuration, plain, respond } from '../src/adapters/discord/command-replies.js';
+import { accountLabel, allAccountsLine, namesAccounts, respondInPages, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import { isDryRunTweetId, tweetUrl } from '../src/domain/draft.js';
 import { formatWindow } from '../src/domain/schedule.js';
 import { pauseHoldLines } from './pause.js';
 
 /** Pending drafts listed by name; the rest are counted. Keeps the embed short on a phone. */
 const MAX_PENDING_LISTED = 8;
+/** Per account when one reply covers several: each section stays small, so several fit a message. */
+const MAX_PENDING_LISTED_PER_SECTION = 3;
 
-/** /status: running or paused, next run, pending drafts with deadlines, last publish, version, uptime. */
+/**
+ * One account's /status. `section`: one of several in a reply covering every account, so it is
+ * compact (fewer pending drafts listed, no pause details, no version and uptime: the reply's
+ * content line carries those) and titled with the account.
+ */
+async function renderStatus(ctx: CommandContext, account: AccountCommandContext, section: boolean): Promise<EmbedBuilder> {
+  const now = ctx.clock.now();
+  const config = account.config;
+  const [scheduler, pending, last] = await Promise.all([
+    account.schedulerStatus(),
+    account.drafts.findByStatuses(['pending']),
+    account.posts.latestPublication(),
+  ]);
+  const paused = scheduler.pause;
+  const named = namesAccounts(ctx);
+  const title = `${section ? accountLabel(account) : 'draftgate status'}${!section && named ? ` · ${accountLabel(account)}` : ''}${config.posting.dryRun ? ' · DRY RUN' : ''}`;
+  const reply = embed(paused ? COLORS.paused : COLORS.ok, title);
+
+  const state = paused
+    ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}${
+        section ? `\n\`/status account:${account.id}\` says what the pause holds.` : ''
+      }`
+    : '▶️ **Running**';
+  reply.setDescription(config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state);
+  if (paused && !section)
+    reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await account.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
+
+  const next =
+    scheduler.nextRunAt === null
+      ? 'none planned (check POST_SCHEDULE against ACTIVE_HOURS)'
+      : `${discordWhen(scheduler.nextRunAt)}${paused ? '\n(skipped while paused)' : ''}`;
+  reply.addFields({
+    name: 'Next scheduled run',
+    value: `${next}\nSchedule \`${config.posting.schedule}\` ${config.posting.timezone}, active ${formatWindow(config.posting.activeHours)}`,
+  });
+  if (scheduler.missedWhileDown) {
+    const { count, detectedAt } = scheduler.missedWhileDown;
+    reply.addFields({
+      name: 'Missed while down',
+      value: `${count} scheduled run${count === 1 ? '' : 's'} passed while the bot was down (found ${discordTime(detectedAt, 'R')}); not replayed.`,
+    });
+  }
+  if (scheduler.lastRun) {
+    const run = scheduler.lastRun;
+    const outcome = run.outcome === 'ok' ? 'draft generated' : run.outcome;
+    reply.addFields({
+      name: 'Last run',
+      value: `${outcome} ${discordTime(run.finishedAt, 'R')}${run.reason ? `: ${plain(run.reason).slice(0, section ? 150 : 300)}` : ''}`,
+    });
+  }
+
+  const listed = section ? MAX_PENDING_LISTED_PER_SECTION : MAX_PENDING_LISTED;
+  const lines = pending
+    .slice()
+    .sort((a, b) => (a.deadlineAt ?? Infinity) - (b.deadlineAt ?? Infinity))
+    .slice(0, listed)
+    .map((d) => {
+      const card =
+        d.moderationChannelId && d.moderationMessageId
+          ? ` · [card](https://discord.com/channels/${ctx.config.discord.guildId}/${d.moderationChannelId}/${d.moderationMessageId})`
+          : '';
+      const deadline = d.deadlineAt === null ? 'no deadline' : d.deadlineAt <= now ? 'overdue' : `due ${discordTime(d.deadlineAt, 'R')}`;
+      return `#${d.id} ${plain(d.topicName)} · ${deadline}${card}`;
+    });
+  if (pending.length > listed) lines.push(`…and ${pending.length - listed} more`);
+  reply.addFields({
+    name: `Pending drafts (${pending.length}/${config.posting.maxPendingDrafts})`,
+    value: lines.length > 0 ? lines.join('\n') : 'none',
+  });
+
+  let lastPublish = 'nothing published yet';
+  if (last) {
+    const url = tweetUrl(last.tweetId);
+    const where = isDryRunTweetId(last.tweetId) || last.dryRun ? 'dry run' : url ? `[on X](${url})` : last.tweetId;
+    lastPublish = `${discordWhen(last.postedAt)} · ${where}${last.draftId !== null ? ` · draft #${last.draftId}` : ''}`;
+  }
+  reply.addFields({ name: 'Last publish', value: lastPublish });
+  if (!section)
+    reply.addFields({ name: 'Version', value: `v${ctx.version}`, inline: true }, { name: 'Uptime', value: humanDuration(now - ctx.startedAt), inline: true });
+  reply.setTimestamp(now);
+  return reply;
+}
+
+/**
+ * /status [account]: running or paused, next run, pending drafts with deadlines, last publish,
+ * version, uptime. Not narrowed to one account, it covers every account, one section each.
+ */
 export const status: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('status')
     .setDescription('Show whether posting runs, the next scheduled run, pending drafts and the last publish')
-    .setContexts(InteractionContextType.Guild),
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption(accountOption('all')),
+  accounts: 'all',
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-    const now = ctx.clock.now();
-    const { config } = ctx;
-    const [scheduler, pending, last] = await Promise.all([ctx.scheduler.status(), ctx.drafts.findByStatuses(['pending']), ctx.posts.latestPublication()]);
-    const paused = scheduler.pause;
-    const title = `draftgate status${config.posting.dryRun ? ' · DRY RUN' : ''}`;
-    const reply = embed(paused ? COLORS.paused : COLORS.ok, title);
-
-    const state = paused
-      ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}`
-      : '▶️ **Running**';
-    reply.setDescription(config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state);
-    if (paused)
-      reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await ctx.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
-
-    const next =
-      scheduler.nextRunAt === null
-        ? 'none planned (check POST_SCHEDULE against ACTIVE_HOURS)'
-        : `${discordWhen(scheduler.nextRunAt)}${paused ? '\n(skipped while paused)' : ''}`;
-    reply.addFields({
-      name: 'Next scheduled run',
-      value: `${next}\nSchedule \`${config.posting.schedule}\` ${config.posting.timezone}, active ${formatWindow(config.posting.activeHours)}`,
-    });
-    if (scheduler.missedWhileDown) {
-      const { count, detectedAt } = scheduler.missedWhileDown;
-      reply.addFields({
-        name: 'Missed while down',
-        value: `${count} scheduled run${count === 1 ? '' : 's'} passed while the bot was down (found ${discordTime(detectedAt, 'R')}); not replayed.`,
-      });
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
+    if (accounts.length === 1) {
+      await respond(interaction, [await renderStatus(ctx, accounts[0] as AccountCommandContext, false)]);
+      return;
     }
-    if (scheduler.lastRun) {
-      const run = scheduler.lastRun;
-      const outcome = run.outcome === 'ok' ? 'draft generated' : run.outcome;
-      reply.addFields({
-        name: 'Last run',
-        value: `${outcome} ${discordTime(run.finishedAt, 'R')}${run.reason ? `: ${plain(run.reason).slice(0, 300)}` : ''}`,
-      });
-    }
+    // Several accounts' reads take longer than one's: acknowledge first.
+    await interaction.deferReply();
+    const sections: EmbedBuilder[] = [];
+    for (const account of accounts) sections.push(await renderStatus(ctx, account, true));
+    const content = `**draftgate status** · ${allAccountsLine(accounts)} · v${ctx.version} · up ${humanDuration(ctx.clock.now() - ctx.startedAt)}`;
+    await respondInPages(interaction, sections, { content });
+  },
 
-    const lines = pending
-      .slice()
-      .sort((a, b) => (a.deadlineAt ?? Infinity) - (b.deadlineAt ?? Infinity))
-      .slice(0, MAX_PENDING_LISTED)
-      .map((d) => {
-        const card =
-          d.moderationChannelId && d.moderationMessageId
-            ? ` · [card](https://discord.com/channels/${config.discord.guildId}/${d.moderationChannelId}/${d.moderationMessageId})`
-            : '';
-        const deadline = d.deadlineAt === null ? 'no deadline' : d.deadlineAt <= now ? 'overdue' : `due ${discordTime(d.deadlineAt, 'R')}`;
-        return `#${d.id} ${plain(d.topicName)} · ${deadline}${card}`;
-      });
-    if (pending.length > MAX_PENDING_LISTED) lines.push(`…and ${pending.length - MAX_PENDING_LISTED} more`);
-    reply.addFields({
-      name: `Pending drafts (${pending.length}/${config.posting.maxPendingDrafts})`,
-      value: lines.length > 0 ? lines.join('\n') : 'none',
-    });
-
-    let lastPublish = 'nothing published yet';
-    if (last) {
-      const url = tweetUrl(last.tweetId);
-      const where = isDryRunTweetId(last.tweetId) || last.dryRun ? 'dry run' : url ? `[on X](${url})` : last.tweetId;
-      lastPublish = `${discordWhen(last.postedAt)} · ${where}${last.draftId !== null ? ` · draft #${last.draftId}` : ''}`;
-    }
-    reply.addFields({ name: 'Last publish', value: lastPublish });
-    reply.addFields({ name: 'Version', value: `v${ctx.version}`, inline: true }, { name: 'Uptime', value: humanDuration(now - ctx.startedAt), inline: true });
-    reply.setTimestamp(now);
-    await respond(interaction, [reply]);
+  async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
+    await respondWithActiveAccounts(interaction, ctx);
   },
 };

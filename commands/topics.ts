@@ -1,6 +1,22 @@
-import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
+import {
+  InteractionContextType,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type EmbedBuilder,
+} from 'discord.js';
+import { accountOption, isAccountFocused } from '../src/adapters/discord/account-option.js';
+import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, deferBeforeWrite, embed, percent, plain, respond } from '../src/adapters/discord/command-replies.js';
+import {
+  accountLabel,
+  accountSuffix,
+  allAccountsLine,
+  namesAccounts,
+  respondInPages,
+  respondWithActiveAccounts,
+} from '../src/adapters/discord/command-sections.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
 import { UserError } from '../src/adapters/discord/user-error.js';
 import { CONTENT_TYPE_LABELS } from '../src/domain/content-types.js';
@@ -11,11 +27,19 @@ export const MIN_TOPIC_WEIGHT = 0;
 export const MAX_TOPIC_WEIGHT = 100;
 /** An embed description holds 4096 characters; stop listing before that. */
 const MAX_LIST_CHARS = 3_900;
+/** Per account when one reply lists several: three such sections fit one message's 6000 characters. */
+const MAX_SECTION_CHARS = 1_800;
+const EFFECTIVE_WEIGHT_NOTE = 'Effective weight = weight × track record (approvals, engagement); 0 right after use.';
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-async function listTopics(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
-  const { topics, accountAvgEngagement, lastUsedTopicId } = await ctx.topicsWithContext();
+/**
+ * One account's topic table. `section`: one of several in a reply covering every account, so it
+ * is shorter (it shares a message's 6000 characters) and titled with the account.
+ */
+async function renderTopics(ctx: CommandContext, account: AccountCommandContext, section: boolean): Promise<EmbedBuilder> {
+  const { topics, accountAvgEngagement, lastUsedTopicId } = await account.topicsWithContext();
+  const maxChars = section ? MAX_SECTION_CHARS : MAX_LIST_CHARS;
   const lines: string[] = [];
   let length = 0;
   const sorted = [...topics].sort((a, b) => Number(b.enabled) - Number(a.enabled) || b.weight - a.weight || a.name.localeCompare(b.name));
@@ -27,21 +51,33 @@ async function listTopics(interaction: ChatInputCommandInteraction, ctx: Command
       `weight ${t.weight} → effective ${round1(effective)}${t.id === lastUsedTopicId ? ' (just used)' : ''} · uses ${t.usageCount}`,
       `approval ${percent(decided > 0 ? t.approvals / decided : null)} · avg engagement ${round1(t.avgEngagement)}`,
     ].join('\n');
-    if (length + line.length + 2 > MAX_LIST_CHARS) {
-      lines.push(`…and ${sorted.length - index} more`);
+    if (length + line.length + 2 > maxChars) {
+      lines.push(`…and ${sorted.length - index} more${section ? ` (/topics list account:${account.id})` : ''}`);
       break;
     }
     lines.push(line);
     length += line.length + 2;
   }
-  const reply = embed(COLORS.info, `Topics (${topics.filter((t) => t.enabled).length} of ${topics.length} enabled)`)
-    .setDescription(lines.length > 0 ? lines.join('\n\n') : 'No topics configured.')
-    .setFooter({ text: 'Effective weight = weight × track record (approvals, engagement); 0 right after use.' });
-  await respond(interaction, [reply]);
+  const title = `Topics${section || namesAccounts(ctx) ? ` · ${accountLabel(account)}` : ''} (${topics.filter((t) => t.enabled).length} of ${topics.length} enabled)`;
+  const reply = embed(COLORS.info, title.slice(0, 256)).setDescription(lines.length > 0 ? lines.join('\n\n') : 'No topics configured.');
+  if (!section) reply.setFooter({ text: EFFECTIVE_WEIGHT_NOTE });
+  return reply;
 }
 
-async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
-  const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
+async function listTopics(interaction: ChatInputCommandInteraction, ctx: CommandContext, accounts: readonly AccountCommandContext[]): Promise<void> {
+  if (accounts.length === 1) {
+    await respond(interaction, [await renderTopics(ctx, accounts[0] as AccountCommandContext, false)]);
+    return;
+  }
+  // Several accounts' reads take longer than one's: acknowledge first.
+  await interaction.deferReply();
+  const sections: EmbedBuilder[] = [];
+  for (const account of accounts) sections.push(await renderTopics(ctx, account, true));
+  await respondInPages(interaction, sections, { content: `**Topics** · ${allAccountsLine(accounts)} ${EFFECTIVE_WEIGHT_NOTE}` });
+}
+
+async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext): Promise<void> {
+  const topic = await resolveTopic(account.topics, interaction.options.getString('topic', true));
   const weight = interaction.options.getInteger('weight', true);
   // Discord enforces min/max in its client, but a request can be crafted without it.
   if (!Number.isInteger(weight) || weight < MIN_TOPIC_WEIGHT || weight > MAX_TOPIC_WEIGHT) {
@@ -51,8 +87,8 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
   }
   await deferBeforeWrite(interaction, { ephemeral: false });
   const now = ctx.clock.now();
-  await ctx.topics.setWeight(topic.id, weight, now);
-  await ctx.audit.record(
+  await account.topics.setWeight(topic.id, weight, now);
+  await account.audit.record(
     {
       draftId: null,
       revision: null,
@@ -65,16 +101,24 @@ async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandC
     now,
   );
   await respond(interaction, [
-    embed(COLORS.ok, 'Topic weight changed').setDescription(`**${plain(topic.name)}**: ${topic.weight} → **${weight}** (by ${plain(actor.name)})`),
+    embed(COLORS.ok, `Topic weight changed${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(
+      `**${plain(topic.name)}**: ${topic.weight} → **${weight}** (by ${plain(actor.name)})`,
+    ),
   ]);
 }
 
-async function setEnabled(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, enabled: boolean): Promise<void> {
-  const topic = await resolveTopic(ctx, interaction.options.getString('topic', true));
+async function setEnabled(
+  interaction: ChatInputCommandInteraction,
+  ctx: CommandContext,
+  actor: Actor,
+  account: AccountCommandContext,
+  enabled: boolean,
+): Promise<void> {
+  const topic = await resolveTopic(account.topics, interaction.options.getString('topic', true));
   await deferBeforeWrite(interaction, { ephemeral: false });
   const now = ctx.clock.now();
-  if (topic.enabled !== enabled) await ctx.topics.setEnabled(topic.id, enabled, now);
-  await ctx.audit.record(
+  if (topic.enabled !== enabled) await account.topics.setEnabled(topic.id, enabled, now);
+  await account.audit.record(
     {
       draftId: null,
       revision: null,
@@ -89,17 +133,22 @@ async function setEnabled(interaction: ChatInputCommandInteraction, ctx: Command
   const verb = enabled ? 'enabled' : 'disabled';
   const text =
     topic.enabled === enabled ? `**${plain(topic.name)}** was already ${verb}.` : `**${plain(topic.name)}** is now ${verb} (by ${plain(actor.name)}).`;
-  await respond(interaction, [embed(enabled ? COLORS.ok : COLORS.warn, `Topic ${verb}`).setDescription(text)]);
+  await respond(interaction, [embed(enabled ? COLORS.ok : COLORS.warn, `Topic ${verb}${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(text)]);
 }
 
-/** /topics list|set|enable|disable: view and steer topic selection. */
+/**
+ * /topics list|set|enable|disable [account]: view and steer topic selection, per account. list
+ * not narrowed to one account shows every account, one section each.
+ */
 export const topics: SlashCommand = {
   data: new SlashCommandBuilder()
     .setName('topics')
     .setDescription('List topics or change their weight and whether they are used')
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild)
-    .addSubcommand((s) => s.setName('list').setDescription('Each topic with its type, weights, uses, approval rate and engagement'))
+    .addSubcommand((s) =>
+      s.setName('list').setDescription('Each topic with its type, weights, uses, approval rate and engagement').addStringOption(accountOption('all')),
+    )
     .addSubcommand((s) =>
       s
         .setName('set')
@@ -112,40 +161,48 @@ export const topics: SlashCommand = {
             .setRequired(true)
             .setMinValue(MIN_TOPIC_WEIGHT)
             .setMaxValue(MAX_TOPIC_WEIGHT),
-        ),
+        )
+        .addStringOption(accountOption('one')),
     )
     .addSubcommand((s) =>
       s
         .setName('enable')
         .setDescription('Let the scheduler pick a topic again')
-        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100))
+        .addStringOption(accountOption('one')),
     )
     .addSubcommand((s) =>
       s
         .setName('disable')
         .setDescription('Stop the scheduler picking a topic')
-        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100)),
+        .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100))
+        .addStringOption(accountOption('one')),
     ),
   // list reads; set, enable and disable change what the scheduler picks.
   guard: { moderatorExcept: ['list'] },
+  // list covers every account, one section each; a change needs the one account it is for.
+  accounts: (sub) => (sub === 'list' ? 'all' : 'one'),
 
-  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void> {
+  async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, accounts: readonly AccountCommandContext[]): Promise<void> {
     const sub = interaction.options.getSubcommand(true);
+    // The router resolved 'one' subcommands to exactly one account (or refused).
+    const account = accounts[0] as AccountCommandContext;
     switch (sub) {
       case 'list':
-        return listTopics(interaction, ctx);
+        return listTopics(interaction, ctx, accounts);
       case 'set':
-        return setWeight(interaction, ctx, actor);
+        return setWeight(interaction, ctx, actor, account);
       case 'enable':
-        return setEnabled(interaction, ctx, actor, true);
+        return setEnabled(interaction, ctx, actor, account, true);
       case 'disable':
-        return setEnabled(interaction, ctx, actor, false);
+        return setEnabled(interaction, ctx, actor, account, false);
       default:
         throw new UserError(`Unknown subcommand "${sub}". Use list, set, enable or disable.`);
     }
   },
 
   async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {
-    await respondWithTopicNames(interaction, ctx);
+    if (isAccountFocused(interaction)) await respondWithActiveAccounts(interaction, ctx);
+    else await respondWithTopicNames(interaction, ctx);
   },
 };

@@ -8,7 +8,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - Every draft, topic, post, moderation event, generation run and content fingerprint carries
  *   `account_id` (existing rows: `default`). Topic names are unique per account.
  * - Settings belong to an account, or to the whole bot (`account_id` NULL): the states of
- *   scheduled jobs (`scheduler.job.*`) stay bot-wide; the pause, X's limits and the rest belong
+ *   scheduled jobs (`scheduler.job.*`) stay bot-wide, the post job's renamed `post:default`
+ *   (there is one post job per account now); the pause, X's limits and the rest belong
  *   to `default`. A key is unique per account and among bot-wide rows (two partial indexes).
  * - `publications` holds what `drafts` carried for publishing, one row per (draft, target
  *   account). Every approved/publishing/published/failed draft gets its publication with all its
@@ -129,6 +130,8 @@ export class Accounts1796083201000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "temporary_settings" RENAME TO "settings"`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_bot_key" ON "settings" ("key") WHERE account_id IS NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_account_key" ON "settings" ("account_id", "key") WHERE account_id IS NOT NULL`);
+    // The post job became one per account, named post:<account>: the existing one is default's.
+    await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post:default' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post'`);
 
     // Indexes over the dropped columns go first (SQLite refuses to drop an indexed column); the
     // stats indexes gain account_id so a per-account /stats still reads only index entries.
@@ -144,10 +147,10 @@ export class Accounts1796083201000 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("account_id", "decision_source", "created_at", "decided_at")`);
     await queryRunner.query(`CREATE INDEX "idx_drafts_card_out_of_date" ON "drafts" ("id") WHERE ${NEW_CARD_OUT_OF_DATE_WHERE}`);
     await queryRunner.query(
-      `CREATE INDEX "idx_posts_stats_time" ON "posts" ("posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id", "account_id")`,
+      `CREATE INDEX "idx_posts_stats_time" ON "posts" ("account_id", "posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id")`,
     );
     await queryRunner.query(
-      `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "account_id")`,
+      `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("account_id", "started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")`,
     );
   }
 
@@ -158,7 +161,9 @@ export class Accounts1796083201000 implements MigrationInterface {
             + (SELECT COUNT(*) FROM settings WHERE account_id <> 'default') AS n`,
     )) as Array<{ n: number }>;
     if (Number(others[0]?.n ?? 0) > 0) {
-      throw new Error('cannot revert Accounts1796083201000: the database holds rows of accounts other than "default", which the previous schema cannot keep apart');
+      throw new Error(
+        'cannot revert Accounts1796083201000: the database holds rows of accounts other than "default", which the previous schema cannot keep apart',
+      );
     }
 
     // Publishing columns back into drafts, filled from each draft's publication.
@@ -173,6 +178,7 @@ export class Accounts1796083201000 implements MigrationInterface {
     );
 
     // Settings back to one row per key; the publication counters back into their rows.
+    await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post:default'`);
     await queryRunner.query(
       `CREATE TABLE "temporary_settings" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "key" text NOT NULL, "value" text NOT NULL, "updated_at" integer NOT NULL, CONSTRAINT "UQ_c8639b7626fa94ba8265628f214" UNIQUE ("key"))`,
     );

@@ -4,23 +4,26 @@ import { dirname, join } from 'node:path';
 import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
-import type { CommandContext } from './adapters/discord/command-context.js';
+import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { CommandRouter, registerGuildCommands } from './adapters/discord/command-router.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
 import { GuildGuard } from './adapters/discord/guild-guard.js';
 import { InteractionRouter } from './adapters/discord/interaction-router.js';
-import { createModerationHandlers } from './adapters/discord/moderation-handlers.js';
+import { UserError } from './adapters/discord/user-error.js';
+import { createModerationHandlers, type ModerationScope } from './adapters/discord/moderation-handlers.js';
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
 import { HealthServer } from './adapters/http/health-server.js';
 import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { DryRunTarget } from './adapters/dry-run/dry-run-target.js';
+import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adapters/twitter/x-publish-target.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
-import type { AppConfig } from './config/index.js';
+import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
 import { createRepositories, openDatabase, type Repositories } from './db/index.js';
-import { TypeOrmStatsRepository } from './db/repositories/stats.repository.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
+import type { AccountId } from './domain/account.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
 import {
@@ -39,9 +42,17 @@ import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
-import { ModerationService, type OverdueSweep } from './services/moderation-service.js';
+import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
-import { systemClock, systemMonotonicClock, type Clock, type MonotonicClock, type PublishingObserver, type TweetPublisher } from './services/ports.js';
+import {
+  systemClock,
+  systemMonotonicClock,
+  type Clock,
+  type MonotonicClock,
+  type PublishingObserver,
+  type PublishTarget,
+  type TweetPublisher,
+} from './services/ports.js';
 import { PublishingService } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
@@ -67,12 +78,37 @@ const INTERACTION_DRAIN_MS = 5_000;
 /** Bound on waiting for slash commands still running at shutdown (a /draft generating). */
 const COMMAND_DRAIN_MS = 5_000;
 
-/** The services the bot is made of; tests reach them through `app.services`. */
+/** One account's services, each over repositories scoped to that account. */
+export interface AccountServices {
+  readonly config: AccountConfig;
+  readonly repos: Repositories;
+  readonly pipeline: DraftPipelineService;
+  readonly publishing: PublishingService;
+  readonly moderation: ModerationService;
+  readonly pause: PauseService;
+  readonly engagement: EngagementService;
+  readonly stats: StatsService;
+}
+
+/**
+ * The services the bot is made of; tests reach them through `app.services`. `pipeline`,
+ * `publishing` and `moderation` are the first account's: the only one without ACCOUNTS_FILE.
+ */
 export interface AppServices {
   readonly pipeline: DraftPipelineService;
   readonly publishing: PublishingService;
   readonly moderation: ModerationService;
   readonly deadlines: DeadlineTimer;
+  /** Every configured account, in configuration order. */
+  readonly accounts: ReadonlyMap<AccountId, AccountServices>;
+}
+
+/** Start-up found a configuration that cannot work (e.g. two accounts posting as one X user); main exits with 2. */
+export class AccountConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AccountConfigurationError';
+  }
 }
 
 /**
@@ -87,7 +123,10 @@ interface AppParts {
   readonly anthropicCheck: Promise<void>;
   readonly client: Client;
   readonly services: AppServices;
-  readonly pause: PauseService;
+  /** The X handle each account posts as, learned at start-up (GET /2/users/me) or kept from the accounts table. */
+  readonly handles: Map<AccountId, string | null>;
+  /** Accounts stored but no longer configured, filled at start once the accounts table is synced. */
+  readonly inactive: AccountId[];
   readonly metrics: PrometheusMetrics;
   readonly scheduler: PostingScheduler;
   readonly interactions: InteractionRouter;
@@ -171,45 +210,98 @@ export class DraftgateApp {
   }
 
   /**
-   * Starts in dependency order: the database (migrations first), X (credentials checked before
-   * anything is posted), Discord, then the work that needs all three: publications a crash
-   * left behind, missing cards, overdue deadlines, slash commands and the scheduler. Health and
-   * metrics come up last, so /healthz turns green only when everything is running.
+   * Starts in dependency order: the database (migrations first), X (every account's credentials
+   * checked before anything is posted, and the accounts table synced), Discord, then the work
+   * that needs all three: drafts of removed accounts expired, publications a crash left behind,
+   * missing cards, overdue deadlines, slash commands and the scheduler. Health and metrics come
+   * up last, so /healthz turns green only when everything is running.
    */
   async start(): Promise<void> {
     const { config, logger } = this.context;
     this.store = await openStore(this.context);
     const parts = buildApp(this.context, this.store);
     this.parts = parts;
-    const { client, services } = parts;
     // A bad X credential stops the bot here, before it connects anywhere or decides anything.
-    await services.publishing.checkConnection();
+    await this.syncAccounts(parts);
 
     // Listening before login, so no click or command that arrives right after READY is missed;
     // the meter first, so it sees every interaction arrive before a handler runs.
-    this.stopMeteringAcks = meterInteractionAcks(client, (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
-    parts.interactions.attach(client);
-    this.detachCommands = parts.commands.attach(client);
-    await connectDiscord(client, config.discord.token);
-    logger.info('ready', { user: client.user?.tag, guildId: config.discord.guildId, dryRun: config.posting.dryRun });
+    this.stopMeteringAcks = meterInteractionAcks(client(parts), (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
+    parts.interactions.attach(parts.client);
+    this.detachCommands = parts.commands.attach(parts.client);
+    await connectDiscord(parts.client, config.discord.token);
+    logger.info('ready', { user: parts.client.user?.tag, guildId: config.discord.guildId, accounts: [...parts.services.accounts.keys()] });
+    await this.retireRemovedAccounts(parts);
     await this.resumeModeration(parts);
-    await this.registerCommands(client);
+    await this.registerCommands(parts.client);
     await parts.scheduler.start();
     this.healthPort = await parts.health.start();
   }
 
   /**
+   * Checks every account's X credentials (GET /2/users/me: the handle it posts as is logged and
+   * shown on its cards) and syncs the accounts table with the configuration: a new account is
+   * created with the default topics, one no longer configured becomes inactive (`parts.inactive`).
+   * Rejected credentials stop the start (the X target's XAuthenticationError names the account
+   * and its four variables); two accounts posting as one X user are a configuration error.
+   */
+  private async syncAccounts({ store, services, handles, inactive }: AppParts): Promise<void> {
+    const { clock, logger } = this.context;
+    const postingAs = new Map<string, AccountId>();
+    for (const account of services.accounts.values()) {
+      const id = account.config.id;
+      const me = await account.publishing.checkConnection();
+      if (me) {
+        const other = postingAs.get(me.id);
+        if (other !== undefined) {
+          throw new AccountConfigurationError(
+            `The accounts "${other}" and "${id}" both post as @${me.username} (X user ${me.id}). Give each account its own X credentials ` +
+              `(${account.config.twitter.credentialVariables.join(', ')}).`,
+          );
+        }
+        postingAs.set(me.id, id);
+      }
+      // X unreachable right now: keep what the last start learned.
+      const stored = me ? null : await store.repos.accounts.findById(id);
+      const identity = { id, xUserId: me?.id ?? stored?.xUserId ?? null, handle: me?.username ?? stored?.handle ?? null };
+      handles.set(id, identity.handle);
+      const { created } = await store.repos.accounts.upsert(identity, clock.now());
+      if (created) logger.info('new account: created with the default topics', { accountId: id });
+    }
+    const removed = await store.repos.accounts.deactivateAllExcept([...services.accounts.keys()], clock.now());
+    inactive.push(...(await store.repos.accounts.list()).filter((account) => !account.active).map((account) => account.id));
+    if (removed.length > 0) logger.warn('accounts no longer configured are now inactive; their history stays', { accounts: removed });
+  }
+
+  /**
+   * Pending drafts of accounts removed from the configuration expire, each card saying why; the
+   * accounts' history stays. Runs at every start, so a draft left pending by a crash expires too.
+   */
+  private async retireRemovedAccounts(parts: AppParts): Promise<void> {
+    for (const accountId of parts.inactive) {
+      const moderation = buildRetiredModeration(this.context, parts, accountId);
+      const expired = await moderation.expireAllPending(accountRemovedReason(accountId));
+      if (expired > 0) this.context.logger.warn('expired the pending drafts of a removed account', { accountId, expired });
+    }
+  }
+
+  /**
    * Once Discord is ready: settle publications a crash left behind, post cards that never made
    * it, handle every overdue deadline at once and arm the timer for the rest. A gateway resume
-   * re-runs the deadline check, so an outage delays nothing further.
+   * re-runs the deadline check, so an outage delays nothing further. Per account.
    */
-  private async resumeModeration({ services, pause, client }: AppParts): Promise<void> {
-    // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
-    // /resume, when the publish queue takes the expired lease over.
-    if (await pause.current()) this.context.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume');
-    else await services.publishing.reconcileOnStartup();
-    // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
-    await services.moderation.reconcileCards();
+  private async resumeModeration({ services, client }: AppParts): Promise<void> {
+    for (const account of services.accounts.values()) {
+      // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
+      // /resume, when the publish queue takes the expired lease over.
+      if (await account.pause.current()) {
+        this.context.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
+      } else {
+        await account.publishing.reconcileOnStartup();
+      }
+      // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
+      await account.moderation.reconcileCards();
+    }
     await services.deadlines.start();
     const recheck = () => void services.deadlines.runNow();
     client.on(Events.ShardResume, recheck);
@@ -252,7 +344,16 @@ export class DraftgateApp {
   }
 }
 
-/** The database, migrated, and the repositories over it. */
+function client(parts: AppParts): Client {
+  return parts.client;
+}
+
+/** The note on the cards of a removed account's pending drafts, and in their audit rows. */
+function accountRemovedReason(accountId: AccountId): string {
+  return `the account ${accountId} was removed from the configuration`;
+}
+
+/** The database, migrated, and the bot-wide repositories over it (the accounts table, bot-wide settings). */
 async function openStore({ config, logger }: BuildContext): Promise<Store> {
   const { dataSource, applied } = await openDatabase(config.storage.databasePath);
   logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
@@ -260,37 +361,38 @@ async function openStore({ config, logger }: BuildContext): Promise<Store> {
 }
 
 /**
- * Builds every part over an open store, each step from what the steps before it returned.
- * Three cycles are real, and each is broken by a small relay built first and connected once
- * its listener exists: publishing reports to moderation, which publishes; moderation moves
- * deadlines, which the deadline timer (running moderation's sweep) follows; and /resume wakes
- * the deadline timer and the publish queue, which read the pause.
+ * Builds every part over an open store, each step from what the steps before it returned: one
+ * set of services per account, each over repositories scoped to it, then the parts they share.
+ * Three cycles are real, and each is broken by a small relay built first and connected once its
+ * listener exists: publishing reports to moderation, which publishes; moderation moves deadlines,
+ * which the deadline timer (running every account's sweep) follows; and /resume wakes the
+ * deadline timer and the publish queue, which read the pause.
  */
 function buildApp(ctx: BuildContext, store: Store): AppParts {
   const { config, logger } = ctx;
   const generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
-  const publisher = buildXPublisher(ctx);
   const client = createDiscordClient({ token: config.discord.token, apiBase: config.discord.apiBase, logger });
-
-  const publishEvents = new PublishingRelay();
+  const handles = new Map<AccountId, string | null>();
+  // Filled at start, once the accounts table is synced: accounts stored but no longer configured.
+  const inactive: AccountId[] = [];
   const deadlineChanged = new Signal();
   const resumed = new Signal();
-  const { pipeline, anthropicCheck } = buildPipeline(ctx, store.repos, generationHealth);
-  const publishing = buildPublishing(ctx, store.repos, publisher, publishEvents);
-  const pause = buildPause(ctx, store.repos, client, resumed);
-  const moderation = buildModeration(ctx, store.repos, { pipeline, publishing, pause }, client, deadlineChanged);
-  const metrics = buildMetrics(store.repos, moderation, generationHealth);
-  publishEvents.connect(metricsObserver(metrics), moderation.publishingObserver);
 
-  const engagement = buildEngagement(ctx, store.repos, publisher);
+  const built = config.accounts.map((account) => buildAccount(ctx, store, account, { client, generationHealth, handles, deadlineChanged, resumed }));
+  const accounts = new Map<AccountId, AccountServices>(built.map((b) => [b.services.config.id, b.services]));
+  // A dead key must show in /healthz before the first generation: check it now, in the
+  // background, since the bot can moderate and publish without Claude. One key serves every account.
+  const anthropicCheck = generationHealth.checkAtStart(() => (built[0] as BuiltAccount).checkClaudeAccess());
+  const metrics = buildMetrics([...accounts.values()], generationHealth);
+  for (const { services, publishEvents } of built) publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver);
+
   const backups = buildBackups(ctx, store.dataSource);
-  const scheduler = buildScheduler(ctx, store.repos, pause, { moderation, publishing, engagement, backups });
+  const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups);
   const deadlines = new DeadlineTimer({
     clock: ctx.clock,
-    // While /pause holds publishing on timeout, overdue drafts wait: no deadline to chase.
-    nextDeadline: async () => ((await moderation.sweepOnHold()) ? null : store.repos.drafts.nextDeadline()),
-    // The same sweep as the sweep job: it applies the pause and joins a sweep already running.
-    run: () => moderation.sweepOverdue(),
+    nextDeadline: () => nextDeadlineOfAll([...accounts.values()]),
+    // The same sweep as the sweep job: it applies each account's pause and joins a sweep already running.
+    run: () => sweepAll([...accounts.values()]),
     logger: logger.child({ component: 'deadlines' }),
   });
   deadlineChanged.connect(() => void deadlines.reschedule());
@@ -300,18 +402,26 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
     void scheduler.runNow(JOB_NAMES.publishQueue);
   });
 
-  const services: AppServices = { pipeline, publishing, moderation, deadlines };
-  const interactions = buildInteractionRouter(ctx, moderation);
-  const commandContext = buildCommandContext(ctx, store, { services, pause, scheduler, backups });
+  const first = built[0] as BuiltAccount;
+  const services: AppServices = {
+    pipeline: first.services.pipeline,
+    publishing: first.services.publishing,
+    moderation: first.services.moderation,
+    deadlines,
+    accounts,
+  };
+  const interactions = buildInteractionRouter(ctx, store, accounts);
+  const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
   const commandRouter = new CommandRouter(commands, commandContext, logger);
-  const health = buildHealthServer(ctx, { store, client, scheduler, moderation, generationHealth, metrics });
+  const health = buildHealthServer(ctx, { store, client, scheduler, accounts: [...accounts.values()], generationHealth, metrics });
   return {
     store,
     generationHealth,
     anthropicCheck,
     client,
     services,
-    pause,
+    handles,
+    inactive,
     metrics,
     scheduler,
     interactions,
@@ -321,23 +431,175 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   };
 }
 
-/** The one X client, shared by publishing and the engagement refresh. In dry run there is none, so nothing can reach X. */
-function buildXPublisher({ config, clock }: BuildContext): TweetPublisher | null {
-  const credentials = config.twitter.credentials;
-  if (config.posting.dryRun || !credentials) return null;
+/** What building one account returns besides its services: the hooks the shared parts connect to. */
+interface BuiltAccount {
+  readonly services: AccountServices;
+  readonly publishEvents: PublishingRelay;
+  readonly checkClaudeAccess: () => Promise<void>;
+}
+
+/** One account's services, over repositories scoped to it, posting its cards to its own channel. */
+function buildAccount(
+  ctx: BuildContext,
+  store: Store,
+  account: AccountConfig,
+  shared: { client: Client; generationHealth: GenerationHealth; handles: ReadonlyMap<AccountId, string | null>; deadlineChanged: Signal; resumed: Signal },
+): BuiltAccount {
+  const { config, logger, clock } = ctx;
+  const log = logger.child({ accountId: account.id });
+  const repos = createRepositories(store.dataSource, log, account.id);
+  const publisher = buildXPublisher(ctx, account);
+  const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
+  const publishEvents = new PublishingRelay();
+  const several = config.accounts.length > 1;
+  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents);
+  const pause = new PauseService({
+    settings: repos.settings,
+    moderationEvents: repos.moderationEvents,
+    clock,
+    logger: log,
+    announcer: new DiscordPauseAnnouncer(shared.client, account.discord.moderationChannelId, clock, several ? account.id : undefined),
+    onResumed: () => shared.resumed.emit(),
+  });
+  const moderation = new ModerationService({
+    ...repos,
+    pipeline,
+    publisher: publishing,
+    pause,
+    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
+    clock,
+    logger: log.child({ component: 'moderation' }),
+    options: moderationOptionsOf(account),
+    account: { id: account.id, handle: () => shared.handles.get(account.id) ?? null },
+    onDeadlineChanged: () => shared.deadlineChanged.emit(),
+  });
+  const engagement = new EngagementService({
+    posts: repos.posts,
+    topics: repos.topics,
+    settings: repos.settings,
+    // Null in dry run: there is nothing at X to measure and no X client exists.
+    publisher,
+    clock,
+    logger: log.child({ component: 'engagement' }),
+    config: { engagementWindowDays: config.posting.engagementWindowDays },
+  });
+  const stats = new StatsService({
+    stats: repos.stats,
+    topics: repos.topics,
+    clock,
+    pricing: config.anthropic.pricing,
+    timezone: account.posting.timezone,
+  });
+  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats }, publishEvents, checkClaudeAccess };
+}
+
+function moderationOptionsOf(account: AccountConfig): ModerationOptions {
+  return {
+    timeoutAction: account.posting.timeoutAction,
+    moderationTimeoutMs: account.posting.moderationTimeoutMs,
+    requireSecondApproval: account.posting.requireSecondApproval,
+    dryRun: account.posting.dryRun,
+    caps: { maxPerHour: account.posting.maxPostsPerHour, maxPerDay: account.posting.maxPostsPerDay },
+  };
+}
+
+/**
+ * The moderation of an account no longer configured, used only to expire its pending drafts
+ * and show why on their cards (which stay in the channel they were posted to). Nothing can be
+ * generated or published for it: its reviser and publisher answer that it is inactive.
+ */
+function buildRetiredModeration(ctx: BuildContext, parts: AppParts, accountId: AccountId): ModerationService {
+  const { config, clock, logger } = ctx;
+  const repos = createRepositories(parts.store.dataSource, logger, accountId);
+  const inactive = accountRemovedReason(accountId);
+  return new ModerationService({
+    ...repos,
+    pipeline: {
+      generateDraft: async () => ({ status: 'skipped', reason: inactive }),
+      regenerate: async () => ({ status: 'failed', reason: inactive }),
+      applyEdit: async () => ({ status: 'failed', reason: inactive }),
+    },
+    publisher: {
+      publishApprovedDraft: async (draftId) => ({ kind: 'skipped', draftId, reason: inactive }),
+      retryFailed: async () => null,
+    },
+    cards: new DiscordDraftCards(parts.client, config.discord.moderationChannelId),
+    clock,
+    logger: logger.child({ component: 'moderation', accountId }),
+    options: { ...moderationOptionsOf(config.accounts[0] as AccountConfig), timeoutAction: 'expire' },
+    account: { id: accountId, handle: () => null },
+  });
+}
+
+/** The earliest deadline any account's sweep would act on; an account whose pause holds its sweep has none. */
+async function nextDeadlineOfAll(accounts: readonly AccountServices[]): Promise<number | null> {
+  let next: number | null = null;
+  for (const account of accounts) {
+    if (await account.moderation.sweepOnHold()) continue;
+    const deadline = await account.repos.drafts.nextDeadline();
+    if (deadline !== null && (next === null || deadline < next)) next = deadline;
+  }
+  return next;
+}
+
+/** Every account's deadline sweep, one after the other; one account's failure does not stop the others'. */
+async function sweepAll(accounts: readonly AccountServices[]): Promise<OverdueSweep[]> {
+  const sweeps: OverdueSweep[] = [];
+  const failures: unknown[] = [];
+  for (const account of accounts) {
+    try {
+      sweeps.push(await account.moderation.sweepOverdue());
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+  return sweeps;
+}
+
+/** An account's X client, for publishing and its engagement refresh. In dry run there is none, so nothing can reach X. */
+function buildXPublisher({ config, clock }: BuildContext, account: AccountConfig): TweetPublisher | null {
+  const credentials = account.twitter.credentials;
+  if (account.posting.dryRun || !credentials) return null;
   return XPublisher.fromCredentials(credentials, { apiBase: config.twitter.apiBase, timeoutMs: config.twitter.timeoutMs, clock });
 }
 
-/** The Claude generator behind the pipeline, observed for /healthz. */
+/**
+ * Where an account's publications go. Dry run: a target that holds no credentials and can reach
+ * no network. Otherwise the account's X target over its own client: X's rate-limit headers go to
+ * the account's settings, and X's per-app 24 h limit to the bot-wide settings, keyed by the app
+ * key's fingerprint, so accounts signing with the same app key share it.
+ */
+function buildPublishTarget(
+  { config, logger, clock }: BuildContext,
+  store: Store,
+  repos: Repositories,
+  account: AccountConfig,
+  publisher: TweetPublisher | null,
+): PublishTarget {
+  const credentials = account.twitter.credentials;
+  if (account.posting.dryRun || !publisher || !credentials) return new DryRunTarget(account.id);
+  return new XPublishTarget({
+    accountId: account.id,
+    publisher,
+    appFingerprint: appKeyFingerprint(credentials.appKey),
+    settings: repos.settings,
+    appLimits: settingsAppLimitStore(store.repos.botSettings),
+    clock,
+    logger: logger.child({ component: 'x' }),
+    prices: { perPostUsd: config.twitter.costPerPostUsd, perPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd },
+  });
+}
+
+/** The Claude generator behind an account's pipeline (its voice and link rules), observed for /healthz. */
 function buildPipeline(
   { config, logger, clock, rng }: BuildContext,
   repos: Repositories,
+  account: AccountConfig,
   generationHealth: GenerationHealth,
-): { pipeline: DraftPipelineService; anthropicCheck: Promise<void> } {
-  const generator = createClaudeDraftGenerator(config, logger.child({ component: 'claude' }));
-  // A dead key must show in /healthz before the first generation: check it now, in the
-  // background, since the bot can moderate and publish without Claude.
-  const anthropicCheck = generationHealth.checkAtStart(() => generator.checkAccess());
+): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
+  const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
     ...repos,
     generator: generationHealth.observe(generator),
@@ -345,90 +607,67 @@ function buildPipeline(
     rng,
     logger: logger.child({ component: 'pipeline' }),
     options: {
-      ...contentPolicyFrom(config.content),
-      moderationTimeoutMs: config.posting.moderationTimeoutMs,
-      maxPendingDrafts: config.posting.maxPendingDrafts,
+      ...contentPolicyFrom(account.content),
+      moderationTimeoutMs: account.posting.moderationTimeoutMs,
+      maxPendingDrafts: account.posting.maxPendingDrafts,
     },
   });
-  return { pipeline, anthropicCheck };
+  return { pipeline, checkClaudeAccess: () => generator.checkAccess() };
 }
 
 function buildPublishing(
   { config, logger, clock, monotonic, rng }: BuildContext,
   repos: Repositories,
-  publisher: TweetPublisher | null,
+  account: AccountConfig,
+  target: PublishTarget,
   observer: PublishingObserver,
 ): PublishingService {
   return new PublishingService({
     ...repos,
-    publisher,
+    target,
     clock,
     monotonic,
     rng,
     logger: logger.child({ component: 'publishing' }),
     config: {
-      dryRun: config.posting.dryRun,
       // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
       requestTimeoutMs: config.twitter.timeoutMs,
-      maxPostsPerHour: config.posting.maxPostsPerHour,
-      maxPostsPerDay: config.posting.maxPostsPerDay,
-      costPerPostUsd: config.twitter.costPerPostUsd,
-      costPerPostWithUrlUsd: config.twitter.costPerPostWithUrlUsd,
+      maxPostsPerHour: account.posting.maxPostsPerHour,
+      maxPostsPerDay: account.posting.maxPostsPerDay,
     },
     observer,
   });
 }
 
-/** /pause and /resume, announced in the moderation channel. */
-function buildPause({ config, logger, clock }: BuildContext, repos: Repositories, client: Client, resumed: Signal): PauseService {
-  return new PauseService({
-    settings: repos.settings,
-    moderationEvents: repos.moderationEvents,
-    clock,
-    logger,
-    announcer: new DiscordPauseAnnouncer(client, config.discord.moderationChannelId, clock),
-    onResumed: () => resumed.emit(),
-  });
-}
-
-/** Moderation drives the pipeline and publishing, and posts its cards to Discord. */
-function buildModeration(
-  { config, logger, clock }: BuildContext,
-  repos: Repositories,
-  { pipeline, publishing, pause }: { pipeline: DraftPipelineService; publishing: PublishingService; pause: PauseService },
-  client: Client,
-  deadlineChanged: Signal,
-): ModerationService {
-  return new ModerationService({
-    ...repos,
-    pipeline,
-    publisher: publishing,
-    pause,
-    cards: new DiscordDraftCards(client, config.discord.moderationChannelId),
-    clock,
-    logger: logger.child({ component: 'moderation' }),
-    options: {
-      timeoutAction: config.posting.timeoutAction,
-      moderationTimeoutMs: config.posting.moderationTimeoutMs,
-      requireSecondApproval: config.posting.requireSecondApproval,
-      dryRun: config.posting.dryRun,
-      caps: { maxPerHour: config.posting.maxPostsPerHour, maxPerDay: config.posting.maxPostsPerDay },
-    },
-    onDeadlineChanged: () => deadlineChanged.emit(),
-  });
-}
-
-function buildMetrics(repos: Repositories, moderation: ModerationService, generationHealth: GenerationHealth): PrometheusMetrics {
+/** Gauges summed over the accounts. */
+function buildMetrics(accounts: readonly AccountServices[], generationHealth: GenerationHealth): PrometheusMetrics {
+  const first = accounts[0] as AccountServices;
   return new PrometheusMetrics({
-    draftCounts: () => repos.drafts.countByStatus(),
-    tokenTotals: () => repos.generationRuns.tokenTotals(),
-    xRateState: () => repos.settings.get(SETTINGS.xRateLimit.post),
+    draftCounts: async () => sumRecords(await Promise.all(accounts.map((a) => a.repos.drafts.countByStatus()))),
+    tokenTotals: async () => sumRecords(await Promise.all(accounts.map((a) => a.repos.generationRuns.tokenTotals()))),
+    // X's POST limits as the first account last saw them (the only account without ACCOUNTS_FILE).
+    xRateState: () => first.repos.settings.get(SETTINGS.xRateLimit.post),
     cardHealth: async () => {
-      const health = await moderation.cardHealth();
-      return { unposted: health.unposted.count, outOfDate: health.outOfDate };
+      let unposted = 0;
+      let outOfDate = 0;
+      for (const account of accounts) {
+        const health = await account.moderation.cardHealth();
+        unposted += health.unposted.count;
+        outOfDate += health.outOfDate;
+      }
+      return { unposted, outOfDate };
     },
     generationHealth: () => generationHealth.metrics(),
   });
+}
+
+/** Adds records of numbers key by key (drafts by status, token totals of several accounts). */
+function sumRecords<T extends { readonly [K in keyof T]: number }>(records: readonly T[]): T {
+  const total: Record<string, number> = {};
+  for (const record of records) {
+    for (const [key, value] of Object.entries(record) as Array<[string, number]>) total[key] = (total[key] ?? 0) + value;
+  }
+  return total as T;
 }
 
 /** Publication counters, told before moderation updates the card. */
@@ -443,19 +682,6 @@ function metricsObserver(metrics: PrometheusMetrics): PublishingObserver {
   };
 }
 
-function buildEngagement({ config, logger, clock }: BuildContext, repos: Repositories, publisher: TweetPublisher | null): EngagementService {
-  return new EngagementService({
-    posts: repos.posts,
-    topics: repos.topics,
-    settings: repos.settings,
-    // Null in dry run: there is nothing at X to measure and no X client exists.
-    publisher,
-    clock,
-    logger: logger.child({ component: 'engagement' }),
-    config: { engagementWindowDays: config.posting.engagementWindowDays },
-  });
-}
-
 function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataSource): BackupService {
   return new BackupService({
     dir: join(dirname(config.storage.databasePath), 'backups'),
@@ -466,68 +692,100 @@ function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataS
   });
 }
 
-/** The post job, and the other jobs as data: what each runs, how often, and whether /pause holds it. */
+/** One post job per account, and the other jobs as data: what each runs, how often, and what /pause holds. */
 function buildScheduler(
   { config, logger, clock, rng, armSchedulerTimers }: BuildContext,
-  repos: Repositories,
-  pause: PauseService,
-  parts: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService },
+  store: Store,
+  accounts: readonly AccountServices[],
+  backups: BackupService,
 ): PostingScheduler {
   return new PostingScheduler({
     clock,
     rng,
     logger,
-    // Job states are bot-wide rows (account NULL; migration Accounts put the existing ones there).
-    settings: repos.botSettings,
-    drafts: repos.drafts,
-    posts: repos.posts,
-    pause,
-    config: {
-      schedule: config.posting.schedule,
-      timezone: config.posting.timezone,
-      jitterMs: config.posting.jitterMs,
-      activeHours: config.posting.activeHours,
-      maxPendingDrafts: config.posting.maxPendingDrafts,
-      maxPostsPerHour: config.posting.maxPostsPerHour,
-      maxPostsPerDay: config.posting.maxPostsPerDay,
-    },
-    generateDraft: (trigger) => parts.moderation.generateAndPostDraft({ trigger }),
-    jobs: buildJobs(config, { ...parts, pause }),
+    // Job states are bot-wide rows (account NULL, where migration Accounts put the existing ones): a post job's name carries its account.
+    settings: store.repos.botSettings,
+    timezone: config.posting.timezone,
+    postJobs: accounts.map((account) => ({
+      accountId: account.config.id,
+      config: {
+        schedule: account.config.posting.schedule,
+        timezone: account.config.posting.timezone,
+        jitterMs: account.config.posting.jitterMs,
+        activeHours: account.config.posting.activeHours,
+        maxPendingDrafts: account.config.posting.maxPendingDrafts,
+        maxPostsPerHour: account.config.posting.maxPostsPerHour,
+        maxPostsPerDay: account.config.posting.maxPostsPerDay,
+      },
+      drafts: account.repos.drafts,
+      posts: account.repos.posts,
+      pause: account.pause,
+      generateDraft: (trigger) => account.moderation.generateAndPostDraft({ trigger }),
+    })),
+    jobs: buildJobs(config, accounts, backups),
     armTimers: armSchedulerTimers,
   });
 }
 
-/** The jobs besides the post job, in the order they run when several are due. */
-function buildJobs(
-  config: AppConfig,
-  {
-    moderation,
-    publishing,
-    engagement,
-    backups,
-    pause,
-  }: { moderation: ModerationService; publishing: PublishingService; engagement: EngagementService; backups: BackupService; pause: PauseService },
-): JobDefinition[] {
-  const paused = async () => (await pause.current()) !== null;
+/** The jobs besides the post jobs, in the order they run when several are due. Each goes through every account. */
+function buildJobs(config: AppConfig, accounts: readonly AccountServices[], backups: BackupService): JobDefinition[] {
   const jobs: JobDefinition[] = [
-    // The deadline sweep applies the pause itself (it may still expire drafts while paused).
-    { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await moderation.sweepOverdue()) },
+    // The deadline sweep applies each account's pause itself (it may still expire drafts while paused).
+    { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await sweepAll(accounts)) },
     {
       name: JOB_NAMES.publishQueue,
       pattern: PUBLISH_QUEUE_SCHEDULE,
       quiet: true,
-      // /pause promises that nothing the bot decides on its own goes to X: drafts approved on
-      // timeout or queued by a cap, X's limits or a retry backoff stay approved and wait, and so
-      // does a publication a crash interrupted (taking it over could POST). An explicit Approve
-      // or Retry by a moderator still publishes at once (moderation calls the publishing service
-      // directly); if a cap queues it, it waits here too.
-      heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
-      // Asked again before each draft: a /pause that lands during a long run stops it there.
-      run: async () => summarise(await publishing.processDueDrafts(undefined, { held: paused })),
+      // /pause promises that nothing the bot decides on its own goes to X for that account:
+      // drafts approved on timeout or queued by a cap, X's limits or a retry backoff stay approved
+      // and wait, and so does a publication a crash interrupted (taking it over could POST). An
+      // explicit Approve or Retry by a moderator still publishes at once (moderation calls the
+      // publishing service directly); if a cap queues it, it waits here too.
+      held: async () => {
+        for (const account of accounts) if (!(await account.pause.current())) return null;
+        return accounts.length > 1
+          ? 'posting is paused for every account: the publish queue waits for /resume'
+          : 'posting is paused: the publish queue waits for /resume';
+      },
+      run: async () => {
+        const outcomes: unknown[] = [];
+        for (const account of accounts) {
+          const paused = async () => (await account.pause.current()) !== null;
+          if (await paused()) continue;
+          // Asked again before each draft: a /pause that lands during a long run stops it there.
+          outcomes.push(...(await account.publishing.processDueDrafts(undefined, { held: paused })));
+        }
+        return summarise(outcomes);
+      },
     },
-    { name: JOB_NAMES.engagement, pattern: config.posting.engagementSchedule, run: async () => summarise(await engagement.refresh()) },
+    {
+      name: JOB_NAMES.engagement,
+      pattern: config.posting.engagementSchedule,
+      run: async () => {
+        const results: Record<string, string | number | boolean | null> = {};
+        for (const account of accounts) {
+          const detail = summarise(await account.engagement.refresh()).detail ?? {};
+          for (const [key, value] of Object.entries(detail)) results[accounts.length > 1 ? `${account.config.id}.${key}` : key] = value;
+        }
+        return { outcome: 'ok', reason: null, detail: results };
+      },
+    },
     // Not held by /pause: showing the truth on a card publishes nothing.
-    { name: JOB_NAMES.cards, pattern: CARD_RECONCILE_SCHEDULE, quiet: true, run: async () => summarise(await moderation.reconcileCards()) },
+    {
+      name: JOB_NAMES.cards,
+      pattern: CARD_RECONCILE_SCHEDULE,
+      quiet: true,
+      run: async () => {
+        const totals = { posted: 0, rerendered: 0, failed: 0 };
+        for (const account of accounts) {
+          const outcome = await account.moderation.reconcileCards();
+          totals.posted += outcome.posted;
+          totals.rerendered += outcome.rerendered;
+          totals.failed += outcome.failed;
+        }
+        return summarise(totals);
+      },
+    },
   ];
   if (config.storage.backupSchedule) {
     jobs.push({
@@ -542,48 +800,78 @@ function buildJobs(
   return jobs;
 }
 
-/** A held sweep is a skipped run, so the job's record and /status say why nothing happened. */
-function sweepJobResult(sweep: OverdueSweep): JobRunResult {
-  if (sweep.status === 'held') return { outcome: 'skipped', reason: sweep.reason, detail: { code: 'paused' } };
-  return summarise(sweep.outcomes);
+/** A sweep held for every account is a skipped run, so the job's record and /status say why nothing happened. */
+function sweepJobResult(sweeps: readonly OverdueSweep[]): JobRunResult {
+  const swept = sweeps.filter((sweep): sweep is Extract<OverdueSweep, { status: 'swept' }> => sweep.status === 'swept');
+  const held = sweeps.find((sweep): sweep is Extract<OverdueSweep, { status: 'held' }> => sweep.status === 'held');
+  if (swept.length === 0 && held) return { outcome: 'skipped', reason: held.reason, detail: { code: 'paused' } };
+  return summarise(swept.flatMap((sweep) => sweep.outcomes));
 }
 
-function buildInteractionRouter({ config, logger }: BuildContext, moderation: ModerationService): InteractionRouter {
+/**
+ * Card clicks and forms go to the moderation of the draft's account (the draft knows it: the
+ * custom_id does not name one), checked against that account's moderators.
+ */
+function buildInteractionRouter({ config, logger }: BuildContext, store: Store, accounts: ReadonlyMap<AccountId, AccountServices>): InteractionRouter {
   const log = logger.child({ component: 'interactions' });
-  const handlers = createModerationHandlers({ moderation, policy: { moderatorRoleId: config.discord.moderatorRoleId }, logger: log });
+  const scopeOf = async (draftId: number, channelId: string | null): Promise<ModerationScope> => {
+    const scope = (account: AccountServices): ModerationScope => ({
+      moderation: account.moderation,
+      policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
+    });
+    const accountId = await store.repos.accounts.accountOfDraft(draftId);
+    if (accountId === null) {
+      // No account has it: the account whose channel it was clicked in refuses it (audited), else the first.
+      const list = [...accounts.values()];
+      const here = list.filter((account) => account.config.discord.moderationChannelId === channelId);
+      return scope(here.length === 1 ? (here[0] as AccountServices) : (list[0] as AccountServices));
+    }
+    const account = accounts.get(accountId);
+    if (!account) {
+      throw new UserError(`Draft #${draftId} belongs to the account ${accountId}, which is no longer configured. Nothing was changed.`, { accountId });
+    }
+    return scope(account);
+  };
+  const handlers = createModerationHandlers({ scopeOf, logger: log });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 
-/** Everything a slash command may use. */
+/** Everything a slash command may use: per account, its services; for the bot, backups. */
 function buildCommandContext(
   { config, logger, clock }: BuildContext,
-  { dataSource, repos }: Store,
-  parts: { services: AppServices; pause: PauseService; scheduler: PostingScheduler; backups: BackupService },
+  store: Store,
+  parts: {
+    services: AppServices;
+    scheduler: PostingScheduler;
+    backups: BackupService;
+    handles: ReadonlyMap<AccountId, string | null>;
+    inactive: readonly AccountId[];
+  },
 ): CommandContext {
-  const { services, pause, scheduler, backups } = parts;
+  const { services, scheduler, backups, handles, inactive } = parts;
+  const active = [...services.accounts.values()].map((account): AccountCommandContext => ({
+    id: account.config.id,
+    config: account.config,
+    handle: () => handles.get(account.config.id) ?? null,
+    drafts: account.repos.drafts,
+    posts: account.repos.posts,
+    topics: account.repos.topics,
+    audit: account.repos.moderationEvents,
+    pause: account.pause,
+    schedulerStatus: () => scheduler.status(account.config.id),
+    topicsWithContext: () => account.pipeline.topicsWithContext(),
+    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+    stats: account.stats,
+    rateLimitStatus: () => account.publishing.rateLimitStatus(),
+  }));
   return {
     config,
     clock,
     logger,
     version: readAppVersion(),
     startedAt: clock.now(),
-    drafts: repos.drafts,
-    posts: repos.posts,
-    topics: repos.topics,
-    audit: repos.moderationEvents,
-    pause,
-    scheduler,
-    topicsWithContext: () => services.pipeline.topicsWithContext(),
-    generateDraft: (topicName) => services.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
-    stats: new StatsService({
-      stats: new TypeOrmStatsRepository(dataSource),
-      topics: repos.topics,
-      clock,
-      pricing: config.anthropic.pricing,
-      timezone: config.posting.timezone,
-    }),
+    accounts: { active, inactiveIds: () => inactive },
     renderStatsChart: renderStatsChartLazily,
-    rateLimitStatus: () => services.publishing.rateLimitStatus(),
     takeBackup: () => backups.takeBackup(),
   };
 }
@@ -604,12 +892,12 @@ function buildHealthServer(
     store: Store;
     client: Client;
     scheduler: PostingScheduler;
-    moderation: ModerationService;
+    accounts: readonly AccountServices[];
     generationHealth: GenerationHealth;
     metrics: PrometheusMetrics;
   },
 ): HealthServer {
-  const { store, client, scheduler, moderation, generationHealth, metrics } = parts;
+  const { store, client, scheduler, accounts, generationHealth, metrics } = parts;
   return new HealthServer({
     port: config.ops.healthPort,
     metrics,
@@ -634,16 +922,22 @@ function buildHealthServer(
         // a restart does not fix. A 503 would also hide that clicks and publishing still work.
         name: 'cards',
         check: async () => {
-          // A store that cannot be read is the database probe's failure; here it only makes the cards unknown.
-          const health = await moderation.cardHealth().catch(() => null);
-          if (health === null) return { ok: true, degraded: true, detail: 'card state unknown: the database did not answer' };
-          if (health.unposted.count === 0 && health.outOfDate === 0) return { ok: true };
           const parts: string[] = [];
-          if (health.unposted.count > 0) {
-            const since = health.unposted.oldestCreatedAt !== null ? ` since ${new Date(health.unposted.oldestCreatedAt).toISOString()}` : '';
-            parts.push(`${health.unposted.count} draft card(s) could not be posted${since}: ${health.unposted.lastError ?? 'unknown error'}`);
+          for (const account of accounts) {
+            // A store that cannot be read is the database probe's failure; here it only makes the cards unknown.
+            const health = await account.moderation.cardHealth().catch(() => null);
+            const whose = accounts.length > 1 ? `${account.config.id}: ` : '';
+            if (health === null) {
+              parts.push(`${whose}card state unknown: the database did not answer`);
+              continue;
+            }
+            if (health.unposted.count > 0) {
+              const since = health.unposted.oldestCreatedAt !== null ? ` since ${new Date(health.unposted.oldestCreatedAt).toISOString()}` : '';
+              parts.push(`${whose}${health.unposted.count} draft card(s) could not be posted${since}: ${health.unposted.lastError ?? 'unknown error'}`);
+            }
+            if (health.outOfDate > 0) parts.push(`${whose}${health.outOfDate} card(s) show an older state than the database`);
           }
-          if (health.outOfDate > 0) parts.push(`${health.outOfDate} card(s) show an older state than the database`);
+          if (parts.length === 0) return { ok: true };
           return { ok: true, degraded: true, detail: parts.join('; ') };
         },
       },

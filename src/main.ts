@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { DraftgateApp, SHUTDOWN_TIMEOUT_MS } from './app.js';
+import { AccountConfigurationError, DraftgateApp, SHUTDOWN_TIMEOUT_MS } from './app.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { createLogger } from './logging/index.js';
 import { installProcessLifecycle } from './process-lifecycle.js';
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.error('start-up failed', { error });
     await app.stop().catch(() => undefined);
-    process.exit(1);
+    // Found only once X answered (two accounts posting as one X user): still the configuration's fault.
+    process.exit(error instanceof AccountConfigurationError ? EXIT_CONFIG : 1);
   }
 }
 

@@ -4,9 +4,11 @@ export interface PromptOptions {
   readonly maxHashtags: number;
   /** The only domains a link may point to (the brand's own, pump.fun, is always among them). */
   readonly allowedLinkDomains: readonly string[];
+  /** The account's own voice paragraph (accounts.yaml `voice`); absent or null: the built-in ACCOUNT_VOICE. */
+  readonly voice?: string | null | undefined;
 }
 
-/** The account's voice: who is speaking and how. */
+/** The built-in voice: who is speaking and how. An account's `voice` replaces it. */
 export const ACCOUNT_VOICE = [
   'You write posts for an X (Twitter) account about Pump.fun, the Solana token launchpad where anyone can',
   'launch a memecoin on a bonding curve. The audience is crypto-curious people, memecoin traders and',
@@ -98,8 +100,10 @@ export function buildSystemPrompt(options: PromptOptions): string {
   const rules = hardRules(options)
     .map((rule, i) => `${i + 1}. ${rule}`)
     .join('\n');
+  // Only the voice is the account's: the hard rules below still follow it, so no voice can lift them.
+  const voice = options.voice?.trim() || ACCOUNT_VOICE;
   return [
-    ACCOUNT_VOICE,
+    voice,
     '',
     STYLE_GUIDE,
     '',

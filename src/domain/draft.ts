@@ -72,6 +72,7 @@ export interface Draft {
   readonly decidedAt: number | null;
   readonly decisionSource: 'moderator' | 'timeout' | null;
   readonly feedback: string | null;
+  /** Why it was rejected, or why it expired other than by its deadline (its account was removed); null otherwise. */
   readonly rejectReason: string | null;
   readonly editedBy: Actor | null;
   readonly model: string | null;

@@ -11,7 +11,8 @@ export const PUBLISH_QUEUE_SCHEDULE = '15,45 * * * * *';
 
 /** Names of the jobs, as they appear in logs and in settings (`scheduler.job.<name>`). */
 export const JOB_NAMES = {
-  post: 'post',
+  /** One post job per account: `post:<accountId>`. */
+  post: (accountId: string) => `post:${accountId}`,
   timeoutSweep: 'timeout-sweep',
   publishQueue: 'publish-queue',
   engagement: 'engagement-refresh',
@@ -46,8 +47,8 @@ export interface PostingSchedulerConfig {
 }
 
 /**
- * A job besides the post job, as the composition root defines it. The scheduler plans, runs,
- * persists and reports it like the post job; what it does is `run`'s business.
+ * A housekeeping job, as the composition root defines it. The scheduler plans, runs, persists
+ * and reports it like the post jobs; what it does is `run`'s business.
  */
 export interface JobDefinition {
   /** As it appears in logs and in settings (`scheduler.job.<name>`); see JOB_NAMES. */
@@ -57,22 +58,37 @@ export interface JobDefinition {
   readonly run: () => Promise<JobRunResult>;
   /** A frequent housekeeping job: its successful runs are logged at debug, not info. */
   readonly quiet?: boolean | undefined;
-  /** Set for jobs /pause holds: while paused, a run is skipped with this reason instead of running. */
-  readonly heldWhilePaused?: string | undefined;
+  /** Asked before each run: a reason (e.g. /pause) skips the run with that reason instead of running it. */
+  readonly held?: (() => Promise<string | null>) | undefined;
+}
+
+/**
+ * One account's post job: its schedule, jitter and active hours in its own time zone, and the
+ * counts that decide whether a run generates a draft. Every run generates at most one draft,
+ * and only when the account is not paused, its pending cap has room and its daily cap leaves
+ * room today.
+ */
+export interface PostJobDefinition {
+  readonly accountId: string;
+  readonly config: PostingSchedulerConfig;
+  readonly drafts: Pick<DraftRepository, 'countByStatus'>;
+  readonly posts: Pick<PostRepository, 'publicationTimesSince'>;
+  readonly pause: PauseStateReader;
+  /** Generates one draft and posts its moderation card. */
+  readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
 }
 
 export interface PostingSchedulerDeps {
   readonly clock: Clock;
   readonly rng: () => number;
   readonly logger: Logger;
+  /** Where every job keeps its state (`scheduler.job.<name>`): the bot-wide settings. */
   readonly settings: SettingsRepository;
-  readonly drafts: Pick<DraftRepository, 'countByStatus'>;
-  readonly posts: Pick<PostRepository, 'publicationTimesSince'>;
-  readonly pause: PauseStateReader;
-  readonly config: PostingSchedulerConfig;
-  /** Generates one draft and posts its moderation card. */
-  readonly generateDraft: (trigger: 'schedule') => Promise<ScheduledGenerationOutcome>;
-  /** The other jobs, in the order `runDue()` runs them after the post job. */
+  /** The time zone the housekeeping jobs' patterns are read in (post jobs use their account's). */
+  readonly timezone: string;
+  /** One per account, in the order `runDue()` runs them, first. */
+  readonly postJobs: readonly PostJobDefinition[];
+  /** The other jobs, in the order `runDue()` runs them after the post jobs. */
   readonly jobs: readonly JobDefinition[];
   /** False in tests that drive the jobs with a manual clock; default true. */
   readonly armTimers?: boolean | undefined;
@@ -88,32 +104,52 @@ export interface SchedulerStatus {
 }
 
 /**
- * The posting scheduler: the post job (POST_SCHEDULE in TIMEZONE plus jitter, within the active
- * hours) and the jobs it is given (timeout sweep, publish queue, engagement refresh, card
- * reconcile, backup), each a {@link ScheduledJob}. Every run of the post job generates at most one draft, and only when
- * posting is not paused, the pending cap has room and the daily cap leaves room today.
+ * The posting scheduler: one post job per account (its POST_SCHEDULE in its time zone plus
+ * jitter, within its active hours) and the jobs it is given (timeout sweep, publish queue,
+ * engagement refresh, card reconcile, backup), each a {@link ScheduledJob}.
  */
 export class PostingScheduler {
   readonly jobs: readonly ScheduledJob[];
-  readonly post: ScheduledJob;
+  private readonly postJobs: ReadonlyMap<string, { readonly job: ScheduledJob; readonly definition: PostJobDefinition }>;
   private readonly log: Logger;
 
   constructor(private readonly deps: PostingSchedulerDeps) {
-    const { config, clock, logger, settings } = deps;
+    const { clock, logger, settings } = deps;
     this.log = logger.child({ component: 'scheduler' });
-    const common = { clock, logger, settings, timezone: config.timezone, armTimer: deps.armTimers ?? true };
-    this.post = new ScheduledJob({
-      ...common,
-      name: JOB_NAMES.post,
-      pattern: config.schedule,
-      jitter: () => drawJitter(config.jitterMs, deps.rng),
-      activeHours: config.activeHours,
-      run: () => this.runPost(),
-    });
+    const common = { clock, logger, settings, armTimer: deps.armTimers ?? true };
+    const postJobs = new Map<string, { job: ScheduledJob; definition: PostJobDefinition }>();
+    for (const definition of deps.postJobs) {
+      const { config } = definition;
+      const job = new ScheduledJob({
+        ...common,
+        timezone: config.timezone,
+        name: JOB_NAMES.post(definition.accountId),
+        pattern: config.schedule,
+        jitter: () => drawJitter(config.jitterMs, deps.rng),
+        activeHours: config.activeHours,
+        run: () => this.runPost(definition),
+      });
+      postJobs.set(definition.accountId, { job, definition });
+    }
+    this.postJobs = postJobs;
     this.jobs = [
-      this.post,
-      ...deps.jobs.map((job) => new ScheduledJob({ ...common, name: job.name, pattern: job.pattern, quiet: job.quiet, run: () => this.runUnlessHeld(job) })),
+      ...[...postJobs.values()].map((p) => p.job),
+      ...deps.jobs.map(
+        (job) =>
+          new ScheduledJob({ ...common, timezone: deps.timezone, name: job.name, pattern: job.pattern, quiet: job.quiet, run: () => this.runUnlessHeld(job) }),
+      ),
     ];
+  }
+
+  /** An account's post job; without an id, the first account's (the only one in a single-account setup). */
+  postJob(accountId?: string): ScheduledJob {
+    return this.postJobEntry(accountId).job;
+  }
+
+  private postJobEntry(accountId: string | undefined): { readonly job: ScheduledJob; readonly definition: PostJobDefinition } {
+    const entry = accountId === undefined ? this.postJobs.values().next().value : this.postJobs.get(accountId);
+    if (!entry) throw new Error(accountId === undefined ? 'the scheduler has no post job' : `no post job for the account ${accountId}`);
+    return entry;
   }
 
   /**
@@ -155,22 +191,27 @@ export class PostingScheduler {
     return results;
   }
 
-  async status(): Promise<SchedulerStatus> {
-    const snapshot = this.post.snapshot();
+  /** An account's post job and pause, for /status; without an id, the first account's. */
+  async status(accountId?: string): Promise<SchedulerStatus> {
+    const { job, definition } = this.postJobEntry(accountId);
+    const snapshot = job.snapshot();
     return {
-      pause: await this.deps.pause.current(),
+      pause: await definition.pause.current(),
       nextRunAt: snapshot.nextRunAt,
       lastRun: snapshot.lastRun,
       missedWhileDown: snapshot.missedWhileDown,
-      running: this.post.isRunning,
+      running: job.isRunning,
     };
   }
 
-  /** What a post run would decide right now, without generating anything. */
-  async checkPostRun(): Promise<PostRunDecision> {
-    const { config, clock, drafts, posts } = this.deps;
-    const now = clock.now();
-    const [pause, counts, times] = await Promise.all([this.deps.pause.current(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
+  /** What an account's post run would decide right now, without generating anything; without an id, the first account's. */
+  async checkPostRun(accountId?: string): Promise<PostRunDecision> {
+    return this.decidePostRun(this.postJobEntry(accountId).definition);
+  }
+
+  private async decidePostRun({ config, drafts, posts, pause: pauseReader }: PostJobDefinition): Promise<PostRunDecision> {
+    const now = this.deps.clock.now();
+    const [pause, counts, times] = await Promise.all([pauseReader.current(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
     return decidePostRun({
       now,
       pause,
@@ -183,10 +224,10 @@ export class PostingScheduler {
     });
   }
 
-  private async runPost(): Promise<JobRunResult> {
-    const decision = await this.checkPostRun();
+  private async runPost(definition: PostJobDefinition): Promise<JobRunResult> {
+    const decision = await this.decidePostRun(definition);
     if (!decision.generate) return { outcome: 'skipped', reason: decision.reason, detail: { code: decision.code } };
-    const outcome = await this.deps.generateDraft('schedule');
+    const outcome = await definition.generateDraft('schedule');
     switch (outcome.status) {
       case 'created':
         return { outcome: 'ok', reason: null, detail: { draftId: outcome.draft.id } };
@@ -206,9 +247,8 @@ export class PostingScheduler {
   }
 
   private async runUnlessHeld(job: JobDefinition): Promise<JobRunResult> {
-    if (job.heldWhilePaused !== undefined && (await this.deps.pause.current())) {
-      return { outcome: 'skipped', reason: job.heldWhilePaused, detail: { code: 'paused' } };
-    }
+    const heldBecause = job.held ? await job.held() : null;
+    if (heldBecause !== null) return { outcome: 'skipped', reason: heldBecause, detail: { code: 'paused' } };
     return job.run();
   }
 }

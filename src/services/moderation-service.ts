@@ -1,3 +1,4 @@
+import { DEFAULT_ACCOUNT_ID } from '../domain/account.js';
 import { exponentialDelayMs, type ExponentialDelay } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
 import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 import {
   CardGoneError,
+  type AccountIdentity,
   type ApprovedDraftPublisher,
   type CardLocation,
   type CardRendering,
@@ -46,6 +48,8 @@ export interface ModerationServiceDependencies {
   readonly onDeadlineChanged?: (() => void) | undefined;
   /** /pause: while it holds, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
   readonly pause?: PauseStateReader | undefined;
+  /** The account this instance moderates for, named on every card; the single-account setup's `default` without it. */
+  readonly account?: AccountIdentity | undefined;
 }
 
 /** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
@@ -64,7 +68,10 @@ export interface ModerationRequest {
 }
 
 /** The audit `action` names. */
-export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout';
+export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout' | 'account_removed';
+
+/** The actor of decisions the configuration forces (an account removed from it), for audit rows and cards. */
+export const CONFIGURATION_ACTOR: Actor = { id: 'configuration', name: 'the configuration' };
 
 /**
  * What a moderation request came to. `applied` and `awaiting_second_approval` changed the draft
@@ -393,6 +400,26 @@ export class ModerationService {
   }
 
   /**
+   * Every pending draft expires with `reason` on its card and in its audit row: the account was
+   * removed from the configuration, so nobody can decide its drafts any more. The same
+   * conditional update as a click, so it cannot race one into a second outcome. Returns how many
+   * expired.
+   */
+  async expireAllPending(reason: string): Promise<number> {
+    const { drafts, clock, logger } = this.deps;
+    let expired = 0;
+    for (const draft of await drafts.findByStatuses(['pending'])) {
+      const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: CONFIGURATION_ACTOR, messageId: null };
+      if (!(await drafts.decide(draft.id, draft.revision, { to: 'expired', actor: CONFIGURATION_ACTOR, source: 'timeout', reason }, clock.now()))) continue;
+      await this.audit(request, 'account_removed', 'expired', reason);
+      logger.info('draft expired: its account is no longer configured', { draftId: draft.id, revision: draft.revision });
+      await this.refreshCard(draft.id);
+      expired += 1;
+    }
+    return expired;
+  }
+
+  /**
    * The deadline sweep as the deadline timer and the sweep job run it: `handleOverdueDrafts`
    * unless /pause holds it. A call while a sweep runs joins it instead of sweeping twice.
    */
@@ -445,8 +472,10 @@ export class ModerationService {
   private async view(draft: Draft): Promise<DraftCardView> {
     const now = this.deps.clock.now();
     const times = await this.deps.posts.publicationTimesSince(now - DAY_MS);
+    const account = this.deps.account;
     return {
       draft,
+      account: { id: account?.id ?? DEFAULT_ACCOUNT_ID, handle: account?.handle() ?? null },
       budget: capUsage(times, this.deps.options.caps, now),
       timeoutAction: this.timeoutActionFor(draft),
       dryRun: this.deps.options.dryRun,

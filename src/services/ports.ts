@@ -270,8 +270,15 @@ export interface AccountRepository {
    * Inserts or updates a configured account and marks it active. A new id is seeded with the
    * default topics in the same transaction; `created` says whether it was new.
    */
-  upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ readonly created: boolean }>;
-  /** Marks inactive every active account not in `configuredIds`; returns the ids it deactivated. */
+  upsert(
+    account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null },
+    now: number,
+  ): Promise<{ readonly created: boolean }>;
+  /**
+   * Marks inactive every active account not in `configuredIds` (its history stays); returns the
+   * ids it deactivated. One not configured that never wrote anything (no draft, post, generation
+   * run or audit row) is deleted instead, with its topics and settings: nothing to keep.
+   */
   deactivateAllExcept(configuredIds: readonly AccountId[], now: number): Promise<AccountId[]>;
   /** The account a draft belongs to (any account), or null for an unknown draft: the Discord layer routes a card click with it. */
   accountOfDraft(draftId: number): Promise<AccountId | null>;
@@ -442,6 +449,8 @@ export interface TweetPublisher {
  */
 export interface DraftCardView {
   readonly draft: Draft;
+  /** The account the draft is for: the card names its handle, and its id in the footer. */
+  readonly account: AccountLabel;
   /** Publications used and allowed in the rolling hour and day. */
   readonly budget: CapUsage;
   /** What the deadline does to this draft (a flagged draft under the two-approval rule never auto-publishes). */
@@ -451,6 +460,19 @@ export interface DraftCardView {
   readonly needsSecondApproval: boolean;
   /** The time the view was built, for "queued until" wording. */
   readonly now: number;
+}
+
+/** An account as a card or a reply names it: its id, and the X handle it posts as once known. */
+export interface AccountLabel {
+  readonly id: string;
+  /** Without the @; null until X answered GET /2/users/me (and always in dry run). */
+  readonly handle: string | null;
+}
+
+/** Which account a service instance works for; the handle is learned at start-up from X. */
+export interface AccountIdentity {
+  readonly id: string;
+  handle(): string | null;
 }
 
 /** Where a posted card lives. */

@@ -1,36 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { backoffDelayMs, backoffExhausted, DEFAULT_PUBLISH_BACKOFF, type BackoffPolicy } from '../domain/backoff.js';
-import { dryRunTweetId, type Actor, type Draft, type PublishErrorClass } from '../domain/draft.js';
-import { DAY_MS, mergeXRateState, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
-import { findPostedContinuation } from '../domain/thread-reconcile.js';
-import { publicationCostUsd } from '../domain/x-cost.js';
-import { XApiError } from '../domain/x-errors.js';
+import type { Actor, Draft, PublishErrorClass } from '../domain/draft.js';
+import { DAY_MS, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
 import type { Logger } from '../logging/index.js';
 import {
   systemMonotonicClock,
   type Clock,
   type DraftRepository,
   type MonotonicClock,
-  type ObservedXRateLimit,
   type PostRepository,
   type PublicationRepository,
+  type PublishFailure,
   type PublishFence,
   type PublishingLease,
   type PublishingObserver,
-  type SettingsRepository,
-  type TweetPublisher,
+  type PublishTarget,
+  type TargetPublication,
   type XAccount,
 } from './ports.js';
 import { SETTINGS, type XRateLimitKey } from './settings-keys.js';
 
 export type { XRateLimitKey } from './settings-keys.js';
 
-
 /** Slack on top of three request timeouts: DB writes, event-loop stalls, clocks that disagree a little. */
 export const PUBLISH_LEASE_MARGIN_MS = 30_000;
 /** TWITTER_TIMEOUT's default, for a service built without one. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** The wait after a `rate_limited` failure that came with no time (the X target always gives one). */
+const DEFAULT_RATE_LIMIT_WAIT_MS = 15 * 60_000;
 
 /**
  * The publish lease for an X request timeout: 3 x the timeout plus a margin. The lease is renewed
@@ -42,22 +40,18 @@ export function publishLeaseMs(requestTimeoutMs: number): number {
   return 3 * requestTimeoutMs + PUBLISH_LEASE_MARGIN_MS;
 }
 
-/** What the publishing service needs from the configuration. */
+/**
+ * What the publishing service needs from the configuration. Dry run, prices, X's fallback window
+ * and the timeline look-back belong to the account's PublishTarget.
+ */
 export interface PublishingConfig {
-  readonly dryRun: boolean;
   readonly maxPostsPerHour: number;
   readonly maxPostsPerDay: number;
-  readonly costPerPostUsd: number;
-  readonly costPerPostWithUrlUsd: number;
   /** TWITTER_TIMEOUT in ms: the lease is derived from it (see `publishLeaseMs`). Default 20 s. */
   readonly requestTimeoutMs?: number | undefined;
   /** Overrides the derived lease (tests); must exceed the X request timeout several times. */
   readonly leaseMs?: number | undefined;
   readonly backoff?: BackoffPolicy | undefined;
-  /** Wait after a 429 that carried no usable reset header. Default 15 min (X's window). */
-  readonly rateLimitFallbackMs?: number | undefined;
-  /** How many recent tweets reconciliation looks through (5..100). Default 100. */
-  readonly reconcileLookback?: number | undefined;
 }
 
 export interface PublishingServiceDeps {
@@ -65,9 +59,11 @@ export interface PublishingServiceDeps {
   /** The publishing state of this account's approved drafts. */
   readonly publications: PublicationRepository;
   readonly posts: PostRepository;
-  readonly settings: SettingsRepository;
-  /** null in dry run: no request may ever reach X. */
-  readonly publisher: TweetPublisher | null;
+  /**
+   * Where this account's publications go: its X target, or the dry-run target (which can reach
+   * no network). The service has no dry-run branch; X's limits, prices and errors are the target's.
+   */
+  readonly target: PublishTarget;
   readonly clock: Clock;
   /** Measures time inside this process (leases seen, requests in flight); default performance.now(). */
   readonly monotonic?: MonotonicClock | undefined;
@@ -93,15 +89,17 @@ export interface RateLimitStatus {
   readonly nextQueuedAt: number | null;
 }
 
-/** Start-up found credentials X refuses: the bot must not run until they are fixed. */
-export class XAuthenticationError extends Error {
-  constructor(override readonly cause: XApiError) {
-    super(
-      `X rejected the credentials (HTTP ${cause.status ?? '?'}) on GET /2/users/me. ` +
-        'Check TWITTER_APP_KEY, TWITTER_APP_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_SECRET ' +
-        '(OAuth 1.0a user context with read and write permission), or set DRY_RUN=true.',
-    );
-    this.name = 'XAuthenticationError';
+/** The rate-limit families /ratelimit lists, in order; a target that reports none (dry run) shows them empty. */
+const RATE_LIMIT_KEYS = Object.keys(SETTINGS.xRateLimit) as XRateLimitKey[];
+
+/** The publication's window closed between two posts of a thread: requeue it for `notBefore`. */
+class WindowClosedError extends Error {
+  constructor(
+    readonly notBefore: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+    this.name = 'WindowClosedError';
   }
 }
 
@@ -152,44 +150,33 @@ export class PublishingService {
   /** Other processes' leases as first seen: the monotonic time at which each would lapse. */
   private readonly seenLeases = new Map<number, { readonly key: string; readonly lapsesAt: number }>();
   private readonly backoff: BackoffPolicy;
-  private readonly rateLimitFallbackMs: number;
-  private readonly reconcileLookback: number;
-  private account: XAccount | null = null;
+  /** Whether the target was asked who it posts as (it may have no remote account: dry run). */
+  private verified = false;
 
   constructor(private readonly deps: PublishingServiceDeps) {
-    if (!deps.config.dryRun && !deps.publisher) throw new Error('PublishingService needs an X publisher unless DRY_RUN is on');
     this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseMs = deps.config.leaseMs ?? publishLeaseMs(deps.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.monotonic = deps.monotonic ?? systemMonotonicClock;
     this.backoff = deps.config.backoff ?? DEFAULT_PUBLISH_BACKOFF;
-    this.rateLimitFallbackMs = deps.config.rateLimitFallbackMs ?? 15 * 60_000;
-    this.reconcileLookback = Math.min(100, Math.max(5, deps.config.reconcileLookback ?? 100));
-  }
-
-  get dryRun(): boolean {
-    return this.deps.config.dryRun;
   }
 
   /**
-   * GET /2/users/me: logs the handle and remembers the account id for reconciliation. Throws
-   * `XAuthenticationError` on 401/403 (the caller should stop), `XApiError` on other failures.
-   * Returns null in dry run, where nothing goes to X.
+   * Asks the target who it posts as (X: GET /2/users/me; the target remembers it for its
+   * timeline checks) and logs the handle.
+   * Rejected credentials throw the target's error (X: `XAuthenticationError`, naming the account
+   * and its four variables; the caller should stop); other failures throw too. Returns null when
+   * the target has no remote account (dry run: nothing is sent anywhere).
    */
   async verifyConnection(): Promise<XAccount | null> {
-    const publisher = this.deps.publisher;
-    if (this.dryRun || !publisher) {
-      this.deps.logger.info('DRY_RUN is on: nothing will be sent to X');
+    const { accountId, network } = this.deps.target.identity;
+    const verified = await this.deps.target.verify();
+    this.verified = true;
+    if (!verified) {
+      this.deps.logger.info('DRY_RUN is on: nothing will be sent to X', { accountId, network });
       return null;
     }
-    try {
-      const me = await this.observed('me', () => publisher.verifyCredentials());
-      this.account = { id: me.id, username: me.username };
-      this.deps.logger.info(`Connected to X as @${me.username}`, { xUserId: me.id });
-      return this.account;
-    } catch (error) {
-      if (error instanceof XApiError && (error.errorClass === 'auth' || error.errorClass === 'forbidden')) throw new XAuthenticationError(error);
-      throw error;
-    }
+    this.deps.logger.info(`Connected to X as @${verified.handle}`, { accountId, xUserId: verified.userId });
+    return { id: verified.userId, username: verified.handle };
   }
 
   /**
@@ -200,7 +187,8 @@ export class PublishingService {
     try {
       return await this.verifyConnection();
     } catch (error) {
-      if (error instanceof XAuthenticationError) throw error;
+      const { errorClass } = this.deps.target.classifyError(error);
+      if (errorClass === 'auth' || errorClass === 'forbidden') throw error;
       this.deps.logger.warn('Could not verify the X connection at start-up; continuing', { error: describe(error) });
       return null;
     }
@@ -212,7 +200,7 @@ export class PublishingService {
    * only what is missing. Drafts under a live lease belong to another process.
    */
   async reconcileOnStartup(): Promise<PublishOutcome[]> {
-    if (!this.dryRun && !this.account) await this.checkConnection();
+    if (!this.verified) await this.checkConnection();
     return this.reclaimStaleDrafts();
   }
 
@@ -283,14 +271,12 @@ export class PublishingService {
     return this.computeWindow(now, tweetCount, true);
   }
 
-  /** Everything /ratelimit shows: our caps, X's buckets per endpoint, and the next queued time. */
+  /** Everything /ratelimit shows: our caps, the target's buckets per endpoint, and the next queued time. */
   async rateLimitStatus(): Promise<RateLimitStatus> {
-    const entries = await Promise.all(
-      (Object.keys(SETTINGS.xRateLimit) as XRateLimitKey[]).map(async (key) => [key, await this.deps.settings.get(SETTINGS.xRateLimit[key])] as const),
-    );
+    const reported = await this.deps.target.rateLimitState();
     return {
       window: await this.nextPublishWindow(1),
-      x: Object.fromEntries(entries) as Record<XRateLimitKey, XRateState | null>,
+      x: Object.fromEntries(RATE_LIMIT_KEYS.map((key) => [key, reported[key] ?? null])) as Record<XRateLimitKey, XRateState | null>,
       nextQueuedAt: await this.deps.publications.nextQueuedAt(),
     };
   }
@@ -347,9 +333,12 @@ export class PublishingService {
       ? { maxPerHour: this.deps.config.maxPostsPerHour, maxPerDay: this.deps.config.maxPostsPerDay }
       : { maxPerHour: Number.POSITIVE_INFINITY, maxPerDay: Number.POSITIVE_INFINITY };
     const publicationTimes = applyCaps ? await this.deps.posts.publicationTimesSince(now - DAY_MS) : [];
-    // In dry run nothing reaches X, so only our own caps apply.
-    const xState = this.dryRun ? {} : ((await this.deps.settings.get(SETTINGS.xRateLimit.post)) ?? {});
-    return nextPublishWindow({ now, publicationTimes, caps, xState, tweetCount: Math.max(1, tweetCount) });
+    const count = Math.max(1, tweetCount);
+    const ours = nextPublishWindow({ now, publicationTimes, caps, xState: {}, tweetCount: count });
+    // The network's limits (X's buckets, the per-app one shared with other accounts; none in dry
+    // run). The later wait wins; on a tie our cap's reason stays, as when both were one input.
+    const theirs = await this.deps.target.rateLimitWindow(count, now);
+    return theirs.allowedAt > ours.allowedAt ? { ...ours, allowedAt: theirs.allowedAt, reason: theirs.reason } : ours;
   }
 
   private async defer(draft: Draft, notBefore: number, reason: string): Promise<PublishOutcome> {
@@ -371,15 +360,15 @@ export class PublishingService {
   private async runClaimed(draft: Draft, uncertain: boolean): Promise<PublishOutcome> {
     const fence: PublishFence = { owner: this.owner, attemptId: draft.publishAttemptId ?? '' };
     const log = this.deps.logger.child({ draftId: draft.id, attemptId: fence.attemptId });
+    const target = this.deps.target;
     try {
-      if (this.dryRun) return await this.completeDryRun(draft, fence);
-      const publisher = this.deps.publisher as TweetPublisher;
       const ids = [...draft.postedTweetIds];
+      const publication = (): TargetPublication => ({ draftId: draft.id, tweets: draft.tweets, postedIds: [...ids] });
       let foundOnTimeline = 0;
       let marked = uncertain;
       const adoptFromTimeline = async (): Promise<number> => {
         await this.renewLease(draft, fence);
-        const found = await this.findOnTimeline(publisher, draft, ids);
+        const found = await target.findPosted(publication());
         if (marked) {
           // The timeline has been read: what it does not show was not posted (yet).
           await this.deps.publications.clearUnresolved(draft.id, this.deps.clock.now());
@@ -394,27 +383,46 @@ export class PublishingService {
         return found.length;
       };
       if (uncertain && ids.length < draft.tweets.length) await adoptFromTimeline();
+      // When the request in flight started (monotonic); null between requests.
+      let startedAt: number | null = null;
+      const requestEnded = (): void => {
+        if (startedAt === null) return;
+        const tookMs = this.monotonic.now() - startedAt;
+        startedAt = null;
+        if (tookMs > this.leaseMs) log.warn('An X request outlasted the publish lease', { tookMs, leaseMs: this.leaseMs });
+      };
+      const hooks = {
+        // Before every post: our window (caps for a new publication, the target's limits), then
+        // the lease renewed, so the request starts with a whole lease ahead of it.
+        beforePost: async (index: number): Promise<void> => {
+          const now = this.deps.clock.now();
+          const window = await this.windowFor(draft, index, now);
+          if (window.allowedAt > now) throw new WindowClosedError(window.allowedAt, window.reason ?? 'rate limited');
+          await this.renewLease(draft, fence);
+          startedAt = this.monotonic.now();
+        },
+        // The id is stored before the target sends the next request: a crash resumes after it.
+        onPosted: async (id: string): Promise<void> => {
+          requestEnded();
+          ids.push(id);
+          await this.recordTweet(draft, fence, ids, this.deps.clock.now());
+        },
+      };
       while (ids.length < draft.tweets.length) {
-        const i = ids.length;
-        const now = this.deps.clock.now();
-        const window = await this.windowFor(draft, i, now);
-        if (window.allowedAt > now) return await this.requeue(draft, fence, { notBefore: window.allowedAt, reason: window.reason ?? 'rate limited' });
-        await this.renewLease(draft, fence);
-        const startedAt = this.monotonic.now();
-        let posted: { readonly id: string };
         try {
-          posted = await this.observed('post', () => publisher.postTweet(draft.tweets[i] as string, i === 0 ? undefined : ids[i - 1]));
+          const returned = await target.publish(publication(), hooks);
+          // A target that stops short without an error would send this loop round for ever.
+          if (returned.length < draft.tweets.length)
+            throw new Error(`the ${target.identity.network} target returned ${returned.length} of ${draft.tweets.length} ids`);
         } catch (error) {
+          requestEnded();
+          if (error instanceof WindowClosedError) return await this.requeue(draft, fence, { notBefore: error.notBefore, reason: error.reason });
+          if (error instanceof LostLeaseError) throw error;
           // After an uncertain attempt, X's duplicate 403 may be our own earlier POST (one that
           // timed out, or a run this one took over): if the timeline has it, it is published.
-          if (uncertain && error instanceof XApiError && error.errorClass === 'duplicate' && (await adoptFromTimeline()) > 0) continue;
+          if (uncertain && target.classifyError(error).errorClass === 'duplicate' && (await adoptFromTimeline()) > 0) continue;
           throw error;
-        } finally {
-          const tookMs = this.monotonic.now() - startedAt;
-          if (tookMs > this.leaseMs) log.warn('An X request outlasted the publish lease', { tookMs, leaseMs: this.leaseMs });
         }
-        ids.push(posted.id);
-        await this.recordTweet(draft, fence, ids, this.deps.clock.now());
       }
       return await this.complete(draft, fence, ids, foundOnTimeline);
     } catch (error) {
@@ -439,75 +447,24 @@ export class PublishingService {
       isThread: draft.kind === 'thread',
       threadId: draft.kind === 'thread' ? (ids[0] as string) : null,
       threadPosition: position,
-      dryRun: false,
+      dryRun: this.deps.target.identity.dryRun,
       postedAt: now,
     });
   }
 
   private async complete(draft: Draft, fence: PublishFence, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
-    const cost = publicationCostUsd(draft.tweets, { perPostUsd: this.deps.config.costPerPostUsd, perPostWithUrlUsd: this.deps.config.costPerPostWithUrlUsd });
-    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun: false, xCostUsd: cost }, now))) {
+    const { dryRun, network } = this.deps.target.identity;
+    // What the target charges (0 in dry run: nothing was sent, so nothing was spent).
+    const cost = this.deps.target.costUsd(draft.tweets);
+    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun, xCostUsd: cost }, now))) {
       throw new LostLeaseError(draft.id);
     }
     // markPublished cleared the publication's transient-failure count and unresolved mark with it.
     const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
-    this.deps.logger.info('Published to X', { draftId: draft.id, tweetIds: ids, xCostUsd: cost, foundOnTimeline });
+    this.deps.logger.info(dryRun ? 'Published (dry run)' : 'Published to X', { draftId: draft.id, network, tweetIds: ids, xCostUsd: cost, foundOnTimeline });
     await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
     return { kind: 'published', draft: published, tweetIds: ids, foundOnTimeline };
-  }
-
-  /** Dry run walks the same states with ids that can never be mistaken for real ones. */
-  private async completeDryRun(draft: Draft, fence: PublishFence): Promise<PublishOutcome> {
-    const now = this.deps.clock.now();
-    const ids = draft.tweets.map((_, i) => dryRunTweetId(draft.id, i));
-    for (const [i, tweetId] of ids.entries()) {
-      await this.deps.posts.recordPosted({
-        draftId: draft.id,
-        tweetId,
-        content: draft.tweets[i] as string,
-        contentType: draft.contentType,
-        isThread: draft.kind === 'thread',
-        threadId: draft.kind === 'thread' ? (ids[0] as string) : null,
-        threadPosition: i,
-        dryRun: true,
-        postedAt: now,
-      });
-    }
-    // Nothing was sent, so nothing was spent.
-    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun: true, xCostUsd: 0 }, now))) {
-      throw new LostLeaseError(draft.id);
-    }
-    const published = (await this.deps.drafts.findById(draft.id)) ?? draft;
-    this.deps.logger.info('Published (dry run)', { draftId: draft.id, tweetIds: ids });
-    await this.notify('onPublished', () => this.deps.observer?.onPublished?.(published));
-    return { kind: 'published', draft: published, tweetIds: ids, foundOnTimeline: 0 };
-  }
-
-  /** The draft's tweets (after `knownIds`) that X already has, in thread order. */
-  private async findOnTimeline(publisher: TweetPublisher, draft: Draft, knownIds: readonly string[]): Promise<string[]> {
-    let account = this.account;
-    if (!account) {
-      try {
-        account = await this.verifyConnection();
-      } catch (error) {
-        // Mid-run, rejected credentials fail this draft (with an alert) like a 401 on the POST would.
-        throw error instanceof XAuthenticationError ? error.cause : error;
-      }
-    }
-    if (!account) return [];
-    const now = this.deps.clock.now();
-    const state = await this.deps.settings.get(SETTINGS.xRateLimit.timeline);
-    const blockedUntil = Math.max(state?.blockedUntil ?? 0, state?.endpoint && state.endpoint.remaining <= 0 ? state.endpoint.resetAt : 0);
-    if (blockedUntil > now) {
-      // Posting without looking could duplicate a tweet that did go out: wait for the read limit instead.
-      throw new XApiError('X timeline read limit exhausted; cannot check whether the draft was already posted', {
-        errorClass: 'rate_limited',
-        resetAt: blockedUntil,
-      });
-    }
-    const { tweets } = await this.observed('timeline', () => publisher.recentTweets(account.id, { max: this.reconcileLookback }));
-    return findPostedContinuation(draft.tweets, knownIds, tweets);
   }
 
   private async handleFailure(draft: Draft, fence: PublishFence, error: unknown): Promise<PublishOutcome> {
@@ -516,20 +473,17 @@ export class PublishingService {
       log.warn(error.message);
       return { kind: 'skipped', draftId: draft.id, reason: error.message };
     }
-    let failure: XApiError;
-    if (error instanceof XApiError) {
-      failure = error;
-    } else {
-      log.error('Unexpected error while publishing', { error: describe(error) });
-      failure = new XApiError(`Unexpected error while publishing: ${describe(error)}`, { errorClass: 'transient', maybePosted: true, cause: error });
-    }
+    // The target knows its network's errors; anything else (a bug, a store error) it calls an
+    // unrecognised transient failure that may have reached the network.
+    const failure: PublishFailure = this.deps.target.classifyError(error);
+    if (!failure.recognised) log.error('Unexpected error while publishing', { error: describe(error) });
     const now = this.deps.clock.now();
     try {
       // A 5xx is not `maybePosted` (X answered), yet X does sometimes act before failing.
       if (failure.maybePosted || failure.errorClass === 'transient') await this.deps.publications.setUnresolved(draft.id, now);
       switch (failure.errorClass) {
         case 'rate_limited': {
-          const resetAt = Math.max(failure.resetAt ?? now + this.rateLimitFallbackMs, now + 1);
+          const resetAt = Math.max(failure.resetAt ?? now + DEFAULT_RATE_LIMIT_WAIT_MS, now + 1);
           return await this.requeue(draft, fence, {
             notBefore: resetAt,
             reason: `X rate limit (429): waiting until ${new Date(resetAt).toISOString()}`,
@@ -582,41 +536,6 @@ export class PublishingService {
     this.deps.logger[alert ? 'error' : 'warn']('Publishing failed', { draftId: draft.id, errorClass, errorMessage });
     await this.notify('onFailed', () => this.deps.observer?.onFailed?.(failed, alert));
     return { kind: 'failed', draft: failed, errorClass, errorMessage, alert };
-  }
-
-  /** Runs an X call and stores the rate-limit headers of its answer, success or failure. */
-  private async observed<T extends { readonly rateLimit: ObservedXRateLimit }>(key: XRateLimitKey, call: () => Promise<T>): Promise<T> {
-    try {
-      const result = await call();
-      await this.recordRateLimit(key, result.rateLimit, undefined);
-      return result;
-    } catch (error) {
-      if (error instanceof XApiError) {
-        const blockedUntil =
-          error.errorClass === 'rate_limited'
-            ? Math.max(error.resetAt ?? this.deps.clock.now() + this.rateLimitFallbackMs, this.deps.clock.now() + 1)
-            : undefined;
-        await this.recordRateLimit(key, error.rateLimit ?? null, blockedUntil);
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * Never throws: this bookkeeping runs between X's answer and the write that records the tweet
-   * id (or the failure's class), and a store error here (locked, full) must not turn a tweet X
-   * just returned into an unknown outcome, nor a 429 into an "unexpected" error.
-   */
-  private async recordRateLimit(key: XRateLimitKey, observed: ObservedXRateLimit, blockedUntil: number | undefined): Promise<void> {
-    if (!observed && blockedUntil === undefined) return;
-    const settingsKey = SETTINGS.xRateLimit[key];
-    try {
-      const previous = (await this.deps.settings.get(settingsKey)) ?? {};
-      const merged = mergeXRateState(previous, { ...(observed ?? {}), ...(blockedUntil !== undefined ? { blockedUntil } : {}) });
-      await this.deps.settings.set(settingsKey, merged, this.deps.clock.now());
-    } catch (error) {
-      this.deps.logger.error("Could not store X's rate-limit state; carrying on", { key: settingsKey.key, error: describe(error) });
-    }
   }
 
   private async notify(hook: string, call: () => void | Promise<void> | undefined): Promise<void> {

@@ -75,13 +75,16 @@ export const StoredJobStateSchema = z
 export type StoredJobState = z.infer<typeof StoredJobStateSchema>;
 
 const xRateLimit = (endpoint: string): SettingKey<XRateState> =>
-  defineSetting({ key: `x.rate_limit.${endpoint}`, owner: 'publishing-service', schema: XRateStateSchema });
+  defineSetting({ key: `x.rate_limit.${endpoint}`, owner: 'x-publish-target', schema: XRateStateSchema });
 
 /** The registry: every setting the bot stores. */
 export const SETTINGS = {
   /** The /pause state; absent while posting runs. */
   pause: defineSetting({ key: 'scheduler.pause', owner: 'pause-service', schema: PauseStateSchema }),
-  /** X's last reported limits, one per endpoint family (X counts them apart). Engagement writes `lookup` too. */
+  /**
+   * X's last reported limits, one per endpoint family (X counts them apart), in the account's
+   * settings. Written by the account's X publish target; engagement writes `lookup` too.
+   */
   xRateLimit: {
     post: xRateLimit('post_tweets'),
     timeline: xRateLimit('user_timeline'),

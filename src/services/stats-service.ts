@@ -178,13 +178,17 @@ export class StatsService {
   /**
    * The report plus a chart of its series. The series is queried first and handed to
    * `renderChart` at once, so a renderer that encodes off the main thread (the PNG encoder of
-   * @napi-rs/canvas does) works while the other aggregates run.
+   * @napi-rs/canvas does) works while the other aggregates run. `options.timezone` buckets the
+   * series in another zone than this service's: several accounts' series on one chart need the
+   * same days.
    */
   async reportWithChart<C>(
     period: StatsPeriod,
     renderChart: ((series: StatsReport['series']) => Promise<C>) | null,
+    options: { readonly timezone?: string } = {},
   ): Promise<{ report: StatsReport; chart: C | null }> {
-    const { stats, clock, pricing, timezone } = this.deps;
+    const { stats, clock, pricing } = this.deps;
+    const timezone = options.timezone ?? this.deps.timezone;
     const until = clock.now();
     const since = period === 'all' ? null : until - PERIOD_MS[period];
     const firstAt = since === null ? ((await stats.firstPublicationAt()) ?? until) : since;
@@ -265,4 +269,96 @@ export class StatsService {
     const averages = new Map((await this.deps.topics.list()).map((t) => [t.name, t.avgEngagement]));
     return byTopic.map((t) => ({ topicName: t.topicName, publications: t.published, engagement: (averages.get(t.topicName) ?? 0) * t.published }));
   }
+}
+
+/** Several reports' series on one grid: the buckets every series is added into, and each series' posts per bucket. */
+export interface AlignedSeries {
+  readonly bucketMs: number;
+  /** Totals over every report, per grid bucket. */
+  readonly buckets: readonly DailyBucket[];
+  /** Per report, in order: its publications per grid bucket. */
+  readonly publications: readonly (readonly number[])[];
+}
+
+/**
+ * Puts several reports' series (same period, same time zone) on one grid, for one chart. For a
+ * bounded period they share their buckets. For "all" each report's buckets start at its own first
+ * publication, and a long span groups days: the grid is the series that starts first (the widest
+ * span, so the coarsest buckets), and every other bucket is added into the grid bucket its start
+ * falls in. Nothing is counted twice or dropped: each series' totals are kept.
+ */
+export function alignSeries(series: readonly StatsReport['series'][]): AlignedSeries {
+  const grid = series.reduce<StatsReport['series'] | undefined>((best, s) => {
+    const start = s.buckets[0]?.start ?? Infinity;
+    const bestStart = best?.buckets[0]?.start ?? Infinity;
+    return best === undefined || start < bestStart || (start === bestStart && s.bucketMs > best.bucketMs) ? s : best;
+  }, undefined);
+  if (grid === undefined || grid.buckets.length === 0) return { bucketMs: grid?.bucketMs ?? DAY_MS, buckets: [], publications: series.map(() => []) };
+  const starts = grid.buckets.map((b) => b.start);
+  const slot = (start: number) => {
+    let index = 0;
+    while (index + 1 < starts.length && (starts[index + 1] as number) <= start) index++;
+    return index;
+  };
+  const totals = grid.buckets.map((b) => ({ start: b.start, publications: 0, engagement: 0 }));
+  const publications = series.map((s) => {
+    const mine = new Array<number>(starts.length).fill(0);
+    for (const bucket of s.buckets) {
+      const i = slot(bucket.start);
+      mine[i] = (mine[i] as number) + bucket.publications;
+      const total = totals[i] as { publications: number; engagement: number };
+      total.publications += bucket.publications;
+      total.engagement += bucket.engagement;
+    }
+    return mine;
+  });
+  return { bucketMs: grid.bucketMs, buckets: totals, publications };
+}
+
+/**
+ * The total of several accounts' reports for one period: counts, engagement, tokens and spend
+ * added, rates recomputed from the sums, topics of the same name added together, the series
+ * aligned (alignSeries). The median decision time cannot be added up, so it is null: adding
+ * the accounts' reports saves querying every account a second time.
+ */
+export function combineStatsReports(reports: readonly StatsReport[]): StatsReport {
+  const first = reports[0];
+  if (first === undefined) throw new Error('combineStatsReports needs at least one report');
+  const drafts = reports.map((r) => r.drafts).reduce((a, b) => addCounts(a, b));
+  const publications = reports.map((r) => r.publications).reduce(addTotals, ZERO_TOTALS);
+  const tokens = reports.map((r) => r.tokens).reduce((a, b) => addCounts(a, b));
+  const byName = new Map<string, { topicName: string; generated: number; approved: number; rejected: number; publications: number; engagement: number }>();
+  for (const t of reports.flatMap((r) => r.topics)) {
+    const sum = byName.get(t.topicName) ?? { topicName: t.topicName, generated: 0, approved: 0, rejected: 0, publications: 0, engagement: 0 };
+    sum.generated += t.generated;
+    sum.approved += t.approved;
+    sum.rejected += t.rejected;
+    sum.publications += t.publications;
+    sum.engagement += t.engagement;
+    byName.set(t.topicName, sum);
+  }
+  const topics = [...byName.values()]
+    .map((t): TopicStatsLine => ({
+      ...t,
+      approvalRate: t.approved + t.rejected > 0 ? t.approved / (t.approved + t.rejected) : null,
+      avgEngagement: t.publications > 0 ? t.engagement / t.publications : null,
+    }))
+    .sort((a, b) => b.generated - a.generated || a.topicName.localeCompare(b.topicName));
+  const decided = drafts.approvedByModerator + drafts.rejected;
+  const aligned = alignSeries(reports.map((r) => r.series));
+  return {
+    period: first.period,
+    since: first.since,
+    until: Math.max(...reports.map((r) => r.until)),
+    drafts,
+    approvalRate: decided > 0 ? drafts.approvedByModerator / decided : null,
+    medianDecisionMs: null,
+    publications,
+    engagementTotal: engagementOf(publications),
+    topics,
+    tokens,
+    anthropicSpendUsd: reports.reduce((sum, r) => sum + r.anthropicSpendUsd, 0),
+    xSpendUsd: reports.reduce((sum, r) => sum + r.xSpendUsd, 0),
+    series: { bucketMs: aligned.bucketMs, buckets: aligned.buckets },
+  };
 }

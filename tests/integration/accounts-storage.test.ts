@@ -35,9 +35,10 @@ async function previousSchemaFile(path: string, fill: (ds: DataSource) => Promis
 /** Drafts in every state the previous schema knows, with their publishing columns. */
 async function fillEveryState(ds: DataSource): Promise<void> {
   const [education] = (await ds.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
-  await ds.query(`UPDATE topics SET approvals = 4, rejections = 1, success_rate = 0.8, usage_count = 6, last_used = 900, avg_engagement = 12.5, engagement_posts = 1 WHERE id = ?`, [
-    education!.id,
-  ]);
+  await ds.query(
+    `UPDATE topics SET approvals = 4, rejections = 1, success_rate = 0.8, usage_count = 6, last_used = 900, avg_engagement = 12.5, engagement_posts = 1 WHERE id = ?`,
+    [education!.id],
+  );
   const draft = (id: number, status: string, extra: Record<string, unknown> = {}) => {
     const columns: Record<string, unknown> = {
       id,
@@ -63,7 +64,14 @@ async function fillEveryState(ds: DataSource): Promise<void> {
   };
   await draft(1, 'pending', { deadline_at: 5_000 });
   await draft(2, 'approved');
-  await draft(3, 'approved', { not_before: 7_000, queue_reason: 'the hourly cap', error_class: 'rate_limited', error_message: '429', publish_attempts: 1, publish_attempt_id: 'a-3' });
+  await draft(3, 'approved', {
+    not_before: 7_000,
+    queue_reason: 'the hourly cap',
+    error_class: 'rate_limited',
+    error_message: '429',
+    publish_attempts: 1,
+    publish_attempt_id: 'a-3',
+  });
   await draft(4, 'publishing', {
     kind: 'thread',
     tweets: JSON.stringify(['one', 'two']),
@@ -86,18 +94,31 @@ async function fillEveryState(ds: DataSource): Promise<void> {
     published_at: 510,
     x_cost_usd: 0.03,
   });
-  await draft(6, 'failed', { publish_attempt_id: 'a-6', publish_attempts: 1, publishing_started_at: 600, error_class: 'forbidden', error_message: 'not allowed' });
+  await draft(6, 'failed', {
+    publish_attempt_id: 'a-6',
+    publish_attempts: 1,
+    publishing_started_at: 600,
+    error_class: 'forbidden',
+    error_message: 'not allowed',
+  });
   await draft(7, 'rejected', { reject_reason: 'off topic' });
   await draft(8, 'expired', { decision_source: 'timeout', decided_by: 'timeout', decided_by_name: 'timeout' });
-  await draft(9, 'published', { publish_attempt_id: 'a-9', publish_attempts: 1, posted_tweet_ids: JSON.stringify(['dryrun-9-0']), tweet_id: 'dryrun-9-0', published_at: 910, dry_run: 1 });
+  await draft(9, 'published', {
+    publish_attempt_id: 'a-9',
+    publish_attempts: 1,
+    posted_tweet_ids: JSON.stringify(['dryrun-9-0']),
+    tweet_id: 'dryrun-9-0',
+    published_at: 910,
+    dry_run: 1,
+  });
   await ds.query(
     `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, likes, is_thread, thread_id, thread_position)
      VALUES (5, '911', 'a', 'education', 'posted', 510, 510, 7, 1, '911', 0), (5, '912', 'b', 'education', 'posted', 511, 511, 3, 1, '911', 1)`,
   );
-  await ds.query(`INSERT INTO moderation_events (draft_id, revision, actor_id, actor_name, action, outcome, created_at) VALUES (2, 1, ?, ?, 'approve', 'applied', 52)`, [
-    moderator.id,
-    moderator.name,
-  ]);
+  await ds.query(
+    `INSERT INTO moderation_events (draft_id, revision, actor_id, actor_name, action, outcome, created_at) VALUES (2, 1, ?, ?, 'approve', 'applied', 52)`,
+    [moderator.id, moderator.name],
+  );
   await ds.query(
     `INSERT INTO generation_runs (trigger, outcome, draft_id, topic_name, attempts, input_tokens, output_tokens, started_at, finished_at) VALUES ('schedule', 'created', 1, 'education', 1, 100, 20, 5, 6)`,
   );
@@ -119,7 +140,9 @@ async function snapshot(ds: DataSource): Promise<Record<string, Row[]>> {
   }
   // The per-draft rows come back from their publication, whose time is the draft's last change:
   // their own write time is not kept (nothing reads it).
-  out['settings'] = (await ds.query(`SELECT key, value, CASE WHEN key LIKE 'publish.%' THEN NULL ELSE updated_at END AS updated_at FROM settings ORDER BY key`)) as Row[];
+  out['settings'] = (await ds.query(
+    `SELECT key, value, CASE WHEN key LIKE 'publish.%' THEN NULL ELSE updated_at END AS updated_at FROM settings ORDER BY key`,
+  )) as Row[];
   return out;
 }
 
@@ -185,9 +208,9 @@ describe('accounts storage', () => {
           unresolved: d['id'] === 4 ? 1 : 0,
         });
       }
-      // Settings: the account's rows under default, the bot-wide job states NULL, the per-draft rows gone.
+      // Settings: the account's rows under default, the bot-wide job states NULL (the post job now default's), the per-draft rows gone.
       expect(await dataSource.query(`SELECT account_id, key FROM settings ORDER BY key`)).toEqual([
-        { account_id: null, key: 'scheduler.job.post' },
+        { account_id: null, key: 'scheduler.job.post:default' },
         { account_id: null, key: 'scheduler.job.sweep' },
         { account_id: 'default', key: 'scheduler.pause' },
         { account_id: 'default', key: 'x.rate_limit.post_tweets' },
@@ -223,7 +246,7 @@ describe('accounts storage', () => {
       expect(await repos.drafts.findCardsOutOfDate(10)).toEqual([]);
       expect(await repos.settings.get(SETTINGS.pause)).toEqual({ by: moderator, since: 1, reason: 'launch' });
       expect(await repos.botSettings.get(SETTINGS.jobState.for('sweep'))).toMatchObject({ nextRunAt: 2 });
-      expect((await repos.topics.findByName('education'))).toMatchObject({ approvals: 4, rejections: 1, usageCount: 6, avgEngagement: 12.5, publishedCount: 1 });
+      expect(await repos.topics.findByName('education')).toMatchObject({ approvals: 4, rejections: 1, usageCount: 6, avgEngagement: 12.5, publishedCount: 1 });
       expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
       // migration:revert: back to the previous schema with the data as it was.
@@ -246,7 +269,16 @@ describe('accounts storage', () => {
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
                              publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, created_at, updated_at)
          VALUES ('education', 'education', 'tweet', ?, 'h-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?)`,
-        [JSON.stringify([text]), moderator.id, moderator.name, clock.now() - 120_000, clock.now() - 90_000, clock.now() - 30_000, clock.now() - 200_000, clock.now() - 90_000],
+        [
+          JSON.stringify([text]),
+          moderator.id,
+          moderator.name,
+          clock.now() - 120_000,
+          clock.now() - 90_000,
+          clock.now() - 30_000,
+          clock.now() - 200_000,
+          clock.now() - 90_000,
+        ],
       );
     });
     const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'false' }, dataDir: dir, clock });
@@ -264,12 +296,67 @@ describe('accounts storage', () => {
         publishAttempts: 2,
       });
       expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
-      expect(await specProblemsOf(fakes)).toEqual([]);
     } finally {
       await testApp.stop();
+      // Every request to Discord, X and Anthropic matches the official specs, as in every suite with fakes.
+      const specProblems = await specProblemsOf(fakes);
       await fakes.stop();
+      expect(specProblems).toEqual([]);
     }
   });
+
+  for (const { recorded, when } of [
+    { recorded: true, when: 'posted and recorded its first tweet' },
+    { recorded: false, when: 'posted its first tweet at X but never recorded it' },
+  ]) {
+    it(`GIVEN a database of the previous schema whose thread a crash interrupted after it ${when} WHEN the bot starts on it THEN the migration runs and the thread is completed exactly once, replying to the first tweet`, async () => {
+      const fakes = await startFakes();
+      dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-app-'));
+      const clock = new ManualClock();
+      const thread = ['Bonding curves, a thread: the price of a token rises with every buy.', 'And it falls with every sell, so the last buyer pays the most.'];
+      // The crashed process got the root out: it is on the account's timeline, no reply under it yet.
+      const root = fakes.x.seedTweet(thread[0]!);
+      await previousSchemaFile(join(dir, 'draftgate.sqlite'), async (ds) => {
+        await ds.query(
+          `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
+                               publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, posted_tweet_ids, tweet_id, created_at, updated_at)
+           VALUES ('education', 'thread', 'thread', ?, 'h-thread-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?, ?, ?)`,
+          [
+            JSON.stringify(thread),
+            moderator.id,
+            moderator.name,
+            clock.now() - 120_000,
+            clock.now() - 90_000,
+            clock.now() - 30_000,
+            JSON.stringify(recorded ? [root.id] : []),
+            recorded ? root.id : null,
+            clock.now() - 200_000,
+            clock.now() - 90_000,
+          ],
+        );
+      });
+      const testApp = await startTestApp(fakes, { env: { DRY_RUN: 'false' }, dataDir: dir, clock });
+      try {
+        const [draft] = await testApp.app.repos.drafts.findByStatuses(['publishing', 'published']);
+        expect(draft).toMatchObject({ accountId: DEFAULT_ACCOUNT_ID, tweets: thread });
+        clock.advance(60_000);
+        await testApp.app.scheduler.runDue();
+        await expect.poll(async () => (await testApp.app.repos.drafts.findById(draft!.id))?.status).toBe('published');
+        await testApp.app.scheduler.runDue();
+        // The root was never posted again: the reply went under the tweet already at X.
+        expect(fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === thread[0])).toEqual([]);
+        expect(fakes.x.tweets.filter((t) => t.text === thread[0])).toEqual([root]);
+        const replies = fakes.x.tweets.filter((t) => t.text === thread[1]);
+        expect(replies).toHaveLength(1);
+        expect(replies[0]).toMatchObject({ inReplyToId: root.id, conversationId: root.id });
+        expect(await testApp.app.repos.drafts.findById(draft!.id)).toMatchObject({ tweetId: root.id, postedTweetIds: [root.id, replies[0]!.id] });
+        expect(await testApp.app.repos.publications.findPublishingLeases()).toEqual([]);
+      } finally {
+        await testApp.stop();
+        await fakes.stop();
+      }
+    });
+  }
 
   it('GIVEN rows of a second account WHEN the Accounts migration is reverted THEN it refuses, naming why, and the database is left as it was', async () => {
     db = await openTempDatabase();
@@ -282,7 +369,7 @@ describe('accounts storage', () => {
     expect(await news.topics.list()).toHaveLength(DEFAULT_TOPICS.length);
   });
 
-  it('GIVEN two accounts on one database WHEN each works through its scoped repositories THEN neither sees the other one\'s drafts, publications, topics, settings, pause, posts, caps or duplicates', async () => {
+  it("GIVEN two accounts on one database WHEN each works through its scoped repositories THEN neither sees the other one's drafts, publications, topics, settings, pause, posts, caps or duplicates", async () => {
     db = await openTempDatabase();
     const main = createRepositories(db.dataSource, undefined, DEFAULT_ACCOUNT_ID);
     const news = createRepositories(db.dataSource, undefined, 'news');
@@ -336,7 +423,9 @@ describe('accounts storage', () => {
     expect(await main.posts.publicationTimesSince(0)).toEqual([8]);
     expect(await news.posts.publicationTimesSince(0)).toEqual([]);
     expect(await news.posts.latestPublication()).toBeNull();
-    expect(await main.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1001'], dryRun: false, xCostUsd: 0.015 }, 9)).toBe(true);
+    expect(await main.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1001'], dryRun: false, xCostUsd: 0.015 }, 9)).toBe(
+      true,
+    );
     expect(await main.stats.xSpendUsd(null)).toBeCloseTo(0.015);
     expect(await news.stats.xSpendUsd(null)).toBe(0);
     expect((await news.stats.publicationTotals([{ start: 0, from: 0, to: 100 }]))[0]?.publications).toBe(0);
@@ -403,6 +492,8 @@ describe('accounts storage', () => {
     const { accounts } = db.repos;
     expect(await accounts.upsert({ id: DEFAULT_ACCOUNT_ID, xUserId: '7', handle: 'pumpfun' }, 5)).toEqual({ created: false });
     expect(await accounts.upsert({ id: 'news', xUserId: '8', handle: 'pump_news' }, 5)).toEqual({ created: true });
+    // default has history: one draft.
+    await db.repos.drafts.create(newTweetDraft('default wrote this'), 5);
     expect(await accounts.deactivateAllExcept(['news'], 6)).toEqual([DEFAULT_ACCOUNT_ID]);
     expect(await accounts.list()).toEqual([
       expect.objectContaining({ id: DEFAULT_ACCOUNT_ID, xUserId: '7', handle: 'pumpfun', active: false, updatedAt: 6 }),
@@ -416,6 +507,17 @@ describe('accounts storage', () => {
       { account_id: 'news', n: DEFAULT_TOPICS.length },
     ]);
     expect(await accounts.accountOfDraft(12345)).toBeNull();
+  });
+
+  it('GIVEN a database set up with an accounts file that never had default WHEN the accounts are synced THEN the default row the migration made, with no history, is removed with its topics and settings instead of lingering as an inactive account', async () => {
+    db = await openTempDatabase();
+    const { accounts } = db.repos;
+    await db.repos.settings.set(SETTINGS.pause, { by: { id: '1', name: 'A' }, since: 1, reason: null }, 1);
+    expect(await accounts.upsert({ id: 'news', xUserId: '8', handle: 'pump_news' }, 5)).toEqual({ created: true });
+    expect(await accounts.deactivateAllExcept(['news'], 6)).toEqual([]);
+    expect((await accounts.list()).map((a) => [a.id, a.active])).toEqual([['news', true]]);
+    expect(await db.dataSource.query(`SELECT DISTINCT account_id FROM topics`)).toEqual([{ account_id: 'news' }]);
+    expect(await db.dataSource.query(`SELECT COUNT(*) AS n FROM settings WHERE account_id = ?`, [DEFAULT_ACCOUNT_ID])).toEqual([{ n: 0 }]);
   });
 
   it('GIVEN a card that shows a queued draft WHEN its publication moves on THEN the reconciler sees the card behind, and once rendered it is up to date again', async () => {

@@ -68,7 +68,9 @@ describe('database', () => {
       `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('accounts', 'publications')`,
     );
     expect(accountTables).toEqual([]);
-    expect(await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name IN ('account_id', 'lease_owner')`)).toEqual([{ name: 'lease_owner' }]);
+    expect(await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name IN ('account_id', 'lease_owner')`)).toEqual([
+      { name: 'lease_owner' },
+    ]);
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     const cardIndex: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'idx_drafts_card_out_of_date'`);
     expect(cardIndex).toEqual([]);
@@ -258,12 +260,12 @@ describe('database', () => {
       await db.repos.posts.recordPosted(tweet);
       await db.repos.posts.recordPosted(tweet);
     }
-    expect(await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
-      true,
-    );
-    expect(await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5)).toBe(
-      false,
-    );
+    expect(
+      await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5),
+    ).toBe(true);
+    expect(
+      await db.repos.publications.markPublished(draft.id, { owner: 'me', attemptId: 'a1' }, { tweetIds: ['1', '2'], dryRun: false, xCostUsd: 0.03 }, 5),
+    ).toBe(false);
     const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM posts');
     expect(n).toBe(2);
     // A thread is one publication for our caps.

@@ -3,7 +3,8 @@ import { createDataSource, createRepositories } from '../../src/db/index.js';
 import { isDryRunTweetId } from '../../src/domain/draft.js';
 import { HOUR_MS } from '../../src/domain/rate-limits.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { PublishingService, XAuthenticationError } from '../../src/services/publishing-service.js';
+import { XAuthenticationError } from '../../src/adapters/twitter/x-publish-target.js';
+import { PublishingService } from '../../src/services/publishing-service.js';
 import { UNAUTHORIZED_BODY } from '../support/fake-x.js';
 import { createPublishingHarness, moderator, RecordingObserver, T0, type PublishingHarness } from '../support/publishing-harness.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
@@ -414,12 +415,11 @@ describe('publishing to X exactly once', () => {
         drafts: otherRepos.drafts,
         publications: otherRepos.publications,
         posts: otherRepos.posts,
-        settings: otherRepos.settings,
-        publisher: x.publisher,
+        target: x.xTarget({ settings: otherRepos.settings }),
         clock: x.clock,
         rng: () => 0.5,
         logger: createSilentLogger(),
-        config: { dryRun: false, maxPostsPerHour: 100, maxPostsPerDay: 100, costPerPostUsd: 0.015, costPerPostWithUrlUsd: 0.2 },
+        config: { maxPostsPerHour: 100, maxPostsPerDay: 100 },
       });
       const drafts = [await x.approvedDraft(['race one']), await x.approvedDraft(['race two', 'race two b'])];
       await Promise.all([a.reconcileOnStartup(), b.reconcileOnStartup()]);

@@ -76,17 +76,20 @@ describe('typed settings (issue 11, §4)', () => {
     const logger = recordingLogger(lines);
     const repos = createRepositories(db.dataSource, logger);
     // An older build's pause flag, a hand edit, and a truncated write.
-    await db.dataSource.query("INSERT INTO settings (account_id, key, value, updated_at) VALUES ('default', ?, ?, ?), ('default', ?, ?, ?), ('default', ?, ?, ?)", [
-      SETTINGS.pause.key,
-      JSON.stringify({ paused: true, by: 'alice' }),
-      T0,
-      SETTINGS.jobState.for('engagement').key,
-      JSON.stringify('three'),
-      T0,
-      SETTINGS.xRateLimit.post.key,
-      '{"endpoint":',
-      T0,
-    ]);
+    await db.dataSource.query(
+      "INSERT INTO settings (account_id, key, value, updated_at) VALUES ('default', ?, ?, ?), ('default', ?, ?, ?), ('default', ?, ?, ?)",
+      [
+        SETTINGS.pause.key,
+        JSON.stringify({ paused: true, by: 'alice' }),
+        T0,
+        SETTINGS.jobState.for('engagement').key,
+        JSON.stringify('three'),
+        T0,
+        SETTINGS.xRateLimit.post.key,
+        '{"endpoint":',
+        T0,
+      ],
+    );
 
     const pauses = new PauseService({ settings: repos.settings, moderationEvents: repos.moderationEvents, clock: { now: () => T0 }, logger });
     expect(await pauses.current()).toBeNull();
@@ -118,6 +121,8 @@ describe('typed settings (issue 11, §4)', () => {
     const rows: Array<{ key: string }> = await x.db.dataSource.query("SELECT key FROM settings WHERE key LIKE 'publish.%'");
     expect(rows).toEqual([]);
     // The counters live on the publication now, and publication resets them.
-    expect(await x.db.dataSource.query('SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = ?', [draft.id])).toEqual([{ n: 0, u: 0 }]);
+    expect(await x.db.dataSource.query('SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = ?', [draft.id])).toEqual([
+      { n: 0, u: 0 },
+    ]);
   });
 });

@@ -215,9 +215,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(body).toContain('1 scheduled run passed while the bot was down');
     expect(fakes.anthropic.messageBodies).toHaveLength(0);
 
-    clock.set(second.app.scheduler.post.nextRunAt as number);
+    clock.set(second.app.scheduler.postJob().nextRunAt as number);
     const run = await second.app.scheduler.runDue();
-    expect(run['post']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect(run['post:default']).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
     expect(fakes.anthropic.messageBodies).toHaveLength(0);
 
     const resume = await answer(slash('resume'));
@@ -229,8 +229,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(text(again.embeds)).toContain('Posting is already running');
 
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
-    clock.set(second.app.scheduler.post.nextRunAt as number);
-    expect((await second.app.scheduler.runDue())['post']?.outcome).toBe('ok');
+    clock.set(second.app.scheduler.postJob().nextRunAt as number);
+    expect((await second.app.scheduler.runDue())['post:default']?.outcome).toBe('ok');
     expect((await second.app.repos.drafts.countByStatus()).pending).toBe(1);
     const audit = (await auditRows(second)).map((r) => `${r.action}:${r.outcome}`);
     expect(audit).toEqual(expect.arrayContaining(['pause:paused', 'resume:resumed', 'resume:not_paused']));
@@ -543,7 +543,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
   it('GIVEN X reported limits and one publication this hour THEN /ratelimit shows our caps used and left, X buckets with resets, and the next slot', async () => {
     const clock = new ManualClock();
-    const testApp = await start({ MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
+    // Not in dry run: a dry-run account's target reports no X buckets (it sends nothing to X).
+    const testApp = await start({ DRY_RUN: 'false', MAX_POSTS_PER_HOUR: '1', MAX_POSTS_PER_DAY: '5' }, { clock });
     const now = clock.now();
     await testApp.app.repos.posts.recordPosted({
       draftId: null as unknown as number,

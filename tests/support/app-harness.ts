@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { InjectedInteraction } from './fake-discord.js';
+import type { FakeXOptions } from './fake-x.js';
 import { ModerationDriver } from './moderation-driver.js';
 import type { ManualClock } from './manual-clock.js';
 import { loadSpecValidator } from './spec-validator.js';
@@ -11,14 +15,14 @@ import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '.
  * them (DRY_RUN by default) and stopped afterwards, their temp dirs removed, and every tracked
  * interaction checked to be acknowledged inside Discord's 3-second window.
  */
-export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 'true' }) {
+export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 'true' }, fakeOptions: { x?: FakeXOptions } = {}) {
   let current: (Fakes & { stop(): Promise<void> }) | undefined;
   const apps: TestApp[] = [];
   const dirs: string[] = [];
   const interactions: InjectedInteraction[] = [];
 
   beforeEach(async () => {
-    current = await startFakes();
+    current = await startFakes(fakeOptions);
   });
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.stop();
@@ -42,6 +46,15 @@ export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 't
       apps.push(testApp);
       if (!options.dataDir) dirs.push(testApp.dataDir);
       return testApp;
+    },
+    /**
+     * A fresh temp dir, removed after the test: a data dir to write accounts.yaml into and to
+     * start (and restart) apps on with `{ dataDir }`.
+     */
+    tempDir(): string {
+      const dir = mkdtempSync(join(tmpdir(), 'draftgate-app-'));
+      dirs.push(dir);
+      return dir;
     },
     /** Remembers an interaction so afterEach checks its acknowledgement time. */
     track(interaction: InjectedInteraction): InjectedInteraction {
@@ -75,8 +88,8 @@ export async function expectCleanDiscordTraffic(fakes: Fakes): Promise<{ payload
  * The app harness for suites that moderate through cards: `start` returns a ModerationDriver over
  * a freshly started app, and `track` remembers an interaction for the 3-second ack check.
  */
-export function useModerationHarness(defaultEnv?: Record<string, string>) {
-  const harness = useAppHarness(defaultEnv);
+export function useModerationHarness(defaultEnv?: Record<string, string>, fakeOptions: { x?: FakeXOptions } = {}) {
+  const harness = useAppHarness(defaultEnv, fakeOptions);
   return {
     harness,
     track: (interaction: InjectedInteraction): InjectedInteraction => harness.track(interaction),

@@ -65,6 +65,7 @@ export function draftCardView(now: number, draft: Partial<Draft> = {}, extra: Pa
       updatedAt: now,
       ...draft,
     } as Draft,
+    account: { id: 'default', handle: null },
     budget: { usedThisHour: 1, usedToday: 5, maxPerHour: 2, maxPerDay: 12 },
     timeoutAction: 'expire',
     dryRun: false,

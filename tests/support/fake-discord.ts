@@ -154,6 +154,8 @@ interface InteractionRecord {
   readonly type: number;
   readonly userId: string;
   readonly sentAt: number;
+  /** The channel the interaction happened in; the bot's replies to it land there. */
+  readonly channelId: string;
   /** The message a component or modal-from-message interaction is attached to. */
   readonly sourceMessageId?: string;
   acknowledged: boolean;
@@ -225,6 +227,8 @@ export class FakeDiscord {
   /** Where interactions injected from another guild or from a DM happen (see injectInteraction). */
   private readonly foreignChannelId = '1200000000000000901';
   private readonly dmChannelId = '1200000000000000902';
+  /** The guild's text channels by id: the moderation channel, then any `addChannel` added. */
+  private readonly channels = new Map<string, { readonly name: string; readonly topic: string }>();
 
   constructor(options: FakeDiscordOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -235,6 +239,7 @@ export class FakeDiscord {
     this.guildId = options.guildId ?? '1200000000000000100';
     this.everyoneRoleId = this.guildId;
     this.channelId = options.channelId ?? '1200000000000000200';
+    this.channels.set(this.channelId, { name: 'moderation', topic: 'Draft approvals' });
     this.moderatorRoleId = options.moderatorRoleId ?? '1200000000000000301';
     this.adminRoleId = options.adminRoleId ?? '1200000000000000302';
     this.botRoleId = options.botRoleId ?? '1200000000000000303';
@@ -394,6 +399,8 @@ export class FakeDiscord {
     userId?: string;
     /** Sent from another guild (its id), or from a DM (null); default: the fake guild. */
     guildId?: string | null;
+    /** The guild channel it is used in (see addChannel); default: the moderation channel. */
+    channelId?: string;
   }): InjectedInteraction {
     const command = this.findCommand(input.name);
     const definitions = this.optionDefinitions(command, input.subcommand);
@@ -411,7 +418,7 @@ export class FakeDiscord {
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
       ...(Object.keys(resolved).length > 0 ? { resolved } : {}),
     };
-    return this.injectInteraction(InteractionType.ApplicationCommand, data, input.userId, undefined, input.guildId);
+    return this.injectInteraction(InteractionType.ApplicationCommand, data, input.userId, undefined, input.guildId, input.channelId);
   }
 
   /** Injects an autocomplete request with `focused` marked as the option being typed. */
@@ -424,6 +431,8 @@ export class FakeDiscord {
     userId?: string;
     /** Sent from another guild (its id), or from a DM (null); default: the fake guild. */
     guildId?: string | null;
+    /** The guild channel it is used in (see addChannel); default: the moderation channel. */
+    channelId?: string;
   }): InjectedInteraction {
     const command = this.findCommand(input.name);
     const definitions = this.optionDefinitions(command, input.subcommand);
@@ -443,14 +452,29 @@ export class FakeDiscord {
       options,
       ...(command?.guild_id ? { guild_id: command.guild_id } : {}),
     };
-    return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, input.userId, undefined, input.guildId);
+    return this.injectInteraction(InteractionType.ApplicationCommandAutocomplete, data, input.userId, undefined, input.guildId, input.channelId);
   }
 
   /** Injects a click on a button of a message the bot posted; the full message rides along, as on Discord. */
-  injectButtonClick(input: { messageId: string; customId: string; userId?: string; guildId?: string | null }): InjectedInteraction {
+  injectButtonClick(input: {
+    messageId: string;
+    customId: string;
+    userId?: string;
+    guildId?: string | null;
+    /**
+     * A client still showing an earlier version of the message (Discord delivers such clicks, with
+     * the message as it is now): the button need only have been on one of the message's versions.
+     */
+    stale?: boolean;
+  }): InjectedInteraction {
     const message = this.messages.get(input.messageId);
     if (!message) throw new FakeDiscordError('injectButtonClick: unknown message', { messageId: input.messageId });
-    const button = findComponent(message.components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId);
+    const versions = input.stale
+      ? [message.components, ...this.messagePayloads(input.messageId).map((p) => (Array.isArray(p['components']) ? (p['components'] as Json[]) : []))]
+      : [message.components];
+    const button = versions
+      .map((components) => findComponent(components, (c) => c['type'] === ComponentType.Button && c['custom_id'] === input.customId))
+      .find((found) => found !== undefined);
     if (!button) {
       throw new FakeDiscordError('injectButtonClick: the message has no button with that custom_id', {
         messageId: input.messageId,
@@ -554,15 +578,32 @@ export class FakeDiscord {
     };
   }
 
-  channelPayload(): Json {
+  /**
+   * Another text channel in the fake guild (e.g. a second account's moderation channel); add it
+   * before the bot connects, so GUILD_CREATE lists it. Returns its id. Messages remember their
+   * channel, and a message is found only under its own channel, as on Discord.
+   */
+  addChannel(name: string, id = `12000000000000002${(this.channels.size + 10).toString().padStart(2, '0')}`): string {
+    if (this.channels.has(id)) throw new FakeDiscordError('addChannel: the channel exists', { channelId: id });
+    this.channels.set(id, { name, topic: `Draft approvals (${name})` });
+    return id;
+  }
+
+  /** The ids of the guild's text channels, the moderation channel first. */
+  get channelIds(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  channelPayload(channelId = this.channelId): Json {
+    const channel = this.channels.get(channelId) ?? { name: 'moderation', topic: 'Draft approvals' };
     return {
-      id: this.channelId,
+      id: channelId,
       type: ChannelType.GuildText,
       guild_id: this.guildId,
-      name: 'moderation',
-      position: 0,
+      name: channel.name,
+      position: [...this.channels.keys()].indexOf(channelId),
       permission_overwrites: [],
-      topic: 'Draft approvals',
+      topic: channel.topic,
       nsfw: false,
       last_message_id: null,
       rate_limit_per_user: 0,
@@ -620,7 +661,7 @@ export class FakeDiscord {
       member_count: this.users.size,
       voice_states: [],
       members: memberIds.map((id) => this.memberPayload(id)),
-      channels: [this.channelPayload()],
+      channels: this.channelIds.map((id) => this.channelPayload(id)),
       threads: [],
       presences: [],
       stage_instances: [],
@@ -785,8 +826,11 @@ export class FakeDiscord {
     userId = this.userIds.moderator,
     message?: FakeMessage,
     guildId: string | null = this.guildId,
+    // A component or modal happens in its message's channel.
+    channelId: string = message?.channel_id ?? this.channelId,
   ): InjectedInteraction {
     if (!this.users.has(userId)) throw new FakeDiscordError('inject: the user is not a member of the fake guild', { userId });
+    if (!this.channels.has(channelId)) throw new FakeDiscordError('inject: no such channel in the fake guild', { channelId });
     const id = this.snowflake();
     this.tokenCounter += 1;
     // Discord's interaction tokens are base64url of `interaction:<id>:<secret>`; URL-safe on the wire.
@@ -804,9 +848,9 @@ export class FakeDiscord {
         : {
             guild_id: guildId,
             guild: { id: guildId, locale: 'en-US', features: [] },
-            channel_id: guildId === this.guildId ? this.channelId : this.foreignChannelId,
+            channel_id: guildId === this.guildId ? channelId : this.foreignChannelId,
             channel: {
-              ...this.channelPayload(),
+              ...this.channelPayload(channelId),
               ...(guildId === this.guildId ? {} : { id: this.foreignChannelId, guild_id: guildId }),
               permissions: this.memberPermissions(userId).toString(),
             },
@@ -835,6 +879,8 @@ export class FakeDiscord {
       type,
       userId,
       sentAt: this.clock(),
+      // Replies to an interaction from elsewhere stay where they always were in this fake: the moderation channel.
+      channelId: guildId === this.guildId ? channelId : this.channelId,
       ...(message ? { sourceMessageId: message.id } : {}),
       acknowledged: false,
     };
@@ -884,8 +930,8 @@ export class FakeDiscord {
       const role = this.roles().find((r) => r.id === id);
       if (role) bucket('roles')[id] = role;
     }
-    if (type === ApplicationCommandOptionType.Channel && id === this.channelId) {
-      bucket('channels')[id] = { ...this.channelPayload(), permissions: allPermissions().toString() };
+    if (type === ApplicationCommandOptionType.Channel && this.channels.has(id)) {
+      bucket('channels')[id] = { ...this.channelPayload(id), permissions: allPermissions().toString() };
     }
     return { type, name, value };
   }
@@ -1020,7 +1066,7 @@ export class FakeDiscord {
     http.route(
       'GET',
       api('/guilds/:guildId/channels'),
-      this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: [this.channelPayload()] }))),
+      this.authed((_r, p) => this.withGuild(p, () => ({ status: 200, body: this.channelIds.map((id) => this.channelPayload(id)) }))),
     );
     http.route(
       'GET',
@@ -1034,7 +1080,7 @@ export class FakeDiscord {
     http.route(
       'GET',
       api('/channels/:channelId'),
-      this.authed((_r, p) => this.withChannel(p, () => ({ status: 200, body: this.channelPayload() }))),
+      this.authed((_r, p) => this.withChannel(p, () => ({ status: 200, body: this.channelPayload(p['channelId']) }))),
     );
 
     // Channel messages.
@@ -1045,7 +1091,7 @@ export class FakeDiscord {
         this.withChannel(p, () => {
           const limit = Math.min(Number(r.query['limit'] ?? 50) || 50, 100);
           const visible = [...this.messages.values()]
-            .filter((m) => m.channel_id === this.channelId && (m.flags & MessageFlags.Ephemeral) === 0)
+            .filter((m) => m.channel_id === p['channelId'] && (m.flags & MessageFlags.Ephemeral) === 0)
             .sort((a, b) => compareSnowflakes(b.id, a.id));
           return { status: 200, body: visible.slice(0, limit) };
         }),
@@ -1064,11 +1110,11 @@ export class FakeDiscord {
           const nonce = payload['nonce'];
           if (payload['enforce_nonce'] === true && nonce !== undefined) {
             const earlier = [...this.messages.values()].find(
-              (m) => m.channel_id === this.channelId && m['nonce'] === nonce && this.clock() - Date.parse(String(m.timestamp)) <= NONCE_WINDOW_MS,
+              (m) => m.channel_id === p['channelId'] && m['nonce'] === nonce && this.clock() - Date.parse(String(m.timestamp)) <= NONCE_WINDOW_MS,
             );
             if (earlier) return { status: 200, body: earlier };
           }
-          const message = this.createMessage({ payload, files, type: MessageType.Default });
+          const message = this.createMessage({ payload, files, type: MessageType.Default, channelId: p['channelId'] ?? this.channelId });
           return { status: 200, body: message };
         }),
       ),
@@ -1078,8 +1124,8 @@ export class FakeDiscord {
       api('/channels/:channelId/messages/:messageId'),
       this.authed((_r, p) =>
         this.withChannel(p, () => {
-          const message = this.messages.get(p['messageId'] ?? '');
-          if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+          const message = this.channelMessage(p);
+          if (!message) return discordError(404, 10008, 'Unknown Message');
           return { status: 200, body: message };
         }),
       ),
@@ -1089,8 +1135,8 @@ export class FakeDiscord {
       api('/channels/:channelId/messages/:messageId'),
       this.authed((r, p) =>
         this.withChannel(p, () => {
-          const message = this.messages.get(p['messageId'] ?? '');
-          if (!message || (message.flags & MessageFlags.Ephemeral) !== 0) return discordError(404, 10008, 'Unknown Message');
+          const message = this.channelMessage(p);
+          if (!message) return discordError(404, 10008, 'Unknown Message');
           return this.editMessage(message, r);
         }),
       ),
@@ -1100,7 +1146,7 @@ export class FakeDiscord {
       api('/channels/:channelId/messages/:messageId'),
       this.authed((_r, p) =>
         this.withChannel(p, () => {
-          if (!this.messages.delete(p['messageId'] ?? '')) return discordError(404, 10008, 'Unknown Message');
+          if (!this.channelMessage(p) || !this.messages.delete(p['messageId'] ?? '')) return discordError(404, 10008, 'Unknown Message');
           return { status: 204 };
         }),
       ),
@@ -1161,7 +1207,14 @@ export class FakeDiscord {
   }
 
   private withChannel(params: Record<string, string>, then: () => FakeResponse): FakeResponse {
-    return params['channelId'] === this.channelId ? then() : discordError(404, 10003, 'Unknown Channel');
+    return this.channels.has(params['channelId'] ?? '') ? then() : discordError(404, 10003, 'Unknown Channel');
+  }
+
+  /** A channel message as the channel routes see it: a message in another channel is unknown there, as on Discord. */
+  private channelMessage(params: Record<string, string>): FakeMessage | undefined {
+    const message = this.messages.get(params['messageId'] ?? '');
+    if (!message || (message.flags & MessageFlags.Ephemeral) !== 0 || message.channel_id !== params['channelId']) return undefined;
+    return message;
   }
 
   private overwriteCommands(request: RecordedRequest, guildId: string | undefined): FakeResponse {
@@ -1321,13 +1374,20 @@ export class FakeDiscord {
     return then(message);
   }
 
-  private createMessage(input: { payload: Json; files: readonly MultipartPart[]; type: number; flags?: number; interaction?: InteractionRecord }): FakeMessage {
+  private createMessage(input: {
+    payload: Json;
+    files: readonly MultipartPart[];
+    type: number;
+    flags?: number;
+    interaction?: InteractionRecord;
+    channelId?: string;
+  }): FakeMessage {
     const id = this.snowflake();
     const bot = this.userPayload(this.botUserId);
     const message: FakeMessage = {
       id,
       type: input.type,
-      channel_id: this.channelId,
+      channel_id: input.channelId ?? input.interaction?.channelId ?? this.channelId,
       author: bot,
       content: '',
       timestamp: new Date(this.clock()).toISOString(),

@@ -1,9 +1,12 @@
 import { ManualClock } from './manual-clock.js';
+import { DryRunTarget } from '../../src/adapters/dry-run/dry-run-target.js';
+import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from '../../src/adapters/twitter/x-publish-target.js';
 import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
+import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../src/domain/account.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import type { NewDraft, PublishingObserver } from '../../src/services/ports.js';
+import type { NewDraft, PublishingObserver, PublishTarget, SettingsRepository, TweetPublisher } from '../../src/services/ports.js';
 import { PublishingService, type PublishingConfig, type PublishingServiceDeps } from '../../src/services/publishing-service.js';
 import { FakeX, type FakeXOptions } from './fake-x.js';
 import type { RecordedRequest } from './fake-http.js';
@@ -22,7 +25,19 @@ export { ManualClock };
 /** 2026-01-15 12:00 UTC: a fixed, realistic epoch for every publishing test. */
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
-export const DEFAULT_TEST_CONFIG: PublishingConfig = {
+/**
+ * The service's configuration plus what the harness needs to build its target: dry run (the
+ * dry-run target) or the X target's prices, fallback window and look-back.
+ */
+export interface HarnessPublishingConfig extends PublishingConfig {
+  readonly dryRun: boolean;
+  readonly costPerPostUsd: number;
+  readonly costPerPostWithUrlUsd: number;
+  readonly rateLimitFallbackMs?: number | undefined;
+  readonly reconcileLookback?: number | undefined;
+}
+
+export const DEFAULT_TEST_CONFIG: HarnessPublishingConfig = {
   dryRun: false,
   maxPostsPerHour: 100,
   maxPostsPerDay: 1000,
@@ -52,8 +67,14 @@ export interface PublishingHarness {
   readonly fake: FakeX;
   readonly clock: ManualClock;
   readonly publisher: XPublisher;
-  /** A new service instance (a new "process") over the same database and fake. */
-  service(overrides?: Partial<Omit<PublishingServiceDeps, 'config'>> & { config?: Partial<PublishingConfig> }): PublishingService;
+  /**
+   * A new service instance (a new "process") over the same database and fake. Its target is the
+   * X target over `publisher` (default: the harness's) and `settings` (default: the database's),
+   * or the dry-run target when `config.dryRun`; or exactly `target` when given.
+   */
+  service(overrides?: ServiceOverrides): PublishingService;
+  /** The X target a `service()` would get (over the harness's publisher and settings unless overridden). */
+  xTarget(overrides?: XTargetOverrides): XPublishTarget;
   /** Creates a draft and approves it, as the moderation flow would. */
   approvedDraft(tweets: readonly string[], options?: { topicId?: number | null; topicName?: string }): Promise<Draft>;
   /** POST /2/tweets requests that carried `text`. */
@@ -63,10 +84,28 @@ export interface PublishingHarness {
   close(): Promise<void>;
 }
 
+/** What an X target of the harness may differ in: its account (default `default`), client, settings and config. */
+export interface XTargetOverrides {
+  accountId?: AccountId;
+  publisher?: TweetPublisher;
+  settings?: SettingsRepository;
+  config?: Partial<HarnessPublishingConfig>;
+}
+
+export type ServiceOverrides = Partial<Omit<PublishingServiceDeps, 'config'>> & {
+  /** The account the X target names (its errors and logs); default `default`. */
+  accountId?: AccountId;
+  config?: Partial<HarnessPublishingConfig>;
+  /** The X client the target posts with; null: none (only with `config.dryRun`). */
+  publisher?: TweetPublisher | null;
+  /** Where the X target keeps X's rate-limit headers. */
+  settings?: SettingsRepository;
+};
+
 let draftCounter = 0;
 
 export async function createPublishingHarness(
-  options: { fake?: FakeXOptions; timeoutMs?: number; config?: Partial<PublishingConfig>; start?: number } = {},
+  options: { fake?: FakeXOptions; timeoutMs?: number; config?: Partial<HarnessPublishingConfig>; start?: number } = {},
 ): Promise<PublishingHarness> {
   const clock = new ManualClock(options.start ?? T0);
   const db = await openTempDatabase();
@@ -80,25 +119,47 @@ export async function createPublishingHarness(
   const base = await fake.start();
   const publisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: base, timeoutMs: options.timeoutMs ?? 2_000, clock });
   const logger = createSilentLogger();
+  const xTarget = (overrides: XTargetOverrides = {}): XPublishTarget => {
+    const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...overrides.config };
+    const settings = overrides.settings ?? db.repos.settings;
+    return new XPublishTarget({
+      accountId: overrides.accountId ?? DEFAULT_ACCOUNT_ID,
+      publisher: overrides.publisher ?? publisher,
+      appFingerprint: appKeyFingerprint(X_CREDENTIALS.appKey),
+      settings,
+      appLimits: settingsAppLimitStore(settings),
+      clock,
+      logger,
+      prices: { perPostUsd: config.costPerPostUsd, perPostWithUrlUsd: config.costPerPostWithUrlUsd },
+      rateLimitFallbackMs: config.rateLimitFallbackMs,
+      reconcileLookback: config.reconcileLookback,
+    });
+  };
   return {
     db,
     fake,
     clock,
     publisher,
+    xTarget,
     service(overrides = {}) {
-      const { config, ...rest } = overrides;
+      const { config: configOverride, publisher: publisherOverride, settings, target: targetOverride, accountId, ...rest } = overrides;
+      const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...configOverride };
+      let target: PublishTarget;
+      if (targetOverride) target = targetOverride;
+      else if (config.dryRun) target = new DryRunTarget(accountId ?? DEFAULT_ACCOUNT_ID);
+      else if (publisherOverride === null) throw new Error('an X target needs a publisher; pass config.dryRun for the dry-run target');
+      else target = xTarget({ publisher: publisherOverride, settings, config, ...(accountId !== undefined ? { accountId } : {}) });
       return new PublishingService({
         drafts: db.repos.drafts,
         publications: db.repos.publications,
         posts: db.repos.posts,
-        settings: db.repos.settings,
-        publisher,
+        target,
         clock,
         monotonic: clock.monotonic,
         rng: () => 0.5,
         logger,
         ...rest,
-        config: { ...DEFAULT_TEST_CONFIG, ...options.config, ...config },
+        config,
       });
     },
     async approvedDraft(tweets, draftOptions = {}) {

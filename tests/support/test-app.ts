@@ -97,7 +97,13 @@ export async function startTestApp(
     armSchedulerTimers: false,
     ...(options.rng ? { rng: options.rng } : {}),
   });
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    // As main.ts does: a failed start still closes what it opened (the database, the gateway).
+    await app.stop().catch(() => undefined);
+    throw error;
+  }
   return {
     app,
     config,

@@ -11,6 +11,7 @@ import { createSilentLogger } from '../../src/logging/index.js';
 const GUILD = '1200000000000000100';
 const OTHER_GUILD = '1200000000000000999';
 const ROLE = '1200000000000000301';
+const CHANNEL = '1200000000000000201';
 const MODERATOR = { id: '1200000000000000401', name: 'mod' };
 const MEMBER = { id: '1200000000000000402', name: 'member' };
 const NOW = 1_767_225_600_000;
@@ -18,17 +19,26 @@ const NOW = 1_767_225_600_000;
 /** What the router did, in order: acknowledgements, replies, audit writes and command runs. */
 type Event = string;
 
-/** Just enough of a CommandContext for the router and the guard; the audit log records into `events`. */
+/**
+ * Just enough of a CommandContext for the router and the guard: the one account `default` (the
+ * single-account setup), whose audit log records into `events`.
+ */
 function context(events: Event[]): CommandContext {
-  return {
-    config: { discord: { guildId: GUILD, moderatorRoleId: ROLE } },
-    clock: { now: () => NOW },
+  const account = {
+    id: 'default',
+    config: { id: 'default', discord: { moderationChannelId: CHANNEL, moderatorRoleId: ROLE } },
+    handle: () => null,
     audit: {
       record: async (event: { action: string; outcome: string; actor: Actor; interactionId: string | null }) => {
         events.push(`audit ${event.action} ${event.outcome} by ${event.actor.id} for ${event.interactionId}`);
       },
     },
     topicsWithContext: async () => ({ topics: [], accountAvgEngagement: 0, lastUsedTopicId: null }),
+  };
+  return {
+    config: { discord: { guildId: GUILD, moderatorRoleId: ROLE } },
+    clock: { now: () => NOW },
+    accounts: { active: [account], inactiveIds: () => [] },
   } as unknown as CommandContext;
 }
 
@@ -56,6 +66,7 @@ function interaction(events: Event[], o: StubOptions): Interaction {
     id: `interaction-${nextId++}`,
     commandName: o.command,
     guildId,
+    channelId: CHANNEL,
     user: { id: o.user.id, username: o.user.name, globalName: null },
     member: { roles: [...o.roles], nick: o.user.name },
     memberPermissions: { bitfield: 0n },
@@ -65,6 +76,8 @@ function interaction(events: Event[], o: StubOptions): Interaction {
         return o.subcommand ?? null;
       },
       getFocused: () => '',
+      // No option is set: the account option included.
+      getString: () => null,
     },
     get deferred() {
       return state.deferred;
@@ -157,7 +170,7 @@ describe('the moderator guard, declared on a command and enforced by the router'
     expect(list).toHaveLength(1);
     expect(list[0]).toMatch(/^reply public Topics \(0 of 0 enabled\): No topics configured\.$/);
 
-    // ctx.topics is absent from the stub context: had set's execute run, it would have thrown a TypeError, not this refusal.
+    // The account's topics are absent from the stub context: had set's execute run, it would have thrown a TypeError, not this refusal.
     const set = await run([topics], { command: 'topics', subcommand: 'set', user: MEMBER, roles: [] });
     expect(set).toEqual([
       'defer ephemeral',

@@ -115,3 +115,18 @@ describe('the card shows the text as it will be posted', () => {
     expect(unescape(description)).toBe(text);
   });
 });
+
+describe('the account on the card', () => {
+  it('GIVEN a draft of an account whose X handle is known THEN the title names the handle (escaped) and the footer the account id', () => {
+    const card = renderDraftCard(view({}, { account: { id: 'pump-news', handle: 'pump_news_' } }));
+    const embed = card.embeds[0];
+    expect(embed?.title).toBe('Draft #12 · tweet · @pump\\_news\\_');
+    expect(embed?.footer?.text.startsWith('account pump-news · draft 12 · revision 1')).toBe(true);
+  });
+
+  it('GIVEN a handle not known yet (dry run, X unreachable at start) THEN the footer still names the account', () => {
+    const embed = renderDraftCard(view({}, { account: { id: 'alerts', handle: null } })).embeds[0];
+    expect(embed?.title).toBe('Draft #12 · tweet');
+    expect(embed?.footer?.text).toContain('account alerts');
+  });
+});

@@ -69,25 +69,31 @@ function scheduler(w: World, config: Partial<PostingSchedulerConfig> = {}, rng =
     rng,
     logger: createSilentLogger(),
     settings: w.settings,
-    drafts: { countByStatus: async () => ({ ...w.counts }) },
-    posts: { publicationTimesSince: async (since) => w.publications.filter((t) => t >= since) },
-    pause: pauseService(w),
-    config: {
-      schedule: '0 */2 * * *',
-      timezone: 'UTC',
-      jitterMs: 10 * 60_000,
-      activeHours: null,
-      maxPendingDrafts: 3,
-      maxPostsPerHour: 2,
-      maxPostsPerDay: 12,
-      ...config,
-    },
-    generateDraft: async () => {
-      w.generated += 1;
-      if (w.nextGeneration) return w.nextGeneration();
-      w.counts.pending += 1;
-      return { status: 'created', draft: { id: w.generated } };
-    },
+    timezone: 'UTC',
+    postJobs: [
+      {
+        accountId: 'default',
+        drafts: { countByStatus: async () => ({ ...w.counts }) },
+        posts: { publicationTimesSince: async (since) => w.publications.filter((t) => t >= since) },
+        pause: pauseService(w),
+        config: {
+          schedule: '0 */2 * * *',
+          timezone: 'UTC',
+          jitterMs: 10 * 60_000,
+          activeHours: null,
+          maxPendingDrafts: 3,
+          maxPostsPerHour: 2,
+          maxPostsPerDay: 12,
+          ...config,
+        },
+        generateDraft: async () => {
+          w.generated += 1;
+          if (w.nextGeneration) return w.nextGeneration();
+          w.counts.pending += 1;
+          return { status: 'created', draft: { id: w.generated } };
+        },
+      },
+    ],
     jobs: [
       {
         name: JOB_NAMES.timeoutSweep,
@@ -109,7 +115,7 @@ describe('PostingScheduler', () => {
     const s = scheduler(w, { maxPendingDrafts: 100 });
     await s.start();
     for (let i = 0; i < 30; i += 1) {
-      const { nextRunAt, slotAt } = s.post.snapshot();
+      const { nextRunAt, slotAt } = s.postJob().snapshot();
       expect(slotAt).not.toBeNull();
       expect(new Date(slotAt as number).getUTCMinutes()).toBe(0);
       expect(new Date(slotAt as number).getUTCHours() % 2).toBe(0);
@@ -117,7 +123,7 @@ describe('PostingScheduler', () => {
       expect((nextRunAt as number) - (slotAt as number)).toBeLessThanOrEqual(10 * 60_000);
       w.clock.set(nextRunAt as number);
       const results = await s.runDue();
-      expect(results['post']?.outcome).toBe('ok');
+      expect(results['post:default']?.outcome).toBe('ok');
     }
     expect(w.generated).toBe(30);
     await s.stop();
@@ -127,12 +133,12 @@ describe('PostingScheduler', () => {
     const w = world();
     const s = scheduler(w);
     await s.start();
-    const planned = s.post.nextRunAt as number;
+    const planned = s.postJob().nextRunAt as number;
     w.clock.set(planned - 1);
-    expect((await s.runDue())['post']).toBeNull();
+    expect((await s.runDue())['post:default']).toBeNull();
     w.clock.set(planned);
-    expect((await s.runDue())['post']?.outcome).toBe('ok');
-    expect((await s.runDue())['post']).toBeNull();
+    expect((await s.runDue())['post:default']?.outcome).toBe('ok');
+    expect((await s.runDue())['post:default']).toBeNull();
     expect(w.generated).toBe(1);
   });
 
@@ -141,7 +147,7 @@ describe('PostingScheduler', () => {
     const s = scheduler(w, { schedule: '0 * * * *', timezone: 'Asia/Tokyo', activeHours: { startMinute: 22 * 60, endMinute: 2 * 60 }, maxPendingDrafts: 100 });
     await s.start();
     for (let i = 0; i < 12; i += 1) {
-      const runAt = s.post.nextRunAt as number;
+      const runAt = s.postJob().nextRunAt as number;
       const tokyoHour = (new Date(runAt).getUTCHours() + 9) % 24;
       expect([22, 23, 0, 1]).toContain(tokyoHour);
       w.clock.set(runAt);
@@ -155,8 +161,8 @@ describe('PostingScheduler', () => {
     const s = scheduler(w);
     await s.start();
     await pauseService(w).pause({ id: '42', name: 'Mod Ana' }, 'launch freeze');
-    w.clock.set(s.post.nextRunAt as number);
-    const run = (await s.runDue())['post'];
+    w.clock.set(s.postJob().nextRunAt as number);
+    const run = (await s.runDue())['post:default'];
     expect(run).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
     expect(run?.reason).toContain('Mod Ana');
     expect(w.generated).toBe(0);
@@ -178,13 +184,13 @@ describe('PostingScheduler', () => {
     const second = scheduler(w);
     await second.start();
     expect((await second.status()).pause?.by.id).toBe('42');
-    w.clock.set(second.post.nextRunAt as number);
-    expect((await second.runDue())['post']?.detail).toMatchObject({ code: 'paused' });
+    w.clock.set(second.postJob().nextRunAt as number);
+    expect((await second.runDue())['post:default']?.detail).toMatchObject({ code: 'paused' });
     expect(w.generated).toBe(0);
 
     await pauseService(w).resume({ id: '43', name: 'Mod Ben' });
-    w.clock.set(second.post.nextRunAt as number);
-    expect((await second.runDue())['post']?.outcome).toBe('ok');
+    w.clock.set(second.postJob().nextRunAt as number);
+    expect((await second.runDue())['post:default']?.outcome).toBe('ok');
     expect(w.generated).toBe(1);
     expect(w.audit.map((e) => `${e.action}:${e.outcome}`)).toEqual(['pause:paused', 'resume:resumed']);
   });
@@ -194,12 +200,12 @@ describe('PostingScheduler', () => {
     w.counts.pending = 3;
     const s = scheduler(w);
     await s.start();
-    w.clock.set(s.post.nextRunAt as number);
-    expect((await s.runDue())['post']).toMatchObject({ outcome: 'skipped', reason: 'pending cap full: 3 of 3 drafts await moderation' });
+    w.clock.set(s.postJob().nextRunAt as number);
+    expect((await s.runDue())['post:default']).toMatchObject({ outcome: 'skipped', reason: 'pending cap full: 3 of 3 drafts await moderation' });
     expect(w.generated).toBe(0);
     w.counts.pending = 2;
-    w.clock.set(s.post.nextRunAt as number);
-    expect((await s.runDue())['post']?.outcome).toBe('ok');
+    w.clock.set(s.postJob().nextRunAt as number);
+    expect((await s.runDue())['post:default']?.outcome).toBe('ok');
     expect(w.generated).toBe(1);
   });
 
@@ -209,8 +215,8 @@ describe('PostingScheduler', () => {
     await s.start();
     w.publications = [T0 - 3 * HOUR, T0 - 2 * HOUR];
     w.counts.approved = 1;
-    w.clock.set(s.post.nextRunAt as number);
-    expect((await s.runDue())['post']?.detail).toMatchObject({ code: 'daily_cap' });
+    w.clock.set(s.postJob().nextRunAt as number);
+    expect((await s.runDue())['post:default']?.detail).toMatchObject({ code: 'daily_cap' });
     expect(w.generated).toBe(0);
   });
 
@@ -219,26 +225,26 @@ describe('PostingScheduler', () => {
     const first = scheduler(w, { maxPendingDrafts: 100 });
     await first.start();
     // Started 12:05: the run planned for the 14:00 slot (plus jitter) never happens.
-    expect(first.post.snapshot().slotAt).toBe(Date.parse('2026-11-25T14:00:00Z'));
+    expect(first.postJob().snapshot().slotAt).toBe(Date.parse('2026-11-25T14:00:00Z'));
     await first.stop();
 
     // Back at 23:30: the 14:00 run and the 16, 18, 20 and 22 o'clock slots were missed.
     w.clock.set(Date.parse('2026-11-25T23:30:00Z'));
     const second = scheduler(w, { maxPendingDrafts: 100 });
     await second.start();
-    expect(second.post.snapshot().missedWhileDown).toEqual({ count: 5, detectedAt: w.clock.now() });
-    expect(second.post.nextRunAt).toBeGreaterThan(w.clock.now());
+    expect(second.postJob().snapshot().missedWhileDown).toEqual({ count: 5, detectedAt: w.clock.now() });
+    expect(second.postJob().nextRunAt).toBeGreaterThan(w.clock.now());
     // Repeated checks at the current time never fire a catch-up run.
-    for (let i = 0; i < 5; i += 1) expect((await second.runDue())['post']).toBeNull();
+    for (let i = 0; i < 5; i += 1) expect((await second.runDue())['post:default']).toBeNull();
     expect(w.generated).toBe(0);
 
-    w.clock.set(second.post.nextRunAt as number);
+    w.clock.set(second.postJob().nextRunAt as number);
     await second.runDue();
     await second.runDue();
     expect(w.generated).toBe(1);
-    const stored = await w.settings.get(jobStateKey('post'));
+    const stored = await w.settings.get(jobStateKey(JOB_NAMES.post('default')));
     expect(stored?.lastRun?.outcome).toBe('ok');
-    expect(stored?.nextRunAt).toBe(second.post.nextRunAt);
+    expect(stored?.nextRunAt).toBe(second.postJob().nextRunAt);
   });
 
   it('GIVEN a run still generating WHEN the job fires again THEN the second run is skipped, not overlapped', async () => {
@@ -247,10 +253,10 @@ describe('PostingScheduler', () => {
     w.nextGeneration = () => new Promise((resolve) => (release = resolve));
     const s = scheduler(w);
     await s.start();
-    w.clock.set(s.post.nextRunAt as number);
-    const first = s.post.trigger('schedule');
+    w.clock.set(s.postJob().nextRunAt as number);
+    const first = s.postJob().trigger('schedule');
     await expect.poll(() => w.generated).toBe(1);
-    const second = await s.post.trigger('schedule');
+    const second = await s.postJob().trigger('schedule');
     expect(second).toMatchObject({ outcome: 'skipped', reason: 'the previous run is still in progress' });
     release({ status: 'created', draft: { id: 1 } });
     expect((await first).outcome).toBe('ok');
@@ -262,19 +268,19 @@ describe('PostingScheduler', () => {
     w.nextGeneration = async () => ({ status: 'failed', reason: 'generation failed: 529 overloaded' });
     const s = scheduler(w);
     await s.start();
-    const planned = s.post.nextRunAt as number;
+    const planned = s.postJob().nextRunAt as number;
     w.clock.set(planned);
-    expect((await s.runDue())['post']).toMatchObject({ outcome: 'failed', reason: 'generation failed: 529 overloaded' });
-    expect(s.post.nextRunAt).toBeGreaterThan(planned);
+    expect((await s.runDue())['post:default']).toMatchObject({ outcome: 'failed', reason: 'generation failed: 529 overloaded' });
+    expect(s.postJob().nextRunAt).toBeGreaterThan(planned);
   });
 
   it('GIVEN job definitions WHEN posting is paused THEN a job held while paused is skipped with its reason and a job not held still runs; after /resume both run, in the order given', async () => {
     const w = world();
     const ran: string[] = [];
     const job = (name: string, heldWhilePaused?: string) => ({
+      held: heldWhilePaused === undefined ? undefined : async () => ((await pauseService(w).current()) ? heldWhilePaused : null),
       name,
       pattern: '*/30 * * * * *',
-      heldWhilePaused,
       run: async () => {
         ran.push(name);
         return { outcome: 'ok' as const, reason: null };
@@ -285,15 +291,21 @@ describe('PostingScheduler', () => {
       rng: mulberry32(1),
       logger: createSilentLogger(),
       settings: w.settings,
-      drafts: { countByStatus: async () => ({ ...w.counts }) },
-      posts: { publicationTimesSince: async () => [] },
-      pause: pauseService(w),
-      config: { schedule: '0 */2 * * *', timezone: 'UTC', jitterMs: 0, activeHours: null, maxPendingDrafts: 3, maxPostsPerHour: 2, maxPostsPerDay: 12 },
-      generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
+      timezone: 'UTC',
+      postJobs: [
+        {
+          accountId: 'default',
+          drafts: { countByStatus: async () => ({ ...w.counts }) },
+          posts: { publicationTimesSince: async () => [] },
+          pause: pauseService(w),
+          config: { schedule: '0 */2 * * *', timezone: 'UTC', jitterMs: 0, activeHours: null, maxPendingDrafts: 3, maxPostsPerHour: 2, maxPostsPerDay: 12 },
+          generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
+        },
+      ],
       jobs: [job('queue', 'the queue waits for /resume'), job('cards')],
       armTimers: false,
     });
-    expect(s.jobs.map((j) => j.name)).toEqual(['post', 'queue', 'cards']);
+    expect(s.jobs.map((j) => j.name)).toEqual(['post:default', 'queue', 'cards']);
     await s.start();
     await pauseService(w).pause({ id: '1', name: 'A' }, null);
     w.clock.advance(30_000);

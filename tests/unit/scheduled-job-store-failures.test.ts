@@ -54,19 +54,25 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
     rng: () => 0.5,
     logger: createSilentLogger(),
     settings,
-    drafts: { countByStatus: async () => ({ pending: 0, approved: 0, publishing: 0, published: 0, rejected: 0, expired: 0, failed: 0 }) },
-    posts: { publicationTimesSince: async () => [] },
-    pause: { current: async () => null },
-    config: {
-      schedule: '0 */2 * * *',
-      timezone: 'UTC',
-      jitterMs: 0,
-      activeHours: null,
-      maxPendingDrafts: 3,
-      maxPostsPerHour: 2,
-      maxPostsPerDay: 12,
-    },
-    generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
+    timezone: 'UTC',
+    postJobs: [
+      {
+        accountId: 'default',
+        drafts: { countByStatus: async () => ({ pending: 0, approved: 0, publishing: 0, published: 0, rejected: 0, expired: 0, failed: 0 }) },
+        posts: { publicationTimesSince: async () => [] },
+        pause: { current: async () => null },
+        config: {
+          schedule: '0 */2 * * *',
+          timezone: 'UTC',
+          jitterMs: 0,
+          activeHours: null,
+          maxPendingDrafts: 3,
+          maxPostsPerHour: 2,
+          maxPostsPerDay: 12,
+        },
+        generateDraft: async () => ({ status: 'skipped', reason: 'not in this test' }),
+      },
+    ],
     jobs: [
       {
         name: JOB_NAMES.timeoutSweep,
@@ -81,7 +87,7 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
         name: JOB_NAMES.publishQueue,
         pattern: PUBLISH_QUEUE_SCHEDULE,
         quiet: true,
-        heldWhilePaused: 'posting is paused: the publish queue waits for /resume',
+        held: async () => null,
         run: async () => summarise([]),
       },
     ],
@@ -172,13 +178,13 @@ describe('item 6: one failed state write must not kill a scheduler job', () => {
       expect(job.wakeAt, job.name).not.toBeNull();
     }
     expect(s.health().ok).toBe(false);
-    expect(s.health().detail).toContain(`${JOB_NAMES.post}: could not`);
+    expect(s.health().detail).toContain(`${JOB_NAMES.post('default')}: could not`);
     settings.failReads = 0;
     settings.failWrites = 0;
     clock.set(Math.max(...s.jobs.map((j) => j.storeFailure!.retryAt)));
     await s.runDue();
     expect(s.health()).toEqual({ ok: true });
-    expect(settings.stored(JOB_NAMES.post)?.nextRunAt).toBe(s.post.nextRunAt);
+    expect(settings.stored(JOB_NAMES.post('default'))?.nextRunAt).toBe(s.postJob().nextRunAt);
   });
 
   it("GIVEN real timers WHEN a job's planned time passed by more than the tolerance without a run THEN /healthz names that job as missed, not 5 minutes later", async () => {

@@ -11,6 +11,7 @@ import {
   PointElement,
   Title,
   type ChartConfiguration,
+  type ChartDataset,
   type ChartItem,
   type Plugin,
 } from 'chart.js';
@@ -34,30 +35,51 @@ const whiteBackground: Plugin<'bar' | 'line'> = {
   },
 };
 
+/** One account's posts per bucket, aligned with the chart's buckets. */
+export interface StatsChartAccountSeries {
+  readonly label: string;
+  readonly publications: readonly number[];
+}
+
 export interface StatsChartInput {
   readonly title: string;
+  /** The buckets; with `accounts`, their totals over every account. */
   readonly buckets: readonly DailyBucket[];
   /** Bucket width, to label a multi-day bucket by its first day. */
   readonly bucketMs: number;
   readonly timezone: string;
+  /**
+   * Several accounts: posts are drawn as one stacked bar series per account, engagement as one
+   * line over all of them. Omitted (or one account): one posts series, as before accounts.
+   */
+  readonly accounts?: readonly StatsChartAccountSeries[];
 }
 
+/** Bar colours of the accounts' series, in order; more accounts than colours reuse them. */
+export const ACCOUNT_COLORS = ['#5865f2', '#57f287', '#fee75c', '#ed4245', '#faa61a', '#3ba55c', '#9b59b6', '#1abc9c', '#e67e22', '#95a5a6'] as const;
+const ENGAGEMENT_COLOR = '#eb459e';
+
 /**
- * Renders publications (bars, left axis) and engagement (line, right axis) per day to a PNG,
- * server-side: chart.js draws on an @napi-rs/canvas canvas (a prebuilt binary shipped as an npm
- * package, nothing downloaded at install time). Animations and responsiveness are off, so one
- * synchronous draw happens; the PNG is encoded off the main thread.
+ * The chart.js configuration of the /stats chart: pure, so the series can be checked without
+ * drawing. Posts are bars on the left axis (stacked per account when there are several),
+ * engagement a line on the right axis.
  */
-export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> {
-  const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+export function statsChartConfig(input: StatsChartInput): ChartConfiguration<'bar' | 'line'> {
   const label = new Intl.DateTimeFormat('en-GB', { timeZone: input.timezone, day: '2-digit', month: 'short' });
   // Buckets start at local midnight; label with the local date at noon to stay clear of DST edges.
   const labels = input.buckets.map((b) => label.format(new Date(b.start + 12 * 3_600_000)));
-  const config: ChartConfiguration<'bar' | 'line'> = {
-    type: 'bar',
-    data: {
-      labels,
-      datasets: [
+  const several = input.accounts !== undefined && input.accounts.length > 1;
+  const posts: ChartDataset<'bar' | 'line'>[] = several
+    ? (input.accounts ?? []).map((account, i) => ({
+        type: 'bar' as const,
+        label: account.label,
+        data: [...account.publications],
+        backgroundColor: ACCOUNT_COLORS[i % ACCOUNT_COLORS.length],
+        yAxisID: 'posts',
+        stack: 'posts',
+        order: 2,
+      }))
+    : [
         {
           type: 'bar',
           label: 'Posts',
@@ -66,12 +88,19 @@ export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> 
           yAxisID: 'posts',
           order: 2,
         },
+      ];
+  return {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [
+        ...posts,
         {
           type: 'line',
-          label: 'Engagement',
+          label: several ? 'Engagement (all accounts)' : 'Engagement',
           data: input.buckets.map((b) => b.engagement),
-          borderColor: '#eb459e',
-          backgroundColor: '#eb459e',
+          borderColor: ENGAGEMENT_COLOR,
+          backgroundColor: ENGAGEMENT_COLOR,
           pointRadius: input.buckets.length > 31 ? 0 : 2,
           yAxisID: 'engagement',
           order: 1,
@@ -88,20 +117,38 @@ export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> 
         legend: { labels: { color: '#23272a' } },
       },
       scales: {
-        x: { ticks: { color: '#4f545c', maxRotation: 0, autoSkip: true } },
-        posts: { type: 'linear', position: 'left', beginAtZero: true, ticks: { color: '#5865f2', precision: 0 }, title: { display: true, text: 'posts' } },
+        x: { stacked: several, ticks: { color: '#4f545c', maxRotation: 0, autoSkip: true } },
+        posts: {
+          type: 'linear',
+          position: 'left',
+          beginAtZero: true,
+          stacked: several,
+          ticks: { color: '#5865f2', precision: 0 },
+          title: { display: true, text: 'posts' },
+        },
         engagement: {
           type: 'linear',
           position: 'right',
           beginAtZero: true,
           grid: { drawOnChartArea: false },
-          ticks: { color: '#eb459e', precision: 0 },
+          ticks: { color: ENGAGEMENT_COLOR, precision: 0 },
           title: { display: true, text: 'engagement' },
         },
       },
     },
     plugins: [whiteBackground],
   };
+}
+
+/**
+ * Renders publications (bars, left axis) and engagement (line, right axis) per day to a PNG,
+ * server-side: chart.js draws on an @napi-rs/canvas canvas (a prebuilt binary shipped as an npm
+ * package, nothing downloaded at install time). Animations and responsiveness are off, so one
+ * synchronous draw happens; the PNG is encoded off the main thread.
+ */
+export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> {
+  const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+  const config = statsChartConfig(input);
   // chart.js takes any 2D context with the canvas API; @napi-rs/canvas implements it.
   const chart = new Chart(canvas.getContext('2d') as unknown as ChartItem, config);
   // Drawing is synchronous; the PNG encoding runs on libuv's thread pool, off the event loop.

@@ -26,6 +26,8 @@ export interface ClaudeDraftGeneratorOptions {
   readonly timeoutMs: number;
   readonly maxHashtags: number;
   readonly allowedLinkDomains: readonly string[];
+  /** The account's voice paragraph; null or absent: the built-in one. */
+  readonly voice?: string | null | undefined;
   /** Output budget per draft; a 6-tweet thread in JSON stays well under it. */
   readonly maxTokens?: number;
   readonly logger?: GeneratorLogger;
@@ -90,6 +92,7 @@ export class ClaudeDraftGenerator implements DraftGenerator {
     const { system, messages } = buildPrompt(request, {
       maxHashtags: this.options.maxHashtags,
       allowedLinkDomains: this.options.allowedLinkDomains,
+      voice: this.options.voice,
     });
     const expected = templateFor(request.contentType).format;
     const format = this.outputFormats[expected];
@@ -272,7 +275,7 @@ function toSdkLogger(logger: GeneratorLogger) {
 
 /** Builds the generator from the validated configuration (the app and `npm run draft` share it). */
 export function createClaudeDraftGenerator(
-  config: { readonly anthropic: AppConfig['anthropic']; readonly content: AppConfig['content'] },
+  config: { readonly anthropic: AppConfig['anthropic']; readonly content: AppConfig['content'] & { readonly voice?: string | null | undefined } },
   logger?: GeneratorLogger,
 ): ClaudeDraftGenerator {
   return new ClaudeDraftGenerator({
@@ -283,6 +286,7 @@ export function createClaudeDraftGenerator(
     timeoutMs: config.anthropic.timeoutMs,
     maxHashtags: config.content.maxHashtags,
     allowedLinkDomains: config.content.allowedLinkDomains,
+    voice: config.content.voice ?? null,
     ...(logger ? { logger } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import type { ApplicationCommandOptionChoiceData, AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandStringOption } from 'discord.js';
 import type { AccountId } from '../../domain/account.js';
 import type { AccountScope, UnnarrowedScope } from '../../domain/account-scope.js';
-import { MAX_AUTOCOMPLETE_CHOICES } from './command-router.js';
+import { MAX_AUTOCOMPLETE_CHOICES } from './command-replies.js';
 import { UserError } from './user-error.js';
 
 /** The name of the shared option on /status, /stats, /ratelimit, /topics, /pause, /resume and /draft. */

@@ -1,5 +1,7 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { AppConfig } from '../../config/index.js';
+import type { AccountConfig, AppConfig } from '../../config/index.js';
+import type { AccountId } from '../../domain/account.js';
+import type { UnnarrowedScope } from '../../domain/account-scope.js';
 import type { Actor } from '../../domain/draft.js';
 import type { Logger } from '../../logging/index.js';
 import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
@@ -12,8 +14,41 @@ import type { StatsService } from '../../services/stats-service.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
 
 /**
+ * One account as the slash commands see it: its configuration and its services, each over
+ * repositories scoped to it. Built once in app.ts.
+ */
+export interface AccountCommandContext {
+  readonly id: AccountId;
+  readonly config: AccountConfig;
+  /** The X handle it posts as (without @), once GET /2/users/me told it; null before and in dry run. */
+  handle(): string | null;
+  readonly drafts: DraftRepository;
+  readonly posts: PostRepository;
+  readonly topics: TopicRepository;
+  readonly audit: ModerationEventRepository;
+  readonly pause: PauseService;
+  /** Its post job and pause, for /status. */
+  schedulerStatus(): Promise<SchedulerStatus>;
+  /** Topics with what effective weights need (account average engagement, last used topic). */
+  topicsWithContext(): Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }>;
+  /** Generates one draft and posts its moderation card (ModerationService.generateAndPostDraft). */
+  generateDraft(topicName: string | undefined): Promise<SubmitDraftOutcome>;
+  readonly stats: StatsService;
+  rateLimitStatus(): Promise<RateLimitStatus>;
+}
+
+/** The accounts commands can act on. */
+export interface AccountDirectory {
+  /** The configured accounts, in configuration order. */
+  readonly active: readonly AccountCommandContext[];
+  /** Accounts still stored but no longer configured: their commands answer that they are inactive. */
+  inactiveIds(): readonly AccountId[];
+}
+
+/**
  * Everything a slash command may use, built once in app.ts and handed to every command. A
- * command calls a service and renders the result; it never reaches for globals.
+ * command calls a service and renders the result; it never reaches for globals. What belongs to
+ * an account is in `accounts`; the router hands each command the accounts its use applies to.
  */
 export interface CommandContext {
   readonly config: AppConfig;
@@ -23,19 +58,8 @@ export interface CommandContext {
   readonly version: string;
   /** When this process started (clock ms), for uptime. */
   readonly startedAt: number;
-  readonly drafts: DraftRepository;
-  readonly posts: PostRepository;
-  readonly topics: TopicRepository;
-  readonly audit: ModerationEventRepository;
-  readonly pause: PauseService;
-  readonly scheduler: { status(): Promise<SchedulerStatus> };
-  /** Topics with what effective weights need (account average engagement, last used topic). */
-  readonly topicsWithContext: () => Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }>;
-  /** Generates one draft and posts its moderation card (ModerationService.generateAndPostDraft). */
-  readonly generateDraft: (topicName: string | undefined) => Promise<SubmitDraftOutcome>;
-  readonly stats: StatsService;
+  readonly accounts: AccountDirectory;
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
-  readonly rateLimitStatus: () => Promise<RateLimitStatus>;
   /** Takes an online database backup now (BackupService.takeBackup). */
   readonly takeBackup: () => Promise<BackupResult>;
 }
@@ -55,15 +79,26 @@ export interface CommandData {
  */
 export type CommandGuard = 'moderator' | { readonly moderatorExcept: readonly string[] };
 
+/**
+ * Which accounts a use of the command applies to when its `account` option does not say:
+ * `'all'` covers every account (one section or action each), `'one'` refuses and lists the ids;
+ * either way the moderation channel of exactly one account means that account. A function
+ * decides per subcommand. Omit for a command that is not about an account (/backup).
+ */
+export type CommandAccountRule = UnnarrowedScope | ((subcommand: string | null) => UnnarrowedScope);
+
 /** One slash command module: `commands/<name>.ts`. */
 export interface SlashCommand {
   readonly data: CommandData;
   /** Omit for a read-only command; every command that changes state declares it. */
   readonly guard?: CommandGuard;
+  readonly accounts?: CommandAccountRule;
   /**
    * Runs the command. `actor` is who ran it; when the guard applies, the router has already
-   * checked they are a moderator (and refused and audited everyone else).
+   * checked they moderate every account in `accounts` (and refused and audited everyone else).
+   * `accounts`: what this use applies to, resolved by the router from the option and the
+   * channel (never empty); empty for a command that declares no `accounts` rule.
    */
-  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor): Promise<void>;
+  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, accounts: readonly AccountCommandContext[]): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void>;
 }

@@ -78,3 +78,6 @@ export async function deferBeforeWrite(interaction: ChatInputCommandInteraction,
   if (interaction.deferred || interaction.replied) return;
   await interaction.deferReply(options.ephemeral ? { flags: MessageFlags.Ephemeral } : {});
 }
+
+/** The most choices Discord accepts in one autocomplete response. */
+export const MAX_AUTOCOMPLETE_CHOICES = 25;

@@ -10,16 +10,15 @@ import {
   type RESTPutAPIApplicationGuildCommandsJSONBody,
   type RESTPutAPIApplicationGuildCommandsResult,
 } from 'discord.js';
+import { resolveAccountScope } from '../../domain/account-scope.js';
 import type { Logger } from '../../logging/index.js';
-import type { CommandContext, SlashCommand } from './command-context.js';
+import { accountOptionValue, scopedAccountIds } from './account-option.js';
+import type { AccountCommandContext, CommandContext, SlashCommand } from './command-context.js';
 import { enforceCommandGuard } from './command-guard.js';
 import { COLORS, embed, NO_MENTIONS } from './command-replies.js';
 import { GuildGuard } from './guild-guard.js';
 import { actorOf } from './moderator-check.js';
 import { UserError } from './user-error.js';
-
-/** The most choices Discord accepts in one autocomplete response. */
-export const MAX_AUTOCOMPLETE_CHOICES = 25;
 
 /** The registration body of a command list, exactly as PUT /applications/:id/guilds/:gid/commands takes it. */
 export function commandRegistrationBody(commands: readonly SlashCommand[]): RESTPutAPIApplicationGuildCommandsJSONBody {
@@ -117,8 +116,9 @@ export class CommandRouter {
     const actor = actorOf(interaction);
     try {
       // Refusals are UserErrors: shown and logged below like any other.
-      await enforceCommandGuard(command, interaction, this.ctx, actor);
-      await command.execute(interaction, this.ctx, actor);
+      const accounts = this.accountsFor(command, interaction);
+      await enforceCommandGuard(command, interaction, this.ctx, actor, accounts);
+      await command.execute(interaction, this.ctx, actor, accounts);
       log.info('command handled', { subcommand: interaction.options.getSubcommand(false), tookMs: this.ctx.clock.now() - started });
     } catch (error) {
       if (error instanceof UserError) {
@@ -129,6 +129,31 @@ export class CommandRouter {
       log.error('command failed', { error });
       await this.replyError(interaction, 'Something went wrong on our side. It has been logged; please try again later.', log);
     }
+  }
+
+  /**
+   * The accounts this use of the command applies to: the `account` option, else the moderation
+   * channel of exactly one account, else the command's rule (every account, or a refusal that
+   * lists the ids). In memory, no I/O: it runs before the 3-second acknowledgement.
+   */
+  private accountsFor(command: SlashCommand, interaction: ChatInputCommandInteraction): readonly AccountCommandContext[] {
+    if (command.accounts === undefined) return [];
+    const { active } = this.ctx.accounts;
+    const whenUnnarrowed = typeof command.accounts === 'function' ? command.accounts(interaction.options.getSubcommand(false)) : command.accounts;
+    const ids = scopedAccountIds(
+      resolveAccountScope({
+        account: accountOptionValue(interaction),
+        channelId: interaction.channelId,
+        activeAccounts: active.map((account) => ({
+          id: account.id,
+          moderationChannelId: account.config.discord.moderationChannelId,
+          handle: account.handle(),
+        })),
+        inactiveAccountIds: this.ctx.accounts.inactiveIds(),
+        whenUnnarrowed,
+      }),
+    );
+    return ids.map((id) => active.find((account) => account.id === id) as AccountCommandContext);
   }
 
   private async runAutocomplete(interaction: AutocompleteInteraction): Promise<void> {

@@ -12,7 +12,7 @@ import { CONTENT_TYPE_LABELS } from '../../domain/content-types.js';
 import { encodeDraftCustomId, type CardAction } from '../../domain/custom-id.js';
 import { tweetUrl, type Draft } from '../../domain/draft.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
-import type { DraftCardView } from '../../services/ports.js';
+import type { AccountLabel, DraftCardView } from '../../services/ports.js';
 
 /** A file sent with a card: the full text when it is too long to show whole in embeds. */
 export interface DraftCardFile {
@@ -92,6 +92,14 @@ const MIN_SHORTENED = 48;
 const BLOCK_GAP = '\n\n';
 
 /**
+ * The title names the X handle the draft will be posted as, once X told it; the footer always
+ * names the account id. Escaped: a handle's `_` would otherwise italicise.
+ */
+function accountSuffix(account: AccountLabel): string {
+  return account.handle ? ` · ${escapeText(`@${account.handle}`)}` : '';
+}
+
+/**
  * Renders a draft card: the text (every tweet of a thread, numbered, with its weighted length),
  * topic and type, risk flags, revision, the deadline and what happens then, today's posting
  * budget, and a coloured status line. Pending cards carry Approve / Regenerate / Edit / Reject;
@@ -106,12 +114,12 @@ const BLOCK_GAP = '\n\n';
 export function renderDraftCard(view: DraftCardView): DraftCardMessage {
   const { draft } = view;
   const specs = fieldSpecs(view);
-  const title = `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}`;
+  const title = `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}${accountSuffix(view.account)}`;
   const colour = statusLine(view).colour;
   for (const mode of ['escaped', 'code', 'file'] as const) {
     const text = layoutText(draft, mode);
     if (!text) continue;
-    const footer = `draft ${draft.id} · revision ${draft.revision}${view.dryRun ? ' · DRY RUN: nothing is sent to X' : ''}${FOOTER_NOTES[mode]}`;
+    const footer = `account ${view.account.id} · draft ${draft.id} · revision ${draft.revision}${view.dryRun ? ' · DRY RUN: nothing is sent to X' : ''}${FOOTER_NOTES[mode]}`;
     const fixed = title.length + footer.length + text.chunks.reduce((sum, c) => sum + c.length, 0);
     const fields = fitFields(specs, DISCORD_LIMITS.embedTotal - fixed);
     if (!fields) continue;
@@ -442,7 +450,8 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
         colour: CARD_COLOURS.rejected,
       };
     case 'expired':
-      return { text: '⌛ Expired: no decision before the deadline', colour: CARD_COLOURS.expired };
+      // A reason is only given when something other than the deadline expired it (its account was removed).
+      return { text: `⌛ Expired: ${draft.rejectReason ? reasonText(draft.rejectReason) : 'no decision before the deadline'}`, colour: CARD_COLOURS.expired };
     case 'failed':
       return {
         text: `⚠️ Publishing failed (${draft.errorClass ?? 'error'}): ${reasonText(draft.errorMessage ?? 'unknown error')}. Press Retry once the cause is fixed.`,

@@ -34,9 +34,22 @@ export type ModerationOperations = Pick<
 
 type ModalData = APIModalInteractionResponseCallbackData;
 
-export interface ModerationHandlerDependencies {
+/** The moderation of one account, and who may moderate it. */
+export interface ModerationScope {
   readonly moderation: ModerationOperations;
   readonly policy: ModeratorPolicy;
+}
+
+/**
+ * The moderation a draft's card acts through: its account's. A custom_id names only the draft;
+ * the draft knows its account. A draft no account has (a card left behind by a restore) goes to
+ * the account of the channel it was clicked in, whose service refuses it as not found and audits
+ * it. Throws a UserError when the draft's account is no longer configured.
+ */
+export type ModerationScopeLookup = (draftId: number, channelId: string | null) => Promise<ModerationScope>;
+
+export interface ModerationHandlerDependencies {
+  readonly scopeOf: ModerationScopeLookup;
   readonly logger?: Logger | undefined;
 }
 
@@ -48,16 +61,14 @@ export interface ModerationHandlerDependencies {
  * ephemerally by the router. No handler keeps state: an old card works after a restart.
  */
 export function createModerationHandlers(deps: ModerationHandlerDependencies): DraftInteractionHandlers {
-  const { moderation } = deps;
-
   /** Buttons that act at once: acknowledge, check, act, render. */
   const immediate =
-    (action: ModerationAction, run: (request: ModerationRequest) => Promise<ModerationResult>): DraftInteractionHandler =>
+    (action: ModerationAction, run: (moderation: ModerationOperations, request: ModerationRequest) => Promise<ModerationResult>): DraftInteractionHandler =>
     async (interaction, id) => {
       await interaction.deferUpdate();
-      const request = await moderatorRequest(interaction, id, action);
-      if (!request) return;
-      await renderResult(interaction, await run(request), deps);
+      const checked = await moderatorRequest(interaction, id, action);
+      if (!checked) return;
+      await renderResult(interaction, await run(checked.moderation, checked.request), checked.moderation, deps);
     };
 
   /**
@@ -71,8 +82,9 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     (action: ModerationAction, modal: (draft: Draft) => ModalData): DraftInteractionHandler =>
     async (interaction, id) => {
       if (!interaction.isButton()) return;
-      const request = await moderatorRequest(interaction, id, action);
-      if (!request) return;
+      const checked = await moderatorRequest(interaction, id, action);
+      if (!checked) return;
+      const { moderation, request } = checked;
       const current = await moderation.draftForForm(request);
       if (current.status === 'ok') {
         await interaction.showModal(modal(current.draft));
@@ -84,22 +96,34 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
 
   /** Modal submits: acknowledge by deferring the card's update, check again, act, render. */
   const submitted =
-    (action: ModerationAction, run: (request: ModerationRequest, interaction: ModalSubmitInteraction) => Promise<ModerationResult>): DraftInteractionHandler =>
+    (
+      action: ModerationAction,
+      run: (moderation: ModerationOperations, request: ModerationRequest, interaction: ModalSubmitInteraction) => Promise<ModerationResult>,
+    ): DraftInteractionHandler =>
     async (interaction, id) => {
       if (!interaction.isModalSubmit()) return;
       if (!interaction.isFromMessage()) throw new UserError('This form is no longer attached to a draft card.');
       await interaction.deferUpdate();
       // Checked again: a role can be removed while the form is open, and a submit can be forged.
-      const request = await moderatorRequest(interaction, id, action);
-      if (!request) return;
-      await renderResult(interaction, await run(request, interaction), deps);
+      const checked = await moderatorRequest(interaction, id, action);
+      if (!checked) return;
+      await renderResult(interaction, await run(checked.moderation, checked.request, interaction), checked.moderation, deps);
     };
 
-  async function moderatorRequest(interaction: DraftInteraction, id: DraftCustomId, action: ModerationAction): Promise<ModerationRequest | null> {
+  /**
+   * The request, if the clicker moderates the draft's account; otherwise refuses (privately,
+   * audited) and returns null. Each account has its own moderators.
+   */
+  async function moderatorRequest(
+    interaction: DraftInteraction,
+    id: DraftCustomId,
+    action: ModerationAction,
+  ): Promise<{ moderation: ModerationOperations; request: ModerationRequest } | null> {
+    const { moderation, policy } = await deps.scopeOf(id.draftId, interaction.channelId);
     const request = requestOf(interaction, id);
-    if (isModerator(clickerFacts(interaction), deps.policy)) return request;
+    if (isModerator(clickerFacts(interaction), policy)) return { moderation, request };
     const refusal = {
-      content: `Only moderators can do that (${whoMayModerate(deps.policy)}). Nothing was changed.`,
+      content: `Only moderators can do that (${whoMayModerate(policy)}). Nothing was changed.`,
       flags: MessageFlags.Ephemeral as const,
       allowedMentions: NO_MENTIONS,
     };
@@ -111,16 +135,18 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
   }
 
   const handlers: Record<DraftAction, DraftInteractionHandler> = {
-    approve: immediate('approve', (request) => moderation.approve(request)),
-    retry: immediate('retry', (request) => moderation.retry(request)),
+    approve: immediate('approve', (moderation, request) => moderation.approve(request)),
+    retry: immediate('retry', (moderation, request) => moderation.retry(request)),
     regenerate: opensModal('regenerate', (draft) => buildRegenerateModal(draft.id, draft.revision)),
     reject: opensModal('reject', (draft) => buildRejectModal(draft.id, draft.revision)),
     edit: opensModal('edit', (draft) => buildEditModal(draft)),
-    'regenerate-modal': submitted('regenerate', (request, interaction) =>
+    'regenerate-modal': submitted('regenerate', (moderation, request, interaction) =>
       moderation.regenerate({ ...request, feedback: optionalField(interaction, FEEDBACK_FIELD) }),
     ),
-    'reject-modal': submitted('reject', (request, interaction) => moderation.reject({ ...request, reason: optionalField(interaction, REASON_FIELD) })),
-    'edit-modal': submitted('edit', (request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
+    'reject-modal': submitted('reject', (moderation, request, interaction) =>
+      moderation.reject({ ...request, reason: optionalField(interaction, REASON_FIELD) }),
+    ),
+    'edit-modal': submitted('edit', (moderation, request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
   };
   return handlers;
 }
@@ -141,7 +167,12 @@ function requestOf(interaction: DraftInteraction, id: DraftCustomId): Moderation
  * moderator is told what actually happened, the card is re-rendered from the database once more,
  * and if that fails too the card reconciler keeps trying (the stored rendering says it is behind).
  */
-async function renderResult(interaction: DraftInteraction, result: ModerationResult, deps: ModerationHandlerDependencies): Promise<void> {
+async function renderResult(
+  interaction: DraftInteraction,
+  result: ModerationResult,
+  moderation: ModerationOperations,
+  deps: ModerationHandlerDependencies,
+): Promise<void> {
   if (result.status === 'applied' || result.status === 'awaiting_second_approval') {
     try {
       await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
@@ -149,11 +180,11 @@ async function renderResult(interaction: DraftInteraction, result: ModerationRes
       const draftId = result.card.draft.id;
       deps.logger?.error('editing the card after a decision failed; the decision stands', { interactionId: interaction.id, draftId, error });
       await tellTheTruth(interaction, `${describeCardOutcome(result.card)} The card could not be updated right now; it will be refreshed.`, deps);
-      await deps.moderation.refreshCard(draftId);
+      await moderation.refreshCard(draftId);
       return;
     }
     try {
-      await deps.moderation.cardRendered(result.card);
+      await moderation.cardRendered(result.card);
     } catch (error) {
       // The card is right; not recording it only costs the reconciler one extra edit.
       deps.logger?.warn('recording the rendered card failed', { interactionId: interaction.id, draftId: result.card.draft.id, error });

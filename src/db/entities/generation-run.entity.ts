@@ -5,7 +5,7 @@ import { DraftEntity } from './draft.entity.js';
 @Entity({ name: 'generation_runs' })
 @Index('idx_generation_runs_started_at', ['startedAt'])
 // Covering index for /stats token totals (migration StatsIndexes).
-@Index('idx_generation_runs_stats', ['startedAt', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'accountId'])
+@Index('idx_generation_runs_stats', ['accountId', 'startedAt', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens'])
 export class GenerationRunEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

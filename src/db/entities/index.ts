@@ -8,7 +8,27 @@ import { PublicationEntity } from './publication.entity.js';
 import { SettingEntity } from './setting.entity.js';
 import { TopicEntity } from './topic.entity.js';
 
-export { AccountEntity, PublicationEntity, ContentFingerprintEntity, DraftEntity, GenerationRunEntity, ModerationEventEntity, PostEntity, SettingEntity, TopicEntity };
+export {
+  AccountEntity,
+  PublicationEntity,
+  ContentFingerprintEntity,
+  DraftEntity,
+  GenerationRunEntity,
+  ModerationEventEntity,
+  PostEntity,
+  SettingEntity,
+  TopicEntity,
+};
 
 /** Listed explicitly (no globs), so the compiled app and the tests load the same classes. */
-export const ENTITIES = [TopicEntity, DraftEntity, PostEntity, ModerationEventEntity, SettingEntity, ContentFingerprintEntity, GenerationRunEntity, AccountEntity, PublicationEntity];
+export const ENTITIES = [
+  TopicEntity,
+  DraftEntity,
+  PostEntity,
+  ModerationEventEntity,
+  SettingEntity,
+  ContentFingerprintEntity,
+  GenerationRunEntity,
+  AccountEntity,
+  PublicationEntity,
+];

@@ -13,7 +13,19 @@ import { booleanInteger } from './column-types.js';
 @Index('idx_posts_draft_id', ['draftId'])
 // Covering indexes for /stats (migration StatsIndexes).
 // account_id last (migration Accounts): a period is still one index range, now filtered per account inside it.
-@Index('idx_posts_stats_time', ['postedAt', 'status', 'threadPosition', 'dryRun', 'likes', 'retweets', 'replies', 'quotes', 'impressions', 'draftId', 'accountId'])
+@Index('idx_posts_stats_time', [
+  'accountId',
+  'postedAt',
+  'status',
+  'threadPosition',
+  'dryRun',
+  'likes',
+  'retweets',
+  'replies',
+  'quotes',
+  'impressions',
+  'draftId',
+])
 export class PostEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

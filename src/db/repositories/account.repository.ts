@@ -26,7 +26,10 @@ export class TypeOrmAccountRepository implements AccountRepository {
     return row ? toAccount(row) : null;
   }
 
-  async upsert(account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null }, now: number): Promise<{ created: boolean }> {
+  async upsert(
+    account: { readonly id: AccountId; readonly xUserId: string | null; readonly handle: string | null },
+    now: number,
+  ): Promise<{ created: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = (await manager.query(
         `INSERT INTO accounts (id, x_user_id, handle, active, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)
@@ -48,12 +51,29 @@ export class TypeOrmAccountRepository implements AccountRepository {
   }
 
   async deactivateAllExcept(configuredIds: readonly AccountId[], now: number): Promise<AccountId[]> {
-    const placeholders = configuredIds.map(() => '?').join(', ');
-    const rows = (await this.dataSource.query(
-      `UPDATE accounts SET active = 0, updated_at = ? WHERE active = 1${configuredIds.length > 0 ? ` AND id NOT IN (${placeholders})` : ''} RETURNING id`,
-      [now, ...configuredIds],
-    )) as Array<{ id: string }>;
-    return rows.map((r) => r.id).sort();
+    return this.dataSource.transaction(async (manager) => {
+      const placeholders = configuredIds.map(() => '?').join(', ');
+      const notConfigured = configuredIds.length > 0 ? ` AND id NOT IN (${placeholders})` : '';
+      // An account that never wrote anything has no history to keep: it goes, with the topics and
+      // settings it was given. This is the `default` row every database starts with, on a bot that
+      // was set up with ACCOUNTS_FILE from the start and never had a `default` account.
+      const unused = (await manager.query(
+        `SELECT id FROM accounts a WHERE 1 = 1${notConfigured}
+           AND NOT EXISTS (SELECT 1 FROM drafts WHERE account_id = a.id) AND NOT EXISTS (SELECT 1 FROM posts WHERE account_id = a.id)
+           AND NOT EXISTS (SELECT 1 FROM generation_runs WHERE account_id = a.id) AND NOT EXISTS (SELECT 1 FROM moderation_events WHERE account_id = a.id)`,
+        [...configuredIds],
+      )) as Array<{ id: string }>;
+      for (const { id } of unused) {
+        await manager.query(`DELETE FROM topics WHERE account_id = ?`, [id]);
+        await manager.query(`DELETE FROM settings WHERE account_id = ?`, [id]);
+        await manager.query(`DELETE FROM accounts WHERE id = ?`, [id]);
+      }
+      const rows = (await manager.query(`UPDATE accounts SET active = 0, updated_at = ? WHERE active = 1${notConfigured} RETURNING id`, [
+        now,
+        ...configuredIds,
+      ])) as Array<{ id: string }>;
+      return rows.map((r) => r.id).sort();
+    });
   }
 
   async accountOfDraft(draftId: number): Promise<AccountId | null> {

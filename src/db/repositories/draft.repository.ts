@@ -2,15 +2,7 @@ import { Brackets, type DataSource, type EntityManager, type Repository, type Se
 import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type {
-  CardRendering,
-  CreateWithinCapOutcome,
-  DraftDecision,
-  DraftRepository,
-  NewDraft,
-  RevisedContent,
-  UnpostedCards,
-} from '../../services/ports.js';
+import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
@@ -31,7 +23,8 @@ const MODERATION_ONLY: readonly DraftStatus[] = ['pending', 'rejected', 'expired
 export function draftsWithPublication(manager: EntityManager, accountId: AccountId): SelectQueryBuilder<DraftEntity> {
   return manager
     .createQueryBuilder(DraftEntity, 'd')
-    .leftJoinAndSelect('d.publications', 'p', 'p.account_id = d.account_id').where('d.account_id = :accountId', { accountId });
+    .leftJoinAndSelect('d.publications', 'p', 'p.account_id = d.account_id')
+    .where('d.account_id = :accountId', { accountId });
 }
 
 const actorOrNull = (id: string | null, name: string | null): Actor | null => (id ? { id, name: name ?? id } : null);
@@ -127,7 +120,9 @@ export class TypeOrmDraftRepository implements DraftRepository {
     // The count and the insert share one transaction, which the write gate begins IMMEDIATE:
     // it holds SQLite's write lock from the count on, so no other writer can add a draft between.
     return this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = ?`, [this.accountId])) as Array<{ pending: number }>;
+      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = ?`, [this.accountId])) as Array<{
+        pending: number;
+      }>;
       const pending = Number(row?.pending ?? 0);
       if (pending >= maxPending) return { status: 'over_cap', pending, maxPending } as const;
       return { status: 'created', draft: await this.insert(manager, draft, now) } as const;
@@ -211,20 +206,17 @@ export class TypeOrmDraftRepository implements DraftRepository {
     now: number,
     card?: { readonly rendered: CardRendering; readonly deadlineAt?: number | null | undefined },
   ): Promise<void> {
-    await this.drafts.update(
-      this.key(id),
-      {
-        moderationChannelId: channelId,
-        moderationMessageId: messageId,
-        cardNextAttemptAt: null,
-        cardLastError: null,
-        ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
-        // This write moves updated_at; the rendering it records is the one just posted.
-        ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
-        ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
-        updatedAt: now,
-      },
-    );
+    await this.drafts.update(this.key(id), {
+      moderationChannelId: channelId,
+      moderationMessageId: messageId,
+      cardNextAttemptAt: null,
+      cardLastError: null,
+      ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
+      // This write moves updated_at; the rendering it records is the one just posted.
+      ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
+      ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
+      updatedAt: now,
+    });
   }
 
   async findCardsToPost(now: number, createdBefore: number, limit: number): Promise<Draft[]> {
@@ -287,18 +279,15 @@ export class TypeOrmDraftRepository implements DraftRepository {
         .update(DraftEntity)
         .set({ deadlineAt })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: rendered.revision })
-      .andWhere('account_id = :accountId', { accountId: this.accountId })
+        .andWhere('account_id = :accountId', { accountId: this.accountId })
         .execute();
     }
-    await this.drafts.update(
-      this.key(id),
-      {
-        cardRenderedRevision: rendered.revision,
-        cardRenderedStatus: rendered.status,
-        cardRenderedVersion: rendered.version,
-        ...(rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: rendered.timeoutAction } : {}),
-      },
-    );
+    await this.drafts.update(this.key(id), {
+      cardRenderedRevision: rendered.revision,
+      cardRenderedStatus: rendered.status,
+      cardRenderedVersion: rendered.version,
+      ...(rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: rendered.timeoutAction } : {}),
+    });
   }
 
   async restartDeadline(id: number, expectedRevision: number, deadlineAt: number): Promise<boolean> {
@@ -376,7 +365,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
           updatedAt: now,
         })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
-      .andWhere('account_id = :accountId', { accountId: this.accountId })
+        .andWhere('account_id = :accountId', { accountId: this.accountId })
         .execute();
       if (result.affected !== 1) return null;
       const fingerprints = manager.getRepository(ContentFingerprintEntity);
@@ -414,7 +403,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
           decidedByName: decision.actor.name,
           decidedAt: now,
           decisionSource: decision.source,
-          ...(decision.to === 'rejected' ? { rejectReason: decision.reason ?? null } : {}),
+          // The moderator's reason for a rejection, or why an expiry was forced (its account was removed).
+          ...(decision.to !== 'approved' ? { rejectReason: decision.reason ?? null } : {}),
           updatedAt: now,
         })
         .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
@@ -423,7 +413,14 @@ export class TypeOrmDraftRepository implements DraftRepository {
       if (result.affected !== 1) return false;
       // The approval and its publication commit together: no approved draft without one.
       if (decision.to === 'approved') {
-        await manager.insert(PublicationEntity, { draftId: id, accountId: this.accountId, status: 'queued', postedTweetIds: [], createdAt: now, updatedAt: now });
+        await manager.insert(PublicationEntity, {
+          draftId: id,
+          accountId: this.accountId,
+          status: 'queued',
+          postedTweetIds: [],
+          createdAt: now,
+          updatedAt: now,
+        });
       }
       return true;
     });

@@ -43,7 +43,11 @@ export class TypeOrmPostRepository implements PostRepository {
     const rows: Array<{ postedAt: number }> = await this.posts
       .createQueryBuilder('p')
       .select('p.posted_at', 'postedAt')
-      .where('p.status = :status AND p.thread_position = 0 AND p.posted_at >= :since AND p.account_id = :accountId', { status: 'posted', since, accountId: this.accountId })
+      .where('p.status = :status AND p.thread_position = 0 AND p.posted_at >= :since AND p.account_id = :accountId', {
+        status: 'posted',
+        since,
+        accountId: this.accountId,
+      })
       .orderBy('p.posted_at', 'ASC')
       .getRawMany();
     return rows.map((r) => Number(r.postedAt));

@@ -31,10 +31,9 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   }
 
   async nextQueuedAt(): Promise<number | null> {
-    const [row] = (await this.dataSource.query(
-      `SELECT MIN(COALESCE(not_before, 0)) AS next FROM publications WHERE account_id = ? AND status = 'queued'`,
-      [this.accountId],
-    )) as Array<{ next: number | null }>;
+    const [row] = (await this.dataSource.query(`SELECT MIN(COALESCE(not_before, 0)) AS next FROM publications WHERE account_id = ? AND status = 'queued'`, [
+      this.accountId,
+    ])) as Array<{ next: number | null }>;
     return row?.next ?? null;
   }
 

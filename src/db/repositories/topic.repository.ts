@@ -43,7 +43,10 @@ export class TypeOrmTopicRepository implements TopicRepository {
   }
 
   async findByName(name: string): Promise<Topic | null> {
-    const row = await this.topics.createQueryBuilder('t').where('LOWER(t.topic_name) = LOWER(:name) AND t.account_id = :accountId', { name: name.trim(), accountId: this.accountId }).getOne();
+    const row = await this.topics
+      .createQueryBuilder('t')
+      .where('LOWER(t.topic_name) = LOWER(:name) AND t.account_id = :accountId', { name: name.trim(), accountId: this.accountId })
+      .getOne();
     return row ? toTopic(row) : null;
   }
 
