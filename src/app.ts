@@ -226,7 +226,7 @@ export class DraftgateApp {
 
     // Listening before login, so no click or command that arrives right after READY is missed;
     // the meter first, so it sees every interaction arrive before a handler runs.
-    this.stopMeteringAcks = meterInteractionAcks(client(parts), (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
+    this.stopMeteringAcks = meterInteractionAcks(parts.client, (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
     parts.interactions.attach(parts.client);
     this.detachCommands = parts.commands.attach(parts.client);
     await connectDiscord(parts.client, config.discord.token);
@@ -342,10 +342,6 @@ export class DraftgateApp {
     if (this.store?.dataSource.isInitialized) await this.store.dataSource.destroy();
     logger.info('stopped');
   }
-}
-
-function client(parts: AppParts): Client {
-  return parts.client;
 }
 
 /** The note on the cards of a removed account's pending drafts, and in their audit rows. */
