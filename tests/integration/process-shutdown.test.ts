@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRepositories, openDatabase } from '../../src/db/index.js';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
+import type { Draft } from '../../src/domain/draft.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
@@ -30,9 +31,13 @@ async function seedPendingDraft(databasePath: string): Promise<number> {
 }
 
 async function draftStatus(databasePath: string, id: number): Promise<string | undefined> {
+  return (await storedDraft(databasePath, id))?.status;
+}
+
+async function storedDraft(databasePath: string, id: number): Promise<Draft | null> {
   const { dataSource } = await openDatabase(databasePath);
   try {
-    return (await createRepositories(dataSource).drafts.findById(id))?.status;
+    return await createRepositories(dataSource).drafts.findById(id);
   } finally {
     await dataSource.destroy();
   }
@@ -58,6 +63,10 @@ describe('the built process under signals', () => {
     const app = spawnBuiltApp({ appDir: root, env });
     await app.waitForLog((line) => line['message'] === 'ready');
     const card = await fakes.discord.waitForMessage((m) => JSON.stringify(m.components ?? []).includes(`:${draftId}:1`));
+    // The bot stores the card's id once Discord answered the post; a click before that is refused
+    // as not coming from the draft's card (a moderator would just click again). Under load the
+    // click could win that race, so wait until the card is the draft's.
+    await expect.poll(async () => (await storedDraft(env['DATABASE_PATH']!, draftId))?.moderationMessageId, { timeout: 10_000 }).toBe(card.id);
 
     // X takes 1.5 s to answer the POST: the signal arrives while the request is in flight.
     fakes.x.http.injectFault({ method: 'POST', path: '/2/tweets' }, { delayMs: 1_500 });
