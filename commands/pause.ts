@@ -4,6 +4,7 @@ import type { AccountCommandContext, CommandContext, SlashCommand } from '../src
 import { COLORS, deferBeforeWrite, discordWhen, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { accountSuffix, listAccountIds, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import type { Actor, DraftStatus } from '../src/domain/draft.js';
+import { sumCounts } from '../src/domain/counters.js';
 import type { PauseState } from '../src/domain/schedule.js';
 
 export const PAUSE_REASON_MAX_LENGTH = 200;
@@ -36,13 +37,6 @@ export function pauseHoldLines(counts: Record<DraftStatus, number>, timeoutActio
 export function timeoutActionOf(accounts: readonly Pick<AccountCommandContext, 'config'>[]): PauseTimeoutAction {
   const actions = new Set(accounts.map((a) => a.config.posting.timeoutAction));
   return actions.size === 1 ? ([...actions][0] as 'publish' | 'expire') : 'mixed';
-}
-
-/** Draft counts by status added over several accounts. */
-export function sumCounts(counts: readonly Record<DraftStatus, number>[]): Record<DraftStatus, number> {
-  const sum = {} as Record<DraftStatus, number>;
-  for (const record of counts) for (const [status, n] of Object.entries(record) as [DraftStatus, number][]) sum[status] = (sum[status] ?? 0) + n;
-  return sum;
 }
 
 function alreadyPausedLine(account: AccountCommandContext, state: PauseState): string {

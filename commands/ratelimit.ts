@@ -1,8 +1,8 @@
 import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
 import { accountOption } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, discordTime, discordWhen, embed, respond } from '../src/adapters/discord/command-replies.js';
-import { accountSuffix, allAccountsLine, respondInPages, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
+import { COLORS, discordTime, discordWhen, embed } from '../src/adapters/discord/command-replies.js';
+import { accountSuffix, allAccountsLine, respondPerAccount, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import type { XLimitBucket, XRateState } from '../src/domain/rate-limits.js';
 
 function bucketLine(name: string, bucket: XLimitBucket | undefined, now: number): string {
@@ -57,17 +57,12 @@ export const ratelimit: SlashCommand = {
   accounts: 'all',
 
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
-    if (accounts.length === 1) {
-      await respond(interaction, [await renderRateLimits(ctx, accounts[0] as AccountCommandContext)]);
-      return;
-    }
-    // Several accounts' reads take longer than one's: acknowledge first.
-    await interaction.deferReply();
-    const sections: EmbedBuilder[] = [];
-    for (const account of accounts) sections.push(await renderRateLimits(ctx, account));
-    await respondInPages(interaction, sections, {
-      content: `**Rate limits** · ${allAccountsLine(accounts)} X's per-app 24 h limit is shared by the accounts that use the same app key.`,
-    });
+    await respondPerAccount(
+      interaction,
+      accounts,
+      (account) => renderRateLimits(ctx, account),
+      () => `**Rate limits** · ${allAccountsLine(accounts)} X's per-app 24 h limit is shared by the accounts that use the same app key.`,
+    );
   },
 
   async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {

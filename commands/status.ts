@@ -1,8 +1,8 @@
 import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
 import { accountOption } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, discordTime, discordWhen, embed, humanDuration, plain, respond } from '../src/adapters/discord/command-replies.js';
-import { accountLabel, allAccountsLine, namesAccounts, respondInPages, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
+import { COLORS, discordTime, discordWhen, embed, humanDuration, plain } from '../src/adapters/discord/command-replies.js';
+import { accountLabel, allAccountsLine, namesAccounts, respondPerAccount, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import { isDryRunTweetId, tweetUrl } from '../src/domain/draft.js';
 import { formatWindow } from '../src/domain/schedule.js';
 import { pauseHoldLines } from './pause.js';
@@ -108,16 +108,12 @@ export const status: SlashCommand = {
   accounts: 'all',
 
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
-    if (accounts.length === 1) {
-      await respond(interaction, [await renderStatus(ctx, accounts[0] as AccountCommandContext, false)]);
-      return;
-    }
-    // Several accounts' reads take longer than one's: acknowledge first.
-    await interaction.deferReply();
-    const sections: EmbedBuilder[] = [];
-    for (const account of accounts) sections.push(await renderStatus(ctx, account, true));
-    const content = `**draftgate status** · ${allAccountsLine(accounts)} · v${ctx.version} · up ${humanDuration(ctx.clock.now() - ctx.startedAt)}`;
-    await respondInPages(interaction, sections, { content });
+    await respondPerAccount(
+      interaction,
+      accounts,
+      (account, section) => renderStatus(ctx, account, section),
+      () => `**draftgate status** · ${allAccountsLine(accounts)} · v${ctx.version} · up ${humanDuration(ctx.clock.now() - ctx.startedAt)}`,
+    );
   },
 
   async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {

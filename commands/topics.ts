@@ -14,7 +14,7 @@ import {
   accountSuffix,
   allAccountsLine,
   namesAccounts,
-  respondInPages,
+  respondPerAccount,
   respondWithActiveAccounts,
 } from '../src/adapters/discord/command-sections.js';
 import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/topic-options.js';
@@ -65,15 +65,12 @@ async function renderTopics(ctx: CommandContext, account: AccountCommandContext,
 }
 
 async function listTopics(interaction: ChatInputCommandInteraction, ctx: CommandContext, accounts: readonly AccountCommandContext[]): Promise<void> {
-  if (accounts.length === 1) {
-    await respond(interaction, [await renderTopics(ctx, accounts[0] as AccountCommandContext, false)]);
-    return;
-  }
-  // Several accounts' reads take longer than one's: acknowledge first.
-  await interaction.deferReply();
-  const sections: EmbedBuilder[] = [];
-  for (const account of accounts) sections.push(await renderTopics(ctx, account, true));
-  await respondInPages(interaction, sections, { content: `**Topics** · ${allAccountsLine(accounts)} ${EFFECTIVE_WEIGHT_NOTE}` });
+  await respondPerAccount(
+    interaction,
+    accounts,
+    (account, section) => renderTopics(ctx, account, section),
+    () => `**Topics** · ${allAccountsLine(accounts)} ${EFFECTIVE_WEIGHT_NOTE}`,
+  );
 }
 
 async function setWeight(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext): Promise<void> {

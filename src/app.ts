@@ -24,6 +24,7 @@ import { readAppVersion } from './config/version.js';
 import { createRepositories, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
+import { sumCounts } from './domain/counters.js';
 import type { Draft } from './domain/draft.js';
 import type { Logger } from './logging/index.js';
 import {
@@ -639,8 +640,8 @@ function buildPublishing(
 function buildMetrics(accounts: readonly AccountServices[], generationHealth: GenerationHealth): PrometheusMetrics {
   const first = accounts[0] as AccountServices;
   return new PrometheusMetrics({
-    draftCounts: async () => sumRecords(await Promise.all(accounts.map((a) => a.repos.drafts.countByStatus()))),
-    tokenTotals: async () => sumRecords(await Promise.all(accounts.map((a) => a.repos.generationRuns.tokenTotals()))),
+    draftCounts: async () => sumCounts(await Promise.all(accounts.map((a) => a.repos.drafts.countByStatus()))),
+    tokenTotals: async () => sumCounts(await Promise.all(accounts.map((a) => a.repos.generationRuns.tokenTotals()))),
     // X's POST limits as the first account last saw them (the only account without ACCOUNTS_FILE).
     xRateState: () => first.repos.settings.get(SETTINGS.xRateLimit.post),
     cardHealth: async () => {
@@ -655,15 +656,6 @@ function buildMetrics(accounts: readonly AccountServices[], generationHealth: Ge
     },
     generationHealth: () => generationHealth.metrics(),
   });
-}
-
-/** Adds records of numbers key by key (drafts by status, token totals of several accounts). */
-function sumRecords<T extends { readonly [K in keyof T]: number }>(records: readonly T[]): T {
-  const total: Record<string, number> = {};
-  for (const record of records) {
-    for (const [key, value] of Object.entries(record) as Array<[string, number]>) total[key] = (total[key] ?? 0) + value;
-  }
-  return total as T;
 }
 
 /** Publication counters, told before moderation updates the card. */

@@ -1,3 +1,4 @@
+import { addCounts, sumCounts } from '../domain/counters.js';
 import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
 import type { TokenUsage } from '../domain/generation.js';
 import type {
@@ -140,13 +141,6 @@ export function chartBuckets(since: number | null, firstAt: number, until: numbe
 }
 
 const ZERO_TOTALS: PublicationTotals = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
-
-/** Adds two records of counters field by field (both have the same keys). */
-function addCounts<T extends { [K in keyof T]: number }>(a: T, b: T): T {
-  const sum = { ...a };
-  for (const key of Object.keys(b) as Array<keyof T>) sum[key] = (a[key] + b[key]) as T[keyof T];
-  return sum;
-}
 
 const addTotals = (a: PublicationTotals, b: PublicationTotals): PublicationTotals => addCounts(a, b);
 
@@ -324,9 +318,9 @@ export function alignSeries(series: readonly StatsReport['series'][]): AlignedSe
 export function combineStatsReports(reports: readonly StatsReport[]): StatsReport {
   const first = reports[0];
   if (first === undefined) throw new Error('combineStatsReports needs at least one report');
-  const drafts = reports.map((r) => r.drafts).reduce((a, b) => addCounts(a, b));
+  const drafts = sumCounts(reports.map((r) => r.drafts));
   const publications = reports.map((r) => r.publications).reduce(addTotals, ZERO_TOTALS);
-  const tokens = reports.map((r) => r.tokens).reduce((a, b) => addCounts(a, b));
+  const tokens = sumCounts(reports.map((r) => r.tokens));
   const byName = new Map<string, { topicName: string; generated: number; approved: number; rejected: number; publications: number; engagement: number }>();
   for (const t of reports.flatMap((r) => r.topics)) {
     const sum = byName.get(t.topicName) ?? { topicName: t.topicName, generated: 0, approved: 0, rejected: 0, publications: 0, engagement: 0 };

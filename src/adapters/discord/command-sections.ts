@@ -1,7 +1,7 @@
 import { MessageFlags, type AttachmentBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction, type EmbedBuilder } from 'discord.js';
 import { respondWithAccounts } from './account-option.js';
 import type { AccountCommandContext, CommandContext } from './command-context.js';
-import { NO_MENTIONS } from './command-replies.js';
+import { NO_MENTIONS, respond } from './command-replies.js';
 
 /**
  * Replies of commands that cover several accounts: one section (embed) per account, paged so
@@ -96,6 +96,28 @@ export async function respondInPages(
   for (const page of pages.slice(1)) {
     await interaction.followUp({ embeds: page, allowedMentions: NO_MENTIONS, ...flags });
   }
+}
+
+/**
+ * The reply of a read-only command over `accounts`. One account gets its reply exactly as before
+ * accounts (`section` false). Several are acknowledged first, as their reads take longer, then
+ * get one section each (`section` true), paged, under `content` (computed once they are read).
+ */
+export async function respondPerAccount(
+  interaction: ChatInputCommandInteraction,
+  accounts: readonly AccountCommandContext[],
+  render: (account: AccountCommandContext, section: boolean) => Promise<EmbedBuilder>,
+  content: () => string,
+): Promise<void> {
+  const [only] = accounts;
+  if (accounts.length === 1 && only) {
+    await respond(interaction, [await render(only, false)]);
+    return;
+  }
+  await interaction.deferReply();
+  const sections: EmbedBuilder[] = [];
+  for (const account of accounts) sections.push(await render(account, true));
+  await respondInPages(interaction, sections, { content: content() });
 }
 
 /** The content line of a reply covering every account: `All 3 accounts: `a`, `b`, `c`.` */
