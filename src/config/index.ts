@@ -87,9 +87,17 @@ export interface AppConfig {
     readonly bannedPatterns: readonly string[];
   };
   readonly storage: {
+    /** SQLite's file; unused when `databaseUrl` is set. */
     readonly databasePath: string;
+    /** A postgres:// URL: the store is PostgreSQL. Null: SQLite at `databasePath`. */
+    readonly databaseUrl: string | null;
     readonly backupSchedule: string;
     readonly backupKeep: number;
+  };
+  /** The instance lease (one active instance, standbys waiting): how often it is renewed, when it lapses. */
+  readonly instance: {
+    readonly renewEveryMs: number;
+    readonly expiresAfterMs: number;
   };
   readonly ops: {
     readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
@@ -324,10 +332,22 @@ function withBrandDomains(domains: readonly string[]): string[] {
   return [...new Set([...BRAND_DOMAINS, ...domains.map((d) => d.toLowerCase())])];
 }
 
+/** The password in a database URL, as written and as percent-decoded, so the redactor masks either form. */
+function databasePassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const password = new URL(url).password;
+    return password === '' ? undefined : decodeURIComponent(password);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Only what the migration CLI needs, so it runs without the bot's credentials. */
-export function loadStorageConfig(env: Record<string, string | undefined> = readEnvironment()): { databasePath: string } {
+export function loadStorageConfig(env: Record<string, string | undefined> = readEnvironment()): { databasePath: string; databaseUrl: string | null } {
   const value = env['DATABASE_PATH']?.trim();
-  return { databasePath: value && value.length > 0 ? value : './data/draftgate.sqlite' };
+  const url = env['DATABASE_URL']?.trim();
+  return { databasePath: value && value.length > 0 ? value : './data/draftgate.sqlite', databaseUrl: url && url.length > 0 ? url : null };
 }
 
 /** Only what the container HEALTHCHECK needs: the port of the health endpoint. */
@@ -429,8 +449,13 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
     content,
     storage: {
       databasePath: env.DATABASE_PATH,
+      databaseUrl: env.DATABASE_URL ?? null,
       backupSchedule: env.BACKUP_SCHEDULE,
       backupKeep: env.BACKUP_KEEP,
+    },
+    instance: {
+      renewEveryMs: env.INSTANCE_LEASE_RENEW,
+      expiresAfterMs: env.INSTANCE_LEASE_EXPIRY,
     },
     ops: {
       logLevel: env.LOG_LEVEL,
@@ -448,6 +473,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
           env.TWITTER_APP_SECRET,
           env.TWITTER_ACCESS_TOKEN,
           env.TWITTER_ACCESS_SECRET,
+          databasePassword(env.DATABASE_URL),
           ...accountSecrets,
         ].filter((value): value is string => typeof value === 'string' && value.length > 0),
       ),

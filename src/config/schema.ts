@@ -93,6 +93,26 @@ const baseUrl = (example: string) =>
       .optional(),
   );
 
+/** A PostgreSQL connection URL; its password is a secret (see `loadConfig`). */
+const postgresUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && url.pathname.length > 1;
+        } catch {
+          return false;
+        }
+      },
+      // Never echo the value: it holds the password.
+      { error: 'expected a PostgreSQL URL such as postgres://user:password@host:5432/draftgate (the database name is required)' },
+    )
+    .optional(),
+);
+
 const duration = (fallback: string, min = 0, max = Number.POSITIVE_INFINITY) =>
   z.preprocess(
     emptyToUndefined,
@@ -358,6 +378,12 @@ export const environmentObject = z.object({
 
   DRY_RUN: boolean(false),
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/draftgate.sqlite')),
+  // Set: PostgreSQL (and DATABASE_PATH is ignored). Unset: SQLite at DATABASE_PATH.
+  DATABASE_URL: postgresUrl,
+  // The instance lease: the active instance renews it this often, and a standby takes over once
+  // it has gone this long without a renewal.
+  INSTANCE_LEASE_RENEW: duration('5s', 200, 60_000),
+  INSTANCE_LEASE_EXPIRY: duration('15s', 1_000, 300_000),
   POST_SCHEDULE: cronExpression('0 */2 * * *'),
   POST_JITTER: duration('15m'),
   ACTIVE_HOURS: activeHours,
@@ -395,6 +421,14 @@ export const environmentObject = z.object({
  */
 export const environmentSchema = environmentObject.superRefine(
   (env, ctx) => {
+    // Two missed renewals are not a takeover: a GC pause or a slow disk must not flip the roles.
+    if (typeof env.INSTANCE_LEASE_RENEW === 'number' && typeof env.INSTANCE_LEASE_EXPIRY === 'number' && env.INSTANCE_LEASE_EXPIRY < 2 * env.INSTANCE_LEASE_RENEW) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INSTANCE_LEASE_EXPIRY'],
+        message: `must be at least twice INSTANCE_LEASE_RENEW (${env.INSTANCE_LEASE_RENEW / 1000}s), got ${env.INSTANCE_LEASE_EXPIRY / 1000}s`,
+      });
+    }
     // With ACCOUNTS_FILE, each account names its channel and needs its own X secrets unless it
     // is a dry run: the accounts loader checks those, the plain TWITTER_* included when the file
     // lists `default`.

@@ -109,6 +109,41 @@ export interface PublishFence {
   readonly attemptId: string;
 }
 
+/** What an instance is doing: waiting for the lease, holding it, or shut down. */
+export type InstanceRole = 'standby' | 'active' | 'stopped';
+
+/** Who holds the instance lease, in one term: the owner id of a process and the epoch of its takeover. */
+export interface InstanceTerm {
+  /** This process's instance id, e.g. `host:pid:nonce`; unique per process. */
+  readonly owner: string;
+  /** Rises by one at every takeover: a write fenced on it fails once another instance took over. */
+  readonly epoch: number;
+}
+
+/**
+ * The term this instance holds right now, or null when it is not active. Repositories read it
+ * at every fenced write (claiming a publication, recording a posted tweet, deciding a draft,
+ * recording a card) and make the write conditional on the lease row still naming this term.
+ */
+export interface InstanceFence {
+  current(): InstanceTerm | null;
+}
+
+/** What /status, /healthz and /metrics show about the instance lease. */
+export interface InstanceLeaseStatus {
+  readonly role: InstanceRole;
+  /** This process's instance id. */
+  readonly owner: string;
+  /** The epoch this instance holds (active), or the one it last saw (standby); null before the first read. */
+  readonly epoch: number | null;
+  /** The holder as last seen (the active instance's id), null when free. */
+  readonly holder: string | null;
+  /** When the lease was last renewed, by whoever holds it (epoch ms), as last seen. */
+  readonly renewedAt: number | null;
+  /** When the lease lapses unless renewed (epoch ms), as last seen. */
+  readonly expiresAt: number | null;
+}
+
 /** A `publishing` draft's lease as stored; `expiresAt` is wall-clock epoch ms. */
 export interface PublishingLease {
   readonly id: number;
