@@ -36,6 +36,8 @@ export interface DataSourceOptions {
   readonly writeRetry?: WriteRetryPolicy;
   /** PostgreSQL: how a transaction that lost a serialization race is run again. */
   readonly conflictRetry?: ConflictRetryPolicy;
+  /** PostgreSQL: every session refuses writes (the draft CLI reads the bot's database). */
+  readonly readOnly?: boolean;
 }
 
 /** A DataSource whose writes go through a {@link SqliteWriteGate} from the moment it is initialised. */
@@ -125,7 +127,7 @@ export function createDataSource(target: DatabaseTarget | string, options: DataS
         url: resolved.url,
         applicationName: 'draftgate',
         poolSize: POSTGRES_POOL_SIZE,
-        extra: { types: POSTGRES_TYPES },
+        extra: { types: POSTGRES_TYPES, ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}) },
         entities: ENTITIES,
         migrations: MIGRATIONS,
         migrationsRun: false,
