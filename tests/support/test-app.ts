@@ -9,6 +9,7 @@ import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
 import { FakeX, type FakeXOptions } from './fake-x.js';
 import { ManualClock } from './manual-clock.js';
+import { databaseUrlForDataDir, onPostgres } from './postgres.js';
 
 export { ManualClock };
 
@@ -34,7 +35,12 @@ export async function startFakes(options: { x?: FakeXOptions } = {}): Promise<Fa
   };
 }
 
-/** The environment a real deployment would set, pointed at the fakes and a temp database. */
+/**
+ * The environment a real deployment would set, pointed at the fakes and a temp database: the
+ * SQLite file in `dataDir`, or with DRAFTGATE_TEST_DB=postgres the PostgreSQL database of
+ * `dataDir` (DATABASE_URL; the same directory always names the same database, so a restart or a
+ * second process on it shares the data). Child processes get it through this environment.
+ */
 export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -53,6 +59,7 @@ export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record
     TWITTER_API_BASE: fakes.x.url,
     TWITTER_TIMEOUT: '2s',
     DATABASE_PATH: join(dataDir, 'draftgate.sqlite'),
+    ...(onPostgres ? { DATABASE_URL: databaseUrlForDataDir(dataDir) } : {}),
     LOG_DIR: join(dataDir, 'logs'),
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',

