@@ -159,8 +159,10 @@ export class TypeOrmDraftRepository implements DraftRepository {
       updatedAt: now,
     });
     const saved = await manager.save(DraftEntity, row);
-    await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), saved.id, draft.bandKeys);
-    return toDraft({ ...saved, publications: [] } as DraftEntity);
+    // TypeORM hands a generated bigint key back as a string (PostgreSQL's id); ids are numbers here.
+    const id = Number(saved.id);
+    await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), id, draft.bandKeys);
+    return toDraft({ ...saved, id, publications: [] } as DraftEntity);
   }
 
   async findById(id: number): Promise<Draft | null> {
