@@ -6,7 +6,7 @@ import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftReposit
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
-import { engineOf, execute, queryRows, toNumberOrNull } from '../sql.js';
+import { queryRows, toNumberOrNull } from '../sql.js';
 
 /**
  * The combined status services see, over `drafts d LEFT JOIN publications p`: a draft's own
@@ -120,10 +120,9 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async createWithinPendingCap(draft: NewDraft, now: number, maxPending: number): Promise<CreateWithinCapOutcome> {
     // The count and the insert share one transaction, which the write gate begins IMMEDIATE:
     // it holds SQLite's write lock from the count on, so no other writer can add a draft between.
-    // PostgreSQL locks rows, not the database, and a count locks none: there the transaction
-    // first takes a lock of its own for this account's cap, held to its commit.
+    // On PostgreSQL the transaction is SERIALIZABLE (postgres-transactions.ts): of two that count
+    // and insert at once, one is aborted and run again, and then counts the other's draft.
     return this.dataSource.transaction(async (manager) => {
-      if (engineOf(manager) === 'postgres') await execute(manager, `SELECT pg_advisory_xact_lock(hashtext(:lock))`, { lock: `draftgate:pending-cap:${this.accountId}` });
       const [row] = await queryRows<{ pending: unknown }>(manager, `SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = :accountId`, {
         accountId: this.accountId,
       });
