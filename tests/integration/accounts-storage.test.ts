@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { createAllAccountsStats, createRepositories, openDatabase } from '../../src/db/index.js';
+import { createAllAccountsStats, createDataSource, createRepositories, openDatabase, type DatabaseTarget } from '../../src/db/index.js';
 import { ENTITIES } from '../../src/db/entities/index.js';
 import { DEFAULT_ACCOUNT_ID } from '../../src/domain/account.js';
 import { DEFAULT_TOPICS } from '../../src/domain/default-topics.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
+import { databaseUrlForDataDir, onPostgres, sql } from '../support/postgres.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
 import { ManualClock, startFakes, startTestApp } from '../support/test-app.js';
 
@@ -20,9 +21,20 @@ type Row = Record<string, unknown>;
 /** The migrations before Accounts1796083201000: the schema every existing database has. */
 const PREVIOUS_MIGRATIONS = MIGRATIONS.filter((m) => m.name !== 'Accounts1796083201000');
 
-/** A file migrated with the previous schema only, closed again. */
-async function previousSchemaFile(path: string, fill: (ds: DataSource) => Promise<void>): Promise<void> {
-  const ds = new DataSource({ type: 'better-sqlite3', database: path, entities: ENTITIES, migrations: PREVIOUS_MIGRATIONS, synchronize: false });
+/**
+ * The database of the app data dir `dir` (on PostgreSQL the test database of that dir, see
+ * tests/support/postgres.ts): the SQLite file `file` in it, as the app finds it there.
+ */
+function databaseOfDir(dir: string, file = 'draftgate.sqlite'): DatabaseTarget {
+  return onPostgres ? { engine: 'postgres', url: databaseUrlForDataDir(dir) } : { engine: 'sqlite', path: join(dir, file) };
+}
+
+/** A database migrated with the previous schema only, closed again. */
+async function previousSchemaFile(target: DatabaseTarget, fill: (ds: DataSource) => Promise<void>): Promise<void> {
+  const ds =
+    target.engine === 'sqlite'
+      ? new DataSource({ type: 'better-sqlite3', database: target.path, entities: ENTITIES, migrations: PREVIOUS_MIGRATIONS, synchronize: false })
+      : createDataSource(target, { migrations: PREVIOUS_MIGRATIONS });
   await ds.initialize();
   try {
     await ds.runMigrations({ transaction: 'each' });
@@ -35,7 +47,8 @@ async function previousSchemaFile(path: string, fill: (ds: DataSource) => Promis
 /** Drafts in every state the previous schema knows, with their publishing columns. */
 async function fillEveryState(ds: DataSource): Promise<void> {
   const [education] = (await ds.query(`SELECT id FROM topics WHERE topic_name = 'education'`)) as Array<{ id: number }>;
-  await ds.query(
+  await sql(
+    ds,
     `UPDATE topics SET approvals = 4, rejections = 1, success_rate = 0.8, usage_count = 6, last_used = 900, avg_engagement = 12.5, engagement_posts = 1 WHERE id = ?`,
     [education!.id],
   );
@@ -60,7 +73,7 @@ async function fillEveryState(ds: DataSource): Promise<void> {
       ...extra,
     };
     const names = Object.keys(columns);
-    return ds.query(`INSERT INTO drafts (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, Object.values(columns));
+    return sql(ds, `INSERT INTO drafts (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, Object.values(columns));
   };
   await draft(1, 'pending', { deadline_at: 5_000 });
   await draft(2, 'approved');
@@ -115,7 +128,8 @@ async function fillEveryState(ds: DataSource): Promise<void> {
     `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, likes, is_thread, thread_id, thread_position)
      VALUES (5, '911', 'a', 'education', 'posted', 510, 510, 7, 1, '911', 0), (5, '912', 'b', 'education', 'posted', 511, 511, 3, 1, '911', 1)`,
   );
-  await ds.query(
+  await sql(
+    ds,
     `INSERT INTO moderation_events (draft_id, revision, actor_id, actor_name, action, outcome, created_at) VALUES (2, 1, ?, ?, 'approve', 'applied', 52)`,
     [moderator.id, moderator.name],
   );
@@ -123,7 +137,7 @@ async function fillEveryState(ds: DataSource): Promise<void> {
     `INSERT INTO generation_runs (trigger, outcome, draft_id, topic_name, attempts, input_tokens, output_tokens, started_at, finished_at) VALUES ('schedule', 'created', 1, 'education', 1, 100, 20, 5, 6)`,
   );
   await ds.query(`INSERT INTO content_fingerprints (draft_id, band_key) VALUES (1, '0:aaaa'), (2, '0:bbbb')`);
-  const setting = (key: string, value: unknown) => ds.query(`INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 1)`, [key, JSON.stringify(value)]);
+  const setting = (key: string, value: unknown) => sql(ds, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 1)`, [key, JSON.stringify(value)]);
   await setting('scheduler.pause', { by: moderator, since: 1, reason: 'launch' });
   await setting('x.rate_limit.post_tweets', { blockedUntil: 9_000 });
   await setting('scheduler.job.post', { nextRunAt: 1, slotAt: null, lastRun: null, missedWhileDown: null });
@@ -158,14 +172,14 @@ describe('accounts storage', () => {
 
   it('GIVEN a database of the previous schema with drafts in every state WHEN the Accounts migration runs and is reverted THEN every row is under default, each publishing state is in its publication, and the revert gives the data back intact', async () => {
     dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-'));
-    const path = join(dir, 'old.sqlite');
+    const target = databaseOfDir(dir, 'old.sqlite');
     let before: Record<string, Row[]> = {};
-    await previousSchemaFile(path, async (ds) => {
+    await previousSchemaFile(target, async (ds) => {
       await fillEveryState(ds);
       before = await snapshot(ds);
     });
 
-    const { dataSource, applied } = await openDatabase(path);
+    const { dataSource, applied } = await openDatabase(target);
     try {
       expect(applied).toEqual(['Accounts1796083201000']);
       expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
@@ -252,7 +266,10 @@ describe('accounts storage', () => {
       // migration:revert: back to the previous schema with the data as it was.
       await dataSource.undoLastMigration();
       expect(await snapshot(dataSource)).toEqual(before);
-      expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name IN ('accounts', 'publications')`)).toEqual([]);
+      const tables = onPostgres
+        ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('accounts', 'publications')`
+        : `SELECT name FROM sqlite_master WHERE name IN ('accounts', 'publications')`;
+      expect(await dataSource.query(tables)).toEqual([]);
     } finally {
       await dataSource.destroy();
     }
@@ -263,9 +280,10 @@ describe('accounts storage', () => {
     dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-app-'));
     const clock = new ManualClock();
     const text = 'Check the bonding curve before you buy: the price moves with every purchase.';
-    await previousSchemaFile(join(dir, 'draftgate.sqlite'), async (ds) => {
+    await previousSchemaFile(databaseOfDir(dir), async (ds) => {
       // Claimed by a process that died before any POST: its lease ran out while the bot was down.
-      await ds.query(
+      await sql(
+        ds,
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
                              publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, created_at, updated_at)
          VALUES ('education', 'education', 'tweet', ?, 'h-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?)`,
@@ -316,8 +334,9 @@ describe('accounts storage', () => {
       const thread = ['Bonding curves, a thread: the price of a token rises with every buy.', 'And it falls with every sell, so the last buyer pays the most.'];
       // The crashed process got the root out: it is on the account's timeline, no reply under it yet.
       const root = fakes.x.seedTweet(thread[0]!);
-      await previousSchemaFile(join(dir, 'draftgate.sqlite'), async (ds) => {
-        await ds.query(
+      await previousSchemaFile(databaseOfDir(dir), async (ds) => {
+        await sql(
+          ds,
           `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, decided_by, decided_by_name, decided_at, decision_source,
                                publish_attempt_id, publish_attempts, publishing_started_at, lease_owner, lease_expires_at, posted_tweet_ids, tweet_id, created_at, updated_at)
            VALUES ('education', 'thread', 'thread', ?, 'h-thread-crash', 'publishing', ?, ?, ?, 'moderator', 'attempt-1', 1, ?, 'crashed-process', ?, ?, ?, ?, ?)`,

@@ -4,22 +4,16 @@ import { CARD_OUT_OF_DATE_WHERE } from '../../src/db/entities/draft.entity.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
-import { onPostgres } from '../support/postgres.js';
+import { onPostgres, sql } from '../support/postgres.js';
 import { z } from 'zod';
 import { defineSetting } from '../../src/services/settings-keys.js';
 import type { DataSource } from 'typeorm';
 
 /*
  * This file runs on both engines (the sqlite and postgres vitest projects). The raw SQL of the
- * tests themselves goes through these helpers: the catalogs differ, and PostgreSQL numbers its
- * parameters.
+ * tests themselves goes through these helpers and `sql` (PostgreSQL numbers its parameters):
+ * the catalogs differ.
  */
-
-/** Runs `text` with `?` parameters on either engine. */
-function sql<T = any>(dataSource: DataSource, text: string, parameters: unknown[] = []): Promise<T> {
-  let n = 0;
-  return dataSource.query(onPostgres ? text.replace(/\?/g, () => `$${++n}`) : text, parameters);
-}
 
 /** The user tables, sorted. */
 async function tableNames(dataSource: DataSource): Promise<string[]> {

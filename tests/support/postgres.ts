@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import type { PostgresServerInfo } from './postgres-server.js';
 
@@ -17,6 +18,16 @@ export function testEngine(): 'sqlite' | 'postgres' {
 }
 
 export const onPostgres = testEngine() === 'postgres';
+
+/**
+ * Runs a test's own raw SQL, written with `?` parameters, on either engine (PostgreSQL numbers
+ * them: $1, $2...). Only for tests' SQL: the product's SQL is written for both engines.
+ */
+export function sql<T = any>(dataSource: DataSource, text: string, parameters: unknown[] = []): Promise<T> {
+  let n = 0;
+  const postgres = dataSource.options.type === 'postgres';
+  return dataSource.query(postgres ? text.replace(/\?/g, () => `$${++n}`) : text, parameters);
+}
 
 function serverInfo(): PostgresServerInfo {
   const info = inject('postgresServer');
