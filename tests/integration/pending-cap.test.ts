@@ -1,10 +1,10 @@
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { createDataSource, createRepositories } from '../../src/db/index.js';
+import { createDataSource, createRepositories, databaseTargetOf } from '../../src/db/index.js';
+import { queryRows } from '../../src/db/sql.js';
 import { useAppHarness } from '../support/app-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase } from '../support/temp-database.js';
-import { withAppDatabase } from '../support/test-app.js';
 
 const FIRST = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices.';
 const SECOND = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it.';
@@ -44,15 +44,13 @@ describe('item 10: the pending-draft cap holds within one process', () => {
     expect(titles.filter((t) => /ready for moderation/.test(t))).toHaveLength(1);
     expect(titles).toContain('No draft this time');
 
-    const rows = (await withAppDatabase(testApp.config, (ds) =>
-      ds.query('SELECT outcome, reason, input_tokens, output_tokens, draft_id FROM generation_runs ORDER BY id'),
-    )) as Array<{
-      outcome: string;
-      reason: string | null;
-      input_tokens: number;
-      output_tokens: number;
-      draft_id: number | null;
-    }>;
+    // A connection of its own, as a reader from outside the bot (SQLite file or PostgreSQL database).
+    const reader = await createDataSource(databaseTargetOf(testApp.config.storage)).initialize();
+    const rows = await queryRows<{ outcome: string; reason: string | null; input_tokens: number; output_tokens: number; draft_id: number | null }>(
+      reader,
+      'SELECT outcome, reason, input_tokens, output_tokens, draft_id FROM generation_runs ORDER BY id',
+    );
+    await reader.destroy();
     expect(rows.map((r) => r.outcome).sort()).toEqual(['created', 'skipped']);
     const skipped = rows.find((r) => r.outcome === 'skipped')!;
     expect(skipped.reason).toMatch(/pending cap/i);
