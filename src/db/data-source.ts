@@ -38,8 +38,6 @@ export interface DataSourceOptions {
   readonly conflictRetry?: ConflictRetryPolicy;
   /** PostgreSQL: every session refuses writes (the draft CLI reads the bot's database). */
   readonly readOnly?: boolean;
-  /** The migrations it knows (default: all of them); tests build an older schema with fewer. */
-  readonly migrations?: ReadonlyArray<(typeof MIGRATIONS)[number]>;
 }
 
 /** A DataSource whose writes go through a {@link SqliteWriteGate} from the moment it is initialised. */
@@ -131,7 +129,7 @@ export function createDataSource(target: DatabaseTarget | string, options: DataS
         poolSize: POSTGRES_POOL_SIZE,
         extra: { types: POSTGRES_TYPES, ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}) },
         entities: ENTITIES,
-        migrations: [...(options.migrations ?? MIGRATIONS)],
+        migrations: MIGRATIONS,
         migrationsRun: false,
         migrationsTransactionMode: 'each',
         synchronize: false,
@@ -146,7 +144,7 @@ export function createDataSource(target: DatabaseTarget | string, options: DataS
       type: 'better-sqlite3',
       database: databasePath,
       entities: ENTITIES,
-      migrations: [...(options.migrations ?? MIGRATIONS)],
+      migrations: MIGRATIONS,
       migrationsRun: false,
       migrationsTransactionMode: 'each',
       synchronize: false,
