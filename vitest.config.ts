@@ -2,11 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Files that are SQLite by nature: they test SQLite itself (its lock, busy timeout and write
- * gate, its file backup) or read the SQLite file directly. The postgres project leaves them out.
+ * gate, its file backup). The postgres project leaves them out. Single SQLite-only tests inside
+ * other files are skipped there with `it.skipIf(onPostgres)` (tests/support/postgres.ts).
  */
 const SQLITE_ONLY = [
   // The write gate and SQLITE_BUSY: another process holding SQLite's file lock.
   'tests/integration/database-lock.test.ts',
+  // SQLite's online file backup and its restore (on PostgreSQL backups are pg_dump's).
+  'tests/integration/backup.test.ts',
 ];
 
 /**

@@ -1,25 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS, createDataSource, createRepositories } from '../../src/db/index.js';
+import { BUSY_TIMEOUT_MS, createDataSource, createRepositories, openDatabase } from '../../src/db/index.js';
 import { CARD_OUT_OF_DATE_WHERE } from '../../src/db/entities/draft.entity.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
-import { onPostgres } from '../support/postgres.js';
+import { createTestDatabase, onPostgres, sql } from '../support/postgres.js';
 import { z } from 'zod';
 import { defineSetting } from '../../src/services/settings-keys.js';
 import type { DataSource } from 'typeorm';
 
 /*
  * This file runs on both engines (the sqlite and postgres vitest projects). The raw SQL of the
- * tests themselves goes through these helpers: the catalogs differ, and PostgreSQL numbers its
- * parameters.
+ * tests themselves goes through these helpers and `sql` (PostgreSQL numbers its parameters):
+ * the catalogs differ.
  */
-
-/** Runs `text` with `?` parameters on either engine. */
-function sql<T = any>(dataSource: DataSource, text: string, parameters: unknown[] = []): Promise<T> {
-  let n = 0;
-  return dataSource.query(onPostgres ? text.replace(/\?/g, () => `$${++n}`) : text, parameters);
-}
 
 /** The user tables, sorted. */
 async function tableNames(dataSource: DataSource): Promise<string[]> {
@@ -103,6 +97,25 @@ describe('database', () => {
     expect(await indexNames(db.dataSource)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
   });
 
+  it.runIf(onPostgres)('GIVEN two instances starting together on one empty PostgreSQL database WHEN both migrate THEN the migrations run once and both open it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const target = { engine: 'postgres', url: database.url } as const;
+      const opened = await Promise.all([openDatabase(target), openDatabase(target), openDatabase(target)]);
+      try {
+        const applied = opened.map((o) => o.applied.length).sort();
+        expect(applied.slice(0, 2)).toEqual([0, 0]);
+        expect(applied[2]).toBeGreaterThan(0);
+        expect(await opened[0]!.dataSource.query('SELECT COUNT(*) AS n FROM migrations')).toEqual([{ n: applied[2] }]);
+        expect(await opened[1]!.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 7 }]);
+      } finally {
+        for (const { dataSource } of opened) await dataSource.destroy();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
   it('GIVEN the migrated schema THEN it matches the entities exactly (explicit column types, no drift)', async () => {
     db = await openTempDatabase();
     const pending = await db.dataSource.driver.createSchemaBuilder().log();
@@ -182,9 +195,12 @@ describe('database', () => {
       db.repos.drafts.decide(draft.id, 1, { to: 'expired', actor: { id: 'timeout', name: 'timeout' }, source: 'timeout' }, 12),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
+    // SQLite runs them in order (approve first); on PostgreSQL any may win, and the row is the winner's.
+    const winner = results.indexOf(true);
+    if (!onPostgres) expect(winner).toBe(0);
     const after = await db.repos.drafts.findById(draft.id);
-    expect(after?.status).toBe('approved');
-    expect(after?.decidedBy).toEqual(alice);
+    expect(after?.status).toBe(['approved', 'rejected', 'expired'][winner]);
+    expect(after?.decidedBy).toEqual([alice, bob, { id: 'timeout', name: 'timeout' }][winner]);
   });
 
   it('GIVEN a stale revision WHEN deciding THEN nothing changes', async () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import type { PostgresServerInfo } from './postgres-server.js';
 
@@ -18,6 +19,16 @@ export function testEngine(): 'sqlite' | 'postgres' {
 
 export const onPostgres = testEngine() === 'postgres';
 
+/**
+ * Runs a test's own raw SQL, written with `?` parameters, on either engine (PostgreSQL numbers
+ * them: $1, $2...). Only for tests' SQL: the product's SQL is written for both engines.
+ */
+export function sql<T = any>(dataSource: DataSource, text: string, parameters: unknown[] = []): Promise<T> {
+  let n = 0;
+  const postgres = dataSource.options.type === 'postgres';
+  return dataSource.query(postgres ? text.replace(/\?/g, () => `$${++n}`) : text, parameters);
+}
+
 function serverInfo(): PostgresServerInfo {
   const info = inject('postgresServer');
   if (!info) throw new Error('DRAFTGATE_TEST_DB=postgres but no PostgreSQL server was provided: run the `postgres` vitest project');
@@ -31,14 +42,18 @@ function urlOf(info: PostgresServerInfo, database: string): string {
 let created = 0;
 
 /**
- * Creates a fresh, empty database on the suite's server and returns its URL. Names carry the
- * worker's pid and a counter, so parallel test files never collide.
+ * Creates a fresh database on the suite's server and returns its URL: empty, or with
+ * `migrated` a copy of the template the globalSetup migrated (the schema and seed topics as
+ * the migrations leave them). Names carry the worker's pid and a counter, so parallel test
+ * files never collide.
  */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const info = serverInfo();
   created += 1;
   const name = `dg_${process.pid}_${created}_${randomBytes(3).toString('hex')}`;
-  await admin(info, (client) => client.query(`CREATE DATABASE "${name}"`));
+  // Without a template from the globalSetup, openDatabase migrates the empty database instead.
+  const template = options.migrated && info.template ? ` TEMPLATE "${info.template}"` : '';
+  await admin(info, (client) => client.query(`CREATE DATABASE "${name}"${template}`));
   return {
     url: urlOf(info, name),
     // FORCE: a test that failed may have left a connection open; the database goes anyway.

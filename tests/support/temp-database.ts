@@ -24,7 +24,8 @@ export interface TempDatabase {
 export async function openTempDatabase(): Promise<TempDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'draftgate-db-'));
   const path = join(dir, 'test.sqlite');
-  const database = onPostgres ? await createTestDatabase() : null;
+  // On PostgreSQL a copy of the migrated template: openDatabase then finds nothing to run.
+  const database = onPostgres ? await createTestDatabase({ migrated: true }) : null;
   const target: DatabaseTarget = database ? { engine: 'postgres', url: database.url } : { engine: 'sqlite', path };
   const { dataSource } = await openDatabase(target);
   return {

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DraftgateApp } from '../../src/app.js';
-import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { loadConfig, loadStorageConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
+import { createDataSource, databaseTargetOf, type DatabaseTarget } from '../../src/db/index.js';
+import type { DataSource } from 'typeorm';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
 import { FakeX, type FakeXOptions } from './fake-x.js';
@@ -121,6 +123,25 @@ export async function startTestApp(
       await app.stop();
     },
   };
+}
+
+/** The database an environment (e.g. fakeEnvironment's, for a child process) points at. */
+export function databaseOfEnvironment(env: Record<string, string | undefined>): DatabaseTarget {
+  return databaseTargetOf(loadStorageConfig(env));
+}
+
+/**
+ * Runs `read` on a connection of its own to the database an app was configured with (its
+ * SQLite file or its PostgreSQL database), as an operator's tool would, and closes it.
+ */
+export async function withAppDatabase<T>(config: AppConfig, read: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = createDataSource(databaseTargetOf(config.storage));
+  await dataSource.initialize();
+  try {
+    return await read(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 export function removeDir(dir: string): void {
