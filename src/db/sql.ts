@@ -43,7 +43,9 @@ export function orderedJoin(target: SqlTarget): 'CROSS JOIN' | 'JOIN' {
 
 /**
  * The SQL text with its named parameters replaced by the driver's placeholders (`?` or `$n`).
- * TypeORM's own expansion: the same one the QueryBuilder uses, so both read `:name` alike.
+ * TypeORM's own expansion: the same one the QueryBuilder uses, so both read `:name` alike. On
+ * SQLite it writes numbers into the text as literals (finite numbers only, then); PostgreSQL
+ * binds a parameter named twice once. An unknown name is left as written and fails loudly.
  */
 export function bindNamed(target: SqlTarget, sql: string, params: SqlParams = {}): [string, unknown[]] {
   return dataSourceOf(target).driver.escapeQueryWithParameters(sql, params) as [string, unknown[]];
