@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { loadStorageConfig } from './src/config/index.js';
-import { createDataSource } from './src/db/data-source.js';
+import { createDataSource, databaseTargetOf } from './src/db/data-source.js';
 
 /**
  * The DataSource the TypeORM CLI uses (`npm run migration:run|revert|generate`). It needs only
- * DATABASE_PATH, so migrations can run without Discord or API credentials.
+ * DATABASE_PATH, or DATABASE_URL for PostgreSQL, so migrations can run without Discord or API
+ * credentials.
  */
-export default createDataSource(loadStorageConfig().databasePath);
+export default createDataSource(databaseTargetOf(loadStorageConfig()));

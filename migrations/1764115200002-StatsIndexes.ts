@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Covering indexes for /stats, so its aggregates read narrow index b-trees instead of whole
  * rows, and group topics in index order instead of sorting: building the reply stays within
  * 100 ms on 100,000 posts (see bench/stats.bench.ts). The bot writes a few rows an hour, so the
- * extra index maintenance costs nothing that matters.
+ * extra index maintenance costs nothing that matters. The same SQL on SQLite and PostgreSQL.
  */
 export class StatsIndexes1764115200002 implements MigrationInterface {
   name = 'StatsIndexes1764115200002';

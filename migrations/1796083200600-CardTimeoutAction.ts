@@ -5,6 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * publishes only a draft whose card said so: after TIMEOUT_ACTION or REQUIRE_SECOND_APPROVAL
  * changes, a card that promised expiry is re-rendered with a fresh deadline instead. Cards from
  * before this migration said nothing known here (NULL), so they count as not promising to publish.
+ * The same SQL on SQLite and PostgreSQL.
  */
 export class CardTimeoutAction1796083200600 implements MigrationInterface {
   name = 'CardTimeoutAction1796083200600';

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { isPostgres } from './dialect.js';
 
 /**
  * How many published drafts a topic's `avg_engagement` was averaged over: the evidence the
@@ -11,7 +12,9 @@ export class TopicEngagementEvidence1796083200800 implements MigrationInterface 
   name = 'TopicEngagementEvidence1796083200800';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "topics" ADD COLUMN "engagement_posts" integer NOT NULL DEFAULT (0)`);
+    // PostgreSQL: bigint for SQLite's integer (see dialect.ts); the UPDATE is the same.
+    if (isPostgres(queryRunner)) await queryRunner.query(`ALTER TABLE "topics" ADD COLUMN "engagement_posts" bigint NOT NULL DEFAULT '0'`);
+    else await queryRunner.query(`ALTER TABLE "topics" ADD COLUMN "engagement_posts" integer NOT NULL DEFAULT (0)`);
     await queryRunner.query(
       `UPDATE "topics" SET "engagement_posts" = (
          SELECT COUNT(DISTINCT d.id) FROM posts p JOIN drafts d ON d.id = p.draft_id
@@ -20,6 +23,7 @@ export class TopicEngagementEvidence1796083200800 implements MigrationInterface 
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // The same SQL on both engines.
     await queryRunner.query(`ALTER TABLE "topics" DROP COLUMN "engagement_posts"`);
   }
 }

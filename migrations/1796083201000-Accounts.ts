@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { isPostgres } from './dialect.js';
 
 /**
  * Accounts (issue 11): several X accounts on one database, and drafts moderated apart from their
@@ -76,6 +77,7 @@ export class Accounts1796083201000 implements MigrationInterface {
   name = 'Accounts1796083201000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    if (isPostgres(queryRunner)) return upPostgres(queryRunner);
     const now = Date.now();
     await queryRunner.query(
       `CREATE TABLE "accounts" ("id" text PRIMARY KEY NOT NULL, "x_user_id" text, "handle" text, "active" integer NOT NULL DEFAULT (1), "created_at" integer NOT NULL, "updated_at" integer NOT NULL)`,
@@ -165,6 +167,7 @@ export class Accounts1796083201000 implements MigrationInterface {
         'cannot revert Accounts1796083201000: the database holds rows of accounts other than "default", which the previous schema cannot keep apart',
       );
     }
+    if (isPostgres(queryRunner)) return downPostgres(queryRunner);
 
     // Publishing columns back into drafts, filled from each draft's publication.
     for (const [column, definition] of DRAFT_PUBLISHING_COLUMNS) await queryRunner.query(`ALTER TABLE "drafts" ADD COLUMN "${column}" ${definition}`);
@@ -224,4 +227,159 @@ export class Accounts1796083201000 implements MigrationInterface {
     );
     await queryRunner.query(`CREATE INDEX "idx_drafts_card_out_of_date" ON "drafts" ("id") WHERE ${OLD_CARD_OUT_OF_DATE_WHERE}`);
   }
+}
+
+/*
+ * PostgreSQL. The same steps with PostgreSQL's types (bigint, double precision; see dialect.ts)
+ * and without SQLite's table rebuilds: PostgreSQL alters constraints in place, so topics and
+ * settings keep their tables (and ids), and dropping an indexed column is allowed.
+ */
+
+/** The drafts columns that move to `publications`, as the InitialSchema created them on PostgreSQL. */
+const DRAFT_PUBLISHING_COLUMNS_POSTGRES: ReadonlyArray<readonly [name: string, definition: string]> = [
+  ['publish_attempt_id', 'text'],
+  ['publish_attempts', `bigint NOT NULL DEFAULT '0'`],
+  ['publishing_started_at', 'bigint'],
+  ['lease_owner', 'text'],
+  ['lease_expires_at', 'bigint'],
+  ['not_before', 'bigint'],
+  ['queue_reason', 'text'],
+  ['posted_tweet_ids', `text NOT NULL DEFAULT '[]'`],
+  ['tweet_id', 'text'],
+  ['published_at', 'bigint'],
+  ['dry_run', `bigint NOT NULL DEFAULT '0'`],
+  ['error_message', 'text'],
+  ['error_class', 'text'],
+  ['x_cost_usd', `double precision NOT NULL DEFAULT '0'`],
+];
+
+/** The card index's WHERE clauses with IS DISTINCT FROM: PostgreSQL has no `a IS NOT b` between columns. */
+const OLD_CARD_OUT_OF_DATE_WHERE_POSTGRES =
+  'moderation_message_id IS NOT NULL AND (card_rendered_revision IS DISTINCT FROM revision OR card_rendered_status IS DISTINCT FROM status OR card_rendered_version IS DISTINCT FROM updated_at)';
+const NEW_CARD_OUT_OF_DATE_WHERE_POSTGRES =
+  "moderation_message_id IS NOT NULL AND (card_rendered_revision IS DISTINCT FROM revision OR card_rendered_version IS DISTINCT FROM updated_at OR (card_rendered_status IS DISTINCT FROM status AND (card_rendered_status IS NULL OR card_rendered_status NOT IN ('publishing', 'published', 'failed'))))";
+
+async function upPostgres(queryRunner: QueryRunner): Promise<void> {
+  const now = Date.now();
+  await queryRunner.query(
+    `CREATE TABLE "accounts" ("id" text NOT NULL, "x_user_id" text, "handle" text, "active" bigint NOT NULL DEFAULT '1', "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL, CONSTRAINT "PK_5a7a02c20412299d198e097a8fe" PRIMARY KEY ("id"))`,
+  );
+  await queryRunner.query(`INSERT INTO "accounts" ("id", "active", "created_at", "updated_at") VALUES ('default', 1, $1, $2)`, [now, now]);
+
+  for (const table of SCOPED_TABLES) {
+    await queryRunner.query(`ALTER TABLE "${table}" ADD COLUMN "account_id" text NOT NULL DEFAULT 'default'`);
+  }
+
+  // Topics: names unique per account, in place.
+  await queryRunner.query(`ALTER TABLE "topics" ADD COLUMN "account_id" text NOT NULL DEFAULT 'default'`);
+  await queryRunner.query(`ALTER TABLE "topics" DROP CONSTRAINT "UQ_f2ad24c4081f790528294d64bde"`);
+  await queryRunner.query(`ALTER TABLE "topics" ADD CONSTRAINT "uq_topics_account_name" UNIQUE ("account_id", "topic_name")`);
+
+  await queryRunner.query(
+    `CREATE TABLE "publications" ("id" BIGSERIAL NOT NULL, "draft_id" bigint NOT NULL, "account_id" text NOT NULL, "status" text NOT NULL, "attempt_id" text, "attempts" bigint NOT NULL DEFAULT '0', "publishing_started_at" bigint, "lease_owner" text, "lease_expires_at" bigint, "not_before" bigint, "queue_reason" text, "posted_tweet_ids" text NOT NULL DEFAULT '[]', "root_tweet_id" text, "published_at" bigint, "dry_run" bigint NOT NULL DEFAULT '0', "cost_usd" double precision NOT NULL DEFAULT '0', "error_class" text, "error_message" text, "transient_failures" bigint NOT NULL DEFAULT '0', "unresolved" bigint NOT NULL DEFAULT '0', "created_at" bigint NOT NULL, "updated_at" bigint NOT NULL, CONSTRAINT "uq_publications_draft_account" UNIQUE ("draft_id", "account_id"), CONSTRAINT "PK_2c4e732b044e09139d2f1065fae" PRIMARY KEY ("id"), CONSTRAINT "FK_92b9c1f0bf28b52a8fcebe62a61" FOREIGN KEY ("draft_id") REFERENCES "drafts" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`,
+  );
+  await queryRunner.query(`CREATE INDEX "idx_publications_due" ON "publications" ("account_id", "status", "not_before")`);
+  await queryRunner.query(`CREATE INDEX "idx_publications_lease" ON "publications" ("status", "lease_expires_at")`);
+  await queryRunner.query(`CREATE INDEX "idx_publications_stats" ON "publications" ("account_id", "status", "published_at", "cost_usd")`);
+  await queryRunner.query(
+    `INSERT INTO "publications" ("draft_id", "account_id", "status", "attempt_id", "attempts", "publishing_started_at", "lease_owner", "lease_expires_at",
+                                 "not_before", "queue_reason", "posted_tweet_ids", "root_tweet_id", "published_at", "dry_run", "cost_usd", "error_class",
+                                 "error_message", "transient_failures", "unresolved", "created_at", "updated_at")
+     SELECT d.id, d.account_id, CASE d.status WHEN 'approved' THEN 'queued' ELSE d.status END, d.publish_attempt_id, d.publish_attempts,
+            d.publishing_started_at, d.lease_owner, d.lease_expires_at, d.not_before, d.queue_reason, d.posted_tweet_ids, d.tweet_id, d.published_at,
+            d.dry_run, d.x_cost_usd, d.error_class, d.error_message,
+            COALESCE((SELECT CAST(s.value AS BIGINT) FROM settings s WHERE s.key = '${TRANSIENT_PREFIX}' || d.id), 0),
+            CASE WHEN EXISTS (SELECT 1 FROM settings s WHERE s.key = '${UNRESOLVED_PREFIX}' || d.id AND s.value = 'true') THEN 1 ELSE 0 END,
+            COALESCE(d.decided_at, d.updated_at), d.updated_at
+       FROM drafts d
+      WHERE d.status IN ('approved', 'publishing', 'published', 'failed')
+      ORDER BY d.id`,
+  );
+  await queryRunner.query(`UPDATE "drafts" SET "status" = 'approved' WHERE "status" IN ('publishing', 'published', 'failed')`);
+
+  // Settings: a nullable account and the two partial unique indexes, in place.
+  await queryRunner.query(`ALTER TABLE "settings" ADD COLUMN "account_id" text`);
+  await queryRunner.query(`DELETE FROM "settings" WHERE "key" LIKE '${TRANSIENT_PREFIX}%' OR "key" LIKE '${UNRESOLVED_PREFIX}%'`);
+  await queryRunner.query(`UPDATE "settings" SET "account_id" = 'default' WHERE "key" NOT LIKE 'scheduler.job.%'`);
+  await queryRunner.query(`ALTER TABLE "settings" DROP CONSTRAINT "UQ_c8639b7626fa94ba8265628f214"`);
+  await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_bot_key" ON "settings" ("key") WHERE account_id IS NULL`);
+  await queryRunner.query(`CREATE UNIQUE INDEX "uq_settings_account_key" ON "settings" ("account_id", "key") WHERE account_id IS NOT NULL`);
+  await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post:default' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post'`);
+
+  await queryRunner.query(`DROP INDEX "idx_drafts_status_not_before"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_stats_published"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_stats_topic"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_stats_decision"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_card_out_of_date"`);
+  await queryRunner.query(`DROP INDEX "idx_posts_stats_time"`);
+  await queryRunner.query(`DROP INDEX "idx_generation_runs_stats"`);
+  for (const [column] of DRAFT_PUBLISHING_COLUMNS_POSTGRES) await queryRunner.query(`ALTER TABLE "drafts" DROP COLUMN "${column}"`);
+  await queryRunner.query(`CREATE INDEX "idx_drafts_stats_topic" ON "drafts" ("account_id", "topic_name", "status", "decision_source", "created_at")`);
+  await queryRunner.query(`CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("account_id", "decision_source", "created_at", "decided_at")`);
+  await queryRunner.query(`CREATE INDEX "idx_drafts_card_out_of_date" ON "drafts" ("id") WHERE ${NEW_CARD_OUT_OF_DATE_WHERE_POSTGRES}`);
+  await queryRunner.query(
+    `CREATE INDEX "idx_posts_stats_time" ON "posts" ("account_id", "posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id")`,
+  );
+  await queryRunner.query(
+    `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("account_id", "started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")`,
+  );
+}
+
+/** `down` on PostgreSQL, after the same refusal of other accounts' rows. */
+async function downPostgres(queryRunner: QueryRunner): Promise<void> {
+  for (const [column, definition] of DRAFT_PUBLISHING_COLUMNS_POSTGRES) await queryRunner.query(`ALTER TABLE "drafts" ADD COLUMN "${column}" ${definition}`);
+  await queryRunner.query(
+    `UPDATE "drafts" SET "status" = CASE p.status WHEN 'queued' THEN 'approved' ELSE p.status END,
+            "publish_attempt_id" = p.attempt_id, "publish_attempts" = p.attempts, "publishing_started_at" = p.publishing_started_at,
+            "lease_owner" = p.lease_owner, "lease_expires_at" = p.lease_expires_at, "not_before" = p.not_before, "queue_reason" = p.queue_reason,
+            "posted_tweet_ids" = p.posted_tweet_ids, "tweet_id" = p.root_tweet_id, "published_at" = p.published_at, "dry_run" = p.dry_run,
+            "error_message" = p.error_message, "error_class" = p.error_class, "x_cost_usd" = p.cost_usd
+       FROM publications p WHERE p.draft_id = drafts.id`,
+  );
+
+  // Settings back to one row per key: where an account's row and a bot-wide row share a key the
+  // account's is kept, else the oldest (SQLite's INSERT OR IGNORE ... ORDER BY keeps the same).
+  await queryRunner.query(`UPDATE "settings" SET "key" = 'scheduler.job.post' WHERE "account_id" IS NULL AND "key" = 'scheduler.job.post:default'`);
+  await queryRunner.query(
+    `DELETE FROM "settings" s WHERE EXISTS (
+       SELECT 1 FROM "settings" o WHERE o."key" = s."key" AND o."id" <> s."id"
+          AND ((o."account_id" IS NULL) < (s."account_id" IS NULL) OR ((o."account_id" IS NULL) = (s."account_id" IS NULL) AND o."id" < s."id")))`,
+  );
+  await queryRunner.query(`DROP INDEX "uq_settings_account_key"`);
+  await queryRunner.query(`DROP INDEX "uq_settings_bot_key"`);
+  await queryRunner.query(`ALTER TABLE "settings" DROP COLUMN "account_id"`);
+  await queryRunner.query(`ALTER TABLE "settings" ADD CONSTRAINT "UQ_c8639b7626fa94ba8265628f214" UNIQUE ("key")`);
+  await queryRunner.query(
+    `INSERT INTO "settings" ("key", "value", "updated_at")
+     SELECT '${TRANSIENT_PREFIX}' || draft_id, CAST(transient_failures AS TEXT), updated_at FROM publications WHERE transient_failures > 0`,
+  );
+  await queryRunner.query(
+    `INSERT INTO "settings" ("key", "value", "updated_at")
+     SELECT '${UNRESOLVED_PREFIX}' || draft_id, 'true', updated_at FROM publications WHERE unresolved = 1`,
+  );
+
+  await queryRunner.query(`ALTER TABLE "topics" DROP CONSTRAINT "uq_topics_account_name"`);
+  await queryRunner.query(`ALTER TABLE "topics" DROP COLUMN "account_id"`);
+  await queryRunner.query(`ALTER TABLE "topics" ADD CONSTRAINT "UQ_f2ad24c4081f790528294d64bde" UNIQUE ("topic_name")`);
+
+  await queryRunner.query(`DROP INDEX "idx_generation_runs_stats"`);
+  await queryRunner.query(`DROP INDEX "idx_posts_stats_time"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_card_out_of_date"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_stats_decision"`);
+  await queryRunner.query(`DROP INDEX "idx_drafts_stats_topic"`);
+  await queryRunner.query(`DROP TABLE "publications"`);
+  for (const table of SCOPED_TABLES) await queryRunner.query(`ALTER TABLE "${table}" DROP COLUMN "account_id"`);
+  await queryRunner.query(`DROP TABLE "accounts"`);
+
+  await queryRunner.query(`CREATE INDEX "idx_drafts_status_not_before" ON "drafts" ("status", "not_before")`);
+  await queryRunner.query(
+    `CREATE INDEX "idx_posts_stats_time" ON "posts" ("posted_at", "status", "thread_position", "dry_run", "likes", "retweets", "replies", "quotes", "impressions", "draft_id")`,
+  );
+  await queryRunner.query(`CREATE INDEX "idx_drafts_stats_topic" ON "drafts" ("topic_name", "status", "decision_source", "created_at")`);
+  await queryRunner.query(`CREATE INDEX "idx_drafts_stats_decision" ON "drafts" ("decision_source", "created_at", "decided_at")`);
+  await queryRunner.query(`CREATE INDEX "idx_drafts_stats_published" ON "drafts" ("status", "published_at", "x_cost_usd")`);
+  await queryRunner.query(
+    `CREATE INDEX "idx_generation_runs_stats" ON "generation_runs" ("started_at", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")`,
+  );
+  await queryRunner.query(`CREATE INDEX "idx_drafts_card_out_of_date" ON "drafts" ("id") WHERE ${OLD_CARD_OUT_OF_DATE_WHERE_POSTGRES}`);
 }

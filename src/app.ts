@@ -21,7 +21,7 @@ import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adap
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createRepositories, openDatabase, type Repositories } from './db/index.js';
+import { createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
@@ -352,8 +352,10 @@ function accountRemovedReason(accountId: AccountId): string {
 
 /** The database, migrated, and the bot-wide repositories over it (the accounts table, bot-wide settings). */
 async function openStore({ config, logger }: BuildContext): Promise<Store> {
-  const { dataSource, applied } = await openDatabase(config.storage.databasePath);
-  logger.info('database ready', { path: config.storage.databasePath, migrationsApplied: applied });
+  const target = databaseTargetOf(config.storage);
+  const { dataSource, applied } = await openDatabase(target);
+  // Engine and host/database only: the URL carries the password.
+  logger.info('database ready', { ...describeDatabaseTarget(target), migrationsApplied: applied });
   return { dataSource, repos: createRepositories(dataSource, logger) };
 }
 

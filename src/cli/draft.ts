@@ -5,7 +5,7 @@ import { DEFAULT_TOPICS } from '../domain/default-topics.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createClaudeDraftGenerator, GenerationError } from '../adapters/claude/claude-draft-generator.js';
 import { ConfigError, loadGenerationConfig, loadStorageConfig } from '../config/index.js';
-import { createRepositories } from '../db/index.js';
+import { createDataSource, createRepositories, databaseTargetOf, describeDatabaseTarget, type DatabaseTarget } from '../db/index.js';
 import { ENTITIES } from '../db/entities/index.js';
 import { isContentType } from '../domain/content-types.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
@@ -20,7 +20,7 @@ import type { Topic } from '../services/ports.js';
  * (prompt, Claude, sanitise, validate) and prints what a moderator would judge, so templates can
  * be tuned without Discord or X. Needs only ANTHROPIC_API_KEY.
  *
- * When the bot's database exists (DATABASE_PATH), its topics (names, descriptions, weights,
+ * When the bot's database exists (DATABASE_PATH, or DATABASE_URL on PostgreSQL), its topics (names, descriptions, weights,
  * enabled flags, statistics), recent posts and duplicate history are used, exactly as the bot
  * would; without one, the migration's default topics. The database is opened READ-ONLY and
  * nothing is recorded in it, not even a generation run: the CLI makes no draft (so there is no
@@ -57,7 +57,8 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  const source = await openTopicSource(loadStorageConfig().databasePath);
+  const target = databaseTargetOf(loadStorageConfig());
+  const source = target.engine === 'postgres' ? await openPostgresTopicSource(target) : await openTopicSource(target.path);
   if (source.kind === 'error') {
     process.stderr.write(`${source.message}\n`);
     return EXIT_CONFIG;
@@ -97,28 +98,51 @@ async function openTopicSource(databasePath: string): Promise<TopicSource | { ki
   });
   try {
     await dataSource.initialize();
-    const applied = new Set(((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map((row) => row.name));
-    const missing = MIGRATIONS.map((migration) => migration.name).filter((name) => !applied.has(name));
-    if (missing.length > 0) {
-      throw new Error(`it is not migrated to this version (missing ${missing.join(', ')}); start the bot once to migrate it`);
-    }
-    const repos = createRepositories(dataSource);
-    const topics = await repos.topics.list();
-    const { accountAverage } = await repos.posts.engagementByTopic();
-    const recent = await repos.drafts.recentTexts(['published', 'publishing', 'approved', 'pending'], RECENT_POSTS_FOR_PROMPT);
-    return {
-      kind: 'database',
-      label: `database ${databasePath} (read-only)`,
-      topics,
-      accountAvgEngagement: accountAverage,
-      recentPosts: recent.map((tweets) => tweets.join('\n')),
-      duplicates: repos.duplicates,
-      close: () => dataSource.destroy(),
-    };
+    return await readTopicSource(dataSource, `database ${databasePath} (read-only)`);
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     return { kind: 'error', message: `DATABASE_PATH: cannot read the topics from ${databasePath}: ${(error as Error).message}` };
   }
+}
+
+/**
+ * The bot's PostgreSQL database, read-only: every session of this pool refuses writes
+ * (default_transaction_read_only), as the SQLite file is opened read-only. Never migrated.
+ * Logs and messages name the host and database only: the URL carries the password.
+ */
+async function openPostgresTopicSource(target: Extract<DatabaseTarget, { engine: 'postgres' }>): Promise<TopicSource | { kind: 'error'; message: string }> {
+  const where = describeDatabaseTarget(target);
+  const name = `${where.host ?? ''}/${where.database ?? ''}`;
+  const dataSource = createDataSource(target, { readOnly: true });
+  try {
+    await dataSource.initialize();
+    return await readTopicSource(dataSource, `database ${name} (PostgreSQL, read-only)`);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    return { kind: 'error', message: `DATABASE_URL: cannot read the topics from ${name}: ${(error as Error).message}` };
+  }
+}
+
+/** Reads what the CLI needs from an open, migrated database; closing the source closes it. */
+async function readTopicSource(dataSource: DataSource, label: string): Promise<TopicSource> {
+  const applied = new Set(((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map((row) => row.name));
+  const missing = MIGRATIONS.map((migration) => migration.name).filter((name) => !applied.has(name));
+  if (missing.length > 0) {
+    throw new Error(`it is not migrated to this version (missing ${missing.join(', ')}); start the bot once to migrate it`);
+  }
+  const repos = createRepositories(dataSource);
+  const topics = await repos.topics.list();
+  const { accountAverage } = await repos.posts.engagementByTopic();
+  const recent = await repos.drafts.recentTexts(['published', 'publishing', 'approved', 'pending'], RECENT_POSTS_FOR_PROMPT);
+  return {
+    kind: 'database',
+    label,
+    topics,
+    accountAvgEngagement: accountAverage,
+    recentPosts: recent.map((tweets) => tweets.join('\n')),
+    duplicates: repos.duplicates,
+    close: () => dataSource.destroy(),
+  };
 }
 
 function defaultTopics(databasePath: string): TopicSource {

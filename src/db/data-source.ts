@@ -1,9 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import type { DatabaseTarget } from './database-target.js';
 import { ENTITIES } from './entities/index.js';
+import { DEFAULT_CONFLICT_RETRY, SerializableTransactions, type ConflictRetryPolicy } from './postgres-transactions.js';
 import { DEFAULT_WRITE_RETRY, SqliteWriteGate, type WriteRetryPolicy } from './write-gate.js';
+
+export { databaseTargetOf, describeDatabaseTarget, type DatabaseTarget } from './database-target.js';
 
 /**
  * How long one attempt waits in SQLite on a lock held by another connection before SQLITE_BUSY.
@@ -11,6 +16,29 @@ import { DEFAULT_WRITE_RETRY, SqliteWriteGate, type WriteRetryPolicy } from './w
  * write gate retries asynchronously (see write-gate.ts) for up to 30 s in all.
  */
 export const BUSY_TIMEOUT_MS = 250;
+
+/**
+ * Connections per process on PostgreSQL. The bot runs a handful of statements at a time; a small
+ * pool leaves the server's connections to the other instance and to operators. At least two:
+ * migrations hold one for their advisory lock while running on another.
+ */
+export const POSTGRES_POOL_SIZE = 5;
+
+/**
+ * The advisory lock key migrations run under on PostgreSQL (any fixed bigint; this one spells
+ * "draftgt" in ASCII), so two instances starting together never run them twice.
+ */
+export const MIGRATION_LOCK_KEY = '28273260327364468';
+
+/** Options of {@link createDataSource}; each applies to one engine only. */
+export interface DataSourceOptions {
+  /** SQLite: how writes wait for a lock another connection holds. */
+  readonly writeRetry?: WriteRetryPolicy;
+  /** PostgreSQL: how a transaction that lost a serialization race is run again. */
+  readonly conflictRetry?: ConflictRetryPolicy;
+  /** PostgreSQL: every session refuses writes (the draft CLI reads the bot's database). */
+  readonly readOnly?: boolean;
+}
 
 /** A DataSource whose writes go through a {@link SqliteWriteGate} from the moment it is initialised. */
 class GatedDataSource extends DataSource {
@@ -29,11 +57,87 @@ class GatedDataSource extends DataSource {
 }
 
 /**
- * Builds the TypeORM DataSource on better-sqlite3: WAL (readers never block the writer), a short
- * busy timeout with asynchronous retries of writes (the write gate), and foreign keys on.
- * `synchronize` is off: the schema changes only through migrations.
+ * The PostgreSQL types the entities' SQLite types stand for. The entities declare SQLite's
+ * `integer` (64-bit there) for epoch-millisecond times, which overflow PostgreSQL's 32-bit
+ * `integer` in 1970; and SQLite's `real` is a double, which PostgreSQL's `real` is not. One set
+ * of entities serves both engines, so the types are mapped here rather than in each entity.
  */
-export function createDataSource(databasePath: string, options: { writeRetry?: WriteRetryPolicy } = {}): DataSource {
+const POSTGRES_COLUMN_TYPES: Readonly<Record<string, string>> = { integer: 'bigint', real: 'double precision' };
+
+/**
+ * A DataSource on PostgreSQL: the entities' column types are mapped to PostgreSQL's when the
+ * metadata is built (so the schema builder, and thus the "migrated schema equals the entities"
+ * test, sees what the migrations create), and transactions run SERIALIZABLE with retries.
+ */
+class PostgresDataSource extends DataSource {
+  constructor(
+    options: ConstructorParameters<typeof DataSource>[0],
+    private readonly transactions: SerializableTransactions,
+  ) {
+    super(options);
+  }
+
+  protected override async buildMetadatas(): Promise<void> {
+    await super.buildMetadatas();
+    for (const metadata of this.entityMetadatas) {
+      for (const column of metadata.columns) {
+        const mapped = typeof column.type === 'string' ? POSTGRES_COLUMN_TYPES[column.type] : undefined;
+        if (mapped !== undefined) column.type = mapped as typeof column.type;
+      }
+    }
+  }
+
+  override async initialize(): Promise<this> {
+    await super.initialize();
+    this.transactions.install(this);
+    return this;
+  }
+}
+
+/** int8 (COUNT, SUM, bigint columns) and numeric (SUM of bigint, AVG). */
+const NUMERIC_TYPE_OIDS = new Set([20, 1700]);
+
+/**
+ * pg returns int8 and numeric as strings (they may exceed 2^53); the bot's values are counts and
+ * epoch milliseconds, far below that, and the repositories expect numbers as on SQLite. Set on
+ * this pool's clients only, never through pg's process-wide `types`, so no other pg user changes.
+ */
+const POSTGRES_TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (NUMERIC_TYPE_OIDS.has(oid) && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/**
+ * Builds the TypeORM DataSource for a target. `synchronize` is off on both engines: the schema
+ * changes only through migrations. A plain string is a SQLite path (callers from before
+ * PostgreSQL).
+ * - SQLite on better-sqlite3: WAL (readers never block the writer), a short busy timeout with
+ *   asynchronous retries of writes (the write gate), and foreign keys on.
+ * - PostgreSQL on pg: a small pool named `draftgate` (pg_stat_activity), numbers parsed as
+ *   numbers, SERIALIZABLE transactions retried on conflicts.
+ */
+export function createDataSource(target: DatabaseTarget | string, options: DataSourceOptions = {}): DataSource {
+  const resolved: DatabaseTarget = typeof target === 'string' ? { engine: 'sqlite', path: target } : target;
+  if (resolved.engine === 'postgres') {
+    return new PostgresDataSource(
+      {
+        type: 'postgres',
+        url: resolved.url,
+        applicationName: 'draftgate',
+        poolSize: POSTGRES_POOL_SIZE,
+        extra: { types: POSTGRES_TYPES, ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}) },
+        entities: ENTITIES,
+        migrations: MIGRATIONS,
+        migrationsRun: false,
+        migrationsTransactionMode: 'each',
+        synchronize: false,
+      },
+      new SerializableTransactions(options.conflictRetry ?? DEFAULT_CONFLICT_RETRY),
+    );
+  }
+  const databasePath = resolved.path;
   if (databasePath !== ':memory:') mkdirSync(dirname(resolve(databasePath)), { recursive: true });
   return new GatedDataSource(
     {
@@ -57,15 +161,45 @@ export function createDataSource(databasePath: string, options: { writeRetry?: W
   );
 }
 
-/** Opens the database and applies pending migrations; returns the names of those it ran. */
-export async function openDatabase(databasePath: string): Promise<{ dataSource: DataSource; applied: string[] }> {
-  const dataSource = createDataSource(databasePath);
+/** Whether a DataSource runs on PostgreSQL (else SQLite). */
+export function isPostgresDataSource(dataSource: DataSource): boolean {
+  return dataSource.options.type === 'postgres';
+}
+
+/**
+ * Opens the database and applies pending migrations; returns the names of those it ran. A plain
+ * string is a SQLite path.
+ */
+export async function openDatabase(target: DatabaseTarget | string): Promise<{ dataSource: DataSource; applied: string[] }> {
+  const dataSource = createDataSource(target);
   await dataSource.initialize();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    const applied = await runMigrationsExclusively(dataSource);
     return { dataSource, applied: applied.map((m) => m.name) };
   } catch (error) {
     await dataSource.destroy();
     throw error;
+  }
+}
+
+/**
+ * Runs pending migrations. On PostgreSQL two instances may start together against one server:
+ * each takes a session advisory lock first (on a connection of its own, held until the
+ * migrations are done), so the second waits and then finds nothing left to run. On SQLite the
+ * migrations' own write transactions already exclude each other.
+ */
+async function runMigrationsExclusively(dataSource: DataSource): ReturnType<DataSource['runMigrations']> {
+  if (!isPostgresDataSource(dataSource)) return dataSource.runMigrations({ transaction: 'each' });
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    try {
+      return await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await lock.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+    }
+  } finally {
+    await lock.release();
   }
 }

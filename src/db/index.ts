@@ -24,8 +24,18 @@ import { TypeOrmPostRepository } from './repositories/post.repository.js';
 import { TypeOrmSettingsRepository } from './repositories/settings.repository.js';
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
 
-export { createDataSource, openDatabase, BUSY_TIMEOUT_MS } from './data-source.js';
+export {
+  createDataSource,
+  openDatabase,
+  BUSY_TIMEOUT_MS,
+  databaseTargetOf,
+  describeDatabaseTarget,
+  isPostgresDataSource,
+  type DatabaseTarget,
+  type DataSourceOptions,
+} from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
+export { DatabaseConflictError } from './postgres-transactions.js';
 
 /**
  * Every repository the services use, built over one DataSource and scoped to one account: every

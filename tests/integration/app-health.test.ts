@@ -4,13 +4,28 @@ import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
-import { removeDir, startFakes, startTestApp, type Fakes, type TestApp } from '../support/test-app.js';
+import { removeDir, startFakes, startTestApp, withAppDatabase, type Fakes, type TestApp } from '../support/test-app.js';
+import { onPostgres } from '../support/postgres.js';
+import type { AppConfig } from '../../src/config/index.js';
 
 const TWEET = 'Slippage is the gap between the price you see and the price you get. On a thin bonding curve it can be large.';
 
 /** Makes every write of a scheduler job's state fail in the real database, as a full disk would. */
-function failJobStateWrites(databasePath: string, fail: boolean): void {
-  const db = new Database(databasePath, { timeout: 5_000 });
+async function failJobStateWrites(config: AppConfig, fail: boolean): Promise<void> {
+  if (onPostgres) {
+    await withAppDatabase(config, async (ds) => {
+      if (fail) {
+        await ds.query(`CREATE FUNCTION fail_job_state() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN IF NEW.key LIKE 'scheduler.job.%' THEN RAISE EXCEPTION 'database or disk is full'; END IF; RETURN NEW; END $$`);
+        await ds.query(`CREATE TRIGGER fail_job_state BEFORE UPDATE ON settings FOR EACH ROW EXECUTE FUNCTION fail_job_state()`);
+      } else {
+        await ds.query('DROP TRIGGER fail_job_state ON settings');
+        await ds.query('DROP FUNCTION fail_job_state()');
+      }
+    });
+    return;
+  }
+  const db = new Database(config.storage.databasePath, { timeout: 5_000 });
   try {
     if (fail) {
       db.exec(`CREATE TRIGGER fail_job_state BEFORE UPDATE ON settings WHEN NEW.key LIKE 'scheduler.job.%'
@@ -89,7 +104,7 @@ describe('health and metrics of the running app', () => {
   it('GIVEN the store refuses job-state writes (item 6) WHEN the publish queue runs THEN /healthz is 503 at once naming the job and the error; WHEN the store recovers THEN the job saves its state and /healthz is 200 again', async () => {
     const { app, clock } = testApp;
     expect((await get('/healthz')).status).toBe(200);
-    failJobStateWrites(testApp.config.storage.databasePath, true);
+    await failJobStateWrites(testApp.config, true);
 
     const queue = app.scheduler.job(JOB_NAMES.publishQueue)!;
     clock.set(queue.nextRunAt as number);
@@ -103,7 +118,7 @@ describe('health and metrics of the running app', () => {
     // Still armed: it wakes to retry the save, and runs at its next slot.
     expect(queue.wakeAt).not.toBeNull();
 
-    failJobStateWrites(testApp.config.storage.databasePath, false);
+    await failJobStateWrites(testApp.config, false);
     clock.set(Math.max(queue.storeFailure!.retryAt, queue.nextRunAt as number));
     await app.scheduler.runDue();
     expect(queue.storeFailure).toBeNull();

@@ -1,11 +1,43 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS, createDataSource, createRepositories } from '../../src/db/index.js';
+import { BUSY_TIMEOUT_MS, createDataSource, createRepositories, openDatabase } from '../../src/db/index.js';
 import { CARD_OUT_OF_DATE_WHERE } from '../../src/db/entities/draft.entity.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
+import { createTestDatabase, onPostgres, sql } from '../support/postgres.js';
 import { z } from 'zod';
 import { defineSetting } from '../../src/services/settings-keys.js';
+import type { DataSource } from 'typeorm';
+
+/*
+ * This file runs on both engines (the sqlite and postgres vitest projects). The raw SQL of the
+ * tests themselves goes through these helpers and `sql` (PostgreSQL numbers its parameters):
+ * the catalogs differ.
+ */
+
+/** The user tables, sorted. */
+async function tableNames(dataSource: DataSource): Promise<string[]> {
+  const rows: Array<{ name: string }> = onPostgres
+    ? await dataSource.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)
+    : await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`);
+  return rows.map((r) => r.name);
+}
+
+/** The columns of `table`. */
+async function columnNames(dataSource: DataSource, table: string): Promise<string[]> {
+  const rows: Array<{ name: string }> = onPostgres
+    ? await dataSource.query(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])
+    : await dataSource.query(`SELECT name FROM pragma_table_info(?)`, [table]);
+  return rows.map((r) => r.name);
+}
+
+/** The named indexes (SQLite's automatic ones and PostgreSQL's constraint indexes included). */
+async function indexNames(dataSource: DataSource): Promise<string[]> {
+  const rows: Array<{ name: string }> = onPostgres
+    ? await dataSource.query(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'`)
+    : await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index'`);
+  return rows.map((r) => r.name);
+}
 
 const newDraft = (overrides: Partial<NewDraft> = {}): NewDraft => ({
   topicId: null,
@@ -36,23 +68,52 @@ describe('database', () => {
 
   it('GIVEN a fresh file WHEN migrations run THEN the schema, pragmas and default topics exist', async () => {
     db = await openTempDatabase();
-    const tables: Array<{ name: string }> = await db.dataSource.query(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
-    );
-    expect(tables.map((t) => t.name)).toEqual(
+    expect(await tableNames(db.dataSource)).toEqual(
       expect.arrayContaining(['content_fingerprints', 'drafts', 'generation_runs', 'moderation_events', 'posts', 'settings', 'topics']),
     );
-    const [journal] = await db.dataSource.query('PRAGMA journal_mode');
-    const [fk] = await db.dataSource.query('PRAGMA foreign_keys');
-    const [busy] = await db.dataSource.query('PRAGMA busy_timeout');
-    expect(journal.journal_mode).toBe('wal');
-    expect(fk.foreign_keys).toBe(1);
-    expect(Object.values(busy)[0]).toBe(BUSY_TIMEOUT_MS);
+    if (onPostgres) {
+      // Epoch milliseconds need 64 bits, and SQLite's real is a double.
+      const types: Array<{ column_name: string; data_type: string }> = await db.dataSource.query(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'topics' AND column_name IN ('created_at', 'success_rate', 'id')`,
+      );
+      expect(Object.fromEntries(types.map((t) => [t.column_name, t.data_type]))).toEqual({
+        id: 'bigint',
+        created_at: 'bigint',
+        success_rate: 'double precision',
+      });
+      // Counts and bigints come back as numbers, as on SQLite.
+      expect(await db.dataSource.query(`SELECT COUNT(*) AS n, SUM(weight) AS s FROM topics`)).toEqual([{ n: 7, s: expect.any(Number) }]);
+    } else {
+      const [journal] = await db.dataSource.query('PRAGMA journal_mode');
+      const [fk] = await db.dataSource.query('PRAGMA foreign_keys');
+      const [busy] = await db.dataSource.query('PRAGMA busy_timeout');
+      expect(journal.journal_mode).toBe('wal');
+      expect(fk.foreign_keys).toBe(1);
+      expect(Object.values(busy)[0]).toBe(BUSY_TIMEOUT_MS);
+    }
     const topics = await db.repos.topics.list();
     expect(topics.map((t) => t.name)).toEqual(['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety']);
     expect(topics.every((t) => t.enabled && t.weight > 0)).toBe(true);
-    const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index'`);
-    expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
+    expect(await indexNames(db.dataSource)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
+  });
+
+  it.runIf(onPostgres)('GIVEN two instances starting together on one empty PostgreSQL database WHEN both migrate THEN the migrations run once and both open it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const target = { engine: 'postgres', url: database.url } as const;
+      const opened = await Promise.all([openDatabase(target), openDatabase(target), openDatabase(target)]);
+      try {
+        const applied = opened.map((o) => o.applied.length).sort();
+        expect(applied.slice(0, 2)).toEqual([0, 0]);
+        expect(applied[2]).toBeGreaterThan(0);
+        expect(await opened[0]!.dataSource.query('SELECT COUNT(*) AS n FROM migrations')).toEqual([{ n: applied[2] }]);
+        expect(await opened[1]!.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 7 }]);
+      } finally {
+        for (const { dataSource } of opened) await dataSource.destroy();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 
   it('GIVEN the migrated schema THEN it matches the entities exactly (explicit column types, no drift)', async () => {
@@ -64,36 +125,25 @@ describe('database', () => {
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
     await db.dataSource.undoLastMigration(); // Accounts
-    const accountTables: Array<{ name: string }> = await db.dataSource.query(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('accounts', 'publications')`,
-    );
-    expect(accountTables).toEqual([]);
-    expect(await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name IN ('account_id', 'lease_owner')`)).toEqual([
-      { name: 'lease_owner' },
-    ]);
+    const tables = await tableNames(db.dataSource);
+    expect(tables).not.toContain('accounts');
+    expect(tables).not.toContain('publications');
+    expect((await columnNames(db.dataSource, 'drafts')).filter((name) => ['account_id', 'lease_owner'].includes(name))).toEqual(['lease_owner']);
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
-    const cardIndex: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'idx_drafts_card_out_of_date'`);
-    expect(cardIndex).toEqual([]);
+    expect(await indexNames(db.dataSource)).not.toContain('idx_drafts_card_out_of_date');
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
-    const evidence: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('topics') WHERE name = 'engagement_posts'`);
-    expect(evidence).toEqual([]);
+    expect(await columnNames(db.dataSource, 'topics')).not.toContain('engagement_posts');
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
-    const timeoutAction: Array<{ name: string }> = await db.dataSource.query(
-      `SELECT name FROM pragma_table_info('drafts') WHERE name = 'card_rendered_timeout_action'`,
-    );
-    expect(timeoutAction).toEqual([]);
+    expect(await columnNames(db.dataSource, 'drafts')).not.toContain('card_rendered_timeout_action');
     await db.dataSource.undoLastMigration(); // CardDelivery
-    const columns: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM pragma_table_info('drafts') WHERE name LIKE 'card_%'`);
-    expect(columns).toEqual([]);
+    expect((await columnNames(db.dataSource, 'drafts')).filter((name) => name.startsWith('card_'))).toEqual([]);
     await db.dataSource.undoLastMigration(); // StatsIndexes
-    const indexes: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_stats%'`);
-    expect(indexes).toEqual([]);
+    expect((await indexNames(db.dataSource)).filter((name) => name.includes('_stats'))).toEqual([]);
     await db.dataSource.undoLastMigration();
     // Raw SQL: the entity now has columns that later migrations add.
     expect(await db.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 0 }]);
     await db.dataSource.undoLastMigration();
-    const afterDown: Array<{ name: string }> = await db.dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
-    expect(afterDown.map((t) => t.name)).toEqual(['migrations']);
+    expect(await tableNames(db.dataSource)).toEqual(['migrations']);
     const applied = await db.dataSource.runMigrations();
     expect(applied.map((m) => m.name)).toEqual([
       'InitialSchema1764115200000',
@@ -116,7 +166,8 @@ describe('database', () => {
     await db.dataSource.undoLastMigration(); // CardTimeoutAction
     await db.dataSource.undoLastMigration(); // CardDelivery
     const insert = (status: string, messageId: string | null) =>
-      db!.dataSource.query(
+      sql(
+        db!.dataSource,
         `INSERT INTO drafts (topic_name, content_type, kind, tweets, content_hash, status, revision, deadline_at, moderation_channel_id, moderation_message_id, created_at, updated_at)
          VALUES ('education', 'education', 'tweet', '["t"]', 'h', ?, 2, 5000, ?, ?, 1000, 1234)`,
         [status, messageId ? '1200000000000000200' : null, messageId],
@@ -144,9 +195,12 @@ describe('database', () => {
       db.repos.drafts.decide(draft.id, 1, { to: 'expired', actor: { id: 'timeout', name: 'timeout' }, source: 'timeout' }, 12),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
+    // SQLite runs them in order (approve first); on PostgreSQL any may win, and the row is the winner's.
+    const winner = results.indexOf(true);
+    if (!onPostgres) expect(winner).toBe(0);
     const after = await db.repos.drafts.findById(draft.id);
-    expect(after?.status).toBe('approved');
-    expect(after?.decidedBy).toEqual(alice);
+    expect(after?.status).toBe(['approved', 'rejected', 'expired'][winner]);
+    expect(after?.decidedBy).toEqual([alice, bob, { id: 'timeout', name: 'timeout' }][winner]);
   });
 
   it('GIVEN a stale revision WHEN deciding THEN nothing changes', async () => {
@@ -171,7 +225,7 @@ describe('database', () => {
     expect(revised?.editedBy).toEqual(bob);
     expect(await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 30)).toBe(false);
     expect((await db.repos.drafts.findById(draft.id))?.status).toBe('pending');
-    const keys: Array<{ band_key: string }> = await db.dataSource.query('SELECT band_key FROM content_fingerprints WHERE draft_id = ?', [draft.id]);
+    const keys: Array<{ band_key: string }> = await sql(db.dataSource, 'SELECT band_key FROM content_fingerprints WHERE draft_id = ?', [draft.id]);
     expect(keys.map((k) => k.band_key)).toEqual(['0:cccc']);
   });
 
@@ -179,7 +233,7 @@ describe('database', () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newDraft(), 0);
     await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
-    const second = createDataSource(db.path);
+    const second = createDataSource(db.target);
     await second.initialize();
     try {
       const other = createRepositories(second);
@@ -209,7 +263,8 @@ describe('database', () => {
     const draft = async (n: number) =>
       Number(
         (
-          (await db!.dataSource.query(
+          (await sql(
+            db!.dataSource,
             `INSERT INTO drafts (topic_id, topic_name, content_type, kind, tweets, content_hash, status, created_at, updated_at)
              VALUES (?, 'education', 'education', 'thread', '["a","b"]', ?, 'published', 1, 1) RETURNING id`,
             [education!.id, `h${n}`],
@@ -217,7 +272,8 @@ describe('database', () => {
         )[0]!.id,
       );
     const post = (draftId: number, tweetId: string, dryRun: number) =>
-      db!.dataSource.query(
+      sql(
+        db!.dataSource,
         `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (?, ?, 'x', 'thread', 'posted', 1, 1, ?)`,
         [draftId, tweetId, dryRun],
       );
@@ -232,10 +288,21 @@ describe('database', () => {
     expect(topics.filter((t) => t.name !== 'education').every((t) => t.publishedCount === 0)).toBe(true);
   });
 
-  it('GIVEN the lookup of the card reconciler THEN SQLite reads the partial index of out-of-date cards, not every draft', async () => {
+  it.skipIf(onPostgres)('GIVEN the lookup of the card reconciler THEN SQLite reads the partial index of out-of-date cards, not every draft', async () => {
     db = await openTempDatabase();
     const plan: Array<{ detail: string }> = await db.dataSource.query(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM drafts d WHERE ${CARD_OUT_OF_DATE_WHERE}`);
     expect(plan.map((row) => row.detail)).toEqual(['SCAN d USING INDEX idx_drafts_card_out_of_date']);
+  });
+
+  it.runIf(onPostgres)('GIVEN the lookup of the card reconciler THEN PostgreSQL can answer it from the partial index of out-of-date cards', async () => {
+    db = await openTempDatabase();
+    // Few rows make any plan a sequential scan: forbid it, so the plan shows whether the index's
+    // predicate covers the lookup's WHERE (a partial index serves only a query that implies it).
+    const plan = await db.dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_seqscan = off');
+      return (await manager.query(`EXPLAIN SELECT COUNT(*) FROM drafts d WHERE ${CARD_OUT_OF_DATE_WHERE}`)) as Array<{ 'QUERY PLAN': string }>;
+    });
+    expect(plan.map((row) => row['QUERY PLAN']).join('\n')).toContain('idx_drafts_card_out_of_date');
   });
 
   it('GIVEN a publishing draft THEN tweets, publication and caps are recorded once', async () => {
@@ -297,9 +364,9 @@ describe('database', () => {
   it('GIVEN foreign keys on WHEN a draft is deleted THEN its fingerprints go with it', async () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newDraft({ usage: ZERO_USAGE }), 0);
-    await db.dataSource.query('DELETE FROM drafts WHERE id = ?', [draft.id]);
+    await sql(db.dataSource, 'DELETE FROM drafts WHERE id = ?', [draft.id]);
     const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM content_fingerprints');
     expect(n).toBe(0);
-    await expect(db.dataSource.query(`INSERT INTO content_fingerprints (draft_id, band_key) VALUES (9999, 'x')`)).rejects.toThrow(/FOREIGN KEY/);
+    await expect(db.dataSource.query(`INSERT INTO content_fingerprints (draft_id, band_key) VALUES (9999, 'x')`)).rejects.toThrow(/FOREIGN KEY|foreign key/);
   });
 });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.js';
+import { describeDatabaseTarget, openDatabase, type DatabaseTarget } from '../../src/db/index.js';
+import { databaseUrlForDataDir, onPostgres } from '../support/postgres.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 
@@ -73,11 +74,14 @@ describe('npm run draft', () => {
   describe('issue 10, item 16: the topics in the database', () => {
     let dir: string;
     let databasePath: string;
+    /** The bot's database: the SQLite file at databasePath, or on PostgreSQL the database of `dir` (DATABASE_URL). */
+    let database: DatabaseTarget;
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'draftgate-cli-db-'));
       databasePath = join(dir, 'draftgate.sqlite');
+      database = onPostgres ? { engine: 'postgres', url: databaseUrlForDataDir(dir) } : { engine: 'sqlite', path: databasePath };
       // The bot's database: migrated, one custom topic, every default topic weighted 0 or disabled.
-      const { dataSource } = await openDatabase(databasePath);
+      const { dataSource } = await openDatabase(database);
       await dataSource.query(`UPDATE topics SET weight = 0 WHERE topic_name <> 'safety'`);
       await dataSource.query(`UPDATE topics SET enabled = 0 WHERE topic_name = 'safety'`);
       await dataSource.query(
@@ -90,8 +94,14 @@ describe('npm run draft', () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    const digest = () => createHash('sha256').update(readFileSync(databasePath)).digest('hex');
-    const env = () => ({ ANTHROPIC_API_KEY: FAKE_ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL: anthropic.url, DATABASE_PATH: databasePath });
+    // On PostgreSQL the counts below say the database is untouched (the CLI's sessions are read-only).
+    const digest = () => (onPostgres ? 'no file' : createHash('sha256').update(readFileSync(databasePath)).digest('hex'));
+    const env = (): Record<string, string> => ({
+      ANTHROPIC_API_KEY: FAKE_ANTHROPIC_API_KEY,
+      ANTHROPIC_BASE_URL: anthropic.url,
+      DATABASE_PATH: databasePath,
+      ...(database.engine === 'postgres' ? { DATABASE_URL: database.url } : {}),
+    });
 
     it('GIVEN a database with a custom topic and changed weights WHEN run without --topic THEN it draws from the database, and the database is left untouched', async () => {
       const before = digest();
@@ -102,11 +112,18 @@ describe('npm run draft', () => {
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Topic: wallet-hygiene (education)');
-      expect(result.stdout).toContain(`Topics from: database ${databasePath} (read-only)`);
+      if (database.engine === 'postgres') {
+        const where = describeDatabaseTarget(database);
+        expect(result.stdout).toContain(`Topics from: database ${where.host}/${where.database} (PostgreSQL, read-only)`);
+        // The URL carries the password: it is never printed.
+        expect(result.stdout + result.stderr).not.toContain(new URL(database.url).password);
+      } else {
+        expect(result.stdout).toContain(`Topics from: database ${databasePath} (read-only)`);
+      }
       expect(JSON.stringify(anthropic.messageBodies[0])).toContain('revoke stale approvals');
       // Read-only: no generation run, no usage count, not a byte changed.
       expect(digest()).toBe(before);
-      const { dataSource } = await openDatabase(databasePath);
+      const { dataSource } = await openDatabase(database);
       try {
         expect(await dataSource.query('SELECT COUNT(*) AS n FROM generation_runs')).toEqual([{ n: 0 }]);
         expect(await dataSource.query(`SELECT usage_count AS n FROM topics WHERE topic_name = 'wallet-hygiene'`)).toEqual([{ n: 4 }]);
@@ -127,7 +144,8 @@ describe('npm run draft', () => {
       expect(missing.stderr).toMatch(/Unknown topic "lambos". Known topics: .*wallet-hygiene/);
     });
 
-    it('GIVEN no database file at DATABASE_PATH THEN the default topics are used and no file is created', async () => {
+    // DATABASE_PATH is ignored when DATABASE_URL is set.
+    it.skipIf(onPostgres)('GIVEN no database file at DATABASE_PATH THEN the default topics are used and no file is created', async () => {
       const absent = join(dir, 'nothing-here', 'draftgate.sqlite');
       anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Read the token page before you buy: supply, holders, description.' } });
       const result = await draftCli(['--topic', 'safety'], { ...env(), DATABASE_PATH: absent });

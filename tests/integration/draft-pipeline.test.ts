@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-generator.js';
+import { queryRows } from '../../src/db/sql.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService, UnknownTopicError } from '../../src/services/draft-pipeline.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
@@ -73,8 +74,8 @@ describe('draft pipeline against the Anthropic fake', () => {
       generationAttempts: 1,
     });
     expect(outcome.draft.sanitiserChanges.join(' ')).toMatch(/quote/i);
-    const [{ n }] = await db.dataSource.query('SELECT COUNT(*) AS n FROM content_fingerprints WHERE draft_id = ?', [outcome.draft.id]);
-    expect(n).toBeGreaterThan(0);
+    const [row] = await queryRows<{ n: number }>(db.dataSource, 'SELECT COUNT(*) AS n FROM content_fingerprints WHERE draft_id = :id', { id: outcome.draft.id });
+    expect(row?.n).toBeGreaterThan(0);
     const runs = await db.dataSource.query('SELECT outcome, input_tokens FROM generation_runs');
     expect(runs).toEqual([{ outcome: 'created', input_tokens: 900 }]);
     const topic = await db.repos.topics.findByName('education');
@@ -257,9 +258,10 @@ describe('draft pipeline against the Anthropic fake', () => {
         ids.push(outcome.draft.id);
       }
       const post = (draftId: number, tweetId: string, status: string, dryRun: number) =>
-        db.dataSource.query(
-          `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (?, ?, 'x', 'thread', ?, 1, 1, ?)`,
-          [draftId, tweetId, status, dryRun],
+        queryRows(
+          db.dataSource,
+          `INSERT INTO posts (draft_id, tweet_id, content, content_type, status, created_at, posted_at, dry_run) VALUES (:draftId, :tweetId, 'x', 'thread', :status, 1, 1, :dryRun)`,
+          { draftId, tweetId, status, dryRun },
         );
       await post(ids[0]!, '101', 'posted', 0);
       await post(ids[0]!, '102', 'posted', 0); // the second tweet of the same thread

@@ -1,7 +1,7 @@
-import Database from 'better-sqlite3';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { createDataSource, createRepositories } from '../../src/db/index.js';
+import { createDataSource, createRepositories, databaseTargetOf } from '../../src/db/index.js';
+import { queryRows } from '../../src/db/sql.js';
 import { useAppHarness } from '../support/app-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { openTempDatabase } from '../support/temp-database.js';
@@ -44,15 +44,13 @@ describe('item 10: the pending-draft cap holds within one process', () => {
     expect(titles.filter((t) => /ready for moderation/.test(t))).toHaveLength(1);
     expect(titles).toContain('No draft this time');
 
-    const reader = new Database(testApp.config.storage.databasePath, { readonly: true });
-    const rows = reader.prepare('SELECT outcome, reason, input_tokens, output_tokens, draft_id FROM generation_runs ORDER BY id').all() as Array<{
-      outcome: string;
-      reason: string | null;
-      input_tokens: number;
-      output_tokens: number;
-      draft_id: number | null;
-    }>;
-    reader.close();
+    // A connection of its own, as a reader from outside the bot (SQLite file or PostgreSQL database).
+    const reader = await createDataSource(databaseTargetOf(testApp.config.storage)).initialize();
+    const rows = await queryRows<{ outcome: string; reason: string | null; input_tokens: number; output_tokens: number; draft_id: number | null }>(
+      reader,
+      'SELECT outcome, reason, input_tokens, output_tokens, draft_id FROM generation_runs ORDER BY id',
+    );
+    await reader.destroy();
     expect(rows.map((r) => r.outcome).sort()).toEqual(['created', 'skipped']);
     const skipped = rows.find((r) => r.outcome === 'skipped')!;
     expect(skipped.reason).toMatch(/pending cap/i);
@@ -61,7 +59,7 @@ describe('item 10: the pending-draft cap holds within one process', () => {
 
   it('GIVEN two connections on one file (two processes by mistake) WHEN both save a draft against a cap of 1 at once THEN exactly one is created and the other is over the cap', async () => {
     const db = await openTempDatabase();
-    const second = createDataSource(db.path);
+    const second = createDataSource(db.target);
     await second.initialize();
     try {
       const other = createRepositories(second);

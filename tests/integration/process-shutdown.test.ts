@@ -3,21 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRepositories, openDatabase } from '../../src/db/index.js';
+import { createRepositories, openDatabase, type DatabaseTarget } from '../../src/db/index.js';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
-import { fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
+import { databaseOfEnvironment, fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
 
 /** The compiled app, run as the container runs it (`npm test` builds first). */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TEXT = 'Graduation moves a token from the bonding curve to a DEX pool. Read the token page before you trade.';
 
-/** Puts one pending draft in the database file before the process starts; its card is posted at start-up. */
-async function seedPendingDraft(databasePath: string): Promise<number> {
-  const { dataSource } = await openDatabase(databasePath);
+/** Puts one pending draft in the database before the process starts; its card is posted at start-up. */
+async function seedPendingDraft(database: DatabaseTarget): Promise<number> {
+  const { dataSource } = await openDatabase(database);
   try {
     const draft = await createRepositories(dataSource).drafts.create(
       newTweetDraft(TEXT, { deadlineAt: Date.now() + 3_600_000 }),
@@ -30,12 +30,12 @@ async function seedPendingDraft(databasePath: string): Promise<number> {
   }
 }
 
-async function draftStatus(databasePath: string, id: number): Promise<string | undefined> {
-  return (await storedDraft(databasePath, id))?.status;
+async function draftStatus(database: DatabaseTarget, id: number): Promise<string | undefined> {
+  return (await storedDraft(database, id))?.status;
 }
 
-async function storedDraft(databasePath: string, id: number): Promise<Draft | null> {
-  const { dataSource } = await openDatabase(databasePath);
+async function storedDraft(database: DatabaseTarget, id: number): Promise<Draft | null> {
+  const { dataSource } = await openDatabase(database);
   try {
     return await createRepositories(dataSource).drafts.findById(id);
   } finally {
@@ -59,14 +59,14 @@ describe('the built process under signals', () => {
 
   it('GIVEN SIGTERM while an approved draft is being posted THEN the post settles, nothing is lost or doubled, and it exits 0 in time', async () => {
     const env = fakeEnvironment(fakes, dataDir);
-    const draftId = await seedPendingDraft(env['DATABASE_PATH']!);
+    const draftId = await seedPendingDraft(databaseOfEnvironment(env));
     const app = spawnBuiltApp({ appDir: root, env });
     await app.waitForLog((line) => line['message'] === 'ready');
     const card = await fakes.discord.waitForMessage((m) => JSON.stringify(m.components ?? []).includes(`:${draftId}:1`));
     // The bot stores the card's id once Discord answered the post; a click before that is refused
     // as not coming from the draft's card (a moderator would just click again). Under load the
     // click could win that race, so wait until the card is the draft's.
-    await expect.poll(async () => (await storedDraft(env['DATABASE_PATH']!, draftId))?.moderationMessageId, { timeout: 10_000 }).toBe(card.id);
+    await expect.poll(async () => (await storedDraft(databaseOfEnvironment(env), draftId))?.moderationMessageId, { timeout: 10_000 }).toBe(card.id);
 
     // X takes 1.5 s to answer the POST: the signal arrives while the request is in flight.
     fakes.x.http.injectFault({ method: 'POST', path: '/2/tweets' }, { delayMs: 1_500 });
@@ -81,7 +81,7 @@ describe('the built process under signals', () => {
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
     expect(fakes.x.tweets.filter((t) => t.text === TEXT)).toHaveLength(1);
-    expect(await draftStatus(env['DATABASE_PATH']!, draftId)).toBe('published');
+    expect(await draftStatus(databaseOfEnvironment(env), draftId)).toBe('published');
 
     // A restart on the same files finds nothing to redo: still one tweet.
     const again = spawnBuiltApp({ appDir: root, env });

@@ -406,7 +406,7 @@ describe('publishing to X exactly once', () => {
 
   it('GIVEN two processes on one database by mistake THEN a draft yields one tweet', async () => {
     const x = await harness();
-    const second = createDataSource(x.db.path);
+    const second = createDataSource(x.db.target);
     await second.initialize();
     try {
       const otherRepos = createRepositories(second);

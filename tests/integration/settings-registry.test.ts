@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../src/db/index.js';
+import { queryRows } from '../../src/db/sql.js';
 import type { Logger } from '../../src/logging/index.js';
 import { PauseService } from '../../src/services/pause-service.js';
 import { registeredSettings, SETTINGS, type SettingFamily, type SettingKey } from '../../src/services/settings-keys.js';
@@ -76,19 +77,18 @@ describe('typed settings (issue 11, §4)', () => {
     const logger = recordingLogger(lines);
     const repos = createRepositories(db.dataSource, logger);
     // An older build's pause flag, a hand edit, and a truncated write.
-    await db.dataSource.query(
-      "INSERT INTO settings (account_id, key, value, updated_at) VALUES ('default', ?, ?, ?), ('default', ?, ?, ?), ('default', ?, ?, ?)",
-      [
-        SETTINGS.pause.key,
-        JSON.stringify({ paused: true, by: 'alice' }),
-        T0,
-        SETTINGS.jobState.for('engagement').key,
-        JSON.stringify('three'),
-        T0,
-        SETTINGS.xRateLimit.post.key,
-        '{"endpoint":',
-        T0,
-      ],
+    await queryRows(
+      db.dataSource,
+      "INSERT INTO settings (account_id, key, value, updated_at) VALUES ('default', :k1, :v1, :t), ('default', :k2, :v2, :t), ('default', :k3, :v3, :t)",
+      {
+        k1: SETTINGS.pause.key,
+        v1: JSON.stringify({ paused: true, by: 'alice' }),
+        k2: SETTINGS.jobState.for('engagement').key,
+        v2: JSON.stringify('three'),
+        k3: SETTINGS.xRateLimit.post.key,
+        v3: '{"endpoint":',
+        t: T0,
+      },
     );
 
     const pauses = new PauseService({ settings: repos.settings, moderationEvents: repos.moderationEvents, clock: { now: () => T0 }, logger });
@@ -113,7 +113,7 @@ describe('typed settings (issue 11, §4)', () => {
     const draft = await x.approvedDraft(['leave no trace']);
 
     expect((await service.publishApprovedDraft(draft.id)).kind).toBe('queued');
-    expect(await x.db.dataSource.query('SELECT transient_failures AS n FROM publications WHERE draft_id = ?', [draft.id])).toEqual([{ n: 1 }]);
+    expect(await queryRows(x.db.dataSource, 'SELECT transient_failures AS n FROM publications WHERE draft_id = :id', { id: draft.id })).toEqual([{ n: 1 }]);
     x.clock.advance(18_750);
     const [second] = await service.processDueDrafts();
 
@@ -121,7 +121,7 @@ describe('typed settings (issue 11, §4)', () => {
     const rows: Array<{ key: string }> = await x.db.dataSource.query("SELECT key FROM settings WHERE key LIKE 'publish.%'");
     expect(rows).toEqual([]);
     // The counters live on the publication now, and publication resets them.
-    expect(await x.db.dataSource.query('SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = ?', [draft.id])).toEqual([
+    expect(await queryRows(x.db.dataSource, 'SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = :id', { id: draft.id })).toEqual([
       { n: 0, u: 0 },
     ]);
   });

@@ -12,7 +12,8 @@ import type { RecordedRequest } from '../support/fake-http.js';
 import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
-import { ManualClock, type Fakes, type TestApp } from '../support/test-app.js';
+import { ManualClock, withAppDatabase, type Fakes, type TestApp } from '../support/test-app.js';
+import { onPostgres } from '../support/postgres.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 
 const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
@@ -579,7 +580,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(body).toContain('hourly cap reached (1/1)');
   });
 
-  it('GIVEN /backup THEN a moderator gets a fresh backup file and a non-moderator is refused', async () => {
+  // A SQLite file backup: on PostgreSQL /backup points to pg_dump instead (tested where that is built).
+  it.skipIf(onPostgres)('GIVEN /backup THEN a moderator gets a fresh backup file and a non-moderator is refused', async () => {
     const testApp = await start();
     const refused = await answer(slash('backup', { userId: fakes.discord.userIds.plain }));
     expect(refused.ephemeral).toBe(true);
@@ -603,20 +605,17 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(rows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['/backup:refused_not_moderator', '/backup:applied']);
   });
 
-  /** Every audit row, read straight from the SQLite file (rows without a draft have no repository lookup). */
+  /** Every audit row, read straight from the database (rows without a draft have no repository lookup). */
   async function auditRows(testApp: TestApp): Promise<Array<{ action: string; outcome: string; detail: string | null; actor: { id: string } }>> {
-    const db = new Database(testApp.config.storage.databasePath, { readonly: true });
-    try {
-      const rows = db.prepare('SELECT action, outcome, detail, actor_id AS actorId FROM moderation_events ORDER BY id').all() as Array<{
-        action: string;
-        outcome: string;
-        detail: string | null;
-        actorId: string;
-      }>;
-      return rows.map((r) => ({ action: r.action, outcome: r.outcome, detail: r.detail, actor: { id: r.actorId } }));
-    } finally {
-      db.close();
-    }
+    const rows = (await withAppDatabase(testApp.config, (ds) =>
+      ds.query('SELECT action, outcome, detail, actor_id AS "actorId" FROM moderation_events ORDER BY id'),
+    )) as Array<{
+      action: string;
+      outcome: string;
+      detail: string | null;
+      actorId: string;
+    }>;
+    return rows.map((r) => ({ action: r.action, outcome: r.outcome, detail: r.detail, actor: { id: r.actorId } }));
   }
 });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositories } from '../../src/db/index.js';
+import { queryRows } from '../../src/db/sql.js';
 import { DAY_MS } from '../../src/domain/rate-limits.js';
 import type { BucketBounds, PublicationTotals } from '../../src/services/ports.js';
 import { chartBuckets } from '../../src/services/stats-service.js';
@@ -75,10 +76,20 @@ describe('/stats chart buckets', () => {
         };
         posts.push(post);
         n += 1;
-        await db.dataSource.query(
+        await queryRows(
+          db.dataSource,
           `INSERT INTO posts (account_id, tweet_id, content, content_type, status, created_at, posted_at, likes, impressions, thread_position, dry_run)
-           VALUES (?, ?, 'x', 'education', ?, ?, ?, ?, ?, ?, ?)`,
-          [accountId, `t${n}`, post.status, postedAt, postedAt, post.likes, post.impressions, post.threadPosition, post.dryRun ? 1 : 0],
+           VALUES (:accountId, :tweetId, 'x', 'education', :status, :postedAt, :postedAt, :likes, :impressions, :threadPosition, :dryRun)`,
+          {
+            accountId,
+            tweetId: `t${n}`,
+            status: post.status,
+            postedAt,
+            likes: post.likes,
+            impressions: post.impressions,
+            threadPosition: post.threadPosition,
+            dryRun: post.dryRun ? 1 : 0,
+          },
         );
       }
     }

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DraftgateApp } from '../../src/app.js';
-import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { loadConfig, loadStorageConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
+import { createDataSource, databaseTargetOf, type DatabaseTarget } from '../../src/db/index.js';
+import type { DataSource } from 'typeorm';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
 import { FakeX, type FakeXOptions } from './fake-x.js';
 import { ManualClock } from './manual-clock.js';
+import { databaseUrlForDataDir, onPostgres } from './postgres.js';
 
 export { ManualClock };
 
@@ -34,7 +37,12 @@ export async function startFakes(options: { x?: FakeXOptions } = {}): Promise<Fa
   };
 }
 
-/** The environment a real deployment would set, pointed at the fakes and a temp database. */
+/**
+ * The environment a real deployment would set, pointed at the fakes and a temp database: the
+ * SQLite file in `dataDir`, or with DRAFTGATE_TEST_DB=postgres the PostgreSQL database of
+ * `dataDir` (DATABASE_URL; the same directory always names the same database, so a restart or a
+ * second process on it shares the data). Child processes get it through this environment.
+ */
 export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -53,6 +61,7 @@ export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record
     TWITTER_API_BASE: fakes.x.url,
     TWITTER_TIMEOUT: '2s',
     DATABASE_PATH: join(dataDir, 'draftgate.sqlite'),
+    ...(onPostgres ? { DATABASE_URL: databaseUrlForDataDir(dataDir) } : {}),
     LOG_DIR: join(dataDir, 'logs'),
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',
@@ -114,6 +123,25 @@ export async function startTestApp(
       await app.stop();
     },
   };
+}
+
+/** The database an environment (e.g. fakeEnvironment's, for a child process) points at. */
+export function databaseOfEnvironment(env: Record<string, string | undefined>): DatabaseTarget {
+  return databaseTargetOf(loadStorageConfig(env));
+}
+
+/**
+ * Runs `read` on a connection of its own to the database an app was configured with (its
+ * SQLite file or its PostgreSQL database), as an operator's tool would, and closes it.
+ */
+export async function withAppDatabase<T>(config: AppConfig, read: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const dataSource = createDataSource(databaseTargetOf(config.storage));
+  await dataSource.initialize();
+  try {
+    return await read(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 export function removeDir(dir: string): void {

@@ -8,13 +8,16 @@ import type { PublicationEntity } from './publication.entity.js';
  * repository queries with exactly this text and a partial index is declared with it, so SQLite
  * reads only the few such rows instead of every carded draft.
  *
+ * `IS DISTINCT FROM` is what PostgreSQL accepts; SQLite parses it into the very `IS NOT` the
+ * migrations wrote into the index, so its planner still matches the index (database.test.ts).
+ *
  * `status` is the draft's moderation status; the card shows the combined status (approved,
  * publishing, published, failed come from the publication). A card that showed a publication
  * status was rendered from an approved draft, so only its version can be behind: every
  * publication write bumps the draft's `updated_at` (same transaction) for that reason.
  */
 export const CARD_OUT_OF_DATE_WHERE =
-  "moderation_message_id IS NOT NULL AND (card_rendered_revision IS NOT revision OR card_rendered_version IS NOT updated_at OR (card_rendered_status IS NOT status AND (card_rendered_status IS NULL OR card_rendered_status NOT IN ('publishing', 'published', 'failed'))))";
+  "moderation_message_id IS NOT NULL AND (card_rendered_revision IS DISTINCT FROM revision OR card_rendered_version IS DISTINCT FROM updated_at OR (card_rendered_status IS DISTINCT FROM status AND (card_rendered_status IS NULL OR card_rendered_status NOT IN ('publishing', 'published', 'failed'))))";
 
 /**
  * A generated draft through moderation: pending, approved, rejected or expired. Its publishing

@@ -6,6 +6,7 @@ import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftReposit
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
+import { queryRows, toNumberOrNull } from '../sql.js';
 
 /**
  * The combined status services see, over `drafts d LEFT JOIN publications p`: a draft's own
@@ -119,10 +120,12 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async createWithinPendingCap(draft: NewDraft, now: number, maxPending: number): Promise<CreateWithinCapOutcome> {
     // The count and the insert share one transaction, which the write gate begins IMMEDIATE:
     // it holds SQLite's write lock from the count on, so no other writer can add a draft between.
+    // On PostgreSQL the transaction is SERIALIZABLE (postgres-transactions.ts): of two that count
+    // and insert at once, one is aborted and run again, and then counts the other's draft.
     return this.dataSource.transaction(async (manager) => {
-      const [row] = (await manager.query(`SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = ?`, [this.accountId])) as Array<{
-        pending: number;
-      }>;
+      const [row] = await queryRows<{ pending: unknown }>(manager, `SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = :accountId`, {
+        accountId: this.accountId,
+      });
       const pending = Number(row?.pending ?? 0);
       if (pending >= maxPending) return { status: 'over_cap', pending, maxPending } as const;
       return { status: 'created', draft: await this.insert(manager, draft, now) } as const;
@@ -155,8 +158,10 @@ export class TypeOrmDraftRepository implements DraftRepository {
       updatedAt: now,
     });
     const saved = await manager.save(DraftEntity, row);
-    await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), saved.id, draft.bandKeys);
-    return toDraft({ ...saved, publications: [] } as DraftEntity);
+    // TypeORM hands a generated bigint key back as a string (PostgreSQL's id); ids are numbers here.
+    const id = Number(saved.id);
+    await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), id, draft.bandKeys);
+    return toDraft({ ...saved, id, publications: [] } as DraftEntity);
   }
 
   async findById(id: number): Promise<Draft | null> {
@@ -180,15 +185,17 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async countByStatus(): Promise<Record<DraftStatus, number>> {
     // Two grouped counts over indexes instead of a join over every draft: the drafts by their own
     // status, the publications by theirs; an approved draft counts under its publication's status.
-    const drafts: Array<{ status: string; count: number }> = await this.drafts.manager.query(
-      `SELECT status, COUNT(*) AS count FROM drafts WHERE account_id = ? GROUP BY status`,
-      [this.accountId],
+    const drafts = await queryRows<{ status: string; count: unknown }>(
+      this.dataSource,
+      `SELECT status, COUNT(*) AS count FROM drafts WHERE account_id = :accountId GROUP BY status`,
+      { accountId: this.accountId },
     );
-    const publications: Array<{ status: string; count: number }> = await this.drafts.manager.query(
+    const publications = await queryRows<{ status: string; count: unknown }>(
+      this.dataSource,
       `SELECT p.status AS status, COUNT(*) AS count FROM publications p JOIN drafts d ON d.id = p.draft_id
-        WHERE p.account_id = ? AND d.account_id = p.account_id AND d.status = 'approved' AND p.status IN ('publishing', 'published', 'failed')
+        WHERE p.account_id = :accountId AND d.account_id = p.account_id AND d.status = 'approved' AND p.status IN ('publishing', 'published', 'failed')
         GROUP BY p.status`,
-      [this.accountId],
+      { accountId: this.accountId },
     );
     const counts = Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>;
     for (const row of drafts) if (row.status in counts) counts[row.status as DraftStatus] = Number(row.count);
@@ -252,7 +259,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async countUnpostedCards(): Promise<UnpostedCards> {
-    const row: { count: number; oldest: number | null } | undefined = await this.drafts
+    const row: { count: unknown; oldest: unknown } | undefined = await this.drafts
       .createQueryBuilder('d')
       .select('COUNT(*)', 'count')
       .addSelect('MIN(d.created_at)', 'oldest')
@@ -267,7 +274,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .orderBy('d.id', 'DESC')
       .limit(1)
       .getRawOne<{ error: string | null }>();
-    return { count: Number(row?.count ?? 0), oldestCreatedAt: row?.oldest ?? null, lastError: last?.error ?? null };
+    return { count: Number(row?.count ?? 0), oldestCreatedAt: toNumberOrNull(row?.oldest), lastError: last?.error ?? null };
   }
 
   async markCardRendered(id: number, rendered: CardRendering, deadlineAt?: number): Promise<void> {
@@ -319,7 +326,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async findCardsOutOfDate(limit: number): Promise<Draft[]> {
     // Ids first, from the partial index alone (its WHERE names drafts' columns unqualified, which
     // a join with publications would make ambiguous), then the whole drafts.
-    const ids = (await this.outOfDate().select('d.id', 'id').orderBy('d.id', 'ASC').limit(limit).getRawMany<{ id: number }>()).map((r) => r.id);
+    const ids = (await this.outOfDate().select('d.id', 'id').orderBy('d.id', 'ASC').limit(limit).getRawMany<{ id: unknown }>()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     const rows = await this.base().andWhere('d.id IN (:...ids)', { ids }).orderBy('d.id', 'ASC').getMany();
     return rows.map(toDraft);
@@ -437,13 +444,13 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async nextDeadline(): Promise<number | null> {
-    const row: { next: number | null } | undefined = await this.drafts
+    const row: { next: unknown } | undefined = await this.drafts
       .createQueryBuilder('d')
       .select('MIN(d.deadline_at)', 'next')
       .where(`d.status = :status AND ${CARD_SHOWS_DRAFT}`, { status: 'pending' })
       .andWhere('d.account_id = :accountId', { accountId: this.accountId })
       .getRawOne();
-    return row?.next ?? null;
+    return toNumberOrNull(row?.next);
   }
 
   async recentTexts(statuses: readonly DraftStatus[], limit: number): Promise<string[][]> {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import { DUPLICATE_RELEVANT_STATUSES } from '../../domain/draft.js';
 import type { DuplicateCandidate, DuplicateLookup } from '../../domain/duplicates.js';
+import { indexedBy, orderedJoin, queryRows } from '../sql.js';
 
 /**
  * The duplicate-relevant statuses on the draft row: published, publishing and queued drafts are
@@ -25,31 +26,32 @@ export class TypeOrmDuplicateLookup implements DuplicateLookup {
   ) {}
 
   async findByContentHash(hash: string): Promise<DuplicateCandidate[]> {
-    const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
-      // INDEXED BY: the status indexes would otherwise tempt the planner into a scan.
-      `SELECT d.id, d.tweets FROM drafts d INDEXED BY idx_drafts_content_hash
-        WHERE d.content_hash = ? AND d.account_id = ? AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
-      [hash, this.accountId],
+    const rows = await queryRows<{ id: unknown; tweets: string }>(
+      this.dataSource,
+      // INDEXED BY (SQLite): the status indexes would otherwise tempt the planner into a scan.
+      `SELECT d.id, d.tweets FROM drafts d${indexedBy(this.dataSource, 'idx_drafts_content_hash')}
+        WHERE d.content_hash = :hash AND d.account_id = :accountId AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
+      { hash, accountId: this.accountId },
     );
     return rows.map(toCandidate);
   }
 
   async findByBandKeys(keys: readonly string[]): Promise<DuplicateCandidate[]> {
     if (keys.length === 0) return [];
-    const placeholders = keys.map(() => '?').join(', ');
-    // CROSS JOIN fixes the join order: start from the few fingerprint rows the band-key index
-    // finds, then fetch their drafts by primary key. Left to itself SQLite may scan every draft
-    // of a status instead, which grows with the history.
-    const rows: Array<{ id: number; tweets: string }> = await this.dataSource.query(
+    // CROSS JOIN (SQLite) fixes the join order: start from the few fingerprint rows the band-key
+    // index finds, then fetch their drafts by primary key. Left to itself SQLite may scan every
+    // draft of a status instead, which grows with the history.
+    const rows = await queryRows<{ id: unknown; tweets: string }>(
+      this.dataSource,
       `SELECT DISTINCT d.id, d.tweets
-         FROM content_fingerprints f CROSS JOIN drafts d ON d.id = f.draft_id
-        WHERE f.band_key IN (${placeholders}) AND f.account_id = ? AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
-      [...keys, this.accountId],
+         FROM content_fingerprints f ${orderedJoin(this.dataSource)} drafts d ON d.id = f.draft_id
+        WHERE f.band_key IN (:...keys) AND f.account_id = :accountId AND d.status IN (${STATUS_LIST}) AND ${NOT_FAILED}`,
+      { keys: [...keys], accountId: this.accountId },
     );
     return rows.map(toCandidate);
   }
 }
 
-function toCandidate(row: { id: number; tweets: string }): DuplicateCandidate {
-  return { draftId: row.id, text: (JSON.parse(row.tweets) as string[]).join('\n') };
+function toCandidate(row: { id: unknown; tweets: string }): DuplicateCandidate {
+  return { draftId: Number(row.id), text: (JSON.parse(row.tweets) as string[]).join('\n') };
 }

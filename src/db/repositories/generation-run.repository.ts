@@ -2,6 +2,7 @@ import type { DataSource, Repository } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { GenerationRun, GenerationRunRepository, TokenTotals } from '../../services/ports.js';
 import { GenerationRunEntity } from '../entities/generation-run.entity.js';
+import { queryRows, toNumber } from '../sql.js';
 
 export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
   private readonly runs: Repository<GenerationRunEntity>;
@@ -32,12 +33,18 @@ export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
   }
 
   async tokenTotals(): Promise<TokenTotals> {
-    const [row] = (await this.runs.query(
+    const [row] = await queryRows<Record<keyof TokenTotals, unknown>>(
+      this.runs.manager,
       `SELECT COALESCE(SUM(input_tokens), 0) AS input, COALESCE(SUM(output_tokens), 0) AS output,
-              COALESCE(SUM(cache_read_tokens), 0) AS cacheRead, COALESCE(SUM(cache_creation_tokens), 0) AS cacheCreation
-         FROM generation_runs WHERE account_id = ?`,
-      [this.accountId],
-    )) as TokenTotals[];
-    return row ?? { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+              COALESCE(SUM(cache_read_tokens), 0) AS "cacheRead", COALESCE(SUM(cache_creation_tokens), 0) AS "cacheCreation"
+         FROM generation_runs WHERE account_id = :accountId`,
+      { accountId: this.accountId },
+    );
+    return {
+      input: toNumber(row?.input),
+      output: toNumber(row?.output),
+      cacheRead: toNumber(row?.cacheRead),
+      cacheCreation: toNumber(row?.cacheCreation),
+    };
   }
 }

@@ -2,6 +2,7 @@ import type { DataSource, Repository } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { PostedTweet, PostMetrics, PostRepository } from '../../services/ports.js';
 import { PostEntity } from '../entities/post.entity.js';
+import { queryRows } from '../sql.js';
 
 /** Engagement of one publication: every interaction a reader can make, summed over its tweets. */
 const ENGAGEMENT_SQL = 'SUM(p.likes + p.retweets + p.replies + p.quotes)';
@@ -74,22 +75,26 @@ export class TypeOrmPostRepository implements PostRepository {
   async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }> {
     // One row per publication (draft) first, then averaged per topic, so a 5-tweet thread is
     // one data point rather than five.
-    const rows: Array<{ topicId: number | null; engagement: number }> = await this.posts.manager.query(
-      `SELECT d.topic_id AS topicId, ${ENGAGEMENT_SQL} AS engagement
+    // d.topic_id is grouped too: one value per draft anyway, and PostgreSQL accepts only a
+    // selected column that is grouped (it cannot see that p.draft_id determines it).
+    const rows = await queryRows<{ topicId: unknown; engagement: unknown }>(
+      this.posts.manager,
+      `SELECT d.topic_id AS "topicId", ${ENGAGEMENT_SQL} AS engagement
          FROM posts p JOIN drafts d ON d.id = p.draft_id
-        WHERE p.status = 'posted' AND p.dry_run = 0 AND p.account_id = ?
-        GROUP BY p.draft_id`,
-      [this.accountId],
+        WHERE p.status = 'posted' AND p.dry_run = 0 AND p.account_id = :accountId
+        GROUP BY p.draft_id, d.topic_id`,
+      { accountId: this.accountId },
     );
     const sums = new Map<number, { total: number; count: number }>();
     let total = 0;
     for (const row of rows) {
       total += Number(row.engagement);
       if (row.topicId === null) continue;
-      const entry = sums.get(row.topicId) ?? { total: 0, count: 0 };
+      const topicId = Number(row.topicId);
+      const entry = sums.get(topicId) ?? { total: 0, count: 0 };
       entry.total += Number(row.engagement);
       entry.count += 1;
-      sums.set(row.topicId, entry);
+      sums.set(topicId, entry);
     }
     const byTopicId = new Map<number, number>();
     const publishedByTopicId = new Map<number, number>();

@@ -4,6 +4,7 @@ import type { Actor, Draft, PublishErrorClass } from '../../domain/draft.js';
 import type { PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
+import { execute, queryRows, toNumberOrNull } from '../sql.js';
 import { draftsWithPublication, toDraft } from './draft.repository.js';
 
 type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'accountId' | 'draft'>>;
@@ -31,10 +32,12 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   }
 
   async nextQueuedAt(): Promise<number | null> {
-    const [row] = (await this.dataSource.query(`SELECT MIN(COALESCE(not_before, 0)) AS next FROM publications WHERE account_id = ? AND status = 'queued'`, [
-      this.accountId,
-    ])) as Array<{ next: number | null }>;
-    return row?.next ?? null;
+    const [row] = await queryRows<{ next: unknown }>(
+      this.dataSource,
+      `SELECT MIN(COALESCE(not_before, 0)) AS "next" FROM publications WHERE account_id = :accountId AND status = 'queued'`,
+      { accountId: this.accountId },
+    );
+    return toNumberOrNull(row?.next);
   }
 
   async claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
@@ -75,11 +78,12 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   }
 
   async findPublishingLeases(): Promise<PublishingLease[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT draft_id AS id, lease_owner AS owner, attempt_id AS attemptId, lease_expires_at AS expiresAt
-         FROM publications WHERE account_id = ? AND status = 'publishing' ORDER BY draft_id`,
-      [this.accountId],
-    )) as PublishingLease[];
+    const rows = await queryRows<PublishingLease>(
+      this.dataSource,
+      `SELECT draft_id AS id, lease_owner AS owner, attempt_id AS "attemptId", lease_expires_at AS "expiresAt"
+         FROM publications WHERE account_id = :accountId AND status = 'publishing' ORDER BY draft_id`,
+      { accountId: this.accountId },
+    );
     return rows.map((r) => ({ id: Number(r.id), owner: r.owner, attemptId: r.attemptId, expiresAt: r.expiresAt === null ? null : Number(r.expiresAt) }));
   }
 
@@ -178,41 +182,47 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
 
   async recordTransientFailure(id: number, now: number): Promise<number> {
     // A counter the card does not show: the draft's updated_at stays (no card re-render for it).
-    const [row] = (await this.dataSource.query(
-      `UPDATE publications SET transient_failures = transient_failures + 1, updated_at = ? WHERE draft_id = ? AND account_id = ? RETURNING transient_failures AS n`,
-      [now, id, this.accountId],
-    )) as Array<{ n: number }>;
+    const {
+      rows: [row],
+    } = await execute<{ n: unknown }>(
+      this.dataSource,
+      `UPDATE publications SET transient_failures = transient_failures + 1, updated_at = :now WHERE draft_id = :id AND account_id = :accountId RETURNING transient_failures AS n`,
+      { now, id, accountId: this.accountId },
+    );
     return Number(row?.n ?? 0);
   }
 
   async clearTransientFailures(id: number, now: number): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE publications SET transient_failures = 0, updated_at = ? WHERE draft_id = ? AND account_id = ? AND transient_failures <> 0`,
-      [now, id, this.accountId],
+    await execute(
+      this.dataSource,
+      `UPDATE publications SET transient_failures = 0, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND transient_failures <> 0`,
+      { now, id, accountId: this.accountId },
     );
   }
 
   async setUnresolved(id: number, now: number): Promise<void> {
-    await this.dataSource.query(`UPDATE publications SET unresolved = 1, updated_at = ? WHERE draft_id = ? AND account_id = ? AND unresolved = 0`, [
+    await execute(this.dataSource, `UPDATE publications SET unresolved = 1, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 0`, {
       now,
       id,
-      this.accountId,
-    ]);
+      accountId: this.accountId,
+    });
   }
 
   async clearUnresolved(id: number, now: number): Promise<void> {
-    await this.dataSource.query(`UPDATE publications SET unresolved = 0, updated_at = ? WHERE draft_id = ? AND account_id = ? AND unresolved = 1`, [
+    await execute(this.dataSource, `UPDATE publications SET unresolved = 0, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 1`, {
       now,
       id,
-      this.accountId,
-    ]);
+      accountId: this.accountId,
+    });
   }
 
   async isUnresolved(id: number): Promise<boolean> {
-    const [row] = (await this.dataSource.query(`SELECT unresolved FROM publications WHERE draft_id = ? AND account_id = ?`, [id, this.accountId])) as Array<{
-      unresolved: number;
-    }>;
-    return row?.unresolved === 1;
+    const [row] = await queryRows<{ unresolved: unknown }>(this.dataSource, `SELECT unresolved FROM publications WHERE draft_id = :id AND account_id = :accountId`, {
+      id,
+      accountId: this.accountId,
+    });
+    // A bigint on PostgreSQL: compared as a number, whichever form the driver returns.
+    return Number(row?.unresolved ?? 0) === 1;
   }
 
   private async findDraft(id: number): Promise<Draft | null> {

@@ -4,6 +4,7 @@ import type { Logger } from '../../logging/index.js';
 import type { SettingsRepository } from '../../services/ports.js';
 import type { SettingKey } from '../../services/settings-keys.js';
 import { SettingEntity } from '../entities/setting.entity.js';
+import { execute } from '../sql.js';
 
 /**
  * The settings rows of one account, or the bot-wide rows when `accountId` is null (the states of
@@ -50,10 +51,11 @@ export class TypeOrmSettingsRepository implements SettingsRepository {
       return;
     }
     const target = this.accountId === null ? '(key) WHERE account_id IS NULL' : '(account_id, key) WHERE account_id IS NOT NULL';
-    await this.settings.manager.query(
-      `INSERT INTO settings (account_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+    await execute(
+      this.settings.manager,
+      `INSERT INTO settings (account_id, key, value, updated_at) VALUES (:accountId, :key, :value, :now)
        ON CONFLICT ${target} DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      [this.accountId, key.key, JSON.stringify(value), now],
+      { accountId: this.accountId, key: key.key, value: JSON.stringify(value), now },
     );
   }
 }

@@ -2,16 +2,19 @@ import type { DataSource } from 'typeorm';
 import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../domain/account.js';
 import type { TokenUsage } from '../../domain/generation.js';
 import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
+import { engineOf, indexedBy, orderedJoin, queryRows, toNumber as num, type SqlParams } from '../sql.js';
 
 /** Engagement of a tweet: every interaction a reader can make (impressions are reach, not engagement). */
 const ENGAGEMENT = '(p.likes + p.retweets + p.replies + p.quotes)';
 
 type Row = Record<string, number | string | null>;
-const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+/** 1 for each row where `condition` holds: a count inside SUM that both engines accept (PostgreSQL cannot SUM a boolean). */
+const countWhere = (condition: string): string => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
 
 /** The better-sqlite3 handle behind TypeORM's driver, for the one query that returns many rows. */
 interface RawSqlite {
-  prepare(sql: string): { pluck(): { all(...params: unknown[]): unknown[] } };
+  prepare(sql: string): { pluck(): { all(params: Record<string, unknown>): unknown[] } };
 }
 
 /**
@@ -28,8 +31,8 @@ export class TypeOrmStatsRepository implements StatsRepository {
   ) {}
 
   /** The account filter of a query over `column`: nothing for all accounts. */
-  private scope(column: string): { sql: string; params: unknown[] } {
-    return this.accountId === null ? { sql: '', params: [] } : { sql: ` AND ${column} = ?`, params: [this.accountId] };
+  private scope(column: string): { sql: string; params: SqlParams } {
+    return this.accountId === null ? { sql: '', params: {} } : { sql: ` AND ${column} = :accountId`, params: { accountId: this.accountId } };
   }
 
   async draftsByTopic(since: number | null): Promise<TopicDraftCounts[]> {
@@ -38,11 +41,11 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // Per account, the groups come in the index's order (account, topic, status, source).
     const scope = this.scope('account_id');
     const rows = await this.query(
-      `SELECT topic_name AS topicName, status, decision_source AS source, COUNT(*) AS n
-         FROM drafts INDEXED BY idx_drafts_stats_topic
-        WHERE created_at >= ?${scope.sql}
+      `SELECT topic_name AS "topicName", status, decision_source AS source, COUNT(*) AS n
+         FROM drafts${indexedBy(this.dataSource, 'idx_drafts_stats_topic')}
+        WHERE created_at >= :since${scope.sql}
         GROUP BY topic_name, status, decision_source`,
-      [since ?? 0, ...scope.params],
+      { since: since ?? 0, ...scope.params },
     );
     // Published is the publication's status: the draft row says only `approved`. Every approved
     // draft has exactly one publication (the approval creates it), so the published ones are the
@@ -51,11 +54,11 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // JOIN and the status-led index fix that order (left alone, SQLite starts from the drafts).
     const pubScope = this.scope('p.account_id');
     const unpublished = await this.query(
-      `SELECT d.topic_name AS topicName, COUNT(*) AS n
-         FROM publications p INDEXED BY idx_publications_lease CROSS JOIN drafts d ON d.id = p.draft_id AND d.account_id = p.account_id
-        WHERE p.status IN ('queued', 'publishing', 'failed') AND d.status = 'approved' AND d.created_at >= ?${pubScope.sql}
+      `SELECT d.topic_name AS "topicName", COUNT(*) AS n
+         FROM publications p${indexedBy(this.dataSource, 'idx_publications_lease')} ${orderedJoin(this.dataSource)} drafts d ON d.id = p.draft_id AND d.account_id = p.account_id
+        WHERE p.status IN ('queued', 'publishing', 'failed') AND d.status = 'approved' AND d.created_at >= :since${pubScope.sql}
         GROUP BY d.topic_name`,
-      [since ?? 0, ...pubScope.params],
+      { since: since ?? 0, ...pubScope.params },
     );
     const byTopic = new Map<string, { -readonly [K in keyof TopicDraftCounts]: TopicDraftCounts[K] }>();
     for (const r of rows) {
@@ -86,17 +89,15 @@ export class TypeOrmStatsRepository implements StatsRepository {
 
   async moderatorDecisionDurations(since: number | null): Promise<ArrayLike<number>> {
     const scope = this.scope('account_id');
-    const sql = `SELECT decided_at - created_at FROM drafts
-                  WHERE decision_source = 'moderator' AND created_at >= ? AND decided_at IS NOT NULL${scope.sql}`;
+    const sql = `SELECT decided_at - created_at AS ms FROM drafts
+                  WHERE decision_source = 'moderator' AND created_at >= :since AND decided_at IS NOT NULL${scope.sql}`;
+    const params = { since: since ?? 0, ...scope.params };
     const raw = (this.dataSource.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
-    // Plucked numbers straight from better-sqlite3: a median needs every value, and building
-    // 100,000 row objects through TypeORM would cost more than the query itself.
-    if (raw && typeof raw.prepare === 'function')
-      return raw
-        .prepare(sql)
-        .pluck()
-        .all(since ?? 0, ...scope.params) as number[];
-    const rows = await this.query(sql.replace('SELECT decided_at - created_at', 'SELECT decided_at - created_at AS ms'), [since ?? 0, ...scope.params]);
+    // Plucked numbers straight from better-sqlite3 (which binds `:name` from an object itself): a
+    // median needs every value, and building 100,000 row objects through TypeORM would cost more
+    // than the query itself.
+    if (engineOf(this.dataSource) === 'sqlite' && raw && typeof raw.prepare === 'function') return raw.prepare(sql).pluck().all(params) as number[];
+    const rows = await this.query(sql, params);
     return rows.map((r) => num(r['ms']));
   }
 
@@ -105,14 +106,14 @@ export class TypeOrmStatsRepository implements StatsRepository {
     const scope = this.scope('account_id');
     for (const bucket of buckets) {
       const [row] = await this.query(
-        `SELECT SUM(thread_position = 0) AS publications,
-                SUM(thread_position = 0 AND dry_run = 1) AS dryRunPublications,
+        `SELECT ${countWhere('thread_position = 0')} AS publications,
+                ${countWhere('thread_position = 0 AND dry_run = 1')} AS "dryRunPublications",
                 COUNT(*) AS tweets,
                 SUM(likes) AS likes, SUM(retweets) AS retweets, SUM(replies) AS replies,
                 SUM(quotes) AS quotes, SUM(impressions) AS impressions
-           FROM posts INDEXED BY idx_posts_stats_time
-          WHERE posted_at >= ? AND posted_at < ? AND status = 'posted'${scope.sql}`,
-        [bucket.from, bucket.to, ...scope.params],
+           FROM posts${indexedBy(this.dataSource, 'idx_posts_stats_time')}
+          WHERE posted_at >= :from AND posted_at < :to AND status = 'posted'${scope.sql}`,
+        { from: bucket.from, to: bucket.to, ...scope.params },
       );
       out.push({
         publications: num(row?.['publications']),
@@ -130,23 +131,23 @@ export class TypeOrmStatsRepository implements StatsRepository {
 
   async topicEngagement(since: number): Promise<TopicEngagement[]> {
     const rows = await this.query(
-      `SELECT d.topic_name AS topicName,
-              SUM(p.thread_position = 0) AS publications,
+      `SELECT d.topic_name AS "topicName",
+              ${countWhere('p.thread_position = 0')} AS publications,
               SUM(${ENGAGEMENT}) AS engagement
-         FROM posts p INDEXED BY idx_posts_stats_time JOIN drafts d ON d.id = p.draft_id
-        WHERE p.posted_at >= ? AND p.status = 'posted'${this.scope('p.account_id').sql}
+         FROM posts p${indexedBy(this.dataSource, 'idx_posts_stats_time')} JOIN drafts d ON d.id = p.draft_id
+        WHERE p.posted_at >= :since AND p.status = 'posted'${this.scope('p.account_id').sql}
         GROUP BY d.topic_name`,
-      [since, ...this.scope('p.account_id').params],
+      { since, ...this.scope('p.account_id').params },
     );
     return rows.map((r) => ({ topicName: String(r['topicName']), publications: num(r['publications']), engagement: num(r['engagement']) }));
   }
 
   async tokenUsage(since: number | null): Promise<TokenUsage & { runs: number }> {
     const [row] = await this.query(
-      `SELECT COUNT(*) AS runs, SUM(input_tokens) AS inputTokens, SUM(output_tokens) AS outputTokens,
-              SUM(cache_read_tokens) AS cacheReadTokens, SUM(cache_creation_tokens) AS cacheCreationTokens
-         FROM generation_runs INDEXED BY idx_generation_runs_stats WHERE started_at >= ?${this.scope('account_id').sql}`,
-      [since ?? 0, ...this.scope('account_id').params],
+      `SELECT COUNT(*) AS runs, SUM(input_tokens) AS "inputTokens", SUM(output_tokens) AS "outputTokens",
+              SUM(cache_read_tokens) AS "cacheReadTokens", SUM(cache_creation_tokens) AS "cacheCreationTokens"
+         FROM generation_runs${indexedBy(this.dataSource, 'idx_generation_runs_stats')} WHERE started_at >= :since${this.scope('account_id').sql}`,
+      { since: since ?? 0, ...this.scope('account_id').params },
     );
     return {
       runs: num(row?.['runs']),
@@ -160,19 +161,19 @@ export class TypeOrmStatsRepository implements StatsRepository {
   async xSpendUsd(since: number | null): Promise<number> {
     const scope = this.scope('account_id');
     const [row] = await this.query(
-      `SELECT SUM(cost_usd) AS usd FROM publications INDEXED BY idx_publications_stats WHERE status = 'published' AND published_at >= ?${scope.sql}`,
-      [since ?? 0, ...scope.params],
+      `SELECT SUM(cost_usd) AS usd FROM publications${indexedBy(this.dataSource, 'idx_publications_stats')} WHERE status = 'published' AND published_at >= :since${scope.sql}`,
+      { since: since ?? 0, ...scope.params },
     );
     return num(row?.['usd']);
   }
 
   async firstPublicationAt(): Promise<number | null> {
     const scope = this.scope('account_id');
-    const [row] = await this.query(`SELECT MIN(posted_at) AS first FROM posts WHERE status = 'posted'${scope.sql}`, scope.params);
+    const [row] = await this.query(`SELECT MIN(posted_at) AS "first" FROM posts WHERE status = 'posted'${scope.sql}`, scope.params);
     return row?.['first'] === null || row?.['first'] === undefined ? null : num(row['first']);
   }
 
-  private query(sql: string, params: unknown[]): Promise<Row[]> {
-    return this.dataSource.query(sql, params) as Promise<Row[]>;
+  private query(sql: string, params: SqlParams): Promise<Row[]> {
+    return queryRows<Row>(this.dataSource, sql, params);
   }
 }

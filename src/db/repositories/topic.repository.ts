@@ -3,6 +3,7 @@ import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import type { Topic, TopicRepository } from '../../services/ports.js';
 import { TopicEntity } from '../entities/topic.entity.js';
+import { execute } from '../sql.js';
 
 function toTopic(row: TopicEntity): Topic {
   if (!isContentType(row.contentType)) throw new Error(`topic ${row.topicName} has unknown content type ${row.contentType}`);
@@ -69,14 +70,16 @@ export class TypeOrmTopicRepository implements TopicRepository {
 
   async recordOutcome(id: number, outcome: 'approved' | 'rejected', now: number): Promise<void> {
     const column = outcome === 'approved' ? 'approvals' : 'rejections';
-    // One statement, so concurrent outcomes cannot lose an increment.
-    await this.topics.manager.query(
+    // One statement, so concurrent outcomes cannot lose an increment. DOUBLE PRECISION: the
+    // column's type on PostgreSQL (REAL is single precision there); SQLite reads it as REAL.
+    await execute(
+      this.topics.manager,
       `UPDATE topics
           SET ${column} = ${column} + 1,
-              success_rate = CAST(approvals + ${outcome === 'approved' ? 1 : 0} AS REAL) / (approvals + rejections + 1),
-              updated_at = ?
-        WHERE id = ? AND account_id = ?`,
-      [now, id, this.accountId],
+              success_rate = CAST(approvals + ${outcome === 'approved' ? 1 : 0} AS DOUBLE PRECISION) / (approvals + rejections + 1),
+              updated_at = :now
+        WHERE id = :id AND account_id = :accountId`,
+      { now, id, accountId: this.accountId },
     );
   }
 
