@@ -93,6 +93,7 @@ export function toDraft(row: DraftEntity): Draft {
     errorMessage: publication?.errorMessage ?? null,
     errorClass: (publication?.errorClass ?? null) as PublishErrorClass | null,
     xCostUsd: publication?.costUsd ?? 0,
+    recovered: publication?.recovered ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

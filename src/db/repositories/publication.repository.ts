@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
-import type { Actor, Draft, PublishErrorClass } from '../../domain/draft.js';
+import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
 import type { InstanceFence, PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
@@ -69,6 +69,17 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
     return reclaimed ? this.findDraft(id) : null;
   }
 
+  async reclaimAbandonedPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
+    const reclaimed = await this.transition(
+      id,
+      "status = 'publishing' AND lease_owner IS DISTINCT FROM :owner",
+      { owner },
+      { leaseOwner: owner, leaseExpiresAt: now + leaseMs, attemptId, attempts: () => 'attempts + 1' },
+      now,
+    );
+    return reclaimed ? this.findDraft(id) : null;
+  }
+
   async findPublishing(): Promise<Draft[]> {
     const rows = await draftsWithPublication(this.dataSource.manager, this.accountId)
       .andWhere("d.status = 'approved' AND p.status = 'publishing'")
@@ -97,7 +108,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   async markPublished(
     id: number,
     fence: PublishFence,
-    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
+    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number; recovered?: PublicationRecovery | null | undefined },
     now: number,
   ): Promise<boolean> {
     return this.fencedTransition(
@@ -119,6 +130,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
         // Published is final: the counters of its attempts can never matter again.
         transientFailures: 0,
         unresolved: false,
+        ...(result.recovered ? { recovered: result.recovered } : {}),
       },
       now,
     );
