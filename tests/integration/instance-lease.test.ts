@@ -212,7 +212,7 @@ describe('instance lease on one database, two connections', () => {
     expect(await oldRepos.publications.recordPostedTweet(publishing.id, fenceA, ['1850000000000000001'], now)).toBe(false);
     expect(await oldRepos.publications.markPublished(publishing.id, fenceA, { tweetIds: ['1850000000000000001'], dryRun: false, xCostUsd: 0 }, now)).toBe(false);
     expect(await oldRepos.publications.requeue(publishing.id, fenceA, { notBefore: now + 1, reason: 'x' }, now)).toBe(false);
-    expect(await oldRepos.publications.markFailed(failedLater.id, fenceA, { errorMessage: 'x', errorClass: 'permanent' }, now)).toBe(false);
+    expect(await oldRepos.publications.markFailed(failedLater.id, fenceA, { errorMessage: 'x', errorClass: 'invalid' }, now)).toBe(false);
     expect(await oldRepos.drafts.decide(toDecide.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, now)).toBe(false);
     expect(await oldRepos.drafts.decide(toDecide.id, 1, { to: 'expired', actor: alice, source: 'timeout' }, now)).toBe(false);
     expect(await oldRepos.drafts.recordFirstApproval(toRevise.id, 1, alice, now)).toBe(false);
