@@ -23,6 +23,8 @@ export interface LeaseClaimant {
   readonly owner: string;
   readonly host: string;
   readonly pid: number;
+  /** Wall-clock ms when this process started watching the lease: a predecessor renewed before it. */
+  readonly startedAt: number;
 }
 
 /** The first time this process saw one exact renewal of the lease (same owner, epoch, renewed_at). */
@@ -67,7 +69,9 @@ export function observeLease(previous: LeaseSighting | null, row: LeaseRow, mono
  *   stops the old holder's writes and its next renewal makes it step down;
  * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
  *   after a container restart, or no such process is alive), i.e. our own previous incarnation
- *   after a kill -9.
+ *   after a kill -9. It must not have renewed since we started: a live twin that shares our host
+ *   name and pid (two containers given the same hostname) keeps renewing, and without this
+ *   check each would take the lease from the other at every poll. Same host, same wall clock.
  */
 export function judgeTakeover(input: {
   readonly row: LeaseRow;
@@ -86,9 +90,10 @@ export function judgeTakeover(input: {
   return { take: false, reason: 'held', lapsesInMs: expiresAfterMs - seenFor };
 }
 
-/** Same host, and the holder's pid is ours (a restarted container) or no longer alive. */
+/** Same host, not renewed since we started, and the holder's pid is ours (a restarted container) or no longer alive. */
 function isDeadPredecessor(row: LeaseRow, me: LeaseClaimant, isProcessAlive: (pid: number) => boolean): boolean {
   if (row.ownerHost !== me.host || row.ownerPid === null) return false;
+  if (row.renewedAt !== null && row.renewedAt > me.startedAt) return false;
   return row.ownerPid === me.pid || !isProcessAlive(row.ownerPid);
 }
 

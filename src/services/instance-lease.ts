@@ -54,6 +54,8 @@ export interface InstanceLeaseServiceDeps {
   /** How often a standby reads the lease. */
   readonly pollEveryMs?: number | undefined;
   readonly isProcessAlive?: ((pid: number) => boolean) | undefined;
+  /** Wall-clock ms when this process started (default: when the service is built); see the predecessor rule. */
+  readonly startedAt?: number | undefined;
   /** Tests drive the loop by hand (awaiting what `run` returns: the step); production uses setTimeout. */
   readonly setTimer?: ((run: () => Promise<void>, ms: number) => unknown) | undefined;
   readonly clearTimer?: ((handle: unknown) => void) | undefined;
@@ -88,12 +90,14 @@ export class InstanceLeaseService implements InstanceFence {
   private readonly alive: (pid: number) => boolean;
   private readonly setTimer: (run: () => Promise<void>, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly startedAt: number;
 
   constructor(private readonly deps: InstanceLeaseServiceDeps) {
     this.pollEveryMs = deps.pollEveryMs ?? DEFAULT_POLL_MS;
     this.alive = deps.isProcessAlive ?? isProcessAlive;
     this.setTimer = deps.setTimer ?? ((run, ms) => setTimeout(run, ms));
     this.clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+    this.startedAt = deps.startedAt ?? deps.clock.now();
   }
 
   /**
@@ -251,7 +255,7 @@ export class InstanceLeaseService implements InstanceFence {
       sighting: this.sighting,
       monotonicNow,
       expiresAfterMs: this.deps.expiresAfterMs,
-      me: this.deps.identity,
+      me: { ...this.deps.identity, startedAt: this.startedAt },
       isProcessAlive: this.alive,
     });
     if (!verdict.take) return undefined;
