@@ -69,9 +69,10 @@ export function observeLease(previous: LeaseSighting | null, row: LeaseRow, mono
  *   stops the old holder's writes and its next renewal makes it step down;
  * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
  *   after a container restart, or no such process is alive), i.e. our own previous incarnation
- *   after a kill -9. It must not have renewed since we started: a live twin that shares our host
- *   name and pid (two containers given the same hostname) keeps renewing, and without this
- *   check each would take the lease from the other at every poll. Same host, same wall clock.
+ *   after a kill -9. With our own pid, it must not have renewed since we started: a live twin
+ *   that shares our host name and pid (two containers given the same hostname) keeps renewing,
+ *   and without this check each would take the lease from the other at every poll. Same host,
+ *   same wall clock.
  */
 export function judgeTakeover(input: {
   readonly row: LeaseRow;
@@ -90,11 +91,16 @@ export function judgeTakeover(input: {
   return { take: false, reason: 'held', lapsesInMs: expiresAfterMs - seenFor };
 }
 
-/** Same host, not renewed since we started, and the holder's pid is ours (a restarted container) or no longer alive. */
+/**
+ * Same host, and either the holder's pid is not alive, or it is our own pid (a restarted
+ * container) and the holder has not renewed since we started. A row naming us is ours to take
+ * again (we stopped acting on it when our renewals failed).
+ */
 function isDeadPredecessor(row: LeaseRow, me: LeaseClaimant, isProcessAlive: (pid: number) => boolean): boolean {
+  if (row.owner === me.owner) return true;
   if (row.ownerHost !== me.host || row.ownerPid === null) return false;
-  if (row.renewedAt !== null && row.renewedAt > me.startedAt) return false;
-  return row.ownerPid === me.pid || !isProcessAlive(row.ownerPid);
+  if (row.ownerPid !== me.pid) return !isProcessAlive(row.ownerPid);
+  return row.renewedAt === null || row.renewedAt <= me.startedAt;
 }
 
 /**

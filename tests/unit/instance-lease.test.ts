@@ -138,6 +138,14 @@ describe('instance lease rules (domain)', () => {
     });
   });
 
+  it('GIVEN a holder on our host that renewed after we started WHEN its pid is no longer alive (kill -9) THEN it is our dead predecessor at once', () => {
+    const killed: LeaseRow = { ...held, owner: 'a:11:old', ownerHost: 'a', ownerPid: 11, renewedAt: 5_000, expiresAt: 20_000 };
+    expect(judgeTakeover({ row: killed, sighting: observeLease(null, killed, 0, 6_000), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => false })).toEqual({
+      take: true,
+      reason: 'predecessor',
+    });
+  });
+
   it('GIVEN a free lease (never held or released) WHEN judged THEN it is taken at once', () => {
     const free: LeaseRow = { ...held, owner: null, ownerHost: null, ownerPid: null };
     expect(judgeTakeover({ row: free, sighting: observeLease(null, free, 0, 0), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toEqual({
