@@ -26,6 +26,14 @@ export function identityOfThisProcess(nonce: string = randomBytes(4).toString('h
   return { owner: `${host}:${process.pid}:${nonce}`, host, pid: process.pid };
 }
 
+/**
+ * The publication lease owner of one term (decision 4): `${owner}#${epoch}`. A publication whose
+ * lease names any other string belongs to a process or a term that is no longer active.
+ */
+export function publishingOwnerOf(term: InstanceTerm): string {
+  return `${term.owner}#${term.epoch}`;
+}
+
 /** Signal 0 tests for existence; EPERM means it exists but belongs to someone else. */
 export function isProcessAlive(pid: number): boolean {
   try {

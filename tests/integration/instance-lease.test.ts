@@ -4,7 +4,7 @@ import { statusLine } from '../../src/adapters/discord/draft-card.js';
 import { createDataSource, createInstanceLeaseStore, createRepositories, type Repositories } from '../../src/db/index.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { InstanceLeaseService, type InstanceIdentity } from '../../src/services/instance-lease.js';
+import { InstanceLeaseService, publishingOwnerOf, type InstanceIdentity } from '../../src/services/instance-lease.js';
 import { ModerationService } from '../../src/services/moderation-service.js';
 import type { CardLocation, DraftCardPort, DraftCardView, InstanceFence, InstanceLeaseStore, InstanceTerm } from '../../src/services/ports.js';
 import { draftCardView, newTweetDraft } from '../support/draft-fixtures.js';
@@ -300,7 +300,7 @@ describe('instance lease on one database, two connections', () => {
       const store = createInstanceLeaseStore(x.db.dataSource);
       const termA = (await store.takeOver(await store.read(), A, T0, T0 + EXPIRY))!;
       const reposA = createRepositories(x.db.dataSource, logger, 'default', stuckFence(termA));
-      expect(await reposA.publications.claimForPublishing(draft.id, `${A.owner}#${termA.epoch}`, 'attempt-a', T0, 300_000)).not.toBeNull();
+      expect(await reposA.publications.claimForPublishing(draft.id, publishingOwnerOf(termA), 'attempt-a', T0, 300_000)).not.toBeNull();
       if (recovered === 'already_on_x') x.fake.seedTweet(text);
 
       // kill -9 of A; B (on A's host: its dead predecessor) takes over a second later, well within A's publish lease.
@@ -308,7 +308,7 @@ describe('instance lease on one database, two connections', () => {
       const termB = (await store.takeOver(await store.read(), B, x.clock.now(), x.clock.now() + EXPIRY))!;
       const fence = stuckFence(termB);
       const reposB = createRepositories(x.db.dataSource, logger, 'default', fence);
-      const service = x.service({ drafts: reposB.drafts, publications: reposB.publications, posts: reposB.posts, owner: `${B.owner}#${termB.epoch}`, fence });
+      const service = x.service({ drafts: reposB.drafts, publications: reposB.publications, posts: reposB.posts, owner: publishingOwnerOf(termB), fence });
 
       const outcomes = await service.reconcileOnStartup();
 
@@ -333,7 +333,7 @@ describe('instance lease on one database, two connections', () => {
     const term = (await store.takeOver(await store.read(), B, T0, T0 + EXPIRY))!;
     const fence = stuckFence(term);
     const repos = createRepositories(x.db.dataSource, logger, 'default', fence);
-    const owner = `${B.owner}#${term.epoch}`;
+    const owner = publishingOwnerOf(term);
     expect(await repos.publications.claimForPublishing(draft.id, owner, 'attempt-1', T0, 300_000)).not.toBeNull();
     const service = x.service({ drafts: repos.drafts, publications: repos.publications, posts: repos.posts, owner, fence });
     expect(await service.reconcileOnStartup()).toEqual([]);
