@@ -238,6 +238,24 @@ describe('instance lease on one database, two connections', () => {
     expect(await newRepos.drafts.findById(publishing.id)).toMatchObject({ status: 'published', tweetId: '1850000000000000001' });
   });
 
+  it('GIVEN fenced repositories on two connections under the current term WHEN 20 moderators decide one draft at once THEN exactly one decision wins', async () => {
+    db = await openTempDatabase();
+    second = await openSecondConnection(db);
+    const store = createInstanceLeaseStore(db.dataSource);
+    const fence = stuckFence(await store.takeOver(await store.read(), A, T0, T0 + EXPIRY));
+    const repos = [createRepositories(db.dataSource, logger, 'default', fence), createRepositories(second, logger, 'default', fence)];
+    const draft = await repos[0]!.drafts.create(newTweetDraft('one outcome'), T0);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        repos[i % 2]!.drafts.decide(draft.id, 1, { to: i % 3 === 0 ? 'rejected' : 'approved', actor: { id: `1000000000000000${10 + i}`, name: `mod ${i}` }, source: 'moderator' }, T0 + i),
+      ),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const row = await db.dataSource.createQueryBuilder().select('COUNT(*)', 'n').from('publications', 'p').where('p.draft_id = :id', { id: draft.id }).getRawOne<{ n: number }>();
+    const decided = (await repos[1]!.drafts.findById(draft.id))!;
+    expect(Number(row!.n)).toBe(decided.status === 'approved' ? 1 : 0);
+  });
+
   it('GIVEN a fence with no term (standby, stepped down) THEN every fenced write fails, and an unfenced repository (the CLI) still writes', async () => {
     db = await openTempDatabase();
     const noTerm = createRepositories(db.dataSource, logger, 'default', stuckFence(null));
