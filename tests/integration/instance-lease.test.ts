@@ -340,6 +340,7 @@ describe('instance lease on one database, two connections', () => {
       // A later start-up finds nothing left to settle.
       expect(await service.reconcileOnStartup()).toEqual([]);
       expect(x.fake.tweets.filter((t) => t.text === text)).toHaveLength(1);
+      expect(await x.specProblems()).toEqual([]);
     });
   }
 
@@ -356,6 +357,7 @@ describe('instance lease on one database, two connections', () => {
     const service = x.service({ drafts: repos.drafts, publications: repos.publications, posts: repos.posts, owner, fence });
     expect(await service.reconcileOnStartup()).toEqual([]);
     expect(x.fake.tweets).toHaveLength(0);
+    expect(await x.specProblems()).toEqual([]);
   });
 });
 
