@@ -65,11 +65,12 @@ export function observeLease(previous: LeaseSighting | null, row: LeaseRow, mono
  * - free: nobody holds it (never held, or released by a graceful stop);
  * - lapsed: not renewed for `expiresAfterMs` by OUR monotonic clock since we first saw this renewal;
  * - expired: already past its wall-clock expiry when we started watching (a holder that died
- *   long ago, e.g. before a restart). A wall clock stepped forward can make a live holder look expired here; the epoch fence
- *   stops the old holder's writes and its next renewal makes it step down;
- * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
- *   after a container restart, or no such process is alive), i.e. our own previous incarnation
- *   after a kill -9. With our own pid, it must not have renewed since we started: a live twin
+ *   long ago, e.g. before a restart). A wall clock stepped forward can make a live holder look
+ *   expired here; the epoch fence stops the old holder's writes and its next renewal makes it
+ *   step down;
+ * - predecessor: held by a dead process of this host (same host name, and no process has its
+ *   pid, or the pid is ours, as after a container restart), i.e. our own previous incarnation
+ *   after a kill -9, or ourselves (we stopped acting when our renewals failed). With our own pid, it must not have renewed since we started: a live twin
  *   that shares our host name and pid (two containers given the same hostname) keeps renewing,
  *   and without this check each would take the lease from the other at every poll. Same host,
  *   same wall clock.
