@@ -4,6 +4,8 @@ import type {
   AccountRepository,
   DraftRepository,
   GenerationRunRepository,
+  InstanceFence,
+  InstanceLeaseStore,
   ModerationEventRepository,
   PostRepository,
   PublicationRepository,
@@ -23,6 +25,7 @@ import { TypeOrmModerationEventRepository } from './repositories/moderation-even
 import { TypeOrmPostRepository } from './repositories/post.repository.js';
 import { TypeOrmSettingsRepository } from './repositories/settings.repository.js';
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
+import { TypeOrmInstanceLeaseStore } from './repositories/instance-lease.repository.js';
 
 export {
   createDataSource,
@@ -36,6 +39,7 @@ export {
 } from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
 export { DatabaseConflictError } from './postgres-transactions.js';
+export { MissingInstanceLeaseError } from './repositories/instance-lease.repository.js';
 
 /**
  * Every repository the services use, built over one DataSource and scoped to one account: every
@@ -62,13 +66,21 @@ export interface Repositories {
 
 /**
  * The repositories of account `accountId` (the single-account setup: `default`). `logger` hears
- * about stored settings that no longer fit their schema (read as absent).
+ * about stored settings that no longer fit their schema (read as absent). With `fence` (the
+ * instance lease), every write that could publish or decide requires the lease to still name
+ * this instance's term: publication transitions, draft decisions, a card's message id. Without
+ * it (the CLI, tests of one process) nothing is fenced.
  */
-export function createRepositories(dataSource: DataSource, logger: Logger = createSilentLogger(), accountId: AccountId = DEFAULT_ACCOUNT_ID): Repositories {
+export function createRepositories(
+  dataSource: DataSource,
+  logger: Logger = createSilentLogger(),
+  accountId: AccountId = DEFAULT_ACCOUNT_ID,
+  fence?: InstanceFence,
+): Repositories {
   return {
     accountId,
-    drafts: new TypeOrmDraftRepository(dataSource, accountId),
-    publications: new TypeOrmPublicationRepository(dataSource, accountId),
+    drafts: new TypeOrmDraftRepository(dataSource, accountId, fence),
+    publications: new TypeOrmPublicationRepository(dataSource, accountId, fence),
     posts: new TypeOrmPostRepository(dataSource, accountId),
     topics: new TypeOrmTopicRepository(dataSource, accountId),
     settings: new TypeOrmSettingsRepository(dataSource, logger, accountId),
@@ -84,4 +96,9 @@ export function createRepositories(dataSource: DataSource, logger: Logger = crea
 /** The /stats aggregates of every account together (the total of a multi-account /stats). */
 export function createAllAccountsStats(dataSource: DataSource): StatsRepository {
   return new TypeOrmStatsRepository(dataSource, null);
+}
+
+/** The instance lease (issue 12 §1): not scoped, one row per database. */
+export function createInstanceLeaseStore(dataSource: DataSource): InstanceLeaseStore {
+  return new TypeOrmInstanceLeaseStore(dataSource);
 }

@@ -1,3 +1,4 @@
+import type { PublicationRecovery } from '../../domain/draft.js';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { booleanInteger, jsonText } from './column-types.js';
 import { DraftEntity } from './draft.entity.js';
@@ -84,6 +85,13 @@ export class PublicationEntity {
    */
   @Column({ type: 'integer', default: 0, transformer: booleanInteger })
   unresolved!: boolean;
+
+  /**
+   * Set when a restart's reconciliation settled a publication a crashed (or superseded) instance
+   * left in `publishing`: 'already_on_x' (the timeline had it) or 'posted_now'. The card says so.
+   */
+  @Column({ type: 'text', nullable: true })
+  recovered!: PublicationRecovery | null;
 
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;
