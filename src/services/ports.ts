@@ -144,6 +144,34 @@ export interface InstanceLeaseStatus {
   readonly expiresAt: number | null;
 }
 
+/** The instance lease row as stored (table `instance_lease`, id 1); times are wall-clock epoch ms. */
+export interface StoredInstanceLease {
+  /** The holder's instance id; null when free (never held, or released by a graceful stop). */
+  readonly owner: string | null;
+  readonly ownerHost: string | null;
+  readonly ownerPid: number | null;
+  readonly epoch: number;
+  readonly renewedAt: number | null;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * The instance lease's store (src/db/repositories/instance-lease.repository.ts). Each write is
+ * one conditional UPDATE of the single row, so two instances can never both win.
+ */
+export interface InstanceLeaseStore {
+  read(): Promise<StoredInstanceLease>;
+  /**
+   * Takes the lease (epoch + 1) only if the row still is exactly `seen` (owner, epoch,
+   * renewed_at): whoever changed it in between wins instead. Returns the new term, or null.
+   */
+  takeOver(seen: StoredInstanceLease, me: { readonly owner: string; readonly host: string; readonly pid: number }, now: number, expiresAt: number): Promise<InstanceTerm | null>;
+  /** Extends the lease while the row still names `term`; false once another instance took over. */
+  renew(term: InstanceTerm, now: number, expiresAt: number): Promise<boolean>;
+  /** Frees the lease (owner NULL, epoch kept) while the row still names `term`. */
+  release(term: InstanceTerm, now: number): Promise<boolean>;
+}
+
 /** A `publishing` draft's lease as stored; `expiresAt` is wall-clock epoch ms. */
 export interface PublishingLease {
   readonly id: number;

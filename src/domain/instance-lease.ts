@@ -1,0 +1,101 @@
+/**
+ * The rules of the instance lease (issue 12 §1): when a standby may take the lease over, and how
+ * long the active instance may act on a renewal. Pure: times are passed in, nothing is read.
+ *
+ * Two clocks, on purpose. The wall clock (epoch ms) is what the rows carry, and it may step (NTP,
+ * an operator, a VM resume), so it alone never proves that the holder stopped renewing. The
+ * monotonic clock never steps but only means something inside one process, so a standby measures
+ * a lapse from the moment IT first saw a given renewal, never against the holder's timestamps.
+ */
+
+/** The instance lease row as the rules need it (structurally the store's `StoredInstanceLease`). */
+export interface LeaseRow {
+  readonly owner: string | null;
+  readonly ownerHost: string | null;
+  readonly ownerPid: number | null;
+  readonly epoch: number;
+  readonly renewedAt: number | null;
+  readonly expiresAt: number | null;
+}
+
+/** Who asks: this process's instance id, host name and pid. */
+export interface LeaseClaimant {
+  readonly owner: string;
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** The first time this process saw one exact renewal of the lease (same owner, epoch, renewed_at). */
+export interface LeaseSighting {
+  readonly key: string;
+  /** Monotonic ms when first seen. */
+  readonly firstSeenAt: number;
+  /** The row was already past its wall-clock expiry when first seen (e.g. left by a crash long ago). */
+  readonly expiredAtFirstSight: boolean;
+}
+
+/** Why a standby may take over, or why not. */
+export type TakeoverVerdict =
+  | { readonly take: true; readonly reason: 'free' | 'lapsed' | 'expired' | 'predecessor' }
+  | { readonly take: false; readonly reason: 'held'; /** Monotonic ms until the current renewal lapses for us. */ readonly lapsesInMs: number };
+
+/** One renewal of the lease: any change of owner, epoch or renewed_at is a new one. */
+export function leaseKey(row: LeaseRow): string {
+  return `${row.owner ?? ''}|${row.epoch}|${row.renewedAt ?? ''}`;
+}
+
+/** Keeps the first sighting of the same renewal; a new renewal starts a new sighting now. */
+export function observeLease(previous: LeaseSighting | null, row: LeaseRow, monotonicNow: number, wallNow: number): LeaseSighting {
+  const key = leaseKey(row);
+  if (previous?.key === key) return previous;
+  return { key, firstSeenAt: monotonicNow, expiredAtFirstSight: row.expiresAt !== null && row.expiresAt <= wallNow };
+}
+
+/**
+ * Whether a standby may take over the lease it sees in `row` (first seen as `sighting`):
+ * - free: nobody holds it (never held, or released by a graceful stop);
+ * - lapsed: not renewed for `expiresAfterMs` by OUR monotonic clock since we first saw this renewal;
+ * - expired: already past its wall-clock expiry when we first saw it (a holder that died long
+ *   ago). A wall clock stepped forward can make a live holder look expired here; the epoch fence
+ *   stops the old holder's writes and its next renewal makes it step down;
+ * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
+ *   after a container restart, or no such process is alive), i.e. our own previous incarnation
+ *   after a kill -9.
+ */
+export function judgeTakeover(input: {
+  readonly row: LeaseRow;
+  readonly sighting: LeaseSighting;
+  readonly monotonicNow: number;
+  readonly expiresAfterMs: number;
+  readonly me: LeaseClaimant;
+  readonly isProcessAlive: (pid: number) => boolean;
+}): TakeoverVerdict {
+  const { row, sighting, monotonicNow, expiresAfterMs, me } = input;
+  if (row.owner === null) return { take: true, reason: 'free' };
+  if (isDeadPredecessor(row, me, input.isProcessAlive)) return { take: true, reason: 'predecessor' };
+  if (sighting.expiredAtFirstSight) return { take: true, reason: 'expired' };
+  const seenFor = monotonicNow - sighting.firstSeenAt;
+  if (seenFor >= expiresAfterMs) return { take: true, reason: 'lapsed' };
+  return { take: false, reason: 'held', lapsesInMs: expiresAfterMs - seenFor };
+}
+
+/** Same host, and the holder's pid is ours (a restarted container) or no longer alive. */
+function isDeadPredecessor(row: LeaseRow, me: LeaseClaimant, isProcessAlive: (pid: number) => boolean): boolean {
+  if (row.ownerHost !== me.host || row.ownerPid === null) return false;
+  return row.ownerPid === me.pid || !isProcessAlive(row.ownerPid);
+}
+
+/**
+ * Until when (monotonic ms) the active instance may act on a renewal that STARTED at
+ * `renewalStartedAt`. A standby first sees that renewal only after it was written, so it cannot
+ * count a lapse before this moment: the old holder stops acting no later than a standby may
+ * take over.
+ */
+export function actingDeadline(renewalStartedAt: number, expiresAfterMs: number): number {
+  return renewalStartedAt + expiresAfterMs;
+}
+
+/** True when `row` still names `term` (owner and epoch). */
+export function rowNamesTerm(row: LeaseRow, term: { readonly owner: string; readonly epoch: number }): boolean {
+  return row.owner === term.owner && row.epoch === term.epoch;
+}
