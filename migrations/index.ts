@@ -6,6 +6,7 @@ import { CardTimeoutAction1796083200600 } from './1796083200600-CardTimeoutActio
 import { TopicEngagementEvidence1796083200800 } from './1796083200800-TopicEngagementEvidence.js';
 import { CardReconcileIndex1796083200900 } from './1796083200900-CardReconcileIndex.js';
 import { Accounts1796083201000 } from './1796083201000-Accounts.js';
+import { InstanceLease1796083202000 } from './1796083202000-InstanceLease.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   TopicEngagementEvidence1796083200800,
   CardReconcileIndex1796083200900,
   Accounts1796083201000,
+  InstanceLease1796083202000,
 ];

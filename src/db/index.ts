@@ -4,6 +4,7 @@ import type {
   AccountRepository,
   DraftRepository,
   GenerationRunRepository,
+  InstanceLeaseStore,
   ModerationEventRepository,
   PostRepository,
   PublicationRepository,
@@ -23,9 +24,11 @@ import { TypeOrmModerationEventRepository } from './repositories/moderation-even
 import { TypeOrmPostRepository } from './repositories/post.repository.js';
 import { TypeOrmSettingsRepository } from './repositories/settings.repository.js';
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
+import { TypeOrmInstanceLeaseStore } from './repositories/instance-lease.repository.js';
 
 export { createDataSource, openDatabase, BUSY_TIMEOUT_MS } from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
+export { MissingInstanceLeaseError } from './repositories/instance-lease.repository.js';
 
 /**
  * Every repository the services use, built over one DataSource and scoped to one account: every
@@ -74,4 +77,9 @@ export function createRepositories(dataSource: DataSource, logger: Logger = crea
 /** The /stats aggregates of every account together (the total of a multi-account /stats). */
 export function createAllAccountsStats(dataSource: DataSource): StatsRepository {
   return new TypeOrmStatsRepository(dataSource, null);
+}
+
+/** The instance lease (issue 12 §1): not scoped, one row per database. */
+export function createInstanceLeaseStore(dataSource: DataSource): InstanceLeaseStore {
+  return new TypeOrmInstanceLeaseStore(dataSource);
 }

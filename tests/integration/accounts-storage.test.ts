@@ -18,7 +18,8 @@ const moderator = { id: '100000000000000001', name: 'alice' };
 type Row = Record<string, unknown>;
 
 /** The migrations before Accounts1796083201000: the schema every existing database has. */
-const PREVIOUS_MIGRATIONS = MIGRATIONS.filter((m) => m.name !== 'Accounts1796083201000');
+// The schema just before Accounts: the migrations after it (InstanceLease...) need its tables.
+const PREVIOUS_MIGRATIONS = MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === 'Accounts1796083201000'));
 
 /** A file migrated with the previous schema only, closed again. */
 async function previousSchemaFile(path: string, fill: (ds: DataSource) => Promise<void>): Promise<void> {
@@ -167,7 +168,7 @@ describe('accounts storage', () => {
 
     const { dataSource, applied } = await openDatabase(path);
     try {
-      expect(applied).toEqual(['Accounts1796083201000']);
+      expect(applied).toEqual(['Accounts1796083201000', 'InstanceLease1796083202000']);
       expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
       for (const table of ['drafts', 'topics', 'posts', 'moderation_events', 'generation_runs', 'content_fingerprints']) {
         const rows = (await dataSource.query(`SELECT account_id AS a, COUNT(*) AS n FROM ${table} GROUP BY account_id`)) as Array<{ a: string; n: number }>;
@@ -250,6 +251,7 @@ describe('accounts storage', () => {
       expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
       // migration:revert: back to the previous schema with the data as it was.
+      await dataSource.undoLastMigration(); // InstanceLease
       await dataSource.undoLastMigration();
       expect(await snapshot(dataSource)).toEqual(before);
       expect(await dataSource.query(`SELECT name FROM sqlite_master WHERE name IN ('accounts', 'publications')`)).toEqual([]);
@@ -363,6 +365,7 @@ describe('accounts storage', () => {
     const news = createRepositories(db.dataSource, undefined, 'news');
     await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
     await news.drafts.create(newTweetDraft('news only'), 2);
+    await db.dataSource.undoLastMigration(); // InstanceLease
     await expect(db.dataSource.undoLastMigration()).rejects.toThrow(/accounts other than "default"/);
     expect(await db.dataSource.query(`SELECT name FROM migrations ORDER BY id DESC LIMIT 1`)).toEqual([{ name: 'Accounts1796083201000' }]);
     expect((await news.drafts.countByStatus()).pending).toBe(1);

@@ -63,6 +63,10 @@ describe('database', () => {
 
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
+    expect(await db.dataSource.query(`SELECT id, owner, epoch FROM instance_lease`)).toEqual([{ id: 1, owner: null, epoch: 0 }]);
+    await db.dataSource.undoLastMigration(); // InstanceLease
+    expect(await db.dataSource.query(`SELECT name FROM sqlite_master WHERE name = 'instance_lease'`)).toEqual([]);
+    expect(await db.dataSource.query(`SELECT name FROM pragma_table_info('publications') WHERE name = 'recovered'`)).toEqual([]);
     await db.dataSource.undoLastMigration(); // Accounts
     const accountTables: Array<{ name: string }> = await db.dataSource.query(
       `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('accounts', 'publications')`,
@@ -104,12 +108,14 @@ describe('database', () => {
       'TopicEngagementEvidence1796083200800',
       'CardReconcileIndex1796083200900',
       'Accounts1796083201000',
+      'InstanceLease1796083202000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // InstanceLease
     await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence
@@ -202,6 +208,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // InstanceLease
     await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
     await db.dataSource.undoLastMigration(); // TopicEngagementEvidence

@@ -2,6 +2,7 @@ import { AccountEntity } from './account.entity.js';
 import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
 import { DraftEntity } from './draft.entity.js';
 import { GenerationRunEntity } from './generation-run.entity.js';
+import { InstanceLeaseEntity } from './instance-lease.entity.js';
 import { ModerationEventEntity } from './moderation-event.entity.js';
 import { PostEntity } from './post.entity.js';
 import { PublicationEntity } from './publication.entity.js';
@@ -14,6 +15,7 @@ export {
   ContentFingerprintEntity,
   DraftEntity,
   GenerationRunEntity,
+  InstanceLeaseEntity,
   ModerationEventEntity,
   PostEntity,
   SettingEntity,
@@ -31,4 +33,5 @@ export const ENTITIES = [
   GenerationRunEntity,
   AccountEntity,
   PublicationEntity,
+  InstanceLeaseEntity,
 ];

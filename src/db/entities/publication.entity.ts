@@ -85,6 +85,13 @@ export class PublicationEntity {
   @Column({ type: 'integer', default: 0, transformer: booleanInteger })
   unresolved!: boolean;
 
+  /**
+   * Set when a restart's reconciliation settled a publication a crashed (or superseded) instance
+   * left in `publishing`: 'already_on_x' (the timeline had it) or 'posted_now'. The card says so.
+   */
+  @Column({ type: 'text', nullable: true })
+  recovered!: 'already_on_x' | 'posted_now' | null;
+
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;
 
