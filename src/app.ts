@@ -1135,9 +1135,10 @@ function buildHealthServer(
     logger: logger.child({ component: 'health' }),
     instance: () => lease.status(),
     probes: () => {
+      // A standby (also one still stepping down) answers for the database alone.
+      if (lease.status().role !== 'active') return [database];
       const probes = active();
-      if (probes) return [database, ...probes];
-      return lease.status().role === 'active' ? [database, takingOver] : [database];
+      return probes ? [database, ...probes] : [database, takingOver];
     },
   });
 }
