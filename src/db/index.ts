@@ -4,6 +4,7 @@ import type {
   AccountRepository,
   DraftRepository,
   GenerationRunRepository,
+  InstanceFence,
   InstanceLeaseStore,
   ModerationEventRepository,
   PostRepository,
@@ -55,13 +56,21 @@ export interface Repositories {
 
 /**
  * The repositories of account `accountId` (the single-account setup: `default`). `logger` hears
- * about stored settings that no longer fit their schema (read as absent).
+ * about stored settings that no longer fit their schema (read as absent). With `fence` (the
+ * instance lease), every write that could publish or decide requires the lease to still name
+ * this instance's term: publication transitions, draft decisions, a card's message id. Without
+ * it (the CLI, tests of one process) nothing is fenced.
  */
-export function createRepositories(dataSource: DataSource, logger: Logger = createSilentLogger(), accountId: AccountId = DEFAULT_ACCOUNT_ID): Repositories {
+export function createRepositories(
+  dataSource: DataSource,
+  logger: Logger = createSilentLogger(),
+  accountId: AccountId = DEFAULT_ACCOUNT_ID,
+  fence?: InstanceFence,
+): Repositories {
   return {
     accountId,
-    drafts: new TypeOrmDraftRepository(dataSource, accountId),
-    publications: new TypeOrmPublicationRepository(dataSource, accountId),
+    drafts: new TypeOrmDraftRepository(dataSource, accountId, fence),
+    publications: new TypeOrmPublicationRepository(dataSource, accountId, fence),
     posts: new TypeOrmPostRepository(dataSource, accountId),
     topics: new TypeOrmTopicRepository(dataSource, accountId),
     settings: new TypeOrmSettingsRepository(dataSource, logger, accountId),

@@ -89,9 +89,14 @@ export interface Draft {
   readonly errorMessage: string | null;
   readonly errorClass: PublishErrorClass | null;
   readonly xCostUsd: number;
+  /** Set when a restart settled a publication a crash left in `publishing` (the card says so); absent or null otherwise. */
+  readonly recovered?: PublicationRecovery | null | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
+
+/** How a restart's reconciliation settled a publication a crash left in `publishing`: the timeline had it all, or it posted what was missing. */
+export type PublicationRecovery = 'already_on_x' | 'posted_now';
 
 /** The fake ids dry-run publishing hands out: never numeric, so never mistaken for a real tweet. */
 export function dryRunTweetId(draftId: number, index: number): string {

@@ -44,19 +44,26 @@ export function leaseKey(row: LeaseRow): string {
   return `${row.owner ?? ''}|${row.epoch}|${row.renewedAt ?? ''}`;
 }
 
-/** Keeps the first sighting of the same renewal; a new renewal starts a new sighting now. */
+/**
+ * Keeps the first sighting of the same renewal; a new renewal starts a new sighting now. Only the
+ * very first sighting (`previous` null: we just started watching) may count as expired by the
+ * wall clock. A renewal we saw happen while watching proves its holder alive, however its wall
+ * clock reads: a holder whose clock stepped back writes expiries already past, and that must not
+ * make us take over from it.
+ */
 export function observeLease(previous: LeaseSighting | null, row: LeaseRow, monotonicNow: number, wallNow: number): LeaseSighting {
   const key = leaseKey(row);
   if (previous?.key === key) return previous;
-  return { key, firstSeenAt: monotonicNow, expiredAtFirstSight: row.expiresAt !== null && row.expiresAt <= wallNow };
+  const expiredAtFirstSight = previous === null && row.expiresAt !== null && row.expiresAt <= wallNow;
+  return { key, firstSeenAt: monotonicNow, expiredAtFirstSight };
 }
 
 /**
  * Whether a standby may take over the lease it sees in `row` (first seen as `sighting`):
  * - free: nobody holds it (never held, or released by a graceful stop);
  * - lapsed: not renewed for `expiresAfterMs` by OUR monotonic clock since we first saw this renewal;
- * - expired: already past its wall-clock expiry when we first saw it (a holder that died long
- *   ago). A wall clock stepped forward can make a live holder look expired here; the epoch fence
+ * - expired: already past its wall-clock expiry when we started watching (a holder that died
+ *   long ago, e.g. before a restart). A wall clock stepped forward can make a live holder look expired here; the epoch fence
  *   stops the old holder's writes and its next renewal makes it step down;
  * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
  *   after a container restart, or no such process is alive), i.e. our own previous incarnation

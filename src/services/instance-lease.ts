@@ -54,8 +54,8 @@ export interface InstanceLeaseServiceDeps {
   /** How often a standby reads the lease. */
   readonly pollEveryMs?: number | undefined;
   readonly isProcessAlive?: ((pid: number) => boolean) | undefined;
-  /** Tests drive the loop by hand; production uses setTimeout. */
-  readonly setTimer?: ((run: () => void, ms: number) => unknown) | undefined;
+  /** Tests drive the loop by hand (awaiting what `run` returns: the step); production uses setTimeout. */
+  readonly setTimer?: ((run: () => Promise<void>, ms: number) => unknown) | undefined;
   readonly clearTimer?: ((handle: unknown) => void) | undefined;
 }
 
@@ -86,7 +86,7 @@ export class InstanceLeaseService implements InstanceFence {
   private stopped = true;
   private readonly pollEveryMs: number;
   private readonly alive: (pid: number) => boolean;
-  private readonly setTimer: (run: () => void, ms: number) => unknown;
+  private readonly setTimer: (run: () => Promise<void>, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
 
   constructor(private readonly deps: InstanceLeaseServiceDeps) {
@@ -196,7 +196,7 @@ export class InstanceLeaseService implements InstanceFence {
     const ms = this.role === 'active' ? this.deps.renewEveryMs : this.pollEveryMs;
     this.timer = this.setTimer(() => {
       this.timer = undefined;
-      void this.runStep(async () => {
+      return this.runStep(async () => {
         await this.step();
       });
     }, ms);

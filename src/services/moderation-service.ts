@@ -17,6 +17,7 @@ import {
   type DraftCardView,
   type DraftRepository,
   type DraftReviser,
+  type InstanceFence,
   type ModerationEventRepository,
   type PauseStateReader,
   type PostRepository,
@@ -50,6 +51,12 @@ export interface ModerationServiceDependencies {
   readonly pause?: PauseStateReader | undefined;
   /** The account this instance moderates for, named on every card; the single-account setup's `default` without it. */
   readonly account?: AccountIdentity | undefined;
+  /**
+   * The instance lease (issue 12): no card is sent while it names no term (standby, stepped
+   * down), so an instance that lost the lease cannot show a card the active one also shows.
+   * Without it, cards are always sent.
+   */
+  readonly fence?: InstanceFence | undefined;
 }
 
 /** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
@@ -573,6 +580,11 @@ export class ModerationService {
     const deadlineAt = draft.status === 'pending' ? shownAt + this.deps.options.moderationTimeoutMs : draft.deadlineAt;
     let location: CardLocation;
     let view: DraftCardView;
+    if (this.deps.fence && this.deps.fence.current() === null) {
+      // Not a Discord failure: nothing is counted; the active instance's reconciler posts it.
+      logger.warn('a draft card was not posted: this instance does not hold the instance lease', { draftId: draft.id });
+      return null;
+    }
     try {
       view = await this.view({ ...draft, deadlineAt });
       location = await this.deps.cards.postCard(view);

@@ -1,6 +1,6 @@
 import type { AccountId } from '../domain/account.js';
 import type { ContentType } from '../domain/content-types.js';
-import type { Actor, Draft, DraftStatus, PublishErrorClass, RiskFlag } from '../domain/draft.js';
+import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseState } from '../domain/schedule.js';
@@ -272,6 +272,12 @@ export interface PublicationRepository {
   claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
   /** Takes over a draft left in `publishing` whose lease has expired (a crash); null if it is alive elsewhere. */
   reclaimStalePublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
+  /**
+   * Takes over at once, whatever its lease's expiry, a draft left in `publishing` by another
+   * owner. Only for an instance holding the instance lease (issue 12): then no other instance is
+   * active, so another owner is a dead process or a term that ended. Fenced like every transition.
+   */
+  reclaimAbandonedPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null>;
   /** Drafts in `publishing`: at start-up these are the ones a crash may have left behind. */
   findPublishing(): Promise<Draft[]>;
   /** The leases of every draft in `publishing`, oldest draft first. */
@@ -284,8 +290,13 @@ export interface PublicationRepository {
   renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean>;
   /** Stores one posted tweet's id at once, so a resumed thread continues after it. */
   recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean>;
-  /** publishing -> published. */
-  markPublished(id: number, fence: PublishFence, result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number }, now: number): Promise<boolean>;
+  /** publishing -> published; `recovered` when a restart's reconciliation settled it (the card says so). */
+  markPublished(
+    id: number,
+    fence: PublishFence,
+    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number; recovered?: PublicationRecovery | null | undefined },
+    now: number,
+  ): Promise<boolean>;
   /** publishing -> queued with a wait (caps, X limits, backoff); the draft is not lost. */
   requeue(
     id: number,

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { backoffDelayMs, backoffExhausted, DEFAULT_PUBLISH_BACKOFF, type BackoffPolicy } from '../domain/backoff.js';
-import type { Actor, Draft, PublishErrorClass } from '../domain/draft.js';
+import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../domain/draft.js';
 import { DAY_MS, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
 import type { Logger } from '../logging/index.js';
 import {
   systemMonotonicClock,
   type Clock,
   type DraftRepository,
+  type InstanceFence,
   type MonotonicClock,
   type PostRepository,
   type PublicationRepository,
@@ -73,6 +74,13 @@ export interface PublishingServiceDeps {
   readonly observer?: PublishingObserver | undefined;
   /** This process's lease owner id; unique per service instance unless given. */
   readonly owner?: string | undefined;
+  /**
+   * The instance lease this service acts under (issue 12); `owner` should then name its term
+   * (`${instanceOwner}#${epoch}`). With it, `reconcileOnStartup` takes over at once every
+   * publication another owner left in `publishing`: only one instance is active, so that owner
+   * is dead or its term ended. Without it, only expired leases are taken over.
+   */
+  readonly fence?: InstanceFence | undefined;
 }
 
 /** How one publish attempt ended. */
@@ -196,12 +204,15 @@ export class PublishingService {
 
   /**
    * Start-up, before anything is published: settles every draft a previous run left in
-   * `publishing` (whose lease has expired) by looking for its tweets on the timeline and posting
-   * only what is missing. Drafts under a live lease belong to another process.
+   * `publishing` by looking for its tweets on the timeline and posting only what is missing.
+   * Under the instance lease (`fence`), every such draft of another owner is taken over at once,
+   * whatever its lease's expiry (recovery in seconds after a kill -9), and a published one
+   * records that it was recovered. Without it, drafts under a live lease belong to another
+   * process and wait for it to expire.
    */
   async reconcileOnStartup(): Promise<PublishOutcome[]> {
     if (!this.verified) await this.checkConnection();
-    return this.reclaimStaleDrafts();
+    return this.reclaimStaleDrafts(async () => false, { atStartup: true });
   }
 
   /**
@@ -281,7 +292,7 @@ export class PublishingService {
     };
   }
 
-  private async reclaimStaleDrafts(held: () => Promise<boolean> = async () => false): Promise<PublishOutcome[]> {
+  private async reclaimStaleDrafts(held: () => Promise<boolean> = async () => false, options: { atStartup?: boolean } = {}): Promise<PublishOutcome[]> {
     const outcomes: PublishOutcome[] = [];
     const leases = await this.deps.publications.findPublishingLeases();
     for (const id of this.seenLeases.keys()) if (!leases.some((l) => l.id === id)) this.seenLeases.delete(id);
@@ -289,15 +300,23 @@ export class PublishingService {
       if (await held()) break;
       // Ours and running right now: a wall-clock step must not make us run it twice.
       if (this.inFlight.has(lease.id)) continue;
-      if (!this.leaseLapsed(lease, this.deps.clock.now(), this.monotonic.now())) continue;
+      // Under the instance lease, another owner's draft at start-up was abandoned by a process or term that is over.
+      const abandoned = options.atStartup === true && this.deps.fence !== undefined && lease.owner !== this.owner;
+      if (!abandoned && !this.leaseLapsed(lease, this.deps.clock.now(), this.monotonic.now())) continue;
       const attemptId = randomUUID();
       this.inFlight.set(lease.id, attemptId);
       try {
-        const reclaimed = await this.deps.publications.reclaimStalePublishing(lease.id, this.owner, attemptId, this.deps.clock.now(), this.leaseMs);
-        if (!reclaimed) continue; // a live lease by the database's reckoning, or someone else took it first
+        const reclaim = abandoned ? this.deps.publications.reclaimAbandonedPublishing : this.deps.publications.reclaimStalePublishing;
+        const reclaimed = await reclaim.call(this.deps.publications, lease.id, this.owner, attemptId, this.deps.clock.now(), this.leaseMs);
+        if (!reclaimed) continue; // a live lease by the database's reckoning, someone else took it first, or we lost the instance lease
         this.seenLeases.delete(lease.id);
-        this.deps.logger.warn('Reconciling a draft left in publishing', { draftId: lease.id, postedTweets: reclaimed.postedTweetIds.length });
-        outcomes.push(await this.runClaimed(reclaimed, true));
+        this.deps.logger.warn('Reconciling a draft left in publishing', {
+          draftId: lease.id,
+          postedTweets: reclaimed.postedTweetIds.length,
+          previousOwner: lease.owner,
+          leaseExpired: !abandoned,
+        });
+        outcomes.push(await this.runClaimed(reclaimed, true, options.atStartup === true));
       } finally {
         if (this.inFlight.get(lease.id) === attemptId) this.inFlight.delete(lease.id);
       }
@@ -357,8 +376,10 @@ export class PublishingService {
    * this attempt id) holds. `uncertain`: an earlier attempt may have reached X (crash, timeout,
    * 5xx), so the timeline is read before posting and again on X's duplicate 403.
    */
-  private async runClaimed(draft: Draft, uncertain: boolean): Promise<PublishOutcome> {
+  private async runClaimed(draft: Draft, uncertain: boolean, recovery = false): Promise<PublishOutcome> {
     const fence: PublishFence = { owner: this.owner, attemptId: draft.publishAttemptId ?? '' };
+    // Tweets this run posted itself (not found on the timeline): what a recovery's card reports.
+    let postedNow = 0;
     const log = this.deps.logger.child({ draftId: draft.id, attemptId: fence.attemptId });
     const target = this.deps.target;
     try {
@@ -404,6 +425,7 @@ export class PublishingService {
         // The id is stored before the target sends the next request: a crash resumes after it.
         onPosted: async (id: string): Promise<void> => {
           requestEnded();
+          postedNow += 1;
           ids.push(id);
           await this.recordTweet(draft, fence, ids, this.deps.clock.now());
         },
@@ -424,7 +446,8 @@ export class PublishingService {
           throw error;
         }
       }
-      return await this.complete(draft, fence, ids, foundOnTimeline);
+      const recovered = recovery ? (postedNow > 0 ? 'posted_now' : 'already_on_x') : null;
+      return await this.complete(draft, fence, ids, foundOnTimeline, recovered);
     } catch (error) {
       return this.handleFailure(draft, fence, error);
     }
@@ -452,12 +475,18 @@ export class PublishingService {
     });
   }
 
-  private async complete(draft: Draft, fence: PublishFence, ids: readonly string[], foundOnTimeline: number): Promise<PublishOutcome> {
+  private async complete(
+    draft: Draft,
+    fence: PublishFence,
+    ids: readonly string[],
+    foundOnTimeline: number,
+    recovered: PublicationRecovery | null,
+  ): Promise<PublishOutcome> {
     const now = this.deps.clock.now();
     const { dryRun, network } = this.deps.target.identity;
     // What the target charges (0 in dry run: nothing was sent, so nothing was spent).
     const cost = this.deps.target.costUsd(draft.tweets);
-    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun, xCostUsd: cost }, now))) {
+    if (!(await this.deps.publications.markPublished(draft.id, fence, { tweetIds: ids, dryRun, xCostUsd: cost, recovered }, now))) {
       throw new LostLeaseError(draft.id);
     }
     // markPublished cleared the publication's transient-failure count and unresolved mark with it.

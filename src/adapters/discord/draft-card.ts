@@ -442,7 +442,7 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
       const at = draft.publishedAt !== null ? time(Math.floor(draft.publishedAt / 1000), TimestampStyles.ShortDateTime) : 'an unknown time';
       const url = draft.tweetId ? tweetUrl(draft.tweetId) : null;
       const where = url ? ` · ${url}` : draft.dryRun ? ' · dry run: not sent to X' : '';
-      return { text: `✅ Published ${at} (approved by ${by})${where}`, colour: CARD_COLOURS.published };
+      return { text: `✅ Published ${at} (approved by ${by})${where}${recoveryNote(draft)}`, colour: CARD_COLOURS.published };
     }
     case 'rejected':
       return {
@@ -458,6 +458,16 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
         colour: CARD_COLOURS.failed,
       };
   }
+}
+
+/** What a restart did with a publication a crash left in flight, so moderators know the tweet was never doubled. */
+export const RECOVERY_NOTES = {
+  already_on_x: 'Recovered after a restart: already on X',
+  posted_now: 'Recovered after a restart: posted now',
+} as const;
+
+function recoveryNote(draft: Draft): string {
+  return draft.recovered ? ` · ${RECOVERY_NOTES[draft.recovered]}` : '';
 }
 
 function buttonsFor(view: DraftCardView): DraftCardMessage['components'] {

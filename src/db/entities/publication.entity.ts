@@ -1,3 +1,4 @@
+import type { PublicationRecovery } from '../../domain/draft.js';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { booleanInteger, jsonText } from './column-types.js';
 import { DraftEntity } from './draft.entity.js';
@@ -90,7 +91,7 @@ export class PublicationEntity {
    * left in `publishing`: 'already_on_x' (the timeline had it) or 'posted_now'. The card says so.
    */
   @Column({ type: 'text', nullable: true })
-  recovered!: 'already_on_x' | 'posted_now' | null;
+  recovered!: PublicationRecovery | null;
 
   @Column({ name: 'created_at', type: 'integer' })
   createdAt!: number;

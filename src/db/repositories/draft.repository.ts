@@ -2,10 +2,20 @@ import { Brackets, type DataSource, type EntityManager, type Repository, type Se
 import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type { CardRendering, CreateWithinCapOutcome, DraftDecision, DraftRepository, NewDraft, RevisedContent, UnpostedCards } from '../../services/ports.js';
+import type {
+  CardRendering,
+  CreateWithinCapOutcome,
+  DraftDecision,
+  DraftRepository,
+  InstanceFence,
+  NewDraft,
+  RevisedContent,
+  UnpostedCards,
+} from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
+import { withFence, type FenceCondition } from './instance-fence.js';
 
 /**
  * The combined status services see, over `drafts d LEFT JOIN publications p`: a draft's own
@@ -83,6 +93,7 @@ export function toDraft(row: DraftEntity): Draft {
     errorMessage: publication?.errorMessage ?? null,
     errorClass: (publication?.errorClass ?? null) as PublishErrorClass | null,
     xCostUsd: publication?.costUsd ?? 0,
+    recovered: publication?.recovered ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -90,7 +101,9 @@ export function toDraft(row: DraftEntity): Draft {
 
 /**
  * TypeORM implementation of the draft store. Every transition is a single `UPDATE ... WHERE`
- * that names the state it expects; the affected-row count says whether this caller won.
+ * that names the state it expects; the affected-row count says whether this caller won. With an
+ * instance fence, the decisions (decide, replaceContent, recordFirstApproval) and the record of
+ * a card's message also require the instance lease to name this instance's term (issue 12).
  */
 export class TypeOrmDraftRepository implements DraftRepository {
   private readonly drafts: Repository<DraftEntity>;
@@ -98,8 +111,14 @@ export class TypeOrmDraftRepository implements DraftRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
+    private readonly fence?: InstanceFence | undefined,
   ) {
     this.drafts = dataSource.getRepository(DraftEntity);
+  }
+
+  /** The row of this account's draft `id` under `condition`, fenced when there is a fence. */
+  private fenced(condition: string, parameters: Record<string, unknown>): FenceCondition {
+    return withFence(this.dataSource, this.fence, `${condition} AND account_id = :accountId`, { ...parameters, accountId: this.accountId });
   }
 
   /** Whole drafts of this account, with their publication. */
@@ -206,17 +225,23 @@ export class TypeOrmDraftRepository implements DraftRepository {
     now: number,
     card?: { readonly rendered: CardRendering; readonly deadlineAt?: number | null | undefined },
   ): Promise<void> {
-    await this.drafts.update(this.key(id), {
-      moderationChannelId: channelId,
-      moderationMessageId: messageId,
-      cardNextAttemptAt: null,
-      cardLastError: null,
-      ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
-      // This write moves updated_at; the rendering it records is the one just posted.
-      ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
-      ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
-      updatedAt: now,
-    });
+    const where = this.fenced('id = :id', { id });
+    await this.drafts
+      .createQueryBuilder()
+      .update(DraftEntity)
+      .set({
+        moderationChannelId: channelId,
+        moderationMessageId: messageId,
+        cardNextAttemptAt: null,
+        cardLastError: null,
+        ...(card?.deadlineAt !== undefined ? { deadlineAt: card.deadlineAt } : {}),
+        // This write moves updated_at; the rendering it records is the one just posted.
+        ...(card ? { cardRenderedRevision: card.rendered.revision, cardRenderedStatus: card.rendered.status, cardRenderedVersion: now } : {}),
+        ...(card?.rendered.timeoutAction !== undefined ? { cardRenderedTimeoutAction: card.rendered.timeoutAction } : {}),
+        updatedAt: now,
+      })
+      .where(where.sql, where.parameters)
+      .execute();
   }
 
   async findCardsToPost(now: number, createdBefore: number, limit: number): Promise<Draft[]> {
@@ -335,6 +360,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null> {
+    const where = this.fenced('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision });
     return this.dataSource.transaction(async (manager) => {
       const usage = content.additionalUsage;
       const result = await manager
@@ -364,8 +390,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
             : {}),
           updatedAt: now,
         })
-        .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
-        .andWhere('account_id = :accountId', { accountId: this.accountId })
+        .where(where.sql, where.parameters)
         .execute();
       if (result.affected !== 1) return null;
       const fingerprints = manager.getRepository(ContentFingerprintEntity);
@@ -377,22 +402,22 @@ export class TypeOrmDraftRepository implements DraftRepository {
   }
 
   async recordFirstApproval(id: number, expectedRevision: number, actor: Actor, now: number): Promise<boolean> {
+    const where = this.fenced('id = :id AND status = :status AND revision = :revision AND first_approved_by IS NULL', {
+      id,
+      status: 'pending',
+      revision: expectedRevision,
+    });
     const result = await this.drafts
       .createQueryBuilder()
       .update(DraftEntity)
       .set({ firstApprovedBy: actor.id, firstApprovedByName: actor.name, updatedAt: now })
-      .where('id = :id AND status = :status AND revision = :revision AND first_approved_by IS NULL', {
-        id,
-        status: 'pending',
-        revision: expectedRevision,
-      })
-      .andWhere('account_id = :accountId', { accountId: this.accountId })
-      .andWhere('account_id = :accountId', { accountId: this.accountId })
+      .where(where.sql, where.parameters)
       .execute();
     return result.affected === 1;
   }
 
   async decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean> {
+    const where = this.fenced('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision });
     return this.dataSource.transaction(async (manager) => {
       const result = await manager
         .createQueryBuilder()
@@ -407,8 +432,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
           ...(decision.to !== 'approved' ? { rejectReason: decision.reason ?? null } : {}),
           updatedAt: now,
         })
-        .where('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision })
-        .andWhere('account_id = :accountId', { accountId: this.accountId })
+        .where(where.sql, where.parameters)
         .execute();
       if (result.affected !== 1) return false;
       // The approval and its publication commit together: no approved draft without one.

@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
-import type { Actor, Draft, PublishErrorClass } from '../../domain/draft.js';
-import type { PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
+import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
+import type { InstanceFence, PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
 import { draftsWithPublication, toDraft } from './draft.repository.js';
+import { withFence } from './instance-fence.js';
 
 type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'accountId' | 'draft'>>;
 
@@ -12,12 +13,14 @@ type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'ac
  * TypeORM implementation of one account's publications. Every transition is a single
  * `UPDATE ... WHERE` on the publication that names the state it expects (and, while publishing,
  * the fence); when it changed the row, the draft's `updated_at` moves in the same transaction so
- * the card reconciler knows the card is behind.
+ * the card reconciler knows the card is behind. With an instance fence, every transition also
+ * requires the instance lease to still name this instance's term (issue 12), in the same UPDATE.
  */
 export class TypeOrmPublicationRepository implements PublicationRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
+    private readonly fence?: InstanceFence | undefined,
   ) {}
 
   async findDueForPublishing(now: number, limit: number): Promise<Draft[]> {
@@ -66,6 +69,17 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
     return reclaimed ? this.findDraft(id) : null;
   }
 
+  async reclaimAbandonedPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
+    const reclaimed = await this.transition(
+      id,
+      "status = 'publishing' AND lease_owner IS DISTINCT FROM :owner",
+      { owner },
+      { leaseOwner: owner, leaseExpiresAt: now + leaseMs, attemptId, attempts: () => 'attempts + 1' },
+      now,
+    );
+    return reclaimed ? this.findDraft(id) : null;
+  }
+
   async findPublishing(): Promise<Draft[]> {
     const rows = await draftsWithPublication(this.dataSource.manager, this.accountId)
       .andWhere("d.status = 'approved' AND p.status = 'publishing'")
@@ -94,7 +108,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   async markPublished(
     id: number,
     fence: PublishFence,
-    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number },
+    result: { tweetIds: readonly string[]; dryRun: boolean; xCostUsd: number; recovered?: PublicationRecovery | null | undefined },
     now: number,
   ): Promise<boolean> {
     return this.fencedTransition(
@@ -116,6 +130,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
         // Published is final: the counters of its attempts can never matter again.
         transientFailures: 0,
         unresolved: false,
+        ...(result.recovered ? { recovered: result.recovered } : {}),
       },
       now,
     );
@@ -232,8 +247,9 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   }
 
   /**
-   * One conditional update of this account's publication of draft `id`; when it changed the row,
-   * the draft's `updated_at` (and `draftChanges`) follow in the same transaction.
+   * One conditional update of this account's publication of draft `id` (fenced on the instance
+   * term when there is a fence); when it changed the row, the draft's `updated_at` (and
+   * `draftChanges`) follow in the same transaction.
    */
   private transition(
     id: number,
@@ -243,12 +259,17 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
     now: number,
     draftChanges: Record<string, unknown> = {},
   ): Promise<boolean> {
+    const fenced = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${condition}`, {
+      ...parameters,
+      id,
+      accountId: this.accountId,
+    });
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const result = await manager
         .createQueryBuilder()
         .update(PublicationEntity)
         .set({ ...changes, updatedAt: now })
-        .where(`draft_id = :id AND account_id = :accountId AND ${condition}`, { ...parameters, id, accountId: this.accountId })
+        .where(fenced.sql, fenced.parameters)
         .execute();
       if (result.affected !== 1) return false;
       await manager
