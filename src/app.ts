@@ -663,7 +663,7 @@ function buildAccount(
 ): BuiltAccount {
   const { config, logger, clock } = ctx;
   const log = logger.child({ accountId: account.id });
-  const repos = createRepositories(store.dataSource, log, account.id /* FENCE-PENDING, ctx.fence */);
+  const repos = createRepositories(store.dataSource, log, account.id, ctx.fence);
   const publisher = buildXPublisher(ctx, account);
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
@@ -690,7 +690,7 @@ function buildAccount(
     account: { id: account.id, handle: () => shared.handles.get(account.id) ?? null },
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
     // No card goes out unless this instance holds the lease: a standby's or a deposed instance's would be a second one.
-    // FENCE-PENDING fence: ctx.fence,
+    fence: ctx.fence,
   });
   const engagement = new EngagementService({
     posts: repos.posts,
@@ -729,7 +729,7 @@ function moderationOptionsOf(account: AccountConfig): ModerationOptions {
  */
 function buildRetiredModeration(ctx: ActivationContext, parts: AppParts, accountId: AccountId): ModerationService {
   const { config, clock, logger } = ctx;
-  const repos = createRepositories(parts.store.dataSource, logger, accountId /* FENCE-PENDING, ctx.fence */);
+  const repos = createRepositories(parts.store.dataSource, logger, accountId, ctx.fence);
   const inactive = accountRemovedReason(accountId);
   return new ModerationService({
     ...repos,
@@ -747,7 +747,7 @@ function buildRetiredModeration(ctx: ActivationContext, parts: AppParts, account
     logger: logger.child({ component: 'moderation', accountId }),
     options: { ...moderationOptionsOf(config.accounts[0] as AccountConfig), timeoutAction: 'expire' },
     account: { id: accountId, handle: () => null },
-    // FENCE-PENDING fence: ctx.fence,
+    fence: ctx.fence,
   });
 }
 
