@@ -835,7 +835,7 @@ function buildPipeline(
 }
 
 function buildPublishing(
-  { config, logger, clock, monotonic, rng, publishingOwner }: ActivationContext,
+  { config, logger, clock, monotonic, rng, publishingOwner, fence }: ActivationContext,
   repos: Repositories,
   account: AccountConfig,
   target: PublishTarget,
@@ -849,6 +849,8 @@ function buildPublishing(
     rng,
     logger: logger.child({ component: 'publishing' }),
     owner: publishingOwner,
+    // Under the lease, start-up takes over at once what any other owner (a dead process, an ended term) left in publishing.
+    fence,
     config: {
       // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
       requestTimeoutMs: config.twitter.timeoutMs,

@@ -108,6 +108,7 @@ describe('active and standby instances as real processes (issue 12)', () => {
     await expect.poll(() => cardStatus(fakes, card), { timeout: 15_000 }).toContain('Published');
     expect(tweetsOfText()).toHaveLength(1);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(1);
+    expect(JSON.stringify(fakes.discord.messages.get(card.message.id)?.embeds)).toContain('Recovered after a restart: already on X');
     expect((await second.health()).body).toMatchObject({ ok: true, role: 'active', epoch: 2 });
   }, 90_000);
 
@@ -180,6 +181,7 @@ describe('active and standby instances as real processes (issue 12)', () => {
     await expect.poll(() => cardStatus(fakes, card), { timeout: 15_000 }).toContain('Published');
     expect(performance.now() - again.readyAt).toBeLessThan(15_000);
     expect(tweetsOfText()).toHaveLength(1);
+    expect(JSON.stringify(fakes.discord.messages.get(card.message.id)?.embeds)).toContain('Recovered after a restart: posted now');
     expect((await again.health()).body).toMatchObject({ role: 'active', epoch: 2 });
   }, 90_000);
 });
