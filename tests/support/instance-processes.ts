@@ -20,13 +20,19 @@ export interface InstanceProcess {
   readonly healthPort: number;
   /** The role it settled in at start. */
   readonly startedAs: 'active' | 'standby';
-  /** performance.now() when it reported its role. */
-  readonly readyAt: number;
+  /** Wall-clock ms when it was spawned. */
+  readonly launchedAt: number;
+  /**
+   * Wall-clock ms of its latest "ready" log line (connected to Discord, before it reconciles what
+   * a crash left behind): where the issue's "within 15 s of the new instance being ready" starts.
+   */
+  readyAt(): number;
   health(): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
 /** Starts the built app and waits until it is active (and ready) or standing by. */
 export async function launchInstance(env: Record<string, string>): Promise<InstanceProcess> {
+  const launchedAt = Date.now();
   const proc = spawnBuiltApp({ appDir: APP_ROOT, env });
   const listening = await proc.waitForLog((line) => line['message'] === 'health endpoint listening');
   const healthPort = Number(listening['port']);
@@ -35,7 +41,12 @@ export async function launchInstance(env: Record<string, string>): Promise<Insta
     proc,
     healthPort,
     startedAs: settled['message'] === ACTIVE_LOG ? 'active' : 'standby',
-    readyAt: performance.now(),
+    launchedAt,
+    readyAt() {
+      const ready = proc.logs.filter((line) => line['message'] === 'ready').at(-1);
+      if (!ready) throw new Error('the instance has not logged "ready"');
+      return Date.parse(String(ready['timestamp']));
+    },
     async health() {
       const response = await fetch(`http://127.0.0.1:${healthPort}/healthz`, { signal: AbortSignal.timeout(2_000) });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
