@@ -93,7 +93,8 @@ export interface Card {
  */
 export async function draftThroughCommand(fakes: Fakes, text: string): Promise<Card> {
   fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text } });
-  const command = fakes.discord.injectSlashCommand({ name: 'draft', userId: fakes.discord.userIds.moderator });
+  // A single-tweet topic: a random one may ask for a thread, which the queued tweet would not be.
+  const command = fakes.discord.injectSlashCommand({ name: 'draft', options: { topic: 'education' }, userId: fakes.discord.userIds.moderator });
   const deadline = performance.now() + 20_000;
   for (;;) {
     const answer = fakes.discord.originalResponse(command.id);
