@@ -8,7 +8,6 @@ import {
   cardStatus,
   draftThroughCommand,
   launchInstance,
-  sharedStore,
   type InstanceProcess,
 } from '../tests/support/instance-processes.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../tests/support/test-app.js';
@@ -90,9 +89,8 @@ async function withWorld(
   run: (world: { env: Record<string, string>; fakes: Fakes; launch(env: Record<string, string>): Promise<InstanceProcess> }) => Promise<number>,
 ): Promise<number> {
   const fakes = await startFakes();
-  const store = await sharedStore();
   const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-takeover-bench-'));
-  const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'false', LOG_LEVEL: 'info', ...store.env });
+  const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'false', LOG_LEVEL: 'info' });
   try {
     return await run({
       env,
@@ -112,7 +110,6 @@ async function withWorld(
       }
     }
     await fakes.stop();
-    await store.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

