@@ -362,7 +362,8 @@ export class DraftgateApp {
         await this.activate(term);
       } catch (error) {
         await this.stepDown('failed');
-        if (error instanceof LeaseLostDuringActivation) return;
+        // Lost meanwhile, or stopped (a stop cuts Discord to end the activation): nothing failed.
+        if (error instanceof LeaseLostDuringActivation || this.stopping) return;
         if (this.startedOnce) {
           // start() has resolved: nobody awaits this activation but main, through onFatal.
           this.context.logger.error('becoming the active instance failed', { error, epoch: term.epoch });
@@ -381,7 +382,7 @@ export class DraftgateApp {
     const parts = this.activation?.parts;
     if (parts) {
       this.context.logger.warn('lost the instance lease: disconnecting from Discord and stepping down', { reason });
-      await parts.client.destroy();
+      await parts.client.destroy().catch((error: unknown) => this.context.logger.error('destroying the Discord client failed', { error }));
     }
     await this.serially(() => this.stepDown('lost'));
   }
@@ -526,17 +527,21 @@ export class DraftgateApp {
     const { parts } = activation;
     activation.ready = false;
     const graceful = why === 'stop';
-    if (!graceful) await parts.client.destroy();
-    activation.detachCommands?.();
-    await parts.commands.drain(graceful ? COMMAND_DRAIN_MS : LOST_DRAIN_MS);
-    await parts.scheduler.stop();
-    await parts.services.deadlines.stop();
-    parts.interactions.detach(parts.client);
-    await parts.interactions.drain(graceful ? INTERACTION_DRAIN_MS : LOST_DRAIN_MS);
-    activation.stopMeteringAcks?.();
-    if (graceful) await parts.client.destroy();
-    await parts.anthropicCheck;
-    this.activation = undefined;
+    try {
+      if (!graceful) await parts.client.destroy();
+      activation.detachCommands?.();
+      await parts.commands.drain(graceful ? COMMAND_DRAIN_MS : LOST_DRAIN_MS);
+      await parts.scheduler.stop();
+      await parts.services.deadlines.stop();
+      parts.interactions.detach(parts.client);
+      await parts.interactions.drain(graceful ? INTERACTION_DRAIN_MS : LOST_DRAIN_MS);
+      activation.stopMeteringAcks?.();
+      if (graceful) await parts.client.destroy();
+      await parts.anthropicCheck;
+    } finally {
+      // Even a step-down that failed half-way leaves no parts behind: the next activation builds its own.
+      this.activation = undefined;
+    }
     if (!graceful) this.context.logger.warn('standby: stepped down; taking over again when the lease is free or lapses', { why });
   }
 
