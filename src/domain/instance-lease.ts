@@ -23,6 +23,8 @@ export interface LeaseClaimant {
   readonly owner: string;
   readonly host: string;
   readonly pid: number;
+  /** Wall-clock ms when this process started watching the lease: a predecessor renewed before it. */
+  readonly startedAt: number;
 }
 
 /** The first time this process saw one exact renewal of the lease (same owner, epoch, renewed_at). */
@@ -63,11 +65,15 @@ export function observeLease(previous: LeaseSighting | null, row: LeaseRow, mono
  * - free: nobody holds it (never held, or released by a graceful stop);
  * - lapsed: not renewed for `expiresAfterMs` by OUR monotonic clock since we first saw this renewal;
  * - expired: already past its wall-clock expiry when we started watching (a holder that died
- *   long ago, e.g. before a restart). A wall clock stepped forward can make a live holder look expired here; the epoch fence
- *   stops the old holder's writes and its next renewal makes it step down;
- * - predecessor: held by a dead process of this host (same host name, and its pid is ours, as
- *   after a container restart, or no such process is alive), i.e. our own previous incarnation
- *   after a kill -9.
+ *   long ago, e.g. before a restart). A wall clock stepped forward can make a live holder look
+ *   expired here; the epoch fence stops the old holder's writes and its next renewal makes it
+ *   step down;
+ * - predecessor: held by a dead process of this host (same host name, and no process has its
+ *   pid, or the pid is ours, as after a container restart), i.e. our own previous incarnation
+ *   after a kill -9, or ourselves (we stopped acting when our renewals failed). With our own pid, it must not have renewed since we started: a live twin
+ *   that shares our host name and pid (two containers given the same hostname) keeps renewing,
+ *   and without this check each would take the lease from the other at every poll. Same host,
+ *   same wall clock.
  */
 export function judgeTakeover(input: {
   readonly row: LeaseRow;
@@ -86,10 +92,16 @@ export function judgeTakeover(input: {
   return { take: false, reason: 'held', lapsesInMs: expiresAfterMs - seenFor };
 }
 
-/** Same host, and the holder's pid is ours (a restarted container) or no longer alive. */
+/**
+ * Same host, and either the holder's pid is not alive, or it is our own pid (a restarted
+ * container) and the holder has not renewed since we started. A row naming us is ours to take
+ * again (we stopped acting on it when our renewals failed).
+ */
 function isDeadPredecessor(row: LeaseRow, me: LeaseClaimant, isProcessAlive: (pid: number) => boolean): boolean {
+  if (row.owner === me.owner) return true;
   if (row.ownerHost !== me.host || row.ownerPid === null) return false;
-  return row.ownerPid === me.pid || !isProcessAlive(row.ownerPid);
+  if (row.ownerPid !== me.pid) return !isProcessAlive(row.ownerPid);
+  return row.renewedAt === null || row.renewedAt <= me.startedAt;
 }
 
 /**

@@ -26,6 +26,14 @@ export function identityOfThisProcess(nonce: string = randomBytes(4).toString('h
   return { owner: `${host}:${process.pid}:${nonce}`, host, pid: process.pid };
 }
 
+/**
+ * The publication lease owner of one term (decision 4): `${owner}#${epoch}`. A publication whose
+ * lease names any other string belongs to a process or a term that is no longer active.
+ */
+export function publishingOwnerOf(term: InstanceTerm): string {
+  return `${term.owner}#${term.epoch}`;
+}
+
 /** Signal 0 tests for existence; EPERM means it exists but belongs to someone else. */
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -54,6 +62,8 @@ export interface InstanceLeaseServiceDeps {
   /** How often a standby reads the lease. */
   readonly pollEveryMs?: number | undefined;
   readonly isProcessAlive?: ((pid: number) => boolean) | undefined;
+  /** Wall-clock ms when this process started (default: when the service is built); see the predecessor rule. */
+  readonly startedAt?: number | undefined;
   /** Tests drive the loop by hand (awaiting what `run` returns: the step); production uses setTimeout. */
   readonly setTimer?: ((run: () => Promise<void>, ms: number) => unknown) | undefined;
   readonly clearTimer?: ((handle: unknown) => void) | undefined;
@@ -88,12 +98,14 @@ export class InstanceLeaseService implements InstanceFence {
   private readonly alive: (pid: number) => boolean;
   private readonly setTimer: (run: () => Promise<void>, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly startedAt: number;
 
   constructor(private readonly deps: InstanceLeaseServiceDeps) {
     this.pollEveryMs = deps.pollEveryMs ?? DEFAULT_POLL_MS;
     this.alive = deps.isProcessAlive ?? isProcessAlive;
     this.setTimer = deps.setTimer ?? ((run, ms) => setTimeout(run, ms));
     this.clearTimer = deps.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+    this.startedAt = deps.startedAt ?? deps.clock.now();
   }
 
   /**
@@ -251,7 +263,7 @@ export class InstanceLeaseService implements InstanceFence {
       sighting: this.sighting,
       monotonicNow,
       expiresAfterMs: this.deps.expiresAfterMs,
-      me: this.deps.identity,
+      me: { ...this.deps.identity, startedAt: this.startedAt },
       isProcessAlive: this.alive,
     });
     if (!verdict.take) return undefined;

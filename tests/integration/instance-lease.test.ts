@@ -4,7 +4,7 @@ import { statusLine } from '../../src/adapters/discord/draft-card.js';
 import { createDataSource, createInstanceLeaseStore, createRepositories, type Repositories } from '../../src/db/index.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { InstanceLeaseService, type InstanceIdentity } from '../../src/services/instance-lease.js';
+import { InstanceLeaseService, publishingOwnerOf, type InstanceIdentity } from '../../src/services/instance-lease.js';
 import { ModerationService } from '../../src/services/moderation-service.js';
 import type { CardLocation, DraftCardPort, DraftCardView, InstanceFence, InstanceLeaseStore, InstanceTerm } from '../../src/services/ports.js';
 import { draftCardView, newTweetDraft } from '../support/draft-fixtures.js';
@@ -238,6 +238,24 @@ describe('instance lease on one database, two connections', () => {
     expect(await newRepos.drafts.findById(publishing.id)).toMatchObject({ status: 'published', tweetId: '1850000000000000001' });
   });
 
+  it('GIVEN fenced repositories on two connections under the current term WHEN 20 moderators decide one draft at once THEN exactly one decision wins', async () => {
+    db = await openTempDatabase();
+    second = await openSecondConnection(db);
+    const store = createInstanceLeaseStore(db.dataSource);
+    const fence = stuckFence(await store.takeOver(await store.read(), A, T0, T0 + EXPIRY));
+    const repos = [createRepositories(db.dataSource, logger, 'default', fence), createRepositories(second, logger, 'default', fence)];
+    const draft = await repos[0]!.drafts.create(newTweetDraft('one outcome'), T0);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        repos[i % 2]!.drafts.decide(draft.id, 1, { to: i % 3 === 0 ? 'rejected' : 'approved', actor: { id: `1000000000000000${10 + i}`, name: `mod ${i}` }, source: 'moderator' }, T0 + i),
+      ),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    const row = await db.dataSource.createQueryBuilder().select('COUNT(*)', 'n').from('publications', 'p').where('p.draft_id = :id', { id: draft.id }).getRawOne<{ n: number }>();
+    const decided = (await repos[1]!.drafts.findById(draft.id))!;
+    expect(Number(row!.n)).toBe(decided.status === 'approved' ? 1 : 0);
+  });
+
   it('GIVEN a fence with no term (standby, stepped down) THEN every fenced write fails, and an unfenced repository (the CLI) still writes', async () => {
     db = await openTempDatabase();
     const noTerm = createRepositories(db.dataSource, logger, 'default', stuckFence(null));
@@ -300,7 +318,7 @@ describe('instance lease on one database, two connections', () => {
       const store = createInstanceLeaseStore(x.db.dataSource);
       const termA = (await store.takeOver(await store.read(), A, T0, T0 + EXPIRY))!;
       const reposA = createRepositories(x.db.dataSource, logger, 'default', stuckFence(termA));
-      expect(await reposA.publications.claimForPublishing(draft.id, `${A.owner}#${termA.epoch}`, 'attempt-a', T0, 300_000)).not.toBeNull();
+      expect(await reposA.publications.claimForPublishing(draft.id, publishingOwnerOf(termA), 'attempt-a', T0, 300_000)).not.toBeNull();
       if (recovered === 'already_on_x') x.fake.seedTweet(text);
 
       // kill -9 of A; B (on A's host: its dead predecessor) takes over a second later, well within A's publish lease.
@@ -308,7 +326,7 @@ describe('instance lease on one database, two connections', () => {
       const termB = (await store.takeOver(await store.read(), B, x.clock.now(), x.clock.now() + EXPIRY))!;
       const fence = stuckFence(termB);
       const reposB = createRepositories(x.db.dataSource, logger, 'default', fence);
-      const service = x.service({ drafts: reposB.drafts, publications: reposB.publications, posts: reposB.posts, owner: `${B.owner}#${termB.epoch}`, fence });
+      const service = x.service({ drafts: reposB.drafts, publications: reposB.publications, posts: reposB.posts, owner: publishingOwnerOf(termB), fence });
 
       const outcomes = await service.reconcileOnStartup();
 
@@ -322,6 +340,7 @@ describe('instance lease on one database, two connections', () => {
       // A later start-up finds nothing left to settle.
       expect(await service.reconcileOnStartup()).toEqual([]);
       expect(x.fake.tweets.filter((t) => t.text === text)).toHaveLength(1);
+      expect(await x.specProblems()).toEqual([]);
     });
   }
 
@@ -333,11 +352,12 @@ describe('instance lease on one database, two connections', () => {
     const term = (await store.takeOver(await store.read(), B, T0, T0 + EXPIRY))!;
     const fence = stuckFence(term);
     const repos = createRepositories(x.db.dataSource, logger, 'default', fence);
-    const owner = `${B.owner}#${term.epoch}`;
+    const owner = publishingOwnerOf(term);
     expect(await repos.publications.claimForPublishing(draft.id, owner, 'attempt-1', T0, 300_000)).not.toBeNull();
     const service = x.service({ drafts: repos.drafts, publications: repos.publications, posts: repos.posts, owner, fence });
     expect(await service.reconcileOnStartup()).toEqual([]);
     expect(x.fake.tweets).toHaveLength(0);
+    expect(await x.specProblems()).toEqual([]);
   });
 });
 

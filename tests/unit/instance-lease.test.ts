@@ -92,7 +92,7 @@ async function startInstance(i: Instance): Promise<void> {
 }
 
 describe('instance lease rules (domain)', () => {
-  const me = { owner: 'a:10:x', host: 'a', pid: 10 };
+  const me = { owner: 'a:10:x', host: 'a', pid: 10, startedAt: 2_000 };
   const held: LeaseRow = { owner: 'b:20:y', ownerHost: 'b', ownerPid: 20, epoch: 3, renewedAt: 1_000, expiresAt: 16_000 };
 
   it('GIVEN a lease renewed while we watch WHEN our wall clock steps far ahead THEN it is not taken over before it lapsed by our monotonic clock', () => {
@@ -129,6 +129,21 @@ describe('instance lease rules (domain)', () => {
     expect(judge({ ...held, ownerHost: 'a', ownerPid: 11, owner: 'a:11:old' }, false)).toEqual({ take: true, reason: 'predecessor' });
     expect(judge({ ...held, ownerHost: 'a', ownerPid: 11, owner: 'a:11:old' }, true).take).toBe(false);
     expect(judge({ ...held, ownerHost: 'b', ownerPid: 20 }, false).take).toBe(false);
+  });
+
+  it('GIVEN a twin on our host with our pid (two containers given one hostname) WHEN it renewed after we started THEN it is not our dead predecessor', () => {
+    const twin: LeaseRow = { ...held, owner: 'a:10:twin', ownerHost: 'a', ownerPid: 10, renewedAt: 2_001, expiresAt: 17_001 };
+    expect(judgeTakeover({ row: twin, sighting: observeLease(null, twin, 0, 2_500), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toMatchObject({
+      take: false,
+    });
+  });
+
+  it('GIVEN a holder on our host that renewed after we started WHEN its pid is no longer alive (kill -9) THEN it is our dead predecessor at once', () => {
+    const killed: LeaseRow = { ...held, owner: 'a:11:old', ownerHost: 'a', ownerPid: 11, renewedAt: 5_000, expiresAt: 20_000 };
+    expect(judgeTakeover({ row: killed, sighting: observeLease(null, killed, 0, 6_000), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => false })).toEqual({
+      take: true,
+      reason: 'predecessor',
+    });
   });
 
   it('GIVEN a free lease (never held or released) WHEN judged THEN it is taken at once', () => {
@@ -244,6 +259,20 @@ describe('InstanceLeaseService', () => {
       await startInstance(b);
       expect(b.events).toEqual(['active:5']);
     }
+  });
+
+  it('GIVEN two instances with the same host name and pid (containers given one hostname) WHEN both run for long THEN the lease changes hands at most once, never back and forth', async () => {
+    const clock = new ManualClock();
+    const timers = new ManualTimers(clock);
+    const store = new MemoryLeaseStore();
+    const a = instance(store, clock, timers, identity('same', 1, 'aaaa'));
+    await startInstance(a);
+    clock.advance(100);
+    const b = instance(store, clock, timers, identity('same', 1, 'bbbb'));
+    await startInstance(b);
+    await timers.advance(10 * EXPIRY);
+    expect(store.row.epoch).toBeLessThanOrEqual(2);
+    expect([a.service.current(), b.service.current()].filter((t) => t !== null)).toHaveLength(1);
   });
 
   it('GIVEN a lease held by a live process of our host WHEN we start THEN we stand by', async () => {
