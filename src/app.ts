@@ -58,7 +58,7 @@ import {
   type PublishTarget,
   type TweetPublisher,
 } from './services/ports.js';
-import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, type InstanceIdentity } from './services/instance-lease.js';
+import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, publishingOwnerOf, type InstanceIdentity } from './services/instance-lease.js';
 import { PublishingService } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
@@ -409,7 +409,7 @@ export class DraftgateApp {
       if (lease.current()?.epoch !== term.epoch) throw new LeaseLostDuringActivation();
     };
     const parts = buildApp(
-      { ...this.context, fence: lease, publishingOwner: `${term.owner}#${term.epoch}`, instanceStatus: () => lease.status() },
+      { ...this.context, fence: lease, publishingOwner: publishingOwnerOf(term), instanceStatus: () => lease.status() },
       store,
       this.metrics,
     );
