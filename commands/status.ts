@@ -89,15 +89,30 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
     lastPublish = `${discordWhen(last.postedAt)} · ${where}${last.draftId !== null ? ` · draft #${last.draftId}` : ''}`;
   }
   reply.addFields({ name: 'Last publish', value: lastPublish });
-  if (!section)
+  if (!section) {
     reply.addFields({ name: 'Version', value: `v${ctx.version}`, inline: true }, { name: 'Uptime', value: humanDuration(now - ctx.startedAt), inline: true });
+    const instance = instanceLine(ctx);
+    if (instance) reply.addFields({ name: 'Instance', value: instance });
+  }
   reply.setTimestamp(now);
   return reply;
 }
 
 /**
+ * This instance's role, its epoch and when the lease was last renewed: with a standby beside it,
+ * which one answered and whether it keeps its lease. Null when the context has no lease.
+ */
+function instanceLine(ctx: CommandContext): string | null {
+  const lease = ctx.instance?.();
+  if (!lease) return null;
+  const epoch = lease.epoch === null ? '' : ` · epoch ${lease.epoch}`;
+  const renewed = lease.renewedAt === null ? 'lease never renewed' : `lease renewed ${discordTime(lease.renewedAt, 'R')}`;
+  return `${lease.role}${epoch} · ${renewed}`;
+}
+
+/**
  * /status [account]: running or paused, next run, pending drafts with deadlines, last publish,
- * version, uptime. Not narrowed to one account, it covers every account, one section each.
+ * version, uptime, and this instance's role and lease. Not narrowed to one account, it covers every account, one section each.
  */
 export const status: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -112,7 +127,10 @@ export const status: SlashCommand = {
       interaction,
       accounts,
       (account, section) => renderStatus(ctx, account, section),
-      () => `**draftgate status** · ${allAccountsLine(accounts)} · v${ctx.version} · up ${humanDuration(ctx.clock.now() - ctx.startedAt)}`,
+      () => {
+        const instance = instanceLine(ctx);
+        return `**draftgate status** · ${allAccountsLine(accounts)} · v${ctx.version} · up ${humanDuration(ctx.clock.now() - ctx.startedAt)}${instance ? ` · ${instance}` : ''}`;
+      },
     );
   },
 

@@ -14,14 +14,14 @@ import { InteractionRouter } from './adapters/discord/interaction-router.js';
 import { UserError } from './adapters/discord/user-error.js';
 import { createModerationHandlers, type ModerationScope } from './adapters/discord/moderation-handlers.js';
 import { DiscordPauseAnnouncer } from './adapters/discord/pause-announcer.js';
-import { HealthServer } from './adapters/http/health-server.js';
+import { HealthServer, type HealthProbe } from './adapters/http/health-server.js';
 import { PrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { DryRunTarget } from './adapters/dry-run/dry-run-target.js';
 import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adapters/twitter/x-publish-target.js';
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
+import { createInstanceLeaseStore, createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
 import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
@@ -49,11 +49,16 @@ import {
   systemClock,
   systemMonotonicClock,
   type Clock,
+  type InstanceFence,
+  type InstanceLeaseStatus,
+  type InstanceRole,
+  type InstanceTerm,
   type MonotonicClock,
   type PublishingObserver,
   type PublishTarget,
   type TweetPublisher,
 } from './services/ports.js';
+import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, publishingOwnerOf, type InstanceIdentity } from './services/instance-lease.js';
 import { PublishingService } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
@@ -70,6 +75,31 @@ export interface AppOptions {
    * them off and run due jobs with `app.scheduler.runDue()`.
    */
   readonly armSchedulerTimers?: boolean;
+  /** The instance lease's collaborators; the defaults are this process's. */
+  readonly instance?: InstanceOptions;
+  /**
+   * Becoming active failed after `start()` resolved (a standby taking over, e.g. with X
+   * credentials that no longer work): the app stepped down and gave the lease up. main exits,
+   * as it does when the first start fails; without it the error is only logged.
+   */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+/** What the instance lease needs besides the configuration; tests running two apps in one process set them. */
+export interface InstanceOptions {
+  /** Who this instance is; default `host:pid:nonce` of this process. Two apps in one process need two. */
+  readonly identity?: InstanceIdentity;
+  /** Whether a process of this host is alive (a dead holder's lease is taken at once); default signal 0. */
+  readonly isProcessAlive?: (pid: number) => boolean;
+  /**
+   * Wall and monotonic clocks of the lease. Real time by default, even when `clock` is a test's
+   * manual clock: the lease is renewed by real timers, and a manual clock moved by hours would
+   * make the instance think it had not renewed for hours and step down.
+   */
+  readonly clock?: Clock;
+  readonly monotonicClock?: MonotonicClock;
+  /** How often a standby reads the lease (default 1 s). */
+  readonly pollEveryMs?: number;
 }
 
 /** Bound on the whole shutdown, so a container stop never turns into a SIGKILL. */
@@ -78,6 +108,11 @@ export const SHUTDOWN_TIMEOUT_MS = 10_000;
 const INTERACTION_DRAIN_MS = 5_000;
 /** Bound on waiting for slash commands still running at shutdown (a /draft generating). */
 const COMMAND_DRAIN_MS = 5_000;
+/**
+ * After losing the lease, work still running can write nothing (the fence refuses it): waiting
+ * for it only keeps this instance from standing by again, so the wait is short.
+ */
+const LOST_DRAIN_MS = 1_000;
 
 /** One account's services, each over repositories scoped to that account. */
 export interface AccountServices {
@@ -113,11 +148,13 @@ export class AccountConfigurationError extends Error {
 }
 
 /**
- * Everything `start()` builds, in build order. Building does no I/O beyond opening the
- * database (which comes first) and the background Claude key check: connecting, registering
- * and arming happen in `start()`, in its order.
+ * Everything an activation builds, in build order. Building does no I/O beyond the background
+ * Claude key check: connecting, registering and arming happen in `activate()`, in its order.
+ * Built afresh at every activation (a standby that took over), dropped at every step-down.
  */
 interface AppParts {
+  /** What they were built with: this term's fence and publishing owner. */
+  readonly context: ActivationContext;
   readonly store: Store;
   readonly generationHealth: GenerationHealth;
   /** The start-up key check, running in the background; awaited at shutdown. */
@@ -133,7 +170,8 @@ interface AppParts {
   readonly interactions: InteractionRouter;
   readonly commandContext: CommandContext;
   readonly commands: CommandRouter;
-  readonly health: HealthServer;
+  /** The probes of an active instance (Discord, scheduler, cards, Claude), beside the database's. */
+  readonly probes: readonly HealthProbe[];
 }
 
 /** What every build step reads: the options with their defaults applied. */
@@ -146,28 +184,65 @@ interface BuildContext {
   readonly armSchedulerTimers: boolean;
 }
 
+/**
+ * What an activation adds: the fence every decisive write is conditional on (the instance lease),
+ * and the owner publications are claimed under, `${instance}#${epoch}`, so the next active
+ * instance knows at once that a publication in flight belongs to a term that is over.
+ */
+interface ActivationContext extends BuildContext {
+  readonly fence: InstanceFence;
+  readonly publishingOwner: string;
+  /** The lease as this instance sees it, for /status. */
+  readonly instanceStatus: () => InstanceLeaseStatus;
+}
+
 interface Store {
   readonly dataSource: DataSource;
   readonly repos: Repositories;
 }
 
+/** One activation in progress or done: its parts, and what `activate()` attached to its client. */
+interface Activation {
+  readonly parts: AppParts;
+  stopMeteringAcks?: () => void;
+  detachCommands?: () => void;
+  /** Set once everything runs: the instance is active and ready. */
+  ready: boolean;
+}
+
+/** The lease was lost while the instance was still becoming active: the activation stops where it is. */
+class LeaseLostDuringActivation extends Error {
+  constructor() {
+    super('the instance lease was lost while becoming active');
+    this.name = 'LeaseLostDuringActivation';
+  }
+}
+
 /**
- * The running bot: every part built here with plain constructor injection, started in order
- * (database and migrations first, then X, then Discord) and stopped in reverse.
+ * The running bot: every part built here with plain constructor injection. `start()` opens the
+ * store and the health endpoint, then joins the instance lease: one instance is active (Discord,
+ * jobs, publishing), the others stand by, serving /healthz, and take over when it goes. Stopped
+ * in reverse.
  */
 export class DraftgateApp {
   /** Kept apart from the parts: a build that throws must still close the database. */
   private store: Store | undefined;
-  private parts: AppParts | undefined;
-  private stopMeteringAcks: (() => void) | undefined;
-  private detachCommands: (() => void) | undefined;
+  private activation: Activation | undefined;
+  private leaseService: InstanceLeaseService | undefined;
+  private health: HealthServer | undefined;
+  private processMetrics: PrometheusMetrics | undefined;
+  /** Activations and step-downs, one at a time. */
+  private transitions: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
+  private startedOnce = false;
   /** The port /healthz and /metrics listen on, once started (HEALTH_PORT=0 picks one). */
   healthPort: number | undefined;
   readonly clock: Clock;
   private readonly context: BuildContext;
+  private readonly options: AppOptions;
 
   constructor(options: AppOptions) {
+    this.options = options;
     this.clock = options.clock ?? systemClock;
     this.context = {
       config: options.config,
@@ -180,8 +255,8 @@ export class DraftgateApp {
   }
 
   private get started(): AppParts {
-    if (!this.parts) throw new Error('app not started');
-    return this.parts;
+    if (!this.activation) throw new Error(this.leaseService ? 'app not active (standby)' : 'app not started');
+    return this.activation.parts;
   }
 
   get repos(): Repositories {
@@ -205,38 +280,160 @@ export class DraftgateApp {
     return this.started.commandContext;
   }
 
-  /** Prometheus metrics; counters live for the process, gauges read the database on scrape. */
+  /** Prometheus metrics of the process (a standby serves them too); gauges read the database on scrape. */
   get metrics(): PrometheusMetrics {
-    return this.started.metrics;
+    if (!this.processMetrics) throw new Error('app not started');
+    return this.processMetrics;
+  }
+
+  /** The instance lease: `status()` says this instance's role, epoch and the holder as last seen. */
+  get lease(): InstanceLeaseService {
+    if (!this.leaseService) throw new Error('app not started');
+    return this.leaseService;
+  }
+
+  /** 'active' once taken over (even while still starting its parts), 'standby' while waiting, 'stopped' before start and after stop. */
+  get role(): InstanceRole {
+    return this.leaseService?.status().role ?? 'stopped';
+  }
+
+  /** Active and everything running (Discord, jobs): what 'ready' in the log says. */
+  get ready(): boolean {
+    return this.activation?.ready === true;
   }
 
   /**
-   * Starts in dependency order: the database (migrations first), X (every account's credentials
-   * checked before anything is posted, and the accounts table synced), Discord, then the work
-   * that needs all three: drafts of removed accounts expired, publications a crash left behind,
-   * missing cards, overdue deadlines, slash commands and the scheduler. Health and metrics come
-   * up last, so /healthz turns green only when everything is running.
+   * Resolves once the instance is in `role` (for 'active': and ready); rejects after `timeoutMs`.
+   * For tests and the benchmark: the lease changes role on its own timers.
+   */
+  async waitForRole(role: InstanceRole, timeoutMs = 30_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    const reached = () => this.role === role && (role !== 'active' || this.ready) && (role !== 'standby' || !this.activation);
+    while (!reached()) {
+      if (performance.now() > deadline) throw new Error(`instance did not become ${role} within ${timeoutMs} ms (role: ${this.role})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
+   * Opens the store (migrations first) and the health endpoint, then joins the instance lease.
+   * Resolves once the role is known: a standby is serving /healthz; an instance that took the
+   * lease at once is active and ready, as a lone instance on a fresh database always is.
    */
   async start(): Promise<void> {
     const { config, logger } = this.context;
     this.store = await openStore(this.context);
-    const parts = buildApp(this.context, this.store);
-    this.parts = parts;
+    const store = this.store;
+    const instance = this.options.instance ?? {};
+    const lease = new InstanceLeaseService({
+      store: createInstanceLeaseStore(store.dataSource),
+      clock: instance.clock ?? systemClock,
+      monotonic: instance.monotonicClock ?? systemMonotonicClock,
+      logger: logger.child({ component: 'instance' }),
+      identity: instance.identity ?? identityOfThisProcess(),
+      renewEveryMs: config.instance.renewEveryMs,
+      expiresAfterMs: config.instance.expiresAfterMs,
+      pollEveryMs: instance.pollEveryMs,
+      isProcessAlive: instance.isProcessAlive,
+    });
+    this.leaseService = lease;
+    this.processMetrics = buildMetrics(this.context, store, lease, () => this.activation?.parts.generationHealth);
+    this.health = buildHealthServer(this.context, store, this.processMetrics, lease, () => this.activation?.parts.probes ?? null);
+    // Up before the lease: a standby must answer /healthz (200, role standby) or an orchestrator restarts it.
+    this.healthPort = await this.health.start();
+    try {
+      await lease.start({ onActive: (term) => this.onActive(term), onLost: (reason) => this.onLost(reason) });
+    } catch (error) {
+      // The first activation failed (the lease is given up): what went wrong, e.g. a configuration error.
+      throw error instanceof InstanceActivationError ? error.cause : error;
+    }
+    this.startedOnce = true;
+    if (lease.status().role === 'standby') {
+      const { holder, epoch } = lease.status();
+      logger.info('standby: another instance holds the lease; taking over when it stops or lapses', { holder, epoch });
+    }
+  }
+
+  /** Took the lease: build everything afresh and start it, unless the app is stopping. */
+  private onActive(term: InstanceTerm): Promise<void> {
+    return this.serially(async () => {
+      if (this.stopping) return;
+      try {
+        await this.activate(term);
+      } catch (error) {
+        await this.stepDown('failed');
+        // Lost meanwhile, or stopped (a stop cuts Discord to end the activation): nothing failed.
+        if (error instanceof LeaseLostDuringActivation || this.stopping) return;
+        if (this.startedOnce) {
+          // start() has resolved: nobody awaits this activation but main, through onFatal.
+          this.context.logger.error('becoming the active instance failed', { error, epoch: term.epoch });
+          this.options.onFatal?.(error);
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Lost the lease: the Discord client goes first, at once, so no click or gateway event reaches
+   * a part that still thinks it is active; the rest steps down after any activation in progress.
+   */
+  private async onLost(reason: string): Promise<void> {
+    const parts = this.activation?.parts;
+    if (parts) {
+      this.context.logger.warn('lost the instance lease: disconnecting from Discord and stepping down', { reason });
+      await parts.client.destroy().catch((error: unknown) => this.context.logger.error('destroying the Discord client failed', { error }));
+    }
+    await this.serially(() => this.stepDown('lost'));
+  }
+
+  /** Runs `transition` after the ones before it; a failed one does not block the next. */
+  private serially(transition: () => Promise<void>): Promise<void> {
+    const run = this.transitions.then(transition);
+    this.transitions = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Today's start, over freshly built parts fenced by this term: X (every account's credentials
+   * checked before anything is posted, and the accounts table synced), Discord, then the work
+   * that needs all three: drafts of removed accounts expired, publications a crash left behind
+   * (any term's but ours: reclaimed at once), missing cards, overdue deadlines, slash commands
+   * and the scheduler. Stops between steps if the lease went meanwhile.
+   */
+  private async activate(term: InstanceTerm): Promise<void> {
+    const { config, logger } = this.context;
+    const store = this.store as Store;
+    const lease = this.lease;
+    const held = () => {
+      if (lease.current()?.epoch !== term.epoch) throw new LeaseLostDuringActivation();
+    };
+    const parts = buildApp(
+      { ...this.context, fence: lease, publishingOwner: publishingOwnerOf(term), instanceStatus: () => lease.status() },
+      store,
+      this.metrics,
+    );
+    const activation: Activation = { parts, ready: false };
+    this.activation = activation;
     // A bad X credential stops the bot here, before it connects anywhere or decides anything.
     await this.syncAccounts(parts);
+    held();
 
     // Listening before login, so no click or command that arrives right after READY is missed;
     // the meter first, so it sees every interaction arrive before a handler runs.
-    this.stopMeteringAcks = meterInteractionAcks(parts.client, (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
+    activation.stopMeteringAcks = meterInteractionAcks(parts.client, (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
     parts.interactions.attach(parts.client);
-    this.detachCommands = parts.commands.attach(parts.client);
+    activation.detachCommands = parts.commands.attach(parts.client);
     await connectDiscord(parts.client, config.discord.token);
-    logger.info('ready', { user: parts.client.user?.tag, guildId: config.discord.guildId, accounts: [...parts.services.accounts.keys()] });
+    held();
+    logger.info('ready', { user: parts.client.user?.tag, guildId: config.discord.guildId, accounts: [...parts.services.accounts.keys()], epoch: term.epoch });
     await this.retireRemovedAccounts(parts);
     await this.resumeModeration(parts);
     await this.registerCommands(parts.client);
+    held();
     await parts.scheduler.start();
-    this.healthPort = await parts.health.start();
+    activation.ready = true;
+    logger.info('active: holding the instance lease', { epoch: term.epoch });
   }
 
   /**
@@ -280,7 +477,7 @@ export class DraftgateApp {
    */
   private async retireRemovedAccounts(parts: AppParts): Promise<void> {
     for (const accountId of parts.inactive) {
-      const moderation = buildRetiredModeration(this.context, parts, accountId);
+      const moderation = buildRetiredModeration(parts.context, parts, accountId);
       const expired = await moderation.expireAllPending(accountRemovedReason(accountId));
       if (expired > 0) this.context.logger.warn('expired the pending drafts of a removed account', { accountId, expired });
     }
@@ -318,28 +515,55 @@ export class DraftgateApp {
     logger.info('slash commands registered', { guildId: config.discord.guildId, commands: registered.map((c) => c.name) });
   }
 
+  /**
+   * Ends an activation and leaves the instance standing by (or stopping). `stop`: a graceful stop
+   * while the lease is still ours and renewed, so clicks and commands in flight settle (their
+   * writes are fenced on this term), then Discord goes. `lost`/`failed`: Discord goes first,
+   * before anything else, and the work in flight gets only a short wait (it can write nothing).
+   */
+  private async stepDown(why: 'stop' | 'lost' | 'failed'): Promise<void> {
+    const activation = this.activation;
+    if (!activation) return;
+    const { parts } = activation;
+    activation.ready = false;
+    const graceful = why === 'stop';
+    try {
+      if (!graceful) await parts.client.destroy();
+      activation.detachCommands?.();
+      await parts.commands.drain(graceful ? COMMAND_DRAIN_MS : LOST_DRAIN_MS);
+      await parts.scheduler.stop();
+      await parts.services.deadlines.stop();
+      parts.interactions.detach(parts.client);
+      await parts.interactions.drain(graceful ? INTERACTION_DRAIN_MS : LOST_DRAIN_MS);
+      activation.stopMeteringAcks?.();
+      if (graceful) await parts.client.destroy();
+      await parts.anthropicCheck;
+    } finally {
+      // Even a step-down that failed half-way leaves no parts behind: the next activation builds its own.
+      this.activation = undefined;
+    }
+    if (!graceful) this.context.logger.warn('standby: stepped down; taking over again when the lease is free or lapses', { why });
+  }
+
   /** Idempotent: a second call waits for the first. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
+  /**
+   * Steps down while the lease is still renewed (work in flight settles under this term), then
+   * releases it, so a standby takes over at its next poll instead of waiting for it to lapse;
+   * then the health endpoint and the database.
+   */
   private async shutdown(): Promise<void> {
     const { logger } = this.context;
     logger.info('shutting down');
-    const parts = this.parts;
-    if (parts) {
-      this.detachCommands?.();
-      await parts.commands.drain(COMMAND_DRAIN_MS);
-      await parts.scheduler.stop();
-      await parts.services.deadlines.stop();
-      parts.interactions.detach(parts.client);
-      await parts.interactions.drain(INTERACTION_DRAIN_MS);
-      this.stopMeteringAcks?.();
-      await parts.client.destroy();
-      await parts.health.stop();
-      await parts.anthropicCheck;
-    }
+    // Still connecting (a stop during start): cut Discord now, or the activation may wait long for it.
+    if (this.activation && !this.activation.ready) await this.activation.parts.client.destroy();
+    await this.serially(() => this.stepDown('stop'));
+    await this.leaseService?.stop({ release: true });
+    await this.health?.stop();
     if (this.store?.dataSource.isInitialized) await this.store.dataSource.destroy();
     logger.info('stopped');
   }
@@ -367,7 +591,7 @@ async function openStore({ config, logger }: BuildContext): Promise<Store> {
  * which the deadline timer (running every account's sweep) follows; and /resume wakes the
  * deadline timer and the publish queue, which read the pause.
  */
-function buildApp(ctx: BuildContext, store: Store): AppParts {
+function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetrics): AppParts {
   const { config, logger } = ctx;
   const generationHealth = new GenerationHealth({ logger: logger.child({ component: 'claude' }), model: config.anthropic.model });
   const client = createDiscordClient({ token: config.discord.token, apiBase: config.discord.apiBase, logger });
@@ -382,7 +606,6 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   // A dead key must show in /healthz before the first generation: check it now, in the
   // background, since the bot can moderate and publish without Claude. One key serves every account.
   const anthropicCheck = generationHealth.checkAtStart(() => (built[0] as BuiltAccount).checkClaudeAccess());
-  const metrics = buildMetrics([...accounts.values()], generationHealth);
   for (const { services, publishEvents } of built) publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver);
 
   const backups = buildBackups(ctx, store.dataSource);
@@ -412,8 +635,9 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
   const interactions = buildInteractionRouter(ctx, store, accounts);
   const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
   const commandRouter = new CommandRouter(commands, commandContext, logger);
-  const health = buildHealthServer(ctx, { store, client, scheduler, accounts: [...accounts.values()], generationHealth, metrics });
+  const probes = activeProbes({ client, scheduler, accounts: [...accounts.values()], generationHealth });
   return {
+    context: ctx,
     store,
     generationHealth,
     anthropicCheck,
@@ -426,7 +650,7 @@ function buildApp(ctx: BuildContext, store: Store): AppParts {
     interactions,
     commandContext,
     commands: commandRouter,
-    health,
+    probes,
   };
 }
 
@@ -439,14 +663,14 @@ interface BuiltAccount {
 
 /** One account's services, over repositories scoped to it, posting its cards to its own channel. */
 function buildAccount(
-  ctx: BuildContext,
+  ctx: ActivationContext,
   store: Store,
   account: AccountConfig,
   shared: { client: Client; generationHealth: GenerationHealth; handles: ReadonlyMap<AccountId, string | null>; deadlineChanged: Signal; resumed: Signal },
 ): BuiltAccount {
   const { config, logger, clock } = ctx;
   const log = logger.child({ accountId: account.id });
-  const repos = createRepositories(store.dataSource, log, account.id);
+  const repos = createRepositories(store.dataSource, log, account.id, ctx.fence);
   const publisher = buildXPublisher(ctx, account);
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
@@ -472,6 +696,8 @@ function buildAccount(
     options: moderationOptionsOf(account),
     account: { id: account.id, handle: () => shared.handles.get(account.id) ?? null },
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
+    // No card goes out unless this instance holds the lease: a standby's or a deposed instance's would be a second one.
+    fence: ctx.fence,
   });
   const engagement = new EngagementService({
     posts: repos.posts,
@@ -508,9 +734,9 @@ function moderationOptionsOf(account: AccountConfig): ModerationOptions {
  * and show why on their cards (which stay in the channel they were posted to). Nothing can be
  * generated or published for it: its reviser and publisher answer that it is inactive.
  */
-function buildRetiredModeration(ctx: BuildContext, parts: AppParts, accountId: AccountId): ModerationService {
+function buildRetiredModeration(ctx: ActivationContext, parts: AppParts, accountId: AccountId): ModerationService {
   const { config, clock, logger } = ctx;
-  const repos = createRepositories(parts.store.dataSource, logger, accountId);
+  const repos = createRepositories(parts.store.dataSource, logger, accountId, ctx.fence);
   const inactive = accountRemovedReason(accountId);
   return new ModerationService({
     ...repos,
@@ -528,6 +754,7 @@ function buildRetiredModeration(ctx: BuildContext, parts: AppParts, accountId: A
     logger: logger.child({ component: 'moderation', accountId }),
     options: { ...moderationOptionsOf(config.accounts[0] as AccountConfig), timeoutAction: 'expire' },
     account: { id: accountId, handle: () => null },
+    fence: ctx.fence,
   });
 }
 
@@ -615,7 +842,7 @@ function buildPipeline(
 }
 
 function buildPublishing(
-  { config, logger, clock, monotonic, rng }: BuildContext,
+  { config, logger, clock, monotonic, rng, publishingOwner, fence }: ActivationContext,
   repos: Repositories,
   account: AccountConfig,
   target: PublishTarget,
@@ -628,6 +855,9 @@ function buildPublishing(
     monotonic,
     rng,
     logger: logger.child({ component: 'publishing' }),
+    owner: publishingOwner,
+    // Under the lease, start-up takes over at once what any other owner (a dead process, an ended term) left in publishing.
+    fence,
     config: {
       // The lease is derived from it (3 x the timeout plus a margin), so no POST outlasts it.
       requestTimeoutMs: config.twitter.timeoutMs,
@@ -638,25 +868,36 @@ function buildPublishing(
   });
 }
 
-/** Gauges summed over the accounts. */
-function buildMetrics(accounts: readonly AccountServices[], generationHealth: GenerationHealth): PrometheusMetrics {
-  const first = accounts[0] as AccountServices;
+/**
+ * The process's metrics, built once so a standby serves them too and counters survive a
+ * step-down: gauges summed over the accounts, read from the database at scrape time through
+ * repositories of their own (reads need no fence); Claude's health is the active parts'.
+ */
+function buildMetrics(
+  { config, logger }: BuildContext,
+  store: Store,
+  lease: InstanceLeaseService,
+  generationHealth: () => GenerationHealth | undefined,
+): PrometheusMetrics {
+  const accounts = config.accounts.map((account) => createRepositories(store.dataSource, logger, account.id));
+  const first = accounts[0] as Repositories;
   return new PrometheusMetrics({
-    draftCounts: async () => sumCounts(await Promise.all(accounts.map((a) => a.repos.drafts.countByStatus()))),
-    tokenTotals: async () => sumCounts(await Promise.all(accounts.map((a) => a.repos.generationRuns.tokenTotals()))),
+    draftCounts: async () => sumCounts(await Promise.all(accounts.map((repos) => repos.drafts.countByStatus()))),
+    tokenTotals: async () => sumCounts(await Promise.all(accounts.map((repos) => repos.generationRuns.tokenTotals()))),
     // X's POST limits as the first account last saw them (the only account without ACCOUNTS_FILE).
-    xRateState: () => first.repos.settings.get(SETTINGS.xRateLimit.post),
+    xRateState: () => first.settings.get(SETTINGS.xRateLimit.post),
     cardHealth: async () => {
       let unposted = 0;
       let outOfDate = 0;
-      for (const account of accounts) {
-        const health = await account.moderation.cardHealth();
-        unposted += health.unposted.count;
-        outOfDate += health.outOfDate;
+      for (const repos of accounts) {
+        unposted += (await repos.drafts.countUnpostedCards()).count;
+        outOfDate += await repos.drafts.countCardsOutOfDate();
       }
       return { unposted, outOfDate };
     },
-    generationHealth: () => generationHealth.metrics(),
+    // A standby has not checked Claude: nothing to report but "not degraded".
+    generationHealth: () => generationHealth()?.metrics() ?? { degraded: false, consecutiveAuthFailures: 0 },
+    instance: () => lease.status(),
   });
 }
 
@@ -828,7 +1069,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
 
 /** Everything a slash command may use: per account, its services; for the bot, backups. */
 function buildCommandContext(
-  { config, logger, clock }: BuildContext,
+  { config, logger, clock, instanceStatus }: ActivationContext,
   store: Store,
   parts: {
     services: AppServices;
@@ -863,6 +1104,7 @@ function buildCommandContext(
     accounts: { active, inactiveIds: () => inactive },
     renderStatsChart: renderStatsChartLazily,
     takeBackup: () => backups.takeBackup(),
+    instance: instanceStatus,
   };
 }
 
@@ -875,66 +1117,83 @@ async function renderStatsChartLazily(input: StatsChartInput): Promise<Buffer> {
   return renderStatsChart(input);
 }
 
-/** /healthz is green only while the database answers, the gateway is ready and the scheduler runs. */
+/**
+ * /healthz and /metrics, for the life of the process: a standby is healthy (200, role standby)
+ * while the database answers; an active instance only while its parts run too.
+ */
 function buildHealthServer(
   { config, logger }: BuildContext,
-  parts: {
-    store: Store;
-    client: Client;
-    scheduler: PostingScheduler;
-    accounts: readonly AccountServices[];
-    generationHealth: GenerationHealth;
-    metrics: PrometheusMetrics;
-  },
+  store: Store,
+  metrics: PrometheusMetrics,
+  lease: InstanceLeaseService,
+  active: () => readonly HealthProbe[] | null,
 ): HealthServer {
-  const { store, client, scheduler, accounts, generationHealth, metrics } = parts;
+  const database: HealthProbe = {
+    name: 'database',
+    check: async () => {
+      if (!store.dataSource.isInitialized) return { ok: false, detail: 'database is closed' };
+      await store.dataSource.query('SELECT 1');
+      return { ok: true };
+    },
+  };
+  // Took the lease a moment ago and not yet building: not ready, but not a standby either.
+  const takingOver: HealthProbe = { name: 'instance', check: () => ({ ok: false, detail: 'took over the lease: starting' }) };
   return new HealthServer({
     port: config.ops.healthPort,
     metrics,
     logger: logger.child({ component: 'health' }),
-    probes: [
-      {
-        name: 'database',
-        check: async () => {
-          if (!store.dataSource.isInitialized) return { ok: false, detail: 'database is closed' };
-          await store.dataSource.query('SELECT 1');
-          return { ok: true };
-        },
-      },
-      {
-        name: 'discord',
-        check: () => (client.isReady() ? { ok: true } : { ok: false, detail: 'Discord gateway is not ready' }),
-      },
-      { name: 'scheduler', check: () => scheduler.health() },
-      {
-        // Degraded, not down: the bot is doing the right thing (the draft waits, unseen and
-        // with no deadline running, and its card is retried); the cause is Discord's, which
-        // a restart does not fix. A 503 would also hide that clicks and publishing still work.
-        name: 'cards',
-        check: async () => {
-          const parts: string[] = [];
-          for (const account of accounts) {
-            // A store that cannot be read is the database probe's failure; here it only makes the cards unknown.
-            const health = await account.moderation.cardHealth().catch(() => null);
-            const whose = accounts.length > 1 ? `${account.config.id}: ` : '';
-            if (health === null) {
-              parts.push(`${whose}card state unknown: the database did not answer`);
-              continue;
-            }
-            if (health.unposted.count > 0) {
-              const since = health.unposted.oldestCreatedAt !== null ? ` since ${new Date(health.unposted.oldestCreatedAt).toISOString()}` : '';
-              parts.push(`${whose}${health.unposted.count} draft card(s) could not be posted${since}: ${health.unposted.lastError ?? 'unknown error'}`);
-            }
-            if (health.outOfDate > 0) parts.push(`${whose}${health.outOfDate} card(s) show an older state than the database`);
-          }
-          if (parts.length === 0) return { ok: true };
-          return { ok: true, degraded: true, detail: parts.join('; ') };
-        },
-      },
-      // Degraded, never failing: without Claude the bot still moderates and publishes.
-      { name: 'anthropic', check: () => generationHealth.report() },
-    ],
+    instance: () => lease.status(),
+    probes: () => {
+      // A standby (also one still stepping down) answers for the database alone.
+      if (lease.status().role !== 'active') return [database];
+      const probes = active();
+      return probes ? [database, ...probes] : [database, takingOver];
+    },
   });
+}
+
+/** The probes of an active instance: the gateway ready, the scheduler running, cards and Claude. */
+function activeProbes(parts: {
+  client: Client;
+  scheduler: PostingScheduler;
+  accounts: readonly AccountServices[];
+  generationHealth: GenerationHealth;
+}): HealthProbe[] {
+  const { client, scheduler, accounts, generationHealth } = parts;
+  return [
+    {
+      name: 'discord',
+      check: () => (client.isReady() ? { ok: true } : { ok: false, detail: 'Discord gateway is not ready' }),
+    },
+    { name: 'scheduler', check: () => scheduler.health() },
+    {
+      // Degraded, not down: the bot is doing the right thing (the draft waits, unseen and
+      // with no deadline running, and its card is retried); the cause is Discord's, which
+      // a restart does not fix. A 503 would also hide that clicks and publishing still work.
+      name: 'cards',
+      check: async () => {
+        const parts: string[] = [];
+        for (const account of accounts) {
+          // A store that cannot be read is the database probe's failure; here it only makes the cards unknown.
+          const health = await account.moderation.cardHealth().catch(() => null);
+          const whose = accounts.length > 1 ? `${account.config.id}: ` : '';
+          if (health === null) {
+            parts.push(`${whose}card state unknown: the database did not answer`);
+            continue;
+          }
+          if (health.unposted.count > 0) {
+            const since = health.unposted.oldestCreatedAt !== null ? ` since ${new Date(health.unposted.oldestCreatedAt).toISOString()}` : '';
+            parts.push(`${whose}${health.unposted.count} draft card(s) could not be posted${since}: ${health.unposted.lastError ?? 'unknown error'}`);
+          }
+          if (health.outOfDate > 0) parts.push(`${whose}${health.outOfDate} card(s) show an older state than the database`);
+        }
+        if (parts.length === 0) return { ok: true };
+        return { ok: true, degraded: true, detail: parts.join('; ') };
+      },
+    },
+    // Degraded, never failing: without Claude the bot still moderates and publishes.
+    { name: 'anthropic', check: () => generationHealth.report() },
+  ];
 }
 
 /**

@@ -8,8 +8,9 @@ import { installProcessLifecycle } from './process-lifecycle.js';
 const EXIT_CONFIG = 2;
 
 /**
- * The composition root: validate the configuration, build the logger and the app, start it,
- * and stop it cleanly on SIGINT/SIGTERM. Nothing else in the program reads the environment.
+ * The composition root: validate the configuration, build the logger and the app, start it
+ * (active, or standing by while another instance holds the lease), and stop it cleanly on
+ * SIGINT/SIGTERM, which gives the lease to a standby. Nothing else in the program reads the environment.
  */
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -29,7 +30,20 @@ async function main(): Promise<void> {
     dir: config.ops.logDir,
     secrets: config.secrets,
   });
-  const app = new DraftgateApp({ config, logger });
+  // Exit code of a start that failed: found only once X answered (two accounts posting as one X user) is still the configuration's fault.
+  const exitCodeOf = (error: unknown) => (error instanceof AccountConfigurationError ? EXIT_CONFIG : 1);
+  const app: DraftgateApp = new DraftgateApp({
+    config,
+    logger,
+    // A standby that took over could not start (e.g. its X credentials were refused): exit as a
+    // failed start does, so the supervisor sees it; the lease was already given up.
+    onFatal: (error) => {
+      void app
+        .stop()
+        .catch(() => undefined)
+        .finally(() => process.exit(exitCodeOf(error)));
+    },
+  });
 
   installProcessLifecycle({ proc: process, app, logger, timeoutMs: SHUTDOWN_TIMEOUT_MS });
 
@@ -38,8 +52,7 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.error('start-up failed', { error });
     await app.stop().catch(() => undefined);
-    // Found only once X answered (two accounts posting as one X user): still the configuration's fault.
-    process.exit(error instanceof AccountConfigurationError ? EXIT_CONFIG : 1);
+    process.exit(exitCodeOf(error));
   }
 }
 

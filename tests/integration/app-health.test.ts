@@ -64,6 +64,11 @@ describe('health and metrics of the running app', () => {
       checks: { database: 'ok', discord: 'ok', scheduler: 'ok', cards: 'ok', anthropic: 'ok' },
       failing: [],
       degraded: [],
+      // Issue 12: the lone instance holds the instance lease, in its first term.
+      role: 'active',
+      epoch: 1,
+      leaseRenewedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      leaseHolder: testApp.app.lease.status().owner,
     });
 
     await testApp.app.scheduler.stop();
@@ -99,6 +104,11 @@ describe('health and metrics of the running app', () => {
     expect(text).toContain('draftgate_anthropic_tokens{kind="input"} 1500');
     expect(text).toContain('draftgate_anthropic_tokens{kind="output"} 70');
     expect(text).toMatch(/draftgate_process_resident_memory_bytes \d+/);
+    // Issue 12: the instance's role, epoch and last renewal.
+    expect(text).toContain('draftgate_instance_role{role="active"} 1');
+    expect(text).toContain('draftgate_instance_role{role="standby"} 0');
+    expect(text).toContain('draftgate_instance_epoch 1');
+    expect(text).toMatch(/draftgate_instance_lease_renewed_timestamp_seconds \d+/);
   });
 
   it('GIVEN the store refuses job-state writes (item 6) WHEN the publish queue runs THEN /healthz is 503 at once naming the job and the error; WHEN the store recovers THEN the job saves its state and /healthz is 200 again', async () => {

@@ -149,6 +149,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(body).toContain(`v${readAppVersion()}`);
     expect(readAppVersion()).toMatch(/^\d+\.\d+\.\d+/);
     expect(embed?.fields?.find((f) => f.name === 'Uptime')?.value).toBe('1h 30m');
+    // Issue 12: which instance answered, in which term, and whether it keeps its lease.
+    // (A renewal may land between the reply and this line, so the time is matched loosely.)
+    expect(embed?.fields?.find((f) => f.name === 'Instance')?.value).toMatch(/^active · epoch 1 · lease renewed <t:\d+:R>$/);
   });
 
   it('GIVEN a plain member WHEN they use /pause, /resume, /draft or /topics set THEN each is refused ephemerally, audited, and nothing changes', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
+import type { InstanceOptions } from '../../src/app.js';
 import type { InjectedInteraction } from './fake-discord.js';
 import type { FakeXOptions } from './fake-x.js';
 import { ModerationDriver } from './moderation-driver.js';
@@ -41,7 +42,7 @@ export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 't
       return current;
     },
     /** Starts the real app; pass a previous app's `dataDir` to simulate a restart on the same files. */
-    async start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<TestApp> {
+    async start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock; instance?: InstanceOptions } = {}): Promise<TestApp> {
       const testApp = await startTestApp(this.fakes, { env: { ...defaultEnv, ...env }, ...options });
       apps.push(testApp);
       if (!options.dataDir) dirs.push(testApp.dataDir);

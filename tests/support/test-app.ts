@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { DraftgateApp } from '../../src/app.js';
+import { DraftgateApp, type InstanceOptions } from '../../src/app.js';
 import { loadConfig, loadStorageConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createDataSource, databaseTargetOf, type DatabaseTarget } from '../../src/db/index.js';
@@ -86,7 +86,14 @@ export interface TestApp {
  */
 export async function startTestApp(
   fakes: Fakes,
-  options: { env?: Record<string, string>; dataDir?: string; clock?: ManualClock; rng?: () => number } = {},
+  options: {
+    env?: Record<string, string>;
+    dataDir?: string;
+    clock?: ManualClock;
+    rng?: () => number;
+    /** The instance lease's identity and liveness check: two apps in one process need their own (they share the pid). */
+    instance?: InstanceOptions;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'draftgate-app-'));
   const config = loadConfig(fakeEnvironment(fakes, dataDir, options.env));
@@ -105,6 +112,7 @@ export async function startTestApp(
     monotonicClock: clock.monotonic,
     armSchedulerTimers: false,
     ...(options.rng ? { rng: options.rng } : {}),
+    ...(options.instance ? { instance: options.instance } : {}),
   });
   try {
     await app.start();

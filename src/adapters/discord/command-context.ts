@@ -7,7 +7,7 @@ import type { Logger } from '../../logging/index.js';
 import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
 import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { PauseService } from '../../services/pause-service.js';
-import type { Clock, DraftRepository, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
+import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
 import type { BackupResult } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
@@ -62,6 +62,8 @@ export interface CommandContext {
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
   /** Takes an online database backup now (BackupService.takeBackup). */
   readonly takeBackup: () => Promise<BackupResult>;
+  /** This instance's role, epoch and last lease renewal, for /status; absent in tests that build a context by hand. */
+  readonly instance?: () => InstanceLeaseStatus;
 }
 
 /** The JSON a command registers with; SlashCommandBuilder (with or without subcommands) fits. */

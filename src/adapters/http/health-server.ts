@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logging/index.js';
+import type { InstanceLeaseStatus, InstanceRole } from '../../services/ports.js';
 
 /**
  * One part of the bot that must be alive for the bot to be healthy. `degraded` (with `ok: true`)
@@ -24,6 +25,14 @@ export interface HealthReport {
   readonly checks: Record<string, string>;
   readonly failing: string[];
   readonly degraded: string[];
+  /** This instance's part in the instance lease: a standby is healthy (200) while it waits. */
+  readonly role?: InstanceRole;
+  /** The epoch this instance holds (active) or last saw (standby). */
+  readonly epoch?: number | null;
+  /** When the lease was last renewed, by whoever holds it, as last seen (ISO 8601). */
+  readonly leaseRenewedAt?: string | null;
+  /** Who holds the lease, as last seen; null when it is free. */
+  readonly leaseHolder?: string | null;
 }
 
 /**
@@ -39,7 +48,10 @@ export class HealthServer {
   constructor(
     private readonly deps: {
       readonly port: number;
-      readonly probes: readonly HealthProbe[];
+      /** Read at every request: the parts to check change when a standby becomes active and back. */
+      readonly probes: readonly HealthProbe[] | (() => readonly HealthProbe[]);
+      /** The instance lease as this instance sees it, shown in the body; absent: no lease fields. */
+      readonly instance?: () => InstanceLeaseStatus;
       readonly metrics: { render(): Promise<{ contentType: string; body: string }> };
       readonly logger: Logger;
     },
@@ -86,7 +98,8 @@ export class HealthServer {
     const checks: Record<string, string> = {};
     const failing: string[] = [];
     const degraded: string[] = [];
-    for (const probe of this.deps.probes) {
+    const probes = typeof this.deps.probes === 'function' ? this.deps.probes() : this.deps.probes;
+    for (const probe of probes) {
       let result: ProbeResult;
       try {
         result = await probe.check();
@@ -99,7 +112,16 @@ export class HealthServer {
       if (isDegraded) degraded.push(probe.name);
     }
     const status = failing.length > 0 ? 'failing' : degraded.length > 0 ? 'degraded' : 'ok';
-    return { ok: failing.length === 0, status, checks, failing, degraded };
+    const report: HealthReport = { ok: failing.length === 0, status, checks, failing, degraded };
+    if (!this.deps.instance) return report;
+    const lease = this.deps.instance();
+    return {
+      ...report,
+      role: lease.role,
+      epoch: lease.epoch,
+      leaseRenewedAt: lease.renewedAt === null ? null : new Date(lease.renewedAt).toISOString(),
+      leaseHolder: lease.holder,
+    };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DRAFT_STATUSES, type DraftStatus } from '../../domain/draft.js';
 import type { XRateState } from '../../domain/rate-limits.js';
+import type { InstanceLeaseStatus, InstanceRole } from '../../services/ports.js';
+
+const INSTANCE_ROLES: readonly InstanceRole[] = ['standby', 'active', 'stopped'];
 
 /** What the metrics read from the store at scrape time (so they survive restarts). */
 export interface MetricsSources {
@@ -11,6 +14,8 @@ export interface MetricsSources {
   cardHealth?(): Promise<{ unposted: number; outOfDate: number }>;
   /** Whether Claude is usable (start-up check, consecutive auth failures); optional for tests. */
   generationHealth?(): { degraded: boolean; consecutiveAuthFailures: number };
+  /** The instance lease as this instance sees it (role, epoch, last renewal); optional for tests. */
+  instance?(): InstanceLeaseStatus;
 }
 
 /**
@@ -101,6 +106,43 @@ export class PrometheusMetrics {
       },
     });
     this.cardGauges(sources);
+    this.instanceGauges(sources);
+  }
+
+  /** Which instance is active, in which term, and whether its lease is being renewed (served by a standby too). */
+  private instanceGauges(sources: MetricsSources): void {
+    const instance = sources.instance?.bind(sources);
+    if (!instance) return;
+    new Gauge({
+      name: 'draftgate_instance_role',
+      help: "This instance's role in the instance lease: 1 for the current role (active, standby or stopped), 0 for the others.",
+      labelNames: ['role'],
+      registers: [this.registry],
+      collect() {
+        const { role } = instance();
+        for (const each of INSTANCE_ROLES) this.set({ role: each }, each === role ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'draftgate_instance_epoch',
+      help: 'The epoch of the instance lease this instance holds (active) or last saw (standby); it rises at every takeover.',
+      registers: [this.registry],
+      collect() {
+        const { epoch } = instance();
+        if (epoch === null) this.reset();
+        else this.set(epoch);
+      },
+    });
+    new Gauge({
+      name: 'draftgate_instance_lease_renewed_timestamp_seconds',
+      help: 'When the instance lease was last renewed by its holder, as this instance last saw it (Unix seconds).',
+      registers: [this.registry],
+      collect() {
+        const { renewedAt } = instance();
+        if (renewedAt === null) this.reset();
+        else this.set(renewedAt / 1000);
+      },
+    });
   }
 
   /** Alerts on cards: a draft nobody can see, a card that shows an old state. */
