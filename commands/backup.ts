@@ -1,4 +1,11 @@
-import { InteractionContextType, MessageFlags, type EmbedBuilder, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  MessageFlags,
+  type EmbedBuilder,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import type { Actor } from '../src/domain/draft.js';
@@ -19,7 +26,10 @@ export const backup: SlashCommand = {
     const result = await ctx.takeBackup();
     // The audit log is per account; a bot-wide action goes to the first account's, as the router's refusals do.
     const audit = (outcome: string, detail: string) =>
-      ctx.accounts.active[0]?.audit.record({ draftId: null, revision: null, actor, action: '/backup', outcome, detail, interactionId: interaction.id }, ctx.clock.now());
+      ctx.accounts.active[0]?.audit.record(
+        { draftId: null, revision: null, actor, action: '/backup', outcome, detail, interactionId: interaction.id },
+        ctx.clock.now(),
+      );
     if (result.status === 'skipped') {
       await audit('skipped', result.reason);
       await respond(interaction, [postgresReply()]);

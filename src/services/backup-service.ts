@@ -26,8 +26,7 @@ export interface BackupResult {
 
 /** A backup taken, or none because the store is PostgreSQL (the operator's `pg_dump` does it). */
 export type BackupOutcome =
-  | ({ readonly status: 'taken' } & BackupResult)
-  | { readonly status: 'skipped'; readonly engine: 'postgres'; readonly reason: string };
+  ({ readonly status: 'taken' } & BackupResult) | { readonly status: 'skipped'; readonly engine: 'postgres'; readonly reason: string };
 
 /** The daily job's run, in the shape the scheduler records (JobRunResult) without this layer naming it. */
 export interface BackupRun {

@@ -139,7 +139,10 @@ describe('backups', () => {
       expect(job.health(clock.now(), { checkOverdue: false, toleranceMs: 15_000 })).toEqual({ ok: true });
       expect(existsSync(join(db.dir, 'backups'))).toBe(false);
       // The stored state (what /status and the next start read back) says the same.
-      expect((await db.repos.botSettings.get(jobStateKey(JOB_NAMES.backup)))?.lastRun).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/pg_dump/) });
+      expect((await db.repos.botSettings.get(jobStateKey(JOB_NAMES.backup)))?.lastRun).toMatchObject({
+        outcome: 'skipped',
+        reason: expect.stringMatching(/pg_dump/),
+      });
     } finally {
       await job.stop();
     }
