@@ -1,7 +1,15 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import {
+  InteractionContextType,
+  MessageFlags,
+  type EmbedBuilder,
+  PermissionFlagsBits,
+  SlashCommandBuilder,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import type { CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, embed, plain, respond } from '../src/adapters/discord/command-replies.js';
 import type { Actor } from '../src/domain/draft.js';
+import { POSTGRES_BACKUP_GUIDE } from '../src/services/backup-service.js';
 
 /** /backup: takes an online database backup now (moderators only). Bot-wide: no account option. */
 export const backup: SlashCommand = {
@@ -17,10 +25,17 @@ export const backup: SlashCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const result = await ctx.takeBackup();
     // The audit log is per account; a bot-wide action goes to the first account's, as the router's refusals do.
-    await ctx.accounts.active[0]?.audit.record(
-      { draftId: null, revision: null, actor, action: '/backup', outcome: 'applied', detail: result.path, interactionId: interaction.id },
-      ctx.clock.now(),
-    );
+    const audit = (outcome: string, detail: string) =>
+      ctx.accounts.active[0]?.audit.record(
+        { draftId: null, revision: null, actor, action: '/backup', outcome, detail, interactionId: interaction.id },
+        ctx.clock.now(),
+      );
+    if (result.status === 'skipped') {
+      await audit('skipped', result.reason);
+      await respond(interaction, [postgresReply()]);
+      return;
+    }
+    await audit('applied', result.path);
     const file = result.path.split('/').pop() ?? result.path;
     const reply = embed(COLORS.ok, '💾 Backup taken').setDescription(
       [
@@ -34,3 +49,17 @@ export const backup: SlashCommand = {
     await respond(interaction, [reply]);
   },
 };
+
+/**
+ * On PostgreSQL the bot copies nothing: the data lives in a server it cannot snapshot consistently
+ * from here (and a managed one has its own backups). Saying so, instead of a fake "Backup taken".
+ */
+function postgresReply(): EmbedBuilder {
+  return embed(COLORS.info, '🐘 No backup taken: the database is PostgreSQL').setDescription(
+    [
+      'The bot keeps its data in a PostgreSQL server (DATABASE_URL), which it does not back up itself: nothing was written.',
+      'Back up the server with `pg_dump`, e.g. `pg_dump --format=custom --file=draftgate.dump "$DATABASE_URL"`, and restore with `pg_restore`.',
+      `How, and a restore drill: ${POSTGRES_BACKUP_GUIDE}.`,
+    ].join('\n'),
+  );
+}

@@ -915,6 +915,7 @@ function metricsObserver(metrics: PrometheusMetrics): PublishingObserver {
 
 function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataSource): BackupService {
   return new BackupService({
+    engine: config.storage.databaseUrl === null ? 'sqlite' : 'postgres',
     dir: join(dirname(config.storage.databasePath), 'backups'),
     keep: config.storage.backupKeep,
     backupTo: (destination) => backupSqliteDatabase(dataSource, destination),
@@ -1022,10 +1023,7 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
     jobs.push({
       name: JOB_NAMES.backup,
       pattern: config.storage.backupSchedule,
-      run: async () => {
-        const result = await backups.takeBackup();
-        return { outcome: 'ok', reason: null, detail: { path: result.path, bytes: result.bytes } };
-      },
+      run: () => backups.scheduledRun(),
     });
   }
   return jobs;

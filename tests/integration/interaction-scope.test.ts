@@ -53,6 +53,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     const clock = new ManualClock();
     const before = await start({ DRY_RUN: 'false' }, { clock });
     const backup = await before.testApp.app.commandContext.takeBackup();
+    if (backup.status !== 'taken') throw new Error(`these tests restore a SQLite file: ${backup.reason}`);
     // After the backup: draft #1 with text A and its card. The restore loses both rows, not the card.
     const oldCard = await before.postDraft(TEXT_A);
     expect(oldCard.draft.id).toBe(1);
@@ -153,6 +154,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     const clock = new ManualClock();
     const before = await start({ DRY_RUN: 'false' }, { clock });
     const backup = await before.testApp.app.commandContext.takeBackup();
+    if (backup.status !== 'taken') throw new Error(`these tests restore a SQLite file: ${backup.reason}`);
     const card = await before.postDraft(TEXT_A);
     // Restored to before the draft existed: its card is left in the channel, the draft is gone.
     const after = await restore(before, backup.path, clock);

@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationCommandOptionType, MessageFlags, SlashCommandBuilder, type Interaction } from 'discord.js';
 import { describe, expect, it } from 'vitest';
+import { backup } from '../../commands/backup.js';
 import { commands } from '../../commands/index.js';
 import { topics } from '../../commands/topics.js';
 import type { CommandContext, SlashCommand } from '../../src/adapters/discord/command-context.js';
@@ -7,6 +11,7 @@ import { moderatorOnlyAction } from '../../src/adapters/discord/command-guard.js
 import { CommandRouter } from '../../src/adapters/discord/command-router.js';
 import type { Actor } from '../../src/domain/draft.js';
 import { createSilentLogger } from '../../src/logging/index.js';
+import { BackupService } from '../../src/services/backup-service.js';
 
 const GUILD = '1200000000000000100';
 const OTHER_GUILD = '1200000000000000999';
@@ -242,5 +247,33 @@ describe('which registered commands declare the moderator guard', () => {
       if (guard === undefined || guard === 'moderator') continue;
       for (const open of guard.moderatorExcept) expect(uses(command), `/${command.data.name}`).toContain(open);
     }
+  });
+});
+
+describe('/backup on PostgreSQL', () => {
+  it('GIVEN the store is PostgreSQL WHEN a moderator runs /backup THEN the private answer says to use pg_dump (with the README section), nothing is copied, and the audit says skipped', async () => {
+    const dir = join(tmpdir(), `dg-backup-never-${process.pid}-${nextId}`);
+    const copies: string[] = [];
+    const service = new BackupService({
+      engine: 'postgres',
+      dir,
+      keep: 7,
+      backupTo: async (destination) => {
+        copies.push(destination);
+      },
+      clock: { now: () => NOW },
+      logger: createSilentLogger(),
+    });
+    const events: Event[] = [];
+    const ctx = { ...context(events), takeBackup: () => service.takeBackup() } as CommandContext;
+    const router = new CommandRouter([backup], ctx, createSilentLogger());
+    expect(await router.handle(interaction(events, { command: 'backup', user: MODERATOR, roles: [ROLE] }))).toBe(true);
+    expect(events).toEqual([
+      'defer ephemeral',
+      expect.stringMatching(new RegExp(`^audit /backup skipped by ${MODERATOR.id} for interaction-\\d+$`)),
+      expect.stringMatching(/^edit 🐘 No backup taken: the database is PostgreSQL: .*nothing was written.*`pg_dump.*`pg_restore`.*"Backups on PostgreSQL"/s),
+    ]);
+    expect(copies).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
   });
 });

