@@ -2,14 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  approve,
-  becameActive,
-  cardStatus,
-  draftThroughCommand,
-  launchInstance,
-  type InstanceProcess,
-} from '../tests/support/instance-processes.js';
+import { approve, becameActive, cardStatus, draftThroughCommand, launchInstance, type InstanceProcess } from '../tests/support/instance-processes.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../tests/support/test-app.js';
 import { report, summarise } from './report.js';
 
@@ -35,46 +28,54 @@ describe('instance takeover and crash recovery', () => {
     const recovery: number[] = [];
     const fromStart: number[] = [];
     for (let run = 0; run < RUNS; run += 1) {
-      graceful.push(await withWorld(async ({ env, launch }) => {
-        const active = await launch(env);
-        const standby = running(await launch(env), 'standby');
-        const signalledAt = performance.now();
-        const [exit, activeAt] = await Promise.all([active.proc.signal('SIGTERM'), becameActive(standby, 30_000)]);
-        expect(exit.code).toBe(0);
-        return activeAt - signalledAt;
-      }));
-      killed.push(await withWorld(async ({ env, launch }) => {
-        const active = await launch(env);
-        const standby = await launch(env);
-        running(standby, 'standby');
-        active.proc.child.kill('SIGKILL');
-        const killedAt = performance.now();
-        return (await becameActive(standby, 30_000)) - killedAt;
-      }));
-      lapsed.push(await withWorld(async ({ env, launch }) => {
-        const active = await launch(env);
-        const standby = running(await launch(env), 'standby');
-        // Frozen, its pid still alive: the standby must wait for the lease to lapse, as it would
-        // for a holder on another machine (whose pid it cannot check) that was killed.
-        active.proc.child.kill('SIGSTOP');
-        const frozenAt = performance.now();
-        return (await becameActive(standby, 60_000)) - frozenAt;
-      }));
-      recovery.push(await withWorld(async ({ env, launch, fakes }) => {
-        const first = await launch(env);
-        const card = await draftThroughCommand(fakes, TEXT);
-        fakes.x.hang();
-        approve(fakes, card);
-        await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 15_000);
-        first.proc.child.kill('SIGKILL');
-        await first.proc.exited;
-        const again = await launch(env);
-        await expect.poll(() => cardStatus(fakes, card), { timeout: 30_000, interval: 20 }).toContain('Published');
-        const settledAt = Date.now();
-        expect(fakes.x.tweets.filter((t) => t.text === TEXT)).toHaveLength(1);
-        fromStart.push(settledAt - again.launchedAt);
-        return settledAt - again.readyAt();
-      }));
+      graceful.push(
+        await withWorld(async ({ env, launch }) => {
+          const active = await launch(env);
+          const standby = running(await launch(env), 'standby');
+          const signalledAt = performance.now();
+          const [exit, activeAt] = await Promise.all([active.proc.signal('SIGTERM'), becameActive(standby, 30_000)]);
+          expect(exit.code).toBe(0);
+          return activeAt - signalledAt;
+        }),
+      );
+      killed.push(
+        await withWorld(async ({ env, launch }) => {
+          const active = await launch(env);
+          const standby = await launch(env);
+          running(standby, 'standby');
+          active.proc.child.kill('SIGKILL');
+          const killedAt = performance.now();
+          return (await becameActive(standby, 30_000)) - killedAt;
+        }),
+      );
+      lapsed.push(
+        await withWorld(async ({ env, launch }) => {
+          const active = await launch(env);
+          const standby = running(await launch(env), 'standby');
+          // Frozen, its pid still alive: the standby must wait for the lease to lapse, as it would
+          // for a holder on another machine (whose pid it cannot check) that was killed.
+          active.proc.child.kill('SIGSTOP');
+          const frozenAt = performance.now();
+          return (await becameActive(standby, 60_000)) - frozenAt;
+        }),
+      );
+      recovery.push(
+        await withWorld(async ({ env, launch, fakes }) => {
+          const first = await launch(env);
+          const card = await draftThroughCommand(fakes, TEXT);
+          fakes.x.hang();
+          approve(fakes, card);
+          await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 15_000);
+          first.proc.child.kill('SIGKILL');
+          await first.proc.exited;
+          const again = await launch(env);
+          await expect.poll(() => cardStatus(fakes, card), { timeout: 30_000, interval: 20 }).toContain('Published');
+          const settledAt = Date.now();
+          expect(fakes.x.tweets.filter((t) => t.text === TEXT)).toHaveLength(1);
+          fromStart.push(settledAt - again.launchedAt);
+          return settledAt - again.readyAt();
+        }),
+      );
     }
     const figures = (samples: number[]) => {
       const s = summarise(samples);
@@ -82,7 +83,11 @@ describe('instance takeover and crash recovery', () => {
     };
     report('takeover-after-graceful-stop', figures(graceful), 'standby active within 3 s');
     report('takeover-after-kill-9', figures(killed), 'standby active within 15 s');
-    report('takeover-after-lease-lapse', figures(lapsed), 'informative: a holder whose death the standby cannot see (other host, or frozen); the 15 s expiry plus one poll and the start');
+    report(
+      'takeover-after-lease-lapse',
+      figures(lapsed),
+      'informative: a holder whose death the standby cannot see (other host, or frozen); the 15 s expiry plus one poll and the start',
+    );
     report('recovery-after-kill-9-and-restart', figures(recovery), 'draft settled within 15 s of ready');
     report('recovery-after-kill-9-and-restart-from-process-start', figures(fromStart), 'informative: includes node start-up and migrations');
   });

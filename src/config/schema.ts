@@ -422,7 +422,11 @@ export const environmentObject = z.object({
 export const environmentSchema = environmentObject.superRefine(
   (env, ctx) => {
     // Two missed renewals are not a takeover: a GC pause or a slow disk must not flip the roles.
-    if (typeof env.INSTANCE_LEASE_RENEW === 'number' && typeof env.INSTANCE_LEASE_EXPIRY === 'number' && env.INSTANCE_LEASE_EXPIRY < 2 * env.INSTANCE_LEASE_RENEW) {
+    if (
+      typeof env.INSTANCE_LEASE_RENEW === 'number' &&
+      typeof env.INSTANCE_LEASE_EXPIRY === 'number' &&
+      env.INSTANCE_LEASE_EXPIRY < 2 * env.INSTANCE_LEASE_RENEW
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['INSTANCE_LEASE_EXPIRY'],

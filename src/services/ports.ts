@@ -165,7 +165,12 @@ export interface InstanceLeaseStore {
    * Takes the lease (epoch + 1) only if the row still is exactly `seen` (owner, epoch,
    * renewed_at): whoever changed it in between wins instead. Returns the new term, or null.
    */
-  takeOver(seen: StoredInstanceLease, me: { readonly owner: string; readonly host: string; readonly pid: number }, now: number, expiresAt: number): Promise<InstanceTerm | null>;
+  takeOver(
+    seen: StoredInstanceLease,
+    me: { readonly owner: string; readonly host: string; readonly pid: number },
+    now: number,
+    expiresAt: number,
+  ): Promise<InstanceTerm | null>;
   /** Extends the lease while the row still names `term`; false once another instance took over. */
   renew(term: InstanceTerm, now: number, expiresAt: number): Promise<boolean>;
   /** Frees the lease (owner NULL, epoch kept) while the row still names `term`. */

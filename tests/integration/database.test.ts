@@ -97,24 +97,27 @@ describe('database', () => {
     expect(await indexNames(db.dataSource)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
   });
 
-  it.runIf(onPostgres)('GIVEN two instances starting together on one empty PostgreSQL database WHEN both migrate THEN the migrations run once and both open it', async () => {
-    const database = await createTestDatabase();
-    try {
-      const target = { engine: 'postgres', url: database.url } as const;
-      const opened = await Promise.all([openDatabase(target), openDatabase(target), openDatabase(target)]);
+  it.runIf(onPostgres)(
+    'GIVEN two instances starting together on one empty PostgreSQL database WHEN both migrate THEN the migrations run once and both open it',
+    async () => {
+      const database = await createTestDatabase();
       try {
-        const applied = opened.map((o) => o.applied.length).sort();
-        expect(applied.slice(0, 2)).toEqual([0, 0]);
-        expect(applied[2]).toBeGreaterThan(0);
-        expect(await opened[0]!.dataSource.query('SELECT COUNT(*) AS n FROM migrations')).toEqual([{ n: applied[2] }]);
-        expect(await opened[1]!.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 7 }]);
+        const target = { engine: 'postgres', url: database.url } as const;
+        const opened = await Promise.all([openDatabase(target), openDatabase(target), openDatabase(target)]);
+        try {
+          const applied = opened.map((o) => o.applied.length).sort();
+          expect(applied.slice(0, 2)).toEqual([0, 0]);
+          expect(applied[2]).toBeGreaterThan(0);
+          expect(await opened[0]!.dataSource.query('SELECT COUNT(*) AS n FROM migrations')).toEqual([{ n: applied[2] }]);
+          expect(await opened[1]!.dataSource.query('SELECT COUNT(*) AS n FROM topics')).toEqual([{ n: 7 }]);
+        } finally {
+          for (const { dataSource } of opened) await dataSource.destroy();
+        }
       } finally {
-        for (const { dataSource } of opened) await dataSource.destroy();
+        await database.drop();
       }
-    } finally {
-      await database.drop();
-    }
-  });
+    },
+  );
 
   it('GIVEN the migrated schema THEN it matches the entities exactly (explicit column types, no drift)', async () => {
     db = await openTempDatabase();

@@ -74,7 +74,9 @@ describe('draft pipeline against the Anthropic fake', () => {
       generationAttempts: 1,
     });
     expect(outcome.draft.sanitiserChanges.join(' ')).toMatch(/quote/i);
-    const [row] = await queryRows<{ n: number }>(db.dataSource, 'SELECT COUNT(*) AS n FROM content_fingerprints WHERE draft_id = :id', { id: outcome.draft.id });
+    const [row] = await queryRows<{ n: number }>(db.dataSource, 'SELECT COUNT(*) AS n FROM content_fingerprints WHERE draft_id = :id', {
+      id: outcome.draft.id,
+    });
     expect(row?.n).toBeGreaterThan(0);
     const runs = await db.dataSource.query('SELECT outcome, input_tokens FROM generation_runs');
     expect(runs).toEqual([{ outcome: 'created', input_tokens: 900 }]);

@@ -78,7 +78,14 @@ describe('instance lease on one database, two connections', () => {
 
   it('GIVEN a migrated database THEN the lease row is free at epoch 0', async () => {
     db = await openTempDatabase();
-    expect(await createInstanceLeaseStore(db.dataSource).read()).toEqual({ owner: null, ownerHost: null, ownerPid: null, epoch: 0, renewedAt: null, expiresAt: null });
+    expect(await createInstanceLeaseStore(db.dataSource).read()).toEqual({
+      owner: null,
+      ownerHost: null,
+      ownerPid: null,
+      epoch: 0,
+      renewedAt: null,
+      expiresAt: null,
+    });
   });
 
   it('GIVEN two instances on one database WHEN both start THEN one is active at epoch 1 and the other stands by until the active one stops renewing for the expiry, then takes over at epoch 2', async () => {
@@ -129,9 +136,7 @@ describe('instance lease on one database, two connections', () => {
     second = await openSecondConnection(db);
     const stores = [createInstanceLeaseStore(db.dataSource), createInstanceLeaseStore(second)];
     const seen = await stores[0]!.read();
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => stores[i % 2]!.takeOver(seen, identity(`host-${i}`, 1000 + i), T0, T0 + EXPIRY)),
-    );
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.takeOver(seen, identity(`host-${i}`, 1000 + i), T0, T0 + EXPIRY)));
     const winners = results.filter((r) => r !== null);
     expect(winners).toHaveLength(1);
     expect(winners[0]!.epoch).toBe(1);
@@ -139,9 +144,9 @@ describe('instance lease on one database, two connections', () => {
 
     // And again from the new row: one more winner, one more epoch.
     const again = await stores[1]!.read();
-    const next = (await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.takeOver(again, identity(`h${i}`, i + 1), T0 + 1, T0 + 1 + EXPIRY)))).filter(
-      (r) => r !== null,
-    );
+    const next = (
+      await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % 2]!.takeOver(again, identity(`h${i}`, i + 1), T0 + 1, T0 + 1 + EXPIRY)))
+    ).filter((r) => r !== null);
     expect(next).toHaveLength(1);
     expect(next[0]!.epoch).toBe(2);
   });
@@ -210,7 +215,9 @@ describe('instance lease on one database, two connections', () => {
     expect(await oldRepos.publications.reclaimStalePublishing(publishing.id, fenceA.owner, 'x', now + 120_000, 60_000)).toBeNull();
     expect(await oldRepos.publications.renewLease(publishing.id, fenceA, now, 60_000)).toBe(false);
     expect(await oldRepos.publications.recordPostedTweet(publishing.id, fenceA, ['1850000000000000001'], now)).toBe(false);
-    expect(await oldRepos.publications.markPublished(publishing.id, fenceA, { tweetIds: ['1850000000000000001'], dryRun: false, xCostUsd: 0 }, now)).toBe(false);
+    expect(await oldRepos.publications.markPublished(publishing.id, fenceA, { tweetIds: ['1850000000000000001'], dryRun: false, xCostUsd: 0 }, now)).toBe(
+      false,
+    );
     expect(await oldRepos.publications.requeue(publishing.id, fenceA, { notBefore: now + 1, reason: 'x' }, now)).toBe(false);
     expect(await oldRepos.publications.markFailed(failedLater.id, fenceA, { errorMessage: 'x', errorClass: 'invalid' }, now)).toBe(false);
     expect(await oldRepos.drafts.decide(toDecide.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, now)).toBe(false);
@@ -247,11 +254,21 @@ describe('instance lease on one database, two connections', () => {
     const draft = await repos[0]!.drafts.create(newTweetDraft('one outcome'), T0);
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        repos[i % 2]!.drafts.decide(draft.id, 1, { to: i % 3 === 0 ? 'rejected' : 'approved', actor: { id: `1000000000000000${10 + i}`, name: `mod ${i}` }, source: 'moderator' }, T0 + i),
+        repos[i % 2]!.drafts.decide(
+          draft.id,
+          1,
+          { to: i % 3 === 0 ? 'rejected' : 'approved', actor: { id: `1000000000000000${10 + i}`, name: `mod ${i}` }, source: 'moderator' },
+          T0 + i,
+        ),
       ),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
-    const row = await db.dataSource.createQueryBuilder().select('COUNT(*)', 'n').from('publications', 'p').where('p.draft_id = :id', { id: draft.id }).getRawOne<{ n: number }>();
+    const row = await db.dataSource
+      .createQueryBuilder()
+      .select('COUNT(*)', 'n')
+      .from('publications', 'p')
+      .where('p.draft_id = :id', { id: draft.id })
+      .getRawOne<{ n: number }>();
     const decided = (await repos[1]!.drafts.findById(draft.id))!;
     expect(Number(row!.n)).toBe(decided.status === 'approved' ? 1 : 0);
   });
@@ -283,7 +300,10 @@ describe('instance lease on one database, two connections', () => {
     const service = new ModerationService({
       ...repos,
       pipeline: {
-        generateDraft: async () => ({ status: 'created', draft: await repos.drafts.create(newTweetDraft('a card for the active one', { deadlineAt: null }), T0) }),
+        generateDraft: async () => ({
+          status: 'created',
+          draft: await repos.drafts.create(newTweetDraft('a card for the active one', { deadlineAt: null }), T0),
+        }),
         regenerate: async () => ({ status: 'failed', reason: 'not scripted' }),
         applyEdit: async () => ({ status: 'failed', reason: 'not scripted' }),
       },

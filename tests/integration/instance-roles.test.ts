@@ -78,6 +78,8 @@ describe('active and standby instances in one process (issue 12)', () => {
     expect(() => only.app.discord).toThrow(/standby/);
     expect((await healthOf(only.app)).status).toBe(200);
     // The holder as the standby's next poll reads it.
-    await expect.poll(async () => (await healthOf(only.app)).body, { timeout: 5_000 }).toMatchObject({ role: 'standby', epoch: 2, leaseHolder: 'elsewhere:7:x' });
+    await expect
+      .poll(async () => (await healthOf(only.app)).body, { timeout: 5_000 })
+      .toMatchObject({ role: 'standby', epoch: 2, leaseHolder: 'elsewhere:7:x' });
   });
 });

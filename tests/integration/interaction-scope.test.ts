@@ -112,11 +112,7 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     for (const submit of forged) expect(await driver.ephemeralReply(submit.id)).toMatch(WRONG_CARD);
 
     await expect
-      .poll(async () =>
-        (await auditRows(driver.testApp))
-          .filter((r) => r.outcome === 'wrong_card')
-          .map((r) => [r.draftId, r.action]),
-      )
+      .poll(async () => (await auditRows(driver.testApp)).filter((r) => r.outcome === 'wrong_card').map((r) => [r.draftId, r.action]))
       .toEqual([
         [card2.draft.id, 'reject'],
         [card2.draft.id, 'edit'],
@@ -150,40 +146,43 @@ describe('interaction scope: the draft a card shows, and the guild the bot serve
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
   });
 
-  it.skipIf(onPostgres)('GIVEN a click for a draft that does not exist THEN the moderator is told "This draft no longer exists." and the refusal is audited', async () => {
-    const clock = new ManualClock();
-    const before = await start({ DRY_RUN: 'false' }, { clock });
-    const backup = await before.testApp.app.commandContext.takeBackup();
-    if (backup.status !== 'taken') throw new Error(`these tests restore a SQLite file: ${backup.reason}`);
-    const card = await before.postDraft(TEXT_A);
-    // Restored to before the draft existed: its card is left in the channel, the draft is gone.
-    const after = await restore(before, backup.path, clock);
-    expect(await after.testApp.app.repos.drafts.findById(card.draft.id)).toBeNull();
+  it.skipIf(onPostgres)(
+    'GIVEN a click for a draft that does not exist THEN the moderator is told "This draft no longer exists." and the refusal is audited',
+    async () => {
+      const clock = new ManualClock();
+      const before = await start({ DRY_RUN: 'false' }, { clock });
+      const backup = await before.testApp.app.commandContext.takeBackup();
+      if (backup.status !== 'taken') throw new Error(`these tests restore a SQLite file: ${backup.reason}`);
+      const card = await before.postDraft(TEXT_A);
+      // Restored to before the draft existed: its card is left in the channel, the draft is gone.
+      const after = await restore(before, backup.path, clock);
+      expect(await after.testApp.app.repos.drafts.findById(card.draft.id)).toBeNull();
 
-    const approve = track(after.click(card, 'approve', card.draft.id, 1));
-    expect(await after.ephemeralReply(approve.id)).toBe('This draft no longer exists.');
-    const edit = track(after.click(card, 'edit', card.draft.id, 1));
-    expect(await after.ephemeralReply(edit.id)).toBe('This draft no longer exists.');
-    const reject = track(after.submit(card, 'reject-modal', card.draft.id, 1, { reason: 'gone' }));
-    expect(await after.ephemeralReply(reject.id)).toBe('This draft no longer exists.');
-    // A non-moderator's refusal on it is audited too (the row cannot point at a missing draft).
-    const plain = track(after.click(card, 'approve', card.draft.id, 1, fakes.discord.userIds.plain));
-    expect(await after.ephemeralReply(plain.id)).toMatch(/^Only moderators/);
+      const approve = track(after.click(card, 'approve', card.draft.id, 1));
+      expect(await after.ephemeralReply(approve.id)).toBe('This draft no longer exists.');
+      const edit = track(after.click(card, 'edit', card.draft.id, 1));
+      expect(await after.ephemeralReply(edit.id)).toBe('This draft no longer exists.');
+      const reject = track(after.submit(card, 'reject-modal', card.draft.id, 1, { reason: 'gone' }));
+      expect(await after.ephemeralReply(reject.id)).toBe('This draft no longer exists.');
+      // A non-moderator's refusal on it is audited too (the row cannot point at a missing draft).
+      const plain = track(after.click(card, 'approve', card.draft.id, 1, fakes.discord.userIds.plain));
+      expect(await after.ephemeralReply(plain.id)).toMatch(/^Only moderators/);
 
-    await expect.poll(async () => (await auditRows(after.testApp)).length).toBe(4);
-    const rows = await auditRows(after.testApp);
-    expect(rows.map((r) => [r.draftId, r.action, r.outcome, r.interactionId])).toEqual([
-      [null, 'approve', 'not_found', approve.id],
-      [null, 'edit', 'not_found', edit.id],
-      [null, 'reject', 'not_found', reject.id],
-      [null, 'approve', 'not_moderator', plain.id],
-    ]);
-    for (const row of rows) expect(row.detail).toContain(`draft #${card.draft.id} revision 1`);
-    for (const id of [approve.id, edit.id, reject.id, plain.id]) {
-      expect(after.ephemeralReplies(id).join('\n')).not.toMatch(/Something went wrong/);
-    }
-    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
-  });
+      await expect.poll(async () => (await auditRows(after.testApp)).length).toBe(4);
+      const rows = await auditRows(after.testApp);
+      expect(rows.map((r) => [r.draftId, r.action, r.outcome, r.interactionId])).toEqual([
+        [null, 'approve', 'not_found', approve.id],
+        [null, 'edit', 'not_found', edit.id],
+        [null, 'reject', 'not_found', reject.id],
+        [null, 'approve', 'not_moderator', plain.id],
+      ]);
+      for (const row of rows) expect(row.detail).toContain(`draft #${card.draft.id} revision 1`);
+      for (const id of [approve.id, edit.id, reject.id, plain.id]) {
+        expect(after.ephemeralReplies(id).join('\n')).not.toMatch(/Something went wrong/);
+      }
+      expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    },
+  );
 
   describe('GIVEN an interaction from another guild or a DM', () => {
     const roleEnvs: Array<{ label: string; env: Record<string, string> }> = [

@@ -121,8 +121,8 @@ describe('typed settings (issue 11, §4)', () => {
     const rows: Array<{ key: string }> = await x.db.dataSource.query("SELECT key FROM settings WHERE key LIKE 'publish.%'");
     expect(rows).toEqual([]);
     // The counters live on the publication now, and publication resets them.
-    expect(await queryRows(x.db.dataSource, 'SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = :id', { id: draft.id })).toEqual([
-      { n: 0, u: 0 },
-    ]);
+    expect(
+      await queryRows(x.db.dataSource, 'SELECT transient_failures AS n, unresolved AS u FROM publications WHERE draft_id = :id', { id: draft.id }),
+    ).toEqual([{ n: 0, u: 0 }]);
   });
 });

@@ -59,7 +59,10 @@ describe('active and standby instances as real processes (issue 12)', () => {
     running.push(instance);
     // A failure among several processes is read from their logs: print what each one did.
     onTestFailed(() => {
-      const lines = instance.proc.logs.map((line) => `${String(line['timestamp'])} ${String(line['message'])} ${JSON.stringify({ ...line, timestamp: undefined, message: undefined, level: undefined })}`);
+      const lines = instance.proc.logs.map(
+        (line) =>
+          `${String(line['timestamp'])} ${String(line['message'])} ${JSON.stringify({ ...line, timestamp: undefined, message: undefined, level: undefined })}`,
+      );
       process.stderr.write(`--- instance pid ${instance.proc.child.pid}:\n${lines.join('\n').slice(-20_000)}\n`);
     });
     return instance;

@@ -78,7 +78,9 @@ export async function draftThroughCommand(fakes: Fakes, text: string): Promise<C
     const id = /Draft #(\d+) ready for moderation/.exec(title)?.[1];
     if (id !== undefined) {
       const draftId = Number(id);
-      const message = [...fakes.discord.messages.values()].find((m) => approveIdsOn(m).includes(encodeDraftCustomId({ action: 'approve', draftId, revision: 1 })));
+      const message = [...fakes.discord.messages.values()].find((m) =>
+        approveIdsOn(m).includes(encodeDraftCustomId({ action: 'approve', draftId, revision: 1 })),
+      );
       if (!message) throw new Error(`no card for draft #${draftId}`);
       return { message, draftId };
     }
@@ -89,7 +91,9 @@ export async function draftThroughCommand(fakes: Fakes, text: string): Promise<C
 
 /** Cards: messages that carried an Approve button at some point (a published card has none left). */
 export function cardsIn(fakes: Fakes): FakeMessage[] {
-  return [...fakes.discord.messages.values()].filter((m) => fakes.discord.messagePayloads(m.id).some((payload) => JSON.stringify(payload).includes(':approve:')));
+  return [...fakes.discord.messages.values()].filter((m) =>
+    fakes.discord.messagePayloads(m.id).some((payload) => JSON.stringify(payload).includes(':approve:')),
+  );
 }
 
 function approveIdsOn(message: FakeMessage): string[] {

@@ -119,7 +119,10 @@ describe('instance lease rules (domain)', () => {
 
   it('GIVEN a lease first seen already past its wall-clock expiry WHEN judged THEN it is taken over at once', () => {
     const sighting = observeLease(null, held, 0, 16_000);
-    expect(judgeTakeover({ row: held, sighting, monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toEqual({ take: true, reason: 'expired' });
+    expect(judgeTakeover({ row: held, sighting, monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toEqual({
+      take: true,
+      reason: 'expired',
+    });
   });
 
   it('GIVEN a lease held on our host WHEN its pid is ours or dead THEN it is our dead predecessor; on another host a dead pid proves nothing', () => {
@@ -133,14 +136,18 @@ describe('instance lease rules (domain)', () => {
 
   it('GIVEN a twin on our host with our pid (two containers given one hostname) WHEN it renewed after we started THEN it is not our dead predecessor', () => {
     const twin: LeaseRow = { ...held, owner: 'a:10:twin', ownerHost: 'a', ownerPid: 10, renewedAt: 2_001, expiresAt: 17_001 };
-    expect(judgeTakeover({ row: twin, sighting: observeLease(null, twin, 0, 2_500), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toMatchObject({
+    expect(
+      judgeTakeover({ row: twin, sighting: observeLease(null, twin, 0, 2_500), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true }),
+    ).toMatchObject({
       take: false,
     });
   });
 
   it('GIVEN a holder on our host that renewed after we started WHEN its pid is no longer alive (kill -9) THEN it is our dead predecessor at once', () => {
     const killed: LeaseRow = { ...held, owner: 'a:11:old', ownerHost: 'a', ownerPid: 11, renewedAt: 5_000, expiresAt: 20_000 };
-    expect(judgeTakeover({ row: killed, sighting: observeLease(null, killed, 0, 6_000), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => false })).toEqual({
+    expect(
+      judgeTakeover({ row: killed, sighting: observeLease(null, killed, 0, 6_000), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => false }),
+    ).toEqual({
       take: true,
       reason: 'predecessor',
     });
@@ -148,7 +155,9 @@ describe('instance lease rules (domain)', () => {
 
   it('GIVEN a free lease (never held or released) WHEN judged THEN it is taken at once', () => {
     const free: LeaseRow = { ...held, owner: null, ownerHost: null, ownerPid: null };
-    expect(judgeTakeover({ row: free, sighting: observeLease(null, free, 0, 0), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true })).toEqual({
+    expect(
+      judgeTakeover({ row: free, sighting: observeLease(null, free, 0, 0), monotonicNow: 0, expiresAfterMs: 15_000, me, isProcessAlive: () => true }),
+    ).toEqual({
       take: true,
       reason: 'free',
     });

@@ -68,7 +68,11 @@ export class TypeOrmAccountRepository implements AccountRepository {
         await execute(manager, `DELETE FROM accounts WHERE id = :id`, { id });
       }
       // The rows RETURNING names, read the same on both engines (PostgreSQL's raw UPDATE result is [rows, count]).
-      const { rows } = await execute<{ id: string }>(manager, `UPDATE accounts SET active = 0, updated_at = :now WHERE active = 1${notConfigured} RETURNING id`, configured);
+      const { rows } = await execute<{ id: string }>(
+        manager,
+        `UPDATE accounts SET active = 0, updated_at = :now WHERE active = 1${notConfigured} RETURNING id`,
+        configured,
+      );
       return rows.map((r) => r.id).sort();
     });
   }

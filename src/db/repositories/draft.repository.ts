@@ -142,9 +142,13 @@ export class TypeOrmDraftRepository implements DraftRepository {
     // On PostgreSQL the transaction is SERIALIZABLE (postgres-transactions.ts): of two that count
     // and insert at once, one is aborted and run again, and then counts the other's draft.
     return this.dataSource.transaction(async (manager) => {
-      const [row] = await queryRows<{ pending: unknown }>(manager, `SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = :accountId`, {
-        accountId: this.accountId,
-      });
+      const [row] = await queryRows<{ pending: unknown }>(
+        manager,
+        `SELECT COUNT(*) AS pending FROM drafts WHERE status = 'pending' AND account_id = :accountId`,
+        {
+          accountId: this.accountId,
+        },
+      );
       const pending = Number(row?.pending ?? 0);
       if (pending >= maxPending) return { status: 'over_cap', pending, maxPending } as const;
       return { status: 'created', draft: await this.insert(manager, draft, now) } as const;

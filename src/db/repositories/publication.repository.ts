@@ -216,26 +216,38 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
   }
 
   async setUnresolved(id: number, now: number): Promise<void> {
-    await execute(this.dataSource, `UPDATE publications SET unresolved = 1, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 0`, {
-      now,
-      id,
-      accountId: this.accountId,
-    });
+    await execute(
+      this.dataSource,
+      `UPDATE publications SET unresolved = 1, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 0`,
+      {
+        now,
+        id,
+        accountId: this.accountId,
+      },
+    );
   }
 
   async clearUnresolved(id: number, now: number): Promise<void> {
-    await execute(this.dataSource, `UPDATE publications SET unresolved = 0, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 1`, {
-      now,
-      id,
-      accountId: this.accountId,
-    });
+    await execute(
+      this.dataSource,
+      `UPDATE publications SET unresolved = 0, updated_at = :now WHERE draft_id = :id AND account_id = :accountId AND unresolved = 1`,
+      {
+        now,
+        id,
+        accountId: this.accountId,
+      },
+    );
   }
 
   async isUnresolved(id: number): Promise<boolean> {
-    const [row] = await queryRows<{ unresolved: unknown }>(this.dataSource, `SELECT unresolved FROM publications WHERE draft_id = :id AND account_id = :accountId`, {
-      id,
-      accountId: this.accountId,
-    });
+    const [row] = await queryRows<{ unresolved: unknown }>(
+      this.dataSource,
+      `SELECT unresolved FROM publications WHERE draft_id = :id AND account_id = :accountId`,
+      {
+        id,
+        accountId: this.accountId,
+      },
+    );
     // A bigint on PostgreSQL: compared as a number, whichever form the driver returns.
     return Number(row?.unresolved ?? 0) === 1;
   }
