@@ -8,8 +8,9 @@
  * a lapse from the moment IT first saw a given renewal, never against the holder's timestamps.
  */
 
-/** The instance lease row as the rules need it (structurally the store's `StoredInstanceLease`). */
+/** The instance lease row (table `instance_lease`, id 1; the store's `StoredInstanceLease`). Times are wall-clock epoch ms. */
 export interface LeaseRow {
+  /** The holder's instance id; null when free (never held, or released by a graceful stop). */
   readonly owner: string | null;
   readonly ownerHost: string | null;
   readonly ownerPid: number | null;

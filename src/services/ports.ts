@@ -2,6 +2,7 @@ import type { AccountId } from '../domain/account.js';
 import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
+import type { LeaseRow } from '../domain/instance-lease.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
@@ -144,16 +145,8 @@ export interface InstanceLeaseStatus {
   readonly expiresAt: number | null;
 }
 
-/** The instance lease row as stored (table `instance_lease`, id 1); times are wall-clock epoch ms. */
-export interface StoredInstanceLease {
-  /** The holder's instance id; null when free (never held, or released by a graceful stop). */
-  readonly owner: string | null;
-  readonly ownerHost: string | null;
-  readonly ownerPid: number | null;
-  readonly epoch: number;
-  readonly renewedAt: number | null;
-  readonly expiresAt: number | null;
-}
+/** The instance lease row as stored (table `instance_lease`, id 1): the row the takeover rules judge. */
+export type StoredInstanceLease = LeaseRow;
 
 /**
  * The instance lease's store (src/db/repositories/instance-lease.repository.ts). Each write is
