@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -185,11 +186,11 @@ export async function openDatabase(target: DatabaseTarget | string): Promise<{ d
 /**
  * Runs pending migrations. On PostgreSQL two instances may start together against one server:
  * each takes a session advisory lock first (on a connection of its own, held until the
- * migrations are done), so the second waits and then finds nothing left to run. On SQLite the
- * migrations' own write transactions already exclude each other.
+ * migrations are done), so the second waits and then finds nothing left to run. SQLite has no
+ * such lock: see `runSqliteMigrations`.
  */
 async function runMigrationsExclusively(dataSource: DataSource): ReturnType<DataSource['runMigrations']> {
-  if (!isPostgresDataSource(dataSource)) return dataSource.runMigrations({ transaction: 'each' });
+  if (!isPostgresDataSource(dataSource)) return runSqliteMigrations(dataSource);
   const lock = dataSource.createQueryRunner();
   await lock.connect();
   try {
@@ -201,5 +202,34 @@ async function runMigrationsExclusively(dataSource: DataSource): ReturnType<Data
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** How long a SQLite start that lost the migration race waits for the winner to finish them. */
+export const SQLITE_MIGRATION_RACE_WAIT_MS = 30_000;
+
+/**
+ * Two instances on one host that start together on a file needing migrations both find them
+ * pending. SQLite's file lock makes them apply the migrations one at a time, each in its own
+ * transaction, so the later process fails on one the other has just applied ("table ... already
+ * exists", "duplicate column"); its failed transaction is rolled back. That is a lost race, not a
+ * broken migration, when nothing is left pending once the other process is done: this process
+ * then opens the database the other migrated. A migration that is still pending when the wait
+ * ends failed for real, and its error is thrown.
+ */
+async function runSqliteMigrations(dataSource: DataSource): ReturnType<DataSource['runMigrations']> {
+  try {
+    return await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    const deadline = performance.now() + SQLITE_MIGRATION_RACE_WAIT_MS;
+    while (performance.now() < deadline) {
+      try {
+        if (!(await dataSource.showMigrations())) return [];
+      } catch {
+        // The other process may still be creating the migrations table: look again.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw error;
   }
 }

@@ -8,6 +8,25 @@ import { createTestDatabase, onPostgres, sql } from '../support/postgres.js';
 import { z } from 'zod';
 import { defineSetting } from '../../src/services/settings-keys.js';
 import type { DataSource } from 'typeorm';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MIGRATIONS } from '../../migrations/index.js';
+
+/** Opens (and migrates) a SQLite file in a process of its own, through the built store. */
+function openInChildProcess(path: string): Promise<{ ok: boolean; applied: number; error?: string }> {
+  const script = `import 'reflect-metadata';
+    const { openDatabase } = await import('./dist/src/db/index.js');
+    try { const { dataSource, applied } = await openDatabase(process.argv[1]); await dataSource.destroy(); console.log(JSON.stringify({ ok: true, applied: applied.length })); }
+    catch (error) { console.log(JSON.stringify({ ok: false, applied: -1, error: String(error.message).slice(0, 200) })); }`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script, path], { cwd: process.cwd() }, (error, stdout) => {
+      if (error) return reject(error);
+      resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { ok: boolean; applied: number; error?: string });
+    });
+  });
+}
 
 /*
  * This file runs on both engines (the sqlite and postgres vitest projects). The raw SQL of the
@@ -96,6 +115,30 @@ describe('database', () => {
     expect(topics.every((t) => t.enabled && t.weight > 0)).toBe(true);
     expect(await indexNames(db.dataSource)).toEqual(expect.arrayContaining(['idx_drafts_status_deadline', 'idx_drafts_created_at', 'idx_drafts_content_hash']));
   });
+
+  it.skipIf(onPostgres)(
+    'GIVEN three processes starting together on one new SQLite file WHEN all migrate THEN every one opens it, and the migrations ran once',
+    async () => {
+      // Separate processes (the built app's store), as two instances on one host are: SQLite's
+      // file lock makes them apply the migrations one at a time, and the later ones must see that
+      // the work is done rather than fail on a migration another process already applied.
+      const dir = mkdtempSync(join(tmpdir(), 'draftgate-migrate-race-'));
+      try {
+        for (let round = 0; round < 4; round += 1) {
+          const path = join(dir, `race-${round}.sqlite`);
+          const outcomes = await Promise.all([0, 1, 2].map(() => openInChildProcess(path)));
+          expect(
+            outcomes.filter((o) => !o.ok),
+            JSON.stringify(outcomes),
+          ).toEqual([]);
+          expect(outcomes.map((o) => o.applied).sort((a, b) => a - b)).toEqual([0, 0, MIGRATIONS.length]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it.runIf(onPostgres)(
     'GIVEN two instances starting together on one empty PostgreSQL database WHEN both migrate THEN the migrations run once and both open it',
