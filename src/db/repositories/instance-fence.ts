@@ -15,7 +15,10 @@ export interface FenceCondition {
  * - No fence (the CLI, tests of one process): null, nothing is added.
  * - A fence with no term (standby, stepped down, stopped): a condition that never holds.
  * - On PostgreSQL the lease row is read FOR SHARE, so a takeover's UPDATE waits for this write
- *   to commit, or this write re-checks after the takeover committed (READ COMMITTED re-evaluates).
+ *   to commit, or this write sees the takeover: a single statement (READ COMMITTED) re-checks
+ *   the row once the takeover committed; inside a transaction (SERIALIZABLE, see
+ *   postgres-transactions.ts) it fails with a serialization error and the whole transaction runs
+ *   again, now seeing the new epoch.
  *   SQLite needs none: the write holds the database's write lock from its first statement.
  */
 export function fenceCondition(dataSource: DataSource, fence: InstanceFence | undefined): FenceCondition | null {
