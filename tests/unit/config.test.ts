@@ -209,6 +209,38 @@ describe('item 13: configuration mistakes are caught in the one config pass', ()
   });
 });
 
+describe('store and instance lease configuration', () => {
+  it('GIVEN no DATABASE_URL THEN the store is SQLite at DATABASE_PATH, and the lease renews every 5 s and lapses after 15 s', () => {
+    const config = loadConfig(validEnv());
+    expect(config.storage.databaseUrl).toBeNull();
+    expect(config.instance).toEqual({ renewEveryMs: 5_000, expiresAfterMs: 15_000 });
+  });
+
+  it('GIVEN a PostgreSQL DATABASE_URL THEN it is the store, and its password is a secret the logs mask', () => {
+    const config = loadConfig({ ...validEnv(), DATABASE_URL: 'postgres://draftgate:s%40cret@db.example.com:5432/draftgate' });
+    expect(config.storage.databaseUrl).toBe('postgres://draftgate:s%40cret@db.example.com:5432/draftgate');
+    expect(config.secrets).toContain('s@cret');
+  });
+
+  it('GIVEN a DATABASE_URL that is not a PostgreSQL URL with a database THEN it names itself and the expected form, and never echoes the value', () => {
+    for (const url of ['mysql://u:hunter2@db/draftgate', 'postgres://u:hunter2@db.example.com:5432', 'not a url hunter2']) {
+      const error = problemsOf({ ...validEnv(), DATABASE_URL: url });
+      expect(error.message).toMatch(/DATABASE_URL .*expected a PostgreSQL URL such as postgres:\/\/user:password@host:5432\/draftgate/);
+      expect(error.message).not.toContain('hunter2');
+    }
+  });
+
+  it('GIVEN INSTANCE_LEASE_EXPIRY below twice INSTANCE_LEASE_RENEW THEN it is refused, naming both', () => {
+    expect(loadConfig({ ...validEnv(), INSTANCE_LEASE_RENEW: '2s', INSTANCE_LEASE_EXPIRY: '4s' }).instance).toEqual({
+      renewEveryMs: 2_000,
+      expiresAfterMs: 4_000,
+    });
+    expect(problemsOf({ ...validEnv(), INSTANCE_LEASE_RENEW: '5s', INSTANCE_LEASE_EXPIRY: '8s' }).message).toMatch(
+      /INSTANCE_LEASE_EXPIRY must be at least twice INSTANCE_LEASE_RENEW \(5s\), got 8s/,
+    );
+  });
+});
+
 describe('configuration documentation', () => {
   it('GIVEN the schema THEN .env.example and the README document every variable', async () => {
     const { readFileSync } = await import('node:fs');
