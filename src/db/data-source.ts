@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { DatabaseTarget } from './database-target.js';
 import { ENTITIES } from './entities/index.js';
+import { engineOf } from './sql.js';
 import { DEFAULT_CONFLICT_RETRY, SerializableTransactions, type ConflictRetryPolicy } from './postgres-transactions.js';
 import { DEFAULT_WRITE_RETRY, SqliteWriteGate, type WriteRetryPolicy } from './write-gate.js';
 
@@ -162,11 +163,6 @@ export function createDataSource(target: DatabaseTarget | string, options: DataS
   );
 }
 
-/** Whether a DataSource runs on PostgreSQL (else SQLite). */
-export function isPostgresDataSource(dataSource: DataSource): boolean {
-  return dataSource.options.type === 'postgres';
-}
-
 /**
  * Opens the database and applies pending migrations; returns the names of those it ran. A plain
  * string is a SQLite path.
@@ -190,7 +186,7 @@ export async function openDatabase(target: DatabaseTarget | string): Promise<{ d
  * such lock: see `runSqliteMigrations`.
  */
 async function runMigrationsExclusively(dataSource: DataSource): ReturnType<DataSource['runMigrations']> {
-  if (!isPostgresDataSource(dataSource)) return runSqliteMigrations(dataSource);
+  if (engineOf(dataSource) === 'sqlite') return runSqliteMigrations(dataSource);
   const lock = dataSource.createQueryRunner();
   await lock.connect();
   try {

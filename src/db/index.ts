@@ -33,7 +33,6 @@ export {
   BUSY_TIMEOUT_MS,
   databaseTargetOf,
   describeDatabaseTarget,
-  isPostgresDataSource,
   type DatabaseTarget,
   type DataSourceOptions,
 } from './data-source.js';

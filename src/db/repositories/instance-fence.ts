@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { InstanceFence } from '../../services/ports.js';
+import { engineOf } from '../sql.js';
 
 /** A WHERE fragment and its parameters, to AND into a conditional write. */
 export interface FenceCondition {
@@ -25,7 +26,7 @@ export function fenceCondition(dataSource: DataSource, fence: InstanceFence | un
   if (!fence) return null;
   const term = fence.current();
   if (term === null) return { sql: '1 = 0', parameters: {} };
-  const lock = dataSource.options.type === 'postgres' ? ' FOR SHARE' : '';
+  const lock = engineOf(dataSource) === 'postgres' ? ' FOR SHARE' : '';
   return {
     sql: `EXISTS (SELECT 1 FROM instance_lease fence_lease WHERE fence_lease.id = 1 AND fence_lease.owner = :fenceOwner AND fence_lease.epoch = :fenceEpoch${lock})`,
     parameters: { fenceOwner: term.owner, fenceEpoch: term.epoch },
