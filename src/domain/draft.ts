@@ -89,6 +89,13 @@ export interface Draft {
   readonly errorMessage: string | null;
   readonly errorClass: PublishErrorClass | null;
   readonly xCostUsd: number;
+  /**
+   * The slot (or the moderator-chosen time) an approved draft is scheduled for (issue 13's
+   * calendar); null or absent: it goes out as soon as the caps allow.
+   */
+  readonly scheduledFor?: number | null | undefined;
+  /** Why the schedule last moved on its own (a slot missed while the bot was down), for the card; absent or null otherwise. */
+  readonly scheduleNote?: string | null | undefined;
   /** Set when a restart settled a publication a crash left in `publishing` (the card says so); absent or null otherwise. */
   readonly recovered?: PublicationRecovery | null | undefined;
   readonly createdAt: number;
