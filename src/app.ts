@@ -1047,6 +1047,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
     const scope = (account: AccountServices): ModerationScope => ({
       moderation: account.moderation,
       policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
+      timeZone: account.config.posting.timezone,
     });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
     if (accountId === null) {

@@ -75,7 +75,21 @@ export interface ModerationRequest {
 }
 
 /** The audit `action` names. */
-export type ModerationAction = 'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'timeout' | 'account_removed';
+export type ModerationAction =
+  | 'approve'
+  | 'reject'
+  | 'regenerate'
+  | 'edit'
+  | 'retry'
+  | 'timeout'
+  | 'account_removed'
+  // The publishing calendar's (issue 13): a refused click on a scheduled card is audited under these too.
+  | 'schedule'
+  | 'publish_now'
+  | 'reschedule'
+  | 'unschedule'
+  | 'swap'
+  | 'slot_missed';
 
 /** The actor of decisions the configuration forces (an account removed from it), for audit rows and cards. */
 export const CONFIGURATION_ACTOR: Actor = { id: 'configuration', name: 'the configuration' };

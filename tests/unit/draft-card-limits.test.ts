@@ -104,6 +104,28 @@ describe('draft card within Discord limits (item 9)', () => {
     expect(field(card, 'Status')).toMatch(/reason shortened\)\)$/);
   });
 
+  it('GIVEN a scheduled card with a long schedule note, a long wait reason, long names and a text at the limit THEN it keeps its three buttons and every limit holds', () => {
+    const slot = NOW + 3_600_000;
+    const card = renderDraftCard(
+      view({
+        tweets: [URL],
+        status: 'approved',
+        decidedBy: { id: '1', name: LONG_NAME.repeat(10) },
+        scheduledFor: slot,
+        notBefore: slot + 60_000,
+        queueReason: '|'.repeat(3_000),
+        scheduleNote: '*'.repeat(3_000),
+        feedback: '*'.repeat(1_000),
+        revision: 999_999_999,
+        id: Number.MAX_SAFE_INTEGER,
+      }),
+    );
+    expect(discordLimitViolations(card)).toEqual([]);
+    expect(card.components.flatMap((row) => row.components.map((b) => b.label))).toEqual(['Publish now', 'Reschedule', 'Unschedule']);
+    expect(field(card, 'Schedule note')).toMatch(/note shortened\)$/);
+    expect(shownText(card).replace(/\\/g, '')).toContain(URL.slice(0, 200));
+  });
+
   it('GIVEN markdown in a short text THEN it is escaped so Discord shows it as written, links included', () => {
     expect(escapeText('*bold* _it_ ~~s~~ `c` ||sp|| [x](https://evil.example) \\')).toBe(
       '\\*bold\\* \\_it\\_ \\~\\~s\\~\\~ \\`c\\` \\|\\|sp\\|\\| \\[x\\](https://evil.example) \\\\',

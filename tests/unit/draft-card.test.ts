@@ -1,6 +1,6 @@
 import { ButtonStyle } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { CARD_COLOURS, renderDraftCard } from '../../src/adapters/discord/draft-card.js';
+import { CARD_COLOURS, describeCardOutcome, renderDraftCard } from '../../src/adapters/discord/draft-card.js';
 import type { Draft } from '../../src/domain/draft.js';
 import type { DraftCardView } from '../../src/services/ports.js';
 import { draftCardView } from '../support/draft-fixtures.js';
@@ -128,5 +128,53 @@ describe('the account on the card', () => {
     const embed = renderDraftCard(view({}, { account: { id: 'alerts', handle: null } })).embeds[0];
     expect(embed?.title).toBe('Draft #12 · tweet');
     expect(embed?.footer?.text).toContain('account alerts');
+  });
+});
+
+describe('the scheduled card (publishing calendar)', () => {
+  const SLOT = Date.UTC(2026, 10, 26, 8, 0, 0);
+  const SEC = SLOT / 1000;
+  const scheduled = (draft: Partial<Draft> = {}) =>
+    view({ status: 'approved', decidedBy: MIA, decidedAt: NOW, notBefore: SLOT, queueReason: 'scheduled', scheduledFor: SLOT, scheduleNote: null, ...draft });
+
+  it('GIVEN an approved draft with a slot THEN the card says when (absolute and relative) and who approved it, and carries Publish now, Reschedule and Unschedule', () => {
+    const v = scheduled();
+    expect(fields(v)['Status']).toBe(`🗓️ Scheduled for <t:${SEC}:F> (<t:${SEC}:R>) · approved by **Mia (mod)**`);
+    expect(renderDraftCard(v).embeds[0]?.color).toBe(CARD_COLOURS.scheduled);
+    expect(buttons(v)).toEqual([
+      ['Publish now', ButtonStyle.Primary, 'dg1:publish-now:12:1'],
+      ['Reschedule', ButtonStyle.Secondary, 'dg1:reschedule:12:1'],
+      ['Unschedule', ButtonStyle.Danger, 'dg1:unschedule:12:1'],
+    ]);
+    expect(fields(v)['Schedule note']).toBeUndefined();
+    expect(fields(v)['Deadline']).toBeUndefined();
+  });
+
+  it('GIVEN a schedule that moved on its own THEN the card shows the note, escaped', () => {
+    const note = 'the 09:00 slot passed while the bot was down; moved to the next free slot *18:30*';
+    expect(fields(scheduled({ scheduleNote: note }))['Schedule note']).toBe(note.replace(/\*/g, '\\*'));
+  });
+
+  it('GIVEN a scheduled draft held past its slot (X\'s limit, or the pause) THEN the status says it waits and why, and the buttons stay', () => {
+    const later = SLOT + 1_800_000;
+    const limited = scheduled({ notBefore: later, queueReason: "X's rate limit until its reset" });
+    expect(fields(limited)['Status']).toBe(
+      `🗓️ Scheduled for <t:${SEC}:F> (<t:${SEC}:R>) · approved by **Mia (mod)** · waiting past its slot until <t:${later / 1000}:f>: X's rate limit until its reset`,
+    );
+    const paused = draftCardView(SLOT + 60_000, { status: 'approved', decidedBy: MIA, notBefore: SLOT, queueReason: 'publishing is paused (/pause)', scheduledFor: SLOT });
+    expect(fields(paused)['Status']).toContain('· waiting past its slot: publishing is paused (/pause)');
+    expect(buttons(paused).map((b) => b[0])).toEqual(['Publish now', 'Reschedule', 'Unschedule']);
+  });
+
+  it('GIVEN an approved draft without a slot (no slots configured) THEN the card is as before: no calendar buttons', () => {
+    const queued = view({ status: 'approved', decidedBy: MIA, notBefore: NOW + 60_000, queueReason: 'hourly cap reached (2/2)', scheduledFor: null });
+    expect(fields(queued)['Status']).toContain('queued until');
+    expect(buttons(queued)).toEqual([]);
+    // Published, it has no buttons whatever its slot was.
+    expect(buttons(view({ status: 'published', decidedBy: MIA, publishedAt: SLOT, tweetId: '1', scheduledFor: SLOT }))).toEqual([]);
+  });
+
+  it('GIVEN a scheduled draft WHEN the card cannot be edited THEN the moderator is told it is scheduled and when', () => {
+    expect(describeCardOutcome(scheduled())).toBe(`Approved; scheduled for <t:${SEC}:F> (<t:${SEC}:R>).`);
   });
 });

@@ -4,6 +4,8 @@ import {
   buildEditModal,
   buildRegenerateModal,
   buildRejectModal,
+  buildRescheduleModal,
+  RESCHEDULE_FIELD,
   editFieldGroups,
   FEEDBACK_MAX_LENGTH,
   readEditedTweets,
@@ -82,5 +84,31 @@ describe('the Edit form gives back the draft unchanged', () => {
         fields.map((f) => f.component.value ?? ''),
       ),
     ).toEqual(tweets);
+  });
+});
+
+describe('the Reschedule modal', () => {
+  it('GIVEN a scheduled draft THEN the form carries its id and revision and one short required field that says what it takes, in the account\'s zone', () => {
+    const modal = buildRescheduleModal(7, 2, 'Europe/Berlin');
+    expect(modal.custom_id).toBe('dg1:reschedule-modal:7:2');
+    expect(modal.title).toBe('Reschedule draft #7');
+    const inputs = modal.components as unknown as LabelJson[];
+    expect(inputs).toHaveLength(1);
+    expect(inputs[0]).toMatchObject({
+      type: ComponentType.Label,
+      label: 'New time, or next',
+      description: 'a date and time (YYYY-MM-DD HH:MM, HH:MM, tomorrow HH:MM) in Europe/Berlin, or next',
+      component: { custom_id: RESCHEDULE_FIELD, style: TextInputStyle.Short, required: true },
+    });
+  });
+
+  it("GIVEN the longest zone name and draft id THEN Discord's limits hold (title 45, label 45, description 100, placeholder 100)", () => {
+    const modal = buildRescheduleModal(Number.MAX_SAFE_INTEGER, 999_999_999, 'America/Argentina/ComodRivadavia');
+    expect(modal.title.length).toBeLessThanOrEqual(45);
+    const [input] = modal.components as unknown as Array<LabelJson & { component: { placeholder?: string } }>;
+    expect(input?.label.length).toBeLessThanOrEqual(45);
+    expect(input?.description?.length).toBeLessThanOrEqual(100);
+    expect(input?.description).toContain('America/Argentina/ComodRivadavia, or next');
+    expect(input?.component.placeholder?.length ?? 0).toBeLessThanOrEqual(100);
   });
 });

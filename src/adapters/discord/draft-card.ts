@@ -35,6 +35,7 @@ export const CARD_COLOURS = {
   pending: 0x5865f2,
   firstApproval: 0x3498db,
   approved: 0xfee75c,
+  scheduled: 0x1abc9c,
   published: 0x57f287,
   rejected: 0xed4245,
   expired: 0x95a5a6,
@@ -103,7 +104,9 @@ function accountSuffix(account: AccountLabel): string {
  * Renders a draft card: the text (every tweet of a thread, numbered, with its weighted length),
  * topic and type, risk flags, revision, the deadline and what happens then, today's posting
  * budget, and a coloured status line. Pending cards carry Approve / Regenerate / Edit / Reject;
- * a failed one carries Retry; any other outcome has no buttons, so the channel reads as history.
+ * a scheduled one (approved into a slot of the publishing calendar) says when and carries
+ * Publish now / Reschedule / Unschedule; a failed one carries Retry; any other outcome has no
+ * buttons, so the channel reads as history.
  *
  * Fitted to Discord's limits after escaping: the least important parts (feedback, auto-fixes,
  * the reason in the status, names) are shortened first, each saying so. The text that would be
@@ -158,6 +161,8 @@ function fieldSpecs(view: DraftCardView): FieldSpec[] {
     const why = view.needsSecondApproval && view.timeoutAction === 'expire' ? ' (risk flags need two approvals)' : '';
     specs.push({ name: 'Deadline', fit: fixed(`${time(Math.floor(draft.deadlineAt / 1000), TimestampStyles.RelativeTime)}, then ${then}${why}`) });
   }
+  const note = isScheduled(draft) ? draft.scheduleNote : null;
+  if (note) specs.push({ name: 'Schedule note', fit: (max) => fitEscaped(note, max, 'note shortened'), cut: 2 });
   specs.push({
     name: 'Budget',
     fit: fixed(`${view.budget.usedThisHour}/${view.budget.maxPerHour} posts this hour · ${view.budget.usedToday}/${view.budget.maxPerDay} today`),
@@ -377,6 +382,7 @@ export function describeCardOutcome(view: DraftCardView): string {
       return url ? `Approved and published: ${url}.` : 'Approved and published (dry run: nothing was sent to X).';
     }
     case 'approved':
+      if (isScheduled(draft)) return `Approved; scheduled for ${scheduledWhen(draft.scheduledFor)}.`;
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return `Approved; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${shorten(draft.queueReason ?? 'waiting', 300)}).`;
       }
@@ -429,6 +435,9 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
         colour: CARD_COLOURS.pending,
       };
     case 'approved':
+      if (isScheduled(draft)) {
+        return { text: `🗓️ Scheduled for ${scheduledWhen(draft.scheduledFor)} · approved by ${by}${pastSlotWait(view, draft.scheduledFor, reasonText)}`, colour: CARD_COLOURS.scheduled };
+      }
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return {
           text: `🕒 Approved by ${by}; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${reasonText(draft.queueReason ?? 'waiting')})`,
@@ -460,6 +469,32 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
   }
 }
 
+/** An approved draft waiting for a slot of the publishing calendar (rather than for a cap, or for nothing). */
+function isScheduled(draft: Draft): draft is Draft & { readonly scheduledFor: number } {
+  return draft.status === 'approved' && typeof draft.scheduledFor === 'number';
+}
+
+/** `<t:…:F> (<t:…:R>)`: the slot in full, as each reader's own clock shows it, and how far off it is. */
+function scheduledWhen(at: number): string {
+  const seconds = Math.floor(at / 1000);
+  return `${time(seconds, TimestampStyles.LongDateTime)} (${time(seconds, TimestampStyles.RelativeTime)})`;
+}
+
+/**
+ * Why a scheduled draft is not out at its slot, when it is not: X's limit or a backoff pushed
+ * `notBefore` past the slot, or the slot passed and something else (the pause) holds it. A card
+ * that only said "scheduled for" a time gone by would look stuck.
+ */
+function pastSlotWait(view: DraftCardView, slot: number, reasonText: (raw: string) => string): string {
+  const { draft } = view;
+  const reason = draft.queueReason && draft.queueReason !== 'scheduled' ? draft.queueReason : null;
+  if (draft.notBefore !== null && draft.notBefore > slot) {
+    return ` · waiting past its slot until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)}: ${reasonText(reason ?? 'waiting')}`;
+  }
+  if (view.now >= slot && reason) return ` · waiting past its slot: ${reasonText(reason)}`;
+  return '';
+}
+
 /** What a restart did with a publication a crash left in flight, so moderators know the tweet was never doubled. */
 export const RECOVERY_NOTES = {
   already_on_x: 'Recovered after a restart: already on X',
@@ -488,6 +523,18 @@ function buttonsFor(view: DraftCardView): DraftCardMessage['components'] {
           button('regenerate', 'Regenerate', ButtonStyle.Secondary),
           button('edit', 'Edit', ButtonStyle.Secondary),
           button('reject', 'Reject', ButtonStyle.Danger),
+        ],
+      },
+    ];
+  }
+  if (isScheduled(draft)) {
+    return [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          button('publish-now', 'Publish now', ButtonStyle.Primary),
+          button('reschedule', 'Reschedule', ButtonStyle.Secondary),
+          button('unschedule', 'Unschedule', ButtonStyle.Danger),
         ],
       },
     ];

@@ -9,6 +9,10 @@ export const MAX_MODAL_INPUTS = 5;
 export const TWEET_SEPARATOR = '---';
 export const FEEDBACK_FIELD = 'feedback';
 export const REASON_FIELD = 'reason';
+/** The Reschedule form's one field: `next`, or a local date and time. */
+export const RESCHEDULE_FIELD = 'when';
+/** Long enough for `tomorrow 18:30` and `2026-12-24 18:30` with stray spaces; short enough to be a time. */
+export const RESCHEDULE_MAX_LENGTH = 40;
 export const FEEDBACK_MAX_LENGTH = 1000;
 export const REASON_MAX_LENGTH = 500;
 /** Discord's limit for a text input; generous so a prefilled tweet (long URLs count 23) always fits. */
@@ -54,6 +58,42 @@ export function buildRejectModal(draftId: number, revision: number): APIModalInt
         ),
     )
     .toJSON();
+}
+
+/**
+ * Reschedule: one short field taking what parseRescheduleInput takes, in the account's zone
+ * (named, as moderators may sit in other zones). Validated on submit by the scheduling service;
+ * a refusal says why and changes nothing.
+ */
+export function buildRescheduleModal(draftId: number, revision: number, timeZone: string): APIModalInteractionResponseCallbackData {
+  return new ModalBuilder()
+    .setCustomId(encodeDraftCustomId({ action: 'reschedule-modal', draftId, revision }))
+    .setTitle(fitTo(`Reschedule draft #${draftId}`, 45))
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel('New time, or next')
+        .setDescription(rescheduleHint(timeZone))
+        .setTextInputComponent(
+          new TextInputBuilder()
+            .setCustomId(RESCHEDULE_FIELD)
+            .setStyle(TextInputStyle.Short)
+            .setRequired(true)
+            .setMaxLength(RESCHEDULE_MAX_LENGTH)
+            .setPlaceholder('2026-12-24 18:30, tomorrow 09:00, or next'),
+        ),
+    )
+    .toJSON();
+}
+
+/** What the field takes; the shorter wording when a long zone name would push it past Discord's 100 characters. */
+function rescheduleHint(timeZone: string): string {
+  const full = `a date and time (YYYY-MM-DD HH:MM, HH:MM, tomorrow HH:MM) in ${timeZone}, or next`;
+  return full.length <= 100 ? full : fitTo(`YYYY-MM-DD HH:MM, HH:MM or tomorrow HH:MM in ${timeZone}, or next`, 100);
+}
+
+/** Discord refuses a modal whose title or label texts are too long: cut (with an ellipsis) instead. */
+function fitTo(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**

@@ -10,16 +10,19 @@ import {
   type ModerationResult,
   type ModerationService,
 } from '../../services/moderation-service.js';
+import type { ScheduleRequest, ScheduleResult, SchedulingOperations } from '../../services/scheduling-contract.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { describeCardOutcome, fitMessageContent, renderDraftCard, shorten } from './draft-card.js';
 import {
   buildEditModal,
   buildRegenerateModal,
   buildRejectModal,
+  buildRescheduleModal,
   FEEDBACK_FIELD,
   MAX_MODAL_INPUTS,
   readEditedTweets,
   REASON_FIELD,
+  RESCHEDULE_FIELD,
   tweetFieldId,
 } from './draft-modals.js';
 import type { DraftInteraction, DraftInteractionHandler, DraftInteractionHandlers } from './interaction-router.js';
@@ -38,6 +41,10 @@ type ModalData = APIModalInteractionResponseCallbackData;
 export interface ModerationScope {
   readonly moderation: ModerationOperations;
   readonly policy: ModeratorPolicy;
+  /** The account's publishing calendar: a scheduled card's Publish now, Reschedule and Unschedule act through it. */
+  readonly scheduling?: SchedulingOperations | undefined;
+  /** The account's time zone (TIMEZONE / accounts.yaml), named on the Reschedule form. */
+  readonly timeZone: string;
 }
 
 /**
@@ -110,6 +117,28 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       await renderResult(interaction, await run(checked.moderation, checked.request, interaction), checked.moderation, deps);
     };
 
+  /** A scheduled card's buttons that act at once (Publish now, Unschedule): acknowledge, check, one scheduling call, render. */
+  const scheduleNow =
+    (action: ModerationAction, run: (scheduling: SchedulingOperations, request: ScheduleRequest) => Promise<ScheduleResult>): DraftInteractionHandler =>
+    async (interaction, id) => {
+      await interaction.deferUpdate();
+      const checked = await moderatorRequest(interaction, id, action);
+      if (!checked) return;
+      await renderScheduleResult(interaction, await run(calendarOf(checked.scope), scheduleRequestOf(checked.request)), checked.moderation, deps);
+    };
+
+  /**
+   * Reschedule opens its form after the moderator check only (in memory): whether the draft is
+   * still scheduled, and whether the time is acceptable, is the service's answer on submit, in
+   * one place, since either can change while the form is open.
+   */
+  const opensRescheduleForm: DraftInteractionHandler = async (interaction, id) => {
+    if (!interaction.isButton()) return;
+    const checked = await moderatorRequest(interaction, id, 'reschedule');
+    if (!checked) return;
+    await interaction.showModal(buildRescheduleModal(id.draftId, id.revision, checked.scope.timeZone));
+  };
+
   /**
    * The request, if the clicker moderates the draft's account; otherwise refuses (privately,
    * audited) and returns null. Each account has its own moderators.
@@ -118,10 +147,11 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     interaction: DraftInteraction,
     id: DraftCustomId,
     action: ModerationAction,
-  ): Promise<{ moderation: ModerationOperations; request: ModerationRequest } | null> {
-    const { moderation, policy } = await deps.scopeOf(id.draftId, interaction.channelId);
+  ): Promise<{ moderation: ModerationOperations; request: ModerationRequest; scope: ModerationScope } | null> {
+    const scope = await deps.scopeOf(id.draftId, interaction.channelId);
+    const { moderation, policy } = scope;
     const request = requestOf(interaction, id);
-    if (isModerator(clickerFacts(interaction), policy)) return { moderation, request };
+    if (isModerator(clickerFacts(interaction), policy)) return { moderation, request, scope };
     const refusal = {
       content: `Only moderators can do that (${whoMayModerate(policy)}). Nothing was changed.`,
       flags: MessageFlags.Ephemeral as const,
@@ -147,6 +177,20 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       moderation.reject({ ...request, reason: optionalField(interaction, REASON_FIELD) }),
     ),
     'edit-modal': submitted('edit', (moderation, request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
+    'publish-now': scheduleNow('publish_now', (scheduling, request) => scheduling.publishNow(request)),
+    unschedule: scheduleNow('unschedule', (scheduling, request) => scheduling.unschedule(request)),
+    reschedule: opensRescheduleForm,
+    'reschedule-modal': async (interaction, id) => {
+      if (!interaction.isModalSubmit()) return;
+      if (!interaction.isFromMessage()) throw new UserError('This form is no longer attached to a draft card.');
+      await interaction.deferUpdate();
+      // Checked again: a role can be removed while the form is open, and a submit can be forged.
+      const checked = await moderatorRequest(interaction, id, 'reschedule');
+      if (!checked) return;
+      const text = optionalField(interaction, RESCHEDULE_FIELD) ?? '';
+      const result = await calendarOf(checked.scope).reschedule({ ...scheduleRequestOf(checked.request), text });
+      await renderScheduleResult(interaction, result, checked.moderation, deps);
+    },
   };
   return handlers;
 }
@@ -159,6 +203,70 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
  */
 function requestOf(interaction: DraftInteraction, id: DraftCustomId): ModerationRequest {
   return { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), messageId: interaction.message?.id ?? null, interactionId: interaction.id };
+}
+
+/** The account's calendar; a card from a build without one is refused rather than failing. */
+function calendarOf(scope: ModerationScope): SchedulingOperations {
+  if (!scope.scheduling) throw new UserError('The publishing calendar is not available in this version of the bot. Nothing was changed.');
+  return scope.scheduling;
+}
+
+/** A card click as the scheduling service takes it: the card message is checked like a moderation request's. */
+function scheduleRequestOf(request: ModerationRequest): ScheduleRequest {
+  return { draftId: request.draftId, actor: request.actor, messageId: request.messageId, interactionId: request.interactionId };
+}
+
+/** A schedule change from a card: applied re-renders the card as a decision does; a refusal is an ephemeral UserError. */
+async function renderScheduleResult(
+  interaction: DraftInteraction,
+  result: ScheduleResult,
+  moderation: ModerationOperations,
+  deps: ModerationHandlerDependencies,
+): Promise<void> {
+  if (result.status === 'applied') {
+    await renderResult(interaction, result, moderation, deps);
+    return;
+  }
+  throw new UserError(describeScheduleRefusal(result), { status: result.status });
+}
+
+/** The ephemeral text for every way a schedule request (card or /queue) can be refused. Never over a message's 2,000 characters. */
+export function describeScheduleRefusal(result: Exclude<ScheduleResult, { status: 'applied' }>): string {
+  switch (result.status) {
+    case 'not_scheduled':
+      return `Draft #${result.draft.id} is not scheduled any more: it is ${scheduleStateWord(result.draft)}. Nothing was changed.`;
+    case 'moved': {
+      const at = result.draft.scheduledFor;
+      const where = typeof at === 'number' ? `it is scheduled for ${discordTimestamp(at, 'F')} now` : 'it is not in that slot any more';
+      return `Draft #${result.draft.id} was moved meanwhile: ${where}. Nothing was changed; look at the queue again.`;
+    }
+    case 'invalid_time':
+      return fitMessageContent(`That time was not accepted: ${result.reason}. Nothing was changed.`);
+    case 'no_free_slot':
+      return 'There is no free slot in the next 8 days (other scheduled posts, the caps and the active hours fill them). Nothing was changed.';
+    case 'publishing_paused':
+      return fitMessageContent(`Publishing is paused for this account (${result.reason}), so nothing is posted until /resume. Nothing was changed.`);
+    default:
+      return describeRefusal(result);
+  }
+}
+
+/** What a draft that left the calendar became, in a word or two. */
+function scheduleStateWord(draft: Draft): string {
+  switch (draft.status) {
+    case 'approved':
+      return 'approved and waiting to be published as soon as it can';
+    case 'publishing':
+      return 'being published right now';
+    case 'pending':
+      return 'pending moderation again';
+    default:
+      return draft.status;
+  }
+}
+
+function discordTimestamp(ms: number, style: 'F' | 'R' | 'f'): string {
+  return `<t:${Math.floor(ms / 1000)}:${style}>`;
 }
 
 /**
