@@ -1,4 +1,10 @@
-import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  StringSelectMenuInteraction,
+} from 'discord.js';
 import type { AccountConfig, AppConfig } from '../../config/index.js';
 import type { AccountId } from '../../domain/account.js';
 import type { UnnarrowedScope } from '../../domain/account-scope.js';
@@ -9,6 +15,7 @@ import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
+import type { SchedulingOperations } from '../../services/scheduling-contract.js';
 import type { BackupOutcome } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
@@ -35,6 +42,8 @@ export interface AccountCommandContext {
   generateDraft(topicName: string | undefined): Promise<SubmitDraftOutcome>;
   readonly stats: StatsService;
   rateLimitStatus(): Promise<RateLimitStatus>;
+  /** Its publishing calendar (SchedulingService), for /queue. */
+  readonly scheduling?: SchedulingOperations | undefined;
 }
 
 /** The accounts commands can act on. */
@@ -89,6 +98,25 @@ export type CommandGuard = 'moderator' | { readonly moderatorExcept: readonly st
  */
 export type CommandAccountRule = UnnarrowedScope | ((subcommand: string | null) => UnnarrowedScope);
 
+/** A button or string select on a command's reply. */
+export type CommandComponentInteraction = ButtonInteraction | StringSelectMenuInteraction;
+
+/**
+ * The buttons and select menus a command's replies carry (/queue's), under a custom_id prefix of
+ * their own. The command router sends them here after the guild guard and after the command's
+ * own guard, applied to the component's action as if it were a subcommand (so
+ * `{ moderatorExcept: ['list', 'page'] }` leaves paging open and guards everything else), against
+ * the moderators of the account the custom_id names. The router acknowledges first (deferUpdate):
+ * `run` edits the message with `editReply` and answers privately with `followUp`.
+ */
+export interface CommandComponents {
+  /** The custom_id's first segment, e.g. `dgq1` for `dgq1:now:default:0:12:-`. */
+  readonly prefix: string;
+  /** The action and account a custom_id is about (and the draft, for the audit), or null when it is malformed. */
+  parse(customId: string): { readonly action: string; readonly accountId: string; readonly draftId?: number | undefined } | null;
+  run(interaction: CommandComponentInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext): Promise<void>;
+}
+
 /** One slash command module: `commands/<name>.ts`. */
 export interface SlashCommand {
   readonly data: CommandData;
@@ -103,4 +131,6 @@ export interface SlashCommand {
    */
   execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, accounts: readonly AccountCommandContext[]): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void>;
+  /** Components its replies carry, routed back to it (see CommandComponents). */
+  readonly components?: CommandComponents;
 }

@@ -13,11 +13,11 @@ import {
 import { resolveAccountScope } from '../../domain/account-scope.js';
 import type { Logger } from '../../logging/index.js';
 import { accountOptionValue, scopedAccountIds } from './account-option.js';
-import type { AccountCommandContext, CommandContext, SlashCommand } from './command-context.js';
-import { enforceCommandGuard } from './command-guard.js';
+import type { AccountCommandContext, CommandComponentInteraction, CommandContext, SlashCommand } from './command-context.js';
+import { enforceCommandGuard, moderatorOnlyAction } from './command-guard.js';
 import { COLORS, embed, NO_MENTIONS } from './command-replies.js';
 import { GuildGuard } from './guild-guard.js';
-import { actorOf } from './moderator-check.js';
+import { actorOf, clickerFacts, isModerator, whoMayModerate } from './moderator-check.js';
 import { UserError } from './user-error.js';
 
 /** The registration body of a command list, exactly as PUT /applications/:id/guilds/:gid/commands takes it. */
@@ -49,9 +49,13 @@ export async function registerGuildCommands(
   })) as RESTPutAPIApplicationGuildCommandsResult;
 }
 
+/** What a component gets when something unexpected failed; the details go to the log. */
+export const COMPONENT_FAILURE_MESSAGE = 'Something went wrong while handling that. It has been logged; please try again.';
+
 /**
- * Routes slash commands and their autocomplete to the command modules. Buttons and modals are
- * the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
+ * Routes slash commands and their autocomplete to the command modules, and the components of
+ * their replies (custom_ids under a command's `components.prefix`) back to that command. Card
+ * buttons and modals (`dg1:`) are the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
  * that user; anything else is logged with context and the user gets a generic apology. Every
  * command and autocomplete first passes the guild guard (DISCORD_GUILD_ID only), so no command
  * declares or checks it. A command then passes the moderator guard it declares (`guard`), here
@@ -95,8 +99,15 @@ export class CommandRouter {
     clearTimeout(timer);
   }
 
-  /** Handles a slash command or autocomplete; false for any other interaction. Never rejects. */
+  /** Handles a slash command, its autocomplete or its reply's components; false for any other interaction. Never rejects. */
   async handle(interaction: Interaction): Promise<boolean> {
+    if (interaction.isButton() || interaction.isStringSelectMenu()) {
+      const command = this.componentOwner(interaction.customId);
+      if (!command) return false;
+      if (!(await this.guild.admit(interaction))) return true;
+      await this.runComponent(command, interaction);
+      return true;
+    }
     if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return false;
     if (!(await this.guild.admit(interaction))) return true;
     if (interaction.isChatInputCommand()) await this.runCommand(interaction);
@@ -154,6 +165,65 @@ export class CommandRouter {
       }),
     );
     return ids.map((id) => active.find((account) => account.id === id) as AccountCommandContext);
+  }
+
+  private componentOwner(customId: string): (SlashCommand & { components: NonNullable<SlashCommand['components']> }) | undefined {
+    const prefix = customId.split(':', 1)[0];
+    for (const command of this.byName.values()) {
+      if (command.components && command.components.prefix === prefix) return command as SlashCommand & { components: NonNullable<SlashCommand['components']> };
+    }
+    return undefined;
+  }
+
+  /**
+   * A component of a command's reply: acknowledged first (deferUpdate: the message stays and
+   * is edited in place), then decoded, its account resolved from the custom_id, and the
+   * command's guard applied to its action against that account's moderators; a refusal is
+   * private and audited in the account's log. Then the command runs it. Errors as for commands,
+   * but as private follow-ups, since the reply is the shared message.
+   */
+  private async runComponent(command: SlashCommand & { components: NonNullable<SlashCommand['components']> }, interaction: CommandComponentInteraction): Promise<void> {
+    const log = this.log.child({ command: command.data.name, interactionId: interaction.id, userId: interaction.user.id, customId: interaction.customId });
+    const actor = actorOf(interaction);
+    try {
+      await interaction.deferUpdate();
+      const parsed = command.components.parse(interaction.customId);
+      if (!parsed) throw new UserError('This control is not understood by this version of the bot. Run the command again.');
+      const account = this.ctx.accounts.active.find((a) => a.id === parsed.accountId);
+      if (!account) {
+        const inactive = this.ctx.accounts.inactiveIds().includes(parsed.accountId);
+        throw new UserError(`The account ${parsed.accountId} is ${inactive ? 'no longer configured' : 'not known'}. Nothing was changed.`, { accountId: parsed.accountId });
+      }
+      const action = moderatorOnlyAction(command, parsed.action);
+      const policy = { moderatorRoleId: account.config.discord.moderatorRoleId };
+      if (action !== null && !isModerator(clickerFacts(interaction), policy)) {
+        await account.audit.record(
+          {
+            draftId: null,
+            revision: null,
+            actor,
+            action,
+            outcome: 'refused_not_moderator',
+            detail: parsed.draftId !== undefined ? `draft #${parsed.draftId}` : null,
+            interactionId: interaction.id,
+          },
+          this.ctx.clock.now(),
+        );
+        throw new UserError(`Only moderators can do that: ${action} is limited to ${whoMayModerate(policy)}. Nothing was changed.`, { action, userId: actor.id });
+      }
+      await command.components.run(interaction, this.ctx, actor, account);
+      log.info('component handled', { action: parsed.action });
+    } catch (error) {
+      if (error instanceof UserError) log.info('component refused', { reason: error.message, ...error.context });
+      else log.error('component failed', { error });
+      const content = error instanceof UserError ? error.message : COMPONENT_FAILURE_MESSAGE;
+      try {
+        if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+        else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      } catch (replyError) {
+        log.error('could not send the error reply', { error: replyError });
+      }
+    }
   }
 
   private async runAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
