@@ -6,7 +6,8 @@ import { ratelimit } from './ratelimit.js';
 import { resume } from './resume.js';
 import { stats } from './stats.js';
 import { status } from './status.js';
+import { queue } from './queue.js';
 import { topics } from './topics.js';
 
 /** Every slash command, listed explicitly: this list is what gets registered. */
-export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit, backup];
+export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit, queue, backup];

@@ -79,10 +79,11 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     const body = (puts[0] as RecordedRequest).body as Json[];
     const byName = new Map(body.map((c) => [c['name'] as string, c]));
-    expect([...byName.keys()].sort()).toEqual(['backup', 'draft', 'pause', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
+    expect([...byName.keys()].sort()).toEqual(['backup', 'draft', 'pause', 'queue', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
     // State-changing commands default to Manage Guild; read-only ones are open.
     for (const name of ['pause', 'resume', 'draft', 'topics', 'backup']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
-    for (const name of ['status', 'stats', 'ratelimit']) expect(byName.get(name)?.['default_member_permissions'] ?? null).toBeNull();
+    // /queue lists for anyone; its actions are guarded per component (moderators of the account).
+    for (const name of ['status', 'stats', 'ratelimit', 'queue']) expect(byName.get(name)?.['default_member_permissions'] ?? null).toBeNull();
 
     const option = (command: string, name: string, sub?: string) => {
       let options = (byName.get(command)?.['options'] as Json[]) ?? [];
@@ -106,7 +107,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
   it("GIVEN the register script's path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted", async () => {
     const rest = new REST({ api: fakes.discord.apiBase }).setToken(fakes.discord.botToken);
     const registered = await registerGuildCommands(rest, fakes.discord.applicationId, fakes.discord.guildId, commands);
-    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'backup']);
+    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'queue', 'backup']);
     const validator = await loadSpecValidator('discord');
     const put = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`)[0];
     expect(validator.validate(put as RecordedRequest)).toEqual([]);
