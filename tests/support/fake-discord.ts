@@ -486,6 +486,25 @@ export class FakeDiscord {
   }
 
   /**
+   * Injects a choice in a string select menu of a message the bot posted. As Discord does, it
+   * refuses values that are not among the menu's options, and more or fewer than the menu allows.
+   */
+  injectSelect(input: { messageId: string; customId: string; values: readonly string[]; userId?: string; guildId?: string | null }): InjectedInteraction {
+    const message = this.messages.get(input.messageId);
+    if (!message) throw new FakeDiscordError('injectSelect: unknown message', { messageId: input.messageId });
+    const select = findComponent(message.components, (c) => c['type'] === ComponentType.StringSelect && c['custom_id'] === input.customId);
+    if (!select) throw new FakeDiscordError('injectSelect: the message has no select menu with that custom_id', { messageId: input.messageId, customId: input.customId });
+    const offered = ((select['options'] as Json[] | undefined) ?? []).map((o) => String(o['value']));
+    const min = Number(select['min_values'] ?? 1);
+    const max = Number(select['max_values'] ?? 1);
+    if (input.values.some((v) => !offered.includes(v)) || input.values.length < min || input.values.length > max) {
+      throw new FakeDiscordError('injectSelect: values the menu does not offer', { customId: input.customId, values: input.values.join(',') });
+    }
+    const data: Json = { custom_id: input.customId, component_type: ComponentType.StringSelect, values: [...input.values], id: select['id'] };
+    return this.injectInteraction(InteractionType.MessageComponent, data, input.userId, message, input.guildId);
+  }
+
+  /**
    * Injects a modal submit. When the bot showed the modal (callback type 9) the submitted components
    * mirror its layout (legacy action rows or type-18 labels) and unknown field ids are rejected;
    * otherwise `layout` decides (default action rows).
@@ -1646,16 +1665,40 @@ function validateEmbeds(embeds: Json[]): FakeResponse | undefined {
   return undefined;
 }
 
-/** Classic components: at most 5 buttons per action row, custom_id up to 100, label up to 80. */
+/**
+ * Classic components: at most 5 buttons per action row, custom_id up to 100 and unique in the
+ * message, label up to 80. A select menu fills its row alone; it has 1 to 25 options, each with a
+ * label, value and description of at most 100, and a placeholder of at most 150.
+ */
 function validateActionRows(rows: Json[]): FakeResponse | undefined {
+  const seen = new Set<string>();
   for (const [r, row] of rows.entries()) {
     const children = Array.isArray(row['components']) ? (row['components'] as Json[]) : [];
     if (children.length > 5) return tooLong(['components', r, 'components'], 5);
+    const hasSelect = children.some((child) => child['type'] === ComponentType.StringSelect);
+    if (hasSelect && children.length > 1) return formError(['components', r, 'components'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
     for (const [c, child] of children.entries()) {
       const customId = child['custom_id'];
       const label = child['label'];
       if (typeof customId === 'string' && customId.length > 100) return tooLong(['components', r, 'components', c, 'custom_id'], 100);
+      if (typeof customId === 'string') {
+        if (seen.has(customId)) return formError(['components', r, 'components', c, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+        seen.add(customId);
+      }
       if (typeof label === 'string' && label.length > 80) return tooLong(['components', r, 'components', c, 'label'], 80);
+      if (child['type'] === ComponentType.StringSelect) {
+        const options = Array.isArray(child['options']) ? (child['options'] as Json[]) : [];
+        if (options.length === 0) return formError(['components', r, 'components', c, 'options'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
+        if (options.length > 25) return tooLong(['components', r, 'components', c, 'options'], 25);
+        const placeholder = child['placeholder'];
+        if (typeof placeholder === 'string' && placeholder.length > 150) return tooLong(['components', r, 'components', c, 'placeholder'], 150);
+        for (const [o, option] of options.entries()) {
+          for (const key of ['label', 'value', 'description']) {
+            const value = option[key];
+            if (typeof value === 'string' && value.length > 100) return tooLong(['components', r, 'components', c, 'options', o, key], 100);
+          }
+        }
+      }
     }
   }
   return undefined;

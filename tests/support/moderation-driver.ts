@@ -45,7 +45,7 @@ export class ModerationDriver {
   /** Submits a draft modal from the card's message. */
   submit(
     card: { messageId: string },
-    action: 'regenerate-modal' | 'edit-modal' | 'reject-modal',
+    action: 'regenerate-modal' | 'edit-modal' | 'reject-modal' | 'reschedule-modal',
     draftId: number,
     revision: number,
     fields: Record<string, string>,
@@ -57,6 +57,21 @@ export class ModerationDriver {
       messageId: card.messageId,
       userId,
     });
+  }
+
+  /** Picks values in a select menu of a message (e.g. /queue's reply), as Discord sends the choice. */
+  select(messageId: string, customId: string, values: readonly string[], userId = this.fakes.discord.userIds.moderator): InjectedInteraction {
+    return this.fakes.discord.injectSelect({ messageId, customId, values, userId });
+  }
+
+  /** Clicks any button of a message by its custom_id (a /queue button, say). */
+  press(messageId: string, customId: string, userId = this.fakes.discord.userIds.moderator): InjectedInteraction {
+    return this.fakes.discord.injectButtonClick({ messageId, customId, userId });
+  }
+
+  /** Every custom_id of the message's components (buttons and select menus). */
+  componentIds(messageId: string): string[] {
+    return this.buttons(messageId);
   }
 
   /** The current state of a message as Discord stores it. */
