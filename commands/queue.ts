@@ -239,7 +239,6 @@ export function selectViolations(message: Pick<QueueMessage, 'components'>): str
 }
 
 function calendarOf(account: AccountCommandContext): SchedulingOperations {
-  if (!account.scheduling) throw new UserError('The publishing calendar is not available in this version of the bot.');
   return account.scheduling;
 }
 

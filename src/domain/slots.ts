@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { DAY_MS, HOUR_MS, type PostingCaps } from './rate-limits.js';
-import { isWithinActiveHours, type DailyWindow } from './schedule.js';
+import { formatWindow, isWithinActiveHours, type DailyWindow } from './schedule.js';
 
 /**
  * Publishing slots: the local times of the week at which an account's approved posts go out
@@ -240,4 +240,151 @@ export function freeSlots(search: SlotSearch, count: number): number[] {
 /** The earliest slot strictly after `after` that is free, inside active hours and allowed by the caps; null if none within the horizon. */
 export function nextFreeSlot(search: SlotSearch): number | null {
   return freeSlots(search, 1)[0] ?? null;
+}
+
+/**
+ * Scheduled publications whose slot passed (e.g. the bot was down), oldest first: at most ONE
+ * is published now (the oldest younger than graceMs); all the others move to the next free
+ * slots, in order. One at most, so a long outage never turns into a burst of posts at start.
+ * Entries whose slot is still ahead are not overdue and are left out of both lists.
+ */
+export function planMissedSlots(input: {
+  readonly overdue: readonly { readonly id: number; readonly scheduledFor: number }[];
+  readonly now: number;
+  readonly graceMs: number;
+}): { readonly publishNow: number | null; readonly move: readonly number[] } {
+  const { now, graceMs } = input;
+  const passed = input.overdue.filter((entry) => entry.scheduledFor <= now).sort((a, b) => a.scheduledFor - b.scheduledFor || a.id - b.id);
+  const publishNow = passed.find((entry) => now - entry.scheduledFor < graceMs)?.id ?? null;
+  return { publishNow, move: passed.filter((entry) => entry.id !== publishNow).map((entry) => entry.id) };
+}
+
+/** The Reschedule modal's text: `next`, or a moment in the account's zone, or why it was refused. */
+export type RescheduleInput = { readonly kind: 'next' } | { readonly kind: 'at'; readonly at: number } | { readonly kind: 'invalid'; readonly reason: string };
+
+/** What the Reschedule modal accepts, in every refusal of unreadable text. */
+const RESCHEDULE_FORMS = '"next", a date and time "YYYY-MM-DD HH:MM" (e.g. 2026-12-24 18:30), "HH:MM" (the next such time) or "tomorrow HH:MM"';
+
+interface LocalDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The local calendar date and time of `at` in `timeZone`, read through Intl. */
+function localParts(at: number, timeZone: string): LocalDate & { readonly hour: number; readonly minute: number } {
+  let format = dateFormatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    dateFormatters.set(timeZone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  return { year: parts['year']!, month: parts['month']!, day: parts['day']!, hour: (parts['hour'] ?? 0) % 24, minute: parts['minute']! };
+}
+
+/** The calendar date `days` after `date` (plain calendar arithmetic: no zone is involved). */
+function addDays(date: LocalDate, days: number): LocalDate {
+  const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() };
+}
+
+function isRealDate(date: LocalDate): boolean {
+  const probe = new Date(Date.UTC(date.year, date.month - 1, date.day));
+  return probe.getUTCFullYear() === date.year && probe.getUTCMonth() === date.month - 1 && probe.getUTCDate() === date.day;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/**
+ * The instant a local wall-clock time denotes in `timeZone`, via croner (the first match of
+ * "M H D Mon *" from two days before the date, so every offset on Earth is covered). A time in
+ * the repeated hour of a fall-back is its first occurrence; a time the clocks skip is
+ * 'skipped' (croner would move it past the gap, which is not what the moderator typed).
+ */
+function localTimeToInstant(date: LocalDate, minuteOfDay: number, timeZone: string): number | 'skipped' | null {
+  if (!isRealDate(date)) return null;
+  const hour = Math.floor(minuteOfDay / 60);
+  const minute = minuteOfDay % 60;
+  const cron = new Cron(`${minute} ${hour} ${date.day} ${date.month} *`, { timezone: timeZone, paused: true });
+  const found = cron.nextRun(new Date(Date.UTC(date.year, date.month - 1, date.day) - 2 * DAY_MS));
+  if (!found) return null;
+  const local = localParts(found.getTime(), timeZone);
+  if (local.year !== date.year || local.month !== date.month || local.day !== date.day || local.hour !== hour || local.minute !== minute) return 'skipped';
+  return found.getTime();
+}
+
+const DATE_TIME = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|t)(\d{1,2}:\d{2})$/;
+const TOMORROW_TIME = /^tomorrow\s+(\d{1,2}:\d{2})$/;
+const TODAY_TIME = /^today\s+(\d{1,2}:\d{2})$/;
+
+/**
+ * The Reschedule modal's text, in the account's zone: `next` (the next free slot), a local date
+ * and time ("2026-12-24 18:30"), `HH:MM` (the next such local time: today if still ahead, else
+ * tomorrow), or `tomorrow HH:MM` (`today HH:MM` too). Refused, with a reason for the ephemeral
+ * reply, when unreadable, not in the future, a local time the clocks skip, or outside the
+ * account's active hours.
+ */
+export function parseRescheduleInput(
+  text: string,
+  context: { readonly timeZone: string; readonly now: number; readonly activeHours: DailyWindow | null },
+): RescheduleInput {
+  const { timeZone, now, activeHours } = context;
+  const input = text.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (input === 'next') return { kind: 'next' };
+  const unreadable: RescheduleInput = { kind: 'invalid', reason: `expected ${RESCHEDULE_FORMS}, in ${timeZone}; got ${JSON.stringify(text.trim())}` };
+
+  const today = localParts(now, timeZone);
+  let date: LocalDate;
+  let timeText: string;
+  let nextSuchTime = false;
+  const dateTime = DATE_TIME.exec(input);
+  const tomorrow = TOMORROW_TIME.exec(input);
+  const todayTime = TODAY_TIME.exec(input);
+  if (dateTime) {
+    date = { year: Number(dateTime[1]), month: Number(dateTime[2]), day: Number(dateTime[3]) };
+    timeText = dateTime[4]!;
+  } else if (tomorrow) {
+    date = addDays(today, 1);
+    timeText = tomorrow[1]!;
+  } else if (todayTime) {
+    date = today;
+    timeText = todayTime[1]!;
+  } else if (TIME.test(input)) {
+    date = today;
+    timeText = input;
+    nextSuchTime = true;
+  } else {
+    return unreadable;
+  }
+  const minuteOfDay = minuteOfDayOf(timeText);
+  if (minuteOfDay === null) return unreadable;
+
+  let instant = localTimeToInstant(date, minuteOfDay, timeZone);
+  if (nextSuchTime && (instant === 'skipped' || (instant !== null && instant <= now))) {
+    date = addDays(date, 1);
+    instant = localTimeToInstant(date, minuteOfDay, timeZone);
+  }
+  const written = `${date.year}-${pad(date.month)}-${pad(date.day)} ${hhmm(minuteOfDay)}`;
+  if (instant === null) return unreadable;
+  if (instant === 'skipped') {
+    return { kind: 'invalid', reason: `${written} does not exist in ${timeZone}: the clocks skip that hour (daylight saving); pick another time` };
+  }
+  if (instant <= now) {
+    return { kind: 'invalid', reason: `${written} (${timeZone}) is in the past; pick a time after now, or "next"` };
+  }
+  if (!isWithinActiveHours(instant, activeHours, timeZone)) {
+    return { kind: 'invalid', reason: `${written} is outside the active hours (${formatWindow(activeHours)} ${timeZone}); pick a time inside them, or "next"` };
+  }
+  return { kind: 'at', at: instant };
 }

@@ -42,8 +42,8 @@ export interface AccountCommandContext {
   generateDraft(topicName: string | undefined): Promise<SubmitDraftOutcome>;
   readonly stats: StatsService;
   rateLimitStatus(): Promise<RateLimitStatus>;
-  /** Its publishing calendar (SchedulingService), for /queue. */
-  readonly scheduling?: SchedulingOperations | undefined;
+  /** The account's publishing calendar (issue 13): /queue lists and steers it. */
+  readonly scheduling: SchedulingOperations;
 }
 
 /** The accounts commands can act on. */

@@ -40,9 +40,9 @@ type ModalData = APIModalInteractionResponseCallbackData;
 /** The moderation of one account, and who may moderate it. */
 export interface ModerationScope {
   readonly moderation: ModerationOperations;
+  /** The draft's account's publishing calendar: the scheduled card's buttons (issue 13). */
+  readonly scheduling: SchedulingOperations;
   readonly policy: ModeratorPolicy;
-  /** The account's publishing calendar: a scheduled card's Publish now, Reschedule and Unschedule act through it. */
-  readonly scheduling?: SchedulingOperations | undefined;
   /** The account's time zone (TIMEZONE / accounts.yaml), named on the Reschedule form. */
   readonly timeZone: string;
 }
@@ -205,9 +205,8 @@ function requestOf(interaction: DraftInteraction, id: DraftCustomId): Moderation
   return { draftId: id.draftId, revision: id.revision, actor: actorOf(interaction), messageId: interaction.message?.id ?? null, interactionId: interaction.id };
 }
 
-/** The account's calendar; a card from a build without one is refused rather than failing. */
+/** The account's calendar. */
 function calendarOf(scope: ModerationScope): SchedulingOperations {
-  if (!scope.scheduling) throw new UserError('The publishing calendar is not available in this version of the bot. Nothing was changed.');
   return scope.scheduling;
 }
 
