@@ -109,12 +109,12 @@ export function localTime(at: number, timeZone: string): string {
 const when = (at: number) => `<t:${Math.floor(at / 1000)}:F> (<t:${Math.floor(at / 1000)}:R>)`;
 
 /** One line of the list: when, which draft, its first line, who approved it. */
-function itemLine(draft: Draft, index: number, now: number): string {
+function itemLine(draft: Draft, index: number, now: number, textMax: number): string {
   const at = dueAt(draft, now);
   const how = typeof draft.scheduledFor === 'number' ? '' : ` · ${draft.notBefore !== null && draft.notBefore > now ? 'waiting for the caps' : 'as soon as it can'}`;
   const thread = draft.kind === 'thread' ? ` (thread of ${draft.tweets.length})` : '';
   const by = draft.decidedBy ? plain(clip(draft.decidedBy.name, 40)) : 'unknown';
-  return `**${index}.** ${when(at)}${how} · #${draft.id}${thread} · ${escapeText(clip(firstLine(draft), 120))} · approved by ${by}`;
+  return `**${index}.** ${when(at)}${how} · #${draft.id}${thread} · ${escapeText(clip(firstLine(draft), textMax))} · approved by ${by}`;
 }
 
 /**
@@ -128,11 +128,13 @@ export function renderQueuePage(input: QueuePageInput): QueueMessage {
   const pages = pageCount(input.total);
   const id = (value: Omit<QueueCustomId, 'accountId'>) => encodeQueueCustomId({ ...value, accountId });
   const first = page * QUEUE_PAGE_SIZE;
-  const lines = input.items.map((draft, i) => itemLine(draft, first + i + 1, now));
+  // A whole tweet's first line when ten fit in the description; shorter when markdown escapes swell them.
+  const listed = (textMax: number) => input.items.map((draft, i) => itemLine(draft, first + i + 1, now, textMax)).join('\n');
+  const list = [280, 160, 80].map(listed).find((text) => text.length <= DISCORD_LIMITS.description) ?? listed(40);
   const description =
     input.total === 0
       ? `Nothing is waiting to be published.${input.slots ? '' : ' This account has no slots: an approved post goes out at once, or when the caps allow.'}`
-      : lines.join('\n');
+      : list;
   const footer = [`page ${page + 1} of ${pages}`, `${input.total} upcoming`, input.slots ? `slots (${input.timeZone}): ${input.slots}` : 'no slots'].join(' · ');
   const embed: APIEmbed = {
     title: `Publishing queue${input.accountTitle}`,

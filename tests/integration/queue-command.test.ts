@@ -1,0 +1,260 @@
+import { ComponentType, InteractionResponseType, MessageFlags } from 'discord.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decodeQueueCustomId, decodeQueueTarget, encodeQueueTarget, type QueueAction } from '../../src/domain/custom-id.js';
+import type { Draft } from '../../src/domain/draft.js';
+import { expectCleanDiscordTraffic, useModerationHarness } from '../support/app-harness.js';
+import { newTweetDraft } from '../support/draft-fixtures.js';
+import type { FakeMessage, InjectedInteraction } from '../support/fake-discord.js';
+import type { ModerationDriver, PostedCard } from '../support/moderation-driver.js';
+import { withAppDatabase, type Fakes, type TestApp } from '../support/test-app.js';
+
+const TWEETS = [
+  'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.',
+  'Before you touch a fresh launch on Pump.fun, read the description, check who holds the supply, and set your own limits first.',
+  'Graduation is when a coin fills its bonding curve on Pump.fun and its liquidity moves on. Learn the steps before you trade around it.',
+  'Slippage settings decide how far a price may move before your trade fails. Tight settings protect you; loose ones can cost you.',
+];
+const HOUR = 3_600_000;
+/** The manual clock starts at 2026-11-25 12:00 UTC; hourly slots 08:00-19:00 (UTC): the next free ones are 13:00, 14:00, ... */
+const at = (day: number, hour: number) => Date.UTC(2026, 10, day, hour, 0);
+const HOURLY = Array.from({ length: 12 }, (_, i) => `${String(8 + i).padStart(2, '0')}:00`).join(';');
+const CALENDAR = { POST_SLOTS: HOURLY, ACTIVE_HOURS: '08:00-20:00', TIMEZONE: 'UTC', MAX_POSTS_PER_HOUR: '2', MAX_POSTS_PER_DAY: '24', MAX_PENDING_DRAFTS: '100' };
+
+type Embed = { title?: string; description?: string; footer?: { text: string }; fields?: Array<{ name: string; value: string }> };
+type Row = { components: Array<{ type: number; custom_id: string; options?: Array<{ value: string; label: string }> }> };
+
+describe('/queue: list, page, pick and steer scheduled posts (real discord.js against the fakes)', () => {
+  const { harness, track, start } = useModerationHarness();
+  let fakes: Fakes;
+  beforeEach(() => {
+    fakes = harness.fakes;
+  });
+
+  /** Runs /queue list and returns its reply message (public: the team sees the queue). */
+  async function queueList(driver: ModerationDriver, userId = fakes.discord.userIds.moderator): Promise<FakeMessage> {
+    const interaction = track(fakes.discord.injectSlashCommand({ name: 'queue', subcommand: 'list', userId }));
+    const message = await waitForReply(interaction);
+    expect(message.flags & MessageFlags.Ephemeral).toBe(0);
+    return driver.message(message.id);
+  }
+
+  async function waitForReply(interaction: InjectedInteraction): Promise<FakeMessage> {
+    await fakes.discord.waitForCallback(interaction.id);
+    let message: FakeMessage | undefined;
+    await expect
+      .poll(() => {
+        message = fakes.discord.originalResponse(interaction.id);
+        return message !== undefined && (message.flags & MessageFlags.Loading) === 0 && message.embeds.length > 0;
+      })
+      .toBe(true);
+    return message as FakeMessage;
+  }
+
+  const embedOf = (message: FakeMessage) => message.embeds[0] as Embed;
+  const rowsOf = (message: FakeMessage) => message.components as unknown as Row[];
+  const idOf = (message: FakeMessage, action: QueueAction, page?: number) =>
+    rowsOf(message)
+      .flatMap((r) => r.components)
+      .map((c) => c.custom_id)
+      .find((id) => {
+        const decoded = decodeQueueCustomId(id);
+        return decoded?.action === action && (page === undefined || decoded.page === page);
+      });
+  const pickOptions = (message: FakeMessage) =>
+    rowsOf(message)
+      .flatMap((r) => r.components)
+      .find((c) => c.type === ComponentType.StringSelect && decodeQueueCustomId(c.custom_id)?.action === 'pick')?.options ?? [];
+
+  /** Presses a /queue button and waits until the message changed. */
+  async function press(driver: ModerationDriver, message: FakeMessage, customId: string, userId?: string): Promise<InjectedInteraction> {
+    const before = fakes.discord.messagePayloads(message.id).length;
+    const interaction = track(driver.press(message.id, customId, userId));
+    expect((await fakes.discord.waitForCallback(interaction.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
+    if (userId === undefined || userId === fakes.discord.userIds.moderator) await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
+    return interaction;
+  }
+
+  async function choose(driver: ModerationDriver, message: FakeMessage, customId: string, value: string, userId?: string): Promise<InjectedInteraction> {
+    const before = fakes.discord.messagePayloads(message.id).length;
+    const interaction = track(driver.select(message.id, customId, [value], userId));
+    expect((await fakes.discord.waitForCallback(interaction.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
+    if (userId === undefined || userId === fakes.discord.userIds.moderator) await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
+    return interaction;
+  }
+
+  /** Picks a draft in the list's select menu, as a moderator. */
+  async function pick(driver: ModerationDriver, message: FakeMessage, draft: Draft): Promise<FakeMessage> {
+    const fresh = driver.message(message.id);
+    const option = pickOptions(fresh).find((o) => decodeQueueTarget(o.value)?.draftId === draft.id);
+    expect(option, `draft #${draft.id} in the select`).toBeDefined();
+    await choose(driver, fresh, idOf(fresh, 'pick') as string, option?.value as string);
+    const picked = driver.message(message.id);
+    expect(embedOf(picked).fields?.[0]?.name).toBe(`Selected: draft #${draft.id}`);
+    return picked;
+  }
+
+  /** Drafts with real cards, approved by the moderator on their cards: scheduled 13:00, 14:00, ... */
+  async function scheduledCards(driver: ModerationDriver, count: number): Promise<PostedCard[]> {
+    const cards: PostedCard[] = [];
+    for (const text of TWEETS.slice(0, count)) {
+      const card = await driver.postDraft(text);
+      track(driver.click(card, 'approve', card.draft.id, 1));
+      await expect.poll(() => driver.status(card.messageId)).toContain('Scheduled for');
+      cards.push(card);
+    }
+    return cards;
+  }
+
+  /** `count` approved drafts scheduled straight through the services (no Discord traffic): a long queue, quickly. */
+  async function seedQueue(testApp: TestApp, count: number): Promise<void> {
+    const { drafts } = testApp.app.repos;
+    const { moderation } = testApp.app.services;
+    for (let i = 0; i < count; i += 1) {
+      const draft = await drafts.create(newTweetDraft(`Queued post ${i + 1}: ${'an idea worth reading '.repeat(3)}#${i}`), testApp.clock.now());
+      const messageId = `14000000000000${String(10_000 + i)}`;
+      await drafts.setModerationMessage(draft.id, fakes.discord.channelId, messageId, testApp.clock.now());
+      const result = await moderation.approve({ draftId: draft.id, revision: 1, actor: { id: fakes.discord.userIds.moderator, name: 'Mia (mod)' }, messageId });
+      expect(result.status).toBe('applied');
+    }
+  }
+
+  async function auditRows(testApp: TestApp): Promise<Array<{ action: string; outcome: string; detail: string | null; actorId: string }>> {
+    return (await withAppDatabase(testApp.config, (ds) =>
+      ds.query('SELECT action, outcome, detail, actor_id AS "actorId" FROM moderation_events ORDER BY id'),
+    )) as Array<{ action: string; outcome: string; detail: string | null; actorId: string }>;
+  }
+
+  const draftOf = (driver: ModerationDriver, id: number) => driver.testApp.app.repos.drafts.findById(id);
+
+  it('GIVEN scheduled posts WHEN /queue list THEN each shows its time (absolute and relative), its first line and who approved it, soonest first', async () => {
+    const driver = await start(CALENDAR);
+    const cards = await scheduledCards(driver, 2);
+    const message = await queueList(driver);
+    const lines = embedOf(message).description?.split('\n') ?? [];
+    expect(lines).toHaveLength(2);
+    cards.forEach((card, i) => {
+      const slot = at(25, 13 + i) / 1000;
+      expect(lines[i]).toBe(`**${i + 1}.** <t:${slot}:F> (<t:${slot}:R>) · #${card.draft.id} · ${TWEETS[i]} · approved by Mia (mod)`);
+    });
+    expect(embedOf(message).footer?.text).toMatch(/^page 1 of 1 · 2 upcoming · slots \(UTC\): /);
+    expect(pickOptions(message).map((o) => decodeQueueTarget(o.value))).toEqual(cards.map((c, i) => ({ draftId: c.draft.id, scheduledFor: at(25, 13 + i) })));
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN 60 scheduled drafts THEN /queue pages through them ten at a time with Next and Prev, every reply within Discord\'s limits, and anyone may page', async () => {
+    const driver = await start(CALENDAR);
+    await seedQueue(driver.testApp, 60);
+    let message = await queueList(driver, fakes.discord.userIds.plain);
+    expect(embedOf(message).footer?.text).toMatch(/^page 1 of 6 · 60 upcoming/);
+    const seen: string[] = [];
+    for (let page = 0; page < 6; page += 1) {
+      message = driver.message(message.id);
+      expect(embedOf(message).footer?.text).toContain(`page ${page + 1} of 6`);
+      const lines = embedOf(message).description?.split('\n') ?? [];
+      expect(lines).toHaveLength(10);
+      seen.push(...lines);
+      expect(pickOptions(message)).toHaveLength(10);
+      if (page < 5) await press(driver, message, idOf(message, 'page', page + 1) as string);
+    }
+    // Every draft once, in time order.
+    expect(new Set(seen.map((l) => /· #(\d+) ·/.exec(l)?.[1])).size).toBe(60);
+    const times = seen.map((l) => Number(/<t:(\d+):F>/.exec(l)?.[1]));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    // Last page: Prev only; back to page 5, by a member who is not a moderator (paging changes nothing).
+    message = driver.message(message.id);
+    expect(idOf(message, 'page', 6)).toBeUndefined();
+    const back = await press(driver, message, idOf(message, 'page', 4) as string, fakes.discord.userIds.plain);
+    await expect.poll(() => embedOf(driver.message(message.id)).footer?.text).toContain('page 5 of 6');
+    expect(driver.ephemeralReplies(back.id)).toEqual([]);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN a moderator WHEN they pick a post and Move it to a free slot, Swap one with the next, Unschedule one and Publish one now THEN each happens, the list re-renders and the cards follow', async () => {
+    const driver = await start(CALENDAR);
+    const [a, b, c, d] = (await scheduledCards(driver, 4)) as [PostedCard, PostedCard, PostedCard, PostedCard];
+    let message = await queueList(driver);
+
+    // Move A (13:00) to a free slot: the first one offered is 17:00.
+    message = await pick(driver, message, a.draft);
+    const move = rowsOf(message)
+      .flatMap((r) => r.components)
+      .find((x) => decodeQueueCustomId(x.custom_id)?.action === 'move');
+    expect(decodeQueueCustomId(move?.custom_id ?? '')?.target).toEqual({ draftId: a.draft.id, scheduledFor: at(25, 13) });
+    expect(move?.options?.[0]).toEqual({ label: 'Wed 25 Nov, 17:00', value: String(at(25, 17)) });
+    await choose(driver, message, move?.custom_id as string, String(at(25, 17)));
+    expect(await draftOf(driver, a.draft.id)).toMatchObject({ scheduledFor: at(25, 17) });
+    await expect.poll(() => driver.status(a.messageId)).toContain(`<t:${at(25, 17) / 1000}:F>`);
+    message = driver.message(message.id);
+    expect(message.content).toContain(`moved draft #${a.draft.id}: now scheduled for <t:${at(25, 17) / 1000}:F>`);
+    expect(embedOf(message).fields ?? []).toEqual([]);
+
+    // Swap B (14:00) with the next (C, 15:00).
+    message = await pick(driver, message, b.draft);
+    await press(driver, message, idOf(message, 'swap') as string);
+    expect(await draftOf(driver, b.draft.id)).toMatchObject({ scheduledFor: at(25, 15) });
+    expect(await draftOf(driver, c.draft.id)).toMatchObject({ scheduledFor: at(25, 14) });
+    await expect.poll(() => driver.status(c.messageId)).toContain(`<t:${at(25, 14) / 1000}:F>`);
+    await expect.poll(() => driver.status(b.messageId)).toContain(`<t:${at(25, 15) / 1000}:F>`);
+
+    // Unschedule D: pending again, its card has the moderation buttons.
+    message = await pick(driver, driver.message(message.id), d.draft);
+    await press(driver, message, idOf(message, 'unschedule') as string);
+    expect(await draftOf(driver, d.draft.id)).toMatchObject({ status: 'pending', scheduledFor: null });
+    await expect.poll(() => driver.status(d.messageId)).toContain('Awaiting moderation');
+
+    // Publish C now (dry run): published, gone from the list.
+    message = await pick(driver, driver.message(message.id), c.draft);
+    await press(driver, message, idOf(message, 'now') as string);
+    await expect.poll(async () => (await draftOf(driver, c.draft.id))?.status).toBe('published');
+    await expect.poll(() => driver.status(c.messageId)).toContain('Published');
+    await expect.poll(() => embedOf(driver.message(message.id)).description ?? '').not.toContain(`#${c.draft.id} `);
+    expect(embedOf(driver.message(message.id)).footer?.text).toMatch(/· 2 upcoming ·/);
+
+    const audit = await auditRows(driver.testApp);
+    const mine = audit.filter((r) => ['reschedule', 'swap', 'unschedule', 'publish_now'].includes(r.action)).map((r) => r.action);
+    expect(mine).toEqual(['reschedule', 'swap', 'swap', 'unschedule', 'publish_now']);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN a member who is not a moderator WHEN they pick, publish now, move, swap or unschedule from /queue THEN each is refused privately and audited, and nothing changes', async () => {
+    const driver = await start(CALENDAR);
+    const [a] = (await scheduledCards(driver, 2)) as [PostedCard, PostedCard];
+    const message = await queueList(driver, fakes.discord.userIds.plain);
+    const plain = fakes.discord.userIds.plain;
+    // A moderator picks A on the shared message; the plain member then presses its buttons.
+    const picked = await pick(driver, message, a.draft);
+    const refusals: InjectedInteraction[] = [];
+    refusals.push(await choose(driver, picked, idOf(picked, 'pick') as string, encodeQueueTarget({ draftId: a.draft.id, scheduledFor: at(25, 13) }), plain));
+    const move = rowsOf(picked)
+      .flatMap((r) => r.components)
+      .find((x) => decodeQueueCustomId(x.custom_id)?.action === 'move');
+    refusals.push(await choose(driver, picked, move?.custom_id as string, move?.options?.[0]?.value as string, plain));
+    for (const action of ['now', 'swap', 'unschedule'] as const) refusals.push(await press(driver, picked, idOf(picked, action) as string, plain));
+    for (const refusal of refusals) expect(await driver.ephemeralReply(refusal.id)).toMatch(/^Only moderators can do that: \/queue \w+ is limited to/);
+
+    expect(await draftOf(driver, a.draft.id)).toMatchObject({ status: 'approved', scheduledFor: at(25, 13) });
+    const audit = (await auditRows(driver.testApp)).filter((r) => r.outcome === 'refused_not_moderator');
+    expect(audit.map((r) => [r.action, r.actorId])).toEqual(['/queue pick', '/queue move', '/queue now', '/queue swap', '/queue unschedule'].map((x) => [x, plain]));
+    expect(audit.slice(1).every((r) => r.detail === `draft #${a.draft.id}`)).toBe(true);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN a /queue page shown before the post moved (its card was rescheduled) WHEN a moderator acts from the stale page THEN it is refused as moved, nothing changes, and the page is refreshed', async () => {
+    const driver = await start(CALENDAR);
+    const [a] = (await scheduledCards(driver, 2)) as [PostedCard, PostedCard];
+    const message = await queueList(driver);
+    const picked = await pick(driver, message, a.draft);
+    const staleNow = idOf(picked, 'now') as string;
+    // Meanwhile someone reschedules A on its card.
+    await driver.testApp.app.services.accounts.get('default')!.scheduling.moveTo({ draftId: a.draft.id, actor: { id: '1', name: 'Omar' }, at: at(26, 9) });
+    const refused = await press(driver, picked, staleNow);
+    expect(await driver.ephemeralReply(refused.id)).toBe(
+      `Draft #${a.draft.id} was moved meanwhile: it is scheduled for <t:${at(26, 9) / 1000}:F> now. Nothing was changed; look at the queue again.`,
+    );
+    expect(await draftOf(driver, a.draft.id)).toMatchObject({ status: 'approved', scheduledFor: at(26, 9) });
+    // The refreshed page shows where it is now.
+    await expect.poll(() => embedOf(driver.message(message.id)).description ?? '').toContain(`<t:${at(26, 9) / 1000}:F>`);
+    expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    await expectCleanDiscordTraffic(fakes);
+  });
+});
