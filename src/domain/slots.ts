@@ -243,7 +243,7 @@ function localDateOf(at: number, timeZone: string): LocalDate {
   return { year, month, day };
 }
 
-/** No zone is more than 14 hours from UTC: a local day cannot start later than this after its UTC midnight... or earlier. */
+/** No zone is more than 14 hours from UTC: a local day starting this long before `end` (as UTC) cannot hold a slot up to `end`. */
 const MAX_ZONE_OFFSET_MS = 15 * HOUR_MS;
 
 /** Slot times strictly after `after`, ascending, at most `limit`, none beyond `after + horizonMs` (default 8 days). */
