@@ -28,6 +28,7 @@ import {
   type QueueTarget,
 } from '../src/domain/custom-id.js';
 import type { Actor, Draft } from '../src/domain/draft.js';
+import { rankSlotSuggestions, SUGGESTION_WINDOW_MS, type SlotSuggestions } from '../src/domain/slot-suggestions.js';
 import { describeSlotRules } from '../src/domain/slots.js';
 import type { ScheduleRequest, ScheduleResult, SchedulingOperations } from '../src/services/scheduling-contract.js';
 
@@ -413,7 +414,58 @@ export const queue: SlashCommand = {
   },
 };
 
-/** /queue suggest (filled in with the slot suggestions). */
+/** How many buckets /queue suggest lists: the best ones, enough to compare, few enough to read. */
+export const SUGGESTED_BUCKETS = 10;
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
+/**
+ * /queue suggest: read-only. The account's real publications of the last 60 days with their
+ * engagement, ranked by rankSlotSuggestions (hour-of-week buckets in the account's zone, median
+ * engagement); too few posts and it says how many it has and needs.
+ */
+export function renderSlotSuggestions(input: { readonly accountTitle: string; readonly timeZone: string; readonly currentSlots: string | null; readonly suggestions: SlotSuggestions }): APIEmbed {
+  const { suggestions, timeZone } = input;
+  const howToChange = `Slots change only in the configuration: \`POST_SLOTS\` (one account) or \`slots\` in accounts.yaml, then restart. Nothing was changed.`;
+  const current = `Current slots (${timeZone}): ${input.currentSlots ?? 'none'}.`;
+  if (suggestions.status === 'too_few') {
+    return {
+      title: `Slot suggestions${input.accountTitle}`,
+      color: COLORS.warn,
+      description: [
+        `Not enough data yet: this account has ${suggestions.have} published post${suggestions.have === 1 ? '' : 's'} with engagement in the last 60 days; it needs at least ${suggestions.need} to rank hours of the week.`,
+        current,
+        howToChange,
+      ].join('\n'),
+    };
+  }
+  const ranked = suggestions.buckets
+    .slice(0, SUGGESTED_BUCKETS)
+    .map(
+      (bucket, i) =>
+        `${i + 1}. ${WEEKDAYS[bucket.weekday]} ${hh(bucket.hour)}-${hh((bucket.hour + 1) % 24)} (${timeZone}) · median engagement ${Math.round(bucket.median)} · ${bucket.posts} post${bucket.posts === 1 ? '' : 's'}`,
+    );
+  const proposed = suggestions.proposed.map((spec) => `\`${spec}\``).join(', ');
+  return {
+    title: `Slot suggestions${input.accountTitle}`,
+    color: COLORS.info,
+    description: `The hours of the week whose posts got the most engagement (likes, reposts, replies, quotes) over the last 60 days, by the median so one viral post does not decide. ${current}`,
+    fields: [
+      { name: `Best hours (of ${suggestions.buckets.length} with posts)`, value: clip(ranked.join('\n') || 'none', DISCORD_LIMITS.fieldValue) },
+      { name: 'Proposed slots', value: clip(`${proposed || 'none'}\ne.g. POST_SLOTS="${suggestions.proposed.join(';')}"`, DISCORD_LIMITS.fieldValue) },
+      { name: 'Changing slots', value: howToChange },
+    ],
+  };
+}
+
 async function suggestEmbed(ctx: CommandContext, account: AccountCommandContext): Promise<APIEmbed> {
-  return { title: `Slot suggestions${accountSuffix(ctx, account)}`, description: 'Not available yet.', color: COLORS.info };
+  const now = ctx.clock.now();
+  const posts = await account.posts.publicationEngagementSince(now - SUGGESTION_WINDOW_MS);
+  const slots = account.config.posting.slots;
+  return renderSlotSuggestions({
+    accountTitle: accountSuffix(ctx, account),
+    timeZone: account.config.posting.timezone,
+    currentSlots: slots.length > 0 ? describeSlotRules(slots) : null,
+    suggestions: rankSlotSuggestions(posts, account.config.posting.timezone, now),
+  });
 }

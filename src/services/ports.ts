@@ -455,6 +455,12 @@ export interface PostRepository {
    */
   engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }>;
   latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null>;
+  /**
+   * Real (not dry-run) publications since `since` whose engagement X has reported, one row per
+   * publication (a thread counts once, summed over its tweets), with when it went out: what
+   * /queue suggest ranks hours of the week by.
+   */
+  publicationEngagementSince(since: number): Promise<Array<{ postedAt: number; engagement: number }>>;
 }
 
 /** A topic as stored: the numbers topic selection needs, plus what the prompt and /topics show. */

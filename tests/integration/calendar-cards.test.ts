@@ -11,7 +11,6 @@ const HOUR = 3_600_000;
 /** The manual clock starts at 2026-11-25 12:00 UTC; with these slots (UTC) the next one is 13:00. */
 const START = Date.UTC(2026, 10, 25, 12, 0);
 const SLOT_13 = Date.UTC(2026, 10, 25, 13, 0);
-const SLOT_1830 = Date.UTC(2026, 10, 25, 18, 30);
 const CALENDAR = { POST_SLOTS: '09:00;13:00;18:30', ACTIVE_HOURS: '08:00-20:00', TIMEZONE: 'UTC' };
 const sec = (ms: number) => ms / 1000;
 

@@ -257,4 +257,56 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
     await expectCleanDiscordTraffic(fakes);
   });
+
+  describe('/queue suggest', () => {
+    /** `count` real (not dry-run) publications with engagement: Tuesdays 18:00 UTC do best, Mondays 09:00 next, the rest little. */
+    async function seedPublished(testApp: TestApp, count: number, options: { dryRun?: boolean; withoutMetrics?: number; firstTweet?: number } = {}): Promise<void> {
+      const { drafts, posts } = testApp.app.repos;
+      const now = testApp.clock.now();
+      for (let i = 0; i < count; i += 1) {
+        const draft = await drafts.create(newTweetDraft(`Published post ${i}: ${'worth a read '.repeat(2)}`), now);
+        const kind = i % 3;
+        // Tuesday 2026-11-24 18:00 UTC and Monday 2026-11-23 09:00 UTC, minus whole weeks; others on Wednesdays 03:00.
+        const base = kind === 0 ? Date.UTC(2026, 10, 24, 18) : kind === 1 ? Date.UTC(2026, 10, 23, 9) : Date.UTC(2026, 10, 18, 3);
+        const postedAt = base - (Math.floor(i / 3) % 8) * 7 * 24 * HOUR;
+        const tweetId = `19000000000000${String(10_000 + (options.firstTweet ?? 0) + i)}`;
+        await posts.recordPosted({ draftId: draft.id, tweetId, content: 'x', contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: options.dryRun ?? false, postedAt });
+        if (i < (options.withoutMetrics ?? 0)) continue;
+        const likes = kind === 0 ? 90 + i : kind === 1 ? 40 + i : 2;
+        await posts.updateMetrics(tweetId, { likes, retweets: 1, replies: 1, quotes: 0, impressions: 1000 }, now);
+      }
+    }
+
+    async function suggest(userId = fakes.discord.userIds.plain): Promise<Embed> {
+      const interaction = track(fakes.discord.injectSlashCommand({ name: 'queue', subcommand: 'suggest', userId }));
+      return embedOf(await waitForReply(interaction));
+    }
+
+    it('GIVEN fewer than 30 published posts with engagement in the last 60 days THEN /queue suggest says how many it has and needs, and changes nothing', async () => {
+      const driver = await start(CALENDAR);
+      // 29 with metrics; dry-run posts and posts without metrics yet do not count.
+      await seedPublished(driver.testApp, 31, { withoutMetrics: 2 });
+      await seedPublished(driver.testApp, 5, { dryRun: true, firstTweet: 100 });
+      const reply = await suggest();
+      expect(reply.description).toMatch(/29 published posts with engagement in the last 60 days; it needs at least 30/);
+      expect((await auditRows(driver.testApp)).length).toBe(0);
+      await expectCleanDiscordTraffic(fakes);
+    });
+
+    it('GIVEN 36 published posts THEN /queue suggest ranks the hour-of-week buckets by median engagement (best first, with post counts), proposes slots, and says slots change in the config', async () => {
+      const driver = await start(CALENDAR);
+      await seedPublished(driver.testApp, 36);
+      const reply = await suggest();
+      const text = [reply.description, ...(reply.fields ?? []).map((f) => `${f.name}\n${f.value}`)].join('\n');
+      const ranked = (reply.fields ?? []).find((f) => f.name.startsWith('Best hours'))?.value.split('\n') ?? [];
+      expect(ranked[0]).toMatch(/^1\. Tue 18:00-19:00 \(UTC\) · median engagement \d+ · 12 posts$/);
+      expect(ranked[1]).toMatch(/^2\. Mon 09:00-10:00 \(UTC\) · median engagement \d+ · 12 posts$/);
+      expect(text).toContain('Tue 18:00');
+      expect((reply.fields ?? []).find((f) => f.name === 'Proposed slots')?.value).toMatch(/^`Tue 18:00`, `Mon 09:00`, `Wed 03:00`/);
+      expect(text).toMatch(/POST_SLOTS/);
+      expect(text).toMatch(/accounts\.yaml/);
+      expect(text).toMatch(/nothing was changed/i);
+      await expectCleanDiscordTraffic(fakes);
+    });
+  });
 });

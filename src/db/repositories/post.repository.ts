@@ -105,6 +105,21 @@ export class TypeOrmPostRepository implements PostRepository {
     return { byTopicId, publishedByTopicId, accountAverage: rows.length === 0 ? 0 : total / rows.length };
   }
 
+  async publicationEngagementSince(since: number): Promise<Array<{ postedAt: number; engagement: number }>> {
+    // A thread's tweets share its thread_id (the first tweet's id); a single tweet has none.
+    // Only publications X has reported metrics for: an unmeasured post is not a post nobody liked.
+    const rows = await queryRows<{ postedAt: unknown; engagement: unknown }>(
+      this.posts.manager,
+      `SELECT MIN(p.posted_at) AS "postedAt", ${ENGAGEMENT_SQL} AS engagement
+         FROM posts p
+        WHERE p.status = 'posted' AND p.dry_run = 0 AND p.account_id = :accountId AND p.posted_at >= :since
+          AND p.metrics_updated_at IS NOT NULL
+        GROUP BY COALESCE(p.thread_id, p.tweet_id)`,
+      { accountId: this.accountId, since },
+    );
+    return rows.map((row) => ({ postedAt: Number(row.postedAt), engagement: Number(row.engagement) }));
+  }
+
   async latestPublication(): Promise<{ tweetId: string; postedAt: number; draftId: number | null; dryRun: boolean } | null> {
     const row = await this.posts
       .createQueryBuilder('p')
