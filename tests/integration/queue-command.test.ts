@@ -2,6 +2,7 @@ import { ComponentType, InteractionResponseType, MessageFlags } from 'discord.js
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeQueueCustomId, decodeQueueTarget, encodeQueueTarget, type QueueAction } from '../../src/domain/custom-id.js';
 import type { Draft } from '../../src/domain/draft.js';
+import { NOT_OUR_GUILD_MESSAGE } from '../../src/adapters/discord/guild-guard.js';
 import { expectCleanDiscordTraffic, useModerationHarness } from '../support/app-harness.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import type { FakeMessage, InjectedInteraction } from '../support/fake-discord.js';
@@ -255,6 +256,22 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     // The refreshed page shows where it is now.
     await expect.poll(() => embedOf(driver.message(message.id)).description ?? '').toContain(`<t:${at(26, 9) / 1000}:F>`);
     expect(fakes.x.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN a /queue control clicked from outside the guild (another server, a DM) THEN the guild guard refuses it before anything is read or audited', async () => {
+    const driver = await start(CALENDAR);
+    const [a] = (await scheduledCards(driver, 1)) as [PostedCard];
+    const message = await queueList(driver);
+    const picked = await pick(driver, message, a.draft);
+    const payloads = fakes.discord.messagePayloads(message.id).length;
+    for (const guildId of ['1300000000000000999', null]) {
+      const click = track(fakes.discord.injectButtonClick({ messageId: picked.id, customId: idOf(picked, 'unschedule') as string, guildId }));
+      expect(await driver.ephemeralReply(click.id)).toBe(NOT_OUR_GUILD_MESSAGE);
+    }
+    expect(await draftOf(driver, a.draft.id)).toMatchObject({ status: 'approved', scheduledFor: at(25, 13) });
+    expect(fakes.discord.messagePayloads(message.id)).toHaveLength(payloads);
+    expect((await auditRows(driver.testApp)).filter((r) => r.action.startsWith('/queue'))).toEqual([]);
     await expectCleanDiscordTraffic(fakes);
   });
 
