@@ -8,7 +8,7 @@ import {
   renderDraftCard,
   type DraftCardMessage,
 } from '../../src/adapters/discord/draft-card.js';
-import { describeRefusal } from '../../src/adapters/discord/moderation-handlers.js';
+import { describeRefusal, describeScheduleRefusal } from '../../src/adapters/discord/moderation-handlers.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { weightedLength } from '../../src/domain/tweet-length.js';
 import type { DraftCardView } from '../../src/services/ports.js';
@@ -151,6 +151,25 @@ describe('draft card within Discord limits (item 9)', () => {
     });
     expect(invalid.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
     expect(describeRefusal({ status: 'failed', reason: 'r'.repeat(5_000) }).length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+  });
+
+  it('GIVEN every way a schedule request is refused, with long reasons THEN the ephemeral reply says why and fits a message', () => {
+    const draft = view({ status: 'approved', scheduledFor: NOW + 3_600_000 }).draft;
+    const replies = [
+      describeScheduleRefusal({ status: 'invalid_time', reason: 'that time has passed'.repeat(200) }),
+      describeScheduleRefusal({ status: 'publishing_paused', reason: 'p'.repeat(5_000) }),
+      describeScheduleRefusal({ status: 'not_scheduled', draft: { ...draft, status: 'published' } }),
+      describeScheduleRefusal({ status: 'moved', draft }),
+      describeScheduleRefusal({ status: 'no_free_slot' }),
+      describeScheduleRefusal({ status: 'not_found' }),
+    ];
+    for (const reply of replies) expect(reply.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
+    expect(replies[0]).toMatch(/^That time was not accepted: that time has passed/);
+    expect(replies[1]).toMatch(/^Publishing is paused for this account/);
+    expect(replies[2]).toBe('Draft #12 is not scheduled any more: it is published. Nothing was changed.');
+    expect(replies[3]).toBe(`Draft #12 was moved meanwhile: it is scheduled for <t:${(NOW + 3_600_000) / 1000}:F> now. Nothing was changed; look at the queue again.`);
+    expect(replies[4]).toMatch(/no free slot in the next 8 days/);
+    expect(replies[5]).toBe('This draft no longer exists.');
   });
 
   it('GIVEN a card that would break a limit THEN discordLimitViolations names each broken limit', () => {
