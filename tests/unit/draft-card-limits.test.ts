@@ -162,6 +162,7 @@ describe('draft card within Discord limits (item 9)', () => {
       describeScheduleRefusal({ status: 'moved', draft }),
       describeScheduleRefusal({ status: 'no_free_slot' }),
       describeScheduleRefusal({ status: 'not_found' }),
+      describeScheduleRefusal({ status: 'moved', draft: { ...draft, scheduledFor: null } }),
     ];
     for (const reply of replies) expect(reply.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);
     expect(replies[0]).toMatch(/^That time was not accepted: that time has passed/);
@@ -170,6 +171,8 @@ describe('draft card within Discord limits (item 9)', () => {
     expect(replies[3]).toBe(`Draft #12 was moved meanwhile: it is scheduled for <t:${(NOW + 3_600_000) / 1000}:F> now. Nothing was changed; look at the queue again.`);
     expect(replies[4]).toMatch(/no free slot in the next 8 days/);
     expect(replies[5]).toBe('This draft no longer exists.');
+    // Lost to someone else's Publish now: no slot to name.
+    expect(replies[6]).toMatch(/^Draft #12 is not scheduled any more: someone else changed it meanwhile/);
   });
 
   it('GIVEN a card that would break a limit THEN discordLimitViolations names each broken limit', () => {

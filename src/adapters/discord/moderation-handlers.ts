@@ -236,8 +236,11 @@ export function describeScheduleRefusal(result: Exclude<ScheduleResult, { status
       return `Draft #${result.draft.id} is not scheduled any more: it is ${scheduleStateWord(result.draft)}. Nothing was changed.`;
     case 'moved': {
       const at = result.draft.scheduledFor;
-      const where = typeof at === 'number' ? `it is scheduled for ${discordTimestamp(at, 'F')} now` : 'it is not in that slot any more';
-      return `Draft #${result.draft.id} was moved meanwhile: ${where}. Nothing was changed; look at the queue again.`;
+      if (typeof at !== 'number') {
+        // Someone else's Publish now (or Unschedule) won the race: the slot it had is gone.
+        return `Draft #${result.draft.id} is not scheduled any more: someone else changed it meanwhile (it is being published, or waits for the caps). Nothing was changed.`;
+      }
+      return `Draft #${result.draft.id} was moved meanwhile: it is scheduled for ${discordTimestamp(at, 'F')} now. Nothing was changed; look at the queue again.`;
     }
     case 'invalid_time':
       return fitMessageContent(`That time was not accepted: ${result.reason}. Nothing was changed.`);
