@@ -235,6 +235,25 @@ describe('SchedulingService on a real database with the real X client against th
       expect((await c.scheduling.publishNow(card(draft))).status).toBe('not_scheduled');
     });
 
+    it("GIVEN a Publish now click racing the slot's own run in another process WHEN both go at 13:00 THEN the draft is posted exactly once", async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const c = await calendar();
+        const draft = await c.approve(await c.pendingDraft(text(round)));
+        c.h.clock.set(at(15, 13));
+        const otherProcess = c.h.service();
+        const results = await Promise.all([
+          c.scheduling.publishNow(card(draft)),
+          (async () => {
+            await c.scheduling.settleMissedSlots();
+            return otherProcess.processDueDrafts();
+          })(),
+        ]);
+        expect(['applied', 'not_scheduled']).toContain(results[0].status);
+        expect((await c.draft(draft.id)).status).toBe('published');
+        expect(c.h.postsOf(text(round))).toHaveLength(1);
+      }
+    });
+
     it('GIVEN publishing is paused WHEN Publish now is clicked THEN it is refused and the draft keeps its slot', async () => {
       const c = await calendar();
       const draft = await c.approve(await c.pendingDraft(text(1)));
