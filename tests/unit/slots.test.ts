@@ -32,6 +32,14 @@ describe('issue 13 §1: slot specs', () => {
     ]);
   });
 
+  it('GIVEN "daily" or full weekday names WHEN parsed THEN they mean the same as the short forms', () => {
+    expect(parseSlotSpecs(['daily 09:00', 'Monday-Wednesday 10:00', 'tues 11:00']).map((rule) => rule.weekdays)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6],
+      [1, 2, 3],
+      [2],
+    ]);
+  });
+
   it('GIVEN rules WHEN described THEN they read as people write them, a wrapping range included', () => {
     expect(describeSlotRules(parseSlotSpecs(['Mon-Fri 08:30', 'Sat,Sun 11:00']))).toBe('Mon-Fri 08:30, Sat,Sun 11:00');
     expect(describeSlotRules(parseSlotSpecs(['Sun-Tue 07:00', '9:00', 'Mon,Wed,Thu,Fri 12:15']))).toBe('Sun-Tue 07:00, 09:00, Mon,Wed-Fri 12:15');
