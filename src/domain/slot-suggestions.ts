@@ -59,7 +59,11 @@ function median(values: number[]): number {
  * holds up to 3 slot specs ("Tue 18:00") from the best buckets with at least 3 posts, topped
  * up from the other best buckets when there are fewer such.
  */
-export function rankSlotSuggestions(posts: readonly { readonly postedAt: number; readonly engagement: number }[], timeZone: string, now: number): SlotSuggestions {
+export function rankSlotSuggestions(
+  posts: readonly { readonly postedAt: number; readonly engagement: number }[],
+  timeZone: string,
+  now: number,
+): SlotSuggestions {
   const recent = posts.filter((post) => post.postedAt > now - SUGGESTION_WINDOW_MS && post.postedAt <= now);
   if (recent.length < SUGGESTION_MIN_POSTS) return { status: 'too_few', have: recent.length, need: SUGGESTION_MIN_POSTS };
 

@@ -74,7 +74,8 @@ function parseWeekdays(spec: string, text: string): number[] {
     const [from, to, ...rest] = part.split('-');
     if (rest.length > 0) throw new SlotSpecError(spec, `"${part}" is not a weekday or a range; expected e.g. ${SLOT_SPEC_EXAMPLES}`);
     const start = weekdayOf(from ?? '');
-    if (start === null) throw new SlotSpecError(spec, `unknown weekday "${(from ?? '').trim()}"; expected Mon, Tue, Wed, Thu, Fri, Sat or Sun, e.g. ${SLOT_SPEC_EXAMPLES}`);
+    if (start === null)
+      throw new SlotSpecError(spec, `unknown weekday "${(from ?? '').trim()}"; expected Mon, Tue, Wed, Thu, Fri, Sat or Sun, e.g. ${SLOT_SPEC_EXAMPLES}`);
     if (to === undefined) {
       days.add(start);
       continue;
@@ -170,7 +171,14 @@ function localParts(at: number, timeZone: string): LocalDate & { readonly hour: 
   }
   const parts: Record<string, number> = {};
   for (const part of format.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  return { year: parts['year']!, month: parts['month']!, day: parts['day']!, hour: (parts['hour'] ?? 0) % 24, minute: parts['minute']!, second: parts['second']! };
+  return {
+    year: parts['year']!,
+    month: parts['month']!,
+    day: parts['day']!,
+    hour: (parts['hour'] ?? 0) % 24,
+    minute: parts['minute']!,
+    second: parts['second']!,
+  };
 }
 
 /** The wall clock of `at` in `timeZone`, written as if it were UTC (so wall clocks compare as numbers). */

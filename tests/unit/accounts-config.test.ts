@@ -436,7 +436,7 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
 });
 
 describe('issue 13 §1: slots, slotGrace and keepAhead in accounts.yaml', () => {
-  it('GIVEN slots, slotGrace and keepAhead in the file WHEN loaded THEN they are that account\'s; an account without them falls back to the environment', () => {
+  it("GIVEN slots, slotGrace and keepAhead in the file WHEN loaded THEN they are that account's; an account without them falls back to the environment", () => {
     const config = loadWithFile(
       lines(
         'accounts:',

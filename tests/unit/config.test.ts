@@ -242,14 +242,20 @@ describe('store and instance lease configuration', () => {
 });
 
 describe('issue 13 §1: publishing slots configuration', () => {
-  it('GIVEN no POST_SLOTS, SLOT_GRACE or KEEP_AHEAD THEN there are no slots (today\'s behaviour), a 30m grace and no generating ahead', () => {
+  it("GIVEN no POST_SLOTS, SLOT_GRACE or KEEP_AHEAD THEN there are no slots (today's behaviour), a 30m grace and no generating ahead", () => {
     const config = loadConfig(validEnv());
     expect(config.posting).toMatchObject({ slots: [], slotGraceMs: 30 * 60_000, keepAhead: 0 });
     expect(config.accounts[0]?.posting).toMatchObject({ slots: [], slotGraceMs: 30 * 60_000, keepAhead: 0 });
   });
 
   it('GIVEN POST_SLOTS separated by ";" with commas inside specs THEN every spec is one rule, in order', () => {
-    const config = loadConfig({ ...validEnv(), POST_SLOTS: 'Mon-Fri 08:30; Sat,Sun 11:00;;18:30', SLOT_GRACE: '45m', KEEP_AHEAD: '3', TIMEZONE: 'Europe/Berlin' });
+    const config = loadConfig({
+      ...validEnv(),
+      POST_SLOTS: 'Mon-Fri 08:30; Sat,Sun 11:00;;18:30',
+      SLOT_GRACE: '45m',
+      KEEP_AHEAD: '3',
+      TIMEZONE: 'Europe/Berlin',
+    });
     expect(config.posting.slots).toEqual([
       { weekdays: [1, 2, 3, 4, 5], minuteOfDay: 8 * 60 + 30, spec: 'Mon-Fri 08:30' },
       { weekdays: [0, 6], minuteOfDay: 11 * 60, spec: 'Sat,Sun 11:00' },

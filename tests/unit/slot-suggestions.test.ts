@@ -20,9 +20,15 @@ function postsAt(first: string, count: number, engagements: readonly number[]) {
 
 describe('issue 13 §2: /queue suggest', () => {
   it('GIVEN fewer than 30 posts in the last 60 days WHEN ranked THEN it says how many there are and that 30 are needed (older posts do not count)', () => {
-    const recent = postsAt('2026-06-23T18:10:00+02:00', 8, [10]).concat(postsAt('2026-06-29T09:05:00+02:00', 8, [5]), postsAt('2026-06-27T11:00:00+02:00', 8, [5]));
+    const recent = postsAt('2026-06-23T18:10:00+02:00', 8, [10]).concat(
+      postsAt('2026-06-29T09:05:00+02:00', 8, [5]),
+      postsAt('2026-06-27T11:00:00+02:00', 8, [5]),
+    );
     const recentish = postsAt('2026-06-24T20:00:00+02:00', 5, [1]);
-    const old = [{ postedAt: now - 61 * DAY, engagement: 1_000 }, { postedAt: now - 90 * DAY, engagement: 1_000 }];
+    const old = [
+      { postedAt: now - 61 * DAY, engagement: 1_000 },
+      { postedAt: now - 90 * DAY, engagement: 1_000 },
+    ];
     expect(recent.concat(recentish).every((p) => p.postedAt > now - 60 * DAY)).toBe(true);
     expect(rankSlotSuggestions([...recent, ...recentish, ...old], 'Europe/Berlin', now)).toEqual({ status: 'too_few', have: 29, need: 30 });
   });
@@ -50,7 +56,7 @@ describe('issue 13 §2: /queue suggest', () => {
     expect(() => parseSlotSpecs(result.proposed)).not.toThrow();
   });
 
-  it("GIVEN posts at the same UTC hour before and after the spring change WHEN ranked in Europe/Berlin THEN each falls into its own local hour", () => {
+  it('GIVEN posts at the same UTC hour before and after the spring change WHEN ranked in Europe/Berlin THEN each falls into its own local hour', () => {
     const sameUtcHour = ['2026-02-24', '2026-03-03', '2026-03-10', '2026-03-17', '2026-03-24', '2026-03-31', '2026-04-07', '2026-04-14'].map((day, i) => ({
       postedAt: at(`${day}T17:00:00Z`),
       engagement: i < 5 ? 20 : 30, // the first five are 18:00 CET, the last three 19:00 CEST

@@ -32,6 +32,14 @@ describe('issue 13 §1: slot specs', () => {
     ]);
   });
 
+  it('GIVEN "daily" or full weekday names WHEN parsed THEN they mean the same as the short forms', () => {
+    expect(parseSlotSpecs(['daily 09:00', 'Monday-Wednesday 10:00', 'tues 11:00']).map((rule) => rule.weekdays)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6],
+      [1, 2, 3],
+      [2],
+    ]);
+  });
+
   it('GIVEN rules WHEN described THEN they read as people write them, a wrapping range included', () => {
     expect(describeSlotRules(parseSlotSpecs(['Mon-Fri 08:30', 'Sat,Sun 11:00']))).toBe('Mon-Fri 08:30, Sat,Sun 11:00');
     expect(describeSlotRules(parseSlotSpecs(['Sun-Tue 07:00', '9:00', 'Mon,Wed,Thu,Fri 12:15']))).toBe('Sun-Tue 07:00, 09:00, Mon,Wed-Fri 12:15');
@@ -104,7 +112,7 @@ describe('issue 13 §1: slot times across DST (croner resolves the zone)', () =>
   });
 });
 
-describe('issue 13 §1: slot times agree with croner (the scheduler\'s cron library) in every zone, all year', () => {
+describe("issue 13 §1: slot times agree with croner (the scheduler's cron library) in every zone, all year", () => {
   /** The reference: one croner job per rule, as src/scheduler runs cron patterns. */
   function croner(specs: readonly string[], timeZone: string, after: number, end: number): number[] {
     const times = new Set<number>();
@@ -117,7 +125,7 @@ describe('issue 13 §1: slot times agree with croner (the scheduler\'s cron libr
   }
 
   it.each(['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago', 'Pacific/Chatham'])(
-    'GIVEN slots around the change hours in %s WHEN every slot of 2026 is listed THEN they are exactly croner\'s',
+    "GIVEN slots around the change hours in %s WHEN every slot of 2026 is listed THEN they are exactly croner's",
     (timeZone) => {
       const specs = ['00:30', '01:30', '02:00', '02:15', '02:30', '03:00', 'Sun-Tue 02:45', 'Mon-Fri 08:30', '23:30'];
       const start = at('2026-01-01T00:00:00Z');
@@ -314,7 +322,11 @@ describe('issue 13 §1: slots missed while the bot was down (grace rule)', () =>
 
 describe('issue 13 §1: the Reschedule modal text', () => {
   // A Saturday, the day before the change.
-  const berlin: { timeZone: string; now: number; activeHours: DailyWindow | null } = { timeZone: 'Europe/Berlin', now: at('2026-03-28T10:00:00+01:00'), activeHours: null };
+  const berlin: { timeZone: string; now: number; activeHours: DailyWindow | null } = {
+    timeZone: 'Europe/Berlin',
+    now: at('2026-03-28T10:00:00+01:00'),
+    activeHours: null,
+  };
   const invalid = (text: string, context = berlin) => {
     const result = parseRescheduleInput(text, context);
     if (result.kind !== 'invalid') throw new Error(`expected invalid, got ${JSON.stringify(result)}`);
