@@ -30,7 +30,7 @@ describe('the publishing calendar in the whole app (real discord.js and X client
     const card = await driver.postDraft(text);
     track(driver.click(card, 'approve', card.draft.id, 1));
     await expect.poll(async () => (await draftOf(driver, card.draft.id)).status).toBe('approved');
-    await expect.poll(() => cardText(driver, card.messageId)).toContain('Approved');
+    await expect.poll(() => cardText(driver, card.messageId)).toContain('Scheduled for');
     return { draft: await draftOf(driver, card.draft.id), messageId: card.messageId };
   }
 
