@@ -367,7 +367,7 @@ async function runQueueComponent(interaction: CommandComponentInteraction, ctx: 
 
 /**
  * /queue list [account]: the account's upcoming posts (scheduled into slots, or waiting for the
- * caps), soonest first, ten a page, with the time, the first line and who approved it. Anyone
+ * caps), soonest first, ten a page (every account, a message each, when not narrowed), with the time, the first line and who approved it. Anyone
  * may list and page; picking a post and acting on it (Publish now, Move to a free slot, Swap with
  * next, Unschedule) is for the account's moderators, enforced by the router for every component.
  * /queue suggest [account]: read-only slot suggestions from the last 60 days' engagement.
@@ -388,16 +388,22 @@ export const queue: SlashCommand = {
     ),
   // Listing, paging and suggestions read; every other component action changes the queue.
   guard: { moderatorExcept: ['list', 'suggest', 'page'] },
-  accounts: 'one',
+  // Not narrowed by the option or the channel, list shows every account (one message each, each
+  // with its own controls); suggest is about one account's audience, so it asks which.
+  accounts: (subcommand) => (subcommand === 'suggest' ? 'one' : 'all'),
 
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor: Actor, accounts: readonly AccountCommandContext[]): Promise<void> {
-    const account = accounts[0] as AccountCommandContext;
     await interaction.deferReply();
     if (interaction.options.getSubcommand(false) === 'suggest') {
-      await interaction.editReply({ embeds: [await suggestEmbed(ctx, account)], allowedMentions: NO_MENTIONS });
+      await interaction.editReply({ embeds: [await suggestEmbed(ctx, accounts[0] as AccountCommandContext)], allowedMentions: NO_MENTIONS });
       return;
     }
-    await interaction.editReply({ ...(await queuePage(ctx, account, 0)), allowedMentions: NO_MENTIONS });
+    for (const [i, account] of accounts.entries()) {
+      const page = { ...(await queuePage(ctx, account, 0)), allowedMentions: NO_MENTIONS };
+      // Each account's page is a message of its own: its controls edit that message only.
+      if (i === 0) await interaction.editReply(page);
+      else await interaction.followUp(page);
+    }
   },
 
   async autocomplete(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void> {

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ComponentType, InteractionResponseType, MessageFlags } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeQueueCustomId, decodeQueueTarget, encodeQueueTarget, type QueueAction } from '../../src/domain/custom-id.js';
@@ -107,12 +109,14 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
   }
 
   /** `count` approved drafts scheduled straight through the services (no Discord traffic): a long queue, quickly. */
-  async function seedQueue(testApp: TestApp, count: number): Promise<void> {
-    const { drafts } = testApp.app.repos;
-    const { moderation } = testApp.app.services;
+  async function seedQueue(testApp: TestApp, count: number, accountId = 'default'): Promise<void> {
+    const account = testApp.app.services.accounts.get(accountId);
+    if (!account) throw new Error(`no account ${accountId}`);
+    const { drafts } = account.repos;
+    const { moderation } = account;
     for (let i = 0; i < count; i += 1) {
-      const draft = await drafts.create(newTweetDraft(`Queued post ${i + 1}: ${'an idea worth reading '.repeat(3)}#${i}`), testApp.clock.now());
-      const messageId = `14000000000000${String(10_000 + i)}`;
+      const draft = await drafts.create(newTweetDraft(`Queued post ${i + 1} of ${accountId}: ${'an idea worth reading '.repeat(3)}#${i}`), testApp.clock.now());
+      const messageId = `14000000000${String(accountId.length)}${String(10_000 + i)}`;
       await drafts.setModerationMessage(draft.id, fakes.discord.channelId, messageId, testApp.clock.now());
       const result = await moderation.approve({ draftId: draft.id, revision: 1, actor: { id: fakes.discord.userIds.moderator, name: 'Mia (mod)' }, messageId });
       expect(result.status).toBe('applied');
@@ -273,6 +277,51 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     expect(await draftOf(driver, a.draft.id)).toMatchObject({ status: 'approved', scheduledFor: at(25, 13) });
     expect(fakes.discord.messagePayloads(message.id)).toHaveLength(payloads);
     expect((await auditRows(driver.testApp)).filter((r) => r.action.startsWith('/queue'))).toEqual([]);
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  it('GIVEN two accounts sharing the channel WHEN /queue list names none THEN each account gets a message of its own, titled with it, listing only its posts, and its controls act on it alone', async () => {
+    const dir = harness.tempDir();
+    const file = join(dir, 'accounts.yaml');
+    writeFileSync(
+      file,
+      [
+        'accounts:',
+        '  - id: main',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '    dryRun: true',
+        '    slots: ["13:00", "18:30"]',
+        '  - id: news',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '    dryRun: true',
+        '    slots: ["14:00"]',
+        '',
+      ].join('\n'),
+    );
+    const driver = await start({ ACCOUNTS_FILE: file });
+    await seedQueue(driver.testApp, 2, 'main');
+    await seedQueue(driver.testApp, 1, 'news');
+    const interaction = track(fakes.discord.injectSlashCommand({ name: 'queue', subcommand: 'list' }));
+    const main = await waitForReply(interaction);
+    let news: FakeMessage | undefined;
+    await expect
+      .poll(() => {
+        news = [...fakes.discord.messages.values()].find((m) => m.id !== main.id && (m['interaction_metadata'] as { id?: string } | undefined)?.id === interaction.id);
+        return news?.embeds.length ?? 0;
+      })
+      .toBe(1);
+    expect(embedOf(main).title).toBe('Publishing queue · main');
+    expect(embedOf(main).description).toMatch(/Queued post 1 of main[\s\S]*Queued post 2 of main/);
+    expect(embedOf(main).description).not.toContain('of news');
+    expect(embedOf(news as FakeMessage).title).toBe('Publishing queue · news');
+    expect(embedOf(news as FakeMessage).description).toContain('Queued post 1 of news');
+    expect(embedOf(news as FakeMessage).footer?.text).toContain('slots (UTC): 14:00');
+    // The news message's controls name news: a pick there shows a news draft.
+    const select = rowsOf(news as FakeMessage)[0]?.components[0];
+    expect(decodeQueueCustomId(select?.custom_id ?? '')).toMatchObject({ action: 'pick', accountId: 'news' });
+    await choose(driver, news as FakeMessage, select?.custom_id as string, select?.options?.[0]?.value as string);
+    expect(embedOf(driver.message((news as FakeMessage).id)).fields?.[0]?.value).toContain('Queued post 1 of news');
+    expect(embedOf(driver.message(main.id)).fields ?? []).toEqual([]);
     await expectCleanDiscordTraffic(fakes);
   });
 
