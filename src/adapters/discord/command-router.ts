@@ -55,11 +55,12 @@ export const COMPONENT_FAILURE_MESSAGE = 'Something went wrong while handling th
 /**
  * Routes slash commands and their autocomplete to the command modules, and the components of
  * their replies (custom_ids under a command's `components.prefix`) back to that command. Card
- * buttons and modals (`dg1:`) are the moderation router's; this one ignores them. A `UserError` becomes an ephemeral message to
- * that user; anything else is logged with context and the user gets a generic apology. Every
- * command and autocomplete first passes the guild guard (DISCORD_GUILD_ID only), so no command
- * declares or checks it. A command then passes the moderator guard it declares (`guard`), here
- * and nowhere else, and gets the actor; autocomplete changes nothing and skips that guard.
+ * buttons and modals (`dg1:`) are the moderation router's; this one ignores them. A `UserError`
+ * becomes an ephemeral message to that user; anything else is logged with context and the user
+ * gets a generic apology. Every command, autocomplete and component first passes the guild
+ * guard (DISCORD_GUILD_ID only), so no command declares or checks it. A command then passes the
+ * moderator guard it declares (`guard`), here and nowhere else, and gets the actor (a component:
+ * the same guard, applied to its action); autocomplete changes nothing and skips that guard.
  */
 export class CommandRouter {
   private readonly byName: Map<string, SlashCommand>;
