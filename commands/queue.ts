@@ -386,8 +386,8 @@ export const queue: SlashCommand = {
         .setDescription('Which hours of the week got the most engagement (last 60 days), as slots to consider')
         .addStringOption(accountOption('one')),
     ),
-  // Listing, paging and suggestions read; every other component action changes the queue.
-  guard: { moderatorExcept: ['list', 'suggest', 'page'] },
+  // Listing and suggestions read; every component action but paging (components.openActions) changes the queue.
+  guard: { moderatorExcept: ['list', 'suggest'] },
   // Not narrowed by the option or the channel, list shows every account (one message each, each
   // with its own controls); suggest is about one account's audience, so it asks which.
   accounts: (subcommand) => (subcommand === 'suggest' ? 'one' : 'all'),
@@ -412,6 +412,7 @@ export const queue: SlashCommand = {
 
   components: {
     prefix: QUEUE_CUSTOM_ID_VERSION,
+    openActions: ['page'],
     parse(customId) {
       const id = decodeQueueCustomId(customId);
       return id ? { action: id.action, accountId: id.accountId, draftId: id.target?.draftId } : null;

@@ -104,14 +104,16 @@ export type CommandComponentInteraction = ButtonInteraction | StringSelectMenuIn
 /**
  * The buttons and select menus a command's replies carry (/queue's), under a custom_id prefix of
  * their own. The command router sends them here after the guild guard and after the command's
- * own guard, applied to the component's action as if it were a subcommand (so
- * `{ moderatorExcept: ['list', 'page'] }` leaves paging open and guards everything else), against
- * the moderators of the account the custom_id names. The router acknowledges first (deferUpdate):
- * `run` edits the message with `editReply` and answers privately with `followUp`.
+ * own guard, applied to the component's action as if it were a subcommand (a `moderator` guard,
+ * or an action not in `moderatorExcept`, needs a moderator of the account the custom_id names),
+ * unless the action is one of `openActions`. The router acknowledges first (deferUpdate): `run`
+ * edits the message with `editReply` and answers privately with `followUp`.
  */
 export interface CommandComponents {
   /** The custom_id's first segment, e.g. `dgq1` for `dgq1:now:default:0:12:-`. */
   readonly prefix: string;
+  /** Actions anyone in the guild may use (they change nothing, e.g. paging); every other one is guarded. */
+  readonly openActions?: readonly string[];
   /** The action and account a custom_id is about (and the draft, for the audit), or null when it is malformed. */
   parse(customId: string): { readonly action: string; readonly accountId: string; readonly draftId?: number | undefined } | null;
   run(interaction: CommandComponentInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext): Promise<void>;

@@ -102,6 +102,12 @@ export class CommandRouter {
 
   /** Handles a slash command, its autocomplete or its reply's components; false for any other interaction. Never rejects. */
   async handle(interaction: Interaction): Promise<boolean> {
+    if (interaction.isChatInputCommand() || interaction.isAutocomplete()) {
+      if (!(await this.guild.admit(interaction))) return true;
+      if (interaction.isChatInputCommand()) await this.runCommand(interaction);
+      else await this.runAutocomplete(interaction);
+      return true;
+    }
     if (interaction.isButton() || interaction.isStringSelectMenu()) {
       const command = this.componentOwner(interaction.customId);
       if (!command) return false;
@@ -109,11 +115,7 @@ export class CommandRouter {
       await this.runComponent(command, interaction);
       return true;
     }
-    if (!interaction.isChatInputCommand() && !interaction.isAutocomplete()) return false;
-    if (!(await this.guild.admit(interaction))) return true;
-    if (interaction.isChatInputCommand()) await this.runCommand(interaction);
-    else await this.runAutocomplete(interaction);
-    return true;
+    return false;
   }
 
   private async runCommand(interaction: ChatInputCommandInteraction): Promise<void> {
@@ -195,7 +197,7 @@ export class CommandRouter {
         const inactive = this.ctx.accounts.inactiveIds().includes(parsed.accountId);
         throw new UserError(`The account ${parsed.accountId} is ${inactive ? 'no longer configured' : 'not known'}. Nothing was changed.`, { accountId: parsed.accountId });
       }
-      const action = moderatorOnlyAction(command, parsed.action);
+      const action = command.components.openActions?.includes(parsed.action) ? null : moderatorOnlyAction(command, parsed.action);
       const policy = { moderatorRoleId: account.config.discord.moderatorRoleId };
       if (action !== null && !isModerator(clickerFacts(interaction), policy)) {
         await account.audit.record(
