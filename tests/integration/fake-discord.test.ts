@@ -20,6 +20,7 @@ import {
   TextInputStyle,
   type AutocompleteInteraction,
   type ButtonInteraction,
+  type StringSelectMenuInteraction,
   type ChatInputCommandInteraction,
   type ClientOptions,
   type Interaction,
@@ -484,6 +485,34 @@ describe("FakeDiscord enforces Discord's message limits (item 9)", () => {
       errors: { components: { 0: { components: { 0: { label: {} } } } } },
     });
     expect(fake.messages.size).toBe(0);
+  });
+
+  it("GIVEN string select menus THEN the fake keeps Discord's rules (alone in a row, 1-25 options, option texts up to 100, unique custom_ids) and a choice arrives with its values", async () => {
+    const client = await readyClient();
+    const channel = moderationChannel(client);
+    const refused = async (payload: Parameters<typeof channel.send>[0]) => ((await channel.send(payload).catch((e: unknown) => e)) as DiscordAPIError).rawError;
+    const option = (value: string, label = value) => ({ label, value });
+    const select = (customId: string, options: Array<{ label: string; value: string }>) => ({ type: ComponentType.StringSelect as const, custom_id: customId, options });
+    const button = (customId: string) => ({ type: ComponentType.Button as const, style: ButtonStyle.Secondary as const, custom_id: customId, label: 'b' });
+    const row = (...components: Array<ReturnType<typeof select> | ReturnType<typeof button>>) => ({ type: ComponentType.ActionRow as const, components });
+    const options = (n: number) => Array.from({ length: n }, (_, i) => option(`v${i}`));
+    expect(await refused({ content: 'x', components: [row(select('s', options(26)))] })).toMatchObject({ errors: { components: { 0: { components: { 0: { options: {} } } } } } });
+    expect(await refused({ content: 'x', components: [row(select('s', [option('v', 'l'.repeat(101))]))] })).toMatchObject({
+      errors: { components: { 0: { components: { 0: { options: { 0: { label: {} } } } } } } },
+    });
+    expect(await refused({ content: 'x', components: [row(select('s', options(2)), button('b'))] })).toMatchObject({ code: 50035 });
+    expect(await refused({ content: 'x', components: [row(button('same')), row(button('same'))] })).toMatchObject({ code: 50035 });
+    expect(fake.messages.size).toBe(0);
+
+    const sent = await channel.send({ content: 'x', components: [row(select('pick', options(25)))] });
+    expect(() => fake.injectSelect({ messageId: sent.id, customId: 'pick', values: ['nope'] })).toThrow(/does not offer/);
+    expect(() => fake.injectSelect({ messageId: sent.id, customId: 'missing', values: ['v1'] })).toThrow(/no select menu/);
+    const arriving = nextInteraction<StringSelectMenuInteraction>(client);
+    fake.injectSelect({ messageId: sent.id, customId: 'pick', values: ['v24'] });
+    const interaction = await arriving;
+    expect(interaction.isStringSelectMenu() && interaction.values).toEqual(['v24']);
+    expect(interaction.message.id).toBe(sent.id);
+    await interaction.deferUpdate();
   });
 });
 
