@@ -112,7 +112,8 @@ const when = (at: number) => `<t:${Math.floor(at / 1000)}:F> (<t:${Math.floor(at
 /** One line of the list: when, which draft, its first line, who approved it. */
 function itemLine(draft: Draft, index: number, now: number, textMax: number): string {
   const at = dueAt(draft, now);
-  const how = typeof draft.scheduledFor === 'number' ? '' : ` · ${draft.notBefore !== null && draft.notBefore > now ? 'waiting for the caps' : 'as soon as it can'}`;
+  const how =
+    typeof draft.scheduledFor === 'number' ? '' : ` · ${draft.notBefore !== null && draft.notBefore > now ? 'waiting for the caps' : 'as soon as it can'}`;
   const thread = draft.kind === 'thread' ? ` (thread of ${draft.tweets.length})` : '';
   const by = draft.decidedBy ? plain(clip(draft.decidedBy.name, 40)) : 'unknown';
   return `**${index}.** ${when(at)}${how} · #${draft.id}${thread} · ${escapeText(clip(firstLine(draft), textMax))} · approved by ${by}`;
@@ -136,7 +137,9 @@ export function renderQueuePage(input: QueuePageInput): QueueMessage {
     input.total === 0
       ? `Nothing is waiting to be published.${input.slots ? '' : ' This account has no slots: an approved post goes out at once, or when the caps allow.'}`
       : list;
-  const footer = [`page ${page + 1} of ${pages}`, `${input.total} upcoming`, input.slots ? `slots (${input.timeZone}): ${input.slots}` : 'no slots'].join(' · ');
+  const footer = [`page ${page + 1} of ${pages}`, `${input.total} upcoming`, input.slots ? `slots (${input.timeZone}): ${input.slots}` : 'no slots'].join(
+    ' · ',
+  );
   const embed: APIEmbed = {
     title: `Publishing queue${input.accountTitle}`,
     description: clip(description, DISCORD_LIMITS.description),
@@ -198,7 +201,8 @@ export function renderQueuePage(input: QueuePageInput): QueueMessage {
   }
   const paging: APIComponentInMessageActionRow[] = [];
   if (page > 0) paging.push({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: '◀ Prev', custom_id: id({ action: 'page', page: page - 1 }) });
-  if (page + 1 < pages) paging.push({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Next ▶', custom_id: id({ action: 'page', page: page + 1 }) });
+  if (page + 1 < pages)
+    paging.push({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Next ▶', custom_id: id({ action: 'page', page: page + 1 }) });
   if (paging.length > 0) rows.push({ type: ComponentType.ActionRow, components: paging });
 
   const message: QueueMessage = { content: clip(input.notice ?? '', DISCORD_LIMITS.content), embeds: [embed], components: rows };
@@ -431,7 +435,12 @@ const hh = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
  * engagement, ranked by rankSlotSuggestions (hour-of-week buckets in the account's zone, median
  * engagement); too few posts and it says how many it has and needs.
  */
-export function renderSlotSuggestions(input: { readonly accountTitle: string; readonly timeZone: string; readonly currentSlots: string | null; readonly suggestions: SlotSuggestions }): APIEmbed {
+export function renderSlotSuggestions(input: {
+  readonly accountTitle: string;
+  readonly timeZone: string;
+  readonly currentSlots: string | null;
+  readonly suggestions: SlotSuggestions;
+}): APIEmbed {
   const { suggestions, timeZone } = input;
   const howToChange = `Slots change only in the configuration: \`POST_SLOTS\` (one account) or \`slots\` in accounts.yaml, then restart. Nothing was changed.`;
   const current = `Current slots (${timeZone}): ${input.currentSlots ?? 'none'}.`;

@@ -21,7 +21,14 @@ const HOUR = 3_600_000;
 /** The manual clock starts at 2026-11-25 12:00 UTC; hourly slots 08:00-19:00 (UTC): the next free ones are 13:00, 14:00, ... */
 const at = (day: number, hour: number) => Date.UTC(2026, 10, day, hour, 0);
 const HOURLY = Array.from({ length: 12 }, (_, i) => `${String(8 + i).padStart(2, '0')}:00`).join(';');
-const CALENDAR = { POST_SLOTS: HOURLY, ACTIVE_HOURS: '08:00-20:00', TIMEZONE: 'UTC', MAX_POSTS_PER_HOUR: '2', MAX_POSTS_PER_DAY: '24', MAX_PENDING_DRAFTS: '100' };
+const CALENDAR = {
+  POST_SLOTS: HOURLY,
+  ACTIVE_HOURS: '08:00-20:00',
+  TIMEZONE: 'UTC',
+  MAX_POSTS_PER_HOUR: '2',
+  MAX_POSTS_PER_DAY: '24',
+  MAX_PENDING_DRAFTS: '100',
+};
 
 type Embed = { title?: string; description?: string; footer?: { text: string }; fields?: Array<{ name: string; value: string }> };
 type Row = { components: Array<{ type: number; custom_id: string; options?: Array<{ value: string; label: string }> }> };
@@ -73,7 +80,8 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     const before = fakes.discord.messagePayloads(message.id).length;
     const interaction = track(driver.press(message.id, customId, userId));
     expect((await fakes.discord.waitForCallback(interaction.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
-    if (userId === undefined || userId === fakes.discord.userIds.moderator) await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
+    if (userId === undefined || userId === fakes.discord.userIds.moderator)
+      await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
     return interaction;
   }
 
@@ -81,7 +89,8 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     const before = fakes.discord.messagePayloads(message.id).length;
     const interaction = track(driver.select(message.id, customId, [value], userId));
     expect((await fakes.discord.waitForCallback(interaction.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
-    if (userId === undefined || userId === fakes.discord.userIds.moderator) await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
+    if (userId === undefined || userId === fakes.discord.userIds.moderator)
+      await expect.poll(() => fakes.discord.messagePayloads(message.id).length).toBeGreaterThan(before);
     return interaction;
   }
 
@@ -146,7 +155,7 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     await expectCleanDiscordTraffic(fakes);
   });
 
-  it('GIVEN 60 scheduled drafts THEN /queue pages through them ten at a time with Next and Prev, every reply within Discord\'s limits, and anyone may page', async () => {
+  it("GIVEN 60 scheduled drafts THEN /queue pages through them ten at a time with Next and Prev, every reply within Discord's limits, and anyone may page", async () => {
     const driver = await start(CALENDAR);
     await seedQueue(driver.testApp, 60);
     let message = await queueList(driver, fakes.discord.userIds.plain);
@@ -240,7 +249,9 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     expect(await draftOf(driver, a.draft.id)).toMatchObject({ status: 'approved', scheduledFor: at(25, 13) });
     const audit = (await auditRows(driver.testApp)).filter((r) => r.outcome === 'refused_not_moderator');
     // The clicks race each other (nothing waits for a refusal): compare as a set.
-    expect(audit.map((r) => [r.action, r.actorId]).sort()).toEqual(['/queue move', '/queue now', '/queue pick', '/queue swap', '/queue unschedule'].map((x) => [x, plain]));
+    expect(audit.map((r) => [r.action, r.actorId]).sort()).toEqual(
+      ['/queue move', '/queue now', '/queue pick', '/queue swap', '/queue unschedule'].map((x) => [x, plain]),
+    );
     expect(audit.filter((r) => r.action !== '/queue pick').every((r) => r.detail === `draft #${a.draft.id}`)).toBe(true);
     await expectCleanDiscordTraffic(fakes);
   });
@@ -306,7 +317,9 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
     let news: FakeMessage | undefined;
     await expect
       .poll(() => {
-        news = [...fakes.discord.messages.values()].find((m) => m.id !== main.id && (m['interaction_metadata'] as { id?: string } | undefined)?.id === interaction.id);
+        news = [...fakes.discord.messages.values()].find(
+          (m) => m.id !== main.id && (m['interaction_metadata'] as { id?: string } | undefined)?.id === interaction.id,
+        );
         return news?.embeds.length ?? 0;
       })
       .toBe(1);
@@ -327,7 +340,11 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
 
   describe('/queue suggest', () => {
     /** `count` real (not dry-run) publications with engagement: Tuesdays 18:00 UTC do best, Mondays 09:00 next, the rest little. */
-    async function seedPublished(testApp: TestApp, count: number, options: { dryRun?: boolean; withoutMetrics?: number; firstTweet?: number } = {}): Promise<void> {
+    async function seedPublished(
+      testApp: TestApp,
+      count: number,
+      options: { dryRun?: boolean; withoutMetrics?: number; firstTweet?: number } = {},
+    ): Promise<void> {
       const { drafts, posts } = testApp.app.repos;
       const now = testApp.clock.now();
       for (let i = 0; i < count; i += 1) {
@@ -337,7 +354,17 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
         const base = kind === 0 ? Date.UTC(2026, 10, 24, 18) : kind === 1 ? Date.UTC(2026, 10, 23, 9) : Date.UTC(2026, 10, 18, 3);
         const postedAt = base - (Math.floor(i / 3) % 8) * 7 * 24 * HOUR;
         const tweetId = `19000000000000${String(10_000 + (options.firstTweet ?? 0) + i)}`;
-        await posts.recordPosted({ draftId: draft.id, tweetId, content: 'x', contentType: 'education', isThread: false, threadId: null, threadPosition: 0, dryRun: options.dryRun ?? false, postedAt });
+        await posts.recordPosted({
+          draftId: draft.id,
+          tweetId,
+          content: 'x',
+          contentType: 'education',
+          isThread: false,
+          threadId: null,
+          threadPosition: 0,
+          dryRun: options.dryRun ?? false,
+          postedAt,
+        });
         if (i < (options.withoutMetrics ?? 0)) continue;
         const likes = kind === 0 ? 90 + i : kind === 1 ? 40 + i : 2;
         await posts.updateMetrics(tweetId, { likes, retweets: 1, replies: 1, quotes: 0, impressions: 1000 }, now);

@@ -32,8 +32,10 @@ const page = (all: readonly Draft[], n: number, extra: Partial<QueuePageInput> =
   slots: '09:00, 13:00, 18:30',
   ...extra,
 });
-const customIds = (message: ReturnType<typeof renderQueuePage>) => message.components.flatMap((row) => row.components.map((c) => ('custom_id' in c ? c.custom_id : '')));
-const text = (message: ReturnType<typeof renderQueuePage>) => message.embeds.map((e) => [e.title, e.description, e.footer?.text, ...(e.fields ?? []).map((f) => `${f.name}\n${f.value}`)].join('\n')).join('\n');
+const customIds = (message: ReturnType<typeof renderQueuePage>) =>
+  message.components.flatMap((row) => row.components.map((c) => ('custom_id' in c ? c.custom_id : '')));
+const text = (message: ReturnType<typeof renderQueuePage>) =>
+  message.embeds.map((e) => [e.title, e.description, e.footer?.text, ...(e.fields ?? []).map((f) => `${f.name}\n${f.value}`)].join('\n')).join('\n');
 
 describe('/queue page rendering', () => {
   it('GIVEN scheduled posts THEN each line shows the time (absolute and relative), the draft, its first line and who approved it, and a select offers them', () => {
