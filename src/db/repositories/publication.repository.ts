@@ -43,6 +43,17 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
     return toNumberOrNull(row?.next);
   }
 
+  async queuedDueTimes(): Promise<{ id: number; notBefore: number | null }[]> {
+    const rows = await queryRows<{ id: unknown; notBefore: unknown }>(
+      this.dataSource,
+      `SELECT p.draft_id AS "id", p.not_before AS "notBefore"
+         FROM publications p JOIN drafts d ON d.id = p.draft_id
+        WHERE p.account_id = :accountId AND p.status = 'queued' AND d.status = 'approved'`,
+      { accountId: this.accountId },
+    );
+    return rows.map((r) => ({ id: Number(r.id), notBefore: toNumberOrNull(r.notBefore) }));
+  }
+
   async claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
     const claimed = await this.transition(
       id,
