@@ -636,6 +636,8 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
     logger: logger.child({ component: 'publish-timer' }),
     // The publish-queue job sweeps every minute besides: this only bounds a sleep with nothing due.
     maxDelayMs: PUBLISH_TIMER_MAX_DELAY_MS,
+    // A 429's reset or a slot is waited for to the millisecond; a Publish now runs at once.
+    exact: true,
     armTimers: ctx.armPublishTimer,
   });
   queueChanged.connect(() => void publishTimer.reschedule());

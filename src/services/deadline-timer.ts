@@ -16,12 +16,15 @@ export interface DeadlineTimerOptions<T = unknown> {
    * the timer (new drafts, regenerations, another process), so it never sleeps longer than this.
    */
   readonly maxDelayMs?: number | undefined;
-  /**
-   * The pause when a deadline is still overdue right after a run (a full batch, a failing update,
-   * work another caller is carrying): the timer waits this long instead of spinning. Deadlines
-   * still ahead are waited for exactly, however close.
-   */
+  /** Shortest wait between two runs (default 1 s); with `exact`, only after a run. */
   readonly minDelayMs?: number | undefined;
+  /**
+   * Exact wake-ups: a deadline ahead is waited for exactly, however close, and one already due
+   * when the timer is (re)armed from outside runs at once. Only a deadline still due right after
+   * a run (a full batch, a failing update, work another caller is carrying) waits `minDelayMs`,
+   * so the timer never spins. Without it, every wait is at least `minDelayMs`.
+   */
+  readonly exact?: boolean | undefined;
   /**
    * Whether to set real timers (default true). Tests driving a manual clock turn them off and
    * call `runNow()`; `nextRunAt` is still kept, from the injected clock.
@@ -57,7 +60,11 @@ export class DeadlineTimer<T = unknown> {
   /** Starts without a run: arms for the next deadline (at once if one is overdue). */
   async startArmed(): Promise<void> {
     this.stopped = false;
-    await this.armSerially(0);
+    await this.armSerially(this.options.exact ? 0 : this.minDelayMs);
+  }
+
+  private get minDelayMs(): number {
+    return this.options.minDelayMs ?? MIN_DELAY_MS;
   }
 
   /**
@@ -79,7 +86,7 @@ export class DeadlineTimer<T = unknown> {
   async reschedule(): Promise<void> {
     if (this.stopped) return;
     if (this.running && !this.arming) return;
-    await this.armSerially(0);
+    await this.armSerially(this.options.exact ? 0 : this.minDelayMs);
   }
 
   /** Stops arming and waits for a run in progress. */
@@ -99,7 +106,7 @@ export class DeadlineTimer<T = unknown> {
       throw error;
     } finally {
       // Still overdue right after a run means a full batch or a failing update: pause, do not spin.
-      await this.armSerially(this.options.minDelayMs ?? MIN_DELAY_MS);
+      await this.armSerially(this.minDelayMs);
     }
   }
 
@@ -135,7 +142,8 @@ export class DeadlineTimer<T = unknown> {
     if (this.stopped) return;
     this.clear();
     const now = this.options.clock.now();
-    const delay = next === null ? maxDelay : Math.min(next > now ? next - now : overdueDelayMs, maxDelay);
+    const wait = next === null ? maxDelay : next > now ? next - now : 0;
+    const delay = Math.min(this.options.exact && next !== null && next > now ? wait : Math.max(wait, overdueDelayMs), maxDelay);
     this.nextRunAt = next;
     if (this.options.armTimers === false) return;
     this.timer = setTimeout(() => void this.runNow().catch(() => undefined), delay);

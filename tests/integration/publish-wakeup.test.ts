@@ -1,10 +1,10 @@
 import { InteractionResponseType } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountServices } from '../../src/app.js';
-import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
 import type { Draft } from '../../src/domain/draft.js';
 import type { RecordedRequest } from '../support/fake-http.js';
 import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
+import { ModerationDriver } from '../support/moderation-driver.js';
 import type { Fakes, TestApp } from '../support/test-app.js';
 
 /**
@@ -32,18 +32,11 @@ describe('publish wake-ups (real time, real app, fake X)', () => {
 
   /** Generates a draft with a card and approves it there, as a moderator does. */
   async function approveOnCard(testApp: TestApp, text: string): Promise<Draft> {
-    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text } });
-    const outcome = await accountOf(testApp).moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
-    if (outcome.status !== 'created' || !outcome.card) throw new Error(`expected a draft with a card, got ${outcome.status}`);
-    const click = harness.track(
-      fakes.discord.injectButtonClick({
-        messageId: outcome.card.messageId,
-        customId: encodeDraftCustomId({ action: 'approve', draftId: outcome.draft.id, revision: 1 }),
-        userId: fakes.discord.userIds.moderator,
-      }),
-    );
+    const driver = new ModerationDriver(fakes, testApp);
+    const card = await driver.postDraft(text);
+    const click = harness.track(driver.click(card, 'approve', card.draft.id, 1));
     expect((await fakes.discord.waitForCallback(click.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
-    return outcome.draft;
+    return card.draft;
   }
 
   async function slash(name: string): Promise<void> {

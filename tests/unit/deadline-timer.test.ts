@@ -57,6 +57,17 @@ describe('deadline timer', () => {
     expect(runs).toBe(2);
   });
 
+  it('GIVEN a deadline 200 ms ahead and no exact option THEN the timer still waits at least a second (moderation deadlines keep their pacing)', async () => {
+    deadlines = [now + 200];
+    const t = timer();
+    await t.startArmed();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(runs).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs).toBe(1);
+    await t.stop();
+  });
+
   it('GIVEN a run that fails THEN the error is logged and the timer keeps going', async () => {
     const failing = new DeadlineTimer({
       clock: { now: () => now },
@@ -98,6 +109,7 @@ describe('deadline timer: exact wake-ups (issue 13)', () => {
       },
       logger: createSilentLogger(),
       maxDelayMs: 60_000,
+      exact: true,
       ...options,
     });
 
