@@ -43,6 +43,7 @@ import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
+import { SchedulingService } from './services/scheduling-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
 import {
@@ -130,6 +131,8 @@ export interface AccountServices {
   readonly pause: PauseService;
   readonly engagement: EngagementService;
   readonly stats: StatsService;
+  /** The account's publishing calendar (issue 13): its slots, /queue and the card's schedule buttons. */
+  readonly scheduling: SchedulingService;
 }
 
 /**
@@ -509,6 +512,9 @@ export class DraftgateApp {
       } else {
         await account.publishing.reconcileOnStartup();
       }
+      // Slots that passed while the bot was down, before the publish queue first runs: one goes
+      // (within SLOT_GRACE), the others move to the next free slots; never a burst.
+      if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
       // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
       await account.moderation.reconcileCards();
     }
@@ -725,11 +731,31 @@ function buildAccount(
     announcer: new DiscordPauseAnnouncer(shared.client, account.discord.moderationChannelId, clock, several ? account.id : undefined),
     onResumed: () => shared.resumed.emit(),
   });
+  const scheduling = new SchedulingService({
+    ...repos,
+    publisher: publishing,
+    // The card is the truth: the calendar re-renders it through moderation (built next; called only later).
+    cards: { viewOf: (draftId) => moderation.viewOf(draftId), refreshCard: (draftId) => moderation.refreshCard(draftId) },
+    clock,
+    logger: log.child({ component: 'calendar' }),
+    config: {
+      slots: account.posting.slots,
+      timeZone: account.posting.timezone,
+      activeHours: account.posting.activeHours,
+      caps: { maxPerHour: account.posting.maxPostsPerHour, maxPerDay: account.posting.maxPostsPerDay },
+      slotGraceMs: account.posting.slotGraceMs,
+      moderationTimeoutMs: account.posting.moderationTimeoutMs,
+    },
+    publishingHeld: async () => ((await pause.current()) ? 'posting is paused: /resume first' : null),
+    onDeadlineChanged: () => shared.deadlineChanged.emit(),
+    onQueueChanged: () => shared.queueChanged.emit(),
+  });
   const moderation = new ModerationService({
     ...repos,
     pipeline,
     // A decision (Approve, Retry, the deadline's publish) may queue a publication: the publish timer re-arms.
     publisher: announcingQueueChanges(publishing, () => shared.queueChanged.emit()),
+    calendar: scheduling,
     pause,
     cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
     clock,
@@ -757,7 +783,7 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
-  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats }, publishEvents, checkClaudeAccess };
+  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling }, publishEvents, checkClaudeAccess };
 }
 
 function moderationOptionsOf(account: AccountConfig): ModerationOptions {
@@ -864,6 +890,8 @@ async function publishDueAll(accounts: readonly AccountServices[]): Promise<Publ
   return eachAccount(accounts, async (account) => {
     const held = async () => (await publishingHeld(account)) !== null;
     if (await held()) return [];
+    // Slots first: a stall or a restart never sends every missed slot at once.
+    if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
     // Asked again before each draft: a /pause that lands during a long run stops it there.
     return account.publishing.processDueDrafts(undefined, { held });
   });
@@ -1151,6 +1179,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
   const scopeOf = async (draftId: number, channelId: string | null): Promise<ModerationScope> => {
     const scope = (account: AccountServices): ModerationScope => ({
       moderation: account.moderation,
+      scheduling: account.scheduling,
       policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
     });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
@@ -1197,6 +1226,7 @@ function buildCommandContext(
     generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
+    scheduling: account.scheduling,
   }));
   return {
     config,
