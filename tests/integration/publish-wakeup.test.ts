@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountServices } from '../../src/app.js';
 import type { Draft } from '../../src/domain/draft.js';
 import type { RecordedRequest } from '../support/fake-http.js';
-import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
+import { expectCleanDiscordTraffic, useAppHarness, useModerationHarness } from '../support/app-harness.js';
 import { ModerationDriver } from '../support/moderation-driver.js';
 import type { Fakes, TestApp } from '../support/test-app.js';
 
@@ -128,5 +128,30 @@ describe('publish wake-ups (real time, real app, fake X)', () => {
     expect((retry?.receivedAt ?? Infinity) - resumedAt).toBeLessThanOrEqual(MARGIN_MS);
     await expect.poll(async () => (await drafts.findById(draft.id))?.status).toBe('published');
     expect(fakes.x.tweets.filter((t) => t.text === text)).toHaveLength(1);
+  });
+});
+
+describe('the publish timer follows the calendar (manual clock: the timer is not armed, its next run is still kept)', () => {
+  const { track, start } = useModerationHarness({ DRY_RUN: 'false', POST_SLOTS: '13:00;18:30', TIMEZONE: 'UTC' });
+  /** ManualClock's default start is 2026-11-25 12:00 UTC. */
+  const SLOT_13 = Date.UTC(2026, 10, 25, 13, 0, 0);
+  const SLOT_1830 = Date.UTC(2026, 10, 25, 18, 30, 0);
+  const actor = { id: '100000000000000001', name: 'alice' };
+
+  it('GIVEN slots at 13:00 and 18:30 and nothing queued WHEN a moderator approves, the draft is rescheduled, then unscheduled THEN the publish timer is armed for 13:00, then 18:30, then for nothing: each change re-arms it and no fixed tick is planned', async () => {
+    const driver = await start();
+    const timer = driver.testApp.app.services.publishTimer;
+    const scheduling = [...driver.testApp.app.services.accounts.values()][0]!.scheduling;
+    expect(timer.nextRunAt).toBeNull();
+
+    const card = await driver.postDraft('A slot is a due time like any other: the publish timer sleeps until it, and moves when it moves.');
+    track(driver.click(card, 'approve', card.draft.id, 1));
+    await expect.poll(() => timer.nextRunAt).toBe(SLOT_13);
+
+    expect((await scheduling.reschedule({ draftId: card.draft.id, actor, text: '18:30' })).status).toBe('applied');
+    await expect.poll(() => timer.nextRunAt).toBe(SLOT_1830);
+
+    expect((await scheduling.unschedule({ draftId: card.draft.id, actor })).status).toBe('applied');
+    await expect.poll(() => timer.nextRunAt).toBeNull();
   });
 });
