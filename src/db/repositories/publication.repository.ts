@@ -360,7 +360,11 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
   }
 
   async unschedule(id: number, expected: number | null, deadlineAt: number, now: number): Promise<boolean> {
-    const publication = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN}`, {
+    // Never a publication an earlier attempt may have reached X with (unresolved: a crash, a
+    // timeout, a lost answer) or that has tweets out (a thread waiting for its next part):
+    // deleting it would forget them, and a later approval would post the text again.
+    const untouched = "unresolved = 0 AND posted_tweet_ids = '[]'";
+    const publication = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN} AND ${untouched}`, {
       id,
       accountId: this.accountId,
       expected,
