@@ -89,7 +89,8 @@ describe('publish wake-ups (real time, real app, fake X)', () => {
     const outcome = await accountOf(first).moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
     if (outcome.status !== 'created') throw new Error(`expected a draft, got ${outcome.status}`);
     const { drafts, publications } = accountOf(first).repos;
-    const dueAt = Date.now() + 5_000;
+    // Far enough ahead for a stop and a start on a loaded machine (about 1 s each unloaded).
+    const dueAt = Date.now() + 7_000;
     await drafts.decide(outcome.draft.id, 1, { to: 'approved', actor: { id: '1', name: 'mod' }, source: 'moderator' }, Date.now());
     expect(await publications.deferApproved(outcome.draft.id, dueAt, 'scheduled', Date.now())).toBe(true);
     await first.stop();
