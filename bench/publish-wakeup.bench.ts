@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountServices } from '../src/app.js';
+import type { ApprovalPlacement } from '../src/services/ports.js';
 import { newTweetDraft } from '../tests/support/draft-fixtures.js';
 import type { RecordedRequest } from '../tests/support/fake-http.js';
 import { removeDir, startFakes, startTestApp } from '../tests/support/test-app.js';
@@ -10,9 +11,10 @@ const RUNS = 20;
 /**
  * Issue 13 §4 in real time, through the real app (publish timer, SQLite, the X client) against
  * the fake X: how late after its due time a publication's POST reaches X.
- * - slot-to-POST: a publication queued for T (a slot is exactly a queued not_before) and
- *   announced as the scheduling service announces it (the queueChanged signal's re-arm): T ->
- *   the POST's arrival at the fake X. T is drawn 0.6 to 1.6 s ahead, off any second boundary.
+ * - slot-to-POST: a draft approved into the account's slot, then moved by the scheduling service
+ *   (as /queue's "move to" does) to T, 0.6 to 1.6 s ahead and off any second boundary; the
+ *   service announces it on queueChanged and the timer re-arms: T -> the POST's arrival at the
+ *   fake X.
  * - 429-reset-to-POST: X answers a POST with 429 and x-rate-limit-reset (whole epoch seconds)
  *   1 to 2 s ahead; the requeue announces itself: the reset -> the retry POST's arrival.
  * Target for both: within 1 s (p99). The 15 s tick this replaces gave 11 to 24 s.
@@ -21,20 +23,23 @@ describe('publish wake-up latency', () => {
   it(`GIVEN the real app and the fake X WHEN ${RUNS} publications fall due and ${RUNS} 429 resets pass THEN slot-to-POST and reset-to-POST latencies are reported`, async () => {
     const fakes = await startFakes();
     const testApp = await startTestApp(fakes, {
-      env: { DRY_RUN: 'false', MAX_POSTS_PER_HOUR: '50', MAX_POSTS_PER_DAY: '100', MAX_PENDING_DRAFTS: '100' },
+      env: { DRY_RUN: 'false', MAX_POSTS_PER_HOUR: '50', MAX_POSTS_PER_DAY: '100', MAX_PENDING_DRAFTS: '100', POST_SLOTS: '00:00', TIMEZONE: 'UTC' },
       realTime: true,
     });
     try {
       const account = [...testApp.app.services.accounts.values()][0] as AccountServices;
-      const { drafts, publications } = account.repos;
+      const { drafts } = account.repos;
       let serial = 0;
-      const approvedDraft = async (): Promise<{ id: number; text: string }> => {
+      const actor = { id: '1', name: 'bench' };
+      /** An approved draft: into the next free slot (as Approve does with slots), or unscheduled. */
+      const approvedDraft = async (intoSlot: boolean): Promise<{ id: number; text: string }> => {
         serial += 1;
         const text = `Bench ${serial}: a queued post goes out at its time, not at the next tick of a fixed timer.`;
         const draft = await drafts.create(newTweetDraft(text, { model: 'bench', deadlineAt: Date.now() + 3_600_000 }), Date.now());
-        if (!(await drafts.decide(draft.id, 1, { to: 'approved', actor: { id: '1', name: 'bench' }, source: 'moderator' }, Date.now()))) {
-          throw new Error(`could not approve draft ${draft.id}`);
-        }
+        const decide = (placement?: ApprovalPlacement) =>
+          drafts.decide(draft.id, 1, { to: 'approved', actor, source: 'moderator', ...(placement ? { placement } : {}) }, Date.now());
+        const won = intoSlot ? (await account.scheduling.decideIntoSlot(draft.id, actor, decide)).won : await decide();
+        if (!won) throw new Error(`could not approve draft ${draft.id}`);
         return { id: draft.id, text };
       };
       const postOf = (text: string, nth: number): Promise<RecordedRequest> =>
@@ -49,10 +54,9 @@ describe('publish wake-up latency', () => {
 
       const slotLatencies: number[] = [];
       for (let i = 0; i < RUNS; i += 1) {
-        const { id, text } = await approvedDraft();
+        const { id, text } = await approvedDraft(true);
         const dueAt = Date.now() + 600 + Math.round(Math.random() * 1_000);
-        expect(await publications.deferApproved(id, dueAt, 'scheduled', Date.now())).toBe(true);
-        await testApp.app.services.publishTimer.reschedule();
+        expect((await account.scheduling.moveTo({ draftId: id, actor, at: dueAt })).status).toBe('applied');
         const post = await postOf(text, 0);
         expect(post.receivedAt).toBeGreaterThanOrEqual(dueAt);
         slotLatencies.push(post.receivedAt - dueAt);
@@ -61,7 +65,7 @@ describe('publish wake-up latency', () => {
 
       const resetLatencies: number[] = [];
       for (let i = 0; i < RUNS; i += 1) {
-        const { id, text } = await approvedDraft();
+        const { id, text } = await approvedDraft(false);
         const resetAt = Math.ceil((Date.now() + 1_000) / 1_000) * 1_000;
         fakes.x.rateLimit429({ resetAt: resetAt / 1_000 });
         const outcome = await account.publishing.publishApprovedDraft(id);
