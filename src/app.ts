@@ -867,11 +867,12 @@ async function eachAccount<T>(accounts: readonly AccountServices[], work: (accou
 const PUBLISH_TIMER_MAX_DELAY_MS = 5 * 60_000;
 
 /**
- * The pause that holds an account's publishing, or null: the one place the publish queue asks,
- * so the pause's scopes change it here only. A held account sends nothing to X on its own.
+ * Whether a pause holds an account's publishing: the one place the publish queue, its timer and
+ * the start-up reconcile ask (read as truthy), so the pause's scopes change it here only. A held
+ * account sends nothing to X on its own.
  */
-function publishingHeld(account: AccountServices): Promise<unknown> {
-  return account.pause.current();
+async function publishingHeld(account: AccountServices): Promise<boolean> {
+  return (await account.pause.current()) !== null;
 }
 
 /** The earliest due time of any account's publish queue; an account whose publishing is held contributes nothing. */
@@ -888,7 +889,7 @@ async function nextPublishDueOfAll(accounts: readonly AccountServices[]): Promis
 /** Every account's due publications (and lapsed leases), skipping held accounts; the hold is asked again before each draft. */
 async function publishDueAll(accounts: readonly AccountServices[]): Promise<PublishOutcome[]> {
   return eachAccount(accounts, async (account) => {
-    const held = async () => (await publishingHeld(account)) !== null;
+    const held = async () => Boolean(await publishingHeld(account));
     if (await held()) return [];
     // Slots first: a stall or a restart never sends every missed slot at once.
     if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
