@@ -49,6 +49,7 @@ import { PauseService } from './services/pause-service.js';
 import {
   systemClock,
   systemMonotonicClock,
+  type ApprovedDraftPublisher,
   type Clock,
   type InstanceFence,
   type InstanceLeaseStatus,
@@ -60,7 +61,7 @@ import {
   type TweetPublisher,
 } from './services/ports.js';
 import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, publishingOwnerOf, type InstanceIdentity } from './services/instance-lease.js';
-import { PublishingService } from './services/publishing-service.js';
+import { PublishingService, type PublishOutcome } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
 
@@ -76,6 +77,11 @@ export interface AppOptions {
    * them off and run due jobs with `app.scheduler.runDue()`.
    */
   readonly armSchedulerTimers?: boolean;
+  /**
+   * Whether the publish timer (exact wake-ups for the publish queue) arms real timers; default
+   * `armSchedulerTimers`. Manual-clock tests run the queue with the publish-queue job instead.
+   */
+  readonly armPublishTimer?: boolean;
   /** The instance lease's collaborators; the defaults are this process's. */
   readonly instance?: InstanceOptions;
   /**
@@ -138,6 +144,8 @@ export interface AppServices {
   readonly publishing: PublishingService;
   readonly moderation: ModerationService;
   readonly deadlines: DeadlineTimer;
+  /** Wakes the publish queue at the earliest due time of any account (slots, caps, X's resets, backoffs, leases). */
+  readonly publishTimer: DeadlineTimer<PublishOutcome[]>;
   /** Every configured account, in configuration order. */
   readonly accounts: ReadonlyMap<AccountId, AccountServices>;
 }
@@ -185,6 +193,7 @@ interface BuildContext {
   readonly monotonic: MonotonicClock;
   readonly rng: () => number;
   readonly armSchedulerTimers: boolean;
+  readonly armPublishTimer: boolean;
 }
 
 /**
@@ -254,6 +263,7 @@ export class DraftgateApp {
       monotonic: options.monotonicClock ?? systemMonotonicClock,
       rng: options.rng ?? Math.random,
       armSchedulerTimers: options.armSchedulerTimers ?? true,
+      armPublishTimer: options.armPublishTimer ?? options.armSchedulerTimers ?? true,
     };
   }
 
@@ -435,6 +445,8 @@ export class DraftgateApp {
     await this.registerCommands(parts.client);
     held();
     await parts.scheduler.start();
+    // Arms for the earliest due publication (at once for one due already, e.g. a slot inside its grace).
+    await parts.services.publishTimer.startArmed();
     activation.ready = true;
     logger.info('active: holding the instance lease', { epoch: term.epoch });
   }
@@ -495,7 +507,7 @@ export class DraftgateApp {
     for (const account of services.accounts.values()) {
       // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
       // /resume, when the publish queue takes the expired lease over.
-      if (await account.pause.current()) {
+      if (await publishingHeld(account)) {
         this.context.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
       } else {
         await account.publishing.reconcileOnStartup();
@@ -538,6 +550,7 @@ export class DraftgateApp {
       activation.detachCommands?.();
       await parts.commands.drain(graceful ? COMMAND_DRAIN_MS : LOST_DRAIN_MS);
       await parts.scheduler.stop();
+      await parts.services.publishTimer.stop();
       await parts.services.deadlines.stop();
       parts.interactions.detach(parts.client);
       await parts.interactions.drain(graceful ? INTERACTION_DRAIN_MS : LOST_DRAIN_MS);
@@ -606,16 +619,35 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
   const inactive: AccountId[] = [];
   const deadlineChanged = new Signal();
   const resumed = new Signal();
+  // Anything that may move the publish queue's earliest due time: a decision, a (re)schedule, a
+  // settled, requeued or failed publication, /resume, the activation itself.
+  const queueChanged = new Signal();
 
-  const built = config.accounts.map((account) => buildAccount(ctx, store, account, { client, generationHealth, handles, deadlineChanged, resumed }));
+  const built = config.accounts.map((account) =>
+    buildAccount(ctx, store, account, { client, generationHealth, handles, deadlineChanged, resumed, queueChanged }),
+  );
   const accounts = new Map<AccountId, AccountServices>(built.map((b) => [b.services.config.id, b.services]));
   // A dead key must show in /healthz before the first generation: check it now, in the
   // background, since the bot can moderate and publish without Claude. One key serves every account.
   const anthropicCheck = generationHealth.checkAtStart(() => (built[0] as BuiltAccount).checkClaudeAccess());
-  for (const { services, publishEvents } of built) publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver);
+  for (const { services, publishEvents } of built) {
+    publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver, queueObserver(queueChanged));
+  }
 
   const backups = buildBackups(ctx, store.dataSource);
-  const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups);
+  const publishTimer = new DeadlineTimer<PublishOutcome[]>({
+    clock: ctx.clock,
+    nextDeadline: () => nextPublishDueOfAll([...accounts.values()]),
+    run: () => publishDueAll([...accounts.values()]),
+    logger: logger.child({ component: 'publish-timer' }),
+    // The publish-queue job sweeps every minute besides: this only bounds a sleep with nothing due.
+    maxDelayMs: PUBLISH_TIMER_MAX_DELAY_MS,
+    // A 429's reset or a slot is waited for to the millisecond; a Publish now runs at once.
+    exact: true,
+    armTimers: ctx.armPublishTimer,
+  });
+  queueChanged.connect(() => void publishTimer.reschedule());
+  const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups, publishTimer);
   const deadlines = new DeadlineTimer({
     clock: ctx.clock,
     nextDeadline: () => nextDeadlineOfAll([...accounts.values()]),
@@ -636,6 +668,7 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
     publishing: first.services.publishing,
     moderation: first.services.moderation,
     deadlines,
+    publishTimer,
     accounts,
   };
   const interactions = buildInteractionRouter(ctx, store, accounts);
@@ -672,7 +705,14 @@ function buildAccount(
   ctx: ActivationContext,
   store: Store,
   account: AccountConfig,
-  shared: { client: Client; generationHealth: GenerationHealth; handles: ReadonlyMap<AccountId, string | null>; deadlineChanged: Signal; resumed: Signal },
+  shared: {
+    client: Client;
+    generationHealth: GenerationHealth;
+    handles: ReadonlyMap<AccountId, string | null>;
+    deadlineChanged: Signal;
+    resumed: Signal;
+    queueChanged: Signal;
+  },
 ): BuiltAccount {
   const { config, logger, clock } = ctx;
   const log = logger.child({ accountId: account.id });
@@ -708,11 +748,13 @@ function buildAccount(
     },
     publishingHeld: async () => ((await pause.current()) ? 'posting is paused: /resume first' : null),
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
+    onQueueChanged: () => shared.queueChanged.emit(),
   });
   const moderation = new ModerationService({
     ...repos,
     pipeline,
-    publisher: publishing,
+    // A decision (Approve, Retry, the deadline's publish) may queue a publication: the publish timer re-arms.
+    publisher: announcingQueueChanges(publishing, () => shared.queueChanged.emit()),
     calendar: scheduling,
     pause,
     cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
@@ -796,17 +838,90 @@ async function nextDeadlineOfAll(accounts: readonly AccountServices[]): Promise<
 
 /** Every account's deadline sweep, one after the other; one account's failure does not stop the others'. */
 async function sweepAll(accounts: readonly AccountServices[]): Promise<OverdueSweep[]> {
-  const sweeps: OverdueSweep[] = [];
+  return eachAccount(accounts, async (account) => [await account.moderation.sweepOverdue()]);
+}
+
+/**
+ * Runs `work` for every account, one after the other, and concatenates what each returns; one
+ * account's failure does not stop the others' (the first failure is thrown once all have run).
+ */
+async function eachAccount<T>(accounts: readonly AccountServices[], work: (account: AccountServices) => Promise<readonly T[]>): Promise<T[]> {
+  const results: T[] = [];
   const failures: unknown[] = [];
   for (const account of accounts) {
     try {
-      sweeps.push(await account.moderation.sweepOverdue());
+      results.push(...(await work(account)));
     } catch (error) {
       failures.push(error);
     }
   }
   if (failures.length > 0) throw failures[0];
-  return sweeps;
+  return results;
+}
+
+/**
+ * Longest sleep of the publish timer with nothing due. Due times live in the database and are
+ * announced (queueChanged), and the publish-queue job sweeps every minute besides, so this only
+ * bounds how long a missed announcement could go unnoticed by the timer itself.
+ */
+const PUBLISH_TIMER_MAX_DELAY_MS = 5 * 60_000;
+
+/**
+ * Whether a pause holds an account's publishing: the one place the publish queue, its timer and
+ * the start-up reconcile ask (read as truthy), so the pause's scopes change it here only. A held
+ * account sends nothing to X on its own.
+ */
+async function publishingHeld(account: AccountServices): Promise<boolean> {
+  return (await account.pause.current()) !== null;
+}
+
+/** The earliest due time of any account's publish queue; an account whose publishing is held contributes nothing. */
+async function nextPublishDueOfAll(accounts: readonly AccountServices[]): Promise<number | null> {
+  let next: number | null = null;
+  for (const account of accounts) {
+    if (await publishingHeld(account)) continue;
+    const due = await account.publishing.nextDueAt();
+    if (due !== null && (next === null || due < next)) next = due;
+  }
+  return next;
+}
+
+/** Every account's due publications (and lapsed leases), skipping held accounts; the hold is asked again before each draft. */
+async function publishDueAll(accounts: readonly AccountServices[]): Promise<PublishOutcome[]> {
+  return eachAccount(accounts, async (account) => {
+    const held = async () => Boolean(await publishingHeld(account));
+    if (await held()) return [];
+    // Slots first: a stall or a restart never sends every missed slot at once.
+    if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
+    // Asked again before each draft: a /pause that lands during a long run stops it there.
+    return account.publishing.processDueDrafts(undefined, { held });
+  });
+}
+
+/** Tells the publish timer after every publishing outcome: a requeue, a deferral, a publication settled. */
+function queueObserver(queueChanged: Signal): PublishingObserver {
+  const changed = () => queueChanged.emit();
+  return { onPublished: changed, onQueued: changed, onFailed: changed };
+}
+
+/** Moderation's publisher, announcing after each call that the publish queue may have moved. */
+function announcingQueueChanges(publisher: ApprovedDraftPublisher, changed: () => void): ApprovedDraftPublisher {
+  return {
+    publishApprovedDraft: async (draftId) => {
+      try {
+        return await publisher.publishApprovedDraft(draftId);
+      } finally {
+        changed();
+      }
+    },
+    retryFailed: async (draftId, actor) => {
+      try {
+        return await publisher.retryFailed(draftId, actor);
+      } finally {
+        changed();
+      }
+    },
+  };
 }
 
 /** An account's X client, for publishing and its engagement refresh. In dry run there is none, so nothing can reach X. */
@@ -955,6 +1070,7 @@ function buildScheduler(
   store: Store,
   accounts: readonly AccountServices[],
   backups: BackupService,
+  publishTimer: DeadlineTimer<PublishOutcome[]>,
 ): PostingScheduler {
   return new PostingScheduler({
     clock,
@@ -979,16 +1095,18 @@ function buildScheduler(
       pause: account.pause,
       generateDraft: (trigger) => account.moderation.generateAndPostDraft({ trigger }),
     })),
-    jobs: buildJobs(config, accounts, backups),
+    jobs: buildJobs(config, accounts, backups, publishTimer),
     armTimers: armSchedulerTimers,
   });
 }
 
 /** The jobs besides the post jobs, in the order they run when several are due. Each goes through every account. */
-function buildJobs(config: AppConfig, accounts: readonly AccountServices[], backups: BackupService): JobDefinition[] {
+function buildJobs(config: AppConfig, accounts: readonly AccountServices[], backups: BackupService, publishTimer: DeadlineTimer<PublishOutcome[]>): JobDefinition[] {
   const jobs: JobDefinition[] = [
     // The deadline sweep applies each account's pause itself (it may still expire drafts while paused).
     { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await sweepAll(accounts)) },
+    // The publish timer wakes the queue at each due time; this slow sweep is its safety net (and
+    // what /status and /healthz show of it). It shares the timer's run, which re-arms it after.
     {
       name: JOB_NAMES.publishQueue,
       pattern: PUBLISH_QUEUE_SCHEDULE,
@@ -999,23 +1117,12 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       // explicit Approve or Retry by a moderator still publishes at once (moderation calls the
       // publishing service directly); if a cap queues it, it waits here too.
       held: async () => {
-        for (const account of accounts) if (!(await account.pause.current())) return null;
+        for (const account of accounts) if (!(await publishingHeld(account))) return null;
         return accounts.length > 1
           ? 'posting is paused for every account: the publish queue waits for /resume'
           : 'posting is paused: the publish queue waits for /resume';
       },
-      run: async () => {
-        const outcomes: unknown[] = [];
-        for (const account of accounts) {
-          const paused = async () => (await account.pause.current()) !== null;
-          if (await paused()) continue;
-          // Slots first: a stall or a restart never sends every missed slot at once.
-          if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
-          // Asked again before each draft: a /pause that lands during a long run stops it there.
-          outcomes.push(...(await account.publishing.processDueDrafts(undefined, { held: paused })));
-        }
-        return summarise(outcomes);
-      },
+      run: async () => summarise(await publishTimer.runNow()),
     },
     {
       name: JOB_NAMES.engagement,

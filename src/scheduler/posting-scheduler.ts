@@ -6,8 +6,11 @@ import { ScheduledJob, type JobRunRecord, type JobRunResult, type JobState } fro
 
 /** The timeout sweeper looks for overdue drafts twice a minute. */
 export const SWEEP_SCHEDULE = '*/30 * * * * *';
-/** The publish queue is checked twice a minute, offset from the sweeper. */
-export const PUBLISH_QUEUE_SCHEDULE = '15,45 * * * * *';
+/**
+ * The publish queue's safety sweep, once a minute, offset from the sweeper. The publish timer
+ * (src/app.ts) wakes the queue at each due time; this only catches what no announcement reached.
+ */
+export const PUBLISH_QUEUE_SCHEDULE = '15 * * * * *';
 
 /** Names of the jobs, as they appear in logs and in settings (`scheduler.job.<name>`). */
 export const JOB_NAMES = {

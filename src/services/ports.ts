@@ -326,6 +326,8 @@ export interface PublicationRepository {
   findDueForPublishing(now: number, limit: number): Promise<Draft[]>;
   /** The earliest `not_before` among approved drafts, or null. */
   nextQueuedAt(): Promise<number | null>;
+  /** Every approved draft whose publication is queued, with its `not_before` (null: as soon as possible); for the publish timer. */
+  queuedDueTimes(): Promise<{ readonly id: number; readonly notBefore: number | null }[]>;
   /**
    * queued -> publishing, taking the publish lease and committing the attempt id before any
    * HTTP call. Null when another process or click got there first.

@@ -268,6 +268,38 @@ export class PublishingService {
     }
   }
 
+  /**
+   * When the publish queue next has work, as wall-clock time (null: nothing waits; at or before
+   * now: due already): the earliest queued publication's `not_before` (a slot, our caps, X's
+   * reset, a backoff's end; unset = now), held back for a draft whose uncertain backoff this
+   * process keeps on its monotonic clock; and the time another owner's publishing lease lapses
+   * by both clocks (a crashed attempt to take over). Drafts this process is carrying are not
+   * waited for: their outcome announces itself.
+   */
+  async nextDueAt(): Promise<number | null> {
+    const now = this.deps.clock.now();
+    const monoNow = this.monotonic.now();
+    let next: number | null = null;
+    const consider = (at: number) => {
+      if (next === null || at < next) next = at;
+    };
+    for (const queued of await this.deps.publications.queuedDueTimes()) {
+      if (this.inFlight.has(queued.id)) continue;
+      const uncertainLeft = Math.max(0, (this.uncertainUntil.get(queued.id) ?? 0) - monoNow);
+      consider(Math.max(queued.notBefore ?? now, now + uncertainLeft));
+    }
+    for (const lease of await this.deps.publications.findPublishingLeases()) {
+      if (this.inFlight.has(lease.id)) continue;
+      const remaining = Math.max(0, (lease.expiresAt ?? 0) - now);
+      const seen = this.seenLeases.get(lease.id);
+      const key = leaseKey(lease);
+      // A lease watched since before a wall-clock step lapses on the monotonic clock too (see leaseLapsed).
+      const watchedLeft = seen && seen.key === key ? Math.max(0, seen.lapsesAt - monoNow) : 0;
+      consider(now + Math.max(remaining, watchedLeft));
+    }
+    return next;
+  }
+
   /** failed -> approved (the Retry button), with a fresh transient-failure budget. */
   async retryFailed(draftId: number, actor: Actor): Promise<Draft | null> {
     const now = this.deps.clock.now();
@@ -331,7 +363,7 @@ export class PublishingService {
    * crash before we started) lapses at once.
    */
   private leaseLapsed(lease: PublishingLease, wallNow: number, monoNow: number): boolean {
-    const key = `${lease.owner ?? ''}|${lease.attemptId ?? ''}|${lease.expiresAt ?? ''}`;
+    const key = leaseKey(lease);
     const remaining = Math.max(0, (lease.expiresAt ?? 0) - wallNow);
     let seen = this.seenLeases.get(lease.id);
     if (!seen || seen.key !== key) {
@@ -575,6 +607,11 @@ export class PublishingService {
       this.deps.logger.error(`Publishing observer ${hook} failed`, { error: describe(error) });
     }
   }
+}
+
+/** One lease as seen: a renewal or a take-over makes it another. */
+function leaseKey(lease: PublishingLease): string {
+  return `${lease.owner ?? ''}|${lease.attemptId ?? ''}|${lease.expiresAt ?? ''}`;
 }
 
 function describe(error: unknown): string {

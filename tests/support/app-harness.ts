@@ -42,7 +42,10 @@ export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 't
       return current;
     },
     /** Starts the real app; pass a previous app's `dataDir` to simulate a restart on the same files. */
-    async start(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock; instance?: InstanceOptions } = {}): Promise<TestApp> {
+    async start(
+      env: Record<string, string> = {},
+      options: { dataDir?: string; clock?: ManualClock; instance?: InstanceOptions; realTime?: boolean } = {},
+    ): Promise<TestApp> {
       const testApp = await startTestApp(this.fakes, { env: { ...defaultEnv, ...env }, ...options });
       apps.push(testApp);
       if (!options.dataDir) dirs.push(testApp.dataDir);

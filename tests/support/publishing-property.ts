@@ -9,7 +9,11 @@ import type { AccountId } from '../../src/domain/account.js';
 import { DEFAULT_ACCOUNT_ID } from '../../src/domain/account.js';
 import type { Draft } from '../../src/domain/draft.js';
 import { createRepositories, type Repositories } from '../../src/db/index.js';
-import type { PublishingService } from '../../src/services/publishing-service.js';
+import { parseSlotSpecs } from '../../src/domain/slots.js';
+import { createSilentLogger } from '../../src/logging/index.js';
+import type { DraftCardView } from '../../src/services/ports.js';
+import type { PublishingService, PublishOutcome } from '../../src/services/publishing-service.js';
+import { SchedulingService } from '../../src/services/scheduling-service.js';
 import { newTweetDraft } from './draft-fixtures.js';
 import type { RecordedRequest } from './fake-http.js';
 import { UNAUTHORIZED_BODY } from './fake-x.js';
@@ -492,4 +496,255 @@ export function expectCoverage(statuses: Record<string, number>): void {
   expect(statuses['startup:published'] ?? 0).toBeGreaterThan(10);
   expect(statuses['post-held:slow'] ?? 0, 'POSTs in flight across a wall-clock step').toBeGreaterThan(30);
   expect(statuses['late-timeout:queued'] ?? 0, 'POSTs X acted on after the client gave up, across a step').toBeGreaterThan(20);
+}
+
+/**
+ * Issue 13: the exactly-once property with the publishing calendar. Drafts are approved into
+ * hourly slots (the unique slot index settles approvals racing for one), rescheduled, swapped,
+ * unscheduled and approved again; a moderator's Publish now races the slot's own run (and a
+ * second process's); the bot restarts at slot time, sometimes after a crash mid-publication, and
+ * settles missed slots as an activation does; X's faults are armed as above. Its own seeds and
+ * actions, so the sequences above stay exactly as they were.
+ */
+export const CALENDAR_BASE_SEED = 0x5eed_2613;
+type CalendarAction =
+  | 'approve'
+  | 'reschedule'
+  | 'swap'
+  | 'unschedule'
+  | 'reapprove'
+  | 'publish-now-race'
+  | 'slot-run'
+  | 'restart-at-slot'
+  | 'crash-restart-at-slot'
+  | 'fault';
+const CALENDAR_ACTIONS: readonly CalendarAction[] = [
+  'approve',
+  'approve',
+  'approve',
+  'reschedule',
+  'swap',
+  'unschedule',
+  'reapprove',
+  'publish-now-race',
+  'publish-now-race',
+  'slot-run',
+  'slot-run',
+  'restart-at-slot',
+  'crash-restart-at-slot',
+  'fault',
+];
+/** Every hour on the hour in Berlin (DST-correct in the domain): slots come often in a sequence's day. */
+const HOURLY_SLOTS = parseSlotSpecs(Array.from({ length: 24 }, (_, hour) => `${String(hour).padStart(2, '0')}:00`));
+const SLOT_GRACE_MS = 30 * 60_000;
+
+/** One "process" of the calendar: a publishing service and the scheduling service that publishes through it. */
+interface CalendarProcess {
+  readonly publishing: PublishingService;
+  readonly scheduling: SchedulingService;
+}
+
+function calendarProcess(account: PropertyAccount, rng: () => number): CalendarProcess {
+  const publishing = publishingService(account, rng);
+  const { repos } = account;
+  const scheduling = new SchedulingService({
+    drafts: repos.drafts,
+    publicationCalendar: repos.publicationCalendar,
+    posts: repos.posts,
+    moderationEvents: repos.moderationEvents,
+    publisher: publishing,
+    // No Discord here: the card's view is the draft itself.
+    cards: { viewOf: async (draftId) => ({ draft: await repos.drafts.findById(draftId) }) as unknown as DraftCardView, refreshCard: async () => true },
+    clock: h.clock,
+    logger: createSilentLogger(),
+    config: {
+      slots: HOURLY_SLOTS,
+      timeZone: 'Europe/Berlin',
+      activeHours: null,
+      caps: { maxPerHour: 10_000, maxPerDay: 100_000 },
+      slotGraceMs: SLOT_GRACE_MS,
+      moderationTimeoutMs: 3_600_000,
+    },
+  });
+  return { publishing, scheduling };
+}
+
+/** The publish timer's run for one account: missed slots settled first, then what is due. */
+async function slotRun(process: CalendarProcess): Promise<PublishOutcome[]> {
+  await process.scheduling.settleMissedSlots();
+  return process.publishing.processDueDrafts(100);
+}
+
+async function runCalendarSequence(seq: number, account: PropertyAccount, seed: number, log: string[]): Promise<void> {
+  const rng = mulberry32(seed);
+  h.clock.advance(DAY_MS);
+  h.fake.http.clearFaults();
+  const tweetsBefore = h.fake.tweets.length;
+  const { drafts: draftRepo } = account.repos;
+  let process = calendarProcess(account, rng);
+  await process.publishing.reconcileOnStartup();
+  await process.scheduling.settleMissedSlots();
+  const drafts: { id: number; tweets: readonly string[] }[] = [];
+  let restarts = 0;
+
+  const approveIntoSlot = async (id: number): Promise<string> => {
+    const draft = await draftRepo.findById(id);
+    if (!draft || draft.status !== 'pending') return 'not-pending';
+    const decision = await process.scheduling.decideIntoSlot(id, moderator, (placement) =>
+      draftRepo.decide(id, draft.revision, { to: 'approved', actor: moderator, source: 'moderator', placement }, h.clock.now()),
+    );
+    return decision.won ? (decision.scheduledFor === null ? 'no-slot' : 'scheduled') : 'lost';
+  };
+  const queuedScheduled = async (): Promise<Draft[]> =>
+    (await Promise.all(drafts.map((d) => draftRepo.findById(d.id)))).filter((d): d is Draft => d?.status === 'approved' && d.scheduledFor != null);
+  const nextSlot = async (): Promise<number | null> => {
+    const times = (await queuedScheduled()).map((d) => d.scheduledFor as number);
+    return times.length > 0 ? Math.min(...times) : null;
+  };
+  /** To a scheduled slot: exactly at it, or a little after (within the grace, or past it: a stall). */
+  const toSlot = async (): Promise<void> => {
+    const slot = await nextSlot();
+    if (slot === null) return;
+    const late = pick(rng, [0, 0, 1, 5_000, SLOT_GRACE_MS - 1, SLOT_GRACE_MS + 60_000, 3 * 3_600_000]);
+    h.clock.set(Math.max(h.clock.now(), slot + late));
+  };
+
+  const steps = 6 + Math.floor(rng() * 10);
+  for (let step = 0; step < steps; step += 1) {
+    const action = pick(rng, CALENDAR_ACTIONS);
+    log.push(action);
+    switch (action) {
+      case 'approve': {
+        const k = drafts.length;
+        const n = 1 + Math.floor(rng() * 2);
+        const tweets = Array.from({ length: n }, (_, i) => `cal ${seq} draft ${k} part ${i + 1}/${n}`);
+        draftCounter += 1;
+        const created = await draftRepo.create(
+          newTweetDraft(tweets[0]!, { tweets, kind: n > 1 ? 'thread' : 'tweet', contentType: n > 1 ? 'thread' : 'education', contentHash: `calendar-${draftCounter}` }),
+          h.clock.now(),
+        );
+        drafts.push({ id: created.id, tweets });
+        // Sometimes two moderators approve two drafts at once: both want the same free slot.
+        if (rng() < 0.4 && drafts.length > 1) {
+          const other = pick(rng, drafts.slice(0, -1));
+          const outcomes = await Promise.all([approveIntoSlot(created.id), approveIntoSlot(other.id)]);
+          log.push(...outcomes.map((o) => `approve:${o}`));
+        } else {
+          log.push(`approve:${await approveIntoSlot(created.id)}`);
+        }
+        break;
+      }
+      case 'reapprove': {
+        const pending = (await Promise.all(drafts.map((d) => draftRepo.findById(d.id)))).filter((d) => d?.status === 'pending');
+        if (pending.length > 0) log.push(`reapprove:${await approveIntoSlot(pick(rng, pending)!.id)}`);
+        break;
+      }
+      case 'reschedule': {
+        const queued = await queuedScheduled();
+        if (queued.length === 0) break;
+        const draft = pick(rng, queued);
+        const text = rng() < 0.5 ? 'next' : `${String(Math.floor(rng() * 24)).padStart(2, '0')}:${pick(rng, ['00', '30'])}`;
+        log.push(`reschedule:${(await process.scheduling.reschedule({ draftId: draft.id, actor: moderator, text })).status}`);
+        break;
+      }
+      case 'swap': {
+        const queued = await queuedScheduled();
+        if (queued.length === 0) break;
+        log.push(`swap:${(await process.scheduling.swapWithNext({ draftId: pick(rng, queued).id, actor: moderator })).status}`);
+        break;
+      }
+      case 'unschedule': {
+        const queued = await queuedScheduled();
+        if (queued.length === 0) break;
+        log.push(`unschedule:${(await process.scheduling.unschedule({ draftId: pick(rng, queued).id, actor: moderator })).status}`);
+        break;
+      }
+      case 'publish-now-race': {
+        // At the slot (or just after), a moderator's Publish now races the slot's own run, and
+        // sometimes another process's run too.
+        const queued = await queuedScheduled();
+        if (queued.length === 0) break;
+        const draft = pick(rng, queued);
+        h.clock.set(Math.max(h.clock.now(), (draft.scheduledFor as number) + pick(rng, [0, 0, 1, 1_000])));
+        const other = rng() < 0.4 ? calendarProcess(account, rng) : null;
+        const [clicked, ...runs] = await Promise.all([
+          process.scheduling.publishNow({ draftId: draft.id, actor: moderator }),
+          slotRun(process),
+          ...(other ? [slotRun(other)] : []),
+        ]);
+        log.push(`publish-now:${clicked.status}`, ...runs.flat().map((o) => `slot-race:${o.kind}`));
+        break;
+      }
+      case 'slot-run': {
+        await toSlot();
+        log.push(...(await slotRun(process)).map((o) => `slot-run:${o.kind}`));
+        break;
+      }
+      case 'restart-at-slot':
+      case 'crash-restart-at-slot': {
+        await toSlot();
+        if (action === 'crash-restart-at-slot') {
+          const due = (await account.repos.publications.findDueForPublishing(h.clock.now(), 100)).filter((d) => drafts.some((e) => e.id === d.id));
+          if (due.length > 0) await simulateCrash(account, pick(rng, due), rng, `cal-crashed-${seq}-${restarts++}`);
+          if (rng() < 0.6) h.clock.advance(LEASE_MS + 1);
+        }
+        // As an activation does: crashed publications settled, missed slots settled, then the queue.
+        process = calendarProcess(account, rng);
+        log.push(...(await process.publishing.reconcileOnStartup()).map((o) => `startup:${o.kind}`));
+        const settled = await process.scheduling.settleMissedSlots();
+        log.push(`settled:${settled.publishedNow === null ? 'none' : 'one'}:${settled.moved.length > 0 ? 'moved' : 'kept'}`);
+        log.push(...(await process.publishing.processDueDrafts(100)).map((o) => `restart-run:${o.kind}`));
+        break;
+      }
+      case 'fault': {
+        const fault = pick(rng, FAULTS);
+        log.push(fault);
+        armFault(fault, rng, account, false);
+        break;
+      }
+    }
+  }
+
+  // Drain: slot after slot (missed ones settle as the timer's run does), past every lease and wait.
+  h.fake.http.clearFaults();
+  for (let round = 0; round < 120; round += 1) {
+    const current = await Promise.all(drafts.map((d) => draftRepo.findById(d.id)));
+    if (current.every((d) => d && d.status !== 'approved' && d.status !== 'publishing')) break;
+    // When the publish timer would wake next (it knows this process's uncertain backoffs and the leases' lapse).
+    const due = await process.publishing.nextDueAt();
+    h.clock.set(Math.max(h.clock.now() + 1, due ?? h.clock.now() + LEASE_MS + 1));
+    log.push(...(await slotRun(process)).map((o) => `drain:${o.kind}`));
+  }
+
+  const tweets = h.fake.tweets.slice(tweetsBefore);
+  for (const { id, tweets: texts } of drafts) {
+    const draft = (await draftRepo.findById(id))!;
+    // Exactly once: no text reached the timeline twice.
+    for (const text of texts) expect(tweets.filter((t) => t.text === text).length, `${text} tweets`).toBeLessThanOrEqual(1);
+    // Nothing lost: published, failed with a reason, or back to pending by an Unschedule (audited).
+    expect(['published', 'failed', 'pending'], `draft ${id} status (${JSON.stringify({ notBefore: draft.notBefore, scheduledFor: draft.scheduledFor, reason: draft.queueReason, now: h.clock.now() })})`).toContain(draft.status);
+    if (draft.status === 'failed') expect(draft.errorMessage, `draft ${id} failure reason`).toBeTruthy();
+    if (draft.status === 'pending') for (const text of texts) expect(tweets.some((t) => t.text === text), `pending draft ${id} at X`).toBe(false);
+    if (draft.status === 'published') {
+      log.push('final:published');
+      expect(draft.postedTweetIds).toHaveLength(texts.length);
+      draft.postedTweetIds.forEach((tweetId, i) => expect(h.fake.tweets.find((t) => t.id === tweetId)?.text).toBe(texts[i]));
+    }
+  }
+}
+
+/** Runs the calendar sequences on one account, naming the failing one, and tallies their logs. */
+export async function runCalendarSequences(account: PropertyAccount, baseSeed: number): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  for (let seq = 0; seq < SEQUENCES; seq += 1) {
+    const log: string[] = [];
+    try {
+      await runCalendarSequence(seq, account, baseSeed + seq, log);
+    } catch (error) {
+      const steps = log.filter((entry) => !entry.startsWith('drain:')).join(', ');
+      throw new Error(`calendar sequence ${seq} (seed ${baseSeed + seq}) failed: ${(error as Error).message}\nsteps: ${steps}`, { cause: error });
+    }
+    for (const entry of log) statuses[entry] = (statuses[entry] ?? 0) + 1;
+  }
+  return statuses;
 }

@@ -6,6 +6,7 @@ import { DraftgateApp, type InstanceOptions } from '../../src/app.js';
 import { loadConfig, loadStorageConfig, type AppConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createDataSource, databaseTargetOf, type DatabaseTarget } from '../../src/db/index.js';
+import { systemClock, systemMonotonicClock } from '../../src/services/ports.js';
 import type { DataSource } from 'typeorm';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from './fake-anthropic.js';
 import { FakeDiscord } from './fake-discord.js';
@@ -73,6 +74,7 @@ export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record
 export interface TestApp {
   readonly app: DraftgateApp;
   readonly config: AppConfig;
+  /** The app's clock; with `realTime` the app reads the system clock and this one stays unused. */
   readonly clock: ManualClock;
   readonly dataDir: string;
   /** Every log line the app wrote, parsed. */
@@ -93,6 +95,11 @@ export async function startTestApp(
     rng?: () => number;
     /** The instance lease's identity and liveness check: two apps in one process need their own (they share the pid). */
     instance?: InstanceOptions;
+    /**
+     * Real time, for what only real timers can show (the publish timer's wake-ups): the system
+     * clocks and an armed publish timer. The scheduler's jobs stay unarmed (runDue runs them).
+     */
+    realTime?: boolean;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'draftgate-app-'));
@@ -108,8 +115,7 @@ export async function startTestApp(
   const app = new DraftgateApp({
     config,
     logger,
-    clock,
-    monotonicClock: clock.monotonic,
+    ...(options.realTime ? { clock: systemClock, monotonicClock: systemMonotonicClock, armPublishTimer: true } : { clock, monotonicClock: clock.monotonic }),
     armSchedulerTimers: false,
     ...(options.rng ? { rng: options.rng } : {}),
     ...(options.instance ? { instance: options.instance } : {}),

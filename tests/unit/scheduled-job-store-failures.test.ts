@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../src/logging/index.js';
-import { JOB_NAMES, PostingScheduler, PUBLISH_QUEUE_SCHEDULE, STALL_TOLERANCE_MS, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
+import { JOB_NAMES, PostingScheduler, STALL_TOLERANCE_MS, summarise, SWEEP_SCHEDULE } from '../../src/scheduler/posting-scheduler.js';
+
+const TWICE_A_MINUTE = '15,45 * * * * *';
 import { jobStateKey, storeRetryDelayMs, type JobState } from '../../src/scheduler/scheduled-job.js';
 import type { SettingsRepository } from '../../src/services/ports.js';
 import { ManualClock } from '../support/test-app.js';
@@ -85,7 +87,8 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
       },
       {
         name: JOB_NAMES.publishQueue,
-        pattern: PUBLISH_QUEUE_SCHEDULE,
+        // Twice a minute, as the publish queue ticked before its timer (issue 13): a second quick job beside the sweep.
+        pattern: TWICE_A_MINUTE,
         quiet: true,
         held: async () => null,
         run: async () => summarise([]),

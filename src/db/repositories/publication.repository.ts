@@ -55,6 +55,17 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     return toNumberOrNull(row?.next);
   }
 
+  async queuedDueTimes(): Promise<{ id: number; notBefore: number | null }[]> {
+    const rows = await queryRows<{ id: unknown; notBefore: unknown }>(
+      this.dataSource,
+      `SELECT p.draft_id AS "id", p.not_before AS "notBefore"
+         FROM publications p JOIN drafts d ON d.id = p.draft_id
+        WHERE p.account_id = :accountId AND p.status = 'queued' AND d.status = 'approved'`,
+      { accountId: this.accountId },
+    );
+    return rows.map((r) => ({ id: Number(r.id), notBefore: toNumberOrNull(r.notBefore) }));
+  }
+
   async claimForPublishing(id: number, owner: string, attemptId: string, now: number, leaseMs: number): Promise<Draft | null> {
     const claimed = await this.transition(
       id,
@@ -349,7 +360,11 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
   }
 
   async unschedule(id: number, expected: number | null, deadlineAt: number, now: number): Promise<boolean> {
-    const publication = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN}`, {
+    // Never a publication an earlier attempt may have reached X with (unresolved: a crash, a
+    // timeout, a lost answer) or that has tweets out (a thread waiting for its next part):
+    // deleting it would forget them, and a later approval would post the text again.
+    const untouched = "unresolved = 0 AND posted_tweet_ids = '[]'";
+    const publication = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN} AND ${untouched}`, {
       id,
       accountId: this.accountId,
       expected,
