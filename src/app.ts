@@ -26,6 +26,7 @@ import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
 import type { Draft } from './domain/draft.js';
+import { resumeSpacingMs, scopeHoldsPublishing } from './domain/schedule.js';
 import type { Logger } from './logging/index.js';
 import {
   CARD_RECONCILE_SCHEDULE,
@@ -54,6 +55,7 @@ import {
   type InstanceRole,
   type InstanceTerm,
   type MonotonicClock,
+  type PauseStateReader,
   type PublishingObserver,
   type PublishTarget,
   type TweetPublisher,
@@ -492,8 +494,8 @@ export class DraftgateApp {
     for (const account of services.accounts.values()) {
       // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
       // /resume, when the publish queue takes the expired lease over.
-      if (await account.pause.current()) {
-        this.context.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
+      if (await account.pause.holdsPublishing()) {
+        this.context.logger.warn('publishing is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
       } else {
         await account.publishing.reconcileOnStartup();
       }
@@ -676,15 +678,24 @@ function buildAccount(
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
   const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
-  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
     clock,
     logger: log,
     announcer: new DiscordPauseAnnouncer(shared.client, account.discord.moderationChannelId, clock, several ? account.id : undefined),
-    onResumed: () => shared.resumed.emit(),
+    beforePublishingReleased: async () => {
+      // Overdue drafts the deadline publishes are decided first, while publishing is still
+      // held: they wait in the queue with the rest and are spread with it, not sent after it at once.
+      await moderation.handleOverdueDrafts();
+      return spreadPauseBacklog(repos, account, clock);
+    },
+    onResumed: (released) => {
+      shared.resumed.emit();
+      if (scopeHoldsPublishing(released)) void settleMissedSlotsAfterResume(log);
+    },
   });
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause);
   const moderation = new ModerationService({
     ...repos,
     pipeline,
@@ -717,6 +728,30 @@ function buildAccount(
     timezone: account.posting.timezone,
   });
   return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats }, publishEvents, checkClaudeAccess };
+}
+
+/**
+ * /resume of publishing, while publishing is still held: what became due during the pause (and
+ * is not scheduled to a slot) waits until now, now + s, now + 2s, ... with
+ * s = ceil(1 h / MAX_POSTS_PER_HOUR), so it never goes out as a burst. Returns how many moved.
+ */
+async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, clock: Clock): Promise<number> {
+  const spacing = resumeSpacingMs(account.posting.maxPostsPerHour);
+  const minutes = Math.round(spacing / 60_000);
+  const moved = await repos.publications.spreadDueBacklog(clock.now(), spacing, (position, count) =>
+    position === 0 ? `released by /resume: 1 of ${count}` : `released by /resume: ${position + 1} of ${count}, one every ${minutes} min`,
+  );
+  return moved.length;
+}
+
+/**
+ * HOOK for the calendar (helper SCHED): after /resume of publishing, scheduled publications
+ * whose slot passed during the pause are settled by `scheduling.settleMissedSlots()` (one now
+ * if younger than SLOT_GRACE, the others moved to the next free slots). The scheduling service
+ * is not on this branch yet; the lead connects it here.
+ */
+async function settleMissedSlotsAfterResume(log: Logger): Promise<void> {
+  log.debug('no calendar on this build: no missed slots to settle after /resume');
 }
 
 function moderationOptionsOf(account: AccountConfig): ModerationOptions {
@@ -847,6 +882,7 @@ function buildPublishing(
   account: AccountConfig,
   target: PublishTarget,
   observer: PublishingObserver,
+  pause: PauseStateReader,
 ): PublishingService {
   return new PublishingService({
     ...repos,
@@ -865,6 +901,8 @@ function buildPublishing(
       maxPostsPerDay: account.posting.maxPostsPerDay,
     },
     observer,
+    // /pause of publishing: nothing of this account goes to X, whoever asks; the draft waits queued.
+    publishingHold: () => pause.holdsPublishing(),
   });
 }
 
@@ -974,15 +1012,15 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       // explicit Approve or Retry by a moderator still publishes at once (moderation calls the
       // publishing service directly); if a cap queues it, it waits here too.
       held: async () => {
-        for (const account of accounts) if (!(await account.pause.current())) return null;
+        for (const account of accounts) if (!(await publishingHeld(account))) return null;
         return accounts.length > 1
-          ? 'posting is paused for every account: the publish queue waits for /resume'
-          : 'posting is paused: the publish queue waits for /resume';
+          ? 'publishing is paused for every account: the publish queue waits for /resume'
+          : 'publishing is paused: the publish queue waits for /resume';
       },
       run: async () => {
         const outcomes: unknown[] = [];
         for (const account of accounts) {
-          const paused = async () => (await account.pause.current()) !== null;
+          const paused = () => publishingHeld(account);
           if (await paused()) continue;
           // Asked again before each draft: a /pause that lands during a long run stops it there.
           outcomes.push(...(await account.publishing.processDueDrafts(undefined, { held: paused })));
@@ -1027,6 +1065,15 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
     });
   }
   return jobs;
+}
+
+/**
+ * The one check of whether /pause holds an account's publishing, for the publish queue (or the
+ * timer that replaces it): the account is skipped while it holds. The publishing service checks
+ * the same hold again before every publication, so no other path can go round it.
+ */
+async function publishingHeld(account: AccountServices): Promise<boolean> {
+  return (await account.pause.holdsPublishing()) !== null;
 }
 
 /** A sweep held for every account is a skipped run, so the job's record and /status say why nothing happened. */

@@ -96,6 +96,7 @@ export interface PostingSchedulerDeps {
 
 /** What /status shows about the scheduler. */
 export interface SchedulerStatus {
+  /** Any pause, whatever it holds (its `scope` says what). */
   readonly pause: PauseState | null;
   readonly nextRunAt: number | null;
   readonly lastRun: JobRunRecord | null;
@@ -211,7 +212,8 @@ export class PostingScheduler {
 
   private async decidePostRun({ config, drafts, posts, pause: pauseReader }: PostJobDefinition): Promise<PostRunDecision> {
     const now = this.deps.clock.now();
-    const [pause, counts, times] = await Promise.all([pauseReader.current(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
+    // Only a pause that holds generation skips a post run; one of publishing only lets drafts be written.
+    const [pause, counts, times] = await Promise.all([pauseReader.holdsGeneration(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
     return decidePostRun({
       now,
       pause,

@@ -47,7 +47,7 @@ export interface ModerationServiceDependencies {
   readonly options: ModerationOptions;
   /** Told when a pending draft got a new deadline (new card, new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
-  /** /pause: while it holds, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
+  /** /pause: while it holds publishing, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
   readonly pause?: PauseStateReader | undefined;
   /** The account this instance moderates for, named on every card; the single-account setup's `default` without it. */
   readonly account?: AccountIdentity | undefined;
@@ -437,11 +437,11 @@ export class ModerationService {
     return this.sweeping;
   }
 
-  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
+  /** Whether the deadline sweep is on hold: publishing paused while the deadline would publish (a pause of generation only holds no deadline). */
   async sweepOnHold(): Promise<boolean> {
     const { options, pause } = this.deps;
     if (options.timeoutAction !== 'publish' || !pause) return false;
-    return (await pause.current()) !== null;
+    return (await pause.holdsPublishing()) !== null;
   }
 
   private async sweepUnlessHeld(): Promise<OverdueSweep> {

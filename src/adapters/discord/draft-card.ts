@@ -11,6 +11,7 @@ import {
 import { CONTENT_TYPE_LABELS } from '../../domain/content-types.js';
 import { encodeDraftCustomId, type CardAction } from '../../domain/custom-id.js';
 import { tweetUrl, type Draft } from '../../domain/draft.js';
+import { isPauseHoldReason } from '../../domain/schedule.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
 import type { AccountLabel, DraftCardView } from '../../services/ports.js';
 
@@ -377,6 +378,7 @@ export function describeCardOutcome(view: DraftCardView): string {
       return url ? `Approved and published: ${url}.` : 'Approved and published (dry run: nothing was sent to X).';
     }
     case 'approved':
+      if (isPauseHoldReason(draft.queueReason)) return 'Approved; held by /pause: it is published after /resume of publishing.';
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return `Approved; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${shorten(draft.queueReason ?? 'waiting', 300)}).`;
       }
@@ -429,6 +431,10 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
         colour: CARD_COLOURS.pending,
       };
     case 'approved':
+      // A held draft is already due, so only its queue reason tells it from one publishing now.
+      if (isPauseHoldReason(draft.queueReason)) {
+        return { text: `⏸️ Approved by ${by}; held by /pause: publishing waits for /resume`, colour: CARD_COLOURS.approved };
+      }
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return {
           text: `🕒 Approved by ${by}; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${reasonText(draft.queueReason ?? 'waiting')})`,
