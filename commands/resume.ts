@@ -4,7 +4,7 @@ import type { AccountCommandContext, CommandContext, SlashCommand } from '../src
 import { COLORS, deferBeforeWrite, discordWhen, embed, humanDuration, plain, respond } from '../src/adapters/discord/command-replies.js';
 import { accountSuffix, listAccountIds, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import type { Actor } from '../src/domain/draft.js';
-import { describePauseScope, type PauseScope } from '../src/domain/schedule.js';
+import { describePauseScope, remainingScope, type PauseScope } from '../src/domain/schedule.js';
 import type { ResumeResult } from '../src/services/pause-service.js';
 import { scopeOption, scopeOptionValue } from './pause.js';
 
@@ -58,7 +58,8 @@ export const resume: SlashCommand = {
     const scope = scopeOptionValue(interaction);
     // A read never waits for a lock; it tells whether the answer is private before the write.
     const before = await Promise.all(accounts.map((account) => account.pause.current()));
-    await deferBeforeWrite(interaction, { ephemeral: before.every((state) => state === null) });
+    // Private when it will change nothing: no pause, or only a part this scope does not release.
+    await deferBeforeWrite(interaction, { ephemeral: before.every((state) => state === null || remainingScope(state.scope, scope) === state.scope) });
     if (accounts.length === 1) return resumeOne(interaction, ctx, actor, accounts[0] as AccountCommandContext, scope);
 
     const now = ctx.clock.now();

@@ -688,7 +688,10 @@ function buildAccount(
       // Overdue drafts the deadline publishes are decided first, while publishing is still
       // held: they wait in the queue with the rest and are spread with it, not sent after it at once.
       await moderation.handleOverdueDrafts();
-      return spreadPauseBacklog(repos, account, clock);
+      const spread = await spreadPauseBacklog(repos, account, clock);
+      // Each card says when its draft goes out now (the reconciler would catch up, later).
+      for (const draftId of spread) await moderation.refreshCard(draftId);
+      return spread.length;
     },
     onResumed: (released) => {
       shared.resumed.emit();
@@ -733,15 +736,15 @@ function buildAccount(
 /**
  * /resume of publishing, while publishing is still held: what became due during the pause (and
  * is not scheduled to a slot) waits until now, now + s, now + 2s, ... with
- * s = ceil(1 h / MAX_POSTS_PER_HOUR), so it never goes out as a burst. Returns how many moved.
+ * s = ceil(1 h / MAX_POSTS_PER_HOUR), so it never goes out as a burst. Returns the drafts it moved, in order.
  */
-async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, clock: Clock): Promise<number> {
+async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, clock: Clock): Promise<number[]> {
   const spacing = resumeSpacingMs(account.posting.maxPostsPerHour);
   const minutes = Math.round(spacing / 60_000);
   const moved = await repos.publications.spreadDueBacklog(clock.now(), spacing, (position, count) =>
     position === 0 ? `released by /resume: 1 of ${count}` : `released by /resume: ${position + 1} of ${count}, one every ${minutes} min`,
   );
-  return moved.length;
+  return moved;
 }
 
 /**
