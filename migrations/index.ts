@@ -7,6 +7,7 @@ import { TopicEngagementEvidence1796083200800 } from './1796083200800-TopicEngag
 import { CardReconcileIndex1796083200900 } from './1796083200900-CardReconcileIndex.js';
 import { Accounts1796083201000 } from './1796083201000-Accounts.js';
 import { InstanceLease1796083202000 } from './1796083202000-InstanceLease.js';
+import { PublishingCalendar1796083203000 } from './1796083203000-PublishingCalendar.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   CardReconcileIndex1796083200900,
   Accounts1796083201000,
   InstanceLease1796083202000,
+  PublishingCalendar1796083203000,
 ];

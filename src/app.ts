@@ -44,6 +44,7 @@ import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
+import { SchedulingService } from './services/scheduling-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { PauseService } from './services/pause-service.js';
 import {
@@ -126,6 +127,8 @@ export interface AccountServices {
   readonly pause: PauseService;
   readonly engagement: EngagementService;
   readonly stats: StatsService;
+  /** The account's publishing calendar (issue 13): its slots, /queue and the card's schedule buttons. */
+  readonly scheduling: SchedulingService;
 }
 
 /**
@@ -499,6 +502,10 @@ export class DraftgateApp {
       } else {
         await account.publishing.reconcileOnStartup();
       }
+      // Slots that passed while the bot was down, before the publish queue first runs: one goes
+      // (within SLOT_GRACE), the others move to the next free slots; never a burst. Under /pause
+      // of publishing they wait: /resume settles them.
+      if (account.scheduling.hasSlots() && !(await account.pause.holdsPublishing())) await account.scheduling.settleMissedSlots();
       // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
       await account.moderation.reconcileCards();
     }
@@ -695,14 +702,33 @@ function buildAccount(
     },
     onResumed: (released) => {
       shared.resumed.emit();
-      if (scopeHoldsPublishing(released)) void settleMissedSlotsAfterResume(log);
+      if (scopeHoldsPublishing(released)) void settleMissedSlotsAfterResume(scheduling, log);
     },
   });
   const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause);
+  const scheduling = new SchedulingService({
+    ...repos,
+    publisher: publishing,
+    // The card is the truth: the calendar re-renders it through moderation (built next; called only later).
+    cards: { viewOf: (draftId) => moderation.viewOf(draftId), refreshCard: (draftId) => moderation.refreshCard(draftId) },
+    clock,
+    logger: log.child({ component: 'calendar' }),
+    config: {
+      slots: account.posting.slots,
+      timeZone: account.posting.timezone,
+      activeHours: account.posting.activeHours,
+      caps: { maxPerHour: account.posting.maxPostsPerHour, maxPerDay: account.posting.maxPostsPerDay },
+      slotGraceMs: account.posting.slotGraceMs,
+      moderationTimeoutMs: account.posting.moderationTimeoutMs,
+    },
+    publishingHeld: async () => ((await pause.holdsPublishing()) ? 'publishing is paused: /resume first' : null),
+    onDeadlineChanged: () => shared.deadlineChanged.emit(),
+  });
   const moderation = new ModerationService({
     ...repos,
     pipeline,
     publisher: publishing,
+    calendar: scheduling,
     pause,
     cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
     clock,
@@ -730,7 +756,7 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
-  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats }, publishEvents, checkClaudeAccess };
+  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling }, publishEvents, checkClaudeAccess };
 }
 
 /**
@@ -748,13 +774,18 @@ async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, c
 }
 
 /**
- * HOOK for the calendar (helper SCHED): after /resume of publishing, scheduled publications
- * whose slot passed during the pause are settled by `scheduling.settleMissedSlots()` (one now
- * if younger than SLOT_GRACE, the others moved to the next free slots). The scheduling service
- * is not on this branch yet; the lead connects it here.
+ * After /resume of publishing: scheduled publications whose slot passed during the pause are
+ * settled by the calendar (one now if younger than SLOT_GRACE, the others moved to the next free
+ * slots, each card saying so), never sent as a burst. Without slots there is nothing to settle.
  */
-async function settleMissedSlotsAfterResume(log: Logger): Promise<void> {
-  log.debug('no calendar on this build: no missed slots to settle after /resume');
+async function settleMissedSlotsAfterResume(scheduling: SchedulingService, log: Logger): Promise<void> {
+  if (!scheduling.hasSlots()) return;
+  try {
+    await scheduling.settleMissedSlots();
+  } catch (error) {
+    // The publish queue's run settles them too, before it publishes anything.
+    log.error('settling the slots missed during the pause failed; the publish queue settles them', { error });
+  }
 }
 
 function moderationOptionsOf(account: AccountConfig): ModerationOptions {
@@ -1025,6 +1056,8 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
         for (const account of accounts) {
           const paused = () => publishingHeld(account);
           if (await paused()) continue;
+          // Slots first: a stall or a restart never sends every missed slot at once.
+          if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
           // Asked again before each draft: a /pause that lands during a long run stops it there.
           outcomes.push(...(await account.publishing.processDueDrafts(undefined, { held: paused })));
         }
@@ -1096,6 +1129,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
   const scopeOf = async (draftId: number, channelId: string | null): Promise<ModerationScope> => {
     const scope = (account: AccountServices): ModerationScope => ({
       moderation: account.moderation,
+      scheduling: account.scheduling,
       policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
     });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
@@ -1142,6 +1176,7 @@ function buildCommandContext(
     generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
+    scheduling: account.scheduling,
   }));
   return {
     config,

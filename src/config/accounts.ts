@@ -3,7 +3,8 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, twitterCredentialVariables, type AccountId } from '../domain/account.js';
 import { compileBannedPattern, InvalidBannedPatternError } from '../domain/validation.js';
-import { environmentObject, MODERATION_CHANNEL, missingSnowflakeMessage, SECRET_VARIABLES } from './schema.js';
+import type { SlotRule } from '../domain/slots.js';
+import { environmentObject, MODERATION_CHANNEL, missingSnowflakeMessage, readSlotSpec, SECRET_VARIABLES, splitSlotSpecs } from './schema.js';
 
 /**
  * accounts.yaml: the X accounts the bot writes for. Every key but `id` and
@@ -94,6 +95,38 @@ const bannedPatterns = textList('["/lambo{1,3}/i", "wen moon"]').superRefine((pa
   });
 });
 
+/** The example every `slots` message shows, in the form of the file. */
+export const SLOTS_FILE_EXAMPLE = 'slots: ["09:00", "13:00", "18:30"] or slots: ["Mon-Fri 08:30", "Sat,Sun 11:00"]';
+
+/**
+ * `slots`: a YAML list of slot specs, each checked on its own so a problem names
+ * `accounts[i].slots[j]`. A single text is read like POST_SLOTS (`;`-separated). An empty list
+ * is a value of its own (no slots for this account); only an absent key falls back to POST_SLOTS.
+ */
+const slots = z
+  .unknown()
+  .transform((value, ctx): SlotRule[] | undefined => {
+    if (value === undefined || value === null) return undefined;
+    const specs = typeof value === 'string' ? splitSlotSpecs(value) : Array.isArray(value) ? value.map(scalarText) : null;
+    if (specs === null) {
+      ctx.addIssue({ code: 'custom', message: `expected a YAML list of slots such as ${SLOTS_FILE_EXAMPLE}` });
+      return z.NEVER;
+    }
+    const rules: SlotRule[] = [];
+    specs.forEach((spec, index) => {
+      const at = typeof value === 'string' ? [] : [index];
+      if (typeof spec !== 'string' || spec.trim() === '') {
+        ctx.addIssue({ code: 'custom', path: at, message: `expected a slot such as "09:00" or "Mon-Fri 08:30"; e.g. ${SLOTS_FILE_EXAMPLE}` });
+        return;
+      }
+      const read = readSlotSpec(spec, SLOTS_FILE_EXAMPLE);
+      if ('problem' in read) ctx.addIssue({ code: 'custom', path: at, message: `is ${read.problem}` });
+      else rules.push(read.rule);
+    });
+    return rules;
+  })
+  .optional();
+
 const ID_RULE = '1 to 32 lower-case letters, digits or "-"';
 
 const accountId = z.preprocess(
@@ -135,6 +168,9 @@ const accountShape = {
   postJitter: fromEnvironmentField('POST_JITTER'),
   activeHours: fromEnvironmentField('ACTIVE_HOURS'),
   timezone: fromEnvironmentField('TIMEZONE'),
+  slots,
+  slotGrace: fromEnvironmentField('SLOT_GRACE'),
+  keepAhead: fromEnvironmentField('KEEP_AHEAD'),
   maxPostsPerHour: fromEnvironmentField('MAX_POSTS_PER_HOUR'),
   maxPostsPerDay: fromEnvironmentField('MAX_POSTS_PER_DAY'),
   maxPendingDrafts: fromEnvironmentField('MAX_PENDING_DRAFTS'),

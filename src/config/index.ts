@@ -3,8 +3,17 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
 import { DEFAULT_ACCOUNT_ID, twitterCredentialVariables, type AccountId } from '../domain/account.js';
+import type { SlotRule } from '../domain/slots.js';
 import { parseAccountsFile, type FileAccount } from './accounts.js';
-import { environmentSchema, generationEnvironmentSchema, SECRET_VARIABLES, BRAND_DOMAINS, type ActiveHours, type Environment } from './schema.js';
+import {
+  environmentSchema,
+  generationEnvironmentSchema,
+  SECRET_VARIABLES,
+  BRAND_DOMAINS,
+  slotInsideWindow,
+  type ActiveHours,
+  type Environment,
+} from './schema.js';
 
 export { parseDuration, formatDuration } from './duration.js';
 export { DEFAULT_ANTHROPIC_MODEL, BRAND_DOMAINS, SECRET_VARIABLES, parseActiveHours, type ActiveHours } from './schema.js';
@@ -70,6 +79,12 @@ export interface AppConfig {
     readonly jitterMs: number;
     readonly activeHours: ActiveHours | null;
     readonly timezone: string;
+    /** POST_SLOTS: the local times approved posts go out at; empty = as soon as the caps allow. */
+    readonly slots: readonly SlotRule[];
+    /** SLOT_GRACE: a slot missed (bot down) by less than this is still published at start. */
+    readonly slotGraceMs: number;
+    /** KEEP_AHEAD: drafts kept pending or scheduled ahead of the next slots; 0 = off. */
+    readonly keepAhead: number;
     readonly maxPostsPerHour: number;
     readonly maxPostsPerDay: number;
     readonly maxPendingDrafts: number;
@@ -183,11 +198,45 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
     accountSecrets = secrets.values;
     if (problems.length === 0 && parsed.success && fromFile.accounts) {
       const fallback = parsed.data;
-      accounts = fromFile.accounts.map((account) => accountFromFile(account, fallback, secrets.credentials.get(account.id)));
+      const resolved = fromFile.accounts.map((account) => accountFromFile(account, fallback, secrets.credentials.get(account.id)));
+      problems.push(...slotsOutsideActiveHours(fromFile.accounts, resolved, file));
+      accounts = resolved;
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(redacted(problems, env));
   return toAppConfig(parsed.data, accounts, accountSecrets);
+}
+
+/**
+ * A slot the account's active hours forbid would never be used: a problem naming both settings,
+ * at the slot in the file when the file sets the slots, else at the file's activeHours (the
+ * slots then come from POST_SLOTS).
+ */
+function slotsOutsideActiveHours(fileAccounts: readonly FileAccount[], accounts: readonly AccountConfig[], file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  accounts.forEach((account, index) => {
+    const fromFile = fileAccounts[index]!;
+    const window = account.posting.activeHours;
+    const activeHoursName = fromFile.activeHours !== undefined ? `accounts[${index}].activeHours` : 'ACTIVE_HOURS';
+    account.posting.slots.forEach((rule, slotIndex) => {
+      if (slotInsideWindow(rule, window)) return;
+      const windowText = window?.text ?? 'always';
+      if (fromFile.slots !== undefined) {
+        problems.push({
+          variable: `accounts[${index}].slots[${slotIndex}]`,
+          message: `${JSON.stringify(rule.spec)} is outside the account's active hours (${activeHoursName}: ${windowText}); move the slot or widen the active hours`,
+          file,
+        });
+      } else {
+        problems.push({
+          variable: `accounts[${index}].activeHours`,
+          message: `${windowText} excludes the slot ${JSON.stringify(rule.spec)} of POST_SLOTS, which this account uses; set the account's slots or widen its active hours`,
+          file,
+        });
+      }
+    });
+  });
+  return problems;
 }
 
 /** What each of an account's four variables holds, for the too-short message, in twitterCredentialVariables order. */
@@ -363,6 +412,9 @@ function postingConfig(env: Environment): AppConfig['posting'] {
     jitterMs: env.POST_JITTER,
     activeHours: env.ACTIVE_HOURS,
     timezone: env.TIMEZONE,
+    slots: env.POST_SLOTS,
+    slotGraceMs: env.SLOT_GRACE,
+    keepAhead: env.KEEP_AHEAD,
     maxPostsPerHour: env.MAX_POSTS_PER_HOUR,
     maxPostsPerDay: env.MAX_POSTS_PER_DAY,
     maxPendingDrafts: env.MAX_PENDING_DRAFTS,
@@ -389,6 +441,9 @@ function accountFromFile(account: FileAccount, env: Environment, credentials: Tw
       // null ("always") is a value of its own: only undefined falls back.
       activeHours: account.activeHours !== undefined ? account.activeHours : posting.activeHours,
       timezone: account.timezone ?? posting.timezone,
+      slots: account.slots ?? posting.slots,
+      slotGraceMs: account.slotGrace ?? posting.slotGraceMs,
+      keepAhead: account.keepAhead ?? posting.keepAhead,
       maxPostsPerHour: account.maxPostsPerHour ?? posting.maxPostsPerHour,
       maxPostsPerDay: account.maxPostsPerDay ?? posting.maxPostsPerDay,
       maxPendingDrafts: account.maxPendingDrafts ?? posting.maxPendingDrafts,

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { parseSlotSpecs, SlotSpecError, type SlotRule } from '../domain/slots.js';
 import { compileBannedPattern, InvalidBannedPatternError } from '../domain/validation.js';
 import { parseDuration } from './duration.js';
 
@@ -338,6 +339,53 @@ const activeHours = z.preprocess(
     }),
 );
 
+/** The example every slot message shows, in the form of the variable. */
+export const POST_SLOTS_EXAMPLE = 'POST_SLOTS="09:00;13:00;18:30" or POST_SLOTS="Mon-Fri 08:30;Sat,Sun 11:00"';
+
+/** Splits POST_SLOTS: `;` separates specs because `,` is used inside one ("Sat,Sun 11:00"). */
+export function splitSlotSpecs(text: string): string[] {
+  return text
+    .split(';')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** One spec read, or the message (`"<spec>", which is not a slot: ...`) that says what is wrong and what is expected. */
+export function readSlotSpec(spec: string, example: string): { rule: SlotRule } | { problem: string } {
+  try {
+    return { rule: parseSlotSpecs([spec])[0]! };
+  } catch (error) {
+    if (!(error instanceof SlotSpecError)) throw error;
+    return { problem: `${JSON.stringify(error.spec)}, which is not a slot: ${error.reason}; in full: ${example}` };
+  }
+}
+
+/** POST_SLOTS: empty or unset means no slots (approved posts go out as soon as the caps allow). */
+const postSlots = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): SlotRule[] => {
+      if (value === undefined) return [];
+      const rules: SlotRule[] = [];
+      for (const spec of splitSlotSpecs(value)) {
+        const read = readSlotSpec(spec, POST_SLOTS_EXAMPLE);
+        if ('problem' in read) ctx.addIssue({ code: 'custom', message: `contains ${read.problem}` });
+        else rules.push(read.rule);
+      }
+      return rules;
+    }),
+);
+
+/** Whether a slot's local time falls inside a daily window (start inclusive, end exclusive, may wrap midnight). */
+export function slotInsideWindow(rule: SlotRule, window: ActiveHours | null): boolean {
+  if (!window) return true;
+  const { startMinute, endMinute } = window;
+  if (startMinute < endMinute) return rule.minuteOfDay >= startMinute && rule.minuteOfDay < endMinute;
+  return rule.minuteOfDay >= startMinute || rule.minuteOfDay < endMinute;
+}
+
 /**
  * The one schema over the environment. Names are a contract with operators: they appear in
  * `.env.example`, the README and every error message.
@@ -388,6 +436,9 @@ export const environmentObject = z.object({
   POST_JITTER: duration('15m'),
   ACTIVE_HOURS: activeHours,
   TIMEZONE: timezone,
+  POST_SLOTS: postSlots,
+  SLOT_GRACE: duration('30m'),
+  KEEP_AHEAD: integer(0, 0, 100),
   MAX_POSTS_PER_HOUR: integer(2, 1, 1_000),
   MAX_POSTS_PER_DAY: integer(12, 1, 10_000),
   MAX_PENDING_DRAFTS: integer(3, 1, 100),
@@ -432,6 +483,18 @@ export const environmentSchema = environmentObject.superRefine(
         path: ['INSTANCE_LEASE_EXPIRY'],
         message: `must be at least twice INSTANCE_LEASE_RENEW (${env.INSTANCE_LEASE_RENEW / 1000}s), got ${env.INSTANCE_LEASE_EXPIRY / 1000}s`,
       });
+    }
+    // A slot the active hours forbid would never be used: refused at start, naming both settings.
+    if (Array.isArray(env.POST_SLOTS) && env.ACTIVE_HOURS !== undefined && typeof env.ACTIVE_HOURS !== 'string') {
+      for (const rule of env.POST_SLOTS) {
+        if (!slotInsideWindow(rule, env.ACTIVE_HOURS)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['POST_SLOTS'],
+            message: `contains ${JSON.stringify(rule.spec)}, which is outside ACTIVE_HOURS (${env.ACTIVE_HOURS?.text ?? 'always'}); move the slot or widen ACTIVE_HOURS`,
+          });
+        }
+      }
     }
     // With ACCOUNTS_FILE, each account names its channel and needs its own X secrets unless it
     // is a dry run: the accounts loader checks those, the plain TWITTER_* included when the file

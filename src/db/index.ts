@@ -8,6 +8,7 @@ import type {
   InstanceLeaseStore,
   ModerationEventRepository,
   PostRepository,
+  PublicationCalendarRepository,
   PublicationRepository,
   SettingsRepository,
   StatsRepository,
@@ -49,6 +50,8 @@ export interface Repositories {
   readonly accountId: AccountId;
   readonly drafts: DraftRepository;
   readonly publications: PublicationRepository;
+  /** The publishing calendar's reads and moves over the same publications (issue 13). */
+  readonly publicationCalendar: PublicationCalendarRepository;
   readonly posts: PostRepository;
   readonly topics: TopicRepository;
   readonly settings: SettingsRepository;
@@ -76,10 +79,12 @@ export function createRepositories(
   accountId: AccountId = DEFAULT_ACCOUNT_ID,
   fence?: InstanceFence,
 ): Repositories {
+  const publications = new TypeOrmPublicationRepository(dataSource, accountId, fence);
   return {
     accountId,
     drafts: new TypeOrmDraftRepository(dataSource, accountId, fence),
-    publications: new TypeOrmPublicationRepository(dataSource, accountId, fence),
+    publications,
+    publicationCalendar: publications,
     posts: new TypeOrmPostRepository(dataSource, accountId),
     topics: new TypeOrmTopicRepository(dataSource, accountId),
     settings: new TypeOrmSettingsRepository(dataSource, logger, accountId),

@@ -22,7 +22,8 @@ export const DUPLICATE_RELEVANT_STATUSES: readonly DraftStatus[] = ['pending', '
 const ALLOWED_TRANSITIONS: Record<DraftStatus, readonly DraftStatus[]> = {
   // pending -> pending is a new revision (regenerate or edit).
   pending: ['pending', 'approved', 'rejected', 'expired'],
-  approved: ['publishing'],
+  // approved -> pending: Unschedule (issue 13) sends a scheduled draft back to the moderators.
+  approved: ['publishing', 'pending'],
   // publishing -> approved: a retryable failure put it back in the queue.
   publishing: ['published', 'failed', 'approved'],
   published: [],

@@ -6,6 +6,7 @@ import { sanitiseNote } from '../domain/sanitise.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
+import type { ApprovedDraftCalendar } from './scheduling-contract.js';
 import {
   CardGoneError,
   type AccountIdentity,
@@ -15,6 +16,7 @@ import {
   type Clock,
   type DraftCardPort,
   type DraftCardView,
+  type DraftDecision,
   type DraftRepository,
   type DraftReviser,
   type InstanceFence,
@@ -57,6 +59,11 @@ export interface ModerationServiceDependencies {
    * Without it, cards are always sent.
    */
   readonly fence?: InstanceFence | undefined;
+  /**
+   * The account's publishing calendar (issue 13): with slots, an approval (a moderator's or the
+   * deadline's) is scheduled into the earliest free slot instead of published at once.
+   */
+  readonly calendar?: ApprovedDraftCalendar | undefined;
 }
 
 /** Who asks, about which card revision, from which message; the interaction id goes into the audit row. */
@@ -298,11 +305,11 @@ export class ModerationService {
       }
     }
 
-    const won = await drafts.decide(draft.id, request.revision, { to: 'approved', actor: request.actor, source: 'moderator' }, clock.now());
-    if (!won) return this.audited(request, 'approve', await this.whyLost(request));
+    const decided = await this.approveDraft(draft.id, request.revision, { to: 'approved', actor: request.actor, source: 'moderator' });
+    if (!decided.won) return this.audited(request, 'approve', await this.whyLost(request));
     await this.audit(request, 'approve', 'approved', draft.firstApprovedBy ? `second approval; first by ${draft.firstApprovedBy.name}` : null);
     await this.recordTopicOutcome(draft, 'approved');
-    await this.publish(draft.id);
+    if (!decided.scheduled) await this.publish(draft.id);
     return { status: 'applied', card: await this.viewOf(draft.id) };
   }
 
@@ -390,15 +397,16 @@ export class ModerationService {
       }
       const to = action === 'publish' ? 'approved' : 'expired';
       const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
-      const won = await drafts.decide(draft.id, draft.revision, { to, actor: TIMEOUT_ACTOR, source: 'timeout' }, clock.now());
-      if (!won) {
+      const decision: DraftDecision = { to, actor: TIMEOUT_ACTOR, source: 'timeout' };
+      const decided = to === 'approved' ? await this.approveDraft(draft.id, draft.revision, decision) : { won: await drafts.decide(draft.id, draft.revision, decision, clock.now()), scheduled: false };
+      if (!decided.won) {
         outcomes.push({ draftId: draft.id, revision: draft.revision, result: 'lost' });
         continue;
       }
       const detail = action !== this.deps.options.timeoutAction ? 'risk flags need two approvals: a timeout never publishes this draft' : null;
       await this.audit(request, 'timeout', to, detail);
       logger.info('moderation deadline passed', { draftId: draft.id, revision: draft.revision, outcome: to });
-      if (to === 'approved') await this.publish(draft.id);
+      if (to === 'approved' && !decided.scheduled) await this.publish(draft.id);
       await this.refreshCard(draft.id);
       outcomes.push({ draftId: draft.id, revision: draft.revision, result: to });
     }
@@ -547,6 +555,23 @@ export class ModerationService {
       case 'stale':
         return this.audited(request, action, this.refusalFor(outcome.draft, request) ?? { status: 'stale', currentRevision: request.revision });
     }
+  }
+
+  /**
+   * pending -> approved. With slots (the calendar), the approval's own transaction places the
+   * draft in its slot, so it is never due at once by mistake; `scheduled` says the draft waits
+   * for the calendar (its slot, or no free slot) instead of being published now.
+   */
+  private async approveDraft(draftId: number, revision: number, decision: DraftDecision): Promise<{ won: boolean; scheduled: boolean }> {
+    const { calendar, drafts, clock } = this.deps;
+    if (!calendar?.hasSlots()) return { won: await drafts.decide(draftId, revision, decision, clock.now()), scheduled: false };
+    if (calendar.decideIntoSlot) {
+      const placed = await calendar.decideIntoSlot(draftId, decision.actor, (placement) => drafts.decide(draftId, revision, { ...decision, placement }, clock.now()));
+      return { won: placed.won, scheduled: placed.won };
+    }
+    if (!(await drafts.decide(draftId, revision, decision, clock.now()))) return { won: false, scheduled: false };
+    await calendar.scheduleApproved(draftId);
+    return { won: true, scheduled: true };
   }
 
   private async publish(draftId: number): Promise<void> {

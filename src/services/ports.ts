@@ -79,6 +79,69 @@ export interface DraftDecision {
   readonly actor: Actor;
   readonly source: 'moderator' | 'timeout';
   readonly reason?: string | null | undefined;
+  /**
+   * An approval's place in the publishing calendar (issue 13), stored on the publication the
+   * approval's transaction creates: a scheduled approval is never, even for an instant, an
+   * approved draft the publish queue would send at once. Absent: due at once (no slots).
+   * A slot another queued publication holds makes the whole decision throw `SlotTakenError`.
+   */
+  readonly placement?: ApprovalPlacement | undefined;
+}
+
+/** Where an approved draft waits: its slot (scheduled) or only a `not_before` (no free slot). */
+export interface ApprovalPlacement {
+  readonly scheduledFor: number | null;
+  readonly notBefore: number | null;
+  readonly queueReason: string | null;
+}
+
+/**
+ * A write would give a slot to a second queued publication of the account (the unique partial
+ * index on (account_id, scheduled_for)): another approval or move took it first. The caller
+ * recomputes the free slot and tries again.
+ */
+export class SlotTakenError extends Error {
+  constructor(
+    readonly draftId: number,
+    readonly scheduledFor: number | null,
+  ) {
+    super(`draft ${draftId}: the slot ${scheduledFor === null ? '(none)' : new Date(scheduledFor).toISOString()} is taken by another queued publication`);
+    this.name = 'SlotTakenError';
+  }
+}
+
+/** A publication waiting to go out (queued) or going out (publishing), as the calendar plans around it. */
+export interface PlannedPublication {
+  /** The draft id. */
+  readonly id: number;
+  readonly status: 'queued' | 'publishing';
+  readonly scheduledFor: number | null;
+  readonly notBefore: number | null;
+}
+
+/**
+ * The calendar's writes on one account's publications (issue 13). Each changes a publication
+ * only while it is still `queued` with the schedule the caller saw (`expected`, compared with
+ * IS NOT DISTINCT FROM), fenced on the instance lease like every publishing write, and bumps the
+ * draft's `updated_at` with it (the card reconciler follows). A slot taken meanwhile throws
+ * `SlotTakenError`; false: the publication moved on (published, publishing, moved, unscheduled).
+ */
+export interface PublicationCalendarRepository {
+  /** The account's queued and publishing publications (queued ones: approved drafts only). */
+  findPlanned(): Promise<PlannedPublication[]>;
+  /** Approved, queued drafts, soonest `not_before` first (none first: they are due), and how many there are. */
+  findUpcoming(offset: number, limit: number): Promise<{ items: Draft[]; total: number }>;
+  /** Schedules (or moves) the publication to `scheduledFor`: not_before follows, queue_reason 'scheduled', `note` replaces the schedule note. */
+  schedule(id: number, expected: number | null, to: { readonly scheduledFor: number; readonly note: string | null }, now: number): Promise<boolean>;
+  /** Publish now: no schedule and no wait any more (the publish queue's caps and X's limits still apply). */
+  dropSchedule(id: number, expected: number | null, now: number): Promise<boolean>;
+  /** Two scheduled publications exchange their slots, in one transaction: both or neither. */
+  swapSlots(a: { readonly id: number; readonly scheduledFor: number }, b: { readonly id: number; readonly scheduledFor: number }, now: number): Promise<boolean>;
+  /**
+   * Unschedule: approved -> pending, in one transaction with deleting its queued publication;
+   * the decision is cleared, the revision stays, the deadline is `deadlineAt`.
+   */
+  unschedule(id: number, expected: number | null, deadlineAt: number, now: number): Promise<boolean>;
 }
 
 /** What a card was rendered from: the draft's revision, status and `updatedAt` at that moment. */

@@ -1,6 +1,6 @@
 import type { Actor, Draft } from '../domain/draft.js';
 import type { ModerationRefusal } from './moderation-service.js';
-import type { DraftCardView } from './ports.js';
+import type { ApprovalPlacement, DraftCardView } from './ports.js';
 
 /**
  * A moderator's request about a scheduled draft: from its card (Publish now, Reschedule,
@@ -40,7 +40,21 @@ export interface ApprovedDraftCalendar {
   hasSlots(): boolean;
   /** Puts an approved draft into the earliest free slot the caps allow; null when none is free within the horizon. */
   scheduleApproved(draftId: number): Promise<{ readonly scheduledFor: number } | { readonly scheduledFor: null; readonly reason: string }>;
+  /**
+   * The approval and its slot in one commit: the calendar finds the free slot (a read), then
+   * `decide` runs the approval's conditional update with that placement (its transaction creates
+   * the scheduled publication); a slot another approval took meanwhile is looked up again. So a
+   * crash can never leave an approved draft that the publish queue would send at once. Optional
+   * for fakes: without it, moderation decides, then calls `scheduleApproved`.
+   */
+  decideIntoSlot?(draftId: number, actor: Actor, decide: (placement: ApprovalPlacement) => Promise<boolean>): Promise<CalendarDecision>;
 }
+
+/** What `decideIntoSlot` came to: the decision lost (someone else decided), or won with its slot (null: none was free). */
+export type CalendarDecision =
+  | { readonly won: false }
+  | { readonly won: true; readonly scheduledFor: number; readonly reason: null }
+  | { readonly won: true; readonly scheduledFor: null; readonly reason: string };
 
 /** What the card buttons and /queue call; SchedulingService provides it. */
 export interface SchedulingOperations extends ApprovedDraftCalendar {

@@ -171,6 +171,10 @@ describe('database', () => {
   it('GIVEN a migrated file WHEN every migration is reverted and re-applied THEN it goes down to nothing and back up', async () => {
     db = await openTempDatabase();
     expect(await db.dataSource.query(`SELECT id, owner, epoch FROM instance_lease`)).toEqual([{ id: 1, owner: null, epoch: 0 }]);
+    expect(await indexNames(db.dataSource)).toContain('uq_publications_slot');
+    await db.dataSource.undoLastMigration(); // PublishingCalendar
+    expect(await indexNames(db.dataSource)).not.toContain('uq_publications_slot');
+    expect((await columnNames(db.dataSource, 'publications')).filter((name) => ['scheduled_for', 'schedule_note'].includes(name))).toEqual([]);
     await db.dataSource.undoLastMigration(); // InstanceLease
     expect(await tableNames(db.dataSource)).not.toContain('instance_lease');
     expect(await columnNames(db.dataSource, 'publications')).not.toContain('recovered');
@@ -205,12 +209,14 @@ describe('database', () => {
       'CardReconcileIndex1796083200900',
       'Accounts1796083201000',
       'InstanceLease1796083202000',
+      'PublishingCalendar1796083203000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // PublishingCalendar
     await db.dataSource.undoLastMigration(); // InstanceLease
     await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex
@@ -308,6 +314,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // PublishingCalendar
     await db.dataSource.undoLastMigration(); // InstanceLease
     await db.dataSource.undoLastMigration(); // Accounts
     await db.dataSource.undoLastMigration(); // CardReconcileIndex

@@ -102,6 +102,13 @@ describe('issue 11 §1: accounts.yaml', () => {
         jitterMs: 15 * 60_000,
         activeHours: { startMinute: 8 * 60, endMinute: 23 * 60, text: '08:00-23:00' },
         timezone: 'Europe/Berlin',
+        slots: [
+          { weekdays: [1, 2, 3, 4, 5], minuteOfDay: 8 * 60 + 30, spec: 'Mon-Fri 08:30' },
+          { weekdays: [1, 2, 3, 4, 5], minuteOfDay: 18 * 60, spec: 'Mon-Fri 18:00' },
+          { weekdays: [0, 6], minuteOfDay: 11 * 60, spec: 'Sat,Sun 11:00' },
+        ],
+        slotGraceMs: 30 * 60_000,
+        keepAhead: 2,
         maxPostsPerHour: 2,
         maxPostsPerDay: 12,
         maxPendingDrafts: 3,

@@ -9,6 +9,7 @@ import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
+import type { SchedulingOperations } from '../../services/scheduling-contract.js';
 import type { BackupOutcome } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
@@ -35,6 +36,8 @@ export interface AccountCommandContext {
   generateDraft(topicName: string | undefined): Promise<SubmitDraftOutcome>;
   readonly stats: StatsService;
   rateLimitStatus(): Promise<RateLimitStatus>;
+  /** The account's publishing calendar (issue 13): /queue lists and steers it. */
+  readonly scheduling: SchedulingOperations;
 }
 
 /** The accounts commands can act on. */

@@ -10,6 +10,7 @@ import {
   type ModerationResult,
   type ModerationService,
 } from '../../services/moderation-service.js';
+import type { SchedulingOperations } from '../../services/scheduling-contract.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
 import { describeCardOutcome, fitMessageContent, renderDraftCard, shorten } from './draft-card.js';
 import {
@@ -37,6 +38,8 @@ type ModalData = APIModalInteractionResponseCallbackData;
 /** The moderation of one account, and who may moderate it. */
 export interface ModerationScope {
   readonly moderation: ModerationOperations;
+  /** The draft's account's publishing calendar: the scheduled card's buttons (issue 13). */
+  readonly scheduling: SchedulingOperations;
   readonly policy: ModeratorPolicy;
 }
 

@@ -3,6 +3,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, U
 import { booleanInteger, jsonText } from './column-types.js';
 import { DraftEntity } from './draft.entity.js';
 
+/** The partial unique index's condition: only queued, scheduled publications hold a slot. */
+export const PUBLICATION_SLOT_WHERE = "status = 'queued' AND scheduled_for IS NOT NULL";
+
 /**
  * One approved draft on one target account: the publishing state `drafts` carried before
  * accounts (migration Accounts). Created with the approval, in the same transaction. Times are
@@ -15,6 +18,8 @@ import { DraftEntity } from './draft.entity.js';
 @Index('idx_publications_lease', ['status', 'leaseExpiresAt'])
 // Covering index for /stats spend.
 @Index('idx_publications_stats', ['accountId', 'status', 'publishedAt', 'costUsd'])
+// One queued publication per slot and account (migration PublishingCalendar): two approvals racing for a slot cannot both store it.
+@Index('uq_publications_slot', ['accountId', 'scheduledFor'], { unique: true, where: PUBLICATION_SLOT_WHERE })
 export class PublicationEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
@@ -52,6 +57,17 @@ export class PublicationEntity {
 
   @Column({ name: 'queue_reason', type: 'text', nullable: true })
   queueReason!: string | null;
+
+  /**
+   * The slot (or the moderator-chosen time) a queued publication is scheduled for (issue 13);
+   * null: as soon as the caps allow. While scheduled, `not_before` equals it.
+   */
+  @Column({ name: 'scheduled_for', type: 'integer', nullable: true })
+  scheduledFor!: number | null;
+
+  /** Why the schedule last moved on its own (a slot missed while the bot was down, the caps at the slot); shown on the card. */
+  @Column({ name: 'schedule_note', type: 'text', nullable: true })
+  scheduleNote!: string | null;
 
   /** Ids of the tweets already posted, in thread order; a resumed thread continues after the last. */
   @Column({ name: 'posted_tweet_ids', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })

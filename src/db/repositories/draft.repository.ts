@@ -2,21 +2,23 @@ import { Brackets, type DataSource, type EntityManager, type Repository, type Se
 import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
 import { DRAFT_STATUSES, type Actor, type Draft, type DraftStatus, type PublishErrorClass } from '../../domain/draft.js';
-import type {
-  CardRendering,
-  CreateWithinCapOutcome,
-  DraftDecision,
-  DraftRepository,
-  InstanceFence,
-  NewDraft,
-  RevisedContent,
-  UnpostedCards,
+import {
+  SlotTakenError,
+  type CardRendering,
+  type CreateWithinCapOutcome,
+  type DraftDecision,
+  type DraftRepository,
+  type InstanceFence,
+  type NewDraft,
+  type RevisedContent,
+  type UnpostedCards,
 } from '../../services/ports.js';
 import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity.js';
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
 import { queryRows, toNumberOrNull } from '../sql.js';
 import { withFence, type FenceCondition } from './instance-fence.js';
+import { isSlotConflict } from './slot-conflict.js';
 
 /**
  * The combined status services see, over `drafts d LEFT JOIN publications p`: a draft's own
@@ -95,6 +97,8 @@ export function toDraft(row: DraftEntity): Draft {
     errorClass: (publication?.errorClass ?? null) as PublishErrorClass | null,
     xCostUsd: publication?.costUsd ?? 0,
     recovered: publication?.recovered ?? null,
+    scheduledFor: publication?.scheduledFor ?? null,
+    scheduleNote: publication?.scheduleNote ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -448,16 +452,25 @@ export class TypeOrmDraftRepository implements DraftRepository {
       if (result.affected !== 1) return false;
       // The approval and its publication commit together: no approved draft without one.
       if (decision.to === 'approved') {
+        const placement = decision.placement;
         await manager.insert(PublicationEntity, {
           draftId: id,
           accountId: this.accountId,
           status: 'queued',
           postedTweetIds: [],
+          // Scheduled in the same commit as the approval: never an approved draft that is due at once by mistake.
+          scheduledFor: placement?.scheduledFor ?? null,
+          notBefore: placement?.notBefore ?? null,
+          queueReason: placement?.queueReason ?? null,
           createdAt: now,
           updatedAt: now,
         });
       }
       return true;
+    }).catch((error: unknown) => {
+      // Another approval took the slot between the look and this commit: nothing was written.
+      if (decision.placement && isSlotConflict(error)) throw new SlotTakenError(id, decision.placement.scheduledFor);
+      throw error;
     });
   }
 

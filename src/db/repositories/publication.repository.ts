@@ -1,12 +1,24 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
-import type { InstanceFence, PublicationRepository, PublishFence, PublishingLease } from '../../services/ports.js';
+import {
+  SlotTakenError,
+  type InstanceFence,
+  type PlannedPublication,
+  type PublicationCalendarRepository,
+  type PublicationRepository,
+  type PublishFence,
+  type PublishingLease,
+} from '../../services/ports.js';
 import { DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
 import { execute, queryRows, toNumberOrNull } from '../sql.js';
 import { draftsWithPublication, toDraft } from './draft.repository.js';
 import { withFence } from './instance-fence.js';
+import { isSlotConflict } from './slot-conflict.js';
+
+/** The condition every calendar write shares: still queued, with the schedule the caller saw. */
+const STILL_AS_SEEN = "status = 'queued' AND scheduled_for IS NOT DISTINCT FROM :expected";
 
 type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'accountId' | 'draft'>>;
 
@@ -17,7 +29,7 @@ type PublicationChanges = Partial<Omit<PublicationEntity, 'id' | 'draftId' | 'ac
  * the card reconciler knows the card is behind. With an instance fence, every transition also
  * requires the instance lease to still name this instance's term (issue 12), in the same UPDATE.
  */
-export class TypeOrmPublicationRepository implements PublicationRepository {
+export class TypeOrmPublicationRepository implements PublicationRepository, PublicationCalendarRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
@@ -209,7 +221,8 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
       id,
       "status = 'failed'",
       {},
-      { status: 'queued', notBefore: null, queueReason: null, transientFailures: 0 },
+      // Its slot is long gone (and may be another's by now): a retried draft goes when the caps allow.
+      { status: 'queued', notBefore: null, queueReason: null, transientFailures: 0, scheduledFor: null },
       now,
       // The Retry is a moderator's decision on the draft again.
       { decidedBy: actor.id, decidedByName: actor.name },
@@ -271,6 +284,130 @@ export class TypeOrmPublicationRepository implements PublicationRepository {
     );
     // A bigint on PostgreSQL: compared as a number, whichever form the driver returns.
     return Number(row?.unresolved ?? 0) === 1;
+  }
+
+  async findPlanned(): Promise<PlannedPublication[]> {
+    const rows = await queryRows<{ id: unknown; status: string; scheduledFor: unknown; notBefore: unknown }>(
+      this.dataSource,
+      `SELECT p.draft_id AS id, p.status AS status, p.scheduled_for AS "scheduledFor", p.not_before AS "notBefore"
+         FROM publications p JOIN drafts d ON d.id = p.draft_id
+        WHERE p.account_id = :accountId AND d.account_id = p.account_id AND d.status = 'approved' AND p.status IN ('queued', 'publishing')
+        ORDER BY p.draft_id`,
+      { accountId: this.accountId },
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      status: r.status as PlannedPublication['status'],
+      scheduledFor: toNumberOrNull(r.scheduledFor),
+      notBefore: toNumberOrNull(r.notBefore),
+    }));
+  }
+
+  async findUpcoming(offset: number, limit: number): Promise<{ items: Draft[]; total: number }> {
+    const queued = () => draftsWithPublication(this.dataSource.manager, this.accountId).andWhere("d.status = 'approved' AND p.status = 'queued'");
+    const total = await queued().getCount();
+    const rows = await queued()
+      .orderBy('COALESCE(p.not_before, 0)', 'ASC')
+      .addOrderBy('d.id', 'ASC')
+      .offset(Math.max(0, Math.trunc(offset)))
+      .limit(Math.max(0, Math.trunc(limit)))
+      .getMany();
+    return { items: rows.map(toDraft), total };
+  }
+
+  async schedule(id: number, expected: number | null, to: { readonly scheduledFor: number; readonly note: string | null }, now: number): Promise<boolean> {
+    return this.slotWrite(id, to.scheduledFor, () =>
+      this.transition(
+        id,
+        STILL_AS_SEEN,
+        { expected },
+        { scheduledFor: to.scheduledFor, notBefore: to.scheduledFor, queueReason: 'scheduled', scheduleNote: to.note },
+        now,
+      ),
+    );
+  }
+
+  async dropSchedule(id: number, expected: number | null, now: number): Promise<boolean> {
+    return this.transition(id, STILL_AS_SEEN, { expected }, { scheduledFor: null, notBefore: null, queueReason: null, scheduleNote: null }, now);
+  }
+
+  async swapSlots(a: { readonly id: number; readonly scheduledFor: number }, b: { readonly id: number; readonly scheduledFor: number }, now: number): Promise<boolean> {
+    const moved = (manager: EntityManager, id: number, expected: number | null, scheduledFor: number | null) => {
+      const fenced = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN}`, {
+        id,
+        accountId: this.accountId,
+        expected,
+      });
+      return manager
+        .createQueryBuilder()
+        .update(PublicationEntity)
+        .set({ scheduledFor, notBefore: scheduledFor, queueReason: 'scheduled', scheduleNote: null, updatedAt: now })
+        .where(fenced.sql, fenced.parameters)
+        .execute();
+    };
+    /** Rolls the transaction back: one of the two moved on, so neither may change. */
+    class Lost extends Error {}
+    try {
+      return await this.slotWrite(a.id, b.scheduledFor, () =>
+        this.dataSource.transaction(async (manager) => {
+          // The index allows one queued publication per slot even inside the transaction: `a` lets go of its slot first.
+          if ((await moved(manager, a.id, a.scheduledFor, null)).affected !== 1) throw new Lost();
+          if ((await moved(manager, b.id, b.scheduledFor, a.scheduledFor)).affected !== 1) throw new Lost();
+          if ((await moved(manager, a.id, null, b.scheduledFor)).affected !== 1) throw new Lost();
+          await manager
+            .createQueryBuilder()
+            .update(DraftEntity)
+            .set({ updatedAt: now })
+            .where('id IN (:...ids) AND account_id = :accountId', { ids: [a.id, b.id], accountId: this.accountId })
+            .execute();
+          return true;
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Lost) return false;
+      throw error;
+    }
+  }
+
+  async unschedule(id: number, expected: number | null, deadlineAt: number, now: number): Promise<boolean> {
+    const publication = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN}`, {
+      id,
+      accountId: this.accountId,
+      expected,
+    });
+    return this.dataSource.transaction(async (manager) => {
+      const deleted = await manager.createQueryBuilder().delete().from(PublicationEntity).where(publication.sql, publication.parameters).execute();
+      if (deleted.affected !== 1) return false;
+      // approved -> pending: the decision is undone (a new one is needed), the words stay the same revision.
+      const reopened = await manager
+        .createQueryBuilder()
+        .update(DraftEntity)
+        .set({
+          status: 'pending',
+          decidedBy: null,
+          decidedByName: null,
+          decidedAt: null,
+          decisionSource: null,
+          firstApprovedBy: null,
+          firstApprovedByName: null,
+          deadlineAt,
+          updatedAt: now,
+        })
+        .where("id = :id AND account_id = :accountId AND status = 'approved'", { id, accountId: this.accountId })
+        .execute();
+      if (reopened.affected !== 1) throw new Error(`draft ${id}: its queued publication was deleted but the draft was not approved`);
+      return true;
+    });
+  }
+
+  /** Runs a write that gives `id` the slot `scheduledFor`, turning a slot-index conflict into SlotTakenError. */
+  private async slotWrite<T>(id: number, scheduledFor: number | null, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (isSlotConflict(error)) throw new SlotTakenError(id, scheduledFor);
+      throw error;
+    }
   }
 
   private async findDraft(id: number): Promise<Draft | null> {
