@@ -269,7 +269,10 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     // MAX_POSTS_PER_HOUR spaces what /resume releases: the overdue draft goes out after the spacing.
     expect(await testApp.app.repos.drafts.findById(held.draft.id)).toMatchObject({ status: 'approved', notBefore: clock.now() + resumeSpacingMs(2) }); // MAX_POSTS_PER_HOUR defaults to 2
     clock.advance(3 * HOUR);
-    await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue);
+    // A queue run of its own: the one /resume started may still be updating the first card.
+    await expect
+      .poll(async () => (await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue))?.reason, { timeout: 10_000 })
+      .not.toBe('the previous run is still in progress');
     await expect.poll(async () => (await testApp.app.repos.drafts.findById(held.draft.id))?.status, { timeout: 10_000 }).toBe('published');
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.decisionSource).toBe('timeout');
   });
