@@ -26,10 +26,11 @@ import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
 import type { Draft } from './domain/draft.js';
-import { resumeSpacingMs, scopeHoldsPublishing } from './domain/schedule.js';
+import { resumeSpacingMs, scopeHoldsGeneration, scopeHoldsPublishing } from './domain/schedule.js';
 import type { Logger } from './logging/index.js';
 import {
   CARD_RECONCILE_SCHEDULE,
+  KEEP_AHEAD_SCHEDULE,
   JOB_NAMES,
   PostingScheduler,
   PUBLISH_QUEUE_SCHEDULE,
@@ -46,6 +47,7 @@ import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
+import { KeepAheadService } from './services/keep-ahead.js';
 import { PauseService } from './services/pause-service.js';
 import {
   systemClock,
@@ -129,6 +131,8 @@ export interface AccountServices {
   readonly stats: StatsService;
   /** The account's publishing calendar (issue 13): its slots, /queue and the card's schedule buttons. */
   readonly scheduling: SchedulingService;
+  /** Keeps `keepAhead` drafts pending or approved-and-waiting (issue 13 §3); idle with keepAhead 0. */
+  readonly keepAhead: KeepAheadService;
 }
 
 /**
@@ -510,6 +514,8 @@ export class DraftgateApp {
       await account.moderation.reconcileCards();
     }
     await services.deadlines.start();
+    // Keep-ahead tops each account up at once (it may have been down a while), then on every drop.
+    for (const account of services.accounts.values()) account.keepAhead.poke();
     const recheck = () => void services.deadlines.runNow();
     client.on(Events.ShardResume, recheck);
     client.on(Events.ShardReady, recheck);
@@ -615,7 +621,9 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
   // A dead key must show in /healthz before the first generation: check it now, in the
   // background, since the bot can moderate and publish without Claude. One key serves every account.
   const anthropicCheck = generationHealth.checkAtStart(() => (built[0] as BuiltAccount).checkClaudeAccess());
-  for (const { services, publishEvents } of built) publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver);
+  for (const { services, publishEvents } of built) {
+    publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver, keepAheadObserver(services.keepAhead));
+  }
 
   const backups = buildBackups(ctx, store.dataSource);
   const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups);
@@ -703,6 +711,7 @@ function buildAccount(
     onResumed: (released) => {
       shared.resumed.emit();
       if (scopeHoldsPublishing(released)) void settleMissedSlotsAfterResume(scheduling, log);
+      if (scopeHoldsGeneration(released)) keepAhead.poke();
     },
   });
   const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause);
@@ -736,8 +745,23 @@ function buildAccount(
     options: moderationOptionsOf(account),
     account: { id: account.id, handle: () => shared.handles.get(account.id) ?? null },
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
+    // A rejection or an expiry leaves fewer drafts ahead: keep-ahead tops up (a no-op with keepAhead 0).
+    onDecided: () => keepAhead.poke(),
     // No card goes out unless this instance holds the lease: a standby's or a deposed instance's would be a second one.
     fence: ctx.fence,
+  });
+  const keepAhead = new KeepAheadService({
+    drafts: repos.drafts,
+    pause,
+    generate: () => moderation.generateAndPostDraft({ trigger: 'keep_ahead' }),
+    clock,
+    logger: log,
+    config: {
+      keepAhead: account.posting.keepAhead,
+      maxPendingDrafts: account.posting.maxPendingDrafts,
+      activeHours: account.posting.activeHours,
+      timeZone: account.posting.timezone,
+    },
   });
   const engagement = new EngagementService({
     posts: repos.posts,
@@ -756,7 +780,11 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
-  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling }, publishEvents, checkClaudeAccess };
+  return {
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead },
+    publishEvents,
+    checkClaudeAccess,
+  };
 }
 
 /**
@@ -1093,6 +1121,25 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       },
     },
   ];
+  if (accounts.some((account) => account.keepAhead.enabled)) {
+    jobs.push({
+      name: JOB_NAMES.keepAhead,
+      pattern: KEEP_AHEAD_SCHEDULE,
+      quiet: true,
+      // Not held as a job: each account's keep-ahead reads its own pause of generation.
+      run: async () => {
+        const results: Record<string, string | number | boolean | null> = {};
+        for (const account of accounts) {
+          if (!account.keepAhead.enabled) continue;
+          const run = await account.keepAhead.run();
+          const prefix = accounts.length > 1 ? `${account.config.id}.` : '';
+          results[`${prefix}generated`] = run.generated;
+          results[`${prefix}stoppedBy`] = run.stoppedBy;
+        }
+        return { outcome: 'ok', reason: null, detail: results };
+      },
+    });
+  }
   if (config.storage.backupSchedule) {
     jobs.push({
       name: JOB_NAMES.backup,
@@ -1300,6 +1347,14 @@ class Signal {
  * publishing, so it is built after it). Forwards each event to every connected observer in
  * order, waiting for each.
  */
+/** A publication settled (published, or failed for good): one draft fewer ahead, so keep-ahead tops up. */
+function keepAheadObserver(keepAhead: KeepAheadService): PublishingObserver {
+  return {
+    onPublished: async () => keepAhead.poke(),
+    onFailed: async () => keepAhead.poke(),
+  };
+}
+
 class PublishingRelay implements PublishingObserver {
   private observers: readonly PublishingObserver[] = [];
 

@@ -18,7 +18,15 @@ export const JOB_NAMES = {
   engagement: 'engagement-refresh',
   backup: 'backup',
   cards: 'card-reconcile',
+  keepAhead: 'keep-ahead',
 } as const;
+
+/**
+ * Keep-ahead's safety sweep (only with keepAhead > 0): every 5 minutes, offset from the other
+ * jobs. Keep-ahead mostly runs when the count drops (a decision, a publication); this catches the
+ * rest (active hours opening, a backoff ending, a /resume of generation).
+ */
+export const KEEP_AHEAD_SCHEDULE = '50 */5 * * * *';
 
 /** Missing and out-of-date moderation cards are looked for twice a minute, offset from the other jobs. */
 export const CARD_RECONCILE_SCHEDULE = '5,35 * * * * *';

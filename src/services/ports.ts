@@ -513,7 +513,7 @@ export interface ModerationEventRepository {
 }
 
 export interface GenerationRun {
-  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli';
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead';
   readonly outcome: 'created' | 'skipped' | 'failed';
   readonly reason: string | null;
   readonly draftId: number | null;
@@ -660,7 +660,7 @@ export interface ApprovedDraftPublisher {
 
 /** The part of the pipeline moderation needs; DraftPipelineService satisfies it. */
 export interface DraftReviser {
-  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
+  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
   regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
   applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
 }
