@@ -83,7 +83,9 @@ function alreadyPausedLine(account: AccountCommandContext, state: PauseState): s
 
 /** What a /pause did to one account, for the reply: a new pause, or a pause it widened. */
 function widenedLine(widenedFrom: PauseScope | null, state: PauseState): string | null {
-  return widenedFrom ? `Widened: ${describePauseScope(widenedFrom)} was already paused (by ${plain(state.by.name)}); now ${describePauseScope(state.scope)} are paused.` : null;
+  return widenedFrom
+    ? `Widened: ${describePauseScope(widenedFrom)} was already paused (by ${plain(state.by.name)}); now ${describePauseScope(state.scope)} are paused.`
+    : null;
 }
 
 /**
@@ -123,7 +125,8 @@ export const pause: SlashCommand = {
       if (result.changed) {
         paused.push(account);
         since = result.state.since;
-        if (result.widenedFrom) widened.push(`\`${account.id}\`: ${describePauseScope(result.widenedFrom)} was already paused; now ${describePauseScope(result.state.scope)}.`);
+        if (result.widenedFrom)
+          widened.push(`\`${account.id}\`: ${describePauseScope(result.widenedFrom)} was already paused; now ${describePauseScope(result.state.scope)}.`);
       } else already.push(alreadyPausedLine(account, result.state));
     }
     if (paused.length === 0) {

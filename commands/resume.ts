@@ -106,14 +106,18 @@ export const resume: SlashCommand = {
 };
 
 /** /resume of one account: the reply of the single-account bot, titled with the account when there are several. */
-async function resumeOne(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext, scope: PauseScope): Promise<void> {
+async function resumeOne(
+  interaction: ChatInputCommandInteraction,
+  ctx: CommandContext,
+  actor: Actor,
+  account: AccountCommandContext,
+  scope: PauseScope,
+): Promise<void> {
   const result = await account.pause.resume(actor, scope, interaction.id);
   if (!result.changed) {
-    await respond(
-      interaction,
-      [embed(COLORS.info, `Not paused${accountSuffix(ctx, account)}`).setDescription(notHeldText(result.previous, scope))],
-      { ephemeral: true },
-    );
+    await respond(interaction, [embed(COLORS.info, `Not paused${accountSuffix(ctx, account)}`).setDescription(notHeldText(result.previous, scope))], {
+      ephemeral: true,
+    });
     return;
   }
   const now = ctx.clock.now();

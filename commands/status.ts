@@ -39,7 +39,9 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
   if (paused && !section)
     reply.addFields({
       name: 'What the pause holds',
-      value: pauseHoldLines(await account.drafts.countByStatus(), config.posting.timeoutAction, paused.scope).join('\n').slice(0, 1024),
+      value: pauseHoldLines(await account.drafts.countByStatus(), config.posting.timeoutAction, paused.scope)
+        .join('\n')
+        .slice(0, 1024),
     });
 
   const next =

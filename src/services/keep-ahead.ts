@@ -127,7 +127,11 @@ export class KeepAheadService {
       const delay = exponentialDelayMs(this.failures, this.deps.backoff ?? KEEP_AHEAD_BACKOFF);
       this.retryAt = this.deps.clock.now() + delay;
       const reason = `generation ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}; next try in ${Math.round(delay / 1000)} s`;
-      this.log.warn('keep-ahead generation did not produce a draft; backing off', { failures: this.failures, retryAt: new Date(this.retryAt).toISOString(), reason });
+      this.log.warn('keep-ahead generation did not produce a draft; backing off', {
+        failures: this.failures,
+        retryAt: new Date(this.retryAt).toISOString(),
+        reason,
+      });
       return { generated, stoppedBy: 'generation_failed', reason, ahead: draftsAhead(await this.deps.drafts.countByStatus()) };
     }
     return { generated, stoppedBy: 'enough', reason: 'generated as many as a pass may', ahead: draftsAhead(await this.deps.drafts.countByStatus()) };
@@ -149,7 +153,12 @@ export class KeepAheadService {
     if (counts.pending >= config.maxPendingDrafts) {
       return { stoppedBy: 'pending_cap', reason: `pending cap full: ${counts.pending} of ${config.maxPendingDrafts} drafts await moderation`, ahead };
     }
-    if (now < this.retryAt) return { stoppedBy: 'backing_off', reason: `backing off after ${this.failures} failed generation(s) until ${new Date(this.retryAt).toISOString()}`, ahead };
+    if (now < this.retryAt)
+      return {
+        stoppedBy: 'backing_off',
+        reason: `backing off after ${this.failures} failed generation(s) until ${new Date(this.retryAt).toISOString()}`,
+        ahead,
+      };
     return null;
   }
 }

@@ -21,8 +21,7 @@ export interface PauseServiceDeps {
 }
 
 export type PauseResult =
-  | { readonly changed: true; readonly state: PauseState; readonly widenedFrom: PauseScope | null }
-  | { readonly changed: false; readonly state: PauseState };
+  { readonly changed: true; readonly state: PauseState; readonly widenedFrom: PauseScope | null } | { readonly changed: false; readonly state: PauseState };
 
 export type ResumeResult =
   | {
@@ -125,7 +124,13 @@ export class PauseService implements PauseStateReader {
     await this.deps.settings.set(SETTINGS.pause, remaining, this.deps.clock.now());
     const detail = `released ${released}${remaining ? `, still holding ${remaining.scope}` : ''}; paused since ${new Date(previous.since).toISOString()} by ${previous.by.name}${spread > 0 ? `; ${spread} due publication(s) spread out` : ''}`;
     await this.audit(actor, 'resume', remaining ? 'partly_resumed' : 'resumed', detail, interactionId, now);
-    this.log.warn(remaining ? 'pause narrowed' : 'posting resumed', { by: actor.id, pausedSince: previous.since, released, remaining: remaining?.scope ?? null, spread });
+    this.log.warn(remaining ? 'pause narrowed' : 'posting resumed', {
+      by: actor.id,
+      pausedSince: previous.since,
+      released,
+      remaining: remaining?.scope ?? null,
+      spread,
+    });
     await this.announce(() => this.deps.announcer?.announceResume(actor, previous, remaining));
     this.deps.onResumed?.(released);
     return { changed: true, previous, released, remaining, spread };

@@ -62,7 +62,9 @@ describe('keep-ahead (issue 13)', () => {
   }
 
   async function keepAheadRuns(testApp: TestApp): Promise<number> {
-    const rows = (await withAppDatabase(testApp.config, (ds) => ds.query(`SELECT COUNT(*) AS "n" FROM generation_runs WHERE "trigger" = 'keep_ahead'`))) as Array<{
+    const rows = (await withAppDatabase(testApp.config, (ds) =>
+      ds.query(`SELECT COUNT(*) AS "n" FROM generation_runs WHERE "trigger" = 'keep_ahead'`),
+    )) as Array<{
       n: unknown;
     }>;
     return Number(rows[0]?.n ?? 0);

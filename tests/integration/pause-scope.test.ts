@@ -210,7 +210,9 @@ describe('/pause scopes (issue 13)', () => {
     expect(widened.text).toContain('Widened: draft generation only was already paused');
     expect(widened.text).toContain('now generation and publishing are paused');
     expect(await testApp.app.repos.settings.get(SETTINGS.pause)).toMatchObject({ scope: 'all', reason: 'topic review' });
-    await harness.fakes.discord.waitForMessage((m) => /^Widened by /.test(String((m.embeds[0] as Embed | undefined)?.description)) && !m['interaction_metadata']);
+    await harness.fakes.discord.waitForMessage(
+      (m) => /^Widened by /.test(String((m.embeds[0] as Embed | undefined)?.description)) && !m['interaction_metadata'],
+    );
 
     const partly = await answer(slash('resume', { options: { scope: 'publishing' } }));
     expect(partly.title).toBe('▶️ Publishing resumed');
@@ -228,7 +230,10 @@ describe('/pause scopes (issue 13)', () => {
   it('GIVEN a plain member WHEN they use /pause or /resume with a scope THEN each is refused ephemerally and nothing changes', async () => {
     const testApp = await harness.start();
     const plain = harness.fakes.discord.userIds.plain;
-    for (const interaction of [slash('pause', { userId: plain, options: { scope: 'publishing' } }), slash('resume', { userId: plain, options: { scope: 'all' } })]) {
+    for (const interaction of [
+      slash('pause', { userId: plain, options: { scope: 'publishing' } }),
+      slash('resume', { userId: plain, options: { scope: 'all' } }),
+    ]) {
       const reply = await answer(interaction);
       expect(reply.ephemeral).toBe(true);
       expect(reply.text).toMatch(/Only moderators can do that: \/(pause|resume) is limited to members/);

@@ -46,7 +46,11 @@ export class DiscordPauseAnnouncer implements PauseAnnouncer {
       remaining ? ` Still paused: ${describePauseScope(remaining.scope)}.` : ''
     }`;
     const title = remaining ? (remaining.scope === 'generation' ? '▶️ Publishing resumed' : '▶️ Draft generation resumed') : '▶️ Posting resumed';
-    await this.send(embed(remaining ? COLORS.paused : COLORS.ok, `${title}${this.forAccount()}`).setDescription(text).setTimestamp(now));
+    await this.send(
+      embed(remaining ? COLORS.paused : COLORS.ok, `${title}${this.forAccount()}`)
+        .setDescription(text)
+        .setTimestamp(now),
+    );
   }
 
   private forAccount(): string {
