@@ -1068,11 +1068,11 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       name: JOB_NAMES.publishQueue,
       pattern: PUBLISH_QUEUE_SCHEDULE,
       quiet: true,
-      // /pause promises that nothing the bot decides on its own goes to X for that account:
-      // drafts approved on timeout or queued by a cap, X's limits or a retry backoff stay approved
-      // and wait, and so does a publication a crash interrupted (taking it over could POST). An
-      // explicit Approve or Retry by a moderator still publishes at once (moderation calls the
-      // publishing service directly); if a cap queues it, it waits here too.
+      // /pause of publishing promises that nothing goes to X for that account: drafts approved
+      // on timeout or queued by a cap, X's limits or a retry backoff stay approved and wait, and
+      // so does a publication a crash interrupted (taking it over could POST). An explicit
+      // Approve or Retry is recorded and waits too: the publishing service asks the same hold
+      // before every publication, whoever calls it.
       held: async () => {
         for (const account of accounts) if (!(await publishingHeld(account))) return null;
         return accounts.length > 1
