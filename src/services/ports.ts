@@ -369,7 +369,7 @@ export interface PublicationRepository {
   deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean>;
   /**
    * /resume of publishing: the queued publications due by `now` and not scheduled to a slot
-   * (queue_reason 'scheduled'), oldest decision first, wait until now, now + spacing, now + 2 x
+   * (scheduled_for null), oldest decision first, wait until now, now + spacing, now + 2 x
    * spacing, ... (each a fenced conditional update). Returns the draft ids it moved, in order.
    */
   spreadDueBacklog(now: number, spacingMs: number, reason: (position: number, count: number) => string): Promise<number[]>;

@@ -288,8 +288,8 @@ export class PublishingService {
    * keeps its schedule (the calendar settles slots that passed at /resume).
    */
   private async holdForPause(draft: Draft, now: number): Promise<PublishOutcome> {
-    if (draft.queueReason === 'scheduled' || draft.queueReason === PAUSE_HOLD_REASON) {
-      return { kind: 'queued', draft, notBefore: draft.notBefore ?? now, reason: draft.queueReason };
+    if (draft.scheduledFor != null || draft.queueReason === PAUSE_HOLD_REASON) {
+      return { kind: 'queued', draft, notBefore: draft.notBefore ?? now, reason: draft.queueReason ?? PAUSE_HOLD_REASON };
     }
     return this.defer(draft, draft.notBefore ?? now, PAUSE_HOLD_REASON);
   }

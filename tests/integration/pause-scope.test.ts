@@ -197,6 +197,34 @@ describe('/pause scopes (issue 13)', () => {
     for (const text of TWEETS) expect(postsOf(text)).toHaveLength(1);
   });
 
+  it('GIVEN slots at 13:00 and 18:30 and a pause of publishing WHEN an Approve is scheduled for 13:00 and the slot passes THEN nothing is posted; /resume within SLOT_GRACE posts it once (the calendar settles it), and the 18:30 one waits for its slot', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
+    const testApp = await harness.start({ POST_SLOTS: '13:00;18:30', TIMEZONE: 'UTC' }, { clock });
+    const driver = new ModerationDriver(harness.fakes, testApp);
+    await answer(slash('pause', { options: { scope: 'publishing' } }));
+    const cards: Array<{ draft: { id: number }; messageId: string }> = [];
+    for (const [i, text] of TWEETS.slice(0, 2).entries()) {
+      const card = await driver.postDraft(text, TOPICS[i]);
+      harness.track(driver.click(card, 'approve', card.draft.id, 1));
+      await expect.poll(async () => (await statusOf(testApp, card.draft.id)).scheduledFor ?? null, { timeout: 10_000 }).not.toBeNull();
+      cards.push(card);
+    }
+    expect((await statusOf(testApp, cards[0]!.draft.id)).scheduledFor).toBe(Date.UTC(2026, 10, 25, 13, 0, 0));
+    expect((await statusOf(testApp, cards[1]!.draft.id)).scheduledFor).toBe(Date.UTC(2026, 10, 25, 18, 30, 0));
+
+    clock.set(Date.UTC(2026, 10, 25, 13, 10, 0));
+    expect((await testApp.app.scheduler.runDue())[JOB_NAMES.publishQueue]).toMatchObject({ outcome: 'skipped', detail: { code: 'paused' } });
+    expect(await testApp.app.services.publishing.publishApprovedDraft(cards[0]!.draft.id)).toMatchObject({ kind: 'queued' });
+    expect(posts()).toHaveLength(0);
+
+    await answer(slash('resume', { options: { scope: 'publishing' } }));
+    await expect.poll(async () => (await statusOf(testApp, cards[0]!.draft.id)).status, { timeout: 10_000 }).toBe('published');
+    expect(postsOf(TWEETS[0] as string)).toHaveLength(1);
+    expect(await statusOf(testApp, cards[1]!.draft.id)).toMatchObject({ status: 'approved', scheduledFor: Date.UTC(2026, 10, 25, 18, 30, 0) });
+    await runQueue(testApp);
+    expect(posts()).toHaveLength(1);
+  });
+
   it('GIVEN /pause scope:generation WHEN /pause scope:publishing THEN the pause widens to all and says so; /resume scope:publishing leaves generation held', async () => {
     const clock = new ManualClock();
     const testApp = await harness.start({}, { clock });

@@ -179,14 +179,14 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
   }
 
   async spreadDueBacklog(now: number, spacingMs: number, reason: (position: number, count: number) => string): Promise<number[]> {
-    // Slot-scheduled publications are the calendar's (settleMissedSlots); a queue_reason of
-    // 'scheduled' marks them whether or not the scheduled_for column exists yet.
-    const due = `status = 'queued' AND (not_before IS NULL OR not_before <= :now) AND queue_reason IS DISTINCT FROM 'scheduled'`;
+    // Slot-scheduled publications are the calendar's (settleMissedSlots), whatever their queue
+    // reason says (a 429 on a scheduled one replaces it but keeps the slot).
+    const due = `status = 'queued' AND (not_before IS NULL OR not_before <= :now) AND scheduled_for IS NULL`;
     const rows = await queryRows<{ draftId: unknown }>(
       this.dataSource,
       `SELECT p.draft_id AS "draftId" FROM publications p JOIN drafts d ON d.id = p.draft_id
        WHERE p.account_id = :accountId AND d.status = 'approved' AND p.status = 'queued'
-         AND (p.not_before IS NULL OR p.not_before <= :now) AND p.queue_reason IS DISTINCT FROM 'scheduled'
+         AND (p.not_before IS NULL OR p.not_before <= :now) AND p.scheduled_for IS NULL
        ORDER BY d.decided_at ASC, d.id ASC`,
       { accountId: this.accountId, now },
     );
