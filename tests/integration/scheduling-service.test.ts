@@ -235,6 +235,25 @@ describe('SchedulingService on a real database with the real X client against th
       expect((await c.scheduling.publishNow(card(draft))).status).toBe('not_scheduled');
     });
 
+    it("GIVEN a Publish now click racing the slot's own run in another process WHEN both go at 13:00 THEN the draft is posted exactly once", async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const c = await calendar();
+        const draft = await c.approve(await c.pendingDraft(text(round)));
+        c.h.clock.set(at(15, 13));
+        const otherProcess = c.h.service();
+        const results = await Promise.all([
+          c.scheduling.publishNow(card(draft)),
+          (async () => {
+            await c.scheduling.settleMissedSlots();
+            return otherProcess.processDueDrafts();
+          })(),
+        ]);
+        expect(['applied', 'not_scheduled']).toContain(results[0].status);
+        expect((await c.draft(draft.id)).status).toBe('published');
+        expect(c.h.postsOf(text(round))).toHaveLength(1);
+      }
+    });
+
     it('GIVEN publishing is paused WHEN Publish now is clicked THEN it is refused and the draft keeps its slot', async () => {
       const c = await calendar();
       const draft = await c.approve(await c.pendingDraft(text(1)));
@@ -348,6 +367,43 @@ describe('SchedulingService on a real database with the real X client against th
       const after = await c.draft(a.id);
       expect([after.status, after.scheduledFor]).toEqual(['approved', at(15, 13)]);
       expect(c.h.fake.requestsTo('POST', '/2/tweets')).toHaveLength(0);
+    });
+  });
+
+  describe('the queue', () => {
+    it('GIVEN five scheduled drafts WHEN /queue pages through upcoming THEN they come soonest first, with the total, page by page', async () => {
+      const c = await calendar({ slots: ['13:00', '14:00', '15:00', '16:00', '17:00'] });
+      const ids: number[] = [];
+      for (let n = 1; n <= 5; n += 1) ids.push((await c.approve(await c.pendingDraft(text(n)))).id);
+      const first = await c.scheduling.upcoming({ offset: 0, limit: 2 });
+      expect([first.total, first.items.map((d) => d.id)]).toEqual([5, ids.slice(0, 2)]);
+      const rest = await c.scheduling.upcoming({ offset: 2, limit: 10 });
+      expect(rest.items.map((d) => [d.id, d.scheduledFor])).toEqual([
+        [ids[2], at(15, 15)],
+        [ids[3], at(15, 16)],
+        [ids[4], at(15, 17)],
+      ]);
+      // Swapping reorders the queue by time.
+      await c.scheduling.swapWithNext({ draftId: ids[0]!, actor: MOD });
+      expect((await c.scheduling.upcoming({ offset: 0, limit: 2 })).items.map((d) => d.id)).toEqual([ids[1], ids[0]]);
+    });
+
+    it("GIVEN X answers 429 at the slot WHEN the draft is requeued THEN it waits for X's reset and keeps its slot; at the reset (45 min after the slot) it is posted, not moved", async () => {
+      const c = await calendar();
+      const draft = await c.approve(await c.pendingDraft(text(1)));
+      c.h.clock.set(at(15, 13));
+      // Later than SLOT_GRACE after the slot: the wait is X's, not a missed slot.
+      const resetAt = at(15, 13, 45);
+      c.h.fake.rateLimit429({ resetAt: resetAt / 1000 });
+      expect(await c.scheduling.settleMissedSlots()).toEqual({ publishedNow: draft.id, moved: [] });
+      await c.publishing.processDueDrafts();
+      const waiting = await c.draft(draft.id);
+      expect([waiting.status, waiting.scheduledFor, waiting.notBefore]).toEqual(['approved', at(15, 13), resetAt]);
+      c.h.clock.set(resetAt);
+      expect(await c.scheduling.settleMissedSlots()).toEqual({ publishedNow: draft.id, moved: [] });
+      await c.publishing.processDueDrafts();
+      expect((await c.draft(draft.id)).status).toBe('published');
+      expect(c.h.postsOf(text(1)).length).toBeGreaterThanOrEqual(1);
     });
   });
 

@@ -435,6 +435,81 @@ describe('issue 11 §1: a bad accounts.yaml lists every problem at once', () => 
   });
 });
 
+describe('issue 13 §1: slots, slotGrace and keepAhead in accounts.yaml', () => {
+  it("GIVEN slots, slotGrace and keepAhead in the file WHEN loaded THEN they are that account's; an account without them falls back to the environment", () => {
+    const config = loadWithFile(
+      lines(
+        'accounts:',
+        '  - id: main',
+        '    moderationChannelId: "333333333333333333"',
+        '    slots: ["09:00", "Mon-Fri 18:30", "Sat,Sun 11:00"]',
+        '    slotGrace: 10m',
+        '    keepAhead: 4',
+        '  - id: quiet',
+        '    moderationChannelId: "333333333333333333"',
+        '  - id: none',
+        '    moderationChannelId: "333333333333333333"',
+        '    slots: []',
+      ),
+      { POST_SLOTS: '12:00', SLOT_GRACE: '5m', KEEP_AHEAD: '1', DRY_RUN: 'true' },
+    );
+    const [main, quiet, none] = config.accounts;
+    expect(main?.posting.slots.map((rule) => rule.spec)).toEqual(['09:00', 'Mon-Fri 18:30', 'Sat,Sun 11:00']);
+    expect(main?.posting.slots[1]).toEqual({ weekdays: [1, 2, 3, 4, 5], minuteOfDay: 18 * 60 + 30, spec: 'Mon-Fri 18:30' });
+    expect(main?.posting).toMatchObject({ slotGraceMs: 10 * 60_000, keepAhead: 4 });
+    expect(quiet?.posting.slots.map((rule) => rule.spec)).toEqual(['12:00']);
+    expect(quiet?.posting).toMatchObject({ slotGraceMs: 5 * 60_000, keepAhead: 1 });
+    // An empty list is a value of its own: this account has no slots although POST_SLOTS has.
+    expect(none?.posting.slots).toEqual([]);
+  });
+
+  it('GIVEN bad slots in the file WHEN loaded THEN each names accounts[i].slots[j] and shows the expected form', () => {
+    const error = problemsWithFile(
+      lines(
+        'accounts:',
+        '  - id: main',
+        '    moderationChannelId: "333333333333333333"',
+        '    slots: ["09:00", "Mon-Fru 08:30", 930]',
+        '    keepAhead: many',
+        '  - id: other',
+        '    moderationChannelId: "333333333333333333"',
+        '    slots: {monday: "09:00"}',
+      ),
+      { DRY_RUN: 'true' },
+    );
+    const byPath = new Map(error.problems.map((p) => [p.variable, p.message]));
+    expect(byPath.get('accounts[0].slots[1]')).toMatch(/is "Mon-Fru 08:30", which is not a slot: unknown weekday "Fru".*slots: \["09:00", "13:00", "18:30"\]/);
+    expect(byPath.get('accounts[0].slots[2]')).toMatch(/is "930", which is not a slot: "930" is not a time of day/);
+    expect(byPath.get('accounts[0].keepAhead')).toMatch(/expected a whole number from 0 to 100, got "many"/);
+    expect(byPath.get('accounts[1].slots')).toMatch(/expected a YAML list of slots such as slots: \["09:00", "13:00", "18:30"\]/);
+    expect(byPath.has('accounts[0].slots[0]')).toBe(false);
+  });
+
+  it("GIVEN a slot outside the account's active hours WHEN loaded THEN it is a configuration error naming the slot and the active hours", () => {
+    const error = problemsWithFile(
+      lines(
+        'accounts:',
+        '  - id: main',
+        '    moderationChannelId: "333333333333333333"',
+        '    activeHours: "08:00-22:00"',
+        '    slots: ["09:00", "Sat 22:30"]',
+        '  - id: env-slots',
+        '    moderationChannelId: "333333333333333333"',
+        '    activeHours: "10:00-20:00"',
+        '  - id: env-window',
+        '    moderationChannelId: "333333333333333333"',
+        '    slots: ["06:00"]',
+      ),
+      { DRY_RUN: 'true', POST_SLOTS: '09:00', ACTIVE_HOURS: '07:00-23:00' },
+    );
+    const byPath = new Map(error.problems.map((p) => [p.variable, p.message]));
+    expect([...byPath.keys()]).toEqual(['accounts[0].slots[1]', 'accounts[1].activeHours', 'accounts[2].slots[0]']);
+    expect(byPath.get('accounts[0].slots[1]')).toMatch(/"Sat 22:30" is outside the account's active hours \(accounts\[0\]\.activeHours: 08:00-22:00\)/);
+    expect(byPath.get('accounts[1].activeHours')).toMatch(/10:00-20:00 excludes the slot "09:00" of POST_SLOTS/);
+    expect(byPath.get('accounts[2].slots[0]')).toMatch(/"06:00" is outside the account's active hours \(ACTIVE_HOURS: 07:00-23:00\)/);
+  });
+});
+
 describe('issue 11 §1: accounts.yaml documentation', () => {
   it('GIVEN the account keys of the schema THEN the README and accounts.example.yaml document every one', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

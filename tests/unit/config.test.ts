@@ -241,6 +241,55 @@ describe('store and instance lease configuration', () => {
   });
 });
 
+describe('issue 13 §1: publishing slots configuration', () => {
+  it("GIVEN no POST_SLOTS, SLOT_GRACE or KEEP_AHEAD THEN there are no slots (today's behaviour), a 30m grace and no generating ahead", () => {
+    const config = loadConfig(validEnv());
+    expect(config.posting).toMatchObject({ slots: [], slotGraceMs: 30 * 60_000, keepAhead: 0 });
+    expect(config.accounts[0]?.posting).toMatchObject({ slots: [], slotGraceMs: 30 * 60_000, keepAhead: 0 });
+  });
+
+  it('GIVEN POST_SLOTS separated by ";" with commas inside specs THEN every spec is one rule, in order', () => {
+    const config = loadConfig({
+      ...validEnv(),
+      POST_SLOTS: 'Mon-Fri 08:30; Sat,Sun 11:00;;18:30',
+      SLOT_GRACE: '45m',
+      KEEP_AHEAD: '3',
+      TIMEZONE: 'Europe/Berlin',
+    });
+    expect(config.posting.slots).toEqual([
+      { weekdays: [1, 2, 3, 4, 5], minuteOfDay: 8 * 60 + 30, spec: 'Mon-Fri 08:30' },
+      { weekdays: [0, 6], minuteOfDay: 11 * 60, spec: 'Sat,Sun 11:00' },
+      { weekdays: [0, 1, 2, 3, 4, 5, 6], minuteOfDay: 18 * 60 + 30, spec: '18:30' },
+    ]);
+    expect(config.posting.slotGraceMs).toBe(45 * 60_000);
+    expect(config.posting.keepAhead).toBe(3);
+    expect(config.accounts[0]?.posting.slots).toBe(config.posting.slots);
+  });
+
+  it('GIVEN a bad spec in POST_SLOTS THEN the error names POST_SLOTS, the spec, what is wrong and shows an example', () => {
+    const error = problemsOf({ ...validEnv(), POST_SLOTS: '09:00;Mon-Fru 08:30;25:00' });
+    expect(error.problems.map((p) => p.variable)).toEqual(['POST_SLOTS', 'POST_SLOTS']);
+    expect(error.message).toMatch(/POST_SLOTS contains "Mon-Fru 08:30", which is not a slot: unknown weekday "Fru"/);
+    expect(error.message).toMatch(/POST_SLOTS contains "25:00", which is not a slot: "25:00" is not a time of day; expected HH:MM/);
+    expect(error.message).toContain('POST_SLOTS="09:00;13:00;18:30"');
+  });
+
+  it('GIVEN a slot outside ACTIVE_HOURS THEN it is a configuration error naming both settings', () => {
+    const error = problemsOf({ ...validEnv(), POST_SLOTS: '07:30;09:00;Sat 23:15', ACTIVE_HOURS: '08:00-23:00' });
+    expect(error.problems.map((p) => p.variable)).toEqual(['POST_SLOTS', 'POST_SLOTS']);
+    expect(error.message).toMatch(/POST_SLOTS contains "07:30", which is outside ACTIVE_HOURS \(08:00-23:00\)/);
+    expect(error.message).toMatch(/"Sat 23:15", which is outside ACTIVE_HOURS/);
+    // An overnight window holds slots on both sides of midnight.
+    expect(loadConfig({ ...validEnv(), POST_SLOTS: '23:30;01:00', ACTIVE_HOURS: '22:00-02:00' }).posting.slots).toHaveLength(2);
+  });
+
+  it('GIVEN a bad SLOT_GRACE or KEEP_AHEAD THEN each is named with what is expected', () => {
+    const error = problemsOf({ ...validEnv(), SLOT_GRACE: 'half an hour', KEEP_AHEAD: '-1' });
+    expect(error.message).toMatch(/SLOT_GRACE expected a duration such as 90s, 30m, 2h or 1h30m, got "half an hour"/);
+    expect(error.message).toMatch(/KEEP_AHEAD expected a whole number from 0 to 100, got "-1"/);
+  });
+});
+
 describe('configuration documentation', () => {
   it('GIVEN the schema THEN .env.example and the README document every variable', async () => {
     const { readFileSync } = await import('node:fs');

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
 import {
   capsAllowAt,
@@ -28,6 +29,14 @@ describe('issue 13 §1: slot specs', () => {
       { weekdays: [0, 6], minuteOfDay: 11 * 60, spec: 'Sat,Sun 11:00' },
       { weekdays: [0, 1, 2], minuteOfDay: 7 * 60, spec: 'Sun-Tue 07:00' },
       { weekdays: [0, 1, 5, 6], minuteOfDay: 7 * 60 + 5, spec: 'fri-mon 7:05' },
+    ]);
+  });
+
+  it('GIVEN "daily" or full weekday names WHEN parsed THEN they mean the same as the short forms', () => {
+    expect(parseSlotSpecs(['daily 09:00', 'Monday-Wednesday 10:00', 'tues 11:00']).map((rule) => rule.weekdays)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6],
+      [1, 2, 3],
+      [2],
     ]);
   });
 
@@ -101,6 +110,31 @@ describe('issue 13 §1: slot times across DST (croner resolves the zone)', () =>
       at('2026-03-10T08:30:00-04:00'),
     ]);
   });
+});
+
+describe("issue 13 §1: slot times agree with croner (the scheduler's cron library) in every zone, all year", () => {
+  /** The reference: one croner job per rule, as src/scheduler runs cron patterns. */
+  function croner(specs: readonly string[], timeZone: string, after: number, end: number): number[] {
+    const times = new Set<number>();
+    for (const rule of parseSlotSpecs(specs)) {
+      const days = rule.weekdays.length === 7 ? '*' : rule.weekdays.join(',');
+      const cron = new Cron(`${rule.minuteOfDay % 60} ${Math.floor(rule.minuteOfDay / 60)} * * ${days}`, { timezone: timeZone, paused: true });
+      for (let next = cron.nextRun(new Date(after)); next && next.getTime() <= end; next = cron.nextRun(next)) times.add(next.getTime());
+    }
+    return [...times].sort((a, b) => a - b);
+  }
+
+  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago', 'Pacific/Chatham'])(
+    "GIVEN slots around the change hours in %s WHEN every slot of 2026 is listed THEN they are exactly croner's",
+    (timeZone) => {
+      const specs = ['00:30', '01:30', '02:00', '02:15', '02:30', '03:00', 'Sun-Tue 02:45', 'Mon-Fri 08:30', '23:30'];
+      const start = at('2026-01-01T00:00:00Z');
+      const end = at('2027-01-01T00:00:00Z');
+      const mine: number[] = [];
+      for (let after = start; after < end; after += 7 * DAY) mine.push(...slotTimesAfter(parseSlotSpecs(specs), timeZone, after, 1_000, 7 * DAY));
+      expect(iso(mine)).toEqual(iso(croner(specs, timeZone, start, start + Math.ceil((end - start) / (7 * DAY)) * 7 * DAY)));
+    },
+  );
 });
 
 describe('issue 13 §1: weekday rules, limit and horizon', () => {
@@ -288,7 +322,11 @@ describe('issue 13 §1: slots missed while the bot was down (grace rule)', () =>
 
 describe('issue 13 §1: the Reschedule modal text', () => {
   // A Saturday, the day before the change.
-  const berlin: { timeZone: string; now: number; activeHours: DailyWindow | null } = { timeZone: 'Europe/Berlin', now: at('2026-03-28T10:00:00+01:00'), activeHours: null };
+  const berlin: { timeZone: string; now: number; activeHours: DailyWindow | null } = {
+    timeZone: 'Europe/Berlin',
+    now: at('2026-03-28T10:00:00+01:00'),
+    activeHours: null,
+  };
   const invalid = (text: string, context = berlin) => {
     const result = parseRescheduleInput(text, context);
     if (result.kind !== 'invalid') throw new Error(`expected invalid, got ${JSON.stringify(result)}`);
