@@ -91,6 +91,14 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       return options.find((o) => o['name'] === name);
     };
     expect(option('pause', 'reason')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false });
+    // Issue 13: what a pause holds, and what a resume releases.
+    for (const command of ['pause', 'resume']) {
+      expect(option(command, 'scope')).toMatchObject({
+        type: ApplicationCommandOptionType.String,
+        required: false,
+        choices: ['all', 'generation', 'publishing'].map((s) => ({ name: s, value: s })),
+      });
+    }
     expect(option('draft', 'topic')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false, autocomplete: true });
     expect(option('stats', 'period')).toMatchObject({
       type: ApplicationCommandOptionType.String,
