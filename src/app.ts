@@ -794,9 +794,9 @@ function buildAccount(
  */
 async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, clock: Clock): Promise<number[]> {
   const spacing = resumeSpacingMs(account.posting.maxPostsPerHour);
-  const minutes = Math.round(spacing / 60_000);
+  const every = spacing >= 60_000 ? `${Math.round(spacing / 60_000)} min` : `${Math.ceil(spacing / 1_000)} s`;
   const moved = await repos.publications.spreadDueBacklog(clock.now(), spacing, (position, count) =>
-    position === 0 ? `released by /resume: 1 of ${count}` : `released by /resume: ${position + 1} of ${count}, one every ${minutes} min`,
+    position === 0 ? `released by /resume: 1 of ${count}` : `released by /resume: ${position + 1} of ${count}, one every ${every}`,
   );
   return moved;
 }
