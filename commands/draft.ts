@@ -78,7 +78,7 @@ export const draft: SlashCommand = {
         [
           `Topic: **${plain(created.topicName)}** (${created.kind === 'thread' ? `thread of ${created.tweets.length}` : 'single tweet'})`,
           link ? `Card: ${link}` : '⚠️ The card could not be posted yet; it will be retried.',
-          ...((await account.pause.current()) ? ['⏸️ Posting is paused: it is published only if approved.'] : []),
+          ...((await account.pause.holdsPublishing()) ? ['⏸️ Publishing is paused: once approved, it waits for /resume.'] : []),
         ].join('\n'),
       );
       await respond(interaction, [reply]);

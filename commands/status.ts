@@ -4,7 +4,7 @@ import type { AccountCommandContext, CommandContext, SlashCommand } from '../src
 import { COLORS, discordTime, discordWhen, embed, humanDuration, plain } from '../src/adapters/discord/command-replies.js';
 import { accountLabel, allAccountsLine, namesAccounts, respondPerAccount, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import { isDryRunTweetId, tweetUrl } from '../src/domain/draft.js';
-import { formatWindow } from '../src/domain/schedule.js';
+import { describePauseScope, formatWindow, scopeHoldsGeneration } from '../src/domain/schedule.js';
 import { pauseHoldLines } from './pause.js';
 
 /** Pending drafts listed by name; the rest are counted. Keeps the embed short on a phone. */
@@ -31,18 +31,23 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
   const reply = embed(paused ? COLORS.paused : COLORS.ok, title);
 
   const state = paused
-    ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}${
+    ? `⏸️ **Paused** by ${plain(paused.by.name)} since ${discordWhen(paused.since)}\nHolds: ${describePauseScope(paused.scope)}${paused.reason ? `\nReason: ${plain(paused.reason)}` : ''}${
         section ? `\n\`/status account:${account.id}\` says what the pause holds.` : ''
       }`
     : '▶️ **Running**';
   reply.setDescription(config.posting.dryRun ? `${state}\n🧪 **DRY RUN**: nothing is posted to X.` : state);
   if (paused && !section)
-    reply.addFields({ name: 'What the pause holds', value: pauseHoldLines(await account.drafts.countByStatus(), config.posting.timeoutAction).join('\n') });
+    reply.addFields({
+      name: 'What the pause holds',
+      value: pauseHoldLines(await account.drafts.countByStatus(), config.posting.timeoutAction, paused.scope)
+        .join('\n')
+        .slice(0, 1024),
+    });
 
   const next =
     scheduler.nextRunAt === null
       ? 'none planned (check POST_SCHEDULE against ACTIVE_HOURS)'
-      : `${discordWhen(scheduler.nextRunAt)}${paused ? '\n(skipped while paused)' : ''}`;
+      : `${discordWhen(scheduler.nextRunAt)}${paused && scopeHoldsGeneration(paused.scope) ? '\n(skipped while paused)' : ''}`;
   reply.addFields({
     name: 'Next scheduled run',
     value: `${next}\nSchedule \`${config.posting.schedule}\` ${config.posting.timezone}, active ${formatWindow(config.posting.activeHours)}`,

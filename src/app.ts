@@ -26,9 +26,11 @@ import { backupSqliteDatabase } from './db/sqlite-backup.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
 import type { Draft } from './domain/draft.js';
+import { resumeSpacingMs, scopeHoldsGeneration, scopeHoldsPublishing } from './domain/schedule.js';
 import type { Logger } from './logging/index.js';
 import {
   CARD_RECONCILE_SCHEDULE,
+  KEEP_AHEAD_SCHEDULE,
   JOB_NAMES,
   PostingScheduler,
   PUBLISH_QUEUE_SCHEDULE,
@@ -45,6 +47,7 @@ import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
+import { KeepAheadService } from './services/keep-ahead.js';
 import { PauseService } from './services/pause-service.js';
 import {
   systemClock,
@@ -56,6 +59,7 @@ import {
   type InstanceRole,
   type InstanceTerm,
   type MonotonicClock,
+  type PauseStateReader,
   type PublishingObserver,
   type PublishTarget,
   type TweetPublisher,
@@ -133,6 +137,8 @@ export interface AccountServices {
   readonly stats: StatsService;
   /** The account's publishing calendar (issue 13): its slots, /queue and the card's schedule buttons. */
   readonly scheduling: SchedulingService;
+  /** Keeps `keepAhead` drafts pending or approved-and-waiting (issue 13 §3); idle with keepAhead 0. */
+  readonly keepAhead: KeepAheadService;
 }
 
 /**
@@ -508,17 +514,20 @@ export class DraftgateApp {
       // Reconciling may POST the rest of an interrupted publication: under /pause it waits for
       // /resume, when the publish queue takes the expired lease over.
       if (await publishingHeld(account)) {
-        this.context.logger.warn('posting is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
+        this.context.logger.warn('publishing is paused: publications a crash interrupted, if any, wait for /resume', { accountId: account.config.id });
       } else {
         await account.publishing.reconcileOnStartup();
       }
       // Slots that passed while the bot was down, before the publish queue first runs: one goes
-      // (within SLOT_GRACE), the others move to the next free slots; never a burst.
-      if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
+      // (within SLOT_GRACE), the others move to the next free slots; never a burst. Under /pause
+      // of publishing they wait: /resume settles them.
+      if (account.scheduling.hasSlots() && !(await account.pause.holdsPublishing())) await account.scheduling.settleMissedSlots();
       // Cards that never made it are posted, and cards that fell behind their draft re-rendered.
       await account.moderation.reconcileCards();
     }
     await services.deadlines.start();
+    // Keep-ahead tops each account up at once (it may have been down a while), then on every drop.
+    for (const account of services.accounts.values()) account.keepAhead.poke();
     const recheck = () => void services.deadlines.runNow();
     client.on(Events.ShardResume, recheck);
     client.on(Events.ShardReady, recheck);
@@ -631,7 +640,7 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
   // background, since the bot can moderate and publish without Claude. One key serves every account.
   const anthropicCheck = generationHealth.checkAtStart(() => (built[0] as BuiltAccount).checkClaudeAccess());
   for (const { services, publishEvents } of built) {
-    publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver, queueObserver(queueChanged));
+    publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver, queueObserver(queueChanged), keepAheadObserver(services.keepAhead));
   }
 
   const backups = buildBackups(ctx, store.dataSource);
@@ -722,15 +731,28 @@ function buildAccount(
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
   const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
-  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
     clock,
     logger: log,
     announcer: new DiscordPauseAnnouncer(shared.client, account.discord.moderationChannelId, clock, several ? account.id : undefined),
-    onResumed: () => shared.resumed.emit(),
+    beforePublishingReleased: async () => {
+      // Overdue drafts the deadline publishes are decided first, while publishing is still
+      // held: they wait in the queue with the rest and are spread with it, not sent after it at once.
+      await moderation.handleOverdueDrafts();
+      const spread = await spreadPauseBacklog(repos, account, clock);
+      // Each card says when its draft goes out now (the reconciler would catch up, later).
+      for (const draftId of spread) await moderation.refreshCard(draftId);
+      return spread.length;
+    },
+    onResumed: (released) => {
+      shared.resumed.emit();
+      if (scopeHoldsPublishing(released)) void settleMissedSlotsAfterResume(scheduling, log);
+      if (scopeHoldsGeneration(released)) keepAhead.poke();
+    },
   });
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause);
   const scheduling = new SchedulingService({
     ...repos,
     publisher: publishing,
@@ -746,7 +768,7 @@ function buildAccount(
       slotGraceMs: account.posting.slotGraceMs,
       moderationTimeoutMs: account.posting.moderationTimeoutMs,
     },
-    publishingHeld: async () => ((await pause.current()) ? 'posting is paused: /resume first' : null),
+    publishingHeld: async () => ((await pause.holdsPublishing()) ? 'publishing is paused: /resume first' : null),
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
     onQueueChanged: () => shared.queueChanged.emit(),
   });
@@ -763,8 +785,23 @@ function buildAccount(
     options: moderationOptionsOf(account),
     account: { id: account.id, handle: () => shared.handles.get(account.id) ?? null },
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
+    // A rejection or an expiry leaves fewer drafts ahead: keep-ahead tops up (a no-op with keepAhead 0).
+    onDecided: () => keepAhead.poke(),
     // No card goes out unless this instance holds the lease: a standby's or a deposed instance's would be a second one.
     fence: ctx.fence,
+  });
+  const keepAhead = new KeepAheadService({
+    drafts: repos.drafts,
+    pause,
+    generate: () => moderation.generateAndPostDraft({ trigger: 'keep_ahead' }),
+    clock,
+    logger: log,
+    config: {
+      keepAhead: account.posting.keepAhead,
+      maxPendingDrafts: account.posting.maxPendingDrafts,
+      activeHours: account.posting.activeHours,
+      timeZone: account.posting.timezone,
+    },
   });
   const engagement = new EngagementService({
     posts: repos.posts,
@@ -783,7 +820,40 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
-  return { services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling }, publishEvents, checkClaudeAccess };
+  return {
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead },
+    publishEvents,
+    checkClaudeAccess,
+  };
+}
+
+/**
+ * /resume of publishing, while publishing is still held: what became due during the pause (and
+ * is not scheduled to a slot) waits until now, now + s, now + 2s, ... with
+ * s = ceil(1 h / MAX_POSTS_PER_HOUR), so it never goes out as a burst. Returns the drafts it moved, in order.
+ */
+async function spreadPauseBacklog(repos: Repositories, account: AccountConfig, clock: Clock): Promise<number[]> {
+  const spacing = resumeSpacingMs(account.posting.maxPostsPerHour);
+  const every = spacing >= 60_000 ? `${Math.round(spacing / 60_000)} min` : `${Math.ceil(spacing / 1_000)} s`;
+  const moved = await repos.publications.spreadDueBacklog(clock.now(), spacing, (position, count) =>
+    position === 0 ? `released by /resume: 1 of ${count}` : `released by /resume: ${position + 1} of ${count}, one every ${every}`,
+  );
+  return moved;
+}
+
+/**
+ * After /resume of publishing: scheduled publications whose slot passed during the pause are
+ * settled by the calendar (one now if younger than SLOT_GRACE, the others moved to the next free
+ * slots, each card saying so), never sent as a burst. Without slots there is nothing to settle.
+ */
+async function settleMissedSlotsAfterResume(scheduling: SchedulingService, log: Logger): Promise<void> {
+  if (!scheduling.hasSlots()) return;
+  try {
+    await scheduling.settleMissedSlots();
+  } catch (error) {
+    // The publish queue's run settles them too, before it publishes anything.
+    log.error('settling the slots missed during the pause failed; the publish queue settles them', { error });
+  }
 }
 
 function moderationOptionsOf(account: AccountConfig): ModerationOptions {
@@ -867,12 +937,13 @@ async function eachAccount<T>(accounts: readonly AccountServices[], work: (accou
 const PUBLISH_TIMER_MAX_DELAY_MS = 5 * 60_000;
 
 /**
- * Whether a pause holds an account's publishing: the one place the publish queue, its timer and
- * the start-up reconcile ask (read as truthy), so the pause's scopes change it here only. A held
- * account sends nothing to X on its own.
+ * Whether /pause holds an account's publishing (scope publishing or all): the one place the
+ * publish queue, its timer and the start-up reconcile ask. A held account is skipped; the
+ * publishing service asks the same hold again before every publication, so no other path
+ * (Approve, Retry, Publish now) can go round it.
  */
 async function publishingHeld(account: AccountServices): Promise<boolean> {
-  return (await account.pause.current()) !== null;
+  return (await account.pause.holdsPublishing()) !== null;
 }
 
 /** The earliest due time of any account's publish queue; an account whose publishing is held contributes nothing. */
@@ -889,7 +960,7 @@ async function nextPublishDueOfAll(accounts: readonly AccountServices[]): Promis
 /** Every account's due publications (and lapsed leases), skipping held accounts; the hold is asked again before each draft. */
 async function publishDueAll(accounts: readonly AccountServices[]): Promise<PublishOutcome[]> {
   return eachAccount(accounts, async (account) => {
-    const held = async () => Boolean(await publishingHeld(account));
+    const held = () => publishingHeld(account);
     if (await held()) return [];
     // Slots first: a stall or a restart never sends every missed slot at once.
     if (account.scheduling.hasSlots()) await account.scheduling.settleMissedSlots();
@@ -987,6 +1058,7 @@ function buildPublishing(
   account: AccountConfig,
   target: PublishTarget,
   observer: PublishingObserver,
+  pause: PauseStateReader,
 ): PublishingService {
   return new PublishingService({
     ...repos,
@@ -1005,6 +1077,8 @@ function buildPublishing(
       maxPostsPerDay: account.posting.maxPostsPerDay,
     },
     observer,
+    // /pause of publishing: nothing of this account goes to X, whoever asks; the draft waits queued.
+    publishingHold: () => pause.holdsPublishing(),
   });
 }
 
@@ -1111,16 +1185,16 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       name: JOB_NAMES.publishQueue,
       pattern: PUBLISH_QUEUE_SCHEDULE,
       quiet: true,
-      // /pause promises that nothing the bot decides on its own goes to X for that account:
-      // drafts approved on timeout or queued by a cap, X's limits or a retry backoff stay approved
-      // and wait, and so does a publication a crash interrupted (taking it over could POST). An
-      // explicit Approve or Retry by a moderator still publishes at once (moderation calls the
-      // publishing service directly); if a cap queues it, it waits here too.
+      // /pause of publishing promises that nothing goes to X for that account: drafts approved
+      // on timeout or queued by a cap, X's limits or a retry backoff stay approved and wait, and
+      // so does a publication a crash interrupted (taking it over could POST). An explicit
+      // Approve or Retry is recorded and waits too: the publishing service asks the same hold
+      // before every publication, whoever calls it.
       held: async () => {
         for (const account of accounts) if (!(await publishingHeld(account))) return null;
         return accounts.length > 1
-          ? 'posting is paused for every account: the publish queue waits for /resume'
-          : 'posting is paused: the publish queue waits for /resume';
+          ? 'publishing is paused for every account: the publish queue waits for /resume'
+          : 'publishing is paused: the publish queue waits for /resume';
       },
       run: async () => summarise(await publishTimer.runNow()),
     },
@@ -1153,6 +1227,25 @@ function buildJobs(config: AppConfig, accounts: readonly AccountServices[], back
       },
     },
   ];
+  if (accounts.some((account) => account.keepAhead.enabled)) {
+    jobs.push({
+      name: JOB_NAMES.keepAhead,
+      pattern: KEEP_AHEAD_SCHEDULE,
+      quiet: true,
+      // Not held as a job: each account's keep-ahead reads its own pause of generation.
+      run: async () => {
+        const results: Record<string, string | number | boolean | null> = {};
+        for (const account of accounts) {
+          if (!account.keepAhead.enabled) continue;
+          const run = await account.keepAhead.run();
+          const prefix = accounts.length > 1 ? `${account.config.id}.` : '';
+          results[`${prefix}generated`] = run.generated;
+          results[`${prefix}stoppedBy`] = run.stoppedBy;
+        }
+        return { outcome: 'ok', reason: null, detail: results };
+      },
+    });
+  }
   if (config.storage.backupSchedule) {
     jobs.push({
       name: JOB_NAMES.backup,
@@ -1352,6 +1445,14 @@ class Signal {
  * publishing, so it is built after it). Forwards each event to every connected observer in
  * order, waiting for each.
  */
+/** A publication settled (published, or failed for good): one draft fewer ahead, so keep-ahead tops up. */
+function keepAheadObserver(keepAhead: KeepAheadService): PublishingObserver {
+  return {
+    onPublished: async () => keepAhead.poke(),
+    onFailed: async () => keepAhead.poke(),
+  };
+}
+
 class PublishingRelay implements PublishingObserver {
   private observers: readonly PublishingObserver[] = [];
 

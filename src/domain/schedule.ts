@@ -14,11 +14,80 @@ export interface DailyWindow {
   readonly endMinute: number;
 }
 
-/** Who paused posting, when and why. Persisted so a pause survives a restart. */
+/**
+ * What a /pause holds: draft generation, publishing to X, or both. A pause stored before scopes
+ * existed held both, so it reads as 'all'.
+ */
+export type PauseScope = 'generation' | 'publishing' | 'all';
+
+export const PAUSE_SCOPES: readonly PauseScope[] = ['all', 'generation', 'publishing'];
+
+/** Who paused posting, when, why and what it holds. Persisted so a pause survives a restart. */
 export interface PauseState {
   readonly by: Actor;
   readonly since: number;
   readonly reason: string | null;
+  readonly scope: PauseScope;
+}
+
+/** Whether a pause of `scope` holds draft generation. */
+export function scopeHoldsGeneration(scope: PauseScope): boolean {
+  return scope !== 'publishing';
+}
+
+/** Whether a pause of `scope` holds everything that goes to X. */
+export function scopeHoldsPublishing(scope: PauseScope): boolean {
+  return scope !== 'generation';
+}
+
+/** Whether a pause of `held` already holds everything a pause of `wanted` would. */
+export function scopeCovers(held: PauseScope, wanted: PauseScope): boolean {
+  return held === 'all' || held === wanted;
+}
+
+/** Both holds together: a second /pause with the other scope widens the first to 'all'. */
+export function widenScope(a: PauseScope, b: PauseScope): PauseScope {
+  return a === b ? a : 'all';
+}
+
+/**
+ * What is still held after /resume of `released` from a pause of `held`: null when nothing is
+ * (the pause ends), `held` unchanged when `released` was not held at all.
+ */
+export function remainingScope(held: PauseScope, released: PauseScope): PauseScope | null {
+  if (released === 'all' || released === held) return null;
+  if (held === 'all') return released === 'generation' ? 'publishing' : 'generation';
+  return held;
+}
+
+/** The scope in words, for replies, the announcement and /status. */
+export function describePauseScope(scope: PauseScope): string {
+  switch (scope) {
+    case 'all':
+      return 'generation and publishing';
+    case 'generation':
+      return 'draft generation only';
+    case 'publishing':
+      return 'publishing only';
+  }
+}
+
+/**
+ * The spacing of a backlog /resume releases: one post every ceil(1 h / MAX_POSTS_PER_HOUR), so
+ * what became due during the pause never goes out as a burst.
+ */
+export function resumeSpacingMs(maxPostsPerHour: number): number {
+  return Math.ceil(3_600_000 / Math.max(1, maxPostsPerHour));
+}
+
+/**
+ * The queue reason of a publication /pause holds. The card recognises it with `isPauseHoldReason`
+ * (a held draft's not_before is already due, so the card cannot tell it by time).
+ */
+export const PAUSE_HOLD_REASON = 'held by /pause: publishing waits for /resume';
+
+export function isPauseHoldReason(reason: string | null | undefined): boolean {
+  return reason === PAUSE_HOLD_REASON;
 }
 
 /** Returns the next cron occurrence strictly after `after` (epoch ms), or null if there is none. */
@@ -137,7 +206,8 @@ export function capsLeaveRoomToday(usage: CapUsage, queuedForPublishing: number)
 }
 
 /**
- * The rules a scheduled run checks, in order: pause, active hours, pending cap, daily cap.
+ * The rules a scheduled run checks, in order: pause (of generation: `pause` is the generation
+ * hold, null under a pause of publishing only), active hours, pending cap, daily cap.
  * The first that fails names the skip; its reason is logged and shown by /status.
  */
 export function decidePostRun(input: {
@@ -152,7 +222,8 @@ export function decidePostRun(input: {
 }): PostRunDecision {
   const { now, pause, activeHours, timeZone, pendingDrafts, maxPendingDrafts, usage, queuedForPublishing } = input;
   if (pause) {
-    return { generate: false, code: 'paused', reason: `posting is paused by ${pause.by.name}${pause.reason ? ` (${pause.reason})` : ''}` };
+    const what = pause.scope === 'generation' ? 'draft generation is paused' : 'posting is paused';
+    return { generate: false, code: 'paused', reason: `${what} by ${pause.by.name}${pause.reason ? ` (${pause.reason})` : ''}` };
   }
   if (!isWithinActiveHours(now, activeHours, timeZone)) {
     return { generate: false, code: 'outside_active_hours', reason: `outside the active hours (${formatWindow(activeHours)} ${timeZone})` };

@@ -21,7 +21,15 @@ export const JOB_NAMES = {
   engagement: 'engagement-refresh',
   backup: 'backup',
   cards: 'card-reconcile',
+  keepAhead: 'keep-ahead',
 } as const;
+
+/**
+ * Keep-ahead's safety sweep (only with keepAhead > 0): every 5 minutes, offset from the other
+ * jobs. Keep-ahead mostly runs when the count drops (a decision, a publication); this catches the
+ * rest (active hours opening, a backoff ending, a /resume of generation).
+ */
+export const KEEP_AHEAD_SCHEDULE = '50 */5 * * * *';
 
 /** Missing and out-of-date moderation cards are looked for twice a minute, offset from the other jobs. */
 export const CARD_RECONCILE_SCHEDULE = '5,35 * * * * *';
@@ -99,6 +107,7 @@ export interface PostingSchedulerDeps {
 
 /** What /status shows about the scheduler. */
 export interface SchedulerStatus {
+  /** Any pause, whatever it holds (its `scope` says what). */
   readonly pause: PauseState | null;
   readonly nextRunAt: number | null;
   readonly lastRun: JobRunRecord | null;
@@ -214,7 +223,8 @@ export class PostingScheduler {
 
   private async decidePostRun({ config, drafts, posts, pause: pauseReader }: PostJobDefinition): Promise<PostRunDecision> {
     const now = this.deps.clock.now();
-    const [pause, counts, times] = await Promise.all([pauseReader.current(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
+    // Only a pause that holds generation skips a post run; one of publishing only lets drafts be written.
+    const [pause, counts, times] = await Promise.all([pauseReader.holdsGeneration(), drafts.countByStatus(), posts.publicationTimesSince(now - DAY_MS)]);
     return decidePostRun({
       now,
       pause,

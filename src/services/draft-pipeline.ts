@@ -60,7 +60,7 @@ export class DraftPipelineService {
   constructor(private readonly deps: DraftPipelineDependencies) {}
 
   /** Generates one pending draft, for `topicName` or a weighted-random topic. */
-  async generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome> {
+  async generateDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<GenerateDraftOutcome> {
     const { drafts, topics, clock, logger } = this.deps;
     const startedAt = clock.now();
     const pending = (await drafts.countByStatus()).pending;
@@ -331,7 +331,7 @@ export class DraftPipelineService {
   }
 
   private async recordRun(run: {
-    trigger: 'schedule' | 'command' | 'regenerate' | 'cli';
+    trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead';
     outcome: 'created' | 'skipped' | 'failed';
     reason: string | null;
     startedAt: number;

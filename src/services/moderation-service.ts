@@ -47,9 +47,14 @@ export interface ModerationServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly options: ModerationOptions;
+  /**
+   * Told after every decision on a draft (approve, reject, the deadline's approve or expire, an
+   * account removed): keep-ahead tops the account up when drafts left the queue ahead.
+   */
+  readonly onDecided?: (() => void) | undefined;
   /** Told when a pending draft got a new deadline (new card, new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
-  /** /pause: while it holds, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
+  /** /pause: while it holds publishing, publishing on timeout waits (see `sweepOverdue`). Never paused without it. */
   readonly pause?: PauseStateReader | undefined;
   /** The account this instance moderates for, named on every card; the single-account setup's `default` without it. */
   readonly account?: AccountIdentity | undefined;
@@ -198,7 +203,7 @@ export class ModerationService {
    * One generation cycle for the scheduler and /draft: generate a pending draft (the pipeline
    * enforces MAX_PENDING_DRAFTS), post its card, store the card's message id.
    */
-  async generateAndPostDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<SubmitDraftOutcome> {
+  async generateAndPostDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<SubmitDraftOutcome> {
     const outcome = await this.deps.pipeline.generateDraft(options);
     if (outcome.status === 'skipped') {
       this.deps.logger.info('generation cycle skipped', { trigger: options.trigger, reason: outcome.reason });
@@ -339,6 +344,7 @@ export class ModerationService {
     if (!won) return this.audited(request, 'reject', await this.whyLost(request));
     await this.audit(request, 'reject', 'rejected', reason);
     await this.recordTopicOutcome(draft, 'rejected');
+    this.deps.onDecided?.();
     return { status: 'applied', card: await this.viewOf(draft.id) };
   }
 
@@ -423,6 +429,7 @@ export class ModerationService {
       if (to === 'approved' && !decided.scheduled) await this.publish(draft.id);
       await this.refreshCard(draft.id);
       outcomes.push({ draftId: draft.id, revision: draft.revision, result: to });
+      this.deps.onDecided?.();
     }
     await this.postMissingCards();
     return outcomes;
@@ -444,6 +451,7 @@ export class ModerationService {
       logger.info('draft expired: its account is no longer configured', { draftId: draft.id, revision: draft.revision });
       await this.refreshCard(draft.id);
       expired += 1;
+      this.deps.onDecided?.();
     }
     return expired;
   }
@@ -459,11 +467,11 @@ export class ModerationService {
     return this.sweeping;
   }
 
-  /** Whether the deadline sweep is on hold: paused while the deadline would publish. */
+  /** Whether the deadline sweep is on hold: publishing paused while the deadline would publish (a pause of generation only holds no deadline). */
   async sweepOnHold(): Promise<boolean> {
     const { options, pause } = this.deps;
     if (options.timeoutAction !== 'publish' || !pause) return false;
-    return (await pause.current()) !== null;
+    return (await pause.holdsPublishing()) !== null;
   }
 
   private async sweepUnlessHeld(): Promise<OverdueSweep> {

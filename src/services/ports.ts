@@ -4,7 +4,7 @@ import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass,
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { LeaseRow } from '../domain/instance-lease.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
-import type { PauseState } from '../domain/schedule.js';
+import type { PauseScope, PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
 import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 import type { SettingKey } from './settings-keys.js';
@@ -369,6 +369,12 @@ export interface PublicationRepository {
   ): Promise<boolean>;
   /** approved stays approved but waits until `notBefore` (checked before any claim). */
   deferApproved(id: number, notBefore: number, reason: string, now: number): Promise<boolean>;
+  /**
+   * /resume of publishing: the queued publications due by `now` and not scheduled to a slot
+   * (scheduled_for null), oldest decision first, wait until now, now + spacing, now + 2 x
+   * spacing, ... (each a fenced conditional update). Returns the draft ids it moved, in order.
+   */
+  spreadDueBacklog(now: number, spacingMs: number, reason: (position: number, count: number) => string): Promise<number[]>;
   /** publishing -> failed, keeping the draft and its error for a Retry. */
   markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean>;
   /** failed -> queued (the Retry button); clears the transient-failure count. The draft's `decidedBy` becomes `actor`. */
@@ -515,7 +521,7 @@ export interface ModerationEventRepository {
 }
 
 export interface GenerationRun {
-  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli';
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead';
   readonly outcome: 'created' | 'skipped' | 'failed';
   readonly reason: string | null;
   readonly draftId: number | null;
@@ -526,9 +532,14 @@ export interface GenerationRun {
   readonly finishedAt: number;
 }
 
-/** Whether /pause holds posting, and since when; PauseService satisfies it. */
+/** Whether /pause holds posting, what it holds, and since when; PauseService satisfies it. */
 export interface PauseStateReader {
+  /** Any pause, whatever it holds (for /status). */
   current(): Promise<PauseState | null>;
+  /** The pause while it holds draft generation (scope generation or all), else null. */
+  holdsGeneration(): Promise<PauseState | null>;
+  /** The pause while it holds everything that goes to X (scope publishing or all), else null. */
+  holdsPublishing(): Promise<PauseState | null>;
 }
 
 /** Tokens summed over every generation run, for the token counters in /metrics. */
@@ -657,7 +668,7 @@ export interface ApprovedDraftPublisher {
 
 /** The part of the pipeline moderation needs; DraftPipelineService satisfies it. */
 export interface DraftReviser {
-  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
+  generateDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
   regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
   applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
 }
@@ -666,8 +677,10 @@ export interface DraftReviser {
 
 /** Tells the moderation channel that posting was paused or resumed. */
 export interface PauseAnnouncer {
-  announcePause(state: PauseState): Promise<void>;
-  announceResume(actor: Actor, previous: PauseState): Promise<void>;
+  /** `widenedFrom`: the scope the pause had before this /pause widened it (it then holds `state.scope`). */
+  announcePause(state: PauseState, widenedFrom?: PauseScope | undefined): Promise<void>;
+  /** `remaining`: what is still held after a /resume of one part (null when the pause ended). */
+  announceResume(actor: Actor, previous: PauseState, remaining?: PauseState | null | undefined): Promise<void>;
 }
 
 // Publishing events for the Discord layer (PublishingService).

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { backoffDelayMs, backoffExhausted, DEFAULT_PUBLISH_BACKOFF, type BackoffPolicy } from '../domain/backoff.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../domain/draft.js';
 import { DAY_MS, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
+import { PAUSE_HOLD_REASON, type PauseState } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
 import {
   systemMonotonicClock,
@@ -81,6 +82,12 @@ export interface PublishingServiceDeps {
    * is dead or its term ended. Without it, only expired leases are taken over.
    */
   readonly fence?: InstanceFence | undefined;
+  /**
+   * /pause of publishing (PauseService.holdsPublishing): while it names a pause, nothing of
+   * this account goes to X, whoever asks (an Approve, a Retry, the deadline, the queue, a
+   * calendar's Publish now): the draft stays approved and queued, its queue reason saying so.
+   */
+  readonly publishingHold?: (() => Promise<PauseState | null>) | undefined;
 }
 
 /** How one publish attempt ended. */
@@ -212,7 +219,8 @@ export class PublishingService {
    */
   async reconcileOnStartup(): Promise<PublishOutcome[]> {
     if (!this.verified) await this.checkConnection();
-    return this.reclaimStaleDrafts(async () => false, { atStartup: true });
+    // Under /pause of publishing, a publication a crash interrupted waits for /resume too (the publish queue takes it over then).
+    return this.reclaimStaleDrafts(async () => (await this.publishingHeld()) !== null, { atStartup: true });
   }
 
   /**
@@ -222,7 +230,7 @@ export class PublishingService {
    * (a POST already in flight cannot be called back).
    */
   async processDueDrafts(limit = 10, options: { readonly held?: (() => Promise<boolean>) | undefined } = {}): Promise<PublishOutcome[]> {
-    const held = options.held ?? (async () => false);
+    const held = async (): Promise<boolean> => (options.held ? await options.held() : false) || (await this.publishingHeld()) !== null;
     const outcomes = await this.reclaimStaleDrafts(held);
     const due = await this.deps.publications.findDueForPublishing(this.deps.clock.now(), limit);
     for (const draft of due) {
@@ -244,6 +252,7 @@ export class PublishingService {
     if (draft.notBefore !== null && draft.notBefore > now) {
       return { kind: 'queued', draft, notBefore: draft.notBefore, reason: draft.queueReason ?? 'queued' };
     }
+    if (await this.publishingHeld()) return this.holdForPause(draft, now);
     const uncertainLeft = (this.uncertainUntil.get(draftId) ?? 0) - this.monotonic.now();
     if (uncertainLeft > 0) return { kind: 'queued', draft, notBefore: now + uncertainLeft, reason: draft.queueReason ?? 'backing off' };
     this.uncertainUntil.delete(draftId);
@@ -298,6 +307,23 @@ export class PublishingService {
       consider(now + Math.max(remaining, watchedLeft));
     }
     return next;
+  }
+
+  /** The pause holding this account's publishing, if any (a failed read throws: nothing is published on a guess). */
+  private async publishingHeld(): Promise<PauseState | null> {
+    return this.deps.publishingHold ? this.deps.publishingHold() : null;
+  }
+
+  /**
+   * An approved draft due now while /pause holds publishing: it stays queued, due, with a queue
+   * reason the card shows; /resume spreads it out with the rest. A draft scheduled to a slot
+   * keeps its schedule (the calendar settles slots that passed at /resume).
+   */
+  private async holdForPause(draft: Draft, now: number): Promise<PublishOutcome> {
+    if (draft.scheduledFor != null || draft.queueReason === PAUSE_HOLD_REASON) {
+      return { kind: 'queued', draft, notBefore: draft.notBefore ?? now, reason: draft.queueReason ?? PAUSE_HOLD_REASON };
+    }
+    return this.defer(draft, draft.notBefore ?? now, PAUSE_HOLD_REASON);
   }
 
   /** failed -> approved (the Retry button), with a fresh transient-failure budget. */

@@ -39,7 +39,13 @@ export function defineSettingFamily<P extends string | number, T>(definition: { 
 
 const ActorSchema: z.ZodType<Actor> = z.object({ id: z.string(), name: z.string() });
 
-const PauseStateSchema: z.ZodType<PauseState> = z.object({ by: ActorSchema, since: z.number(), reason: z.string().nullable() });
+// A pause stored before scopes existed held generation and publishing: it reads as 'all'.
+const PauseStateSchema: z.ZodType<PauseState> = z.object({
+  by: ActorSchema,
+  since: z.number(),
+  reason: z.string().nullable(),
+  scope: z.enum(['generation', 'publishing', 'all']).default('all'),
+});
 
 const XLimitBucketSchema: z.ZodType<XLimitBucket> = z.object({ limit: z.number(), remaining: z.number(), resetAt: z.number() });
 

@@ -467,7 +467,7 @@ describe('accounts storage', () => {
     expect((await createAllAccountsStats(db.dataSource).publicationTotals([{ start: 0, from: 0, to: 100 }]))[0]?.publications).toBe(1);
 
     // Settings and the pause; bot-wide rows are a third scope.
-    await main.settings.set(SETTINGS.pause, { by: moderator, since: 10, reason: null }, 10);
+    await main.settings.set(SETTINGS.pause, { by: moderator, since: 10, reason: null, scope: 'all' }, 10);
     expect(await news.settings.get(SETTINGS.pause)).toBeNull();
     await news.settings.set(SETTINGS.jobState.for('post:news'), { nextRunAt: 11, slotAt: null, lastRun: null, missedWhileDown: null }, 11);
     await main.botSettings.set(SETTINGS.jobState.for('post:news'), { nextRunAt: 12, slotAt: null, lastRun: null, missedWhileDown: null }, 12);
@@ -547,7 +547,7 @@ describe('accounts storage', () => {
   it('GIVEN a database set up with an accounts file that never had default WHEN the accounts are synced THEN the default row the migration made, with no history, is removed with its topics and settings instead of lingering as an inactive account', async () => {
     db = await openTempDatabase();
     const { accounts } = db.repos;
-    await db.repos.settings.set(SETTINGS.pause, { by: { id: '1', name: 'A' }, since: 1, reason: null }, 1);
+    await db.repos.settings.set(SETTINGS.pause, { by: { id: '1', name: 'A' }, since: 1, reason: null, scope: 'all' }, 1);
     expect(await accounts.upsert({ id: 'news', xUserId: '8', handle: 'pump_news' }, 5)).toEqual({ created: true });
     expect(await accounts.deactivateAllExcept(['news'], 6)).toEqual([]);
     expect((await accounts.list()).map((a) => [a.id, a.active])).toEqual([['news', true]]);

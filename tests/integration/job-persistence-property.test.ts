@@ -104,7 +104,7 @@ function buildScheduler(faults: Faults, sweeps: { count: number }): PostingSched
         accountId: 'default',
         drafts: h.db.repos.drafts,
         posts: h.db.repos.posts,
-        pause: { current: async () => null },
+        pause: { current: async () => null, holdsGeneration: async () => null, holdsPublishing: async () => null },
         config: {
           schedule: '*/5 * * * *',
           timezone: 'UTC',

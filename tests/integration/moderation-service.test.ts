@@ -177,8 +177,8 @@ describe('ModerationService on a real SQLite file', () => {
   });
 
   it('GIVEN TIMEOUT_ACTION=publish and a pause THEN the deadline sweep is held and its drafts stay pending; with TIMEOUT_ACTION=expire it still runs', async () => {
-    let pause: PauseState | null = { by: MODS[0] as Actor, since: now, reason: 'incident' };
-    const pauseState = { current: async () => pause };
+    let pause: PauseState | null = { by: MODS[0] as Actor, since: now, reason: 'incident', scope: 'all' };
+    const pauseState = { current: async () => pause, holdsGeneration: async () => pause, holdsPublishing: async () => pause };
     const publishing = service({ timeoutAction: 'publish' }, {}, pauseState);
     const draft = await createDraft(TEXT);
     now += TIMEOUT_MS;

@@ -50,7 +50,7 @@ describe('typed settings (issue 11, §4)', () => {
 
   it('GIVEN typed keys WHEN values are written THEN they read back as written, and writing null deletes the row', async () => {
     db = await openTempDatabase();
-    const pause = { by: moderator, since: T0, reason: 'launch day' };
+    const pause = { by: moderator, since: T0, reason: 'launch day', scope: 'all' as const };
     await db.repos.settings.set(SETTINGS.pause, pause, T0);
     await db.repos.settings.set(SETTINGS.xRateLimit.timeline, { blockedUntil: T0 }, T0);
     await db.repos.settings.set(
@@ -101,8 +101,8 @@ describe('typed settings (issue 11, §4)', () => {
     expect(warnings[0]?.meta).toMatchObject({ owner: 'pause-service', issues: expect.arrayContaining([expect.objectContaining({ path: ['since'] })]) });
     expect(warnings[2]?.meta['error']).toMatch(/JSON/);
     // The row is left for a person to look at; the next write of its owner replaces it.
-    await repos.settings.set(SETTINGS.pause, { by: moderator, since: T0, reason: null }, T0 + 1);
-    expect(await pauses.current()).toEqual({ by: moderator, since: T0, reason: null });
+    await repos.settings.set(SETTINGS.pause, { by: moderator, since: T0, reason: null, scope: 'all' }, T0 + 1);
+    expect(await pauses.current()).toEqual({ by: moderator, since: T0, reason: null, scope: 'all' });
   });
 
   it('GIVEN a draft that failed transiently once WHEN it is later published THEN none of its per-draft publishing rows are left behind', async () => {

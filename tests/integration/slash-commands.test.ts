@@ -15,6 +15,7 @@ import { loadSpecValidator } from '../support/spec-validator.js';
 import { ManualClock, withAppDatabase, type Fakes, type TestApp } from '../support/test-app.js';
 import { onPostgres } from '../support/postgres.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
+import { PAUSE_HOLD_REASON, resumeSpacingMs } from '../../src/domain/schedule.js';
 
 const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const OTHER_TWEET = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
@@ -91,6 +92,14 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       return options.find((o) => o['name'] === name);
     };
     expect(option('pause', 'reason')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false });
+    // Issue 13: what a pause holds, and what a resume releases.
+    for (const command of ['pause', 'resume']) {
+      expect(option(command, 'scope')).toMatchObject({
+        type: ApplicationCommandOptionType.String,
+        required: false,
+        choices: ['all', 'generation', 'publishing'].map((s) => ({ name: s, value: s })),
+      });
+    }
     expect(option('draft', 'topic')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false, autocomplete: true });
     expect(option('stats', 'period')).toMatchObject({
       type: ApplicationCommandOptionType.String,
@@ -241,7 +250,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(audit).toEqual(expect.arrayContaining(['pause:paused', 'resume:resumed', 'resume:not_paused']));
   });
 
-  it('GIVEN TIMEOUT_ACTION=publish and /pause THEN an overdue draft is held, an explicit Approve still publishes, and /resume releases the held one', async () => {
+  it('GIVEN TIMEOUT_ACTION=publish and /pause THEN an overdue draft is held, an explicit Approve is recorded but its draft waits (issue 13: nothing goes to X), and /resume releases both', async () => {
     const clock = new ManualClock();
     const testApp = await start({ TIMEOUT_ACTION: 'publish' }, { clock });
     const driver = new ModerationDriver(fakes, testApp);
@@ -257,11 +266,23 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     const click = driver.click(approved, 'approve', approved.draft.id, 1);
     harness.track(click);
-    await expect.poll(async () => (await testApp.app.repos.drafts.findById(approved.draft.id))?.status).toBe('published');
+    // The decision is recorded; the draft waits, queued, and says why.
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(approved.draft.id))?.queueReason).toBe(PAUSE_HOLD_REASON);
+    expect((await testApp.app.repos.drafts.findById(approved.draft.id))?.status).toBe('approved');
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('pending');
 
+    // /resume first lets the deadline approve the overdue draft (still held), then spreads both, oldest decision first.
+    clock.advance(60_000);
     await answer(slash('resume'));
-    await expect.poll(async () => (await testApp.app.repos.drafts.findById(held.draft.id))?.status).toBe('published');
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(approved.draft.id))?.status, { timeout: 10_000 }).toBe('published');
+    // MAX_POSTS_PER_HOUR spaces what /resume releases: the overdue draft goes out after the spacing.
+    expect(await testApp.app.repos.drafts.findById(held.draft.id)).toMatchObject({ status: 'approved', notBefore: clock.now() + resumeSpacingMs(2) }); // MAX_POSTS_PER_HOUR defaults to 2
+    clock.advance(3 * HOUR);
+    // A queue run of its own: the one /resume started may still be updating the first card.
+    await expect
+      .poll(async () => (await testApp.app.scheduler.runNow(JOB_NAMES.publishQueue))?.reason, { timeout: 10_000 })
+      .not.toBe('the previous run is still in progress');
+    await expect.poll(async () => (await testApp.app.repos.drafts.findById(held.draft.id))?.status, { timeout: 10_000 }).toBe('published');
     expect((await testApp.app.repos.drafts.findById(held.draft.id))?.decisionSource).toBe('timeout');
   });
 
@@ -284,14 +305,14 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const pause = await answer(slash('pause', { options: { reason: 'incident' } }));
     const promise = text(pause.embeds);
     expect(promise).toContain('1 approved draft waiting in the publish queue');
-    expect(promise).toMatch(/Not held:\*\* Approve or Retry on a card publishes that draft at once/);
+    expect(promise).toContain('Approve or Retry on a card records the decision; the draft waits in the queue');
     const status = text((await answer(slash('status'))).embeds);
     expect(status).toContain('1 approved draft waiting in the publish queue');
     const announcement = await fakes.discord.waitForMessage(
       (m) => (m.embeds[0] as Embed | undefined)?.title === '⏸️ Posting paused' && !m['interaction_metadata'],
     );
-    expect((announcement.embeds[0] as Embed).description).toContain('the publish queue (approved drafts waiting');
-    expect((announcement.embeds[0] as Embed).description).toContain('Not held: Approve or Retry on a card publishes that draft at once');
+    expect((announcement.embeds[0] as Embed).description).toContain('the publish queue and the scheduled slots (approved drafts stay approved)');
+    expect((announcement.embeds[0] as Embed).description).toContain('an Approve or Retry (the decision is recorded, the draft waits)');
 
     // The cap window passes while paused: the queue must hold the draft.
     clock.advance(2 * HOUR);

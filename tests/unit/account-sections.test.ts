@@ -50,7 +50,7 @@ interface FakeAccountOptions {
 
 /** An account as the commands see it, in memory: its pause is a variable, its drafts and topics fixed lists. */
 function account(id: string, o: FakeAccountOptions = {}): AccountCommandContext {
-  let pauseState: PauseState | null = o.paused ? { by: { id: '1', name: 'earlier' }, since: NOW - HOUR, reason: null } : null;
+  let pauseState: PauseState | null = o.paused ? { by: { id: '1', name: 'earlier' }, since: NOW - HOUR, reason: null, scope: 'all' } : null;
   const pending = Array.from({ length: o.pending ?? 0 }, (_, i) => ({
     id: 1_000 + i,
     topicName: `a rather long topic name number ${i} for ${id}`.padEnd(90, '.'),
@@ -77,13 +77,13 @@ function account(id: string, o: FakeAccountOptions = {}): AccountCommandContext 
       current: async () => pauseState,
       pause: async (by: Actor, reason: string | null) => {
         if (pauseState) return { changed: false, state: pauseState };
-        pauseState = { by, since: NOW, reason };
-        return { changed: true, state: pauseState };
+        pauseState = { by, since: NOW, reason, scope: 'all' };
+        return { changed: true, state: pauseState, widenedFrom: null };
       },
       resume: async () => {
         const previous = pauseState;
         pauseState = null;
-        return previous ? { changed: true, previous } : { changed: false, previous: null };
+        return previous ? { changed: true, previous, released: previous.scope, remaining: null, spread: 0 } : { changed: false, previous: null };
       },
     },
     schedulerStatus: async () => ({ pause: pauseState, nextRunAt: NOW + HOUR, lastRun: null, missedWhileDown: null, running: true }),

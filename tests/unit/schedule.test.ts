@@ -159,7 +159,7 @@ describe('decidePostRun', () => {
   });
 
   it('GIVEN a pause THEN it wins over every other reason and names who paused', () => {
-    const decision = decidePostRun({ ...base, pendingDrafts: 3, pause: { by: { id: '1', name: 'Ana' }, since: now - 1, reason: 'launch week' } });
+    const decision = decidePostRun({ ...base, pendingDrafts: 3, pause: { by: { id: '1', name: 'Ana' }, since: now - 1, reason: 'launch week', scope: 'all' } });
     expect(decision).toMatchObject({ generate: false, code: 'paused' });
     expect(decision.generate === false && decision.reason).toContain('Ana');
   });

@@ -62,7 +62,7 @@ function scheduler(clock: ManualClock, settings: SettingsRepository, options: { 
         accountId: 'default',
         drafts: { countByStatus: async () => ({ pending: 0, approved: 0, publishing: 0, published: 0, rejected: 0, expired: 0, failed: 0 }) },
         posts: { publicationTimesSince: async () => [] },
-        pause: { current: async () => null },
+        pause: { current: async () => null, holdsGeneration: async () => null, holdsPublishing: async () => null },
         config: {
           schedule: '0 */2 * * *',
           timezone: 'UTC',

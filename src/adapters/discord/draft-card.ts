@@ -11,6 +11,7 @@ import {
 import { CONTENT_TYPE_LABELS } from '../../domain/content-types.js';
 import { encodeDraftCustomId, type CardAction } from '../../domain/custom-id.js';
 import { tweetUrl, type Draft } from '../../domain/draft.js';
+import { isPauseHoldReason } from '../../domain/schedule.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
 import type { AccountLabel, DraftCardView } from '../../services/ports.js';
 
@@ -383,6 +384,7 @@ export function describeCardOutcome(view: DraftCardView): string {
     }
     case 'approved':
       if (isScheduled(draft)) return `Approved; scheduled for ${scheduledWhen(draft.scheduledFor)}.`;
+      if (isPauseHoldReason(draft.queueReason)) return 'Approved; held by /pause: it is published after /resume of publishing.';
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return `Approved; queued until ${time(Math.floor(draft.notBefore / 1000), TimestampStyles.ShortDateTime)} (${shorten(draft.queueReason ?? 'waiting', 300)}).`;
       }
@@ -437,6 +439,10 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
     case 'approved':
       if (isScheduled(draft)) {
         return { text: `🗓️ Scheduled for ${scheduledWhen(draft.scheduledFor)} · approved by ${by}${pastSlotWait(view, draft.scheduledFor, reasonText)}`, colour: CARD_COLOURS.scheduled };
+      }
+      // A held draft is already due, so only its queue reason tells it from one publishing now.
+      if (isPauseHoldReason(draft.queueReason)) {
+        return { text: `⏸️ Approved by ${by}; held by /pause: publishing waits for /resume`, colour: CARD_COLOURS.approved };
       }
       if (draft.notBefore !== null && draft.notBefore > view.now) {
         return {

@@ -1,6 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Actor } from '../../domain/draft.js';
-import type { PauseState } from '../../domain/schedule.js';
+import { describePauseScope, scopeHoldsGeneration, scopeHoldsPublishing, type PauseScope, type PauseState } from '../../domain/schedule.js';
 import type { PauseAnnouncer } from '../../services/ports.js';
 import { COLORS, discordWhen, embed, humanDuration, NO_MENTIONS, plain } from './command-replies.js';
 import { fetchModerationChannel } from './moderation-channel.js';
@@ -18,21 +18,39 @@ export class DiscordPauseAnnouncer implements PauseAnnouncer {
     private readonly accountId?: string | undefined,
   ) {}
 
-  async announcePause(state: PauseState): Promise<void> {
+  async announcePause(state: PauseState, widenedFrom?: PauseScope | undefined): Promise<void> {
+    const held: string[] = [];
+    if (scopeHoldsGeneration(state.scope)) held.push('new drafts');
+    if (scopeHoldsPublishing(state.scope)) {
+      held.push(
+        'everything that goes to X: publishing on timeout, the publish queue and the scheduled slots (approved drafts stay approved), ' +
+          'an Approve or Retry (the decision is recorded, the draft waits) and publications a crash interrupted',
+      );
+    }
     const text = [
-      `Paused by ${plain(state.by.name)} ${discordWhen(state.since)}${state.reason ? `: ${plain(state.reason)}` : ''}.`,
+      widenedFrom
+        ? `Widened by ${plain(state.by.name)}: ${describePauseScope(widenedFrom)} was paused; now ${describePauseScope(state.scope)} are paused.`
+        : `Paused by ${plain(state.by.name)} ${discordWhen(state.since)}${state.reason ? `: ${plain(state.reason)}` : ''}.`,
       // Says what /pause and /status say (commands/pause.ts pauseHoldLines), without the counts.
-      'Held until /resume: new drafts, publishing on timeout, the publish queue (approved drafts waiting for a cap, ' +
-        "X's limits or a retry stay approved) and publications a crash interrupted.",
-      'Not held: Approve or Retry on a card publishes that draft at once, unless a cap makes it wait; then it waits for /resume too.',
+      `Held until /resume (${describePauseScope(state.scope)}): ${held.join('; ')}.`,
+      ...(state.scope === 'generation' ? ['Not held: publishing. Approved and scheduled drafts go out as usual.'] : []),
+      ...(state.scope === 'publishing' ? ['Not held: draft generation.'] : []),
     ].join('\n');
-    await this.send(embed(COLORS.paused, `⏸️ Posting paused${this.forAccount()}`).setDescription(text).setTimestamp(state.since));
+    const title = state.scope === 'all' ? '⏸️ Posting paused' : state.scope === 'generation' ? '⏸️ Draft generation paused' : '⏸️ Publishing paused';
+    await this.send(embed(COLORS.paused, `${title}${this.forAccount()}`).setDescription(text).setTimestamp(state.since));
   }
 
-  async announceResume(actor: Actor, previous: PauseState): Promise<void> {
+  async announceResume(actor: Actor, previous: PauseState, remaining?: PauseState | null | undefined): Promise<void> {
     const now = this.clock.now();
-    const text = `Resumed by ${plain(actor.name)} after ${humanDuration(now - previous.since)} (paused by ${plain(previous.by.name)}).`;
-    await this.send(embed(COLORS.ok, `▶️ Posting resumed${this.forAccount()}`).setDescription(text).setTimestamp(now));
+    const text = `Resumed by ${plain(actor.name)} after ${humanDuration(now - previous.since)} (paused by ${plain(previous.by.name)}).${
+      remaining ? ` Still paused: ${describePauseScope(remaining.scope)}.` : ''
+    }`;
+    const title = remaining ? (remaining.scope === 'generation' ? '▶️ Publishing resumed' : '▶️ Draft generation resumed') : '▶️ Posting resumed';
+    await this.send(
+      embed(remaining ? COLORS.paused : COLORS.ok, `${title}${this.forAccount()}`)
+        .setDescription(text)
+        .setTimestamp(now),
+    );
   }
 
   private forAccount(): string {

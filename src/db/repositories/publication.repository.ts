@@ -189,6 +189,27 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     return this.transition(id, "status = 'queued'", {}, { notBefore, queueReason: reason }, now);
   }
 
+  async spreadDueBacklog(now: number, spacingMs: number, reason: (position: number, count: number) => string): Promise<number[]> {
+    // Slot-scheduled publications are the calendar's (settleMissedSlots), whatever their queue
+    // reason says (a 429 on a scheduled one replaces it but keeps the slot).
+    const due = `status = 'queued' AND (not_before IS NULL OR not_before <= :now) AND scheduled_for IS NULL`;
+    const rows = await queryRows<{ draftId: unknown }>(
+      this.dataSource,
+      `SELECT p.draft_id AS "draftId" FROM publications p JOIN drafts d ON d.id = p.draft_id
+       WHERE p.account_id = :accountId AND d.status = 'approved' AND p.status = 'queued'
+         AND (p.not_before IS NULL OR p.not_before <= :now) AND p.scheduled_for IS NULL
+       ORDER BY d.decided_at ASC, d.id ASC`,
+      { accountId: this.accountId, now },
+    );
+    const ids = rows.map((row) => Number(row.draftId));
+    const moved: number[] = [];
+    for (const [position, id] of ids.entries()) {
+      // Each move is fenced like every other write here: a deposed instance moves nothing.
+      if (await this.transition(id, due, { now }, { notBefore: now + position * spacingMs, queueReason: reason(position, ids.length) }, now)) moved.push(id);
+    }
+    return moved;
+  }
+
   async markFailed(id: number, fence: PublishFence, failure: { errorMessage: string; errorClass: PublishErrorClass }, now: number): Promise<boolean> {
     return this.fencedTransition(
       id,
