@@ -259,7 +259,8 @@ describe('accounts storage', () => {
         expect((await repos.publications.findDueForPublishing(7_000, 10)).map((d) => d.id)).toEqual([2, 3]);
         // No card looks behind its draft: the cards of published/failed drafts showed what the publication still says.
         expect(await repos.drafts.findCardsOutOfDate(10)).toEqual([]);
-        expect(await repos.settings.get(SETTINGS.pause)).toEqual({ by: moderator, since: 1, reason: 'launch' });
+        // Stored before pause scopes: it reads as a pause of everything.
+        expect(await repos.settings.get(SETTINGS.pause)).toEqual({ by: moderator, since: 1, reason: 'launch', scope: 'all' });
         expect(await repos.botSettings.get(SETTINGS.jobState.for('sweep'))).toMatchObject({ nextRunAt: 2 });
         expect(await repos.topics.findByName('education')).toMatchObject({
           approvals: 4,

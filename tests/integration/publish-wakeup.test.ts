@@ -106,27 +106,28 @@ describe('publish wake-ups (real time, real app, fake X)', () => {
     expect(postsOf(text)).toHaveLength(1);
   });
 
-  it('GIVEN publishing paused and a 429 reset passing meanwhile THEN the held account contributes no wake-up and nothing is posted; WHEN /resume THEN the timer runs at once and the draft is posted within 1.5 s', async () => {
+  it('GIVEN publishing paused WHEN a moderator approves THEN the draft is held, the held account contributes no wake-up and nothing is posted; WHEN /resume THEN the timer runs at once, and after X answers 429 the retry lands after the reset and within 1.5 s of it', async () => {
     const testApp = await harness.start({}, { realTime: true });
     const { drafts } = accountOf(testApp).repos;
     const timer = testApp.app.services.publishTimer;
     await slash('pause');
-    const resetAt = Math.ceil((Date.now() + 2_000) / 1_000) * 1_000;
-    fakes.x.rateLimit429({ resetAt: resetAt / 1_000 });
-    const text = 'Held by the pause past its reset, posted as soon as posting resumes.';
-    // An explicit Approve still tries at once (the pause holds only what the bot decides itself): X says 429.
+    const text = 'Held by the pause, posted as soon as publishing resumes, then retried at the reset.';
+    // /pause of publishing (scope all) holds an explicit Approve too: the decision is recorded, the draft waits.
     const draft = await approveOnCard(testApp, text);
-    await expect.poll(async () => (await drafts.findById(draft.id))?.notBefore, { timeout: 3_000 }).toBe(resetAt);
-    expect(timer.nextRunAt).toBeNull();
-
-    await new Promise((resolve) => setTimeout(resolve, resetAt + MARGIN_MS - Date.now()));
-    expect(postsOf(text)).toHaveLength(1);
+    await expect.poll(async () => (await drafts.findById(draft.id))?.queueReason, { timeout: 3_000 }).toMatch(/held by \/pause/);
     expect((await drafts.findById(draft.id))?.status).toBe('approved');
+    expect(timer.nextRunAt).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(postsOf(text)).toHaveLength(0);
 
+    const resetAt = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
+    fakes.x.rateLimit429({ resetAt: resetAt / 1_000 });
     const resumedAt = Date.now();
     await slash('resume');
-    const [, retry] = await waitForPosts(text, 2);
-    expect((retry?.receivedAt ?? Infinity) - resumedAt).toBeLessThanOrEqual(MARGIN_MS);
+    const [first, retry] = await waitForPosts(text, 2);
+    expect((first?.receivedAt ?? Infinity) - resumedAt).toBeLessThanOrEqual(MARGIN_MS);
+    expect(retry?.receivedAt).toBeGreaterThanOrEqual(resetAt);
+    expect((retry?.receivedAt ?? Infinity) - resetAt).toBeLessThanOrEqual(MARGIN_MS);
     await expect.poll(async () => (await drafts.findById(draft.id))?.status).toBe('published');
     expect(fakes.x.tweets.filter((t) => t.text === text)).toHaveLength(1);
   });
