@@ -1,3 +1,4 @@
+import { localDateTimeOf } from './time-zone.js';
 import type { Actor } from './draft.js';
 import type { CapUsage } from './rate-limits.js';
 
@@ -99,22 +100,10 @@ export const PLANNING_HORIZON_MS = 8 * 24 * 3_600_000;
 /** Stops a pathological pattern (every second) from making planning or missed-run counting slow. */
 const MAX_OCCURRENCES_SCANNED = 20_000;
 
-const minuteFormatters = new Map<string, Intl.DateTimeFormat>();
-
 /** The local minute of the day (0..1439) of `at` in `timeZone` (an IANA name). */
 export function localMinuteOfDay(at: number, timeZone: string): number {
-  let format = minuteFormatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    minuteFormatters.set(timeZone, format);
-  }
-  let hour = 0;
-  let minute = 0;
-  for (const part of format.formatToParts(new Date(at))) {
-    if (part.type === 'hour') hour = Number(part.value);
-    else if (part.type === 'minute') minute = Number(part.value);
-  }
-  return (hour % 24) * 60 + minute;
+  const local = localDateTimeOf(at, timeZone);
+  return local.hour * 60 + local.minute;
 }
 
 /**

@@ -1,4 +1,6 @@
+import { median } from './median.js';
 import { DAY_MS } from './rate-limits.js';
+import { localDateTimeOf } from './time-zone.js';
 
 /**
  * `/queue suggest`: which hours of the week the account's audience engages with most, from the
@@ -28,30 +30,6 @@ export type SlotSuggestions =
 
 const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The local weekday and hour of `at` in `timeZone`, through Intl (DST included). */
-function localHourOfWeek(at: number, timeZone: string): { weekday: number; hour: number } {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, format);
-  }
-  let weekday = 0;
-  let hour = 0;
-  for (const part of format.formatToParts(new Date(at))) {
-    if (part.type === 'weekday') weekday = DAY_NAMES.indexOf(part.value as (typeof DAY_NAMES)[number]);
-    else if (part.type === 'hour') hour = Number(part.value) % 24;
-  }
-  return { weekday, hour };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /**
  * Ranks the hour-of-week buckets (in `timeZone`) of the posts published in the last 60 days by
  * their median engagement, best first (ties: more posts first, then earlier in the week). The
@@ -69,14 +47,14 @@ export function rankSlotSuggestions(
 
   const byBucket = new Map<number, number[]>();
   for (const post of recent) {
-    const { weekday, hour } = localHourOfWeek(post.postedAt, timeZone);
+    const { weekday, hour } = localDateTimeOf(post.postedAt, timeZone);
     const key = weekday * 24 + hour;
     const list = byBucket.get(key);
     if (list) list.push(post.engagement);
     else byBucket.set(key, [post.engagement]);
   }
   const buckets: SlotSuggestionBucket[] = [...byBucket.entries()]
-    .map(([key, engagements]) => ({ weekday: Math.floor(key / 24), hour: key % 24, median: median(engagements), posts: engagements.length }))
+    .map(([key, engagements]) => ({ weekday: Math.floor(key / 24), hour: key % 24, median: median(engagements) as number, posts: engagements.length }))
     .sort((a, b) => b.median - a.median || b.posts - a.posts || a.weekday * 24 + a.hour - (b.weekday * 24 + b.hour));
 
   const solid = buckets.filter((bucket) => bucket.posts >= PROPOSAL_MIN_BUCKET_POSTS);

@@ -1,5 +1,6 @@
 import { DAY_MS, HOUR_MS, type PostingCaps } from './rate-limits.js';
 import { formatWindow, isWithinActiveHours, type DailyWindow } from './schedule.js';
+import { localDateTimeOf, utcOffsetAt, wallClockOf } from './time-zone.js';
 
 /**
  * Publishing slots: the local times of the week at which an account's approved posts go out
@@ -151,48 +152,6 @@ interface LocalDate {
   readonly day: number;
 }
 
-const partFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The local calendar date and time of `at` in `timeZone`, read through Intl. */
-function localParts(at: number, timeZone: string): LocalDate & { readonly hour: number; readonly minute: number; readonly second: number } {
-  let format = partFormatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    partFormatters.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  return {
-    year: parts['year']!,
-    month: parts['month']!,
-    day: parts['day']!,
-    hour: (parts['hour'] ?? 0) % 24,
-    minute: parts['minute']!,
-    second: parts['second']!,
-  };
-}
-
-/** The wall clock of `at` in `timeZone`, written as if it were UTC (so wall clocks compare as numbers). */
-function wallClockOf(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-}
-
-/** The zone's offset from UTC at `at` (ms, east positive), as Intl reports it. */
-function offsetAt(at: number, timeZone: string): number {
-  const whole = Math.floor(at / 1000) * 1000;
-  return wallClockOf(whole, timeZone) - whole;
-}
-
 /** The calendar date `days` after `date` (plain calendar arithmetic: no zone is involved). */
 function addDays(date: LocalDate, days: number): LocalDate {
   const shifted = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
@@ -206,7 +165,7 @@ function addDays(date: LocalDate, days: number): LocalDate {
  */
 function offsetsAround(date: LocalDate, timeZone: string): { readonly before: number; readonly after: number } {
   const noon = Date.UTC(date.year, date.month - 1, date.day, 12);
-  return { before: offsetAt(noon - DAY_MS, timeZone), after: offsetAt(noon + DAY_MS, timeZone) };
+  return { before: utcOffsetAt(noon - DAY_MS, timeZone), after: utcOffsetAt(noon + DAY_MS, timeZone) };
 }
 
 /**
@@ -239,7 +198,7 @@ function endOfGap(date: LocalDate, minuteOfDay: number, timeZone: string, offset
   let high = wall - offsets.before; // already after it
   while (high - low > 1000) {
     const middle = Math.floor((low + high) / 2000) * 1000;
-    if (offsetAt(middle, timeZone) === offsets.after) high = middle;
+    if (utcOffsetAt(middle, timeZone) === offsets.after) high = middle;
     else low = middle;
   }
   return high;
@@ -247,7 +206,7 @@ function endOfGap(date: LocalDate, minuteOfDay: number, timeZone: string, offset
 
 /** The local date of `at` in `timeZone`. */
 function localDateOf(at: number, timeZone: string): LocalDate {
-  const { year, month, day } = localParts(at, timeZone);
+  const { year, month, day } = localDateTimeOf(at, timeZone);
   return { year, month, day };
 }
 
@@ -390,7 +349,7 @@ export function parseRescheduleInput(
   if (input === 'next') return { kind: 'next' };
   const unreadable: RescheduleInput = { kind: 'invalid', reason: `expected ${RESCHEDULE_FORMS}, in ${timeZone}; got ${JSON.stringify(text.trim())}` };
 
-  const today = localParts(now, timeZone);
+  const today = localDateTimeOf(now, timeZone);
   let date: LocalDate;
   let timeText: string;
   let nextSuchTime = false;

@@ -1,3 +1,5 @@
+import { median } from '../domain/median.js';
+import { utcOffsetAt } from '../domain/time-zone.js';
 import { addCounts, sumCounts } from '../domain/counters.js';
 import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
 import type { TokenUsage } from '../domain/generation.js';
@@ -92,39 +94,14 @@ export function anthropicSpendUsd(tokens: TokenUsage, pricing: AnthropicPricing)
   );
 }
 
-/** The UTC offset (ms) of `timeZone` at `at`, so day buckets start at local midnight. */
-export function timeZoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
-  return asUtc - Math.floor(at / 1000) * 1000;
-}
-
-/** The median of a list of numbers (mean of the two middle ones for an even count); null when empty. */
-export function median(values: ArrayLike<number>): number | null {
-  const n = values.length;
-  if (n === 0) return null;
-  const sorted = Float64Array.from(values).sort();
-  const mid = Math.floor(n / 2);
-  return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /**
  * The chart's buckets: local days (or groups of days for long spans) from the period's start to
  * `until`, the first one clipped to `since`, so the buckets' totals are the period's totals.
  */
 export function chartBuckets(since: number | null, firstAt: number, until: number, timezone: string): { bucketMs: number; buckets: BucketBounds[] } {
   const from = since ?? firstAt;
-  const offsetMs = timeZoneOffsetMs(until, timezone);
+  // So day buckets start at local midnight.
+  const offsetMs = utcOffsetAt(until, timezone);
   const spanDays = Math.max(1, Math.ceil((until - from) / DAY_MS) + 1);
   const bucketMs = Math.ceil(spanDays / MAX_CHART_BUCKETS) * DAY_MS;
   const buckets: BucketBounds[] = [];
