@@ -48,7 +48,12 @@ describe('publish wake-up latency', () => {
           10_000,
         );
       const secondPostOf = async (text: string): Promise<RecordedRequest> => {
-        await expect.poll(() => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === text).length, { timeout: 10_000, interval: 10 }).toBe(2);
+        await expect
+          .poll(() => fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === text).length, {
+            timeout: 10_000,
+            interval: 10,
+          })
+          .toBe(2);
         return fakes.x.requestsTo('POST', '/2/tweets').filter((r) => (r.body as { text?: string }).text === text)[1] as RecordedRequest;
       };
 

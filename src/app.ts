@@ -1175,7 +1175,12 @@ function buildScheduler(
 }
 
 /** The jobs besides the post jobs, in the order they run when several are due. Each goes through every account. */
-function buildJobs(config: AppConfig, accounts: readonly AccountServices[], backups: BackupService, publishTimer: DeadlineTimer<PublishOutcome[]>): JobDefinition[] {
+function buildJobs(
+  config: AppConfig,
+  accounts: readonly AccountServices[],
+  backups: BackupService,
+  publishTimer: DeadlineTimer<PublishOutcome[]>,
+): JobDefinition[] {
   const jobs: JobDefinition[] = [
     // The deadline sweep applies each account's pause itself (it may still expire drafts while paused).
     { name: JOB_NAMES.timeoutSweep, pattern: SWEEP_SCHEDULE, quiet: true, run: async () => sweepJobResult(await sweepAll(accounts)) },

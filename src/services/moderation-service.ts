@@ -418,7 +418,10 @@ export class ModerationService {
       const to = action === 'publish' ? 'approved' : 'expired';
       const request: ModerationRequest = { draftId: draft.id, revision: draft.revision, actor: TIMEOUT_ACTOR, messageId: null };
       const decision: DraftDecision = { to, actor: TIMEOUT_ACTOR, source: 'timeout' };
-      const decided = to === 'approved' ? await this.approveDraft(draft.id, draft.revision, decision) : { won: await drafts.decide(draft.id, draft.revision, decision, clock.now()), scheduled: false };
+      const decided =
+        to === 'approved'
+          ? await this.approveDraft(draft.id, draft.revision, decision)
+          : { won: await drafts.decide(draft.id, draft.revision, decision, clock.now()), scheduled: false };
       if (!decided.won) {
         outcomes.push({ draftId: draft.id, revision: draft.revision, result: 'lost' });
         continue;
@@ -588,7 +591,9 @@ export class ModerationService {
     const { calendar, drafts, clock } = this.deps;
     if (!calendar?.hasSlots()) return { won: await drafts.decide(draftId, revision, decision, clock.now()), scheduled: false };
     if (calendar.decideIntoSlot) {
-      const placed = await calendar.decideIntoSlot(draftId, decision.actor, (placement) => drafts.decide(draftId, revision, { ...decision, placement }, clock.now()));
+      const placed = await calendar.decideIntoSlot(draftId, decision.actor, (placement) =>
+        drafts.decide(draftId, revision, { ...decision, placement }, clock.now()),
+      );
       return { won: placed.won, scheduled: placed.won };
     }
     if (!(await drafts.decide(draftId, revision, decision, clock.now()))) return { won: false, scheduled: false };

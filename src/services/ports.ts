@@ -136,7 +136,11 @@ export interface PublicationCalendarRepository {
   /** Publish now: no schedule and no wait any more (the publish queue's caps and X's limits still apply). */
   dropSchedule(id: number, expected: number | null, now: number): Promise<boolean>;
   /** Two scheduled publications exchange their slots, in one transaction: both or neither. */
-  swapSlots(a: { readonly id: number; readonly scheduledFor: number }, b: { readonly id: number; readonly scheduledFor: number }, now: number): Promise<boolean>;
+  swapSlots(
+    a: { readonly id: number; readonly scheduledFor: number },
+    b: { readonly id: number; readonly scheduledFor: number },
+    now: number,
+  ): Promise<boolean>;
   /**
    * Unschedule: approved -> pending, in one transaction with deleting its queued publication;
    * the decision is cleared, the revision stays, the deadline is `deadlineAt`.

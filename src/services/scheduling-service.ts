@@ -132,7 +132,14 @@ export class SchedulingService implements SchedulingOperations {
     if (!(await this.deps.publicationCalendar.dropSchedule(draft.id, draft.scheduledFor ?? null, this.deps.clock.now()))) {
       return this.refused(request, 'publish_now', await this.whyLost(request));
     }
-    await this.audit(draft.id, request.actor, 'publish_now', 'publishing', draft.scheduledFor != null ? `was scheduled for ${this.describe(draft.scheduledFor)}` : null, request);
+    await this.audit(
+      draft.id,
+      request.actor,
+      'publish_now',
+      'publishing',
+      draft.scheduledFor != null ? `was scheduled for ${this.describe(draft.scheduledFor)}` : null,
+      request,
+    );
     this.deps.onQueueChanged?.();
     try {
       // The publisher's claim decides: a slot's run that got there first publishes it, once.
@@ -181,10 +188,28 @@ export class SchedulingService implements SchedulingOperations {
       .filter((p): p is PlannedPublication & { scheduledFor: number } => p.status === 'queued' && p.scheduledFor !== null && p.scheduledFor > mine)
       .sort((a, b) => a.scheduledFor - b.scheduledFor)[0];
     if (!next) return this.refused(request, 'swap', { status: 'invalid_time', reason: 'no post is scheduled after this one' });
-    const swapped = await this.deps.publicationCalendar.swapSlots({ id: draft.id, scheduledFor: mine }, { id: next.id, scheduledFor: next.scheduledFor }, this.deps.clock.now());
+    const swapped = await this.deps.publicationCalendar.swapSlots(
+      { id: draft.id, scheduledFor: mine },
+      { id: next.id, scheduledFor: next.scheduledFor },
+      this.deps.clock.now(),
+    );
     if (!swapped) return this.refused(request, 'swap', await this.whyLost(request));
-    await this.audit(draft.id, request.actor, 'swap', 'swapped', `${this.describe(mine)} -> ${this.describe(next.scheduledFor)}, with draft #${next.id}`, request);
-    await this.audit(next.id, request.actor, 'swap', 'swapped', `${this.describe(next.scheduledFor)} -> ${this.describe(mine)}, with draft #${draft.id}`, request);
+    await this.audit(
+      draft.id,
+      request.actor,
+      'swap',
+      'swapped',
+      `${this.describe(mine)} -> ${this.describe(next.scheduledFor)}, with draft #${next.id}`,
+      request,
+    );
+    await this.audit(
+      next.id,
+      request.actor,
+      'swap',
+      'swapped',
+      `${this.describe(next.scheduledFor)} -> ${this.describe(mine)}, with draft #${draft.id}`,
+      request,
+    );
     this.deps.onQueueChanged?.();
     // The other draft's card was not clicked: it is re-rendered here, whoever asked.
     await this.deps.cards.refreshCard(next.id);
@@ -200,7 +225,14 @@ export class SchedulingService implements SchedulingOperations {
     if (!(await this.deps.publicationCalendar.unschedule(draft.id, draft.scheduledFor ?? null, deadlineAt, now))) {
       return this.refused(request, 'unschedule', await this.whyLost(request));
     }
-    await this.audit(draft.id, request.actor, 'unschedule', 'pending', draft.scheduledFor != null ? `was scheduled for ${this.describe(draft.scheduledFor)}` : null, request);
+    await this.audit(
+      draft.id,
+      request.actor,
+      'unschedule',
+      'pending',
+      draft.scheduledFor != null ? `was scheduled for ${this.describe(draft.scheduledFor)}` : null,
+      request,
+    );
     this.deps.onQueueChanged?.();
     this.deps.onDeadlineChanged?.();
     return this.applied(request, draft.id);
@@ -252,8 +284,19 @@ export class SchedulingService implements SchedulingOperations {
         continue;
       }
       moved.push(id);
-      await this.audit(id, CALENDAR_ACTOR, 'slot_missed', 'moved', `${why === 'caps' ? 'caps at the slot' : 'missed'}: ${this.describe(missed)} -> ${this.describe(to)}`);
-      this.deps.logger.info('a scheduled draft moved to the next free slot', { draftId: id, why, missed: new Date(missed).toISOString(), to: new Date(to).toISOString() });
+      await this.audit(
+        id,
+        CALENDAR_ACTOR,
+        'slot_missed',
+        'moved',
+        `${why === 'caps' ? 'caps at the slot' : 'missed'}: ${this.describe(missed)} -> ${this.describe(to)}`,
+      );
+      this.deps.logger.info('a scheduled draft moved to the next free slot', {
+        draftId: id,
+        why,
+        missed: new Date(missed).toISOString(),
+        to: new Date(to).toISOString(),
+      });
       await this.deps.cards.refreshCard(id);
     }
     if (moved.length > 0) this.deps.onQueueChanged?.();
@@ -294,7 +337,12 @@ export class SchedulingService implements SchedulingOperations {
       const slot = nextFreeSlot(await this.search(after, draft.id));
       if (slot === null) return null;
       try {
-        const moved = await this.deps.publicationCalendar.schedule(draft.id, draft.scheduledFor ?? null, { scheduledFor: slot, note: note?.(slot) ?? null }, this.deps.clock.now());
+        const moved = await this.deps.publicationCalendar.schedule(
+          draft.id,
+          draft.scheduledFor ?? null,
+          { scheduledFor: slot, note: note?.(slot) ?? null },
+          this.deps.clock.now(),
+        );
         return moved ? slot : 'lost';
       } catch (error) {
         if (error instanceof SlotTakenError && attempt < SLOT_RACE_ATTEMPTS) continue;
@@ -306,15 +354,20 @@ export class SchedulingService implements SchedulingOperations {
   /** A moderator's chosen time (Reschedule's date and time, /queue's "move to"): free, and allowed by the caps. */
   private async moveToTime(request: ScheduleRequest, draft: Draft, at: number, action: ScheduleAction): Promise<ScheduleResult> {
     const search = await this.search(this.deps.clock.now(), draft.id);
-    if (search.taken.includes(at)) return this.refused(request, action, { status: 'invalid_time', reason: `another post is scheduled for ${this.describe(at)}` });
+    if (search.taken.includes(at))
+      return this.refused(request, action, { status: 'invalid_time', reason: `another post is scheduled for ${this.describe(at)}` });
     if (!capsAllowAt(at, search.planned, this.deps.config.caps)) {
-      return this.refused(request, action, { status: 'invalid_time', reason: `the caps (${this.capsText()}) do not allow another post at ${this.describe(at)}` });
+      return this.refused(request, action, {
+        status: 'invalid_time',
+        reason: `the caps (${this.capsText()}) do not allow another post at ${this.describe(at)}`,
+      });
     }
     let moved: boolean;
     try {
       moved = await this.deps.publicationCalendar.schedule(draft.id, draft.scheduledFor ?? null, { scheduledFor: at, note: null }, this.deps.clock.now());
     } catch (error) {
-      if (error instanceof SlotTakenError) return this.refused(request, action, { status: 'invalid_time', reason: `another post was just scheduled for ${this.describe(at)}` });
+      if (error instanceof SlotTakenError)
+        return this.refused(request, action, { status: 'invalid_time', reason: `another post was just scheduled for ${this.describe(at)}` });
       throw error;
     }
     if (!moved) return this.refused(request, action, await this.whyLost(request));
@@ -359,7 +412,12 @@ export class SchedulingService implements SchedulingOperations {
     return { status: 'applied', card: await this.deps.cards.viewOf(draftId) };
   }
 
-  private async refused<T extends Exclude<ScheduleResult, { status: 'applied' }>>(request: ScheduleRequest, action: ScheduleAction, result: T, draftExists?: boolean): Promise<T> {
+  private async refused<T extends Exclude<ScheduleResult, { status: 'applied' }>>(
+    request: ScheduleRequest,
+    action: ScheduleAction,
+    result: T,
+    draftExists?: boolean,
+  ): Promise<T> {
     const exists = draftExists ?? result.status !== 'not_found';
     await this.deps.moderationEvents.record(
       {
@@ -405,7 +463,15 @@ export class SchedulingService implements SchedulingOperations {
 
 /** A time in `timeZone`, for schedule notes and audit rows: "Thu 3 Dec 09:00 (Europe/Berlin)". */
 export function describeLocalTime(at: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('hour')}:${part('minute')} (${timeZone})`;
 }

@@ -113,7 +113,9 @@ describe('item 7: through the real app, while another process holds the database
       harness.track(driver.click(approveCard, 'approve', approveCard.draft.id, 1)),
       harness.track(driver.submit(rejectCard, 'reject-modal', rejectCard.draft.id, 1, { reason: 'not while locked' })),
       // Generation only: a pause of publishing would hold the Approve beside it (issue 13), and which lands first is a race.
-      harness.track(fakes.discord.injectSlashCommand({ name: 'pause', options: { reason: 'maintenance', scope: 'generation' }, userId: fakes.discord.userIds.moderator })),
+      harness.track(
+        fakes.discord.injectSlashCommand({ name: 'pause', options: { reason: 'maintenance', scope: 'generation' }, userId: fakes.discord.userIds.moderator }),
+      ),
     ];
     // The jobs come due during the lock too: their writes wait, asynchronously.
     clock.advance(60_000);

@@ -492,11 +492,17 @@ describe("FakeDiscord enforces Discord's message limits (item 9)", () => {
     const channel = moderationChannel(client);
     const refused = async (payload: Parameters<typeof channel.send>[0]) => ((await channel.send(payload).catch((e: unknown) => e)) as DiscordAPIError).rawError;
     const option = (value: string, label = value) => ({ label, value });
-    const select = (customId: string, options: Array<{ label: string; value: string }>) => ({ type: ComponentType.StringSelect as const, custom_id: customId, options });
+    const select = (customId: string, options: Array<{ label: string; value: string }>) => ({
+      type: ComponentType.StringSelect as const,
+      custom_id: customId,
+      options,
+    });
     const button = (customId: string) => ({ type: ComponentType.Button as const, style: ButtonStyle.Secondary as const, custom_id: customId, label: 'b' });
     const row = (...components: Array<ReturnType<typeof select> | ReturnType<typeof button>>) => ({ type: ComponentType.ActionRow as const, components });
     const options = (n: number) => Array.from({ length: n }, (_, i) => option(`v${i}`));
-    expect(await refused({ content: 'x', components: [row(select('s', options(26)))] })).toMatchObject({ errors: { components: { 0: { components: { 0: { options: {} } } } } } });
+    expect(await refused({ content: 'x', components: [row(select('s', options(26)))] })).toMatchObject({
+      errors: { components: { 0: { components: { 0: { options: {} } } } } },
+    });
     expect(await refused({ content: 'x', components: [row(select('s', [option('v', 'l'.repeat(101))]))] })).toMatchObject({
       errors: { components: { 0: { components: { 0: { options: { 0: { label: {} } } } } } } },
     });

@@ -90,7 +90,13 @@ describe('SchedulingService on a real database with the real X client against th
       onQueueChanged: () => (signals.queue += 1),
       onDeadlineChanged: () => (signals.deadline += 1),
     });
-    const moderationOptions: ModerationOptions = { timeoutAction: 'publish', moderationTimeoutMs: TIMEOUT_MS, requireSecondApproval: false, dryRun: false, caps };
+    const moderationOptions: ModerationOptions = {
+      timeoutAction: 'publish',
+      moderationTimeoutMs: TIMEOUT_MS,
+      requireSecondApproval: false,
+      dryRun: false,
+      caps,
+    };
     moderation = new ModerationService({
       ...repos,
       pipeline: {
@@ -162,7 +168,12 @@ describe('SchedulingService on a real database with the real X client against th
       expect(await c.publishing.processDueDrafts()).toEqual([]);
       const events = (await c.events(drafts[0]!.id)).map((e) => [e.action, e.outcome, e.detail]);
       expect(events).toHaveLength(2);
-      expect(events).toEqual(expect.arrayContaining([['approve', 'approved', null], ['schedule', 'scheduled', 'Thu 15 Jan 13:00 (UTC)']]));
+      expect(events).toEqual(
+        expect.arrayContaining([
+          ['approve', 'approved', null],
+          ['schedule', 'scheduled', 'Thu 15 Jan 13:00 (UTC)'],
+        ]),
+      );
       expect(c.signals.queue).toBe(4);
     });
 
@@ -326,7 +337,13 @@ describe('SchedulingService on a real database with the real X client against th
       const result = await c.scheduling.unschedule(card(draft));
       expect(result.status).toBe('applied');
       const after = await c.draft(draft.id);
-      expect([after.status, after.revision, after.deadlineAt, after.scheduledFor, after.decidedBy]).toEqual(['pending', 1, T0 + 10 * MINUTE + TIMEOUT_MS, null, null]);
+      expect([after.status, after.revision, after.deadlineAt, after.scheduledFor, after.decidedBy]).toEqual([
+        'pending',
+        1,
+        T0 + 10 * MINUTE + TIMEOUT_MS,
+        null,
+        null,
+      ]);
       expect(await c.scheduling.upcoming({ offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
       expect(c.signals.deadline).toBe(1);
       expect((await c.events(draft.id)).map((e) => [e.action, e.outcome]).at(-1)).toEqual(['unschedule', 'pending']);
@@ -348,7 +365,11 @@ describe('SchedulingService on a real database with the real X client against th
       await c.scheduling.settleMissedSlots();
       await c.publishing.processDueDrafts();
       expect((await c.draft(draft.id)).status).toBe('published');
-      for (const request of [c.scheduling.reschedule({ ...card(draft), text: 'next' }), c.scheduling.unschedule(card(draft)), c.scheduling.swapWithNext(card(draft))]) {
+      for (const request of [
+        c.scheduling.reschedule({ ...card(draft), text: 'next' }),
+        c.scheduling.unschedule(card(draft)),
+        c.scheduling.swapWithNext(card(draft)),
+      ]) {
         expect((await request).status).toBe('not_scheduled');
       }
     });

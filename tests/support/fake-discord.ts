@@ -493,7 +493,8 @@ export class FakeDiscord {
     const message = this.messages.get(input.messageId);
     if (!message) throw new FakeDiscordError('injectSelect: unknown message', { messageId: input.messageId });
     const select = findComponent(message.components, (c) => c['type'] === ComponentType.StringSelect && c['custom_id'] === input.customId);
-    if (!select) throw new FakeDiscordError('injectSelect: the message has no select menu with that custom_id', { messageId: input.messageId, customId: input.customId });
+    if (!select)
+      throw new FakeDiscordError('injectSelect: the message has no select menu with that custom_id', { messageId: input.messageId, customId: input.customId });
     const offered = ((select['options'] as Json[] | undefined) ?? []).map((o) => String(o['value']));
     const min = Number(select['min_values'] ?? 1);
     const max = Number(select['max_values'] ?? 1);
@@ -1676,13 +1677,15 @@ function validateActionRows(rows: Json[]): FakeResponse | undefined {
     const children = Array.isArray(row['components']) ? (row['components'] as Json[]) : [];
     if (children.length > 5) return tooLong(['components', r, 'components'], 5);
     const hasSelect = children.some((child) => child['type'] === ComponentType.StringSelect);
-    if (hasSelect && children.length > 1) return formError(['components', r, 'components'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
+    if (hasSelect && children.length > 1)
+      return formError(['components', r, 'components'], 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'The specified component exceeds the maximum width');
     for (const [c, child] of children.entries()) {
       const customId = child['custom_id'];
       const label = child['label'];
       if (typeof customId === 'string' && customId.length > 100) return tooLong(['components', r, 'components', c, 'custom_id'], 100);
       if (typeof customId === 'string') {
-        if (seen.has(customId)) return formError(['components', r, 'components', c, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+        if (seen.has(customId))
+          return formError(['components', r, 'components', c, 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
         seen.add(customId);
       }
       if (typeof label === 'string' && label.length > 80) return tooLong(['components', r, 'components', c, 'label'], 80);

@@ -508,16 +508,7 @@ export function expectCoverage(statuses: Record<string, number>): void {
  */
 export const CALENDAR_BASE_SEED = 0x5eed_2613;
 type CalendarAction =
-  | 'approve'
-  | 'reschedule'
-  | 'swap'
-  | 'unschedule'
-  | 'reapprove'
-  | 'publish-now-race'
-  | 'slot-run'
-  | 'restart-at-slot'
-  | 'crash-restart-at-slot'
-  | 'fault';
+  'approve' | 'reschedule' | 'swap' | 'unschedule' | 'reapprove' | 'publish-now-race' | 'slot-run' | 'restart-at-slot' | 'crash-restart-at-slot' | 'fault';
 const CALENDAR_ACTIONS: readonly CalendarAction[] = [
   'approve',
   'approve',
@@ -620,7 +611,12 @@ async function runCalendarSequence(seq: number, account: PropertyAccount, seed: 
         const tweets = Array.from({ length: n }, (_, i) => `cal ${seq} draft ${k} part ${i + 1}/${n}`);
         draftCounter += 1;
         const created = await draftRepo.create(
-          newTweetDraft(tweets[0]!, { tweets, kind: n > 1 ? 'thread' : 'tweet', contentType: n > 1 ? 'thread' : 'education', contentHash: `calendar-${draftCounter}` }),
+          newTweetDraft(tweets[0]!, {
+            tweets,
+            kind: n > 1 ? 'thread' : 'tweet',
+            contentType: n > 1 ? 'thread' : 'education',
+            contentHash: `calendar-${draftCounter}`,
+          }),
           h.clock.now(),
         );
         drafts.push({ id: created.id, tweets });
@@ -722,9 +718,17 @@ async function runCalendarSequence(seq: number, account: PropertyAccount, seed: 
     // Exactly once: no text reached the timeline twice.
     for (const text of texts) expect(tweets.filter((t) => t.text === text).length, `${text} tweets`).toBeLessThanOrEqual(1);
     // Nothing lost: published, failed with a reason, or back to pending by an Unschedule (audited).
-    expect(['published', 'failed', 'pending'], `draft ${id} status (${JSON.stringify({ notBefore: draft.notBefore, scheduledFor: draft.scheduledFor, reason: draft.queueReason, now: h.clock.now() })})`).toContain(draft.status);
+    expect(
+      ['published', 'failed', 'pending'],
+      `draft ${id} status (${JSON.stringify({ notBefore: draft.notBefore, scheduledFor: draft.scheduledFor, reason: draft.queueReason, now: h.clock.now() })})`,
+    ).toContain(draft.status);
     if (draft.status === 'failed') expect(draft.errorMessage, `draft ${id} failure reason`).toBeTruthy();
-    if (draft.status === 'pending') for (const text of texts) expect(tweets.some((t) => t.text === text), `pending draft ${id} at X`).toBe(false);
+    if (draft.status === 'pending')
+      for (const text of texts)
+        expect(
+          tweets.some((t) => t.text === text),
+          `pending draft ${id} at X`,
+        ).toBe(false);
     if (draft.status === 'published') {
       log.push('final:published');
       expect(draft.postedTweetIds).toHaveLength(texts.length);

@@ -51,7 +51,7 @@ describe('draft custom_id codec', () => {
 });
 
 describe('calendar card actions', () => {
-  it('GIVEN the scheduled card\'s buttons and the Reschedule form THEN they round-trip in the dg1 format, and the older ids still decode the same', () => {
+  it("GIVEN the scheduled card's buttons and the Reschedule form THEN they round-trip in the dg1 format, and the older ids still decode the same", () => {
     for (const action of ['publish-now', 'reschedule', 'unschedule', 'reschedule-modal'] as const) {
       expect(encodeDraftCustomId({ action, draftId: 7, revision: 2 })).toBe(`dg1:${action}:7:2`);
       expect(decodeDraftCustomId(`dg1:${action}:7:2`)).toEqual({ action, draftId: 7, revision: 2 });
@@ -90,7 +90,7 @@ describe('/queue custom_id codec', () => {
     expect(decodeQueueCustomId(id)?.target?.draftId).toBe(Number.MAX_SAFE_INTEGER);
   });
 
-  it('GIVEN ids that are not /queue\'s or malformed THEN decoding returns null, and encoding refuses what could not round-trip', () => {
+  it("GIVEN ids that are not /queue's or malformed THEN decoding returns null, and encoding refuses what could not round-trip", () => {
     for (const foreign of [
       'dg1:approve:1:1',
       'dgq2:page:default:0',

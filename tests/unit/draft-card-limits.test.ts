@@ -168,7 +168,9 @@ describe('draft card within Discord limits (item 9)', () => {
     expect(replies[0]).toMatch(/^That time was not accepted: that time has passed/);
     expect(replies[1]).toMatch(/^Publishing is paused for this account/);
     expect(replies[2]).toBe('Draft #12 is not scheduled any more: it is published. Nothing was changed.');
-    expect(replies[3]).toBe(`Draft #12 was moved meanwhile: it is scheduled for <t:${(NOW + 3_600_000) / 1000}:F> now. Nothing was changed; look at the queue again.`);
+    expect(replies[3]).toBe(
+      `Draft #12 was moved meanwhile: it is scheduled for <t:${(NOW + 3_600_000) / 1000}:F> now. Nothing was changed; look at the queue again.`,
+    );
     expect(replies[4]).toMatch(/no free slot in the next 8 days/);
     expect(replies[5]).toBe('This draft no longer exists.');
     // Lost to someone else's Publish now: no slot to name.

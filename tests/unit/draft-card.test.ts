@@ -155,13 +155,19 @@ describe('the scheduled card (publishing calendar)', () => {
     expect(fields(scheduled({ scheduleNote: note }))['Schedule note']).toBe(note.replace(/\*/g, '\\*'));
   });
 
-  it('GIVEN a scheduled draft held past its slot (X\'s limit, or the pause) THEN the status says it waits and why, and the buttons stay', () => {
+  it("GIVEN a scheduled draft held past its slot (X's limit, or the pause) THEN the status says it waits and why, and the buttons stay", () => {
     const later = SLOT + 1_800_000;
     const limited = scheduled({ notBefore: later, queueReason: "X's rate limit until its reset" });
     expect(fields(limited)['Status']).toBe(
       `🗓️ Scheduled for <t:${SEC}:F> (<t:${SEC}:R>) · approved by **Mia (mod)** · waiting past its slot until <t:${later / 1000}:f>: X's rate limit until its reset`,
     );
-    const paused = draftCardView(SLOT + 60_000, { status: 'approved', decidedBy: MIA, notBefore: SLOT, queueReason: 'publishing is paused (/pause)', scheduledFor: SLOT });
+    const paused = draftCardView(SLOT + 60_000, {
+      status: 'approved',
+      decidedBy: MIA,
+      notBefore: SLOT,
+      queueReason: 'publishing is paused (/pause)',
+      scheduledFor: SLOT,
+    });
     expect(fields(paused)['Status']).toContain('· waiting past its slot: publishing is paused (/pause)');
     expect(buttons(paused).map((b) => b[0])).toEqual(['Publish now', 'Reschedule', 'Unschedule']);
   });

@@ -88,7 +88,7 @@ describe('the Edit form gives back the draft unchanged', () => {
 });
 
 describe('the Reschedule modal', () => {
-  it('GIVEN a scheduled draft THEN the form carries its id and revision and one short required field that says what it takes, in the account\'s zone', () => {
+  it("GIVEN a scheduled draft THEN the form carries its id and revision and one short required field that says what it takes, in the account's zone", () => {
     const modal = buildRescheduleModal(7, 2, 'Europe/Berlin');
     expect(modal.custom_id).toBe('dg1:reschedule-modal:7:2');
     expect(modal.title).toBe('Reschedule draft #7');

@@ -185,7 +185,10 @@ export class CommandRouter {
    * private and audited in the account's log. Then the command runs it. Errors as for commands,
    * but as private follow-ups, since the reply is the shared message.
    */
-  private async runComponent(command: SlashCommand & { components: NonNullable<SlashCommand['components']> }, interaction: CommandComponentInteraction): Promise<void> {
+  private async runComponent(
+    command: SlashCommand & { components: NonNullable<SlashCommand['components']> },
+    interaction: CommandComponentInteraction,
+  ): Promise<void> {
     const log = this.log.child({ command: command.data.name, interactionId: interaction.id, userId: interaction.user.id, customId: interaction.customId });
     const actor = actorOf(interaction);
     try {
@@ -195,7 +198,9 @@ export class CommandRouter {
       const account = this.ctx.accounts.active.find((a) => a.id === parsed.accountId);
       if (!account) {
         const inactive = this.ctx.accounts.inactiveIds().includes(parsed.accountId);
-        throw new UserError(`The account ${parsed.accountId} is ${inactive ? 'no longer configured' : 'not known'}. Nothing was changed.`, { accountId: parsed.accountId });
+        throw new UserError(`The account ${parsed.accountId} is ${inactive ? 'no longer configured' : 'not known'}. Nothing was changed.`, {
+          accountId: parsed.accountId,
+        });
       }
       const action = command.components.openActions?.includes(parsed.action) ? null : moderatorOnlyAction(command, parsed.action);
       const policy = { moderatorRoleId: account.config.discord.moderatorRoleId };
@@ -212,7 +217,10 @@ export class CommandRouter {
           },
           this.ctx.clock.now(),
         );
-        throw new UserError(`Only moderators can do that: ${action} is limited to ${whoMayModerate(policy)}. Nothing was changed.`, { action, userId: actor.id });
+        throw new UserError(`Only moderators can do that: ${action} is limited to ${whoMayModerate(policy)}. Nothing was changed.`, {
+          action,
+          userId: actor.id,
+        });
       }
       await command.components.run(interaction, this.ctx, actor, account);
       log.info('component handled', { action: parsed.action });

@@ -438,7 +438,10 @@ export function statusLine(view: DraftCardView, reasonText: (raw: string) => str
       };
     case 'approved':
       if (isScheduled(draft)) {
-        return { text: `🗓️ Scheduled for ${scheduledWhen(draft.scheduledFor)} · approved by ${by}${pastSlotWait(view, draft.scheduledFor, reasonText)}`, colour: CARD_COLOURS.scheduled };
+        return {
+          text: `🗓️ Scheduled for ${scheduledWhen(draft.scheduledFor)} · approved by ${by}${pastSlotWait(view, draft.scheduledFor, reasonText)}`,
+          colour: CARD_COLOURS.scheduled,
+        };
       }
       // A held draft is already due, so only its queue reason tells it from one publishing now.
       if (isPauseHoldReason(draft.queueReason)) {

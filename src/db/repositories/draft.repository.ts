@@ -433,45 +433,47 @@ export class TypeOrmDraftRepository implements DraftRepository {
 
   async decide(id: number, expectedRevision: number, decision: DraftDecision, now: number): Promise<boolean> {
     const where = this.fenced('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision });
-    return this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .update(DraftEntity)
-        .set({
-          status: decision.to,
-          decidedBy: decision.actor.id,
-          decidedByName: decision.actor.name,
-          decidedAt: now,
-          decisionSource: decision.source,
-          // The moderator's reason for a rejection, or why an expiry was forced (its account was removed).
-          ...(decision.to !== 'approved' ? { rejectReason: decision.reason ?? null } : {}),
-          updatedAt: now,
-        })
-        .where(where.sql, where.parameters)
-        .execute();
-      if (result.affected !== 1) return false;
-      // The approval and its publication commit together: no approved draft without one.
-      if (decision.to === 'approved') {
-        const placement = decision.placement;
-        await manager.insert(PublicationEntity, {
-          draftId: id,
-          accountId: this.accountId,
-          status: 'queued',
-          postedTweetIds: [],
-          // Scheduled in the same commit as the approval: never an approved draft that is due at once by mistake.
-          scheduledFor: placement?.scheduledFor ?? null,
-          notBefore: placement?.notBefore ?? null,
-          queueReason: placement?.queueReason ?? null,
-          createdAt: now,
-          updatedAt: now,
-        });
-      }
-      return true;
-    }).catch((error: unknown) => {
-      // Another approval took the slot between the look and this commit: nothing was written.
-      if (decision.placement && isSlotConflict(error)) throw new SlotTakenError(id, decision.placement.scheduledFor);
-      throw error;
-    });
+    return this.dataSource
+      .transaction(async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .update(DraftEntity)
+          .set({
+            status: decision.to,
+            decidedBy: decision.actor.id,
+            decidedByName: decision.actor.name,
+            decidedAt: now,
+            decisionSource: decision.source,
+            // The moderator's reason for a rejection, or why an expiry was forced (its account was removed).
+            ...(decision.to !== 'approved' ? { rejectReason: decision.reason ?? null } : {}),
+            updatedAt: now,
+          })
+          .where(where.sql, where.parameters)
+          .execute();
+        if (result.affected !== 1) return false;
+        // The approval and its publication commit together: no approved draft without one.
+        if (decision.to === 'approved') {
+          const placement = decision.placement;
+          await manager.insert(PublicationEntity, {
+            draftId: id,
+            accountId: this.accountId,
+            status: 'queued',
+            postedTweetIds: [],
+            // Scheduled in the same commit as the approval: never an approved draft that is due at once by mistake.
+            scheduledFor: placement?.scheduledFor ?? null,
+            notBefore: placement?.notBefore ?? null,
+            queueReason: placement?.queueReason ?? null,
+            createdAt: now,
+            updatedAt: now,
+          });
+        }
+        return true;
+      })
+      .catch((error: unknown) => {
+        // Another approval took the slot between the look and this commit: nothing was written.
+        if (decision.placement && isSlotConflict(error)) throw new SlotTakenError(id, decision.placement.scheduledFor);
+        throw error;
+      });
   }
 
   async findOverdue(now: number, limit: number): Promise<Draft[]> {

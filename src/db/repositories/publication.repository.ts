@@ -342,7 +342,11 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     return this.transition(id, STILL_AS_SEEN, { expected }, { scheduledFor: null, notBefore: null, queueReason: null, scheduleNote: null }, now);
   }
 
-  async swapSlots(a: { readonly id: number; readonly scheduledFor: number }, b: { readonly id: number; readonly scheduledFor: number }, now: number): Promise<boolean> {
+  async swapSlots(
+    a: { readonly id: number; readonly scheduledFor: number },
+    b: { readonly id: number; readonly scheduledFor: number },
+    now: number,
+  ): Promise<boolean> {
     const moved = (manager: EntityManager, id: number, expected: number | null, scheduledFor: number | null) => {
       const fenced = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${STILL_AS_SEEN}`, {
         id,
