@@ -5,7 +5,8 @@ import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
-import { CommandRouter, registerGuildCommands } from './adapters/discord/command-router.js';
+import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
+import { CommandRouter } from './adapters/discord/command-router.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
@@ -76,6 +77,8 @@ export interface AppOptions {
   /** Time inside the process that wall-clock steps do not move (publish leases); default performance.now(). */
   readonly monotonicClock?: MonotonicClock;
   readonly rng?: () => number;
+  /** performance.now() once main's imports were evaluated: logged with 'database ready' (the start-up bench's split). */
+  readonly importedAtMs?: number;
   /**
    * Whether the scheduler arms real timers (default true). Tests driven by a manual clock turn
    * them off and run due jobs with `app.scheduler.runDue()`.
@@ -341,7 +344,7 @@ export class DraftgateApp {
    */
   async start(): Promise<void> {
     const { config, logger } = this.context;
-    this.store = await openStore(this.context);
+    this.store = await openStore(this.context, this.options.importedAtMs);
     const store = this.store;
     const instance = this.options.instance ?? {};
     const lease = new InstanceLeaseService({
@@ -435,7 +438,9 @@ export class DraftgateApp {
     const activation: Activation = { parts, ready: false };
     this.activation = activation;
     // A bad X credential stops the bot here, before it connects anywhere or decides anything.
+    const xCheckStartedAt = performance.now();
     await this.syncAccounts(parts);
+    const xCheckMs = elapsedMs(xCheckStartedAt);
     held();
 
     // Listening before login, so no click or command that arrives right after READY is missed;
@@ -443,18 +448,29 @@ export class DraftgateApp {
     activation.stopMeteringAcks = meterInteractionAcks(parts.client, (kind, seconds) => parts.metrics.recordInteractionAck(kind, seconds));
     parts.interactions.attach(parts.client);
     activation.detachCommands = parts.commands.attach(parts.client);
+    const gatewayStartedAt = performance.now();
     await connectDiscord(parts.client, config.discord.token);
     held();
-    logger.info('ready', { user: parts.client.user?.tag, guildId: config.discord.guildId, accounts: [...parts.services.accounts.keys()], epoch: term.epoch });
+    logger.info('ready', {
+      user: parts.client.user?.tag,
+      guildId: config.discord.guildId,
+      accounts: [...parts.services.accounts.keys()],
+      epoch: term.epoch,
+      xCheckMs,
+      ...startupTiming(gatewayStartedAt),
+    });
+    const resumeStartedAt = performance.now();
     await this.retireRemovedAccounts(parts);
     await this.resumeModeration(parts);
-    await this.registerCommands(parts.client);
+    const resumeMs = elapsedMs(resumeStartedAt);
+    await this.registerCommands(parts.client, store);
     held();
+    const jobsStartedAt = performance.now();
     await parts.scheduler.start();
     // Arms for the earliest due publication (at once for one due already, e.g. a slot inside its grace).
     await parts.services.publishTimer.startArmed();
     activation.ready = true;
-    logger.info('active: holding the instance lease', { epoch: term.epoch });
+    logger.info('active: holding the instance lease', { epoch: term.epoch, resumeMs, jobsMs: elapsedMs(jobsStartedAt), atMs: elapsedMs(0) });
   }
 
   /**
@@ -533,13 +549,27 @@ export class DraftgateApp {
     client.on(Events.ShardReady, recheck);
   }
 
-  /** Once READY: bulk-overwrites the guild's slash commands. */
-  private async registerCommands(client: Client): Promise<void> {
-    const { config, logger } = this.context;
+  /**
+   * Once READY: bulk-overwrites the guild's slash commands, unless the last registration stored
+   * the same hash (same body, application and guild) and no forced registration was asked for.
+   */
+  private async registerCommands(client: Client, store: Store): Promise<void> {
+    const { config, logger, clock } = this.context;
     const applicationId = client.application?.id;
     if (!applicationId) throw new Error('Discord client has no application id: start() must run after READY');
-    const registered = await registerGuildCommands(client.rest, applicationId, config.discord.guildId, commands);
-    logger.info('slash commands registered', { guildId: config.discord.guildId, commands: registered.map((c) => c.name) });
+    const startedAt = performance.now();
+    const result = await registerGuildCommandsIfChanged({
+      rest: client.rest,
+      applicationId,
+      guildId: config.discord.guildId,
+      commands,
+      settings: store.repos.botSettings,
+      now: () => clock.now(),
+      force: config.discord.forceRegisterCommands,
+    });
+    const meta = { guildId: config.discord.guildId, commands: result.commands, forced: config.discord.forceRegisterCommands, ...startupTiming(startedAt) };
+    if (result.outcome === 'registered') logger.info('slash commands registered', meta);
+    else logger.info('slash commands unchanged since the last registration: not registering them again', meta);
   }
 
   /**
@@ -597,17 +627,36 @@ export class DraftgateApp {
   }
 }
 
+/** Milliseconds since `startedAt` (a performance.now() reading; 0: since the process started). */
+function elapsedMs(startedAt: number): number {
+  return Math.round(performance.now() - startedAt);
+}
+
+/**
+ * The timing fields of a start-up log line: how long its step took, and when it ended counted
+ * from the process's start (performance's time origin), for bench/startup.bench.ts.
+ */
+function startupTiming(startedAt: number): { ms: number; atMs: number } {
+  return { ms: elapsedMs(startedAt), atMs: elapsedMs(0) };
+}
+
 /** The note on the cards of a removed account's pending drafts, and in their audit rows. */
 function accountRemovedReason(accountId: AccountId): string {
   return `the account ${accountId} was removed from the configuration`;
 }
 
 /** The database, migrated, and the bot-wide repositories over it (the accounts table, bot-wide settings). */
-async function openStore({ config, logger }: BuildContext): Promise<Store> {
+async function openStore({ config, logger }: BuildContext, importedAtMs: number | undefined): Promise<Store> {
   const target = databaseTargetOf(config.storage);
+  const startedAt = performance.now();
   const { dataSource, applied } = await openDatabase(target);
-  // Engine and host/database only: the URL carries the password.
-  logger.info('database ready', { ...describeDatabaseTarget(target), migrationsApplied: applied });
+  // Engine and host/database only: the URL carries the password. The timings are the start-up bench's split.
+  logger.info('database ready', {
+    ...describeDatabaseTarget(target),
+    migrationsApplied: applied,
+    ...(importedAtMs !== undefined ? { importsMs: Math.round(importedAtMs) } : {}),
+    ...startupTiming(startedAt),
+  });
   return { dataSource, repos: createRepositories(dataSource, logger) };
 }
 

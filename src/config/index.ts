@@ -56,6 +56,11 @@ export interface AppConfig {
     readonly moderationChannelId: string;
     readonly moderatorRoleId: string | undefined;
     readonly apiBase: string | undefined;
+    /**
+     * Register the slash commands at start even if their definitions, application and guild are
+     * those of the last registration (DISCORD_FORCE_REGISTER, or `--force-register`).
+     */
+    readonly forceRegisterCommands: boolean;
   };
   readonly anthropic: {
     readonly apiKey: string;
@@ -491,6 +496,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
       moderationChannelId: env.MODERATION_CHANNEL_ID ?? accounts[0]!.discord.moderationChannelId,
       moderatorRoleId: env.MODERATOR_ROLE_ID,
       apiBase: env.DISCORD_API_BASE,
+      forceRegisterCommands: env.DISCORD_FORCE_REGISTER,
     },
     anthropic: anthropicConfig(env),
     twitter: {

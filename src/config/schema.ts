@@ -401,6 +401,8 @@ export const environmentObject = z.object({
   MODERATION_CHANNEL_ID: optionalSnowflake(MODERATION_CHANNEL),
   MODERATOR_ROLE_ID: optionalSnowflake('the id of the moderator role'),
   DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
+  // Re-register the slash commands at start even when their definitions did not change (as `--force-register` does).
+  DISCORD_FORCE_REGISTER: boolean(false),
 
   ANTHROPIC_API_KEY: secret('an Anthropic API key (sk-ant-...)'),
   ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_ANTHROPIC_MODEL)),

@@ -108,6 +108,16 @@ export const SETTINGS = {
    * bot-wide settings (account NULL), an account's own jobs through that account's.
    */
   jobState: defineSettingFamily<string, StoredJobState>({ prefix: 'scheduler.job.', owner: 'scheduled-job', schema: StoredJobStateSchema }),
+  /**
+   * The last successful slash-command registration: a hash of its body with the application and
+   * guild ids, so a start whose commands did not change skips the PUT. Bot-wide; written by the
+   * command registration (src/adapters/discord/command-registration.ts) only after Discord accepted it.
+   */
+  commandRegistration: defineSetting({
+    key: 'discord.command_registration',
+    owner: 'command-registration',
+    schema: z.object({ hash: z.string(), registeredAt: z.number() }),
+  }),
 } as const;
 
 /** Every entry of the registry, for the tests that check names are unique and owned. */
