@@ -18,8 +18,15 @@ export interface SpawnedApp {
  * Runs the compiled app (`node dist/src/main.js`) as a real process, the way the container's
  * CMD does, with JSON logs on stdout so a test can wait for "ready".
  */
-export function spawnBuiltApp(options: { appDir: string; env: Record<string, string>; entry?: string; nodeArgs?: readonly string[] }): SpawnedApp {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? 'dist/src/main.js'], {
+export function spawnBuiltApp(options: {
+  appDir: string;
+  env: Record<string, string>;
+  entry?: string;
+  nodeArgs?: readonly string[];
+  /** The app's own command-line arguments, e.g. `--force-register`. */
+  args?: readonly string[];
+}): SpawnedApp {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry ?? 'dist/src/main.js', ...(options.args ?? [])], {
     cwd: options.appDir,
     env: { PATH: process.env['PATH'] ?? '', ...options.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
