@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { DatabaseTarget } from './database-target.js';
@@ -96,6 +97,17 @@ class PostgresDataSource extends DataSource {
   }
 }
 
+/**
+ * pg, loaded on the first PostgreSQL connection only: on SQLite (the container's default) it would
+ * be imported at every start for nothing (issue 16 §3). TypeORM's driver loads it the same way.
+ */
+const requireModule = createRequire(import.meta.url);
+let pgModule: typeof pg | undefined;
+function pgTypes(): typeof pg.types {
+  pgModule ??= requireModule('pg') as typeof pg;
+  return pgModule.types;
+}
+
 /** int8 (COUNT, SUM, bigint columns) and numeric (SUM of bigint, AVG). */
 const NUMERIC_TYPE_OIDS = new Set([20, 1700]);
 
@@ -107,7 +119,7 @@ const NUMERIC_TYPE_OIDS = new Set([20, 1700]);
 const POSTGRES_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (NUMERIC_TYPE_OIDS.has(oid) && format !== 'binary') return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return pgTypes().getTypeParser(oid, format);
   },
 };
 
