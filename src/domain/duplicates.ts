@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 
 /*
  * Duplicate detection that stays fast with 100,000 stored posts.
@@ -90,7 +90,7 @@ export class InvalidDuplicateThresholdError extends RangeError {
  */
 export function normaliseForComparison(text: string): string {
   let folded = text.normalize('NFKC');
-  const urls = twitterText.extractUrlsWithIndices(folded);
+  const urls = twitterText().extractUrlsWithIndices(folded);
   for (let i = urls.length - 1; i >= 0; i--) {
     const url = urls[i];
     if (url === undefined) continue;

@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 import { matchingForm } from './sanitise.js';
 
 /** Stable ids of the risk flags. */
@@ -78,7 +78,7 @@ export function detectRiskFlags(tweets: readonly string[]): RiskFlag[] {
   // The folded form too, so "$\u200B2" or a Cyrillic "с" in "Moonshot" cannot hide a flag.
   for (const text of tweets.flatMap((tweet) => [tweet, matchingForm(tweet)])) {
     if (PRICE_PATTERNS.some((re) => re.test(text))) found.add('mentions_price');
-    if (twitterText.extractCashtags(text).length > 0 || TOKEN_NAME_PATTERNS.some((re) => re.test(text))) {
+    if (twitterText().extractCashtags(text).length > 0 || TOKEN_NAME_PATTERNS.some((re) => re.test(text))) {
       found.add('names_token');
     }
     if (TIME_SENSITIVE_PATTERNS.some((re) => re.test(text))) found.add('time_sensitive');

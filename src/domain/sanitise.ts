@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 
 /** The mechanical fixes {@link sanitiseContent} may apply. */
 export type SanitiseFix = 'unicode_normalise' | 'strip_invisible' | 'trim' | 'collapse_whitespace' | 'strip_quotes' | 'trailing_hashtags';
@@ -367,7 +367,7 @@ function stripOneQuotePair(text: string): string {
 }
 
 function dropTrailingHashtags(text: string, maxHashtags: number): { text: string; dropped: string[] } {
-  const hashtags = twitterText.extractHashtagsWithIndices(text);
+  const hashtags = twitterText().extractHashtagsWithIndices(text);
   if (hashtags.length <= maxHashtags) return { text, dropped: [] };
 
   // Walk back from the end while only whitespace separates the hashtags.

@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 
 /** A tweet from the account's timeline, as reconciliation needs it. */
 export interface TimelineTweet {
@@ -17,7 +17,7 @@ const HTML_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;
  */
 export function normaliseForTimelineMatch(text: string): string {
   let decoded = text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => HTML_ENTITIES[entity] ?? entity);
-  const urls = twitterText.extractUrlsWithIndices(decoded);
+  const urls = twitterText().extractUrlsWithIndices(decoded);
   for (const url of [...urls].reverse()) {
     decoded = decoded.slice(0, url.indices[0]) + '\u0000url\u0000' + decoded.slice(url.indices[1]);
   }

@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 
 /** X's limit for a standard (non-Premium) post, in weighted characters. */
 export const MAX_TWEET_WEIGHT = 280;
@@ -18,11 +18,11 @@ export interface TweetMeasure {
  * emoji parsing), so our limit check agrees with what the API will accept.
  */
 export function measureTweet(text: string): TweetMeasure {
-  const parsed = twitterText.parseTweet(text);
+  const parsed = twitterText().parseTweet(text);
   return { weightedLength: parsed.weightedLength, valid: parsed.valid, permillage: parsed.permillage };
 }
 
 /** The weighted length of a tweet as X counts it; see {@link measureTweet}. */
 export function weightedLength(text: string): number {
-  return twitterText.parseTweet(text).weightedLength;
+  return twitterText().parseTweet(text).weightedLength;
 }

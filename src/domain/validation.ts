@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 import { findBidiControls, findHiddenFormatCharacters, hasVisibleCharacter, matchingForm } from './sanitise.js';
 import { MAX_TWEET_WEIGHT, measureTweet } from './tweet-length.js';
 
@@ -236,7 +236,7 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
     if (measure.weightedLength > MAX_TWEET_WEIGHT) {
       add('length', `${label} is ${measure.weightedLength} weighted characters; the limit is ${MAX_TWEET_WEIGHT}`);
     }
-    if (twitterText.hasInvalidCharacters(text)) {
+    if (twitterText().hasInvalidCharacters(text)) {
       add('invalid_characters', `${label} contains characters X rejects (such as U+FFFE or U+FEFF)`);
     }
 
@@ -277,17 +277,17 @@ export function validateContent(tweets: readonly string[], kind: 'tweet' | 'thre
       add('address', `${label} contains the address ${address}; contract and wallet addresses are not allowed`);
     }
 
-    const mentions = twitterText.extractMentions(text);
+    const mentions = twitterText().extractMentions(text);
     if (mentions.length > 0) {
       add('mention', `${label} mentions ${mentions.map((name) => `@${name}`).join(', ')}; @mentions are not allowed`);
     }
 
-    const hashtags = twitterText.extractHashtags(text);
+    const hashtags = twitterText().extractHashtags(text);
     if (hashtags.length > rules.maxHashtags) {
       add('hashtags', `${label} has ${hashtags.length} hashtags (${hashtags.map((tag) => `#${tag}`).join(' ')}); the limit is ${rules.maxHashtags}`);
     }
 
-    for (const { url } of twitterText.extractUrlsWithIndices(text)) {
+    for (const { url } of twitterText().extractUrlsWithIndices(text)) {
       const host = linkHost(url);
       if (!isAllowedLinkHost(host, rules.allowedLinkDomains)) {
         const allowed = rules.allowedLinkDomains.length > 0 ? `only ${rules.allowedLinkDomains.join(', ')} may be linked` : 'no links are allowed';

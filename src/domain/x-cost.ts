@@ -1,4 +1,4 @@
-import twitterText from 'twitter-text';
+import { twitterText } from './twitter-text.js';
 
 /** What X charges per created post (pay-per-use API pricing), from configuration. */
 export interface XPostPrices {
@@ -12,7 +12,7 @@ export interface XPostPrices {
  * recognises bare domains: "Pump.fun" is a URL to X, so a post naming the brand pays the URL price.
  */
 export function containsUrl(text: string): boolean {
-  return twitterText.extractUrls(text).length > 0;
+  return twitterText().extractUrls(text).length > 0;
 }
 
 /** The X cost of one tweet. */
