@@ -460,10 +460,17 @@ export class DraftgateApp {
       ...startupTiming(gatewayStartedAt),
     });
     const resumeStartedAt = performance.now();
-    await this.retireRemovedAccounts(parts);
-    await this.resumeModeration(parts);
+    // Registering the commands (a PUT when they changed) needs nothing the reconciliation does:
+    // both run at once, and the activation waits for both, failing with the first error.
+    const [resumed, registered] = await Promise.allSettled([
+      (async () => {
+        await this.retireRemovedAccounts(parts);
+        await this.resumeModeration(parts);
+      })(),
+      this.registerCommands(parts.client, store),
+    ]);
+    for (const step of [resumed, registered]) if (step.status === 'rejected') throw step.reason;
     const resumeMs = elapsedMs(resumeStartedAt);
-    await this.registerCommands(parts.client, store);
     held();
     const jobsStartedAt = performance.now();
     await parts.scheduler.start();
@@ -483,9 +490,14 @@ export class DraftgateApp {
   private async syncAccounts({ store, services, handles, inactive }: AppParts): Promise<void> {
     const { clock, logger } = this.context;
     const postingAs = new Map<string, AccountId>();
-    for (const account of services.accounts.values()) {
+    // Every account's check at once (each is a round trip to X), then handled in order as before:
+    // the first refused credential, in the configuration's order, is the one that stops the start.
+    const accounts = [...services.accounts.values()];
+    const checks = accounts.map((account) => account.publishing.checkConnection());
+    for (const check of checks) check.catch(() => undefined);
+    for (const [index, account] of accounts.entries()) {
       const id = account.config.id;
-      const me = await account.publishing.checkConnection();
+      const me = await checks[index];
       if (me) {
         const other = postingAs.get(me.id);
         if (other !== undefined) {
