@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { parseDocument as ParseDocument } from 'yaml';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, twitterCredentialVariables, type AccountId } from '../domain/account.js';
 import { compileBannedPattern, InvalidBannedPatternError } from '../domain/validation.js';
@@ -257,6 +258,11 @@ export interface ParsedAccountsFile {
   readonly dryRuns: ReadonlyArray<boolean | undefined>;
   readonly problems: readonly AccountProblem[];
 }
+
+// yaml is loaded only when there is an accounts file to read: without ACCOUNTS_FILE it would be
+// imported at every start for nothing (issue 16 §3).
+const requireModule = createRequire(import.meta.url);
+const parseDocument: typeof ParseDocument = (...args) => (requireModule('yaml') as { parseDocument: typeof ParseDocument }).parseDocument(...args);
 
 /**
  * Reads and validates accounts.yaml. Never throws for a bad file: every problem is returned,
