@@ -25,6 +25,9 @@ interface StartFigures {
   /** 'active' counted from the process's time origin (performance.now() in the app). */
   readonly ready: number;
   readonly imports: number;
+  /** CPU time (user + system) of the imports, and of the whole start up to 'active'. */
+  readonly importsCpu: number;
+  readonly readyCpu: number;
   /** Between the imports and opening the database: the configuration and the logger. */
   readonly config: number;
   readonly db: number;
@@ -66,6 +69,8 @@ async function startOnce(fakes: Fakes, dataDir: string, args: readonly string[] 
       wall,
       ready: n(active, 'atMs'),
       imports,
+      importsCpu: n(db, 'importsCpuMs'),
+      readyCpu: n(active, 'cpuMs'),
       config: n(db, 'atMs') - n(db, 'ms') - imports,
       db: n(db, 'ms'),
       lease: gatewayStart - n(ready, 'xCheckMs') - n(db, 'atMs'),
@@ -106,7 +111,9 @@ describe('start-up of the built app (issue 16 §3)', () => {
           runs: figures.length,
           wallMs: of('wall'),
           readyMs: of('ready'),
+          readyCpuMs: of('readyCpu'),
           importsMs: of('imports'),
+          importsCpuMs: of('importsCpu'),
           configMs: of('config'),
           dbOpenAndMigrationsCheckMs: of('db'),
           leaseAndBuildMs: of('lease'),
