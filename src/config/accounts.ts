@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { parseDocument as ParseDocument } from 'yaml';
 import { z } from 'zod';
 import { ACCOUNT_ID_PATTERN, twitterCredentialVariables, type AccountId } from '../domain/account.js';
 import { compileBannedPattern, InvalidBannedPatternError } from '../domain/validation.js';
@@ -271,13 +272,22 @@ export function parseAccountsFile(absolutePath: string): ParsedAccountsFile {
     return failed({ variable: 'ACCOUNTS_FILE', inFile: false, message: `cannot be read: ${absolutePath} (${reason})` });
   }
   // intAsBigInt: an unquoted 19-digit Discord id would lose digits as a JS number.
-  const document = parseDocument(text, { intAsBigInt: true });
+  const document = parseDocumentOfYaml()(text, { intAsBigInt: true });
   if (document.errors.length > 0) {
     // Only the first line of yaml's message: the rest quotes the file, which may hold a pasted secret.
     const reasons = document.errors.map((error) => error.message.split('\n')[0]!.replace(/:$/, ''));
     return failed({ variable: 'ACCOUNTS_FILE', inFile: false, message: `${absolutePath} is not valid YAML: ${reasons.join('; ')}` });
   }
   return validateAccounts(document.toJS() as unknown);
+}
+
+/**
+ * yaml, loaded only when there is an accounts file: without ACCOUNTS_FILE the bot never parses
+ * YAML, and importing it up front costs resident memory for nothing (issue 16). Synchronous, as
+ * the configuration is read synchronously.
+ */
+function parseDocumentOfYaml(): typeof ParseDocument {
+  return (createRequire(import.meta.url)('yaml') as { parseDocument: typeof ParseDocument }).parseDocument;
 }
 
 function failed(problem: AccountProblem): ParsedAccountsFile {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import type { DatabaseTarget } from './database-target.js';
@@ -107,9 +108,18 @@ const NUMERIC_TYPE_OIDS = new Set([20, 1700]);
 const POSTGRES_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (NUMERIC_TYPE_OIDS.has(oid) && format !== 'binary') return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return loadPg().types.getTypeParser(oid, format);
   },
 };
+
+/**
+ * pg, loaded on first use (here, or by TypeORM's Postgres driver): a bot on SQLite never needs it,
+ * and importing it up front costs about 4 MB of resident memory (issue 16). The same module
+ * instance TypeORM's driver requires, so the parsers are pg's own.
+ */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
 
 /**
  * Builds the TypeORM DataSource for a target. `synchronize` is off on both engines: the schema
