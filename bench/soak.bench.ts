@@ -12,10 +12,16 @@ import { fakeEnvironment, startFakes } from '../tests/support/test-app.js';
 import { report } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
+// reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
+// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs).
 const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
 const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
-/** MAX_PENDING_DRAFTS allows at most 100; every draft is rejected again once it has been clicked on for a while. */
-const PENDING = 20;
+/**
+ * Pending cards at a time; each is rejected once it has been clicked on for a while. Kept under
+ * 8: /status fails with more (its pending list outgrows an embed field's 1,024 characters).
+ */
+const PENDING = 6;
 const WORDS =
   'wallet seed phrase bonding curve graduation liquidity slippage holders supply launch fees limits price buyers sellers chart volume risk audit contract token creator community moderator snapshot'.split(
     ' ',
@@ -29,11 +35,13 @@ function containerNodeFlags(): string[] {
 }
 
 /** RSS of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
-async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: number }> {
+async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number }> {
   const since = Date.now();
   app.child.kill('SIGUSR2');
   const line = await app.waitForLog((l) => l['message'] === 'bench-gc-rss' && (l['at'] as number) >= since);
-  return { rss: line['rss'] as number, heapUsed: line['heapUsed'] as number };
+  const reading = { rss: line['rss'] as number, heapUsed: line['heapUsed'] as number, heapTotal: line['heapTotal'] as number, rssAnon: line['rssAnon'] as number, rssFile: line['rssFile'] as number };
+  if (process.env['SOAK_VERBOSE']) console.log('reading', JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, Math.round(v / 104857.6) / 10]))));
+  return reading;
 }
 
 /**
@@ -48,13 +56,17 @@ describe('soak: memory after many interactions and drafts', () => {
     const rng = mulberry32(16);
     // Every draft different enough for the duplicate check.
     let drafted = 0;
-    fakes.anthropic.setDefaultResponder(() => {
+    const tweet = () => {
       drafted += 1;
-      const words = Array.from({ length: 14 }, () => WORDS[Math.floor(rng() * WORDS.length)]!);
-      return { text: JSON.stringify({ draft: { kind: 'tweet', text: `Tip ${drafted}: ${words.join(' ')}.` } }) };
+      return `Tip ${drafted}: ${Array.from({ length: 14 }, () => WORDS[Math.floor(rng() * WORDS.length)]!).join(' ')}.`;
+    };
+    // The kind the request's output schema asks for (a thread content type admits only a thread).
+    fakes.anthropic.setDefaultResponder((body) => {
+      const wantsThread = JSON.stringify(body.output_config?.format?.schema ?? {}).includes('"thread"');
+      return { text: JSON.stringify({ draft: wantsThread ? { kind: 'thread', tweets: [tweet(), tweet()] } : { kind: 'tweet', text: tweet() } }) };
     });
     const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-soak-'));
-    const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'true', MAX_PENDING_DRAFTS: '100', LOG_LEVEL: 'info', NODE_ENV: 'production' });
+    const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'true', MAX_PENDING_DRAFTS: '100', LOG_LEVEL: 'info', NODE_ENV: 'production', ...JSON.parse(process.env['SOAK_ENV'] ?? '{}') });
     const app = spawnBuiltApp({
       appDir: root,
       env,
@@ -119,7 +131,12 @@ describe('soak: memory after many interactions and drafts', () => {
 
       // Spread the drafts over the run: one every INTERACTIONS / DRAFTS interactions.
       const every = Math.floor(INTERACTIONS / DRAFTS);
+      // A second reading once every kind of interaction and the first drafts have run: what the
+      // first use loads (the Anthropic SDK, compiled code) is then in both, so growth from there is
+      // what traffic leaves behind.
+      let warm: Awaited<ReturnType<typeof rssAfterGc>> | undefined;
       for (let i = 0; interactions < INTERACTIONS; i += 1) {
+        if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app);
         if (drafts < DRAFTS && i % (every - 2) === 0) {
           if (pending.length >= PENDING) await rejectOldest();
           await draftOne();
@@ -140,9 +157,12 @@ describe('soak: memory after many interactions and drafts', () => {
           drafts,
           seconds: Math.round((Date.now() - started) / 1000),
           beforeMB: mb(before.rss),
+          warmMB: mb(warm!.rss),
           afterMB: mb(after.rss),
           growthMB: mb(after.rss - before.rss),
+          growthSinceWarmMB: mb(after.rss - warm!.rss),
           heapBeforeMB: mb(before.heapUsed),
+          heapWarmMB: mb(warm!.heapUsed),
           heapAfterMB: mb(after.heapUsed),
         },
         'after within 15 MB of before',
