@@ -38,7 +38,7 @@ describe('idle memory of the built app', () => {
       report(
         'idle-rss',
         { nodeFlags: containerNodeFlags().join(' ') || 'none', medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) },
-        '< 100 MB',
+        '< 90 MB',
       );
       expect(samples.every((s) => s > 0)).toBe(true);
     } finally {

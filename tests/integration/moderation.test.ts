@@ -193,6 +193,27 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
     await expectCleanDiscordTraffic();
   });
 
+  it('GIVEN cards posted and clicks from several members WHEN the moderator check runs THEN discord.js caches no messages, members or users the bot never reads, and the role check still tells moderators apart', async () => {
+    const driver = await start();
+    const cards = [await driver.postDraft(TWEET_A), await driver.postDraft(TWEET_B)];
+    const plain = track(driver.click(cards[0]!, 'approve', cards[0]!.draft.id, 1, fakes.discord.userIds.plain));
+    expect(await driver.ephemeralReply(plain.id)).toMatch(/^Only moderators can do that/);
+    track(driver.click(cards[1]!, 'approve', cards[1]!.draft.id, 1));
+    await expect.poll(() => driver.status(cards[1]!.messageId)).toContain('Published');
+
+    const client = driver.testApp.app.discord;
+    const channel = client.channels.cache.get(fakes.discord.channelId);
+    // Cards are edited by id (messages.edit), never read back from the cache: none are kept.
+    expect(channel && 'messages' in channel ? channel.messages.cache.size : -1).toBe(0);
+    // Roles come with each interaction's member; only the bot's own member and user stay cached.
+    const guild = client.guilds.cache.get(fakes.discord.guildId)!;
+    expect([...guild.members.cache.keys()]).toEqual([client.user!.id]);
+    expect([...client.users.cache.keys()]).toEqual([client.user!.id]);
+    // What the bot does read stays: the guild, its channels and its roles.
+    expect(guild.roles.cache.has(fakes.discord.moderatorRoleId)).toBe(true);
+    expect(channel).toBeDefined();
+  });
+
   it('GIVEN no MODERATOR_ROLE_ID WHEN a member with Manage Guild approves THEN it counts, and a role-only member does not', async () => {
     const driver = await start({ MODERATOR_ROLE_ID: '' });
     const card = await driver.postDraft(TWEET_D);

@@ -1,6 +1,7 @@
 import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { classifySdkError, GenerationError } from '../../src/adapters/claude/claude-draft-generator.js';
+import { GenerationError } from '../../src/adapters/claude/claude-draft-generator.js';
+import { classifySdkError } from '../../src/adapters/claude/claude-sdk.js';
 
 function apiError(status: number, type: string, message: string): APIError {
   return APIError.generate(status, { type: 'error', error: { type, message }, request_id: 'req_unit' }, undefined, new Headers({ 'request-id': 'req_unit' }));

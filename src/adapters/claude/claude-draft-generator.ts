@@ -1,11 +1,13 @@
 import type { AppConfig } from '../../config/index.js';
-import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import type Anthropic from '@anthropic-ai/sdk';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { buildPrompt } from '../../content/build-prompt.js';
 import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
 import { GenerationError, type GeneratedContent, type GenerationRequest, type TokenUsage } from '../../domain/generation.js';
 import type { DraftGenerator } from '../../services/ports.js';
+import type { ClaudeSdk } from './claude-sdk.js';
 
 /** The smallest logger the adapter needs; winston loggers and test spies both fit. */
 export interface GeneratorLogger {
@@ -71,21 +73,33 @@ export type DraftOutput = z.infer<(typeof DraftOutputSchemas)['tweet' | 'thread'
 
 /** Writes drafts with Claude through the official SDK, using structured outputs. */
 export class ClaudeDraftGenerator implements DraftGenerator {
-  private readonly client: Anthropic;
-  private readonly outputFormats = {
-    tweet: zodOutputFormat(DraftOutputSchemas.tweet),
-    thread: zodOutputFormat(DraftOutputSchemas.thread),
-  } as const;
+  /**
+   * The SDK and its client, loaded by the first generation (issue 16: about 5 MB of heap and
+   * 8 MB of resident memory a bot that has not written anything yet does not need). The
+   * start-up key check is one plain GET and does without it.
+   */
+  private sdk: Promise<{ sdk: ClaudeSdk; client: Anthropic; outputFormats: ReturnType<ClaudeSdk['outputFormatsOf']> }> | undefined;
 
-  constructor(private readonly options: ClaudeDraftGeneratorOptions) {
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      // Passed explicitly so the SDK never falls back to ANTHROPIC_BASE_URL: config is the only env reader.
-      baseURL: options.baseUrl ?? 'https://api.anthropic.com',
-      maxRetries: options.maxRetries,
-      timeout: options.timeoutMs,
-      ...(options.logger ? { logger: toSdkLogger(options.logger) } : {}),
+  constructor(private readonly options: ClaudeDraftGeneratorOptions) {}
+
+  private loadSdk() {
+    this.sdk ??= import('./claude-sdk.js').then(({ claudeSdk: sdk }) => ({
+      sdk,
+      client: sdk.createClient({
+        apiKey: this.options.apiKey,
+        // Passed explicitly so the SDK never falls back to ANTHROPIC_BASE_URL: config is the only env reader.
+        baseURL: this.options.baseUrl ?? 'https://api.anthropic.com',
+        maxRetries: this.options.maxRetries,
+        timeout: this.options.timeoutMs,
+        ...(this.options.logger ? { logger: toSdkLogger(this.options.logger) } : {}),
+      }),
+      outputFormats: sdk.outputFormatsOf(DraftOutputSchemas),
+    }));
+    // A failed load is tried again by the next generation.
+    this.sdk.catch(() => {
+      this.sdk = undefined;
     });
+    return this.sdk;
   }
 
   async generate(request: GenerationRequest): Promise<GeneratedContent> {
@@ -95,14 +109,15 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       voice: this.options.voice,
     });
     const expected = templateFor(request.contentType).format;
-    const format = this.outputFormats[expected];
+    const { sdk, client, outputFormats } = await this.loadSdk();
+    const format = outputFormats[expected];
     const maxTokens = this.options.maxTokens ?? DEFAULT_MAX_TOKENS;
 
     let message;
     try {
       // `create`, not `parse`: `parse` throws on a cut-off or refused answer before we could read
       // its usage, and those tokens were paid for.
-      message = await this.client.messages.create({
+      message = await client.messages.create({
         model: this.options.model,
         max_tokens: maxTokens,
         system,
@@ -110,7 +125,7 @@ export class ClaudeDraftGenerator implements DraftGenerator {
         output_config: { format },
       });
     } catch (error) {
-      throw this.classify(error);
+      throw this.classify(sdk.classifySdkError(error, (text) => this.redact(text)));
     }
 
     const usage = toTokenUsage(message.usage);
@@ -178,18 +193,33 @@ export class ClaudeDraftGenerator implements DraftGenerator {
    * @throws GenerationError `auth` for a bad key, `bad_request` with status 404 for an unknown model.
    */
   async checkAccess(): Promise<void> {
-    try {
-      await this.client.models.retrieve(this.options.model, {}, { maxRetries: 0, timeout: Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS) });
-    } catch (error) {
-      // Not logged here: the caller decides what a failed check means and logs it once.
-      throw classifySdkError(error, (text) => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text));
-    }
+    // The request `client.models.retrieve` sends, without loading the SDK for it (see `sdk`).
+    // Not logged here: the caller decides what a failed check means and logs it once.
+    const base = (this.options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
+    const url = new URL(`${base}/v1/models/${encodeURIComponent(this.options.model)}`);
+    const timeoutMs = Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS);
+    const answer = await getJson(url, { 'x-api-key': this.options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'application/json' }, timeoutMs).catch(
+      (error: unknown) => {
+        if (error instanceof AccessCheckTimeout) {
+          throw new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
+        }
+        throw new GenerationError('connection', `Could not reach the Claude API: ${this.redact((error as Error).message)}`, { retryable: true, cause: error });
+      },
+    );
+    if (answer.status >= 200 && answer.status < 300) return;
+    const body = answer.body as { error?: { message?: unknown } } | null;
+    const apiMessage = typeof body?.error?.message === 'string' ? body.error.message : null;
+    // The SDK's APIError message when the body has no error message: "<status> <body as JSON>".
+    const detail = this.redact(apiMessage ?? `${answer.status} ${answer.body === null ? answer.text : JSON.stringify(answer.body)}`);
+    throw classifyApiStatus(answer.status, detail, answer.requestId, { status: answer.status, body: answer.body });
   }
 
-  /** Maps whatever the SDK threw into a `GenerationError`; the SDK has already done its retries. */
-  private classify(error: unknown): GenerationError {
-    const redact = (text: string) => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text);
-    const generationError = classifySdkError(error, redact);
+  private redact(text: string): string {
+    return this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
+  }
+
+  /** Logs the `GenerationError` the SDK's failure became; the SDK has already done its retries. */
+  private classify(generationError: GenerationError): GenerationError {
     const log = generationError.kind === 'invalid_output' ? 'warn' : 'error';
     this.options.logger?.[log]('claude generation failed', {
       kind: generationError.kind,
@@ -202,56 +232,75 @@ export class ClaudeDraftGenerator implements DraftGenerator {
   }
 }
 
-/** The SDK's exceptions, classified. Exported for unit tests of the mapping. */
-export function classifySdkError(error: unknown, redact: (text: string) => string = (t) => t): GenerationError {
-  if (error instanceof GenerationError) return error;
-  // Order matters: the timeout and abort errors are subclasses of APIError with no status.
-  if (error instanceof APIConnectionTimeoutError) {
-    return new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
+/**
+ * What an HTTP error status from the Claude API means for the bot. Shared by the SDK's errors
+ * (claude-sdk.ts) and the start-up key check, which does without the SDK.
+ */
+export function classifyApiStatus(status: number | undefined, detail: string, requestId: string | undefined, cause: unknown): GenerationError {
+  const base = { status, requestId, cause };
+  if (status === 401 || status === 403) {
+    return new GenerationError('auth', `Claude rejected the credentials (${status}): ${detail}`, { ...base, retryable: false });
   }
-  if (error instanceof APIUserAbortError || error instanceof APIConnectionError) {
-    return new GenerationError('connection', `Could not reach the Claude API: ${redact(error.message)}`, {
-      retryable: true,
-      cause: error,
+  if (status === 429) {
+    return new GenerationError('rate_limited', `Claude rate limit still hit after retries: ${detail}`, { ...base, retryable: true });
+  }
+  if (status === 529) {
+    return new GenerationError('overloaded', `Claude is overloaded (529) after retries: ${detail}`, { ...base, retryable: true });
+  }
+  if (status === 408 || status === 504) {
+    return new GenerationError('timeout', `Claude request timed out (${status}): ${detail}`, { ...base, retryable: true });
+  }
+  if (status !== undefined && (status >= 500 || status === 409)) {
+    return new GenerationError('server', `Claude API error (${status}) after retries: ${detail}`, { ...base, retryable: true });
+  }
+  // 400, 402 (billing), 404 (unknown model), 413, 422: sending the same request again cannot help.
+  return new GenerationError('bad_request', `Claude refused the request (${status ?? 'no status'}): ${detail}`, {
+    ...base,
+    retryable: false,
+  });
+}
+
+/** The API version the SDK sends (its client.mjs), sent by the key check too. */
+const ANTHROPIC_VERSION = '2026-10-21';
+
+class AccessCheckTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'AccessCheckTimeout';
+  }
+}
+
+/** One GET, no retries: status, request id and the body (parsed when it is JSON). */
+function getJson(
+  url: URL,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; requestId: string | undefined; body: unknown; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const request = send(url, { method: 'GET', headers }, (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown;
+        try {
+          body = text ? (JSON.parse(text) as unknown) : null;
+        } catch {
+          body = null;
+        }
+        const requestId = response.headers['request-id'];
+        resolve({ status: response.statusCode ?? 0, requestId: typeof requestId === 'string' ? requestId : undefined, body, text });
+      });
     });
-  }
-  if (error instanceof APIError) {
-    const status = typeof error.status === 'number' ? error.status : undefined;
-    const requestId = error.requestID ?? undefined;
-    const detail = redact(error.apiMessage ?? error.message);
-    const base = { status, requestId, cause: error };
-    if (status === 401 || status === 403) {
-      return new GenerationError('auth', `Claude rejected the credentials (${status}): ${detail}`, { ...base, retryable: false });
-    }
-    if (status === 429) {
-      return new GenerationError('rate_limited', `Claude rate limit still hit after retries: ${detail}`, { ...base, retryable: true });
-    }
-    if (status === 529) {
-      return new GenerationError('overloaded', `Claude is overloaded (529) after retries: ${detail}`, { ...base, retryable: true });
-    }
-    if (status === 408 || status === 504) {
-      return new GenerationError('timeout', `Claude request timed out (${status}): ${detail}`, { ...base, retryable: true });
-    }
-    if (status !== undefined && (status >= 500 || status === 409)) {
-      return new GenerationError('server', `Claude API error (${status}) after retries: ${detail}`, { ...base, retryable: true });
-    }
-    // 400, 402 (billing), 404 (unknown model), 413, 422: sending the same request again cannot help.
-    return new GenerationError('bad_request', `Claude refused the request (${status ?? 'no status'}): ${detail}`, {
-      ...base,
-      retryable: false,
+    const timer = setTimeout(() => request.destroy(new AccessCheckTimeout(timeoutMs)), timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
     });
-  }
-  if (error instanceof AnthropicError) {
-    // What `messages.parse` throws when the text is not JSON or does not match the schema.
-    return new GenerationError('invalid_output', `Claude's answer did not match the draft schema: ${redact(error.message)}`, {
-      retryable: true,
-      cause: error,
-    });
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new GenerationError('connection', `Unexpected error while calling Claude: ${redact(message)}`, {
-    retryable: true,
-    cause: error,
+    request.end();
   });
 }
 

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Options, type ClientOptions } from 'discord.js';
 import type { Logger } from '../../logging/index.js';
 
 export interface DiscordClientOptions {
@@ -17,17 +17,60 @@ export class DiscordConnectionError extends Error {
 }
 
 /**
+ * What discord.js may cache (issue 16: idle memory). The bot reads the guild, its channels (to
+ * post cards) and its roles (GuildMemberRoleManager resolves a member's role ids through them),
+ * which discord.js needs anyway and which must not be limited. It never reads anything else back:
+ * cards are edited by id, the moderator check reads the member that comes with each interaction,
+ * and actors come from the interaction's user. So no messages (200 per channel by default: one
+ * per card posted), no members or users but the bot's own (every clicker would stay forever),
+ * and none of the emojis, stickers, threads, presences, voice states and such the Guilds intent
+ * sends. A limit of 0 still builds the object discord.js hands over; it just is not kept.
+ */
+function cacheLimits(isBot: (id: string) => boolean): ClientOptions['makeCache'] {
+  return Options.cacheWithLimits({
+    ...Options.DefaultMakeCacheSettings,
+    MessageManager: 0,
+    GuildMemberManager: { maxSize: 0, keepOverLimit: (member) => isBot(member.id) },
+    UserManager: { maxSize: 0, keepOverLimit: (user) => isBot(user.id) },
+    ThreadManager: 0,
+    ThreadMemberManager: 0,
+    ReactionManager: 0,
+    ReactionUserManager: 0,
+    PresenceManager: 0,
+    VoiceStateManager: 0,
+    BaseGuildEmojiManager: 0,
+    GuildEmojiManager: 0,
+    GuildStickerManager: 0,
+    GuildScheduledEventManager: 0,
+    GuildInviteManager: 0,
+    GuildBanManager: 0,
+    StageInstanceManager: 0,
+    AutoModerationRuleManager: 0,
+    ApplicationCommandManager: 0,
+    GuildMessageManager: 0,
+    DMMessageManager: 0,
+    GuildForumThreadManager: 0,
+    GuildTextThreadManager: 0,
+  });
+}
+
+/**
  * Builds the discord.js client. Only the Guilds intent: interactions arrive without any
  * privileged intent. `allowedMentions: { parse: [] }` makes every message the bot sends unable
- * to ping anyone, whatever text a model or moderator put in it.
+ * to ping anyone, whatever text a model or moderator put in it. Caches are limited to what the
+ * bot reads (see cacheLimits).
  */
 export function createDiscordClient(options: DiscordClientOptions): Client {
+  // The client's own id is known only once logged in; until then nothing is cached over a limit anyway.
+  let client: Client | undefined;
+  const isBot = (id: string) => id === client?.user?.id;
   const clientOptions: ClientOptions = {
     intents: [GatewayIntentBits.Guilds],
     allowedMentions: { parse: [], repliedUser: false },
+    makeCache: cacheLimits(isBot),
     ...(options.apiBase ? { rest: { api: options.apiBase } } : {}),
   };
-  const client = new Client(clientOptions);
+  client = new Client(clientOptions);
   const log = options.logger.child({ component: 'discord' });
   client.on(Events.Warn, (message) => log.warn(message));
   client.on(Events.Error, (error) => log.error('discord client error', { error }));

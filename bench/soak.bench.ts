@@ -1,0 +1,192 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageFlags } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { encodeDraftCustomId, type DraftAction } from '../src/domain/custom-id.js';
+import type { InjectedInteraction } from '../tests/support/fake-discord.js';
+import { mulberry32 } from '../tests/support/seeded-random.js';
+import { spawnBuiltApp, type SpawnedApp } from '../tests/support/spawn-app.js';
+import { fakeEnvironment, startFakes } from '../tests/support/test-app.js';
+import { report } from './report.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
+// reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
+// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs).
+const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
+const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
+/**
+ * Pending cards at a time; each is rejected once it has been clicked on for a while. Kept under
+ * 8: /status fails with more (its pending list outgrows an embed field's 1,024 characters).
+ */
+const PENDING = 6;
+const WORDS =
+  'wallet seed phrase bonding curve graduation liquidity slippage holders supply launch fees limits price buyers sellers chart volume risk audit contract token creator community moderator snapshot'.split(
+    ' ',
+  );
+
+/** The node flags of the Dockerfile's CMD, so the process is the container's. */
+function containerNodeFlags(): string[] {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
+  return args.slice(1).filter((arg) => arg.startsWith('--'));
+}
+
+/** RSS of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
+async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number }> {
+  const since = Date.now();
+  app.child.kill('SIGUSR2');
+  const line = await app.waitForLog((l) => l['message'] === 'bench-gc-rss' && (l['at'] as number) >= since);
+  const reading = { rss: line['rss'] as number, heapUsed: line['heapUsed'] as number, heapTotal: line['heapTotal'] as number, rssAnon: line['rssAnon'] as number, rssFile: line['rssFile'] as number };
+  if (process.env['SOAK_VERBOSE']) console.log('reading', JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, Math.round(v / 104857.6) / 10]))));
+  return reading;
+}
+
+/**
+ * A long day compressed: the built app (`node dist/src/main.js` with the container's flags)
+ * against the fakes takes 10,000 interactions (button clicks, modal submits and slash commands)
+ * and generates 500 drafts through /draft, each rejected later. Its RSS after a GC is read before
+ * and after: memory that stays must come from something the bot keeps, not from traffic.
+ */
+describe('soak: memory after many interactions and drafts', () => {
+  it(`GIVEN the built app WHEN ${INTERACTIONS} interactions and ${DRAFTS} generated drafts go through THEN its RSS after a GC before and after is reported`, async () => {
+    const fakes = await startFakes();
+    const rng = mulberry32(16);
+    // Every draft different enough for the duplicate check.
+    let drafted = 0;
+    const tweet = () => {
+      drafted += 1;
+      return `Tip ${drafted}: ${Array.from({ length: 14 }, () => WORDS[Math.floor(rng() * WORDS.length)]!).join(' ')}.`;
+    };
+    // The kind the request's output schema asks for (a thread content type admits only a thread).
+    fakes.anthropic.setDefaultResponder((body) => {
+      const wantsThread = JSON.stringify(body.output_config?.format?.schema ?? {}).includes('"thread"');
+      return { text: JSON.stringify({ draft: wantsThread ? { kind: 'thread', tweets: [tweet(), tweet()] } : { kind: 'tweet', text: tweet() } }) };
+    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-soak-'));
+    const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'true', MAX_PENDING_DRAFTS: '100', LOG_LEVEL: 'info', NODE_ENV: 'production', ...JSON.parse(process.env['SOAK_ENV'] ?? '{}') });
+    const app = spawnBuiltApp({
+      appDir: root,
+      env,
+      nodeArgs: [...containerNodeFlags(), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
+    });
+    try {
+      await app.waitForLog((l) => l['message'] === 'ready');
+      // Let start-up settle (the Claude key check, the first card reconcile) before the first reading.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const before = await rssAfterGc(app);
+      const started = Date.now();
+      const { moderator, plain } = fakes.discord.userIds;
+      const pending: Array<{ id: number; messageId: string }> = [];
+      let interactions = 0;
+      let drafts = 0;
+
+      const settle = async (interaction: InjectedInteraction, answered: boolean) => {
+        interactions += 1;
+        await fakes.discord.waitForCallback(interaction.id);
+        if (answered) await fakes.discord.waitForMessage((m) => ephemeralAnswerTo(m, interaction.id));
+      };
+      const click = (card: { id: number; messageId: string }, action: DraftAction, userId: string) =>
+        fakes.discord.injectButtonClick({ messageId: card.messageId, customId: encodeDraftCustomId({ action, draftId: card.id, revision: 1 }), userId });
+      // Interactions that leave every card as it is: refusals, forms opened, invalid edits, read-only commands.
+      const kinds: Array<(card: { id: number; messageId: string }) => Promise<void>> = [
+        (card) => settle(click(card, 'approve', plain), true),
+        (card) => settle(click(card, 'reject', moderator), false),
+        (card) => settle(click(card, 'regenerate', moderator), false),
+        (card) => settle(click(card, 'edit', moderator), false),
+        (card) =>
+          settle(
+            fakes.discord.injectModalSubmit({
+              customId: encodeDraftCustomId({ action: 'edit-modal', draftId: card.id, revision: 1 }),
+              fields: { 'tweet-1': `Profits are guaranteed. ${'x'.repeat(300)}` },
+              messageId: card.messageId,
+              userId: moderator,
+            }),
+            true,
+          ),
+        () => settle(fakes.discord.injectSlashCommand({ name: 'status', userId: moderator }), false),
+        () => settle(fakes.discord.injectSlashCommand({ name: 'queue', subcommand: 'list', userId: moderator }), false),
+        () => settle(fakes.discord.injectSlashCommand({ name: 'ratelimit', userId: moderator }), false),
+      ];
+
+      const draftOne = async () => {
+        const known = new Set(fakes.discord.messages.keys());
+        await settle(fakes.discord.injectSlashCommand({ name: 'draft', userId: moderator }), false);
+        const card = await fakes.discord.waitForMessage((m) => !known.has(m.id) && cardDraftId(m) !== null, 30_000);
+        drafts += 1;
+        pending.push({ id: cardDraftId(card)!, messageId: card.id });
+      };
+      const rejectOldest = async () => {
+        const card = pending.shift()!;
+        const submit = fakes.discord.injectModalSubmit({
+          customId: encodeDraftCustomId({ action: 'reject-modal', draftId: card.id, revision: 1 }),
+          fields: { reason: 'soak' },
+          messageId: card.messageId,
+          userId: moderator,
+        });
+        await settle(submit, false);
+      };
+
+      // Spread the drafts over the run: one every INTERACTIONS / DRAFTS interactions.
+      const every = Math.floor(INTERACTIONS / DRAFTS);
+      // A second reading once every kind of interaction and the first drafts have run: what the
+      // first use loads (the Anthropic SDK, compiled code) is then in both, so growth from there is
+      // what traffic leaves behind.
+      let warm: Awaited<ReturnType<typeof rssAfterGc>> | undefined;
+      for (let i = 0; interactions < INTERACTIONS; i += 1) {
+        if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app);
+        if (drafts < DRAFTS && i % (every - 2) === 0) {
+          if (pending.length >= PENDING) await rejectOldest();
+          await draftOne();
+          continue;
+        }
+        const card = pending[i % pending.length]!;
+        await kinds[i % kinds.length]!(card);
+      }
+      while (pending.length > 0) await rejectOldest();
+      // Let the last card edits and follow-ups finish before the reading.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const after = await rssAfterGc(app);
+      const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+      report(
+        'soak-rss',
+        {
+          interactions,
+          drafts,
+          seconds: Math.round((Date.now() - started) / 1000),
+          beforeMB: mb(before.rss),
+          warmMB: mb(warm!.rss),
+          afterMB: mb(after.rss),
+          growthMB: mb(after.rss - before.rss),
+          growthSinceWarmMB: mb(after.rss - warm!.rss),
+          heapBeforeMB: mb(before.heapUsed),
+          heapWarmMB: mb(warm!.heapUsed),
+          heapAfterMB: mb(after.heapUsed),
+        },
+        'after within 15 MB of before',
+      );
+      expect(drafts).toBe(DRAFTS);
+      expect(interactions).toBeGreaterThanOrEqual(INTERACTIONS);
+    } catch (error) {
+      // What the bot said last, to tell a stuck run from a slow one.
+      console.log(JSON.stringify(app.logs.filter((l) => l['level'] !== 'info').slice(-10)), JSON.stringify(app.logs.slice(-5)));
+      throw error;
+    } finally {
+      await app.signal('SIGTERM');
+      await fakes.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
+
+/** The draft id on a card's Approve button, or null for any other message. */
+function cardDraftId(message: { components?: unknown }): number | null {
+  const match = /"dg1:approve:(\d+):1"/.exec(JSON.stringify(message.components ?? []));
+  return match ? Number(match[1]) : null;
+}
+
+function ephemeralAnswerTo(message: { flags: number; [key: string]: unknown }, interactionId: string): boolean {
+  return (message['interaction_metadata'] as { id?: string } | undefined)?.id === interactionId && (message.flags & MessageFlags.Ephemeral) !== 0;
+}

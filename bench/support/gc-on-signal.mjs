@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+
+// Preloaded into the built app by bench/soak.bench.ts (with --expose-gc): on SIGUSR2, two full
+// GCs, then the resident set size as one JSON line on stdout, where the bench reads the app's logs.
+// The app itself never handles SIGUSR2; SIGUSR1 is Node's inspector signal, so not that one.
+process.on('SIGUSR2', () => {
+  globalThis.gc();
+  globalThis.gc();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  // Resident memory of files mapped in (the node binary, ICU data, SQLite's -shm) vs the process's own.
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  const line = { message: 'bench-gc-rss', rss, heapUsed, heapTotal, external, rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), at: Date.now() };
+  // BENCH_HEAP_SNAPSHOT_DIR: also a heap snapshot per reading, to compare what stayed.
+  const dir = process.env['BENCH_HEAP_SNAPSHOT_DIR'];
+  if (dir) line.snapshot = writeHeapSnapshot(join(dir, `soak-${line.at}.heapsnapshot`));
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+});

@@ -1,0 +1,53 @@
+import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, type ClientOptions } from '@anthropic-ai/sdk';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import { GenerationError } from '../../domain/generation.js';
+import { classifyApiStatus, type DraftOutputSchemas } from './claude-draft-generator.js';
+
+/**
+ * Everything that needs the Anthropic SDK, in one module the generator imports on its first
+ * generation only (issue 16: idle memory). Nothing else imports the SDK at start-up.
+ */
+export const claudeSdk = {
+  createClient(options: ClientOptions): Anthropic {
+    return new Anthropic(options);
+  },
+  /** The structured-output format of each draft schema, as the Messages API takes it. */
+  outputFormatsOf(schemas: typeof DraftOutputSchemas) {
+    return { tweet: zodOutputFormat(schemas.tweet), thread: zodOutputFormat(schemas.thread) } as const;
+  },
+  classifySdkError,
+};
+
+export type ClaudeSdk = typeof claudeSdk;
+
+/** The SDK's exceptions, classified. Exported for unit tests of the mapping. */
+export function classifySdkError(error: unknown, redact: (text: string) => string = (t) => t): GenerationError {
+  if (error instanceof GenerationError) return error;
+  // Order matters: the timeout and abort errors are subclasses of APIError with no status.
+  if (error instanceof APIConnectionTimeoutError) {
+    return new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
+  }
+  if (error instanceof APIUserAbortError || error instanceof APIConnectionError) {
+    return new GenerationError('connection', `Could not reach the Claude API: ${redact(error.message)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  if (error instanceof APIError) {
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    return classifyApiStatus(status, redact(error.apiMessage ?? error.message), error.requestID ?? undefined, error);
+  }
+  if (error instanceof AnthropicError) {
+    // What `messages.parse` throws when the text is not JSON or does not match the schema.
+    return new GenerationError('invalid_output', `Claude's answer did not match the draft schema: ${redact(error.message)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new GenerationError('connection', `Unexpected error while calling Claude: ${redact(message)}`, {
+    retryable: true,
+    cause: error,
+  });
+}
+

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { FAKE_ANTHROPIC_API_KEY, FakeAnthropic } from '../support/fake-anthropic.js';
+
+const MODEL = 'claude-sonnet-4-5';
+
+let fake: FakeAnthropic;
+let baseUrl: string;
+
+beforeAll(async () => {
+  fake = new FakeAnthropic();
+  baseUrl = await fake.start();
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+/**
+ * Issue 16 (memory): the Anthropic SDK is about 5 MB of heap and 8 MB of RSS that an idle bot
+ * does not need. The start-up key check must not load it; the first generation does.
+ */
+describe('the Anthropic SDK is loaded on the first generation only', () => {
+  it('GIVEN the SDK cannot be loaded WHEN the generator is built and the start-up key check runs THEN both work, and a generation is what needs the SDK', async () => {
+    vi.resetModules();
+    vi.doMock('@anthropic-ai/sdk', () => {
+      throw new Error('@anthropic-ai/sdk loaded');
+    });
+    try {
+      const { ClaudeDraftGenerator } = await import('../../src/adapters/claude/claude-draft-generator.js');
+      const options = { apiKey: FAKE_ANTHROPIC_API_KEY, model: MODEL, baseUrl, maxRetries: 0, timeoutMs: 5_000, maxHashtags: 2, allowedLinkDomains: [] };
+      const generator = new ClaudeDraftGenerator(options);
+      const checks = fake.modelRequests.length;
+      await generator.checkAccess();
+      expect(fake.modelRequests.length).toBe(checks + 1);
+
+      // The same classification as the SDK's for what the check can meet.
+      const refused = await new ClaudeDraftGenerator({ ...options, apiKey: 'sk-ant-wrong-key' }).checkAccess().catch((e: unknown) => e);
+      // Not toBeInstanceOf: resetModules gave this import its own copy of the domain's GenerationError.
+      expect((refused as Error).name).toBe('GenerationError');
+      expect(refused).toMatchObject({ kind: 'auth', status: 401, retryable: false });
+      expect((refused as Error).message).not.toContain('sk-ant-wrong-key');
+      fake.knownModels = new Set(['claude-other']);
+      const unknown = await generator.checkAccess().catch((e: unknown) => e);
+      expect(unknown).toMatchObject({ kind: 'bad_request', status: 404, retryable: false });
+      expect((unknown as { requestId?: string }).requestId).toMatch(/./);
+
+      await expect(generator.generate({ contentType: 'education', topicName: 'Wallet safety', recentPosts: [] })).rejects.toThrow(/mocking a module|@anthropic-ai\/sdk loaded/);
+    } finally {
+      fake.knownModels = null;
+      vi.doUnmock('@anthropic-ai/sdk');
+      vi.resetModules();
+    }
+  });
+});
