@@ -3,6 +3,7 @@ import { accountOption } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
 import { COLORS, discordTime, discordWhen, embed, humanDuration, plain } from '../src/adapters/discord/command-replies.js';
 import { accountLabel, allAccountsLine, namesAccounts, respondPerAccount, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
+import { DISCORD_LIMITS } from '../src/adapters/discord/draft-card.js';
 import { isDryRunTweetId, tweetUrl } from '../src/domain/draft.js';
 import { describePauseScope, formatWindow, scopeHoldsGeneration } from '../src/domain/schedule.js';
 import { pauseHoldLines } from './pause.js';
@@ -11,6 +12,8 @@ import { pauseHoldLines } from './pause.js';
 const MAX_PENDING_LISTED = 8;
 /** Per account when one reply covers several: each section stays small, so several fit a message. */
 const MAX_PENDING_LISTED_PER_SECTION = 3;
+/** Kept free in the pending field for the "…and N more" line. */
+const MORE_LINE_ROOM = 24;
 
 /**
  * One account's /status. `section`: one of several in a reply covering every account, so it is
@@ -68,11 +71,11 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
     });
   }
 
-  const listed = section ? MAX_PENDING_LISTED_PER_SECTION : MAX_PENDING_LISTED;
-  const lines = pending
+  const most = section ? MAX_PENDING_LISTED_PER_SECTION : MAX_PENDING_LISTED;
+  const candidates = pending
     .slice()
     .sort((a, b) => (a.deadlineAt ?? Infinity) - (b.deadlineAt ?? Infinity))
-    .slice(0, listed)
+    .slice(0, most)
     .map((d) => {
       const card =
         d.moderationChannelId && d.moderationMessageId
@@ -81,7 +84,15 @@ async function renderStatus(ctx: CommandContext, account: AccountCommandContext,
       const deadline = d.deadlineAt === null ? 'no deadline' : d.deadlineAt <= now ? 'overdue' : `due ${discordTime(d.deadlineAt, 'R')}`;
       return `#${d.id} ${plain(d.topicName)} · ${deadline}${card}`;
     });
-  if (pending.length > listed) lines.push(`…and ${pending.length - listed} more`);
+  // A line with its card link is about 140 characters: as many as fit the field, with room for the count of the rest.
+  const lines: string[] = [];
+  let length = 0;
+  for (const line of candidates) {
+    if (length + line.length + 1 > DISCORD_LIMITS.fieldValue - MORE_LINE_ROOM) break;
+    lines.push(line);
+    length += line.length + 1;
+  }
+  if (pending.length > lines.length) lines.push(`…and ${pending.length - lines.length} more`);
   reply.addFields({
     name: `Pending drafts (${pending.length}/${config.posting.maxPendingDrafts})`,
     value: lines.length > 0 ? lines.join('\n') : 'none',

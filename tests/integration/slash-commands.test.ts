@@ -240,6 +240,29 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(embed?.fields?.find((f) => f.name === 'Instance')?.value).toMatch(/^active · epoch 1 · lease renewed <t:\d+:R>$/);
   });
 
+  it('GIVEN eight pending drafts with cards THEN /status lists as many as fit a field (Discord allows 1,024 characters) and counts the rest, instead of failing', async () => {
+    const testApp = await start({ MAX_PENDING_DRAFTS: '10' });
+    const driver = new ModerationDriver(fakes, testApp);
+    const texts = [
+      'Bonding curves price each buy a little higher than the last one.',
+      'Never share your seed phrase: no support agent will ever ask for it.',
+      'A rug pull drains liquidity in one block; check who holds the supply.',
+      'Slippage is the price you accept for speed when a pool is thin.',
+      'Read the contract before you ape: renounced ownership is not a guarantee.',
+      'Gas spikes at launch; a failed transaction still costs you the fee.',
+      'Volume without holders is wash trading until proven otherwise.',
+      'Take profits in steps; nobody sells the exact top on purpose.',
+    ];
+    for (const text of texts) await driver.postDraft(text);
+    const reply = await answer(slash('status'));
+    const field = reply.embeds[0]?.fields?.find((f) => f.name.startsWith('Pending drafts'));
+    expect(field?.name).toBe('Pending drafts (8/10)');
+    expect(field!.value.length).toBeLessThanOrEqual(1_024);
+    const listed = field!.value.split('\n').filter((line) => line.startsWith('#')).length;
+    expect(listed).toBeGreaterThan(0);
+    if (listed < 8) expect(field!.value).toContain(`…and ${8 - listed} more`);
+  });
+
   it('GIVEN a plain member WHEN they use /pause, /resume, /draft or /topics set THEN each is refused ephemerally, audited, and nothing changes', async () => {
     const testApp = await start();
     const plain = fakes.discord.userIds.plain;
