@@ -369,3 +369,8 @@ export async function rebuildRollups(target: EntityManager, zoneOf: ZoneOf, acco
   }
   return rows.length;
 }
+
+/** `npm run stats:rebuild`: every account's rollups recomputed from the raw rows, in one transaction. */
+export function rebuildAllRollups(dataSource: import('typeorm').DataSource, zoneOf: ZoneOf): Promise<number> {
+  return dataSource.transaction((manager) => rebuildRollups(manager, zoneOf));
+}
