@@ -142,6 +142,9 @@ export function rollupSeries(firstDay: number, today: number, days: readonly Rol
   return { bucketMs: bucketDays * DAY_MS, buckets };
 }
 
+const ZERO_DRAFTS: DraftOutcomeCounts = { generated: 0, approvedByModerator: 0, rejected: 0, expired: 0, publishedAtTimeout: 0, pending: 0 };
+const ZERO_TOKENS: StatsReport['tokens'] = { runs: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
 const ZERO_TOTALS: PublicationTotals = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
 
 const addTotals = (a: PublicationTotals, b: PublicationTotals): PublicationTotals => addCounts(a, b);
@@ -286,9 +289,20 @@ export class StatsService {
 
     const sums = await stats.rollupTopicSums(fromDay);
     const durations = await stats.moderatorDecisionDurations(until - PERIOD_MS['24h']);
-    const drafts = sumCounts(sums.map(({ drafts: { published: _published, ...outcomes } }) => outcomes));
+    const drafts = sums.reduce<DraftOutcomeCounts>(
+      (sum, { drafts: d }) =>
+        addCounts(sum, {
+          generated: d.generated,
+          approvedByModerator: d.approvedByModerator,
+          rejected: d.rejected,
+          expired: d.expired,
+          publishedAtTimeout: d.publishedAtTimeout,
+          pending: d.pending,
+        }),
+      ZERO_DRAFTS,
+    );
     const publications = sums.map((s) => s.totals).reduce(addTotals, ZERO_TOTALS);
-    const tokens = sumCounts(sums.map((s) => s.tokens));
+    const tokens = sums.reduce<StatsReport['tokens']>((sum, s) => addCounts(sum, s.tokens), ZERO_TOKENS);
     const topics = sums
       // '' holds the posts without a draft and the runs without a topic: no topic line.
       .filter((s) => s.topicName !== '' && (s.drafts.generated > 0 || s.totals.publications > 0))
