@@ -136,6 +136,26 @@ describe('/stats rollups', () => {
     expect(rounded(await readRollups(db.dataSource))).toEqual(kept);
   });
 
+  it('GIVEN a database with history from before the rollups WHEN migration StatsRollups runs THEN it creates the rollups from the existing rows, in TIMEZONE, and its down drops them', async () => {
+    db = await openTempDatabase();
+    await driveHistory(db, 23, 400);
+    const berlin = rounded(await recomputeRollups(db.dataSource, () => 'Europe/Berlin'));
+    await db.dataSource.undoLastMigration(); // StatsRollups: the database as the previous version left it
+    await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_daily`)).rejects.toThrow();
+    expect(((await db.dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name)).not.toContain('StatsRollups1796083204000');
+    const saved = process.env['TIMEZONE'];
+    process.env['TIMEZONE'] = 'Europe/Berlin';
+    try {
+      expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual(['StatsRollups1796083204000']);
+    } finally {
+      if (saved === undefined) delete process.env['TIMEZONE'];
+      else process.env['TIMEZONE'] = saved;
+    }
+    const backfilled = rounded(await readRollups(db.dataSource));
+    expect(backfilled.length).toBeGreaterThan(50);
+    expect(backfilled).toEqual(berlin);
+  });
+
   it('GIVEN a history WHEN /stats 7d, 30d and all are built from the rollups THEN their totals are the raw rows of those local days (today included)', async () => {
     db = await openTempDatabase();
     await driveHistory(db, 7, 300);
