@@ -69,7 +69,7 @@ async function driveHistory(db: TempDatabase, seed: number, steps: number): Prom
       const list = queued.get(accountId) as number[];
       const id = list.splice(Math.floor(rng() * list.length), 1)[0];
       if (id === undefined) continue;
-      expect(await r.publications.unschedule(id, null, now + DAY_MS, now)).toBe(true);
+      expect(await r.publicationCalendar.unschedule(id, null, now + DAY_MS, now)).toBe(true);
       const draft = await r.drafts.findById(id);
       pending.get(accountId)?.push({ id, revision: draft?.revision ?? 1 });
     } else if (roll < 0.75) {
@@ -160,8 +160,8 @@ describe('/stats rollups', () => {
     db = await openTempDatabase();
     await driveHistory(db, 7, 300);
     const zone = zoneOf('default');
-    const [{ last }] = (await db.dataSource.query(`SELECT MAX(created_at) AS last FROM drafts WHERE account_id = 'default'`)) as Array<{ last: number }>;
-    const now = Number(last) + HOUR_MS;
+    const [latest] = (await db.dataSource.query(`SELECT MAX(created_at) AS last FROM drafts WHERE account_id = 'default'`)) as Array<{ last: number }>;
+    const now = Number(latest?.last) + HOUR_MS;
     const repos = createRepositories(db.dataSource, undefined, 'default' as Repositories['accountId'], undefined, zone);
     const stats = new StatsService({ stats: repos.stats, topics: repos.topics, clock: { now: () => now }, pricing: PRICING, timezone: zone });
     for (const [period, days] of [['7d', 7], ['30d', 30], ['all', null]] as const) {
