@@ -134,7 +134,8 @@ describe('/stats rollups', () => {
     await execute(db.dataSource, `UPDATE stats_daily SET likes = likes + 1000, drafts_generated = 0`);
     await rebuildAllRollups(db.dataSource, zoneOf);
     expect(rounded(await readRollups(db.dataSource))).toEqual(kept);
-  });
+    // 700 events, each its own transaction: slow-ish on PostgreSQL.
+  }, 180_000);
 
   it('GIVEN a database with history from before the rollups WHEN migration StatsRollups runs THEN it creates the rollups from the existing rows, in TIMEZONE, and its down drops them', async () => {
     db = await openTempDatabase();
@@ -154,7 +155,7 @@ describe('/stats rollups', () => {
     const backfilled = rounded(await readRollups(db.dataSource));
     expect(backfilled.length).toBeGreaterThan(50);
     expect(backfilled).toEqual(berlin);
-  });
+  }, 120_000);
 
   it('GIVEN a history WHEN /stats 7d, 30d and all are built from the rollups THEN their totals are the raw rows of those local days (today included)', async () => {
     db = await openTempDatabase();
@@ -186,5 +187,5 @@ describe('/stats rollups', () => {
         expect(report.since, period).toBe(report.series.buckets[0]?.start);
       }
     }
-  });
+  }, 120_000);
 });
