@@ -187,5 +187,9 @@ describe('/stats rollups', () => {
         expect(report.since, period).toBe(report.series.buckets[0]?.start);
       }
     }
+    // 24 h reads the raw rows of the last 24 hours (through indexes on time).
+    const day = await stats.report('24h');
+    const recent = (await db.dataSource.query(`SELECT COUNT(*) AS n FROM drafts WHERE account_id = 'default' AND created_at >= ${now - DAY_MS}`)) as Array<{ n: number }>;
+    expect(day.drafts.generated).toBe(Number(recent[0]?.n));
   }, 120_000);
 });
