@@ -12,7 +12,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  * - x_cost_usd: publications by the day they were PUBLISHED.
  * - generation_runs and tokens: runs by the day they STARTED (content type '': a run has none).
  */
-@Entity({ name: 'stats_daily' })
+// WITHOUT ROWID on SQLite: the rows are stored in primary-key order, so a period is one contiguous range.
+@Entity({ name: 'stats_daily', withoutRowid: true })
 export class StatsDailyEntity {
   @PrimaryColumn({ name: 'account_id', type: 'text' })
   accountId!: string;
