@@ -5,6 +5,7 @@ import { renderStatsChart } from '../src/adapters/chart/stats-chart.js';
 import { TypeOrmStatsRepository } from '../src/db/repositories/stats.repository.js';
 import { StatsService, type StatsPeriod } from '../src/services/stats-service.js';
 import { mulberry32 } from '../tests/support/seeded-random.js';
+import { rebuildAllRollups } from '../src/db/index.js';
 import { openTempDatabase, type TempDatabase } from '../tests/support/temp-database.js';
 import { report, summarise } from './report.js';
 
@@ -127,6 +128,8 @@ describe('/stats over several accounts on a big history', () => {
     const db = await openTempDatabase();
     try {
       const fillSeconds = await fill(db, FIVE_ACCOUNTS);
+      // The raw rows went in without the bot's writes: the rollups /stats reads are rebuilt from them.
+      await rebuildAllRollups(db.dataSource, () => TIMEZONE);
       const accounts = FIVE_ACCOUNTS.map((id) => ({ label: id, stats: statsOf(db, id), dryRun: false }));
       const ctx = { renderStatsChart, config: { posting: { timezone: TIMEZONE } } };
       await buildAccountsStatsReply(ctx, accounts, '7d');

@@ -30,8 +30,9 @@ const CHART_FILE = 'stats.png';
 
 const PERIOD_LABEL: Record<(typeof STATS_PERIODS)[number], string> = {
   '24h': 'last 24 hours',
-  '7d': 'last 7 days',
-  '30d': 'last 30 days',
+  // Local days of the account's TIMEZONE, today included: what the rollups are kept by.
+  '7d': 'last 7 days incl. today',
+  '30d': 'last 30 days incl. today',
   all: 'all time',
 };
 
@@ -152,7 +153,7 @@ function headlineFields(report: StatsReport, median: boolean): { name: string; v
         `Approved **${count(drafts.approvedByModerator)}** · rejected **${count(drafts.rejected)}** · expired **${count(drafts.expired)}**`,
         `Published at timeout **${count(drafts.publishedAtTimeout)}**`,
         median
-          ? `Approval rate **${percent(report.approvalRate)}** · median decision ${report.medianDecisionMs === null ? '–' : humanDuration(report.medianDecisionMs)}`
+          ? `Approval rate **${percent(report.approvalRate)}** · median decision${report.period === '24h' ? '' : ' (last 24 h)'} ${report.medianDecisionMs === null ? '–' : humanDuration(report.medianDecisionMs)}`
           : `Approval rate **${percent(report.approvalRate)}**`,
       ].join('\n'),
     },

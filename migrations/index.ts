@@ -8,6 +8,7 @@ import { CardReconcileIndex1796083200900 } from './1796083200900-CardReconcileIn
 import { Accounts1796083201000 } from './1796083201000-Accounts.js';
 import { InstanceLease1796083202000 } from './1796083202000-InstanceLease.js';
 import { PublishingCalendar1796083203000 } from './1796083203000-PublishingCalendar.js';
+import { StatsRollups1796083204000 } from './1796083204000-StatsRollups.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Accounts1796083201000,
   InstanceLease1796083202000,
   PublishingCalendar1796083203000,
+  StatsRollups1796083204000,
 ];

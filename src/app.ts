@@ -797,7 +797,7 @@ function buildAccount(
 ): BuiltAccount {
   const { config, logger, clock } = ctx;
   const log = logger.child({ accountId: account.id });
-  const repos = createRepositories(store.dataSource, log, account.id, ctx.fence);
+  const repos = createRepositories(store.dataSource, log, account.id, ctx.fence, account.posting.timezone);
   const publisher = buildXPublisher(ctx, account);
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
@@ -945,7 +945,8 @@ function moderationOptionsOf(account: AccountConfig): ModerationOptions {
  */
 function buildRetiredModeration(ctx: ActivationContext, parts: AppParts, accountId: AccountId): ModerationService {
   const { config, clock, logger } = ctx;
-  const repos = createRepositories(parts.store.dataSource, logger, accountId, ctx.fence);
+  // Its expiries count in the bot's default zone: the account's own is no longer configured.
+  const repos = createRepositories(parts.store.dataSource, logger, accountId, ctx.fence, config.posting.timezone);
   const inactive = accountRemovedReason(accountId);
   return new ModerationService({
     ...repos,

@@ -38,6 +38,7 @@ export {
   type DataSourceOptions,
 } from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
+export { rebuildAllRollups, readRollups, recomputeRollups, type RollupRow, type ZoneOf } from './stats-rollups.js';
 export { DatabaseConflictError } from './postgres-transactions.js';
 export { MissingInstanceLeaseError } from './repositories/instance-lease.repository.js';
 
@@ -78,18 +79,20 @@ export function createRepositories(
   logger: Logger = createSilentLogger(),
   accountId: AccountId = DEFAULT_ACCOUNT_ID,
   fence?: InstanceFence,
+  /** The account's TIMEZONE: the /stats rollups are kept by its local days. */
+  timeZone = 'UTC',
 ): Repositories {
-  const publications = new TypeOrmPublicationRepository(dataSource, accountId, fence);
+  const publications = new TypeOrmPublicationRepository(dataSource, accountId, fence, timeZone);
   return {
     accountId,
-    drafts: new TypeOrmDraftRepository(dataSource, accountId, fence),
+    drafts: new TypeOrmDraftRepository(dataSource, accountId, fence, timeZone),
     publications,
     publicationCalendar: publications,
-    posts: new TypeOrmPostRepository(dataSource, accountId),
+    posts: new TypeOrmPostRepository(dataSource, accountId, timeZone),
     topics: new TypeOrmTopicRepository(dataSource, accountId),
     settings: new TypeOrmSettingsRepository(dataSource, logger, accountId),
     moderationEvents: new TypeOrmModerationEventRepository(dataSource, accountId),
-    generationRuns: new TypeOrmGenerationRunRepository(dataSource, accountId),
+    generationRuns: new TypeOrmGenerationRunRepository(dataSource, accountId, timeZone),
     duplicates: new TypeOrmDuplicateLookup(dataSource, accountId),
     stats: new TypeOrmStatsRepository(dataSource, accountId),
     accounts: new TypeOrmAccountRepository(dataSource),

@@ -763,6 +763,30 @@ export interface StatsRepository {
   /** Sum of the cost of the publications published in the period. */
   xSpendUsd(since: number | null): Promise<number>;
   firstPublicationAt(): Promise<number | null>;
+  /**
+   * From the rollups (issue 16 §1): per topic, every sum /stats shows, over the local days from
+   * `fromDay` on (null: all of them). Posts without a draft and runs without a topic are under ''.
+   */
+  rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]>;
+  /** From the rollups: per local day from `fromDay` on (null: all), the chart's publications and engagement, in day order. */
+  rollupDailySeries(fromDay: number | null): Promise<RollupDay[]>;
+}
+
+/** One topic's sums over a run of local days, from the /stats rollups. */
+export interface RollupTopicSums {
+  readonly topicName: string;
+  readonly drafts: DraftOutcomeCounts & { readonly published: number };
+  readonly totals: PublicationTotals;
+  readonly xSpendUsd: number;
+  readonly tokens: TokenUsage & { readonly runs: number };
+}
+
+/** One local day of the /stats chart, from the rollups. */
+export interface RollupDay {
+  /** The local day (src/domain/local-day.ts). */
+  readonly day: number;
+  readonly publications: number;
+  readonly engagement: number;
 }
 
 // ---------------------------------------------------------------------------------------------

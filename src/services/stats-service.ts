@@ -1,5 +1,6 @@
 import { median } from '../domain/median.js';
 import { utcOffsetAt } from '../domain/time-zone.js';
+import { localDayOf, startOfLocalDay } from '../domain/local-day.js';
 import { addCounts, sumCounts } from '../domain/counters.js';
 import { DAY_MS, HOUR_MS } from '../domain/rate-limits.js';
 import type { TokenUsage } from '../domain/generation.js';
@@ -8,6 +9,7 @@ import type {
   Clock,
   DraftOutcomeCounts,
   PublicationTotals,
+  RollupDay,
   StatsRepository,
   TopicDraftCounts,
   TopicEngagement,
@@ -117,6 +119,32 @@ export function chartBuckets(since: number | null, firstAt: number, until: numbe
   return { bucketMs, buckets };
 }
 
+/** The periods read from the rollups, in local days (today included). */
+const ROLLUP_PERIOD_DAYS: Record<Exclude<StatsPeriod, '24h' | 'all'>, number> = { '7d': 7, '30d': 30 };
+
+/**
+ * The chart's series from the rollups' days: one bar per local day from `firstDay` to `today`,
+ * or, for long spans, per group of days (aligned on multiples of the group, at most
+ * MAX_CHART_BUCKETS bars), each starting at its local midnight.
+ */
+export function rollupSeries(firstDay: number, today: number, days: readonly RollupDay[], timezone: string): StatsReport['series'] {
+  const from = Math.min(firstDay, today);
+  const bucketDays = Math.ceil((today - from + 1) / MAX_CHART_BUCKETS);
+  const firstBucket = Math.floor(from / bucketDays) * bucketDays;
+  const buckets: Array<{ start: number; publications: number; engagement: number }> = [];
+  for (let day = firstBucket; day <= today; day += bucketDays) buckets.push({ start: startOfLocalDay(day, timezone), publications: 0, engagement: 0 });
+  for (const d of days) {
+    const bucket = buckets[Math.floor((d.day - firstBucket) / bucketDays)];
+    if (!bucket || d.day < firstBucket) continue;
+    bucket.publications += d.publications;
+    bucket.engagement += d.engagement;
+  }
+  return { bucketMs: bucketDays * DAY_MS, buckets };
+}
+
+const ZERO_DRAFTS: DraftOutcomeCounts = { generated: 0, approvedByModerator: 0, rejected: 0, expired: 0, publishedAtTimeout: 0, pending: 0 };
+const ZERO_TOKENS: StatsReport['tokens'] = { runs: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
 const ZERO_TOTALS: PublicationTotals = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
 
 const addTotals = (a: PublicationTotals, b: PublicationTotals): PublicationTotals => addCounts(a, b);
@@ -158,11 +186,13 @@ export class StatsService {
     renderChart: ((series: StatsReport['series']) => Promise<C>) | null,
     options: { readonly timezone?: string } = {},
   ): Promise<{ report: StatsReport; chart: C | null }> {
+    if (period !== '24h') return this.reportFromRollups(period, renderChart);
+    // The last 24 hours from the raw rows, each query a range of an index on time.
     const { stats, clock, pricing } = this.deps;
     const timezone = options.timezone ?? this.deps.timezone;
     const until = clock.now();
-    const since = period === 'all' ? null : until - PERIOD_MS[period];
-    const firstAt = since === null ? ((await stats.firstPublicationAt()) ?? until) : since;
+    const since: number | null = until - PERIOD_MS[period];
+    const firstAt = since;
     const { bucketMs, buckets } = chartBuckets(since, firstAt, until, timezone);
 
     const bucketTotals = await stats.publicationTotals(buckets);
@@ -230,6 +260,82 @@ export class StatsService {
       tokens,
       anthropicSpendUsd: anthropicSpendUsd(tokens, pricing),
       xSpendUsd,
+      series,
+    };
+    return { report, chart: chart ? await chart : null };
+  }
+
+  /**
+   * 7d, 30d and all from the rollups only: the last 7 or 30 LOCAL days of the account's
+   * TIMEZONE, today included (since = the local midnight starting the first), or every day. Each
+   * figure is a sum over a few hundred rollup rows, whatever the history's size. The median
+   * decision time cannot be summed: it is the last 24 hours' (raw rows, read through the decision
+   * index by time), and the reply says so. Days are the account's own: a series asked for in
+   * another zone (several accounts on one chart) keeps them.
+   */
+  private async reportFromRollups<C>(
+    period: Exclude<StatsPeriod, '24h'>,
+    renderChart: ((series: StatsReport['series']) => Promise<C>) | null,
+  ): Promise<{ report: StatsReport; chart: C | null }> {
+    const { stats, clock, pricing, timezone } = this.deps;
+    const until = clock.now();
+    const today = localDayOf(until, timezone);
+    const fromDay = period === 'all' ? null : today - ROLLUP_PERIOD_DAYS[period] + 1;
+    const days = await stats.rollupDailySeries(fromDay);
+    const series = rollupSeries(fromDay ?? days[0]?.day ?? today, today, days, timezone);
+    const chart = renderChart ? renderChart(series) : null;
+    // Not awaited yet: a rejected chart must not go unhandled while the queries below run.
+    chart?.catch(() => undefined);
+
+    const sums = await stats.rollupTopicSums(fromDay);
+    const durations = await stats.moderatorDecisionDurations(until - PERIOD_MS['24h']);
+    const drafts = sums.reduce<DraftOutcomeCounts>(
+      (sum, { drafts: d }) =>
+        addCounts(sum, {
+          generated: d.generated,
+          approvedByModerator: d.approvedByModerator,
+          rejected: d.rejected,
+          expired: d.expired,
+          publishedAtTimeout: d.publishedAtTimeout,
+          pending: d.pending,
+        }),
+      ZERO_DRAFTS,
+    );
+    const publications = sums.map((s) => s.totals).reduce(addTotals, ZERO_TOTALS);
+    const tokens = sums.reduce<StatsReport['tokens']>((sum, s) => addCounts(sum, s.tokens), ZERO_TOKENS);
+    const topics = sums
+      // '' holds the posts without a draft and the runs without a topic: no topic line.
+      .filter((s) => s.topicName !== '' && (s.drafts.generated > 0 || s.totals.publications > 0))
+      .map((s): TopicStatsLine => {
+        const approved = s.drafts.approvedByModerator;
+        const rejected = s.drafts.rejected;
+        const engagement = engagementOf(s.totals);
+        return {
+          topicName: s.topicName,
+          generated: s.drafts.generated,
+          approved,
+          rejected,
+          publications: s.totals.publications,
+          engagement,
+          approvalRate: approved + rejected > 0 ? approved / (approved + rejected) : null,
+          avgEngagement: s.totals.publications > 0 ? engagement / s.totals.publications : null,
+        };
+      })
+      .sort((a, b) => b.generated - a.generated || a.topicName.localeCompare(b.topicName));
+    const decided = drafts.approvedByModerator + drafts.rejected;
+    const report: StatsReport = {
+      period,
+      since: fromDay === null ? null : startOfLocalDay(fromDay, timezone),
+      until,
+      drafts,
+      approvalRate: decided > 0 ? drafts.approvedByModerator / decided : null,
+      medianDecisionMs: median(durations),
+      publications,
+      engagementTotal: engagementOf(publications),
+      topics,
+      tokens,
+      anthropicSpendUsd: anthropicSpendUsd(tokens, pricing),
+      xSpendUsd: sums.reduce((sum, s) => sum + s.xSpendUsd, 0),
       series,
     };
     return { report, chart: chart ? await chart : null };

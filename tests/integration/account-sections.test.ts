@@ -101,14 +101,14 @@ describe('commands covering several accounts (real app, Discord fake)', () => {
   it('GIVEN two accounts WHEN /stats names no account THEN the total comes first with the chart attached, then a section per account; WHEN it names one THEN that account alone', async () => {
     await startTwoAccounts();
     const all = await answer(slash('stats', { options: { period: '30d' } }));
-    expect(all.embeds.map((e) => e.title)).toEqual(['Stats · all 2 accounts · last 30 days · DRY RUN', 'main · DRY RUN', 'news · DRY RUN']);
+    expect(all.embeds.map((e) => e.title)).toEqual(['Stats · all 2 accounts · last 30 days incl. today · DRY RUN', 'main · DRY RUN', 'news · DRY RUN']);
     expect(all.embeds[0]?.image?.url).toMatch(/stats\.png/);
     const edit = fakes.discord.requests.find((r) => r.method === 'PATCH' && /\/messages\/(%40|@)original$/.test(r.path) && r.multipart !== undefined);
     const png = edit?.multipart?.find((p) => p.filename === 'stats.png');
     expect(png?.data.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
 
     const one = await answer(slash('stats', { options: { account: 'news' } }));
-    expect(one.embeds.map((e) => e.title)).toEqual(['Stats · news · last 7 days · DRY RUN']);
+    expect(one.embeds.map((e) => e.title)).toEqual(['Stats · news · last 7 days incl. today · DRY RUN']);
   });
 
   it('GIVEN two running accounts WHEN /pause names no account THEN both are paused and the reply says "Paused 2 accounts"; WHEN /resume THEN both run again', async () => {

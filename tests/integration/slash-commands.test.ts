@@ -638,10 +638,10 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const reply = await answer(interaction);
     expect(reply.callback.type).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
     const body = text(reply.embeds);
-    expect(reply.embeds[0]?.title).toBe('Stats · last 7 days · DRY RUN');
+    expect(reply.embeds[0]?.title).toBe('Stats · last 7 days incl. today · DRY RUN');
     expect(body).toContain('Generated **1**');
     expect(body).toContain('rejected **1**');
-    expect(body).toContain('Approval rate **0%** · median decision 10m 0s');
+    expect(body).toContain('Approval rate **0%** · median decision (last 24 h) 10m 0s');
     expect(body).toContain('Published **1** · 1 tweets');
     expect(body).toContain('Engagement **10**');
     // 1M input tokens at $3 + 100k output at $15 per MTok.

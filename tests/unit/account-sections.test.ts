@@ -38,6 +38,17 @@ function oneDayStats(posts: number): StatsRepository {
     tokenUsage: async () => ({ runs: posts, inputTokens: 1_000, outputTokens: 100, cacheReadTokens: 0, cacheCreationTokens: 0 }),
     xSpendUsd: async () => 0.01 * posts,
     firstPublicationAt: async () => NOW - 24 * HOUR,
+    // The same history as rollups: the post on yesterday's (UTC) day.
+    rollupDailySeries: async () => [{ day: Math.floor((NOW - 24 * HOUR) / (24 * HOUR)), publications: posts, engagement: 2 * posts }],
+    rollupTopicSums: async () => [
+      {
+        topicName: 'safety',
+        drafts: { generated: posts, approvedByModerator: posts, rejected: 0, expired: 0, publishedAtTimeout: 0, pending: 0, published: posts },
+        totals: { publications: posts, dryRunPublications: 0, tweets: posts, likes: 2 * posts, retweets: 0, replies: 0, quotes: 0, impressions: 0 },
+        xSpendUsd: 0.01 * posts,
+        tokens: { runs: posts, inputTokens: 1_000, outputTokens: 100, cacheReadTokens: 0, cacheCreationTokens: 0 },
+      },
+    ],
   };
 }
 
@@ -274,7 +285,7 @@ describe('replies covering several accounts: one section each, within Discord li
     expect(sent).toHaveLength(1);
     expect(sent[0]?.files).toBe(1);
     const titles = sent[0]?.embeds.map((e) => e.title);
-    expect(titles).toEqual(['Stats · all 3 accounts · last 7 days', 'main (@main_on_x)', 'news (@news_on_x)', 'alerts (@alerts_on_x)']);
+    expect(titles).toEqual(['Stats · all 3 accounts · last 7 days incl. today', 'main (@main_on_x)', 'news (@news_on_x)', 'alerts (@alerts_on_x)']);
     expect(sent[0]?.embeds[0]?.image?.url).toBe('attachment://stats.png');
     expect(sent[0]?.embeds[0]?.fields?.find((f) => f.name === 'Posts')?.value).toContain('Published **6**');
     expect(sent[0]?.embeds[1]?.fields?.find((f) => f.name === 'Posts')?.value).toContain('Published **3**');
@@ -293,7 +304,7 @@ describe('replies covering several accounts: one section each, within Discord li
     const charts: StatsChartInput[] = [];
     const { interaction, sent } = slash();
     await stats.execute(interaction, context(accounts, charts), MOD, [accounts[0] as AccountCommandContext]);
-    expect(sent[0]?.embeds.map((e) => e.title)).toEqual(['Stats · main (@main_on_x) · last 7 days']);
+    expect(sent[0]?.embeds.map((e) => e.title)).toEqual(['Stats · main (@main_on_x) · last 7 days incl. today']);
     expect(charts[0]?.accounts).toBeUndefined();
   });
 

@@ -1,3 +1,4 @@
+import { StatsDailyEntity } from './stats-daily.entity.js';
 import { AccountEntity } from './account.entity.js';
 import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
 import { DraftEntity } from './draft.entity.js';
@@ -34,4 +35,5 @@ export const ENTITIES = [
   AccountEntity,
   PublicationEntity,
   InstanceLeaseEntity,
+  StatsDailyEntity,
 ];

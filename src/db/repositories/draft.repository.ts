@@ -1,3 +1,4 @@
+import { rollupDraftCreated, rollupDraftMoved } from '../stats-rollups.js';
 import { Brackets, type DataSource, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
@@ -117,6 +118,8 @@ export class TypeOrmDraftRepository implements DraftRepository {
     private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
     private readonly fence?: InstanceFence | undefined,
+    /** The account's TIMEZONE: the /stats rollups count its local days. */
+    private readonly timeZone: string = 'UTC',
   ) {
     this.drafts = dataSource.getRepository(DraftEntity);
   }
@@ -188,6 +191,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     // TypeORM hands a generated bigint key back as a string (PostgreSQL's id); ids are numbers here.
     const id = Number(saved.id);
     await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), id, draft.bandKeys);
+    await rollupDraftCreated(manager, this.accountId, this.timeZone, { createdAt: now, topicName: draft.topicName, contentType: draft.contentType });
     return toDraft({ ...saved, id, publications: [] } as DraftEntity);
   }
 
@@ -451,6 +455,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
           .where(where.sql, where.parameters)
           .execute();
         if (result.affected !== 1) return false;
+        await rollupDraftMoved(manager, this.accountId, this.timeZone, id, { status: 'pending', source: null });
         // The approval and its publication commit together: no approved draft without one.
         if (decision.to === 'approved') {
           const placement = decision.placement;

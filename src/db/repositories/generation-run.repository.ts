@@ -3,19 +3,23 @@ import type { AccountId } from '../../domain/account.js';
 import type { GenerationRun, GenerationRunRepository, TokenTotals } from '../../services/ports.js';
 import { GenerationRunEntity } from '../entities/generation-run.entity.js';
 import { queryRows, toNumber } from '../sql.js';
+import { rollupGenerationRun } from '../stats-rollups.js';
 
 export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
   private readonly runs: Repository<GenerationRunEntity>;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
+    /** The account's TIMEZONE: the /stats rollups count its local days. */
+    private readonly timeZone: string = 'UTC',
   ) {
     this.runs = dataSource.getRepository(GenerationRunEntity);
   }
 
   async record(run: GenerationRun): Promise<void> {
-    await this.runs.insert({
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(GenerationRunEntity, {
       accountId: this.accountId,
       trigger: run.trigger,
       outcome: run.outcome,
@@ -29,6 +33,8 @@ export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
       cacheCreationTokens: run.usage.cacheCreationTokens,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
+      });
+      await rollupGenerationRun(manager, this.accountId, this.timeZone, { startedAt: run.startedAt, topicName: run.topicName, ...run.usage });
     });
   }
 

@@ -2,7 +2,9 @@ import type { DataSource, Repository } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { PostedTweet, PostMetrics, PostRepository } from '../../services/ports.js';
 import { PostEntity } from '../entities/post.entity.js';
-import { queryRows } from '../sql.js';
+import { execute, queryRows, toNumber } from '../sql.js';
+import { addToRollup, rollupPostRecorded, topicOfDraft } from '../stats-rollups.js';
+import { localDayOf } from '../../domain/local-day.js';
 
 /** Engagement of one publication: every interaction a reader can make, summed over its tweets. */
 const ENGAGEMENT_SQL = 'SUM(p.likes + p.retweets + p.replies + p.quotes)';
@@ -11,33 +13,38 @@ export class TypeOrmPostRepository implements PostRepository {
   private readonly posts: Repository<PostEntity>;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
+    /** The account's TIMEZONE: the /stats rollups count its local days. */
+    private readonly timeZone: string = 'UTC',
   ) {
     this.posts = dataSource.getRepository(PostEntity);
   }
 
   async recordPosted(tweet: PostedTweet): Promise<void> {
-    await this.posts
-      .createQueryBuilder()
-      .insert()
-      .into(PostEntity)
-      .values({
-        accountId: this.accountId,
-        draftId: tweet.draftId,
-        tweetId: tweet.tweetId,
-        content: tweet.content,
-        contentType: tweet.contentType,
-        status: 'posted',
-        createdAt: tweet.postedAt,
-        postedAt: tweet.postedAt,
-        isThread: tweet.isThread,
-        threadId: tweet.threadId,
-        threadPosition: tweet.threadPosition,
-        dryRun: tweet.dryRun,
-      })
-      .orIgnore()
-      .execute();
+    await this.dataSource.transaction(async (manager) => {
+      // RETURNING tells, on both engines, whether the row is new: a tweet recorded twice counts once.
+      const inserted = await execute(
+        manager,
+        `INSERT INTO posts (account_id, draft_id, tweet_id, content, content_type, status, created_at, posted_at, is_thread, thread_id, thread_position, dry_run)
+         VALUES (:accountId, :draftId, :tweetId, :content, :contentType, 'posted', :postedAt, :postedAt, :isThread, :threadId, :threadPosition, :dryRun)
+         ON CONFLICT DO NOTHING RETURNING id`,
+        {
+          accountId: this.accountId,
+          draftId: tweet.draftId,
+          tweetId: tweet.tweetId,
+          content: tweet.content,
+          contentType: tweet.contentType,
+          postedAt: tweet.postedAt,
+          isThread: tweet.isThread ? 1 : 0,
+          threadId: tweet.threadId,
+          threadPosition: tweet.threadPosition,
+          dryRun: tweet.dryRun ? 1 : 0,
+        },
+      );
+      if (inserted.rows.length === 0) return;
+      await rollupPostRecorded(manager, this.accountId, this.timeZone, tweet);
+    });
   }
 
   async publicationTimesSince(since: number): Promise<number[]> {
@@ -69,7 +76,34 @@ export class TypeOrmPostRepository implements PostRepository {
   }
 
   async updateMetrics(tweetId: string, metrics: PostMetrics, now: number): Promise<void> {
-    await this.posts.update({ tweetId, accountId: this.accountId }, { ...metrics, metricsUpdatedAt: now });
+    await this.dataSource.transaction(async (manager) => {
+      const [before] = await queryRows<Record<string, unknown>>(
+        manager,
+        `SELECT draft_id AS "draftId", status, posted_at AS "postedAt", content_type AS "contentType", likes, retweets, replies, quotes, impressions
+           FROM posts WHERE tweet_id = :tweetId AND account_id = :accountId`,
+        { tweetId, accountId: this.accountId },
+      );
+      await manager.update(PostEntity, { tweetId, accountId: this.accountId }, { ...metrics, metricsUpdatedAt: now });
+      // The rollup moves by the refresh's delta, on the day the tweet was posted.
+      if (!before || before['status'] !== 'posted' || before['postedAt'] === null || before['postedAt'] === undefined) return;
+      const draftId = before['draftId'] === null || before['draftId'] === undefined ? null : toNumber(before['draftId']);
+      await addToRollup(
+        manager,
+        {
+          accountId: this.accountId,
+          day: localDayOf(toNumber(before['postedAt']), this.timeZone),
+          topicName: await topicOfDraft(manager, draftId),
+          contentType: String(before['contentType']),
+        },
+        {
+          likes: metrics.likes - toNumber(before['likes']),
+          retweets: metrics.retweets - toNumber(before['retweets']),
+          replies: metrics.replies - toNumber(before['replies']),
+          quotes: metrics.quotes - toNumber(before['quotes']),
+          impressions: metrics.impressions - toNumber(before['impressions']),
+        },
+      );
+    });
   }
 
   async engagementByTopic(): Promise<{ byTopicId: Map<number, number>; publishedByTopicId: Map<number, number>; accountAverage: number }> {

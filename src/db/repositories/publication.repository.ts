@@ -1,3 +1,4 @@
+import { draftFacts, rollupDraftMoved, rollupPublished } from '../stats-rollups.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
@@ -34,6 +35,8 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     private readonly dataSource: DataSource,
     private readonly accountId: AccountId,
     private readonly fence?: InstanceFence | undefined,
+    /** The account's TIMEZONE: the /stats rollups count its local days. */
+    private readonly timeZone: string = 'UTC',
   ) {}
 
   async findDueForPublishing(now: number, limit: number): Promise<Draft[]> {
@@ -160,6 +163,8 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
         ...(result.recovered ? { recovered: result.recovered } : {}),
       },
       now,
+      {},
+      (manager) => rollupPublished(manager, this.accountId, this.timeZone, id, now, result.xCostUsd),
     );
   }
 
@@ -395,6 +400,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       expected,
     });
     return this.dataSource.transaction(async (manager) => {
+      const decided = await draftFacts(manager, id);
       const deleted = await manager.createQueryBuilder().delete().from(PublicationEntity).where(publication.sql, publication.parameters).execute();
       if (deleted.affected !== 1) return false;
       // approved -> pending: the decision is undone (a new one is needed), the words stay the same revision.
@@ -415,6 +421,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
         .where("id = :id AND account_id = :accountId AND status = 'approved'", { id, accountId: this.accountId })
         .execute();
       if (reopened.affected !== 1) throw new Error(`draft ${id}: its queued publication was deleted but the draft was not approved`);
+      await rollupDraftMoved(manager, this.accountId, this.timeZone, id, { status: 'approved', source: decided?.source ?? null });
       return true;
     });
   }
@@ -435,13 +442,22 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
   }
 
   /** A publishing write: only while `publishing` under this owner AND this attempt. */
-  private fencedTransition(id: number, fence: PublishFence, changes: PublicationChanges, now: number): Promise<boolean> {
+  private fencedTransition(
+    id: number,
+    fence: PublishFence,
+    changes: PublicationChanges,
+    now: number,
+    draftChanges: Record<string, unknown> = {},
+    andThen?: (manager: EntityManager) => Promise<void>,
+  ): Promise<boolean> {
     return this.transition(
       id,
       "status = 'publishing' AND lease_owner = :owner AND attempt_id = :attemptId",
       { owner: fence.owner, attemptId: fence.attemptId },
       changes,
       now,
+      draftChanges,
+      andThen,
     );
   }
 
@@ -457,6 +473,8 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     changes: Record<string, unknown>,
     now: number,
     draftChanges: Record<string, unknown> = {},
+    /** More writes of the same transaction once the row changed (the /stats rollups). */
+    andThen?: (manager: EntityManager) => Promise<void>,
   ): Promise<boolean> {
     const fenced = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${condition}`, {
       ...parameters,
@@ -477,6 +495,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
         .set({ ...draftChanges, updatedAt: now })
         .where('id = :id AND account_id = :accountId', { id, accountId: this.accountId })
         .execute();
+      await andThen?.(manager);
       return true;
     });
   }

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../domain/account.js';
 import type { TokenUsage } from '../../domain/generation.js';
-import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
+import type { BucketBounds, PublicationTotals, RollupDay, RollupTopicSums, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
+import { ROLLUP_COLUMNS } from '../stats-rollups.js';
 import { engineOf, indexedBy, orderedJoin, queryRows, toNumber as num, type SqlParams } from '../sql.js';
 
 /** Engagement of a tweet: every interaction a reader can make (impressions are reach, not engagement). */
@@ -40,9 +41,11 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // the counters are derived from the few groups here rather than per row in SQL.
     // Per account, the groups come in the index's order (account, topic, status, source).
     const scope = this.scope('account_id');
+    // A bounded period (/stats 24h) reads a range of the time index: its cost follows the period, not the history.
+    const index = since === null ? 'idx_drafts_stats_topic' : 'idx_drafts_created_at';
     const rows = await this.query(
       `SELECT topic_name AS "topicName", status, decision_source AS source, COUNT(*) AS n
-         FROM drafts${indexedBy(this.dataSource, 'idx_drafts_stats_topic')}
+         FROM drafts${indexedBy(this.dataSource, index)}
         WHERE created_at >= :since${scope.sql}
         GROUP BY topic_name, status, decision_source`,
       { since: since ?? 0, ...scope.params },
@@ -171,6 +174,58 @@ export class TypeOrmStatsRepository implements StatsRepository {
     const scope = this.scope('account_id');
     const [row] = await this.query(`SELECT MIN(posted_at) AS "first" FROM posts WHERE status = 'posted'${scope.sql}`, scope.params);
     return row?.['first'] === null || row?.['first'] === undefined ? null : num(row['first']);
+  }
+
+  async rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]> {
+    // A range of the primary key (account_id, day, ...): a few rows per day and topic.
+    const scope = this.scope('account_id');
+    const rows = await this.query(
+      `SELECT topic_name AS "topicName", ${ROLLUP_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
+         FROM stats_daily WHERE day >= :fromDay${scope.sql}
+        GROUP BY topic_name`,
+      { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
+    );
+    return rows.map((r) => ({
+      topicName: String(r['topicName']),
+      drafts: {
+        generated: num(r['drafts_generated']),
+        approvedByModerator: num(r['drafts_approved']),
+        rejected: num(r['drafts_rejected']),
+        expired: num(r['drafts_expired']),
+        publishedAtTimeout: num(r['drafts_timeout']),
+        pending: num(r['drafts_pending']),
+        published: num(r['drafts_published']),
+      },
+      totals: {
+        publications: num(r['publications']),
+        dryRunPublications: num(r['dry_run_publications']),
+        tweets: num(r['tweets']),
+        likes: num(r['likes']),
+        retweets: num(r['retweets']),
+        replies: num(r['replies']),
+        quotes: num(r['quotes']),
+        impressions: num(r['impressions']),
+      },
+      xSpendUsd: num(r['x_cost_usd']),
+      tokens: {
+        runs: num(r['generation_runs']),
+        inputTokens: num(r['input_tokens']),
+        outputTokens: num(r['output_tokens']),
+        cacheReadTokens: num(r['cache_read_tokens']),
+        cacheCreationTokens: num(r['cache_creation_tokens']),
+      },
+    }));
+  }
+
+  async rollupDailySeries(fromDay: number | null): Promise<RollupDay[]> {
+    const scope = this.scope('account_id');
+    const rows = await this.query(
+      `SELECT day, SUM(publications) AS publications, SUM(likes + retweets + replies + quotes) AS engagement
+         FROM stats_daily WHERE day >= :fromDay AND tweets > 0${scope.sql}
+        GROUP BY day ORDER BY day`,
+      { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
+    );
+    return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
   }
 
   private query(sql: string, params: SqlParams): Promise<Row[]> {
