@@ -57,11 +57,28 @@ const first = previous;
 for (const [name, specifier] of steps) {
   if (specifier) await import(specifier);
   const now = sample();
-  rows.push({ step: name, rssMB: mb(now.rss), rssDeltaMB: mb(now.rss - previous.rss), heapDeltaMB: mb(now.heap - previous.heap), externalDeltaMB: mb(now.external - previous.external), fileDeltaMB: mb(now.file - previous.file) });
+  rows.push({
+    step: name,
+    rssMB: mb(now.rss),
+    rssDeltaMB: mb(now.rss - previous.rss),
+    heapDeltaMB: mb(now.heap - previous.heap),
+    externalDeltaMB: mb(now.external - previous.external),
+    fileDeltaMB: mb(now.file - previous.file),
+  });
   previous = now;
 }
 const pad = (s, n) => String(s).padEnd(n);
 const num = (n) => n.toFixed(1).padStart(7);
-console.log(`${pad('step', 36)} ${'RSS'.padStart(7)} ${'ΔRSS'.padStart(7)} ${'Δheap'.padStart(7)} ${'Δext'.padStart(7)} ${'Δfile'.padStart(7)}  (MB, after GC; ${process.argv.slice(2).join(' ') || fileURLToPath(import.meta.url).split('/').pop()})`);
-for (const r of rows) console.log(`${pad(r.step, 36)} ${num(r.rssMB)} ${num(r.rssDeltaMB)} ${num(r.heapDeltaMB)} ${num(r.externalDeltaMB)} ${num(r.fileDeltaMB)}`);
-console.log(`${pad('total imports', 36)} ${num(mb(previous.rss))} ${num(mb(previous.rss - first.rss))} ${num(mb(previous.heap - first.heap))} ${num(mb(previous.external - first.external))} ${num(mb(previous.file - first.file))}`);
+console.log(
+  `${pad('step', 36)} ${'RSS'.padStart(7)} ${'ΔRSS'.padStart(7)} ${'Δheap'.padStart(7)} ${'Δext'.padStart(7)} ${'Δfile'.padStart(7)}  (MB, after GC; ${
+    process.argv.slice(2).join(' ') ||
+    fileURLToPath(import.meta.url)
+      .split('/')
+      .pop()
+  })`,
+);
+for (const r of rows)
+  console.log(`${pad(r.step, 36)} ${num(r.rssMB)} ${num(r.rssDeltaMB)} ${num(r.heapDeltaMB)} ${num(r.externalDeltaMB)} ${num(r.fileDeltaMB)}`);
+console.log(
+  `${pad('total imports', 36)} ${num(mb(previous.rss))} ${num(mb(previous.rss - first.rss))} ${num(mb(previous.heap - first.heap))} ${num(mb(previous.external - first.external))} ${num(mb(previous.file - first.file))}`,
+);

@@ -39,8 +39,15 @@ async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: num
   const since = Date.now();
   app.child.kill('SIGUSR2');
   const line = await app.waitForLog((l) => l['message'] === 'bench-gc-rss' && (l['at'] as number) >= since);
-  const reading = { rss: line['rss'] as number, heapUsed: line['heapUsed'] as number, heapTotal: line['heapTotal'] as number, rssAnon: line['rssAnon'] as number, rssFile: line['rssFile'] as number };
-  if (process.env['SOAK_VERBOSE']) console.log('reading', JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, Math.round(v / 104857.6) / 10]))));
+  const reading = {
+    rss: line['rss'] as number,
+    heapUsed: line['heapUsed'] as number,
+    heapTotal: line['heapTotal'] as number,
+    rssAnon: line['rssAnon'] as number,
+    rssFile: line['rssFile'] as number,
+  };
+  if (process.env['SOAK_VERBOSE'])
+    console.log('reading', JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, Math.round(v / 104857.6) / 10]))));
   return reading;
 }
 
@@ -66,7 +73,13 @@ describe('soak: memory after many interactions and drafts', () => {
       return { text: JSON.stringify({ draft: wantsThread ? { kind: 'thread', tweets: [tweet(), tweet()] } : { kind: 'tweet', text: tweet() } }) };
     });
     const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-soak-'));
-    const env = fakeEnvironment(fakes, dataDir, { DRY_RUN: 'true', MAX_PENDING_DRAFTS: '100', LOG_LEVEL: 'info', NODE_ENV: 'production', ...JSON.parse(process.env['SOAK_ENV'] ?? '{}') });
+    const env = fakeEnvironment(fakes, dataDir, {
+      DRY_RUN: 'true',
+      MAX_PENDING_DRAFTS: '100',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+      ...JSON.parse(process.env['SOAK_ENV'] ?? '{}'),
+    });
     const app = spawnBuiltApp({
       appDir: root,
       env,

@@ -124,9 +124,17 @@ describe('start-up of the built app (issue 16 §3)', () => {
           jobsMs: of('jobs'),
         };
       };
-      report('startup', { nodeFlags: containerNodeFlags().join(' ') || 'none', ...split(runs) }, 'median wallMs < 1000 ms (migrated database, unchanged commands)');
+      report(
+        'startup',
+        { nodeFlags: containerNodeFlags().join(' ') || 'none', ...split(runs) },
+        'median wallMs < 1000 ms (migrated database, unchanged commands)',
+      );
       report('startup-forced-register', split(forced), '< 1000 ms');
-      report('startup-first', { wallMs: first.wall, dbOpenAndMigrationsMs: first.db, commandsMs: first.commands }, 'fresh database: migrations and registration, no target');
+      report(
+        'startup-first',
+        { wallMs: first.wall, dbOpenAndMigrationsMs: first.db, commandsMs: first.commands },
+        'fresh database: migrations and registration, no target',
+      );
     } finally {
       await fakes.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -103,7 +103,12 @@ export async function draftFacts(target: SqlTarget, draftId: number): Promise<Dr
 }
 
 /** A new draft: generated and pending on the day it was created. */
-export function rollupDraftCreated(target: SqlTarget, accountId: string, zone: string, draft: { createdAt: number; topicName: string; contentType: string }): Promise<void> {
+export function rollupDraftCreated(
+  target: SqlTarget,
+  accountId: string,
+  zone: string,
+  draft: { createdAt: number; topicName: string; contentType: string },
+): Promise<void> {
   return addToRollup(
     target,
     { accountId, day: localDayOf(draft.createdAt, zone), topicName: draft.topicName, contentType: draft.contentType },
@@ -112,7 +117,13 @@ export function rollupDraftCreated(target: SqlTarget, accountId: string, zone: s
 }
 
 /** A draft moved from one outcome to another (a decision, or an approval undone): on its creation day. */
-export async function rollupDraftMoved(target: SqlTarget, accountId: string, zone: string, draftId: number, from: { status: string; source: string | null }): Promise<void> {
+export async function rollupDraftMoved(
+  target: SqlTarget,
+  accountId: string,
+  zone: string,
+  draftId: number,
+  from: { status: string; source: string | null },
+): Promise<void> {
   const draft = await draftFacts(target, draftId);
   if (!draft) return;
   const delta: RollupDelta = {};
@@ -125,7 +136,14 @@ export async function rollupDraftMoved(target: SqlTarget, accountId: string, zon
 }
 
 /** A publication published: its draft counts as published (creation day), its X cost on the day published. */
-export async function rollupPublished(target: SqlTarget, accountId: string, zone: string, draftId: number, publishedAt: number, costUsd: number): Promise<void> {
+export async function rollupPublished(
+  target: SqlTarget,
+  accountId: string,
+  zone: string,
+  draftId: number,
+  publishedAt: number,
+  costUsd: number,
+): Promise<void> {
   const draft = await draftFacts(target, draftId);
   if (!draft) return;
   const topic = { accountId, topicName: draft.topicName, contentType: draft.contentType };
@@ -304,7 +322,12 @@ export async function recomputeRollups(target: SqlTarget, zoneOf: ZoneOf, accoun
       for (const source of SOURCES) {
         const filter = `${source.time} >= :from AND ${source.time} < :to`;
         const day = `((${source.time} + :offsetMs) / ${DAY_MS})`;
-        const found = await queryRows<Record<string, unknown>>(target, source.sql(filter, day), { accountId, from: stretch.from, to: stretch.to, offsetMs: stretch.offsetMs });
+        const found = await queryRows<Record<string, unknown>>(target, source.sql(filter, day), {
+          accountId,
+          from: stretch.from,
+          to: stretch.to,
+          offsetMs: stretch.offsetMs,
+        });
         for (const r of found) {
           const key: RollupKey = { accountId, day: Math.floor(toNumber(r['day'])), topicName: String(r['topicName']), contentType: String(r['contentType']) };
           const id = JSON.stringify([key.accountId, key.day, key.topicName, key.contentType]);
@@ -333,7 +356,12 @@ export async function readRollups(target: SqlTarget): Promise<RollupRow[]> {
   );
   return found
     .map((r) => {
-      const row = { accountId: String(r['accountId']), day: toNumber(r['day']), topicName: String(r['topicName']), contentType: String(r['contentType']) } as RollupRow;
+      const row = {
+        accountId: String(r['accountId']),
+        day: toNumber(r['day']),
+        topicName: String(r['topicName']),
+        contentType: String(r['contentType']),
+      } as RollupRow;
       for (const c of ROLLUP_COLUMNS) row[c] = toNumber(r[c]);
       return row;
     })

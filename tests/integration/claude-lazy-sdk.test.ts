@@ -44,7 +44,9 @@ describe('the Anthropic SDK is loaded on the first generation only', () => {
       expect(unknown).toMatchObject({ kind: 'bad_request', status: 404, retryable: false });
       expect((unknown as { requestId?: string }).requestId).toMatch(/./);
 
-      await expect(generator.generate({ contentType: 'education', topicName: 'Wallet safety', recentPosts: [] })).rejects.toThrow(/mocking a module|@anthropic-ai\/sdk loaded/);
+      await expect(generator.generate({ contentType: 'education', topicName: 'Wallet safety', recentPosts: [] })).rejects.toThrow(
+        /mocking a module|@anthropic-ai\/sdk loaded/,
+      );
     } finally {
       fake.knownModels = null;
       vi.doUnmock('@anthropic-ai/sdk');

@@ -180,7 +180,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       );
       await expect(start({}, { dataDir })).rejects.toThrow();
       expect(commandPuts()).toHaveLength(1);
-      const stored = await withAppDatabase(loadConfig(fakeEnvironment(fakes, dataDir)), (dataSource) => createRepositories(dataSource).botSettings.get(SETTINGS.commandRegistration));
+      const stored = await withAppDatabase(loadConfig(fakeEnvironment(fakes, dataDir)), (dataSource) =>
+        createRepositories(dataSource).botSettings.get(SETTINGS.commandRegistration),
+      );
       expect(stored).toBeNull();
 
       await startOnce(dataDir);

@@ -50,12 +50,37 @@ async function driveHistory(db: TempDatabase, seed: number, steps: number): Prom
       const topic = pick(rng, TOPICS);
       const draft = await r.drafts.create(newTweetDraft(`history ${seed} ${n} ${topic}`, { topicName: topic, contentType: topic }), now);
       pending.get(accountId)?.push({ id: draft.id, revision: draft.revision });
-      const usage = { inputTokens: Math.floor(rng() * 5000), outputTokens: Math.floor(rng() * 500), cacheReadTokens: Math.floor(rng() * 100), cacheCreationTokens: 7 };
-      await r.generationRuns.record({ trigger: 'schedule', outcome: 'created', reason: null, draftId: draft.id, topicName: topic, attempts: 1, usage, startedAt: now - 1000, finishedAt: now });
+      const usage = {
+        inputTokens: Math.floor(rng() * 5000),
+        outputTokens: Math.floor(rng() * 500),
+        cacheReadTokens: Math.floor(rng() * 100),
+        cacheCreationTokens: 7,
+      };
+      await r.generationRuns.record({
+        trigger: 'schedule',
+        outcome: 'created',
+        reason: null,
+        draftId: draft.id,
+        topicName: topic,
+        attempts: 1,
+        usage,
+        startedAt: now - 1000,
+        finishedAt: now,
+      });
     } else if (roll < 0.3) {
       // A run that made nothing: no topic.
       const usage = { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0 };
-      await r.generationRuns.record({ trigger: 'command', outcome: 'failed', reason: 'x', draftId: null, topicName: null, attempts: 2, usage, startedAt: now, finishedAt: now });
+      await r.generationRuns.record({
+        trigger: 'command',
+        outcome: 'failed',
+        reason: 'x',
+        draftId: null,
+        topicName: null,
+        attempts: 2,
+        usage,
+        startedAt: now,
+        finishedAt: now,
+      });
     } else if (roll < 0.5) {
       const open = pending.get(accountId) as Open[];
       const draft = open.splice(Math.floor(rng() * open.length), 1)[0];
@@ -98,7 +123,9 @@ async function driveHistory(db: TempDatabase, seed: number, steps: number): Prom
         // Recorded twice (a retried attempt): counted once.
         if (rng() < 0.1) await r.posts.recordPosted(tweet);
       }
-      expect(await r.publications.markPublished(id, fence, { tweetIds: ids, dryRun, xCostUsd: dryRun ? 0 : 0.01 * parts + rng() / 1000 }, now + parts)).toBe(true);
+      expect(await r.publications.markPublished(id, fence, { tweetIds: ids, dryRun, xCostUsd: dryRun ? 0 : 0.01 * parts + rng() / 1000 }, now + parts)).toBe(
+        true,
+      );
       if (!dryRun) posted.get(accountId)?.push(...ids);
     } else {
       const tweets = posted.get(accountId) as string[];
@@ -126,8 +153,21 @@ describe('/stats rollups', () => {
     expect(new Set(kept.map((r) => r.accountId))).toEqual(new Set(Object.keys(ZONES)));
     expect(kept).toEqual(recomputed);
     // Something of every kind happened, so every column was compared.
-    for (const column of ['drafts_approved', 'drafts_timeout', 'drafts_rejected', 'drafts_expired', 'drafts_published', 'dry_run_publications', 'likes', 'x_cost_usd', 'generation_runs'] as const) {
-      expect(kept.some((r) => r[column] > 0), column).toBe(true);
+    for (const column of [
+      'drafts_approved',
+      'drafts_timeout',
+      'drafts_rejected',
+      'drafts_expired',
+      'drafts_published',
+      'dry_run_publications',
+      'likes',
+      'x_cost_usd',
+      'generation_runs',
+    ] as const) {
+      expect(
+        kept.some((r) => r[column] > 0),
+        column,
+      ).toBe(true);
     }
 
     // The rebuild starts from a wrong table and ends with the same rows.
@@ -143,7 +183,9 @@ describe('/stats rollups', () => {
     const berlin = rounded(await recomputeRollups(db.dataSource, () => 'Europe/Berlin'));
     await db.dataSource.undoLastMigration(); // StatsRollups: the database as the previous version left it
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_daily`)).rejects.toThrow();
-    expect(((await db.dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name)).not.toContain('StatsRollups1796083204000');
+    expect(((await db.dataSource.query(`SELECT name FROM migrations`)) as Array<{ name: string }>).map((m) => m.name)).not.toContain(
+      'StatsRollups1796083204000',
+    );
     const saved = process.env['TIMEZONE'];
     process.env['TIMEZONE'] = 'Europe/Berlin';
     try {
@@ -165,10 +207,16 @@ describe('/stats rollups', () => {
     const now = Number(latest?.last) + HOUR_MS;
     const repos = createRepositories(db.dataSource, undefined, 'default' as Repositories['accountId'], undefined, zone);
     const stats = new StatsService({ stats: repos.stats, topics: repos.topics, clock: { now: () => now }, pricing: PRICING, timezone: zone });
-    for (const [period, days] of [['7d', 7], ['30d', 30], ['all', null]] as const) {
+    for (const [period, days] of [
+      ['7d', 7],
+      ['30d', 30],
+      ['all', null],
+    ] as const) {
       const report = await stats.report(period);
       const fromDay = days === null ? -Infinity : localDayOf(now, zone) - days + 1;
-      const drafts = (await db.dataSource.query(`SELECT created_at AS at, status, decision_source AS source FROM drafts WHERE account_id = 'default'`)) as Array<{ at: number; status: string; source: string | null }>;
+      const drafts = (await db.dataSource.query(
+        `SELECT created_at AS at, status, decision_source AS source FROM drafts WHERE account_id = 'default'`,
+      )) as Array<{ at: number; status: string; source: string | null }>;
       const inPeriod = drafts.filter((d) => localDayOf(Number(d.at), zone) >= fromDay);
       expect(report.drafts.generated, period).toBe(inPeriod.length);
       expect(report.drafts.rejected, period).toBe(inPeriod.filter((d) => d.status === 'rejected').length);
@@ -180,8 +228,14 @@ describe('/stats rollups', () => {
       expect(report.publications.tweets, period).toBe(postsIn.length);
       expect(report.publications.publications, period).toBe(postsIn.filter((p) => Number(p.pos) === 0).length);
       expect(report.engagementTotal, period).toBe(postsIn.reduce((s, p) => s + Number(p.eng), 0));
-      expect(report.series.buckets.reduce((s, b) => s + b.publications, 0), period).toBe(report.publications.publications);
-      expect(report.series.buckets.reduce((s, b) => s + b.engagement, 0), period).toBe(report.engagementTotal);
+      expect(
+        report.series.buckets.reduce((s, b) => s + b.publications, 0),
+        period,
+      ).toBe(report.publications.publications);
+      expect(
+        report.series.buckets.reduce((s, b) => s + b.engagement, 0),
+        period,
+      ).toBe(report.engagementTotal);
       if (days !== null) {
         expect(report.series.buckets, period).toHaveLength(days);
         expect(report.since, period).toBe(report.series.buckets[0]?.start);
@@ -189,7 +243,9 @@ describe('/stats rollups', () => {
     }
     // 24 h reads the raw rows of the last 24 hours (through indexes on time).
     const day = await stats.report('24h');
-    const recent = (await db.dataSource.query(`SELECT COUNT(*) AS n FROM drafts WHERE account_id = 'default' AND created_at >= ${now - DAY_MS}`)) as Array<{ n: number }>;
+    const recent = (await db.dataSource.query(`SELECT COUNT(*) AS n FROM drafts WHERE account_id = 'default' AND created_at >= ${now - DAY_MS}`)) as Array<{
+      n: number;
+    }>;
     expect(day.drafts.generated).toBe(Number(recent[0]?.n));
   }, 120_000);
 });

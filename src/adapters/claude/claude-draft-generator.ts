@@ -198,14 +198,16 @@ export class ClaudeDraftGenerator implements DraftGenerator {
     const base = (this.options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
     const url = new URL(`${base}/v1/models/${encodeURIComponent(this.options.model)}`);
     const timeoutMs = Math.min(this.options.timeoutMs, ACCESS_CHECK_TIMEOUT_MS);
-    const answer = await getJson(url, { 'x-api-key': this.options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'application/json' }, timeoutMs).catch(
-      (error: unknown) => {
-        if (error instanceof AccessCheckTimeout) {
-          throw new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
-        }
-        throw new GenerationError('connection', `Could not reach the Claude API: ${this.redact((error as Error).message)}`, { retryable: true, cause: error });
-      },
-    );
+    const answer = await getJson(
+      url,
+      { 'x-api-key': this.options.apiKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'application/json' },
+      timeoutMs,
+    ).catch((error: unknown) => {
+      if (error instanceof AccessCheckTimeout) {
+        throw new GenerationError('timeout', 'Claude request timed out after all retries', { retryable: true, cause: error });
+      }
+      throw new GenerationError('connection', `Could not reach the Claude API: ${this.redact((error as Error).message)}`, { retryable: true, cause: error });
+    });
     if (answer.status >= 200 && answer.status < 300) return;
     const body = answer.body as { error?: { message?: unknown } } | null;
     const apiMessage = typeof body?.error?.message === 'string' ? body.error.message : null;

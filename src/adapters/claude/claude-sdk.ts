@@ -50,4 +50,3 @@ export function classifySdkError(error: unknown, redact: (text: string) => strin
     cause: error,
   });
 }
-

@@ -20,19 +20,19 @@ export class TypeOrmGenerationRunRepository implements GenerationRunRepository {
   async record(run: GenerationRun): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.insert(GenerationRunEntity, {
-      accountId: this.accountId,
-      trigger: run.trigger,
-      outcome: run.outcome,
-      reason: run.reason,
-      draftId: run.draftId,
-      topicName: run.topicName,
-      attempts: run.attempts,
-      inputTokens: run.usage.inputTokens,
-      outputTokens: run.usage.outputTokens,
-      cacheReadTokens: run.usage.cacheReadTokens,
-      cacheCreationTokens: run.usage.cacheCreationTokens,
-      startedAt: run.startedAt,
-      finishedAt: run.finishedAt,
+        accountId: this.accountId,
+        trigger: run.trigger,
+        outcome: run.outcome,
+        reason: run.reason,
+        draftId: run.draftId,
+        topicName: run.topicName,
+        attempts: run.attempts,
+        inputTokens: run.usage.inputTokens,
+        outputTokens: run.usage.outputTokens,
+        cacheReadTokens: run.usage.cacheReadTokens,
+        cacheCreationTokens: run.usage.cacheCreationTokens,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
       });
       await rollupGenerationRun(manager, this.accountId, this.timeZone, { startedAt: run.startedAt, topicName: run.topicName, ...run.usage });
     });
