@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAKE_ANTHROPIC_API_KEY, FakeAnthropic } from '../support/fake-anthropic.js';
+import { loadSpecValidator } from '../support/spec-validator.js';
 
 const MODEL = 'claude-sonnet-4-5';
 
@@ -43,6 +44,12 @@ describe('the Anthropic SDK is loaded on the first generation only', () => {
       const unknown = await generator.checkAccess().catch((e: unknown) => e);
       expect(unknown).toMatchObject({ kind: 'bad_request', status: 404, retryable: false });
       expect((unknown as { requestId?: string }).requestId).toMatch(/./);
+
+      // The plain GET that replaced the SDK's call at start-up is what the official spec describes.
+      const validator = await loadSpecValidator('anthropic');
+      const problems = fake.modelRequests.flatMap((request, i) => validator.validate(request).map((p) => `request ${i}: ${p}`));
+      expect(fake.modelRequests.length).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
 
       await expect(generator.generate({ contentType: 'education', topicName: 'Wallet safety', recentPosts: [] })).rejects.toThrow(
         /mocking a module|@anthropic-ai\/sdk loaded/,
