@@ -1,6 +1,7 @@
 import type { AccountId } from './account.js';
 import type { ContentType } from './content-types.js';
 import type { TokenUsage } from './generation.js';
+import type { DraftMedia, MediaUpload } from './media.js';
 import type { RiskFlag } from './risk-flags.js';
 
 export type { RiskFlag } from './risk-flags.js';
@@ -97,6 +98,13 @@ export interface Draft {
   readonly scheduledFor?: number | null | undefined;
   /** Why the schedule last moved on its own (a slot missed while the bot was down), for the card; absent or null otherwise. */
   readonly scheduleNote?: string | null | undefined;
+  /**
+   * The draft's images in post order (issue 14); absent or empty: a text-only draft. Every
+   * repository read that returns a Draft fills it.
+   */
+  readonly media?: readonly DraftMedia[] | undefined;
+  /** Images already uploaded to X for this draft's publication, by position; absent or empty when none. */
+  readonly mediaUploads?: readonly MediaUpload[] | undefined;
   /** Set when a restart settled a publication a crash left in `publishing` (the card says so); absent or null otherwise. */
   readonly recovered?: PublicationRecovery | null | undefined;
   readonly createdAt: number;

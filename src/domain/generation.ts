@@ -1,3 +1,4 @@
+import type { MediaMimeType } from './media.js';
 import type { ContentType } from './content-types.js';
 
 /** Tokens one generation consumed, as the Anthropic API reported them. */
@@ -34,6 +35,14 @@ export interface GenerationRequest {
   readonly previousDraft?: readonly string[] | undefined;
   /** Rule violations of the previous attempt, named so the model can fix them. */
   readonly previousViolations?: readonly string[] | undefined;
+  /** Images the post is about (issue 14: `/draft image:`), sent to the model as image blocks. */
+  readonly images?: readonly GenerationImage[] | undefined;
+}
+
+/** An image the model looks at: its bytes and real type (checked before it gets here). */
+export interface GenerationImage {
+  readonly mimeType: MediaMimeType;
+  readonly data: Uint8Array;
 }
 
 /** What the model produced: one tweet, or a thread of 2 to 6 tweets. */

@@ -2,7 +2,7 @@ import { twitterText } from './twitter-text.js';
 import { matchingForm } from './sanitise.js';
 
 /** Stable ids of the risk flags. */
-export type RiskFlagId = 'mentions_price' | 'names_token' | 'time_sensitive' | 'numbers_claim' | 'mentions_competitor';
+export type RiskFlagId = 'mentions_price' | 'names_token' | 'time_sensitive' | 'numbers_claim' | 'mentions_competitor' | 'image_content';
 
 /**
  * Something a moderator should look at twice. Flags never block a draft; they are shown on the
@@ -21,6 +21,9 @@ export const RISK_FLAG_LABELS: Readonly<Record<RiskFlagId, string>> = {
   time_sensitive: 'time-sensitive claim',
   numbers_claim: 'statistic that may need a source',
   mentions_competitor: 'mentions another launchpad',
+  // Issue 14: what Claude found in an attached image that the hard rules forbid; the flag's own
+  // label names the finding ("image 2: shows a wallet address"), this is the fallback.
+  image_content: 'image content to check',
 };
 
 const AMOUNT = String.raw`\d[\d,]*(?:\.\d+)?\s?(?:k|m|b|bn|mm|thousand|million|billion)?`;

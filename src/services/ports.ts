@@ -3,6 +3,7 @@ import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { LeaseRow } from '../domain/instance-lease.js';
+import type { DraftMedia, MediaMimeType, MediaUpload } from '../domain/media.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseScope, PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
@@ -56,6 +57,8 @@ export interface DraftContent {
 
 /** A new draft, fully validated, ready to be stored as `pending` revision 1. */
 export interface NewDraft extends DraftContent {
+  /** Its images (issue 14: `/draft image:`), files already stored; absent: none. */
+  readonly media?: readonly DraftMedia[] | undefined;
   readonly topicId: number | null;
   readonly topicName: string;
   readonly contentType: ContentType;
@@ -66,6 +69,11 @@ export interface NewDraft extends DraftContent {
 
 /** New content for an existing pending draft (Regenerate or Edit): becomes revision + 1. */
 export interface RevisedContent extends DraftContent {
+  /**
+   * The draft's whole image set for the new revision (files already stored), written in the same
+   * transaction as the text; absent: the images stay as they are (Regenerate keeps them).
+   */
+  readonly media?: readonly DraftMedia[] | undefined;
   /** Tokens of the regeneration, added to the draft's total. */
   readonly additionalUsage?: TokenUsage | undefined;
   readonly model?: string | null | undefined;
@@ -820,6 +828,21 @@ export interface TargetPublication {
   readonly tweets: readonly string[];
   /** Ids already stored, in thread order: `publish` resumes after them, `findPosted` looks after them. */
   readonly postedIds: readonly string[];
+  /** The images of the first post, in order (issue 14); absent or empty: text only. */
+  readonly media?: readonly TargetMedia[] | undefined;
+}
+
+/** One image of a publication as a target sees it. */
+export interface TargetMedia {
+  readonly position: number;
+  readonly sha256: string;
+  readonly mimeType: MediaMimeType;
+  readonly bytes: number;
+  readonly altText: string | null;
+  /** What was uploaded for it before (a retry, a restart); the target re-uses it while younger than MEDIA_LIMITS.mediaIdReuseMs. */
+  readonly upload: MediaUpload | null;
+  /** The file's bytes, read from the media store when an upload is needed. */
+  read(): Promise<Uint8Array>;
 }
 
 /**
@@ -832,6 +855,8 @@ export interface PublishHooks {
   beforePost?(index: number): Promise<void>;
   /** The moment the network returned post `index`'s id, before the next request: store it now. */
   onPosted(id: string, index: number): Promise<void>;
+  /** The moment an image upload (or its alt text) was accepted, before the next request: store it now. */
+  onMediaUploaded?(upload: MediaUpload): Promise<void>;
 }
 
 /** When the target lets a publication of N posts go out, by the network's limits alone (our caps are the service's). */
@@ -889,4 +914,67 @@ export interface PublishTarget {
   costUsd(tweets: readonly string[]): number;
   /** Any error a target method (or the service around it) threw, in the domain's terms; unknown errors are `transient`. */
   classifyError(error: unknown): PublishFailure;
+}
+
+// Images (issue 14).
+
+/** Reads for the media files' life cycle. Media rows are written with the draft (NewDraft.media, RevisedContent.media). */
+export interface MediaRepository {
+  /**
+   * The sha256 of every file a draft still needs or needed recently: the images of every draft
+   * that is not final (pending, approved, publishing, failed), and of every draft that became
+   * final at or after `since`. A file outside this set is unused.
+   */
+  hashesInUse(since: number): Promise<Set<string>>;
+}
+
+/** Thrown by MediaFileStore.read when a draft's file is not on disk (deleted, or a restore without media). */
+export class MediaFileMissingError extends Error {
+  constructor(readonly sha256: string) {
+    super(`The image file ${sha256} is missing from the media directory`);
+    this.name = 'MediaFileMissingError';
+  }
+}
+
+/** The content-addressed files under the media directory (`<dir>/<sha256>`), beside the database. */
+export interface MediaFileStore {
+  /** Writes the bytes under their sha256 (an existing file is kept and its time refreshed); returns the hash. */
+  put(bytes: Uint8Array): Promise<string>;
+  /** Throws MediaFileMissingError when the file is not there. */
+  read(sha256: string): Promise<Uint8Array>;
+  /** Deletes every file whose hash is not in `inUse` and that was last written before `olderThan`; returns their hashes. */
+  sweep(inUse: ReadonlySet<string>, olderThan: number): Promise<string[]>;
+}
+
+/** A file a moderator attached in Discord (a modal upload or a command option), as Discord describes it. */
+export interface AttachmentRef {
+  readonly url: string;
+  readonly filename: string;
+  /** The type Discord reports (from the upload); the file's own bytes decide. */
+  readonly contentType: string | null;
+  /** Bytes, as Discord reports them. */
+  readonly size: number;
+}
+
+/** Fetches an attachment's bytes, bounded in size and time. Throws MediaRuleError('download' or 'size'). */
+export interface AttachmentDownloader {
+  download(ref: AttachmentRef, maxBytes: number): Promise<Uint8Array>;
+}
+
+/** What Claude saw in an image: alt text, and anything the hard rules forbid. */
+export interface ImageReview {
+  /** At most MEDIA_LIMITS.maxAltTextLength characters. */
+  readonly altText: string;
+  /** Short, one per problem ("shows a wallet address", "promises a price"); empty when none. */
+  readonly findings: readonly string[];
+  readonly usage: TokenUsage;
+  readonly model: string;
+}
+
+/** Looks at one image. Implemented by the Claude adapter; errors are GenerationError like generate's. */
+export interface ImageDescriber {
+  describe(
+    image: { readonly mimeType: MediaMimeType; readonly data: Uint8Array },
+    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+  ): Promise<ImageReview>;
 }
