@@ -42,6 +42,11 @@ export interface DraftMedia extends ImageFacts {
   /** Null only while nobody (moderator or Claude) has written one. */
   readonly altText: string | null;
   readonly altSource: AltTextSource | null;
+  /**
+   * What Claude found in the image that the hard rules forbid ("shows a wallet address"); each
+   * becomes an `image_content` risk flag of every revision that carries the image. Empty: none.
+   */
+  readonly findings: readonly string[];
 }
 
 /**
