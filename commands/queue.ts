@@ -30,6 +30,7 @@ import {
 import type { Actor, Draft } from '../src/domain/draft.js';
 import { rankSlotSuggestions, SUGGESTION_WINDOW_MS, type SlotSuggestions } from '../src/domain/slot-suggestions.js';
 import { describeSlotRules } from '../src/domain/slots.js';
+import { shortLocalTime } from '../src/domain/time-zone.js';
 import type { ScheduleRequest, ScheduleResult, SchedulingOperations } from '../src/services/scheduling-contract.js';
 
 /** Drafts per page: ten lines of about 250 characters keep the embed far below 4,096, and the select below 25 options. */
@@ -94,19 +95,6 @@ function clip(text: string, max: number): string {
   return `${out}…`;
 }
 
-/** A wall-clock time in the account's zone, for select labels (which cannot show Discord timestamps). */
-export function localTime(at: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}
-
 const when = (at: number) => `<t:${Math.floor(at / 1000)}:F> (<t:${Math.floor(at / 1000)}:R>)`;
 
 /** One line of the list: when, which draft, its first line, who approved it. */
@@ -163,7 +151,7 @@ export function renderQueuePage(input: QueuePageInput): QueueMessage {
   const rows: QueueMessage['components'] = [];
   if (input.items.length > 0) {
     const options: APISelectMenuOption[] = input.items.slice(0, SELECT_LIMITS.options).map((draft) => ({
-      label: clip(`#${draft.id} · ${localTime(dueAt(draft, now), input.timeZone)}`, SELECT_LIMITS.label),
+      label: clip(`#${draft.id} · ${shortLocalTime(dueAt(draft, now), input.timeZone)}`, SELECT_LIMITS.label),
       value: encodeQueueTarget(target(draft)),
       description: clip(firstLine(draft) || '(empty)', SELECT_LIMITS.description),
       ...(selected && selected.draft.id === draft.id ? { default: true } : {}),
@@ -184,7 +172,7 @@ export function renderQueuePage(input: QueuePageInput): QueueMessage {
             type: ComponentType.StringSelect,
             custom_id: id({ action: 'move', page, target: at }),
             placeholder: clip(`Move #${selected.draft.id} to a free slot (${input.timeZone})`, SELECT_LIMITS.placeholder),
-            options: moves.map((slot) => ({ label: clip(localTime(slot, input.timeZone), SELECT_LIMITS.label), value: String(slot) })),
+            options: moves.map((slot) => ({ label: clip(shortLocalTime(slot, input.timeZone), SELECT_LIMITS.label), value: String(slot) })),
           },
         ],
       });

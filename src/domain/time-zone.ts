@@ -65,3 +65,17 @@ export function utcOffsetAt(at: number, timeZone: string): number {
   const whole = Math.floor(at / 1000) * 1000;
   return wallClockOf(whole, timeZone) - whole;
 }
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/**
+ * A short local time for people, "Thu 3 Dec 09:00", where Discord's own timestamps cannot be
+ * used (select labels, schedule notes, audit rows). Built from the cached formatter: one zone
+ * reading, no second Intl object per call.
+ */
+export function shortLocalTime(at: number, timeZone: string): string {
+  const { weekday, day, month, hour, minute } = localDateTimeOf(at, timeZone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${WEEKDAYS[weekday]} ${day} ${MONTHS[month - 1]} ${pad(hour)}:${pad(minute)}`;
+}

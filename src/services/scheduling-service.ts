@@ -1,6 +1,7 @@
 import type { Actor, Draft } from '../domain/draft.js';
 import { DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
 import type { DailyWindow } from '../domain/schedule.js';
+import { shortLocalTime } from '../domain/time-zone.js';
 import {
   capsAllowAt,
   freeSlots,
@@ -463,17 +464,7 @@ export class SchedulingService implements SchedulingOperations {
 
 /** A time in `timeZone`, for schedule notes and audit rows: "Thu 3 Dec 09:00 (Europe/Berlin)". */
 export function describeLocalTime(at: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('weekday')} ${part('day')} ${part('month')} ${part('hour')}:${part('minute')} (${timeZone})`;
+  return `${shortLocalTime(at, timeZone)} (${timeZone})`;
 }
 
 /** The audit detail of a refused schedule request. */

@@ -194,7 +194,7 @@ describe('/queue: list, page, pick and steer scheduled posts (real discord.js ag
       .flatMap((r) => r.components)
       .find((x) => decodeQueueCustomId(x.custom_id)?.action === 'move');
     expect(decodeQueueCustomId(move?.custom_id ?? '')?.target).toEqual({ draftId: a.draft.id, scheduledFor: at(25, 13) });
-    expect(move?.options?.[0]).toEqual({ label: 'Wed 25 Nov, 17:00', value: String(at(25, 17)) });
+    expect(move?.options?.[0]).toEqual({ label: 'Wed 25 Nov 17:00', value: String(at(25, 17)) });
     await choose(driver, message, move?.custom_id as string, String(at(25, 17)));
     expect(await draftOf(driver, a.draft.id)).toMatchObject({ scheduledFor: at(25, 17) });
     await expect.poll(() => driver.status(a.messageId)).toContain(`<t:${at(25, 17) / 1000}:F>`);
