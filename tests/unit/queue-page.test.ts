@@ -50,7 +50,7 @@ describe('/queue page rendering', () => {
     expect(decodeQueueCustomId(select.custom_id)).toEqual({ action: 'pick', accountId: 'acme-news', page: 0 });
     expect(select.options.map((o) => decodeQueueTarget(o.value))).toEqual(all.map((d) => ({ draftId: d.id, scheduledFor: d.scheduledFor })));
     // 07:00 UTC is 08:00 in Berlin (CET), as the label says without Discord's timestamps.
-    expect(select.options[0]?.label).toBe('#100 · Wed 2 Dec, 08:00');
+    expect(select.options[0]?.label).toBe('#100 · Wed 2 Dec 08:00');
     expect(select.options[0]?.description).toBe('Post 100: the first line');
     // One page: no paging buttons.
     expect(message.components).toHaveLength(1);
