@@ -267,6 +267,22 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       if (result.status === 'refused') expect(result.error.message).toMatch(/gone\.png/);
     });
 
+    it('GIVEN an Edit lands while Claude describes the image THEN the Edit stands and the Add image is refused as stale', async () => {
+      const draft = await pendingDraft();
+      const slowDescriber: ImageDescriber = {
+        describe: async () => {
+          await pipeline().applyEdit(draft.id, 1, ['Someone else edited this while the image was being described.'], { id: 'u2', name: 'bob' });
+          return { altText: 'A chart', findings: [], usage: ZERO_USAGE, model: 'claude-test' };
+        },
+      };
+      describer = slowDescriber as ScriptedDescriber;
+      const result = await service().addImages({ ...request(draft), files: [image('a.png', 'png')], altText: null });
+      expect(result).toEqual({ status: 'stale', currentRevision: 2 });
+      const stored = (await db.repos.drafts.findById(draft.id))!;
+      expect(stored).toMatchObject({ revision: 2, tweets: ['Someone else edited this while the image was being described.'], media: [] });
+      expect(await events(draft.id)).toEqual([{ action: 'add_image', outcome: 'stale' }]);
+    });
+
     it('GIVEN an old revision, another card, a decided draft or no draft THEN the request is refused like moderation refuses it', async () => {
       const draft = await pendingDraft();
       const files = [image('a.png', 'png')];
