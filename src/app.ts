@@ -5,7 +5,6 @@ import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
-import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
@@ -923,7 +922,8 @@ function buildAccount(
   // Images (issue 14): checked, stored in the media directory and described before a revision carries them; the card comes from moderation.
   const media = new MediaService({
     ...repos,
-    files: new DiskMediaFileStore(config.storage.mediaDir, clock),
+    // The one store of the directory: its put and the daily sweep take turns.
+    files: store.mediaFiles,
     downloader: new HttpAttachmentDownloader({ timeoutMs: config.discord.mediaDownloadTimeoutMs }),
     describer: buildImageDescriber(ctx, account),
     views: moderation,
