@@ -120,7 +120,9 @@ describe('altTextViolations', () => {
   });
 
   it('GIVEN a wallet address, an EVM address or a mention THEN each is a violation', () => {
-    const rules = altTextViolations('Send to 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU or 0x52908400098527886E0F7030069857D2E4169EE7, says @someone').map((v) => v.rule);
+    const rules = altTextViolations('Send to 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU or 0x52908400098527886E0F7030069857D2E4169EE7, says @someone').map(
+      (v) => v.rule,
+    );
     expect(rules).toEqual(['address', 'address', 'mention']);
   });
 
@@ -169,14 +171,17 @@ describe('editDraftMedia', () => {
     ...extra,
   });
 
-  it('GIVEN a removal and a new alt text THEN the rest is renumbered in order and the written alt text is the moderator\'s', () => {
-    const result = editDraftMedia([media(0), media(1), media(2, { findings: ['promises a price'] })], { altTexts: [null, 'gone anyway', '  Mine  '], remove: [1] });
+  it("GIVEN a removal and a new alt text THEN the rest is renumbered in order and the written alt text is the moderator's", () => {
+    const result = editDraftMedia([media(0), media(1), media(2, { findings: ['promises a price'] })], {
+      altTexts: [null, 'gone anyway', '  Mine  '],
+      remove: [1],
+    });
     expect(result).toEqual({
       media: [media(0), { ...media(2, { findings: ['promises a price'] }), position: 1, altText: 'Mine', altSource: 'moderator' }],
     });
   });
 
-  it('GIVEN blank alt texts THEN the images keep theirs (Claude\'s stay Claude\'s)', () => {
+  it("GIVEN blank alt texts THEN the images keep theirs (Claude's stay Claude's)", () => {
     expect(editDraftMedia([media(0)], { altTexts: ['   '], remove: [] })).toEqual({ media: [media(0)] });
   });
 
@@ -188,7 +193,7 @@ describe('editDraftMedia', () => {
 });
 
 describe('revisionRiskFlags', () => {
-  it('GIVEN text flags and an old image flag THEN the old image flag is replaced by the current images\' flags', () => {
+  it("GIVEN text flags and an old image flag THEN the old image flag is replaced by the current images' flags", () => {
     expect(
       revisionRiskFlags(
         [
