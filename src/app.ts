@@ -1396,7 +1396,7 @@ function buildCommandContext(
     pause: account.pause,
     schedulerStatus: () => scheduler.status(account.config.id),
     topicsWithContext: () => account.pipeline.topicsWithContext(),
-    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+    generateDraft: (topicName, options) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName, ...options }),
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
     scheduling: account.scheduling,
