@@ -97,6 +97,18 @@ describe('ClaudeImageDescriber against the fake Anthropic API', () => {
     expect(review.findings).toEqual([]);
   });
 
+  it('GIVEN an alt text that copied a wallet address and an @handle from the image THEN both are named instead, so the alt text passes the alt-text rules', async () => {
+    fake.queueImageReview({
+      altText: 'A screenshot of a post by @pumpdotfun_fake with the wallet 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU in big letters.',
+      findings: ['shows a wallet address'],
+    });
+
+    const review = await makeDescriber().describe({ mimeType: 'image/png', data: PNG }, {});
+
+    expect(review.altText).toBe('A screenshot of a post by an X handle with the wallet a wallet address in big letters.');
+    expect(review.findings).toEqual(['shows a wallet address']);
+  });
+
   it('GIVEN an answer that is not JSON, or misses findings, or is empty THEN it is a retryable invalid_output with the usage spent', async () => {
     fake.queueText('A chart, I think.', { usage: { output_tokens: 9 } });
     const notJson = await failure(makeDescriber().describe({ mimeType: 'image/png', data: PNG }, {}));

@@ -5,7 +5,9 @@ import type { AppConfig } from '../../config/index.js';
 import { imageBlock, MAX_FIELD_CHARS, neutraliseUntrustedText } from '../../content/build-prompt.js';
 import { hardRules, type PromptOptions } from '../../content/system-prompt.js';
 import { GenerationError } from '../../domain/generation.js';
-import { MEDIA_LIMITS, type MediaMimeType } from '../../domain/media.js';
+import { altTextViolations, MEDIA_LIMITS, type MediaMimeType } from '../../domain/media.js';
+import { twitterText } from '../../domain/twitter-text.js';
+import { findAddresses } from '../../domain/validation.js';
 import type { ImageDescriber, ImageReview } from '../../services/ports.js';
 import { toSdkLogger, toTokenUsage, type ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
 import type { ClaudeSdk } from './claude-sdk.js';
@@ -190,8 +192,14 @@ export class ClaudeImageDescriber implements ImageDescriber {
         .join('; ');
       throw unusable('invalid_output', `Claude's image description did not match its schema: ${issues} (message ${messageId})`);
     }
-    const altText = cutToCharacters(parsed.data.alt_text.trim(), MEDIA_LIMITS.maxAltTextLength);
+    const altText = cutToCharacters(redactAltText(parsed.data.alt_text).trim(), MEDIA_LIMITS.maxAltTextLength);
     if (altText.length === 0) throw unusable('invalid_output', `Claude returned an empty alt text (message ${messageId})`);
+    // Alt text goes to X as it is: the same rules as a moderator's (no address, no mention), even
+    // when the address hid behind look-alike letters the redaction could not see.
+    const violations = altTextViolations(altText, "Claude's alt text");
+    if (violations.length > 0) {
+      throw unusable('invalid_output', `${violations.map((v) => v.message).join('; ')} (message ${messageId})`);
+    }
     const findings = [...new Set(parsed.data.findings.map((f) => cutToCharacters(f.trim(), MAX_FINDING_CHARS)).filter((f) => f.length > 0))].slice(
       0,
       MAX_FINDINGS,
@@ -202,6 +210,19 @@ export class ClaudeImageDescriber implements ImageDescriber {
   private redact(text: string): string {
     return this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
   }
+}
+
+/**
+ * Claude is told to name addresses and handles instead of copying them from the image; one that
+ * slipped through is replaced by its name, so the image still gets its description.
+ */
+export function redactAltText(text: string): string {
+  let redacted = text;
+  for (const address of findAddresses(text)) redacted = redacted.split(address).join('a wallet address');
+  for (const mention of [...new Set(twitterText().extractMentions(redacted))].sort((a, b) => b.length - a.length)) {
+    redacted = redacted.replace(new RegExp(`[@＠]${mention.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`, 'g'), 'an X handle');
+  }
+  return redacted;
 }
 
 /**
