@@ -3,6 +3,7 @@ import type { Actor, Draft } from '../domain/draft.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
 import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
+import { imageRiskFlags } from '../domain/media.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
@@ -145,7 +146,10 @@ export class DraftPipelineService {
         topicName: topic.name,
         contentType,
         ...this.storedContent(result, now),
-        ...(images.length > 0 ? { media: images.map((image) => image.media) } : {}),
+        // The images' findings (Claude's review) are risk flags of the revision that carries them.
+        ...(images.length > 0
+          ? { media: images.map((image) => image.media), riskFlags: [...result.riskFlags, ...imageRiskFlags(images.map((image) => image.media))] }
+          : {}),
         // The deadline starts when the card is posted (ModerationService): nobody sees the draft before.
         deadlineAt: null,
         model: result.model,
