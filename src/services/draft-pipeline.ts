@@ -4,7 +4,6 @@ import type { DuplicateLookup } from '../domain/duplicates.js';
 import { editDraftMedia, revisionRiskFlags, type DraftMedia, type ImageEdits } from '../domain/media.js';
 import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
-import { imageRiskFlags } from '../domain/media.js';
 import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
@@ -146,11 +145,13 @@ export class DraftPipelineService {
         topicId: topic.id,
         topicName: topic.name,
         contentType,
-        ...this.storedContent(result, now),
         // The images' findings (Claude's review) are risk flags of the revision that carries them.
-        ...(images.length > 0
-          ? { media: images.map((image) => image.media), riskFlags: [...result.riskFlags, ...imageRiskFlags(images.map((image) => image.media))] }
-          : {}),
+        ...this.storedContent(
+          result,
+          now,
+          images.map((image) => image.media),
+        ),
+        ...(images.length > 0 ? { media: images.map((image) => image.media) } : {}),
         // The deadline starts when the card is posted (ModerationService): nobody sees the draft before.
         deadlineAt: null,
         model: result.model,
