@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
+import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
+import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
+import { MediaService } from './services/media-service.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
@@ -148,6 +151,8 @@ export interface AccountServices {
   readonly scheduling: SchedulingService;
   /** Keeps `keepAhead` drafts pending or approved-and-waiting (issue 13 §3); idle with keepAhead 0. */
   readonly keepAhead: KeepAheadService;
+  /** The drafts' images (issue 14): "Add image" and `/draft image:`. */
+  readonly media: MediaService;
 }
 
 /**
@@ -914,8 +919,21 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
+  const media = new MediaService({
+    drafts: repos.drafts,
+    moderationEvents: repos.moderationEvents,
+    files: store.mediaFiles,
+    downloader: new HttpAttachmentDownloader({ timeoutMs: config.discord.mediaDownloadTimeoutMs }),
+    // Claude writes the alt text a moderator left empty, and reports what the hard rules forbid.
+    describer: createClaudeImageDescriber({ anthropic: config.anthropic, content: account.content }, log.child({ component: 'claude' })),
+    views: { viewOf: (draftId) => moderation.viewOf(draftId) },
+    clock,
+    logger: log.child({ component: 'media' }),
+    options: { moderationTimeoutMs: account.posting.moderationTimeoutMs },
+    onDeadlineChanged: () => shared.deadlineChanged.emit(),
+  });
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1426,6 +1444,7 @@ function buildCommandContext(
     schedulerStatus: () => scheduler.status(account.config.id),
     topicsWithContext: () => account.pipeline.topicsWithContext(),
     generateDraft: (topicName, options) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName, ...options }),
+    media: account.media,
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
     scheduling: account.scheduling,
