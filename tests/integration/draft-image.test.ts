@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
@@ -69,19 +68,14 @@ describe('/draft image: (issue 14) through the whole app', () => {
     return { embeds: edited.embeds as Embed[], ephemeral: (edited.flags & MessageFlags.Ephemeral) !== 0 };
   }
 
-  /** The app on a fresh data dir, its media beside the database on both engines (PostgreSQL's default is ./data/media). */
-  function start(): Promise<TestApp> {
-    const dataDir = harness.tempDir();
-    return harness.start({ MEDIA_DIR: join(dataDir, 'media') }, { dataDir });
-  }
-
+  /** The files in the app's media directory (MEDIA_DIR: the test's own folder on both engines). */
   function mediaFiles(testApp: TestApp): string[] {
     const dir = testApp.config.storage.mediaDir;
     return existsSync(dir) ? readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
   }
 
   it("GIVEN /draft image: a PNG and type: meme THEN Claude is shown the image (once to describe it, once to write about it), and the draft has the post, the chosen type, the image with Claude's alt text and its finding as a risk flag, and a card", async () => {
-    const testApp = await start();
+    const testApp = await harness.start();
     const png = testImage('png', { width: 1200, height: 675 });
     fakes.anthropic.queueImageReview({ altText: ALT, findings: ['shows a price target'] });
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
@@ -130,7 +124,7 @@ describe('/draft image: (issue 14) through the whole app', () => {
   });
 
   it('GIVEN /draft image: without type THEN the topic picks the content type as before, and the post is still about the image', async () => {
-    const testApp = await start();
+    const testApp = await harness.start();
     const jpeg = testImage('jpeg', { width: 640, height: 480 });
     fakes.anthropic.queueImageReview({ altText: ALT });
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
@@ -150,7 +144,7 @@ describe('/draft image: (issue 14) through the whole app', () => {
     { name: 'a PNG announced as JPEG', upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' }, rule: /claims to be JPEG but its bytes are PNG/ },
   ]) {
     it(`GIVEN /draft image: ${bad.name} THEN the answer is an ephemeral error naming the rule, and no Claude call, no draft and no file`, async () => {
-      const testApp = await start();
+      const testApp = await harness.start();
       const before = fakes.anthropic.messageRequests.length;
 
       const reply = await deferredAnswer(draftWithImage(bad.upload));
