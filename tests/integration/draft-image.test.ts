@@ -138,6 +138,22 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(draft!.riskFlags.filter((flag) => flag.id === 'image_content')).toEqual([]);
   });
 
+  it('GIVEN Claude is overloaded when it should describe the image THEN the answer is an ephemeral error saying so, and no draft is written', async () => {
+    const testApp = await harness.start();
+    // ANTHROPIC_MAX_RETRIES=2: the SDK tries three times, then gives up.
+    fakes.anthropic.failWithOverloaded({ times: 3, retryAfterMs: 1 });
+    const before = fakes.anthropic.messageRequests.length;
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: testImage('png'), contentType: 'image/png' }));
+
+    expect(reply.ephemeral).toBe(true);
+    expect(text(reply.embeds)).toMatch(/Claude could not describe the image: Claude is overloaded \(529\)/);
+    // Three tries to describe it, none to write a post.
+    expect(fakes.anthropic.messageRequests.length - before).toBe(3);
+    expect(fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before)).toHaveLength(3);
+    expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+  });
+
   for (const bad of [
     { name: 'a file that is not an image', upload: { filename: 'notes.txt', data: Buffer.from('gm, this is not a picture'), contentType: 'text/plain' }, rule: /PNG, JPEG, WEBP or GIF/ },
     { name: 'a corrupt PNG', upload: { filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }, rule: /does not decode as an image/ },
