@@ -43,7 +43,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
-RUN mkdir -p /app/data /app/logs && chown node:node /app/data /app/logs
+# data/media: the drafts' images (MEDIA_DIR's default); created here so a volume mounted on it is the node user's.
+RUN mkdir -p /app/data/media /app/logs && chown node:node /app/data /app/data/media /app/logs
 USER node
 VOLUME ["/app/data", "/app/logs"]
 EXPOSE 8080

@@ -6,7 +6,6 @@ import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
-import { MediaService } from './services/media-service.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
@@ -54,6 +53,7 @@ import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
+import { MediaService } from './services/media-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { KeepAheadService } from './services/keep-ahead.js';
 import { PauseService } from './services/pause-service.js';
@@ -62,6 +62,7 @@ import {
   systemMonotonicClock,
   type ApprovedDraftPublisher,
   type Clock,
+  type ImageDescriber,
   type InstanceFence,
   type InstanceLeaseStatus,
   type InstanceRole,
@@ -151,7 +152,7 @@ export interface AccountServices {
   readonly scheduling: SchedulingService;
   /** Keeps `keepAhead` drafts pending or approved-and-waiting (issue 13 §3); idle with keepAhead 0. */
   readonly keepAhead: KeepAheadService;
-  /** The drafts' images (issue 14): "Add image" and `/draft image:`. */
+  /** Images on the account's drafts (issue 14): "Add image" and `/draft image:`. */
   readonly media: MediaService;
 }
 
@@ -919,14 +920,14 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
+  // Images (issue 14): checked, stored in the media directory and described before a revision carries them; the card comes from moderation.
   const media = new MediaService({
-    drafts: repos.drafts,
-    moderationEvents: repos.moderationEvents,
+    ...repos,
+    // The one store of the directory: its put and the daily sweep take turns.
     files: store.mediaFiles,
     downloader: new HttpAttachmentDownloader({ timeoutMs: config.discord.mediaDownloadTimeoutMs }),
-    // Claude writes the alt text a moderator left empty, and reports what the hard rules forbid.
-    describer: createClaudeImageDescriber({ anthropic: config.anthropic, content: account.content }, log.child({ component: 'claude' })),
-    views: { viewOf: (draftId) => moderation.viewOf(draftId) },
+    describer: buildImageDescriber(ctx, account),
+    views: moderation,
     clock,
     logger: log.child({ component: 'media' }),
     options: { moderationTimeoutMs: account.posting.moderationTimeoutMs },
@@ -1163,6 +1164,14 @@ function buildPipeline(
     },
   });
   return { pipeline, checkClaudeAccess: () => generator.checkAccess() };
+}
+
+/**
+ * Who writes the alt text a moderator left empty: Claude, one Messages call per image with the
+ * configured model, which also reports what the hard rules forbid (its findings become flags).
+ */
+function buildImageDescriber({ config, logger }: BuildContext, account: AccountConfig): ImageDescriber {
+  return createClaudeImageDescriber({ anthropic: config.anthropic, content: account.content }, logger.child({ accountId: account.id, component: 'claude' }));
 }
 
 function buildPublishing(

@@ -158,10 +158,14 @@ export function inspectImage(bytes: Uint8Array, claimedType: string | null, name
     });
   }
   if (claimedMime !== null && claimedMime !== mimeType) {
-    throw new MediaRuleError('mismatch', `${name} claims to be ${TYPE_NAMES[claimedMime]} but its bytes are ${TYPE_NAMES[mimeType]}; upload the file as what it is`, {
-      claimedType: claimedMime,
-      detectedType: mimeType,
-    });
+    throw new MediaRuleError(
+      'mismatch',
+      `${name} claims to be ${TYPE_NAMES[claimedMime]} but its bytes are ${TYPE_NAMES[mimeType]}; upload the file as what it is`,
+      {
+        claimedType: claimedMime,
+        detectedType: mimeType,
+      },
+    );
   }
   return { mimeType, bytes: bytes.length, width: detected.width, height: detected.height };
 }
@@ -209,10 +213,14 @@ export function checkImageSet(existing: readonly ImageFacts[], added: readonly (
     const limit = maxMediaBytes(image.mimeType);
     if (image.bytes > limit) {
       const name = image.name ?? `Image ${existing.length + index + 1}`;
-      throw new MediaRuleError('size', `${name} is ${megabytes(image.bytes)}; X takes at most ${megabytes(limit)} per ${image.mimeType === 'image/gif' ? 'GIF' : 'image'}`, {
-        bytes: image.bytes,
-        limit,
-      });
+      throw new MediaRuleError(
+        'size',
+        `${name} is ${megabytes(image.bytes)}; X takes at most ${megabytes(limit)} per ${image.mimeType === 'image/gif' ? 'GIF' : 'image'}`,
+        {
+          bytes: image.bytes,
+          limit,
+        },
+      );
     }
   });
 }

@@ -155,7 +155,8 @@ export class MediaService implements DraftMediaOperations {
       const sha256 = await this.deps.files.put(file.bytes);
       const position = existing.length + index;
       const { mimeType, bytes, width, height } = file.facts;
-      const written = altText === null ? await this.describe(file.bytes, mimeType, position, context) : { altText, altSource: 'moderator' as const, findings: [] };
+      const written =
+        altText === null ? await this.describe(file.bytes, mimeType, position, context) : { altText, altSource: 'moderator' as const, findings: [] };
       prepared.push({ media: { position, sha256, mimeType, bytes, width, height, ...written }, data: file.bytes });
     }
     return prepared;
@@ -177,7 +178,8 @@ export class MediaService implements DraftMediaOperations {
       throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; write the alt text yourself`, { position });
     }
     const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
-    if (altText === '') throw new MediaRuleError('alt_text', 'Claude could not describe the image: it wrote no alt text; write the alt text yourself', { position });
+    if (altText === '')
+      throw new MediaRuleError('alt_text', 'Claude could not describe the image: it wrote no alt text; write the alt text yourself', { position });
     // Claude reads what the image shows: an address in the picture must not go out as its alt text.
     const violations = altTextViolations(altText, `The alt text Claude wrote for image ${position + 1}`);
     if (violations.length > 0) {

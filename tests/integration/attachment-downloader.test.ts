@@ -71,7 +71,9 @@ describe('HttpAttachmentDownloader', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/endless.png`;
-      const result = await refusal(new HttpAttachmentDownloader({ timeoutMs: 20_000 }).download({ url, filename: 'endless.png', contentType: null, size: 10 }, 1 * MB));
+      const result = await refusal(
+        new HttpAttachmentDownloader({ timeoutMs: 20_000 }).download({ url, filename: 'endless.png', contentType: null, size: 10 }, 1 * MB),
+      );
       expect(result.rule).toBe('size');
       expect(result.message).toMatch(/endless\.png is over 1 MB/);
       // Aborted early: nowhere near the 200 MB the server would have sent.

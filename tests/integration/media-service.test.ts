@@ -131,7 +131,18 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
     const bytes = testImage('png', { width: 10 + position, height: 10 });
     const sha256 = sha256Hex(bytes);
     files.files.set(sha256, bytes);
-    return { position, sha256, mimeType: 'image/png', bytes: bytes.length, width: 10 + position, height: 10, altText: `alt ${position}`, altSource: 'moderator', findings: [], ...extra };
+    return {
+      position,
+      sha256,
+      mimeType: 'image/png',
+      bytes: bytes.length,
+      width: 10 + position,
+      height: 10,
+      altText: `alt ${position}`,
+      altSource: 'moderator',
+      findings: [],
+      ...extra,
+    };
   };
   const events = async (draftId: number) => (await db.repos.moderationEvents.listForDraft(draftId)).map((e) => ({ action: e.action, outcome: e.outcome }));
 
@@ -144,7 +155,9 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
     cdn = new FakeHttpServer('discord-cdn');
     cdn.route('GET', '/attachments/1/:name', (_request, params) => {
       const bytes = served.get(params.name!);
-      return bytes ? { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: bytes } : { status: 404, body: { message: '404: Not Found' } };
+      return bytes
+        ? { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: bytes }
+        : { status: 404, body: { message: '404: Not Found' } };
     });
     cdnBase = await cdn.start();
     anthropic = new FakeAnthropic();
@@ -225,14 +238,22 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       const draft = await pendingDraft();
       const mixed = await service().addImages({ ...request(draft), files: [image('a.gif', 'gif'), image('b.png', 'png')], altText: 'alt' });
       expect(mixed).toMatchObject({ status: 'refused', error: { rule: 'gif_alone' } });
-      const big = await service().addImages({ ...request(draft), files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })], altText: 'A looping spinner' });
+      const big = await service().addImages({
+        ...request(draft),
+        files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })],
+        altText: 'A looping spinner',
+      });
       expect(big.status).toBe('applied');
       expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 15 * MB }]);
     });
 
     it('GIVEN an alt text with an address or a mention THEN it is refused as alt_text before any download', async () => {
       const draft = await pendingDraft();
-      const result = await service().addImages({ ...request(draft), files: [image('a.png', 'png')], altText: 'Thanks @someone for 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU' });
+      const result = await service().addImages({
+        ...request(draft),
+        files: [image('a.png', 'png')],
+        altText: 'Thanks @someone for 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU',
+      });
       expect(result).toMatchObject({ status: 'refused', error: { rule: 'alt_text' } });
       if (result.status === 'refused') expect(result.error.message).toMatch(/address.*@someone|@someone.*address/s);
       expect(cdn.requests).toHaveLength(0);
@@ -267,11 +288,30 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       if (result.status === 'refused') expect(result.error.message).toMatch(/gone\.png/);
     });
 
+    it('GIVEN an Edit lands while Claude describes the image THEN the Edit stands and the Add image is refused as stale', async () => {
+      const draft = await pendingDraft();
+      const slowDescriber: ImageDescriber = {
+        describe: async () => {
+          await pipeline().applyEdit(draft.id, 1, ['Someone else edited this while the image was being described.'], { id: 'u2', name: 'bob' });
+          return { altText: 'A chart', findings: [], usage: ZERO_USAGE, model: 'claude-test' };
+        },
+      };
+      describer = slowDescriber as ScriptedDescriber;
+      const result = await service().addImages({ ...request(draft), files: [image('a.png', 'png')], altText: null });
+      expect(result).toEqual({ status: 'stale', currentRevision: 2 });
+      const stored = (await db.repos.drafts.findById(draft.id))!;
+      expect(stored).toMatchObject({ revision: 2, tweets: ['Someone else edited this while the image was being described.'], media: [] });
+      expect(await events(draft.id)).toEqual([{ action: 'add_image', outcome: 'stale' }]);
+    });
+
     it('GIVEN an old revision, another card, a decided draft or no draft THEN the request is refused like moderation refuses it', async () => {
       const draft = await pendingDraft();
       const files = [image('a.png', 'png')];
       expect(await service().addImages({ ...request(draft, { revision: 0 }), files, altText: 'a' })).toEqual({ status: 'stale', currentRevision: 1 });
-      expect(await service().addImages({ ...request(draft, { messageId: 'other' }), files, altText: 'a' })).toMatchObject({ status: 'wrong_card', messageId: 'other' });
+      expect(await service().addImages({ ...request(draft, { messageId: 'other' }), files, altText: 'a' })).toMatchObject({
+        status: 'wrong_card',
+        messageId: 'other',
+      });
       expect(await service().addImages({ ...request(draft), draftId: 9999, files, altText: 'a' })).toEqual({ status: 'not_found' });
       await db.repos.drafts.decide(draft.id, 1, { to: 'rejected', actor: alice, source: 'moderator' }, clock.now());
       expect(await service().addImages({ ...request(draft), files, altText: 'a' })).toMatchObject({ status: 'already_decided' });
@@ -296,7 +336,11 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
 
   describe('the pipeline: Edit with images, Regenerate keeps them', () => {
     it('GIVEN a draft with 3 images WHEN the Edit changes the text, one alt text and removes image 2 THEN ONE new revision has both, renumbered', async () => {
-      const draft = await pendingDraft([storedImage(0), storedImage(1, { findings: ['shows a wallet address'] }), storedImage(2, { findings: ['promises a price'] })]);
+      const draft = await pendingDraft([
+        storedImage(0),
+        storedImage(1, { findings: ['shows a wallet address'] }),
+        storedImage(2, { findings: ['promises a price'] }),
+      ]);
       const edited = 'Read the curve before you buy. Set your own limits first, always.';
       const outcome = await pipeline().applyEdit(draft.id, 1, [edited], alice, { altTexts: [null, 'ignored: removed', ' A new caption '], remove: [1] });
       expect(outcome.status).toBe('revised');
@@ -315,7 +359,8 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       const draft = await pendingDraft([storedImage(0), storedImage(1)]);
       const outcome = await pipeline().applyEdit(draft.id, 1, [TEXT], alice, { altTexts: [null, 'ping @someone'], remove: [] });
       expect(outcome.status).toBe('invalid');
-      if (outcome.status === 'invalid') expect(outcome.violations.map((v) => v.message)).toEqual(['The alt text of image 2 mentions @someone; @mentions are not allowed']);
+      if (outcome.status === 'invalid')
+        expect(outcome.violations.map((v) => v.message)).toEqual(['The alt text of image 2 mentions @someone; @mentions are not allowed']);
       expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
     });
 

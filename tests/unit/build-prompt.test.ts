@@ -258,7 +258,7 @@ describe('buildPrompt with images (issue 14: /draft image:)', () => {
       },
       options,
     );
-    const content = messages[0]?.content as Array<Record<string, unknown>>;
+    const content = messages[0]?.content as unknown as Array<Record<string, unknown>>;
     expect(content.slice(0, 2)).toEqual([
       { type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(png).toString('base64') } },
       { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: Buffer.from(gif).toString('base64') } },
@@ -273,7 +273,7 @@ describe('buildPrompt with images (issue 14: /draft image:)', () => {
 
   it('GIVEN one image THEN the task speaks of "the image above"; GIVEN an empty list THEN the user turn is the plain string it always was', () => {
     const { messages } = buildPrompt({ ...baseRequest, images: [{ mimeType: 'image/png', data: png }] }, options);
-    const content = messages[0]?.content as Array<Record<string, unknown>>;
+    const content = messages[0]?.content as unknown as Array<Record<string, unknown>>;
     expect(content.map((block) => block['type'])).toEqual(['image', 'text']);
     expect(String(content[1]?.['text'])).toContain('The post is about the image above, which will be published with it: write about what it shows');
     expect(userText({ ...baseRequest, images: [] })).toBe(userText(baseRequest));

@@ -3,11 +3,14 @@ import {
   altTextViolations,
   checkImageCount,
   checkImageSet,
+  editDraftMedia,
   imageRiskFlags,
   inspectImage,
   MEDIA_LIMITS,
   mediaUploadReusable,
+  revisionRiskFlags,
   MediaRuleError,
+  type DraftMedia,
   type ImageFacts,
   type MediaRule,
 } from '../../src/domain/media.js';
@@ -117,7 +120,9 @@ describe('altTextViolations', () => {
   });
 
   it('GIVEN a wallet address, an EVM address or a mention THEN each is a violation', () => {
-    const rules = altTextViolations('Send to 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU or 0x52908400098527886E0F7030069857D2E4169EE7, says @someone').map((v) => v.rule);
+    const rules = altTextViolations('Send to 7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU or 0x52908400098527886E0F7030069857D2E4169EE7, says @someone').map(
+      (v) => v.rule,
+    );
     expect(rules).toEqual(['address', 'address', 'mention']);
   });
 
@@ -152,5 +157,54 @@ describe('imageRiskFlags', () => {
   it('GIVEN a very long finding THEN its label is cut to 100 characters', () => {
     const [flag] = imageRiskFlags([{ position: 0, findings: ['x'.repeat(300)] }]);
     expect([...flag!.label]).toHaveLength(100);
+  });
+});
+
+describe('editDraftMedia', () => {
+  const media = (position: number, extra: Partial<DraftMedia> = {}): DraftMedia => ({
+    ...png(),
+    position,
+    sha256: String(position).repeat(64),
+    altText: `alt ${position}`,
+    altSource: 'claude',
+    findings: [],
+    ...extra,
+  });
+
+  it("GIVEN a removal and a new alt text THEN the rest is renumbered in order and the written alt text is the moderator's", () => {
+    const result = editDraftMedia([media(0), media(1), media(2, { findings: ['promises a price'] })], {
+      altTexts: [null, 'gone anyway', '  Mine  '],
+      remove: [1],
+    });
+    expect(result).toEqual({
+      media: [media(0), { ...media(2, { findings: ['promises a price'] }), position: 1, altText: 'Mine', altSource: 'moderator' }],
+    });
+  });
+
+  it("GIVEN blank alt texts THEN the images keep theirs (Claude's stay Claude's)", () => {
+    expect(editDraftMedia([media(0)], { altTexts: ['   '], remove: [] })).toEqual({ media: [media(0)] });
+  });
+
+  it('GIVEN a bad alt text on image 2 THEN the violation names image 2', () => {
+    expect(editDraftMedia([media(0), media(1)], { altTexts: [null, 'a'.repeat(1001)], remove: [] })).toEqual({
+      violations: [{ rule: 'length', tweetIndex: null, message: 'The alt text of image 2 is 1001 characters; the limit is 1000' }],
+    });
+  });
+});
+
+describe('revisionRiskFlags', () => {
+  it("GIVEN text flags and an old image flag THEN the old image flag is replaced by the current images' flags", () => {
+    expect(
+      revisionRiskFlags(
+        [
+          { id: 'mentions_price', label: 'mentions a price' },
+          { id: 'image_content', label: 'image 3: old' },
+        ],
+        [{ position: 0, findings: ['shows a wallet address'] }],
+      ),
+    ).toEqual([
+      { id: 'mentions_price', label: 'mentions a price' },
+      { id: 'image_content', label: 'image 1: shows a wallet address' },
+    ]);
   });
 });

@@ -49,7 +49,7 @@ describe('test images (tests/support/images.ts)', () => {
     const bytes = testImage('png', { width: 5, height: 4, bytes: 5000 });
     const types: string[] = [];
     let idat = Buffer.alloc(0);
-    for (let offset = 8; offset < bytes.length; ) {
+    for (let offset = 8; offset < bytes.length;) {
       const length = bytes.readUInt32BE(offset);
       const type = bytes.toString('latin1', offset + 4, offset + 8);
       expect(bytes.readUInt32BE(offset + 8 + length)).toBe(crc32(bytes.subarray(offset + 4, offset + 8 + length)));
