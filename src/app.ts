@@ -24,7 +24,15 @@ import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adap
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createAllAccountsMedia, createInstanceLeaseStore, createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
+import {
+  createAllAccountsMedia,
+  createInstanceLeaseStore,
+  createRepositories,
+  databaseTargetOf,
+  describeDatabaseTarget,
+  openDatabase,
+  type Repositories,
+} from './db/index.js';
 import { backupSqliteDatabase, mediaHashesOfSqliteBackup } from './db/sqlite-backup.js';
 import { mediaBackupOf } from './adapters/media/media-backup.js';
 import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
@@ -685,7 +693,10 @@ function accountRemovedReason(accountId: AccountId): string {
 }
 
 /** The database, migrated, and the bot-wide repositories over it (the accounts table, bot-wide settings). */
-async function openStore({ config, logger, clock }: BuildContext, { importedAtMs, importsCpuMs }: Pick<AppOptions, 'importedAtMs' | 'importsCpuMs'>): Promise<Store> {
+async function openStore(
+  { config, logger, clock }: BuildContext,
+  { importedAtMs, importsCpuMs }: Pick<AppOptions, 'importedAtMs' | 'importsCpuMs'>,
+): Promise<Store> {
   // First: a media directory the bot cannot write is a start-up error naming MEDIA_DIR (MediaDirectoryError), before anything is opened.
   const mediaFiles = await DiskMediaFileStore.open(config.storage.mediaDir, clock);
   const target = databaseTargetOf(config.storage);

@@ -106,7 +106,12 @@ export class BackupService {
     // The images the copy references, read from the copy: the backup and its media folder restore together.
     const saved = media ? { path: mediaPath, ...(await media.snapshot(mediaPath, path)) } : null;
     const removed = await this.prune();
-    logger.info('backup taken', { path, bytes: size, removed, ...(saved ? { media: saved.path, mediaFiles: saved.files, mediaMissing: saved.missing.length } : {}) });
+    logger.info('backup taken', {
+      path,
+      bytes: size,
+      removed,
+      ...(saved ? { media: saved.path, mediaFiles: saved.files, mediaMissing: saved.missing.length } : {}),
+    });
     return { status: 'taken', path, bytes: size, removed, media: saved };
   }
 

@@ -179,7 +179,13 @@ describe('accounts storage', () => {
 
       const { dataSource, applied } = await openDatabase(path);
       try {
-        expect(applied).toEqual(['Accounts1796083201000', 'InstanceLease1796083202000', 'PublishingCalendar1796083203000', 'StatsRollups1796083204000', 'DraftMedia1796083205000']);
+        expect(applied).toEqual([
+          'Accounts1796083201000',
+          'InstanceLease1796083202000',
+          'PublishingCalendar1796083203000',
+          'StatsRollups1796083204000',
+          'DraftMedia1796083205000',
+        ]);
         expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
         for (const table of ['drafts', 'topics', 'posts', 'moderation_events', 'generation_runs', 'content_fingerprints']) {
           const rows = (await dataSource.query(`SELECT account_id AS a, COUNT(*) AS n FROM ${table} GROUP BY account_id`)) as Array<{ a: string; n: number }>;

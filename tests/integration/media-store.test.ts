@@ -146,6 +146,30 @@ describe('media store (issue 14)', () => {
     expect(await db.repos.publications.recordMediaUpload(draft.id, { owner: 'me', attemptId: 'a1' }, { ...zero, mediaId: '999' }, 8)).toBe(false);
   });
 
+  it('GIVEN an upload recorded before a requeue WHEN the retry finds and claims the draft THEN the upload comes with it, to be re-used', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newTweetDraft('Retry with an image', { media: [image(0, hash('a'))] }), 0);
+    await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
+    await db.repos.publications.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
+    const upload: MediaUpload = { position: 0, sha256: hash('a'), mediaId: '555', uploadedAt: 3, altTextApplied: true };
+    expect(await db.repos.publications.recordMediaUpload(draft.id, { owner: 'me', attemptId: 'a1' }, upload, 3)).toBe(true);
+    expect(await db.repos.publications.requeue(draft.id, { owner: 'me', attemptId: 'a1' }, { notBefore: 10, reason: 'transient' }, 4)).toBe(true);
+    const [due] = await db.repos.publications.findDueForPublishing(10, 5);
+    expect(due?.mediaUploads).toEqual([upload]);
+    expect(due?.media).toEqual([image(0, hash('a'))]);
+    const reclaimed = await db.repos.publications.claimForPublishing(draft.id, 'me', 'a2', 11, 60_000);
+    expect(reclaimed?.mediaUploads).toEqual([upload]);
+  });
+
+  it('GIVEN a draft with images WHEN the draft row is deleted THEN its media rows go with it (ON DELETE CASCADE)', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newTweetDraft('Deleted with its images', { media: [image(0, hash('a')), image(1, hash('b'))] }), 0);
+    const count = async () => Number((await db.dataSource.query(`SELECT COUNT(*) AS n FROM media`))[0].n);
+    expect(await count()).toBe(2);
+    await db.dataSource.query(`DELETE FROM drafts WHERE id = ${Number(draft.id)}`);
+    expect(await count()).toBe(0);
+  });
+
   it('GIVEN drafts in every state WHEN the hashes in use are asked THEN open drafts and drafts final since the cutoff keep theirs, older final drafts do not', async () => {
     db = await openTempDatabase();
     const now = 100 * DAY;

@@ -19,7 +19,7 @@ export interface MediaSnapshot {
  * the end: a backup's media folder is complete or absent.
  */
 export async function snapshotMediaFiles(mediaDir: string, destination: string, hashes: ReadonlySet<string> | null): Promise<MediaSnapshot> {
-  const names = hashes ? [...hashes].filter((h) => SHA256_NAME.test(h)).sort() : (await listStored(mediaDir));
+  const names = hashes ? [...hashes].filter((h) => SHA256_NAME.test(h)).sort() : await listStored(mediaDir);
   const partial = `${destination}.partial`;
   await rm(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
