@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
+import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
@@ -1177,14 +1178,11 @@ function buildPipeline(
 }
 
 /**
- * Who writes the alt text a moderator left empty. Placeholder until the Claude describer
- * (ClaudeImageDescriber, issue 14's CLAUDE part) is merged in its place: it refuses, so
- * MediaService asks the moderator to write the alt text and no image ever goes out without one.
+ * Who writes the alt text a moderator left empty: Claude, one Messages call per image with the
+ * configured model, which also reports what the hard rules forbid (its findings become flags).
  */
-function buildImageDescriber(_ctx: BuildContext, _account: AccountConfig): ImageDescriber {
-  return {
-    describe: () => Promise.reject(new Error('image descriptions by Claude are not available in this build')),
-  };
+function buildImageDescriber({ config, logger }: BuildContext, account: AccountConfig): ImageDescriber {
+  return createClaudeImageDescriber({ anthropic: config.anthropic, content: account.content }, logger.child({ accountId: account.id, component: 'claude' }));
 }
 
 function buildPublishing(
@@ -1465,7 +1463,8 @@ function buildCommandContext(
     pause: account.pause,
     schedulerStatus: () => scheduler.status(account.config.id),
     topicsWithContext: () => account.pipeline.topicsWithContext(),
-    generateDraft: (topicName) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName }),
+    generateDraft: (topicName, options) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName, ...options }),
+    media: account.media,
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
     scheduling: account.scheduling,

@@ -117,6 +117,7 @@ export async function generateValidContent(
         feedback: request.feedback,
         previousDraft: request.previousDraft,
         previousViolations,
+        images: request.images,
       });
     } catch (error) {
       // Tokens an unusable answer cost are counted, whether or not another attempt follows.

@@ -1,3 +1,4 @@
+import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft } from '../domain/draft.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
 import { editDraftMedia, revisionRiskFlags, type DraftMedia, type ImageEdits } from '../domain/media.js';
@@ -7,6 +8,7 @@ import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import type { PreparedImage } from './media-contract.js';
 import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
@@ -28,6 +30,15 @@ export interface DraftPipelineDependencies {
   readonly rng: () => number;
   readonly logger: Logger;
   readonly options: DraftPipelineOptions;
+}
+
+export interface GenerateDraftOptions {
+  readonly trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead';
+  readonly topicName?: string | undefined;
+  /** The moderator's choice (`/draft type:`); absent: the topic's content type. */
+  readonly contentType?: ContentType | undefined;
+  /** Images the post is about (`/draft image:`), prepared by MediaService.prepareImages. */
+  readonly images?: readonly PreparedImage[] | undefined;
 }
 
 export type GenerateDraftOutcome =
@@ -60,8 +71,13 @@ export class UnknownTopicError extends Error {
 export class DraftPipelineService {
   constructor(private readonly deps: DraftPipelineDependencies) {}
 
-  /** Generates one pending draft, for `topicName` or a weighted-random topic. */
-  async generateDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<GenerateDraftOutcome> {
+  /**
+   * Generates one pending draft, for `topicName` or a weighted-random topic. `contentType`
+   * overrides the topic's (a moderator's choice); `images` (`/draft image:`, already checked,
+   * stored and described) go to Claude as image blocks, so the post is about them, and become
+   * the draft's media.
+   */
+  async generateDraft(options: GenerateDraftOptions): Promise<GenerateDraftOutcome> {
     const { drafts, topics, clock, logger } = this.deps;
     const startedAt = clock.now();
     const pending = (await drafts.countByStatus()).pending;
@@ -78,15 +94,18 @@ export class DraftPipelineService {
       return { status: 'skipped', reason };
     }
     const log = logger.child({ topic: topic.name, trigger: options.trigger });
+    const contentType = options.contentType ?? topic.contentType;
+    const images = options.images ?? [];
 
     let result;
     try {
       result = await generateValidContent(
         {
-          contentType: topic.contentType,
+          contentType,
           topicName: topic.name,
           topicDescription: topic.description,
           recentPosts: await this.recentPosts(),
+          ...(images.length > 0 ? { images: images.map((image) => ({ mimeType: image.media.mimeType, data: image.data })) } : {}),
         },
         { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
       );
@@ -125,8 +144,14 @@ export class DraftPipelineService {
       {
         topicId: topic.id,
         topicName: topic.name,
-        contentType: topic.contentType,
-        ...this.storedContent(result, now),
+        contentType,
+        // The images' findings (Claude's review) are risk flags of the revision that carries them.
+        ...this.storedContent(
+          result,
+          now,
+          images.map((image) => image.media),
+        ),
+        ...(images.length > 0 ? { media: images.map((image) => image.media) } : {}),
         // The deadline starts when the card is posted (ModerationService): nobody sees the draft before.
         deadlineAt: null,
         model: result.model,

@@ -6,7 +6,7 @@ import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
 import { sanitiseNote } from '../domain/sanitise.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
-import type { GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
+import type { GenerateDraftOptions, GenerateDraftOutcome, ReviseOutcome } from './draft-pipeline.js';
 import type { ApprovedDraftCalendar } from './scheduling-contract.js';
 import {
   CardGoneError,
@@ -204,7 +204,7 @@ export class ModerationService {
    * One generation cycle for the scheduler and /draft: generate a pending draft (the pipeline
    * enforces MAX_PENDING_DRAFTS), post its card, store the card's message id.
    */
-  async generateAndPostDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<SubmitDraftOutcome> {
+  async generateAndPostDraft(options: GenerateDraftOptions): Promise<SubmitDraftOutcome> {
     const outcome = await this.deps.pipeline.generateDraft(options);
     if (outcome.status === 'skipped') {
       this.deps.logger.info('generation cycle skipped', { trigger: options.trigger, reason: outcome.reason });

@@ -60,4 +60,19 @@ describe('the Anthropic SDK is loaded on the first generation only', () => {
       vi.resetModules();
     }
   });
+  it('GIVEN the SDK cannot be loaded WHEN the image describer is built THEN building it needs no SDK, and a description is what loads it', async () => {
+    vi.resetModules();
+    vi.doMock('@anthropic-ai/sdk', () => {
+      throw new Error('@anthropic-ai/sdk loaded');
+    });
+    try {
+      const { ClaudeImageDescriber } = await import('../../src/adapters/claude/claude-image-describer.js');
+      const describer = new ClaudeImageDescriber({ apiKey: FAKE_ANTHROPIC_API_KEY, model: MODEL, baseUrl, maxRetries: 0, timeoutMs: 5_000, maxHashtags: 2, allowedLinkDomains: [] });
+      const png = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+      await expect(describer.describe({ mimeType: 'image/png', data: png }, {})).rejects.toThrow(/mocking a module|@anthropic-ai\/sdk loaded/);
+    } finally {
+      vi.doUnmock('@anthropic-ai/sdk');
+      vi.resetModules();
+    }
+  });
 });

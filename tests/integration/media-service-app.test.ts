@@ -29,7 +29,8 @@ describe('MediaService as the app wires it (issue 14)', () => {
     const file = { url: `${cdnBase}/chart.png`, filename: 'chart.png', contentType: 'image/png', size: png.length };
     const request = { draftId: card.draft.id, revision: card.draft.revision, actor: { id: 'u1', name: 'alice' }, messageId: card.messageId };
 
-    // Until Claude's describer is merged in, an empty alt text is refused (never an image without one).
+    // Claude (the app's describer) writes an empty alt text; when it cannot, the image is refused (never an image without one).
+    driver.fakes.anthropic.failWith(400, 'invalid_request_error', 'the fake refuses this one');
     const withoutAlt = await media.addImages({ ...request, files: [file], altText: null });
     expect(withoutAlt).toMatchObject({ status: 'refused', error: { rule: 'alt_text' } });
     if (withoutAlt.status === 'refused') expect(withoutAlt.error.message).toMatch(/write the alt text yourself/);
@@ -41,5 +42,14 @@ describe('MediaService as the app wires it (issue 14)', () => {
     expect(result.card.draft.media).toMatchObject([{ position: 0, width: 800, height: 450, altText: 'A rising launch chart', altSource: 'moderator' }]);
     const mediaDir = join(driver.testApp.dataDir, 'media');
     expect(readdirSync(mediaDir)).toContain(result.card.draft.media![0]!.sha256);
+
+    // With no alt text and Claude answering, Claude's alt text is stored and its finding flags the revision.
+    driver.fakes.anthropic.queueImageReview({ altText: 'The same rising launch chart, seen by Claude', findings: ['shows a wallet address'] });
+    const described = await media.addImages({ ...request, revision: card.draft.revision + 1, files: [file], altText: null });
+    expect(described.status).toBe('applied');
+    if (described.status !== 'applied') return;
+    expect(described.card.draft.media?.[1]).toMatchObject({ position: 1, altText: 'The same rising launch chart, seen by Claude', altSource: 'claude' });
+    expect(described.card.draft.riskFlags).toContainEqual({ id: 'image_content', label: 'image 2: shows a wallet address' });
+    expect(driver.fakes.anthropic.receivedImages.at(-1)).toMatchObject({ mediaType: 'image/png', bytes: png.length });
   });
 });

@@ -18,6 +18,7 @@ import { createRepositories } from '../../src/db/index.js';
 import { onPostgres } from '../support/postgres.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { PAUSE_HOLD_REASON, resumeSpacingMs } from '../../src/domain/schedule.js';
+import { CONTENT_TYPE_LABELS, CONTENT_TYPES } from '../../src/domain/content-types.js';
 
 const SAFE_TWEET = 'A bonding curve prices each buy a little higher than the last, so early and late buyers pay different prices. Know which one you are.';
 const OTHER_TWEET = 'Your wallet seed phrase is the only key to your funds. No support agent, bot or moderator will ever need it. Never share it.';
@@ -103,6 +104,13 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       });
     }
     expect(option('draft', 'topic')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false, autocomplete: true });
+    // Issue 14: the moderator's content type, and an image the post is about.
+    expect(option('draft', 'type')).toMatchObject({
+      type: ApplicationCommandOptionType.String,
+      required: false,
+      choices: CONTENT_TYPES.map((value) => ({ name: CONTENT_TYPE_LABELS[value], value })),
+    });
+    expect(option('draft', 'image')).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: false });
     expect(option('stats', 'period')).toMatchObject({
       type: ApplicationCommandOptionType.String,
       choices: ['24h', '7d', '30d', 'all'].map((p) => ({ name: p, value: p })),

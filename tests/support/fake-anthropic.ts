@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { imageSize } from 'image-size';
 import { FakeHttpServer, type FaultMatcher, type FakeResponse, type RecordedRequest } from './fake-http.js';
 
 /** The key the fake accepts unless told otherwise. */
@@ -29,10 +31,41 @@ export interface MessagesRequestBody {
   readonly model: string;
   readonly max_tokens: number;
   readonly system?: string | Array<{ type: string; text: string; cache_control?: { type: string; ttl?: string } }>;
-  readonly messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }>;
+  readonly messages: Array<{ role: string; content: string | Array<{ type: string; text?: string; source?: ImageSourceBody }> }>;
   readonly output_config?: { format?: { type: string; schema: Record<string, unknown> } | null } | null;
   readonly [key: string]: unknown;
 }
+
+/** An image block's `source`, as the SDK sends it (base64 is what the bot uses). */
+export interface ImageSourceBody {
+  readonly type: string;
+  readonly media_type?: string;
+  readonly data?: string;
+  readonly url?: string;
+}
+
+/** An image block that reached the fake, decoded: what Claude was shown. */
+export interface ReceivedImage {
+  /** Index into `messageRequests` of the request that carried it. */
+  readonly requestIndex: number;
+  /** Position among that request's content blocks (a text block after the images has a higher one). */
+  readonly blockIndex: number;
+  readonly mediaType: string;
+  /** sha256 (hex) of the decoded bytes: compare with the stored file's hash. */
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** The answer an image-description request gets, in the names the describer's schema uses. */
+export interface ImageReviewAnswer {
+  readonly alt_text: string;
+  readonly findings: readonly string[];
+}
+
+/** The media types the Messages API accepts for a base64 image block (RequestImageBlock in the spec). */
+const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+/** The API refuses a base64 image above 5 MB. */
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export type DefaultResponder = (body: MessagesRequestBody, request: RecordedRequest) => ScriptedReply;
 
@@ -106,6 +139,20 @@ export class FakeAnthropic {
   /** The bodies of those requests. */
   get messageBodies(): MessagesRequestBody[] {
     return this.messageRequests.map((r) => r.body as MessagesRequestBody);
+  }
+
+  /**
+   * Every image block of every POST /v1/messages the fake accepted or refused, decoded, in order.
+   * Lets a test assert that Claude really got the image (by the stored file's sha256).
+   */
+  get receivedImages(): ReceivedImage[] {
+    return this.messageBodies.flatMap((body, requestIndex) => imagesOf(body).map((image) => ({ ...image, requestIndex })));
+  }
+
+  /** The next answer is an image description: `{ alt_text, findings }` as one JSON text block. */
+  queueImageReview(answer: { altText: string; findings?: readonly string[] }, overrides: Omit<ScriptedReply, 'text'> = {}): this {
+    const output: ImageReviewAnswer = { alt_text: answer.altText, findings: answer.findings ?? [] };
+    return this.queueOutput(output, overrides);
   }
 
   /** The next answer's text block is exactly `text` (e.g. a JSON string, or deliberately broken JSON). */
@@ -271,7 +318,63 @@ function basicValidation(request: RecordedRequest): string | undefined {
   if (typeof body.model !== 'string' || body.model.length === 0) return 'model: Field required';
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
+  return imageProblem(body as MessagesRequestBody);
+}
+
+/**
+ * What the real API answers 400 for in an image block: a type it does not take, data that is
+ * not base64, bytes that are not the declared type, or more than 5 MB. (Their shape against the
+ * spec is the spec validator's check, run over the recorded traffic.)
+ */
+function imageProblem(body: MessagesRequestBody): string | undefined {
+  for (const [m, message] of body.messages.entries()) {
+    if (!Array.isArray(message.content)) continue;
+    for (const [b, block] of message.content.entries()) {
+      if (block.type !== 'image') continue;
+      const at = `messages.${m}.content.${b}.image.source`;
+      const source = block.source;
+      if (!source || typeof source !== 'object') return `${at}: Field required`;
+      if (source.type !== 'base64') return `${at}.type: the fake accepts base64 image sources only`;
+      if (!IMAGE_MEDIA_TYPES.has(source.media_type ?? '')) {
+        return `${at}.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+      }
+      const data = source.data ?? '';
+      if (data.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) return `${at}.data: invalid base64 data`;
+      const bytes = Buffer.from(data, 'base64');
+      if (bytes.length > MAX_IMAGE_BYTES) return `${at}: image exceeds 5 MB maximum: ${bytes.length} bytes > ${MAX_IMAGE_BYTES} bytes`;
+      const actual = sniffImageType(bytes);
+      if (actual !== source.media_type) {
+        return `${at}: Image does not match the provided media type ${source.media_type}${actual ? ` (the bytes are ${actual})` : ''}`;
+      }
+    }
+  }
   return undefined;
+}
+
+/** The image's real type by its bytes, via image-size (the library the app uses), or null. */
+function sniffImageType(bytes: Buffer): string | null {
+  try {
+    const type = imageSize(bytes).type;
+    const byName: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
+    return type ? (byName[type] ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The decoded image blocks of one request body (blocks that do not decode are skipped). */
+function imagesOf(body: MessagesRequestBody): Omit<ReceivedImage, 'requestIndex'>[] {
+  const images: Omit<ReceivedImage, 'requestIndex'>[] = [];
+  if (!Array.isArray(body?.messages)) return images;
+  for (const message of body.messages) {
+    if (!Array.isArray(message.content)) continue;
+    for (const [blockIndex, block] of message.content.entries()) {
+      if (block.type !== 'image' || block.source?.type !== 'base64' || typeof block.source.data !== 'string') continue;
+      const bytes = Buffer.from(block.source.data, 'base64');
+      images.push({ blockIndex, mediaType: block.source.media_type ?? '', sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+    }
+  }
+  return images;
 }
 
 function messageResponse(body: MessagesRequestBody, reply: ScriptedReply, n: number) {
@@ -312,6 +415,16 @@ function messageResponse(body: MessagesRequestBody, reply: ScriptedReply, n: num
  */
 function defaultReply(body: MessagesRequestBody): ScriptedReply {
   const schema = body.output_config?.format?.schema;
+  // An image description with nothing scripted: a plain alt text and no findings, so a test that
+  // does not care about the image gets no risk flag out of a made-up finding.
+  if (schema && 'alt_text' in ((schema['properties'] ?? {}) as Record<string, unknown>)) {
+    const image = imagesOf(body)[0];
+    const answer: ImageReviewAnswer = {
+      alt_text: image ? `A picture (${image.mediaType}, ${image.bytes} bytes) the fake Anthropic API described.` : 'A picture.',
+      findings: [],
+    };
+    return { text: JSON.stringify(answer) };
+  }
   if (schema) return { text: JSON.stringify(sampleFromSchema(schema, schema, lastUserText(body))) };
   return { text: 'Hello from the fake Anthropic API.' };
 }

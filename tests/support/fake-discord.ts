@@ -15,6 +15,7 @@ import {
   MessageType,
   PermissionFlagsBits,
 } from 'discord.js';
+import { imageSize as imageSizeOf } from 'image-size';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { FakeHttpServer, type FakeResponse, type Fault, type FaultMatcher, type MultipartPart, type RecordedRequest } from './fake-http.js';
 
@@ -953,6 +954,9 @@ export class FakeDiscord {
     if (type === ApplicationCommandOptionType.Channel && this.channels.has(id)) {
       bucket('channels')[id] = { ...this.channelPayload(id), permissions: allPermissions().toString() };
     }
+    // An attachment option's value is the id of a file uploaded with uploadSlashAttachment (issue 14).
+    const attachment = type === ApplicationCommandOptionType.Attachment ? slashAttachments.get(this)?.get(id) : undefined;
+    if (attachment) bucket('attachments')[id] = attachment.payload;
     return { type, name, value };
   }
 
@@ -1783,4 +1787,63 @@ function rawDataToString(raw: RawData): string {
   if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
   if (raw instanceof ArrayBuffer) return Buffer.from(raw).toString('utf8');
   return raw.toString('utf8');
+}
+
+// ---------------------------------------------------------------- slash command attachments (issue 14)
+
+/** A file a user picks for a slash command's attachment option (`/draft image:`). `contentType` null: Discord could not tell. */
+export interface SlashAttachmentUpload {
+  readonly filename: string;
+  readonly data: Buffer;
+  readonly contentType?: string | null;
+}
+
+/** The files uploaded for slash command options, per fake: their `resolved.attachments` entries and bytes. */
+const slashAttachments = new WeakMap<FakeDiscord, Map<string, { payload: Json; data: Buffer }>>();
+let slashAttachmentCounter = 0;
+
+/**
+ * Uploads a file for a slash command's attachment option, as the Discord client does before it
+ * sends the command. The fake keeps the bytes and serves them on 127.0.0.1 under
+ * `/ephemeral-attachments/...` (where Discord's CDN keeps command attachments); the returned id
+ * is the option's value, and injectSlashCommand then describes the file in
+ * `data.resolved.attachments` (id, filename, size, url, proxy_url, content_type, width, height,
+ * ephemeral), as Discord does.
+ */
+export function uploadSlashAttachment(fake: FakeDiscord, upload: SlashAttachmentUpload): string {
+  let files = slashAttachments.get(fake);
+  if (!files) {
+    const known = new Map<string, { payload: Json; data: Buffer }>();
+    files = known;
+    slashAttachments.set(fake, known);
+    fake.http.route('GET', '/ephemeral-attachments/:channelId/:attachmentId/:filename', (_r, p) => {
+      const file = known.get(p['attachmentId'] ?? '');
+      return file ? { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: file.data } : { status: 404 };
+    });
+  }
+  slashAttachmentCounter += 1;
+  const id = `13${String(slashAttachmentCounter).padStart(17, '0')}`;
+  const url = `${fake.http.url}/ephemeral-attachments/${fake.channelId}/${id}/${encodeURIComponent(upload.filename)}`;
+  const payload: Json = {
+    id,
+    filename: upload.filename,
+    size: upload.data.length,
+    url,
+    proxy_url: url,
+    ...(upload.contentType !== null ? { content_type: upload.contentType ?? 'application/octet-stream' } : {}),
+    ...slashImageDimensions(upload.data),
+    ephemeral: true,
+  };
+  files.set(id, { payload, data: upload.data });
+  return id;
+}
+
+/** Width and height, which Discord reports for images only. */
+function slashImageDimensions(data: Buffer): { width?: number; height?: number } {
+  try {
+    const { width, height } = imageSizeOf(data);
+    return { width, height };
+  } catch {
+    return {};
+  }
 }

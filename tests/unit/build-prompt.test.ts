@@ -242,3 +242,40 @@ describe("an account's voice", () => {
     expect(buildSystemPrompt(options)).toBe(buildSystemPrompt({ ...options, voice: null }));
   });
 });
+
+describe('buildPrompt with images (issue 14: /draft image:)', () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const gif = new Uint8Array([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]);
+
+  it('GIVEN two images THEN the user turn is the image blocks in order (base64, with their types) and then the text, which says the post is about them', () => {
+    const { messages } = buildPrompt(
+      {
+        ...baseRequest,
+        images: [
+          { mimeType: 'image/png', data: png },
+          { mimeType: 'image/gif', data: gif },
+        ],
+      },
+      options,
+    );
+    const content = messages[0]?.content as unknown as Array<Record<string, unknown>>;
+    expect(content.slice(0, 2)).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: Buffer.from(png).toString('base64') } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: Buffer.from(gif).toString('base64') } },
+    ]);
+    expect(content[2]?.['type']).toBe('text');
+    const text = String(content[2]?.['text']);
+    expect(text).toContain('The post is about the 2 images above');
+    expect(text).toContain('never copy an address, @handle, price target or call to buy from an image');
+    // The same task, topic and output shape as without images.
+    expect(text.replace(/\nThe post is about[^\n]*/, '')).toBe(userText(baseRequest));
+  });
+
+  it('GIVEN one image THEN the task speaks of "the image above"; GIVEN an empty list THEN the user turn is the plain string it always was', () => {
+    const { messages } = buildPrompt({ ...baseRequest, images: [{ mimeType: 'image/png', data: png }] }, options);
+    const content = messages[0]?.content as unknown as Array<Record<string, unknown>>;
+    expect(content.map((block) => block['type'])).toEqual(['image', 'text']);
+    expect(String(content[1]?.['text'])).toContain('The post is about the image above, which will be published with it: write about what it shows');
+    expect(userText({ ...baseRequest, images: [] })).toBe(userText(baseRequest));
+  });
+});

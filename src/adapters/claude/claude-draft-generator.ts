@@ -306,7 +306,7 @@ function getJson(
   });
 }
 
-function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
+export function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
   return {
     inputTokens: usage.input_tokens,
     outputTokens: usage.output_tokens,
@@ -316,7 +316,7 @@ function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
 }
 
 /** The SDK logs with `(message, ...args)`; ours takes `(message, meta)`. */
-function toSdkLogger(logger: GeneratorLogger) {
+export function toSdkLogger(logger: GeneratorLogger) {
   const wrap =
     (level: keyof GeneratorLogger) =>
     (message: string, ...args: unknown[]) =>

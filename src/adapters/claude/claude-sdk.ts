@@ -2,6 +2,7 @@ import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutErro
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { GenerationError } from '../../domain/generation.js';
 import { classifyApiStatus, type DraftOutputSchemas } from './claude-draft-generator.js';
+import type { ImageReviewOutputSchema } from './claude-image-describer.js';
 
 /**
  * Everything that needs the Anthropic SDK, in one module the generator imports on its first
@@ -14,6 +15,10 @@ export const claudeSdk = {
   /** The structured-output format of each draft schema, as the Messages API takes it. */
   outputFormatsOf(schemas: typeof DraftOutputSchemas) {
     return { tweet: zodOutputFormat(schemas.tweet), thread: zodOutputFormat(schemas.thread) } as const;
+  },
+  /** The structured-output format of an image description (issue 14). */
+  imageReviewFormatOf(schema: typeof ImageReviewOutputSchema) {
+    return zodOutputFormat(schema);
   },
   classifySdkError,
 };

@@ -8,10 +8,12 @@ import type {
 import type { AccountConfig, AppConfig } from '../../config/index.js';
 import type { AccountId } from '../../domain/account.js';
 import type { UnnarrowedScope } from '../../domain/account-scope.js';
+import type { ContentType } from '../../domain/content-types.js';
 import type { Actor } from '../../domain/draft.js';
 import type { Logger } from '../../logging/index.js';
 import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
 import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
+import type { DraftMediaOperations, PreparedImage } from '../../services/media-contract.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
@@ -38,12 +40,25 @@ export interface AccountCommandContext {
   schedulerStatus(): Promise<SchedulerStatus>;
   /** Topics with what effective weights need (account average engagement, last used topic). */
   topicsWithContext(): Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }>;
-  /** Generates one draft and posts its moderation card (ModerationService.generateAndPostDraft). */
-  generateDraft(topicName: string | undefined): Promise<SubmitDraftOutcome>;
+  /**
+   * Generates one draft and posts its moderation card (ModerationService.generateAndPostDraft);
+   * `/draft` may choose the content type and attach images (issue 14).
+   */
+  generateDraft(topicName: string | undefined, options?: DraftCommandOptions): Promise<SubmitDraftOutcome>;
+  /** Checks, stores and describes `/draft image:` files (MediaService); absent where images are not wired (dry tests). */
+  readonly media?: Pick<DraftMediaOperations, 'prepareImages'> | undefined;
   readonly stats: StatsService;
   rateLimitStatus(): Promise<RateLimitStatus>;
   /** The account's publishing calendar (issue 13): /queue lists and steers it. */
   readonly scheduling: SchedulingOperations;
+}
+
+/** What `/draft` adds to a generation (issue 14). */
+export interface DraftCommandOptions {
+  /** The moderator's content type; absent: the topic's. */
+  readonly contentType?: ContentType | undefined;
+  /** The attached images, already checked, stored and described. */
+  readonly images?: readonly PreparedImage[] | undefined;
 }
 
 /** The accounts commands can act on. */

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { InteractionResponseType, MessageFlags } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectCleanDiscordTraffic, useAppHarness } from '../support/app-harness.js';
+import { uploadSlashAttachment, type InjectedInteraction } from '../support/fake-discord.js';
+import { corruptImage, testImage } from '../support/images.js';
+import type { Fakes, TestApp } from '../support/test-app.js';
+
+/**
+ * Issue 14, "Done when": `/draft image:` through the whole app (real discord.js and Anthropic SDK
+ * against the fakes): the attachment is downloaded from the Discord fake's CDN, checked, stored
+ * and described by Claude, then Claude writes the post with the image block in front of it, and
+ * the card shows the post. A refused file is an ephemeral error naming the rule, before any
+ * Claude call, with nothing stored.
+ */
+
+const POST = 'That chart is a bonding curve doing its thing: every buy nudges the price up a little. Know where on the curve you are buying.';
+const ALT = 'A line chart of a token price rising along a smooth curve, labelled "bonding curve", on a dark background.';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+interface Embed {
+  title?: string;
+  description?: string;
+  fields?: Array<{ name: string; value: string }>;
+  footer?: { text: string };
+}
+
+const text = (embeds: readonly Embed[]) =>
+  embeds.map((e) => [e.title, e.description, ...(e.fields ?? []).flatMap((f) => [f.name, f.value]), e.footer?.text].join('\n')).join('\n');
+
+/** Waits until `probe` returns a value (the bot works asynchronously on the wire). */
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('/draft image: (issue 14) through the whole app', () => {
+  const harness = useAppHarness();
+  let fakes: Fakes;
+  beforeEach(() => {
+    fakes = harness.fakes;
+  });
+  afterEach(async () => {
+    await expectCleanDiscordTraffic(fakes);
+  });
+
+  function draftWithImage(upload: { filename: string; data: Buffer; contentType?: string | null }, options: Record<string, string> = {}): InjectedInteraction {
+    const image = uploadSlashAttachment(fakes.discord, upload);
+    return harness.track(fakes.discord.injectSlashCommand({ name: 'draft', options: { ...options, image } }));
+  }
+
+  /** The answer to a deferred command: the edit of its original response. */
+  async function deferredAnswer(interaction: InjectedInteraction): Promise<{ embeds: Embed[]; ephemeral: boolean }> {
+    const callback = await fakes.discord.waitForCallback(interaction.id);
+    expect(callback.type).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
+    expect(Number(callback.data?.['flags'] ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    const edited = await waitFor(() => {
+      const message = fakes.discord.originalResponse(interaction.id);
+      return message && (message.flags & MessageFlags.Loading) === 0 ? message : undefined;
+    });
+    return { embeds: edited.embeds as Embed[], ephemeral: (edited.flags & MessageFlags.Ephemeral) !== 0 };
+  }
+
+  /** The files in the app's media directory (MEDIA_DIR: the test's own folder on both engines). */
+  function mediaFiles(testApp: TestApp): string[] {
+    const dir = testApp.config.storage.mediaDir;
+    return existsSync(dir) ? readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name)) : [];
+  }
+
+  it("GIVEN /draft image: a PNG and type: meme THEN Claude is shown the image (once to describe it, once to write about it), and the draft has the post, the chosen type, the image with Claude's alt text and its finding as a risk flag, and a card", async () => {
+    const testApp = await harness.start();
+    const png = testImage('png', { width: 1200, height: 675 });
+    fakes.anthropic.queueImageReview({ altText: ALT, findings: ['shows a price target'] });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
+    const before = fakes.anthropic.messageRequests.length;
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: png, contentType: 'image/png' }, { type: 'meme' }));
+
+    expect(reply.ephemeral).toBe(true);
+    expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
+    expect(text(reply.embeds)).toContain('Image: PNG 1200×675');
+    // Claude got the very file, first to describe it, then in front of the writing task.
+    const bodies = fakes.anthropic.messageBodies.slice(before);
+    expect(bodies).toHaveLength(2);
+    const images = fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before);
+    expect(images.map((image) => [image.requestIndex - before, image.blockIndex, image.mediaType, image.sha256])).toEqual([
+      [0, 0, 'image/png', sha256(png)],
+      [1, 0, 'image/png', sha256(png)],
+    ]);
+    const generation = bodies[1]!.messages[0]!.content as Array<{ type: string; text?: string }>;
+    expect(generation.map((block) => block.type)).toEqual(['image', 'text']);
+    expect(generation[1]!.text).toContain('The post is about the image above');
+    // The chosen content type's task, not the topic's.
+    expect(generation[1]!.text).toMatch(/meme/i);
+
+    const [draft] = await testApp.app.repos.drafts.findByStatuses(['pending']);
+    expect(draft).toMatchObject({ tweets: [POST], contentType: 'meme' });
+    expect(draft!.media).toEqual([
+      expect.objectContaining({
+        position: 0,
+        sha256: sha256(png),
+        mimeType: 'image/png',
+        bytes: png.length,
+        width: 1200,
+        height: 675,
+        altText: ALT,
+        altSource: 'claude',
+        findings: ['shows a price target'],
+      }),
+    ]);
+    expect(draft!.riskFlags).toContainEqual({ id: 'image_content', label: 'image 1: shows a price target' });
+    expect(mediaFiles(testApp)).toEqual([sha256(png)]);
+
+    // The card shows the post (the images on the card are the cards' part of the issue).
+    const card = await waitFor(() => [...fakes.discord.messages.values()].find((m) => (m.flags & MessageFlags.Ephemeral) === 0 && text(m.embeds as Embed[]).includes(POST)));
+    expect(text(card.embeds as Embed[])).toContain(POST);
+  });
+
+  it('GIVEN /draft image: without type THEN the topic picks the content type as before, and the post is still about the image', async () => {
+    const testApp = await harness.start();
+    const jpeg = testImage('jpeg', { width: 640, height: 480 });
+    fakes.anthropic.queueImageReview({ altText: ALT });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'photo.jpg', data: jpeg, contentType: 'image/jpeg' }, { topic: 'education' }));
+
+    expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
+    const [draft] = await testApp.app.repos.drafts.findByStatuses(['pending']);
+    expect(draft).toMatchObject({ topicName: 'education', contentType: 'education' });
+    expect(draft!.media?.map((m) => [m.mimeType, m.altText, m.findings])).toEqual([['image/jpeg', ALT, []]]);
+    expect(draft!.riskFlags.filter((flag) => flag.id === 'image_content')).toEqual([]);
+  });
+
+  it('GIVEN Claude is overloaded when it should describe the image THEN the answer is an ephemeral error saying so, and no draft is written', async () => {
+    const testApp = await harness.start();
+    // ANTHROPIC_MAX_RETRIES=2: the SDK tries three times, then gives up.
+    fakes.anthropic.failWithOverloaded({ times: 3, retryAfterMs: 1 });
+    const before = fakes.anthropic.messageRequests.length;
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: testImage('png'), contentType: 'image/png' }));
+
+    expect(reply.ephemeral).toBe(true);
+    expect(text(reply.embeds)).toMatch(/Claude could not describe the image: Claude is overloaded \(529\)/);
+    // Three tries to describe it, none to write a post.
+    expect(fakes.anthropic.messageRequests.length - before).toBe(3);
+    expect(fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before)).toHaveLength(3);
+    expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+  });
+
+  for (const bad of [
+    { name: 'a file that is not an image', upload: { filename: 'notes.txt', data: Buffer.from('gm, this is not a picture'), contentType: 'text/plain' }, rule: /PNG, JPEG, WEBP or GIF/ },
+    { name: 'a corrupt PNG', upload: { filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }, rule: /does not decode as an image/ },
+    { name: 'a PNG announced as JPEG', upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' }, rule: /claims to be JPEG but its bytes are PNG/ },
+  ]) {
+    it(`GIVEN /draft image: ${bad.name} THEN the answer is an ephemeral error naming the rule, and no Claude call, no draft and no file`, async () => {
+      const testApp = await harness.start();
+      const before = fakes.anthropic.messageRequests.length;
+
+      const reply = await deferredAnswer(draftWithImage(bad.upload));
+
+      expect(reply.ephemeral).toBe(true);
+      expect(text(reply.embeds)).toMatch(bad.rule);
+      expect(fakes.anthropic.messageRequests.length).toBe(before);
+      expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+      expect(mediaFiles(testApp)).toEqual([]);
+    });
+  }
+});
