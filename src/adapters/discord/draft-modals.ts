@@ -168,8 +168,8 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
         .setLabel(images.length === 1 ? 'Alt text of the image' : `Alt texts of images 1-${images.length}`)
         .setDescription(
           images.length === 1
-            ? 'Empty: Claude writes it. Max 1000 characters, no addresses or @mentions.'
-            : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: Claude writes it.`,
+            ? 'Max 1000 characters, no addresses or @mentions. Empty: keep it.'
+            : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: keep it.`,
         )
         .setTextInputComponent(
           new TextInputBuilder().setCustomId(ALT_TEXT_FIELD).setStyle(TextInputStyle.Paragraph).setRequired(false).setMaxLength(TEXT_INPUT_MAX).setValue(altValue),
@@ -228,12 +228,12 @@ export function buildAddImageModal(draft: Draft): APIModalInteractionResponseCal
 
 /**
  * The alt texts of a submitted Edit form, one per image in post order, split on `---` lines and
- * trimmed (empty: Claude writes it). Null when the count does not match the images.
+ * trimmed (empty: keep the one it has). Null when the count does not match the images.
  */
 export function readEditedAltTexts(value: string, imageCount: number): string[] | null {
   const parts = imageCount === 1 ? [value] : splitOnSeparatorLines(value);
   const texts = parts.map((part) => part.trim());
-  // A form with every field cleared means "Claude writes them all".
+  // A cleared field keeps every alt text as it is.
   if (texts.length === 1 && texts[0] === '' && imageCount > 1) return Array.from({ length: imageCount }, () => '');
   return texts.length === imageCount ? texts : null;
 }

@@ -1,6 +1,7 @@
 import { MessageFlags, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import type { DraftMedia } from '../../domain/media.js';
 import type { Logger } from '../../logging/index.js';
 import {
   refusalDetail,
@@ -47,11 +48,12 @@ export type ModerationOperations = Pick<
 };
 
 /**
- * What the Edit form says about a draft's images: `altTexts` one per image in post order (empty:
- * Claude writes it; unchanged text keeps its author), `remove` the positions to take off.
+ * What the Edit form says about a draft's images (the shape of INTAKE's ImageEdits): `altTexts`
+ * by current position, null where the moderator left the alt text as it was (so Claude's stays
+ * Claude's); `remove` the current positions to take off.
  */
 export interface EditedImages {
-  readonly altTexts: readonly string[];
+  readonly altTexts: readonly (string | null)[];
   readonly remove: readonly number[];
 }
 
@@ -207,7 +209,7 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
       // (one local read), and a draft that moved on is refused here exactly as the edit would be.
       const current = await moderation.draftForForm(request);
       if (current.status !== 'ok') return current;
-      return moderation.edit({ ...request, tweets, images: editedImages(interaction, current.draft.media?.length ?? 0) });
+      return moderation.edit({ ...request, tweets, images: editedImages(interaction, current.draft.media ?? []) });
     }),
     'add-image': opensModal('add_image', (draft) => buildAddImageModal(draft)),
     'add-image-modal': async (interaction, id) => {
@@ -429,14 +431,17 @@ function uploadedFiles(interaction: ModalSubmitInteraction): AttachmentRef[] {
   return [...files.values()].map((file) => ({ url: file.url, filename: file.name, contentType: file.contentType ?? null, size: file.size }));
 }
 
-/** The images part of a submitted Edit form (one that had the Remove images select). */
-function editedImages(interaction: ModalSubmitInteraction, count: number): EditedImages {
+/** The images part of a submitted Edit form (one that had the Remove images select), against the draft's images. */
+function editedImages(interaction: ModalSubmitInteraction, media: readonly DraftMedia[]): EditedImages {
   const remove = interaction.fields.getStringSelectValues(REMOVE_IMAGES_FIELD).map(Number);
-  const altTexts = readEditedAltTexts(interaction.fields.fields.has(ALT_TEXT_FIELD) ? interaction.fields.getTextInputValue(ALT_TEXT_FIELD) : '', count);
-  if (!altTexts) {
+  const current = [...media].sort((a, b) => a.position - b.position);
+  const typed = readEditedAltTexts(interaction.fields.fields.has(ALT_TEXT_FIELD) ? interaction.fields.getTextInputValue(ALT_TEXT_FIELD) : '', current.length);
+  if (!typed) {
     throw new UserError(
-      `Your edit was not saved: give one alt text per image (${count}), separated by lines holding only ---, or leave the field empty for Claude's. Nothing was changed.`,
+      `Your edit was not saved: give one alt text per image (${current.length}), separated by lines holding only ---. Nothing was changed.`,
     );
   }
+  // What the form was prefilled with and came back unchanged (or blank) is no change: it keeps its author.
+  const altTexts = typed.map((text, i) => (text === '' || text === (current[i]?.altText ?? '').trim() ? null : text));
   return { altTexts, remove };
 }
