@@ -8,6 +8,7 @@ import type { AccountCommandContext, CommandContext } from './adapters/discord/c
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
+import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
 import { GuildGuard } from './adapters/discord/guild-guard.js';
@@ -851,7 +852,8 @@ function buildAccount(
     publisher: announcingQueueChanges(publishing, () => shared.queueChanged.emit()),
     calendar: scheduling,
     pause,
-    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
+    // The card reads its image previews from the media directory (issue 14; read-only here).
+    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId, new DiskMediaFileStore(config.storage.mediaDir, clock)),
     clock,
     logger: log.child({ component: 'moderation' }),
     options: moderationOptionsOf(account),
@@ -1368,7 +1370,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
     }
     return scope(account);
   };
-  const handlers = createModerationHandlers({ scopeOf, logger: log });
+  const handlers = createModerationHandlers({ scopeOf, logger: log, mediaFiles: new DiskMediaFileStore(config.storage.mediaDir) });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 
