@@ -74,6 +74,8 @@ export interface ModalUpload {
   readonly filename: string;
   readonly data: Buffer;
   readonly contentType?: string | null;
+  /** The CDN answers 404 for it (an expired or deleted upload): the bot's download fails. */
+  readonly unavailable?: boolean;
 }
 
 export interface InjectedInteraction {
@@ -1058,7 +1060,7 @@ export class FakeDiscord {
    */
   private storeUpload(upload: ModalUpload, channelId: string): Json {
     const id = this.snowflake();
-    this.attachmentBytes.set(id, upload.data);
+    if (!upload.unavailable) this.attachmentBytes.set(id, upload.data);
     const url = `${this.http.url}/attachments/${channelId}/${id}/${encodeURIComponent(upload.filename)}`;
     return {
       id,
