@@ -275,3 +275,45 @@ export function imageRiskFlags(media: readonly Pick<DraftMedia, 'position' | 'fi
   }
   return [...labels].map((label) => ({ id: 'image_content', label }));
 }
+
+/**
+ * A revision's risk flags: the text's own flags (any `image_content` flag a previous revision
+ * carried is dropped) and one per finding of the images it carries now.
+ */
+export function revisionRiskFlags(textFlags: readonly RiskFlag[], media: readonly Pick<DraftMedia, 'position' | 'findings'>[]): RiskFlag[] {
+  return [...textFlags.filter((flag) => flag.id !== 'image_content'), ...imageRiskFlags(media)];
+}
+
+/** What the Edit modal changes about a draft's images, in the same revision as its text. */
+export interface ImageEdits {
+  /** By the image's current position: the new alt text, or null (or blank) to keep the one it has. */
+  readonly altTexts: readonly (string | null)[];
+  /** Current positions of the images to remove. */
+  readonly remove: readonly number[];
+}
+
+/**
+ * Applies the Edit modal's image changes: removed images drop out and the rest are renumbered in
+ * order; a new alt text (trimmed; blank keeps the old one) becomes the moderator's and is
+ * validated like tweet text, each violation naming the image. Findings stay with their image.
+ * A position the draft does not have is nothing to change (the select menu offers only the
+ * images of the revision the moderator saw, and the revision check binds the edit to it).
+ */
+export function editDraftMedia(media: readonly DraftMedia[], edits: ImageEdits): { readonly media: DraftMedia[] } | { readonly violations: Violation[] } {
+  const violations: Violation[] = [];
+  const sorted = [...media].sort((a, b) => a.position - b.position);
+  const removed = new Set(edits.remove);
+  const kept: DraftMedia[] = [];
+  for (const image of sorted) {
+    if (removed.has(image.position)) continue;
+    const written = edits.altTexts[image.position]?.trim();
+    if (written) {
+      violations.push(...altTextViolations(written, `The alt text of image ${image.position + 1}`));
+      kept.push({ ...image, altText: written, altSource: 'moderator' });
+    } else {
+      kept.push(image);
+    }
+  }
+  if (violations.length > 0) return { violations };
+  return { media: kept.map((image, position) => ({ ...image, position })) };
+}

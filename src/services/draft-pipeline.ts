@@ -1,5 +1,6 @@
 import type { Actor, Draft } from '../domain/draft.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
+import { editDraftMedia, revisionRiskFlags, type DraftMedia, type ImageEdits } from '../domain/media.js';
 import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import { selectTopic } from '../domain/topic-selection.js';
@@ -234,7 +235,8 @@ export class DraftPipelineService {
       draftId,
       expectedRevision,
       {
-        ...this.storedContent(result, now),
+        // The images stay (no `media`): the new words keep their images, and those their flags.
+        ...this.storedContent(result, now, draft.media ?? []),
         additionalUsage: result.usage,
         model: result.model,
         feedback,
@@ -256,8 +258,13 @@ export class DraftPipelineService {
     return { status: 'revised', draft: revised };
   }
 
-  /** Replaces a pending draft's text with a moderator's edit, after the same checks as generated text. */
-  async applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome> {
+  /**
+   * Replaces a pending draft's text with a moderator's edit, after the same checks as generated
+   * text. `images` (the Edit modal's alt texts and removals) change the images in the SAME new
+   * revision, so the card the moderators approve always shows words and images together; a bad
+   * alt text is refused like a bad tweet. Without `images` the images stay as they are.
+   */
+  async applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor, images?: ImageEdits): Promise<ReviseOutcome> {
     const { drafts, clock } = this.deps;
     const draft = await drafts.findById(draftId);
     if (!draft || draft.status !== 'pending' || draft.revision !== expectedRevision) return { status: 'stale', draft };
@@ -267,7 +274,10 @@ export class DraftPipelineService {
       policy: this.deps.options,
       excludeDraftId: draftId,
     });
-    if (checked.violations.length > 0) return { status: 'invalid', violations: checked.violations };
+    const edited = images ? editDraftMedia(draft.media ?? [], images) : null;
+    const imageViolations = edited && 'violations' in edited ? edited.violations : [];
+    if (checked.violations.length > 0 || imageViolations.length > 0) return { status: 'invalid', violations: [...checked.violations, ...imageViolations] };
+    const media = edited && 'media' in edited ? edited.media : undefined;
     const { fingerprint } = checked;
     const now = clock.now();
     const revised = await drafts.replaceContent(
@@ -278,10 +288,11 @@ export class DraftPipelineService {
         tweets: checked.tweets,
         contentHash: fingerprint.contentHash,
         bandKeys: fingerprint.bandKeys,
-        riskFlags: checked.riskFlags,
+        riskFlags: revisionRiskFlags(checked.riskFlags, media ?? draft.media ?? []),
         sanitiserChanges: checked.sanitiserChanges.map((c) => c.description),
         deadlineAt: now + this.deps.options.moderationTimeoutMs,
         editedBy: actor,
+        media,
       },
       now,
     );
@@ -296,14 +307,14 @@ export class DraftPipelineService {
     return { topics, accountAvgEngagement: accountAverage, lastUsedTopicId: lastUsedTopicId(topics) };
   }
 
-  /** A generated revision as stored: fingerprinted, with its fixes and a fresh deadline. */
-  private storedContent(result: Extract<ContentResult, { ok: true }>, now: number): DraftContent {
+  /** A generated revision as stored: fingerprinted, with its fixes, its images' flags and a fresh deadline. */
+  private storedContent(result: Extract<ContentResult, { ok: true }>, now: number, media: readonly DraftMedia[] = []): DraftContent {
     return {
       kind: result.kind,
       tweets: result.tweets,
       contentHash: result.fingerprint.contentHash,
       bandKeys: result.fingerprint.bandKeys,
-      riskFlags: result.riskFlags,
+      riskFlags: revisionRiskFlags(result.riskFlags, media),
       sanitiserChanges: result.sanitiserChanges.map((c) => c.description),
       deadlineAt: now + this.deps.options.moderationTimeoutMs,
     };

@@ -1,6 +1,7 @@
 import { DEFAULT_ACCOUNT_ID } from '../domain/account.js';
 import { exponentialDelayMs, type ExponentialDelay } from '../domain/backoff.js';
 import { TIMEOUT_ACTOR, type Actor, type Draft } from '../domain/draft.js';
+import type { ImageEdits } from '../domain/media.js';
 import { capUsage, DAY_MS, type PostingCaps } from '../domain/rate-limits.js';
 import { sanitiseNote } from '../domain/sanitise.js';
 import type { Violation } from '../domain/validation.js';
@@ -359,11 +360,11 @@ export class ModerationService {
     return this.revised(request, 'regenerate', outcome, feedback);
   }
 
-  /** The moderator's own text, validated like generated text. */
-  async edit(request: ModerationRequest & { readonly tweets: readonly string[] }): Promise<ModerationResult> {
+  /** The moderator's own text, validated like generated text; `images`: the Edit modal's alt texts and removals, in the same revision. */
+  async edit(request: ModerationRequest & { readonly tweets: readonly string[]; readonly images?: ImageEdits | undefined }): Promise<ModerationResult> {
     const refusal = await this.cardRefusalOf(request);
     if (refusal) return this.audited(request, 'edit', refusal);
-    const outcome = await this.deps.pipeline.applyEdit(request.draftId, request.revision, request.tweets, request.actor);
+    const outcome = await this.deps.pipeline.applyEdit(request.draftId, request.revision, request.tweets, request.actor, request.images);
     return this.revised(request, 'edit', outcome, null);
   }
 

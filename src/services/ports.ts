@@ -3,7 +3,7 @@ import type { ContentType } from '../domain/content-types.js';
 import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass, RiskFlag } from '../domain/draft.js';
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { LeaseRow } from '../domain/instance-lease.js';
-import type { DraftMedia, MediaMimeType, MediaUpload } from '../domain/media.js';
+import type { DraftMedia, ImageEdits, MediaMimeType, MediaUpload } from '../domain/media.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseScope, PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
@@ -687,7 +687,8 @@ export interface ApprovedDraftPublisher {
 export interface DraftReviser {
   generateDraft(options: { trigger: 'schedule' | 'command' | 'cli' | 'keep_ahead'; topicName?: string | undefined }): Promise<GenerateDraftOutcome>;
   regenerate(draftId: number, expectedRevision: number, feedback: string | null, actor: Actor): Promise<ReviseOutcome>;
-  applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor): Promise<ReviseOutcome>;
+  /** `images`: the Edit modal's alt texts and removals (issue 14), in the same new revision as the text. */
+  applyEdit(draftId: number, expectedRevision: number, tweets: readonly string[], actor: Actor, images?: ImageEdits): Promise<ReviseOutcome>;
 }
 
 // Pause announcements (PauseService).

@@ -1,0 +1,231 @@
+import type { Draft } from '../domain/draft.js';
+import { computeFingerprint } from '../domain/duplicates.js';
+import {
+  altTextViolations,
+  checkImageCount,
+  checkImageSet,
+  inspectImage,
+  maxMediaBytes,
+  MEDIA_LIMITS,
+  MediaRuleError,
+  normaliseMediaType,
+  revisionRiskFlags,
+  type DraftMedia,
+  type ImageFacts,
+} from '../domain/media.js';
+import { sanitiseFreeText } from '../domain/sanitise.js';
+import type { Logger } from '../logging/index.js';
+import type { DraftMediaOperations, MediaChangeResult, MediaRequest, PreparedImage } from './media-contract.js';
+import { refusalDetail, type ModerationRefusal } from './moderation-service.js';
+import type {
+  AttachmentDownloader,
+  AttachmentRef,
+  Clock,
+  DraftCardView,
+  DraftRepository,
+  ImageDescriber,
+  MediaFileStore,
+  ModerationEventRepository,
+} from './ports.js';
+
+export interface MediaServiceOptions {
+  /** MODERATION_TIMEOUT: a new revision's deadline, as Edit and Regenerate give theirs. */
+  readonly moderationTimeoutMs: number;
+}
+
+export interface MediaServiceDependencies {
+  readonly drafts: DraftRepository;
+  readonly moderationEvents: ModerationEventRepository;
+  readonly files: MediaFileStore;
+  readonly downloader: AttachmentDownloader;
+  readonly describer: ImageDescriber;
+  /** Builds the card of a draft as it is now (ModerationService.viewOf), for the handler to render. */
+  readonly views: { viewOf(draftId: number): Promise<DraftCardView> };
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options: MediaServiceOptions;
+  /** Told when a pending draft got a new deadline (its new revision), so the deadline timer can re-arm. */
+  readonly onDeadlineChanged?: (() => void) | undefined;
+}
+
+/** The audit action of "Add image". */
+const ADD_IMAGE = 'add_image';
+
+/**
+ * Images on drafts (issue 14): "Add image" on a pending card, and the images of `/draft image:`.
+ * Every file is checked against X's rules before anything is stored (count and GIF rules before
+ * any download, then each file's real type, decoding and size), the files go to the media
+ * directory, Claude writes the alt text the moderator left empty, and only then is the new
+ * revision written, images and words in one transaction. A refusal leaves the draft as it was.
+ */
+export class MediaService implements DraftMediaOperations {
+  constructor(private readonly deps: MediaServiceDependencies) {}
+
+  async addImages(request: MediaRequest & { readonly files: readonly AttachmentRef[]; readonly altText: string | null }): Promise<MediaChangeResult> {
+    const { drafts, clock } = this.deps;
+    const draft = await drafts.findById(request.draftId);
+    const refusal = refusalFor(draft, request);
+    if (refusal || !draft) return this.audited(request, refusal ?? { status: 'not_found' });
+    const existing = [...(draft.media ?? [])].sort((a, b) => a.position - b.position);
+    const log = this.deps.logger.child({ draftId: draft.id, revision: draft.revision });
+
+    let prepared: PreparedImage[];
+    try {
+      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets });
+    } catch (error) {
+      if (!(error instanceof MediaRuleError)) throw error;
+      log.info('images refused', { rule: error.rule, reason: error.message });
+      return this.audited(request, { status: 'refused', error });
+    }
+
+    const media = [...existing, ...prepared.map((image) => image.media)];
+    const now = clock.now();
+    // The words do not change: same hash and fingerprint; the flags follow the new image set.
+    const fingerprint = computeFingerprint(draft.tweets);
+    const revised = await drafts.replaceContent(
+      draft.id,
+      draft.revision,
+      {
+        kind: draft.kind,
+        tweets: draft.tweets,
+        contentHash: draft.contentHash,
+        bandKeys: fingerprint.bandKeys,
+        riskFlags: revisionRiskFlags(draft.riskFlags, media),
+        sanitiserChanges: draft.sanitiserChanges,
+        deadlineAt: now + this.deps.options.moderationTimeoutMs,
+        editedBy: request.actor,
+        media,
+      },
+      now,
+    );
+    if (!revised) {
+      // Someone decided or revised the draft while the files were checked: their revision stands.
+      const current = await drafts.findById(draft.id);
+      return this.audited(request, refusalFor(current, request) ?? { status: 'stale', currentRevision: current?.revision ?? request.revision });
+    }
+    await this.audit(request, 'revised', `revision ${revised.revision}: ${prepared.map((image) => describeImage(image.media)).join(', ')}`);
+    log.info('images added', { newRevision: revised.revision, images: prepared.length, byUserId: request.actor.id });
+    this.deps.onDeadlineChanged?.();
+    return { status: 'applied', card: await this.deps.views.viewOf(draft.id) };
+  }
+
+  prepareImages(files: readonly AttachmentRef[], altText: string | null): Promise<PreparedImage[]> {
+    return this.prepare([], files, altText, {});
+  }
+
+  /**
+   * Checks, stores and describes `files` as images following `existing`. Throws MediaRuleError
+   * for the first rule broken; nothing reaches the draft then (a file already stored is unused
+   * and goes with the 30-day sweep).
+   */
+  private async prepare(
+    existing: readonly DraftMedia[],
+    files: readonly AttachmentRef[],
+    rawAltText: string | null,
+    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+  ): Promise<PreparedImage[]> {
+    if (files.length === 0) throw new MediaRuleError('count', 'No file was attached; attach 1 to 4 images');
+    // Rules that need no bytes come first: nothing is downloaded for a request that cannot pass.
+    checkImageCount(
+      existing,
+      files.map((file) => normaliseMediaType(file.contentType ?? '')),
+    );
+    const altText = sanitiseFreeText(rawAltText);
+    if (altText !== null) {
+      const violations = altTextViolations(altText);
+      if (violations.length > 0) throw new MediaRuleError('alt_text', violations.map((v) => v.message).join('; '), { violations });
+    }
+
+    const downloaded: { bytes: Uint8Array; facts: ImageFacts & { name: string } }[] = [];
+    for (const file of files) {
+      const claimed = normaliseMediaType(file.contentType ?? '');
+      // Unknown claim: allow the largest X takes (a GIF's); the bytes then decide and checkImageSet holds the line.
+      const maxBytes = maxMediaBytes(claimed ?? 'image/gif');
+      if (file.size > maxBytes) throw sizeError(file.filename, file.size, maxBytes);
+      const bytes = await this.deps.downloader.download(file, maxBytes);
+      downloaded.push({ bytes, facts: { ...inspectImage(bytes, file.contentType, file.filename), name: file.filename } });
+    }
+    checkImageSet(
+      existing,
+      downloaded.map((file) => file.facts),
+    );
+
+    const prepared: PreparedImage[] = [];
+    for (const [index, file] of downloaded.entries()) {
+      const sha256 = await this.deps.files.put(file.bytes);
+      const position = existing.length + index;
+      const { mimeType, bytes, width, height } = file.facts;
+      const written = altText === null ? await this.describe(file.bytes, mimeType, position, context) : { altText, altSource: 'moderator' as const, findings: [] };
+      prepared.push({ media: { position, sha256, mimeType, bytes, width, height, ...written }, data: file.bytes });
+    }
+    return prepared;
+  }
+
+  /** Claude's alt text and findings for one image; an image never goes out without alt text, so a failure refuses it. */
+  private async describe(
+    data: Uint8Array,
+    mimeType: DraftMedia['mimeType'],
+    position: number,
+    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+  ): Promise<Pick<DraftMedia, 'altText' | 'altSource' | 'findings'>> {
+    let review;
+    try {
+      review = await this.deps.describer.describe({ mimeType, data }, context);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.deps.logger.warn('Claude could not describe an image', { position, error });
+      throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; write the alt text yourself`, { position });
+    }
+    const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
+    if (altText === '') throw new MediaRuleError('alt_text', 'Claude could not describe the image: it wrote no alt text; write the alt text yourself', { position });
+    // Claude reads what the image shows: an address in the picture must not go out as its alt text.
+    const violations = altTextViolations(altText, `The alt text Claude wrote for image ${position + 1}`);
+    if (violations.length > 0) {
+      throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; write the alt text yourself`, { position });
+    }
+    return { altText, altSource: 'claude', findings: review.findings.map((finding) => finding.trim()).filter((finding) => finding !== '') };
+  }
+
+  private async audited<T extends MediaChangeResult>(request: MediaRequest, result: T): Promise<T> {
+    const detail = result.status === 'refused' ? `${result.error.rule}: ${result.error.message}` : refusalDetail(result);
+    await this.audit(request, result.status, detail, result.status !== 'not_found');
+    return result;
+  }
+
+  /** One moderation_events row, as ModerationService writes them (a missing draft is recorded without its id). */
+  private async audit(request: MediaRequest, outcome: string, detail: string | null, draftExists = true): Promise<void> {
+    const missing = `requested draft #${request.draftId} revision ${request.revision}, which does not exist`;
+    await this.deps.moderationEvents.record(
+      {
+        draftId: draftExists ? request.draftId : null,
+        revision: draftExists ? request.revision : null,
+        actor: request.actor,
+        action: ADD_IMAGE,
+        outcome,
+        detail: draftExists ? detail : [missing, detail].filter(Boolean).join('; '),
+        interactionId: request.interactionId ?? null,
+      },
+      this.deps.clock.now(),
+    );
+  }
+}
+
+/** The same card, state and revision checks as a moderation click (ModerationService.refusalFor). */
+function refusalFor(draft: Draft | null, request: Pick<MediaRequest, 'revision' | 'messageId'>): ModerationRefusal | null {
+  if (!draft) return { status: 'not_found' };
+  if (draft.moderationMessageId === null || draft.moderationMessageId !== (request.messageId ?? null)) {
+    return { status: 'wrong_card', messageId: request.messageId ?? null, cardMessageId: draft.moderationMessageId };
+  }
+  if (draft.status !== 'pending') return { status: 'already_decided', draft };
+  if (draft.revision !== request.revision) return { status: 'stale', currentRevision: draft.revision };
+  return null;
+}
+
+function sizeError(name: string, bytes: number, limit: number): MediaRuleError {
+  const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/u, '')} MB`;
+  return new MediaRuleError('size', `${name} is ${mb(bytes)}; X takes at most ${mb(limit)} for it`, { bytes, limit });
+}
+
+function describeImage(image: DraftMedia): string {
+  return `image ${image.position + 1} (${image.mimeType}, ${image.width}x${image.height}, ${image.bytes} bytes, alt text by ${image.altSource ?? 'nobody'})`;
+}
