@@ -23,8 +23,11 @@ import { appKeyFingerprint, settingsAppLimitStore, XPublishTarget } from './adap
 import { XPublisher } from './adapters/twitter/x-publisher.js';
 import type { AccountConfig, AppConfig } from './config/index.js';
 import { readAppVersion } from './config/version.js';
-import { createInstanceLeaseStore, createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
-import { backupSqliteDatabase } from './db/sqlite-backup.js';
+import { createAllAccountsMedia, createInstanceLeaseStore, createRepositories, databaseTargetOf, describeDatabaseTarget, openDatabase, type Repositories } from './db/index.js';
+import { backupSqliteDatabase, mediaHashesOfSqliteBackup } from './db/sqlite-backup.js';
+import { mediaBackupOf } from './adapters/media/media-backup.js';
+import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
+import { MediaSweepService } from './services/media-sweep.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
 import type { Draft } from './domain/draft.js';
@@ -34,6 +37,7 @@ import {
   CARD_RECONCILE_SCHEDULE,
   KEEP_AHEAD_SCHEDULE,
   JOB_NAMES,
+  MEDIA_SWEEP_SCHEDULE,
   PostingScheduler,
   PUBLISH_QUEUE_SCHEDULE,
   summarise,
@@ -160,6 +164,11 @@ export interface AppServices {
   readonly publishTimer: DeadlineTimer<PublishOutcome[]>;
   /** Every configured account, in configuration order. */
   readonly accounts: ReadonlyMap<AccountId, AccountServices>;
+  /**
+   * The drafts' image files (MEDIA_DIR), shared by every account (issue 14). Each account's
+   * MediaRepository is `accounts.get(id).repos.media`; the same store is `store.mediaFiles` in the builders.
+   */
+  readonly mediaFiles: DiskMediaFileStore;
 }
 
 /** Start-up found a configuration that cannot work (e.g. two accounts posting as one X user); main exits with 2. */
@@ -223,6 +232,8 @@ interface ActivationContext extends BuildContext {
 interface Store {
   readonly dataSource: DataSource;
   readonly repos: Repositories;
+  /** The drafts' image files (MEDIA_DIR), opened (created, proved writable) with the database. */
+  readonly mediaFiles: DiskMediaFileStore;
 }
 
 /** One activation in progress or done: its parts, and what `activate()` attached to its client. */
@@ -669,7 +680,9 @@ function accountRemovedReason(accountId: AccountId): string {
 }
 
 /** The database, migrated, and the bot-wide repositories over it (the accounts table, bot-wide settings). */
-async function openStore({ config, logger }: BuildContext, { importedAtMs, importsCpuMs }: Pick<AppOptions, 'importedAtMs' | 'importsCpuMs'>): Promise<Store> {
+async function openStore({ config, logger, clock }: BuildContext, { importedAtMs, importsCpuMs }: Pick<AppOptions, 'importedAtMs' | 'importsCpuMs'>): Promise<Store> {
+  // First: a media directory the bot cannot write is a start-up error naming MEDIA_DIR (MediaDirectoryError), before anything is opened.
+  const mediaFiles = await DiskMediaFileStore.open(config.storage.mediaDir, clock);
   const target = databaseTargetOf(config.storage);
   const startedAt = performance.now();
   const { dataSource, applied } = await openDatabase(target);
@@ -681,7 +694,8 @@ async function openStore({ config, logger }: BuildContext, { importedAtMs, impor
     ...(importsCpuMs !== undefined ? { importsCpuMs: Math.round(importsCpuMs) } : {}),
     ...startupTiming(startedAt),
   });
-  return { dataSource, repos: createRepositories(dataSource, logger) };
+  logger.info('media directory ready', { dir: mediaFiles.dir });
+  return { dataSource, repos: createRepositories(dataSource, logger), mediaFiles };
 }
 
 /**
@@ -716,7 +730,14 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
     publishEvents.connect(metricsObserver(metrics), services.moderation.publishingObserver, queueObserver(queueChanged), keepAheadObserver(services.keepAhead));
   }
 
-  const backups = buildBackups(ctx, store.dataSource);
+  const backups = buildBackups(ctx, store);
+  const mediaSweep = new MediaSweepService({
+    store: store.mediaFiles,
+    // The directory is shared: the sweep asks about every account's drafts.
+    media: createAllAccountsMedia(store.dataSource),
+    clock: ctx.clock,
+    logger: logger.child({ component: 'media' }),
+  });
   const publishTimer = new DeadlineTimer<PublishOutcome[]>({
     clock: ctx.clock,
     nextDeadline: () => nextPublishDueOfAll([...accounts.values()]),
@@ -729,7 +750,7 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
     armTimers: ctx.armPublishTimer,
   });
   queueChanged.connect(() => void publishTimer.reschedule());
-  const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups, publishTimer);
+  const scheduler = buildScheduler(ctx, store, [...accounts.values()], backups, publishTimer, mediaSweep);
   const deadlines = new DeadlineTimer({
     clock: ctx.clock,
     nextDeadline: () => nextDeadlineOfAll([...accounts.values()]),
@@ -752,6 +773,7 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
     deadlines,
     publishTimer,
     accounts,
+    mediaFiles: store.mediaFiles,
   };
   const interactions = buildInteractionRouter(ctx, store, accounts);
   const commandContext = buildCommandContext(ctx, store, { services, scheduler, backups, handles, inactive });
@@ -1202,12 +1224,15 @@ function metricsObserver(metrics: PrometheusMetrics): PublishingObserver {
   };
 }
 
-function buildBackups({ config, logger, clock }: BuildContext, dataSource: DataSource): BackupService {
+function buildBackups({ config, logger, clock }: BuildContext, store: Store): BackupService {
   return new BackupService({
     engine: config.storage.databaseUrl === null ? 'sqlite' : 'postgres',
     dir: join(dirname(config.storage.databasePath), 'backups'),
     keep: config.storage.backupKeep,
-    backupTo: (destination) => backupSqliteDatabase(dataSource, destination),
+    backupTo: (destination) => backupSqliteDatabase(store.dataSource, destination),
+    // The images go with every backup: those the SQLite copy references (read from the copy), or
+    // on PostgreSQL (its dump is pg_dump's) every stored image.
+    media: mediaBackupOf(store.mediaFiles.dir, mediaHashesOfSqliteBackup),
     clock,
     logger: logger.child({ component: 'backup' }),
   });
@@ -1220,6 +1245,7 @@ function buildScheduler(
   accounts: readonly AccountServices[],
   backups: BackupService,
   publishTimer: DeadlineTimer<PublishOutcome[]>,
+  mediaSweep: MediaSweepService,
 ): PostingScheduler {
   return new PostingScheduler({
     clock,
@@ -1244,7 +1270,7 @@ function buildScheduler(
       pause: account.pause,
       generateDraft: (trigger) => account.moderation.generateAndPostDraft({ trigger }),
     })),
-    jobs: buildJobs(config, accounts, backups, publishTimer),
+    jobs: buildJobs(config, accounts, backups, publishTimer, mediaSweep),
     armTimers: armSchedulerTimers,
   });
 }
@@ -1255,6 +1281,7 @@ function buildJobs(
   accounts: readonly AccountServices[],
   backups: BackupService,
   publishTimer: DeadlineTimer<PublishOutcome[]>,
+  mediaSweep: MediaSweepService,
 ): JobDefinition[] {
   const jobs: JobDefinition[] = [
     // The deadline sweep applies each account's pause itself (it may still expire drafts while paused).
@@ -1333,6 +1360,8 @@ function buildJobs(
       run: () => backups.scheduledRun(),
     });
   }
+  // Daily: image files no draft has used for 30 days (issue 14 §3). Not held by /pause: it publishes nothing.
+  jobs.push({ name: JOB_NAMES.mediaSweep, pattern: MEDIA_SWEEP_SCHEDULE, run: () => mediaSweep.scheduledRun() });
   return jobs;
 }
 

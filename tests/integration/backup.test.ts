@@ -1,4 +1,10 @@
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { mediaBackupOf } from '../../src/adapters/media/media-backup.js';
+import { DiskMediaFileStore } from '../../src/adapters/media/media-file-store.js';
+import { mediaHashesOfSqliteBackup } from '../../src/db/sqlite-backup.js';
+import type { DraftMedia } from '../../src/domain/media.js';
+import { newTweetDraft } from '../support/draft-fixtures.js';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRepositories, openDatabase } from '../../src/db/index.js';
@@ -157,6 +163,125 @@ describe('backups', () => {
     expect(String(run.detail['path'])).toMatch(/draftgate-20261125T034000000Z\.sqlite$/);
     expect(existsSync(String(run.detail['path']))).toBe(true);
     expect(run.detail['bytes']).toBeGreaterThan(0);
+  });
+});
+
+describe('backups with images (issue 14 §3)', () => {
+  let db: TempDatabase | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const imageRow = (sha256: string, bytes: number): DraftMedia => ({
+    position: 0,
+    sha256,
+    mimeType: 'image/png',
+    bytes,
+    width: 2,
+    height: 2,
+    altText: 'a chart',
+    altSource: 'moderator',
+    findings: [],
+  });
+
+  /** The service as the app builds it (src/app.ts buildBackups), media included. */
+  function backupWithMedia(database: TempDatabase, mediaDir: string, clock: { now(): number }, engine: StorageEngine = 'sqlite', keep = 2): BackupService {
+    return new BackupService({
+      engine,
+      dir: join(database.dir, 'backups'),
+      keep,
+      backupTo: (destination) => backupSqliteDatabase(database.dataSource, destination),
+      media: mediaBackupOf(mediaDir, mediaHashesOfSqliteBackup),
+      clock,
+      logger: createSilentLogger(),
+    });
+  }
+
+  it('GIVEN a draft with an image WHEN a backup is taken and restored into a fresh folder as the README says THEN the draft reads its image back through MediaFileStore', async () => {
+    db = await openTempDatabase();
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 3, 40));
+    const mediaDir = join(db.dir, 'media');
+    const store = await DiskMediaFileStore.open(mediaDir, clock);
+    const bytes = new TextEncoder().encode('the image bytes of the backed-up draft');
+    const sha256 = await store.put(bytes);
+    const draft = await db.repos.drafts.create(newTweetDraft('A chart worth a look', { media: [imageRow(sha256, bytes.length)] }), clock.now());
+    const orphan = await store.put(new TextEncoder().encode('uploaded, never attached'));
+
+    const backup = await backupWithMedia(db, mediaDir, clock).takeBackup();
+    if (backup.status !== 'taken') throw new Error(`expected a backup, got ${backup.reason}`);
+    expect(backup.media).toEqual({ path: join(db.dir, 'backups', 'draftgate-20261125T034000000Z.media'), files: 1, missing: [] });
+    // Only what the backed-up rows reference; a hard link (same file, no space) on one file system.
+    expect(readdirSync(backup.media!.path)).toEqual([sha256]);
+    expect(readdirSync(backup.media!.path)).not.toContain(orphan);
+    expect(statSync(join(backup.media!.path, sha256)).ino).toBe(statSync(join(mediaDir, sha256)).ino);
+
+    // Later the live folder loses the file (swept, a disk mishap): the backup still has it.
+    rmSync(join(mediaDir, sha256));
+
+    // Restore into a fresh folder: the database file as DATABASE_PATH, the .media files into MEDIA_DIR.
+    const fresh = mkdtempSync(join(tmpdir(), 'draftgate-restore-'));
+    dirs.push(fresh);
+    copyFileSync(backup.path, join(fresh, 'draftgate.sqlite'));
+    cpSync(backup.media!.path, join(fresh, 'media'), { recursive: true });
+    const { dataSource } = await openDatabase(join(fresh, 'draftgate.sqlite'));
+    try {
+      const restored = await createRepositories(dataSource).drafts.findById(draft.id);
+      expect(restored?.media?.map((m) => m.sha256)).toEqual([sha256]);
+      const restoredStore = await DiskMediaFileStore.open(join(fresh, 'media'));
+      expect(await restoredStore.read(restored!.media![0]!.sha256)).toEqual(bytes);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('GIVEN a backed-up draft whose image is no longer on disk THEN the backup is taken and names the missing image', async () => {
+    db = await openTempDatabase();
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 3, 40));
+    const mediaDir = join(db.dir, 'media');
+    await DiskMediaFileStore.open(mediaDir, clock);
+    const gone = 'e'.repeat(64);
+    await db.repos.drafts.create(newTweetDraft('Its image was swept', { media: [imageRow(gone, 10)] }), clock.now());
+    const backup = await backupWithMedia(db, mediaDir, clock).takeBackup();
+    expect(backup.status === 'taken' && backup.media).toMatchObject({ files: 0, missing: [gone] });
+  });
+
+  it('GIVEN the store is PostgreSQL WHEN a backup is asked THEN the database is left to pg_dump and every stored image is saved', async () => {
+    db = await openTempDatabase();
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 3, 40));
+    const mediaDir = join(db.dir, 'media');
+    const store = await DiskMediaFileStore.open(mediaDir, clock);
+    const a = await store.put(new TextEncoder().encode('image a'));
+    const b = await store.put(new TextEncoder().encode('image b'));
+    const service = backupWithMedia(db, mediaDir, clock, 'postgres');
+    const outcome = await service.takeBackup();
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.status === 'skipped' && outcome.reason).toMatch(/pg_dump/);
+    expect(outcome.media).toMatchObject({ files: 2, missing: [] });
+    expect(readdirSync(outcome.media!.path).sort()).toEqual([a, b].sort());
+    expect(readdirSync(join(db.dir, 'backups'))).toEqual(['draftgate-20261125T034000000Z.media']);
+    const run = await service.scheduledRun();
+    expect(run).toMatchObject({ outcome: 'skipped', detail: { engine: 'postgres', mediaFiles: 2 } });
+  });
+
+  it('GIVEN more backups than BACKUP_KEEP THEN their media folders are pruned with them', async () => {
+    db = await openTempDatabase();
+    const clock = new ManualClock(Date.UTC(2026, 10, 20, 3, 40));
+    const mediaDir = join(db.dir, 'media');
+    await DiskMediaFileStore.open(mediaDir, clock);
+    const service = backupWithMedia(db, mediaDir, clock, 'sqlite', 2);
+    for (let day = 0; day < 4; day++) {
+      await service.takeBackup();
+      clock.advance(86_400_000);
+    }
+    expect(readdirSync(join(db.dir, 'backups')).sort()).toEqual([
+      'draftgate-20261122T034000000Z.media',
+      'draftgate-20261122T034000000Z.sqlite',
+      'draftgate-20261123T034000000Z.media',
+      'draftgate-20261123T034000000Z.sqlite',
+    ]);
   });
 });
 

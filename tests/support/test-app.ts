@@ -64,6 +64,8 @@ export function fakeEnvironment(fakes: Fakes, dataDir: string, overrides: Record
     DATABASE_PATH: join(dataDir, 'draftgate.sqlite'),
     ...(onPostgres ? { DATABASE_URL: databaseUrlForDataDir(dataDir) } : {}),
     LOG_DIR: join(dataDir, 'logs'),
+    // The images beside the database, in the test's own folder on both engines (PostgreSQL's default is ./data/media).
+    MEDIA_DIR: join(dataDir, 'media'),
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',
     HEALTH_PORT: '0',
