@@ -8,7 +8,6 @@ import type { AccountCommandContext, CommandContext } from './adapters/discord/c
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
-import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
 import { meterInteractionAcks } from './adapters/discord/interaction-ack-meter.js';
 import { GuildGuard } from './adapters/discord/guild-guard.js';
@@ -875,7 +874,7 @@ function buildAccount(
     calendar: scheduling,
     pause,
     // The card reads its image previews from the media directory (issue 14; read-only here).
-    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId, new DiskMediaFileStore(config.storage.mediaDir, clock)),
+    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId, store.mediaFiles),
     clock,
     logger: log.child({ component: 'moderation' }),
     options: moderationOptionsOf(account),
@@ -1399,7 +1398,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
     }
     return scope(account);
   };
-  const handlers = createModerationHandlers({ scopeOf, logger: log, mediaFiles: new DiskMediaFileStore(config.storage.mediaDir) });
+  const handlers = createModerationHandlers({ scopeOf, logger: log, mediaFiles: store.mediaFiles });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 

@@ -1,7 +1,7 @@
 import { MessageFlags, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
-import type { DraftMedia } from '../../domain/media.js';
+import type { DraftMedia, ImageEdits } from '../../domain/media.js';
 import type { Logger } from '../../logging/index.js';
 import {
   refusalDetail,
@@ -41,21 +41,8 @@ import { UserError } from './user-error.js';
 /** The moderation operations the handlers call; ModerationService provides them. */
 export type ModerationOperations = Pick<
   ModerationService,
-  'approve' | 'reject' | 'regenerate' | 'retry' | 'draftForForm' | 'recordRefusal' | 'cardRendered' | 'refreshCard'
-> & {
-  /** Edit, with the images' alt texts and removals when the draft has images (issue 14): one new revision. */
-  edit(request: ModerationRequest & { readonly tweets: readonly string[]; readonly images?: EditedImages | undefined }): Promise<ModerationResult>;
-};
-
-/**
- * What the Edit form says about a draft's images (the shape of INTAKE's ImageEdits): `altTexts`
- * by current position, null where the moderator left the alt text as it was (so Claude's stays
- * Claude's); `remove` the current positions to take off.
- */
-export interface EditedImages {
-  readonly altTexts: readonly (string | null)[];
-  readonly remove: readonly number[];
-}
+  'approve' | 'reject' | 'regenerate' | 'edit' | 'retry' | 'draftForForm' | 'recordRefusal' | 'cardRendered' | 'refreshCard'
+>;
 
 type ModalData = APIModalInteractionResponseCallbackData;
 
@@ -432,7 +419,7 @@ function uploadedFiles(interaction: ModalSubmitInteraction): AttachmentRef[] {
 }
 
 /** The images part of a submitted Edit form (one that had the Remove images select), against the draft's images. */
-function editedImages(interaction: ModalSubmitInteraction, media: readonly DraftMedia[]): EditedImages {
+function editedImages(interaction: ModalSubmitInteraction, media: readonly DraftMedia[]): ImageEdits {
   const remove = interaction.fields.getStringSelectValues(REMOVE_IMAGES_FIELD).map(Number);
   const current = [...media].sort((a, b) => a.position - b.position);
   const typed = readEditedAltTexts(interaction.fields.fields.has(ALT_TEXT_FIELD) ? interaction.fields.getTextInputValue(ALT_TEXT_FIELD) : '', current.length);
