@@ -115,6 +115,16 @@ describe('draft card images (issue 14)', () => {
     expect(fieldsOf(card).filter((f) => f.name.startsWith('Image '))).toHaveLength(4);
   });
 
+  it('GIVEN four images and a text too long for embeds WHEN the card is rendered THEN the images and the text file are all attached, within Discord limits', () => {
+    const media = [0, 1, 2, 3].map((p) => image(p));
+    const bytes = new Map(media.map((m) => [m.sha256, Buffer.from([m.position])]));
+    const text = `${'*'.repeat(3_000)}\n${'`'.repeat(3_000)}`;
+    const card = renderDraftCard(view({ media, tweets: [text] }), { bytes });
+    expect(discordLimitViolations(card)).toEqual([]);
+    expect(card.files.map((f) => f.name)).toEqual([...cardImagePlan(view({ media }).draft).map((p) => p.name), expect.stringMatching(/^draft-12-revision-1\.txt$/)]);
+    expect(card.files.length).toBeLessThanOrEqual(10);
+  });
+
   it('GIVEN pending drafts WHEN rendered THEN "Add image" is offered under 4 images and no GIF, and hidden otherwise', () => {
     const labels = (draft: Partial<Draft>) => buttons(renderDraftCard(view(draft))).map((b) => b.label);
     expect(labels({})).toContain('Add image');
