@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
+import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
+import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
@@ -51,6 +53,7 @@ import { DraftPipelineService } from './services/draft-pipeline.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
+import { MediaService } from './services/media-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { KeepAheadService } from './services/keep-ahead.js';
 import { PauseService } from './services/pause-service.js';
@@ -59,6 +62,7 @@ import {
   systemMonotonicClock,
   type ApprovedDraftPublisher,
   type Clock,
+  type ImageDescriber,
   type InstanceFence,
   type InstanceLeaseStatus,
   type InstanceRole,
@@ -148,6 +152,8 @@ export interface AccountServices {
   readonly scheduling: SchedulingService;
   /** Keeps `keepAhead` drafts pending or approved-and-waiting (issue 13 §3); idle with keepAhead 0. */
   readonly keepAhead: KeepAheadService;
+  /** Images on the account's drafts (issue 14): "Add image" and `/draft image:`. */
+  readonly media: MediaService;
 }
 
 /**
@@ -915,8 +921,20 @@ function buildAccount(
     pricing: config.anthropic.pricing,
     timezone: account.posting.timezone,
   });
+  // Images (issue 14): checked, stored in the media directory and described before a revision carries them; the card comes from moderation.
+  const media = new MediaService({
+    ...repos,
+    files: new DiskMediaFileStore(config.storage.mediaDir, clock),
+    downloader: new HttpAttachmentDownloader({ timeoutMs: config.discord.mediaDownloadTimeoutMs }),
+    describer: buildImageDescriber(ctx, account),
+    views: moderation,
+    clock,
+    logger: log.child({ component: 'media' }),
+    options: { moderationTimeoutMs: account.posting.moderationTimeoutMs },
+    onDeadlineChanged: () => shared.deadlineChanged.emit(),
+  });
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1146,6 +1164,17 @@ function buildPipeline(
     },
   });
   return { pipeline, checkClaudeAccess: () => generator.checkAccess() };
+}
+
+/**
+ * Who writes the alt text a moderator left empty. Placeholder until the Claude describer
+ * (ClaudeImageDescriber, issue 14's CLAUDE part) is merged in its place: it refuses, so
+ * MediaService asks the moderator to write the alt text and no image ever goes out without one.
+ */
+function buildImageDescriber(_ctx: BuildContext, _account: AccountConfig): ImageDescriber {
+  return {
+    describe: () => Promise.reject(new Error('image descriptions by Claude are not available in this build')),
+  };
 }
 
 function buildPublishing(
