@@ -5,7 +5,6 @@ import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
-import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
@@ -1413,6 +1412,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
       scheduling: account.scheduling,
       policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
       timeZone: account.config.posting.timezone,
+      media: account.media,
     });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
     if (accountId === null) {
