@@ -53,7 +53,6 @@ describe('images on draft cards (issue 14)', () => {
 
   const badInputs: Array<{ name: string; existing?: readonly ModalUpload[]; files: () => readonly ModalUpload[]; altText?: string; says: RegExp }> = [
     { name: 'a text file', files: () => [{ filename: 'notes.txt', data: Buffer.from('not an image at all, just words'), contentType: 'text/plain' }], says: /PNG|JPEG|type/i },
-    { name: 'a fifth image', existing: [png('1.png'), png('2.png'), png('3.png')], files: () => [png('4.png')], says: /4|count/i },
     {
       name: 'a GIF next to a PNG',
       existing: [png('1.png')],
@@ -96,6 +95,23 @@ describe('images on draft cards (issue 14)', () => {
       expect(stored.status === 'ok' && (stored.draft.media?.length ?? 0)).toBe(bad.existing?.length ?? 0);
     });
   }
+
+  it('GIVEN a draft with three images WHEN Add image is pressed THEN the form takes one more file, and at four the button is gone', async () => {
+    const driver = await moderation.start();
+    const card = await driver.postDraft('Four charts, one lesson: the curve always ends.');
+    await addImages(driver, card, 1, [png('1.png'), png('2.png'), png('3.png')], 'A chart');
+    await cardAt(driver, card, 2);
+    const click = moderation.track(driver.click(card, 'add-image', card.draft.id, 2));
+    const form = await driver.fakes.discord.waitForCallback(click.id);
+    const upload = (form.data?.['components'] as Array<{ component: Record<string, unknown> }>)[0]?.component;
+    expect(upload).toMatchObject({ type: 19, min_values: 1, max_values: 1 });
+    // Discord itself refuses a second file in that form.
+    expect(() => driver.submit(card, 'add-image-modal', card.draft.id, 2, {}, undefined, { files: { images: [png('4.png'), png('5.png')] } })).toThrow(/max_values/);
+    moderation.track(driver.submit(card, 'add-image-modal', card.draft.id, 2, { 'alt-text': 'A chart' }, undefined, { files: { images: [png('4.png')] } }));
+    const full = await cardAt(driver, card, 3);
+    expect(attachmentNames(full)).toHaveLength(4);
+    expect(driver.buttons(card.messageId)).not.toContain(encodeDraftCustomId({ action: 'add-image', draftId: card.draft.id, revision: 3 }));
+  });
 
   it('GIVEN a pending card WHEN someone without the moderator role presses Add image THEN they are refused privately and no form opens', async () => {
     const driver = await moderation.start();
