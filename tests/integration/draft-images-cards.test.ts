@@ -49,6 +49,13 @@ describe('images on draft cards (issue 14)', () => {
       [0, 1200, 'A bonding curve chart'],
       [1, 64, 'A bonding curve chart'],
     ]);
+
+    // Approve (a dry run here: the X side, upload → metadata → tweet with media_ids, is XPUB's and the lead's).
+    const approve = moderation.track(driver.click(card, 'approve', card.draft.id, 2));
+    await driver.fakes.discord.waitForCallback(approve.id);
+    const published = await driver.fakes.discord.waitForMessage((m) => m.id === card.messageId && (field(m, 'Status') ?? '').includes('Published'));
+    expect(published.attachments.map((a) => a['id'])).toEqual(shown.attachments.map((a) => a['id']));
+    expect(field(published, 'Image 2 of 2')).toContain('64×64');
   });
 
   const badInputs: Array<{ name: string; existing?: readonly ModalUpload[]; files: () => readonly ModalUpload[]; altText?: string; says: RegExp }> = [
