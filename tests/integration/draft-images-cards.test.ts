@@ -58,6 +58,19 @@ describe('images on draft cards (issue 14)', () => {
     expect(field(published, 'Image 2 of 2')).toContain('64×64');
   });
 
+  it('GIVEN a 15 MB GIF WHEN a moderator adds it THEN the card lists it without a preview (over Discord’s 10 MB) and Discord never sees the file', async () => {
+    const driver = await moderation.start();
+    const card = await driver.postDraft('When the chart looks like this, the exit liquidity is you.');
+    const gif = testImage('gif', { width: 480, height: 270, bytes: 15 * MB - 1024 });
+    const submit = await addImages(driver, card, 1, [{ filename: 'exit.gif', data: gif, contentType: 'image/gif' }], 'A falling chart');
+    const shown = await cardAt(driver, card, 2);
+    expect(driver.ephemeralReplies(submit.id)).toEqual([]);
+    expect(shown.attachments).toEqual([]);
+    expect(shown.embeds[0]?.['image']).toBeUndefined();
+    expect(field(shown, 'Image 1 of 1')).toMatch(/GIF · 15\.0 MB · 480×270 · no preview: over Discord's 10\.0 MB upload limit/);
+    expect(driver.buttons(card.messageId)).not.toContain(encodeDraftCustomId({ action: 'add-image', draftId: card.draft.id, revision: 2 }));
+  });
+
   const badInputs: Array<{ name: string; existing?: readonly ModalUpload[]; files: () => readonly ModalUpload[]; altText?: string; says: RegExp }> = [
     { name: 'a text file', files: () => [{ filename: 'notes.txt', data: Buffer.from('not an image at all, just words'), contentType: 'text/plain' }], says: /PNG|JPEG|type/i },
     {
