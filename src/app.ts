@@ -890,7 +890,8 @@ function buildAccount(
     publisher: announcingQueueChanges(publishing, () => shared.queueChanged.emit()),
     calendar: scheduling,
     pause,
-    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId),
+    // The card reads its image previews from the media directory (issue 14; read-only here).
+    cards: new DiscordDraftCards(shared.client, account.discord.moderationChannelId, store.mediaFiles),
     clock,
     logger: log.child({ component: 'moderation' }),
     options: moderationOptionsOf(account),
@@ -1421,6 +1422,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
       scheduling: account.scheduling,
       policy: { moderatorRoleId: account.config.discord.moderatorRoleId },
       timeZone: account.config.posting.timezone,
+      media: account.media,
     });
     const accountId = await store.repos.accounts.accountOfDraft(draftId);
     if (accountId === null) {
@@ -1435,7 +1437,7 @@ function buildInteractionRouter({ config, logger }: BuildContext, store: Store, 
     }
     return scope(account);
   };
-  const handlers = createModerationHandlers({ scopeOf, logger: log });
+  const handlers = createModerationHandlers({ scopeOf, logger: log, mediaFiles: store.mediaFiles });
   return new InteractionRouter(handlers, log, new GuildGuard(config.discord.guildId, log));
 }
 

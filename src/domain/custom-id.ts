@@ -12,12 +12,13 @@ export const MAX_CUSTOM_ID_LENGTH = 100;
 
 /**
  * Buttons on a card. `publish-now`, `reschedule` and `unschedule` are on a scheduled card (the
- * publishing calendar); their revision is the draft's, like every other action's.
+ * publishing calendar); `add-image` on a pending one (issue 14); their revision is the draft's,
+ * like every other action's.
  */
-export const CARD_ACTIONS = ['approve', 'regenerate', 'edit', 'reject', 'retry', 'publish-now', 'reschedule', 'unschedule'] as const;
+export const CARD_ACTIONS = ['approve', 'regenerate', 'edit', 'reject', 'retry', 'publish-now', 'reschedule', 'unschedule', 'add-image'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];
 
-export const MODAL_ACTIONS = ['regenerate-modal', 'edit-modal', 'reject-modal', 'reschedule-modal'] as const;
+export const MODAL_ACTIONS = ['regenerate-modal', 'edit-modal', 'reject-modal', 'reschedule-modal', 'add-image-modal'] as const;
 export type ModalAction = (typeof MODAL_ACTIONS)[number];
 
 export type DraftAction = CardAction | ModalAction;

@@ -102,7 +102,9 @@ export type ModerationAction =
   | 'reschedule'
   | 'unschedule'
   | 'swap'
-  | 'slot_missed';
+  | 'slot_missed'
+  // Issue 14: "Add image" on a card (a refused click is audited under it).
+  | 'add_image';
 
 /** The actor of decisions the configuration forces (an account removed from it), for audit rows and cards. */
 export const CONFIGURATION_ACTOR: Actor = { id: 'configuration', name: 'the configuration' };

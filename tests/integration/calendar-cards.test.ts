@@ -129,7 +129,7 @@ describe('the scheduled card: Publish now, Reschedule, Unschedule (real discord.
     const draft = await draftOf(driver, card.draft.id);
     expect(draft).toMatchObject({ status: 'pending', revision: 1, scheduledFor: null });
     expect(draft?.deadlineAt).toBe(driver.testApp.clock.now() + 2 * HOUR);
-    expect(driver.buttons(card.messageId)).toEqual(['approve', 'regenerate', 'edit', 'reject'].map((a) => `dg1:${a}:${card.draft.id}:1`));
+    expect(driver.buttons(card.messageId)).toEqual(['approve', 'regenerate', 'edit', 'reject', 'add-image'].map((a) => `dg1:${a}:${card.draft.id}:1`));
     // The 13:00 slot is free again: the next approval takes it.
     const other = await driver.postDraft(TWEET_B);
     track(driver.click(other, 'approve', other.draft.id, 1));

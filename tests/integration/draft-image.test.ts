@@ -118,9 +118,10 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(draft!.riskFlags).toContainEqual({ id: 'image_content', label: 'image 1: shows a price target' });
     expect(mediaFiles(testApp)).toEqual([sha256(png)]);
 
-    // The card shows the post (the images on the card are the cards' part of the issue).
+    // The card shows the post, the image and Claude's alt text.
     const card = await waitFor(() => [...fakes.discord.messages.values()].find((m) => (m.flags & MessageFlags.Ephemeral) === 0 && text(m.embeds as Embed[]).includes(POST)));
     expect(text(card.embeds as Embed[])).toContain(POST);
+    expect(text(card.embeds as Embed[])).toContain(`Alt text (by Claude): ${ALT}`);
   });
 
   it('GIVEN /draft image: without type THEN the topic picks the content type as before, and the post is still about the image', async () => {

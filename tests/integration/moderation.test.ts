@@ -73,9 +73,16 @@ describe('moderation in Discord (real discord.js against the fakes)', () => {
       ['Regenerate', ButtonStyle.Secondary],
       ['Edit', ButtonStyle.Secondary],
       ['Reject', ButtonStyle.Danger],
+      ['Add image', ButtonStyle.Secondary],
     ]);
     const id = card.draft.id;
-    expect(row.components.map((b) => b.custom_id)).toEqual([`dg1:approve:${id}:1`, `dg1:regenerate:${id}:1`, `dg1:edit:${id}:1`, `dg1:reject:${id}:1`]);
+    expect(row.components.map((b) => b.custom_id)).toEqual([
+      `dg1:approve:${id}:1`,
+      `dg1:regenerate:${id}:1`,
+      `dg1:edit:${id}:1`,
+      `dg1:reject:${id}:1`,
+      `dg1:add-image:${id}:1`,
+    ]);
     for (const b of row.components) expect(b.custom_id.length).toBeLessThanOrEqual(MAX_CUSTOM_ID_LENGTH);
 
     const stored = await driver.testApp.app.repos.drafts.findById(id);

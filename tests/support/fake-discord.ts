@@ -15,7 +15,7 @@ import {
   MessageType,
   PermissionFlagsBits,
 } from 'discord.js';
-import { imageSize as imageSizeOf } from 'image-size';
+import { imageSize } from 'image-size';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { FakeHttpServer, type FakeResponse, type Fault, type FaultMatcher, type MultipartPart, type RecordedRequest } from './fake-http.js';
 
@@ -69,6 +69,15 @@ export interface FakeDiscordOptions {
 export type SlashOptionValue = string | number | boolean;
 
 /** The handle of an injected interaction. */
+/** A file a user puts into a modal's file upload component. `contentType` null: Discord could not tell the type. */
+export interface ModalUpload {
+  readonly filename: string;
+  readonly data: Buffer;
+  readonly contentType?: string | null;
+  /** The CDN answers 404 for it (an expired or deleted upload): the bot's download fails. */
+  readonly unavailable?: boolean;
+}
+
 export interface InjectedInteraction {
   readonly id: string;
   readonly token: string;
@@ -514,6 +523,15 @@ export class FakeDiscord {
   injectModalSubmit(input: {
     customId: string;
     fields: Record<string, string>;
+    /**
+     * Files for the modal's file upload components (type 19), by custom_id. As on Discord, the
+     * client uploads them first: the fake keeps the bytes, serves them from its attachment CDN
+     * route, and the submit carries the attachment ids as the component's `values` and their
+     * descriptions in `data.resolved.attachments`.
+     */
+    files?: Record<string, readonly ModalUpload[]>;
+    /** Choices in the modal's string selects (in labels), by custom_id; checked against the options and min/max. */
+    selects?: Record<string, readonly string[]>;
     messageId?: string;
     userId?: string;
     layout?: 'actionRow' | 'label';
@@ -524,11 +542,18 @@ export class FakeDiscord {
       throw new FakeDiscordError('injectModalSubmit: unknown message', { messageId: input.messageId });
     }
     const shown = [...this.callbacks].reverse().find((c) => c.type === InteractionResponseType.Modal && c.data?.['custom_id'] === input.customId);
+    const attachments: Record<string, Json> = {};
     const components = shown
-      ? this.modalSubmitFromShown(shown.data?.['components'], input.fields, input.customId)
+      ? this.modalSubmitFromShown(shown.data?.['components'], input, attachments, message?.channel_id ?? this.channelId)
       : this.modalSubmitFromFields(input.fields, input.layout ?? 'actionRow');
-    const data: Json = { custom_id: input.customId, components };
+    if (!shown && (input.files || input.selects)) throw new FakeDiscordError('injectModalSubmit: files and selects need a modal the bot showed', { customId: input.customId });
+    const data: Json = { custom_id: input.customId, components, ...(Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {}) };
     return this.injectInteraction(InteractionType.ModalSubmit, data, input.userId, message, input.guildId);
+  }
+
+  /** The bytes the fake CDN serves for an attachment id (a message's or a modal upload's); undefined when unknown. */
+  attachmentData(attachmentId: string): Buffer | undefined {
+    return this.attachmentBytes.get(attachmentId);
   }
 
   // ---------------------------------------------------------------- fixtures (also served over REST)
@@ -891,7 +916,7 @@ export class FakeDiscord {
       app_permissions: this.memberPermissions(this.botUserId).toString(),
       locale: 'en-US',
       entitlements: [],
-      attachment_size_limit: 10_485_760,
+      attachment_size_limit: FAKE_ATTACHMENT_SIZE_LIMIT,
       ...(message ? { message } : {}),
     };
     const record: InteractionRecord = {
@@ -960,30 +985,96 @@ export class FakeDiscord {
     return { type, name, value };
   }
 
-  private modalSubmitFromShown(shownComponents: unknown, fields: Record<string, string>, customId: string): Json[] {
+  private modalSubmitFromShown(
+    shownComponents: unknown,
+    input: { customId: string; fields: Record<string, string>; files?: Record<string, readonly ModalUpload[]>; selects?: Record<string, readonly string[]> },
+    attachments: Record<string, Json>,
+    channelId: string,
+  ): Json[] {
+    const { customId, fields } = input;
+    const files = input.files ?? {};
+    const selects = input.selects ?? {};
     const shown = Array.isArray(shownComponents) ? (shownComponents as Json[]) : [];
     const known = new Set<string>();
     let nextId = 1;
-    const input = (component: Json): Json => {
+    const field = (component: Json): Json => {
       const fieldId = String(component['custom_id']);
+      const id = component['id'] ?? nextId++;
+      if (component['type'] === ComponentType.FileUpload) {
+        const uploads = files[fieldId] ?? [];
+        known.add(`file:${fieldId}`);
+        const min = Number(component['min_values'] ?? 1);
+        const max = Number(component['max_values'] ?? 1);
+        const required = component['required'] !== false;
+        if ((uploads.length > 0 || required) && (uploads.length < min || uploads.length > max)) {
+          throw new FakeDiscordError('injectModalSubmit: Discord lets a file upload take only min_values..max_values files', {
+            customId: fieldId,
+            count: uploads.length,
+            min,
+            max,
+          });
+        }
+        const ids = uploads.map((upload) => {
+          const attachment = this.storeUpload(upload, channelId);
+          attachments[String(attachment['id'])] = attachment;
+          return String(attachment['id']);
+        });
+        return { type: ComponentType.FileUpload, id, custom_id: fieldId, values: ids };
+      }
+      if (component['type'] === ComponentType.StringSelect) {
+        const values = selects[fieldId] ?? [];
+        known.add(`select:${fieldId}`);
+        const offered = ((component['options'] as Json[] | undefined) ?? []).map((o) => String(o['value']));
+        const min = Number(component['min_values'] ?? 1);
+        const max = Number(component['max_values'] ?? 1);
+        const required = component['required'] !== false;
+        if (values.some((v) => !offered.includes(v)) || ((values.length > 0 || required) && (values.length < min || values.length > max))) {
+          throw new FakeDiscordError('injectModalSubmit: values the select does not offer', { customId: fieldId, values: values.join(',') });
+        }
+        return { type: ComponentType.StringSelect, id, custom_id: fieldId, values: [...values] };
+      }
       known.add(fieldId);
-      return { type: ComponentType.TextInput, id: component['id'] ?? nextId++, custom_id: fieldId, value: fields[fieldId] ?? '' };
+      return { type: ComponentType.TextInput, id, custom_id: fieldId, value: fields[fieldId] ?? '' };
     };
     const submitted = shown.map((top): Json => {
       const id = top['id'] ?? nextId++;
       if (top['type'] === ComponentType.Label) {
-        return { type: ComponentType.Label, id, component: input(top['component'] as Json) };
+        return { type: ComponentType.Label, id, component: field(top['component'] as Json) };
       }
       if (top['type'] === ComponentType.ActionRow) {
-        return { type: ComponentType.ActionRow, id, components: ((top['components'] as Json[] | undefined) ?? []).map(input) };
+        return { type: ComponentType.ActionRow, id, components: ((top['components'] as Json[] | undefined) ?? []).map(field) };
       }
       return { type: top['type'], id };
     });
-    const unknown = Object.keys(fields).filter((f) => !known.has(f));
+    const unknown = [
+      ...Object.keys(fields).filter((f) => !known.has(f)),
+      ...Object.keys(files).filter((f) => !known.has(`file:${f}`)),
+      ...Object.keys(selects).filter((f) => !known.has(`select:${f}`)),
+    ];
     if (unknown.length > 0) {
       throw new FakeDiscordError('injectModalSubmit: fields not present in the modal the bot showed', { customId, unknown });
     }
     return submitted;
+  }
+
+  /**
+   * A file a user uploaded into a modal: kept under a new attachment id and served by the CDN
+   * route, described the way Discord's `resolved.attachments` does (width and height for images).
+   */
+  private storeUpload(upload: ModalUpload, channelId: string): Json {
+    const id = this.snowflake();
+    if (!upload.unavailable) this.attachmentBytes.set(id, upload.data);
+    const url = `${this.http.url}/attachments/${channelId}/${id}/${encodeURIComponent(upload.filename)}`;
+    return {
+      id,
+      filename: upload.filename,
+      size: upload.data.length,
+      url,
+      proxy_url: url,
+      ...(upload.contentType !== null ? { content_type: upload.contentType ?? 'application/octet-stream' } : {}),
+      ...imageDimensions(upload.data),
+      ephemeral: true,
+    };
   }
 
   private modalSubmitFromFields(fields: Record<string, string>, layout: 'actionRow' | 'label'): Json[] {
@@ -1322,6 +1413,11 @@ export class FakeDiscord {
         interaction.originalMessageId = message.id;
         break;
       }
+      case InteractionResponseType.Modal: {
+        const invalid = validateModal(data ?? {});
+        if (invalid) return invalid;
+        break;
+      }
       case InteractionResponseType.DeferredMessageUpdate:
       case InteractionResponseType.UpdateMessage: {
         const source = interaction.sourceMessageId ? this.messages.get(interaction.sourceMessageId) : undefined;
@@ -1493,7 +1589,7 @@ export class FakeDiscord {
         url,
         proxy_url: url,
         content_type: part.contentType ?? 'application/octet-stream',
-        ...pngDimensions(part.data),
+        ...imageDimensions(part.data),
         ...(typeof entry?.['description'] === 'string' ? { description: entry['description'] } : {}),
       };
     };
@@ -1588,8 +1684,14 @@ function readPayload(request: RecordedRequest): { payload: Json; files: Multipar
   return { payload: body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {}, files: [] };
 }
 
+/** The guild's upload limit per file (no boosts), as `attachment_size_limit` in the guild payload says. */
+export const FAKE_ATTACHMENT_SIZE_LIMIT = 10_485_760;
+
 /** The checks Discord applies that a bot can realistically trip (empty message, limits). */
 function validateMessagePayload(payload: Json, files: readonly MultipartPart[], isEdit: boolean): FakeResponse | undefined {
+  // Discord refuses the whole request when one file is over the upload limit: 413, 40005.
+  if (files.some((file) => file.data.length > FAKE_ATTACHMENT_SIZE_LIMIT)) return discordError(413, 40005, 'Request entity too large');
+  if (files.length > 10) return tooLong(['files'], 10);
   const content = payload['content'];
   if (typeof content === 'string' && content.length > 2000) {
     return discordError(400, 50035, 'Invalid Form Body', {
@@ -1711,6 +1813,72 @@ function validateActionRows(rows: Json[]): FakeResponse | undefined {
   return undefined;
 }
 
+/**
+ * A modal (callback type 9) the way Discord checks it: a custom_id and a title, 1 to 5 top-level
+ * components, each a label (or a legacy action row) holding one text input, string select or
+ * file upload (the file upload and select only in labels). A file upload takes 0..10 as
+ * min_values and 1..10 as max_values, min never above max; a select's options as on messages.
+ */
+function validateModal(data: Json): FakeResponse | undefined {
+  const title = data['title'];
+  if (typeof title !== 'string' || title.length === 0) return formError(['data', 'title'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  if (title.length > 45) return tooLong(['data', 'title'], 45);
+  const components = Array.isArray(data['components']) ? (data['components'] as Json[]) : [];
+  if (components.length === 0) return formError(['data', 'components'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
+  if (components.length > 5) return tooLong(['data', 'components'], 5);
+  const seen = new Set<string>();
+  for (const [i, top] of components.entries()) {
+    const path = ['data', 'components', i];
+    let inner: Json[];
+    if (top['type'] === ComponentType.Label) {
+      const label = top['label'];
+      if (typeof label !== 'string' || label.length === 0) return formError([...path, 'label'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      if (label.length > 45) return tooLong([...path, 'label'], 45);
+      if (typeof top['description'] === 'string' && top['description'].length > 100) return tooLong([...path, 'description'], 100);
+      inner = top['component'] ? [top['component'] as Json] : [];
+    } else if (top['type'] === ComponentType.ActionRow) {
+      inner = Array.isArray(top['components']) ? (top['components'] as Json[]) : [];
+      if (inner.some((c) => c['type'] !== ComponentType.TextInput)) {
+        return formError([...path, 'components'], 'COMPONENT_TYPE_INVALID', 'Only text inputs may be in an action row of a modal');
+      }
+    } else if (top['type'] === ComponentType.TextDisplay) {
+      continue;
+    } else {
+      return formError([...path, 'type'], 'COMPONENT_TYPE_INVALID', 'Invalid component type');
+    }
+    if (inner.length !== 1) return formError([...path, 'components'], 'BASE_TYPE_BAD_LENGTH', 'Must be 1 in length.');
+    const child = inner[0] as Json;
+    const customId = child['custom_id'];
+    if (typeof customId !== 'string' || customId.length === 0 || customId.length > 100) return tooLong([...path, 'component', 'custom_id'], 100);
+    if (seen.has(customId)) return formError([...path, 'component', 'custom_id'], 'COMPONENT_CUSTOM_ID_DUPLICATED', 'Component custom id cannot be duplicated');
+    seen.add(customId);
+    const min = child['min_values'];
+    const max = child['max_values'];
+    if (child['type'] === ComponentType.FileUpload) {
+      if (min !== undefined && min !== null && (typeof min !== 'number' || min < 0 || min > 10)) {
+        return formError([...path, 'component', 'min_values'], 'NUMBER_TYPE_MAX', 'int value should be between 0 and 10.');
+      }
+      if (max !== undefined && max !== null && (typeof max !== 'number' || max < 1 || max > 10)) {
+        return formError([...path, 'component', 'max_values'], 'NUMBER_TYPE_MAX', 'int value should be between 1 and 10.');
+      }
+      if (Number(min ?? 1) > Number(max ?? 1)) return formError([...path, 'component', 'min_values'], 'SELECT_COMPONENT_MIN_MAX_INVALID', 'min_values above max_values');
+    } else if (child['type'] === ComponentType.StringSelect) {
+      const options = Array.isArray(child['options']) ? (child['options'] as Json[]) : [];
+      if (options.length === 0) return formError([...path, 'component', 'options'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
+      if (options.length > 25) return tooLong([...path, 'component', 'options'], 25);
+      if (Number(min ?? 1) > Number(max ?? 1) || Number(max ?? 1) > options.length) {
+        return formError([...path, 'component', 'max_values'], 'SELECT_COMPONENT_MIN_MAX_INVALID', 'max_values above the number of options, or below min_values');
+      }
+    } else if (child['type'] !== ComponentType.TextInput) {
+      return formError([...path, 'component', 'type'], 'COMPONENT_TYPE_INVALID', 'Invalid component type');
+    } else if (top['type'] === ComponentType.Label && child['label'] !== undefined) {
+      // A text input inside a label takes its label from the label component.
+      return formError([...path, 'component', 'label'], 'COMPONENT_FIELD_INVALID', 'A text input in a label has no label of its own');
+    }
+  }
+  return undefined;
+}
+
 function allowedCallbackTypes(interaction: InteractionRecord): number[] {
   switch (interaction.type) {
     case InteractionType.ApplicationCommandAutocomplete:
@@ -1767,10 +1935,14 @@ function findComponent(components: Json[], predicate: (component: Json) => boole
   return undefined;
 }
 
-function pngDimensions(data: Buffer): { width?: number; height?: number } {
-  const signature = '89504e470d0a1a0a';
-  if (data.length < 24 || data.subarray(0, 8).toString('hex') !== signature) return {};
-  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
+/** Width and height of an image file, as Discord reports them on an attachment (nothing for other files). */
+function imageDimensions(data: Buffer): { width?: number; height?: number } {
+  try {
+    const { width, height } = imageSize(data);
+    return { width, height };
+  } catch {
+    return {};
+  }
 }
 
 function allPermissions(): bigint {
@@ -1841,7 +2013,7 @@ export function uploadSlashAttachment(fake: FakeDiscord, upload: SlashAttachment
 /** Width and height, which Discord reports for images only. */
 function slashImageDimensions(data: Buffer): { width?: number; height?: number } {
   try {
-    const { width, height } = imageSizeOf(data);
+    const { width, height } = imageSize(data);
     return { width, height };
   } catch {
     return {};

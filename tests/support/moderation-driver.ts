@@ -1,7 +1,7 @@
 import { MessageFlags } from 'discord.js';
 import { encodeDraftCustomId, type DraftAction } from '../../src/domain/custom-id.js';
 import type { Draft } from '../../src/domain/draft.js';
-import type { FakeMessage, InjectedInteraction } from './fake-discord.js';
+import type { FakeMessage, InjectedInteraction, ModalUpload } from './fake-discord.js';
 import type { Fakes, TestApp } from './test-app.js';
 
 /** The card a test drives: the draft as created and the Discord message that shows it. */
@@ -45,17 +45,20 @@ export class ModerationDriver {
   /** Submits a draft modal from the card's message. */
   submit(
     card: { messageId: string },
-    action: 'regenerate-modal' | 'edit-modal' | 'reject-modal' | 'reschedule-modal',
+    action: 'regenerate-modal' | 'edit-modal' | 'reject-modal' | 'reschedule-modal' | 'add-image-modal',
     draftId: number,
     revision: number,
     fields: Record<string, string>,
     userId = this.fakes.discord.userIds.moderator,
+    /** Files for the form's file uploads and choices in its selects (issue 14), by custom_id. */
+    extra: { files?: Record<string, readonly ModalUpload[]>; selects?: Record<string, readonly string[]> } = {},
   ): InjectedInteraction {
     return this.fakes.discord.injectModalSubmit({
       customId: encodeDraftCustomId({ action, draftId, revision }),
       fields,
       messageId: card.messageId,
       userId,
+      ...extra,
     });
   }
 

@@ -34,6 +34,7 @@ describe('draft card rendering', () => {
       ['Regenerate', ButtonStyle.Secondary, 'dg1:regenerate:12:1'],
       ['Edit', ButtonStyle.Secondary, 'dg1:edit:12:1'],
       ['Reject', ButtonStyle.Danger, 'dg1:reject:12:1'],
+      ['Add image', ButtonStyle.Secondary, 'dg1:add-image:12:1'],
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { DiscordAPIError, RESTJSONErrorCodes, type Client, type SendableChannels } from 'discord.js';
-import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView } from '../../services/ports.js';
+import { CardGoneError, type CardLocation, type DraftCardPort, type DraftCardView, type MediaFileStore } from '../../services/ports.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
+import { cardImageSources, type ExistingAttachment } from './card-images.js';
 import { fitMessageContent, renderDraftCard } from './draft-card.js';
 import { fetchModerationChannel } from './moderation-channel.js';
 
@@ -12,6 +13,8 @@ export class DiscordDraftCards implements DraftCardPort {
   constructor(
     private readonly client: Client,
     private readonly channelId: string,
+    /** The draft images' files (issue 14), for the card's previews; absent: images are listed without them. */
+    private readonly mediaFiles?: MediaFileStore,
   ) {}
 
   /**
@@ -22,7 +25,8 @@ export class DiscordDraftCards implements DraftCardPort {
    */
   async postCard(view: DraftCardView): Promise<CardLocation> {
     const channel = await this.channel();
-    const message = await channel.send({ ...renderDraftCard(view), allowedMentions: NO_MENTIONS, nonce: cardNonce(view), enforceNonce: true });
+    const sources = await cardImageSources(view.draft, this.mediaFiles, []);
+    const message = await channel.send({ ...renderDraftCard(view, sources), allowedMentions: NO_MENTIONS, nonce: cardNonce(view), enforceNonce: true });
     return { channelId: message.channelId, messageId: message.id };
   }
 
@@ -32,7 +36,9 @@ export class DiscordDraftCards implements DraftCardPort {
     const channel = await this.channel(moderationChannelId ?? this.channelId);
     // messages.edit PATCHes by id: no fetch, so it works for cards posted before a restart.
     try {
-      await channel.messages.edit(moderationMessageId, { ...renderDraftCard(view), allowedMentions: NO_MENTIONS });
+      const existing = await this.existingAttachments(channel, view, moderationMessageId);
+      const sources = await cardImageSources(view.draft, this.mediaFiles, existing);
+      await channel.messages.edit(moderationMessageId, { ...renderDraftCard(view, sources), allowedMentions: NO_MENTIONS });
     } catch (error) {
       if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage) throw new CardGoneError(view.draft.id, moderationMessageId);
       throw error;
@@ -42,6 +48,23 @@ export class DiscordDraftCards implements DraftCardPort {
   async alert(text: string): Promise<void> {
     const channel = await this.channel();
     await channel.send({ content: fitMessageContent(text), allowedMentions: NO_MENTIONS });
+  }
+
+  /**
+   * The card's attachments, so images already on it are kept by id rather than uploaded again
+   * (up to 4 × 5 MB on every edit). Only for a draft with images: one GET, never from discord.js's
+   * cache (an edit does not refresh a cached message, so it may list attachments long gone). A
+   * failed read costs only a re-upload.
+   */
+  private async existingAttachments(channel: SendableChannels, view: DraftCardView, messageId: string): Promise<ExistingAttachment[]> {
+    if ((view.draft.media?.length ?? 0) === 0 || !('messages' in channel)) return [];
+    try {
+      const message = await channel.messages.fetch({ message: messageId, force: true });
+      return [...message.attachments.values()].map((a) => ({ id: a.id, name: a.name }));
+    } catch (error) {
+      if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage) throw error;
+      return [];
+    }
   }
 
   private channel(id = this.channelId): Promise<SendableChannels> {

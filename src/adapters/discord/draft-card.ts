@@ -11,6 +11,7 @@ import {
 import { CONTENT_TYPE_LABELS } from '../../domain/content-types.js';
 import { encodeDraftCustomId, type CardAction } from '../../domain/custom-id.js';
 import { tweetUrl, type Draft } from '../../domain/draft.js';
+import { MEDIA_LIMITS, type DraftMedia, type MediaMimeType } from '../../domain/media.js';
 import { isPauseHoldReason } from '../../domain/schedule.js';
 import { MAX_TWEET_WEIGHT, weightedLength } from '../../domain/tweet-length.js';
 import type { AccountLabel, DraftCardView } from '../../services/ports.js';
@@ -27,8 +28,84 @@ export interface DraftCardMessage {
   readonly embeds: APIEmbed[];
   readonly components: Array<APIActionRowComponent<APIButtonComponentWithCustomId>>;
   readonly files: DraftCardFile[];
-  /** Always sent (empty unless `files` has one): an edit then drops a file an older rendering had. */
-  readonly attachments: never[];
+  /**
+   * Always sent: the attachments of the message being edited that stay (an image already on the
+   * card, by id, so it is not uploaded again); discord.js appends `files` to it. Anything an older
+   * rendering attached and this one does not list is dropped by Discord.
+   */
+  readonly attachments: Array<{ id: string }>;
+}
+
+/**
+ * Discord's upload limit per file for a bot in a guild without boosts (10 MiB): an image over it
+ * (a GIF may be 15 MB on X) is listed on the card without a preview.
+ */
+export const CARD_IMAGE_PREVIEW_MAX_BYTES = 10 * 1024 * 1024;
+
+/** One image of a draft as the card shows it: its attachment name and whether it can be previewed. */
+export interface CardImagePlan {
+  readonly media: DraftMedia;
+  /** `image-<n>-<sha256 prefix>.<ext>`: a changed file at the same position gets a new name, so a kept attachment is always the same file. */
+  readonly name: string;
+  readonly preview: boolean;
+}
+
+/**
+ * Where the card's image previews come from, found by the adapter (I/O): attachments already on
+ * the card message, by filename, kept by id instead of being uploaded again; and the bytes of the
+ * others, by sha256, read from the media store. An image in neither is listed without a preview.
+ */
+export interface CardImageSources {
+  readonly kept?: ReadonlyMap<string, string>;
+  readonly bytes?: ReadonlyMap<string, Buffer>;
+}
+
+const IMAGE_EXTENSIONS: Record<MediaMimeType, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif' };
+const IMAGE_TYPE_LABELS: Record<MediaMimeType, string> = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WEBP', 'image/gif': 'GIF' };
+
+/** The card's images in post order, each with its attachment name and whether Discord can take it as a preview. */
+export function cardImagePlan(draft: Draft): CardImagePlan[] {
+  return [...(draft.media ?? [])]
+    .sort((a, b) => a.position - b.position)
+    .map((media) => ({
+      media,
+      name: `image-${media.position + 1}-${media.sha256.slice(0, 12)}.${IMAGE_EXTENSIONS[media.mimeType]}`,
+      preview: media.bytes <= CARD_IMAGE_PREVIEW_MAX_BYTES,
+    }));
+}
+
+/** How one image appears on the card. */
+type ImageShown = 'shown' | 'too_large' | 'missing';
+
+/** The attachments for the card's images: kept ones by id, the rest uploaded; and how each image ends up shown. */
+function imageAttachments(
+  plan: readonly CardImagePlan[],
+  sources: CardImageSources,
+): { attachments: Array<{ id: string }>; files: DraftCardFile[]; shown: Map<number, ImageShown>; embedImage: string | null } {
+  const attachments: Array<{ id: string }> = [];
+  const files: DraftCardFile[] = [];
+  const shown = new Map<number, ImageShown>();
+  let embedImage: string | null = null;
+  for (const image of plan) {
+    const kept = sources.kept?.get(image.name);
+    const bytes = sources.bytes?.get(image.media.sha256);
+    if (!image.preview) shown.set(image.media.position, 'too_large');
+    else if (kept !== undefined) attachments.push({ id: kept });
+    else if (bytes) files.push({ name: image.name, attachment: bytes });
+    else shown.set(image.media.position, 'missing');
+    if (!shown.has(image.media.position)) {
+      shown.set(image.media.position, 'shown');
+      embedImage ??= image.name;
+    }
+  }
+  return { attachments, files, shown, embedImage };
+}
+
+/** Bytes for people: `830 B`, `12.4 KB`, `1.5 MB` (1,024-based, like X's "5 MB"). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** The colour of the status line, by outcome. */
@@ -104,7 +181,7 @@ function accountSuffix(account: AccountLabel): string {
 /**
  * Renders a draft card: the text (every tweet of a thread, numbered, with its weighted length),
  * topic and type, risk flags, revision, the deadline and what happens then, today's posting
- * budget, and a coloured status line. Pending cards carry Approve / Regenerate / Edit / Reject;
+ * budget, and a coloured status line. Pending cards carry Approve / Regenerate / Edit / Reject (and Add image while X takes more);
  * a scheduled one (approved into a slot of the publishing calendar) says when and carries
  * Publish now / Reschedule / Unschedule; a failed one carries Retry; any other outcome has no
  * buttons, so the channel reads as history.
@@ -115,9 +192,10 @@ function accountSuffix(account: AccountLabel): string {
  * blocks (across several embeds if needed), and when even that is too long it is attached whole
  * as a file. Pure: the same view always renders the same message.
  */
-export function renderDraftCard(view: DraftCardView): DraftCardMessage {
+export function renderDraftCard(view: DraftCardView, sources: CardImageSources = {}): DraftCardMessage {
   const { draft } = view;
-  const specs = fieldSpecs(view);
+  const images = imageAttachments(cardImagePlan(draft), sources);
+  const specs = fieldSpecs(view, images.shown);
   const title = `${view.dryRun ? '[DRY RUN] ' : ''}Draft #${draft.id} · ${draft.kind === 'thread' ? `thread of ${draft.tweets.length}` : 'tweet'}${accountSuffix(view.account)}`;
   const colour = statusLine(view).colour;
   for (const mode of ['escaped', 'code', 'file'] as const) {
@@ -129,10 +207,23 @@ export function renderDraftCard(view: DraftCardView): DraftCardMessage {
     if (!fields) continue;
     const [first = '', ...continued] = text.chunks;
     const embeds: APIEmbed[] = [
-      { title, description: first, color: colour, fields, footer: { text: footer } },
+      {
+        title,
+        description: first,
+        color: colour,
+        fields,
+        ...(images.embedImage ? { image: { url: `attachment://${images.embedImage}` } } : {}),
+        footer: { text: footer },
+      },
       ...continued.map((description) => ({ description, color: colour })),
     ];
-    const message: DraftCardMessage = { content: '', embeds, components: buttonsFor(view), files: text.files, attachments: [] };
+    const message: DraftCardMessage = {
+      content: '',
+      embeds,
+      components: buttonsFor(view),
+      files: [...images.files, ...text.files],
+      attachments: [...images.attachments],
+    };
     const violations = discordLimitViolations(message);
     if (violations.length === 0) return message;
   }
@@ -146,7 +237,7 @@ const FOOTER_NOTES: Record<TextMode, string> = {
 };
 
 /** Every field of the card in display order, each able to shorten itself to a budget. */
-function fieldSpecs(view: DraftCardView): FieldSpec[] {
+function fieldSpecs(view: DraftCardView, imagesShown: ReadonlyMap<number, ImageShown> = new Map()): FieldSpec[] {
   const { draft } = view;
   const fixed = (value: string) => (max: number) => clip(value, max);
   const typeLabel = ` · ${CONTENT_TYPE_LABELS[draft.contentType]}`;
@@ -168,6 +259,7 @@ function fieldSpecs(view: DraftCardView): FieldSpec[] {
     name: 'Budget',
     fit: fixed(`${view.budget.usedThisHour}/${view.budget.maxPerHour} posts this hour · ${view.budget.usedToday}/${view.budget.maxPerDay} today`),
   });
+  specs.push(...imageFieldSpecs(draft, imagesShown));
   const editedBy = draft.editedBy;
   if (editedBy) specs.push({ name: 'Edited by', inline: true, fit: (max) => fitEscaped(editedBy.name, max, 'name shortened'), cut: 4 });
   const feedback = draft.feedback;
@@ -187,6 +279,33 @@ function fieldSpecs(view: DraftCardView): FieldSpec[] {
     });
   }
   return specs;
+}
+
+/**
+ * One field per image: its type, size and dimensions, whether the card previews it, and its alt
+ * text with who wrote it (shortened before anything else but feedback when the card is full: the
+ * whole text is in the Edit form).
+ */
+function imageFieldSpecs(draft: Draft, shown: ReadonlyMap<number, ImageShown>): FieldSpec[] {
+  const plan = cardImagePlan(draft);
+  return plan.map(({ media }, i) => {
+    // Preview or not, every image is described: type, size and dimensions, and its alt text.
+    const facts = `${IMAGE_TYPE_LABELS[media.mimeType]} · ${formatBytes(media.bytes)} · ${media.width}×${media.height}`;
+    const state = shown.get(media.position);
+    const note =
+      state === 'too_large'
+        ? ` · no preview: over Discord's ${formatBytes(CARD_IMAGE_PREVIEW_MAX_BYTES)} upload limit (it is still posted to X)`
+        : state === 'missing'
+          ? ' · no preview: the file is missing from the media store'
+          : '';
+    const by = media.altSource === 'claude' ? 'by Claude' : media.altSource === 'moderator' ? 'by a moderator' : null;
+    const head = `${facts}${note}\nAlt text${by ? ` (${by})` : ''}: `;
+    return {
+      name: `Image ${i + 1} of ${plan.length}`,
+      fit: (max: number) => head + (media.altText ? fitEscaped(media.altText, Math.max(0, max - head.length), 'alt text shortened') : 'none yet'),
+      cut: 2,
+    };
+  });
 }
 
 /**
@@ -532,6 +651,7 @@ function buttonsFor(view: DraftCardView): DraftCardMessage['components'] {
           button('regenerate', 'Regenerate', ButtonStyle.Secondary),
           button('edit', 'Edit', ButtonStyle.Secondary),
           button('reject', 'Reject', ButtonStyle.Danger),
+          ...(canAddImage(draft) ? [button('add-image', 'Add image', ButtonStyle.Secondary)] : []),
         ],
       },
     ];
@@ -550,6 +670,12 @@ function buttonsFor(view: DraftCardView): DraftCardMessage['components'] {
   }
   if (draft.status === 'failed') return [{ type: ComponentType.ActionRow, components: [button('retry', 'Retry', ButtonStyle.Primary)] }];
   return [];
+}
+
+/** "Add image" is offered while X would take another image: fewer than 4, and no GIF (a GIF goes alone). */
+export function canAddImage(draft: Draft): boolean {
+  const media = draft.media ?? [];
+  return media.length < MEDIA_LIMITS.maxImages && !media.some((m) => m.mimeType === 'image/gif');
 }
 
 function lengthSummary(draft: Draft): string {

@@ -1,6 +1,17 @@
-import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type APIModalInteractionResponseCallbackData } from 'discord.js';
+import {
+  FileUploadBuilder,
+  LabelBuilder,
+  ModalBuilder,
+  StringSelectMenuBuilder,
+  StringSelectMenuOptionBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type APIModalInteractionResponseCallbackData,
+} from 'discord.js';
 import { encodeDraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import { MEDIA_LIMITS } from '../../domain/media.js';
+import { canAddImage, cardImagePlan, formatBytes } from './draft-card.js';
 import { UserError } from './user-error.js';
 
 /** Discord allows at most five inputs in a modal; threads may have six tweets. */
@@ -17,6 +28,13 @@ export const FEEDBACK_MAX_LENGTH = 1000;
 export const REASON_MAX_LENGTH = 500;
 /** Discord's limit for a text input; generous so a prefilled tweet (long URLs count 23) always fits. */
 const TEXT_INPUT_MAX = 4000;
+/** The Add image form's file upload, and the alt-text field (Add image and Edit). */
+export const IMAGES_FIELD = 'images';
+export const ALT_TEXT_FIELD = 'alt-text';
+/** The Edit form's "Remove images" select; its values are image positions. */
+export const REMOVE_IMAGES_FIELD = 'remove-images';
+/** With images, the Edit form gives two of its five inputs to them, so the tweets share three. */
+const IMAGE_INPUTS = 2;
 
 /** The custom_id of the text input holding tweet field `index` (0-based). */
 export function tweetFieldId(index: number): string {
@@ -104,7 +122,8 @@ function fitTo(text: string, max: number): string {
  * the reason.
  */
 export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbackData {
-  const groups = editFieldGroups(draft.tweets);
+  const images = cardImagePlan(draft);
+  const groups = editFieldGroups(draft.tweets, images.length > 0 ? MAX_MODAL_INPUTS - IMAGE_INPUTS : MAX_MODAL_INPUTS);
   const values = groups.map((group) => group.tweets.join(`\n${TWEET_SEPARATOR}\n`));
   // A form that would not give the draft back unchanged (a tweet holding a `---` line would be
   // split, a field over Discord's limit cut) would change tweets the moderator never touched.
@@ -134,15 +153,97 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
     );
     modal.addLabelComponents(builder);
   });
+  if (images.length > 0) {
+    const altTexts = images.map((image) => image.media.altText ?? '');
+    const altValue = altTexts.join(`\n${TWEET_SEPARATOR}\n`);
+    // Same rule as the tweets: a form that would not give every alt text back unchanged is refused.
+    const altBack = readEditedAltTexts(altValue, images.length);
+    if (altValue.length > TEXT_INPUT_MAX || !altBack || altBack.some((t, i) => t !== altTexts[i]?.trim())) {
+      throw new UserError(
+        `This draft's alt texts cannot be edited in Discord's form without changing text you did not touch (an alt text holds a line of only ${TWEET_SEPARATOR}). Nothing was changed.`,
+      );
+    }
+    modal.addLabelComponents(
+      new LabelBuilder()
+        .setLabel(images.length === 1 ? 'Alt text of the image' : `Alt texts of images 1-${images.length}`)
+        .setDescription(
+          images.length === 1
+            ? 'Max 1000 characters, no addresses or @mentions. Empty: keep it.'
+            : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: keep it.`,
+        )
+        .setTextInputComponent(
+          new TextInputBuilder().setCustomId(ALT_TEXT_FIELD).setStyle(TextInputStyle.Paragraph).setRequired(false).setMaxLength(TEXT_INPUT_MAX).setValue(altValue),
+        ),
+      new LabelBuilder()
+        .setLabel('Remove images')
+        .setDescription('Pick the images to take off the post (none: keep them all).')
+        .setStringSelectMenuComponent(
+          new StringSelectMenuBuilder()
+            .setCustomId(REMOVE_IMAGES_FIELD)
+            .setRequired(false)
+            .setMinValues(0)
+            .setMaxValues(images.length)
+            .setPlaceholder('Keep all images')
+            .addOptions(
+              images.map(({ media }, i) =>
+                new StringSelectMenuOptionBuilder()
+                  .setLabel(`Image ${i + 1}`)
+                  .setDescription(fitTo(`${media.mimeType.slice('image/'.length).toUpperCase()} · ${formatBytes(media.bytes)} · ${media.width}×${media.height}`, 100))
+                  .setValue(String(media.position)),
+              ),
+            ),
+        ),
+    );
+  }
   return modal.toJSON();
 }
 
-/** Which tweets each Edit field holds: one each, the overflow sharing the last field. */
-export function editFieldGroups(tweets: readonly string[]): Array<{ first: number; tweets: string[] }> {
+/**
+ * Add image: a file upload taking 1 to 4 files (at most what X still takes: 4 images in all, or
+ * one GIF alone; the service checks again) and an optional alt text for them. Refused when the
+ * draft cannot take another image (the button is hidden then, but an old card may still show it).
+ */
+export function buildAddImageModal(draft: Draft): APIModalInteractionResponseCallbackData {
+  if (!canAddImage(draft)) {
+    throw new UserError(`Draft #${draft.id} already has ${MEDIA_LIMITS.maxImages} images, or a GIF (a GIF goes alone on X). Remove one with Edit first. Nothing was changed.`);
+  }
+  const room = MEDIA_LIMITS.maxImages - (draft.media?.length ?? 0);
+  return new ModalBuilder()
+    .setCustomId(encodeDraftCustomId({ action: 'add-image-modal', draftId: draft.id, revision: draft.revision }))
+    .setTitle(fitTo(`Add images to draft #${draft.id}`, 45))
+    .addLabelComponents(
+      new LabelBuilder()
+        .setLabel(room === 1 ? 'Image' : `Images (1 to ${room})`)
+        .setDescription('PNG, JPEG, WEBP (5 MB each, up to 4) or one GIF alone (15 MB).')
+        .setFileUploadComponent(new FileUploadBuilder().setCustomId(IMAGES_FIELD).setRequired(true).setMinValues(1).setMaxValues(room)),
+      new LabelBuilder()
+        .setLabel('Alt text (optional)')
+        .setDescription('For every added image. Empty: Claude writes it from the image.')
+        .setTextInputComponent(
+          new TextInputBuilder().setCustomId(ALT_TEXT_FIELD).setStyle(TextInputStyle.Paragraph).setRequired(false).setMaxLength(MEDIA_LIMITS.maxAltTextLength),
+        ),
+    )
+    .toJSON();
+}
+
+/**
+ * The alt texts of a submitted Edit form, one per image in post order, split on `---` lines and
+ * trimmed (empty: keep the one it has). Null when the count does not match the images.
+ */
+export function readEditedAltTexts(value: string, imageCount: number): string[] | null {
+  const parts = imageCount === 1 ? [value] : splitOnSeparatorLines(value);
+  const texts = parts.map((part) => part.trim());
+  // A cleared field keeps every alt text as it is.
+  if (texts.length === 1 && texts[0] === '' && imageCount > 1) return Array.from({ length: imageCount }, () => '');
+  return texts.length === imageCount ? texts : null;
+}
+
+/** Which tweets each Edit field holds: one each, the overflow sharing the last of `fields` fields. */
+export function editFieldGroups(tweets: readonly string[], fields: number = MAX_MODAL_INPUTS): Array<{ first: number; tweets: string[] }> {
   const groups: Array<{ first: number; tweets: string[] }> = [];
   tweets.forEach((tweet, i) => {
-    if (i < MAX_MODAL_INPUTS) groups.push({ first: i, tweets: [tweet] });
-    else groups[MAX_MODAL_INPUTS - 1]?.tweets.push(tweet);
+    if (i < fields) groups.push({ first: i, tweets: [tweet] });
+    else groups[fields - 1]?.tweets.push(tweet);
   });
   return groups;
 }

@@ -1,6 +1,7 @@
 import { MessageFlags, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import type { DraftAction, DraftCustomId } from '../../domain/custom-id.js';
 import type { Draft } from '../../domain/draft.js';
+import type { DraftMedia, ImageEdits } from '../../domain/media.js';
 import type { Logger } from '../../logging/index.js';
 import {
   refusalDetail,
@@ -10,11 +11,19 @@ import {
   type ModerationResult,
   type ModerationService,
 } from '../../services/moderation-service.js';
+import type { DraftMediaOperations, MediaChangeResult } from '../../services/media-contract.js';
+import type { AttachmentRef, MediaFileStore } from '../../services/ports.js';
 import type { ScheduleRequest, ScheduleResult, SchedulingOperations } from '../../services/scheduling-contract.js';
 import { NO_MENTIONS } from './allowed-mentions.js';
+import { cardImageSources } from './card-images.js';
 import { describeCardOutcome, fitMessageContent, renderDraftCard, shorten } from './draft-card.js';
 import {
+  ALT_TEXT_FIELD,
+  buildAddImageModal,
   buildEditModal,
+  IMAGES_FIELD,
+  readEditedAltTexts,
+  REMOVE_IMAGES_FIELD,
   buildRegenerateModal,
   buildRejectModal,
   buildRescheduleModal,
@@ -45,6 +54,8 @@ export interface ModerationScope {
   readonly policy: ModeratorPolicy;
   /** The account's time zone (TIMEZONE / accounts.yaml), named on the Reschedule form. */
   readonly timeZone: string;
+  /** The account's draft images (issue 14): Add image. Absent: the form says images are not available. */
+  readonly media?: DraftMediaOperations | undefined;
 }
 
 /**
@@ -57,6 +68,8 @@ export type ModerationScopeLookup = (draftId: number, channelId: string | null) 
 
 export interface ModerationHandlerDependencies {
   readonly scopeOf: ModerationScopeLookup;
+  /** Where the card's image previews are read from (issue 14); absent: images are listed without previews. */
+  readonly mediaFiles?: MediaFileStore | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -176,7 +189,29 @@ export function createModerationHandlers(deps: ModerationHandlerDependencies): D
     'reject-modal': submitted('reject', (moderation, request, interaction) =>
       moderation.reject({ ...request, reason: optionalField(interaction, REASON_FIELD) }),
     ),
-    'edit-modal': submitted('edit', (moderation, request, interaction) => moderation.edit({ ...request, tweets: editedTweets(interaction) })),
+    'edit-modal': submitted('edit', async (moderation, request, interaction) => {
+      const tweets = editedTweets(interaction);
+      if (!interaction.fields.fields.has(REMOVE_IMAGES_FIELD)) return moderation.edit({ ...request, tweets });
+      // The alt-text field is split per image: how many the draft has is the database's answer
+      // (one local read), and a draft that moved on is refused here exactly as the edit would be.
+      const current = await moderation.draftForForm(request);
+      if (current.status !== 'ok') return current;
+      return moderation.edit({ ...request, tweets, images: editedImages(interaction, current.draft.media ?? []) });
+    }),
+    'add-image': opensModal('add_image', (draft) => buildAddImageModal(draft)),
+    'add-image-modal': async (interaction, id) => {
+      if (!interaction.isModalSubmit()) return;
+      if (!interaction.isFromMessage()) throw new UserError('This form is no longer attached to a draft card.');
+      // At once: downloading the files and Claude's look at each take seconds, far past Discord's 3.
+      await interaction.deferUpdate();
+      const checked = await moderatorRequest(interaction, id, 'add_image');
+      if (!checked) return;
+      const media = checked.scope.media;
+      if (!media) throw new UserError('Images are not available for this account. Nothing was changed.');
+      const files = uploadedFiles(interaction);
+      const result = await media.addImages({ ...checked.request, files, altText: optionalField(interaction, ALT_TEXT_FIELD) });
+      await renderMediaResult(interaction, result, checked.moderation, deps);
+    },
     'publish-now': scheduleNow('publish_now', (scheduling, request) => scheduling.publishNow(request)),
     unschedule: scheduleNow('unschedule', (scheduling, request) => scheduling.unschedule(request)),
     reschedule: opensRescheduleForm,
@@ -285,7 +320,10 @@ async function renderResult(
 ): Promise<void> {
   if (result.status === 'applied' || result.status === 'awaiting_second_approval') {
     try {
-      await interaction.editReply({ ...renderDraftCard(result.card), allowedMentions: NO_MENTIONS });
+      // The card's images already on the message stay by id; only new ones are read and uploaded.
+      const existing = interaction.message ? [...interaction.message.attachments.values()].map((a) => ({ id: a.id, name: a.name })) : [];
+      const sources = await cardImageSources(result.card.draft, deps.mediaFiles, existing);
+      await interaction.editReply({ ...renderDraftCard(result.card, sources), allowedMentions: NO_MENTIONS });
     } catch (error) {
       const draftId = result.card.draft.id;
       deps.logger?.error('editing the card after a decision failed; the decision stands', { interactionId: interaction.id, draftId, error });
@@ -302,6 +340,19 @@ async function renderResult(
     return;
   }
   throw new UserError(describeRefusal(result), { status: result.status });
+}
+
+/** An image change: applied re-renders the card; a refused file is an ephemeral error naming the rule, the card unchanged. */
+async function renderMediaResult(
+  interaction: DraftInteraction,
+  result: MediaChangeResult,
+  moderation: ModerationOperations,
+  deps: ModerationHandlerDependencies,
+): Promise<void> {
+  if (result.status === 'refused') {
+    throw new UserError(fitMessageContent(`${result.error.message} Nothing was added; the draft keeps what it had.`), { rule: result.error.rule });
+  }
+  await renderResult(interaction, result, moderation, deps);
 }
 
 /** An ephemeral follow-up that never throws: the decision is already made, and the card reconciler follows. */
@@ -358,4 +409,26 @@ function editedTweets(interaction: ModalSubmitInteraction): string[] {
   }
   if (values.length === 0) throw new UserError('The edit form arrived without any text.');
   return readEditedTweets(values.length === 1 ? 'tweet' : 'thread', values);
+}
+
+/** The files of a submitted Add image form, as Discord describes them (the service downloads and checks them). */
+function uploadedFiles(interaction: ModalSubmitInteraction): AttachmentRef[] {
+  const files = interaction.fields.fields.has(IMAGES_FIELD) ? interaction.fields.getUploadedFiles(IMAGES_FIELD) : null;
+  if (!files || files.size === 0) throw new UserError('The form arrived without any file. Nothing was changed.');
+  return [...files.values()].map((file) => ({ url: file.url, filename: file.name, contentType: file.contentType ?? null, size: file.size }));
+}
+
+/** The images part of a submitted Edit form (one that had the Remove images select), against the draft's images. */
+function editedImages(interaction: ModalSubmitInteraction, media: readonly DraftMedia[]): ImageEdits {
+  const remove = interaction.fields.getStringSelectValues(REMOVE_IMAGES_FIELD).map(Number);
+  const current = [...media].sort((a, b) => a.position - b.position);
+  const typed = readEditedAltTexts(interaction.fields.fields.has(ALT_TEXT_FIELD) ? interaction.fields.getTextInputValue(ALT_TEXT_FIELD) : '', current.length);
+  if (!typed) {
+    throw new UserError(
+      `Your edit was not saved: give one alt text per image (${current.length}), separated by lines holding only ---. Nothing was changed.`,
+    );
+  }
+  // What the form was prefilled with and came back unchanged (or blank) is no change: it keeps its author.
+  const altTexts = typed.map((text, i) => (text === '' || text === (current[i]?.altText ?? '').trim() ? null : text));
+  return { altTexts, remove };
 }
