@@ -10,6 +10,7 @@ import { MediaService } from '../../src/services/media-service.js';
 import type { AttachmentRef, DraftCardView, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { FakeHttpServer } from '../support/fake-http.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { pngNamedJpg, sha256Hex, testImage, type TestImageType, TEST_IMAGE_MIME } from '../support/images.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -168,6 +169,8 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
     await cdn.stop();
     await anthropic.stop();
     await db.close();
+    // The pipeline's generations went to the Anthropic fake: each request matches the spec.
+    expect(await specProblemsOf({ anthropic })).toEqual([]);
   });
 
   describe('addImages', () => {
