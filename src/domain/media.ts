@@ -78,3 +78,11 @@ export class MediaRuleError extends Error {
     this.name = 'MediaRuleError';
   }
 }
+
+/**
+ * Whether an upload stored on a publication may go on the tweet as is: X forgets a media id 24 h
+ * after the upload, so one older than MEDIA_LIMITS.mediaIdReuseMs is uploaded again.
+ */
+export function mediaUploadReusable(upload: MediaUpload, now: number): boolean {
+  return now - upload.uploadedAt < MEDIA_LIMITS.mediaIdReuseMs;
+}
