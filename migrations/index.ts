@@ -9,6 +9,7 @@ import { Accounts1796083201000 } from './1796083201000-Accounts.js';
 import { InstanceLease1796083202000 } from './1796083202000-InstanceLease.js';
 import { PublishingCalendar1796083203000 } from './1796083203000-PublishingCalendar.js';
 import { StatsRollups1796083204000 } from './1796083204000-StatsRollups.js';
+import { DraftMedia1796083205000 } from './1796083205000-DraftMedia.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   InstanceLease1796083202000,
   PublishingCalendar1796083203000,
   StatsRollups1796083204000,
+  DraftMedia1796083205000,
 ];

@@ -6,6 +6,7 @@ import type {
   GenerationRunRepository,
   InstanceFence,
   InstanceLeaseStore,
+  MediaRepository,
   ModerationEventRepository,
   PostRepository,
   PublicationCalendarRepository,
@@ -27,6 +28,7 @@ import { TypeOrmPostRepository } from './repositories/post.repository.js';
 import { TypeOrmSettingsRepository } from './repositories/settings.repository.js';
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
 import { TypeOrmInstanceLeaseStore } from './repositories/instance-lease.repository.js';
+import { TypeOrmMediaRepository } from './repositories/media.repository.js';
 
 export {
   createDataSource,
@@ -61,6 +63,8 @@ export interface Repositories {
   readonly duplicates: DuplicateLookup;
   /** The /stats aggregates of this account. */
   readonly stats: StatsRepository;
+  /** The images of this account's drafts (issue 14): which stored files they still use. */
+  readonly media: MediaRepository;
   /** The accounts table: not scoped. */
   readonly accounts: AccountRepository;
   /** Bot-wide settings (account_id NULL): the states of bot-wide scheduled jobs. */
@@ -95,6 +99,7 @@ export function createRepositories(
     generationRuns: new TypeOrmGenerationRunRepository(dataSource, accountId, timeZone),
     duplicates: new TypeOrmDuplicateLookup(dataSource, accountId),
     stats: new TypeOrmStatsRepository(dataSource, accountId),
+    media: new TypeOrmMediaRepository(dataSource, accountId),
     accounts: new TypeOrmAccountRepository(dataSource),
     botSettings: new TypeOrmSettingsRepository(dataSource, logger, null),
   };
@@ -103,6 +108,11 @@ export function createRepositories(
 /** The /stats aggregates of every account together (the total of a multi-account /stats). */
 export function createAllAccountsStats(dataSource: DataSource): StatsRepository {
   return new TypeOrmStatsRepository(dataSource, null);
+}
+
+/** The images of every account's drafts: the media directory is shared, so its sweep asks about all of them. */
+export function createAllAccountsMedia(dataSource: DataSource): MediaRepository {
+  return new TypeOrmMediaRepository(dataSource, null);
 }
 
 /** The instance lease (issue 12 §1): not scoped, one row per database. */

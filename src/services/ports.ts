@@ -365,6 +365,11 @@ export interface PublicationRepository {
   renewLease(id: number, fence: PublishFence, now: number, leaseMs: number): Promise<boolean>;
   /** Stores one posted tweet's id at once, so a resumed thread continues after it. */
   recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean>;
+  /**
+   * Stores one image's X media id the moment X returns it (issue 14), replacing the entry at its
+   * position; fenced like recordPostedTweet. True when written.
+   */
+  recordMediaUpload(id: number, fence: PublishFence, upload: MediaUpload, now: number): Promise<boolean>;
   /** publishing -> published; `recovered` when a restart's reconciliation settled it (the card says so). */
   markPublished(
     id: number,

@@ -179,7 +179,7 @@ describe('accounts storage', () => {
 
       const { dataSource, applied } = await openDatabase(path);
       try {
-        expect(applied).toEqual(['Accounts1796083201000', 'InstanceLease1796083202000', 'PublishingCalendar1796083203000', 'StatsRollups1796083204000']);
+        expect(applied).toEqual(['Accounts1796083201000', 'InstanceLease1796083202000', 'PublishingCalendar1796083203000', 'StatsRollups1796083204000', 'DraftMedia1796083205000']);
         expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
         for (const table of ['drafts', 'topics', 'posts', 'moderation_events', 'generation_runs', 'content_fingerprints']) {
           const rows = (await dataSource.query(`SELECT account_id AS a, COUNT(*) AS n FROM ${table} GROUP BY account_id`)) as Array<{ a: string; n: number }>;
@@ -272,6 +272,7 @@ describe('accounts storage', () => {
         expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
         // migration:revert: back to the previous schema with the data as it was.
+        await dataSource.undoLastMigration(); // DraftMedia
         await dataSource.undoLastMigration(); // StatsRollups
         await dataSource.undoLastMigration(); // PublishingCalendar
         await dataSource.undoLastMigration(); // InstanceLease
@@ -398,6 +399,7 @@ describe('accounts storage', () => {
     const news = createRepositories(db.dataSource, undefined, 'news');
     await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
     await news.drafts.create(newTweetDraft('news only'), 2);
+    await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar
     await db.dataSource.undoLastMigration(); // InstanceLease

@@ -173,6 +173,10 @@ describe('database', () => {
     expect(await db.dataSource.query(`SELECT id, owner, epoch FROM instance_lease`)).toEqual([{ id: 1, owner: null, epoch: 0 }]);
     expect(await indexNames(db.dataSource)).toContain('uq_publications_slot');
     expect(await tableNames(db.dataSource)).toContain('stats_daily');
+    expect(await tableNames(db.dataSource)).toContain('media');
+    await db.dataSource.undoLastMigration(); // DraftMedia
+    expect(await tableNames(db.dataSource)).not.toContain('media');
+    expect(await columnNames(db.dataSource, 'publications')).not.toContain('media_uploads');
     await db.dataSource.undoLastMigration(); // StatsRollups
     expect(await tableNames(db.dataSource)).not.toContain('stats_daily');
     await db.dataSource.undoLastMigration(); // PublishingCalendar
@@ -214,12 +218,14 @@ describe('database', () => {
       'InstanceLease1796083202000',
       'PublishingCalendar1796083203000',
       'StatsRollups1796083204000',
+      'DraftMedia1796083205000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar
     await db.dataSource.undoLastMigration(); // InstanceLease
@@ -319,6 +325,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar
     await db.dataSource.undoLastMigration(); // InstanceLease

@@ -16,3 +16,9 @@ export const booleanInteger: ValueTransformer = {
   to: (value: boolean | undefined | null) => (value ? 1 : 0),
   from: (value: unknown) => value === 1 || value === true,
 };
+
+/** A nullable JSON value in a TEXT column: null (or absent) is stored as SQL NULL, not the text 'null'. */
+export const nullableJsonText: ValueTransformer = {
+  to: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
+  from: (value: unknown) => (typeof value === 'string' && value !== '' ? (JSON.parse(value) as unknown) : null),
+};

@@ -4,6 +4,7 @@ import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
 import { DraftEntity } from './draft.entity.js';
 import { GenerationRunEntity } from './generation-run.entity.js';
 import { InstanceLeaseEntity } from './instance-lease.entity.js';
+import { MediaEntity } from './media.entity.js';
 import { ModerationEventEntity } from './moderation-event.entity.js';
 import { PostEntity } from './post.entity.js';
 import { PublicationEntity } from './publication.entity.js';
@@ -17,6 +18,7 @@ export {
   DraftEntity,
   GenerationRunEntity,
   InstanceLeaseEntity,
+  MediaEntity,
   ModerationEventEntity,
   PostEntity,
   SettingEntity,
@@ -36,4 +38,5 @@ export const ENTITIES = [
   PublicationEntity,
   InstanceLeaseEntity,
   StatsDailyEntity,
+  MediaEntity,
 ];

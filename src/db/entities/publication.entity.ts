@@ -1,6 +1,7 @@
 import type { PublicationRecovery } from '../../domain/draft.js';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { booleanInteger, jsonText } from './column-types.js';
+import type { MediaUpload } from '../../domain/media.js';
+import { booleanInteger, jsonText, nullableJsonText } from './column-types.js';
 import { DraftEntity } from './draft.entity.js';
 
 /** The partial unique index's condition: only queued, scheduled publications hold a slot. */
@@ -72,6 +73,14 @@ export class PublicationEntity {
   /** Ids of the tweets already posted, in thread order; a resumed thread continues after the last. */
   @Column({ name: 'posted_tweet_ids', type: 'text', default: '[]', transformer: jsonText<string[]>([]) })
   postedTweetIds!: string[];
+
+  /**
+   * The images uploaded to X for this publication (issue 14), one entry per position, stored the
+   * moment X returns each id: a retry or a restart re-uses a young one instead of uploading
+   * again. JSON text; null while nothing was uploaded.
+   */
+  @Column({ name: 'media_uploads', type: 'text', nullable: true, transformer: nullableJsonText })
+  mediaUploads!: MediaUpload[] | null;
 
   @Column({ name: 'root_tweet_id', type: 'text', nullable: true })
   rootTweetId!: string | null;

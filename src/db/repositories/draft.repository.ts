@@ -18,6 +18,7 @@ import { ContentFingerprintEntity } from '../entities/content-fingerprint.entity
 import { CARD_OUT_OF_DATE_WHERE, DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
 import { queryRows, toNumberOrNull } from '../sql.js';
+import { oneWithMedia, replaceMedia, withMedia } from './draft-media.js';
 import { withFence, type FenceCondition } from './instance-fence.js';
 import { isSlotConflict } from './slot-conflict.js';
 
@@ -49,7 +50,7 @@ const actorOrNull = (id: string | null, name: string | null): Actor | null => (i
  */
 const CARD_SHOWS_DRAFT = 'd.moderation_message_id IS NOT NULL AND d.card_rendered_revision = d.revision AND d.card_rendered_status = d.status';
 
-/** Maps a row (with its publication, when loaded) to the domain shape services see. */
+/** Maps a row (with its publication, when loaded) to the domain shape services see; `media` is filled by withMedia. */
 export function toDraft(row: DraftEntity): Draft {
   if (!isContentType(row.contentType)) throw new Error(`draft ${row.id} has unknown content type ${row.contentType}`);
   const publication = row.publications?.find((p) => p.accountId === row.accountId) ?? null;
@@ -100,6 +101,9 @@ export function toDraft(row: DraftEntity): Draft {
     recovered: publication?.recovered ?? null,
     scheduledFor: publication?.scheduledFor ?? null,
     scheduleNote: publication?.scheduleNote ?? null,
+    // The images come from one batched query over the whole list (withMedia); the uploads live on the publication.
+    media: [],
+    mediaUploads: publication?.mediaUploads ?? [],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -192,18 +196,20 @@ export class TypeOrmDraftRepository implements DraftRepository {
     const id = Number(saved.id);
     await this.writeFingerprints(manager.getRepository(ContentFingerprintEntity), id, draft.bandKeys);
     await rollupDraftCreated(manager, this.accountId, this.timeZone, { createdAt: now, topicName: draft.topicName, contentType: draft.contentType });
-    return toDraft({ ...saved, id, publications: [] } as DraftEntity);
+    // Its images commit with it: never a draft whose card shows words about an image it lacks.
+    if (draft.media && draft.media.length > 0) await replaceMedia(manager, id, draft.media, now);
+    return { ...toDraft({ ...saved, id, publications: [] } as DraftEntity), media: [...(draft.media ?? [])].sort((a, b) => a.position - b.position) };
   }
 
   async findById(id: number): Promise<Draft | null> {
     const row = await this.base().andWhere('d.id = :id', { id }).getOne();
-    return row ? toDraft(row) : null;
+    return oneWithMedia(this.dataSource, row ? toDraft(row) : null);
   }
 
   async findByStatuses(statuses: readonly DraftStatus[], options: { limit?: number; newestFirst?: boolean } = {}): Promise<Draft[]> {
     const qb = this.withStatuses(this.base(), statuses).orderBy('d.id', options.newestFirst ? 'DESC' : 'ASC');
     if (options.limit !== undefined) qb.limit(options.limit);
-    return (await qb.getMany()).map(toDraft);
+    return withMedia(this.dataSource, (await qb.getMany()).map(toDraft));
   }
 
   /** Filters on the combined status; statuses of the draft row alone need no look at the publication. */
@@ -276,7 +282,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .orderBy('d.id', 'ASC')
       .limit(limit)
       .getMany();
-    return rows.map(toDraft);
+    return withMedia(this.dataSource, rows.map(toDraft));
   }
 
   async recordCardPostFailure(id: number, error: string): Promise<number> {
@@ -366,7 +372,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
     const ids = (await this.outOfDate().select('d.id', 'id').orderBy('d.id', 'ASC').limit(limit).getRawMany<{ id: unknown }>()).map((r) => Number(r.id));
     if (ids.length === 0) return [];
     const rows = await this.base().andWhere('d.id IN (:...ids)', { ids }).orderBy('d.id', 'ASC').getMany();
-    return rows.map(toDraft);
+    return withMedia(this.dataSource, rows.map(toDraft));
   }
 
   async countCardsOutOfDate(): Promise<number> {
@@ -415,8 +421,11 @@ export class TypeOrmDraftRepository implements DraftRepository {
       const fingerprints = manager.getRepository(ContentFingerprintEntity);
       await fingerprints.delete({ draftId: id, accountId: this.accountId });
       await this.writeFingerprints(fingerprints, id, content.bandKeys);
+      // The new revision's whole image set, in the same transaction and behind the same
+      // conditional update as its words: a stale revision changes neither. Absent: unchanged.
+      if (content.media !== undefined) await replaceMedia(manager, id, content.media, now);
       const row = await draftsWithPublication(manager, this.accountId).andWhere('d.id = :id', { id }).getOneOrFail();
-      return toDraft(row);
+      return oneWithMedia(manager, toDraft(row));
     });
   }
 
@@ -488,7 +497,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
       .orderBy('d.deadline_at', 'ASC')
       .limit(limit)
       .getMany();
-    return rows.map(toDraft);
+    return withMedia(this.dataSource, rows.map(toDraft));
   }
 
   async nextDeadline(): Promise<number | null> {

@@ -2,6 +2,7 @@ import { draftFacts, rollupDraftMoved, rollupPublished } from '../stats-rollups.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
+import type { MediaUpload } from '../../domain/media.js';
 import {
   SlotTakenError,
   type InstanceFence,
@@ -15,6 +16,7 @@ import { DraftEntity } from '../entities/draft.entity.js';
 import { PublicationEntity } from '../entities/publication.entity.js';
 import { execute, queryRows, toNumberOrNull } from '../sql.js';
 import { draftsWithPublication, toDraft } from './draft.repository.js';
+import { oneWithMedia, withMedia } from './draft-media.js';
 import { withFence } from './instance-fence.js';
 import { isSlotConflict } from './slot-conflict.js';
 
@@ -46,7 +48,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       .addOrderBy('d.id', 'ASC')
       .limit(limit)
       .getMany();
-    return rows.map(toDraft);
+    return withMedia(this.dataSource, rows.map(toDraft));
   }
 
   async nextQueuedAt(): Promise<number | null> {
@@ -114,7 +116,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       .andWhere("d.status = 'approved' AND p.status = 'publishing'")
       .orderBy('d.id', 'ASC')
       .getMany();
-    return rows.map(toDraft);
+    return withMedia(this.dataSource, rows.map(toDraft));
   }
 
   async findPublishingLeases(): Promise<PublishingLease[]> {
@@ -133,6 +135,23 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
 
   async recordPostedTweet(id: number, fence: PublishFence, tweetIds: readonly string[], now: number): Promise<boolean> {
     return this.fencedTransition(id, fence, { postedTweetIds: [...tweetIds], rootTweetId: tweetIds[0] ?? null }, now);
+  }
+
+  async recordMediaUpload(id: number, fence: PublishFence, upload: MediaUpload, now: number): Promise<boolean> {
+    // Read and written in one transaction under the write: of two writers only the fenced one
+    // (this owner and attempt, this instance's term) changes the row, and it replaces only the
+    // entry at this position. The list is small (at most 4), so JSON text is enough.
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await queryRows<{ uploads: string | null }>(
+        manager,
+        `SELECT media_uploads AS "uploads" FROM publications WHERE draft_id = :id AND account_id = :accountId`,
+        { id, accountId: this.accountId },
+      );
+      if (!row) return false;
+      const existing = row.uploads ? (JSON.parse(row.uploads) as MediaUpload[]) : [];
+      const uploads = [...existing.filter((u) => u.position !== upload.position), { ...upload }].sort((a, b) => a.position - b.position);
+      return this.fencedTransition(id, fence, { mediaUploads: uploads }, now, {}, undefined, manager);
+    });
   }
 
   async markPublished(
@@ -328,7 +347,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       .offset(Math.max(0, Math.trunc(offset)))
       .limit(Math.max(0, Math.trunc(limit)))
       .getMany();
-    return { items: rows.map(toDraft), total };
+    return { items: await withMedia(this.dataSource, rows.map(toDraft)), total };
   }
 
   async schedule(id: number, expected: number | null, to: { readonly scheduledFor: number; readonly note: string | null }, now: number): Promise<boolean> {
@@ -438,7 +457,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
 
   private async findDraft(id: number): Promise<Draft | null> {
     const row = await draftsWithPublication(this.dataSource.manager, this.accountId).andWhere('d.id = :id', { id }).getOne();
-    return row ? toDraft(row) : null;
+    return oneWithMedia(this.dataSource, row ? toDraft(row) : null);
   }
 
   /** A publishing write: only while `publishing` under this owner AND this attempt. */
@@ -449,6 +468,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     now: number,
     draftChanges: Record<string, unknown> = {},
     andThen?: (manager: EntityManager) => Promise<void>,
+    inTransaction?: EntityManager,
   ): Promise<boolean> {
     return this.transition(
       id,
@@ -458,6 +478,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       now,
       draftChanges,
       andThen,
+      inTransaction,
     );
   }
 
@@ -475,13 +496,15 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     draftChanges: Record<string, unknown> = {},
     /** More writes of the same transaction once the row changed (the /stats rollups). */
     andThen?: (manager: EntityManager) => Promise<void>,
+    /** The caller's transaction, when the write is part of a bigger one (recordMediaUpload's read). */
+    inTransaction?: EntityManager,
   ): Promise<boolean> {
     const fenced = withFence(this.dataSource, this.fence, `draft_id = :id AND account_id = :accountId AND ${condition}`, {
       ...parameters,
       id,
       accountId: this.accountId,
     });
-    return this.dataSource.transaction(async (manager: EntityManager) => {
+    const write = async (manager: EntityManager) => {
       const result = await manager
         .createQueryBuilder()
         .update(PublicationEntity)
@@ -497,6 +520,7 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
         .execute();
       await andThen?.(manager);
       return true;
-    });
+    };
+    return inTransaction ? write(inTransaction) : this.dataSource.transaction(write);
   }
 }
