@@ -61,6 +61,8 @@ export interface AppConfig {
      * those of the last registration (DISCORD_FORCE_REGISTER, or `--force-register`).
      */
     readonly forceRegisterCommands: boolean;
+    /** MEDIA_DOWNLOAD_TIMEOUT: the deadline of one attachment download (an image a moderator attached). */
+    readonly mediaDownloadTimeoutMs: number;
   };
   readonly anthropic: {
     readonly apiKey: string;
@@ -497,6 +499,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
       moderatorRoleId: env.MODERATOR_ROLE_ID,
       apiBase: env.DISCORD_API_BASE,
       forceRegisterCommands: env.DISCORD_FORCE_REGISTER,
+      mediaDownloadTimeoutMs: env.MEDIA_DOWNLOAD_TIMEOUT,
     },
     anthropic: anthropicConfig(env),
     twitter: {

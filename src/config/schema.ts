@@ -403,6 +403,8 @@ export const environmentObject = z.object({
   DISCORD_API_BASE: baseUrl('http://127.0.0.1:3000/api'),
   // Re-register the slash commands at start even when their definitions did not change (as `--force-register` does).
   DISCORD_FORCE_REGISTER: boolean(false),
+  // The whole download of one image a moderator attached (issue 14), from the URL Discord gives.
+  MEDIA_DOWNLOAD_TIMEOUT: duration('15s', 1_000, 300_000),
 
   ANTHROPIC_API_KEY: secret('an Anthropic API key (sk-ant-...)'),
   ANTHROPIC_MODEL: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_ANTHROPIC_MODEL)),

@@ -1,4 +1,9 @@
+import { imageSize } from 'image-size';
 import { DAY_MS, HOUR_MS } from './rate-limits.js';
+import type { RiskFlag } from './risk-flags.js';
+import { matchingForm } from './sanitise.js';
+import { twitterText } from './twitter-text.js';
+import { findAddresses, type Violation } from './validation.js';
 
 /**
  * Images on drafts (issue 14): the types every layer shares and X's media rules. The rules are
@@ -79,10 +84,194 @@ export class MediaRuleError extends Error {
   }
 }
 
+/** What image-size calls each type X accepts (it detects by magic bytes, whatever the file is named). */
+const DETECTED_TYPES: Readonly<Record<string, MediaMimeType>> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+};
+
+const TYPE_NAMES: Readonly<Record<MediaMimeType, string>> = {
+  'image/png': 'PNG',
+  'image/jpeg': 'JPEG',
+  'image/webp': 'WEBP',
+  'image/gif': 'GIF',
+};
+
+/** The short name of an image type for messages ("PNG"). */
+export function mediaTypeName(mimeType: MediaMimeType): string {
+  return TYPE_NAMES[mimeType];
+}
+
 /**
- * Whether an upload stored on a publication may go on the tweet as is: X forgets a media id 24 h
- * after the upload, so one older than MEDIA_LIMITS.mediaIdReuseMs is uploaded again.
+ * The accepted MIME type a claimed content type stands for ("image/jpg", "IMAGE/PNG; charset=x"
+ * included), or null when it names none of X's types.
  */
-export function mediaUploadReusable(upload: MediaUpload, now: number): boolean {
-  return now - upload.uploadedAt < MEDIA_LIMITS.mediaIdReuseMs;
+export function normaliseMediaType(claimed: string): MediaMimeType | null {
+  const base = (claimed.split(';')[0] ?? '').trim().toLowerCase();
+  const type = base === 'image/jpg' || base === 'image/pjpeg' ? 'image/jpeg' : base;
+  return (MEDIA_MIME_TYPES as readonly string[]).includes(type) ? (type as MediaMimeType) : null;
+}
+
+/** The largest file X takes for an image of this type: 15 MB for a GIF, 5 MB otherwise. */
+export function maxMediaBytes(mimeType: MediaMimeType): number {
+  return mimeType === 'image/gif' ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB`;
+}
+
+/**
+ * Identifies a file by its own bytes (image-size reads the magic bytes and the header, so a
+ * truncated or made-up header does not pass) and checks it against the type the uploader claimed.
+ * `claimedType` null: the bytes decide alone. `name` (the file name) only makes messages clearer.
+ *
+ * @throws MediaRuleError `decode` (not a readable image), `type` (an image or a claim X does not
+ *   accept), `mismatch` (a PNG announced as JPEG: the file is not what it claims).
+ */
+export function inspectImage(bytes: Uint8Array, claimedType: string | null, name = 'The file'): ImageFacts {
+  const claimed = claimedType === null || claimedType.trim() === '' ? null : claimedType.trim();
+  const claimedMime = claimed === null ? null : normaliseMediaType(claimed);
+  if (claimed !== null && claimedMime === null) {
+    throw new MediaRuleError('type', `${name} is ${claimed}; X takes PNG, JPEG, WEBP or GIF only`, { claimedType: claimed });
+  }
+  let detected: { type?: string | undefined; width: number; height: number };
+  try {
+    detected = imageSize(bytes);
+  } catch (error) {
+    throw new MediaRuleError('decode', `${name} does not decode as an image (${error instanceof Error ? error.message : String(error)})`, {
+      claimedType: claimed,
+      bytes: bytes.length,
+    });
+  }
+  const mimeType = detected.type === undefined ? undefined : DETECTED_TYPES[detected.type];
+  if (mimeType === undefined) {
+    throw new MediaRuleError('type', `${name} is a ${(detected.type ?? 'unknown').toUpperCase()} image; X takes PNG, JPEG, WEBP or GIF only`, {
+      detectedType: detected.type,
+    });
+  }
+  if (!(detected.width > 0 && detected.height > 0)) {
+    throw new MediaRuleError('decode', `${name} does not decode as an image (its header gives ${detected.width} x ${detected.height} pixels)`, {
+      detectedType: detected.type,
+    });
+  }
+  if (claimedMime !== null && claimedMime !== mimeType) {
+    throw new MediaRuleError('mismatch', `${name} claims to be ${TYPE_NAMES[claimedMime]} but its bytes are ${TYPE_NAMES[mimeType]}; upload the file as what it is`, {
+      claimedType: claimedMime,
+      detectedType: mimeType,
+    });
+  }
+  return { mimeType, bytes: bytes.length, width: detected.width, height: detected.height };
+}
+
+/**
+ * X's rules on one post's images that can be checked before any file is fetched: at most 4
+ * images, or 1 GIF alone. `existing` are the draft's images, `added` the types of the new ones
+ * (null when not known yet: it counts, but cannot make a GIF).
+ *
+ * @throws MediaRuleError `gif_alone` or `count`.
+ */
+export function checkImageCount(existing: readonly Pick<ImageFacts, 'mimeType'>[], added: readonly (MediaMimeType | null)[]): void {
+  const total = existing.length + added.length;
+  const gifs = existing.filter((image) => image.mimeType === 'image/gif').length + added.filter((type) => type === 'image/gif').length;
+  if (gifs > 0 && total > 1) {
+    throw new MediaRuleError(
+      'gif_alone',
+      existing.length > 0
+        ? `A GIF must be alone on a post: the draft would have ${total} images with ${gifs} GIF${gifs === 1 ? '' : 's'}; remove the other images first`
+        : `A GIF must be alone on a post; ${total} files were given with ${gifs} GIF${gifs === 1 ? '' : 's'}`,
+      { existing: existing.length, added: added.length, gifs },
+    );
+  }
+  if (total > MEDIA_LIMITS.maxImages) {
+    throw new MediaRuleError(
+      'count',
+      `A post takes at most ${MEDIA_LIMITS.maxImages} images; the draft has ${existing.length} and ${added.length} ${added.length === 1 ? 'was' : 'were'} added`,
+      { existing: existing.length, added: added.length },
+    );
+  }
+}
+
+/**
+ * Checks the images a post would carry once `added` joins `existing`: X's count and GIF rules,
+ * and each added file's size (5 MB per image, 15 MB per GIF). `name` labels a file in messages.
+ *
+ * @throws MediaRuleError `gif_alone`, `count` or `size`.
+ */
+export function checkImageSet(existing: readonly ImageFacts[], added: readonly (ImageFacts & { readonly name?: string | undefined })[]): void {
+  checkImageCount(
+    existing,
+    added.map((image) => image.mimeType),
+  );
+  added.forEach((image, index) => {
+    const limit = maxMediaBytes(image.mimeType);
+    if (image.bytes > limit) {
+      const name = image.name ?? `Image ${existing.length + index + 1}`;
+      throw new MediaRuleError('size', `${name} is ${megabytes(image.bytes)}; X takes at most ${megabytes(limit)} per ${image.mimeType === 'image/gif' ? 'GIF' : 'image'}`, {
+        bytes: image.bytes,
+        limit,
+      });
+    }
+  });
+}
+
+/**
+ * Checks an alt text like tweet text (issue 14): at most 1,000 characters (X's limit), no wallet or
+ * contract address, no @mention. Look-alike letters and invisible characters cannot hide an
+ * address or a mention (the {@link matchingForm} is checked too). `label` names the image
+ * ("The alt text of image 2"). Returns every violation; empty means the text may go out.
+ */
+export function altTextViolations(text: string, label = 'The alt text'): Violation[] {
+  const violations: Violation[] = [];
+  const length = [...text].length;
+  if (length > MEDIA_LIMITS.maxAltTextLength) {
+    violations.push({ rule: 'length', tweetIndex: null, message: `${label} is ${length} characters; the limit is ${MEDIA_LIMITS.maxAltTextLength}` });
+  }
+  const folded = matchingForm(text);
+  const addresses = [...new Set([...findAddresses(text), ...findAddresses(folded)])];
+  for (const address of addresses) {
+    violations.push({ rule: 'address', tweetIndex: null, message: `${label} contains the address ${address}; contract and wallet addresses are not allowed` });
+  }
+  const mentions = [...new Set([...twitterText().extractMentions(text), ...twitterText().extractMentions(folded)])];
+  if (mentions.length > 0) {
+    violations.push({
+      rule: 'mention',
+      tweetIndex: null,
+      message: `${label} mentions ${mentions.map((mention) => `@${mention}`).join(', ')}; @mentions are not allowed`,
+    });
+  }
+  return violations;
+}
+
+/**
+ * True while an uploaded media id may still be attached to a tweet: younger than 23 hours (X
+ * keeps it 24). An upload dated in the future (the clock stepped back) is not trusted: uploading
+ * again costs a little bandwidth, a dead id costs a failed post.
+ */
+export function mediaUploadReusable(upload: Pick<MediaUpload, 'uploadedAt'>, now: number): boolean {
+  const age = now - upload.uploadedAt;
+  return age >= 0 && age < MEDIA_LIMITS.mediaIdReuseMs;
+}
+
+/** Longest label of an `image_content` flag on the card. */
+const IMAGE_FLAG_LABEL_MAX = 100;
+
+/**
+ * The `image_content` risk flags of a post's images: one per finding, labelled
+ * "image N: <finding>" (N counts from 1, in post order; cut to 100 characters), duplicates once.
+ * Every revision computes them from its images, so a kept image keeps its flags.
+ */
+export function imageRiskFlags(media: readonly Pick<DraftMedia, 'position' | 'findings'>[]): RiskFlag[] {
+  const labels = new Set<string>();
+  for (const image of [...media].sort((a, b) => a.position - b.position)) {
+    for (const finding of image.findings) {
+      const text = finding.replace(/\s+/gu, ' ').trim();
+      if (text === '') continue;
+      const label = `image ${image.position + 1}: ${text}`;
+      labels.add([...label].length > IMAGE_FLAG_LABEL_MAX ? `${[...label].slice(0, IMAGE_FLAG_LABEL_MAX - 1).join('')}…` : label);
+    }
+  }
+  return [...labels].map((label) => ({ id: 'image_content', label }));
 }
