@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { z } from 'zod';
 import { DEFAULT_ACCOUNT_ID, twitterCredentialVariables, type AccountId } from '../domain/account.js';
@@ -115,6 +115,11 @@ export interface AppConfig {
     readonly databaseUrl: string | null;
     readonly backupSchedule: string;
     readonly backupKeep: number;
+    /**
+     * The drafts' image files, `<mediaDir>/<sha256>` (issue 14): MEDIA_DIR, else `media` beside
+     * the SQLite file, else (PostgreSQL) ./data/media.
+     */
+    readonly mediaDir: string;
   };
   /** The instance lease (one active instance, standbys waiting): how often it is renewed, when it lapses. */
   readonly instance: {
@@ -516,6 +521,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
       databaseUrl: env.DATABASE_URL ?? null,
       backupSchedule: env.BACKUP_SCHEDULE,
       backupKeep: env.BACKUP_KEEP,
+      mediaDir: env.MEDIA_DIR ?? (env.DATABASE_URL ? './data/media' : join(dirname(env.DATABASE_PATH), 'media')),
     },
     instance: {
       renewEveryMs: env.INSTANCE_LEASE_RENEW,

@@ -114,6 +114,16 @@ const postgresUrl = z.preprocess(
     .optional(),
 );
 
+/** A directory path: not the filesystem root (the sweep deletes files in it) and no NUL byte. */
+const mediaDir = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((value) => !value.includes('\0'), { error: 'expected a directory path' })
+    .refine((value) => !/^[\\/]+$/.test(value.trim()), { error: 'expected a directory of its own for the image files, not the filesystem root' })
+    .optional(),
+);
+
 const duration = (fallback: string, min = 0, max = Number.POSITIVE_INFINITY) =>
   z.preprocess(
     emptyToUndefined,
@@ -432,6 +442,9 @@ export const environmentObject = z.object({
   DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default('./data/draftgate.sqlite')),
   // Set: PostgreSQL (and DATABASE_PATH is ignored). Unset: SQLite at DATABASE_PATH.
   DATABASE_URL: postgresUrl,
+  // The drafts' image files (issue 14). Unset: `media` beside the SQLite file, or ./data/media
+  // with DATABASE_URL (see loadConfig): on the same volume as the database, so one backup holds both.
+  MEDIA_DIR: mediaDir,
   // The instance lease: the active instance renews it this often, and a standby takes over once
   // it has gone this long without a renewal.
   INSTANCE_LEASE_RENEW: duration('5s', 200, 60_000),

@@ -22,7 +22,11 @@ export const JOB_NAMES = {
   backup: 'backup',
   cards: 'card-reconcile',
   keepAhead: 'keep-ahead',
+  mediaSweep: 'media-sweep',
 } as const;
+
+/** The daily sweep of unused image files (issue 14), away from the default backup time (03:40) so the two never run together. */
+export const MEDIA_SWEEP_SCHEDULE = '25 4 * * *';
 
 /**
  * Keep-ahead's safety sweep (only with keepAhead > 0): every 5 minutes, offset from the other

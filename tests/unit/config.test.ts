@@ -230,6 +230,19 @@ describe('store and instance lease configuration', () => {
     }
   });
 
+  it('GIVEN no MEDIA_DIR THEN the images live in `media` beside the SQLite file, or in ./data/media with PostgreSQL; a set MEDIA_DIR wins', () => {
+    expect(loadConfig(validEnv()).storage.mediaDir).toBe(join('data', 'media'));
+    expect(loadConfig({ ...validEnv(), DATABASE_PATH: '/srv/bot/db/draftgate.sqlite' }).storage.mediaDir).toBe('/srv/bot/db/media');
+    expect(loadConfig({ ...validEnv(), DATABASE_URL: 'postgres://u:p@db.example.com:5432/draftgate' }).storage.mediaDir).toBe('./data/media');
+    expect(loadConfig({ ...validEnv(), MEDIA_DIR: '/var/lib/draftgate/images' }).storage.mediaDir).toBe('/var/lib/draftgate/images');
+    expect(loadConfig({ ...validEnv(), MEDIA_DIR: '  ' }).storage.mediaDir).toBe(join('data', 'media'));
+  });
+
+  it('GIVEN a MEDIA_DIR that cannot be a media directory THEN it is refused, naming MEDIA_DIR', () => {
+    expect(problemsOf({ ...validEnv(), MEDIA_DIR: '/' }).message).toMatch(/MEDIA_DIR .*not the filesystem root/);
+    expect(problemsOf({ ...validEnv(), MEDIA_DIR: 'media\0x' }).message).toMatch(/MEDIA_DIR .*expected a directory path/);
+  });
+
   it('GIVEN INSTANCE_LEASE_EXPIRY below twice INSTANCE_LEASE_RENEW THEN it is refused, naming both', () => {
     expect(loadConfig({ ...validEnv(), INSTANCE_LEASE_RENEW: '2s', INSTANCE_LEASE_EXPIRY: '4s' }).instance).toEqual({
       renewEveryMs: 2_000,
