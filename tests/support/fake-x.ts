@@ -263,6 +263,8 @@ export class FakeX {
   readonly mediaUploads: FakeMediaUpload[] = [];
   /** Accepted metadata calls in order. */
   readonly mediaMetadata: FakeMediaMetadata[] = [];
+  /** POST /2/tweets refused for their media ids (unknown, another user's, expired), in order. */
+  readonly mediaRefusals: string[][] = [];
   private nextMediaId = 1_880_000_000_000_000_001n;
 
   constructor(private readonly options: FakeXOptions = {}) {
@@ -636,7 +638,10 @@ export class FakeX {
         const media = this.media.get(id);
         return !media || media.ownerId !== user.userId || media.finalizedAt === undefined || now >= media.expiresAt;
       });
-      if (invalid.length > 0) return { status: 400, body: invalidMediaIdsBody(invalid) };
+      if (invalid.length > 0) {
+        this.mediaRefusals.push(invalid);
+        return { status: 400, body: invalidMediaIdsBody(invalid) };
+      }
     }
     let replyTo: string | undefined;
     if (body.reply !== undefined) {
