@@ -8,6 +8,7 @@ import { createClaudeImageDescriber } from './adapters/claude/claude-image-descr
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
+import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import { CommandRouter } from './adapters/discord/command-router.js';
 import { connectDiscord, createDiscordClient } from './adapters/discord/discord-client.js';
 import { DiscordDraftCards } from './adapters/discord/discord-draft-cards.js';
@@ -1213,6 +1214,8 @@ function buildPublishing(
     observer,
     // /pause of publishing: nothing of this account goes to X, whoever asks; the draft waits queued.
     publishingHold: () => pause.holdsPublishing(),
+    // The images' bytes for X's upload (issue 14); reads only, so no turn with put/sweep is needed.
+    mediaFiles: new DiskMediaFileStore(config.storage.mediaDir, clock),
   });
 }
 

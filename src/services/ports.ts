@@ -599,8 +599,12 @@ export type ObservedXRateLimit = XRateState | null;
 export interface TweetPublisher {
   /** GET /2/users/me: proves the credentials work and names the account. */
   verifyCredentials(): Promise<XAccount & { readonly rateLimit: ObservedXRateLimit }>;
-  /** POST /2/tweets, as a reply when `inReplyToId` is given. */
-  postTweet(text: string, inReplyToId?: string): Promise<{ readonly id: string; readonly rateLimit: ObservedXRateLimit }>;
+  /** POST /2/tweets, as a reply when `inReplyToId` is given, with the images `mediaIds` (issue 14) when given. */
+  postTweet(text: string, inReplyToId?: string, mediaIds?: readonly string[]): Promise<{ readonly id: string; readonly rateLimit: ObservedXRateLimit }>;
+  /** X's v2 chunked media upload (initialize, append, finalize); returns the media id. */
+  uploadMedia(bytes: Uint8Array, mimeType: MediaMimeType): Promise<{ readonly id: string }>;
+  /** POST /2/media/metadata: the image's alt text. */
+  createMediaMetadata(mediaId: string, altText: string): Promise<void>;
   /** GET /2/users/:id/tweets, newest first, at most `max` (<= 100) tweets. */
   recentTweets(userId: string, options: { readonly max: number }): Promise<{ readonly tweets: RecentTweet[]; readonly rateLimit: ObservedXRateLimit }>;
   /** GET /2/tweets?ids=...&tweet.fields=public_metrics for at most 100 ids; ids X no longer has are absent. */
@@ -863,6 +867,8 @@ export interface PublishHooks {
   onPosted(id: string, index: number): Promise<void>;
   /** The moment an image upload (or its alt text) was accepted, before the next request: store it now. */
   onMediaUploaded?(upload: MediaUpload): Promise<void>;
+  /** Right before each media request (an upload, its alt text) of post 0: renew the lease. */
+  beforeMediaRequest?(): Promise<void>;
 }
 
 /** When the target lets a publication of N posts go out, by the network's limits alone (our caps are the service's). */

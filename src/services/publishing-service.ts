@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { backoffDelayMs, backoffExhausted, DEFAULT_PUBLISH_BACKOFF, type BackoffPolicy } from '../domain/backoff.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../domain/draft.js';
+import type { MediaUpload } from '../domain/media.js';
 import { DAY_MS, nextPublishWindow, type PublishWindow, type XRateState } from '../domain/rate-limits.js';
 import { PAUSE_HOLD_REASON, type PauseState } from '../domain/schedule.js';
 import type { Logger } from '../logging/index.js';
 import {
+  MediaFileMissingError,
   systemMonotonicClock,
   type Clock,
   type DraftRepository,
   type InstanceFence,
+  type MediaFileStore,
   type MonotonicClock,
   type PostRepository,
   type PublicationRepository,
@@ -18,6 +21,7 @@ import {
   type PublishingLease,
   type PublishingObserver,
   type PublishTarget,
+  type TargetMedia,
   type TargetPublication,
   type XAccount,
 } from './ports.js';
@@ -88,6 +92,8 @@ export interface PublishingServiceDeps {
    * calendar's Publish now): the draft stays approved and queued, its queue reason saying so.
    */
   readonly publishingHold?: (() => Promise<PauseState | null>) | undefined;
+  /** Where a draft's image files are (issue 14): the target reads an image's bytes from here when it has to upload it. */
+  readonly mediaFiles?: MediaFileStore | undefined;
 }
 
 /** How one publish attempt ended. */
@@ -442,7 +448,19 @@ export class PublishingService {
     const target = this.deps.target;
     try {
       const ids = [...draft.postedTweetIds];
-      const publication = (): TargetPublication => ({ draftId: draft.id, tweets: draft.tweets, postedIds: [...ids] });
+      // What was uploaded for each image so far (stored on the publication): re-used by the target while X still has it.
+      const uploads = new Map<number, MediaUpload>((draft.mediaUploads ?? []).map((upload) => [upload.position, upload]));
+      const media = (): TargetMedia[] =>
+        (draft.media ?? []).map((image) => ({
+          position: image.position,
+          sha256: image.sha256,
+          mimeType: image.mimeType,
+          bytes: image.bytes,
+          altText: image.altText,
+          upload: uploads.get(image.position) ?? null,
+          read: () => this.readMedia(image.sha256),
+        }));
+      const publication = (): TargetPublication => ({ draftId: draft.id, tweets: draft.tweets, postedIds: [...ids], media: media() });
       let foundOnTimeline = 0;
       let marked = uncertain;
       const adoptFromTimeline = async (): Promise<number> => {
@@ -480,6 +498,17 @@ export class PublishingService {
           await this.renewLease(draft, fence);
           startedAt = this.monotonic.now();
         },
+        // Before every media request of post 0 (an upload, its alt text): the lease renewed.
+        beforeMediaRequest: async (): Promise<void> => {
+          await this.renewLease(draft, fence);
+          startedAt = this.monotonic.now();
+        },
+        // Each media id is stored the moment X returns it: a crash or a retry re-uses it instead of uploading again.
+        onMediaUploaded: async (upload: MediaUpload): Promise<void> => {
+          requestEnded();
+          if (!(await this.deps.publications.recordMediaUpload(draft.id, fence, upload, this.deps.clock.now()))) throw new LostLeaseError(draft.id);
+          uploads.set(upload.position, upload);
+        },
         // The id is stored before the target sends the next request: a crash resumes after it.
         onPosted: async (id: string): Promise<void> => {
           requestEnded();
@@ -509,6 +538,12 @@ export class PublishingService {
     } catch (error) {
       return this.handleFailure(draft, fence, error);
     }
+  }
+
+  /** An image's bytes for an upload; MediaFileMissingError when the file is gone (or no media store was given). */
+  private async readMedia(sha256: string): Promise<Uint8Array> {
+    if (!this.deps.mediaFiles) throw new MediaFileMissingError(sha256);
+    return this.deps.mediaFiles.read(sha256);
   }
 
   /** Extends our lease right before a request to X; throws when this attempt no longer holds the draft. */
@@ -559,6 +594,16 @@ export class PublishingService {
     if (error instanceof LostLeaseError) {
       log.warn(error.message);
       return { kind: 'skipped', draftId: draft.id, reason: error.message };
+    }
+    if (error instanceof MediaFileMissingError) {
+      // No retry brings the file back: the draft fails (kept, with an alert) until its images are fixed.
+      const message = `${error.message}: add the image again or remove it, then press Retry`;
+      try {
+        return await this.fail(draft, fence, 'invalid', message, true);
+      } catch (inner) {
+        if (inner instanceof LostLeaseError) return { kind: 'skipped', draftId: draft.id, reason: inner.message };
+        throw inner;
+      }
     }
     // The target knows its network's errors; anything else (a bug, a store error) it calls an
     // unrecognised transient failure that may have reached the network.

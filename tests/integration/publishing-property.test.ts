@@ -30,6 +30,11 @@ describe('publishing under random faults and restarts', () => {
       expect(published[main.id]).toBeGreaterThan(200);
       expect((await main.repos.drafts.countByStatus()).publishing).toBe(0);
       expectCoverage(statuses);
+      // Issue 14: drafts with images went through the same faults, crashes and restarts.
+      expect(statuses['images:published'] ?? 0, 'published drafts with images').toBeGreaterThan(200);
+      expect(statuses['media-fault'] ?? 0, 'faults on the media routes').toBeGreaterThan(100);
+      expect((statuses['crash-after-upload'] ?? 0) + (statuses['crash-after-tweet-with-images'] ?? 0), 'crashes after the uploads').toBeGreaterThan(10);
+      expect(statuses['media:reupload-expired'] ?? 0, 'uploads older than 23 h uploaded again').toBeGreaterThan(10);
       // Every step is a round trip to the server on PostgreSQL: about 95 s alone there, 40 s on SQLite.
     },
     onPostgres ? 300_000 : 120_000,

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { FakeHttpServer, type FakeResponse, type FaultMatcher, type RecordedRequest } from './fake-http.js';
 import { parseOAuthHeader } from './spec-validator.js';
 
@@ -12,6 +12,66 @@ export interface FakeTweet {
   readonly inReplyToId: string | undefined;
   readonly conversationId: string;
   publicMetrics: PublicMetrics;
+  /** `media.media_ids` of the POST, in order; empty for a text-only tweet. */
+  readonly mediaIds?: readonly string[];
+}
+
+/** An upload as the fake X keeps it: initialised, appended in segments, finalised. */
+export interface FakeMedia {
+  readonly id: string;
+  readonly mediaKey: string;
+  /** The user whose token initialised it: only they may attach it or set its metadata. */
+  readonly ownerId: string;
+  readonly mediaType: string;
+  readonly category: string | undefined;
+  readonly totalBytes: number;
+  readonly segments: Map<number, Buffer>;
+  /** Set by FINALIZE; undefined while the upload is still open. */
+  finalizedAt: number | undefined;
+  /** When X forgets the id (24 h after INITIALIZE by the fake's clock); `ageMedia` moves it. */
+  expiresAt: number;
+  /** What POST /2/media/metadata set; undefined when never set. */
+  altText: string | undefined;
+}
+
+/** A finalised upload, for assertions: the bytes' sha256 as X received them, their type and category. */
+export interface FakeMediaUpload {
+  readonly mediaId: string;
+  readonly ownerId: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly mediaType: string;
+  readonly category: string | undefined;
+  readonly finalizedAt: number;
+}
+
+/** One accepted POST /2/media/metadata. */
+export interface FakeMediaMetadata {
+  readonly mediaId: string;
+  readonly altText: string | undefined;
+}
+
+/** The media routes, as fault paths (relative to the prefix; a RegExp matches any media id). */
+export const FAKE_X_MEDIA_ROUTES = {
+  initialize: { method: 'POST', path: '/2/media/upload/initialize' },
+  append: { method: 'POST', path: /\/2\/media\/upload\/[0-9]+\/append$/ },
+  finalize: { method: 'POST', path: /\/2\/media\/upload\/[0-9]+\/finalize$/ },
+  status: { method: 'GET', path: /\/2\/media\/upload$/ },
+  metadata: { method: 'POST', path: '/2/media/metadata' },
+} as const satisfies Record<string, { method: string; path: string | RegExp }>;
+export type FakeXMediaRoute = keyof typeof FAKE_X_MEDIA_ROUTES;
+
+/** X keeps an uploaded media id for 24 hours. */
+export const FAKE_X_MEDIA_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** X's 400 to a POST /2/tweets whose media ids are unknown, someone else's or expired. */
+export function invalidMediaIdsBody(ids: readonly string[]): Record<string, unknown> {
+  return {
+    errors: [{ parameters: { 'media.media_ids': [...ids] }, message: 'Your media IDs are invalid.' }],
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: 'https://api.twitter.com/2/problems/invalid-request',
+  };
 }
 
 /** X's `public_metrics` for a tweet. */
@@ -197,6 +257,15 @@ export class FakeX {
   private readonly credentialsByToken = new Map<string, Credential>();
   private readonly attributions = new WeakMap<RecordedRequest, Credential | null>();
   private nextId = 1_790_000_000_000_000_001n;
+  /** Every media id ever initialised, by id. */
+  readonly media = new Map<string, FakeMedia>();
+  /** Finalised uploads in order. */
+  readonly mediaUploads: FakeMediaUpload[] = [];
+  /** Accepted metadata calls in order. */
+  readonly mediaMetadata: FakeMediaMetadata[] = [];
+  /** POST /2/tweets refused for their media ids (unknown, another user's, expired), in order. */
+  readonly mediaRefusals: string[][] = [];
+  private nextMediaId = 1_880_000_000_000_000_001n;
 
   constructor(private readonly options: FakeXOptions = {}) {
     this.http = new FakeHttpServer('fake-x');
@@ -228,6 +297,11 @@ export class FakeX {
     }));
     this.route('GET', '/2/users/:id/tweets', (request, params, user) => this.userTimeline(request, params['id'] ?? '', user));
     this.route('GET', '/2/tweets', (request, _params, user) => this.lookupTweets(request, user));
+    this.route('POST', '/2/media/upload/initialize', (request, _params, user) => this.initializeMedia(request, user));
+    this.route('POST', '/2/media/upload/:id/append', (request, params, user) => this.appendMedia(request, params['id'] ?? '', user));
+    this.route('POST', '/2/media/upload/:id/finalize', (_request, params, user) => this.finalizeMedia(params['id'] ?? '', user));
+    this.route('GET', '/2/media/upload', (request, _params, user) => this.mediaStatus(request, user));
+    this.route('POST', '/2/media/metadata', (request, _params, user) => this.createMediaMetadata(request, user));
   }
 
   /** Another X user with its own token; two users may share an app (consumer key). */
@@ -326,7 +400,10 @@ export class FakeX {
   }
 
   /** Stores a tweet as if it had been posted (e.g. "the POST succeeded but the bot crashed"). */
-  seedTweet(text: string, opts: { inReplyToId?: string; authorId?: string; createdAt?: number; metrics?: Partial<PublicMetrics> } = {}): FakeTweet {
+  seedTweet(
+    text: string,
+    opts: { inReplyToId?: string; authorId?: string; createdAt?: number; metrics?: Partial<PublicMetrics>; mediaIds?: readonly string[] } = {},
+  ): FakeTweet {
     const id = (this.nextId++).toString();
     const parent = opts.inReplyToId ? this.tweets.find((t) => t.id === opts.inReplyToId) : undefined;
     const tweet: FakeTweet = {
@@ -337,6 +414,7 @@ export class FakeX {
       inReplyToId: opts.inReplyToId,
       conversationId: parent?.conversationId ?? opts.inReplyToId ?? id,
       publicMetrics: { retweet_count: 0, reply_count: 0, like_count: 0, quote_count: 0, impression_count: 0, bookmark_count: 0, ...opts.metrics },
+      mediaIds: [...(opts.mediaIds ?? [])],
     };
     this.tweets.push(tweet);
     if (parent) parent.publicMetrics.reply_count += 1;
@@ -407,6 +485,34 @@ export class FakeX {
   succeedThenLoseResponse(opts: FakeXFaultTarget & { mode?: 'disconnect' | 'hang' } = {}): void {
     const mode = opts.mode ?? 'disconnect';
     this.http.injectFault(this.matcher(opts), { afterRoute: true, ...(mode === 'hang' ? { hang: true } : { disconnect: true }) });
+  }
+
+  /**
+   * A fault on one media route (see FAKE_X_MEDIA_ROUTES): an HTTP error with X's body (5xx, 401,
+   * 400, 429), or the connection dropped before (`drop`) or after (`lose`) the route ran.
+   */
+  mediaFault(route: FakeXMediaRoute, fault: 'drop' | 'lose' | 400 | 401 | 429 | 500 | 502 | 503, opts: Omit<FakeXFaultTarget, 'method' | 'path'> = {}): void {
+    const target = { ...opts, ...FAKE_X_MEDIA_ROUTES[route] };
+    if (fault === 'drop') this.http.injectFault(this.matcher(target), { disconnect: true });
+    else if (fault === 'lose') this.succeedThenLoseResponse(target);
+    else if (fault === 401) this.http.injectFault(this.matcher(target), { status: 401, body: UNAUTHORIZED_BODY });
+    else if (fault === 429) this.rateLimit429(target);
+    else if (fault === 400) this.http.injectFault(this.matcher(target), invalidRequest('One or more parameters to your request was invalid.'));
+    else this.serverError(fault, target);
+  }
+
+  /** Moves a media id's upload (default: every one) `ms` into the past: X forgets it 24 h after upload. */
+  ageMedia(ms: number, mediaId?: string): void {
+    for (const media of this.media.values()) {
+      if (mediaId !== undefined && media.id !== mediaId) continue;
+      media.expiresAt -= ms;
+      if (media.finalizedAt !== undefined) media.finalizedAt -= ms;
+    }
+  }
+
+  /** The finalised uploads of a user, in order. */
+  uploadsBy(userId: string): FakeMediaUpload[] {
+    return this.mediaUploads.filter((u) => u.ownerId === userId);
   }
 
   private matcher(target: FakeXFaultTarget): FaultMatcher {
@@ -516,9 +622,27 @@ export class FakeX {
   }
 
   private createTweet(request: RecordedRequest, user: UserRecord): FakeResponse {
-    const body = request.body as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown } } | undefined;
+    const body = request.body as { text?: unknown; reply?: { in_reply_to_tweet_id?: unknown }; media?: { media_ids?: unknown } } | undefined;
     if (!body || typeof body !== 'object') return invalidRequest('Request body must be a JSON object');
     if (typeof body.text !== 'string' || body.text.length === 0) return invalidRequest('$.text: text is required', { text: [] });
+    let mediaIds: string[] = [];
+    if (body.media !== undefined) {
+      const ids = body.media?.media_ids;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 4 || !ids.every((id) => typeof id === 'string')) {
+        return invalidRequest('$.media.media_ids: between 1 and 4 media ids are required', { 'media.media_ids': [] });
+      }
+      mediaIds = ids as string[];
+      const now = this.clock();
+      // X answers the same 400 whether the id never existed, is another user's, was never finalised or has expired.
+      const invalid = mediaIds.filter((id) => {
+        const media = this.media.get(id);
+        return !media || media.ownerId !== user.userId || media.finalizedAt === undefined || now >= media.expiresAt;
+      });
+      if (invalid.length > 0) {
+        this.mediaRefusals.push(invalid);
+        return { status: 400, body: invalidMediaIdsBody(invalid) };
+      }
+    }
     let replyTo: string | undefined;
     if (body.reply !== undefined) {
       const target = body.reply?.in_reply_to_tweet_id;
@@ -529,8 +653,107 @@ export class FakeX {
     if (this.rejectDuplicates && this.tweets.some((t) => t.authorId === user.userId && t.text === text)) {
       return { status: 403, body: DUPLICATE_CONTENT_BODY };
     }
-    const tweet = this.seedTweet(text, { authorId: user.userId, ...(replyTo !== undefined ? { inReplyToId: replyTo } : {}) });
+    const tweet = this.seedTweet(text, { authorId: user.userId, ...(replyTo !== undefined ? { inReplyToId: replyTo } : {}), mediaIds });
     return { status: 201, body: { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } } };
+  }
+
+  private initializeMedia(request: RecordedRequest, user: UserRecord): FakeResponse {
+    const body = request.body as { media_type?: unknown; total_bytes?: unknown; media_category?: unknown } | undefined;
+    if (!body || typeof body !== 'object') return invalidRequest('Request body must be a JSON object');
+    if (typeof body.media_type !== 'string') return invalidRequest('$.media_type: media_type is required', { media_type: [] });
+    if (typeof body.total_bytes !== 'number' || !Number.isInteger(body.total_bytes) || body.total_bytes <= 0) {
+      return invalidRequest('$.total_bytes: total_bytes is required', { total_bytes: [String(body.total_bytes)] });
+    }
+    const category = typeof body.media_category === 'string' ? body.media_category : undefined;
+    const id = (this.nextMediaId++).toString();
+    const now = this.clock();
+    const media: FakeMedia = {
+      id,
+      mediaKey: `3_${id}`,
+      ownerId: user.userId,
+      mediaType: body.media_type,
+      category,
+      totalBytes: body.total_bytes,
+      segments: new Map(),
+      finalizedAt: undefined,
+      expiresAt: now + FAKE_X_MEDIA_TTL_MS,
+      altText: undefined,
+    };
+    this.media.set(id, media);
+    return { status: 200, body: { data: { id, media_key: media.mediaKey, expires_after_secs: FAKE_X_MEDIA_TTL_MS / 1000 } } };
+  }
+
+  /** The caller's media id, or X's answer when it is not theirs or not known. */
+  private ownMedia(id: string, user: UserRecord): FakeMedia | FakeResponse {
+    const media = this.media.get(id);
+    if (!media || media.ownerId !== user.userId || this.clock() >= media.expiresAt) {
+      return invalidRequest(`The media id [${id}] is not valid`, { id: [id] });
+    }
+    return media;
+  }
+
+  private appendMedia(request: RecordedRequest, id: string, user: UserRecord): FakeResponse {
+    const media = this.ownMedia(id, user);
+    if (!('segments' in media)) return media;
+    if (media.finalizedAt !== undefined) return invalidRequest(`The media id [${id}] is already finalized`, { id: [id] });
+    const parts = request.multipart;
+    const segmentPart = parts?.find((p) => p.name === 'segment_index');
+    const mediaPart = parts?.find((p) => p.name === 'media');
+    const segment = segmentPart ? Number(segmentPart.data.toString('utf8')) : NaN;
+    if (!mediaPart || !Number.isInteger(segment) || segment < 0 || segment > 999) {
+      return invalidRequest('APPEND needs multipart fields media and segment_index (0..999)', { media: [], segment_index: [] });
+    }
+    media.segments.set(segment, Buffer.from(mediaPart.data));
+    return { status: 200, body: { data: { expires_at: Math.floor(media.expiresAt / 1000) } } };
+  }
+
+  private finalizeMedia(id: string, user: UserRecord): FakeResponse {
+    const media = this.ownMedia(id, user);
+    if (!('segments' in media)) return media;
+    const order = [...media.segments.keys()].sort((a, b) => a - b);
+    const bytes = Buffer.concat(order.map((i) => media.segments.get(i) as Buffer));
+    if (order.some((index, i) => index !== i) || bytes.length !== media.totalBytes) {
+      return invalidRequest(`File size mismatch: received ${bytes.length} bytes in ${order.length} segments, expected total_bytes ${media.totalBytes}`, {
+        total_bytes: [String(media.totalBytes)],
+      });
+    }
+    if (media.finalizedAt === undefined) {
+      media.finalizedAt = this.clock();
+      this.mediaUploads.push({
+        mediaId: id,
+        ownerId: media.ownerId,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytes: bytes.length,
+        mediaType: media.mediaType,
+        category: media.category,
+        finalizedAt: media.finalizedAt,
+      });
+    }
+    // Images need no processing: X answers without processing_info, so the client does not poll STATUS.
+    const expiresAfterSecs = Math.max(0, Math.floor((media.expiresAt - this.clock()) / 1000));
+    return { status: 200, body: { data: { id, media_key: media.mediaKey, size: bytes.length, expires_after_secs: expiresAfterSecs } } };
+  }
+
+  private mediaStatus(request: RecordedRequest, user: UserRecord): FakeResponse {
+    const id = request.query['media_id'] ?? '';
+    const media = this.ownMedia(id, user);
+    if (!('segments' in media)) return media;
+    const state = media.finalizedAt === undefined ? 'pending' : 'succeeded';
+    return { status: 200, body: { data: { id, media_key: media.mediaKey, processing_info: { state, progress_percent: state === 'succeeded' ? 100 : 0 } } } };
+  }
+
+  private createMediaMetadata(request: RecordedRequest, user: UserRecord): FakeResponse {
+    const body = request.body as { id?: unknown; metadata?: { alt_text?: { text?: unknown } } } | undefined;
+    if (!body || typeof body !== 'object' || typeof body.id !== 'string') return invalidRequest('$.id: id is required', { id: [] });
+    const media = this.ownMedia(body.id, user);
+    if (!('segments' in media)) return media;
+    const text = body.metadata?.alt_text?.text;
+    if (text !== undefined && (typeof text !== 'string' || text.length > 1000)) {
+      return invalidRequest('$.metadata.alt_text.text: at most 1000 characters', { 'metadata.alt_text.text': [] });
+    }
+    if (typeof text === 'string') media.altText = text;
+    this.mediaMetadata.push({ mediaId: media.id, altText: typeof text === 'string' ? text : undefined });
+    return { status: 200, body: { data: { id: media.id, associated_metadata: { alt_text: { text: media.altText ?? '' } } } } };
   }
 
   private userTimeline(request: RecordedRequest, userId: string, caller: UserRecord): FakeResponse {

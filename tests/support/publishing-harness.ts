@@ -6,10 +6,20 @@ import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../src/domain/account.js'
 import type { Draft } from '../../src/domain/draft.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
 import { createSilentLogger } from '../../src/logging/index.js';
-import type { NewDraft, PublishingObserver, PublishTarget, SettingsRepository, TweetPublisher } from '../../src/services/ports.js';
+import type { DraftMedia, MediaMimeType } from '../../src/domain/media.js';
+import {
+  MediaFileMissingError,
+  type MediaFileStore,
+  type NewDraft,
+  type PublishingObserver,
+  type PublishTarget,
+  type SettingsRepository,
+  type TweetPublisher,
+} from '../../src/services/ports.js';
 import { PublishingService, type PublishingConfig, type PublishingServiceDeps } from '../../src/services/publishing-service.js';
 import { FakeX, type FakeXOptions } from './fake-x.js';
 import type { RecordedRequest } from './fake-http.js';
+import { sha256Hex } from './images.js';
 import { loadSpecValidator } from './spec-validator.js';
 import { openTempDatabase, type TempDatabase } from './temp-database.js';
 
@@ -62,8 +72,62 @@ export class RecordingObserver implements PublishingObserver {
   }
 }
 
+/** A media directory in memory: the publishing tests need the port, not the disk (the adapter has its own tests). */
+export class MemoryMediaFiles implements MediaFileStore {
+  readonly files = new Map<string, Uint8Array>();
+  reads = 0;
+  async put(bytes: Uint8Array): Promise<string> {
+    const sha256 = sha256Hex(bytes);
+    this.files.set(sha256, new Uint8Array(bytes));
+    return sha256;
+  }
+  async read(sha256: string): Promise<Uint8Array> {
+    this.reads += 1;
+    const bytes = this.files.get(sha256);
+    if (!bytes) throw new MediaFileMissingError(sha256);
+    return bytes;
+  }
+  async sweep(inUse: ReadonlySet<string>): Promise<string[]> {
+    const gone = [...this.files.keys()].filter((sha) => !inUse.has(sha));
+    for (const sha of gone) this.files.delete(sha);
+    return gone;
+  }
+}
+
+/** An image for a test draft: its bytes go to the harness's media files. */
+export interface HarnessImage {
+  readonly bytes: Uint8Array;
+  readonly mimeType: MediaMimeType;
+  readonly altText?: string | null;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** A draft's image rows for `images`, their files written to `files`. */
+export async function draftMediaOf(files: MediaFileStore, images: readonly HarnessImage[]): Promise<DraftMedia[]> {
+  const media: DraftMedia[] = [];
+  for (const [position, image] of images.entries()) {
+    const sha256 = await files.put(image.bytes);
+    const altText = image.altText ?? null;
+    media.push({
+      position,
+      sha256,
+      mimeType: image.mimeType,
+      bytes: image.bytes.byteLength,
+      width: image.width ?? 4,
+      height: image.height ?? 3,
+      altText,
+      altSource: altText === null ? null : 'moderator',
+      findings: [],
+    });
+  }
+  return media;
+}
+
 export interface PublishingHarness {
   readonly db: TempDatabase;
+  /** The image files every service of the harness reads (issue 14). */
+  readonly mediaFiles: MemoryMediaFiles;
   readonly fake: FakeX;
   readonly clock: ManualClock;
   readonly publisher: XPublisher;
@@ -76,7 +140,7 @@ export interface PublishingHarness {
   /** The X target a `service()` would get (over the harness's publisher and settings unless overridden). */
   xTarget(overrides?: XTargetOverrides): XPublishTarget;
   /** Creates a draft and approves it, as the moderation flow would. */
-  approvedDraft(tweets: readonly string[], options?: { topicId?: number | null; topicName?: string }): Promise<Draft>;
+  approvedDraft(tweets: readonly string[], options?: { topicId?: number | null; topicName?: string; images?: readonly HarnessImage[] }): Promise<Draft>;
   /** POST /2/tweets requests that carried `text`. */
   postsOf(text: string): RecordedRequest[];
   /** Spec problems of every request sent to the fake so far (must be []). */
@@ -119,6 +183,7 @@ export async function createPublishingHarness(
   const base = await fake.start();
   const publisher = XPublisher.fromCredentials(X_CREDENTIALS, { apiBase: base, timeoutMs: options.timeoutMs ?? 2_000, clock });
   const logger = createSilentLogger();
+  const mediaFiles = new MemoryMediaFiles();
   const xTarget = (overrides: XTargetOverrides = {}): XPublishTarget => {
     const config = { ...DEFAULT_TEST_CONFIG, ...options.config, ...overrides.config };
     const settings = overrides.settings ?? db.repos.settings;
@@ -137,6 +202,7 @@ export async function createPublishingHarness(
   };
   return {
     db,
+    mediaFiles,
     fake,
     clock,
     publisher,
@@ -158,6 +224,7 @@ export async function createPublishingHarness(
         monotonic: clock.monotonic,
         rng: () => 0.5,
         logger,
+        mediaFiles,
         ...rest,
         config,
       });
@@ -178,6 +245,7 @@ export async function createPublishingHarness(
         usage: ZERO_USAGE,
         generationAttempts: 1,
         deadlineAt: null,
+        ...(draftOptions.images ? { media: await draftMediaOf(mediaFiles, draftOptions.images) } : {}),
       };
       const created = await db.repos.drafts.create(draft, clock.now());
       const ok = await db.repos.drafts.decide(created.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, clock.now());

@@ -16,9 +16,11 @@ import type { PublishingService, PublishOutcome } from '../../src/services/publi
 import { SchedulingService } from '../../src/services/scheduling-service.js';
 import { newTweetDraft } from './draft-fixtures.js';
 import type { RecordedRequest } from './fake-http.js';
-import { UNAUTHORIZED_BODY } from './fake-x.js';
+import { UNAUTHORIZED_BODY, type FakeXMediaRoute } from './fake-x.js';
+import { testImage } from './images.js';
+import type { MediaMimeType } from '../../src/domain/media.js';
 import { XPublisher } from '../../src/adapters/twitter/x-publisher.js';
-import { createPublishingHarness, moderator, X_CREDENTIALS, type PublishingHarness } from './publishing-harness.js';
+import { createPublishingHarness, draftMediaOf, moderator, X_CREDENTIALS, type HarnessImage, type PublishingHarness } from './publishing-harness.js';
 import { mulberry32, pick } from './seeded-random.js';
 
 /** The issue asks for at least 200 seeded sequences per property. */
@@ -67,6 +69,27 @@ const ACTIONS: readonly Action[] = [
 const TWO_ACCOUNT_ACTIONS: readonly Action[] = [...ACTIONS, 'tick-both', 'tick-both', 'cross-account'];
 /** Wall-clock steps taken while a POST is in flight: back, within the lease, just past it, far past it. */
 const STEPS: readonly number[] = [-2 * LEASE_MS, LEASE_MS / 2, LEASE_MS + 1, 3 * LEASE_MS, DAY_MS];
+/** Images (issue 14): drawn from a stream of their own, so the sequences' own draws stay as they were. */
+const MEDIA_SEED_SALT = 0x1a6e_0014;
+const MEDIA_REUSE_MS = 23 * 60 * 60_000;
+const MEDIA_FAULT_ROUTES: readonly FakeXMediaRoute[] = ['initialize', 'append', 'finalize', 'metadata'];
+const MEDIA_FAULTS = [503, 500, 'drop', 'lose', 'lose', 401, 429] as const;
+let imageCounter = 0;
+
+/** 0 to 4 small, distinct real images (a GIF alone), some with alt text. */
+function drawImages(mediaRng: () => number): HarnessImage[] {
+  if (mediaRng() >= 0.4) return [];
+  const gif = mediaRng() < 0.15;
+  const count = gif ? 1 : 1 + Math.floor(mediaRng() * 4);
+  return Array.from({ length: count }, () => {
+    imageCounter += 1;
+    const type = gif ? 'gif' : pick(mediaRng, ['png', 'jpeg', 'webp'] as const);
+    const mimeType: MediaMimeType = type === 'gif' ? 'image/gif' : type === 'png' ? 'image/png' : type === 'jpeg' ? 'image/jpeg' : 'image/webp';
+    const width = 1 + (imageCounter % 4000);
+    const height = 1 + Math.floor(imageCounter / 4000);
+    return { bytes: testImage(type, { width, height }), mimeType, width, height, altText: mediaRng() < 0.6 ? `image ${imageCounter}` : null };
+  });
+}
 
 /** One account as the composition root builds it: scoped repositories and its own X credentials. */
 export interface PropertyAccount {
@@ -153,15 +176,18 @@ function publishingService(account: PropertyAccount, rng: () => number, options:
 let draftCounter = 0;
 
 /** Creates a draft of `account` and approves it, as the moderation flow would. */
-async function approvedDraft(account: PropertyAccount, tweets: readonly string[]): Promise<Draft> {
+async function approvedDraft(account: PropertyAccount, tweets: readonly string[], images: readonly HarnessImage[] = []): Promise<Draft> {
   draftCounter += 1;
   const thread = tweets.length > 1;
-  const draft = newTweetDraft(tweets[0]!, {
-    tweets,
-    kind: thread ? 'thread' : 'tweet',
-    contentType: thread ? 'thread' : 'education',
-    contentHash: `property-${draftCounter}`,
-  });
+  const draft = {
+    ...newTweetDraft(tweets[0]!, {
+      tweets,
+      kind: thread ? 'thread' : 'tweet',
+      contentType: thread ? 'thread' : 'education',
+      contentHash: `property-${draftCounter}`,
+    }),
+    ...(images.length > 0 ? { media: await draftMediaOf(h.mediaFiles, images) } : {}),
+  };
   const created = await account.repos.drafts.create(draft, h.clock.now());
   const ok = await account.repos.drafts.decide(created.id, 1, { to: 'approved', actor: moderator, source: 'moderator' }, h.clock.now());
   if (!ok) throw new Error('could not approve the test draft');
@@ -201,7 +227,13 @@ function armFault(fault: Fault, rng: () => number, account: PropertyAccount, tar
 }
 
 /** Leaves a draft as a crashed process would: claimed, maybe some tweets out at X, maybe some recorded. */
-async function simulateCrash(account: PropertyAccount, draft: Draft, rng: () => number, owner: string): Promise<void> {
+async function simulateCrash(
+  account: PropertyAccount,
+  draft: Draft,
+  rng: () => number,
+  owner: string,
+  media?: { readonly rng: () => number; readonly log: string[] },
+): Promise<void> {
   const publications = account.repos.publications;
   const claimed = await publications.claimForPublishing(draft.id, owner, `${owner}-attempt`, h.clock.now(), LEASE_MS);
   if (!claimed) return;
@@ -209,6 +241,49 @@ async function simulateCrash(account: PropertyAccount, draft: Draft, rng: () => 
   const remaining = claimed.tweets.length - ids.length;
   const postedAtX = Math.floor(rng() * (remaining + 1));
   const recordedCount = ids.length + Math.floor(rng() * (postedAtX + 1));
+  // With images, the crashed process uploaded some (all, if it got as far as the tweet) and stored
+  // each id the moment X returned it, as the target does: the restart must re-use them.
+  const images = ids.length === 0 && media ? (claimed.media ?? []) : [];
+  const uploadedCount = postedAtX > 0 ? images.length : Math.floor(media ? media.rng() * (images.length + 1) : 0);
+  const mediaIds: string[] = [];
+  // A fault armed at X may hit the crashed process's own media requests: it died right there.
+  let diedUploading = false;
+  try {
+    for (const image of images.slice(0, uploadedCount)) {
+      const reusable = claimed.mediaUploads?.find(
+        (u) => u.position === image.position && u.sha256 === image.sha256 && h.clock.now() - u.uploadedAt < MEDIA_REUSE_MS && u.uploadedAt <= h.clock.now(),
+      );
+      let mediaId = reusable?.mediaId;
+      const fence = { owner, attemptId: `${owner}-attempt` };
+      let upload = reusable;
+      if (!upload) {
+        // As the target does: the id is stored the moment X returns it, then its alt text is set.
+        const { id } = await account.slowPublisher.uploadMedia(await h.mediaFiles.read(image.sha256), image.mimeType);
+        upload = { position: image.position, sha256: image.sha256, mediaId: id, uploadedAt: h.clock.now(), altTextApplied: !image.altText };
+        await publications.recordMediaUpload(draft.id, fence, upload, h.clock.now());
+      }
+      mediaId = upload.mediaId;
+      if (image.altText && !upload.altTextApplied) {
+        await account.slowPublisher.createMediaMetadata(mediaId, image.altText);
+        await publications.recordMediaUpload(draft.id, fence, { ...upload, altTextApplied: true }, h.clock.now());
+      }
+      mediaIds.push(mediaId);
+    }
+  } catch {
+    diedUploading = true;
+  }
+  if (images.length > 0) {
+    media?.log.push(
+      diedUploading
+        ? 'crash-while-uploading'
+        : postedAtX > 0
+          ? 'crash-after-tweet-with-images'
+          : uploadedCount > 0
+            ? 'crash-after-upload'
+            : 'crash-before-upload',
+    );
+  }
+  if (diedUploading) return;
   // A crash can only have posted tweets in order, each replying to the one before, and only with
   // its own account's credentials. Like any run after an uncertain attempt, the crashed one first
   // found what an earlier attempt left at X (a POST X acted on after its client gave up), so it
@@ -219,7 +294,11 @@ async function simulateCrash(account: PropertyAccount, draft: Draft, rng: () => 
     const inReplyToId = index === 0 ? undefined : chain[index - 1]!;
     const tweet =
       h.fake.tweets.find((t) => t.authorId === account.userId && t.text === claimed.tweets[index] && t.inReplyToId === inReplyToId) ??
-      h.fake.seedTweet(claimed.tweets[index]!, { authorId: account.userId, ...(inReplyToId === undefined ? {} : { inReplyToId }) });
+      h.fake.seedTweet(claimed.tweets[index]!, {
+        authorId: account.userId,
+        ...(inReplyToId === undefined ? {} : { inReplyToId }),
+        ...(index === 0 && mediaIds.length > 0 ? { mediaIds } : {}),
+      });
     chain = [...chain, tweet.id];
   }
   if (recordedCount > ids.length)
@@ -244,6 +323,7 @@ async function stepDuringPost(account: PropertyAccount, draftId: number, rng: ()
   h.fake.http.clearFaults();
   const postsBefore = h.fake.requests.filter(isPost).length;
   const tweetsBefore = h.fake.tweets.length;
+  const refusalsBefore = h.fake.mediaRefusals.length;
   const held = h.fake.hold({ userId: account.userId });
   const publishing = service.publishApprovedDraft(draftId);
   const arrived = h.fake.http.waitForRequest((r) => isPost(r) && h.fake.requests.filter(isPost).indexOf(r) >= postsBefore, 5_000).then(() => true);
@@ -261,9 +341,10 @@ async function stepDuringPost(account: PropertyAccount, draftId: number, rng: ()
   held.release();
   log.push(`step-publish:${(await publishing).kind}`);
   if (inFlight) {
-    // X acts on the held POST now (whether or not its client still waits).
+    // X acts on the held POST now (whether or not its client still waits): it posts the tweet, or
+    // refuses it when its media ids expired at X while it was held (a step of a day).
     await new Promise<void>((resolve) => {
-      const check = () => (h.fake.tweets.length > tweetsBefore ? resolve() : setImmediate(check));
+      const check = () => (h.fake.tweets.length > tweetsBefore || h.fake.mediaRefusals.length > refusalsBefore ? resolve() : setImmediate(check));
       check();
     });
   }
@@ -309,6 +390,7 @@ interface SequenceResult {
  */
 async function runSequence(seq: number, accounts: readonly PropertyAccount[], seed: number): Promise<SequenceResult> {
   const rng = mulberry32(seed);
+  const mediaRng = mulberry32(seed ^ MEDIA_SEED_SALT);
   const several = accounts.length > 1;
   const pickAccount = (): PropertyAccount => (several ? pick(rng, accounts) : accounts[0]!);
   const otherThan = (account: PropertyAccount): PropertyAccount => accounts.find((a) => a !== account)!;
@@ -318,6 +400,7 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
   h.fake.http.clearFaults();
   const requestsBefore = h.fake.requests.length;
   const tweetsBefore = h.fake.tweets.length;
+  const uploadsBefore = h.fake.mediaUploads.length;
   const services = new Map<AccountId, PublishingService>();
   for (const account of accounts) {
     services.set(account.id, publishingService(account, rng));
@@ -335,7 +418,9 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
         : undefined;
     const tweets = twin?.tweets ?? Array.from({ length: n }, (_, i) => makeText(i));
     if (twin) log.push('same-text-as-other-account');
-    const draft = await approvedDraft(account, tweets);
+    const images = drawImages(mediaRng);
+    if (images.length > 0) log.push('images');
+    const draft = await approvedDraft(account, tweets, images);
     const entry = { account, id: draft.id, tweets };
     drafts.push(entry);
     return entry;
@@ -360,6 +445,12 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
         const fault = pick(rng, FAULTS);
         log.push(fault);
         armFault(fault, rng, account, several && rng() < 0.5);
+        if (mediaRng() < 0.6) {
+          const route = pick(mediaRng, MEDIA_FAULT_ROUTES);
+          const mediaFault = pick(mediaRng, MEDIA_FAULTS);
+          log.push(`media-fault:${route}:${mediaFault}`, 'media-fault');
+          h.fake.mediaFault(route, mediaFault, several && mediaRng() < 0.5 ? { userId: account.userId } : {});
+        }
         break;
       }
       case 'tick': {
@@ -384,7 +475,7 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
       case 'crash-restart': {
         const account = pickAccount();
         const due = (await account.repos.publications.findDueForPublishing(h.clock.now(), 100)).filter((d) => drafts.some((e) => e.id === d.id));
-        if (due.length > 0) await simulateCrash(account, pick(rng, due), rng, `crashed-${seq}-${restarts++}`);
+        if (due.length > 0) await simulateCrash(account, pick(rng, due), rng, `crashed-${seq}-${restarts++}`, { rng: mediaRng, log });
         // Sometimes the restart comes before the dead process's lease expired: it must be left alone then.
         if (rng() < 0.6) h.clock.advance(LEASE_MS + 1);
         services.set(account.id, publishingService(account, rng));
@@ -460,10 +551,63 @@ async function runSequence(seq: number, accounts: readonly PropertyAccount[], se
     // The draft and its publication exist for its own account only.
     if (several) expect(await otherThan(account).repos.drafts.findById(id)).toBeNull();
   }
+  await expectImagesOnce(drafts, requestsBefore, uploadsBefore, log);
   const sharedTexts = [...ownersOf.entries()].filter(
     ([text, owners]) => owners.size > 1 && new Set(tweets.filter((t) => t.text === text).map((t) => t.authorId)).size > 1,
   ).length;
   return { log, published, sharedTexts };
+}
+
+/**
+ * Issue 14's part of the property: every first tweet of a draft with images carries exactly its
+ * images (the bytes X received, in order, uploaded by the draft's account, with their alt text),
+ * and each image was uploaded once, unless its stored id had expired (23 h by the clock, or dated
+ * in the future after a backward step) or the client never learned the id (X's answer to the
+ * FINALIZE was lost, so no request ever used it).
+ */
+async function expectImagesOnce(drafts: readonly SequenceDraft[], requestsBefore: number, uploadsBefore: number, log: string[]): Promise<void> {
+  const uploads = h.fake.mediaUploads.slice(uploadsBefore);
+  const used = new Set<string>();
+  for (const request of h.fake.requests.slice(requestsBefore)) {
+    const body = request.body as { id?: string; media?: { media_ids?: string[] } } | undefined;
+    if (request.method !== 'POST' || !body) continue;
+    if (request.path.endsWith('/2/media/metadata') && body.id) used.add(body.id);
+    for (const id of body.media?.media_ids ?? []) used.add(id);
+  }
+  for (const { account, id } of drafts) {
+    const draft = (await account.repos.drafts.findById(id))!;
+    const media = draft.media ?? [];
+    if (media.length === 0) continue;
+    if (draft.status === 'published') {
+      log.push('images:published');
+      const first = h.fake.tweets.find((t) => t.id === draft.postedTweetIds[0]);
+      const carried = (first?.mediaIds ?? []).map((mediaId) => h.fake.media.get(mediaId));
+      expect(
+        carried.map((m) => m && h.fake.mediaUploads.find((u) => u.mediaId === m.id)?.sha256),
+        `the images on the first tweet of draft ${id}`,
+      ).toEqual(media.map((m) => m.sha256));
+      for (const [i, m] of carried.entries()) {
+        expect(m?.ownerId, `owner of image ${i + 1} of draft ${id}`).toBe(account.userId);
+        if (media[i]!.altText) expect(m?.altText, `alt text of image ${i + 1} of draft ${id}`).toBe(media[i]!.altText);
+      }
+      // The replies carry none.
+      for (const tweetId of draft.postedTweetIds.slice(1)) expect(h.fake.tweets.find((t) => t.id === tweetId)?.mediaIds ?? []).toEqual([]);
+    }
+    for (const image of media) {
+      const mine = uploads.filter((u) => u.sha256 === image.sha256);
+      for (let k = 1; k < mine.length; k += 1) {
+        const previous = mine[k - 1]!;
+        const age = mine[k]!.finalizedAt - previous.finalizedAt;
+        const expired = age >= MEDIA_REUSE_MS || age < 0;
+        const neverLearned = !used.has(previous.mediaId);
+        if (expired) log.push('media:reupload-expired');
+        else if (neverLearned) log.push('media:reupload-answer-lost');
+        expect(expired || neverLearned, `image ${image.position + 1} of draft ${id} uploaded again while its id ${previous.mediaId} was ${age} ms old`).toBe(
+          true,
+        );
+      }
+    }
+  }
 }
 
 /** Runs the sequences, naming the failing one, and tallies their logs and outcomes. */

@@ -17,6 +17,25 @@ const BOT = { authorization: 'Bot token.part.three' };
 const ANTHROPIC = { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' };
 
 describe('spec validator: X', () => {
+  it("GIVEN X's media APPEND as multipart form fields THEN segment_index is read as an integer and checked, and an empty {} on FINALIZE is accepted", async () => {
+    const x = await loadSpecValidator('x');
+    const append = (segment: string, extra: Array<{ name: string; data: Buffer }> = []) =>
+      request({
+        method: 'POST',
+        path: '/2/media/upload/1880000000000000001/append',
+        headers: { authorization: OAUTH, 'content-type': 'multipart/form-data; boundary=b' },
+        rawBody: 'x',
+        multipart: [{ name: 'segment_index', data: Buffer.from(segment) }, { name: 'media', filename: 'blob', data: Buffer.from([1, 2]) }, ...extra],
+      });
+    expect(x.validate(append('0'))).toEqual([]);
+    expect(x.validate(append('1000')).join('\n')).toMatch(/segment_index must be <= 999/);
+    expect(x.validate(append('0', [{ name: 'surprise', data: Buffer.from('1') }])).join('\n')).toMatch(/additional properties \("surprise"\)/);
+    const finalize = (body: string) =>
+      request({ method: 'POST', path: '/2/media/upload/1880000000000000001/finalize', headers: { authorization: OAUTH, 'content-type': 'application/json' }, rawBody: body });
+    expect(x.validate(finalize('{}'))).toEqual([]);
+    expect(x.validate(finalize('{"a":1}')).join('\n')).toMatch(/defines no request body/);
+  });
+
   it('GIVEN POST /2/tweets with {text, reply} and an OAuth 1.0a header THEN it is valid', async () => {
     const x = await loadSpecValidator('x');
     const errors = x.validate(

@@ -4,19 +4,23 @@ import { mergeXRateState, nextPublishWindow, type XLimitBucket, type XRateState 
 import { findPostedContinuation } from '../../domain/thread-reconcile.js';
 import { publicationCostUsd, type XPostPrices } from '../../domain/x-cost.js';
 import { XApiError } from '../../domain/x-errors.js';
+import { mediaUploadReusable, type MediaUpload } from '../../domain/media.js';
 import type { Logger } from '../../logging/index.js';
-import type {
+import {
+  MediaFileMissingError,
+  type
   Clock,
-  ObservedXRateLimit,
-  PublishFailure,
-  PublishHooks,
-  PublishTarget,
-  PublishTargetIdentity,
-  SettingsRepository,
-  TargetAccount,
-  TargetPublication,
-  TargetWindow,
-  TweetPublisher,
+  type ObservedXRateLimit,
+  type PublishFailure,
+  type PublishHooks,
+  type PublishTarget,
+  type PublishTargetIdentity,
+  type SettingsRepository,
+  type TargetAccount,
+  type TargetMedia,
+  type TargetPublication,
+  type TargetWindow,
+  type TweetPublisher,
 } from '../../services/ports.js';
 import { SETTINGS, type XRateLimitKey } from '../../services/settings-keys.js';
 import type { TwitterClientCredentials } from './base-url.js';
@@ -167,11 +171,87 @@ export class XPublishTarget implements PublishTarget {
         throw new XApiError(`X rate limit: ${window.reason ?? 'exhausted'}`, { errorClass: 'rate_limited', resetAt: window.allowedAt });
       }
       const text = publication.tweets[index] as string;
-      const posted = await this.observed('post', () => this.deps.publisher.postTweet(text, index === 0 ? undefined : ids[index - 1]));
+      // Images go on the first post only; each is uploaded (or re-used) and stored before the tweet.
+      const media = index === 0 ? await this.uploadMedia(publication.media ?? [], hooks) : [];
+      if (media.length > 0) await hooks.beforePost?.(index);
+      const mediaIds = media.map((upload) => upload.mediaId);
+      let posted: Awaited<ReturnType<TweetPublisher['postTweet']>>;
+      try {
+        posted = await this.observed('post', () => this.deps.publisher.postTweet(text, index === 0 ? undefined : ids[index - 1], mediaIds));
+      } catch (error) {
+        if (media.length > 0 && isInvalidMediaIds(error)) throw await this.forgetUploads(media, hooks, error);
+        throw error;
+      }
       ids.push(posted.id);
       await hooks.onPosted(posted.id, index);
     }
     return ids;
+  }
+
+  /**
+   * The media ids for post 0, in order: a stored upload of the same file younger than
+   * MEDIA_LIMITS.mediaIdReuseMs is re-used, anything else is uploaded; each id (then its alt text)
+   * is handed to the service the moment X accepts it, so a crash before the tweet never uploads
+   * it again while X still has it.
+   */
+  private async uploadMedia(media: readonly TargetMedia[], hooks: PublishHooks): Promise<MediaUpload[]> {
+    const uploads: MediaUpload[] = [];
+    for (const item of [...media].sort((a, b) => a.position - b.position)) {
+      const stored = item.upload;
+      let upload = stored && stored.sha256 === item.sha256 && mediaUploadReusable(stored, this.deps.clock.now()) ? stored : null;
+      if (!upload) {
+        const bytes = await item.read();
+        await hooks.beforeMediaRequest?.();
+        const { id } = await this.mediaCall(() => this.deps.publisher.uploadMedia(bytes, item.mimeType));
+        upload = { position: item.position, sha256: item.sha256, mediaId: id, uploadedAt: this.deps.clock.now(), altTextApplied: !item.altText };
+        await hooks.onMediaUploaded?.(upload);
+      }
+      if (!upload.altTextApplied && item.altText) {
+        const altText = item.altText;
+        const mediaId = upload.mediaId;
+        await hooks.beforeMediaRequest?.();
+        await this.mediaCall(() => this.deps.publisher.createMediaMetadata(mediaId, altText));
+        upload = { ...upload, altTextApplied: true };
+        await hooks.onMediaUploaded?.(upload);
+      }
+      uploads.push(upload);
+    }
+    return uploads;
+  }
+
+  /**
+   * X refused the tweet's media ids (expired early, or lost on X's side): the stored uploads are
+   * marked as expired (uploadedAt 0) so the retry uploads them again, and the failure is transient.
+   */
+  private async forgetUploads(media: readonly MediaUpload[], hooks: PublishHooks, error: unknown): Promise<XApiError> {
+    for (const upload of media) await hooks.onMediaUploaded?.({ ...upload, uploadedAt: 0, altTextApplied: false });
+    const detail = error instanceof XApiError ? error.message : String(error);
+    return new XApiError(`X refused the media ids of the first post; the images will be uploaded again on the retry (${detail})`, {
+      errorClass: 'transient',
+      status: error instanceof XApiError ? error.status : undefined,
+      maybePosted: false,
+      cause: error,
+    });
+  }
+
+  /** A media request's failure is classified like a tweet's, but it cannot have posted anything. */
+  private async mediaCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof XApiError && error.maybePosted) {
+        throw new XApiError(error.message, {
+          errorClass: error.errorClass,
+          status: error.status,
+          resetAt: error.resetAt,
+          maybePosted: false,
+          detail: error.detail,
+          rateLimit: error.rateLimit,
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   async findPosted(publication: TargetPublication): Promise<readonly string[]> {
@@ -222,6 +302,11 @@ export class XPublishTarget implements PublishTarget {
   }
 
   classifyError(error: unknown): PublishFailure {
+    if (error instanceof MediaFileMissingError) {
+      // The image is gone from the media directory (deleted, or a restore without media): no retry brings it back.
+      const message = `${error.message}: the draft cannot be published with its images; add the image again or remove it, then retry`;
+      return { errorClass: 'invalid', message, maybePosted: false, resetAt: undefined, recognised: true };
+    }
     if (error instanceof XAuthenticationError) {
       return { errorClass: error.cause.errorClass, message: error.message, maybePosted: false, resetAt: undefined, recognised: true };
     }
@@ -295,6 +380,11 @@ export class XPublishTarget implements PublishTarget {
       });
     }
   }
+}
+
+/** X's 400 to a tweet whose media ids it no longer knows (expired, or never finalised): "Your media IDs are invalid." */
+function isInvalidMediaIds(error: unknown): boolean {
+  return error instanceof XApiError && error.status === 400 && /media ?ids?/i.test(error.detail ?? error.message);
 }
 
 function describe(error: unknown): string {

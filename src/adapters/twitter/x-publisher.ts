@@ -2,6 +2,7 @@ import { ApiPartialResponseError, ApiRequestError, ApiResponseError, type Twitte
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseXRateHeaders, type XRateState } from '../../domain/rate-limits.js';
 import { classifyXHttpStatus, transportFailureMaybePosted, XApiError } from '../../domain/x-errors.js';
+import type { MediaMimeType } from '../../domain/media.js';
 import type { Clock, ObservedXRateLimit, PostMetrics, RecentTweet, TweetPublisher, XAccount } from '../../services/ports.js';
 import { createTwitterClient, isRequestTimeout, requestDeadlineExceeded, requestErrorCause, type TwitterClientCredentials } from './base-url.js';
 
@@ -153,8 +154,12 @@ export class XPublisher implements TweetPublisher {
     return { id: user.id, username: user.username, rateLimit: observeRateLimit(response.headers, this.clock.now()) };
   }
 
-  async postTweet(text: string, inReplyToId?: string): Promise<{ id: string; rateLimit: ObservedXRateLimit }> {
-    const body = inReplyToId === undefined ? { text } : { text, reply: { in_reply_to_tweet_id: inReplyToId } };
+  async postTweet(text: string, inReplyToId?: string, mediaIds?: readonly string[]): Promise<{ id: string; rateLimit: ObservedXRateLimit }> {
+    const body = {
+      text,
+      ...(inReplyToId === undefined ? {} : { reply: { in_reply_to_tweet_id: inReplyToId } }),
+      ...(mediaIds === undefined || mediaIds.length === 0 ? {} : { media: { media_ids: [...mediaIds] } }),
+    };
     const response = await this.call('POST /2/tweets', () => this.client.v2.post<{ data?: { id?: string } }>('tweets', body, { fullResponse: true }));
     const id = response.data.data?.id;
     if (!id) {
@@ -162,6 +167,26 @@ export class XPublisher implements TweetPublisher {
       throw new XApiError('X POST /2/tweets answered without a tweet id', { errorClass: 'transient', status: 201, maybePosted: true });
     }
     return { id, rateLimit: observeRateLimit(response.headers, this.clock.now()) };
+  }
+
+  /**
+   * X's v2 chunked upload through twitter-api-v2 (INITIALIZE, APPEND in 1 MB segments, FINALIZE,
+   * and STATUS while X still processes). Any step's failure is classified like a tweet's; a lost
+   * answer leaves at worst an unused media id on X, which expires on its own.
+   */
+  async uploadMedia(bytes: Uint8Array, mimeType: MediaMimeType): Promise<{ id: string }> {
+    const category = mimeType === 'image/gif' ? 'tweet_gif' : 'tweet_image';
+    const id = await this.call('POST /2/media/upload', () =>
+      this.client.v2.uploadMedia(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { media_type: mimeType, media_category: category }),
+    );
+    if (typeof id !== 'string' || id === '') {
+      throw new XApiError('X media upload answered without a media id', { errorClass: 'transient', status: 200 });
+    }
+    return { id };
+  }
+
+  async createMediaMetadata(mediaId: string, altText: string): Promise<void> {
+    await this.call('POST /2/media/metadata', () => this.client.v2.createMediaMetadata(mediaId, { alt_text: { text: altText } }));
   }
 
   async recentTweets(userId: string, options: { max: number }): Promise<{ tweets: RecentTweet[]; rateLimit: ObservedXRateLimit }> {
