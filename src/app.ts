@@ -36,7 +36,6 @@ import {
 } from './db/index.js';
 import { backupSqliteDatabase, mediaHashesOfSqliteBackup } from './db/sqlite-backup.js';
 import { mediaBackupOf } from './adapters/media/media-backup.js';
-import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
 import { MediaSweepService } from './services/media-sweep.js';
 import type { AccountId } from './domain/account.js';
 import { sumCounts } from './domain/counters.js';
@@ -76,6 +75,7 @@ import {
   type InstanceLeaseStatus,
   type InstanceRole,
   type InstanceTerm,
+  type MediaFileStore,
   type MonotonicClock,
   type PauseStateReader,
   type PublishingObserver,
@@ -864,7 +864,7 @@ function buildAccount(
       if (scopeHoldsGeneration(released)) keepAhead.poke();
     },
   });
-  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause);
+  const publishing = buildPublishing({ ...ctx, logger: log }, repos, account, target, publishEvents, pause, store.mediaFiles);
   const scheduling = new SchedulingService({
     ...repos,
     publisher: publishing,
@@ -1194,6 +1194,7 @@ function buildPublishing(
   target: PublishTarget,
   observer: PublishingObserver,
   pause: PauseStateReader,
+  mediaFiles: MediaFileStore,
 ): PublishingService {
   return new PublishingService({
     ...repos,
@@ -1214,8 +1215,8 @@ function buildPublishing(
     observer,
     // /pause of publishing: nothing of this account goes to X, whoever asks; the draft waits queued.
     publishingHold: () => pause.holdsPublishing(),
-    // The images' bytes for X's upload (issue 14); reads only, so no turn with put/sweep is needed.
-    mediaFiles: new DiskMediaFileStore(config.storage.mediaDir, clock),
+    // The images' bytes for X's upload (issue 14): the app's one media store.
+    mediaFiles,
   });
 }
 
