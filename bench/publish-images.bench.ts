@@ -42,7 +42,17 @@ describe('approve to tweet POST with 4 images', () => {
           const width = 100 + run * IMAGES + position;
           const bytes = testImage('png', { width, height: 80, bytes: IMAGE_BYTES });
           const sha256 = await files.put(bytes);
-          media.push({ position, sha256, mimeType: 'image/png', bytes: IMAGE_BYTES, width, height: 80, altText: `chart ${run}.${position}`, altSource: 'moderator', findings: [] });
+          media.push({
+            position,
+            sha256,
+            mimeType: 'image/png',
+            bytes: IMAGE_BYTES,
+            width,
+            height: 80,
+            altText: `chart ${run}.${position}`,
+            altSource: 'moderator',
+            findings: [],
+          });
         }
         const text = `Bench images ${run}: four charts, uploaded once and posted together.`;
         const draft = await drafts.create({ ...newTweetDraft(text, { model: 'bench', deadlineAt: Date.now() + 3_600_000 }), media }, Date.now());

@@ -99,7 +99,11 @@ export const draft: SlashCommand = {
         actor,
         action: 'draft_command',
         outcome: outcome.status,
-        detail: `${topic ? `topic ${topic.name}: ` : ''}${contentType ? `type ${contentType}: ` : ''}${images.length > 0 ? `${images.length} image: ` : ''}${detail}`.slice(0, 500),
+        detail:
+          `${topic ? `topic ${topic.name}: ` : ''}${contentType ? `type ${contentType}: ` : ''}${images.length > 0 ? `${images.length} image: ` : ''}${detail}`.slice(
+            0,
+            500,
+          ),
         interactionId: interaction.id,
       },
       ctx.clock.now(),

@@ -59,7 +59,10 @@ describe('ClaudeImageDescriber against the fake Anthropic API', () => {
   it('GIVEN a PNG WHEN it is described THEN Claude gets exactly that image as a base64 block before the task, and the review carries alt text, findings, usage and model', async () => {
     const start = fake.messageRequests.length;
     fake.queueImageReview(
-      { altText: '  A chart of a token price climbing, with a wallet address in the corner.  ', findings: ['shows a wallet address', 'promises a price target'] },
+      {
+        altText: '  A chart of a token price climbing, with a wallet address in the corner.  ',
+        findings: ['shows a wallet address', 'promises a price target'],
+      },
       { usage: { input_tokens: 1_500, output_tokens: 80 } },
     );
 

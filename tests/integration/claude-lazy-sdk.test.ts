@@ -67,7 +67,15 @@ describe('the Anthropic SDK is loaded on the first generation only', () => {
     });
     try {
       const { ClaudeImageDescriber } = await import('../../src/adapters/claude/claude-image-describer.js');
-      const describer = new ClaudeImageDescriber({ apiKey: FAKE_ANTHROPIC_API_KEY, model: MODEL, baseUrl, maxRetries: 0, timeoutMs: 5_000, maxHashtags: 2, allowedLinkDomains: [] });
+      const describer = new ClaudeImageDescriber({
+        apiKey: FAKE_ANTHROPIC_API_KEY,
+        model: MODEL,
+        baseUrl,
+        maxRetries: 0,
+        timeoutMs: 5_000,
+        maxHashtags: 2,
+        allowedLinkDomains: [],
+      });
       const png = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
       await expect(describer.describe({ mimeType: 'image/png', data: png }, {})).rejects.toThrow(/mocking a module|@anthropic-ai\/sdk loaded/);
     } finally {

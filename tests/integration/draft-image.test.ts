@@ -119,7 +119,9 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(mediaFiles(testApp)).toEqual([sha256(png)]);
 
     // The card shows the post, the image and Claude's alt text.
-    const card = await waitFor(() => [...fakes.discord.messages.values()].find((m) => (m.flags & MessageFlags.Ephemeral) === 0 && text(m.embeds as Embed[]).includes(POST)));
+    const card = await waitFor(() =>
+      [...fakes.discord.messages.values()].find((m) => (m.flags & MessageFlags.Ephemeral) === 0 && text(m.embeds as Embed[]).includes(POST)),
+    );
     expect(text(card.embeds as Embed[])).toContain(POST);
     expect(text(card.embeds as Embed[])).toContain(`Alt text (by Claude): ${ALT}`);
   });
@@ -156,9 +158,17 @@ describe('/draft image: (issue 14) through the whole app', () => {
   });
 
   for (const bad of [
-    { name: 'a file that is not an image', upload: { filename: 'notes.txt', data: Buffer.from('gm, this is not a picture'), contentType: 'text/plain' }, rule: /PNG, JPEG, WEBP or GIF/ },
+    {
+      name: 'a file that is not an image',
+      upload: { filename: 'notes.txt', data: Buffer.from('gm, this is not a picture'), contentType: 'text/plain' },
+      rule: /PNG, JPEG, WEBP or GIF/,
+    },
     { name: 'a corrupt PNG', upload: { filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }, rule: /does not decode as an image/ },
-    { name: 'a PNG announced as JPEG', upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' }, rule: /claims to be JPEG but its bytes are PNG/ },
+    {
+      name: 'a PNG announced as JPEG',
+      upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' },
+      rule: /claims to be JPEG but its bytes are PNG/,
+    },
   ]) {
     it(`GIVEN /draft image: ${bad.name} THEN the answer is an ephemeral error naming the rule, and no Claude call, no draft and no file`, async () => {
       const testApp = await harness.start();

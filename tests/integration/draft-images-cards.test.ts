@@ -14,7 +14,11 @@ const field = (message: FakeMessage, name: string): string | undefined =>
 const revisionOf = (message: FakeMessage) => Number(field(message, 'Revision'));
 const attachmentNames = (message: FakeMessage) => message.attachments.map((a) => String(a['filename']));
 
-const png = (name = 'chart.png', width = 1200, height = 675): ModalUpload => ({ filename: name, data: testImage('png', { width, height }), contentType: 'image/png' });
+const png = (name = 'chart.png', width = 1200, height = 675): ModalUpload => ({
+  filename: name,
+  data: testImage('png', { width, height }),
+  contentType: 'image/png',
+});
 
 /** Clicks Add image on the card and submits the form the bot showed with these files and alt text; returns the submit. */
 async function addImages(driver: ModerationDriver, card: PostedCard, revision: number, files: readonly ModalUpload[], altText = '') {
@@ -72,14 +76,22 @@ describe('images on draft cards (issue 14)', () => {
   });
 
   const badInputs: Array<{ name: string; existing?: readonly ModalUpload[]; files: () => readonly ModalUpload[]; altText?: string; says: RegExp }> = [
-    { name: 'a text file', files: () => [{ filename: 'notes.txt', data: Buffer.from('not an image at all, just words'), contentType: 'text/plain' }], says: /PNG|JPEG|type/i },
+    {
+      name: 'a text file',
+      files: () => [{ filename: 'notes.txt', data: Buffer.from('not an image at all, just words'), contentType: 'text/plain' }],
+      says: /PNG|JPEG|type/i,
+    },
     {
       name: 'a GIF next to a PNG',
       existing: [png('1.png')],
       files: () => [{ filename: 'a.gif', data: testImage('gif'), contentType: 'image/gif' }],
       says: /GIF/,
     },
-    { name: 'a 6 MB PNG', files: () => [{ filename: 'big.png', data: testImage('png', { bytes: 6 * MB }), contentType: 'image/png' }], says: /5 MB|size|large/i },
+    {
+      name: 'a 6 MB PNG',
+      files: () => [{ filename: 'big.png', data: testImage('png', { bytes: 6 * MB }), contentType: 'image/png' }],
+      says: /5 MB|size|large/i,
+    },
     { name: 'a corrupt PNG', files: () => [{ filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }], says: /decode|corrupt|read/i },
     {
       name: 'a PNG named .jpg',
@@ -126,7 +138,9 @@ describe('images on draft cards (issue 14)', () => {
     const upload = (form.data?.['components'] as Array<{ component: Record<string, unknown> }>)[0]?.component;
     expect(upload).toMatchObject({ type: 19, min_values: 1, max_values: 1 });
     // Discord itself refuses a second file in that form.
-    expect(() => driver.submit(card, 'add-image-modal', card.draft.id, 2, {}, undefined, { files: { images: [png('4.png'), png('5.png')] } })).toThrow(/max_values/);
+    expect(() => driver.submit(card, 'add-image-modal', card.draft.id, 2, {}, undefined, { files: { images: [png('4.png'), png('5.png')] } })).toThrow(
+      /max_values/,
+    );
     moderation.track(driver.submit(card, 'add-image-modal', card.draft.id, 2, { 'alt-text': 'A chart' }, undefined, { files: { images: [png('4.png')] } }));
     const full = await cardAt(driver, card, 3);
     expect(attachmentNames(full)).toHaveLength(4);

@@ -66,7 +66,8 @@ function png(width: number, height: number, filler = 500): Buffer {
   return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), ihdr, Buffer.alloc(filler, 0xab)]);
 }
 
-const addRow = () => new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('add').setLabel('Add image').setStyle(ButtonStyle.Secondary));
+const addRow = () =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('add').setLabel('Add image').setStyle(ButtonStyle.Secondary));
 
 /** Posts a card, clicks its button and returns the click, for the bot to answer with a modal. */
 async function clickOnCard(client: Client): Promise<{ messageId: string; button: ButtonInteraction }> {
@@ -85,14 +86,19 @@ function imageModal(): ModalBuilder {
       new LabelBuilder()
         .setLabel('Alt text (optional)')
         .setTextInputComponent(new TextInputBuilder().setCustomId('alt').setStyle(TextInputStyle.Paragraph).setRequired(false)),
-      new LabelBuilder().setLabel('Remove').setStringSelectMenuComponent(
-        new StringSelectMenuBuilder()
-          .setCustomId('remove')
-          .setMinValues(0)
-          .setMaxValues(2)
-          .setRequired(false)
-          .addOptions(new StringSelectMenuOptionBuilder().setLabel('Image 1').setValue('0'), new StringSelectMenuOptionBuilder().setLabel('Image 2').setValue('1')),
-      ),
+      new LabelBuilder()
+        .setLabel('Remove')
+        .setStringSelectMenuComponent(
+          new StringSelectMenuBuilder()
+            .setCustomId('remove')
+            .setMinValues(0)
+            .setMaxValues(2)
+            .setRequired(false)
+            .addOptions(
+              new StringSelectMenuOptionBuilder().setLabel('Image 1').setValue('0'),
+              new StringSelectMenuOptionBuilder().setLabel('Image 2').setValue('1'),
+            ),
+        ),
     );
 }
 
@@ -109,7 +115,12 @@ describe('FakeDiscord modal file uploads (issue 14)', () => {
       customId: 'add-image:7',
       messageId,
       fields: { alt: 'a chart' },
-      files: { images: [{ filename: 'chart.png', data: first, contentType: 'image/png' }, { filename: 'logo.png', data: second }] },
+      files: {
+        images: [
+          { filename: 'chart.png', data: first, contentType: 'image/png' },
+          { filename: 'logo.png', data: second },
+        ],
+      },
       selects: { remove: ['1'] },
     });
     const modal = await submitted;
@@ -144,7 +155,11 @@ describe('FakeDiscord modal file uploads (issue 14)', () => {
     const client = await readyClient();
     const { button } = await clickOnCard(client);
     // Raw JSON: discord.js's builder would refuse it before it reached the wire.
-    const modal = { custom_id: 'x', title: 'Too many', components: [{ type: 18, label: 'Images', component: { type: 19, custom_id: 'images', max_values: 11 } }] };
+    const modal = {
+      custom_id: 'x',
+      title: 'Too many',
+      components: [{ type: 18, label: 'Images', component: { type: 19, custom_id: 'images', max_values: 11 } }],
+    };
     await expect(button.showModal(modal as never)).rejects.toBeInstanceOf(DiscordAPIError);
   });
 
@@ -161,7 +176,10 @@ describe('FakeDiscord modal file uploads (issue 14)', () => {
     ]);
     expect((stored?.embeds[0]?.['image'] as Record<string, unknown>)['width']).toBe(800);
     const keep = String(stored?.attachments[0]?.['id']);
-    await channelOf(client).messages.edit(sent.id, { embeds: [{ title: 'Draft r2', image: { url: 'attachment://img-1.png' } }], attachments: [{ id: keep }] as never });
+    await channelOf(client).messages.edit(sent.id, {
+      embeds: [{ title: 'Draft r2', image: { url: 'attachment://img-1.png' } }],
+      attachments: [{ id: keep }] as never,
+    });
     expect(fake.messages.get(sent.id)?.attachments.map((a) => a['id'])).toEqual([keep]);
     const edit = fake.http.requests.filter((r) => r.method === 'PATCH').at(-1);
     expect(edit?.multipart ?? []).toHaveLength(0);

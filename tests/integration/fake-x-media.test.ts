@@ -97,7 +97,11 @@ describe('fake X media upload with the real twitter-api-v2 client', () => {
   });
 
   it('GIVEN fewer bytes appended than total_bytes WHEN finalised THEN X answers 400 and nothing is recorded', async () => {
-    const init = await client.v2.post<{ data: { id: string } }>('media/upload/initialize', { media_type: 'image/png', total_bytes: 10, media_category: 'tweet_image' });
+    const init = await client.v2.post<{ data: { id: string } }>('media/upload/initialize', {
+      media_type: 'image/png',
+      total_bytes: 10,
+      media_category: 'tweet_image',
+    });
     await client.v2.post(`media/upload/${init.data.id}/append`, { segment_index: 0, media: bytes(6) }, { forceBodyMode: 'form-data' });
     const refused = await status(client.v2.post(`media/upload/${init.data.id}/finalize`));
     expect(refused.code).toBe(400);
@@ -138,6 +142,9 @@ describe('fake X: media ids on POST /2/tweets', () => {
     // The hand-built five-id request is the one spec problem this test makes on purpose.
     const problems = fake.requests.flatMap((r) => spec.validate(r));
     expect(problems).toEqual([expect.stringMatching(/media_ids|media\/media_ids/)]);
-    fake.requests.splice(fake.requests.findIndex((r) => (r.body as { text?: string } | undefined)?.text === 'five'), 1);
+    fake.requests.splice(
+      fake.requests.findIndex((r) => (r.body as { text?: string } | undefined)?.text === 'five'),
+      1,
+    );
   });
 });

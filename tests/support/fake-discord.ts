@@ -546,7 +546,8 @@ export class FakeDiscord {
     const components = shown
       ? this.modalSubmitFromShown(shown.data?.['components'], input, attachments, message?.channel_id ?? this.channelId)
       : this.modalSubmitFromFields(input.fields, input.layout ?? 'actionRow');
-    if (!shown && (input.files || input.selects)) throw new FakeDiscordError('injectModalSubmit: files and selects need a modal the bot showed', { customId: input.customId });
+    if (!shown && (input.files || input.selects))
+      throw new FakeDiscordError('injectModalSubmit: files and selects need a modal the bot showed', { customId: input.customId });
     const data: Json = { custom_id: input.customId, components, ...(Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {}) };
     return this.injectInteraction(InteractionType.ModalSubmit, data, input.userId, message, input.guildId);
   }
@@ -1861,13 +1862,18 @@ function validateModal(data: Json): FakeResponse | undefined {
       if (max !== undefined && max !== null && (typeof max !== 'number' || max < 1 || max > 10)) {
         return formError([...path, 'component', 'max_values'], 'NUMBER_TYPE_MAX', 'int value should be between 1 and 10.');
       }
-      if (Number(min ?? 1) > Number(max ?? 1)) return formError([...path, 'component', 'min_values'], 'SELECT_COMPONENT_MIN_MAX_INVALID', 'min_values above max_values');
+      if (Number(min ?? 1) > Number(max ?? 1))
+        return formError([...path, 'component', 'min_values'], 'SELECT_COMPONENT_MIN_MAX_INVALID', 'min_values above max_values');
     } else if (child['type'] === ComponentType.StringSelect) {
       const options = Array.isArray(child['options']) ? (child['options'] as Json[]) : [];
       if (options.length === 0) return formError([...path, 'component', 'options'], 'BASE_TYPE_MIN_LENGTH', 'Must be 1 or more in length.');
       if (options.length > 25) return tooLong([...path, 'component', 'options'], 25);
       if (Number(min ?? 1) > Number(max ?? 1) || Number(max ?? 1) > options.length) {
-        return formError([...path, 'component', 'max_values'], 'SELECT_COMPONENT_MIN_MAX_INVALID', 'max_values above the number of options, or below min_values');
+        return formError(
+          [...path, 'component', 'max_values'],
+          'SELECT_COMPONENT_MIN_MAX_INVALID',
+          'max_values above the number of options, or below min_values',
+        );
       }
     } else if (child['type'] !== ComponentType.TextInput) {
       return formError([...path, 'component', 'type'], 'COMPONENT_TYPE_INVALID', 'Invalid component type');

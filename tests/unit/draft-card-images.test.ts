@@ -1,7 +1,13 @@
 import { ComponentType, type APIButtonComponentWithCustomId } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { cardImageSources } from '../../src/adapters/discord/card-images.js';
-import { CARD_IMAGE_PREVIEW_MAX_BYTES, cardImagePlan, discordLimitViolations, renderDraftCard, type DraftCardMessage } from '../../src/adapters/discord/draft-card.js';
+import {
+  CARD_IMAGE_PREVIEW_MAX_BYTES,
+  cardImagePlan,
+  discordLimitViolations,
+  renderDraftCard,
+  type DraftCardMessage,
+} from '../../src/adapters/discord/draft-card.js';
 import { buildAddImageModal, buildEditModal, readEditedAltTexts } from '../../src/adapters/discord/draft-modals.js';
 import { decodeDraftCustomId } from '../../src/domain/custom-id.js';
 import type { Draft } from '../../src/domain/draft.js';
@@ -121,7 +127,10 @@ describe('draft card images (issue 14)', () => {
     const text = `${'*'.repeat(3_000)}\n${'`'.repeat(3_000)}`;
     const card = renderDraftCard(view({ media, tweets: [text] }), { bytes });
     expect(discordLimitViolations(card)).toEqual([]);
-    expect(card.files.map((f) => f.name)).toEqual([...cardImagePlan(view({ media }).draft).map((p) => p.name), expect.stringMatching(/^draft-12-revision-1\.txt$/)]);
+    expect(card.files.map((f) => f.name)).toEqual([
+      ...cardImagePlan(view({ media }).draft).map((p) => p.name),
+      expect.stringMatching(/^draft-12-revision-1\.txt$/),
+    ]);
     expect(card.files.length).toBeLessThanOrEqual(10);
   });
 

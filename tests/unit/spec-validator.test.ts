@@ -31,7 +31,12 @@ describe('spec validator: X', () => {
     expect(x.validate(append('1000')).join('\n')).toMatch(/segment_index must be <= 999/);
     expect(x.validate(append('0', [{ name: 'surprise', data: Buffer.from('1') }])).join('\n')).toMatch(/additional properties \("surprise"\)/);
     const finalize = (body: string) =>
-      request({ method: 'POST', path: '/2/media/upload/1880000000000000001/finalize', headers: { authorization: OAUTH, 'content-type': 'application/json' }, rawBody: body });
+      request({
+        method: 'POST',
+        path: '/2/media/upload/1880000000000000001/finalize',
+        headers: { authorization: OAUTH, 'content-type': 'application/json' },
+        rawBody: body,
+      });
     expect(x.validate(finalize('{}'))).toEqual([]);
     expect(x.validate(finalize('{"a":1}')).join('\n')).toMatch(/defines no request body/);
   });

@@ -27,10 +27,7 @@ const MAX_FINDINGS = 8;
  * what the model reads in the schema; the adapter maps them to ImageReview.
  */
 export const ImageReviewOutputSchema = z.object({
-  alt_text: z
-    .string()
-    .min(1)
-    .describe(`Alt text for people who cannot see the image: plain, factual, at most ${MEDIA_LIMITS.maxAltTextLength} characters.`),
+  alt_text: z.string().min(1).describe(`Alt text for people who cannot see the image: plain, factual, at most ${MEDIA_LIMITS.maxAltTextLength} characters.`),
   findings: z
     .array(z.string().min(1))
     .describe('Each thing visible in the image that the hard rules forbid in a post, as a short phrase ("shows a wallet address"); empty when none.'),

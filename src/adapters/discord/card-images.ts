@@ -15,11 +15,7 @@ export interface ExistingAttachment {
  * for Discord is not read at all, and a file missing from the store is listed without a preview
  * rather than keeping the card (and its decision) from being shown.
  */
-export async function cardImageSources(
-  draft: Draft,
-  store: MediaFileStore | undefined,
-  existing: readonly ExistingAttachment[],
-): Promise<CardImageSources> {
+export async function cardImageSources(draft: Draft, store: MediaFileStore | undefined, existing: readonly ExistingAttachment[]): Promise<CardImageSources> {
   const plan = cardImagePlan(draft).filter((image) => image.preview);
   if (plan.length === 0) return {};
   const kept = new Map<string, string>();

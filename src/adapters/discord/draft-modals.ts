@@ -172,7 +172,12 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
             : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: keep it.`,
         )
         .setTextInputComponent(
-          new TextInputBuilder().setCustomId(ALT_TEXT_FIELD).setStyle(TextInputStyle.Paragraph).setRequired(false).setMaxLength(TEXT_INPUT_MAX).setValue(altValue),
+          new TextInputBuilder()
+            .setCustomId(ALT_TEXT_FIELD)
+            .setStyle(TextInputStyle.Paragraph)
+            .setRequired(false)
+            .setMaxLength(TEXT_INPUT_MAX)
+            .setValue(altValue),
         ),
       new LabelBuilder()
         .setLabel('Remove images')
@@ -188,7 +193,9 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
               images.map(({ media }, i) =>
                 new StringSelectMenuOptionBuilder()
                   .setLabel(`Image ${i + 1}`)
-                  .setDescription(fitTo(`${media.mimeType.slice('image/'.length).toUpperCase()} · ${formatBytes(media.bytes)} · ${media.width}×${media.height}`, 100))
+                  .setDescription(
+                    fitTo(`${media.mimeType.slice('image/'.length).toUpperCase()} · ${formatBytes(media.bytes)} · ${media.width}×${media.height}`, 100),
+                  )
                   .setValue(String(media.position)),
               ),
             ),
@@ -205,7 +212,9 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
  */
 export function buildAddImageModal(draft: Draft): APIModalInteractionResponseCallbackData {
   if (!canAddImage(draft)) {
-    throw new UserError(`Draft #${draft.id} already has ${MEDIA_LIMITS.maxImages} images, or a GIF (a GIF goes alone on X). Remove one with Edit first. Nothing was changed.`);
+    throw new UserError(
+      `Draft #${draft.id} already has ${MEDIA_LIMITS.maxImages} images, or a GIF (a GIF goes alone on X). Remove one with Edit first. Nothing was changed.`,
+    );
   }
   const room = MEDIA_LIMITS.maxImages - (draft.media?.length ?? 0);
   return new ModalBuilder()

@@ -424,9 +424,7 @@ function editedImages(interaction: ModalSubmitInteraction, media: readonly Draft
   const current = [...media].sort((a, b) => a.position - b.position);
   const typed = readEditedAltTexts(interaction.fields.fields.has(ALT_TEXT_FIELD) ? interaction.fields.getTextInputValue(ALT_TEXT_FIELD) : '', current.length);
   if (!typed) {
-    throw new UserError(
-      `Your edit was not saved: give one alt text per image (${current.length}), separated by lines holding only ---. Nothing was changed.`,
-    );
+    throw new UserError(`Your edit was not saved: give one alt text per image (${current.length}), separated by lines holding only ---. Nothing was changed.`);
   }
   // What the form was prefilled with and came back unchanged (or blank) is no change: it keeps its author.
   const altTexts = typed.map((text, i) => (text === '' || text === (current[i]?.altText ?? '').trim() ? null : text));

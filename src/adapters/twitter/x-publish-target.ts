@@ -8,8 +8,7 @@ import { mediaUploadReusable, type MediaUpload } from '../../domain/media.js';
 import type { Logger } from '../../logging/index.js';
 import {
   MediaFileMissingError,
-  type
-  Clock,
+  type Clock,
   type ObservedXRateLimit,
   type PublishFailure,
   type PublishHooks,
