@@ -24,6 +24,9 @@ export function normaliseForTimelineMatch(text: string): string {
   return decoded.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
+/** The placeholder of one link at the very end of a normalised text (the media link X appends). */
+const MEDIA_LINK_AT_END = / ?\u0000url\u0000$/u;
+
 /** Snowflake order: a later tweet has a larger id. */
 function isAfter(id: string, previous: string): boolean {
   try {
@@ -41,8 +44,15 @@ function isAfter(id: string, previous: string): boolean {
  * (`conversation_id` is used because it is the thread link both the live API and its published
  * spec accept as a field.) Stops at the first tweet not found, so the caller resumes posting from
  * there. Returns only the newly found ids.
+ * With `rootHasMedia` (the root carried images), the root also matches its text followed by one
+ * more link: X ends the `text` of a post with media with the media's t.co link.
  */
-export function findPostedContinuation(tweets: readonly string[], knownIds: readonly string[], timeline: readonly TimelineTweet[]): string[] {
+export function findPostedContinuation(
+  tweets: readonly string[],
+  knownIds: readonly string[],
+  timeline: readonly TimelineTweet[],
+  options: { readonly rootHasMedia?: boolean } = {},
+): string[] {
   const ids = [...knownIds];
   const found: string[] = [];
   const used = new Set(ids);
@@ -51,7 +61,11 @@ export function findPostedContinuation(tweets: readonly string[], knownIds: read
     const root = ids[0];
     const previous = ids[i - 1];
     const match = timeline.find((t) => {
-      if (used.has(t.id) || normaliseForTimelineMatch(t.text) !== wanted) return false;
+      if (used.has(t.id)) return false;
+      const seen = normaliseForTimelineMatch(t.text);
+      // X ends the text of a post with media with the media's t.co link: the root with images carries one more link than we sent.
+      const sameText = seen === wanted || (i === 0 && options.rootHasMedia === true && seen.replace(MEDIA_LINK_AT_END, '') === wanted);
+      if (!sameText) return false;
       if (root === undefined || previous === undefined) return t.conversationId === null || t.conversationId === t.id;
       return t.conversationId === root && isAfter(t.id, previous);
     });

@@ -276,7 +276,7 @@ export class XPublishTarget implements PublishTarget {
     }
     const userId = account.userId;
     const { tweets } = await this.observed('timeline', () => this.deps.publisher.recentTweets(userId, { max: this.reconcileLookback }));
-    return findPostedContinuation(publication.tweets, publication.postedIds, tweets);
+    return findPostedContinuation(publication.tweets, publication.postedIds, tweets, { rootHasMedia: (publication.media?.length ?? 0) > 0 });
   }
 
   async rateLimitWindow(tweetCount: number, now: number): Promise<TargetWindow> {
