@@ -827,7 +827,9 @@ export class FakeX {
   }
 
   private render(tweet: FakeTweet, fields: Set<string>): Record<string, unknown> {
-    const out: Record<string, unknown> = { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] };
+    // X's `text` of a post with media ends with the media's t.co link (display_text_range leaves it out).
+    const text = tweet.mediaIds && tweet.mediaIds.length > 0 ? `${tweet.text} https://t.co/${mediaLinkCode(tweet.id)}` : tweet.text;
+    const out: Record<string, unknown> = { id: tweet.id, text, edit_history_tweet_ids: [tweet.id] };
     if (fields.has('author_id')) out['author_id'] = tweet.authorId;
     if (fields.has('created_at')) out['created_at'] = tweet.createdAt;
     if (fields.has('conversation_id')) out['conversation_id'] = tweet.conversationId;
@@ -868,4 +870,9 @@ function decodePaginationToken(token: string): bigint | undefined {
   const match = /^7140dibdnow9c7btw([0-9a-v]+)$/.exec(token);
   if (!match) return undefined;
   return [...match[1]!].reduce((acc, digit) => acc * 32n + BigInt(parseInt(digit, 32)), 0n);
+}
+
+/** A stable 10-character t.co code (letters and digits, as t.co's are) for the media link of tweet `id`. */
+function mediaLinkCode(id: string): string {
+  return createHash('sha256').update(`media:${id}`).digest('hex').slice(0, 10);
 }
