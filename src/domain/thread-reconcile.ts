@@ -24,8 +24,13 @@ export function normaliseForTimelineMatch(text: string): string {
   return decoded.normalize('NFC').replace(/\s+/g, ' ').trim();
 }
 
-/** The placeholder of one link at the very end of a normalised text (the media link X appends). */
-const MEDIA_LINK_AT_END = / ?\u0000url\u0000$/u;
+/** What a link becomes in a normalised text (see normaliseForTimelineMatch). */
+const URL_PLACEHOLDER = '\u0000url\u0000';
+
+/** A normalised text without its last link, when it ends with one (the media link X appends). */
+function withoutLinkAtEnd(text: string): string {
+  return text.endsWith(URL_PLACEHOLDER) ? text.slice(0, -URL_PLACEHOLDER.length).trimEnd() : text;
+}
 
 /** Snowflake order: a later tweet has a larger id. */
 function isAfter(id: string, previous: string): boolean {
@@ -64,7 +69,7 @@ export function findPostedContinuation(
       if (used.has(t.id)) return false;
       const seen = normaliseForTimelineMatch(t.text);
       // X ends the text of a post with media with the media's t.co link: the root with images carries one more link than we sent.
-      const sameText = seen === wanted || (i === 0 && options.rootHasMedia === true && seen.replace(MEDIA_LINK_AT_END, '') === wanted);
+      const sameText = seen === wanted || (i === 0 && options.rootHasMedia === true && withoutLinkAtEnd(seen) === wanted);
       if (!sameText) return false;
       if (root === undefined || previous === undefined) return t.conversationId === null || t.conversationId === t.id;
       return t.conversationId === root && isAfter(t.id, previous);
