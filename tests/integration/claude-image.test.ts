@@ -142,6 +142,17 @@ describe('ClaudeImageDescriber against the fake Anthropic API', () => {
     expect(await failure(makeDescriber().describe({ mimeType: 'image/png', data: PNG }, {}))).toMatchObject({ kind: 'overloaded', status: 529 });
   });
 
+  // REVIEW (issue 14): X takes a GIF up to 15 MB, but the Messages API refuses an image over 5 MB
+  // (the fake too), so a 6 MB GIF without the moderator's alt text is refused, and `/draft image:`
+  // (which never takes an alt text) cannot use it at all. Skipped until the describer or MediaService
+  // handles images over Claude's limit (e.g. ask for the moderator's alt text, or describe a smaller copy).
+  it.skip('GIVEN a 6 MB GIF, which X takes WHEN it is described THEN Claude gets something it accepts and writes an alt text', async () => {
+    const big = new Uint8Array(6 * 1024 * 1024);
+    big.set(GIF);
+    const review = await makeDescriber().describe({ mimeType: 'image/gif', data: big }, {});
+    expect(review.altText.length).toBeGreaterThan(0);
+  });
+
   it('GIVEN nothing scripted THEN the fake describes the image plainly with no findings', async () => {
     const review = await makeDescriber().describe({ mimeType: 'image/png', data: PNG }, {});
     expect(review.altText).toMatch(/image\/png/);
