@@ -1,9 +1,12 @@
 import { InteractionResponseType, MessageFlags } from 'discord.js';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { useModerationHarness } from '../support/app-harness.js';
 import { uploadSlashAttachment, type FakeMessage, type ModalUpload } from '../support/fake-discord.js';
 import { sha256Hex, testImage } from '../support/images.js';
+import { encodeDraftCustomId } from '../../src/domain/custom-id.js';
+import { cardStatus, draftThroughCommand, launchInstance, type InstanceProcess } from '../support/instance-processes.js';
 import type { ModerationDriver, PostedCard } from '../support/moderation-driver.js';
+import { fakeEnvironment } from '../support/test-app.js';
 
 /**
  * Issue 14's "Done when", end to end through the WHOLE app: the real discord.js, twitter-api-v2
@@ -197,4 +200,86 @@ describe('images end to end through the whole app (issue 14, not a dry run)', ()
     expect(tweetPosts(driver).at(-1)).toEqual({ text, media: { media_ids: fresh } });
     expect(x.mediaRefusals).toEqual([]);
   });
+});
+
+/**
+ * The crash through the real app process: the built app (`node dist/src/main.js`, `npm run build`
+ * first) is killed with SIGKILL after X received the uploads and while the tweet POST hangs, and a
+ * new process on the same store finishes the publish: one tweet, with its images, nothing uploaded
+ * again (the media ids were stored on the publication as X returned them).
+ */
+describe('a crash after the uploads, before the tweet, as real processes (issue 14)', () => {
+  const running: InstanceProcess[] = [];
+  afterEach(async () => {
+    // Before the harness stops the fakes (inner afterEach hooks run first).
+    for (const instance of running.splice(0)) {
+      const { child } = instance.proc;
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill('SIGKILL');
+      await instance.proc.exited;
+    }
+  });
+
+  async function launch(env: Record<string, string>): Promise<InstanceProcess> {
+    const instance = await launchInstance(env);
+    running.push(instance);
+    onTestFailed(() => {
+      const lines = instance.proc.logs.map((line) => `${String(line['timestamp'])} ${String(line['message'])} ${JSON.stringify(line['error'] ?? '')}`);
+      process.stderr.write(`--- instance pid ${instance.proc.child.pid}:\n${lines.join('\n').slice(-20_000)}\n`);
+    });
+    return instance;
+  }
+
+  it('GIVEN the app process is killed (SIGKILL) after X received both uploads and while the tweet POST hangs WHEN a new process starts on the same store THEN exactly one tweet goes out, with both images, and nothing is uploaded again', async () => {
+    const fakes = moderation.harness.fakes;
+    const env = fakeEnvironment(fakes, moderation.harness.tempDir(), { DRY_RUN: 'false' });
+    const text = 'Killed mid-publish, and still one tweet with both charts: the media ids were already stored.';
+    await launch(env);
+    const posted = await draftThroughCommand(fakes, text);
+    const card = { messageId: posted.message.id };
+    const files = [png('chart.png', 640, 360), jpeg('supply.jpg', 400, 300)];
+    const add = moderation.track(
+      fakes.discord.injectButtonClick({
+        messageId: card.messageId,
+        customId: encodeDraftCustomId({ action: 'add-image', draftId: posted.draftId, revision: 1 }),
+        userId: fakes.discord.userIds.moderator,
+      }),
+    );
+    expect((await fakes.discord.waitForCallback(add.id, 15_000)).type).toBe(InteractionResponseType.Modal);
+    moderation.track(
+      fakes.discord.injectModalSubmit({
+        customId: encodeDraftCustomId({ action: 'add-image-modal', draftId: posted.draftId, revision: 1 }),
+        fields: { 'alt-text': MODERATOR_ALT },
+        files: { images: files },
+        messageId: card.messageId,
+        userId: fakes.discord.userIds.moderator,
+      }),
+    );
+    await fakes.discord.waitForMessage((m) => m.id === card.messageId && revisionOf(m) === 2, 15_000);
+
+    // The tweet POST is received and never answered: the process dies with the uploads done.
+    fakes.x.hang();
+    fakes.discord.injectButtonClick({
+      messageId: card.messageId,
+      customId: encodeDraftCustomId({ action: 'approve', draftId: posted.draftId, revision: 2 }),
+      userId: fakes.discord.userIds.moderator,
+    });
+    await fakes.x.http.waitForRequest((r) => r.method === 'POST' && r.path.endsWith('/2/tweets'), 15_000);
+    expect(fakes.x.mediaUploads.map((u) => u.sha256)).toEqual(files.map((f) => sha256Hex(f.data)));
+    const ids = fakes.x.mediaUploads.map((u) => u.mediaId);
+    running[0]!.proc.child.kill('SIGKILL');
+    await running[0]!.proc.exited;
+    expect(fakes.x.tweets).toHaveLength(0);
+
+    const again = await launch(env);
+    expect(again.startedAs).toBe('active');
+    await expect.poll(() => cardStatus(fakes, { message: { id: card.messageId } as never, draftId: posted.draftId }), { timeout: 20_000 }).toContain('Published');
+    expect(fakes.x.tweets).toHaveLength(1);
+    expect(fakes.x.tweets[0]!.mediaIds).toEqual(ids);
+    expect(fakes.x.mediaUploads).toHaveLength(2);
+    expect(fakes.x.requestsTo('POST', '/2/tweets').map((r) => r.body)).toEqual([
+      { text, media: { media_ids: ids } },
+      { text, media: { media_ids: ids } },
+    ]);
+  }, 90_000);
 });
