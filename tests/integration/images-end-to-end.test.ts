@@ -202,6 +202,38 @@ describe('images end to end through the whole app (issue 14, not a dry run)', ()
   });
 });
 
+describe('a card Discord refuses as too large (issue 14)', () => {
+  it('GIVEN Discord answers 413 to the card edit carrying a ~5 MB preview WHEN a moderator adds the image THEN the submit is acknowledged at once, the failure is logged fast with a clear message and no bytes, and the app keeps answering', async () => {
+    const driver = await moderation.start();
+    const fakes = driver.fakes;
+    const card = await driver.postDraft('The chart is the size of the exit: look before you buy.');
+    const big = testImage('png', { width: 2000, height: 2000, bytes: 5 * 1024 * 1024 - 4096 });
+    // Discord refuses the message edit as too large (a guild with a lower limit than the plan's).
+    fakes.discord.injectFault({ method: 'PATCH', path: /\/messages\// }, { status: 413, body: { message: 'Request entity too large', code: 40005 } });
+    const started = performance.now();
+    const submit = await addImages(driver, card, 1, [{ filename: 'big.png', data: big, contentType: 'image/png' }], 'A very large chart');
+    expect((await fakes.discord.waitForCallback(submit.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
+    await expect
+      .poll(() => driver.testApp.logs.find((line) => line['level'] === 'error' && JSON.stringify(line).includes('Request entity too large')), { timeout: 15_000 })
+      .toBeDefined();
+    // Before the fix, logging discord.js's error copied the file byte by byte: minutes of a blocked event loop.
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const failure = driver.testApp.logs.find((line) => line['level'] === 'error' && JSON.stringify(line).includes('Request entity too large'))!;
+    expect(JSON.stringify(failure).length).toBeLessThan(20_000);
+    expect(JSON.stringify(failure)).toContain('[binary: ');
+
+    // The card reconciler shows the new revision once Discord takes it (the fault was one
+    // request), and the app still answers clicks at once.
+    expect(revisionOf(driver.message(card.messageId))).toBe(1);
+    driver.testApp.clock.advance(60_000);
+    await driver.testApp.app.scheduler.runDue();
+    await expect.poll(() => revisionOf(driver.message(card.messageId)), { timeout: 10_000 }).toBe(2);
+    expect(driver.message(card.messageId).attachments).toHaveLength(1);
+    const edit = moderation.track(driver.click(card, 'edit', card.draft.id, 2));
+    expect((await fakes.discord.waitForCallback(edit.id)).type).toBe(InteractionResponseType.Modal);
+  });
+});
+
 /**
  * The crash through the real app process: the built app (`node dist/src/main.js`, `npm run build`
  * first) is killed with SIGKILL after X received the uploads and while the tweet POST hangs, and a
