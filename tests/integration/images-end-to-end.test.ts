@@ -82,11 +82,7 @@ async function cardWithTwoImages(driver: ModerationDriver, tweets: string | read
   expect((await driver.fakes.discord.waitForCallback(edit.id)).type).toBe(InteractionResponseType.Modal);
   const list = typeof tweets === 'string' ? [tweets] : tweets;
   const fields = { ...Object.fromEntries(list.map((t, i) => [`tweet-${i + 1}`, t])), 'alt-text': `${MODERATOR_ALT}\n---\n${CLAUDE_ALT_2}` };
-  try {
-    moderation.track(driver.submit(card, 'edit-modal', card.draft.id, 2, fields));
-  } catch (error) {
-    throw new Error(`${String(error)} ${JSON.stringify((error as { context?: unknown }).context ?? error)}`);
-  }
+  moderation.track(driver.submit(card, 'edit-modal', card.draft.id, 2, fields));
   const shown = await cardAt(driver, card, 3);
   return { card, files, shown };
 }
