@@ -23,7 +23,11 @@ const field = (message: FakeMessage, name: string): string | undefined =>
   ((message.embeds[0] as { fields?: Array<{ name: string; value: string }> } | undefined)?.fields ?? []).find((f) => f.name === name)?.value;
 const revisionOf = (message: FakeMessage) => Number(field(message, 'Revision'));
 
-const png = (name: string, width: number, height: number): ModalUpload => ({ filename: name, data: testImage('png', { width, height }), contentType: 'image/png' });
+const png = (name: string, width: number, height: number): ModalUpload => ({
+  filename: name,
+  data: testImage('png', { width, height }),
+  contentType: 'image/png',
+});
 const jpeg = (name: string, width: number, height: number): ModalUpload => ({
   filename: name,
   data: testImage('jpeg', { width, height }),
@@ -210,7 +214,9 @@ describe('a card Discord refuses as too large (issue 14)', () => {
     const submit = await addImages(driver, card, 1, [{ filename: 'big.png', data: big, contentType: 'image/png' }], 'A very large chart');
     expect((await fakes.discord.waitForCallback(submit.id)).type).toBe(InteractionResponseType.DeferredMessageUpdate);
     await expect
-      .poll(() => driver.testApp.logs.find((line) => line['level'] === 'error' && JSON.stringify(line).includes('Request entity too large')), { timeout: 15_000 })
+      .poll(() => driver.testApp.logs.find((line) => line['level'] === 'error' && JSON.stringify(line).includes('Request entity too large')), {
+        timeout: 15_000,
+      })
       .toBeDefined();
     // Before the fix, logging discord.js's error copied the file byte by byte: minutes of a blocked event loop.
     expect(performance.now() - started).toBeLessThan(15_000);
@@ -301,7 +307,9 @@ describe('a crash after the uploads, before the tweet, as real processes (issue 
 
     const again = await launch(env);
     expect(again.startedAs).toBe('active');
-    await expect.poll(() => cardStatus(fakes, { message: { id: card.messageId } as never, draftId: posted.draftId }), { timeout: 20_000 }).toContain('Published');
+    await expect
+      .poll(() => cardStatus(fakes, { message: { id: card.messageId } as never, draftId: posted.draftId }), { timeout: 20_000 })
+      .toContain('Published');
     expect(fakes.x.tweets).toHaveLength(1);
     expect(fakes.x.tweets[0]!.mediaIds).toEqual(ids);
     expect(fakes.x.mediaUploads).toHaveLength(2);

@@ -150,7 +150,13 @@ describe('logging binary data (issue 14)', () => {
     const bytes = Buffer.alloc(12 * 1024 * 1024, 7);
     const error = Object.assign(new Error('Request entity too large'), {
       status: 413,
-      requestBody: { files: [{ name: 'image-1.gif', data: bytes }, { name: 'raw', data: new Uint8Array(3).buffer }], json: { content: '' } },
+      requestBody: {
+        files: [
+          { name: 'image-1.gif', data: bytes },
+          { name: 'raw', data: new Uint8Array(3).buffer },
+        ],
+        json: { content: '' },
+      },
     });
     const started = performance.now();
     const copy = redact({ error }, []) as { error: { requestBody: { files: Array<{ data: unknown }> } } };
