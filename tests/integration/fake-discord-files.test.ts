@@ -194,4 +194,17 @@ describe('FakeDiscord modal file uploads (issue 14)', () => {
     expect(error).toBeInstanceOf(DiscordAPIError);
     expect((error as DiscordAPIError).code).toBe(40005);
   });
+
+  it('GIVEN files each under the upload limit but over 25 MiB together WHEN the bot sends them in one message THEN Discord refuses it with 40005, and under the total it takes them', async () => {
+    const client = await readyClient();
+    const part = (n: number) => new AttachmentBuilder(Buffer.concat([png(10, 10), Buffer.alloc(9 * 1024 * 1024, n)]), { name: `part-${n}.png` });
+    const error = await channelOf(client)
+      .send({ content: 'too much', files: [part(1), part(2), part(3)] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DiscordAPIError);
+    expect((error as DiscordAPIError).status).toBe(413);
+    expect((error as DiscordAPIError).code).toBe(40005);
+    const sent = await channelOf(client).send({ content: 'fits', files: [part(1), part(2)] });
+    expect(sent.attachments.size).toBe(2);
+  });
 });

@@ -1688,10 +1688,15 @@ function readPayload(request: RecordedRequest): { payload: Json; files: Multipar
 /** The guild's upload limit per file (no boosts), as `attachment_size_limit` in the guild payload says. */
 export const FAKE_ATTACHMENT_SIZE_LIMIT = 10_485_760;
 
+/** Discord's cap on one message request with its files (25 MiB), whatever the per-file limit. */
+export const FAKE_MESSAGE_REQUEST_LIMIT = 26_214_400;
+
 /** The checks Discord applies that a bot can realistically trip (empty message, limits). */
 function validateMessagePayload(payload: Json, files: readonly MultipartPart[], isEdit: boolean): FakeResponse | undefined {
   // Discord refuses the whole request when one file is over the upload limit: 413, 40005.
   if (files.some((file) => file.data.length > FAKE_ATTACHMENT_SIZE_LIMIT)) return discordError(413, 40005, 'Request entity too large');
+  // And the whole message request: "the maximum request size when sending a message is 25 MiB".
+  if (files.reduce((sum, file) => sum + file.data.length, 0) > FAKE_MESSAGE_REQUEST_LIMIT) return discordError(413, 40005, 'Request entity too large');
   if (files.length > 10) return tooLong(['files'], 10);
   const content = payload['content'];
   if (typeof content === 'string' && content.length > 2000) {

@@ -4,6 +4,7 @@ import { cardImageSources } from '../../src/adapters/discord/card-images.js';
 import {
   CARD_IMAGE_PREVIEW_MAX_BYTES,
   cardImagePlan,
+  CARD_IMAGE_PREVIEWS_TOTAL_MAX_BYTES,
   discordLimitViolations,
   renderDraftCard,
   type DraftCardMessage,
@@ -103,6 +104,27 @@ describe('draft card images (issue 14)', () => {
     expect(value).toContain('GIF · 15.0 MB · 480×270');
     expect(value).toContain("no preview: over Discord's 10.0 MB upload limit");
     expect(value).toContain('Alt text: none yet');
+  });
+
+  it('GIVEN previews that fit one by one but not together in one Discord message (25 MiB a request) WHEN the card is planned THEN the ones past the total are listed without a preview and never read', async () => {
+    // Not a set X takes (5 MB an image): the plan must hold whatever the per-file limit allows.
+    const media = [0, 1, 2, 3].map((p) => image(p, { bytes: 9 * MB }));
+    const draft = view({ media }).draft;
+    const plan = cardImagePlan(draft);
+    expect(plan.map((p) => [p.preview, p.over])).toEqual([
+      [true, undefined],
+      [true, undefined],
+      [false, 'message'],
+      [false, 'message'],
+    ]);
+    expect(plan.filter((p) => p.preview).reduce((sum, p) => sum + p.media.bytes, 0)).toBeLessThanOrEqual(CARD_IMAGE_PREVIEWS_TOTAL_MAX_BYTES);
+    const files = store(Object.fromEntries(media.map((m) => [m.sha256, new Uint8Array(10)])));
+    const card = renderDraftCard(view({ media }), await cardImageSources(draft, files, []));
+    expect(files.reads).toEqual([media[0]!.sha256, media[1]!.sha256]);
+    expect(card.files.filter((f) => f.name.startsWith('image-'))).toHaveLength(2);
+    expect(fieldsOf(card).find((f) => f.name === 'Image 3 of 4')?.value).toContain("no preview: the card's previews would pass Discord's 24.0 MB per message");
+    // Four images as X takes them (5 MB each) all fit.
+    expect(cardImagePlan(view({ media: [0, 1, 2, 3].map((p) => image(p, { bytes: 5 * MB })) }).draft).every((p) => p.preview)).toBe(true);
   });
 
   it('GIVEN an image whose file is missing from the store WHEN the card is rendered THEN the card is still shown, listing it without a preview', async () => {

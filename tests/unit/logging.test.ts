@@ -144,3 +144,29 @@ describe('logging', () => {
     expect(redact(counts, [])).toEqual(counts);
   });
 });
+
+describe('logging binary data (issue 14)', () => {
+  it('GIVEN an error carrying a 12 MB file (discord.js keeps the request body on a DiscordAPIError) WHEN it is redacted and logged THEN the bytes are summarised, not copied byte by byte, and the line stays small', () => {
+    const bytes = Buffer.alloc(12 * 1024 * 1024, 7);
+    const error = Object.assign(new Error('Request entity too large'), {
+      status: 413,
+      requestBody: {
+        files: [
+          { name: 'image-1.gif', data: bytes },
+          { name: 'raw', data: new Uint8Array(3).buffer },
+        ],
+        json: { content: '' },
+      },
+    });
+    const started = performance.now();
+    const copy = redact({ error }, []) as { error: { requestBody: { files: Array<{ data: unknown }> } } };
+    expect(copy.error.requestBody.files.map((f) => f.data)).toEqual(['[binary: 12582912 bytes]', '[binary: 3 bytes]']);
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    createLogger({ level: 'debug', format: 'json', secrets: [], stream }).error('a card post failed', { error });
+    expect(lines.join('').length).toBeLessThan(10_000);
+    // Generous: copying 12 million entries took minutes on the 2-core machine.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -42,12 +42,21 @@ export interface DraftCardMessage {
  */
 export const CARD_IMAGE_PREVIEW_MAX_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Discord also caps one message request as a whole ("the maximum request size when sending a
+ * message is 25 MiB"): the card's previews together stay under it, with room left for the
+ * payload JSON and a full-text attachment. An image past the total is listed without a preview.
+ */
+export const CARD_IMAGE_PREVIEWS_TOTAL_MAX_BYTES = 24 * 1024 * 1024;
+
 /** One image of a draft as the card shows it: its attachment name and whether it can be previewed. */
 export interface CardImagePlan {
   readonly media: DraftMedia;
   /** `image-<n>-<sha256 prefix>.<ext>`: a changed file at the same position gets a new name, so a kept attachment is always the same file. */
   readonly name: string;
   readonly preview: boolean;
+  /** Why there is no preview: the file alone is over Discord's limit, or it would take the card past the total. */
+  readonly over?: 'file' | 'message';
 }
 
 /**
@@ -65,13 +74,18 @@ const IMAGE_TYPE_LABELS: Record<MediaMimeType, string> = { 'image/png': 'PNG', '
 
 /** The card's images in post order, each with its attachment name and whether Discord can take it as a preview. */
 export function cardImagePlan(draft: Draft): CardImagePlan[] {
+  // Every preview counts toward the total, kept or uploaded: the plan does not depend on what
+  // the message already holds, so each rendering of a card shows the same previews.
+  let total = 0;
   return [...(draft.media ?? [])]
     .sort((a, b) => a.position - b.position)
-    .map((media) => ({
-      media,
-      name: `image-${media.position + 1}-${media.sha256.slice(0, 12)}.${IMAGE_EXTENSIONS[media.mimeType]}`,
-      preview: media.bytes <= CARD_IMAGE_PREVIEW_MAX_BYTES,
-    }));
+    .map((media) => {
+      const name = `image-${media.position + 1}-${media.sha256.slice(0, 12)}.${IMAGE_EXTENSIONS[media.mimeType]}`;
+      if (media.bytes > CARD_IMAGE_PREVIEW_MAX_BYTES) return { media, name, preview: false, over: 'file' as const };
+      if (total + media.bytes > CARD_IMAGE_PREVIEWS_TOTAL_MAX_BYTES) return { media, name, preview: false, over: 'message' as const };
+      total += media.bytes;
+      return { media, name, preview: true };
+    });
 }
 
 /** How one image appears on the card. */
@@ -288,13 +302,15 @@ function fieldSpecs(view: DraftCardView, imagesShown: ReadonlyMap<number, ImageS
  */
 function imageFieldSpecs(draft: Draft, shown: ReadonlyMap<number, ImageShown>): FieldSpec[] {
   const plan = cardImagePlan(draft);
-  return plan.map(({ media }, i) => {
+  return plan.map(({ media, over }, i) => {
     // Preview or not, every image is described: type, size and dimensions, and its alt text.
     const facts = `${IMAGE_TYPE_LABELS[media.mimeType]} · ${formatBytes(media.bytes)} · ${media.width}×${media.height}`;
     const state = shown.get(media.position);
     const note =
       state === 'too_large'
-        ? ` · no preview: over Discord's ${formatBytes(CARD_IMAGE_PREVIEW_MAX_BYTES)} upload limit (it is still posted to X)`
+        ? over === 'message'
+          ? ` · no preview: the card's previews would pass Discord's ${formatBytes(CARD_IMAGE_PREVIEWS_TOTAL_MAX_BYTES)} per message (it is still posted to X)`
+          : ` · no preview: over Discord's ${formatBytes(CARD_IMAGE_PREVIEW_MAX_BYTES)} upload limit (it is still posted to X)`
         : state === 'missing'
           ? ' · no preview: the file is missing from the media store'
           : '';
