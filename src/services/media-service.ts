@@ -6,6 +6,7 @@ import {
   checkImageSet,
   inspectImage,
   maxMediaBytes,
+  mediaTypeName,
   MEDIA_LIMITS,
   MediaRuleError,
   normaliseMediaType,
@@ -23,6 +24,7 @@ import type {
   Clock,
   DraftCardView,
   DraftRepository,
+  ImageDecoder,
   ImageDescriber,
   MediaFileStore,
   ModerationEventRepository,
@@ -39,6 +41,8 @@ export interface MediaServiceDependencies {
   readonly files: MediaFileStore;
   readonly downloader: AttachmentDownloader;
   readonly describer: ImageDescriber;
+  /** Decodes each file's data: a valid header over broken data is refused before anything is stored. */
+  readonly decoder: ImageDecoder;
   /** Builds the card of a draft as it is now (ModerationService.viewOf), for the handler to render. */
   readonly views: { viewOf(draftId: number): Promise<DraftCardView> };
   readonly clock: Clock;
@@ -143,7 +147,9 @@ export class MediaService implements DraftMediaOperations {
       const maxBytes = maxMediaBytes(claimed ?? 'image/gif');
       if (file.size > maxBytes) throw sizeError(file.filename, file.size, maxBytes);
       const bytes = await this.deps.downloader.download(file, maxBytes);
-      downloaded.push({ bytes, facts: { ...inspectImage(bytes, file.contentType, file.filename), name: file.filename } });
+      const facts = inspectImage(bytes, file.contentType, file.filename);
+      await this.checkDecodes(bytes, facts, file.filename);
+      downloaded.push({ bytes, facts: { ...facts, name: file.filename } });
     }
     checkImageSet(
       existing,
@@ -160,6 +166,28 @@ export class MediaService implements DraftMediaOperations {
       prepared.push({ media: { position, sha256, mimeType, bytes, width, height, ...written }, data: file.bytes });
     }
     return prepared;
+  }
+
+  /**
+   * inspectImage read the header only: the data must decode too, to the header's dimensions.
+   * @throws MediaRuleError `decode`, naming the file.
+   */
+  private async checkDecodes(bytes: Uint8Array, facts: ImageFacts, name: string): Promise<void> {
+    const type = mediaTypeName(facts.mimeType);
+    let decoded;
+    try {
+      decoded = await this.deps.decoder.decode(bytes, facts.mimeType);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new MediaRuleError('decode', `${name} does not decode as a ${type} image: ${reason}`, { mimeType: facts.mimeType, bytes: bytes.length });
+    }
+    if (decoded.width !== facts.width || decoded.height !== facts.height) {
+      throw new MediaRuleError(
+        'decode',
+        `${name} does not decode as a ${type} image: its header says ${facts.width} x ${facts.height} pixels but its data is ${decoded.width} x ${decoded.height}`,
+        { header: { width: facts.width, height: facts.height }, decoded: { width: decoded.width, height: decoded.height } },
+      );
+    }
   }
 
   /** Claude's alt text and findings for one image; an image never goes out without alt text, so a failure refuses it. */

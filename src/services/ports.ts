@@ -990,3 +990,27 @@ export interface ImageDescriber {
     context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
   ): Promise<ImageReview>;
 }
+
+/** What a full decode of an image read: its real pixel dimensions. */
+export interface DecodedImage {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The file's data does not decode as the image its header announces; `message` says why, for the moderator. */
+export class ImageDecodeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/**
+ * Decodes an image's pixel data, not just its header (inspectImage reads the header only), so a
+ * file cut short or garbled after a valid header is refused before it is stored (issue 14).
+ *
+ * @throws ImageDecodeError when the data does not decode as `mimeType`.
+ */
+export interface ImageDecoder {
+  decode(bytes: Uint8Array, mimeType: MediaMimeType): Promise<DecodedImage>;
+}

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-generator.js';
 import { HttpAttachmentDownloader } from '../../src/adapters/media/attachment-downloader.js';
+import { CanvasImageDecoder } from '../../src/adapters/media/canvas-image-decoder.js';
 import type { Actor, Draft } from '../../src/domain/draft.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
-import type { DraftMedia, MediaMimeType } from '../../src/domain/media.js';
+import { inspectImage, type DraftMedia, type MediaMimeType } from '../../src/domain/media.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService } from '../../src/services/draft-pipeline.js';
 import { MediaService } from '../../src/services/media-service.js';
-import type { AttachmentRef, DraftCardView, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
+import type { AttachmentRef, DraftCardView, ImageDecoder, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { FakeHttpServer } from '../support/fake-http.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
@@ -91,8 +92,9 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       },
     });
 
-  const service = () =>
+  const service = (decoder: ImageDecoder = new CanvasImageDecoder()) =>
     new MediaService({
+      decoder,
       drafts: db.repos.drafts,
       moderationEvents: db.repos.moderationEvents,
       files,
@@ -235,6 +237,41 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect(files.files.size).toBe(0);
       expect(describer.calls).toHaveLength(0);
       expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
+    });
+
+    it.each(['png', 'jpeg', 'gif', 'webp'] as const)(
+      'GIVEN a truncated %s whose header is valid WHEN added THEN it is refused as decode naming the file, and nothing is stored',
+      async (type) => {
+        const draft = await pendingDraft();
+        const whole = testImage(type, { width: 64, height: 48 });
+        const cut = whole.subarray(0, Math.floor(whole.length * 0.7));
+        // The header alone still reads: only a real decode finds the missing data.
+        expect(inspectImage(cut, TEST_IMAGE_MIME[type])).toMatchObject({ width: 64, height: 48 });
+        const result = await service().addImages({ ...request(draft), files: [attachment(`cut.${type}`, cut, TEST_IMAGE_MIME[type])], altText: null });
+        expect(result).toMatchObject({ status: 'refused', error: { rule: 'decode' } });
+        if (result.status === 'refused') expect(result.error.message).toContain(`cut.${type}`);
+        expect(files.files.size).toBe(0);
+        expect(describer.calls).toHaveLength(0);
+        expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
+      },
+    );
+
+    it('GIVEN a valid PNG, JPEG, WEBP and GIF THEN each decodes and is accepted', async () => {
+      for (const type of ['png', 'jpeg', 'webp', 'gif'] as const) {
+        const draft = await pendingDraft();
+        const result = await service().addImages({ ...request(draft), files: [image(`ok.${type}`, type, { width: 300, height: 200 })], altText: 'A chart' });
+        expect(result.status).toBe('applied');
+        expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: TEST_IMAGE_MIME[type], width: 300, height: 200 }]);
+      }
+    });
+
+    it('GIVEN a decoder that reads other dimensions than the header THEN the file is refused as decode and nothing is stored', async () => {
+      const draft = await pendingDraft();
+      const lying: ImageDecoder = { decode: async () => ({ width: 64, height: 47 }) };
+      const result = await service(lying).addImages({ ...request(draft), files: [image('odd.png', 'png')], altText: 'x' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'decode' } });
+      if (result.status === 'refused') expect(result.error.message).toContain('odd.png');
+      expect(files.files.size).toBe(0);
     });
 
     it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 15 MB GIF alone THEN it is accepted', async () => {
