@@ -165,6 +165,11 @@ describe('/draft image: (issue 14) through the whole app', () => {
     },
     { name: 'a corrupt PNG', upload: { filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }, rule: /does not decode as an image/ },
     {
+      name: 'a truncated JPEG whose header is valid',
+      upload: { filename: 'cut.jpg', data: testImage('jpeg', { width: 640, height: 480 }).subarray(0, 300), contentType: 'image/jpeg' },
+      rule: /cut\.jpg does not decode as a JPEG image/,
+    },
+    {
       name: 'a PNG announced as JPEG',
       upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' },
       rule: /claims to be JPEG but its bytes are PNG/,
