@@ -75,7 +75,7 @@ export class MediaService implements DraftMediaOperations {
 
     let prepared: PreparedImage[];
     try {
-      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets });
+      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets }, 'write the alt text yourself');
     } catch (error) {
       if (!(error instanceof MediaRuleError)) throw error;
       log.info('images refused', { rule: error.rule, reason: error.message });
@@ -114,7 +114,8 @@ export class MediaService implements DraftMediaOperations {
   }
 
   prepareImages(files: readonly AttachmentRef[], altText: string | null): Promise<PreparedImage[]> {
-    return this.prepare([], files, altText, {});
+    // /draft has no alt text field, only its `alt:` option.
+    return this.prepare([], files, altText, {}, 'give the alt text with the alt: option');
   }
 
   /**
@@ -127,6 +128,8 @@ export class MediaService implements DraftMediaOperations {
     files: readonly AttachmentRef[],
     rawAltText: string | null,
     context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    /** What the moderator can do when Claude cannot write the alt text, in the words of the entry point. */
+    remedy: string,
   ): Promise<PreparedImage[]> {
     if (files.length === 0) throw new MediaRuleError('count', 'No file was attached; attach 1 to 4 images');
     // Rules that need no bytes come first: nothing is downloaded for a request that cannot pass.
@@ -162,7 +165,7 @@ export class MediaService implements DraftMediaOperations {
       const position = existing.length + index;
       const { mimeType, bytes, width, height } = file.facts;
       const written =
-        altText === null ? await this.describe(file.bytes, mimeType, position, context) : { altText, altSource: 'moderator' as const, findings: [] };
+        altText === null ? await this.describe(file.bytes, mimeType, position, context, remedy) : { altText, altSource: 'moderator' as const, findings: [] };
       prepared.push({ media: { position, sha256, mimeType, bytes, width, height, ...written }, data: file.bytes });
     }
     return prepared;
@@ -196,6 +199,7 @@ export class MediaService implements DraftMediaOperations {
     mimeType: DraftMedia['mimeType'],
     position: number,
     context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    remedy: string,
   ): Promise<Pick<DraftMedia, 'altText' | 'altSource' | 'findings'>> {
     let review;
     try {
@@ -203,15 +207,15 @@ export class MediaService implements DraftMediaOperations {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.logger.warn('Claude could not describe an image', { position, error });
-      throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; write the alt text yourself`, { position });
+      throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; ${remedy}`, { position });
     }
     const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
     if (altText === '')
-      throw new MediaRuleError('alt_text', 'Claude could not describe the image: it wrote no alt text; write the alt text yourself', { position });
+      throw new MediaRuleError('alt_text', `Claude could not describe the image: it wrote no alt text; ${remedy}`, { position });
     // Claude reads what the image shows: an address in the picture must not go out as its alt text.
     const violations = altTextViolations(altText, `The alt text Claude wrote for image ${position + 1}`);
     if (violations.length > 0) {
-      throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; write the alt text yourself`, { position });
+      throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; ${remedy}`, { position });
     }
     return { altText, altSource: 'claude', findings: review.findings.map((finding) => finding.trim()).filter((finding) => finding !== '') };
   }
