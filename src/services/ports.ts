@@ -370,6 +370,11 @@ export interface PublicationRepository {
    * position; fenced like recordPostedTweet. True when written.
    */
   recordMediaUpload(id: number, fence: PublishFence, upload: MediaUpload, now: number): Promise<boolean>;
+  /**
+   * Clears every stored media upload of the publication (X refused their ids: the retry uploads
+   * the images again); fenced like recordMediaUpload. True when written.
+   */
+  forgetMediaUploads(id: number, fence: PublishFence, now: number): Promise<boolean>;
   /** publishing -> published; `recovered` when a restart's reconciliation settled it (the card says so). */
   markPublished(
     id: number,
@@ -867,6 +872,8 @@ export interface PublishHooks {
   onPosted(id: string, index: number): Promise<void>;
   /** The moment an image upload (or its alt text) was accepted, before the next request: store it now. */
   onMediaUploaded?(upload: MediaUpload): Promise<void>;
+  /** X refused the stored media ids of post 0: forget them all, so the retry uploads the images again. */
+  onMediaForgotten?(): Promise<void>;
   /** Right before each media request (an upload, its alt text) of post 0: renew the lease. */
   beforeMediaRequest?(): Promise<void>;
 }
