@@ -1,5 +1,6 @@
 import type { Draft } from '../domain/draft.js';
 import { computeFingerprint } from '../domain/duplicates.js';
+import { GenerationError, ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import {
   altTextViolations,
   checkImageCount,
@@ -24,6 +25,7 @@ import type {
   Clock,
   DraftCardView,
   DraftRepository,
+  GenerationRunRepository,
   ImageDecoder,
   ImageDescriber,
   MediaFileStore,
@@ -43,6 +45,8 @@ export interface MediaServiceDependencies {
   readonly describer: ImageDescriber;
   /** Decodes each file's data: a valid header over broken data is refused before anything is stored. */
   readonly decoder: ImageDecoder;
+  /** Each image description is a Claude call: recorded as a generation run, so /stats counts its tokens. */
+  readonly generationRuns: GenerationRunRepository;
   /** Builds the card of a draft as it is now (ModerationService.viewOf), for the handler to render. */
   readonly views: { viewOf(draftId: number): Promise<DraftCardView> };
   readonly clock: Clock;
@@ -50,6 +54,13 @@ export interface MediaServiceDependencies {
   readonly options: MediaServiceOptions;
   /** Told when a pending draft got a new deadline (its new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
+}
+
+/** What Claude is told about the post an image belongs to, and the draft its run is recorded against (none yet for /draft). */
+interface DescribeContext {
+  readonly draftId?: number | undefined;
+  readonly topicName?: string | undefined;
+  readonly tweets?: readonly string[] | undefined;
 }
 
 /** The audit action of "Add image". */
@@ -75,7 +86,13 @@ export class MediaService implements DraftMediaOperations {
 
     let prepared: PreparedImage[];
     try {
-      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets }, 'write the alt text yourself');
+      prepared = await this.prepare(
+        existing,
+        request.files,
+        request.altText,
+        { draftId: draft.id, topicName: draft.topicName, tweets: draft.tweets },
+        'write the alt text yourself',
+      );
     } catch (error) {
       if (!(error instanceof MediaRuleError)) throw error;
       log.info('images refused', { rule: error.rule, reason: error.message });
@@ -127,7 +144,7 @@ export class MediaService implements DraftMediaOperations {
     existing: readonly DraftMedia[],
     files: readonly AttachmentRef[],
     rawAltText: string | null,
-    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    context: DescribeContext,
     /** What the moderator can do when Claude cannot write the alt text, in the words of the entry point. */
     remedy: string,
   ): Promise<PreparedImage[]> {
@@ -198,17 +215,22 @@ export class MediaService implements DraftMediaOperations {
     data: Uint8Array,
     mimeType: DraftMedia['mimeType'],
     position: number,
-    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    context: DescribeContext,
     remedy: string,
   ): Promise<Pick<DraftMedia, 'altText' | 'altSource' | 'findings'>> {
+    const startedAt = this.deps.clock.now();
+    const { draftId: _draftId, ...prompt } = context;
     let review;
     try {
-      review = await this.deps.describer.describe({ mimeType, data }, context);
+      review = await this.deps.describer.describe({ mimeType, data }, prompt);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.logger.warn('Claude could not describe an image', { position, error });
+      // Tokens spent on an unusable answer count too.
+      await this.recordRun(context, 'failed', reason, error instanceof GenerationError && error.usage ? error.usage : ZERO_USAGE, startedAt);
       throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; ${remedy}`, { position });
     }
+    await this.recordRun(context, 'created', null, review.usage, startedAt);
     const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
     if (altText === '')
       throw new MediaRuleError('alt_text', `Claude could not describe the image: it wrote no alt text; ${remedy}`, { position });
@@ -218,6 +240,21 @@ export class MediaService implements DraftMediaOperations {
       throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; ${remedy}`, { position });
     }
     return { altText, altSource: 'claude', findings: review.findings.map((finding) => finding.trim()).filter((finding) => finding !== '') };
+  }
+
+  /** One generation_runs row (and its /stats rollup, in the same transaction) for an image description. */
+  private async recordRun(context: DescribeContext, outcome: 'created' | 'failed', reason: string | null, usage: TokenUsage, startedAt: number): Promise<void> {
+    await this.deps.generationRuns.record({
+      trigger: 'image_description',
+      outcome,
+      reason: reason === null ? null : reason.slice(0, 500),
+      draftId: context.draftId ?? null,
+      topicName: context.topicName ?? null,
+      attempts: 1,
+      usage,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+    });
   }
 
   private async audited<T extends MediaChangeResult>(request: MediaRequest, result: T): Promise<T> {

@@ -543,7 +543,8 @@ export interface ModerationEventRepository {
 }
 
 export interface GenerationRun {
-  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead';
+  /** `image_description`: Claude describing one image (issue 14), so /stats counts its tokens too. */
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead' | 'image_description';
   readonly outcome: 'created' | 'skipped' | 'failed';
   readonly reason: string | null;
   readonly draftId: number | null;
