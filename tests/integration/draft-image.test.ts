@@ -174,6 +174,18 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(mediaFiles(testApp)).toEqual([]);
   });
 
+  it('GIVEN /draft alt: without image: THEN it is refused at once, privately, and nothing is generated', async () => {
+    const testApp = await harness.start();
+    const before = fakes.anthropic.messageRequests.length;
+    const interaction = harness.track(fakes.discord.injectSlashCommand({ name: 'draft', options: { alt: 'A chart' } }));
+    const callback = await fakes.discord.waitForCallback(interaction.id);
+    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(Number(callback.data?.['flags'] ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(JSON.stringify(callback.data)).toMatch(/alt:.*image:/);
+    expect(fakes.anthropic.messageRequests.length).toBe(before);
+    expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+  });
+
   it('GIVEN Claude is overloaded when it should describe the image THEN the answer is an ephemeral error saying so, and no draft is written', async () => {
     const testApp = await harness.start();
     // ANTHROPIC_MAX_RETRIES=2: the SDK tries three times, then gives up.
