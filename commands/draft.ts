@@ -14,7 +14,7 @@ import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/top
 import { UserError } from '../src/adapters/discord/user-error.js';
 import { CONTENT_TYPE_LABELS, CONTENT_TYPES, isContentType } from '../src/domain/content-types.js';
 import type { Actor } from '../src/domain/draft.js';
-import { MediaRuleError } from '../src/domain/media.js';
+import { MEDIA_LIMITS, MediaRuleError } from '../src/domain/media.js';
 import { UnknownTopicError } from '../src/services/draft-pipeline.js';
 import type { PreparedImage } from '../src/services/media-contract.js';
 
@@ -23,7 +23,8 @@ import type { PreparedImage } from '../src/services/media-contract.js';
  * card; that account's pending cap still applies. With several accounts and neither the option
  * nor the channel naming one, the router refuses and lists the ids. `type` is the moderator's
  * content type (default: the topic's). `image` (issue 14) is checked against X's rules, stored
- * and described by Claude before generation, then sent to Claude so the post is about it; a
+ * and described by Claude before generation (unless `alt` gives its alt text, validated like the
+ * Add image modal's), then sent to Claude so the post is about it; a
  * refused file is an ephemeral error naming the rule, and nothing is created.
  */
 export const draft: SlashCommand = {
@@ -43,6 +44,13 @@ export const draft: SlashCommand = {
         .addChoices(...CONTENT_TYPES.map((type) => ({ name: CONTENT_TYPE_LABELS[type], value: type }))),
     )
     .addAttachmentOption((o) => o.setName('image').setDescription('An image the post is about: PNG, JPEG, WEBP or GIF').setRequired(false))
+    .addStringOption((o) =>
+      o
+        .setName('alt')
+        .setDescription("The image's alt text (default: Claude writes it)")
+        .setMaxLength(MEDIA_LIMITS.maxAltTextLength)
+        .setRequired(false),
+    )
     .addStringOption(accountOption('one')),
   guard: 'moderator',
   accounts: 'one',
@@ -52,6 +60,7 @@ export const draft: SlashCommand = {
     const topicOption = interaction.options.getString('topic');
     const typeOption = interaction.options.getString('type');
     const attachment = interaction.options.getAttachment('image');
+    const altText = interaction.options.getString('alt');
     // Discord offers only the choices; a stale client's unknown value is still refused here.
     if (typeOption !== null && !isContentType(typeOption)) throw new UserError(`Unknown content type "${typeOption}".`, { type: typeOption });
     const contentType = typeOption ?? undefined;
@@ -69,15 +78,16 @@ export const draft: SlashCommand = {
     }
 
     if (attachment && !account.media) throw new UserError('Images are not available on this bot.', { account: account.id });
+    if (altText !== null && !attachment) throw new UserError('`alt:` is the alt text of an image: attach one with `image:` too.', {});
 
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     let images: PreparedImage[] = [];
     if (attachment && account.media) {
       try {
-        // Downloads (bounded), checks X's rules, stores and describes it, before anything is generated.
+        // Downloads (bounded), checks X's rules, stores it and, without `alt:`, has Claude describe it, before anything is generated.
         images = await account.media.prepareImages(
           [{ url: attachment.url, filename: attachment.name, contentType: attachment.contentType, size: attachment.size }],
-          null,
+          altText,
         );
       } catch (error) {
         if (error instanceof MediaRuleError) throw new UserError(error.message, { rule: error.rule, ...error.context });

@@ -6,6 +6,7 @@ import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
+import { CanvasImageDecoder } from './adapters/media/canvas-image-decoder.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
 import { registerGuildCommandsIfChanged } from './adapters/discord/command-registration.js';
 import { DiskMediaFileStore } from './adapters/media/media-file-store.js';
@@ -940,6 +941,8 @@ function buildAccount(
     files: store.mediaFiles,
     downloader: new HttpAttachmentDownloader({ timeoutMs: config.discord.mediaDownloadTimeoutMs }),
     describer: buildImageDescriber(ctx, account),
+    // Loads the native decoder on the first image only (idle memory).
+    decoder: new CanvasImageDecoder(),
     views: moderation,
     clock,
     logger: log.child({ component: 'media' }),

@@ -1,11 +1,13 @@
 import type { Draft } from '../domain/draft.js';
 import { computeFingerprint } from '../domain/duplicates.js';
+import { GenerationError, ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
 import {
   altTextViolations,
   checkImageCount,
   checkImageSet,
   inspectImage,
   maxMediaBytes,
+  mediaTypeName,
   MEDIA_LIMITS,
   MediaRuleError,
   normaliseMediaType,
@@ -23,6 +25,8 @@ import type {
   Clock,
   DraftCardView,
   DraftRepository,
+  GenerationRunRepository,
+  ImageDecoder,
   ImageDescriber,
   MediaFileStore,
   ModerationEventRepository,
@@ -39,6 +43,10 @@ export interface MediaServiceDependencies {
   readonly files: MediaFileStore;
   readonly downloader: AttachmentDownloader;
   readonly describer: ImageDescriber;
+  /** Decodes each file's data: a valid header over broken data is refused before anything is stored. */
+  readonly decoder: ImageDecoder;
+  /** Each image description is a Claude call: recorded as a generation run, so /stats counts its tokens. */
+  readonly generationRuns: GenerationRunRepository;
   /** Builds the card of a draft as it is now (ModerationService.viewOf), for the handler to render. */
   readonly views: { viewOf(draftId: number): Promise<DraftCardView> };
   readonly clock: Clock;
@@ -46,6 +54,13 @@ export interface MediaServiceDependencies {
   readonly options: MediaServiceOptions;
   /** Told when a pending draft got a new deadline (its new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
+}
+
+/** What Claude is told about the post an image belongs to, and the draft its run is recorded against (none yet for /draft). */
+interface DescribeContext {
+  readonly draftId?: number | undefined;
+  readonly topicName?: string | undefined;
+  readonly tweets?: readonly string[] | undefined;
 }
 
 /** The audit action of "Add image". */
@@ -71,7 +86,13 @@ export class MediaService implements DraftMediaOperations {
 
     let prepared: PreparedImage[];
     try {
-      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets });
+      prepared = await this.prepare(
+        existing,
+        request.files,
+        request.altText,
+        { draftId: draft.id, topicName: draft.topicName, tweets: draft.tweets },
+        'write the alt text yourself',
+      );
     } catch (error) {
       if (!(error instanceof MediaRuleError)) throw error;
       log.info('images refused', { rule: error.rule, reason: error.message });
@@ -110,7 +131,8 @@ export class MediaService implements DraftMediaOperations {
   }
 
   prepareImages(files: readonly AttachmentRef[], altText: string | null): Promise<PreparedImage[]> {
-    return this.prepare([], files, altText, {});
+    // /draft has no alt text field, only its `alt:` option.
+    return this.prepare([], files, altText, {}, 'give the alt text with the alt: option');
   }
 
   /**
@@ -122,7 +144,9 @@ export class MediaService implements DraftMediaOperations {
     existing: readonly DraftMedia[],
     files: readonly AttachmentRef[],
     rawAltText: string | null,
-    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    context: DescribeContext,
+    /** What the moderator can do when Claude cannot write the alt text, in the words of the entry point. */
+    remedy: string,
   ): Promise<PreparedImage[]> {
     if (files.length === 0) throw new MediaRuleError('count', 'No file was attached; attach 1 to 4 images');
     // Rules that need no bytes come first: nothing is downloaded for a request that cannot pass.
@@ -143,7 +167,9 @@ export class MediaService implements DraftMediaOperations {
       const maxBytes = maxMediaBytes(claimed ?? 'image/gif');
       if (file.size > maxBytes) throw sizeError(file.filename, file.size, maxBytes);
       const bytes = await this.deps.downloader.download(file, maxBytes);
-      downloaded.push({ bytes, facts: { ...inspectImage(bytes, file.contentType, file.filename), name: file.filename } });
+      const facts = inspectImage(bytes, file.contentType, file.filename);
+      await this.checkDecodes(bytes, facts, file.filename);
+      downloaded.push({ bytes, facts: { ...facts, name: file.filename } });
     }
     checkImageSet(
       existing,
@@ -156,10 +182,32 @@ export class MediaService implements DraftMediaOperations {
       const position = existing.length + index;
       const { mimeType, bytes, width, height } = file.facts;
       const written =
-        altText === null ? await this.describe(file.bytes, mimeType, position, context) : { altText, altSource: 'moderator' as const, findings: [] };
+        altText === null ? await this.describe(file.bytes, mimeType, position, context, remedy) : { altText, altSource: 'moderator' as const, findings: [] };
       prepared.push({ media: { position, sha256, mimeType, bytes, width, height, ...written }, data: file.bytes });
     }
     return prepared;
+  }
+
+  /**
+   * inspectImage read the header only: the data must decode too, to the header's dimensions.
+   * @throws MediaRuleError `decode`, naming the file.
+   */
+  private async checkDecodes(bytes: Uint8Array, facts: ImageFacts, name: string): Promise<void> {
+    const type = mediaTypeName(facts.mimeType);
+    let decoded;
+    try {
+      decoded = await this.deps.decoder.decode(bytes, facts.mimeType);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new MediaRuleError('decode', `${name} does not decode as a ${type} image: ${reason}`, { mimeType: facts.mimeType, bytes: bytes.length });
+    }
+    if (decoded.width !== facts.width || decoded.height !== facts.height) {
+      throw new MediaRuleError(
+        'decode',
+        `${name} does not decode as a ${type} image: its header says ${facts.width} x ${facts.height} pixels but its data is ${decoded.width} x ${decoded.height}`,
+        { header: { width: facts.width, height: facts.height }, decoded: { width: decoded.width, height: decoded.height } },
+      );
+    }
   }
 
   /** Claude's alt text and findings for one image; an image never goes out without alt text, so a failure refuses it. */
@@ -167,25 +215,46 @@ export class MediaService implements DraftMediaOperations {
     data: Uint8Array,
     mimeType: DraftMedia['mimeType'],
     position: number,
-    context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
+    context: DescribeContext,
+    remedy: string,
   ): Promise<Pick<DraftMedia, 'altText' | 'altSource' | 'findings'>> {
+    const startedAt = this.deps.clock.now();
+    const { draftId: _draftId, ...prompt } = context;
     let review;
     try {
-      review = await this.deps.describer.describe({ mimeType, data }, context);
+      review = await this.deps.describer.describe({ mimeType, data }, prompt);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.logger.warn('Claude could not describe an image', { position, error });
-      throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; write the alt text yourself`, { position });
+      // Tokens spent on an unusable answer count too.
+      await this.recordRun(context, 'failed', reason, error instanceof GenerationError && error.usage ? error.usage : ZERO_USAGE, startedAt);
+      throw new MediaRuleError('alt_text', `Claude could not describe the image: ${reason}; ${remedy}`, { position });
     }
+    await this.recordRun(context, 'created', null, review.usage, startedAt);
     const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
     if (altText === '')
-      throw new MediaRuleError('alt_text', 'Claude could not describe the image: it wrote no alt text; write the alt text yourself', { position });
+      throw new MediaRuleError('alt_text', `Claude could not describe the image: it wrote no alt text; ${remedy}`, { position });
     // Claude reads what the image shows: an address in the picture must not go out as its alt text.
     const violations = altTextViolations(altText, `The alt text Claude wrote for image ${position + 1}`);
     if (violations.length > 0) {
-      throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; write the alt text yourself`, { position });
+      throw new MediaRuleError('alt_text', `${violations.map((v) => v.message).join('; ')}; ${remedy}`, { position });
     }
     return { altText, altSource: 'claude', findings: review.findings.map((finding) => finding.trim()).filter((finding) => finding !== '') };
+  }
+
+  /** One generation_runs row (and its /stats rollup, in the same transaction) for an image description. */
+  private async recordRun(context: DescribeContext, outcome: 'created' | 'failed', reason: string | null, usage: TokenUsage, startedAt: number): Promise<void> {
+    await this.deps.generationRuns.record({
+      trigger: 'image_description',
+      outcome,
+      reason: reason === null ? null : reason.slice(0, 500),
+      draftId: context.draftId ?? null,
+      topicName: context.topicName ?? null,
+      attempts: 1,
+      usage,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+    });
   }
 
   private async audited<T extends MediaChangeResult>(request: MediaRequest, result: T): Promise<T> {

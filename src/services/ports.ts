@@ -370,6 +370,11 @@ export interface PublicationRepository {
    * position; fenced like recordPostedTweet. True when written.
    */
   recordMediaUpload(id: number, fence: PublishFence, upload: MediaUpload, now: number): Promise<boolean>;
+  /**
+   * Clears every stored media upload of the publication (X refused their ids: the retry uploads
+   * the images again); fenced like recordMediaUpload. True when written.
+   */
+  forgetMediaUploads(id: number, fence: PublishFence, now: number): Promise<boolean>;
   /** publishing -> published; `recovered` when a restart's reconciliation settled it (the card says so). */
   markPublished(
     id: number,
@@ -538,7 +543,8 @@ export interface ModerationEventRepository {
 }
 
 export interface GenerationRun {
-  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead';
+  /** `image_description`: Claude describing one image (issue 14), so /stats counts its tokens too. */
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead' | 'image_description';
   readonly outcome: 'created' | 'skipped' | 'failed';
   readonly reason: string | null;
   readonly draftId: number | null;
@@ -867,6 +873,8 @@ export interface PublishHooks {
   onPosted(id: string, index: number): Promise<void>;
   /** The moment an image upload (or its alt text) was accepted, before the next request: store it now. */
   onMediaUploaded?(upload: MediaUpload): Promise<void>;
+  /** X refused the stored media ids of post 0: forget them all, so the retry uploads the images again. */
+  onMediaForgotten?(): Promise<void>;
   /** Right before each media request (an upload, its alt text) of post 0: renew the lease. */
   beforeMediaRequest?(): Promise<void>;
 }
@@ -989,4 +997,28 @@ export interface ImageDescriber {
     image: { readonly mimeType: MediaMimeType; readonly data: Uint8Array },
     context: { readonly topicName?: string | undefined; readonly tweets?: readonly string[] | undefined },
   ): Promise<ImageReview>;
+}
+
+/** What a full decode of an image read: its real pixel dimensions. */
+export interface DecodedImage {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The file's data does not decode as the image its header announces; `message` says why, for the moderator. */
+export class ImageDecodeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+/**
+ * Decodes an image's pixel data, not just its header (inspectImage reads the header only), so a
+ * file cut short or garbled after a valid header is refused before it is stored (issue 14).
+ *
+ * @throws ImageDecodeError when the data does not decode as `mimeType`.
+ */
+export interface ImageDecoder {
+  decode(bytes: Uint8Array, mimeType: MediaMimeType): Promise<DecodedImage>;
 }

@@ -509,6 +509,11 @@ export class PublishingService {
           if (!(await this.deps.publications.recordMediaUpload(draft.id, fence, upload, this.deps.clock.now()))) throw new LostLeaseError(draft.id);
           uploads.set(upload.position, upload);
         },
+        // X refused the stored ids: none of them may be re-used, the retry uploads again.
+        onMediaForgotten: async (): Promise<void> => {
+          if (!(await this.deps.publications.forgetMediaUploads(draft.id, fence, this.deps.clock.now()))) throw new LostLeaseError(draft.id);
+          uploads.clear();
+        },
         // The id is stored before the target sends the next request: a crash resumes after it.
         onPosted: async (id: string): Promise<void> => {
           requestEnded();

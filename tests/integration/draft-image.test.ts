@@ -141,6 +141,51 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(draft!.riskFlags.filter((flag) => flag.id === 'image_content')).toEqual([]);
   });
 
+  it("GIVEN /draft image: with alt: THEN Claude is not asked to describe the image, and the draft's image carries the moderator's alt text", async () => {
+    const testApp = await harness.start();
+    const png = testImage('png', { width: 800, height: 600 });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
+    const before = fakes.anthropic.messageRequests.length;
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: png, contentType: 'image/png' }, { alt: `  ${ALT}  ` }));
+
+    expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
+    expect(text(reply.embeds)).toContain('alt text by moderator');
+    // One call only: the post, with the image in front of it.
+    expect(fakes.anthropic.messageRequests.length - before).toBe(1);
+    expect(fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before).map((image) => image.requestIndex - before)).toEqual([0]);
+    const [draft] = await testApp.app.repos.drafts.findByStatuses(['pending']);
+    expect(draft!.media?.map((m) => [m.altText, m.altSource, m.findings])).toEqual([[ALT, 'moderator', []]]);
+  });
+
+  it('GIVEN /draft image: with an alt: that mentions someone or is too long THEN an ephemeral error names the rule, with no Claude call, no draft and no file', async () => {
+    const testApp = await harness.start();
+    const before = fakes.anthropic.messageRequests.length;
+    for (const [alt, rule] of [
+      ['A chart shared by @someone', /@someone; @mentions are not allowed/],
+      ['x'.repeat(1001), /1001 characters; the limit is 1000/],
+    ] as const) {
+      const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: testImage('png'), contentType: 'image/png' }, { alt }));
+      expect(reply.ephemeral).toBe(true);
+      expect(text(reply.embeds)).toMatch(rule);
+    }
+    expect(fakes.anthropic.messageRequests.length).toBe(before);
+    expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+    expect(mediaFiles(testApp)).toEqual([]);
+  });
+
+  it('GIVEN /draft alt: without image: THEN it is refused at once, privately, and nothing is generated', async () => {
+    const testApp = await harness.start();
+    const before = fakes.anthropic.messageRequests.length;
+    const interaction = harness.track(fakes.discord.injectSlashCommand({ name: 'draft', options: { alt: 'A chart' } }));
+    const callback = await fakes.discord.waitForCallback(interaction.id);
+    expect(callback.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+    expect(Number(callback.data?.['flags'] ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(JSON.stringify(callback.data)).toMatch(/alt:.*image:/);
+    expect(fakes.anthropic.messageRequests.length).toBe(before);
+    expect((await testApp.app.repos.drafts.countByStatus()).pending).toBe(0);
+  });
+
   it('GIVEN Claude is overloaded when it should describe the image THEN the answer is an ephemeral error saying so, and no draft is written', async () => {
     const testApp = await harness.start();
     // ANTHROPIC_MAX_RETRIES=2: the SDK tries three times, then gives up.
@@ -151,6 +196,9 @@ describe('/draft image: (issue 14) through the whole app', () => {
 
     expect(reply.ephemeral).toBe(true);
     expect(text(reply.embeds)).toMatch(/Claude could not describe the image: Claude is overloaded \(529\)/);
+    // /draft has no alt text field but its `alt:` option: the error names it, not "write it yourself".
+    expect(text(reply.embeds)).toMatch(/alt:/);
+    expect(text(reply.embeds)).not.toMatch(/write the alt text yourself/);
     // Three tries to describe it, none to write a post.
     expect(fakes.anthropic.messageRequests.length - before).toBe(3);
     expect(fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before)).toHaveLength(3);
@@ -164,6 +212,11 @@ describe('/draft image: (issue 14) through the whole app', () => {
       rule: /PNG, JPEG, WEBP or GIF/,
     },
     { name: 'a corrupt PNG', upload: { filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }, rule: /does not decode as an image/ },
+    {
+      name: 'a truncated JPEG whose header is valid',
+      upload: { filename: 'cut.jpg', data: testImage('jpeg', { width: 640, height: 480 }).subarray(0, 300), contentType: 'image/jpeg' },
+      rule: /cut\.jpg does not decode as a JPEG image/,
+    },
     {
       name: 'a PNG announced as JPEG',
       upload: { filename: 'chart.jpg', data: testImage('png'), contentType: 'image/jpeg' },

@@ -94,6 +94,14 @@ describe('images on draft cards (issue 14)', () => {
     },
     { name: 'a corrupt PNG', files: () => [{ filename: 'broken.png', data: corruptImage(), contentType: 'image/png' }], says: /decode|corrupt|read/i },
     {
+      name: 'a truncated GIF whose header is valid',
+      files: () => {
+        const whole = testImage('gif', { width: 64, height: 48 });
+        return [{ filename: 'cut.gif', data: whole.subarray(0, Math.floor(whole.length * 0.7)), contentType: 'image/gif' }];
+      },
+      says: /cut\.gif does not decode as a GIF image/,
+    },
+    {
       name: 'a PNG named .jpg',
       files: () => {
         const file = pngNamedJpg();

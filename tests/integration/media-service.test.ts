@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-generator.js';
 import { HttpAttachmentDownloader } from '../../src/adapters/media/attachment-downloader.js';
+import { CanvasImageDecoder } from '../../src/adapters/media/canvas-image-decoder.js';
 import type { Actor, Draft } from '../../src/domain/draft.js';
-import { ZERO_USAGE } from '../../src/domain/generation.js';
-import type { DraftMedia, MediaMimeType } from '../../src/domain/media.js';
+import { GenerationError, ZERO_USAGE } from '../../src/domain/generation.js';
+import { readRollups, recomputeRollups } from '../../src/db/index.js';
+import { StatsService } from '../../src/services/stats-service.js';
+import { inspectImage, type DraftMedia, type MediaMimeType } from '../../src/domain/media.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService } from '../../src/services/draft-pipeline.js';
 import { MediaService } from '../../src/services/media-service.js';
-import type { AttachmentRef, DraftCardView, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
+import type { AttachmentRef, DraftCardView, ImageDecoder, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { FakeHttpServer } from '../support/fake-http.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
@@ -91,8 +94,10 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       },
     });
 
-  const service = () =>
+  const service = (decoder: ImageDecoder = new CanvasImageDecoder()) =>
     new MediaService({
+      decoder,
+      generationRuns: db.repos.generationRuns,
       drafts: db.repos.drafts,
       moderationEvents: db.repos.moderationEvents,
       files,
@@ -237,6 +242,41 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
     });
 
+    it.each(['png', 'jpeg', 'gif', 'webp'] as const)(
+      'GIVEN a truncated %s whose header is valid WHEN added THEN it is refused as decode naming the file, and nothing is stored',
+      async (type) => {
+        const draft = await pendingDraft();
+        const whole = testImage(type, { width: 64, height: 48 });
+        const cut = whole.subarray(0, Math.floor(whole.length * 0.7));
+        // The header alone still reads: only a real decode finds the missing data.
+        expect(inspectImage(cut, TEST_IMAGE_MIME[type])).toMatchObject({ width: 64, height: 48 });
+        const result = await service().addImages({ ...request(draft), files: [attachment(`cut.${type}`, cut, TEST_IMAGE_MIME[type])], altText: null });
+        expect(result).toMatchObject({ status: 'refused', error: { rule: 'decode' } });
+        if (result.status === 'refused') expect(result.error.message).toContain(`cut.${type}`);
+        expect(files.files.size).toBe(0);
+        expect(describer.calls).toHaveLength(0);
+        expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
+      },
+    );
+
+    it('GIVEN a valid PNG, JPEG, WEBP and GIF THEN each decodes and is accepted', async () => {
+      for (const type of ['png', 'jpeg', 'webp', 'gif'] as const) {
+        const draft = await pendingDraft();
+        const result = await service().addImages({ ...request(draft), files: [image(`ok.${type}`, type, { width: 300, height: 200 })], altText: 'A chart' });
+        expect(result.status).toBe('applied');
+        expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: TEST_IMAGE_MIME[type], width: 300, height: 200 }]);
+      }
+    });
+
+    it('GIVEN a decoder that reads other dimensions than the header THEN the file is refused as decode and nothing is stored', async () => {
+      const draft = await pendingDraft();
+      const lying: ImageDecoder = { decode: async () => ({ width: 64, height: 47 }) };
+      const result = await service(lying).addImages({ ...request(draft), files: [image('odd.png', 'png')], altText: 'x' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'decode' } });
+      if (result.status === 'refused') expect(result.error.message).toContain('odd.png');
+      expect(files.files.size).toBe(0);
+    });
+
     it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 15 MB GIF alone THEN it is accepted', async () => {
       const draft = await pendingDraft();
       const mixed = await service().addImages({ ...request(draft), files: [image('a.gif', 'gif'), image('b.png', 'png')], altText: 'alt' });
@@ -248,6 +288,28 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       });
       expect(big.status).toBe('applied');
       expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 15 * MB }]);
+    });
+
+    it("GIVEN Claude describes one image and fails on another THEN both calls are generation runs (image_description, created and failed): /stats counts their tokens and cost, and the rollups equal a full recomputation", async () => {
+      const draft = await pendingDraft();
+      const usage = { inputTokens: 1_500, outputTokens: 120, cacheReadTokens: 30, cacheCreationTokens: 4 };
+      describer.answer({ altText: 'A chart', usage });
+      expect((await service().addImages({ ...request(draft), files: [image('a.png', 'png')], altText: null })).status).toBe('applied');
+      const spent = { inputTokens: 700, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+      describer.answer(new GenerationError('invalid_output', 'Claude wrote no JSON', { retryable: false, usage: spent }));
+      const stored = (await db.repos.drafts.findById(draft.id))!;
+      expect((await service().addImages({ ...request(stored), files: [image('b.png', 'png')], altText: null })).status).toBe('refused');
+
+      const runs = await db.dataSource.query(`SELECT trigger, outcome, draft_id AS "draftId", topic_name AS "topicName", input_tokens AS "input" FROM generation_runs ORDER BY id`);
+      expect(runs.map((r: Record<string, unknown>) => ({ ...r, draftId: Number(r['draftId']), input: Number(r['input']) }))).toEqual([
+        { trigger: 'image_description', outcome: 'created', draftId: draft.id, topicName: 'education', input: 1_500 },
+        { trigger: 'image_description', outcome: 'failed', draftId: draft.id, topicName: 'education', input: 700 },
+      ]);
+      const stats = new StatsService({ stats: db.repos.stats, topics: db.repos.topics, clock, pricing: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, timezone: 'UTC' });
+      const report = await stats.report('all');
+      expect(report.tokens).toEqual({ runs: 2, inputTokens: 2_200, outputTokens: 120, cacheReadTokens: 30, cacheCreationTokens: 4 });
+      expect(report.anthropicSpendUsd).toBeCloseTo((2_200 * 3 + 120 * 15 + 30 * 0.3 + 4 * 3.75) / 1_000_000, 9);
+      expect(await readRollups(db.dataSource)).toEqual(await recomputeRollups(db.dataSource, () => 'UTC'));
     });
 
     it('GIVEN an alt text with an address or a mention THEN it is refused as alt_text before any download', async () => {

@@ -146,6 +146,32 @@ describe('media store (issue 14)', () => {
     expect(await db.repos.publications.recordMediaUpload(draft.id, { owner: 'me', attemptId: 'a1' }, { ...zero, mediaId: '999' }, 8)).toBe(false);
   });
 
+  it('GIVEN stored uploads WHEN X refused their ids and they are forgotten THEN only the fenced attempt clears them, on both fences', async () => {
+    db = await openTempDatabase();
+    const draft = await db.repos.drafts.create(newTweetDraft('Forget me', { media: [image(0, hash('a')), image(1, hash('b'))] }), 0);
+    await db.repos.drafts.decide(draft.id, 1, { to: 'approved', actor: alice, source: 'moderator' }, 1);
+    await db.repos.publications.claimForPublishing(draft.id, 'me', 'a1', 2, 60_000);
+    const fence = { owner: 'me', attemptId: 'a1' };
+    const zero: MediaUpload = { position: 0, sha256: hash('a'), mediaId: '100', uploadedAt: 3, altTextApplied: true };
+    const one: MediaUpload = { position: 1, sha256: hash('b'), mediaId: '101', uploadedAt: 3, altTextApplied: true };
+    await db.repos.publications.recordMediaUpload(draft.id, fence, zero, 3);
+    await db.repos.publications.recordMediaUpload(draft.id, fence, one, 3);
+
+    expect(await db.repos.publications.forgetMediaUploads(draft.id, { owner: 'someone-else', attemptId: 'a1' }, 4)).toBe(false);
+    expect(await db.repos.publications.forgetMediaUploads(draft.id, { owner: 'me', attemptId: 'old' }, 4)).toBe(false);
+    const deposed = createRepositories(db.dataSource, createSilentLogger(), 'default', { current: () => null });
+    expect(await deposed.publications.forgetMediaUploads(draft.id, fence, 4)).toBe(false);
+    expect((await db.repos.drafts.findById(draft.id))?.mediaUploads).toEqual([zero, one]);
+
+    expect(await db.repos.publications.forgetMediaUploads(draft.id, fence, 5)).toBe(true);
+    expect((await db.repos.drafts.findById(draft.id))?.mediaUploads).toEqual([]);
+    expect((await db.repos.publications.findPublishing())[0]?.mediaUploads).toEqual([]);
+    expect((await db.repos.drafts.findById(draft.id))?.updatedAt).toBe(5);
+    // Uploading again after the forget starts a fresh list.
+    expect(await db.repos.publications.recordMediaUpload(draft.id, fence, { ...zero, mediaId: '200', uploadedAt: 6 }, 6)).toBe(true);
+    expect((await db.repos.drafts.findById(draft.id))?.mediaUploads).toEqual([{ ...zero, mediaId: '200', uploadedAt: 6 }]);
+  });
+
   it('GIVEN an upload recorded before a requeue WHEN the retry finds and claims the draft THEN the upload comes with it, to be re-used', async () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newTweetDraft('Retry with an image', { media: [image(0, hash('a'))] }), 0);

@@ -180,6 +180,8 @@ describe('publishing a draft with images', () => {
     const second = await x.service().processDueDrafts();
     expect(second.map((o) => o.kind)).toEqual(['queued']);
     expect((await stored(x, draft.id)).errorMessage).toMatch(/media ids/i);
+    // Forgotten explicitly, not re-stored with a marker date: nothing is left to re-use.
+    expect((await stored(x, draft.id)).mediaUploads).toEqual([]);
     x.clock.advance(HOUR);
     expect((await x.service().processDueDrafts()).map((o) => o.kind)).toEqual(['published']);
 

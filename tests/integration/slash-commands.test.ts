@@ -111,6 +111,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       choices: CONTENT_TYPES.map((value) => ({ name: CONTENT_TYPE_LABELS[value], value })),
     });
     expect(option('draft', 'image')).toMatchObject({ type: ApplicationCommandOptionType.Attachment, required: false });
+    expect(option('draft', 'alt')).toMatchObject({ type: ApplicationCommandOptionType.String, required: false, max_length: 1000 });
     expect(option('stats', 'period')).toMatchObject({
       type: ApplicationCommandOptionType.String,
       choices: ['24h', '7d', '30d', 'all'].map((p) => ({ name: p, value: p })),

@@ -32,6 +32,8 @@ interface Open {
  */
 async function driveHistory(db: TempDatabase, seed: number, steps: number): Promise<void> {
   const rng = mulberry32(seed);
+  // Its own sequence, so the image descriptions (issue 14) leave the rest of the history as it was.
+  const imageRng = mulberry32(seed + 1);
   const repos: Record<string, Repositories> = Object.fromEntries(
     Object.keys(ZONES).map((id) => [id, createRepositories(db.dataSource, undefined, id as Repositories['accountId'], undefined, zoneOf(id))]),
   );
@@ -67,11 +69,26 @@ async function driveHistory(db: TempDatabase, seed: number, steps: number): Prom
         startedAt: now - 1000,
         finishedAt: now,
       });
+      if (imageRng() < 0.4) {
+        // Claude described an image of the draft (Add image): a run of its own, with its tokens.
+        await r.generationRuns.record({
+          trigger: 'image_description',
+          outcome: imageRng() < 0.8 ? 'created' : 'failed',
+          reason: null,
+          draftId: draft.id,
+          topicName: topic,
+          attempts: 1,
+          usage: { inputTokens: 1200 + Math.floor(imageRng() * 800), outputTokens: Math.floor(imageRng() * 200), cacheReadTokens: 0, cacheCreationTokens: 0 },
+          startedAt: now + 500,
+          finishedAt: now + 600,
+        });
+      }
     } else if (roll < 0.3) {
       // A run that made nothing: no topic.
       const usage = { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0 };
       await r.generationRuns.record({
-        trigger: 'command',
+        // /draft image: describes the image before any draft exists: no draft, no topic either.
+        trigger: imageRng() < 0.3 ? 'image_description' : 'command',
         outcome: 'failed',
         reason: 'x',
         draftId: null,

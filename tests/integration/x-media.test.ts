@@ -72,7 +72,12 @@ const publication = (tweets: readonly string[], media: readonly TargetMedia[], p
 function recordingHooks(x: PublishingHarness) {
   const uploads: MediaUpload[] = [];
   const events: string[] = [];
+  const forgotten = { count: 0 };
   const hooks: PublishHooks = {
+    onMediaForgotten: async () => {
+      forgotten.count += 1;
+      events.push('media forgotten');
+    },
     beforePost: async (index) => void events.push(`before ${index}`),
     beforeMediaRequest: async () => void events.push('before media'),
     onPosted: async (_id, index) => void events.push(`posted ${index}`),
@@ -81,7 +86,7 @@ function recordingHooks(x: PublishingHarness) {
       events.push(`media ${upload.position}${upload.altTextApplied ? ' alt' : ''} after ${x.fake.requests.length} requests`);
     },
   };
-  return { hooks, uploads, events };
+  return { hooks, uploads, events, forgotten };
 }
 
 const tweetPosts = (x: PublishingHarness) => x.fake.requestsTo('POST', '/2/tweets');
@@ -167,7 +172,7 @@ describe('X publish target: images on the first post', () => {
     expect(tweetPosts(x).at(-1)!.body).toEqual({ text: 'old ids', media: { media_ids: fresh } });
   });
 
-  it('GIVEN an uploaded id X no longer knows WHEN the tweet is refused with 400 THEN the uploads are forgotten (stored as expired) and the failure is transient', async () => {
+  it('GIVEN an uploaded id X no longer knows WHEN the tweet is refused with 400 THEN the uploads are forgotten through the hook (no marker upload is stored) and the failure is transient', async () => {
     const x = await harness();
     const first = recordingHooks(x);
     x.fake.serverError(503);
@@ -186,10 +191,11 @@ describe('X publish target: images on the first post', () => {
 
     expect(tweetPosts(x).at(-1)!.body).toEqual({ text: 'expired early', media: { media_ids: [stored.mediaId] } });
     expect(target.classifyError(error)).toMatchObject({ errorClass: 'transient', maybePosted: false });
-    expect(second.uploads).toEqual([{ ...stored, uploadedAt: 0, altTextApplied: false }]);
-    // The retry, with what was stored, uploads again.
+    expect(second.uploads).toEqual([]);
+    expect(second.forgotten.count).toBe(1);
+    // The retry, with nothing stored, uploads again.
     const third = recordingHooks(x);
-    await target.publish(publication(['expired early'], [image(0, 3_000, { upload: second.uploads[0]! })]), third.hooks);
+    await target.publish(publication(['expired early'], [image(0, 3_000)]), third.hooks);
     expect(x.fake.mediaUploads).toHaveLength(2);
     expect(x.fake.tweets).toHaveLength(1);
   });

@@ -7,6 +7,7 @@ import { buildPrompt } from '../../content/build-prompt.js';
 import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
 import { GenerationError, type GeneratedContent, type GenerationRequest, type TokenUsage } from '../../domain/generation.js';
 import type { DraftGenerator } from '../../services/ports.js';
+import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /** The smallest logger the adapter needs; winston loggers and test spies both fit. */
@@ -71,6 +72,15 @@ export const DraftOutputSchemas = {
 
 export type DraftOutput = z.infer<(typeof DraftOutputSchemas)['tweet' | 'thread']>;
 
+/** How a draft's answer names itself in errors and logs. */
+const DRAFT_WORDING: AnswerWording = {
+  refused: 'Claude refused to write this draft',
+  answer: "Claude's answer",
+  schema: 'the draft schema',
+  finishedLog: 'claude generation finished',
+  unusableLog: 'claude answer unusable',
+};
+
 /** Writes drafts with Claude through the official SDK, using structured outputs. */
 export class ClaudeDraftGenerator implements DraftGenerator {
   /**
@@ -78,28 +88,10 @@ export class ClaudeDraftGenerator implements DraftGenerator {
    * 8 MB of resident memory a bot that has not written anything yet does not need). The
    * start-up key check is one plain GET and does without it.
    */
-  private sdk: Promise<{ sdk: ClaudeSdk; client: Anthropic; outputFormats: ReturnType<ClaudeSdk['outputFormatsOf']> }> | undefined;
+  private readonly loadSdk: () => Promise<LoadedSdk<{ outputFormats: ReturnType<ClaudeSdk['outputFormatsOf']> }>>;
 
-  constructor(private readonly options: ClaudeDraftGeneratorOptions) {}
-
-  private loadSdk() {
-    this.sdk ??= import('./claude-sdk.js').then(({ claudeSdk: sdk }) => ({
-      sdk,
-      client: sdk.createClient({
-        apiKey: this.options.apiKey,
-        // Passed explicitly so the SDK never falls back to ANTHROPIC_BASE_URL: config is the only env reader.
-        baseURL: this.options.baseUrl ?? 'https://api.anthropic.com',
-        maxRetries: this.options.maxRetries,
-        timeout: this.options.timeoutMs,
-        ...(this.options.logger ? { logger: toSdkLogger(this.options.logger) } : {}),
-      }),
-      outputFormats: sdk.outputFormatsOf(DraftOutputSchemas),
-    }));
-    // A failed load is tried again by the next generation.
-    this.sdk.catch(() => {
-      this.sdk = undefined;
-    });
-    return this.sdk;
+  constructor(private readonly options: ClaudeDraftGeneratorOptions) {
+    this.loadSdk = lazyClaudeSdk(options, (sdk) => ({ outputFormats: sdk.outputFormatsOf(DraftOutputSchemas) }));
   }
 
   async generate(request: GenerationRequest): Promise<GeneratedContent> {
@@ -128,40 +120,12 @@ export class ClaudeDraftGenerator implements DraftGenerator {
       throw this.classify(sdk.classifySdkError(error, (text) => this.redact(text)));
     }
 
-    const usage = toTokenUsage(message.usage);
-    // The SDK keeps the request id on the response for failures only, so a successful call is
-    // traced by its message id.
-    const messageId = message.id;
-    this.options.logger?.debug('claude generation finished', {
-      model: message.model,
-      contentType: request.contentType,
-      stopReason: message.stop_reason,
-      messageId,
-      ...usage,
+    const { json, usage, messageId, unusable } = readStructuredAnswer(message, {
+      maxTokens,
+      logger: this.options.logger,
+      wording: DRAFT_WORDING,
+      logMeta: { contentType: request.contentType },
     });
-    const unusable = (kind: 'refused' | 'truncated' | 'invalid_output', text: string) => {
-      const error = new GenerationError(kind, text, { retryable: true, usage });
-      this.options.logger?.warn('claude answer unusable', { kind, messageId, stopReason: message.stop_reason, message: text, ...usage });
-      return error;
-    };
-
-    if (message.stop_reason === 'refusal') {
-      throw unusable('refused', `Claude refused to write this draft (stop_reason refusal, message ${messageId})`);
-    }
-    if (message.stop_reason === 'max_tokens') {
-      throw unusable(
-        'truncated',
-        `Claude's answer was cut off at the token limit (stop_reason max_tokens after ${usage.outputTokens} of ${maxTokens} output tokens, message ${messageId})`,
-      );
-    }
-
-    const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw unusable('invalid_output', `Claude's answer did not match the draft schema: not JSON (${(error as Error).message}, message ${messageId})`);
-    }
     const answeredKind = (json as { draft?: { kind?: unknown } } | null)?.draft?.kind;
     if ((answeredKind === 'tweet' || answeredKind === 'thread') && answeredKind !== expected) {
       throw unusable(
@@ -171,11 +135,7 @@ export class ClaudeDraftGenerator implements DraftGenerator {
     }
     const parsed = DraftOutputSchemas[expected].safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-        .join('; ');
-      throw unusable('invalid_output', `Claude's answer did not match the draft schema: ${issues} (message ${messageId})`);
+      throw unusable('invalid_output', `Claude's answer did not match the draft schema: ${schemaIssues(parsed.error)} (message ${messageId})`);
     }
     const draft = parsed.data.draft;
     const tweets = draft.kind === 'tweet' ? [draft.text.trim()] : draft.tweets.map((t) => t.trim());

@@ -1,15 +1,14 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/index.js';
 import { imageBlock, MAX_FIELD_CHARS, neutraliseUntrustedText } from '../../content/build-prompt.js';
 import { hardRules, type PromptOptions } from '../../content/system-prompt.js';
-import { GenerationError } from '../../domain/generation.js';
 import { altTextViolations, MEDIA_LIMITS, type MediaMimeType } from '../../domain/media.js';
 import { twitterText } from '../../domain/twitter-text.js';
 import { findAddresses } from '../../domain/validation.js';
 import type { ImageDescriber, ImageReview } from '../../services/ports.js';
-import { toSdkLogger, toTokenUsage, type ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
+import type { ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
+import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /** What the describer needs: the generator's connection settings and the rules that shape the hard rules. */
@@ -83,6 +82,15 @@ export function buildImageUserContent(
   return [imageBlock(image), text];
 }
 
+/** How an image description names itself in errors and logs. */
+const IMAGE_WORDING: AnswerWording = {
+  refused: 'Claude refused to describe this image',
+  answer: "Claude's image description",
+  schema: 'its schema',
+  finishedLog: 'claude image description finished',
+  unusableLog: 'claude image description unusable',
+};
+
 /**
  * Claude looks at one image (issue 14): one Messages call with the image block, answered as
  * structured output `{ alt_text, findings }`, validated with zod. Failures are the same
@@ -90,28 +98,10 @@ export function buildImageUserContent(
  */
 export class ClaudeImageDescriber implements ImageDescriber {
   /** Loaded by the first description, as the generator does (claude-sdk.ts; issue 16: idle memory). */
-  private sdk: Promise<{ sdk: ClaudeSdk; client: Anthropic; format: ReturnType<ClaudeSdk['imageReviewFormatOf']> }> | undefined;
+  private readonly loadSdk: () => Promise<LoadedSdk<{ format: ReturnType<ClaudeSdk['imageReviewFormatOf']> }>>;
 
-  constructor(private readonly options: ClaudeImageDescriberOptions) {}
-
-  private loadSdk() {
-    this.sdk ??= import('./claude-sdk.js').then(({ claudeSdk: sdk }) => ({
-      sdk,
-      client: sdk.createClient({
-        apiKey: this.options.apiKey,
-        // Explicit, so the SDK never reads ANTHROPIC_BASE_URL: config is the only env reader.
-        baseURL: this.options.baseUrl ?? 'https://api.anthropic.com',
-        maxRetries: this.options.maxRetries,
-        timeout: this.options.timeoutMs,
-        ...(this.options.logger ? { logger: toSdkLogger(this.options.logger) } : {}),
-      }),
-      format: sdk.imageReviewFormatOf(ImageReviewOutputSchema),
-    }));
-    // A failed load is tried again by the next description.
-    this.sdk.catch(() => {
-      this.sdk = undefined;
-    });
-    return this.sdk;
+  constructor(private readonly options: ClaudeImageDescriberOptions) {
+    this.loadSdk = lazyClaudeSdk(options, (sdk) => ({ format: sdk.imageReviewFormatOf(ImageReviewOutputSchema) }));
   }
 
   async describe(
@@ -150,44 +140,15 @@ export class ClaudeImageDescriber implements ImageDescriber {
       throw classified;
     }
 
-    const usage = toTokenUsage(message.usage);
-    const messageId = message.id;
-    this.options.logger?.debug('claude image description finished', {
-      model: message.model,
-      mimeType: image.mimeType,
-      bytes: image.data.byteLength,
-      stopReason: message.stop_reason,
-      messageId,
-      ...usage,
+    const { json, usage, messageId, unusable } = readStructuredAnswer(message, {
+      maxTokens,
+      logger: this.options.logger,
+      wording: IMAGE_WORDING,
+      logMeta: { mimeType: image.mimeType, bytes: image.data.byteLength },
     });
-    const unusable = (kind: 'refused' | 'truncated' | 'invalid_output', text: string) => {
-      this.options.logger?.warn('claude image description unusable', { kind, messageId, stopReason: message.stop_reason, message: text, ...usage });
-      return new GenerationError(kind, text, { retryable: true, usage });
-    };
-
-    if (message.stop_reason === 'refusal') {
-      throw unusable('refused', `Claude refused to describe this image (stop_reason refusal, message ${messageId})`);
-    }
-    if (message.stop_reason === 'max_tokens') {
-      throw unusable(
-        'truncated',
-        `Claude's image description was cut off at the token limit (stop_reason max_tokens after ${usage.outputTokens} of ${maxTokens} output tokens, message ${messageId})`,
-      );
-    }
-    const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw unusable('invalid_output', `Claude's image description did not match its schema: not JSON (${(error as Error).message}, message ${messageId})`);
-    }
     const parsed = ImageReviewOutputSchema.safeParse(json);
     if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-        .join('; ');
-      throw unusable('invalid_output', `Claude's image description did not match its schema: ${issues} (message ${messageId})`);
+      throw unusable('invalid_output', `Claude's image description did not match its schema: ${schemaIssues(parsed.error)} (message ${messageId})`);
     }
     const altText = cutToCharacters(redactAltText(parsed.data.alt_text).trim(), MEDIA_LIMITS.maxAltTextLength);
     if (altText.length === 0) throw unusable('invalid_output', `Claude returned an empty alt text (message ${messageId})`);

@@ -178,7 +178,7 @@ export class XPublishTarget implements PublishTarget {
       try {
         posted = await this.observed('post', () => this.deps.publisher.postTweet(text, index === 0 ? undefined : ids[index - 1], mediaIds));
       } catch (error) {
-        if (media.length > 0 && isInvalidMediaIds(error)) throw await this.forgetUploads(media, hooks, error);
+        if (media.length > 0 && isInvalidMediaIds(error)) throw await this.forgetUploads(hooks, error);
         throw error;
       }
       ids.push(posted.id);
@@ -220,10 +220,10 @@ export class XPublishTarget implements PublishTarget {
 
   /**
    * X refused the tweet's media ids (expired early, or lost on X's side): the stored uploads are
-   * marked as expired (uploadedAt 0) so the retry uploads them again, and the failure is transient.
+   * forgotten so the retry uploads them again, and the failure is transient.
    */
-  private async forgetUploads(media: readonly MediaUpload[], hooks: PublishHooks, error: unknown): Promise<XApiError> {
-    for (const upload of media) await hooks.onMediaUploaded?.({ ...upload, uploadedAt: 0, altTextApplied: false });
+  private async forgetUploads(hooks: PublishHooks, error: unknown): Promise<XApiError> {
+    await hooks.onMediaForgotten?.();
     const detail = error instanceof XApiError ? error.message : String(error);
     return new XApiError(`X refused the media ids of the first post; the images will be uploaded again on the retry (${detail})`, {
       errorClass: 'transient',

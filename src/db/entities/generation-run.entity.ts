@@ -14,7 +14,7 @@ export class GenerationRunEntity {
   @Column({ name: 'account_id', type: 'text', default: 'default' })
   accountId!: string;
 
-  /** schedule, command, regenerate, cli */
+  /** schedule, command, regenerate, cli, keep_ahead, image_description */
   @Column({ type: 'text' })
   trigger!: string;
 

@@ -154,6 +154,10 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
     });
   }
 
+  async forgetMediaUploads(id: number, fence: PublishFence, now: number): Promise<boolean> {
+    return this.fencedTransition(id, fence, { mediaUploads: null }, now);
+  }
+
   async markPublished(
     id: number,
     fence: PublishFence,
