@@ -10,6 +10,7 @@ import { twitterText } from '../../domain/twitter-text.js';
 import { findAddresses } from '../../domain/validation.js';
 import type { ImageDescriber, ImageReview } from '../../services/ports.js';
 import { toSdkLogger, toTokenUsage, type ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
+import { imageForClaude } from './claude-image-input.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /** What the describer needs: the generator's connection settings and the rules that shape the hard rules. */
@@ -135,7 +136,7 @@ export class ClaudeImageDescriber implements ImageDescriber {
         model: this.options.model,
         max_tokens: maxTokens,
         system,
-        messages: [{ role: 'user', content: buildImageUserContent(image, context) }],
+        messages: [{ role: 'user', content: buildImageUserContent(await imageForClaude(image), context) }],
         output_config: { format },
       });
     } catch (error) {
