@@ -237,17 +237,25 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect((await db.repos.drafts.findById(draft.id))!.revision).toBe(1);
     });
 
-    it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 15 MB GIF alone THEN it is accepted', async () => {
+    it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 10 MB GIF alone THEN it is accepted; GIVEN a 15 MB GIF THEN it is refused, as the card could not show it', async () => {
       const draft = await pendingDraft();
       const mixed = await service().addImages({ ...request(draft), files: [image('a.gif', 'gif'), image('b.png', 'png')], altText: 'alt' });
       expect(mixed).toMatchObject({ status: 'refused', error: { rule: 'gif_alone' } });
+      const tooBig = await service().addImages({
+        ...request(draft),
+        files: [image('huge.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })],
+        altText: 'A looping spinner',
+      });
+      expect(tooBig).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (tooBig.status === 'refused') expect(tooBig.error.message).toMatch(/huge\.gif is 15 MB: X takes GIFs up to 15 MB, but the card can only show 10 MB/);
+      expect((await db.repos.drafts.findById(draft.id))!.media ?? []).toEqual([]);
       const big = await service().addImages({
         ...request(draft),
-        files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })],
+        files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 10 * MB })],
         altText: 'A looping spinner',
       });
       expect(big.status).toBe('applied');
-      expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 15 * MB }]);
+      expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 10 * MB }]);
     });
 
     it('GIVEN an alt text with an address or a mention THEN it is refused as alt_text before any download', async () => {

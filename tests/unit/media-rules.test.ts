@@ -92,11 +92,16 @@ describe('checkImageSet', () => {
     expect(ruleOf(() => checkImageSet([], [gif(), gif()]))).toBe('gif_alone');
   });
 
-  it('GIVEN sizes at and over the limits THEN 5 MB per image and 15 MB per GIF are the line', () => {
+  it('GIVEN sizes at and over the limits THEN 5 MB per image and 10 MB per GIF (what the card can show of X\'s 15 MB) are the line', () => {
     expect(ruleOf(() => checkImageSet([], [png(MEDIA_LIMITS.maxImageBytes)]))).toBe('none');
     expect(ruleOf(() => checkImageSet([], [png(MEDIA_LIMITS.maxImageBytes + 1)]))).toBe('size');
-    expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes)]))).toBe('none');
+    expect(ruleOf(() => checkImageSet([], [gif(10 * 1024 * 1024)]))).toBe('none');
+    expect(ruleOf(() => checkImageSet([], [gif(10 * 1024 * 1024 + 1)]))).toBe('size');
+    expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes)]))).toBe('size');
     expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes + 1)]))).toBe('size');
+    expect(messageOf(() => checkImageSet([], [{ ...gif(12 * 1024 * 1024), name: 'loop.gif' }]))).toBe(
+      'loop.gif is 12 MB: X takes GIFs up to 15 MB, but the card can only show 10 MB, and nothing is published that moderators could not see',
+    );
     expect(messageOf(() => checkImageSet([png()], [{ ...png(6 * 1024 * 1024), name: 'big.png' }]))).toMatch(/big\.png is 6 MB; X takes at most 5 MB per image/);
   });
 

@@ -223,7 +223,7 @@ export function buildAddImageModal(draft: Draft): APIModalInteractionResponseCal
     .addLabelComponents(
       new LabelBuilder()
         .setLabel(room === 1 ? 'Image' : `Images (1 to ${room})`)
-        .setDescription('PNG, JPEG, WEBP (5 MB each, up to 4) or one GIF alone (15 MB).')
+        .setDescription('PNG, JPEG, WEBP (5 MB each, up to 4) or one GIF alone (10 MB).')
         .setFileUploadComponent(new FileUploadBuilder().setCustomId(IMAGES_FIELD).setRequired(true).setMinValues(1).setMaxValues(room)),
       new LabelBuilder()
         .setLabel('Alt text (optional)')
