@@ -842,7 +842,7 @@ function buildAccount(
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
-  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
+  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -1162,11 +1162,13 @@ function buildPipeline(
   repos: Repositories,
   account: AccountConfig,
   generationHealth: GenerationHealth,
+  mediaFiles: MediaFileStore,
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
     ...repos,
     generator: generationHealth.observe(generator),
+    mediaFiles,
     clock,
     rng,
     logger: logger.child({ component: 'pipeline' }),

@@ -79,6 +79,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
         maxHashtags: 2,
         allowedLinkDomains: ['pump.fun'],
       }),
+      mediaFiles: files,
       clock,
       rng: () => 0.5,
       logger: createSilentLogger(),
@@ -384,10 +385,15 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect(stored.riskFlags).toContainEqual({ id: 'image_content', label: 'image 1: shows a wallet address' });
     });
 
-    it('GIVEN a draft with images WHEN regenerated THEN the new text keeps the images and their risk flags', async () => {
+    it('GIVEN a draft with images WHEN regenerated THEN Claude sees the images while writing the new text, which keeps the images and their risk flags', async () => {
       const draft = await pendingDraft([storedImage(0, { findings: ['promises a price'] }), storedImage(1)]);
       anthropic.queueOutput({ draft: { kind: 'tweet', text: 'A fresh take: read the bonding curve first, then decide what you can afford to lose.' } });
+      const start = anthropic.messageRequests.length;
       const outcome = await pipeline().regenerate(draft.id, 1, null, alice);
+      // The images, in post order, as stored: the new words are written about what the post shows.
+      expect(anthropic.receivedImages.filter((i) => i.requestIndex >= start).map((i) => [i.blockIndex, i.mediaType, i.sha256])).toEqual(
+        draft.media!.map((m, index) => [index, m.mimeType, m.sha256]),
+      );
       expect(outcome.status).toBe('revised');
       const stored = (await db.repos.drafts.findById(draft.id))!;
       expect(stored.revision).toBe(2);
