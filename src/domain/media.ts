@@ -125,6 +125,25 @@ export function maxMediaBytes(mimeType: MediaMimeType): number {
   return mimeType === 'image/gif' ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
 }
 
+/**
+ * The most bytes worth downloading for a file before its bytes are seen: a GIF's limit only when
+ * the type Discord gave or the file name says GIF, otherwise an image's (a GIF sent under another
+ * name or type is refused as a mismatch anyway).
+ */
+export function maxDownloadBytes(claimedType: MediaMimeType | null, filename: string): number {
+  return claimedType === 'image/gif' || /\.gif$/i.test(filename.trim()) ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
+}
+
+/**
+ * The limit for a file once its first bytes are known: only a real GIF (its "GIF8" signature) may
+ * pass an image's 5 MB. Null while fewer than 4 bytes are in. The full check is inspectImage's.
+ */
+export function maxBytesForHead(head: Uint8Array): number | null {
+  if (head.byteLength < 4) return null;
+  const gif = head[0] === 0x47 && head[1] === 0x49 && head[2] === 0x46 && head[3] === 0x38;
+  return gif ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB`;
 }

@@ -5,7 +5,8 @@ import {
   checkImageCount,
   checkImageSet,
   inspectImage,
-  maxMediaBytes,
+  maxBytesForHead,
+  maxDownloadBytes,
   MEDIA_LIMITS,
   MediaRuleError,
   normaliseMediaType,
@@ -15,6 +16,7 @@ import {
 } from '../domain/media.js';
 import { sanitiseFreeText } from '../domain/sanitise.js';
 import type { Logger } from '../logging/index.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DraftMediaOperations, MediaChangeResult, MediaRequest, PreparedImage } from './media-contract.js';
 import { refusalDetail, type ModerationRefusal } from './moderation-service.js';
 import type {
@@ -44,6 +46,11 @@ export interface MediaServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly options: MediaServiceOptions;
+  /**
+   * Bounds how many intakes (download, check, store, describe) run at once in the process, shared
+   * by every account's MediaService (app.ts); the others wait their turn. Absent: no bound.
+   */
+  readonly intake?: ConcurrencyLimit | undefined;
   /** Told when a pending draft got a new deadline (its new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
 }
@@ -71,7 +78,8 @@ export class MediaService implements DraftMediaOperations {
 
     let prepared: PreparedImage[];
     try {
-      prepared = await this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets });
+      const prepare = () => this.prepare(existing, request.files, request.altText, { topicName: draft.topicName, tweets: draft.tweets });
+      prepared = await (this.deps.intake ? this.deps.intake.run(prepare) : prepare());
     } catch (error) {
       if (!(error instanceof MediaRuleError)) throw error;
       log.info('images refused', { rule: error.rule, reason: error.message });
@@ -110,7 +118,8 @@ export class MediaService implements DraftMediaOperations {
   }
 
   prepareImages(files: readonly AttachmentRef[], altText: string | null): Promise<PreparedImage[]> {
-    return this.prepare([], files, altText, {});
+    const prepare = () => this.prepare([], files, altText, {});
+    return this.deps.intake ? this.deps.intake.run(prepare) : prepare();
   }
 
   /**
@@ -139,10 +148,11 @@ export class MediaService implements DraftMediaOperations {
     const downloaded: { bytes: Uint8Array; facts: ImageFacts & { name: string } }[] = [];
     for (const file of files) {
       const claimed = normaliseMediaType(file.contentType ?? '');
-      // Unknown claim: allow the largest X takes (a GIF's); the bytes then decide and checkImageSet holds the line.
-      const maxBytes = maxMediaBytes(claimed ?? 'image/gif');
+      // A GIF's 15 MB only when the type Discord gave or the name says GIF; once the first bytes
+      // show the real type, a file that is no GIF stops at 5 MB. checkImageSet then holds the line.
+      const maxBytes = maxDownloadBytes(claimed, file.filename);
       if (file.size > maxBytes) throw sizeError(file.filename, file.size, maxBytes);
-      const bytes = await this.deps.downloader.download(file, maxBytes);
+      const bytes = await this.deps.downloader.download(file, maxBytes, maxBytesForHead);
       downloaded.push({ bytes, facts: { ...inspectImage(bytes, file.contentType, file.filename), name: file.filename } });
     }
     checkImageSet(

@@ -6,6 +6,7 @@ import { ZERO_USAGE } from '../../src/domain/generation.js';
 import type { DraftMedia, MediaMimeType } from '../../src/domain/media.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService } from '../../src/services/draft-pipeline.js';
+import { ConcurrencyLimit } from '../../src/services/concurrency-limit.js';
 import { MediaService } from '../../src/services/media-service.js';
 import type { AttachmentRef, DraftCardView, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
@@ -66,6 +67,8 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
   let describer: ScriptedDescriber;
   let deadlineChanges: number;
   const served = new Map<string, Buffer>();
+  /** One per process in the app (app.ts): every MediaService of the test shares it. */
+  let intake: ConcurrencyLimit;
 
   const pipeline = () =>
     new DraftPipelineService({
@@ -103,6 +106,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       clock,
       logger: createSilentLogger(),
       options: { moderationTimeoutMs: 2 * HOUR },
+      intake,
       onDeadlineChanged: () => {
         deadlineChanges += 1;
       },
@@ -154,6 +158,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
     describer = new ScriptedDescriber();
     deadlineChanges = 0;
     served.clear();
+    intake = new ConcurrencyLimit(2);
     cdn = new FakeHttpServer('discord-cdn');
     cdn.route('GET', '/attachments/1/:name', (_request, params) => {
       const bytes = served.get(params.name!);
@@ -175,6 +180,54 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
   });
 
   describe('addImages', () => {
+    it('GIVEN no content type from Discord and a name that is not .gif WHEN a 6 MB file is added THEN it is refused at 5 MB before any download', async () => {
+      const draft = await pendingDraft();
+      const file = attachment('chart.png', testImage('png', { width: 64, height: 48, bytes: 6 * MB }), null);
+      const result = await service().addImages({ ...request(draft), files: [file], altText: 'A chart' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (result.status === 'refused') expect(result.error.message).toMatch(/chart\.png is 6 MB; X takes at most 5 MB/);
+      expect(cdn.requests).toHaveLength(0);
+    });
+
+    it('GIVEN a file named .gif without a content type that is really an 8 MB PNG WHEN it is added THEN the download stops once the bytes say PNG, at 5 MB', async () => {
+      const draft = await pendingDraft();
+      const file = attachment('loop.gif', testImage('png', { width: 64, height: 48, bytes: 8 * MB }), null);
+      const result = await service().addImages({ ...request(draft), files: [file], altText: 'A loop' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (result.status === 'refused') expect(result.error.message).toMatch(/loop\.gif is not a GIF, and over 5 MB/);
+      expect(files.files.size).toBe(0);
+    });
+
+    it('GIVEN three Add image requests at once THEN at most two download and check files at the same time; the third waits its turn and succeeds', async () => {
+      const drafts = [await pendingDraft(), await pendingDraft(), await pendingDraft()];
+      let inFlight = 0;
+      let most = 0;
+      const release: Array<() => void> = [];
+      cdn.route('GET', '/held/:name', async (_request, params) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => release.push(resolve));
+        inFlight -= 1;
+        return { status: 200, headers: { 'content-type': 'image/png' }, body: served.get(params.name!)! };
+      });
+      const held = (name: string): AttachmentRef => {
+        const bytes = testImage('png', { width: 16, height: 16 });
+        served.set(name, bytes);
+        return { url: `${cdnBase}/held/${name}`, filename: name, contentType: 'image/png', size: bytes.length };
+      };
+      const results = drafts.map((draft, i) => service().addImages({ ...request(draft), files: [held(`${i}.png`)], altText: 'A chart' }));
+      await cdn.waitForRequest((r) => r.path.startsWith('/held/'));
+      while (release.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(release).toHaveLength(2);
+      while (release.length > 0 || (await Promise.race([Promise.all(results).then(() => true), new Promise((r) => setTimeout(() => r(false), 20))])) === false) {
+        release.shift()?.();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await Promise.all(results)).map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+      expect(most).toBe(2);
+    });
+
     it('GIVEN a pending draft WHEN an image without alt text, then one with alt text, are added THEN each is one new revision, Claude wrote the missing alt text and its findings are risk flags', async () => {
       const draft = await pendingDraft();
       describer.answer({ altText: 'A candle chart. '.repeat(100), findings: ['shows a wallet address'] });
