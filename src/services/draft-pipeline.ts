@@ -229,7 +229,9 @@ export class DraftPipelineService {
     let result;
     try {
       // The images stay with the new text, so Claude writes it looking at them, as `/draft image:` did.
-      const images = await Promise.all((draft.media ?? []).map(async (image) => ({ mimeType: image.mimeType, data: await this.deps.mediaFiles.read(image.sha256) })));
+      const images = await Promise.all(
+        (draft.media ?? []).map(async (image) => ({ mimeType: image.mimeType, data: await this.deps.mediaFiles.read(image.sha256) })),
+      );
       result = await generateValidContent(
         {
           contentType: draft.contentType,

@@ -174,7 +174,7 @@ describe('ClaudeImageDescriber against the fake Anthropic API', () => {
     expect(sent[0]!.base64Chars).toBeLessThanOrEqual(5 * 1024 * 1024);
   });
 
-  it('GIVEN a 4.5 MB PNG (within X\'s 5 MB, over Claude\'s 5 MB of base64) WHEN a post is generated about it THEN Claude gets a copy that fits and the post is written', async () => {
+  it("GIVEN a 4.5 MB PNG (within X's 5 MB, over Claude's 5 MB of base64) WHEN a post is generated about it THEN Claude gets a copy that fits and the post is written", async () => {
     const start = fake.messageRequests.length;
     const png = testImage('png', { width: 1_200, height: 900, bytes: 4_500_000 });
     fake.queueOutput({ draft: { kind: 'tweet', text: 'A chart worth a look.' } });

@@ -220,7 +220,10 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       while (release.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(release).toHaveLength(2);
-      while (release.length > 0 || (await Promise.race([Promise.all(results).then(() => true), new Promise((r) => setTimeout(() => r(false), 20))])) === false) {
+      while (
+        release.length > 0 ||
+        (await Promise.race([Promise.all(results).then(() => true), new Promise((r) => setTimeout(() => r(false), 20))])) === false
+      ) {
         release.shift()?.();
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -47,7 +47,11 @@ export async function imageForClaude(image: GenerationImage): Promise<Generation
   try {
     decoded = await loadImage(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength));
   } catch (error) {
-    throw new GenerationError('bad_request', `The image (${image.mimeType}, ${image.data.byteLength} bytes) is over Claude's limits and could not be decoded to make a smaller copy: ${(error as Error).message}`, { retryable: false, cause: error });
+    throw new GenerationError(
+      'bad_request',
+      `The image (${image.mimeType}, ${image.data.byteLength} bytes) is over Claude's limits and could not be decoded to make a smaller copy: ${(error as Error).message}`,
+      { retryable: false, cause: error },
+    );
   }
   const scale = Math.min(1, CLAUDE_IMAGE_LIMITS.targetLongEdgePx / Math.max(decoded.width, decoded.height));
   const width = Math.max(1, Math.round(decoded.width * scale));
@@ -62,7 +66,11 @@ export async function imageForClaude(image: GenerationImage): Promise<Generation
     const copy: GenerationImage = { mimeType: 'image/jpeg', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     if (base64Length(data.byteLength) <= CLAUDE_IMAGE_LIMITS.maxBase64Chars) return copy;
   }
-  throw new GenerationError('bad_request', `The image (${image.mimeType}, ${width} x ${height} after scaling) does not fit Claude's 5 MB image limit even as a JPEG`, { retryable: false });
+  throw new GenerationError(
+    'bad_request',
+    `The image (${image.mimeType}, ${width} x ${height} after scaling) does not fit Claude's 5 MB image limit even as a JPEG`,
+    { retryable: false },
+  );
 }
 
 /** Each image as Claude should get it (see imageForClaude), in the same order. */

@@ -47,11 +47,10 @@ export class HttpAttachmentDownloader implements AttachmentDownloader {
       throw new MediaRuleError('download', `${name} could not be downloaded: only http(s) URLs are fetched, not ${url.protocol}`, { url: ref.url });
     }
     const tooBig = () =>
-      new MediaRuleError(
-        'size',
-        `${name} is ${narrowed ? 'not a GIF, and ' : ''}over ${megabytes(limit)}, the most X takes for it; it was not downloaded`,
-        { url: ref.url, maxBytes: limit },
-      );
+      new MediaRuleError('size', `${name} is ${narrowed ? 'not a GIF, and ' : ''}over ${megabytes(limit)}, the most X takes for it; it was not downloaded`, {
+        url: ref.url,
+        maxBytes: limit,
+      });
 
     const controller = new AbortController();
     let timedOut = false;
