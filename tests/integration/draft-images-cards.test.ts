@@ -186,6 +186,30 @@ describe('images on draft cards (issue 14)', () => {
     expect(attachmentNames(shown)).toHaveLength(1);
   });
 
+  it('GIVEN four images with 1,000-character alt texts WHEN a moderator clicks Edit THEN the form opens (no alt-text field, a note says why), and a text edit keeps every alt text', async () => {
+    const driver = await moderation.start();
+    const card = await driver.postDraft('Four charts, one lesson: the curve does not care about your feelings.');
+    const alt = `Four charts of token launches: ${'volume rises then fades, '.repeat(50)}`.slice(0, 1_000).trimEnd().padEnd(1_000, '.');
+    expect(alt).toHaveLength(1_000);
+    await addImages(driver, card, 1, [png('1.png'), png('2.png'), png('3.png'), png('4.png')], alt);
+    await cardAt(driver, card, 2);
+    const click = moderation.track(driver.click(card, 'edit', card.draft.id, 2));
+    const modal = await driver.fakes.discord.waitForCallback(click.id);
+    expect(modal.type).toBe(InteractionResponseType.Modal);
+    const labels = (modal.data?.['components'] as Array<{ label?: string; description?: string }>).map((c) => [c.label, c.description ?? '']);
+    expect(labels.map(([label]) => label)).toEqual(['Tweet', 'Remove images']);
+    expect(labels[1]![1]).toMatch(/Alt texts stay: together they exceed the form's 4000 characters/);
+    moderation.track(
+      driver.submit(card, 'edit-modal', card.draft.id, 2, { 'tweet-1': 'Four charts, one lesson: the curve never cares.' }, undefined, {
+        selects: { 'remove-images': [] },
+      }),
+    );
+    await cardAt(driver, card, 3);
+    const stored = await driver.testApp.app.repos.drafts.findById(card.draft.id);
+    expect(stored!.tweets).toEqual(['Four charts, one lesson: the curve never cares.']);
+    expect(stored!.media!.map((m) => m.altText)).toEqual([alt, alt, alt, alt]);
+  });
+
   it('GIVEN a draft with an image WHEN a moderator regenerates it THEN the new revision keeps the image and the card keeps its attachment without uploading it again', async () => {
     const driver = await moderation.start();
     const card = await driver.postDraft('A rug pull starts with a mint authority nobody renounced.');
