@@ -56,6 +56,7 @@ import {
 } from './scheduler/posting-scheduler.js';
 import type { JobRunResult } from './scheduler/scheduled-job.js';
 import { BackupService } from './services/backup-service.js';
+import { ConcurrencyLimit } from './services/concurrency-limit.js';
 import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
@@ -732,13 +733,15 @@ function buildApp(ctx: ActivationContext, store: Store, metrics: PrometheusMetri
   // Filled at start, once the accounts table is synced: accounts stored but no longer configured.
   const inactive: AccountId[] = [];
   const deadlineChanged = new Signal();
+  // Add image and `/draft image:` intakes of every account: at most 2 at once in this process (issue 14).
+  const mediaIntake = new ConcurrencyLimit(2);
   const resumed = new Signal();
   // Anything that may move the publish queue's earliest due time: a decision, a (re)schedule, a
   // settled, requeued or failed publication, /resume, the activation itself.
   const queueChanged = new Signal();
 
   const built = config.accounts.map((account) =>
-    buildAccount(ctx, store, account, { client, generationHealth, handles, deadlineChanged, resumed, queueChanged }),
+    buildAccount(ctx, store, account, { client, generationHealth, handles, deadlineChanged, resumed, queueChanged, mediaIntake }),
   );
   const accounts = new Map<AccountId, AccountServices>(built.map((b) => [b.services.config.id, b.services]));
   // A dead key must show in /healthz before the first generation: check it now, in the
@@ -834,6 +837,7 @@ function buildAccount(
     deadlineChanged: Signal;
     resumed: Signal;
     queueChanged: Signal;
+    mediaIntake: ConcurrencyLimit;
   },
 ): BuiltAccount {
   const { config, logger, clock } = ctx;
@@ -843,7 +847,7 @@ function buildAccount(
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
-  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth);
+  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -947,6 +951,7 @@ function buildAccount(
     clock,
     logger: log.child({ component: 'media' }),
     options: { moderationTimeoutMs: account.posting.moderationTimeoutMs },
+    intake: shared.mediaIntake,
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
   });
   return {
@@ -1165,11 +1170,13 @@ function buildPipeline(
   repos: Repositories,
   account: AccountConfig,
   generationHealth: GenerationHealth,
+  mediaFiles: MediaFileStore,
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
     ...repos,
     generator: generationHealth.observe(generator),
+    mediaFiles,
     clock,
     rng,
     logger: logger.child({ component: 'pipeline' }),

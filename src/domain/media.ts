@@ -20,6 +20,12 @@ export const MEDIA_LIMITS = {
   maxImages: 4,
   maxImageBytes: 5 * 1024 * 1024,
   maxGifBytes: 15 * 1024 * 1024,
+  /**
+   * Discord's upload limit per file (10 MiB, a bot in a guild without boosts): a bigger file cannot
+   * be shown on the card, and nothing is published that moderators could not see, so a GIF X
+   * would take (up to 15 MB) is refused over this.
+   */
+  maxShownBytes: 10 * 1024 * 1024,
   /** X's limit on alt text (POST /2/media/metadata). */
   maxAltTextLength: 1000,
   /** X keeps an uploaded media id usable for 24 h; we re-use one only while it is younger than this. */
@@ -119,6 +125,25 @@ export function maxMediaBytes(mimeType: MediaMimeType): number {
   return mimeType === 'image/gif' ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
 }
 
+/**
+ * The most bytes worth downloading for a file before its bytes are seen: a GIF's limit only when
+ * the type Discord gave or the file name says GIF, otherwise an image's (a GIF sent under another
+ * name or type is refused as a mismatch anyway).
+ */
+export function maxDownloadBytes(claimedType: MediaMimeType | null, filename: string): number {
+  return claimedType === 'image/gif' || /\.gif$/i.test(filename.trim()) ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
+}
+
+/**
+ * The limit for a file once its first bytes are known: only a real GIF (its "GIF8" signature) may
+ * pass an image's 5 MB. Null while fewer than 4 bytes are in. The full check is inspectImage's.
+ */
+export function maxBytesForHead(head: Uint8Array): number | null {
+  if (head.byteLength < 4) return null;
+  const gif = head[0] === 0x47 && head[1] === 0x49 && head[2] === 0x46 && head[3] === 0x38;
+  return gif ? MEDIA_LIMITS.maxGifBytes : MEDIA_LIMITS.maxImageBytes;
+}
+
 function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB`;
 }
@@ -200,7 +225,8 @@ export function checkImageCount(existing: readonly Pick<ImageFacts, 'mimeType'>[
 
 /**
  * Checks the images a post would carry once `added` joins `existing`: X's count and GIF rules,
- * and each added file's size (5 MB per image, 15 MB per GIF). `name` labels a file in messages.
+ * and each added file's size (5 MB per image; a GIF, which X takes up to 15 MB, only up to the
+ * 10 MB the card can show). `name` labels a file in messages.
  *
  * @throws MediaRuleError `gif_alone`, `count` or `size`.
  */
@@ -220,6 +246,14 @@ export function checkImageSet(existing: readonly ImageFacts[], added: readonly (
           bytes: image.bytes,
           limit,
         },
+      );
+    }
+    if (image.bytes > MEDIA_LIMITS.maxShownBytes) {
+      const name = image.name ?? `Image ${existing.length + index + 1}`;
+      throw new MediaRuleError(
+        'size',
+        `${name} is ${megabytes(image.bytes)}: X takes GIFs up to ${megabytes(MEDIA_LIMITS.maxGifBytes)}, but the card can only show ${megabytes(MEDIA_LIMITS.maxShownBytes)}, and nothing is published that moderators could not see`,
+        { bytes: image.bytes, limit: MEDIA_LIMITS.maxShownBytes },
       );
     }
   });

@@ -9,7 +9,17 @@ import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
 import type { PreparedImage } from './media-contract.js';
-import type { Clock, DraftContent, DraftGenerator, DraftRepository, GenerationRunRepository, PostRepository, Topic, TopicRepository } from './ports.js';
+import type {
+  Clock,
+  DraftContent,
+  DraftGenerator,
+  DraftRepository,
+  GenerationRunRepository,
+  MediaFileStore,
+  PostRepository,
+  Topic,
+  TopicRepository,
+} from './ports.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
 const RECENT_POSTS_FOR_PROMPT = 10;
@@ -26,6 +36,8 @@ export interface DraftPipelineDependencies {
   readonly generationRuns: GenerationRunRepository;
   readonly duplicates: DuplicateLookup;
   readonly generator: DraftGenerator;
+  /** Where the draft's image files are: Regenerate shows Claude the images the new text goes with. */
+  readonly mediaFiles: MediaFileStore;
   readonly clock: Clock;
   readonly rng: () => number;
   readonly logger: Logger;
@@ -216,6 +228,10 @@ export class DraftPipelineService {
     const log = this.deps.logger.child({ draftId, revision: expectedRevision });
     let result;
     try {
+      // The images stay with the new text, so Claude writes it looking at them, as `/draft image:` did.
+      const images = await Promise.all(
+        (draft.media ?? []).map(async (image) => ({ mimeType: image.mimeType, data: await this.deps.mediaFiles.read(image.sha256) })),
+      );
       result = await generateValidContent(
         {
           contentType: draft.contentType,
@@ -225,6 +241,7 @@ export class DraftPipelineService {
           feedback: feedback ?? undefined,
           previousDraft: draft.tweets,
           excludeDraftId: draft.id,
+          ...(images.length > 0 ? { images } : {}),
         },
         { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
       );

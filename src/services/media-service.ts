@@ -6,7 +6,8 @@ import {
   checkImageCount,
   checkImageSet,
   inspectImage,
-  maxMediaBytes,
+  maxBytesForHead,
+  maxDownloadBytes,
   mediaTypeName,
   MEDIA_LIMITS,
   MediaRuleError,
@@ -17,6 +18,7 @@ import {
 } from '../domain/media.js';
 import { sanitiseFreeText } from '../domain/sanitise.js';
 import type { Logger } from '../logging/index.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import type { DraftMediaOperations, MediaChangeResult, MediaRequest, PreparedImage } from './media-contract.js';
 import { refusalDetail, type ModerationRefusal } from './moderation-service.js';
 import type {
@@ -52,6 +54,11 @@ export interface MediaServiceDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly options: MediaServiceOptions;
+  /**
+   * Bounds how many intakes (download, check, store, describe) run at once in the process, shared
+   * by every account's MediaService (app.ts); the others wait their turn. Absent: no bound.
+   */
+  readonly intake?: ConcurrencyLimit | undefined;
   /** Told when a pending draft got a new deadline (its new revision), so the deadline timer can re-arm. */
   readonly onDeadlineChanged?: (() => void) | undefined;
 }
@@ -86,13 +93,15 @@ export class MediaService implements DraftMediaOperations {
 
     let prepared: PreparedImage[];
     try {
-      prepared = await this.prepare(
-        existing,
-        request.files,
-        request.altText,
-        { draftId: draft.id, topicName: draft.topicName, tweets: draft.tweets },
-        'write the alt text yourself',
-      );
+      const prepare = () =>
+        this.prepare(
+          existing,
+          request.files,
+          request.altText,
+          { draftId: draft.id, topicName: draft.topicName, tweets: draft.tweets },
+          'write the alt text yourself',
+        );
+      prepared = await (this.deps.intake ? this.deps.intake.run(prepare) : prepare());
     } catch (error) {
       if (!(error instanceof MediaRuleError)) throw error;
       log.info('images refused', { rule: error.rule, reason: error.message });
@@ -132,7 +141,8 @@ export class MediaService implements DraftMediaOperations {
 
   prepareImages(files: readonly AttachmentRef[], altText: string | null): Promise<PreparedImage[]> {
     // /draft has no alt text field, only its `alt:` option.
-    return this.prepare([], files, altText, {}, 'give the alt text with the alt: option');
+    const prepare = () => this.prepare([], files, altText, {}, 'give the alt text with the alt: option');
+    return this.deps.intake ? this.deps.intake.run(prepare) : prepare();
   }
 
   /**
@@ -163,10 +173,11 @@ export class MediaService implements DraftMediaOperations {
     const downloaded: { bytes: Uint8Array; facts: ImageFacts & { name: string } }[] = [];
     for (const file of files) {
       const claimed = normaliseMediaType(file.contentType ?? '');
-      // Unknown claim: allow the largest X takes (a GIF's); the bytes then decide and checkImageSet holds the line.
-      const maxBytes = maxMediaBytes(claimed ?? 'image/gif');
+      // A GIF's 15 MB only when the type Discord gave or the name says GIF; once the first bytes
+      // show the real type, a file that is no GIF stops at 5 MB. checkImageSet then holds the line.
+      const maxBytes = maxDownloadBytes(claimed, file.filename);
       if (file.size > maxBytes) throw sizeError(file.filename, file.size, maxBytes);
-      const bytes = await this.deps.downloader.download(file, maxBytes);
+      const bytes = await this.deps.downloader.download(file, maxBytes, maxBytesForHead);
       const facts = inspectImage(bytes, file.contentType, file.filename);
       await this.checkDecodes(bytes, facts, file.filename);
       downloaded.push({ bytes, facts: { ...facts, name: file.filename } });
@@ -232,8 +243,7 @@ export class MediaService implements DraftMediaOperations {
     }
     await this.recordRun(context, 'created', null, review.usage, startedAt);
     const altText = [...(sanitiseFreeText(review.altText) ?? '')].slice(0, MEDIA_LIMITS.maxAltTextLength).join('').trim();
-    if (altText === '')
-      throw new MediaRuleError('alt_text', `Claude could not describe the image: it wrote no alt text; ${remedy}`, { position });
+    if (altText === '') throw new MediaRuleError('alt_text', `Claude could not describe the image: it wrote no alt text; ${remedy}`, { position });
     // Claude reads what the image shows: an address in the picture must not go out as its alt text.
     const violations = altTextViolations(altText, `The alt text Claude wrote for image ${position + 1}`);
     if (violations.length > 0) {

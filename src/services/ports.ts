@@ -978,7 +978,11 @@ export interface AttachmentRef {
 
 /** Fetches an attachment's bytes, bounded in size and time. Throws MediaRuleError('download' or 'size'). */
 export interface AttachmentDownloader {
-  download(ref: AttachmentRef, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * `limitForHead`, given the first bytes as they arrive, may lower `maxBytes` once the real type is
+   * known (null: not yet); the download stops as soon as it passes the lowered limit.
+   */
+  download(ref: AttachmentRef, maxBytes: number, limitForHead?: (head: Uint8Array) => number | null): Promise<Uint8Array>;
 }
 
 /** What Claude saw in an image: alt text, and anything the hard rules forbid. */

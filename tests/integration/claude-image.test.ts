@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { imageSize } from 'image-size';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-generator.js';
 import { ClaudeImageDescriber, type ClaudeImageDescriberOptions } from '../../src/adapters/claude/claude-image-describer.js';
 import { GenerationError } from '../../src/domain/generation.js';
 import { FAKE_ANTHROPIC_API_KEY, FakeAnthropic } from '../support/fake-anthropic.js';
+import { testImage } from '../support/images.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
 
 const MODEL = 'claude-sonnet-5-5';
@@ -13,6 +15,21 @@ const PNG = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAf
 const GIF = new Uint8Array(Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'));
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The image blocks of the requests since `start`, with the media type, size in pixels and base64 length Claude got. */
+function sentImages(start: number) {
+  return fake.messageBodies.slice(start).flatMap((body) =>
+    body.messages.flatMap((message) =>
+      typeof message.content === 'string'
+        ? []
+        : message.content.flatMap((block) => {
+            if (block.type !== 'image' || !block.source?.data) return [];
+            const { width, height } = imageSize(Buffer.from(block.source.data, 'base64'));
+            return [{ mediaType: block.source.media_type, width, height, base64Chars: block.source.data.length }];
+          }),
+    ),
+  );
+}
 
 let fake: FakeAnthropic;
 let baseUrl: string;
@@ -142,15 +159,77 @@ describe('ClaudeImageDescriber against the fake Anthropic API', () => {
     expect(await failure(makeDescriber().describe({ mimeType: 'image/png', data: PNG }, {}))).toMatchObject({ kind: 'overloaded', status: 529 });
   });
 
-  // REVIEW (issue 14): X takes a GIF up to 15 MB, but the Messages API refuses an image over 5 MB
-  // (the fake too), so a 6 MB GIF without the moderator's alt text is refused, and `/draft image:`
-  // (which never takes an alt text) cannot use it at all. Skipped until the describer or MediaService
-  // handles images over Claude's limit (e.g. ask for the moderator's alt text, or describe a smaller copy).
-  it.skip('GIVEN a 6 MB GIF, which X takes WHEN it is described THEN Claude gets something it accepts and writes an alt text', async () => {
-    const big = new Uint8Array(6 * 1024 * 1024);
-    big.set(GIF);
+  // X takes a GIF up to 15 MB and a PNG up to 5 MB, but the Messages API refuses an image whose
+  // base64 is over 5 MB (about 3.75 MB raw) or with a side over 8000 px: Claude gets a smaller copy.
+  it('GIVEN a 6 MB GIF, which X takes WHEN it is described THEN Claude gets a JPEG copy of its first frame scaled to a 1568 px long edge, and writes an alt text', async () => {
+    const start = fake.messageRequests.length;
+    const big = testImage('gif', { width: 2_000, height: 1_000, bytes: 6 * 1024 * 1024 });
+
     const review = await makeDescriber().describe({ mimeType: 'image/gif', data: big }, {});
+
     expect(review.altText.length).toBeGreaterThan(0);
+    const sent = sentImages(start);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ mediaType: 'image/jpeg', width: 1_568, height: 784 });
+    expect(sent[0]!.base64Chars).toBeLessThanOrEqual(5 * 1024 * 1024);
+  });
+
+  it("GIVEN a 4.5 MB PNG (within X's 5 MB, over Claude's 5 MB of base64) WHEN a post is generated about it THEN Claude gets a copy that fits and the post is written", async () => {
+    const start = fake.messageRequests.length;
+    const png = testImage('png', { width: 1_200, height: 900, bytes: 4_500_000 });
+    fake.queueOutput({ draft: { kind: 'tweet', text: 'A chart worth a look.' } });
+
+    const result = await new ClaudeDraftGenerator(connection()).generate({
+      contentType: 'education',
+      topicName: 'Charts',
+      recentPosts: [],
+      images: [{ mimeType: 'image/png', data: png }],
+    });
+
+    expect(result.tweets).toEqual(['A chart worth a look.']);
+    // Already under 1568 px: only re-encoded, never scaled up.
+    expect(sentImages(start)).toEqual([expect.objectContaining({ mediaType: 'image/jpeg', width: 1_200, height: 900 })]);
+  });
+
+  it('GIVEN a small file over 8000 px on one side WHEN it is described THEN Claude gets a copy within 1568 px', async () => {
+    const start = fake.messageRequests.length;
+    const wide = testImage('png', { width: 9_000, height: 20 });
+
+    await makeDescriber().describe({ mimeType: 'image/png', data: wide }, {});
+
+    expect(sentImages(start)).toEqual([expect.objectContaining({ mediaType: 'image/jpeg', width: 1_568 })]);
+  });
+
+  it('GIVEN a 3.5 MB PNG, within every Claude limit WHEN it is described THEN Claude gets exactly those bytes', async () => {
+    const start = fake.messageRequests.length;
+    const png = testImage('png', { width: 2_000, height: 1_500, bytes: 3_500_000 });
+
+    await makeDescriber().describe({ mimeType: 'image/png', data: png }, {});
+
+    expect(fake.receivedImages.filter((i) => i.requestIndex >= start)).toEqual([
+      { requestIndex: start, blockIndex: 0, mediaType: 'image/png', sha256: sha256(png), bytes: png.byteLength },
+    ]);
+  });
+
+  it('GIVEN the fake WHEN an image over 5 MB of base64 or over 8000 px reaches it THEN it answers 400 as the API does', async () => {
+    const post = async (data: Buffer) => {
+      const response = await fetch(`${baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': FAKE_ANTHROPIC_API_KEY, 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: MODEL,
+          max_tokens: 16,
+          messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: data.toString('base64') } }] }],
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { error: { message: string } } };
+    };
+    const tooBig = await post(testImage('png', { bytes: 4_000_000 }));
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.message).toMatch(/image exceeds 5 MB maximum/);
+    const tooWide = await post(testImage('png', { width: 8_001, height: 2 }));
+    expect(tooWide.status).toBe(400);
+    expect(tooWide.body.error.message).toMatch(/dimensions exceed max allowed size: 8000 pixels/);
   });
 
   it('GIVEN nothing scripted THEN the fake describes the image plainly with no findings', async () => {

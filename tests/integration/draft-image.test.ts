@@ -126,6 +126,29 @@ describe('/draft image: (issue 14) through the whole app', () => {
     expect(text(card.embeds as Embed[])).toContain(`Alt text (by Claude): ${ALT}`);
   });
 
+  it("GIVEN /draft image: a 6 MB GIF (X takes it, Claude's API would refuse it as it is) THEN Claude is shown a smaller JPEG copy both times, and the draft keeps the original GIF for X", async () => {
+    const testApp = await harness.start();
+    const gif = testImage('gif', { width: 2_000, height: 1_000, bytes: 6 * 1024 * 1024 });
+    fakes.anthropic.queueImageReview({ altText: ALT });
+    fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
+    const before = fakes.anthropic.messageRequests.length;
+
+    const reply = await deferredAnswer(draftWithImage({ filename: 'loop.gif', data: gif, contentType: 'image/gif' }));
+
+    expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
+    const images = fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before);
+    expect(images.map((image) => [image.requestIndex - before, image.mediaType])).toEqual([
+      [0, 'image/jpeg'],
+      [1, 'image/jpeg'],
+    ]);
+    expect(images.every((image) => image.bytes < gif.length && image.sha256 !== sha256(gif))).toBe(true);
+    const [draft] = await testApp.app.repos.drafts.findByStatuses(['pending']);
+    expect(draft!.media?.map((m) => [m.mimeType, m.sha256, m.bytes, m.width, m.height, m.altText])).toEqual([
+      ['image/gif', sha256(gif), gif.length, 2_000, 1_000, ALT],
+    ]);
+    expect(mediaFiles(testApp)).toEqual([sha256(gif)]);
+  });
+
   it('GIVEN /draft image: without type THEN the topic picks the content type as before, and the post is still about the image', async () => {
     const testApp = await harness.start();
     const jpeg = testImage('jpeg', { width: 640, height: 480 });

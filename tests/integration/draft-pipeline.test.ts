@@ -28,6 +28,11 @@ describe('draft pipeline against the Anthropic fake', () => {
         maxHashtags: 2,
         allowedLinkDomains: ['pump.fun'],
       }),
+      mediaFiles: {
+        put: () => Promise.reject(new Error('no images in these tests')),
+        read: () => Promise.reject(new Error('no images in these tests')),
+        sweep: () => Promise.resolve([]),
+      },
       clock: { now: () => now },
       rng: mulberry32(7),
       logger: createSilentLogger(),

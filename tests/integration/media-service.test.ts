@@ -9,6 +9,7 @@ import { StatsService } from '../../src/services/stats-service.js';
 import { inspectImage, type DraftMedia, type MediaMimeType } from '../../src/domain/media.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService } from '../../src/services/draft-pipeline.js';
+import { ConcurrencyLimit } from '../../src/services/concurrency-limit.js';
 import { MediaService } from '../../src/services/media-service.js';
 import type { AttachmentRef, DraftCardView, ImageDecoder, ImageDescriber, ImageReview, MediaFileStore } from '../../src/services/ports.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
@@ -69,6 +70,8 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
   let describer: ScriptedDescriber;
   let deadlineChanges: number;
   const served = new Map<string, Buffer>();
+  /** One per process in the app (app.ts): every MediaService of the test shares it. */
+  let intake: ConcurrencyLimit;
 
   const pipeline = () =>
     new DraftPipelineService({
@@ -82,6 +85,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
         maxHashtags: 2,
         allowedLinkDomains: ['pump.fun'],
       }),
+      mediaFiles: files,
       clock,
       rng: () => 0.5,
       logger: createSilentLogger(),
@@ -107,6 +111,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       clock,
       logger: createSilentLogger(),
       options: { moderationTimeoutMs: 2 * HOUR },
+      intake,
       onDeadlineChanged: () => {
         deadlineChanges += 1;
       },
@@ -158,6 +163,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
     describer = new ScriptedDescriber();
     deadlineChanges = 0;
     served.clear();
+    intake = new ConcurrencyLimit(2);
     cdn = new FakeHttpServer('discord-cdn');
     cdn.route('GET', '/attachments/1/:name', (_request, params) => {
       const bytes = served.get(params.name!);
@@ -179,6 +185,57 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
   });
 
   describe('addImages', () => {
+    it('GIVEN no content type from Discord and a name that is not .gif WHEN a 6 MB file is added THEN it is refused at 5 MB before any download', async () => {
+      const draft = await pendingDraft();
+      const file = attachment('chart.png', testImage('png', { width: 64, height: 48, bytes: 6 * MB }), null);
+      const result = await service().addImages({ ...request(draft), files: [file], altText: 'A chart' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (result.status === 'refused') expect(result.error.message).toMatch(/chart\.png is 6 MB; X takes at most 5 MB/);
+      expect(cdn.requests).toHaveLength(0);
+    });
+
+    it('GIVEN a file named .gif without a content type that is really an 8 MB PNG WHEN it is added THEN the download stops once the bytes say PNG, at 5 MB', async () => {
+      const draft = await pendingDraft();
+      const file = attachment('loop.gif', testImage('png', { width: 64, height: 48, bytes: 8 * MB }), null);
+      const result = await service().addImages({ ...request(draft), files: [file], altText: 'A loop' });
+      expect(result).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (result.status === 'refused') expect(result.error.message).toMatch(/loop\.gif is not a GIF, and over 5 MB/);
+      expect(files.files.size).toBe(0);
+    });
+
+    it('GIVEN three Add image requests at once THEN at most two download and check files at the same time; the third waits its turn and succeeds', async () => {
+      const drafts = [await pendingDraft(), await pendingDraft(), await pendingDraft()];
+      let inFlight = 0;
+      let most = 0;
+      const release: Array<() => void> = [];
+      cdn.route('GET', '/held/:name', async (_request, params) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => release.push(resolve));
+        inFlight -= 1;
+        return { status: 200, headers: { 'content-type': 'image/png' }, body: served.get(params.name!)! };
+      });
+      const held = (name: string): AttachmentRef => {
+        const bytes = testImage('png', { width: 16, height: 16 });
+        served.set(name, bytes);
+        return { url: `${cdnBase}/held/${name}`, filename: name, contentType: 'image/png', size: bytes.length };
+      };
+      const results = drafts.map((draft, i) => service().addImages({ ...request(draft), files: [held(`${i}.png`)], altText: 'A chart' }));
+      await cdn.waitForRequest((r) => r.path.startsWith('/held/'));
+      while (release.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(release).toHaveLength(2);
+      while (
+        release.length > 0 ||
+        (await Promise.race([Promise.all(results).then(() => true), new Promise((r) => setTimeout(() => r(false), 20))])) === false
+      ) {
+        release.shift()?.();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await Promise.all(results)).map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+      expect(most).toBe(2);
+    });
+
     it('GIVEN a pending draft WHEN an image without alt text, then one with alt text, are added THEN each is one new revision, Claude wrote the missing alt text and its findings are risk flags', async () => {
       const draft = await pendingDraft();
       describer.answer({ altText: 'A candle chart. '.repeat(100), findings: ['shows a wallet address'] });
@@ -277,20 +334,28 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect(files.files.size).toBe(0);
     });
 
-    it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 15 MB GIF alone THEN it is accepted', async () => {
+    it('GIVEN a GIF with a PNG THEN gif_alone; GIVEN a 10 MB GIF alone THEN it is accepted; GIVEN a 15 MB GIF THEN it is refused, as the card could not show it', async () => {
       const draft = await pendingDraft();
       const mixed = await service().addImages({ ...request(draft), files: [image('a.gif', 'gif'), image('b.png', 'png')], altText: 'alt' });
       expect(mixed).toMatchObject({ status: 'refused', error: { rule: 'gif_alone' } });
+      const tooBig = await service().addImages({
+        ...request(draft),
+        files: [image('huge.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })],
+        altText: 'A looping spinner',
+      });
+      expect(tooBig).toMatchObject({ status: 'refused', error: { rule: 'size' } });
+      if (tooBig.status === 'refused') expect(tooBig.error.message).toMatch(/huge\.gif is 15 MB: X takes GIFs up to 15 MB, but the card can only show 10 MB/);
+      expect((await db.repos.drafts.findById(draft.id))!.media ?? []).toEqual([]);
       const big = await service().addImages({
         ...request(draft),
-        files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 15 * MB })],
+        files: [image('big.gif', 'gif', { width: 8, height: 8, bytes: 10 * MB })],
         altText: 'A looping spinner',
       });
       expect(big.status).toBe('applied');
-      expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 15 * MB }]);
+      expect((await db.repos.drafts.findById(draft.id))!.media).toMatchObject([{ mimeType: 'image/gif', bytes: 10 * MB }]);
     });
 
-    it("GIVEN Claude describes one image and fails on another THEN both calls are generation runs (image_description, created and failed): /stats counts their tokens and cost, and the rollups equal a full recomputation", async () => {
+    it('GIVEN Claude describes one image and fails on another THEN both calls are generation runs (image_description, created and failed): /stats counts their tokens and cost, and the rollups equal a full recomputation', async () => {
       const draft = await pendingDraft();
       const usage = { inputTokens: 1_500, outputTokens: 120, cacheReadTokens: 30, cacheCreationTokens: 4 };
       describer.answer({ altText: 'A chart', usage });
@@ -300,12 +365,20 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       const stored = (await db.repos.drafts.findById(draft.id))!;
       expect((await service().addImages({ ...request(stored), files: [image('b.png', 'png')], altText: null })).status).toBe('refused');
 
-      const runs = await db.dataSource.query(`SELECT trigger, outcome, draft_id AS "draftId", topic_name AS "topicName", input_tokens AS "input" FROM generation_runs ORDER BY id`);
+      const runs = await db.dataSource.query(
+        `SELECT trigger, outcome, draft_id AS "draftId", topic_name AS "topicName", input_tokens AS "input" FROM generation_runs ORDER BY id`,
+      );
       expect(runs.map((r: Record<string, unknown>) => ({ ...r, draftId: Number(r['draftId']), input: Number(r['input']) }))).toEqual([
         { trigger: 'image_description', outcome: 'created', draftId: draft.id, topicName: 'education', input: 1_500 },
         { trigger: 'image_description', outcome: 'failed', draftId: draft.id, topicName: 'education', input: 700 },
       ]);
-      const stats = new StatsService({ stats: db.repos.stats, topics: db.repos.topics, clock, pricing: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 }, timezone: 'UTC' });
+      const stats = new StatsService({
+        stats: db.repos.stats,
+        topics: db.repos.topics,
+        clock,
+        pricing: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 },
+        timezone: 'UTC',
+      });
       const report = await stats.report('all');
       expect(report.tokens).toEqual({ runs: 2, inputTokens: 2_200, outputTokens: 120, cacheReadTokens: 30, cacheCreationTokens: 4 });
       expect(report.anthropicSpendUsd).toBeCloseTo((2_200 * 3 + 120 * 15 + 30 * 0.3 + 4 * 3.75) / 1_000_000, 9);
@@ -438,10 +511,15 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
       expect(stored.riskFlags).toContainEqual({ id: 'image_content', label: 'image 1: shows a wallet address' });
     });
 
-    it('GIVEN a draft with images WHEN regenerated THEN the new text keeps the images and their risk flags', async () => {
+    it('GIVEN a draft with images WHEN regenerated THEN Claude sees the images while writing the new text, which keeps the images and their risk flags', async () => {
       const draft = await pendingDraft([storedImage(0, { findings: ['promises a price'] }), storedImage(1)]);
       anthropic.queueOutput({ draft: { kind: 'tweet', text: 'A fresh take: read the bonding curve first, then decide what you can afford to lose.' } });
+      const start = anthropic.messageRequests.length;
       const outcome = await pipeline().regenerate(draft.id, 1, null, alice);
+      // The images, in post order, as stored: the new words are written about what the post shows.
+      expect(anthropic.receivedImages.filter((i) => i.requestIndex >= start).map((i) => [i.blockIndex, i.mediaType, i.sha256])).toEqual(
+        draft.media!.map((m, index) => [index, m.mimeType, m.sha256]),
+      );
       expect(outcome.status).toBe('revised');
       const stored = (await db.repos.drafts.findById(draft.id))!;
       expect(stored.revision).toBe(2);

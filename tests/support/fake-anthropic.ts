@@ -64,8 +64,10 @@ export interface ImageReviewAnswer {
 
 /** The media types the Messages API accepts for a base64 image block (RequestImageBlock in the spec). */
 const IMAGE_MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-/** The API refuses a base64 image above 5 MB. */
-const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** The API refuses an image whose base64 data is over 5 MB (so about 3.75 MB of raw bytes). */
+const MAX_IMAGE_BASE64_CHARS = 5 * 1024 * 1024;
+/** The API refuses an image with a side over 8000 px. */
+const MAX_IMAGE_SIDE_PX = 8_000;
 
 export type DefaultResponder = (body: MessagesRequestBody, request: RecordedRequest) => ScriptedReply;
 
@@ -340,11 +342,15 @@ function imageProblem(body: MessagesRequestBody): string | undefined {
       }
       const data = source.data ?? '';
       if (data.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) return `${at}.data: invalid base64 data`;
+      if (data.length > MAX_IMAGE_BASE64_CHARS) return `${at}: image exceeds 5 MB maximum: ${data.length} bytes > ${MAX_IMAGE_BASE64_CHARS} bytes`;
       const bytes = Buffer.from(data, 'base64');
-      if (bytes.length > MAX_IMAGE_BYTES) return `${at}: image exceeds 5 MB maximum: ${bytes.length} bytes > ${MAX_IMAGE_BYTES} bytes`;
       const actual = sniffImageType(bytes);
       if (actual !== source.media_type) {
         return `${at}: Image does not match the provided media type ${source.media_type}${actual ? ` (the bytes are ${actual})` : ''}`;
+      }
+      const size = imageSize(bytes);
+      if (size.width > MAX_IMAGE_SIDE_PX || size.height > MAX_IMAGE_SIDE_PX) {
+        return `${at}: image dimensions exceed max allowed size: ${MAX_IMAGE_SIDE_PX} pixels (got ${size.width} x ${size.height})`;
       }
     }
   }

@@ -64,6 +64,12 @@ export type FakeXMediaRoute = keyof typeof FAKE_X_MEDIA_ROUTES;
 /** X keeps an uploaded media id for 24 hours. */
 export const FAKE_X_MEDIA_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** What X's media upload takes per category for a post: the types and the most bytes. */
+const MEDIA_CATEGORY_RULES: Readonly<Record<string, { readonly types: readonly string[]; readonly maxBytes: number }>> = {
+  tweet_image: { types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/bmp', 'image/pjpeg', 'image/tiff'], maxBytes: 5 * 1024 * 1024 },
+  tweet_gif: { types: ['image/gif'], maxBytes: 15 * 1024 * 1024 },
+};
+
 /** X's 400 to a POST /2/tweets whose media ids are unknown, someone else's or expired. */
 export function invalidMediaIdsBody(ids: readonly string[]): Record<string, unknown> {
   return {
@@ -665,6 +671,19 @@ export class FakeX {
       return invalidRequest('$.total_bytes: total_bytes is required', { total_bytes: [String(body.total_bytes)] });
     }
     const category = typeof body.media_category === 'string' ? body.media_category : undefined;
+    // X's per-category rules (without a category, the type decides it): what a post may carry.
+    const effective = category ?? (body.media_type === 'image/gif' ? 'tweet_gif' : body.media_type.startsWith('image/') ? 'tweet_image' : undefined);
+    const rule = effective === undefined ? undefined : MEDIA_CATEGORY_RULES[effective];
+    if (rule) {
+      if (!rule.types.includes(body.media_type)) {
+        return invalidRequest(`$.media_type: ${body.media_type} is not allowed for media_category ${effective}`, { media_type: [body.media_type] });
+      }
+      if (body.total_bytes > rule.maxBytes) {
+        return invalidRequest(`$.total_bytes: ${body.total_bytes} is over the ${effective} limit of ${rule.maxBytes} bytes`, {
+          total_bytes: [String(body.total_bytes)],
+        });
+      }
+    }
     const id = (this.nextMediaId++).toString();
     const now = this.clock();
     const media: FakeMedia = {
@@ -748,7 +767,8 @@ export class FakeX {
     const media = this.ownMedia(body.id, user);
     if (!('segments' in media)) return media;
     const text = body.metadata?.alt_text?.text;
-    if (text !== undefined && (typeof text !== 'string' || text.length > 1000)) {
+    // X counts alt text in characters (code points), as the domain does: an emoji is one.
+    if (text !== undefined && (typeof text !== 'string' || [...text].length > 1000)) {
       return invalidRequest('$.metadata.alt_text.text: at most 1000 characters', { 'metadata.alt_text.text': [] });
     }
     if (typeof text === 'string') media.altText = text;

@@ -189,4 +189,25 @@ describe('draft card images (issue 14)', () => {
     expect(readEditedAltTexts('', 2)).toEqual(['', '']);
     expect(readEditedAltTexts('only one', 2)).toBeNull();
   });
+
+  it('GIVEN four images with 1,000-character alt texts (over the one 4,000-character field together) WHEN the Edit form is built THEN it opens without the alt-text field and says why the alt texts stay', () => {
+    const media = [0, 1, 2, 3].map((i) => image(i, { altText: `Image ${i}: ${'a chart '.repeat(125)}`.slice(0, 1_000) }));
+    expect(media.every((m) => m.altText!.length === 1_000)).toBe(true);
+    const modal = buildEditModal(view({ media, kind: 'tweet', tweets: ['gm pump.fun'] }).draft);
+    const components = modal.components as unknown as Array<{ label: string; description?: string; component: Record<string, unknown> }>;
+    expect(components.map((c) => c.label)).toEqual(['Tweet', 'Remove images']);
+    expect(components.some((c) => c.component['custom_id'] === 'alt-text')).toBe(false);
+    expect(components[1]?.description).toMatch(/Alt texts stay.*4000 characters/);
+    expect(components[1]!.description!.length).toBeLessThanOrEqual(100);
+    // A form without the field keeps every alt text (what the Edit handler reads).
+    expect(readEditedAltTexts('', 4)).toEqual(['', '', '', '']);
+  });
+
+  it('GIVEN an alt text holding a line of only --- WHEN the Edit form is built THEN it opens without the alt-text field, naming that reason', () => {
+    const media = [image(0, { altText: 'top\n---\nbottom' }), image(1, { altText: 'second' })];
+    const modal = buildEditModal(view({ media, kind: 'tweet', tweets: ['gm pump.fun'] }).draft);
+    const components = modal.components as unknown as Array<{ label: string; description?: string; component: Record<string, unknown> }>;
+    expect(components.map((c) => c.label)).toEqual(['Tweet', 'Remove images']);
+    expect(components[1]?.description).toMatch(/Alt texts stay.*---/);
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  maxBytesForHead,
+  maxDownloadBytes,
   altTextViolations,
   checkImageCount,
   checkImageSet,
@@ -92,11 +94,16 @@ describe('checkImageSet', () => {
     expect(ruleOf(() => checkImageSet([], [gif(), gif()]))).toBe('gif_alone');
   });
 
-  it('GIVEN sizes at and over the limits THEN 5 MB per image and 15 MB per GIF are the line', () => {
+  it("GIVEN sizes at and over the limits THEN 5 MB per image and 10 MB per GIF (what the card can show of X's 15 MB) are the line", () => {
     expect(ruleOf(() => checkImageSet([], [png(MEDIA_LIMITS.maxImageBytes)]))).toBe('none');
     expect(ruleOf(() => checkImageSet([], [png(MEDIA_LIMITS.maxImageBytes + 1)]))).toBe('size');
-    expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes)]))).toBe('none');
+    expect(ruleOf(() => checkImageSet([], [gif(10 * 1024 * 1024)]))).toBe('none');
+    expect(ruleOf(() => checkImageSet([], [gif(10 * 1024 * 1024 + 1)]))).toBe('size');
+    expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes)]))).toBe('size');
     expect(ruleOf(() => checkImageSet([], [gif(MEDIA_LIMITS.maxGifBytes + 1)]))).toBe('size');
+    expect(messageOf(() => checkImageSet([], [{ ...gif(12 * 1024 * 1024), name: 'loop.gif' }]))).toBe(
+      'loop.gif is 12 MB: X takes GIFs up to 15 MB, but the card can only show 10 MB, and nothing is published that moderators could not see',
+    );
     expect(messageOf(() => checkImageSet([png()], [{ ...png(6 * 1024 * 1024), name: 'big.png' }]))).toMatch(/big\.png is 6 MB; X takes at most 5 MB per image/);
   });
 
@@ -104,6 +111,21 @@ describe('checkImageSet', () => {
     expect(ruleOf(() => checkImageCount([png(), png(), png()], [null, null]))).toBe('count');
     expect(ruleOf(() => checkImageCount([png(), png()], [null, null]))).toBe('none');
     expect(ruleOf(() => checkImageCount([gif()], [null]))).toBe('gif_alone');
+  });
+});
+
+describe('download bounds', () => {
+  it("GIVEN Discord's type and the file name THEN a GIF's 15 MB only when either says GIF, otherwise an image's 5 MB", () => {
+    expect(maxDownloadBytes(null, 'chart.png')).toBe(MEDIA_LIMITS.maxImageBytes);
+    expect(maxDownloadBytes(null, 'loop.GIF')).toBe(MEDIA_LIMITS.maxGifBytes);
+    expect(maxDownloadBytes('image/gif', 'loop')).toBe(MEDIA_LIMITS.maxGifBytes);
+    expect(maxDownloadBytes('image/png', 'chart.png')).toBe(MEDIA_LIMITS.maxImageBytes);
+  });
+
+  it('GIVEN the first bytes of a file THEN only a real GIF keeps 15 MB; too few bytes say nothing yet', () => {
+    expect(maxBytesForHead(testImage('gif').subarray(0, 8))).toBe(MEDIA_LIMITS.maxGifBytes);
+    expect(maxBytesForHead(testImage('png').subarray(0, 8))).toBe(MEDIA_LIMITS.maxImageBytes);
+    expect(maxBytesForHead(testImage('gif').subarray(0, 3))).toBeNull();
   });
 });
 

@@ -4,6 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { buildPrompt } from '../../content/build-prompt.js';
+import { imagesForClaude } from './claude-image-input.js';
 import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
 import { GenerationError, type GeneratedContent, type GenerationRequest, type TokenUsage } from '../../domain/generation.js';
 import type { DraftGenerator } from '../../services/ports.js';
@@ -95,7 +96,9 @@ export class ClaudeDraftGenerator implements DraftGenerator {
   }
 
   async generate(request: GenerationRequest): Promise<GeneratedContent> {
-    const { system, messages } = buildPrompt(request, {
+    // Claude gets a copy of any image over its limits (the original is what X gets).
+    const images = request.images && request.images.length > 0 ? await imagesForClaude(request.images) : undefined;
+    const { system, messages } = buildPrompt(images ? { ...request, images } : request, {
       maxHashtags: this.options.maxHashtags,
       allowedLinkDomains: this.options.allowedLinkDomains,
       voice: this.options.voice,

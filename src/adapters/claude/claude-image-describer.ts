@@ -8,6 +8,7 @@ import { twitterText } from '../../domain/twitter-text.js';
 import { findAddresses } from '../../domain/validation.js';
 import type { ImageDescriber, ImageReview } from '../../services/ports.js';
 import type { ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
+import { imageForClaude } from './claude-image-input.js';
 import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
@@ -125,7 +126,7 @@ export class ClaudeImageDescriber implements ImageDescriber {
         model: this.options.model,
         max_tokens: maxTokens,
         system,
-        messages: [{ role: 'user', content: buildImageUserContent(image, context) }],
+        messages: [{ role: 'user', content: buildImageUserContent(await imageForClaude(image), context) }],
         output_config: { format },
       });
     } catch (error) {

@@ -123,7 +123,23 @@ function fitTo(text: string, max: number): string {
  */
 export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbackData {
   const images = cardImagePlan(draft);
-  const groups = editFieldGroups(draft.tweets, images.length > 0 ? MAX_MODAL_INPUTS - IMAGE_INPUTS : MAX_MODAL_INPUTS);
+  const altTexts = images.map((image) => image.media.altText ?? '');
+  const altValue = altTexts.join(`\n${TWEET_SEPARATOR}\n`);
+  // The alt texts share one field (the form has five inputs; four images' fields would leave none
+  // for the tweets). When that field cannot give every alt text back unchanged (together over
+  // Discord's limit, or one holding a `---` line), the form still opens without it: the alt texts
+  // stay as they are (a form without the field keeps them), and the Remove select says why.
+  const altBack = images.length > 0 ? readEditedAltTexts(altValue, images.length) : null;
+  const altProblem =
+    images.length === 0
+      ? null
+      : altValue.length > TEXT_INPUT_MAX
+        ? `Alt texts stay: together they exceed the form's ${TEXT_INPUT_MAX} characters.`
+        : !altBack || altBack.some((t, i) => t !== altTexts[i]?.trim())
+          ? `Alt texts stay: one holds a line of only ${TWEET_SEPARATOR}, which the form splits on.`
+          : null;
+  const imageInputs = images.length === 0 ? 0 : altProblem ? IMAGE_INPUTS - 1 : IMAGE_INPUTS;
+  const groups = editFieldGroups(draft.tweets, MAX_MODAL_INPUTS - imageInputs);
   const values = groups.map((group) => group.tweets.join(`\n${TWEET_SEPARATOR}\n`));
   // A form that would not give the draft back unchanged (a tweet holding a `---` line would be
   // split, a field over Discord's limit cut) would change tweets the moderator never touched.
@@ -154,34 +170,29 @@ export function buildEditModal(draft: Draft): APIModalInteractionResponseCallbac
     modal.addLabelComponents(builder);
   });
   if (images.length > 0) {
-    const altTexts = images.map((image) => image.media.altText ?? '');
-    const altValue = altTexts.join(`\n${TWEET_SEPARATOR}\n`);
-    // Same rule as the tweets: a form that would not give every alt text back unchanged is refused.
-    const altBack = readEditedAltTexts(altValue, images.length);
-    if (altValue.length > TEXT_INPUT_MAX || !altBack || altBack.some((t, i) => t !== altTexts[i]?.trim())) {
-      throw new UserError(
-        `This draft's alt texts cannot be edited in Discord's form without changing text you did not touch (an alt text holds a line of only ${TWEET_SEPARATOR}). Nothing was changed.`,
+    if (!altProblem) {
+      modal.addLabelComponents(
+        new LabelBuilder()
+          .setLabel(images.length === 1 ? 'Alt text of the image' : `Alt texts of images 1-${images.length}`)
+          .setDescription(
+            images.length === 1
+              ? 'Max 1000 characters, no addresses or @mentions. Empty: keep it.'
+              : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: keep it.`,
+          )
+          .setTextInputComponent(
+            new TextInputBuilder()
+              .setCustomId(ALT_TEXT_FIELD)
+              .setStyle(TextInputStyle.Paragraph)
+              .setRequired(false)
+              .setMaxLength(TEXT_INPUT_MAX)
+              .setValue(altValue),
+          ),
       );
     }
     modal.addLabelComponents(
       new LabelBuilder()
-        .setLabel(images.length === 1 ? 'Alt text of the image' : `Alt texts of images 1-${images.length}`)
-        .setDescription(
-          images.length === 1
-            ? 'Max 1000 characters, no addresses or @mentions. Empty: keep it.'
-            : `One per image, separated by ${TWEET_SEPARATOR} lines. Empty: keep it.`,
-        )
-        .setTextInputComponent(
-          new TextInputBuilder()
-            .setCustomId(ALT_TEXT_FIELD)
-            .setStyle(TextInputStyle.Paragraph)
-            .setRequired(false)
-            .setMaxLength(TEXT_INPUT_MAX)
-            .setValue(altValue),
-        ),
-      new LabelBuilder()
         .setLabel('Remove images')
-        .setDescription('Pick the images to take off the post (none: keep them all).')
+        .setDescription(altProblem ? `Pick images to remove. ${altProblem}` : 'Pick the images to take off the post (none: keep them all).')
         .setStringSelectMenuComponent(
           new StringSelectMenuBuilder()
             .setCustomId(REMOVE_IMAGES_FIELD)
@@ -223,7 +234,7 @@ export function buildAddImageModal(draft: Draft): APIModalInteractionResponseCal
     .addLabelComponents(
       new LabelBuilder()
         .setLabel(room === 1 ? 'Image' : `Images (1 to ${room})`)
-        .setDescription('PNG, JPEG, WEBP (5 MB each, up to 4) or one GIF alone (15 MB).')
+        .setDescription('PNG, JPEG, WEBP (5 MB each, up to 4) or one GIF alone (10 MB).')
         .setFileUploadComponent(new FileUploadBuilder().setCustomId(IMAGES_FIELD).setRequired(true).setMinValues(1).setMaxValues(room)),
       new LabelBuilder()
         .setLabel('Alt text (optional)')

@@ -31,7 +31,10 @@ export class HttpAttachmentDownloader implements AttachmentDownloader {
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  async download(ref: AttachmentRef, maxBytes: number): Promise<Uint8Array> {
+  async download(ref: AttachmentRef, maxBytes: number, limitForHead?: (head: Uint8Array) => number | null): Promise<Uint8Array> {
+    let limit = maxBytes;
+    let typed = limitForHead === undefined;
+    let narrowed = false;
     const name = ref.filename;
     let url: URL;
     try {
@@ -44,7 +47,10 @@ export class HttpAttachmentDownloader implements AttachmentDownloader {
       throw new MediaRuleError('download', `${name} could not be downloaded: only http(s) URLs are fetched, not ${url.protocol}`, { url: ref.url });
     }
     const tooBig = () =>
-      new MediaRuleError('size', `${name} is over ${megabytes(maxBytes)}, the most X takes for it; it was not downloaded`, { url: ref.url, maxBytes });
+      new MediaRuleError('size', `${name} is ${narrowed ? 'not a GIF, and ' : ''}over ${megabytes(limit)}, the most X takes for it; it was not downloaded`, {
+        url: ref.url,
+        maxBytes: limit,
+      });
 
     const controller = new AbortController();
     let timedOut = false;
@@ -82,27 +88,40 @@ export class HttpAttachmentDownloader implements AttachmentDownloader {
           const { done, value } = await reader.read();
           if (done) break;
           received += value.byteLength;
-          if (received > maxBytes) {
+          chunks.push(value);
+          if (!typed && limitForHead) {
+            // The real type is in the first bytes: a file that is no GIF stops at an image's limit.
+            const known = limitForHead(chunks.length === 1 ? value : concat(chunks, received));
+            if (known !== null) {
+              typed = true;
+              narrowed = known < limit;
+              limit = Math.min(limit, known);
+            }
+          }
+          if (received > limit) {
             controller.abort();
             throw tooBig();
           }
-          chunks.push(value);
         }
       } catch (error) {
         if (error instanceof MediaRuleError) throw error;
         throw failed(error instanceof Error ? describeNetworkError(error) : String(error), error);
       }
-      const bytes = new Uint8Array(received);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return bytes;
+      return concat(chunks, received);
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** fetch's errors say "fetch failed" and hide the reason in `cause` (ECONNRESET, ECONNREFUSED...). */
