@@ -26,6 +26,11 @@ export const MEDIA_LIMITS = {
    * would take (up to 15 MB) is refused over this.
    */
   maxShownBytes: 10 * 1024 * 1024,
+  /**
+   * X's largest image, in pixels per side. Checked from the header before the file is decoded:
+   * a small file can claim a huge canvas, and decoding 8192 x 8192 already takes 256 MB.
+   */
+  maxSidePixels: 8192,
   /** X's limit on alt text (POST /2/media/metadata). */
   maxAltTextLength: 1000,
   /** X keeps an uploaded media id usable for 24 h; we re-use one only while it is younger than this. */
@@ -76,7 +81,7 @@ export interface MediaUpload {
 }
 
 /** Which of X's (or our) rules a file broke; named in the moderator's error. */
-export type MediaRule = 'type' | 'count' | 'gif_alone' | 'size' | 'decode' | 'mismatch' | 'download' | 'alt_text';
+export type MediaRule = 'type' | 'count' | 'gif_alone' | 'size' | 'dimensions' | 'decode' | 'mismatch' | 'download' | 'alt_text';
 
 /** A file or an alt text refused before anything was stored; `message` is for the moderator. */
 export class MediaRuleError extends Error {
@@ -181,6 +186,13 @@ export function inspectImage(bytes: Uint8Array, claimedType: string | null, name
     throw new MediaRuleError('decode', `${name} does not decode as an image (its header gives ${detected.width} x ${detected.height} pixels)`, {
       detectedType: detected.type,
     });
+  }
+  if (detected.width > MEDIA_LIMITS.maxSidePixels || detected.height > MEDIA_LIMITS.maxSidePixels) {
+    throw new MediaRuleError(
+      'dimensions',
+      `${name} is ${detected.width} x ${detected.height} pixels; X takes images up to ${MEDIA_LIMITS.maxSidePixels} x ${MEDIA_LIMITS.maxSidePixels}`,
+      { width: detected.width, height: detected.height },
+    );
   }
   if (claimedMime !== null && claimedMime !== mimeType) {
     throw new MediaRuleError(

@@ -51,6 +51,17 @@ describe('inspectImage', () => {
     expect(inspectImage(bytes, mime)).toEqual({ mimeType: mime, bytes: bytes.length, width: 640, height: 360 });
   });
 
+  it.each(['png', 'gif', 'webp'] as const)(
+    'GIVEN a small %s whose header claims more than 8192 pixels a side THEN it is refused as dimensions before anything decodes it; 8192 passes',
+    (type) => {
+      expect(() => inspectImage(testImage(type, { width: 8193, height: 1 }), null, 'wide.img')).toThrowError(
+        expect.objectContaining({ rule: 'dimensions', message: 'wide.img is 8193 x 1 pixels; X takes images up to 8192 x 8192' }),
+      );
+      expect(() => inspectImage(testImage(type, { width: 2, height: 9000 }), null)).toThrowError(expect.objectContaining({ rule: 'dimensions' }));
+      expect(inspectImage(testImage(type, { width: 8192, height: 1 }), null)).toMatchObject({ width: 8192, height: 1 });
+    },
+  );
+
   it('GIVEN no claimed type or "image/jpg" THEN the bytes decide', () => {
     expect(inspectImage(testImage('webp'), null).mimeType).toBe('image/webp');
     expect(inspectImage(testImage('jpeg'), 'image/jpg').mimeType).toBe('image/jpeg');
