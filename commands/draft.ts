@@ -45,11 +45,7 @@ export const draft: SlashCommand = {
     )
     .addAttachmentOption((o) => o.setName('image').setDescription('An image the post is about: PNG, JPEG, WEBP or GIF').setRequired(false))
     .addStringOption((o) =>
-      o
-        .setName('alt')
-        .setDescription("The image's alt text (default: Claude writes it)")
-        .setMaxLength(MEDIA_LIMITS.maxAltTextLength)
-        .setRequired(false),
+      o.setName('alt').setDescription("The image's alt text (default: Claude writes it)").setMaxLength(MEDIA_LIMITS.maxAltTextLength).setRequired(false),
     )
     .addStringOption(accountOption('one')),
   guard: 'moderator',

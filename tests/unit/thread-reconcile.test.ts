@@ -42,7 +42,9 @@ describe('thread reconciliation', () => {
   it('GIVEN a root posted with images, whose timeline text X ends with the media t.co link WHEN reconciling THEN it is found as ours', () => {
     // X's v2 `text` of a post with media ends with the media's t.co link; without this the retry after a lost answer posts again.
     expect(findPostedContinuation(['gm chart', 'b'], [], [root('10', 'gm chart https://t.co/MeDiA123')], { rootHasMedia: true })).toEqual(['10']);
-    expect(findPostedContinuation(['see https://example.com'], [], [root('10', 'see https://t.co/aaa https://t.co/MeDiA123')], { rootHasMedia: true })).toEqual(['10']);
+    expect(findPostedContinuation(['see https://example.com'], [], [root('10', 'see https://t.co/aaa https://t.co/MeDiA123')], { rootHasMedia: true })).toEqual(
+      ['10'],
+    );
     // Without images the link is part of the text: a different post.
     expect(findPostedContinuation(['gm chart'], [], [root('10', 'gm chart https://t.co/MeDiA123')])).toEqual([]);
   });

@@ -74,7 +74,12 @@ export interface StructuredAnswer {
  */
 export function readStructuredAnswer(
   message: Message,
-  options: { readonly maxTokens: number; readonly logger?: GeneratorLogger | undefined; readonly wording: AnswerWording; readonly logMeta: Record<string, unknown> },
+  options: {
+    readonly maxTokens: number;
+    readonly logger?: GeneratorLogger | undefined;
+    readonly wording: AnswerWording;
+    readonly logMeta: Record<string, unknown>;
+  },
 ): StructuredAnswer {
   const { logger, wording } = options;
   const usage = toTokenUsage(message.usage);
