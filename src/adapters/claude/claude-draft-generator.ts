@@ -1,12 +1,11 @@
 import type { AppConfig } from '../../config/index.js';
-import type Anthropic from '@anthropic-ai/sdk';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { buildPrompt } from '../../content/build-prompt.js';
 import { imagesForClaude } from './claude-image-input.js';
 import { templateFor, THREAD_MAX_TWEETS, THREAD_MIN_TWEETS } from '../../content/templates.js';
-import { GenerationError, type GeneratedContent, type GenerationRequest, type TokenUsage } from '../../domain/generation.js';
+import { GenerationError, type GeneratedContent, type GenerationRequest } from '../../domain/generation.js';
 import type { DraftGenerator } from '../../services/ports.js';
 import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
@@ -267,24 +266,6 @@ function getJson(
     });
     request.end();
   });
-}
-
-export function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
-  return {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-    cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
-  };
-}
-
-/** The SDK logs with `(message, ...args)`; ours takes `(message, meta)`. */
-export function toSdkLogger(logger: GeneratorLogger) {
-  const wrap =
-    (level: keyof GeneratorLogger) =>
-    (message: string, ...args: unknown[]) =>
-      logger[level](`anthropic-sdk: ${message}`, args.length > 0 ? { args } : undefined);
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
 
 /** Builds the generator from the validated configuration (the app and `npm run draft` share it). */

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import type { z } from 'zod';
 import { GenerationError, type TokenUsage } from '../../domain/generation.js';
-import { toSdkLogger, toTokenUsage, type ClaudeDraftGeneratorOptions, type GeneratorLogger } from './claude-draft-generator.js';
+import type { ClaudeDraftGeneratorOptions, GeneratorLogger } from './claude-draft-generator.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /**
@@ -118,4 +118,23 @@ export function schemaIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
     .join('; ');
+}
+
+/** The SDK's usage block in our terms (absent cache figures are 0). */
+export function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    cacheCreationTokens: usage.cache_creation_input_tokens ?? 0,
+  };
+}
+
+/** The SDK logs with `(message, ...args)`; ours takes `(message, meta)`. */
+export function toSdkLogger(logger: GeneratorLogger) {
+  const wrap =
+    (level: keyof GeneratorLogger) =>
+    (message: string, ...args: unknown[]) =>
+      logger[level](`anthropic-sdk: ${message}`, args.length > 0 ? { args } : undefined);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }
