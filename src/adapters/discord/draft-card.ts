@@ -37,8 +37,9 @@ export interface DraftCardMessage {
 }
 
 /**
- * Discord's upload limit per file for a bot in a guild without boosts (10 MiB): an image over it
- * (a GIF may be 15 MB on X) is listed on the card without a preview.
+ * Discord's upload limit per file for a bot in a guild without boosts (10 MiB). Intake refuses a
+ * bigger image (MEDIA_LIMITS.maxShownBytes), so every image can be previewed; the "no preview"
+ * notes below are the safety net for a file that is missing or a limit that changes.
  */
 export const CARD_IMAGE_PREVIEW_MAX_BYTES = 10 * 1024 * 1024;
 
