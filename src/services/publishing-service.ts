@@ -602,7 +602,7 @@ export class PublishingService {
     }
     if (error instanceof MediaFileMissingError) {
       // No retry brings the file back: the draft fails (kept, with an alert) until its images are fixed.
-      const message = `${error.message}: add the image again or remove it, then press Retry`;
+      const message = `${error.message}: restore the file into MEDIA_DIR (the backup's .media folder has it), then press Retry`;
       try {
         return await this.fail(draft, fence, 'invalid', message, true);
       } catch (inner) {

@@ -303,7 +303,7 @@ export class XPublishTarget implements PublishTarget {
   classifyError(error: unknown): PublishFailure {
     if (error instanceof MediaFileMissingError) {
       // The image is gone from the media directory (deleted, or a restore without media): no retry brings it back.
-      const message = `${error.message}: the draft cannot be published with its images; add the image again or remove it, then retry`;
+      const message = `${error.message}: the draft cannot be published without it; restore the file into MEDIA_DIR (the backup's .media folder has it), then press Retry`;
       return { errorClass: 'invalid', message, maybePosted: false, resetAt: undefined, recognised: true };
     }
     if (error instanceof XAuthenticationError) {
