@@ -133,7 +133,8 @@ describe('/draft image: (issue 14) through the whole app', () => {
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
     const before = fakes.anthropic.messageRequests.length;
 
-    const reply = await deferredAnswer(draftWithImage({ filename: 'loop.gif', data: gif, contentType: 'image/gif' }));
+    // A single-tweet topic: a random thread topic would refuse the scripted tweet and ask again.
+    const reply = await deferredAnswer(draftWithImage({ filename: 'loop.gif', data: gif, contentType: 'image/gif' }, { topic: 'education' }));
 
     expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
     const images = fakes.anthropic.receivedImages.filter((image) => image.requestIndex >= before);
@@ -170,7 +171,10 @@ describe('/draft image: (issue 14) through the whole app', () => {
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: POST } });
     const before = fakes.anthropic.messageRequests.length;
 
-    const reply = await deferredAnswer(draftWithImage({ filename: 'curve.png', data: png, contentType: 'image/png' }, { alt: `  ${ALT}  ` }));
+    // A single-tweet topic: a random thread topic would refuse the scripted tweet and ask again.
+    const reply = await deferredAnswer(
+      draftWithImage({ filename: 'curve.png', data: png, contentType: 'image/png' }, { alt: `  ${ALT}  `, topic: 'education' }),
+    );
 
     expect(text(reply.embeds)).toMatch(/Draft #\d+ ready for moderation/);
     expect(text(reply.embeds)).toContain('alt text by moderator');

@@ -137,7 +137,8 @@ describe('images end to end through the whole app (issue 14, not a dry run)', ()
     fakes.anthropic.queueImageReview({ altText: CLAUDE_ALT_1 });
     fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: post } });
     const image = uploadSlashAttachment(fakes.discord, { filename: 'candle.png', data: picture, contentType: 'image/png' });
-    const command = moderation.track(fakes.discord.injectSlashCommand({ name: 'draft', options: { image } }));
+    // A single-tweet topic: a random thread topic would refuse the scripted tweet and ask again.
+    const command = moderation.track(fakes.discord.injectSlashCommand({ name: 'draft', options: { image, topic: 'education' } }));
     await fakes.discord.waitForCallback(command.id);
 
     const card = await fakes.discord.waitForMessage(
