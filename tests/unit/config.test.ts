@@ -318,3 +318,23 @@ describe('configuration documentation', () => {
     }
   });
 });
+
+describe('MEDIA_DOWNLOAD_TIMEOUT', () => {
+  it('GIVEN nothing set THEN attachment downloads get 15 s; a duration sets it', () => {
+    expect(loadConfig(validEnv()).discord.mediaDownloadTimeoutMs).toBe(15_000);
+    expect(loadConfig({ ...validEnv(), MEDIA_DOWNLOAD_TIMEOUT: '1m' }).discord.mediaDownloadTimeoutMs).toBe(60_000);
+  });
+
+  it('GIVEN a value that is not a duration, or 0 THEN the error names the variable', () => {
+    for (const value of ['soon', '0']) {
+      let error: unknown;
+      try {
+        loadConfig({ ...validEnv(), MEDIA_DOWNLOAD_TIMEOUT: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/MEDIA_DOWNLOAD_TIMEOUT/);
+    }
+  });
+});
