@@ -38,6 +38,8 @@ export interface AccountConfig {
   readonly posting: AppConfig['posting'];
   /** `voice` replaces the built-in voice paragraph of the system prompt; null keeps the built-in one. */
   readonly content: AppConfig['content'] & { readonly voice: string | null };
+  /** What this account learns from its moderators (issue 15); each key falls back to the environment's. */
+  readonly learning: LearningConfig;
   readonly twitter: {
     /** Undefined when any of the four variables is unset, which only a dry-run account allows. */
     readonly credentials: TwitterCredentials | undefined;
@@ -45,6 +47,28 @@ export interface AccountConfig {
     readonly credentialVariables: readonly [string, string, string, string];
   };
 }
+
+/** Learning from moderators (issue 15). */
+export interface LearningConfig {
+  /**
+   * LEARNING (on|off, default on): on, topic choice, the examples in the prompt and the avoid
+   * notes learn from the moderators; off, topics are drawn by their weights alone and the prompt
+   * has no learned block. Signals are recorded either way, so turning it on later starts informed.
+   */
+  readonly enabled: boolean;
+  /** TOPIC_REPEAT_FACTOR (0 to 1, default 0.25): the last topic's chance of coming again next is multiplied by this. */
+  readonly repeatFactor: number;
+  /** VOICE_EXAMPLES (0 to 12, default 6): at most this many approved drafts as examples in the prompt. */
+  readonly maxExamples: number;
+  /** At most this many before -> after edit pairs in the prompt (default 4). */
+  readonly maxEditPairs: number;
+}
+
+/** The defaults of {@link LearningConfig}, as the README states them. */
+export const DEFAULT_LEARNING: LearningConfig = { enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 };
+
+/** LEARNING_MODEL's default: a cheap model from the SDK's list, for the daily avoid notes. */
+export const DEFAULT_LEARNING_MODEL = 'claude-haiku-4-5';
 
 /** The validated, typed configuration. Built once at start-up and handed to every part. */
 export interface AppConfig {
@@ -67,6 +91,8 @@ export interface AppConfig {
   readonly anthropic: {
     readonly apiKey: string;
     readonly model: string;
+    /** LEARNING_MODEL: the model that condenses moderator feedback into avoid notes, once a day (issue 15). */
+    readonly learningModel: string;
     readonly baseUrl: string | undefined;
     readonly maxRetries: number;
     readonly timeoutMs: number;
@@ -108,6 +134,8 @@ export interface AppConfig {
     readonly allowedLinkDomains: readonly string[];
     readonly bannedPatterns: readonly string[];
   };
+  /** The environment's learning settings; each account's own are `accounts[i].learning`. */
+  readonly learning: LearningConfig;
   readonly storage: {
     /** SQLite's file; unused when `databaseUrl` is set. */
     readonly databasePath: string;
@@ -362,10 +390,18 @@ type AnthropicEnvironment = Pick<
 >;
 type ContentEnvironment = Pick<Environment, 'GENERATION_ATTEMPTS' | 'DUPLICATE_THRESHOLD' | 'MAX_HASHTAGS' | 'ALLOWED_LINK_DOMAINS' | 'BANNED_PATTERNS'>;
 
+/** The environment's learning settings (issue 15); an account's keys in accounts.yaml override them. */
+function learningConfig(_env: Environment): LearningConfig {
+  // Until LEARNING, TOPIC_REPEAT_FACTOR and VOICE_EXAMPLES are parsed: the defaults.
+  return DEFAULT_LEARNING;
+}
+
 function anthropicConfig(env: AnthropicEnvironment): AppConfig['anthropic'] {
   return {
     apiKey: env.ANTHROPIC_API_KEY,
     model: env.ANTHROPIC_MODEL,
+    // Until LEARNING_MODEL is parsed (issue 15): the default.
+    learningModel: DEFAULT_LEARNING_MODEL,
     baseUrl: env.ANTHROPIC_BASE_URL,
     maxRetries: env.ANTHROPIC_MAX_RETRIES,
     timeoutMs: env.ANTHROPIC_TIMEOUT,
@@ -469,6 +505,7 @@ function accountFromFile(account: FileAccount, env: Environment, credentials: Tw
       bannedPatterns: account.bannedPatterns ?? content.bannedPatterns,
       voice: account.voice ?? null,
     },
+    learning: learningConfig(env),
     twitter: { credentials, credentialVariables: twitterCredentialVariables(account.id) },
   };
 }
@@ -492,6 +529,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
       discord: { moderationChannelId: env.MODERATION_CHANNEL_ID!, moderatorRoleId: env.MODERATOR_ROLE_ID },
       posting,
       content: { ...content, voice: null },
+      learning: learningConfig(env),
       twitter: { credentials, credentialVariables: twitterCredentialVariables(DEFAULT_ACCOUNT_ID) },
     },
   ];
@@ -516,6 +554,7 @@ function toAppConfig(env: Environment, fileAccounts: readonly AccountConfig[] | 
     },
     posting,
     content,
+    learning: learningConfig(env),
     storage: {
       databasePath: env.DATABASE_PATH,
       databaseUrl: env.DATABASE_URL ?? null,

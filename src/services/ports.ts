@@ -4,6 +4,7 @@ import type { Actor, Draft, DraftStatus, PublicationRecovery, PublishErrorClass,
 import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/generation.js';
 import type { LeaseRow } from '../domain/instance-lease.js';
 import type { DraftMedia, ImageEdits, MediaMimeType, MediaUpload } from '../domain/media.js';
+import type { DraftSignal, EditPair, ExamplePin, FeedbackSignal } from '../domain/learning.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseScope, PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
@@ -1025,4 +1026,57 @@ export class ImageDecodeError extends Error {
  */
 export interface ImageDecoder {
   decode(bytes: Uint8Array, mimeType: MediaMimeType): Promise<DecodedImage>;
+}
+
+/**
+ * Learning from moderators (issue 15): the signals of one account's drafts, recorded by the draft
+ * and publication repositories in the same transaction as the decision, edit or feedback that
+ * produces them (so a crash can neither lose nor double one), and read here. Implemented in
+ * src/db/repositories/learning-signal.repository.ts; `createRepositories(...).learning`.
+ */
+export interface LearningSignalRepository {
+  /**
+   * Decided drafts decided at or after `since` (the account's /topics reset-learning; null: all),
+   * newest first, at most `limit`: what topic selection learns from.
+   */
+  decisions(options: { readonly since: number | null; readonly limit: number }): Promise<DraftSignal[]>;
+  /** The signal of one of this account's drafts; null when it is not decided or not this account's. */
+  findByDraft(draftId: number): Promise<DraftSignal | null>;
+  /**
+   * Published drafts that may become examples, newest first, at most `limit`: published (dry run
+   * included, with no engagement), without risk flags, and not pinned out; plus every draft
+   * pinned in, whatever its age.
+   */
+  exampleCandidates(limit: number): Promise<DraftSignal[]>;
+  /** Moderator edits of drafts later published without risk flags, newest first, one per draft (its first edit). */
+  editPairs(limit: number): Promise<EditPair[]>;
+  /** Reject reasons and Regenerate feedback with text, with an id above `afterId`, oldest first, at most `limit`. */
+  feedbackAfter(afterId: number, limit: number): Promise<FeedbackSignal[]>;
+  /**
+   * Sets or clears (null) a draft's example pin. False when the draft has no signal in this
+   * account (not decided, or another account's).
+   */
+  setPin(draftId: number, pin: ExamplePin | null, now: number): Promise<boolean>;
+  /** Drafts pinned in or out, newest pin first. */
+  pinned(): Promise<DraftSignal[]>;
+  /**
+   * Takes every 24-hour and 7-day engagement figure that has come due by `now` and is still
+   * missing, from the posts' current metrics (idempotent; the engagement refresh calls it after
+   * each refresh). Returns how many figures it took.
+   */
+  snapshotEngagement(now: number): Promise<number>;
+}
+
+/** Condenses moderator feedback into short "avoid" notes (one cheap Claude call; LEARNING_MODEL). */
+export interface AvoidNoteCondenser {
+  /**
+   * `current`: the notes in force; `feedback`: what moderators wrote since; `forgotten`: notes a
+   * moderator removed, which must not come back. Returns at most MAX_AVOID_NOTES texts and the
+   * tokens spent. Throws GenerationError when Claude fails.
+   */
+  condense(input: {
+    readonly current: readonly string[];
+    readonly feedback: readonly FeedbackSignal[];
+    readonly forgotten: readonly string[];
+  }): Promise<{ readonly notes: readonly string[]; readonly usage: TokenUsage; readonly model: string }>;
 }

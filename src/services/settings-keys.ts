@@ -109,6 +109,46 @@ export const SETTINGS = {
    */
   jobState: defineSettingFamily<string, StoredJobState>({ prefix: 'scheduler.job.', owner: 'scheduled-job', schema: StoredJobStateSchema }),
   /**
+   * Learning from moderators (issue 15), one row per account. `learningReset`: /topics
+   * reset-learning; topic selection learns only from decisions at or after `at`. Written by the
+   * topic-learning service.
+   */
+  learningReset: defineSetting({ key: 'learning.reset', owner: 'topic-learning', schema: z.object({ at: z.number(), by: ActorSchema }) }),
+  /**
+   * The account's avoid notes and what the daily condensing has read: feedback ids up to
+   * `lastFeedbackId`; `forgotten` keeps the texts moderators removed (newest last, at most 50), so
+   * a later condensing does not bring them back. Written by the voice service.
+   */
+  avoidNotes: defineSetting({
+    key: 'learning.avoid_notes',
+    owner: 'voice-service',
+    schema: z.object({
+      notes: z.array(z.object({ id: z.string(), text: z.string(), createdAt: z.number() })),
+      forgotten: z.array(z.string()),
+      lastFeedbackId: z.number(),
+      condensedAt: z.number().nullable(),
+      nextNoteId: z.number(),
+    }),
+  }),
+  /**
+   * The second cached system block as last built (the learned voice), with what it shows and the
+   * local day it was built on; `stale`: a moderator's /voice change asks for a rebuild at the next
+   * draft. Written by the learned-voice service.
+   */
+  learnedVoice: defineSetting({
+    key: 'learning.voice_block',
+    owner: 'learned-voice',
+    schema: z.object({
+      text: z.string(),
+      builtAt: z.number(),
+      day: z.string(),
+      exampleDraftIds: z.array(z.number()),
+      editDraftIds: z.array(z.number()),
+      noteIds: z.array(z.string()),
+      stale: z.boolean(),
+    }),
+  }),
+  /**
    * The last successful slash-command registration: a hash of its body with the application and
    * guild ids, so a start whose commands did not change skips the PUT. Bot-wide; written by the
    * command registration (src/adapters/discord/command-registration.ts) only after Discord accepted it.
