@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { localDayOf } from '../../src/domain/local-day.js';
+import {
+  approvalRate,
+  firstChartDay,
+  isoWeekStartDay,
+  learningLines,
+  localDayDate,
+  weeklyApproval,
+  type DecisionCounts,
+  type EngagementSample,
+} from '../../src/domain/learning-stats.js';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('learning stats: approval rates, medians and ISO weeks', () => {
+  it('GIVEN local days of every weekday THEN each maps to the Monday that starts its ISO week', () => {
+    // 2026-11-23 is a Monday, 2026-11-29 the Sunday that ends its week.
+    const monday = Date.UTC(2026, 10, 23) / 86_400_000;
+    for (let i = 0; i < 7; i++) expect(isoWeekStartDay(monday + i)).toBe(monday);
+    expect(isoWeekStartDay(monday + 7)).toBe(monday + 7);
+    expect(isoWeekStartDay(monday - 1)).toBe(monday - 7);
+    // Before 1970 too (negative day numbers).
+    expect(localDayDate(isoWeekStartDay(-10)).getUTCDay()).toBe(1);
+  });
+
+  it('GIVEN decisions around the end of DST in Berlin and New York THEN each counts in the local ISO week, not the UTC one', () => {
+    // Berlin: clocks go back on Sunday 25 Oct 2026. Monday 26 Oct 00:30 local is still Sunday in UTC.
+    const berlinMondayEarly = at('2026-10-25T23:30:00Z');
+    // New York: clocks go back on Sunday 1 Nov 2026. Sunday 1 Nov 22:00 local is already Monday in UTC.
+    const newYorkSundayLate = at('2026-11-02T03:00:00Z');
+    const today = localDayOf(at('2026-11-05T12:00:00Z'), 'Europe/Berlin');
+
+    const berlin = weeklyApproval([{ day: localDayOf(berlinMondayEarly, 'Europe/Berlin'), approved: 1, rejected: 0 }], today);
+    const berlinWeek = berlin.find((w) => w.decisions > 0);
+    expect(localDayDate(berlinWeek?.weekStart ?? 0).toISOString().slice(0, 10)).toBe('2026-10-26');
+    // Bucketed in UTC it would have been the week before.
+    expect(localDayDate(isoWeekStartDay(localDayOf(berlinMondayEarly, 'UTC'))).toISOString().slice(0, 10)).toBe('2026-10-19');
+
+    const newYork = weeklyApproval([{ day: localDayOf(newYorkSundayLate, 'America/New_York'), approved: 0, rejected: 1 }], today);
+    const newYorkWeek = newYork.find((w) => w.decisions > 0);
+    expect(localDayDate(newYorkWeek?.weekStart ?? 0).toISOString().slice(0, 10)).toBe('2026-10-26');
+    expect(localDayDate(isoWeekStartDay(localDayOf(newYorkSundayLate, 'UTC'))).toISOString().slice(0, 10)).toBe('2026-11-02');
+
+    // Twelve Mondays, seven calendar days apart across the DST change (not 168 hours).
+    expect(berlin).toHaveLength(12);
+    for (const [i, w] of berlin.entries()) {
+      expect(localDayDate(w.weekStart).getUTCDay()).toBe(1);
+      if (i > 0) expect(w.weekStart - (berlin[i - 1]?.weekStart ?? 0)).toBe(7);
+    }
+    expect(berlin.at(-1)?.weekStart).toBe(isoWeekStartDay(today));
+    expect(firstChartDay(today)).toBe(berlin[0]?.weekStart);
+  });
+
+  it('GIVEN weeks without decisions THEN they are kept with 0 decisions and no rate (no data), not 0 %; days outside the 12 weeks are ignored', () => {
+    const today = Date.UTC(2026, 10, 25) / 86_400_000; // a Wednesday
+    const weeks = weeklyApproval(
+      [
+        { day: today, approved: 3, rejected: 1 },
+        { day: today - 1, approved: 0, rejected: 2 },
+        { day: today - 14, approved: 0, rejected: 4 },
+        { day: today - 7 * 20, approved: 9, rejected: 9 },
+      ],
+      today,
+    );
+    expect(weeks).toHaveLength(12);
+    expect(weeks.at(-1)).toMatchObject({ approved: 3, rejected: 3, decisions: 6, approvalRate: 0.5 });
+    expect(weeks.at(-2)).toMatchObject({ decisions: 0, approvalRate: null });
+    expect(weeks.at(-3)).toMatchObject({ approved: 0, rejected: 4, decisions: 4, approvalRate: 0 });
+    expect(weeks.reduce((sum, w) => sum + w.decisions, 0)).toBe(10);
+    expect(weeklyApproval([], today).every((w) => w.decisions === 0 && w.approvalRate === null)).toBe(true);
+  });
+
+  it('GIVEN decisions and engagement of several topics and types THEN the lines give approval rates and medians (odd and even counts) per topic and per type', () => {
+    const decisions: DecisionCounts[] = [
+      { topicName: 'safety', contentType: 'education', approved: 3, rejected: 1 },
+      { topicName: 'safety', contentType: 'meme', approved: 1, rejected: 1 },
+      { topicName: 'memes', contentType: 'meme', approved: 0, rejected: 2 },
+      { topicName: 'quiet', contentType: 'education', approved: 0, rejected: 0 },
+    ];
+    const samples: EngagementSample[] = [
+      { topicName: 'safety', contentType: 'education', engagement: 10 },
+      { topicName: 'safety', contentType: 'education', engagement: 2 },
+      { topicName: 'safety', contentType: 'meme', engagement: 7 },
+      { topicName: 'memes', contentType: 'meme', engagement: 100 },
+      { topicName: 'memes', contentType: 'meme', engagement: 1 },
+      { topicName: 'memes', contentType: 'meme', engagement: 4 },
+    ];
+    expect(learningLines(decisions, samples, 'topicName')).toEqual([
+      { name: 'safety', approved: 4, rejected: 2, approvalRate: 4 / 6, measured: 3, medianEngagement: 7 },
+      { name: 'memes', approved: 0, rejected: 2, approvalRate: 0, measured: 3, medianEngagement: 4 },
+    ]);
+    expect(learningLines(decisions, samples, 'contentType')).toEqual([
+      { name: 'meme', approved: 1, rejected: 3, approvalRate: 0.25, measured: 4, medianEngagement: 5.5 },
+      { name: 'education', approved: 3, rejected: 1, approvalRate: 0.75, measured: 2, medianEngagement: 6 },
+    ]);
+    // Engagement without any decision in the period still gets a line, with no rate.
+    expect(learningLines([], [{ topicName: 'late', contentType: 'meme', engagement: 3 }], 'topicName')).toEqual([
+      { name: 'late', approved: 0, rejected: 0, approvalRate: null, measured: 1, medianEngagement: 3 },
+    ]);
+    expect(approvalRate(0, 0)).toBeNull();
+  });
+});
