@@ -101,3 +101,36 @@ describe('learning stats: approval rates, medians and ISO weeks', () => {
     expect(approvalRate(0, 0)).toBeNull();
   });
 });
+
+describe('the weekly approval chart', () => {
+  const monday = Date.UTC(2026, 10, 23) / 86_400_000;
+  const weeks = [monday - 14, monday - 7, monday];
+
+  it('GIVEN a week without decisions THEN its rate is a gap (null, not 0), it is labelled "no data", and the bars are the decisions', async () => {
+    const { approvalChartConfig, renderApprovalChart } = await import('../../src/adapters/chart/stats-chart.js');
+    const input = { title: 'Approval rate by week', weeks, accounts: [{ label: 'main', decisions: [4, 0, 2], approvalRates: [0.75, null, 0] }] };
+    const config = approvalChartConfig(input);
+    expect(config.data.labels).toEqual(['09 Nov', '16 Nov', '23 Nov']);
+    const [bars, line] = config.data.datasets;
+    expect(bars).toMatchObject({ type: 'bar', label: 'Moderator decisions', data: [4, 0, 2], yAxisID: 'decisions' });
+    expect(line).toMatchObject({ type: 'line', label: 'Approval rate %', data: [75, null, 0], yAxisID: 'approval', spanGaps: false });
+    expect((config.options?.plugins as { draftgateNoData?: { weeks: boolean[] } }).draftgateNoData?.weeks).toEqual([false, true, false]);
+    const png = await renderApprovalChart(input);
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+  });
+
+  it('GIVEN two accounts THEN each has its own bars and line, and a week is "no data" only when neither decided', async () => {
+    const { approvalChartConfig } = await import('../../src/adapters/chart/stats-chart.js');
+    const config = approvalChartConfig({
+      title: 't',
+      weeks,
+      accounts: [
+        { label: 'main', decisions: [1, 0, 0], approvalRates: [1, null, null] },
+        { label: 'news', decisions: [0, 3, 0], approvalRates: [null, 1 / 3, null] },
+      ],
+    });
+    expect(config.data.datasets.map((d) => d.label)).toEqual(['main: decisions', 'news: decisions', 'main: approval %', 'news: approval %']);
+    expect(config.data.datasets[3]?.data).toEqual([null, 33.3, null]);
+    expect((config.options?.plugins as { draftgateNoData?: { weeks: boolean[] } }).draftgateNoData?.weeks).toEqual([false, false, true]);
+  });
+});

@@ -278,9 +278,11 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // One row per decided draft (the learning signals), read through its (account_id, decided_at)
     // index: a bounded period reads that period's drafts only. COALESCE is engagementOf.
     const scope = this.scope('account_id');
+    // Left alone, SQLite may take the (account_id, published_at) index, which reads every published draft.
+    const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_decided');
     const rows = await this.query(
       `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement
-         FROM draft_signals
+         FROM draft_signals${index}
         WHERE decided_at >= :since AND published_at IS NOT NULL AND dry_run = 0
           AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}`,
       { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params },
