@@ -13,7 +13,6 @@ import { newTweetDraft } from '../support/draft-fixtures.js';
 import { loadSpecValidator } from '../support/spec-validator.js';
 import { ManualClock, removeDir, type Fakes, type TestApp } from '../support/test-app.js';
 
-type Json = Record<string, unknown>;
 interface Embed {
   title?: string;
   description?: string;
