@@ -201,7 +201,7 @@ describe('/stats view:learning (real app, Discord fake)', () => {
 
     const all = await answer(slash('stats', { options: { view: 'learning', period: '30d' } }));
     expect(all.content).toContain('**Learning** · All 2 accounts: `main`, `news`.');
-    expect(all.embeds.map((e) => e.title)).toEqual(['main · learning', 'news · learning']);
+    expect(all.embeds.map((e) => e.title)).toEqual(['main (@learning_21) · learning', 'news (@learning_22) · learning']);
     expect(all.embeds[0]?.description).toBe('Approval rate **55.6%** (5 of 9 moderator decisions)');
     expect(all.embeds[0]?.fields?.find((f) => f.name === 'By topic')?.value).toContain('**safety**: 75% approved (3/4) · median eng 10 (3 posts)');
     expect(all.embeds[1]?.description).toBe('Approval rate **66.7%** (2 of 3 moderator decisions)');
@@ -211,7 +211,7 @@ describe('/stats view:learning (real app, Discord fake)', () => {
     await attachedChart();
 
     const one = await answer(slash('stats', { options: { view: 'learning', account: 'news' } }));
-    expect(one.embeds.map((e) => e.title)).toEqual(['Learning · news · last 7 days incl. today']);
+    expect(one.embeds.map((e) => e.title)).toEqual(['Learning · news (@learning_22) · last 7 days incl. today']);
     expect(one.embeds[0]?.description).toBe('Approval rate **66.7%** (2 of 3 moderator decisions)');
   });
 });
