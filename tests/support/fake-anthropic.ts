@@ -343,7 +343,8 @@ export class FakeAnthropic {
    * that order; the model and the output format are part of it, since changing either misses)
    * up to each `cache_control` breakpoint is a cache entry when it is at least the model's
    * minimum cacheable length. The longest entry still alive is read; every longer breakpoint is
-   * written. Reading refreshes the entry's TTL; writing starts it.
+   * written. Reading refreshes the TTL of the entries it used (the hit and the shorter prefixes
+   * cached before it); writing starts it.
    */
   private consultCache(body: MessagesRequestBody): { total: number; read: number; creation: number; breakpointTokens: number[] } {
     const now = this.cacheClock();
@@ -365,9 +366,10 @@ export class FakeAnthropic {
       if (expiresAt !== undefined && expiresAt > now) hit = i;
     }
     const read = hit >= 0 ? (cacheable[hit] as (typeof cacheable)[number]).tokens : 0;
-    if (hit >= 0) {
-      const point = cacheable[hit] as (typeof cacheable)[number];
-      this.promptCache.set(point.key, now + point.ttlMs);
+    // A hit uses the cached content up to it: every live entry for a prefix of it is refreshed too.
+    for (const point of cacheable.slice(0, hit + 1)) {
+      const expiresAt = this.promptCache.get(point.key);
+      if (expiresAt !== undefined && expiresAt > now) this.promptCache.set(point.key, now + point.ttlMs);
     }
     const written = cacheable.slice(hit + 1);
     for (const point of written) this.promptCache.set(point.key, now + point.ttlMs);
