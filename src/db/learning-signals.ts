@@ -63,7 +63,14 @@ const hasText = (text: string | null | undefined): text is string => typeof text
  * the same draft (Unschedule, then decided again), and a reject reason as feedback. A pin stays:
  * it is the moderators' choice about the draft, not about one decision.
  */
-export async function recordDecision(target: SqlTarget, accountId: string, draftId: number, revision: number, decision: DraftDecision, now: number): Promise<void> {
+export async function recordDecision(
+  target: SqlTarget,
+  accountId: string,
+  draftId: number,
+  revision: number,
+  decision: DraftDecision,
+  now: number,
+): Promise<void> {
   const draft = await decidedDraft(target, accountId, draftId);
   if (!draft) return;
   const kind = await decisionKind(target, accountId, draftId, decision);
@@ -109,7 +116,10 @@ export async function recordDecision(target: SqlTarget, accountId: string, draft
 
 /** The tweets of a draft as stored (JSON text), read before a new revision replaces them. */
 export async function currentTweets(target: SqlTarget, accountId: string, draftId: number): Promise<string[] | null> {
-  const [row] = await queryRows<{ tweets: unknown }>(target, `SELECT tweets FROM drafts WHERE id = :draftId AND account_id = :accountId`, { draftId, accountId });
+  const [row] = await queryRows<{ tweets: unknown }>(target, `SELECT tweets FROM drafts WHERE id = :draftId AND account_id = :accountId`, {
+    draftId,
+    accountId,
+  });
   return row ? (JSON.parse(String(row.tweets)) as string[]) : null;
 }
 
@@ -125,7 +135,12 @@ export async function recordRevision(
   accountId: string,
   draftId: number,
   revision: number,
-  change: { readonly before: readonly string[]; readonly after: readonly string[]; readonly editedBy?: { readonly id: string } | undefined; readonly feedback?: string | null | undefined },
+  change: {
+    readonly before: readonly string[];
+    readonly after: readonly string[];
+    readonly editedBy?: { readonly id: string } | undefined;
+    readonly feedback?: string | null | undefined;
+  },
   now: number,
 ): Promise<void> {
   const draft = await decidedDraft(target, accountId, draftId);
@@ -135,7 +150,14 @@ export async function recordRevision(
     if (JSON.stringify(change.before) === JSON.stringify(change.after)) return;
     await insertFeedback(target, { ...common, kind: 'edit', text: null, before: change.before, after: change.after, actorId: change.editedBy.id });
   } else if (change.feedback !== undefined) {
-    await insertFeedback(target, { ...common, kind: 'regenerate', text: hasText(change.feedback) ? change.feedback : null, before: null, after: null, actorId: null });
+    await insertFeedback(target, {
+      ...common,
+      kind: 'regenerate',
+      text: hasText(change.feedback) ? change.feedback : null,
+      before: null,
+      after: null,
+      actorId: null,
+    });
   }
 }
 

@@ -82,7 +82,10 @@ async function feedbackRows(repos: Repositories): Promise<Array<Record<string, u
 describe('learning signals: decisions', () => {
   it('GIVEN a draft approved as Claude wrote it WHEN decided THEN one signal says approved, with its tweets, no flags and the decision time', async () => {
     db = await openTempDatabase();
-    const draft = await db.repos.drafts.create(newTweetDraft('Know the bonding curve before you buy.', { topicName: 'education', contentType: 'education' }), 1_000);
+    const draft = await db.repos.drafts.create(
+      newTweetDraft('Know the bonding curve before you buy.', { topicName: 'education', contentType: 'education' }),
+      1_000,
+    );
     expect(await db.repos.learning.findByDraft(draft.id)).toBeNull();
     expect(await approve(db.repos, draft.id, 1, 2_000)).toBe(true);
     expect(await db.repos.learning.findByDraft(draft.id)).toEqual({
@@ -114,7 +117,7 @@ describe('learning signals: decisions', () => {
     ]);
   });
 
-  it('GIVEN an edit, then a Regenerate, WHEN approved THEN approved (the text is Claude\'s again), and both are recorded in order', async () => {
+  it("GIVEN an edit, then a Regenerate, WHEN approved THEN approved (the text is Claude's again), and both are recorded in order", async () => {
     db = await openTempDatabase();
     const draft = await db.repos.drafts.create(newTweetDraft('First words'), 1_000);
     await edit(db.repos, draft.id, 1, ['Edited words'], 1_100);
@@ -153,7 +156,9 @@ describe('learning signals: decisions', () => {
     await db.repos.drafts.decide(b.id, 1, { to: 'rejected', actor: alice, source: 'moderator', reason: '   ' }, 2_100);
     expect(await db.repos.learning.findByDraft(a.id)).toMatchObject({ decision: 'rejected', rejectReason: 'too salesy', decidedAt: 2_000 });
     expect(await db.repos.learning.findByDraft(b.id)).toMatchObject({ decision: 'rejected', rejectReason: null });
-    expect(await feedbackRows(db.repos)).toEqual([{ draftId: a.id, kind: 'reject', text: 'too salesy', before: null, after: null, revision: 1, actorId: alice.id }]);
+    expect(await feedbackRows(db.repos)).toEqual([
+      { draftId: a.id, kind: 'reject', text: 'too salesy', before: null, after: null, revision: 1, actorId: alice.id },
+    ]);
   });
 
   it('GIVEN the deadline WHEN it publishes or expires drafts THEN published_by_timeout and expired', async () => {
@@ -342,7 +347,7 @@ describe('learning signals: examples, edit pairs, pins, per account', () => {
     expect((await r.learning.exampleCandidates(10)).map((s) => s.draftId)).toEqual([old, outed, newest, middle]);
   });
 
-  it('GIVEN edited drafts WHEN edit pairs are read THEN one per published, unflagged, edited draft: its first edit\'s before -> the published text, newest first', async () => {
+  it("GIVEN edited drafts WHEN edit pairs are read THEN one per published, unflagged, edited draft: its first edit's before -> the published text, newest first", async () => {
     db = await openTempDatabase();
     const r = db.repos;
     const twice = await decided(r, 'Claude wrote this!!', { publishedAt: 10_000, edits: [['Moderator one'], ['Moderator two']] });
@@ -357,7 +362,7 @@ describe('learning signals: examples, edit pairs, pins, per account', () => {
     expect((await r.learning.editPairs(1)).map((p) => p.draftId)).toEqual([once]);
   });
 
-  it('GIVEN two accounts WHEN each reads THEN it sees only its own signals, and cannot pin the other\'s drafts', async () => {
+  it("GIVEN two accounts WHEN each reads THEN it sees only its own signals, and cannot pin the other's drafts", async () => {
     db = await openTempDatabase();
     const news = createRepositories(db.dataSource, undefined, 'news' as Repositories['accountId']);
     const mine = await decided(db.repos, 'Default draft', { publishedAt: 10_000, edits: [['Default edit']] });

@@ -1,7 +1,16 @@
 import type { DataSource } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { ContentType } from '../../domain/content-types.js';
-import { DRAFT_DECISIONS, FEEDBACK_KINDS, type DraftDecisionKind, type DraftSignal, type EditPair, type ExamplePin, type FeedbackKind, type FeedbackSignal } from '../../domain/learning.js';
+import {
+  DRAFT_DECISIONS,
+  FEEDBACK_KINDS,
+  type DraftDecisionKind,
+  type DraftSignal,
+  type EditPair,
+  type ExamplePin,
+  type FeedbackKind,
+  type FeedbackSignal,
+} from '../../domain/learning.js';
 import { HOUR_MS, DAY_MS } from '../../domain/rate-limits.js';
 import type { LearningSignalRepository } from '../../services/ports.js';
 import { execute, queryRows, toNumber, toNumberOrNull } from '../sql.js';
@@ -77,10 +86,14 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
   }
 
   async findByDraft(draftId: number): Promise<DraftSignal | null> {
-    const [row] = await queryRows<Row>(this.dataSource, `SELECT ${SIGNAL_COLUMNS} FROM draft_signals s WHERE s.draft_id = :draftId AND s.account_id = :accountId`, {
-      draftId,
-      accountId: this.accountId,
-    });
+    const [row] = await queryRows<Row>(
+      this.dataSource,
+      `SELECT ${SIGNAL_COLUMNS} FROM draft_signals s WHERE s.draft_id = :draftId AND s.account_id = :accountId`,
+      {
+        draftId,
+        accountId: this.accountId,
+      },
+    );
     return row ? toSignal(row) : null;
   }
 
