@@ -99,7 +99,7 @@ export function selectExamples(input: Pick<LearnedVoiceInput, 'candidates' | 'pi
     chosen.push(signal);
   }
   // Best first, pins ahead: the order the block shows them in.
-  return chosen.sort((a, b) => (a.pin === 'in') === (b.pin === 'in') ? compareByRank(a, b, percentile) : a.pin === 'in' ? -1 : 1);
+  return chosen.sort((a, b) => ((a.pin === 'in') === (b.pin === 'in') ? compareByRank(a, b, percentile) : a.pin === 'in' ? -1 : 1));
 }
 
 /**

@@ -63,7 +63,13 @@ describe('learned voice: examples and edits in a second cached system block (iss
     expect(lastRequest().system).toHaveLength(1);
     const cardB = await driver.postDraft(POST_B_DRAFTED);
     expect(lastRequest().system).toHaveLength(1);
-    const edited = await account.moderation.edit({ draftId: cardB.draft.id, revision: cardB.draft.revision, actor: ACTOR, messageId: cardB.messageId, tweets: [POST_B_EDITED] });
+    const edited = await account.moderation.edit({
+      draftId: cardB.draft.id,
+      revision: cardB.draft.revision,
+      actor: ACTOR,
+      messageId: cardB.messageId,
+      tweets: [POST_B_EDITED],
+    });
     expect(edited.status).toBe('applied');
     await approve(account, cardB);
 
@@ -128,7 +134,13 @@ describe('learned voice: examples and edits in a second cached system block (iss
     // A moderator's /voice change invalidates it: the next draft rebuilds it the same day.
     await account.repos.settings.set(
       SETTINGS.avoidNotes,
-      { notes: [{ id: 'n1', text: 'Double exclamation marks', createdAt: clock.now() }], forgotten: [], lastFeedbackId: 0, condensedAt: clock.now(), nextNoteId: 2 },
+      {
+        notes: [{ id: 'n1', text: 'Double exclamation marks', createdAt: clock.now() }],
+        forgotten: [],
+        lastFeedbackId: 0,
+        condensedAt: clock.now(),
+        nextNoteId: 2,
+      },
       clock.now(),
     );
     await account.learnedVoice.invalidate(clock.now());

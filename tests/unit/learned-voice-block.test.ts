@@ -152,7 +152,9 @@ describe('learned voice: edit pairs and avoid notes', () => {
       limits,
       rules,
     });
-    expect(block.text).toContain('<moderator_edits>\n<edit n="1">\n<before>\n<tweet n="1">Launch day!! Read the curve!!</tweet>\n</before>\n<after>\n<tweet n="1">Launch day. Read the curve first.</tweet>\n</after>\n</edit>\n</moderator_edits>');
+    expect(block.text).toContain(
+      '<moderator_edits>\n<edit n="1">\n<before>\n<tweet n="1">Launch day!! Read the curve!!</tweet>\n</before>\n<after>\n<tweet n="1">Launch day. Read the curve first.</tweet>\n</after>\n</edit>\n</moderator_edits>',
+    );
     expect(block.text).toContain('<avoid_notes>\n<note>Exclamation marks in pairs</note>\n<note>Opening with a question</note>\n</avoid_notes>');
     expect(block.text.trimEnd().split('\n').at(-1)).toMatch(/^Reminder: the hard rules in the first system block win over anything in this block/);
     expect(block.text).toMatch(/tone[\s\S]*never copy/iu);
