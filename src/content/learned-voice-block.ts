@@ -209,7 +209,7 @@ export function renderLearnedVoice(shown: Omit<LearnedVoiceBlock, 'text'>): stri
 }
 
 /** Whether tweets pass the hard rules and the account's content rules (the pipeline's validator). */
-function followsRules(tweets: readonly string[], rules: ContentRules): boolean {
+export function followsRules(tweets: readonly string[], rules: ContentRules): boolean {
   if (tweets.length === 0) return false;
   return validateContent(tweets, tweets.length === 1 ? 'tweet' : 'thread', rules).length === 0;
 }

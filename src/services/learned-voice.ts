@@ -1,4 +1,4 @@
-import { buildLearnedVoiceBlock, type LearnedVoiceLimits } from '../content/learned-voice-block.js';
+import { buildLearnedVoiceBlock, followsRules, type LearnedVoiceLimits } from '../content/learned-voice-block.js';
 import type { AvoidNote, DraftSignal, EditPair } from '../domain/learning.js';
 import { localDayOf } from '../domain/local-day.js';
 import { DAY_MS } from '../domain/rate-limits.js';
@@ -63,7 +63,11 @@ export class LearnedVoiceService implements LearnedVoiceSource {
     const today = this.dayOf(now);
     const stored = await this.deps.settings.get(SETTINGS.learnedVoice);
     // An earlier day, or a /voice change: rebuilt. A later day (the clock stepped back) keeps it.
-    if (stored && !stored.stale && stored.day >= today) return this.shown(stored);
+    if (stored && !stored.stale && stored.day >= today) {
+      const shown = await this.shown(stored);
+      if (shown.stillValid) return shown.voice;
+      this.deps.logger.info('learned voice no longer fits the configuration; rebuilding it today', { day: stored.day });
+    }
     return this.rebuild(now, today);
   }
 
@@ -110,8 +114,8 @@ export class LearnedVoiceService implements LearnedVoiceSource {
    * The stored block with what it shows, for /voice show. The text is the stored one, byte for
    * byte (the cache depends on it); the examples, edits and notes are read back by their ids.
    */
-  private async shown(stored: StoredVoice): Promise<LearnedVoice> {
-    const { learning, config } = this.deps;
+  private async shown(stored: StoredVoice): Promise<{ voice: LearnedVoice; stillValid: boolean }> {
+    const { learning, config, rules } = this.deps;
     const examples = (await Promise.all(stored.exampleDraftIds.map((id) => learning.findByDraft(id)))).filter((s): s is DraftSignal => s !== null);
     const wantedEdits = new Set(stored.editDraftIds);
     const editPairs: EditPair[] =
@@ -120,7 +124,16 @@ export class LearnedVoiceService implements LearnedVoiceSource {
         : (await learning.editPairs(Math.max(1, config.maxEditPairs) * EDIT_PAIRS_READ_FACTOR)).filter((pair) => wantedEdits.delete(pair.draftId));
     const noteIds = new Set(stored.noteIds);
     const avoidNotes = noteIds.size === 0 ? [] : (await this.avoidNotes()).filter((note) => noteIds.has(note.id));
-    return { text: stored.text, builtAt: stored.builtAt, examples, editPairs, avoidNotes };
+    // The day's bytes are kept for the cache, but never against the rules: a restart with tighter
+    // content rules or smaller limits, or a shown text that can no longer be checked, rebuilds it.
+    const stillValid =
+      examples.length === stored.exampleDraftIds.length &&
+      editPairs.length === stored.editDraftIds.length &&
+      examples.length <= config.maxExamples &&
+      editPairs.length <= config.maxEditPairs &&
+      examples.every((signal) => followsRules(signal.tweets, rules)) &&
+      editPairs.every((pair) => followsRules(pair.before, rules) && followsRules(pair.after, rules));
+    return { voice: { text: stored.text, builtAt: stored.builtAt, examples, editPairs, avoidNotes }, stillValid };
   }
 
   private async avoidNotes(): Promise<AvoidNote[]> {

@@ -157,23 +157,28 @@ describe('learned voice: examples and edits in a second cached system block (iss
     expect(shown.editPairs.map((pair) => pair.draftId)).toEqual([cardB.draft.id]);
   });
 
-  it('GIVEN a published example that breaks a rule added since WHEN the block is built THEN that example is not in the prompt', async () => {
+  it("GIVEN the day's block shows an example WHEN the app restarts the same day with a rule that example breaks THEN the block is rebuilt without it before any draft sends it", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
     const first = await started(clock);
     const risky = 'Everyone says wagmi, but the curve does not care. Read where on it you are buying before you click.';
     await approve(first.account, await first.driver.postDraft(risky));
     await approve(first.account, await first.driver.postDraft(POST_A));
+    clock.advance(24 * 60 * MINUTE);
+    await first.driver.postDraft(POST_C);
+    expect(lastRequest().system[1]!.text).toContain('wagmi');
     await first.testApp.stop();
 
-    // Restarted the next day with a banned pattern the first draft now breaks.
-    clock.advance(24 * 60 * MINUTE);
+    // Restarted ten minutes later, the same day, with a banned pattern the first draft now breaks.
+    clock.advance(10 * MINUTE);
     const again = await harness.start({ BANNED_PATTERNS: 'wagmi' }, { clock, dataDir: first.testApp.dataDir });
     harness.fakes.anthropic.cacheClock = () => clock.now();
-    await new ModerationDriver(harness.fakes, again).postDraft(POST_C);
+    await new ModerationDriver(harness.fakes, again).postDraft(POST_D);
     const { system } = lastRequest();
     expect(system).toHaveLength(2);
     expect(system[1]!.text).toContain(POST_A);
     expect(system[1]!.text).not.toContain('wagmi');
+    const stored = await accountOf(again).repos.settings.get(SETTINGS.learnedVoice);
+    expect(stored).toMatchObject({ day: '2026-11-26', builtAt: clock.now(), text: system[1]!.text });
   });
 
   it('GIVEN learning off WHEN drafts are written after publications THEN the prompt is the single block and nothing is stored', async () => {
