@@ -208,7 +208,11 @@ describe('/stats rollups', () => {
     const saved = process.env['TIMEZONE'];
     process.env['TIMEZONE'] = 'Europe/Berlin';
     try {
-      expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual(['StatsRollups1796083204000', 'DraftMedia1796083205000', 'LearningSignals1796083206000']);
+      expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual([
+        'StatsRollups1796083204000',
+        'DraftMedia1796083205000',
+        'LearningSignals1796083206000',
+      ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];
       else process.env['TIMEZONE'] = saved;
