@@ -165,6 +165,11 @@ describe('/stats view:learning (real app, Discord fake)', () => {
     expect(learning?.footer?.text).toContain('ISO weeks (from Monday) in Europe/Berlin');
     expect(learning?.image?.url).toMatch(/learning\.png/);
     await attachedChart();
+    // What the chart was drawn from: 12 weeks, this one with the 9 decisions, the others "no data".
+    const { weeks } = await (testApp.app.services.accounts.get('default') as AccountServices).stats.learningReport('7d');
+    expect(weeks).toHaveLength(12);
+    expect(weeks.at(-1)).toMatchObject({ weekStart: Date.UTC(2026, 10, 23) / DAY_MS, approved: 5, rejected: 4, decisions: 9 });
+    expect(weeks.slice(0, -1).every((w) => w.decisions === 0 && w.approvalRate === null)).toBe(true);
 
     // The default view is unchanged: the overview, with its own chart.
     const overview = await answer(slash('stats', { options: { period: '7d' } }));
