@@ -134,3 +134,41 @@ describe('the weekly approval chart', () => {
     expect((config.options?.plugins as { draftgateNoData?: { weeks: boolean[] } }).draftgateNoData?.weeks).toEqual([false, false, true]);
   });
 });
+
+describe('StatsService.learningReport: which figures each period reads', () => {
+  it('GIVEN 24h THEN the decisions come from the raw drafts of the last 24 hours; GIVEN 7d THEN from the rollups of the last 7 local days; the medians and weeks read the same start', async () => {
+    const { StatsService } = await import('../../src/services/stats-service.js');
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const calls: string[] = [];
+    const decisions = [{ topicName: 'safety', contentType: 'safety', approved: 2, rejected: 1 }];
+    const stats = {
+      decisionsByTopicAndType: async (since: number) => (calls.push(`raw ${since}`), decisions),
+      rollupDecisionsByTopicAndType: async (fromDay: number | null) => (calls.push(`rollups ${fromDay}`), decisions),
+      rollupDecisionDays: async (fromDay: number) => (calls.push(`days ${fromDay}`), [{ day: localDayOf(now, 'Europe/Berlin'), approved: 2, rejected: 1 }]),
+      engagementSamples: async (since: number | null) => (calls.push(`samples ${since}`), [{ topicName: 'safety', contentType: 'safety', engagement: 5 }]),
+    };
+    const service = new StatsService({
+      stats: stats as never,
+      topics: { list: async () => [] },
+      clock: { now: () => now },
+      pricing: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      timezone: 'Europe/Berlin',
+    });
+    const today = localDayOf(now, 'Europe/Berlin');
+
+    const day = await service.learningReport('24h');
+    expect(calls.splice(0)).toEqual([`raw ${now - 86_400_000}`, `samples ${now - 86_400_000}`, `days ${firstChartDay(today)}`]);
+    expect(day).toMatchObject({ since: now - 86_400_000, approved: 2, rejected: 1, approvalRate: 2 / 3, timezone: 'Europe/Berlin' });
+    expect(day.byTopic).toEqual([{ name: 'safety', approved: 2, rejected: 1, approvalRate: 2 / 3, measured: 1, medianEngagement: 5 }]);
+    expect(day.weeks.at(-1)).toMatchObject({ decisions: 3 });
+
+    const week = await service.learningReport('7d');
+    // Local midnight in Berlin (UTC+1) six days before today.
+    const since = Date.parse('2026-11-18T23:00:00Z');
+    expect(calls.splice(0)).toEqual([`rollups ${today - 6}`, `samples ${since}`, `days ${firstChartDay(today)}`]);
+    expect(week.since).toBe(since);
+
+    await service.learningReport('all');
+    expect(calls.splice(0)).toEqual(['rollups null', 'samples null', `days ${firstChartDay(today)}`]);
+  });
+});
