@@ -15,6 +15,7 @@ import {
   alignSeries,
   combineStatsReports,
   InvalidStatsPeriodError,
+  MEDIAN_MAX_DAYS,
   parseStatsPeriod,
   STATS_PERIODS,
   type StatsPeriod,
@@ -231,7 +232,7 @@ function learningFooter(period: StatsPeriod, reports: readonly LearningReport[])
   const zones = [...new Set(reports.map((r) => r.timezone))].join(', ');
   return [
     'Approval rate = moderator approvals (as written or after an edit) ÷ moderator decisions (approvals + rejections); drafts expired or published at the deadline are not decisions and are not counted.',
-    `Rates: drafts generated in the ${PERIOD_LABEL[period]}. Median engagement (likes + retweets + replies + quotes, 7 days after publishing, else 24 h; dry runs excluded): drafts decided in the ${PERIOD_LABEL[period]} and published.`,
+    `Rates: drafts generated in the ${PERIOD_LABEL[period]}. Median engagement (likes + retweets + replies + quotes, 7 days after publishing, else 24 h; dry runs excluded): drafts decided in the ${period === 'all' ? `last ${MEDIAN_MAX_DAYS} days incl. today` : PERIOD_LABEL[period]} and published.`,
     `Chart: ISO weeks (from Monday) in ${zones}; bars are decisions, a week without any reads "no data".`,
   ]
     .join('\n')

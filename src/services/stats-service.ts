@@ -89,6 +89,8 @@ export interface LearningReport {
   readonly period: StatsPeriod;
   /** Start of the period (null: all time): drafts created since count in the rates, drafts decided since in the medians. */
   readonly since: number | null;
+  /** Start of the medians' drafts: the period's, or the last MEDIAN_MAX_DAYS local days for "all". */
+  readonly medianSince: number;
   readonly until: number;
   /** The zone the days and weeks are the account's local ones of. */
   readonly timezone: string;
@@ -101,6 +103,9 @@ export interface LearningReport {
   /** Oldest first; a week with 0 decisions has no rate (no data). */
   readonly weeks: readonly WeekApproval[];
 }
+
+/** The medians of /stats view:learning for "all" cover this many local days, today included. */
+export const MEDIAN_MAX_DAYS = 90;
 
 /** Thrown for a period /stats does not know; the message lists the allowed ones. */
 export class InvalidStatsPeriodError extends Error {
@@ -393,13 +398,17 @@ export class StatsService {
       since = fromDay === null ? null : startOfLocalDay(fromDay, timezone);
       decisions = await stats.rollupDecisionsByTopicAndType(fromDay);
     }
-    const samples = await stats.engagementSamples(since);
+    // "all" would read every draft ever published for one median: the medians of "all" cover
+    // the last MEDIAN_MAX_DAYS local days, so /stats never scans the history (issue 16).
+    const medianSince = since ?? startOfLocalDay(today - MEDIAN_MAX_DAYS + 1, timezone);
+    const samples = await stats.engagementSamples(medianSince);
     const days = await stats.rollupDecisionDays(firstChartDay(today));
     const approved = decisions.reduce((sum, d) => sum + d.approved, 0);
     const rejected = decisions.reduce((sum, d) => sum + d.rejected, 0);
     return {
       period,
       since,
+      medianSince,
       until,
       timezone,
       approved,

@@ -168,7 +168,10 @@ describe('StatsService.learningReport: which figures each period reads', () => {
     expect(calls.splice(0)).toEqual([`rollups ${today - 6}`, `samples ${since}`, `days ${firstChartDay(today)}`]);
     expect(week.since).toBe(since);
 
-    await service.learningReport('all');
-    expect(calls.splice(0)).toEqual(['rollups null', 'samples null', `days ${firstChartDay(today)}`]);
+    // All time for the rates (sums of rollups), the last 90 local days for the medians (one row per draft).
+    const all = await service.learningReport('all');
+    const ninetyDays = Date.parse('2026-08-27T22:00:00Z');
+    expect(calls.splice(0)).toEqual(['rollups null', `samples ${ninetyDays}`, `days ${firstChartDay(today)}`]);
+    expect(all).toMatchObject({ since: null, medianSince: ninetyDays });
   });
 });
