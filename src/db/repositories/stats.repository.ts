@@ -278,11 +278,12 @@ export class TypeOrmStatsRepository implements StatsRepository {
   }
 
   async engagementSamples(since: number | null): Promise<EngagementSample[]> {
-    // One row per decided draft (the learning signals), read through its (account_id, decided_at)
-    // index: a bounded period reads that period's drafts only. COALESCE is engagementOf.
+    // One row per decided draft (the learning signals), read through an index led by
+    // (account_id, decided_at): a bounded period reads that period's drafts only. COALESCE is engagementOf.
     const scope = this.scope('account_id');
-    // Left alone, SQLite may take the (account_id, published_at) index, which reads every published draft.
-    const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_decided');
+    // The covering index (migration StatsLearningIndex): one range scan, no lookup into the table.
+    // Left alone, SQLite may take the (account_id, published_at) one, which reads every published draft.
+    const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_stats');
     const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement
          FROM draft_signals${index}
         WHERE decided_at >= :since AND published_at IS NOT NULL AND dry_run = 0
