@@ -60,6 +60,7 @@ import { ConcurrencyLimit } from './services/concurrency-limit.js';
 import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
+import { resetTopicLearning } from './services/topic-learning.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
@@ -1174,6 +1175,8 @@ function buildPipeline(
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
+    // TEMPORARY until repos.learning (helper STORE) is merged: no signals.
+    learning: { decisions: async () => [] },
     ...repos,
     generator: generationHealth.observe(generator),
     mediaFiles,
@@ -1184,6 +1187,7 @@ function buildPipeline(
       ...contentPolicyFrom(account.content),
       moderationTimeoutMs: account.posting.moderationTimeoutMs,
       maxPendingDrafts: account.posting.maxPendingDrafts,
+      learning: account.learning,
     },
   });
   return { pipeline, checkClaudeAccess: () => generator.checkAccess() };
@@ -1479,6 +1483,8 @@ function buildCommandContext(
     pause: account.pause,
     schedulerStatus: () => scheduler.status(account.config.id),
     topicsWithContext: () => account.pipeline.topicsWithContext(),
+    resetTopicLearning: (actor, interactionId) =>
+      resetTopicLearning({ settings: account.repos.settings, audit: account.repos.moderationEvents, clock }, { actor, interactionId }),
     generateDraft: (topicName, options) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName, ...options }),
     media: account.media,
     stats: account.stats,

@@ -9,7 +9,7 @@ import { createDataSource, createRepositories, databaseTargetOf, describeDatabas
 import { ENTITIES } from '../db/entities/index.js';
 import { isContentType } from '../domain/content-types.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
-import { selectTopic } from '../domain/topic-selection.js';
+import { lastUsedTopicId, selectArm, type SelectionSignal } from '../domain/topic-selection.js';
 import { measureTweet } from '../domain/tweet-length.js';
 import { createLogger } from '../logging/index.js';
 import { contentPolicyFrom, GenerationFailure, generateValidContent } from '../services/content-generation.js';
@@ -76,6 +76,8 @@ interface TopicSource {
   readonly label: string;
   readonly topics: readonly Topic[];
   readonly accountAvgEngagement: number;
+  /** The decisions topic selection learns from (since the last /topics reset-learning); none for the defaults. */
+  readonly signals: readonly SelectionSignal[];
   readonly recentPosts: readonly string[];
   readonly duplicates: DuplicateLookup;
   close(): Promise<void>;
@@ -139,6 +141,7 @@ async function readTopicSource(dataSource: DataSource, label: string): Promise<T
     label,
     topics,
     accountAvgEngagement: accountAverage,
+    signals: [],
     recentPosts: recent.map((tweets) => tweets.join('\n')),
     duplicates: repos.duplicates,
     close: () => dataSource.destroy(),
@@ -170,6 +173,7 @@ function defaultTopics(databasePath: string): TopicSource {
     label: `default topics (no database at ${databasePath})`,
     topics,
     accountAvgEngagement: 0,
+    signals: [],
     recentPosts: [],
     duplicates: NO_HISTORY,
     close: async () => {},
@@ -184,9 +188,14 @@ async function generate(config: ReturnType<typeof loadGenerationConfig>, source:
     return EXIT_CONFIG;
   }
   if (!topic) {
-    // The bot's own draw: weights, enabled flags, approval and engagement factors, rotation.
-    const chosen = selectTopic(topics, { accountAvgEngagement: source.accountAvgEngagement, lastUsedTopicId: lastUsedTopicId(topics), rng: Math.random });
-    topic = topics.find((t) => t.id === chosen?.id);
+    // The bot's own draw: weights, enabled flags, what the moderators' decisions taught, soft rotation.
+    const chosen = selectArm(topics, source.signals, {
+      learning: config.learning.enabled,
+      repeatFactor: config.learning.repeatFactor,
+      lastUsedTopicId: lastUsedTopicId(topics),
+      rng: Math.random,
+    });
+    topic = topics.find((t) => t.id === chosen?.topicId);
   }
   if (!topic) {
     process.stderr.write(`No enabled topic with a weight above 0 in the ${source.label}.\n`);
@@ -247,15 +256,6 @@ async function generate(config: ReturnType<typeof loadGenerationConfig>, source:
         : 'Duplicates: not checked here (no database); the bot checks the whole history.\n'),
   );
   return result.ok ? 0 : 1;
-}
-
-/** The topic of the most recent draft, for the rotation penalty (as the pipeline does). */
-function lastUsedTopicId(topics: readonly Topic[]): number | null {
-  let latest: Topic | null = null;
-  for (const topic of topics) {
-    if (topic.lastUsedAt !== null && (latest === null || topic.lastUsedAt > (latest.lastUsedAt ?? 0))) latest = topic;
-  }
-  return latest?.id ?? null;
 }
 
 process.exitCode = await main();

@@ -42,6 +42,7 @@ describe('draft pipeline against the Anthropic fake', () => {
         maxAttempts: 3,
         moderationTimeoutMs: 3_600_000,
         maxPendingDrafts: overrides.maxPendingDrafts ?? 3,
+        learning: { enabled: true, repeatFactor: 0.25 },
       },
     });
 
