@@ -926,6 +926,7 @@ function buildAccount(
     posts: repos.posts,
     topics: repos.topics,
     settings: repos.settings,
+    learning: repos.learning,
     // Null in dry run: there is nothing at X to measure and no X client exists.
     publisher,
     clock,
@@ -1175,8 +1176,6 @@ function buildPipeline(
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
-    // TEMPORARY until repos.learning (helper STORE) is merged: no signals.
-    learning: { decisions: async () => [] },
     ...repos,
     generator: generationHealth.observe(generator),
     mediaFiles,
