@@ -29,8 +29,8 @@ const MAX_LIST_CHARS = 3_900;
 /** Per account when one reply lists several: three such sections fit one message's 6000 characters. */
 const MAX_SECTION_CHARS = 1_800;
 const SHARE_NOTE =
-  'Learned share: how often the draw picks the topic, from its weight and what moderators approved or rejected (and how its posts did) since the last reset; with no decisions it is the weight\'s share. ' +
-  'Next: the chance for the next draft, the last topic\'s multiplied by the repeat factor. Approval: moderator approvals ÷ their decisions since the reset.';
+  "Learned share: how often the draw picks the topic, from its weight and what moderators approved or rejected (and how its posts did) since the last reset; with no decisions it is the weight's share. " +
+  "Next: the chance for the next draft, the last topic's multiplied by the repeat factor. Approval: moderator approvals ÷ their decisions since the reset.";
 const LEARNING_OFF_NOTE = 'Learning is off (LEARNING): topics are drawn by their weights; the approval rates are still shown.';
 
 /** The footer: what the figures mean, for this account's settings. */
@@ -59,9 +59,7 @@ async function renderTopics(ctx: CommandContext, account: AccountCommandContext,
     const decided = approvals.get(t.id) ?? { approvals: 0, rejections: 0 };
     const total = decided.approvals + decided.rejections;
     // Content types a moderator chose with /draft type: and approved are drawn too: show how often.
-    const otherTypes = own
-      .filter((arm) => !arm.configured)
-      .map((arm) => `${CONTENT_TYPE_LABELS[arm.contentType] ?? arm.contentType} ${percent(arm.share)}`);
+    const otherTypes = own.filter((arm) => !arm.configured).map((arm) => `${CONTENT_TYPE_LABELS[arm.contentType] ?? arm.contentType} ${percent(arm.share)}`);
     const line = [
       `${t.enabled ? '✅' : '⛔'} **${plain(t.name)}** · ${CONTENT_TYPE_LABELS[t.contentType] ?? t.contentType}${otherTypes.length > 0 ? ` (also ${otherTypes.join(', ')})` : ''}`,
       `weight ${t.weight} · learned share ${percent(own.length > 0 ? learned : 0)} · next ${percent(own.length > 0 ? next : 0)}${t.id === lastUsedTopicId ? ' (just used)' : ''} · uses ${t.usageCount}`,
@@ -206,10 +204,7 @@ export const topics: SlashCommand = {
         .addStringOption(accountOption('one')),
     )
     .addSubcommand((s) =>
-      s
-        .setName('reset-learning')
-        .setDescription('Topic choice forgets what it learned and starts over from the weights')
-        .addStringOption(accountOption('one')),
+      s.setName('reset-learning').setDescription('Topic choice forgets what it learned and starts over from the weights').addStringOption(accountOption('one')),
     ),
   // list reads; set, enable, disable and reset-learning change what the scheduler picks.
   guard: { moderatorExcept: ['list'] },

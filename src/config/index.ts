@@ -67,7 +67,6 @@ export interface LearningConfig {
 /** The defaults of {@link LearningConfig}, as the README states them. */
 export const DEFAULT_LEARNING: LearningConfig = { enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 };
 
-
 /** The validated, typed configuration. Built once at start-up and handed to every part. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';

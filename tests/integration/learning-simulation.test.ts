@@ -36,7 +36,7 @@ interface SimulationResult {
 
 describe('learning simulation: 300 drafts decided by a moderator with hidden tastes (issue 15)', () => {
   let fakes: Fakes & { stop(): Promise<void> };
-  let apps: TestApp[] = [];
+  const apps: TestApp[] = [];
   beforeEach(async () => {
     fakes = await startFakes();
   });
@@ -154,5 +154,7 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
     expect(result.approvalLast).toBeLessThan(1.5 * result.approvalFirst);
   }, 120_000);
 
-  it.todo('GIVEN the moderator edited "!!" out of approved drafts THEN the edits appear as before -> after examples in the prompt (needs helper PROMPT\'s learned block)');
+  it.todo(
+    'GIVEN the moderator edited "!!" out of approved drafts THEN the edits appear as before -> after examples in the prompt (needs helper PROMPT\'s learned block)',
+  );
 });

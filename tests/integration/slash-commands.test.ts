@@ -601,7 +601,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(list.embeds[0]?.title).toBe('Topics (7 of 7 enabled)');
     for (const topic of await testApp.app.repos.topics.list()) expect(body).toContain(`**${topic.name}**`);
     expect(body).toMatch(/✅ \*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 0\napproval –/);
-    expect(list.embeds[0] as { footer?: { text: string } }).toMatchObject({ footer: { text: expect.stringContaining('Learned share: how often the draw picks the topic') } });
+    expect(list.embeds[0] as { footer?: { text: string } }).toMatchObject({
+      footer: { text: expect.stringContaining('Learned share: how often the draw picks the topic') },
+    });
 
     const set = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 42 } }));
     expect(text(set.embeds)).toContain('**education**:');
@@ -645,7 +647,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const before = text((await answer(slash('topics', { subcommand: 'list' }))).embeds);
     expect(before).toMatch(/\*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 3\napproval 66\.7% \(2 of 3\)/);
     expect(before).toMatch(/\*\*safety\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% \(just used\) · uses 1\napproval 0% \(0 of 1\)/);
-    const shareOf = (listed: string, topic: string) => Number(new RegExp(`\\*\\*${topic}\\*\\*[^\\n]*\\nweight \\d+ · learned share ([\\d.]+)%`).exec(listed)?.[1]);
+    const shareOf = (listed: string, topic: string) =>
+      Number(new RegExp(`\\*\\*${topic}\\*\\*[^\\n]*\\nweight \\d+ · learned share ([\\d.]+)%`).exec(listed)?.[1]);
     const topics = await testApp.app.repos.topics.list();
     const totalWeight = topics.reduce((sum, t) => sum + t.weight, 0);
     const educationPrior = (100 * topics.find((t) => t.name === 'education')!.weight) / totalWeight;
@@ -659,7 +662,10 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     testApp.clock.advance(HOUR);
     const reset = await answer(slash('topics', { subcommand: 'reset-learning' }));
     expect(text(reset.embeds)).toContain('Topic choice starts over from the weights');
-    expect(await testApp.app.repos.settings.get(SETTINGS.learningReset)).toEqual({ at: testApp.clock.now(), by: { id: fakes.discord.userIds.moderator, name: expect.any(String) } });
+    expect(await testApp.app.repos.settings.get(SETTINGS.learningReset)).toEqual({
+      at: testApp.clock.now(),
+      by: { id: fakes.discord.userIds.moderator, name: expect.any(String) },
+    });
     const after = text((await answer(slash('topics', { subcommand: 'list' }))).embeds);
     expect(after).toContain('Learning since <t:');
     expect(after).toMatch(/\*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 3\napproval –/);
@@ -668,7 +674,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(await testApp.app.repos.learning.decisions({ since: null, limit: 10 })).toHaveLength(4);
 
     const audit = await auditRows(testApp);
-    expect(audit.filter((r) => r.action === 'topics_reset_learning' || r.action === '/topics reset-learning').map((r) => [r.action, r.outcome, r.actor.id])).toEqual([
+    expect(
+      audit.filter((r) => r.action === 'topics_reset_learning' || r.action === '/topics reset-learning').map((r) => [r.action, r.outcome, r.actor.id]),
+    ).toEqual([
       ['/topics reset-learning', 'refused_not_moderator', fakes.discord.userIds.plain],
       ['topics_reset_learning', 'changed', fakes.discord.userIds.moderator],
     ]);

@@ -38,7 +38,15 @@ function context(events: Event[]): CommandContext {
         events.push(`audit ${event.action} ${event.outcome} by ${event.actor.id} for ${event.interactionId}`);
       },
     },
-    topicsWithContext: async () => ({ topics: [], arms: [], approvals: new Map(), lastUsedTopicId: null, learningEnabled: true, repeatFactor: 0.25, resetAt: null }),
+    topicsWithContext: async () => ({
+      topics: [],
+      arms: [],
+      approvals: new Map(),
+      lastUsedTopicId: null,
+      learningEnabled: true,
+      repeatFactor: 0.25,
+      resetAt: null,
+    }),
   };
   return {
     config: { discord: { guildId: GUILD, moderatorRoleId: ROLE } },

@@ -370,10 +370,11 @@ describe('issue 15: LEARNING, TOPIC_REPEAT_FACTOR, VOICE_EXAMPLES, LEARNING_MODE
     expect(error.message).toMatch(/TOPIC_REPEAT_FACTOR expected a number from 0 to 1, got "1.5"/);
     expect(error.message).toMatch(/VOICE_EXAMPLES expected a whole number from 0 to 12, got "13"/);
     expect(error.message).toMatch(/LEARNING_MODEL expected a Claude model name such as claude-haiku-4-5/);
-    expect(problemsOf({ ...validEnv(), TOPIC_REPEAT_FACTOR: '-0.1', VOICE_EXAMPLES: '2.5' }).problems.map((p) => p.variable).sort()).toEqual([
-      'TOPIC_REPEAT_FACTOR',
-      'VOICE_EXAMPLES',
-    ]);
+    expect(
+      problemsOf({ ...validEnv(), TOPIC_REPEAT_FACTOR: '-0.1', VOICE_EXAMPLES: '2.5' })
+        .problems.map((p) => p.variable)
+        .sort(),
+    ).toEqual(['TOPIC_REPEAT_FACTOR', 'VOICE_EXAMPLES']);
   });
 
   it('GIVEN an empty LEARNING_MODEL THEN the default model is used, like every other empty variable', () => {

@@ -81,10 +81,7 @@ describe('betaCdf', () => {
 describe('topic arms', () => {
   it('GIVEN a moderator approved a /draft type: choice THEN that (topic, type) becomes an arm sharing the topic weight; rejected-only choices and learning off add none', () => {
     const topics = [topic({ id: 1, weight: 60 }), topic({ id: 2, weight: 40 })];
-    const signals = [
-      signal(1, 'approved', { contentType: 'thread' as ContentType }),
-      signal(2, 'rejected', { contentType: 'hot_take' as ContentType }),
-    ];
+    const signals = [signal(1, 'approved', { contentType: 'thread' as ContentType }), signal(2, 'rejected', { contentType: 'hot_take' as ContentType })];
     const arms = topicArms(topics, signals, true);
     expect(arms.map((a) => [a.topicId, a.contentType, a.weight, a.configured])).toEqual([
       [1, 'education', 30, true],
@@ -99,7 +96,12 @@ describe('topic arms', () => {
 
   it('GIVEN the deadline expired or published drafts THEN they are no approval evidence (only moderator decisions are)', () => {
     const topics = [topic({ id: 1 }), topic({ id: 2 })];
-    const signals = [...many(20, () => signal(1, 'expired')), ...many(20, () => signal(2, 'published_by_timeout')), signal(1, 'approved'), signal(2, 'rejected')];
+    const signals = [
+      ...many(20, () => signal(1, 'expired')),
+      ...many(20, () => signal(2, 'published_by_timeout')),
+      signal(1, 'approved'),
+      signal(2, 'rejected'),
+    ];
     const arms = topicArms(topics, signals, true);
     expect(arms.map((a) => [a.approvals, a.rejections, a.successes, a.failures])).toEqual([
       [1, 0, 1, 0],
@@ -193,7 +195,12 @@ describe('armShares and selectArm', () => {
 
   it('GIVEN four rejections in a row of one of seven equal topics THEN its share barely moves (prior strength: no whipsaw)', () => {
     const topics = [1, 2, 3, 4, 5, 6, 7].map((id) => topic({ id }));
-    const share = shareOf(topics, many(4, () => signal(1, 'rejected')), { ...learningOn, repeatFactor: 1 }, 1);
+    const share = shareOf(
+      topics,
+      many(4, () => signal(1, 'rejected')),
+      { ...learningOn, repeatFactor: 1 },
+      1,
+    );
     expect(share).toBeLessThan(1 / 7);
     expect(share).toBeGreaterThan(0.8 / 7);
   });

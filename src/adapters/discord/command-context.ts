@@ -15,7 +15,7 @@ import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
 import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { DraftMediaOperations, PreparedImage } from '../../services/media-contract.js';
 import type { PauseService } from '../../services/pause-service.js';
-import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
+import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
 import type { SchedulingOperations } from '../../services/scheduling-contract.js';
 import type { BackupOutcome } from '../../services/backup-service.js';
