@@ -67,6 +67,8 @@ import { SchedulingService } from './services/scheduling-service.js';
 import { MediaService } from './services/media-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { KeepAheadService } from './services/keep-ahead.js';
+import { LearnedVoiceService } from './services/learned-voice.js';
+import type { LearnedVoiceSource } from './services/learning-contract.js';
 import { PauseService } from './services/pause-service.js';
 import {
   systemClock,
@@ -166,6 +168,8 @@ export interface AccountServices {
   readonly keepAhead: KeepAheadService;
   /** Images on the account's drafts (issue 14): "Add image" and `/draft image:`. */
   readonly media: MediaService;
+  /** The account's learned block (issue 15 §2) the pipeline sends; /voice reads it and invalidates it after a change. */
+  readonly learnedVoice: LearnedVoiceService;
 }
 
 /**
@@ -848,7 +852,16 @@ function buildAccount(
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
-  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles);
+  // The examples, edits and avoid notes of this account (issue 15), rebuilt once per local day.
+  const learnedVoice = new LearnedVoiceService({
+    learning: repos.learning,
+    settings: repos.settings,
+    logger: log.child({ component: 'learned-voice' }),
+    config: account.learning,
+    rules: contentPolicyFrom(account.content).rules,
+    timeZone: account.posting.timezone,
+  });
+  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles, learnedVoice);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -957,7 +970,7 @@ function buildAccount(
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
   });
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, learnedVoice },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1173,12 +1186,14 @@ function buildPipeline(
   account: AccountConfig,
   generationHealth: GenerationHealth,
   mediaFiles: MediaFileStore,
+  learnedVoice: LearnedVoiceSource,
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
     ...repos,
     generator: generationHealth.observe(generator),
     mediaFiles,
+    learnedVoice,
     clock,
     rng,
     logger: logger.child({ component: 'pipeline' }),
