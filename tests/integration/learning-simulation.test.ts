@@ -24,6 +24,15 @@ const WORDS =
   'question answer lesson tip guide step check verify contract audit risk reward calm plan exit entry watch learn share friends ' +
   'morning evening weekend daily update thread recap review detail number metric growth habit mistake lesson note idea'.split(' ');
 
+/** The before -> after pairs of the learned block in the system prompt of the last generation request the fake recorded. */
+function editPairsInLastPrompt(fakes: Fakes): Array<{ before: string; after: string }> {
+  const bodies = fakes.anthropic.messageBodies;
+  const system = bodies[bodies.length - 1]?.system;
+  const text = typeof system === 'string' ? system : (system ?? []).map((block) => block.text).join('\n');
+  const edits = /<moderator_edits>([\s\S]*?)<\/moderator_edits>/.exec(text)?.[1] ?? '';
+  return [...edits.matchAll(/<before>([\s\S]*?)<\/before>\s*<after>([\s\S]*?)<\/after>/g)].map((m) => ({ before: m[1] ?? '', after: m[2] ?? '' }));
+}
+
 interface SimulationResult {
   readonly topics: string[];
   readonly approved: boolean[];
@@ -136,7 +145,7 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
     );
   }
 
-  it('GIVEN learning on WHEN the moderator approves one topic 90 % of the time and the others 20 % THEN that topic rises from ~1/7 to over half of the last 100 drafts and the approval rate of the last 100 is at least 1.5x the first 100', async () => {
+  it('GIVEN learning on WHEN the moderator approves one topic 90 % of the time and the others 20 % THEN that topic rises from ~1/7 to over half of the last 100 drafts, the approval rate of the last 100 is at least 1.5x the first 100, and the "!!" edits appear as before -> after examples in the prompt', async () => {
     const started = Date.now();
     const result = await simulate('on');
     report('LEARNING=on', result, Date.now() - started);
@@ -144,6 +153,15 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
     expect(result.lovedShareLast).toBeGreaterThan(0.5);
     expect(result.approvalLast).toBeGreaterThanOrEqual(1.5 * result.approvalFirst);
     expect(result.edits).toBeGreaterThan(0);
+    // The edits appear as before -> after examples in the prompt (helper PROMPT's learned block).
+    const pairs = editPairsInLastPrompt(fakes);
+    console.log(`[learning simulation, LEARNING=on] edit pairs in the last prompt: ${pairs.length}`);
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const pair of pairs) {
+      expect(pair.before).toContain('!!');
+      expect(pair.after).not.toContain('!!');
+      expect(pair.after).toBe(pair.before.replaceAll('!!', '.'));
+    }
   }, 120_000);
 
   it('GIVEN learning off and the same seed and moderator THEN neither happens: the topic stays near 1/7 and the approval rate does not rise 1.5x', async () => {
@@ -152,9 +170,7 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
     report('LEARNING=off', result, Date.now() - started);
     expect(result.lovedShareLast).toBeLessThan(0.3);
     expect(result.approvalLast).toBeLessThan(1.5 * result.approvalFirst);
+    // Nothing learned reaches the prompt either.
+    expect(editPairsInLastPrompt(fakes)).toEqual([]);
   }, 120_000);
-
-  it.todo(
-    'GIVEN the moderator edited "!!" out of approved drafts THEN the edits appear as before -> after examples in the prompt (needs helper PROMPT\'s learned block)',
-  );
 });
