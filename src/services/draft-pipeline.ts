@@ -4,6 +4,7 @@ import type { DuplicateLookup } from '../domain/duplicates.js';
 import { editDraftMedia, revisionRiskFlags, type DraftMedia, type ImageEdits } from '../domain/media.js';
 import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
+import type { DraftSignal } from '../domain/learning.js';
 import { armShares, lastUsedTopicId, selectArm, topicApprovals, type ArmShare, type TopicApprovals } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
@@ -383,7 +384,8 @@ export class DraftPipelineService {
 
   /** The topics with what the draw would do next and each one's approval rate, for `/topics list`. */
   async topicsWithContext(): Promise<TopicsView> {
-    const { topics, signals, resetAt } = await this.selectionInputs();
+    // The approval rates are shown with learning off too, so the decisions are read either way.
+    const { topics, signals, resetAt } = await this.selectionInputs(true);
     const { enabled, repeatFactor } = this.deps.options.learning;
     const lastUsed = lastUsedTopicId(topics);
     return {
@@ -412,18 +414,19 @@ export class DraftPipelineService {
 
   /** Draws the next (topic, content type) by Thompson sampling over the account's decisions since its last reset. */
   private async pickTopic(): Promise<{ topic: Topic; contentType: ContentType } | null> {
-    const { topics, signals } = await this.selectionInputs();
     const { enabled, repeatFactor } = this.deps.options.learning;
+    // With learning off nothing is read: the draw uses the weights alone.
+    const { topics, signals } = await this.selectionInputs(enabled);
     const chosen = selectArm(topics, signals, { learning: enabled, repeatFactor, lastUsedTopicId: lastUsedTopicId(topics), rng: this.deps.rng });
     const topic = chosen ? topics.find((t) => t.id === chosen.topicId) : undefined;
     return chosen && topic ? { topic, contentType: chosen.contentType } : null;
   }
 
-  private async selectionInputs(): Promise<{ topics: Topic[]; signals: Awaited<ReturnType<LearningSignalRepository['decisions']>>; resetAt: number | null }> {
+  /** The topics and, when `withSignals`, the account's decisions since its last /topics reset-learning. */
+  private async selectionInputs(withSignals: boolean): Promise<{ topics: Topic[]; signals: DraftSignal[]; resetAt: number | null }> {
     const topics = await this.deps.topics.list();
     const resetAt = (await this.deps.settings.get(SETTINGS.learningReset))?.at ?? null;
-    // With learning off nothing is read: the draw uses the weights alone.
-    const signals = this.deps.options.learning.enabled ? await this.deps.learning.decisions({ since: resetAt, limit: TOPIC_LEARNING_WINDOW }) : [];
+    const signals = withSignals ? await this.deps.learning.decisions({ since: resetAt, limit: TOPIC_LEARNING_WINDOW }) : [];
     return { topics, signals, resetAt };
   }
 

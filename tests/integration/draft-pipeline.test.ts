@@ -129,6 +129,12 @@ describe('draft pipeline against the Anthropic fake', () => {
     const off = await pipeline({ rng: () => 0.999_999, learning: false, maxPendingDrafts: 10 }).generateDraft({ trigger: 'schedule' });
     if (off.status !== 'created') throw new Error(off.status);
     expect(off.draft).toMatchObject({ topicName: 'education', contentType: 'education' });
+    // /topics list with learning off: no learned pair, but the approval rate is still there.
+    const view = await pipeline({ learning: false }).topicsWithContext();
+    const education = topics.find((t) => t.name === 'education')!;
+    expect(view.learningEnabled).toBe(false);
+    expect(view.arms.map((arm) => [arm.topicName, arm.contentType, arm.share])).toEqual([['education', 'education', 1]]);
+    expect(view.approvals.get(education.id)).toEqual({ approvals: 1, rejections: 0 });
   });
 
   it('GIVEN an output that breaks a hard rule THEN it is regenerated with the violation named in the prompt', async () => {
