@@ -162,7 +162,7 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
       expect(pair.after).not.toContain('!!');
       expect(pair.after).toBe(pair.before.replaceAll('!!', '.'));
     }
-  }, 120_000);
+  }, 240_000);
 
   it('GIVEN learning off and the same seed and moderator THEN neither happens: the topic stays near 1/7 and the approval rate does not rise 1.5x', async () => {
     const started = Date.now();
@@ -172,5 +172,5 @@ describe('learning simulation: 300 drafts decided by a moderator with hidden tas
     expect(result.approvalLast).toBeLessThan(1.5 * result.approvalFirst);
     // Nothing learned reaches the prompt either.
     expect(editPairsInLastPrompt(fakes)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });
