@@ -210,7 +210,11 @@ describe('/stats from the rollups at a million posts', () => {
         const s = summarise(single);
         const a = summarise(all);
         const samples = last?.reports[0]?.byTopic.reduce((sum, t) => sum + t.measured, 0) ?? 0;
-        report(`stats-learning-${period}-one-account`, { posts: POSTS, runs: RUNS, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, engagementSamples: samples }, 'p95 < 50 ms');
+        report(
+          `stats-learning-${period}-one-account`,
+          { posts: POSTS, runs: RUNS, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, engagementSamples: samples },
+          'p95 < 50 ms',
+        );
         report(`stats-learning-${period}-all-accounts`, { posts: POSTS, runs: RUNS, medianMs: a.median, p95Ms: a.p95, maxMs: a.max }, 'p95 < 50 ms');
         expect(last?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
         expect(last?.reports[0]?.weeks).toHaveLength(12);

@@ -183,9 +183,14 @@ describe('/stats view:learning (real app, Discord fake)', () => {
     const file = join(dir, 'accounts.yaml');
     writeFileSync(
       file,
-      ['accounts:', '  - id: main', `    moderationChannelId: "${fakes.discord.channelId}"`, '  - id: news', `    moderationChannelId: "${fakes.discord.channelId}"`, ''].join(
-        '\n',
-      ),
+      [
+        'accounts:',
+        '  - id: main',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '  - id: news',
+        `    moderationChannelId: "${fakes.discord.channelId}"`,
+        '',
+      ].join('\n'),
     );
     // Two accounts publishing for real need an X user each.
     const env: Record<string, string> = { ACCOUNTS_FILE: file };

@@ -33,14 +33,30 @@ describe('learning stats: approval rates, medians and ISO weeks', () => {
 
     const berlin = weeklyApproval([{ day: localDayOf(berlinMondayEarly, 'Europe/Berlin'), approved: 1, rejected: 0 }], today);
     const berlinWeek = berlin.find((w) => w.decisions > 0);
-    expect(localDayDate(berlinWeek?.weekStart ?? 0).toISOString().slice(0, 10)).toBe('2026-10-26');
+    expect(
+      localDayDate(berlinWeek?.weekStart ?? 0)
+        .toISOString()
+        .slice(0, 10),
+    ).toBe('2026-10-26');
     // Bucketed in UTC it would have been the week before.
-    expect(localDayDate(isoWeekStartDay(localDayOf(berlinMondayEarly, 'UTC'))).toISOString().slice(0, 10)).toBe('2026-10-19');
+    expect(
+      localDayDate(isoWeekStartDay(localDayOf(berlinMondayEarly, 'UTC')))
+        .toISOString()
+        .slice(0, 10),
+    ).toBe('2026-10-19');
 
     const newYork = weeklyApproval([{ day: localDayOf(newYorkSundayLate, 'America/New_York'), approved: 0, rejected: 1 }], today);
     const newYorkWeek = newYork.find((w) => w.decisions > 0);
-    expect(localDayDate(newYorkWeek?.weekStart ?? 0).toISOString().slice(0, 10)).toBe('2026-10-26');
-    expect(localDayDate(isoWeekStartDay(localDayOf(newYorkSundayLate, 'UTC'))).toISOString().slice(0, 10)).toBe('2026-11-02');
+    expect(
+      localDayDate(newYorkWeek?.weekStart ?? 0)
+        .toISOString()
+        .slice(0, 10),
+    ).toBe('2026-10-26');
+    expect(
+      localDayDate(isoWeekStartDay(localDayOf(newYorkSundayLate, 'UTC')))
+        .toISOString()
+        .slice(0, 10),
+    ).toBe('2026-11-02');
 
     // Twelve Mondays, seven calendar days apart across the DST change (not 168 hours).
     expect(berlin).toHaveLength(12);
