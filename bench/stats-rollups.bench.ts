@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { buildAccountsStatsReply, buildStatsReply } from '../commands/stats.js';
-import { renderStatsChart } from '../src/adapters/chart/stats-chart.js';
+import { buildAccountsStatsReply, buildLearningReply, buildStatsReply } from '../commands/stats.js';
+import { renderApprovalChart, renderStatsChart } from '../src/adapters/chart/stats-chart.js';
 import { rebuildAllRollups } from '../src/db/index.js';
 import { TypeOrmStatsRepository } from '../src/db/repositories/stats.repository.js';
 import { StatsService, type StatsPeriod } from '../src/services/stats-service.js';
@@ -48,6 +48,13 @@ function fill(db: TempDatabase, topics: readonly string[]): { seconds: number; d
     `INSERT INTO posts (account_id, draft_id, tweet_id, content, content_type, status, created_at, posted_at, likes, retweets, replies, quotes, impressions, thread_position, is_thread)
      VALUES (?, ?, ?, 'text', 'education', 'posted', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Issue 15: the learning signal of each decided draft, with its engagement (7 days after, as
+  // the engagement refresh takes it), which /stats view:learning reads for its medians.
+  const insertSignal = raw.prepare(
+    `INSERT INTO draft_signals (draft_id, account_id, topic_name, content_type, decision, decided_at, tweets, published_at, dry_run,
+                                engagement_24h, engagement_7d, created_at, updated_at)
+     VALUES (?, ?, ?, 'education', ?, ?, '["text"]', ?, 0, ?, ?, ?, ?)`,
+  );
   const insertRun = raw.prepare(
     `INSERT INTO generation_runs (account_id, trigger, outcome, draft_id, topic_name, attempts, input_tokens, output_tokens, started_at, finished_at)
      VALUES (?, 'schedule', 'created', ?, ?, 1, 1200, 300, ?, ?)`,
@@ -62,6 +69,7 @@ function fill(db: TempDatabase, topics: readonly string[]): { seconds: number; d
       const decidedAt = createdAt + Math.floor(rng() * 2 * 3_600_000);
       const postedAt = decidedAt + 60_000;
       const parts = rng() < 0.2 ? 2 : 1;
+      const timeout = rng() < 0.1;
       const { lastInsertRowid } = insertDraft.run(
         account,
         topic,
@@ -69,8 +77,22 @@ function fill(db: TempDatabase, topics: readonly string[]): { seconds: number; d
         `hash-${drafts}`,
         'approved',
         decidedAt,
-        rng() < 0.1 ? 'timeout' : 'moderator',
+        timeout ? 'timeout' : 'moderator',
         createdAt,
+        postedAt,
+      );
+      const engagement24h = Math.floor(rng() * 60);
+      const engagement7d = postedAt < NOW - 7 * DAY ? engagement24h + Math.floor(rng() * 20) : null;
+      insertSignal.run(
+        lastInsertRowid,
+        account,
+        topic,
+        timeout ? 'published_by_timeout' : 'approved',
+        decidedAt,
+        postedAt,
+        postedAt < NOW - DAY ? engagement24h : null,
+        engagement7d,
+        decidedAt,
         postedAt,
       );
       drafts += 1;
@@ -163,6 +185,39 @@ describe('/stats from the rollups at a million posts', () => {
           expect(total?.total.drafts.generated).toBe(filled.drafts);
           expect(last?.report.series.buckets.length).toBeLessThanOrEqual(61);
         }
+      }
+
+      // Issue 15 §5: /stats view:learning at the same scale, one account and all five: the
+      // decisions from the rollups, the medians from the learning signals of the period, the
+      // weekly chart from 12 weeks of rollup days.
+      const learningCtx = { renderApprovalChart };
+      const learningOne = [{ stats: statsOf(db, 'main'), dryRun: false }];
+      const learningAll = ACCOUNTS.map((id) => ({ label: id, stats: statsOf(db, id), dryRun: false }));
+      await buildLearningReply(learningCtx, learningOne, '7d');
+      for (const period of PERIODS) {
+        const single: number[] = [];
+        const all: number[] = [];
+        let last: Awaited<ReturnType<typeof buildLearningReply>> | undefined;
+        for (let i = 0; i < RUNS; i++) {
+          let started = performance.now();
+          last = await buildLearningReply(learningCtx, learningOne, period);
+          for (const e of last.embeds) e.toJSON();
+          single.push(performance.now() - started);
+          started = performance.now();
+          await buildLearningReply(learningCtx, learningAll, period);
+          all.push(performance.now() - started);
+        }
+        const s = summarise(single);
+        const a = summarise(all);
+        const samples = last?.reports[0]?.byTopic.reduce((sum, t) => sum + t.measured, 0) ?? 0;
+        report(
+          `stats-learning-${period}-one-account`,
+          { posts: POSTS, runs: RUNS, medianMs: s.median, p95Ms: s.p95, maxMs: s.max, engagementSamples: samples },
+          'p95 < 50 ms',
+        );
+        report(`stats-learning-${period}-all-accounts`, { posts: POSTS, runs: RUNS, medianMs: a.median, p95Ms: a.p95, maxMs: a.max }, 'p95 < 50 ms');
+        expect(last?.chart.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+        expect(last?.reports[0]?.weeks).toHaveLength(12);
       }
     } finally {
       await db.close();

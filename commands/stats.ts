@@ -15,18 +15,29 @@ import {
   alignSeries,
   combineStatsReports,
   InvalidStatsPeriodError,
+  MEDIAN_MAX_DAYS,
   parseStatsPeriod,
   STATS_PERIODS,
   type StatsPeriod,
+  type LearningReport,
   type StatsReport,
   type StatsService,
 } from '../src/services/stats-service.js';
+import type { LearningLine } from '../src/domain/learning-stats.js';
 
 /** Topics shown in the per-topic table; the busiest first. */
 const MAX_TOPICS_SHOWN = 10;
 /** Per account when one reply covers several: each section stays small, so several fit a message. */
 const MAX_TOPICS_PER_SECTION = 3;
 const CHART_FILE = 'stats.png';
+const LEARNING_CHART_FILE = 'learning.png';
+/** Lines per table (topics, content types) of the learning view: all of one account's, a few per account of several. */
+const MAX_LEARNING_LINES = 10;
+const MAX_LEARNING_LINES_PER_SECTION = 5;
+
+/** What /stats shows: the default overview, or what the bot learns from the moderators (issue 15 §5). */
+export const STATS_VIEWS = ['overview', 'learning'] as const;
+export type StatsView = (typeof STATS_VIEWS)[number];
 
 const PERIOD_LABEL: Record<(typeof STATS_PERIODS)[number], string> = {
   '24h': 'last 24 hours',
@@ -142,6 +153,92 @@ export async function buildAccountsStatsReply(
   return { embeds: [totalEmbed, ...sections], chart: await chart, total, reports };
 }
 
+/** What building the learning view of one or several accounts needs. */
+export interface LearningReplyContext {
+  readonly renderApprovalChart: CommandContext['renderApprovalChart'];
+}
+
+/** One account of a learning view: its label (when the reply names accounts), its stats, its dry run. */
+export interface LearningReplyAccount {
+  readonly label?: string;
+  readonly stats: Pick<StatsService, 'learningReport'>;
+  readonly dryRun: boolean;
+}
+
+/**
+ * /stats view:learning (issue 15 §5): per account, the approval rate and median engagement by
+ * topic and by content type over the period, and one chart of the approval rate by ISO week over
+ * the last 12 weeks (one line and one set of bars per account). The chart goes with the first
+ * embed; the footer of the first says what the figures are.
+ */
+export async function buildLearningReply(
+  ctx: LearningReplyContext,
+  accounts: readonly LearningReplyAccount[],
+  period: StatsPeriod,
+): Promise<{ embeds: EmbedBuilder[]; chart: Buffer; reports: LearningReport[] }> {
+  if (accounts.length === 0) throw new Error('buildLearningReply needs at least one account');
+  const reports = await Promise.all(accounts.map((a) => a.stats.learningReport(period)));
+  // Each account's weeks are its own zone's; a week is named by its Monday's date, the same
+  // calendar label whatever the zone, so the accounts' weeks line up by it.
+  const weeks = [...new Set(reports.flatMap((r) => r.weeks.map((w) => w.weekStart)))].sort((a, b) => a - b);
+  const chart = ctx.renderApprovalChart({
+    title: `Approval rate by week, last ${reports[0]?.weeks.length ?? 0} weeks`,
+    weeks,
+    accounts: reports.map((r, i) => {
+      const byWeek = new Map(r.weeks.map((w) => [w.weekStart, w]));
+      return {
+        label: accounts[i]?.label ?? 'account',
+        decisions: weeks.map((w) => byWeek.get(w)?.decisions ?? 0),
+        approvalRates: weeks.map((w) => byWeek.get(w)?.approvalRate ?? null),
+      };
+    }),
+  });
+  const several = accounts.length > 1;
+  const maxLines = several ? MAX_LEARNING_LINES_PER_SECTION : MAX_LEARNING_LINES;
+  const embeds = reports.map((report, i) => {
+    const account = accounts[i] as LearningReplyAccount;
+    const title = several
+      ? `${account.label ?? ''} · learning${account.dryRun ? ' · DRY RUN' : ''}`
+      : `Learning${account.label ? ` · ${account.label}` : ''} · ${PERIOD_LABEL[period]}${account.dryRun ? ' · DRY RUN' : ''}`;
+    return embed(COLORS.info, title.slice(0, 256))
+      .setDescription(
+        `Approval rate **${percent(report.approvalRate)}** (${count(report.approved)} of ${count(report.approved + report.rejected)} moderator decisions)`,
+      )
+      .addFields(
+        { name: 'By topic', value: learningTable(report.byTopic, maxLines) },
+        { name: 'By content type', value: learningTable(report.byContentType, maxLines) },
+      );
+  });
+  const first = embeds[0] as EmbedBuilder;
+  first.setImage(`attachment://${LEARNING_CHART_FILE}`).setTimestamp((reports[0] as LearningReport).until);
+  first.setFooter({ text: learningFooter(period, reports) });
+  return { embeds, chart: await chart, reports };
+}
+
+/** `**topic**: 67% approved (4/6) · median eng 7 (3 posts)`, busiest first. */
+function learningTable(lines: readonly LearningLine[], max: number): string {
+  const out = lines.slice(0, max).map((l) => {
+    const decided = l.approved + l.rejected;
+    const approval = decided > 0 ? `${percent(l.approvalRate)} approved (${count(l.approved)}/${count(decided)})` : 'no decisions';
+    const engagement = l.medianEngagement === null ? 'median eng –' : `median eng ${Math.round(l.medianEngagement * 10) / 10} (${count(l.measured)} posts)`;
+    return `**${plain(l.name)}**: ${approval} · ${engagement}`;
+  });
+  if (lines.length > max) out.push(`…and ${lines.length - max} more`);
+  return out.length > 0 ? out.join('\n').slice(0, 1024) : 'no decisions in this period';
+}
+
+/** What the figures are: Discord shows it under the first embed. */
+function learningFooter(period: StatsPeriod, reports: readonly LearningReport[]): string {
+  const zones = [...new Set(reports.map((r) => r.timezone))].join(', ');
+  return [
+    'Approval rate = moderator approvals (as written or after an edit) ÷ moderator decisions (approvals + rejections); drafts expired or published at the deadline are not decisions and are not counted.',
+    `Rates: drafts generated in the ${PERIOD_LABEL[period]}. Median engagement (likes + retweets + replies + quotes, 7 days after publishing, else 24 h; dry runs excluded): drafts decided in the ${period === 'all' ? `last ${MEDIAN_MAX_DAYS} days incl. today` : PERIOD_LABEL[period]} and published.`,
+    `Chart: ISO weeks (from Monday) in ${zones}; bars are decisions, a week without any reads "no data".`,
+  ]
+    .join('\n')
+    .slice(0, 2048);
+}
+
 /** Drafts, posts and spend; `median`: whether the report has a median decision time to show (a total has none). */
 function headlineFields(report: StatsReport, median: boolean): { name: string; value: string }[] {
   const { drafts, publications: p, tokens } = report;
@@ -202,7 +299,14 @@ export const stats: SlashCommand = {
         .setRequired(false)
         .addChoices(...STATS_PERIODS.map((p) => ({ name: p, value: p }))),
     )
-    .addStringOption(accountOption('all')),
+    .addStringOption(accountOption('all'))
+    .addStringOption((o) =>
+      o
+        .setName('view')
+        .setDescription('overview (default), or learning: approval and engagement by topic and type, and by week')
+        .setRequired(false)
+        .addChoices(...STATS_VIEWS.map((v) => ({ name: v, value: v }))),
+    ),
   accounts: 'all',
 
   async execute(interaction: ChatInputCommandInteraction, ctx: CommandContext, _actor, accounts: readonly AccountCommandContext[]): Promise<void> {
@@ -215,6 +319,21 @@ export const stats: SlashCommand = {
     }
     // The aggregates and the chart take tens of milliseconds, more on a busy box: defer first.
     await interaction.deferReply();
+    if (interaction.options.getString('view') === 'learning') {
+      const { embeds, chart } = await buildLearningReply(
+        ctx,
+        accounts.map((account) => ({
+          ...(accounts.length > 1 || namesAccounts(ctx) ? { label: accountLabel(account) } : {}),
+          stats: account.stats,
+          dryRun: account.config.posting.dryRun,
+        })),
+        period,
+      );
+      const files = [new AttachmentBuilder(chart, { name: LEARNING_CHART_FILE, description: 'Approval rate and moderator decisions per week' })];
+      if (accounts.length === 1) await respond(interaction, embeds, { files });
+      else await respondInPages(interaction, embeds, { content: `**Learning** · ${allAccountsLine(accounts)}`, files });
+      return;
+    }
     if (accounts.length === 1) {
       const account = accounts[0] as AccountCommandContext;
       const { embed: reply, chart } = await buildStatsReply(

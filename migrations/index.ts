@@ -11,6 +11,7 @@ import { PublishingCalendar1796083203000 } from './1796083203000-PublishingCalen
 import { StatsRollups1796083204000 } from './1796083204000-StatsRollups.js';
 import { DraftMedia1796083205000 } from './1796083205000-DraftMedia.js';
 import { LearningSignals1796083206000 } from './1796083206000-LearningSignals.js';
+import { StatsLearningIndex1796083207000 } from './1796083207000-StatsLearningIndex.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   StatsRollups1796083204000,
   DraftMedia1796083205000,
   LearningSignals1796083206000,
+  StatsLearningIndex1796083207000,
 ];

@@ -2,7 +2,7 @@ import { Events, type Client } from 'discord.js';
 import type { DataSource } from 'typeorm';
 import { dirname, join } from 'node:path';
 import { commands } from '../commands/index.js';
-import type { StatsChartInput } from './adapters/chart/stats-chart.js';
+import type { ApprovalChartInput, StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
@@ -1513,6 +1513,7 @@ function buildCommandContext(
     startedAt: clock.now(),
     accounts: { active, inactiveIds: () => inactive },
     renderStatsChart: renderStatsChartLazily,
+    renderApprovalChart: renderApprovalChartLazily,
     takeBackup: () => backups.takeBackup(),
     instance: instanceStatus,
   };
@@ -1525,6 +1526,12 @@ function buildCommandContext(
 async function renderStatsChartLazily(input: StatsChartInput): Promise<Buffer> {
   const { renderStatsChart } = await import('./adapters/chart/stats-chart.js');
   return renderStatsChart(input);
+}
+
+/** The weekly approval chart of /stats view:learning, loaded the same lazy way. */
+async function renderApprovalChartLazily(input: ApprovalChartInput): Promise<Buffer> {
+  const { renderApprovalChart } = await import('./adapters/chart/stats-chart.js');
+  return renderApprovalChart(input);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { GeneratedContent, GenerationRequest, TokenUsage } from '../domain/
 import type { LeaseRow } from '../domain/instance-lease.js';
 import type { DraftMedia, ImageEdits, MediaMimeType, MediaUpload } from '../domain/media.js';
 import type { DraftSignal, EditPair, ExamplePin, FeedbackSignal } from '../domain/learning.js';
+import type { DayDecisions, DecisionCounts, EngagementSample } from '../domain/learning-stats.js';
 import type { CapUsage, XRateState } from '../domain/rate-limits.js';
 import type { PauseScope, PauseState } from '../domain/schedule.js';
 import type { TopicStats } from '../domain/topic-selection.js';
@@ -795,6 +796,22 @@ export interface StatsRepository {
   rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]>;
   /** From the rollups: per local day from `fromDay` on (null: all), the chart's publications and engagement, in day order. */
   rollupDailySeries(fromDay: number | null): Promise<RollupDay[]>;
+  /**
+   * Issue 15 §5, from the rollups: moderator approvals and rejections per (topic, content type)
+   * of the drafts created on the local days from `fromDay` on (null: all). Deadline outcomes
+   * (expired, published at timeout) are not decisions and are not counted.
+   */
+  rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]>;
+  /** The same from the raw drafts created at or after `since` (the 24-hour period, which the daily rollups cannot cut). */
+  decisionsByTopicAndType(since: number): Promise<DecisionCounts[]>;
+  /** From the rollups: moderator approvals and rejections per local day from `fromDay` on, in day order (the weekly chart). */
+  rollupDecisionDays(fromDay: number): Promise<DayDecisions[]>;
+  /**
+   * The engagement of the account's drafts decided at or after `since` (null: all) and published
+   * outside dry run, that have a figure (engagementOf: 7 days, else 24 hours): one per draft,
+   * from the learning signals, for the medians.
+   */
+  engagementSamples(since: number | null): Promise<EngagementSample[]>;
 }
 
 /** One topic's sums over a run of local days, from the /stats rollups. */

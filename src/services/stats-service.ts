@@ -1,4 +1,13 @@
 import { median } from '../domain/median.js';
+import {
+  approvalRate,
+  firstChartDay,
+  learningLines,
+  weeklyApproval,
+  type DecisionCounts,
+  type LearningLine,
+  type WeekApproval,
+} from '../domain/learning-stats.js';
 import { utcOffsetAt } from '../domain/time-zone.js';
 import { localDayOf, startOfLocalDay } from '../domain/local-day.js';
 import { addCounts, sumCounts } from '../domain/counters.js';
@@ -70,6 +79,33 @@ export interface StatsReport {
   readonly xSpendUsd: number;
   readonly series: { readonly bucketMs: number; readonly buckets: readonly DailyBucket[] };
 }
+
+/**
+ * What /stats view:learning shows of one account (issue 15 §5): approval rate and median
+ * engagement by topic and by content type over the period, and the approval rate of the last 12
+ * ISO weeks of its TIMEZONE.
+ */
+export interface LearningReport {
+  readonly period: StatsPeriod;
+  /** Start of the period (null: all time): drafts created since count in the rates, drafts decided since in the medians. */
+  readonly since: number | null;
+  /** Start of the medians' drafts: the period's, or the last MEDIAN_MAX_DAYS local days for "all". */
+  readonly medianSince: number;
+  readonly until: number;
+  /** The zone the days and weeks are the account's local ones of. */
+  readonly timezone: string;
+  readonly approved: number;
+  readonly rejected: number;
+  /** Moderator approvals / moderator decisions over the period; null when none. */
+  readonly approvalRate: number | null;
+  readonly byTopic: readonly LearningLine[];
+  readonly byContentType: readonly LearningLine[];
+  /** Oldest first; a week with 0 decisions has no rate (no data). */
+  readonly weeks: readonly WeekApproval[];
+}
+
+/** The medians of /stats view:learning for "all" cover this many local days, today included. */
+export const MEDIAN_MAX_DAYS = 90;
 
 /** Thrown for a period /stats does not know; the message lists the allowed ones. */
 export class InvalidStatsPeriodError extends Error {
@@ -339,6 +375,49 @@ export class StatsService {
       series,
     };
     return { report, chart: chart ? await chart : null };
+  }
+
+  /**
+   * /stats view:learning. The decisions come from the rollups (moderator approvals, edited or
+   * not, vs rejections, by the drafts' creation days; the deadline's outcomes are not decisions),
+   * except for 24h, which the daily rollups cannot cut and the drafts' time index reads. The
+   * medians need one figure per draft: the learning signals of the drafts decided in the period
+   * (one index range). The weekly chart sums 12 weeks of rollup days.
+   */
+  async learningReport(period: StatsPeriod): Promise<LearningReport> {
+    const { stats, clock, timezone } = this.deps;
+    const until = clock.now();
+    const today = localDayOf(until, timezone);
+    let since: number | null;
+    let decisions: DecisionCounts[];
+    if (period === '24h') {
+      since = until - PERIOD_MS['24h'];
+      decisions = await stats.decisionsByTopicAndType(since);
+    } else {
+      const fromDay = period === 'all' ? null : today - ROLLUP_PERIOD_DAYS[period] + 1;
+      since = fromDay === null ? null : startOfLocalDay(fromDay, timezone);
+      decisions = await stats.rollupDecisionsByTopicAndType(fromDay);
+    }
+    // "all" would read every draft ever published for one median: the medians of "all" cover
+    // the last MEDIAN_MAX_DAYS local days, so /stats never scans the history (issue 16).
+    const medianSince = since ?? startOfLocalDay(today - MEDIAN_MAX_DAYS + 1, timezone);
+    const samples = await stats.engagementSamples(medianSince);
+    const days = await stats.rollupDecisionDays(firstChartDay(today));
+    const approved = decisions.reduce((sum, d) => sum + d.approved, 0);
+    const rejected = decisions.reduce((sum, d) => sum + d.rejected, 0);
+    return {
+      period,
+      since,
+      medianSince,
+      until,
+      timezone,
+      approved,
+      rejected,
+      approvalRate: approvalRate(approved, rejected),
+      byTopic: learningLines(decisions, samples, 'topicName'),
+      byContentType: learningLines(decisions, samples, 'contentType'),
+      weeks: weeklyApproval(days, today),
+    };
   }
 
   /** All-time per-topic engagement from the topics table; publications are the published drafts. */

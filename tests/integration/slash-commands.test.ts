@@ -116,6 +116,12 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       type: ApplicationCommandOptionType.String,
       choices: ['24h', '7d', '30d', 'all'].map((p) => ({ name: p, value: p })),
     });
+    // Issue 15 §5: the learning view; the overview stays the default.
+    expect(option('stats', 'view')).toMatchObject({
+      type: ApplicationCommandOptionType.String,
+      required: false,
+      choices: ['overview', 'learning'].map((v) => ({ name: v, value: v })),
+    });
     const subcommands = ((byName.get('topics')?.['options'] as Json[]) ?? []).map((o) => [o['name'], o['type']]);
     expect(subcommands).toEqual(['list', 'set', 'enable', 'disable', 'reset-learning'].map((n) => [n, ApplicationCommandOptionType.Subcommand]));
     expect(option('topics', 'weight', 'set')).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 0, max_value: 100, required: true });

@@ -198,6 +198,7 @@ describe('/stats rollups', () => {
     db = await openTempDatabase();
     await driveHistory(db, 23, 400);
     const berlin = rounded(await recomputeRollups(db.dataSource, () => 'Europe/Berlin'));
+    await db.dataSource.undoLastMigration(); // StatsLearningIndex
     await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups: the database as the previous version left it
@@ -212,6 +213,7 @@ describe('/stats rollups', () => {
         'StatsRollups1796083204000',
         'DraftMedia1796083205000',
         'LearningSignals1796083206000',
+        'StatsLearningIndex1796083207000',
       ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];

@@ -52,6 +52,11 @@ function fakeStats(input: {
       }
       return [...days.values()].sort((x, y) => x.day - y.day);
     },
+    // The learning view (issue 15) is not what these tests read.
+    rollupDecisionsByTopicAndType: async () => [],
+    decisionsByTopicAndType: async () => [],
+    rollupDecisionDays: async () => [],
+    engagementSamples: async () => [],
     rollupTopicSums: async (fromDay) => {
       const none = { publications: 0, dryRunPublications: 0, tweets: 0, likes: 0, retweets: 0, replies: 0, quotes: 0, impressions: 0 };
       const noTokens = { runs: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };

@@ -159,3 +159,127 @@ export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> 
     chart.destroy();
   }
 }
+
+/** One account's weeks on the approval chart, aligned with the chart's weeks. */
+export interface ApprovalChartAccountSeries {
+  readonly label: string;
+  /** Moderator decisions per week. */
+  readonly decisions: readonly number[];
+  /** Approval rate (0..1) per week; null for a week without decisions (drawn as a gap). */
+  readonly approvalRates: readonly (number | null)[];
+}
+
+export interface ApprovalChartInput {
+  readonly title: string;
+  /** The weeks' Mondays as local day numbers (src/domain/local-day.ts), oldest first. */
+  readonly weeks: readonly number[];
+  readonly accounts: readonly ApprovalChartAccountSeries[];
+}
+
+const APPROVAL_COLOR = '#3ba55c';
+const DECISIONS_COLOR = '#b9bbbe';
+const NO_DATA = 'no data';
+
+/**
+ * Writes "no data" over the weeks in which no account had a decision: with only a gap in the
+ * line and no bar, an empty week could read as 0 %.
+ */
+const noDataLabels: Plugin<'bar' | 'line'> = {
+  id: 'draftgate-no-data',
+  afterDatasetsDraw(chart) {
+    const empty = (chart.options.plugins as { draftgateNoData?: { weeks?: readonly boolean[] } }).draftgateNoData?.weeks ?? [];
+    const x = chart.scales['x'];
+    const { ctx, chartArea } = chart;
+    if (!x) return;
+    ctx.save();
+    ctx.fillStyle = '#72767d';
+    ctx.font = '12px sans-serif';
+    ctx.textAlign = 'center';
+    for (const [i, isEmpty] of empty.entries()) {
+      if (!isEmpty) continue;
+      ctx.fillText(NO_DATA, x.getPixelForValue(i), chartArea.bottom - 8);
+    }
+    ctx.restore();
+  },
+};
+
+/**
+ * The chart.js configuration of the weekly approval chart (pure, so it can be checked without
+ * drawing): per account, the approval rate as a line on the right axis (0-100 %, a gap where the
+ * week had no decision) and the number of decisions as bars on the left axis, so a week reads as
+ * "3 decisions, 67 %" or "no data", never as a bare 0 %.
+ */
+export function approvalChartConfig(input: ApprovalChartInput): ChartConfiguration<'bar' | 'line'> {
+  // A local day number is a calendar date: format it in UTC, whatever the account's zone.
+  const label = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: '2-digit', month: 'short' });
+  const labels = input.weeks.map((day) => label.format(new Date(day * 86_400_000)));
+  const several = input.accounts.length > 1;
+  const colorOf = (i: number, fallback: string) => (several ? ACCOUNT_COLORS[i % ACCOUNT_COLORS.length] : fallback);
+  const bars: ChartDataset<'bar' | 'line'>[] = input.accounts.map((account, i) => ({
+    type: 'bar' as const,
+    label: several ? `${account.label}: decisions` : 'Moderator decisions',
+    data: [...account.decisions],
+    backgroundColor: several ? `${colorOf(i, DECISIONS_COLOR)}66` : DECISIONS_COLOR,
+    yAxisID: 'decisions',
+    order: 2,
+  }));
+  const lines: ChartDataset<'bar' | 'line'>[] = input.accounts.map((account, i) => ({
+    type: 'line' as const,
+    label: several ? `${account.label}: approval %` : 'Approval rate %',
+    data: account.approvalRates.map((rate) => (rate === null ? null : Math.round(rate * 1000) / 10)),
+    borderColor: colorOf(i, APPROVAL_COLOR),
+    backgroundColor: colorOf(i, APPROVAL_COLOR),
+    pointRadius: 3,
+    spanGaps: false,
+    yAxisID: 'approval',
+    order: 1,
+  }));
+  const emptyWeeks = input.weeks.map((_, w) => input.accounts.every((a) => (a.decisions[w] ?? 0) === 0));
+  return {
+    type: 'bar',
+    data: { labels, datasets: [...bars, ...lines] },
+    options: {
+      animation: false,
+      responsive: false,
+      devicePixelRatio: 1,
+      events: [],
+      plugins: {
+        title: { display: true, text: input.title, color: '#23272a', font: { size: 16 } },
+        legend: { labels: { color: '#23272a' } },
+        // Read by the noDataLabels plugin.
+        ...({ draftgateNoData: { weeks: emptyWeeks } } as object),
+      },
+      scales: {
+        x: { ticks: { color: '#4f545c', maxRotation: 0, autoSkip: false } },
+        decisions: {
+          type: 'linear',
+          position: 'left',
+          beginAtZero: true,
+          ticks: { color: '#4f545c', precision: 0 },
+          title: { display: true, text: 'decisions' },
+        },
+        approval: {
+          type: 'linear',
+          position: 'right',
+          min: 0,
+          max: 100,
+          grid: { drawOnChartArea: false },
+          ticks: { color: APPROVAL_COLOR, callback: (value) => `${value} %` },
+          title: { display: true, text: 'approval rate' },
+        },
+      },
+    },
+    plugins: [whiteBackground, noDataLabels],
+  };
+}
+
+/** Renders the weekly approval chart to a PNG, the same way as the /stats chart (renderStatsChart). */
+export async function renderApprovalChart(input: ApprovalChartInput): Promise<Buffer> {
+  const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+  const chart = new Chart(canvas.getContext('2d') as unknown as ChartItem, approvalChartConfig(input));
+  try {
+    return await canvas.encode('png');
+  } finally {
+    chart.destroy();
+  }
+}

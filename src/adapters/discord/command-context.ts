@@ -22,7 +22,7 @@ import type { BackupOutcome } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
 import type { TopicsView } from '../../services/draft-pipeline.js';
 import type { TopicLearningReset } from '../../services/topic-learning.js';
-import type { StatsChartInput } from '../chart/stats-chart.js';
+import type { ApprovalChartInput, StatsChartInput } from '../chart/stats-chart.js';
 
 /**
  * One account as the slash commands see it: its configuration and its services, each over
@@ -88,6 +88,8 @@ export interface CommandContext {
   readonly startedAt: number;
   readonly accounts: AccountDirectory;
   readonly renderStatsChart: (input: StatsChartInput) => Promise<Buffer>;
+  /** The weekly approval chart of /stats view:learning (issue 15 §5). */
+  readonly renderApprovalChart: (input: ApprovalChartInput) => Promise<Buffer>;
   /** Takes an online database backup now (BackupService.takeBackup); none on PostgreSQL, which says to use pg_dump. */
   readonly takeBackup: () => Promise<BackupOutcome>;
   /** This instance's role, epoch and last lease renewal, for /status; absent in tests that build a context by hand. */

@@ -12,6 +12,8 @@ import { booleanInteger, jsonText, nullableJsonText } from './column-types.js';
 @Index('idx_draft_signals_decided', ['accountId', 'decidedAt'])
 // The published ones (examples, the engagement snapshots).
 @Index('idx_draft_signals_published', ['accountId', 'publishedAt'])
+// /stats view:learning's medians: covers the whole query (migration StatsLearningIndex).
+@Index('idx_draft_signals_stats', ['accountId', 'decidedAt', 'topicName', 'contentType', 'publishedAt', 'dryRun', 'engagement7d', 'engagement24h'])
 export class DraftSignalEntity {
   @PrimaryColumn({ name: 'draft_id', type: 'integer' })
   draftId!: number;

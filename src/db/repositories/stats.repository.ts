@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { DEFAULT_ACCOUNT_ID, type AccountId } from '../../domain/account.js';
 import type { TokenUsage } from '../../domain/generation.js';
+import type { DayDecisions, DecisionCounts, EngagementSample } from '../../domain/learning-stats.js';
 import type { BucketBounds, PublicationTotals, RollupDay, RollupTopicSums, StatsRepository, TopicDraftCounts, TopicEngagement } from '../../services/ports.js';
 import { ROLLUP_COLUMNS } from '../stats-rollups.js';
 import { engineOf, indexedBy, orderedJoin, queryRows, toNumber as num, type SqlParams } from '../sql.js';
@@ -10,12 +11,22 @@ const ENGAGEMENT = '(p.likes + p.retweets + p.replies + p.quotes)';
 
 type Row = Record<string, number | string | null>;
 
+const decisionCounts = (r: Row): DecisionCounts => ({
+  topicName: String(r['topicName']),
+  contentType: String(r['contentType']),
+  approved: num(r['approved']),
+  rejected: num(r['rejected']),
+});
+
 /** 1 for each row where `condition` holds: a count inside SUM that both engines accept (PostgreSQL cannot SUM a boolean). */
 const countWhere = (condition: string): string => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
 
 /** The better-sqlite3 handle behind TypeORM's driver, for the one query that returns many rows. */
 interface RawSqlite {
-  prepare(sql: string): { pluck(): { all(params: Record<string, unknown>): unknown[] } };
+  prepare(sql: string): {
+    pluck(): { all(params: Record<string, unknown>): unknown[] };
+    raw(): { all(params: Record<string, unknown>): unknown[][] };
+  };
 }
 
 /**
@@ -226,6 +237,70 @@ export class TypeOrmStatsRepository implements StatsRepository {
       { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
     );
     return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
+  }
+
+  async rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]> {
+    // The same primary-key range as rollupTopicSums; the deadline's columns (drafts_timeout,
+    // drafts_expired) are not moderator decisions and are left out.
+    const scope = this.scope('account_id');
+    const rows = await this.query(
+      `SELECT topic_name AS "topicName", content_type AS "contentType", SUM(drafts_approved) AS approved, SUM(drafts_rejected) AS rejected
+         FROM stats_daily WHERE day >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
+        GROUP BY topic_name, content_type`,
+      { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
+    );
+    return rows.map(decisionCounts);
+  }
+
+  async decisionsByTopicAndType(since: number): Promise<DecisionCounts[]> {
+    const scope = this.scope('account_id');
+    const rows = await this.query(
+      `SELECT topic_name AS "topicName", content_type AS "contentType",
+              ${countWhere(`status = 'approved' AND decision_source = 'moderator'`)} AS approved,
+              ${countWhere(`status = 'rejected'`)} AS rejected
+         FROM drafts${indexedBy(this.dataSource, 'idx_drafts_created_at')}
+        WHERE created_at >= :since${scope.sql}
+        GROUP BY topic_name, content_type`,
+      { since, ...scope.params },
+    );
+    return rows.map(decisionCounts).filter((d) => d.approved + d.rejected > 0);
+  }
+
+  async rollupDecisionDays(fromDay: number): Promise<DayDecisions[]> {
+    const scope = this.scope('account_id');
+    const rows = await this.query(
+      `SELECT day, SUM(drafts_approved) AS approved, SUM(drafts_rejected) AS rejected
+         FROM stats_daily WHERE day >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
+        GROUP BY day ORDER BY day`,
+      { fromDay, ...scope.params },
+    );
+    return rows.map((r) => ({ day: num(r['day']), approved: num(r['approved']), rejected: num(r['rejected']) }));
+  }
+
+  async engagementSamples(since: number | null): Promise<EngagementSample[]> {
+    // One row per decided draft (the learning signals), read through an index led by
+    // (account_id, decided_at): a bounded period reads that period's drafts only. COALESCE is engagementOf.
+    const scope = this.scope('account_id');
+    // The covering index (migration StatsLearningIndex): one range scan, no lookup into the table.
+    // Left alone, SQLite may take the (account_id, published_at) one, which reads every published draft.
+    const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_stats');
+    const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement
+         FROM draft_signals${index}
+        WHERE decided_at >= :since AND published_at IS NOT NULL AND dry_run = 0
+          AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}`;
+    const params = { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params };
+    const raw = (this.dataSource.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
+    // Thousands of rows for a month: arrays straight from better-sqlite3, as for the decision
+    // durations, cost a fraction of TypeORM's row objects.
+    if (engineOf(this.dataSource) === 'sqlite' && raw && typeof raw.prepare === 'function') {
+      return raw
+        .prepare(sql)
+        .raw()
+        .all(params)
+        .map(([topicName, contentType, engagement]) => ({ topicName: String(topicName), contentType: String(contentType), engagement: Number(engagement) }));
+    }
+    const rows = await this.query(sql, params);
+    return rows.map((r) => ({ topicName: String(r['topicName']), contentType: String(r['contentType']), engagement: num(r['engagement']) }));
   }
 
   private query(sql: string, params: SqlParams): Promise<Row[]> {
