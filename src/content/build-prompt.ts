@@ -18,7 +18,7 @@ export const MAX_FIELD_CHARS = 1_000;
  * The block names the prompt uses as delimiters. Any of them appearing inside interpolated text
  * is neutralised, so untrusted text cannot close its block early or open a fake one.
  */
-export const PROMPT_BLOCK_TAGS = ['task', 'topic', 'recent_posts', 'post', 'previous_draft', 'tweet', 'previous_violations', 'moderator_feedback'] as const;
+export const PROMPT_BLOCK_TAGS = ['task', 'topic', 'recent_posts', 'post', 'previous_draft', 'tweet', 'previous_violations', 'moderator_feedback', 'current_notes', 'forgotten_notes', 'note'] as const;
 
 const TAG_PATTERN = new RegExp(`<(\\s*/?\\s*)(${PROMPT_BLOCK_TAGS.join('|')})(?![a-z0-9_])`, 'gi');
 // Control characters (other than tab and newline), bidi overrides and invisible joiners can hide
