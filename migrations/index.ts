@@ -10,6 +10,7 @@ import { InstanceLease1796083202000 } from './1796083202000-InstanceLease.js';
 import { PublishingCalendar1796083203000 } from './1796083203000-PublishingCalendar.js';
 import { StatsRollups1796083204000 } from './1796083204000-StatsRollups.js';
 import { DraftMedia1796083205000 } from './1796083205000-DraftMedia.js';
+import { LearningSignals1796083206000 } from './1796083206000-LearningSignals.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   PublishingCalendar1796083203000,
   StatsRollups1796083204000,
   DraftMedia1796083205000,
+  LearningSignals1796083206000,
 ];

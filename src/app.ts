@@ -925,6 +925,7 @@ function buildAccount(
     posts: repos.posts,
     topics: repos.topics,
     settings: repos.settings,
+    learning: repos.learning,
     // Null in dry run: there is nothing at X to measure and no X client exists.
     publisher,
     clock,

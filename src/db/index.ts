@@ -7,6 +7,7 @@ import type {
   InstanceFence,
   InstanceLeaseStore,
   MediaRepository,
+  LearningSignalRepository,
   ModerationEventRepository,
   PostRepository,
   PublicationCalendarRepository,
@@ -29,6 +30,7 @@ import { TypeOrmSettingsRepository } from './repositories/settings.repository.js
 import { TypeOrmTopicRepository } from './repositories/topic.repository.js';
 import { TypeOrmInstanceLeaseStore } from './repositories/instance-lease.repository.js';
 import { TypeOrmMediaRepository } from './repositories/media.repository.js';
+import { TypeOrmLearningSignalRepository } from './repositories/learning-signal.repository.js';
 
 export {
   createDataSource,
@@ -65,6 +67,8 @@ export interface Repositories {
   readonly stats: StatsRepository;
   /** The images of this account's drafts (issue 14): which stored files they still use. */
   readonly media: MediaRepository;
+  /** What this account's moderators and audience said, for learning (issue 15). */
+  readonly learning: LearningSignalRepository;
   /** The accounts table: not scoped. */
   readonly accounts: AccountRepository;
   /** Bot-wide settings (account_id NULL): the states of bot-wide scheduled jobs. */
@@ -100,6 +104,7 @@ export function createRepositories(
     duplicates: new TypeOrmDuplicateLookup(dataSource, accountId),
     stats: new TypeOrmStatsRepository(dataSource, accountId),
     media: new TypeOrmMediaRepository(dataSource, accountId),
+    learning: new TypeOrmLearningSignalRepository(dataSource, accountId),
     accounts: new TypeOrmAccountRepository(dataSource),
     botSettings: new TypeOrmSettingsRepository(dataSource, logger, null),
   };

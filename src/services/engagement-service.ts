@@ -1,7 +1,7 @@
 import { DAY_MS, mergeXRateState, type XRateState } from '../domain/rate-limits.js';
 import { XApiError } from '../domain/x-errors.js';
 import type { Logger } from '../logging/index.js';
-import type { Clock, PostRepository, SettingsRepository, TopicRepository, TweetPublisher } from './ports.js';
+import type { Clock, LearningSignalRepository, PostRepository, SettingsRepository, TopicRepository, TweetPublisher } from './ports.js';
 import { SETTINGS } from './settings-keys.js';
 
 /** X takes at most 100 ids per GET /2/tweets. */
@@ -11,6 +11,8 @@ export interface EngagementServiceDeps {
   readonly posts: PostRepository;
   readonly topics: TopicRepository;
   readonly settings: SettingsRepository;
+  /** Takes the 24-hour and 7-day engagement figures of learning (issue 15) once they come due. */
+  readonly learning: Pick<LearningSignalRepository, 'snapshotEngagement'>;
   /** null in dry run: there is nothing at X to measure. */
   readonly publisher: TweetPublisher | null;
   readonly clock: Clock;
@@ -28,6 +30,8 @@ export interface EngagementRefreshResult {
   readonly requests: number;
   /** Topics whose avg_engagement was rewritten. */
   readonly topicsUpdated: number;
+  /** 24-hour and 7-day engagement figures taken for learning. */
+  readonly snapshotsTaken: number;
   /** Set when X's read limit stopped the refresh early (or before it started): when to try again. */
   readonly stoppedUntil: number | null;
 }
@@ -85,8 +89,11 @@ export class EngagementService {
     }
 
     const topicsUpdated = await this.updateTopicAverages();
-    if (ids.length > 0) logger.info('Engagement refreshed', { candidates: ids.length, updated, requests, topicsUpdated });
-    return { candidates: ids.length, updated, requests, topicsUpdated, stoppedUntil };
+    // After the metrics: a figure that came due is taken from the freshest numbers there are. Also
+    // when X's limit stopped the refresh or in dry run (no publisher): whatever is stored is the figure.
+    const snapshotsTaken = await this.deps.learning.snapshotEngagement(clock.now());
+    if (ids.length > 0 || snapshotsTaken > 0) logger.info('Engagement refreshed', { candidates: ids.length, updated, requests, topicsUpdated, snapshotsTaken });
+    return { candidates: ids.length, updated, requests, topicsUpdated, snapshotsTaken, stoppedUntil };
   }
 
   /** Rewrites avg_engagement, and the publications it is over, for every topic that has published posts. */

@@ -185,6 +185,7 @@ describe('accounts storage', () => {
           'PublishingCalendar1796083203000',
           'StatsRollups1796083204000',
           'DraftMedia1796083205000',
+          'LearningSignals1796083206000',
         ]);
         expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
         for (const table of ['drafts', 'topics', 'posts', 'moderation_events', 'generation_runs', 'content_fingerprints']) {
@@ -278,6 +279,7 @@ describe('accounts storage', () => {
         expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
         // migration:revert: back to the previous schema with the data as it was.
+        await dataSource.undoLastMigration(); // LearningSignals
         await dataSource.undoLastMigration(); // DraftMedia
         await dataSource.undoLastMigration(); // StatsRollups
         await dataSource.undoLastMigration(); // PublishingCalendar
@@ -405,6 +407,7 @@ describe('accounts storage', () => {
     const news = createRepositories(db.dataSource, undefined, 'news');
     await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
     await news.drafts.create(newTweetDraft('news only'), 2);
+    await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar

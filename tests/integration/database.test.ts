@@ -174,6 +174,9 @@ describe('database', () => {
     expect(await indexNames(db.dataSource)).toContain('uq_publications_slot');
     expect(await tableNames(db.dataSource)).toContain('stats_daily');
     expect(await tableNames(db.dataSource)).toContain('media');
+    expect(await tableNames(db.dataSource)).toEqual(expect.arrayContaining(['draft_signals', 'feedback_signals']));
+    await db.dataSource.undoLastMigration(); // LearningSignals
+    expect((await tableNames(db.dataSource)).filter((name) => name.endsWith('_signals'))).toEqual([]);
     await db.dataSource.undoLastMigration(); // DraftMedia
     expect(await tableNames(db.dataSource)).not.toContain('media');
     expect(await columnNames(db.dataSource, 'publications')).not.toContain('media_uploads');
@@ -219,12 +222,14 @@ describe('database', () => {
       'PublishingCalendar1796083203000',
       'StatsRollups1796083204000',
       'DraftMedia1796083205000',
+      'LearningSignals1796083206000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar
@@ -325,6 +330,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups
     await db.dataSource.undoLastMigration(); // PublishingCalendar

@@ -20,6 +20,7 @@ function engagement(x: PublishingHarness, windowDays = 7): EngagementService {
     posts: x.db.repos.posts,
     topics: x.db.repos.topics,
     settings: x.db.repos.settings,
+    learning: x.db.repos.learning,
     publisher: x.publisher,
     clock: x.clock,
     logger: createSilentLogger(),
@@ -70,7 +71,10 @@ describe('engagement refresh', () => {
 
     const result = await engagement(x).refresh();
 
-    expect(result).toEqual({ candidates: 3, updated: 3, requests: 1, topicsUpdated: 2, stoppedUntil: null });
+    expect(result).toEqual({ candidates: 3, updated: 3, requests: 1, topicsUpdated: 2, snapshotsTaken: 2, stoppedUntil: null });
+    // A day after publishing: each draft's 24-hour figure for learning, a thread summed over its tweets.
+    expect((await x.db.repos.learning.findByDraft(thread.id))?.engagement24h).toBe(18);
+    expect((await x.db.repos.learning.findByDraft(single.id))?.engagement24h).toBe(1);
     const [request] = lookups(x);
     expect(request?.query['tweet.fields']).toBe('public_metrics');
     expect(request?.query['ids']?.split(',').sort()).toEqual([root!.id, reply!.id, meme!.id].sort());
@@ -146,12 +150,13 @@ describe('engagement refresh', () => {
       posts: x.db.repos.posts,
       topics: x.db.repos.topics,
       settings: x.db.repos.settings,
+      learning: x.db.repos.learning,
       publisher: null,
       clock: x.clock,
       logger: createSilentLogger(),
       config: { engagementWindowDays: 7 },
     });
-    expect(await service.refresh()).toEqual({ candidates: 0, updated: 0, requests: 0, topicsUpdated: 0, stoppedUntil: null });
+    expect(await service.refresh()).toEqual({ candidates: 0, updated: 0, requests: 0, topicsUpdated: 0, snapshotsTaken: 0, stoppedUntil: null });
     expect(x.fake.requests).toHaveLength(0);
   });
 });

@@ -198,6 +198,7 @@ describe('/stats rollups', () => {
     db = await openTempDatabase();
     await driveHistory(db, 23, 400);
     const berlin = rounded(await recomputeRollups(db.dataSource, () => 'Europe/Berlin'));
+    await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
     await db.dataSource.undoLastMigration(); // StatsRollups: the database as the previous version left it
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_daily`)).rejects.toThrow();
@@ -207,7 +208,11 @@ describe('/stats rollups', () => {
     const saved = process.env['TIMEZONE'];
     process.env['TIMEZONE'] = 'Europe/Berlin';
     try {
-      expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual(['StatsRollups1796083204000', 'DraftMedia1796083205000']);
+      expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual([
+        'StatsRollups1796083204000',
+        'DraftMedia1796083205000',
+        'LearningSignals1796083206000',
+      ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];
       else process.env['TIMEZONE'] = saved;

@@ -10,6 +10,7 @@ import { PostEntity } from './post.entity.js';
 import { PublicationEntity } from './publication.entity.js';
 import { SettingEntity } from './setting.entity.js';
 import { TopicEntity } from './topic.entity.js';
+import { DraftSignalEntity, FeedbackSignalEntity } from './learning-signal.entity.js';
 
 export {
   AccountEntity,
@@ -23,6 +24,8 @@ export {
   PostEntity,
   SettingEntity,
   TopicEntity,
+  DraftSignalEntity,
+  FeedbackSignalEntity,
 };
 
 /** Listed explicitly (no globs), so the compiled app and the tests load the same classes. */
@@ -39,4 +42,6 @@ export const ENTITIES = [
   InstanceLeaseEntity,
   StatsDailyEntity,
   MediaEntity,
+  DraftSignalEntity,
+  FeedbackSignalEntity,
 ];

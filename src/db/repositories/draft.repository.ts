@@ -1,4 +1,5 @@
 import { rollupDraftCreated, rollupDraftMoved } from '../stats-rollups.js';
+import { currentTweets, recordDecision, recordRevision } from '../learning-signals.js';
 import { Brackets, type DataSource, type EntityManager, type Repository, type SelectQueryBuilder } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import { isContentType } from '../../domain/content-types.js';
@@ -387,6 +388,9 @@ export class TypeOrmDraftRepository implements DraftRepository {
   async replaceContent(id: number, expectedRevision: number, content: RevisedContent, now: number): Promise<Draft | null> {
     const where = this.fenced('id = :id AND status = :status AND revision = :revision', { id, status: 'pending', revision: expectedRevision });
     return this.dataSource.transaction(async (manager) => {
+      // The words before this revision, for the learning signal of an edit (same transaction: the
+      // update below only wins while the draft is still at the revision read here).
+      const before = content.editedBy ? await currentTweets(manager, this.accountId, id) : null;
       const usage = content.additionalUsage;
       const result = await manager
         .createQueryBuilder()
@@ -424,6 +428,14 @@ export class TypeOrmDraftRepository implements DraftRepository {
       // The new revision's whole image set, in the same transaction and behind the same
       // conditional update as its words: a stale revision changes neither. Absent: unchanged.
       if (content.media !== undefined) await replaceMedia(manager, id, content.media, now);
+      await recordRevision(
+        manager,
+        this.accountId,
+        id,
+        expectedRevision + 1,
+        { before: before ?? [], after: content.tweets, editedBy: content.editedBy, feedback: content.feedback },
+        now,
+      );
       const row = await draftsWithPublication(manager, this.accountId).andWhere('d.id = :id', { id }).getOneOrFail();
       return oneWithMedia(manager, toDraft(row));
     });
@@ -465,6 +477,7 @@ export class TypeOrmDraftRepository implements DraftRepository {
           .execute();
         if (result.affected !== 1) return false;
         await rollupDraftMoved(manager, this.accountId, this.timeZone, id, { status: 'pending', source: null });
+        await recordDecision(manager, this.accountId, id, expectedRevision, decision, now);
         // The approval and its publication commit together: no approved draft without one.
         if (decision.to === 'approved') {
           const placement = decision.placement;

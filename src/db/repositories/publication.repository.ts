@@ -1,4 +1,5 @@
 import { draftFacts, rollupDraftMoved, rollupPublished } from '../stats-rollups.js';
+import { recordPublished } from '../learning-signals.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AccountId } from '../../domain/account.js';
 import type { Actor, Draft, PublicationRecovery, PublishErrorClass } from '../../domain/draft.js';
@@ -187,7 +188,10 @@ export class TypeOrmPublicationRepository implements PublicationRepository, Publ
       },
       now,
       {},
-      (manager) => rollupPublished(manager, this.accountId, this.timeZone, id, now, result.xCostUsd),
+      async (manager) => {
+        await rollupPublished(manager, this.accountId, this.timeZone, id, now, result.xCostUsd);
+        await recordPublished(manager, this.accountId, id, result.dryRun, now);
+      },
     );
   }
 
