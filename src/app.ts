@@ -5,6 +5,7 @@ import { commands } from '../commands/index.js';
 import type { StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
+import { createClaudeAvoidNoteCondenser } from './adapters/claude/claude-avoid-notes.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
 import { CanvasImageDecoder } from './adapters/media/canvas-image-decoder.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
@@ -52,6 +53,7 @@ import {
   PUBLISH_QUEUE_SCHEDULE,
   summarise,
   SWEEP_SCHEDULE,
+  VOICE_NOTES_SCHEDULE,
   type JobDefinition,
 } from './scheduler/posting-scheduler.js';
 import type { JobRunResult } from './scheduler/scheduled-job.js';
@@ -88,6 +90,9 @@ import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, p
 import { PublishingService, type PublishOutcome } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
+import { VoiceService } from './services/voice-service.js';
+import type { LearnedVoiceSource } from './services/learning-contract.js';
+import { ACCOUNT_VOICE } from './content/system-prompt.js';
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -165,6 +170,8 @@ export interface AccountServices {
   readonly keepAhead: KeepAheadService;
   /** Images on the account's drafts (issue 14): "Add image" and `/draft image:`. */
   readonly media: MediaService;
+  /** What the account learned from its moderators, as /voice shows and changes it, and the daily avoid notes (issue 15 §3). */
+  readonly voice: VoiceService;
 }
 
 /**
@@ -955,8 +962,9 @@ function buildAccount(
     intake: shared.mediaIntake,
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
   });
+  const voice = buildVoice({ ...ctx, logger: log }, repos, account);
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, voice },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1191,6 +1199,54 @@ function buildPipeline(
 }
 
 /**
+ * LEAD: a stand-in for PROMPT's LearnedVoiceService (not on main when VOICE was wired): what the
+ * examples would be read from the signals, without the block's text or its daily cache.
+ */
+function interimLearnedVoice(repos: Repositories, account: AccountConfig): LearnedVoiceSource {
+  return {
+    async current() {
+      if (!account.learning.enabled) return { text: '', builtAt: null, examples: [], editPairs: [], avoidNotes: [] };
+      const [candidates, editPairs, notes] = await Promise.all([
+        repos.learning.exampleCandidates(200),
+        repos.learning.editPairs(account.learning.maxEditPairs),
+        repos.settings.get(SETTINGS.avoidNotes),
+      ]);
+      const pinnedIn = candidates.filter((c) => c.pin === 'in');
+      const examples = [...pinnedIn, ...candidates.filter((c) => c.pin !== 'in')].slice(0, Math.max(account.learning.maxExamples, pinnedIn.length));
+      return { text: '', builtAt: null, examples, editPairs, avoidNotes: notes?.notes ?? [] };
+    },
+    async invalidate() {},
+  };
+}
+
+/**
+ * The account's /voice and daily avoid notes (issue 15 §3): one LEARNING_MODEL call a day over
+ * the new moderator feedback. Each change makes the learned block rebuild at the next draft.
+ */
+function buildVoice({ config, logger, clock }: BuildContext, repos: Repositories, account: AccountConfig): VoiceService {
+  // The learned block /voice shows and invalidates. LEAD: replace with the pipeline's
+  // LearnedVoiceService (issue 15 PROMPT, the same instance the drafts use); this stands in until then.
+  const learnedVoice = interimLearnedVoice(repos, account);
+  const ownVoice = account.content.voice?.trim() ?? '';
+  return new VoiceService({
+    learning: repos.learning,
+    settings: repos.settings,
+    moderationEvents: repos.moderationEvents,
+    generationRuns: repos.generationRuns,
+    condenser: createClaudeAvoidNoteCondenser({ anthropic: config.anthropic }, logger.child({ component: 'claude' })),
+    learnedVoice,
+    clock,
+    logger,
+    config: {
+      learningEnabled: account.learning.enabled,
+      timeZone: account.posting.timezone,
+      voice: ownVoice || ACCOUNT_VOICE,
+      voiceIsBuiltIn: ownVoice === '',
+    },
+  });
+}
+
+/**
  * Who writes the alt text a moderator left empty: Claude, one Messages call per image with the
  * configured model, which also reports what the hard rules forbid (its findings become flags).
  */
@@ -1414,6 +1470,16 @@ function buildJobs(
   }
   // Daily: image files no draft has used for 30 days (issue 14 §3). Not held by /pause: it publishes nothing.
   jobs.push({ name: JOB_NAMES.mediaSweep, pattern: MEDIA_SWEEP_SCHEDULE, run: () => mediaSweep.scheduledRun() });
+  // Daily per account, at its own local time (issue 15 §3): avoid notes from new moderator
+  // feedback, one cheap Claude call at most. Not held by /pause: it publishes and drafts nothing.
+  for (const account of accounts) {
+    jobs.push({
+      name: JOB_NAMES.voiceNotes(account.config.id),
+      pattern: VOICE_NOTES_SCHEDULE,
+      timezone: account.config.posting.timezone,
+      run: () => account.voice.scheduledRun(),
+    });
+  }
   return jobs;
 }
 
@@ -1485,6 +1551,7 @@ function buildCommandContext(
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
     scheduling: account.scheduling,
+    voice: account.voice,
   }));
   return {
     config,

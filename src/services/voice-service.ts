@@ -59,6 +59,13 @@ export type CondenseOutcome =
   | { readonly status: 'skipped'; readonly reason: string; readonly code: 'learning_off' | 'done_today' | 'no_new_feedback' }
   | { readonly status: 'failed'; readonly reason: string };
 
+/** The daily job's run, in the shape the scheduler records (JobRunResult) without this layer naming it. */
+export interface VoiceNotesRun {
+  readonly outcome: 'ok' | 'skipped' | 'failed';
+  readonly reason: string | null;
+  readonly detail?: Readonly<Record<string, string | number>>;
+}
+
 /**
  * One account's voice (issue 15 §3): the daily avoid notes condensed from moderator feedback,
  * and /voice's view and changes (forget a note, pin a draft in or out of the examples). Every
@@ -106,6 +113,19 @@ export class VoiceService implements VoiceOperations {
     await this.deps.learnedVoice.invalidate(now);
     this.log.info('avoid notes condensed', { notes: notes.length, feedback: feedback.length, model: result.model, ...result.usage });
     return { status: 'condensed', notes, feedback: feedback.length, usage: result.usage };
+  }
+
+  /** The daily job (VOICE_NOTES_SCHEDULE, the account's local time): condenseIfDue now, as the job records it. */
+  async scheduledRun(): Promise<VoiceNotesRun> {
+    const outcome = await this.condenseIfDue(this.deps.clock.now());
+    switch (outcome.status) {
+      case 'condensed':
+        return { outcome: 'ok', reason: null, detail: { notes: outcome.notes.length, feedback: outcome.feedback } };
+      case 'skipped':
+        return { outcome: 'skipped', reason: outcome.reason, detail: { code: outcome.code } };
+      case 'failed':
+        return { outcome: 'failed', reason: outcome.reason };
+    }
   }
 
   async show(): Promise<VoiceView> {
