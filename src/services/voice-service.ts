@@ -73,6 +73,8 @@ export interface VoiceNotesRun {
  */
 export class VoiceService implements VoiceOperations {
   private readonly log: Logger;
+  /** The notes are one stored value: its read-change-writes (a condensing's, a forget's) take turns. */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: VoiceServiceDeps) {
     this.log = deps.logger.child({ component: 'voice' });
@@ -104,11 +106,18 @@ export class VoiceService implements VoiceOperations {
       await this.recordRun('failed', reason, error instanceof GenerationError && error.usage ? error.usage : ZERO_USAGE, startedAt);
       return { status: 'failed', reason };
     }
-    // Read again: a /voice forget during the call must not be undone by its answer.
-    const fresh = await this.state();
-    const texts = cleanAvoidNotes(result.notes, fresh.forgotten);
-    const { notes, nextNoteId } = assignAvoidNoteIds(fresh.notes, texts, fresh.nextNoteId, now);
-    await this.save({ ...fresh, notes, nextNoteId, lastFeedbackId: Math.max(fresh.lastFeedbackId, lastId), condensedAt: now }, now);
+    const condensed = result;
+    const notes = await this.inTurn(async () => {
+      // Read again: a /voice forget during the call must not be undone by its answer.
+      const fresh = await this.state();
+      const texts = cleanAvoidNotes(condensed.notes, fresh.forgotten);
+      const assigned = assignAvoidNoteIds(fresh.notes, texts, fresh.nextNoteId, now);
+      await this.save(
+        { ...fresh, notes: assigned.notes, nextNoteId: assigned.nextNoteId, lastFeedbackId: Math.max(fresh.lastFeedbackId, lastId), condensedAt: now },
+        now,
+      );
+      return assigned.notes;
+    });
     await this.recordRun('created', null, result.usage, startedAt);
     await this.deps.learnedVoice.invalidate(now);
     this.log.info('avoid notes condensed', { notes: notes.length, feedback: feedback.length, model: result.model, ...result.usage });
@@ -147,6 +156,13 @@ export class VoiceService implements VoiceOperations {
 
   async forgetNote(noteId: string, request: VoiceRequest): Promise<VoiceChangeOutcome> {
     const now = this.deps.clock.now();
+    const outcome = await this.inTurn(() => this.forgetNow(noteId, now));
+    if (outcome.status === 'applied') await this.deps.learnedVoice.invalidate(now);
+    await this.audit(request, VOICE_ACTIONS.forget, null, outcome, now);
+    return outcome;
+  }
+
+  private async forgetNow(noteId: string, now: number): Promise<VoiceChangeOutcome> {
     const state = await this.state();
     const wanted = noteId.trim();
     // The autocomplete sends the id; a moderator may also type the note's text.
@@ -160,11 +176,15 @@ export class VoiceService implements VoiceOperations {
           : { status: 'refused', detail: `${wanted.slice(0, 100)}: no such avoid note; pick one from the list` };
     } else {
       await this.save({ ...state, notes: state.notes.filter((n) => n.id !== note.id), forgotten: rememberForgotten(state.forgotten, note.text) }, now);
-      await this.deps.learnedVoice.invalidate(now);
       outcome = { status: 'applied', detail: `${note.id}: ${note.text}` };
     }
-    await this.audit(request, VOICE_ACTIONS.forget, null, outcome, now);
     return outcome;
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work);
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   async pin(draftId: number, request: VoiceRequest): Promise<VoiceChangeOutcome> {

@@ -236,10 +236,12 @@ describe('VoiceService: /voice forget, pin and unpin', () => {
 
     expect(await service.forgetNote('n2', MOD)).toEqual({ status: 'applied', detail: 'n2: No emojis' });
     expect((await service.notes()).map((n) => n.id)).toEqual(['n1']);
+    expect(await service.forgetNote('n2', MOD)).toMatchObject({ status: 'unchanged' });
     expect((await stored())?.forgotten).toEqual(['No emojis']);
     expect(invalidated).toHaveLength(2);
     expect(audit).toEqual([
       { draftId: null, revision: null, actor: MOD.actor, action: 'voice_forget', outcome: 'applied', detail: 'n2: No emojis', interactionId: 'i-1' },
+      expect.objectContaining({ action: 'voice_forget', outcome: 'unchanged' }),
     ]);
 
     learning.reject('Emojis again');
@@ -253,7 +255,24 @@ describe('VoiceService: /voice forget, pin and unpin', () => {
     ]);
   });
 
-  it('GIVEN an id that was never issued THEN forget refuses; an id already gone is unchanged; both are audited', async () => {
+  it('GIVEN a moderator forgets a note while Claude is condensing THEN the answer does not bring it back', async () => {
+    const { clock, learning, condenser, service } = setup();
+    learning.reject('Too long');
+    condenser.answers.push(['Keep it short', 'No emojis']);
+    await service.condenseIfDue(clock.now());
+    learning.reject('Emojis again');
+    clock.advance(24 * HOUR);
+    const original = condenser.condense.bind(condenser);
+    condenser.condense = async (input) => {
+      await service.forgetNote('n2', MOD);
+      return original(input);
+    };
+    condenser.answers.push(['Keep it short', 'No emojis']);
+    await service.condenseIfDue(clock.now());
+    expect((await service.notes()).map((n) => n.text)).toEqual(['Keep it short']);
+  });
+
+  it('GIVEN an id that was never issued THEN forget refuses, audited', async () => {
     const { service, audit } = setup();
     expect(await service.forgetNote('n7', MOD)).toMatchObject({ status: 'refused' });
     expect(audit.map((e) => [e.action, e.outcome])).toEqual([['voice_forget', 'refused']]);
