@@ -68,6 +68,8 @@ import { SchedulingService } from './services/scheduling-service.js';
 import { MediaService } from './services/media-service.js';
 import { ModerationService, type ModerationOptions, type OverdueSweep } from './services/moderation-service.js';
 import { KeepAheadService } from './services/keep-ahead.js';
+import { LearnedVoiceService } from './services/learned-voice.js';
+import type { LearnedVoiceSource } from './services/learning-contract.js';
 import { PauseService } from './services/pause-service.js';
 import {
   systemClock,
@@ -91,7 +93,6 @@ import { PublishingService, type PublishOutcome } from './services/publishing-se
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
 import { VoiceService } from './services/voice-service.js';
-import type { LearnedVoiceSource } from './services/learning-contract.js';
 import { ACCOUNT_VOICE } from './content/system-prompt.js';
 
 export interface AppOptions {
@@ -170,6 +171,8 @@ export interface AccountServices {
   readonly keepAhead: KeepAheadService;
   /** Images on the account's drafts (issue 14): "Add image" and `/draft image:`. */
   readonly media: MediaService;
+  /** The account's learned block (issue 15 §2) the pipeline sends; /voice reads it and invalidates it after a change. */
+  readonly learnedVoice: LearnedVoiceService;
   /** What the account learned from its moderators, as /voice shows and changes it, and the daily avoid notes (issue 15 §3). */
   readonly voice: VoiceService;
 }
@@ -854,7 +857,16 @@ function buildAccount(
   const target = buildPublishTarget({ ...ctx, logger: log }, store, repos, account, publisher);
   const publishEvents = new PublishingRelay();
   const several = config.accounts.length > 1;
-  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles);
+  // The examples, edits and avoid notes of this account (issue 15), rebuilt once per local day.
+  const learnedVoice = new LearnedVoiceService({
+    learning: repos.learning,
+    settings: repos.settings,
+    logger: log.child({ component: 'learned-voice' }),
+    config: account.learning,
+    rules: contentPolicyFrom(account.content).rules,
+    timeZone: account.posting.timezone,
+  });
+  const { pipeline, checkClaudeAccess } = buildPipeline({ ...ctx, logger: log }, repos, account, shared.generationHealth, store.mediaFiles, learnedVoice);
   const pause = new PauseService({
     settings: repos.settings,
     moderationEvents: repos.moderationEvents,
@@ -962,9 +974,9 @@ function buildAccount(
     intake: shared.mediaIntake,
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
   });
-  const voice = buildVoice({ ...ctx, logger: log }, repos, account);
+  const voice = buildVoice({ ...ctx, logger: log }, repos, account, learnedVoice);
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, voice },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, learnedVoice, voice },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1180,12 +1192,14 @@ function buildPipeline(
   account: AccountConfig,
   generationHealth: GenerationHealth,
   mediaFiles: MediaFileStore,
+  learnedVoice: LearnedVoiceSource,
 ): { pipeline: DraftPipelineService; checkClaudeAccess: () => Promise<void> } {
   const generator = createClaudeDraftGenerator({ anthropic: config.anthropic, content: account.content }, logger.child({ component: 'claude' }));
   const pipeline = new DraftPipelineService({
     ...repos,
     generator: generationHealth.observe(generator),
     mediaFiles,
+    learnedVoice,
     clock,
     rng,
     logger: logger.child({ component: 'pipeline' }),
@@ -1199,34 +1213,16 @@ function buildPipeline(
 }
 
 /**
- * LEAD: a stand-in for PROMPT's LearnedVoiceService (not on main when VOICE was wired): what the
- * examples would be read from the signals, without the block's text or its daily cache.
- */
-function interimLearnedVoice(repos: Repositories, account: AccountConfig): LearnedVoiceSource {
-  return {
-    async current() {
-      if (!account.learning.enabled) return { text: '', builtAt: null, examples: [], editPairs: [], avoidNotes: [] };
-      const [candidates, editPairs, notes] = await Promise.all([
-        repos.learning.exampleCandidates(200),
-        repos.learning.editPairs(account.learning.maxEditPairs),
-        repos.settings.get(SETTINGS.avoidNotes),
-      ]);
-      const pinnedIn = candidates.filter((c) => c.pin === 'in');
-      const examples = [...pinnedIn, ...candidates.filter((c) => c.pin !== 'in')].slice(0, Math.max(account.learning.maxExamples, pinnedIn.length));
-      return { text: '', builtAt: null, examples, editPairs, avoidNotes: notes?.notes ?? [] };
-    },
-    async invalidate() {},
-  };
-}
-
-/**
  * The account's /voice and daily avoid notes (issue 15 §3): one LEARNING_MODEL call a day over
  * the new moderator feedback. Each change makes the learned block rebuild at the next draft.
  */
-function buildVoice({ config, logger, clock }: BuildContext, repos: Repositories, account: AccountConfig): VoiceService {
-  // The learned block /voice shows and invalidates. LEAD: replace with the pipeline's
-  // LearnedVoiceService (issue 15 PROMPT, the same instance the drafts use); this stands in until then.
-  const learnedVoice = interimLearnedVoice(repos, account);
+function buildVoice(
+  { config, logger, clock }: BuildContext,
+  repos: Repositories,
+  account: AccountConfig,
+  /** The pipeline's learned block: /voice shows it and invalidates it after a change. */
+  learnedVoice: LearnedVoiceSource,
+): VoiceService {
   const ownVoice = account.content.voice?.trim() ?? '';
   return new VoiceService({
     learning: repos.learning,

@@ -18,7 +18,28 @@ export const MAX_FIELD_CHARS = 1_000;
  * The block names the prompt uses as delimiters. Any of them appearing inside interpolated text
  * is neutralised, so untrusted text cannot close its block early or open a fake one.
  */
-export const PROMPT_BLOCK_TAGS = ['task', 'topic', 'recent_posts', 'post', 'previous_draft', 'tweet', 'previous_violations', 'moderator_feedback', 'current_notes', 'forgotten_notes', 'note'] as const;
+export const PROMPT_BLOCK_TAGS = [
+  'task',
+  'topic',
+  'recent_posts',
+  'post',
+  'previous_draft',
+  'tweet',
+  'previous_violations',
+  'moderator_feedback',
+  // The learned block (learned-voice-block.ts, issue 15): examples, edits and avoid notes.
+  'approved_examples',
+  'example',
+  'moderator_edits',
+  'edit',
+  'before',
+  'after',
+  'avoid_notes',
+  'note',
+  // The daily condensing of feedback into avoid notes (claude-avoid-notes.ts, issue 15).
+  'current_notes',
+  'forgotten_notes',
+] as const;
 
 const TAG_PATTERN = new RegExp(`<(\\s*/?\\s*)(${PROMPT_BLOCK_TAGS.join('|')})(?![a-z0-9_])`, 'gi');
 // Control characters (other than tab and newline), bidi overrides and invisible joiners can hide
@@ -59,11 +80,16 @@ export function selectRecentPosts(posts: readonly string[]): string[] {
 
 /**
  * Builds the Messages API `system` and `messages` for one draft. Pure: the same request and
- * options always give the same prompt. The system block (voice + hard rules) depends only on
- * the options and carries `cache_control` so the API can cache it across drafts.
+ * options always give the same prompt. The first system block (voice + hard rules) depends only
+ * on the options; the second, when the account has learned something, is its learned block
+ * (rebuilt at most once a day). Each carries `cache_control`: two of the API's four breakpoints,
+ * so the first block stays cached when the learned one is rebuilt, and the second across the
+ * day's drafts. Without a learned block the request is exactly the single block it always was.
  */
 export function buildPrompt(request: GenerationRequest, options: PromptOptions): BuiltPrompt {
   const system: TextBlockParam[] = [{ type: 'text', text: buildSystemPrompt(options), cache_control: { type: 'ephemeral' } }];
+  const learned = request.learnedVoice ?? '';
+  if (learned.trim().length > 0) system.push({ type: 'text', text: learned, cache_control: { type: 'ephemeral' } });
   const text = buildUserMessage(request);
   const images = request.images ?? [];
   // Without images the user turn stays one string, byte for byte what it was before issue 14.

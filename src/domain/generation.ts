@@ -37,6 +37,11 @@ export interface GenerationRequest {
   readonly previousViolations?: readonly string[] | undefined;
   /** Images the post is about (issue 14: `/draft image:`), sent to the model as image blocks. */
   readonly images?: readonly GenerationImage[] | undefined;
+  /**
+   * The account's learned block (issue 15: approved examples, moderator edits, avoid notes), sent
+   * as a second cached system block after the voice and hard rules; empty or absent: none.
+   */
+  readonly learnedVoice?: string | undefined;
 }
 
 /** An image the model looks at: its bytes and real type (checked before it gets here). */

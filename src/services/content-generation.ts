@@ -118,6 +118,7 @@ export async function generateValidContent(
         previousDraft: request.previousDraft,
         previousViolations,
         images: request.images,
+        learnedVoice: request.learnedVoice,
       });
     } catch (error) {
       // Tokens an unusable answer cost are counted, whether or not another attempt follows.

@@ -8,6 +8,7 @@ import { selectTopic } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
+import type { LearnedVoiceSource } from './learning-contract.js';
 import type { PreparedImage } from './media-contract.js';
 import type {
   Clock,
@@ -42,6 +43,11 @@ export interface DraftPipelineDependencies {
   readonly rng: () => number;
   readonly logger: Logger;
   readonly options: DraftPipelineOptions;
+  /**
+   * The account's learned block (issue 15: examples, edits, avoid notes), sent as the second
+   * cached system block of every new draft and regeneration; absent: none.
+   */
+  readonly learnedVoice?: LearnedVoiceSource | undefined;
 }
 
 export interface GenerateDraftOptions {
@@ -117,6 +123,7 @@ export class DraftPipelineService {
           topicName: topic.name,
           topicDescription: topic.description,
           recentPosts: await this.recentPosts(),
+          learnedVoice: await this.learnedVoiceText(log),
           ...(images.length > 0 ? { images: images.map((image) => ({ mimeType: image.media.mimeType, data: image.data })) } : {}),
         },
         { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
@@ -241,6 +248,7 @@ export class DraftPipelineService {
           feedback: feedback ?? undefined,
           previousDraft: draft.tweets,
           excludeDraftId: draft.id,
+          learnedVoice: await this.learnedVoiceText(log),
           ...(images.length > 0 ? { images } : {}),
         },
         { generator: this.deps.generator, duplicates: this.deps.duplicates, policy: this.deps.options, logger: log },
@@ -376,6 +384,20 @@ export class DraftPipelineService {
         (await this.deps.topics.list()).map((t) => t.name),
       );
     return topic;
+  }
+
+  /**
+   * The learned block's text for this draft. A failure to read or rebuild it costs the draft its
+   * examples, not the draft: it is logged and the prompt goes without the second block.
+   */
+  private async learnedVoiceText(log: Logger): Promise<string> {
+    if (!this.deps.learnedVoice) return '';
+    try {
+      return (await this.deps.learnedVoice.current(this.deps.clock.now())).text;
+    } catch (error) {
+      log.error('learned voice unavailable; drafting without it', { error });
+      return '';
+    }
   }
 
   private async recentPosts(): Promise<string[]> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { InstanceOptions } from '../../src/app.js';
+import type { AppConfig } from '../../src/config/index.js';
 import type { InjectedInteraction } from './fake-discord.js';
 import type { FakeXOptions } from './fake-x.js';
 import { ModerationDriver } from './moderation-driver.js';
@@ -44,7 +45,13 @@ export function useAppHarness(defaultEnv: Record<string, string> = { DRY_RUN: 't
     /** Starts the real app; pass a previous app's `dataDir` to simulate a restart on the same files. */
     async start(
       env: Record<string, string> = {},
-      options: { dataDir?: string; clock?: ManualClock; instance?: InstanceOptions; realTime?: boolean } = {},
+      options: {
+        dataDir?: string;
+        clock?: ManualClock;
+        instance?: InstanceOptions;
+        realTime?: boolean;
+        configure?: (config: AppConfig) => AppConfig;
+      } = {},
     ): Promise<TestApp> {
       const testApp = await startTestApp(this.fakes, { env: { ...defaultEnv, ...env }, ...options });
       apps.push(testApp);

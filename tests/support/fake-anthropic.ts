@@ -78,6 +78,43 @@ export const DEFAULT_USAGE: FakeUsage = {
   cache_creation_input_tokens: 0,
 };
 
+/**
+ * The API's minimum cacheable prompt length, by model (Anthropic's prompt-caching docs): a prefix
+ * shorter than this up to a `cache_control` breakpoint is silently not cached. Unknown models get
+ * the common 1,024.
+ */
+export function minCacheableTokens(model: string): number {
+  if (/opus-4-[5-9]|haiku-4/u.test(model)) return 4_096;
+  if (/haiku-3|sonnet-4-6/u.test(model)) return 2_048;
+  return 1_024;
+}
+
+/** The API's cache lifetimes: 5 minutes by default, `ttl: "1h"` for an hour; each hit refreshes it. */
+const CACHE_TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
+
+/**
+ * The fake's token count: about four bytes of UTF-8 per token for text and JSON (close to
+ * Claude's tokenizer on English), and width x height / 750 for an image, the API's documented
+ * estimate. An estimate, but counted from what was sent, so a longer prefix costs more.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / 4);
+}
+
+/** What one answered POST /v1/messages got from the simulated prompt cache, and the usage the fake reported. */
+export interface CacheOutcome {
+  /** Index into `messageRequests`. */
+  readonly requestIndex: number;
+  /** Estimated tokens of the prefix up to each `cache_control` breakpoint, in order. */
+  readonly breakpointTokens: readonly number[];
+  /** Tokens of the longest prefix found in the cache (0: a miss). */
+  readonly read: number;
+  /** Tokens written to the cache by this request (prefixes past the hit, long enough to cache). */
+  readonly creation: number;
+  /** What the response's `usage` said (a scripted usage wins over the simulation). */
+  readonly usage: FakeUsage;
+}
+
 /** Options for the fault helpers. `times` defaults to 1. */
 export interface FaultOptions {
   readonly times?: number;
@@ -103,6 +140,15 @@ export class FakeAnthropic {
   private readonly queue: ScriptedReply[] = [];
   private defaultResponder: DefaultResponder = defaultReply;
   private counter = 0;
+  /** The simulated prompt cache: sha256 of (model, output format, prefix) -> when it expires. */
+  private readonly promptCache = new Map<string, number>();
+  /** Every answered POST /v1/messages and what the prompt cache did for it, in order. */
+  readonly cacheOutcomes: CacheOutcome[] = [];
+  /**
+   * The clock the cache's TTL runs on; real time by default. A test driving the app with a
+   * ManualClock points it at that clock, so "5 minutes later" means the same thing to both.
+   */
+  cacheClock: () => number = () => Date.now();
 
   constructor(options: { apiKey?: string } = {}) {
     this.validKeys = new Set([options.apiKey ?? FAKE_ANTHROPIC_API_KEY]);
@@ -271,7 +317,64 @@ export class FakeAnthropic {
     }
     const body = request.body as MessagesRequestBody;
     const reply = this.queue.shift() ?? this.defaultResponder(body, request);
-    return { status: 200, headers: { 'request-id': requestId }, body: messageResponse(body, reply, this.counter) };
+    const cache = this.consultCache(body);
+    // A scripted usage says exactly what the API answered (tests of token accounting script it);
+    // otherwise the usage is the simulation's.
+    const usage: FakeUsage = reply.usage
+      ? { ...DEFAULT_USAGE, ...reply.usage }
+      : {
+          input_tokens: cache.total - cache.read - cache.creation,
+          output_tokens: DEFAULT_USAGE.output_tokens,
+          cache_read_input_tokens: cache.read,
+          cache_creation_input_tokens: cache.creation,
+        };
+    const requestIndex = this.messageRequests.indexOf(request);
+    this.cacheOutcomes.push({ requestIndex, breakpointTokens: cache.breakpointTokens, read: cache.read, creation: cache.creation, usage });
+    return { status: 200, headers: { 'request-id': requestId }, body: messageResponse(body, reply, this.counter, usage) };
+  }
+
+  /** Forgets every cached prefix (as if the TTL had passed for all of them). */
+  clearPromptCache(): void {
+    this.promptCache.clear();
+  }
+
+  /**
+   * Prompt caching as the API does it: the prefix of the request (tools, system, messages, in
+   * that order; the model and the output format are part of it, since changing either misses)
+   * up to each `cache_control` breakpoint is a cache entry when it is at least the model's
+   * minimum cacheable length. The longest entry still alive is read; every longer breakpoint is
+   * written. Reading refreshes the TTL of the entries it used (the hit and the shorter prefixes
+   * cached before it); writing starts it.
+   */
+  private consultCache(body: MessagesRequestBody): { total: number; read: number; creation: number; breakpointTokens: number[] } {
+    const now = this.cacheClock();
+    const hash = createHash('sha256').update(JSON.stringify({ model: body.model, format: body.output_config?.format ?? null, tools: body['tools'] ?? null }));
+    let tokens = 0;
+    const breakpoints: { key: string; tokens: number; ttlMs: number }[] = [];
+    for (const block of promptBlocks(body)) {
+      hash.update(block.json);
+      tokens += block.tokens;
+      if (block.cacheControl) {
+        const ttlMs = block.cacheControl.ttl === '1h' ? CACHE_TTL_MS['1h'] : CACHE_TTL_MS['5m'];
+        breakpoints.push({ key: hash.copy().digest('hex'), tokens, ttlMs });
+      }
+    }
+    const cacheable = breakpoints.filter((point) => point.tokens >= minCacheableTokens(body.model));
+    let hit = -1;
+    for (const [i, point] of cacheable.entries()) {
+      const expiresAt = this.promptCache.get(point.key);
+      if (expiresAt !== undefined && expiresAt > now) hit = i;
+    }
+    const read = hit >= 0 ? (cacheable[hit] as (typeof cacheable)[number]).tokens : 0;
+    // A hit uses the cached content up to it: every live entry for a prefix of it is refreshed too.
+    for (const point of cacheable.slice(0, hit + 1)) {
+      const expiresAt = this.promptCache.get(point.key);
+      if (expiresAt !== undefined && expiresAt > now) this.promptCache.set(point.key, now + point.ttlMs);
+    }
+    const written = cacheable.slice(hit + 1);
+    for (const point of written) this.promptCache.set(point.key, now + point.ttlMs);
+    const creation = written.length > 0 ? (written[written.length - 1] as (typeof cacheable)[number]).tokens - read : 0;
+    return { total: tokens, read, creation, breakpointTokens: breakpoints.map((point) => point.tokens) };
   }
 
   /** GET /v1/models/{model_id}: a ModelInfo per the spec, 401 for a bad key, 404 for an unknown model. */
@@ -383,8 +486,48 @@ function imagesOf(body: MessagesRequestBody): Omit<ReceivedImage, 'requestIndex'
   return images;
 }
 
-function messageResponse(body: MessagesRequestBody, reply: ScriptedReply, n: number) {
-  const usage = { ...DEFAULT_USAGE, ...reply.usage };
+/** One block of a request's prompt, in the order the API caches it: what it hashes as, its tokens, its breakpoint. */
+interface PromptBlock {
+  readonly json: string;
+  readonly tokens: number;
+  readonly cacheControl: { type: string; ttl?: string } | null;
+}
+
+/** The blocks of a request in the API's cache order: tools, then system, then each message's content. */
+function promptBlocks(body: MessagesRequestBody): PromptBlock[] {
+  const blocks: PromptBlock[] = [];
+  const add = (block: unknown, role = ''): void => {
+    const record = (typeof block === 'string' ? { type: 'text', text: block } : block) as Record<string, unknown>;
+    const { cache_control: cacheControl, ...content } = record;
+    const json = role + JSON.stringify(content);
+    blocks.push({ json, tokens: blockTokens(content, json), cacheControl: (cacheControl as PromptBlock['cacheControl']) ?? null });
+  };
+  const tools = body['tools'];
+  if (Array.isArray(tools)) for (const tool of tools) add(tool);
+  if (typeof body.system === 'string') add(body.system);
+  else if (Array.isArray(body.system)) for (const block of body.system) add(block);
+  for (const message of body.messages) {
+    if (typeof message.content === 'string') add(message.content, message.role);
+    else for (const block of message.content) add(block, message.role);
+  }
+  return blocks;
+}
+
+function blockTokens(content: Record<string, unknown>, json: string): number {
+  const source = content['source'] as ImageSourceBody | undefined;
+  if (content['type'] === 'image' && source?.type === 'base64' && typeof source.data === 'string') {
+    try {
+      const size = imageSize(Buffer.from(source.data, 'base64'));
+      return Math.max(1, Math.ceil((size.width * size.height) / 750));
+    } catch {
+      return 1_600;
+    }
+  }
+  if (content['type'] === 'text' && typeof content['text'] === 'string') return estimateTokens(content['text']);
+  return estimateTokens(json);
+}
+
+function messageResponse(body: MessagesRequestBody, reply: ScriptedReply, n: number, usage: FakeUsage) {
   return {
     id: `msg_fake${String(n).padStart(20, '0')}`,
     type: 'message',

@@ -102,10 +102,13 @@ export async function startTestApp(
      * clocks and an armed publish timer. The scheduler's jobs stay unarmed (runDue runs them).
      */
     realTime?: boolean;
+    /** Changes the loaded configuration before the app is built (a setting the environment cannot express yet). */
+    configure?: (config: AppConfig) => AppConfig;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'draftgate-app-'));
-  const config = loadConfig(fakeEnvironment(fakes, dataDir, options.env));
+  const loaded = loadConfig(fakeEnvironment(fakes, dataDir, options.env));
+  const config = options.configure ? options.configure(loaded) : loaded;
   const logs: Array<Record<string, unknown>> = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => {
