@@ -193,6 +193,11 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     expect(text(forget.embeds)).toContain('n2: No emojis');
     expect((await testApp.app.repos.settings.get(SETTINGS.avoidNotes))?.notes.map((n) => n.id)).toEqual(['n1']);
     expect(text((await answer(slash({ subcommand: 'show' }))).embeds)).not.toContain('No emojis');
+    // The next draft's learned block (rebuilt after the change, the same day) has it no more.
+    const learned = await testApp.app.services.accounts.get('default')!.learnedVoice.current(clock.now());
+    expect(learned.avoidNotes.map((n) => n.id)).toEqual(['n1']);
+    expect(learned.text).toContain('Avoid hype words');
+    expect(learned.text).not.toContain('No emojis');
 
     // A bad note: a private answer, nothing changed.
     const bad = await answer(slash({ subcommand: 'forget', options: { note: 'n99' } }));
@@ -215,7 +220,8 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
   });
 
   it('GIVEN published, rejected and flagged drafts THEN unpin takes a draft out of the examples and pin puts it back; an unpublished or flagged draft is refused privately; every change is audited', async () => {
-    const driver = await start();
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
+    const driver = await start({}, { clock });
     const testApp = driver.testApp;
     const good = await driver.postDraft(TWEETS[0] as string, 'education');
     await approve(driver, good);
@@ -224,6 +230,8 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     await approve(driver, flagged);
     const rejected = await driver.postDraft(TWEETS[1] as string, 'education');
     await reject(driver, rejected, 'Not today');
+    // The learned block is built once a day (the first draft built today's, before anything was published): the next day's shows them.
+    clock.advance(24 * HOUR);
 
     const examples = async () => (await answer(slash({ subcommand: 'show' }))).embeds[0]?.fields?.find((f) => f.name.startsWith('Examples'))?.value ?? '';
     expect(await examples()).toContain(`#${good.draft.id} ·`);
