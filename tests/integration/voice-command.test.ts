@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LEARNING_MODEL } from '../../src/config/index.js';
@@ -5,7 +7,7 @@ import { JOB_NAMES } from '../../src/scheduler/posting-scheduler.js';
 import { SETTINGS } from '../../src/services/settings-keys.js';
 import { useModerationHarness } from '../support/app-harness.js';
 import type { InjectedInteraction, RecordedCallback } from '../support/fake-discord.js';
-import type { ModerationDriver, PostedCard } from '../support/moderation-driver.js';
+import { ModerationDriver, type PostedCard } from '../support/moderation-driver.js';
 import { ManualClock, withAppDatabase, type Fakes, type TestApp } from '../support/test-app.js';
 
 type Embed = { title?: string; description?: string; footer?: { text: string }; fields?: Array<{ name: string; value: string }> };
@@ -27,7 +29,7 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     fakes = harness.fakes;
   });
 
-  function slash(input: { subcommand: string; options?: Record<string, string | number>; userId?: string }): InjectedInteraction {
+  function slash(input: { subcommand: string; options?: Record<string, string | number>; userId?: string; channelId?: string }): InjectedInteraction {
     return track(fakes.discord.injectSlashCommand({ name: 'voice', ...input }));
   }
 
@@ -66,7 +68,15 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
   async function reject(driver: ModerationDriver, card: PostedCard, reason: string): Promise<void> {
     const submit = track(driver.submit(card, 'reject-modal', card.draft.id, 1, { reason }));
     await fakes.discord.waitForCallback(submit.id);
-    await expect.poll(async () => (await driver.testApp.app.repos.drafts.findById(card.draft.id))?.status).toBe('rejected');
+    // The draft's own account (with several, app.repos are the first one's).
+    const statusOf = async () => {
+      for (const account of driver.testApp.app.services.accounts.values()) {
+        const draft = await account.repos.drafts.findById(card.draft.id);
+        if (draft) return draft.status;
+      }
+      return undefined;
+    };
+    await expect.poll(statusOf).toBe('rejected');
   }
 
   async function approve(driver: ModerationDriver, card: PostedCard): Promise<void> {
@@ -292,5 +302,47 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     expect((await auditRows(testApp)).map((r) => [r.action, r.outcome, r.actorId])).toEqual(
       uses.map((use) => [`/voice ${use.subcommand}`, 'refused_not_moderator', plain]),
     );
+  });
+
+  it("GIVEN two accounts WHEN each rejects with its own reason THEN each account's daily job condenses only its own feedback, and /voice shows and autocompletes only the account of the channel", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
+    const channels = { alpha: fakes.discord.addChannel('alpha-moderation'), beta: fakes.discord.addChannel('beta-moderation') };
+    const dir = harness.tempDir();
+    const file = join(dir, 'accounts.yaml');
+    writeFileSync(
+      file,
+      ['accounts:', ...Object.entries(channels).flatMap(([id, channel]) => [`  - id: ${id}`, `    moderationChannelId: "${channel}"`, '    dryRun: true'])].join('\n') + '\n',
+    );
+    const testApp = await harness.start({ ACCOUNTS_FILE: file }, { dataDir: dir, clock });
+    const driver = new ModerationDriver(fakes, testApp);
+    for (const [id, reason] of [
+      ['alpha', 'Alpha: too much hype'],
+      ['beta', 'Beta: far too long'],
+    ] as const) {
+      fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[0] } });
+      const outcome = await testApp.app.services.accounts.get(id)!.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
+      if (outcome.status !== 'created' || !outcome.card) throw new Error(`no ${id} draft`);
+      await reject(driver, { draft: outcome.draft, messageId: outcome.card.messageId }, reason);
+    }
+
+    fakes.anthropic.queueOutput({ notes: ['Avoid hype words'] });
+    expect(await testApp.app.scheduler.runNow(JOB_NAMES.voiceNotes('alpha'))).toMatchObject({ outcome: 'ok' });
+    const alphaText = userTextOf(condensingRequests()[0]!);
+    expect(alphaText).toContain('Alpha: too much hype');
+    expect(alphaText).not.toContain('Beta');
+
+    const typed = track(fakes.discord.injectAutocomplete({ name: 'voice', subcommand: 'forget', focused: 'note', value: '', channelId: channels.alpha }));
+    expect((await fakes.discord.waitForCallback(typed.id)).data?.['choices']).toEqual([{ name: 'n1: Avoid hype words', value: 'n1' }]);
+    const elsewhere = track(fakes.discord.injectAutocomplete({ name: 'voice', subcommand: 'forget', focused: 'note', value: '', channelId: channels.beta }));
+    expect((await fakes.discord.waitForCallback(elsewhere.id)).data?.['choices']).toEqual([]);
+    expect(text((await answer(slash({ subcommand: 'show', channelId: channels.beta }))).embeds)).toContain('None yet');
+    expect(text((await answer(slash({ subcommand: 'show', channelId: channels.alpha }))).embeds)).toContain('`n1` Avoid hype words');
+
+    fakes.anthropic.queueOutput({ notes: ['Keep it short'] });
+    expect(await testApp.app.scheduler.runNow(JOB_NAMES.voiceNotes('beta'))).toMatchObject({ outcome: 'ok' });
+    const betaText = userTextOf(condensingRequests()[1]!);
+    expect(betaText).toContain('Beta: far too long');
+    expect(betaText).not.toContain('Alpha');
+    expect(betaText).not.toContain('Avoid hype words');
   });
 });
