@@ -9,7 +9,16 @@ import {
 } from 'discord.js';
 import { accountOption, isAccountFocused } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, deferBeforeWrite, discordWhen, embed, MAX_AUTOCOMPLETE_CHOICES, NO_MENTIONS, plain, respond } from '../src/adapters/discord/command-replies.js';
+import {
+  COLORS,
+  deferBeforeWrite,
+  discordWhen,
+  embed,
+  MAX_AUTOCOMPLETE_CHOICES,
+  NO_MENTIONS,
+  plain,
+  respond,
+} from '../src/adapters/discord/command-replies.js';
 import { accountSuffix, respondWithActiveAccounts } from '../src/adapters/discord/command-sections.js';
 import { clickerFacts, isModerator } from '../src/adapters/discord/moderator-check.js';
 import { accountsForTopicChoices } from '../src/adapters/discord/topic-options.js';
@@ -71,7 +80,10 @@ export function renderVoice(view: VoiceView, title: string): EmbedBuilder {
   return embed(COLORS.info, title.slice(0, 256))
     .setDescription(description.length > MAX_DESCRIPTION_CHARS ? `${description.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : description)
     .addFields(
-      { name: `Examples in use (${examples.length})`, value: bounded(examples, MAX_FIELD_CHARS, 'None yet: published drafts without risk flags become examples.') },
+      {
+        name: `Examples in use (${examples.length})`,
+        value: bounded(examples, MAX_FIELD_CHARS, 'None yet: published drafts without risk flags become examples.'),
+      },
       { name: `Edit pairs (${pairs.length})`, value: bounded(pairs, MAX_FIELD_CHARS, 'None yet.') },
       { name: `Pinned (${pins.length})`, value: bounded(pins, MAX_FIELD_CHARS, 'None.') },
     )
@@ -92,7 +104,14 @@ async function show(interaction: ChatInputCommandInteraction, ctx: CommandContex
  * a refusal privately, as for any bad option. The reply was deferred publicly before the write,
  * so a refusal replaces it by a private follow-up.
  */
-async function answerChange(interaction: ChatInputCommandInteraction, ctx: CommandContext, account: AccountCommandContext, title: string, actor: Actor, outcome: VoiceChangeOutcome): Promise<void> {
+async function answerChange(
+  interaction: ChatInputCommandInteraction,
+  ctx: CommandContext,
+  account: AccountCommandContext,
+  title: string,
+  actor: Actor,
+  outcome: VoiceChangeOutcome,
+): Promise<void> {
   if (outcome.status === 'refused') {
     await interaction.deleteReply();
     await interaction.followUp({
@@ -115,7 +134,13 @@ async function forget(interaction: ChatInputCommandInteraction, ctx: CommandCont
   await answerChange(interaction, ctx, account, outcome.status === 'applied' ? 'Avoid note forgotten' : 'Avoid note', actor, outcome);
 }
 
-async function pinOrUnpin(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext, pin: boolean): Promise<void> {
+async function pinOrUnpin(
+  interaction: ChatInputCommandInteraction,
+  ctx: CommandContext,
+  actor: Actor,
+  account: AccountCommandContext,
+  pin: boolean,
+): Promise<void> {
   const draftId = interaction.options.getInteger('draft', true);
   // Discord enforces the minimum in its client, but a request can be crafted without it.
   if (!Number.isSafeInteger(draftId) || draftId < 1) throw new UserError(`A draft is a number such as 42 (the # on its card); got ${draftId}.`, { draftId });
@@ -159,7 +184,9 @@ export const voice: SlashCommand = {
       s
         .setName('forget')
         .setDescription('Remove an avoid note; it does not come back')
-        .addStringOption((o) => o.setName('note').setDescription('The note (its id, e.g. n3)').setRequired(true).setAutocomplete(true).setMaxLength(MAX_CHOICE_CHARS))
+        .addStringOption((o) =>
+          o.setName('note').setDescription('The note (its id, e.g. n3)').setRequired(true).setAutocomplete(true).setMaxLength(MAX_CHOICE_CHARS),
+        )
         .addStringOption(accountOption('one')),
     )
     .addSubcommand((s) =>

@@ -162,7 +162,14 @@ export class PostingScheduler {
       ...[...postJobs.values()].map((p) => p.job),
       ...deps.jobs.map(
         (job) =>
-          new ScheduledJob({ ...common, timezone: job.timezone ?? deps.timezone, name: job.name, pattern: job.pattern, quiet: job.quiet, run: () => this.runUnlessHeld(job) }),
+          new ScheduledJob({
+            ...common,
+            timezone: job.timezone ?? deps.timezone,
+            name: job.name,
+            pattern: job.pattern,
+            quiet: job.quiet,
+            run: () => this.runUnlessHeld(job),
+          }),
       ),
     ];
   }

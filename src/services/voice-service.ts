@@ -4,14 +4,7 @@ import type { AvoidNote, FeedbackSignal } from '../domain/learning.js';
 import { localDayOf } from '../domain/local-day.js';
 import type { Logger } from '../logging/index.js';
 import type { LearnedVoiceSource, VoiceChangeOutcome, VoiceOperations, VoiceRequest, VoiceView } from './learning-contract.js';
-import type {
-  AvoidNoteCondenser,
-  Clock,
-  GenerationRunRepository,
-  LearningSignalRepository,
-  ModerationEventRepository,
-  SettingsRepository,
-} from './ports.js';
+import type { AvoidNoteCondenser, Clock, GenerationRunRepository, LearningSignalRepository, ModerationEventRepository, SettingsRepository } from './ports.js';
 import { SETTINGS } from './settings-keys.js';
 
 /** The stored avoid notes of one account (SETTINGS.avoidNotes). */

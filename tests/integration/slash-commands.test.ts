@@ -123,7 +123,8 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     // Issue 15: /voice show|forget|pin|unpin; forget's note autocompletes, pin and unpin take a draft number.
     expect(((byName.get('voice')?.['options'] as Json[]) ?? []).map((o) => o['name'])).toEqual(['show', 'forget', 'pin', 'unpin']);
     expect(option('voice', 'note', 'forget')).toMatchObject({ type: ApplicationCommandOptionType.String, autocomplete: true, required: true });
-    for (const sub of ['pin', 'unpin']) expect(option('voice', 'draft', sub)).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 1, required: true });
+    for (const sub of ['pin', 'unpin'])
+      expect(option('voice', 'draft', sub)).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 1, required: true });
     // The fake stored exactly what the bot registered.
     expect(fakes.discord.commands.map((c) => c.name).sort()).toEqual([...byName.keys()].sort());
   });

@@ -94,9 +94,13 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     return testApp.app.scheduler.runNow(JOB_NAMES.voiceNotes('default'));
   }
 
-  async function auditRows(testApp: TestApp): Promise<Array<{ action: string; outcome: string; detail: string | null; draftId: number | null; actorId: string }>> {
+  async function auditRows(
+    testApp: TestApp,
+  ): Promise<Array<{ action: string; outcome: string; detail: string | null; draftId: number | null; actorId: string }>> {
     const rows = (await withAppDatabase(testApp.config, (ds) =>
-      ds.query(`SELECT action, outcome, detail, draft_id AS "draftId", actor_id AS "actorId" FROM moderation_events WHERE action LIKE 'voice%' OR action LIKE '/voice%' ORDER BY id`),
+      ds.query(
+        `SELECT action, outcome, detail, draft_id AS "draftId", actor_id AS "actorId" FROM moderation_events WHERE action LIKE 'voice%' OR action LIKE '/voice%' ORDER BY id`,
+      ),
     )) as Array<{ action: string; outcome: string; detail: string | null; draftId: number | string | null; actorId: string }>;
     return rows.map((r) => ({ ...r, draftId: r.draftId === null ? null : Number(r.draftId) }));
   }
@@ -311,7 +315,10 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     const file = join(dir, 'accounts.yaml');
     writeFileSync(
       file,
-      ['accounts:', ...Object.entries(channels).flatMap(([id, channel]) => [`  - id: ${id}`, `    moderationChannelId: "${channel}"`, '    dryRun: true'])].join('\n') + '\n',
+      [
+        'accounts:',
+        ...Object.entries(channels).flatMap(([id, channel]) => [`  - id: ${id}`, `    moderationChannelId: "${channel}"`, '    dryRun: true']),
+      ].join('\n') + '\n',
     );
     const testApp = await harness.start({ ACCOUNTS_FILE: file }, { dataDir: dir, clock });
     const driver = new ModerationDriver(fakes, testApp);

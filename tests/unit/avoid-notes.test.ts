@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_FORGOTTEN_NOTES,
-  assignAvoidNoteIds,
-  avoidNoteKey,
-  cleanAvoidNotes,
-  rememberForgotten,
-} from '../../src/domain/avoid-notes.js';
+import { MAX_FORGOTTEN_NOTES, assignAvoidNoteIds, avoidNoteKey, cleanAvoidNotes, rememberForgotten } from '../../src/domain/avoid-notes.js';
 import { MAX_AVOID_NOTE_CHARS, MAX_AVOID_NOTES } from '../../src/domain/learning.js';
 
 const SOLANA = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';

@@ -25,7 +25,9 @@ const MAX_FEEDBACK_ITEM_CHARS = Math.min(MAX_FEEDBACK_CHARS, 500);
 export const AvoidNotesOutputSchema = z.object({
   notes: z
     .array(z.string())
-    .describe(`The full list of avoid notes, most important first, at most ${MAX_AVOID_NOTES}, each one short sentence of at most ${MAX_AVOID_NOTE_CHARS} characters.`),
+    .describe(
+      `The full list of avoid notes, most important first, at most ${MAX_AVOID_NOTES}, each one short sentence of at most ${MAX_AVOID_NOTE_CHARS} characters.`,
+    ),
 });
 
 /** The system prompt: what a note is, what it may not contain, and that feedback is data. */
@@ -41,7 +43,7 @@ export function buildAvoidNotesSystemPrompt(): string {
     '  ("Avoid price predictions", "Do not open with a question");',
     '- keep a current note that still holds, word for word; merge notes that say the same thing; drop one the new',
     '  feedback contradicts;',
-    '- only what several pieces of feedback or one clear reason support; nothing about a single draft\'s facts;',
+    "- only what several pieces of feedback or one clear reason support; nothing about a single draft's facts;",
     '- never bring back a removed note, nor one that says the same thing;',
     '- never write a wallet, contract or token address, an @handle or a link in a note: name the kind of thing instead.',
     '',
