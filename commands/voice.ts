@@ -67,7 +67,9 @@ export function renderVoice(view: VoiceView, title: string): EmbedBuilder {
   const notes = learned.avoidNotes.map((note) => `\`${note.id}\` ${plain(note.text)}`);
   const description = [
     `**Voice**${view.voiceIsBuiltIn ? ' (built-in)' : ''}: ${plain(snippet(view.voice, MAX_VOICE_CHARS))}`,
-    view.learningEnabled ? '**Learning** on' : '**Learning** off: the prompt has no learned block and no notes are condensed.',
+    view.learningEnabled
+      ? `**Learning** on · learned block ${learned.builtAt === null ? 'not built yet' : `built ${discordWhen(learned.builtAt)}`} (rebuilt daily and after a /voice change)`
+      : '**Learning** off: the prompt has no learned block and no notes are condensed.',
     `**Avoid notes** ${view.notesCondensedAt === null ? '(never condensed)' : `(condensed ${discordWhen(view.notesCondensedAt)})`}`,
     notes.length > 0 ? notes.join('\n') : 'None yet: they come from reject reasons and Regenerate feedback, once a day.',
   ].join('\n');
@@ -87,9 +89,7 @@ export function renderVoice(view: VoiceView, title: string): EmbedBuilder {
       { name: `Edit pairs (${pairs.length})`, value: bounded(pairs, MAX_FIELD_CHARS, 'None yet.') },
       { name: `Pinned (${pins.length})`, value: bounded(pins, MAX_FIELD_CHARS, 'None.') },
     )
-    .setFooter({
-      text: `${learned.builtAt === null ? 'Learned block not built yet' : `Learned block built ${new Date(learned.builtAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`} · /voice forget, pin, unpin`,
-    });
+    .setFooter({ text: '/voice forget <note> removes a note · /voice pin|unpin <draft> forces a draft in or out of the examples' });
 }
 
 async function show(interaction: ChatInputCommandInteraction, ctx: CommandContext, account: AccountCommandContext): Promise<void> {
