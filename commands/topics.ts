@@ -8,7 +8,7 @@ import {
 } from 'discord.js';
 import { accountOption, isAccountFocused } from '../src/adapters/discord/account-option.js';
 import type { AccountCommandContext, CommandContext, SlashCommand } from '../src/adapters/discord/command-context.js';
-import { COLORS, deferBeforeWrite, embed, percent, plain, respond } from '../src/adapters/discord/command-replies.js';
+import { COLORS, deferBeforeWrite, discordTime, embed, percent, plain, respond } from '../src/adapters/discord/command-replies.js';
 import {
   accountLabel,
   accountSuffix,
@@ -21,7 +21,6 @@ import { resolveTopic, respondWithTopicNames } from '../src/adapters/discord/top
 import { UserError } from '../src/adapters/discord/user-error.js';
 import { CONTENT_TYPE_LABELS } from '../src/domain/content-types.js';
 import type { Actor } from '../src/domain/draft.js';
-import { effectiveWeight } from '../src/domain/topic-selection.js';
 
 export const MIN_TOPIC_WEIGHT = 0;
 export const MAX_TOPIC_WEIGHT = 100;
@@ -29,27 +28,42 @@ export const MAX_TOPIC_WEIGHT = 100;
 const MAX_LIST_CHARS = 3_900;
 /** Per account when one reply lists several: three such sections fit one message's 6000 characters. */
 const MAX_SECTION_CHARS = 1_800;
-const EFFECTIVE_WEIGHT_NOTE = 'Effective weight = weight × track record (approvals, engagement); 0 right after use.';
+const SHARE_NOTE =
+  "Learned share: how often the draw picks the topic, from its weight and what moderators approved or rejected (and how its posts did) since the last reset; with no decisions it is the weight's share. " +
+  "Next: the chance for the next draft, the last topic's multiplied by the repeat factor. Approval: moderator approvals ÷ their decisions since the reset.";
+const LEARNING_OFF_NOTE = 'Learning is off (LEARNING): topics are drawn by their weights; the approval rates are still shown.';
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+/** The footer: what the figures mean, for this account's settings. */
+function shareNote(learningEnabled: boolean, repeatFactor: number, resetAt: number | null): string {
+  return [learningEnabled ? SHARE_NOTE : LEARNING_OFF_NOTE, `Repeat factor ${repeatFactor}.`, resetAt === null ? '' : 'Learning was reset (see the top line).']
+    .filter(Boolean)
+    .join(' ');
+}
 
 /**
  * One account's topic table. `section`: one of several in a reply covering every account, so it
  * is shorter (it shares a message's 6000 characters) and titled with the account.
  */
 async function renderTopics(ctx: CommandContext, account: AccountCommandContext, section: boolean): Promise<EmbedBuilder> {
-  const { topics, accountAvgEngagement, lastUsedTopicId } = await account.topicsWithContext();
+  const view = await account.topicsWithContext();
+  const { topics, arms, approvals, lastUsedTopicId } = view;
   const maxChars = section ? MAX_SECTION_CHARS : MAX_LIST_CHARS;
   const lines: string[] = [];
-  let length = 0;
+  if (view.resetAt !== null) lines.push(`Learning since ${discordTime(view.resetAt)} (/topics reset-learning).`);
+  let length = lines[0]?.length ?? 0;
   const sorted = [...topics].sort((a, b) => Number(b.enabled) - Number(a.enabled) || b.weight - a.weight || a.name.localeCompare(b.name));
   for (const [index, t] of sorted.entries()) {
-    const effective = effectiveWeight(t, { accountAvgEngagement, lastUsedTopicId });
-    const decided = t.approvals + t.rejections;
+    const own = arms.filter((arm) => arm.topicId === t.id);
+    const learned = own.reduce((sum, arm) => sum + arm.learnedShare, 0);
+    const next = own.reduce((sum, arm) => sum + arm.share, 0);
+    const decided = approvals.get(t.id) ?? { approvals: 0, rejections: 0 };
+    const total = decided.approvals + decided.rejections;
+    // Content types a moderator chose with /draft type: and approved are drawn too: show how often.
+    const otherTypes = own.filter((arm) => !arm.configured).map((arm) => `${CONTENT_TYPE_LABELS[arm.contentType] ?? arm.contentType} ${percent(arm.share)}`);
     const line = [
-      `${t.enabled ? '✅' : '⛔'} **${plain(t.name)}** · ${CONTENT_TYPE_LABELS[t.contentType] ?? t.contentType}`,
-      `weight ${t.weight} → effective ${round1(effective)}${t.id === lastUsedTopicId ? ' (just used)' : ''} · uses ${t.usageCount}`,
-      `approval ${percent(decided > 0 ? t.approvals / decided : null)} · avg engagement ${round1(t.avgEngagement)}`,
+      `${t.enabled ? '✅' : '⛔'} **${plain(t.name)}** · ${CONTENT_TYPE_LABELS[t.contentType] ?? t.contentType}${otherTypes.length > 0 ? ` (also ${otherTypes.join(', ')})` : ''}`,
+      `weight ${t.weight} · learned share ${percent(own.length > 0 ? learned : 0)} · next ${percent(own.length > 0 ? next : 0)}${t.id === lastUsedTopicId ? ' (just used)' : ''} · uses ${t.usageCount}`,
+      `approval ${percent(total > 0 ? decided.approvals / total : null)}${total > 0 ? ` (${decided.approvals} of ${total})` : ''}`,
     ].join('\n');
     if (length + line.length + 2 > maxChars) {
       lines.push(`…and ${sorted.length - index} more${section ? ` (/topics list account:${account.id})` : ''}`);
@@ -60,7 +74,7 @@ async function renderTopics(ctx: CommandContext, account: AccountCommandContext,
   }
   const title = `Topics${section || namesAccounts(ctx) ? ` · ${accountLabel(account)}` : ''} (${topics.filter((t) => t.enabled).length} of ${topics.length} enabled)`;
   const reply = embed(COLORS.info, title.slice(0, 256)).setDescription(lines.length > 0 ? lines.join('\n\n') : 'No topics configured.');
-  if (!section) reply.setFooter({ text: EFFECTIVE_WEIGHT_NOTE });
+  if (!section) reply.setFooter({ text: shareNote(view.learningEnabled, view.repeatFactor, view.resetAt) });
   return reply;
 }
 
@@ -69,7 +83,7 @@ async function listTopics(interaction: ChatInputCommandInteraction, ctx: Command
     interaction,
     accounts,
     (account, section) => renderTopics(ctx, account, section),
-    () => `**Topics** · ${allAccountsLine(accounts)} ${EFFECTIVE_WEIGHT_NOTE}`,
+    () => `**Topics** · ${allAccountsLine(accounts)} ${SHARE_NOTE}`,
   );
 }
 
@@ -133,9 +147,23 @@ async function setEnabled(
   await respond(interaction, [embed(enabled ? COLORS.ok : COLORS.warn, `Topic ${verb}${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(text)]);
 }
 
+async function resetLearning(interaction: ChatInputCommandInteraction, ctx: CommandContext, actor: Actor, account: AccountCommandContext): Promise<void> {
+  await deferBeforeWrite(interaction, { ephemeral: false });
+  const reset = await account.resetTopicLearning(actor, interaction.id);
+  await respond(interaction, [
+    embed(COLORS.ok, `Topic learning reset${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(
+      [
+        `Topic choice starts over from the weights (by ${plain(actor.name)}): from now on it learns only from decisions made after ${discordTime(reset.at)}.`,
+        'The recorded decisions stay: the examples in the prompt, the avoid notes and /stats still use them.',
+      ].join('\n'),
+    ),
+  ]);
+}
+
 /**
- * /topics list|set|enable|disable [account]: view and steer topic selection, per account. list
- * not narrowed to one account shows every account, one section each.
+ * /topics list|set|enable|disable|reset-learning [account]: view and steer topic selection, per account. list
+ * not narrowed to one account shows every account, one section each. reset-learning makes topic
+ * selection forget what it learned (issue 15).
  */
 export const topics: SlashCommand = {
   data: new SlashCommandBuilder()
@@ -144,7 +172,7 @@ export const topics: SlashCommand = {
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .setContexts(InteractionContextType.Guild)
     .addSubcommand((s) =>
-      s.setName('list').setDescription('Each topic with its type, weights, uses, approval rate and engagement').addStringOption(accountOption('all')),
+      s.setName('list').setDescription('Each topic with its weight, learned share, approval rate and uses').addStringOption(accountOption('all')),
     )
     .addSubcommand((s) =>
       s
@@ -174,8 +202,11 @@ export const topics: SlashCommand = {
         .setDescription('Stop the scheduler picking a topic')
         .addStringOption((o) => o.setName('topic').setDescription('The topic').setRequired(true).setAutocomplete(true).setMaxLength(100))
         .addStringOption(accountOption('one')),
+    )
+    .addSubcommand((s) =>
+      s.setName('reset-learning').setDescription('Topic choice forgets what it learned and starts over from the weights').addStringOption(accountOption('one')),
     ),
-  // list reads; set, enable and disable change what the scheduler picks.
+  // list reads; set, enable, disable and reset-learning change what the scheduler picks.
   guard: { moderatorExcept: ['list'] },
   // list covers every account, one section each; a change needs the one account it is for.
   accounts: (sub) => (sub === 'list' ? 'all' : 'one'),
@@ -193,8 +224,10 @@ export const topics: SlashCommand = {
         return setEnabled(interaction, ctx, actor, account, true);
       case 'disable':
         return setEnabled(interaction, ctx, actor, account, false);
+      case 'reset-learning':
+        return resetLearning(interaction, ctx, actor, account);
       default:
-        throw new UserError(`Unknown subcommand "${sub}". Use list, set, enable or disable.`);
+        throw new UserError(`Unknown subcommand "${sub}". Use list, set, enable, disable or reset-learning.`);
     }
   },
 

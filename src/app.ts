@@ -62,6 +62,7 @@ import { ConcurrencyLimit } from './services/concurrency-limit.js';
 import { contentPolicyFrom } from './services/content-generation.js';
 import { DeadlineTimer } from './services/deadline-timer.js';
 import { DraftPipelineService } from './services/draft-pipeline.js';
+import { resetTopicLearning } from './services/topic-learning.js';
 import { EngagementService } from './services/engagement-service.js';
 import { GenerationHealth } from './services/generation-health.js';
 import { SchedulingService } from './services/scheduling-service.js';
@@ -1207,6 +1208,7 @@ function buildPipeline(
       ...contentPolicyFrom(account.content),
       moderationTimeoutMs: account.posting.moderationTimeoutMs,
       maxPendingDrafts: account.posting.maxPendingDrafts,
+      learning: account.learning,
     },
   });
   return { pipeline, checkClaudeAccess: () => generator.checkAccess() };
@@ -1542,6 +1544,8 @@ function buildCommandContext(
     pause: account.pause,
     schedulerStatus: () => scheduler.status(account.config.id),
     topicsWithContext: () => account.pipeline.topicsWithContext(),
+    resetTopicLearning: (actor, interactionId) =>
+      resetTopicLearning({ settings: account.repos.settings, audit: account.repos.moderationEvents, clock }, { actor, interactionId }),
     generateDraft: (topicName, options) => account.moderation.generateAndPostDraft({ trigger: 'command', topicName, ...options }),
     media: account.media,
     stats: account.stats,

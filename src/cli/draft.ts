@@ -7,12 +7,14 @@ import { createClaudeDraftGenerator, GenerationError } from '../adapters/claude/
 import { ConfigError, loadGenerationConfig, loadStorageConfig } from '../config/index.js';
 import { createDataSource, createRepositories, databaseTargetOf, describeDatabaseTarget, type DatabaseTarget } from '../db/index.js';
 import { ENTITIES } from '../db/entities/index.js';
-import { isContentType } from '../domain/content-types.js';
+import { isContentType, type ContentType } from '../domain/content-types.js';
 import type { DuplicateLookup } from '../domain/duplicates.js';
-import { selectTopic } from '../domain/topic-selection.js';
+import { lastUsedTopicId, selectArm, type SelectionSignal } from '../domain/topic-selection.js';
 import { measureTweet } from '../domain/tweet-length.js';
 import { createLogger } from '../logging/index.js';
 import { contentPolicyFrom, GenerationFailure, generateValidContent } from '../services/content-generation.js';
+import { TOPIC_LEARNING_WINDOW } from '../services/draft-pipeline.js';
+import { SETTINGS } from '../services/settings-keys.js';
 import type { Topic } from '../services/ports.js';
 
 /**
@@ -76,6 +78,8 @@ interface TopicSource {
   readonly label: string;
   readonly topics: readonly Topic[];
   readonly accountAvgEngagement: number;
+  /** The decisions topic selection learns from (since the last /topics reset-learning); none for the defaults. */
+  readonly signals: readonly SelectionSignal[];
   readonly recentPosts: readonly string[];
   readonly duplicates: DuplicateLookup;
   close(): Promise<void>;
@@ -133,12 +137,16 @@ async function readTopicSource(dataSource: DataSource, label: string): Promise<T
   const repos = createRepositories(dataSource);
   const topics = await repos.topics.list();
   const { accountAverage } = await repos.posts.engagementByTopic();
+  // The draw the bot would make: the same decisions since the last /topics reset-learning.
+  const resetAt = (await repos.settings.get(SETTINGS.learningReset))?.at ?? null;
+  const signals = await repos.learning.decisions({ since: resetAt, limit: TOPIC_LEARNING_WINDOW });
   const recent = await repos.drafts.recentTexts(['published', 'publishing', 'approved', 'pending'], RECENT_POSTS_FOR_PROMPT);
   return {
     kind: 'database',
     label,
     topics,
     accountAvgEngagement: accountAverage,
+    signals,
     recentPosts: recent.map((tweets) => tweets.join('\n')),
     duplicates: repos.duplicates,
     close: () => dataSource.destroy(),
@@ -170,6 +178,7 @@ function defaultTopics(databasePath: string): TopicSource {
     label: `default topics (no database at ${databasePath})`,
     topics,
     accountAvgEngagement: 0,
+    signals: [],
     recentPosts: [],
     duplicates: NO_HISTORY,
     close: async () => {},
@@ -178,15 +187,22 @@ function defaultTopics(databasePath: string): TopicSource {
 
 async function generate(config: ReturnType<typeof loadGenerationConfig>, source: TopicSource, topicName: string | undefined): Promise<number> {
   const { topics } = source;
+  let contentType: ContentType | undefined;
   let topic = topicName === undefined ? undefined : topics.find((t) => t.name.toLowerCase() === topicName.trim().toLowerCase());
   if (topicName !== undefined && !topic) {
     process.stderr.write(`Unknown topic "${topicName}". Known topics: ${topics.map((t) => t.name).join(', ')}\n`);
     return EXIT_CONFIG;
   }
   if (!topic) {
-    // The bot's own draw: weights, enabled flags, approval and engagement factors, rotation.
-    const chosen = selectTopic(topics, { accountAvgEngagement: source.accountAvgEngagement, lastUsedTopicId: lastUsedTopicId(topics), rng: Math.random });
-    topic = topics.find((t) => t.id === chosen?.id);
+    // The bot's own draw: weights, enabled flags, what the moderators' decisions taught, soft rotation.
+    const chosen = selectArm(topics, source.signals, {
+      learning: config.learning.enabled,
+      repeatFactor: config.learning.repeatFactor,
+      lastUsedTopicId: lastUsedTopicId(topics),
+      rng: Math.random,
+    });
+    topic = topics.find((t) => t.id === chosen?.topicId);
+    contentType = chosen?.contentType;
   }
   if (!topic) {
     process.stderr.write(`No enabled topic with a weight above 0 in the ${source.label}.\n`);
@@ -196,11 +212,11 @@ async function generate(config: ReturnType<typeof loadGenerationConfig>, source:
   const logger = createLogger({ level: 'warn', format: 'pretty', secrets: config.secrets });
   const generator = createClaudeDraftGenerator(config, logger);
 
-  process.stdout.write(`Topic: ${topic.name} (${topic.contentType}), model ${config.anthropic.model}\nTopics from: ${source.label}\n\n`);
+  process.stdout.write(`Topic: ${topic.name} (${contentType ?? topic.contentType}), model ${config.anthropic.model}\nTopics from: ${source.label}\n\n`);
   let result;
   try {
     result = await generateValidContent(
-      { contentType: topic.contentType, topicName: topic.name, topicDescription: topic.description, recentPosts: source.recentPosts },
+      { contentType: contentType ?? topic.contentType, topicName: topic.name, topicDescription: topic.description, recentPosts: source.recentPosts },
       {
         generator,
         duplicates: source.duplicates,
@@ -247,15 +263,6 @@ async function generate(config: ReturnType<typeof loadGenerationConfig>, source:
         : 'Duplicates: not checked here (no database); the bot checks the whole history.\n'),
   );
   return result.ok ? 0 : 1;
-}
-
-/** The topic of the most recent draft, for the rotation penalty (as the pipeline does). */
-function lastUsedTopicId(topics: readonly Topic[]): number | null {
-  let latest: Topic | null = null;
-  for (const topic of topics) {
-    if (topic.lastUsedAt !== null && (latest === null || topic.lastUsedAt > (latest.lastUsedAt ?? 0))) latest = topic;
-  }
-  return latest?.id ?? null;
 }
 
 process.exitCode = await main();

@@ -181,6 +181,9 @@ const accountShape = {
   voice,
   allowedLinkDomains: textList('[pump.fun, example.com]'),
   bannedPatterns,
+  learning: fromEnvironmentField('LEARNING'),
+  topicRepeatFactor: fromEnvironmentField('TOPIC_REPEAT_FACTOR'),
+  voiceExamples: fromEnvironmentField('VOICE_EXAMPLES'),
 };
 
 // Unknown keys are reported by hand (unknownKeyProblem), with a suggestion or the secret's variable.

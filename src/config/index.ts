@@ -16,7 +16,7 @@ import {
 } from './schema.js';
 
 export { parseDuration, formatDuration } from './duration.js';
-export { DEFAULT_ANTHROPIC_MODEL, BRAND_DOMAINS, SECRET_VARIABLES, parseActiveHours, type ActiveHours } from './schema.js';
+export { DEFAULT_ANTHROPIC_MODEL, DEFAULT_LEARNING_MODEL, BRAND_DOMAINS, SECRET_VARIABLES, parseActiveHours, type ActiveHours } from './schema.js';
 
 export interface TwitterCredentials {
   readonly appKey: string;
@@ -66,9 +66,6 @@ export interface LearningConfig {
 
 /** The defaults of {@link LearningConfig}, as the README states them. */
 export const DEFAULT_LEARNING: LearningConfig = { enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 };
-
-/** LEARNING_MODEL's default: a cheap model from the SDK's list, for the daily avoid notes. */
-export const DEFAULT_LEARNING_MODEL = 'claude-haiku-4-5';
 
 /** The validated, typed configuration. Built once at start-up and handed to every part. */
 export interface AppConfig {
@@ -356,9 +353,11 @@ function redacted(problems: readonly ConfigProblem[], env: Record<string, string
  * What `npm run draft` needs: the Anthropic settings and the content rules. Only
  * ANTHROPIC_API_KEY is required, so templates can be tuned without Discord or X.
  */
-export function loadGenerationConfig(env: Record<string, string | undefined> = readEnvironment()): Pick<AppConfig, 'anthropic' | 'content' | 'secrets'> {
+export function loadGenerationConfig(
+  env: Record<string, string | undefined> = readEnvironment(),
+): Pick<AppConfig, 'anthropic' | 'content' | 'secrets' | 'learning'> {
   const parsed = parseOrThrow(generationEnvironmentSchema, env);
-  return { anthropic: anthropicConfig(parsed), content: contentConfig(parsed), secrets: [parsed.ANTHROPIC_API_KEY] };
+  return { anthropic: anthropicConfig(parsed), content: contentConfig(parsed), learning: learningConfig(parsed), secrets: [parsed.ANTHROPIC_API_KEY] };
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
@@ -387,21 +386,26 @@ type AnthropicEnvironment = Pick<
   | 'ANTHROPIC_PRICE_OUTPUT_PER_MTOK'
   | 'ANTHROPIC_PRICE_CACHE_READ_PER_MTOK'
   | 'ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK'
+  | 'LEARNING_MODEL'
 >;
 type ContentEnvironment = Pick<Environment, 'GENERATION_ATTEMPTS' | 'DUPLICATE_THRESHOLD' | 'MAX_HASHTAGS' | 'ALLOWED_LINK_DOMAINS' | 'BANNED_PATTERNS'>;
 
 /** The environment's learning settings (issue 15); an account's keys in accounts.yaml override them. */
-function learningConfig(_env: Environment): LearningConfig {
-  // Until LEARNING, TOPIC_REPEAT_FACTOR and VOICE_EXAMPLES are parsed: the defaults.
-  return DEFAULT_LEARNING;
+function learningConfig(env: Pick<Environment, 'LEARNING' | 'TOPIC_REPEAT_FACTOR' | 'VOICE_EXAMPLES'>, account?: FileAccount): LearningConfig {
+  return {
+    enabled: account?.learning ?? env.LEARNING,
+    repeatFactor: account?.topicRepeatFactor ?? env.TOPIC_REPEAT_FACTOR,
+    maxExamples: account?.voiceExamples ?? env.VOICE_EXAMPLES,
+    // Not configurable: four pairs already show a team's editing habits, and each costs prompt tokens.
+    maxEditPairs: DEFAULT_LEARNING.maxEditPairs,
+  };
 }
 
 function anthropicConfig(env: AnthropicEnvironment): AppConfig['anthropic'] {
   return {
     apiKey: env.ANTHROPIC_API_KEY,
     model: env.ANTHROPIC_MODEL,
-    // Until LEARNING_MODEL is parsed (issue 15): the default.
-    learningModel: DEFAULT_LEARNING_MODEL,
+    learningModel: env.LEARNING_MODEL,
     baseUrl: env.ANTHROPIC_BASE_URL,
     maxRetries: env.ANTHROPIC_MAX_RETRIES,
     timeoutMs: env.ANTHROPIC_TIMEOUT,
@@ -505,7 +509,7 @@ function accountFromFile(account: FileAccount, env: Environment, credentials: Tw
       bannedPatterns: account.bannedPatterns ?? content.bannedPatterns,
       voice: account.voice ?? null,
     },
-    learning: learningConfig(env),
+    learning: learningConfig(env, account),
     twitter: { credentials, credentialVariables: twitterCredentialVariables(account.id) },
   };
 }

@@ -10,6 +10,9 @@ import { parseDuration } from './duration.js';
  */
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 
+/** LEARNING_MODEL's default: a cheap model from the SDK's list, for the daily avoid notes (issue 15). */
+export const DEFAULT_LEARNING_MODEL = 'claude-haiku-4-5';
+
 /** The brand's own domain: twitter-text counts "Pump.fun" as a URL, so it is always allowed. */
 export const BRAND_DOMAINS = ['pump.fun'] as const;
 
@@ -181,6 +184,36 @@ const boolean = (fallback: boolean) =>
         if (['false', '0', 'no', 'off'].includes(v)) return false;
         ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
         return z.NEVER;
+      }),
+  );
+
+/** LEARNING: on or off; true/false (and yes/no, 1/0) read the same, as the other switches do. */
+const onOff = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(fallback ? 'on' : 'off')
+      .transform((value, ctx) => {
+        const v = value.trim().toLowerCase();
+        if (['on', 'true', '1', 'yes'].includes(v)) return true;
+        if (['off', 'false', '0', 'no'].includes(v)) return false;
+        ctx.addIssue({ code: 'custom', message: `expected on or off (or true/false), got "${value}"` });
+        return z.NEVER;
+      }),
+  );
+
+/** A Claude model id as the API takes it: letters, digits and . _ - : @ / without spaces. */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/;
+
+const modelName = (fallback: string) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : value.trim()) : value),
+    z
+      .string()
+      .default(fallback)
+      .refine((value) => MODEL_NAME.test(value) && value.length <= 100, {
+        error: (issue) => `expected a Claude model name such as ${fallback} (letters, digits, "-", "." and no spaces), got "${String(issue.input)}"`,
       }),
   );
 
@@ -425,6 +458,11 @@ export const environmentObject = z.object({
   ANTHROPIC_PRICE_OUTPUT_PER_MTOK: decimal(15, 0, 1_000),
   ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: decimal(0.3, 0, 1_000),
   ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: decimal(3.75, 0, 1_000),
+  // Issue 15: learning from moderators. LEARNING_MODEL condenses reject reasons into avoid notes, once a day.
+  LEARNING: onOff(true),
+  TOPIC_REPEAT_FACTOR: decimal(0.25, 0, 1),
+  VOICE_EXAMPLES: integer(6, 0, 12),
+  LEARNING_MODEL: modelName(DEFAULT_LEARNING_MODEL),
 
   TWITTER_APP_KEY: optionalSecret('the X app (consumer) key'),
   TWITTER_APP_SECRET: optionalSecret('the X app (consumer) secret'),
@@ -547,6 +585,10 @@ export const generationEnvironmentSchema = environmentObject.pick({
   ANTHROPIC_PRICE_OUTPUT_PER_MTOK: true,
   ANTHROPIC_PRICE_CACHE_READ_PER_MTOK: true,
   ANTHROPIC_PRICE_CACHE_WRITE_PER_MTOK: true,
+  LEARNING: true,
+  TOPIC_REPEAT_FACTOR: true,
+  VOICE_EXAMPLES: true,
+  LEARNING_MODEL: true,
   GENERATION_ATTEMPTS: true,
   DUPLICATE_THRESHOLD: true,
   MAX_HASHTAGS: true,

@@ -4,7 +4,8 @@ import type { DuplicateLookup } from '../domain/duplicates.js';
 import { editDraftMedia, revisionRiskFlags, type DraftMedia, type ImageEdits } from '../domain/media.js';
 import { findBidiControls, sanitiseFreeText } from '../domain/sanitise.js';
 import { ZERO_USAGE, type TokenUsage } from '../domain/generation.js';
-import { selectTopic } from '../domain/topic-selection.js';
+import type { DraftSignal } from '../domain/learning.js';
+import { armShares, lastUsedTopicId, selectArm, topicApprovals, type ArmShare, type TopicApprovals } from '../domain/topic-selection.js';
 import type { Violation } from '../domain/validation.js';
 import type { Logger } from '../logging/index.js';
 import { checkContent, GenerationFailure, generateValidContent, type ContentPolicy, type ContentResult } from './content-generation.js';
@@ -16,18 +17,43 @@ import type {
   DraftGenerator,
   DraftRepository,
   GenerationRunRepository,
+  LearningSignalRepository,
   MediaFileStore,
   PostRepository,
+  SettingsRepository,
   Topic,
   TopicRepository,
 } from './ports.js';
+import { SETTINGS } from './settings-keys.js';
 
 /** How many recent texts the prompt shows the model so it does not repeat itself. */
 const RECENT_POSTS_FOR_PROMPT = 10;
 
+/**
+ * How many of the latest decisions topic selection learns from: about a year of a busy account,
+ * and it keeps the draw's cost bounded (and lets an old taste fade out).
+ */
+export const TOPIC_LEARNING_WINDOW = 1_000;
+
 export interface DraftPipelineOptions extends ContentPolicy {
   readonly moderationTimeoutMs: number;
   readonly maxPendingDrafts: number;
+  /** LEARNING and TOPIC_REPEAT_FACTOR, for the topic draw (the account's). */
+  readonly learning: { readonly enabled: boolean; readonly repeatFactor: number };
+}
+
+/** What `/topics list` shows for one account: each topic, its arms' chances and its approval rate since the reset. */
+export interface TopicsView {
+  readonly topics: Topic[];
+  /** Each (topic, content type) the draw can choose, with its learned share and its chance next. */
+  readonly arms: ArmShare[];
+  /** Moderator decisions per topic id since the last /topics reset-learning. */
+  readonly approvals: Map<number, TopicApprovals>;
+  readonly lastUsedTopicId: number | null;
+  readonly learningEnabled: boolean;
+  readonly repeatFactor: number;
+  /** The last /topics reset-learning, or null. */
+  readonly resetAt: number | null;
 }
 
 export interface DraftPipelineDependencies {
@@ -35,6 +61,10 @@ export interface DraftPipelineDependencies {
   readonly topics: TopicRepository;
   readonly posts: PostRepository;
   readonly generationRuns: GenerationRunRepository;
+  /** The account's decisions, which topic selection learns from. */
+  readonly learning: Pick<LearningSignalRepository, 'decisions'>;
+  /** The account's settings: the /topics reset-learning mark. */
+  readonly settings: SettingsRepository;
   readonly duplicates: DuplicateLookup;
   readonly generator: DraftGenerator;
   /** Where the draft's image files are: Regenerate shows Claude the images the new text goes with. */
@@ -105,14 +135,16 @@ export class DraftPipelineService {
       return { status: 'skipped', reason };
     }
 
-    const topic = options.topicName !== undefined ? await this.requireTopic(options.topicName) : await this.pickTopic();
-    if (!topic) {
+    const drawn = options.topicName !== undefined ? { topic: await this.requireTopic(options.topicName), contentType: undefined } : await this.pickTopic();
+    if (!drawn) {
       const reason = 'no enabled topic with a weight above 0';
       await this.recordRun({ trigger: options.trigger, outcome: 'skipped', reason, startedAt });
       return { status: 'skipped', reason };
     }
+    const { topic } = drawn;
     const log = logger.child({ topic: topic.name, trigger: options.trigger });
-    const contentType = options.contentType ?? topic.contentType;
+    // A moderator's /draft type: wins, then the drawn pair's type, then the topic's own.
+    const contentType = options.contentType ?? drawn.contentType ?? topic.contentType;
     const images = options.images ?? [];
 
     let result;
@@ -350,11 +382,21 @@ export class DraftPipelineService {
     return { status: 'revised', draft: revised };
   }
 
-  /** The topics with their effective weights, for `/topics list`. */
-  async topicsWithContext(): Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }> {
-    const topics = await this.deps.topics.list();
-    const { accountAverage } = await this.deps.posts.engagementByTopic();
-    return { topics, accountAvgEngagement: accountAverage, lastUsedTopicId: lastUsedTopicId(topics) };
+  /** The topics with what the draw would do next and each one's approval rate, for `/topics list`. */
+  async topicsWithContext(): Promise<TopicsView> {
+    // The approval rates are shown with learning off too, so the decisions are read either way.
+    const { topics, signals, resetAt } = await this.selectionInputs(true);
+    const { enabled, repeatFactor } = this.deps.options.learning;
+    const lastUsed = lastUsedTopicId(topics);
+    return {
+      topics,
+      arms: armShares(topics, signals, { learning: enabled, repeatFactor, lastUsedTopicId: lastUsed }),
+      approvals: topicApprovals(topics, signals),
+      lastUsedTopicId: lastUsed,
+      learningEnabled: enabled,
+      repeatFactor,
+      resetAt,
+    };
   }
 
   /** A generated revision as stored: fingerprinted, with its fixes, its images' flags and a fresh deadline. */
@@ -370,10 +412,22 @@ export class DraftPipelineService {
     };
   }
 
-  private async pickTopic(): Promise<Topic | null> {
-    const { topics, accountAvgEngagement, lastUsedTopicId: lastUsed } = await this.topicsWithContext();
-    const chosen = selectTopic(topics, { accountAvgEngagement, lastUsedTopicId: lastUsed, rng: this.deps.rng });
-    return chosen ? (topics.find((t) => t.id === chosen.id) ?? null) : null;
+  /** Draws the next (topic, content type) by Thompson sampling over the account's decisions since its last reset. */
+  private async pickTopic(): Promise<{ topic: Topic; contentType: ContentType } | null> {
+    const { enabled, repeatFactor } = this.deps.options.learning;
+    // With learning off nothing is read: the draw uses the weights alone.
+    const { topics, signals } = await this.selectionInputs(enabled);
+    const chosen = selectArm(topics, signals, { learning: enabled, repeatFactor, lastUsedTopicId: lastUsedTopicId(topics), rng: this.deps.rng });
+    const topic = chosen ? topics.find((t) => t.id === chosen.topicId) : undefined;
+    return chosen && topic ? { topic, contentType: chosen.contentType } : null;
+  }
+
+  /** The topics and, when `withSignals`, the account's decisions since its last /topics reset-learning. */
+  private async selectionInputs(withSignals: boolean): Promise<{ topics: Topic[]; signals: DraftSignal[]; resetAt: number | null }> {
+    const topics = await this.deps.topics.list();
+    const resetAt = (await this.deps.settings.get(SETTINGS.learningReset))?.at ?? null;
+    const signals = withSignals ? await this.deps.learning.decisions({ since: resetAt, limit: TOPIC_LEARNING_WINDOW }) : [];
+    return { topics, signals, resetAt };
   }
 
   private async requireTopic(name: string): Promise<Topic> {
@@ -427,15 +481,6 @@ export class DraftPipelineService {
       finishedAt: this.deps.clock.now(),
     });
   }
-}
-
-/** The topic of the most recent draft, for the rotation penalty. */
-function lastUsedTopicId(topics: readonly Topic[]): number | null {
-  let latest: Topic | null = null;
-  for (const topic of topics) {
-    if (topic.lastUsedAt !== null && (latest === null || topic.lastUsedAt > (latest.lastUsedAt ?? 0))) latest = topic;
-  }
-  return latest?.id ?? null;
 }
 
 /** Tokens a failed cycle spent, all attempts included (see GenerationFailure). */

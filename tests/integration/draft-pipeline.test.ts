@@ -16,7 +16,7 @@ describe('draft pipeline against the Anthropic fake', () => {
   let db: TempDatabase;
   let now: number;
 
-  const pipeline = (overrides: { apiKey?: string; maxPendingDrafts?: number } = {}) =>
+  const pipeline = (overrides: { apiKey?: string; maxPendingDrafts?: number; rng?: () => number; learning?: boolean } = {}) =>
     new DraftPipelineService({
       ...db.repos,
       generator: new ClaudeDraftGenerator({
@@ -34,7 +34,7 @@ describe('draft pipeline against the Anthropic fake', () => {
         sweep: () => Promise.resolve([]),
       },
       clock: { now: () => now },
-      rng: mulberry32(7),
+      rng: overrides.rng ?? mulberry32(7),
       logger: createSilentLogger(),
       options: {
         rules: { maxHashtags: 2, allowedLinkDomains: ['pump.fun'], bannedPatterns: [] },
@@ -42,6 +42,7 @@ describe('draft pipeline against the Anthropic fake', () => {
         maxAttempts: 3,
         moderationTimeoutMs: 3_600_000,
         maxPendingDrafts: overrides.maxPendingDrafts ?? 3,
+        learning: { enabled: overrides.learning ?? true, repeatFactor: 0.25 },
       },
     });
 
@@ -96,6 +97,44 @@ describe('draft pipeline against the Anthropic fake', () => {
     expect(outcome.status).toBe('created');
     if (outcome.status === 'created') expect(outcome.draft).toMatchObject({ kind: 'thread', tweets });
     expect(JSON.stringify(anthropic.messageBodies[0])).toMatch(/thread/i);
+  });
+
+  it("GIVEN a moderator approved a /draft type: choice for a topic THEN the draw can pick that (topic, content type) and the draft has the drawn type; naming the topic uses the topic's own type (issue 15)", async () => {
+    const topics = await db.repos.topics.list();
+    // Only education is drawn; the moderator once asked for it as a thread and approved it.
+    for (const topic of topics) if (topic.name !== 'education') await db.repos.topics.setEnabled(topic.id, false, now);
+    const thread = [
+      '1/ What a bonding curve is, in plain words.',
+      '2/ Each buy moves the price up a little.',
+      '3/ Early and late buyers pay different prices.',
+    ];
+    anthropic.queueOutput({ draft: { kind: 'thread', tweets: thread } });
+    const chosen = await pipeline().generateDraft({ trigger: 'command', topicName: 'education', contentType: 'thread' });
+    if (chosen.status !== 'created') throw new Error(chosen.status);
+    expect(await db.repos.drafts.decide(chosen.draft.id, 1, { to: 'approved', actor: { id: '2', name: 'mod' }, source: 'moderator' }, now)).toBe(true);
+
+    // The arms are (education, education) then (education, thread): an RNG at its top draws the last one.
+    anthropic.queueOutput({ draft: { kind: 'thread', tweets: thread.map((t) => t.replace('plain', 'simple').replace('little', 'bit')) } });
+    const drawn = await pipeline({ rng: () => 0.999_999 }).generateDraft({ trigger: 'schedule' });
+    if (drawn.status !== 'created') throw new Error(drawn.status);
+    expect(drawn.draft).toMatchObject({ topicName: 'education', contentType: 'thread', kind: 'thread' });
+
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const named = await pipeline({ rng: () => 0.999_999 }).generateDraft({ trigger: 'command', topicName: 'education' });
+    if (named.status !== 'created') throw new Error(named.status);
+    expect(named.draft).toMatchObject({ topicName: 'education', contentType: 'education', kind: 'tweet' });
+
+    // With learning off only the topic's own content type is drawn.
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET_2 } });
+    const off = await pipeline({ rng: () => 0.999_999, learning: false, maxPendingDrafts: 10 }).generateDraft({ trigger: 'schedule' });
+    if (off.status !== 'created') throw new Error(off.status);
+    expect(off.draft).toMatchObject({ topicName: 'education', contentType: 'education' });
+    // /topics list with learning off: no learned pair, but the approval rate is still there.
+    const view = await pipeline({ learning: false }).topicsWithContext();
+    const education = topics.find((t) => t.name === 'education')!;
+    expect(view.learningEnabled).toBe(false);
+    expect(view.arms.map((arm) => [arm.topicName, arm.contentType, arm.share])).toEqual([['education', 'education', 1]]);
+    expect(view.approvals.get(education.id)).toEqual({ approvals: 1, rejections: 0 });
   });
 
   it('GIVEN an output that breaks a hard rule THEN it is regenerated with the violation named in the prompt', async () => {

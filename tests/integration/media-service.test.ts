@@ -95,6 +95,7 @@ describe('images on drafts (MediaService and the pipeline, real database)', () =
         maxAttempts: 1,
         moderationTimeoutMs: 2 * HOUR,
         maxPendingDrafts: 3,
+        learning: { enabled: true, repeatFactor: 0.25 },
       },
     });
 

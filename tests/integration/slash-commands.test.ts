@@ -117,7 +117,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
       choices: ['24h', '7d', '30d', 'all'].map((p) => ({ name: p, value: p })),
     });
     const subcommands = ((byName.get('topics')?.['options'] as Json[]) ?? []).map((o) => [o['name'], o['type']]);
-    expect(subcommands).toEqual(['list', 'set', 'enable', 'disable'].map((n) => [n, ApplicationCommandOptionType.Subcommand]));
+    expect(subcommands).toEqual(['list', 'set', 'enable', 'disable', 'reset-learning'].map((n) => [n, ApplicationCommandOptionType.Subcommand]));
     expect(option('topics', 'weight', 'set')).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 0, max_value: 100, required: true });
     for (const sub of ['set', 'enable', 'disable']) expect(option('topics', 'topic', sub)).toMatchObject({ autocomplete: true, required: true });
     // Issue 15: /voice show|forget|pin|unpin; forget's note autocompletes, pin and unpin take a draft number.
@@ -605,7 +605,10 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     const body = text(list.embeds);
     expect(list.embeds[0]?.title).toBe('Topics (7 of 7 enabled)');
     for (const topic of await testApp.app.repos.topics.list()) expect(body).toContain(`**${topic.name}**`);
-    expect(body).toMatch(/✅ \*\*education\*\* · .+\nweight \d+ → effective [\d.]+ · uses 0\napproval – · avg engagement 0/);
+    expect(body).toMatch(/✅ \*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 0\napproval –/);
+    expect(list.embeds[0] as { footer?: { text: string } }).toMatchObject({
+      footer: { text: expect.stringContaining('Learned share: how often the draw picks the topic') },
+    });
 
     const set = await answer(slash('topics', { subcommand: 'set', options: { topic: 'education', weight: 42 } }));
     expect(text(set.embeds)).toContain('**education**:');
@@ -626,6 +629,62 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(audit).toEqual(
       expect.arrayContaining([`topic_weight:changed:education: ${educationWeight} -> 42`, 'topic_disable:changed:memes', 'topic_enable:changed:memes']),
     );
+  });
+
+  it('GIVEN moderator decisions THEN /topics list shows each topic its approval rate and learned share; WHEN a moderator runs /topics reset-learning THEN it is stored and audited, and the list starts over from the weights (issue 15)', async () => {
+    const testApp = await start();
+    const driver = new ModerationDriver(fakes, testApp);
+    const moderator = { id: fakes.discord.userIds.moderator, name: 'mod' };
+    const { moderation } = testApp.app.services;
+    // education: 2 approved, 1 rejected; safety: 1 rejected.
+    const decide = async (text: string, topic: string, approve: boolean) => {
+      const card = await driver.postDraft(text, topic);
+      const request = { draftId: card.draft.id, revision: 1, actor: moderator, messageId: card.messageId };
+      const result = approve ? await moderation.approve(request) : await moderation.reject({ ...request, reason: 'not for us' });
+      expect(result.status).toBe('applied');
+      testApp.clock.advance(HOUR);
+    };
+    await decide(SAFE_TWEET, 'education', true);
+    await decide(OTHER_TWEET, 'education', true);
+    await decide('Slippage is the gap between the price you see and the price you get. Set it on purpose, not by accident.', 'education', false);
+    await decide('Before you buy, read who holds the supply. A few wallets holding most of it is a warning, not a detail.', 'safety', false);
+
+    const before = text((await answer(slash('topics', { subcommand: 'list' }))).embeds);
+    expect(before).toMatch(/\*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 3\napproval 66\.7% \(2 of 3\)/);
+    expect(before).toMatch(/\*\*safety\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% \(just used\) · uses 1\napproval 0% \(0 of 1\)/);
+    const shareOf = (listed: string, topic: string) =>
+      Number(new RegExp(`\\*\\*${topic}\\*\\*[^\\n]*\\nweight \\d+ · learned share ([\\d.]+)%`).exec(listed)?.[1]);
+    const topics = await testApp.app.repos.topics.list();
+    const totalWeight = topics.reduce((sum, t) => sum + t.weight, 0);
+    const educationPrior = (100 * topics.find((t) => t.name === 'education')!.weight) / totalWeight;
+    expect(shareOf(before, 'education')).not.toBeCloseTo(educationPrior, 1);
+
+    // A plain member may not reset it: refused, audited, nothing stored.
+    const refused = await answer(slash('topics', { userId: fakes.discord.userIds.plain, subcommand: 'reset-learning' }));
+    expect(text(refused.embeds)).toMatch(/Only moderators can do that: \/topics reset-learning is limited/);
+    expect(await testApp.app.repos.settings.get(SETTINGS.learningReset)).toBeNull();
+
+    testApp.clock.advance(HOUR);
+    const reset = await answer(slash('topics', { subcommand: 'reset-learning' }));
+    expect(text(reset.embeds)).toContain('Topic choice starts over from the weights');
+    expect(await testApp.app.repos.settings.get(SETTINGS.learningReset)).toEqual({
+      at: testApp.clock.now(),
+      by: { id: fakes.discord.userIds.moderator, name: expect.any(String) },
+    });
+    const after = text((await answer(slash('topics', { subcommand: 'list' }))).embeds);
+    expect(after).toContain('Learning since <t:');
+    expect(after).toMatch(/\*\*education\*\* · .+\nweight \d+ · learned share [\d.]+% · next [\d.]+% · uses 3\napproval –/);
+    expect(shareOf(after, 'education')).toBeCloseTo(educationPrior, 0);
+    // The signals stay: only the draw forgets them.
+    expect(await testApp.app.repos.learning.decisions({ since: null, limit: 10 })).toHaveLength(4);
+
+    const audit = await auditRows(testApp);
+    expect(
+      audit.filter((r) => r.action === 'topics_reset_learning' || r.action === '/topics reset-learning').map((r) => [r.action, r.outcome, r.actor.id]),
+    ).toEqual([
+      ['/topics reset-learning', 'refused_not_moderator', fakes.discord.userIds.plain],
+      ['topics_reset_learning', 'changed', fakes.discord.userIds.moderator],
+    ]);
   });
 
   it('GIVEN drafts, decisions and posts THEN /stats defers and answers with the counts and a PNG chart attached in the multipart request', async () => {

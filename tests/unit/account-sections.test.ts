@@ -327,8 +327,12 @@ describe('replies covering several accounts: one section each, within Discord li
                 avgEngagement: 2,
               },
             ],
-            accountAvgEngagement: 2,
+            arms: [],
+            approvals: new Map(),
             lastUsedTopicId: null,
+            learningEnabled: true,
+            repeatFactor: 0.25,
+            resetAt: null,
           }),
         }) as unknown as AccountCommandContext,
     );

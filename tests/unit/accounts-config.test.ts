@@ -64,6 +64,7 @@ describe('issue 11 §1: without ACCOUNTS_FILE the environment is the one account
       discord: { moderationChannelId: '222222222222222222', moderatorRoleId: '333333333333333333' },
       posting: config.posting,
       content: { ...config.content, voice: null },
+      learning: { enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 },
       twitter: {
         credentials: config.twitter.credentials,
         credentialVariables: ['TWITTER_APP_KEY', 'TWITTER_APP_SECRET', 'TWITTER_ACCESS_TOKEN', 'TWITTER_ACCESS_SECRET'],
@@ -124,6 +125,7 @@ describe('issue 11 §1: accounts.yaml', () => {
         bannedPatterns: ['/lambo{1,3}/i', 'wen moon'],
         voice: 'Friendly, sharp, plain-spoken ...',
       },
+      learning: { enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 },
       twitter: {
         credentials: { appKey: 'pf-app-key-0001', appSecret: 'pf-app-secret-0001', accessToken: 'pf-access-token-0001', accessSecret: 'pf-access-secret-0001' },
         credentialVariables: ['TWITTER_PUMPFUN_APP_KEY', 'TWITTER_PUMPFUN_APP_SECRET', 'TWITTER_PUMPFUN_ACCESS_TOKEN', 'TWITTER_PUMPFUN_ACCESS_SECRET'],
@@ -507,6 +509,50 @@ describe('issue 13 §1: slots, slotGrace and keepAhead in accounts.yaml', () => 
     expect(byPath.get('accounts[0].slots[1]')).toMatch(/"Sat 22:30" is outside the account's active hours \(accounts\[0\]\.activeHours: 08:00-22:00\)/);
     expect(byPath.get('accounts[1].activeHours')).toMatch(/10:00-20:00 excludes the slot "09:00" of POST_SLOTS/);
     expect(byPath.get('accounts[2].slots[0]')).toMatch(/"06:00" is outside the account's active hours \(ACTIVE_HOURS: 07:00-23:00\)/);
+  });
+});
+
+describe('issue 15: per-account learning keys', () => {
+  it("GIVEN learning, topicRepeatFactor and voiceExamples in the file WHEN loaded THEN they are that account's; an account without them falls back to the environment", () => {
+    const config = loadWithFile(
+      lines(
+        'accounts:',
+        '  - id: main',
+        '    moderationChannelId: "333333333333333333"',
+        '    learning: off',
+        '    topicRepeatFactor: 0.5',
+        '    voiceExamples: 3',
+        '  - id: plain',
+        '    moderationChannelId: "333333333333333333"',
+        '  - id: yes',
+        '    moderationChannelId: "333333333333333333"',
+        '    learning: true',
+      ),
+      { DRY_RUN: 'true', LEARNING: 'off', TOPIC_REPEAT_FACTOR: '0.1', VOICE_EXAMPLES: '8' },
+    );
+    const [main, plain, yes] = config.accounts;
+    expect(main?.learning).toEqual({ enabled: false, repeatFactor: 0.5, maxExamples: 3, maxEditPairs: 4 });
+    expect(plain?.learning).toEqual({ enabled: false, repeatFactor: 0.1, maxExamples: 8, maxEditPairs: 4 });
+    expect(yes?.learning.enabled).toBe(true);
+    expect(config.learning).toEqual({ enabled: false, repeatFactor: 0.1, maxExamples: 8, maxEditPairs: 4 });
+  });
+
+  it('GIVEN bad learning keys in the file WHEN loaded THEN each names accounts[i].key and what it expects', () => {
+    const error = problemsWithFile(
+      lines(
+        'accounts:',
+        '  - id: main',
+        '    moderationChannelId: "333333333333333333"',
+        '    learning: maybe',
+        '    topicRepeatFactor: 2',
+        '    voiceExamples: [1, 2]',
+      ),
+      { DRY_RUN: 'true' },
+    );
+    const byPath = new Map(error.problems.map((p) => [p.variable, p.message]));
+    expect(byPath.get('accounts[0].learning')).toMatch(/expected on or off \(or true\/false\), got "maybe"/);
+    expect(byPath.get('accounts[0].topicRepeatFactor')).toMatch(/expected a number from 0 to 1, got "2"/);
+    expect(byPath.get('accounts[0].voiceExamples')).toMatch(/expected a single value, not a list or a map/);
   });
 });
 

@@ -38,7 +38,15 @@ function context(events: Event[]): CommandContext {
         events.push(`audit ${event.action} ${event.outcome} by ${event.actor.id} for ${event.interactionId}`);
       },
     },
-    topicsWithContext: async () => ({ topics: [], accountAvgEngagement: 0, lastUsedTopicId: null }),
+    topicsWithContext: async () => ({
+      topics: [],
+      arms: [],
+      approvals: new Map(),
+      lastUsedTopicId: null,
+      learningEnabled: true,
+      repeatFactor: 0.25,
+      resetAt: null,
+    }),
   };
   return {
     config: { discord: { guildId: GUILD, moderatorRoleId: ROLE } },
@@ -182,7 +190,7 @@ describe('the moderator guard, declared on a command and enforced by the router'
       expect.stringMatching(new RegExp(`^audit /topics set refused_not_moderator by ${MEMBER.id} for interaction-\\d+$`)),
       `edit Not done: Only moderators can do that: /topics set is limited to members with the <@&${ROLE}> role.`,
     ]);
-    for (const sub of ['enable', 'disable']) {
+    for (const sub of ['enable', 'disable', 'reset-learning']) {
       const refused = await run([topics], { command: 'topics', subcommand: sub, user: MEMBER, roles: [] });
       expect(refused[1]).toMatch(new RegExp(`^audit /topics ${sub} refused_not_moderator`));
     }
@@ -212,7 +220,7 @@ const CHANGES_STATE: Readonly<Record<string, boolean | Readonly<Record<string, b
   resume: true,
   draft: true,
   stats: false,
-  topics: { list: false, set: true, enable: true, disable: true },
+  topics: { list: false, set: true, enable: true, disable: true, 'reset-learning': true },
   ratelimit: false,
   // Its components are guarded per action: see queue-command.test.ts.
   queue: { list: false, suggest: false },

@@ -338,3 +338,46 @@ describe('MEDIA_DOWNLOAD_TIMEOUT', () => {
     }
   });
 });
+
+describe('issue 15: LEARNING, TOPIC_REPEAT_FACTOR, VOICE_EXAMPLES, LEARNING_MODEL', () => {
+  it('GIVEN nothing set THEN learning is on with repeat factor 0.25, 6 examples, 4 edit pairs and the default Haiku model', () => {
+    const config = loadConfig(validEnv());
+    expect(config.learning).toEqual({ enabled: true, repeatFactor: 0.25, maxExamples: 6, maxEditPairs: 4 });
+    expect(config.accounts[0]?.learning).toEqual(config.learning);
+    expect(config.anthropic.learningModel).toBe('claude-haiku-4-5');
+  });
+
+  it('GIVEN values THEN on/off and true/false both read, and each value reaches the config and the default account', () => {
+    for (const [text, enabled] of [
+      ['off', false],
+      ['OFF', false],
+      ['false', false],
+      ['on', true],
+      ['true', true],
+    ] as const) {
+      expect(loadConfig({ ...validEnv(), LEARNING: text }).learning.enabled).toBe(enabled);
+    }
+    const config = loadConfig({ ...validEnv(), LEARNING: 'off', TOPIC_REPEAT_FACTOR: '0', VOICE_EXAMPLES: '12', LEARNING_MODEL: ' claude-3-5-haiku-latest ' });
+    expect(config.accounts[0]?.learning).toEqual({ enabled: false, repeatFactor: 0, maxExamples: 12, maxEditPairs: 4 });
+    expect(config.anthropic.learningModel).toBe('claude-3-5-haiku-latest');
+    expect(loadGenerationConfig({ ANTHROPIC_API_KEY: 'sk-ant-test-key-abcdef', TOPIC_REPEAT_FACTOR: '1' }).learning.repeatFactor).toBe(1);
+  });
+
+  it('GIVEN bad values THEN ONE error names each variable and what it expects', () => {
+    const error = problemsOf({ ...validEnv(), LEARNING: 'sometimes', TOPIC_REPEAT_FACTOR: '1.5', VOICE_EXAMPLES: '13', LEARNING_MODEL: 'claude haiku' });
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['LEARNING', 'LEARNING_MODEL', 'TOPIC_REPEAT_FACTOR', 'VOICE_EXAMPLES']);
+    expect(error.message).toMatch(/LEARNING expected on or off \(or true\/false\), got "sometimes"/);
+    expect(error.message).toMatch(/TOPIC_REPEAT_FACTOR expected a number from 0 to 1, got "1.5"/);
+    expect(error.message).toMatch(/VOICE_EXAMPLES expected a whole number from 0 to 12, got "13"/);
+    expect(error.message).toMatch(/LEARNING_MODEL expected a Claude model name such as claude-haiku-4-5/);
+    expect(
+      problemsOf({ ...validEnv(), TOPIC_REPEAT_FACTOR: '-0.1', VOICE_EXAMPLES: '2.5' })
+        .problems.map((p) => p.variable)
+        .sort(),
+    ).toEqual(['TOPIC_REPEAT_FACTOR', 'VOICE_EXAMPLES']);
+  });
+
+  it('GIVEN an empty LEARNING_MODEL THEN the default model is used, like every other empty variable', () => {
+    expect(loadConfig({ ...validEnv(), LEARNING_MODEL: '   ' }).anthropic.learningModel).toBe('claude-haiku-4-5');
+  });
+});

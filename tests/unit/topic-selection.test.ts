@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { betaCdf } from '../../src/domain/beta-distribution.js';
+import type { DraftDecisionKind } from '../../src/domain/learning.js';
+import type { ContentType } from '../../src/domain/content-types.js';
 import {
-  PERFORMANCE_MULTIPLIER_MAX,
-  PERFORMANCE_MULTIPLIER_MIN,
-  effectiveWeight,
-  performanceMultiplier,
-  selectTopic,
+  armShares,
+  type ArmShare,
+  engagementPercentiles,
+  lastUsedTopicId,
+  selectArm,
+  topicApprovals,
+  topicArms,
+  type SelectionSignal,
+  type TopicSelectionOptions,
   type TopicStats,
 } from '../../src/domain/topic-selection.js';
 import { mulberry32 } from '../support/seeded-random.js';
@@ -25,169 +32,250 @@ function topic(overrides: Partial<TopicStats> & { id: number }): TopicStats {
   };
 }
 
-const neutral = { accountAvgEngagement: 0, lastUsedTopicId: null };
+let nextDraftId = 1;
+function signal(topicId: number, decision: DraftDecisionKind, extra: Partial<SelectionSignal> = {}): SelectionSignal {
+  return {
+    draftId: nextDraftId++,
+    topicId,
+    topicName: `topic ${topicId}`,
+    contentType: 'education',
+    decision,
+    publishedAt: null,
+    dryRun: false,
+    engagement24h: null,
+    engagement7d: null,
+    ...extra,
+  };
+}
 
-describe('performanceMultiplier', () => {
-  it('GIVEN a topic with no history THEN the multiplier is exactly 1', () => {
-    expect(performanceMultiplier(topic({ id: 1 }), 10)).toBe(1);
-  });
+function many(count: number, make: () => SelectionSignal): SelectionSignal[] {
+  return Array.from({ length: count }, make);
+}
 
-  it('GIVEN one approval out of one THEN the Bayesian prior keeps it far from the maximum', () => {
-    // (1 + 2) / (1 + 0 + 4) = 0.6 -> factor 1.2
-    expect(performanceMultiplier(topic({ id: 1, approvals: 1 }), 0)).toBeCloseTo(1.2, 10);
-  });
+const learningOn: TopicSelectionOptions = { learning: true, repeatFactor: 0.25, lastUsedTopicId: null };
+const learningOff: TopicSelectionOptions = { ...learningOn, learning: false };
 
-  it('GIVEN an excellent record THEN the multiplier is capped at the maximum', () => {
-    const star = topic({ id: 1, approvals: 500, rejections: 0, usageCount: 500, publishedCount: 500, avgEngagement: 1_000 });
-    expect(performanceMultiplier(star, 10)).toBe(PERFORMANCE_MULTIPLIER_MAX);
-  });
+function shareOf(topics: readonly TopicStats[], signals: readonly SelectionSignal[], options: TopicSelectionOptions, topicId: number): number {
+  return armShares(topics, signals, options)
+    .filter((arm) => arm.topicId === topicId)
+    .reduce((sum, arm) => sum + arm.share, 0);
+}
 
-  it('GIVEN a terrible record THEN the multiplier is floored at the minimum', () => {
-    const dud = topic({ id: 1, approvals: 0, rejections: 500, usageCount: 500, publishedCount: 500, avgEngagement: 0 });
-    expect(performanceMultiplier(dud, 10)).toBe(PERFORMANCE_MULTIPLIER_MIN);
-  });
+function chiSquare(counts: Map<number, number>, expected: Map<number, number>): number {
+  let sum = 0;
+  for (const [id, e] of expected) sum += ((counts.get(id) ?? 0) - e) ** 2 / e;
+  return sum;
+}
 
-  it('GIVEN engagement twice the account average over many posts THEN it raises the multiplier', () => {
-    const good = topic({ id: 1, usageCount: 97, publishedCount: 97, avgEngagement: 20 });
-    // (97 * 2 + 3) / (97 + 3) = 1.97 -> capped at 1.5
-    expect(performanceMultiplier(good, 10)).toBe(1.5);
-    const slightlyGood = topic({ id: 1, usageCount: 7, publishedCount: 7, avgEngagement: 12 });
-    // (7 * 1.2 + 3) / 10 = 1.14
-    expect(performanceMultiplier(slightlyGood, 10)).toBeCloseTo(1.14, 10);
-  });
-
-  it('GIVEN many drafts but no published post (failed, rejected or expired uses) THEN engagement is not judged (issue 10, item 16)', () => {
-    // Uses without a publication have no engagement: they must not count as posts with 0 engagement.
-    expect(performanceMultiplier(topic({ id: 1, usageCount: 500, publishedCount: 0, avgEngagement: 0 }), 10)).toBe(1);
-    // (2 * 1.4 + 3) / 5 = 1.16, whatever the number of drafts.
-    expect(performanceMultiplier(topic({ id: 1, usageCount: 40, publishedCount: 2, avgEngagement: 14 }), 10)).toBeCloseTo(1.16, 10);
-  });
-
-  it('GIVEN one viral post THEN the engagement prior damps it', () => {
-    const lucky = topic({ id: 1, usageCount: 1, publishedCount: 1, avgEngagement: 14 });
-    // (1 * 1.4 + 3) / 4 = 1.1
-    expect(performanceMultiplier(lucky, 10)).toBeCloseTo(1.1, 10);
-  });
-
-  it('GIVEN any combination of stats THEN the multiplier stays within its bounds', () => {
-    const rng = mulberry32(7);
-    for (let i = 0; i < 2_000; i++) {
-      const t = topic({
-        id: 1,
-        approvals: Math.floor(rng() * 50),
-        rejections: Math.floor(rng() * 50),
-        usageCount: Math.floor(rng() * 100),
-        publishedCount: Math.floor(rng() * 100),
-        avgEngagement: rng() * 100,
-      });
-      const m = performanceMultiplier(t, rng() * 50);
-      expect(m).toBeGreaterThanOrEqual(PERFORMANCE_MULTIPLIER_MIN);
-      expect(m).toBeLessThanOrEqual(PERFORMANCE_MULTIPLIER_MAX);
-    }
+describe('betaCdf', () => {
+  it('GIVEN known shapes THEN it matches their closed forms and the symmetry I_x(a, b) = 1 - I_1-x(b, a)', () => {
+    expect(betaCdf(0.3, 1, 1)).toBeCloseTo(0.3, 10);
+    // Beta(2, 2): 3x² - 2x³
+    expect(betaCdf(0.3, 2, 2)).toBeCloseTo(3 * 0.09 - 2 * 0.027, 10);
+    expect(betaCdf(0.37, 150.5, 149.5) + betaCdf(0.63, 149.5, 150.5)).toBeCloseTo(1, 10);
+    expect(betaCdf(0, 3, 4)).toBe(0);
+    expect(betaCdf(1, 3, 4)).toBe(1);
   });
 });
 
-describe('effectiveWeight', () => {
-  it('GIVEN a disabled topic or a zero weight THEN the effective weight is 0', () => {
-    expect(effectiveWeight(topic({ id: 1, enabled: false, approvals: 9 }), neutral)).toBe(0);
-    expect(effectiveWeight(topic({ id: 1, weight: 0, approvals: 9 }), neutral)).toBe(0);
+describe('topic arms', () => {
+  it('GIVEN a moderator approved a /draft type: choice THEN that (topic, type) becomes an arm sharing the topic weight; rejected-only choices and learning off add none', () => {
+    const topics = [topic({ id: 1, weight: 60 }), topic({ id: 2, weight: 40 })];
+    const signals = [signal(1, 'approved', { contentType: 'thread' as ContentType }), signal(2, 'rejected', { contentType: 'hot_take' as ContentType })];
+    const arms = topicArms(topics, signals, true);
+    expect(arms.map((a) => [a.topicId, a.contentType, a.weight, a.configured])).toEqual([
+      [1, 'education', 30, true],
+      [1, 'thread', 30, false],
+      [2, 'education', 40, true],
+    ]);
+    expect(topicArms(topics, signals, false).map((a) => [a.topicId, a.contentType, a.weight])).toEqual([
+      [1, 'education', 60],
+      [2, 'education', 40],
+    ]);
   });
 
-  it('GIVEN the last-used topic THEN it is cooling down with effective weight 0', () => {
-    expect(effectiveWeight(topic({ id: 3 }), { accountAvgEngagement: 0, lastUsedTopicId: 3 })).toBe(0);
-    expect(effectiveWeight(topic({ id: 4 }), { accountAvgEngagement: 0, lastUsedTopicId: 3 })).toBe(50);
+  it('GIVEN the deadline expired or published drafts THEN they are no approval evidence (only moderator decisions are)', () => {
+    const topics = [topic({ id: 1 }), topic({ id: 2 })];
+    const signals = [
+      ...many(20, () => signal(1, 'expired')),
+      ...many(20, () => signal(2, 'published_by_timeout')),
+      signal(1, 'approved'),
+      signal(2, 'rejected'),
+    ];
+    const arms = topicArms(topics, signals, true);
+    expect(arms.map((a) => [a.approvals, a.rejections, a.successes, a.failures])).toEqual([
+      [1, 0, 1, 0],
+      [0, 1, 0, 1],
+    ]);
+    expect(topicApprovals(topics, signals)).toEqual(
+      new Map([
+        [1, { approvals: 1, rejections: 0 }],
+        [2, { approvals: 0, rejections: 1 }],
+      ]),
+    );
   });
 
-  it('GIVEN feedback THEN the configured weight is scaled by the multiplier but never mutated', () => {
-    const t = topic({ id: 1, weight: 40, approvals: 1 });
-    expect(effectiveWeight(t, neutral)).toBeCloseTo(48, 10);
-    expect(t.weight).toBe(40);
+  it('GIVEN published drafts with engagement THEN each gets its mid-rank percentile within the account, and dry runs and unmeasured drafts none', () => {
+    const a = signal(1, 'approved', { publishedAt: 1, engagement24h: 5 });
+    const b = signal(1, 'approved', { publishedAt: 1, engagement24h: 50, engagement7d: 10 }); // the 7-day figure wins
+    const c = signal(1, 'approved', { publishedAt: 1, engagement24h: 100 });
+    const dry = signal(1, 'approved', { publishedAt: 1, dryRun: true, engagement24h: 1_000 });
+    const unmeasured = signal(1, 'approved', { publishedAt: 1 });
+    const percentiles = engagementPercentiles([a, b, c, dry, unmeasured]);
+    expect(percentiles).toEqual(
+      new Map([
+        [a.draftId, 0.5 / 3],
+        [b.draftId, 1.5 / 3],
+        [c.draftId, 2.5 / 3],
+      ]),
+    );
+    const arm = topicArms([topic({ id: 1 })], [a, b, c, dry, unmeasured], true)[0]!;
+    expect(arm.successes).toBeCloseTo(5 + 0.5 / 3 + 1.5 / 3 + 2.5 / 3, 10);
+    expect(arm.failures).toBeCloseTo(3 - (0.5 + 1.5 + 2.5) / 3, 10);
   });
 });
 
-describe('selectTopic', () => {
-  it('GIVEN no topics THEN it returns null', () => {
-    expect(selectTopic([], { ...neutral, rng: mulberry32(1) })).toBeNull();
+describe('armShares and selectArm', () => {
+  it('GIVEN no topics, or only disabled or zero-weight ones THEN nothing is drawn', () => {
+    expect(selectArm([], [], { ...learningOn, rng: mulberry32(1) })).toBeNull();
+    expect(selectArm([topic({ id: 1, enabled: false }), topic({ id: 2, weight: 0 })], [], { ...learningOn, rng: mulberry32(1) })).toBeNull();
   });
 
-  it('GIVEN only disabled or zero-weight topics THEN it returns null', () => {
-    const topics = [topic({ id: 1, enabled: false }), topic({ id: 2, weight: 0 })];
-    expect(selectTopic(topics, { ...neutral, rng: mulberry32(1) })).toBeNull();
-  });
-
-  it('GIVEN weights 10/30/60 THEN 20,000 draws follow them (chi-square within tolerance)', () => {
+  it('GIVEN weights 10/30/60 and no evidence THEN the shares are the weights exactly and 20,000 draws follow them (chi-square)', () => {
     const topics = [topic({ id: 1, weight: 10 }), topic({ id: 2, weight: 30 }), topic({ id: 3, weight: 60 })];
+    const shares = armShares(topics, [], learningOn).map((a) => a.share);
+    [0.1, 0.3, 0.6].forEach((weightShare, i) => expect(shares[i]).toBeCloseTo(weightShare, 12));
     const rng = mulberry32(20240601);
     const counts = new Map<number, number>();
-    const draws = 20_000;
-    for (let i = 0; i < draws; i++) {
-      const chosen = selectTopic(topics, { ...neutral, rng });
-      expect(chosen).not.toBeNull();
-      counts.set(chosen!.id, (counts.get(chosen!.id) ?? 0) + 1);
+    for (let i = 0; i < 20_000; i++) {
+      const chosen = selectArm(topics, [], { ...learningOn, repeatFactor: 1, rng })!;
+      counts.set(chosen.topicId, (counts.get(chosen.topicId) ?? 0) + 1);
     }
-    const expected = new Map([
-      [1, draws * 0.1],
-      [2, draws * 0.3],
-      [3, draws * 0.6],
-    ]);
-    let chiSquare = 0;
-    for (const [id, e] of expected) chiSquare += ((counts.get(id) ?? 0) - e) ** 2 / e;
     // 2 degrees of freedom: 13.8 is the p = 0.001 critical value.
-    expect(chiSquare).toBeLessThan(13.8);
+    expect(
+      chiSquare(
+        counts,
+        new Map([
+          [1, 2_000],
+          [2, 6_000],
+          [3, 12_000],
+        ]),
+      ),
+    ).toBeLessThan(13.8);
   });
 
-  it('GIVEN performance feedback THEN the draw follows the effective weights', () => {
-    const topics = [
-      topic({ id: 1, weight: 50, approvals: 0, rejections: 200 }), // x0.5 -> 25
-      topic({ id: 2, weight: 50, approvals: 200, rejections: 0 }), // x1.5 -> 75
+  it('GIVEN every topic with the same average record THEN the shares stay within a point of the weights', () => {
+    const topics = [topic({ id: 1, weight: 10 }), topic({ id: 2, weight: 30 }), topic({ id: 3, weight: 60 })];
+    const signals = [1, 2, 3].flatMap((id) => [...many(10, () => signal(id, 'approved')), ...many(10, () => signal(id, 'rejected'))]);
+    const shares = armShares(topics, signals, { ...learningOn, repeatFactor: 1 }).map((a) => a.share);
+    // Not exact: the posteriors are a little narrower than the prior, which favours the heavier weight slightly.
+    [0.1, 0.3, 0.6].forEach((weightShare, i) => expect(Math.abs(shares[i]! - weightShare)).toBeLessThan(0.01));
+    expect(shares.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 10);
+  });
+
+  it('GIVEN learning off THEN the evidence is ignored and the shares are the weights', () => {
+    const topics = [topic({ id: 1, weight: 25 }), topic({ id: 2, weight: 75 })];
+    const signals = [...many(50, () => signal(1, 'approved')), ...many(50, () => signal(2, 'rejected'))];
+    const shares = armShares(topics, signals, { ...learningOff, repeatFactor: 1 }).map((a) => a.share);
+    expect(shares[0]).toBeCloseTo(0.25, 12);
+    expect(shares[1]).toBeCloseTo(0.75, 12);
+  });
+
+  it('GIVEN a topic moderators approve far more than the others THEN its learned share rises well above its prior, and the others keep the floor', () => {
+    const topics = [1, 2, 3, 4, 5, 6, 7].map((id) => topic({ id }));
+    const signals = [
+      ...many(45, () => signal(1, 'approved')),
+      ...many(5, () => signal(1, 'rejected')),
+      ...[2, 3, 4, 5, 6, 7].flatMap((id) => [...many(2, () => signal(id, 'approved')), ...many(8, () => signal(id, 'rejected'))]),
     ];
-    const rng = mulberry32(99);
-    let second = 0;
-    const draws = 20_000;
-    for (let i = 0; i < draws; i++) if (selectTopic(topics, { ...neutral, rng })?.id === 2) second++;
-    expect(second / draws).toBeGreaterThan(0.74);
-    expect(second / draws).toBeLessThan(0.76);
+    const shares = armShares(topics, signals, { ...learningOn, repeatFactor: 1 });
+    expect(shares[0]!.learnedShare).toBeGreaterThan(0.6);
+    for (const other of shares.slice(1)) expect(other.learnedShare).toBeGreaterThanOrEqual(0.1 / 7 - 1e-12);
   });
 
-  it('GIVEN disabled and zero-weight topics among others THEN they are never picked', () => {
-    const topics = [
-      topic({ id: 1, enabled: false, weight: 100, approvals: 100 }),
-      topic({ id: 2, weight: 0 }),
-      topic({ id: 3, weight: 1 }),
-      topic({ id: 4, weight: 1 }),
+  it('GIVEN four rejections in a row of one of seven equal topics THEN its share barely moves (prior strength: no whipsaw)', () => {
+    const topics = [1, 2, 3, 4, 5, 6, 7].map((id) => topic({ id }));
+    const share = shareOf(
+      topics,
+      many(4, () => signal(1, 'rejected')),
+      { ...learningOn, repeatFactor: 1 },
+      1,
+    );
+    expect(share).toBeLessThan(1 / 7);
+    expect(share).toBeGreaterThan(0.8 / 7);
+  });
+
+  it('GIVEN the same approvals but better engagement percentiles THEN that topic gets the larger share', () => {
+    const topics = [topic({ id: 1 }), topic({ id: 2 })];
+    const signals = [
+      ...many(20, () => signal(1, 'approved', { publishedAt: 1, engagement24h: 100 })),
+      ...many(20, () => signal(2, 'approved', { publishedAt: 1, engagement24h: 1 })),
     ];
-    const rng = mulberry32(5);
-    let last: number | null = null;
-    for (let i = 0; i < 5_000; i++) {
-      const chosen = selectTopic(topics, { accountAvgEngagement: 0, lastUsedTopicId: last, rng });
-      expect([3, 4]).toContain(chosen?.id);
-      last = chosen?.id ?? null;
-    }
+    expect(shareOf(topics, signals, { ...learningOn, repeatFactor: 1 }, 1)).toBeGreaterThan(0.6);
   });
 
-  it('GIVEN alternatives THEN the same topic never comes up twice in a row', () => {
+  it('GIVEN a weight of 0 THEN the topic is never drawn however much moderators approved it', () => {
+    const topics = [topic({ id: 1, weight: 0 }), topic({ id: 2 })];
+    const signals = many(100, () => signal(1, 'approved'));
+    const rng = mulberry32(7);
+    for (let i = 0; i < 200; i++) expect(selectArm(topics, signals, { ...learningOn, rng })?.topicId).toBe(2);
+  });
+
+  it('GIVEN the last topic THEN its chance is multiplied by the repeat factor and the rest renormalised', () => {
+    const topics = [topic({ id: 1, weight: 50 }), topic({ id: 2, weight: 50 })];
+    const shares = armShares(topics, [], { ...learningOn, lastUsedTopicId: 1 });
+    // 0.5 * 0.25 / (0.5 * 0.25 + 0.5)
+    expect(shares[0]!.share).toBeCloseTo(0.2, 12);
+    expect(shares[0]!.learnedShare).toBe(0.5);
+    expect(shareOf(topics, [], { ...learningOn, repeatFactor: 1, lastUsedTopicId: 1 }, 1)).toBe(0.5);
+  });
+
+  it('GIVEN repeat factor 0 and alternatives THEN the same topic never comes twice in a row; alone THEN it is drawn again rather than nothing', () => {
     const topics = [topic({ id: 1, weight: 100 }), topic({ id: 2, weight: 1 }), topic({ id: 3, weight: 5 })];
     const rng = mulberry32(42);
     let last: number | null = null;
     const seen = new Set<number>();
-    for (let i = 0; i < 10_000; i++) {
-      const chosen = selectTopic(topics, { accountAvgEngagement: 0, lastUsedTopicId: last, rng });
-      expect(chosen).not.toBeNull();
-      expect(chosen!.id).not.toBe(last);
-      seen.add(chosen!.id);
-      last = chosen!.id;
+    for (let i = 0; i < 2_000; i++) {
+      const chosen: ArmShare = selectArm(topics, [], { ...learningOn, repeatFactor: 0, lastUsedTopicId: last, rng })!;
+      expect(chosen.topicId).not.toBe(last);
+      seen.add(chosen.topicId);
+      last = chosen.topicId;
     }
     expect(seen).toEqual(new Set([1, 2, 3]));
+    const alone = [topic({ id: 1 }), topic({ id: 2, enabled: false })];
+    expect(selectArm(alone, [], { ...learningOn, repeatFactor: 0, lastUsedTopicId: 1, rng })?.topicId).toBe(1);
   });
 
-  it('GIVEN the last-used topic is the only eligible one THEN it is picked again rather than nothing', () => {
-    const topics = [topic({ id: 1 }), topic({ id: 2, enabled: false })];
-    expect(selectTopic(topics, { accountAvgEngagement: 0, lastUsedTopicId: 1, rng: mulberry32(3) })?.id).toBe(1);
+  it('GIVEN a soft repeat factor and a strongly preferred topic THEN it can come twice in a row and take more than half of the drafts', () => {
+    const topics = [topic({ id: 1, weight: 100 }), topic({ id: 2, weight: 10 }), topic({ id: 3, weight: 10 })];
+    const rng = mulberry32(11);
+    let last: number | null = null;
+    let first = 0;
+    for (let i = 0; i < 2_000; i++) {
+      last = selectArm(topics, [], { ...learningOn, lastUsedTopicId: last, rng })!.topicId;
+      if (last === 1) first++;
+    }
+    expect(first / 2_000).toBeGreaterThan(0.55);
   });
 
-  it('GIVEN an RNG at its extremes THEN the first and last eligible topics are returned', () => {
+  it('GIVEN the same seed and signals THEN the draws are the same sequence (deterministic under the injected RNG)', () => {
+    const topics = [1, 2, 3].map((id) => topic({ id }));
+    const signals = [...many(5, () => signal(1, 'approved')), ...many(5, () => signal(2, 'rejected'))];
+    const run = () => {
+      const rng = mulberry32(3);
+      return Array.from({ length: 30 }, () => selectArm(topics, signals, { ...learningOn, rng })!.topicId);
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('GIVEN an RNG at its extremes THEN the first and last eligible arms are returned', () => {
     const topics = [topic({ id: 1, weight: 10 }), topic({ id: 2, weight: 0 }), topic({ id: 3, weight: 10 })];
-    expect(selectTopic(topics, { ...neutral, rng: () => 0 })?.id).toBe(1);
-    expect(selectTopic(topics, { ...neutral, rng: () => 0.999_999_999_999 })?.id).toBe(3);
+    expect(selectArm(topics, [], { ...learningOn, rng: () => 0 })?.topicId).toBe(1);
+    expect(selectArm(topics, [], { ...learningOn, rng: () => 0.999_999_999_999 })?.topicId).toBe(3);
+  });
+
+  it('GIVEN topics used at different times THEN the last used is the most recent', () => {
+    expect(lastUsedTopicId([topic({ id: 1, lastUsedAt: 5 }), topic({ id: 2, lastUsedAt: 9 }), topic({ id: 3 })])).toBe(2);
+    expect(lastUsedTopicId([topic({ id: 1 })])).toBeNull();
   });
 });

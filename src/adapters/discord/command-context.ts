@@ -16,11 +16,13 @@ import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { DraftMediaOperations, PreparedImage } from '../../services/media-contract.js';
 import type { VoiceOperations } from '../../services/learning-contract.js';
 import type { PauseService } from '../../services/pause-service.js';
-import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, Topic, TopicRepository } from '../../services/ports.js';
+import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
 import type { SchedulingOperations } from '../../services/scheduling-contract.js';
 import type { BackupOutcome } from '../../services/backup-service.js';
 import type { StatsService } from '../../services/stats-service.js';
+import type { TopicsView } from '../../services/draft-pipeline.js';
+import type { TopicLearningReset } from '../../services/topic-learning.js';
 import type { StatsChartInput } from '../chart/stats-chart.js';
 
 /**
@@ -39,8 +41,10 @@ export interface AccountCommandContext {
   readonly pause: PauseService;
   /** Its post job and pause, for /status. */
   schedulerStatus(): Promise<SchedulerStatus>;
-  /** Topics with what effective weights need (account average engagement, last used topic). */
-  topicsWithContext(): Promise<{ topics: Topic[]; accountAvgEngagement: number; lastUsedTopicId: number | null }>;
+  /** Topics with each one's chance of being drawn next, learned share and approval rate since the last reset (issue 15). */
+  topicsWithContext(): Promise<TopicsView>;
+  /** /topics reset-learning: topic selection learns only from decisions from now on (audited). */
+  resetTopicLearning(actor: Actor, interactionId: string | null): Promise<TopicLearningReset>;
   /**
    * Generates one draft and posts its moderation card (ModerationService.generateAndPostDraft);
    * `/draft` may choose the content type and attach images (issue 14).
