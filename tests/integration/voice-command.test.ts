@@ -308,6 +308,22 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     );
   });
 
+  it('GIVEN LEARNING_MODEL THEN the condensing asks that model; GIVEN LEARNING=off THEN the daily job condenses nothing, whatever the feedback', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
+    const custom = await start({ LEARNING_MODEL: 'claude-haiku-custom' }, { clock });
+    await reject(custom, await custom.postDraft(TWEETS[0] as string), 'Too much hype');
+    fakes.anthropic.queueOutput({ notes: ['Avoid hype words'] });
+    expect(await runVoiceJob(custom.testApp)).toMatchObject({ outcome: 'ok' });
+    expect(fakes.anthropic.messageBodies.at(-1)?.model).toBe('claude-haiku-custom');
+    await custom.testApp.stop();
+
+    const off = await start({ LEARNING: 'off' }, { clock });
+    await reject(off, await off.postDraft(TWEETS[1] as string), 'Way too long');
+    const requests = fakes.anthropic.messageBodies.length;
+    expect(await runVoiceJob(off.testApp)).toMatchObject({ outcome: 'skipped', detail: { code: 'learning_off' } });
+    expect(fakes.anthropic.messageBodies).toHaveLength(requests);
+    expect(await off.testApp.app.repos.settings.get(SETTINGS.avoidNotes)).toBeNull();
+  });
   it("GIVEN two accounts WHEN each rejects with its own reason THEN each account's daily job condenses only its own feedback, and /voice shows and autocompletes only the account of the channel", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
     const channels = { alpha: fakes.discord.addChannel('alpha-moderation'), beta: fakes.discord.addChannel('beta-moderation') };
