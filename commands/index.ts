@@ -8,6 +8,7 @@ import { stats } from './stats.js';
 import { status } from './status.js';
 import { queue } from './queue.js';
 import { topics } from './topics.js';
+import { voice } from './voice.js';
 
 /** Every slash command, listed explicitly: this list is what gets registered. */
-export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit, queue, backup];
+export const commands: readonly SlashCommand[] = [status, pause, resume, draft, stats, topics, ratelimit, queue, backup, voice];

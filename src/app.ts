@@ -5,6 +5,7 @@ import { commands } from '../commands/index.js';
 import type { ApprovalChartInput, StatsChartInput } from './adapters/chart/stats-chart.js';
 import { createClaudeDraftGenerator } from './adapters/claude/claude-draft-generator.js';
 import { createClaudeImageDescriber } from './adapters/claude/claude-image-describer.js';
+import { createClaudeAvoidNoteCondenser } from './adapters/claude/claude-avoid-notes.js';
 import { HttpAttachmentDownloader } from './adapters/media/attachment-downloader.js';
 import { CanvasImageDecoder } from './adapters/media/canvas-image-decoder.js';
 import type { AccountCommandContext, CommandContext } from './adapters/discord/command-context.js';
@@ -52,6 +53,7 @@ import {
   PUBLISH_QUEUE_SCHEDULE,
   summarise,
   SWEEP_SCHEDULE,
+  VOICE_NOTES_SCHEDULE,
   type JobDefinition,
 } from './scheduler/posting-scheduler.js';
 import type { JobRunResult } from './scheduler/scheduled-job.js';
@@ -91,6 +93,8 @@ import { identityOfThisProcess, InstanceActivationError, InstanceLeaseService, p
 import { PublishingService, type PublishOutcome } from './services/publishing-service.js';
 import { SETTINGS } from './services/settings-keys.js';
 import { StatsService } from './services/stats-service.js';
+import { VoiceService } from './services/voice-service.js';
+import { ACCOUNT_VOICE } from './content/system-prompt.js';
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -170,6 +174,8 @@ export interface AccountServices {
   readonly media: MediaService;
   /** The account's learned block (issue 15 §2) the pipeline sends; /voice reads it and invalidates it after a change. */
   readonly learnedVoice: LearnedVoiceService;
+  /** What the account learned from its moderators, as /voice shows and changes it, and the daily avoid notes (issue 15 §3). */
+  readonly voice: VoiceService;
 }
 
 /**
@@ -969,8 +975,9 @@ function buildAccount(
     intake: shared.mediaIntake,
     onDeadlineChanged: () => shared.deadlineChanged.emit(),
   });
+  const voice = buildVoice({ ...ctx, logger: log }, repos, account, learnedVoice);
   return {
-    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, learnedVoice },
+    services: { config: account, repos, pipeline, publishing, moderation, pause, engagement, stats, scheduling, keepAhead, media, learnedVoice, voice },
     publishEvents,
     checkClaudeAccess,
   };
@@ -1208,6 +1215,36 @@ function buildPipeline(
 }
 
 /**
+ * The account's /voice and daily avoid notes (issue 15 §3): one LEARNING_MODEL call a day over
+ * the new moderator feedback. Each change makes the learned block rebuild at the next draft.
+ */
+function buildVoice(
+  { config, logger, clock }: BuildContext,
+  repos: Repositories,
+  account: AccountConfig,
+  /** The pipeline's learned block: /voice shows it and invalidates it after a change. */
+  learnedVoice: LearnedVoiceSource,
+): VoiceService {
+  const ownVoice = account.content.voice?.trim() ?? '';
+  return new VoiceService({
+    learning: repos.learning,
+    settings: repos.settings,
+    moderationEvents: repos.moderationEvents,
+    generationRuns: repos.generationRuns,
+    condenser: createClaudeAvoidNoteCondenser({ anthropic: config.anthropic }, logger.child({ component: 'claude' })),
+    learnedVoice,
+    clock,
+    logger,
+    config: {
+      learningEnabled: account.learning.enabled,
+      timeZone: account.posting.timezone,
+      voice: ownVoice || ACCOUNT_VOICE,
+      voiceIsBuiltIn: ownVoice === '',
+    },
+  });
+}
+
+/**
  * Who writes the alt text a moderator left empty: Claude, one Messages call per image with the
  * configured model, which also reports what the hard rules forbid (its findings become flags).
  */
@@ -1431,6 +1468,16 @@ function buildJobs(
   }
   // Daily: image files no draft has used for 30 days (issue 14 §3). Not held by /pause: it publishes nothing.
   jobs.push({ name: JOB_NAMES.mediaSweep, pattern: MEDIA_SWEEP_SCHEDULE, run: () => mediaSweep.scheduledRun() });
+  // Daily per account, at its own local time (issue 15 §3): avoid notes from new moderator
+  // feedback, one cheap Claude call at most. Not held by /pause: it publishes and drafts nothing.
+  for (const account of accounts) {
+    jobs.push({
+      name: JOB_NAMES.voiceNotes(account.config.id),
+      pattern: VOICE_NOTES_SCHEDULE,
+      timezone: account.config.posting.timezone,
+      run: () => account.voice.scheduledRun(),
+    });
+  }
   return jobs;
 }
 
@@ -1504,6 +1551,7 @@ function buildCommandContext(
     stats: account.stats,
     rateLimitStatus: () => account.publishing.rateLimitStatus(),
     scheduling: account.scheduling,
+    voice: account.voice,
   }));
   return {
     config,

@@ -36,6 +36,9 @@ export const PROMPT_BLOCK_TAGS = [
   'after',
   'avoid_notes',
   'note',
+  // The daily condensing of feedback into avoid notes (claude-avoid-notes.ts, issue 15).
+  'current_notes',
+  'forgotten_notes',
 ] as const;
 
 const TAG_PATTERN = new RegExp(`<(\\s*/?\\s*)(${PROMPT_BLOCK_TAGS.join('|')})(?![a-z0-9_])`, 'gi');

@@ -23,10 +23,18 @@ export const JOB_NAMES = {
   cards: 'card-reconcile',
   keepAhead: 'keep-ahead',
   mediaSweep: 'media-sweep',
+  /** One per account (issue 15): the daily avoid notes, `voice-notes:<accountId>`. */
+  voiceNotes: (accountId: string) => `voice-notes:${accountId}`,
 } as const;
 
 /** The daily sweep of unused image files (issue 14), away from the default backup time (03:40) so the two never run together. */
 export const MEDIA_SWEEP_SCHEDULE = '25 4 * * *';
+
+/**
+ * The daily avoid notes (issue 15), read in each account's own time zone: after the backup (03:40)
+ * and the media sweep (04:25), before the engagement refresh (:17 every 3 hours) comes round again.
+ */
+export const VOICE_NOTES_SCHEDULE = '35 4 * * *';
 
 /**
  * Keep-ahead's safety sweep (only with keepAhead > 0): every 5 minutes, offset from the other
@@ -68,8 +76,10 @@ export interface PostingSchedulerConfig {
 export interface JobDefinition {
   /** As it appears in logs and in settings (`scheduler.job.<name>`); see JOB_NAMES. */
   readonly name: string;
-  /** A cron expression (5 or 6 fields), read in the scheduler's time zone. */
+  /** A cron expression (5 or 6 fields), read in `timezone`, else the scheduler's time zone. */
   readonly pattern: string;
+  /** An account's own job (the daily avoid notes) runs at its local time; absent: the scheduler's time zone. */
+  readonly timezone?: string | undefined;
   readonly run: () => Promise<JobRunResult>;
   /** A frequent housekeeping job: its successful runs are logged at debug, not info. */
   readonly quiet?: boolean | undefined;
@@ -152,7 +162,14 @@ export class PostingScheduler {
       ...[...postJobs.values()].map((p) => p.job),
       ...deps.jobs.map(
         (job) =>
-          new ScheduledJob({ ...common, timezone: deps.timezone, name: job.name, pattern: job.pattern, quiet: job.quiet, run: () => this.runUnlessHeld(job) }),
+          new ScheduledJob({
+            ...common,
+            timezone: job.timezone ?? deps.timezone,
+            name: job.name,
+            pattern: job.pattern,
+            quiet: job.quiet,
+            run: () => this.runUnlessHeld(job),
+          }),
       ),
     ];
   }

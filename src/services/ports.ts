@@ -545,8 +545,11 @@ export interface ModerationEventRepository {
 }
 
 export interface GenerationRun {
-  /** `image_description`: Claude describing one image (issue 14), so /stats counts its tokens too. */
-  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead' | 'image_description';
+  /**
+   * `image_description`: Claude describing one image (issue 14); `avoid_notes`: the daily
+   * condensing of moderator feedback into avoid notes (issue 15). /stats counts their tokens too.
+   */
+  readonly trigger: 'schedule' | 'command' | 'regenerate' | 'cli' | 'keep_ahead' | 'image_description' | 'avoid_notes';
   readonly outcome: 'created' | 'skipped' | 'failed';
   readonly reason: string | null;
   readonly draftId: number | null;

@@ -83,9 +83,9 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
 
     const body = (puts[0] as RecordedRequest).body as Json[];
     const byName = new Map(body.map((c) => [c['name'] as string, c]));
-    expect([...byName.keys()].sort()).toEqual(['backup', 'draft', 'pause', 'queue', 'ratelimit', 'resume', 'stats', 'status', 'topics']);
+    expect([...byName.keys()].sort()).toEqual(['backup', 'draft', 'pause', 'queue', 'ratelimit', 'resume', 'stats', 'status', 'topics', 'voice']);
     // State-changing commands default to Manage Guild; read-only ones are open.
-    for (const name of ['pause', 'resume', 'draft', 'topics', 'backup']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
+    for (const name of ['pause', 'resume', 'draft', 'topics', 'backup', 'voice']) expect(byName.get(name)?.['default_member_permissions']).toBe(MANAGE_GUILD);
     // /queue lists for anyone; its actions are guarded per component (moderators of the account).
     for (const name of ['status', 'stats', 'ratelimit', 'queue']) expect(byName.get(name)?.['default_member_permissions'] ?? null).toBeNull();
 
@@ -126,6 +126,11 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     expect(subcommands).toEqual(['list', 'set', 'enable', 'disable', 'reset-learning'].map((n) => [n, ApplicationCommandOptionType.Subcommand]));
     expect(option('topics', 'weight', 'set')).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 0, max_value: 100, required: true });
     for (const sub of ['set', 'enable', 'disable']) expect(option('topics', 'topic', sub)).toMatchObject({ autocomplete: true, required: true });
+    // Issue 15: /voice show|forget|pin|unpin; forget's note autocompletes, pin and unpin take a draft number.
+    expect(((byName.get('voice')?.['options'] as Json[]) ?? []).map((o) => o['name'])).toEqual(['show', 'forget', 'pin', 'unpin']);
+    expect(option('voice', 'note', 'forget')).toMatchObject({ type: ApplicationCommandOptionType.String, autocomplete: true, required: true });
+    for (const sub of ['pin', 'unpin'])
+      expect(option('voice', 'draft', sub)).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 1, required: true });
     // The fake stored exactly what the bot registered.
     expect(fakes.discord.commands.map((c) => c.name).sort()).toEqual([...byName.keys()].sort());
   });
@@ -209,7 +214,7 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
   it("GIVEN the register script's path (REST only, no gateway) THEN the same bulk overwrite is sent and accepted", async () => {
     const rest = new REST({ api: fakes.discord.apiBase }).setToken(fakes.discord.botToken);
     const registered = await registerGuildCommands(rest, fakes.discord.applicationId, fakes.discord.guildId, commands);
-    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'queue', 'backup']);
+    expect(registered.map((c) => c.name)).toEqual(['status', 'pause', 'resume', 'draft', 'stats', 'topics', 'ratelimit', 'queue', 'backup', 'voice']);
     const validator = await loadSpecValidator('discord');
     const put = fakes.discord.requestsTo('PUT', `/api/v10/applications/${fakes.discord.applicationId}/guilds/${fakes.discord.guildId}/commands`)[0];
     expect(validator.validate(put as RecordedRequest)).toEqual([]);

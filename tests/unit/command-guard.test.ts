@@ -225,6 +225,8 @@ const CHANGES_STATE: Readonly<Record<string, boolean | Readonly<Record<string, b
   // Its components are guarded per action: see queue-command.test.ts.
   queue: { list: false, suggest: false },
   backup: true,
+  // Issue 15: all of /voice is for moderators, show too (it quotes what moderators wrote).
+  voice: { show: true, forget: true, pin: true, unpin: true },
 };
 
 /** The subcommand names a command registers, or [null] when it has none. */

@@ -5,6 +5,7 @@ import {
   JOB_NAMES,
   PostingScheduler,
   SWEEP_SCHEDULE,
+  VOICE_NOTES_SCHEDULE,
   type PostingSchedulerConfig,
   type ScheduledGenerationOutcome,
 } from '../../src/scheduler/posting-scheduler.js';
@@ -363,5 +364,31 @@ describe('ScheduledJob timers', () => {
     const started = Date.now();
     await job.stop(100);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('a job in its account time zone (issue 15: the daily avoid notes)', () => {
+  it("GIVEN a job with its own time zone THEN its pattern is read there, and a job without one uses the scheduler's", async () => {
+    const w = world();
+    const daily = (name: string, timezone?: string) => ({
+      name,
+      pattern: VOICE_NOTES_SCHEDULE,
+      ...(timezone ? { timezone } : {}),
+      run: async () => ({ outcome: 'ok' as const, reason: null }),
+    });
+    const s = new PostingScheduler({
+      clock: w.clock,
+      rng: mulberry32(1),
+      logger: createSilentLogger(),
+      settings: w.settings,
+      timezone: 'UTC',
+      postJobs: [],
+      jobs: [daily(JOB_NAMES.voiceNotes('tokyo'), 'Asia/Tokyo'), daily(JOB_NAMES.voiceNotes('utc'))],
+      armTimers: false,
+    });
+    await s.start();
+    // 2026-11-25 12:05 UTC: 04:35 next comes at 2026-11-26 04:35 UTC, and in Tokyo (UTC+9) at 2026-11-26 04:35 local = 2026-11-25 19:35 UTC.
+    expect(s.job('voice-notes:tokyo')?.nextRunAt).toBe(Date.parse('2026-11-25T19:35:00Z'));
+    expect(s.job('voice-notes:utc')?.nextRunAt).toBe(Date.parse('2026-11-26T04:35:00Z'));
   });
 });

@@ -2,6 +2,7 @@ import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutErro
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { GenerationError } from '../../domain/generation.js';
 import { classifyApiStatus, type DraftOutputSchemas } from './claude-draft-generator.js';
+import type { AvoidNotesOutputSchema } from './claude-avoid-notes.js';
 import type { ImageReviewOutputSchema } from './claude-image-describer.js';
 
 /**
@@ -18,6 +19,10 @@ export const claudeSdk = {
   },
   /** The structured-output format of an image description (issue 14). */
   imageReviewFormatOf(schema: typeof ImageReviewOutputSchema) {
+    return zodOutputFormat(schema);
+  },
+  /** The structured-output format of the daily avoid notes (issue 15). */
+  avoidNotesFormatOf(schema: typeof AvoidNotesOutputSchema) {
     return zodOutputFormat(schema);
   },
   classifySdkError,

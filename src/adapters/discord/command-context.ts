@@ -14,6 +14,7 @@ import type { Logger } from '../../logging/index.js';
 import type { SchedulerStatus } from '../../scheduler/posting-scheduler.js';
 import type { SubmitDraftOutcome } from '../../services/moderation-service.js';
 import type { DraftMediaOperations, PreparedImage } from '../../services/media-contract.js';
+import type { VoiceOperations } from '../../services/learning-contract.js';
 import type { PauseService } from '../../services/pause-service.js';
 import type { Clock, DraftRepository, InstanceLeaseStatus, ModerationEventRepository, PostRepository, TopicRepository } from '../../services/ports.js';
 import type { RateLimitStatus } from '../../services/publishing-service.js';
@@ -55,6 +56,8 @@ export interface AccountCommandContext {
   rateLimitStatus(): Promise<RateLimitStatus>;
   /** The account's publishing calendar (issue 13): /queue lists and steers it. */
   readonly scheduling: SchedulingOperations;
+  /** What the account learned from its moderators, as /voice shows and changes it (issue 15). */
+  readonly voice: VoiceOperations;
 }
 
 /** What `/draft` adds to a generation (issue 14). */

@@ -14,7 +14,7 @@ export class GenerationRunEntity {
   @Column({ name: 'account_id', type: 'text', default: 'default' })
   accountId!: string;
 
-  /** schedule, command, regenerate, cli, keep_ahead, image_description */
+  /** schedule, command, regenerate, cli, keep_ahead, image_description, avoid_notes */
   @Column({ type: 'text' })
   trigger!: string;
 
