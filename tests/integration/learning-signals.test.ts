@@ -22,8 +22,11 @@ let h: PublishingHarness | undefined;
 afterEach(async () => {
   await db?.close();
   db = undefined;
-  await h?.close();
+  if (!h) return;
+  const problems = await h.specProblems();
+  await h.close();
   h = undefined;
+  expect(problems).toEqual([]);
 });
 
 /** A moderator's Edit, as DraftPipeline.applyEdit writes it (editedBy, no feedback). */
