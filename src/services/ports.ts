@@ -1068,7 +1068,10 @@ export interface LearningSignalRepository {
    * pinned in, whatever its age.
    */
   exampleCandidates(limit: number): Promise<DraftSignal[]>;
-  /** Moderator edits of drafts later published without risk flags, newest first, one per draft (its first edit). */
+  /**
+   * Moderator edits of drafts later published without risk flags, newest first, one per draft:
+   * its first edit since Claude last wrote its text (the text before it -> the published text).
+   */
   editPairs(limit: number): Promise<EditPair[]>;
   /** Reject reasons and Regenerate feedback with text, with an id above `afterId`, oldest first, at most `limit`. */
   feedbackAfter(afterId: number, limit: number): Promise<FeedbackSignal[]>;

@@ -365,6 +365,21 @@ describe('learning signals: examples, edit pairs, pins, per account', () => {
     expect((await r.learning.editPairs(1)).map((p) => p.draftId)).toEqual([once]);
   });
 
+  it("GIVEN an edit, then a Regenerate, then an edit WHEN the draft is published THEN its pair's before is the text the last edit changed (Claude's regenerated one), not the first edit's", async () => {
+    db = await openTempDatabase();
+    const r = db.repos;
+    const draft = await r.drafts.create(newTweetDraft('Claude first!!'), 1_000);
+    expect(await edit(r, draft.id, 1, ['Moderator first'], 1_100)).not.toBeNull();
+    expect(await regenerate(r, draft.id, 2, ['Claude regenerated!!'], 'try again', 1_200)).not.toBeNull();
+    expect(await edit(r, draft.id, 3, ['Moderator final'], 1_300)).not.toBeNull();
+    expect(await approve(r, draft.id, 4, 2_000)).toBe(true);
+    expect(await r.publications.claimForPublishing(draft.id, 'owner', 'attempt', 9_999, 60_000)).not.toBeNull();
+    expect(await r.publications.markPublished(draft.id, { owner: 'owner', attemptId: 'attempt' }, { tweetIds: [], dryRun: false, xCostUsd: 0 }, 10_000)).toBe(true);
+    expect(await r.learning.editPairs(10)).toEqual([
+      { draftId: draft.id, topicName: 'education', before: ['Claude regenerated!!'], after: ['Moderator final'], editedAt: 1_300 },
+    ]);
+  });
+
   it("GIVEN two accounts WHEN each reads THEN it sees only its own signals, and cannot pin the other's drafts", async () => {
     db = await openTempDatabase();
     const news = createRepositories(db.dataSource, undefined, 'news' as Repositories['accountId']);
