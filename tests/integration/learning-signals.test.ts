@@ -374,7 +374,9 @@ describe('learning signals: examples, edit pairs, pins, per account', () => {
     expect(await edit(r, draft.id, 3, ['Moderator final'], 1_300)).not.toBeNull();
     expect(await approve(r, draft.id, 4, 2_000)).toBe(true);
     expect(await r.publications.claimForPublishing(draft.id, 'owner', 'attempt', 9_999, 60_000)).not.toBeNull();
-    expect(await r.publications.markPublished(draft.id, { owner: 'owner', attemptId: 'attempt' }, { tweetIds: [], dryRun: false, xCostUsd: 0 }, 10_000)).toBe(true);
+    expect(await r.publications.markPublished(draft.id, { owner: 'owner', attemptId: 'attempt' }, { tweetIds: [], dryRun: false, xCostUsd: 0 }, 10_000)).toBe(
+      true,
+    );
     expect(await r.learning.editPairs(10)).toEqual([
       { draftId: draft.id, topicName: 'education', before: ['Claude regenerated!!'], after: ['Moderator final'], editedAt: 1_300 },
     ]);
