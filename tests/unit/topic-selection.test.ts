@@ -137,6 +137,36 @@ describe('topic arms', () => {
   });
 });
 
+describe('topic arms: old and odd signals', () => {
+  it('GIVEN signals of a renamed topic, of a deleted one, without a topic id, with NaN or infinite engagement THEN the renamed and the named count, the deleted is ignored, the odd figures are no evidence, and every share is a finite probability', () => {
+    const renamed = topic({ id: 1, name: 'curves (renamed)' });
+    const named = topic({ id: 2, name: 'Safety' });
+    const signals: SelectionSignal[] = [
+      signal(1, 'approved', { topicName: 'curves' }), // its name then; the id still matches
+      signal(9, 'approved', { topicName: 'deleted topic' }),
+      { ...signal(2, 'rejected'), topicId: null, topicName: 'safety' }, // from before topic ids: by name, case aside
+      signal(1, 'approved', { publishedAt: 1, engagement24h: Number.NaN }),
+      signal(2, 'approved', { publishedAt: 1, engagement24h: Number.POSITIVE_INFINITY }),
+      signal(1, 'approved', { publishedAt: 1, engagement24h: 3 }),
+    ];
+    const arms = topicArms([renamed, named], signals, true);
+    expect(arms.map((a) => [a.topicId, a.approvals, a.rejections])).toEqual([
+      [1, 3, 0],
+      [2, 1, 1],
+    ]);
+    // Only the finite figure is ranked: a lone one is the median.
+    expect(engagementPercentiles(signals)).toEqual(new Map([[signals[5]!.draftId, 0.5]]));
+    for (const repeatFactor of [0, 0.25, 1]) {
+      const shares = armShares([renamed, named], signals, { learning: true, repeatFactor, lastUsedTopicId: 1 });
+      expect(shares.every((arm) => Number.isFinite(arm.share) && arm.share > 0 && Number.isFinite(arm.learnedShare))).toBe(repeatFactor > 0);
+      expect(shares.reduce((sum, arm) => sum + arm.share, 0)).toBeCloseTo(1, 12);
+      // 1: no penalty (next = learned share); 0: the last topic never comes next while another can.
+      if (repeatFactor === 1) for (const arm of shares) expect(arm.share).toBeCloseTo(arm.learnedShare, 12);
+      if (repeatFactor === 0) expect(shares.find((arm) => arm.topicId === 1)?.share).toBe(0);
+    }
+  });
+});
+
 describe('armShares and selectArm', () => {
   it('GIVEN no topics, or only disabled or zero-weight ones THEN nothing is drawn', () => {
     expect(selectArm([], [], { ...learningOn, rng: mulberry32(1) })).toBeNull();
