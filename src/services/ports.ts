@@ -1085,7 +1085,7 @@ export interface LearningSignalRepository {
   /**
    * Takes every 24-hour and 7-day engagement figure that has come due by `now` and is still
    * missing, from the posts' current metrics (idempotent; the engagement refresh calls it after
-   * each refresh). Returns how many figures it took.
+   * each refresh); not while a tweet of the draft was never measured. Returns how many figures it took.
    */
   snapshotEngagement(now: number): Promise<number>;
 }

@@ -292,6 +292,30 @@ describe('learning signals: publishing and engagement', () => {
   });
 });
 
+describe('learning signals: engagement never measured', () => {
+  it('GIVEN a published draft whose tweets X never measured (the refresh was rate-limited or not run) WHEN its 24 hours pass THEN no figure of 0 is taken; once measured THEN the real one is', async () => {
+    const x = (h = await createPublishingHarness());
+    const draft = await x.approvedDraft(['measured late']);
+    await x.service().publishApprovedDraft(draft.id);
+    x.fake.setMetrics(x.fake.tweets[0]!.id, { like_count: 7, retweet_count: 2, reply_count: 0, quote_count: 0, impression_count: 50 });
+    x.clock.advance(DAY_MS + HOUR_MS);
+    expect(await x.db.repos.learning.snapshotEngagement(x.clock.now())).toBe(0);
+    expect(await x.db.repos.learning.findByDraft(draft.id)).toMatchObject({ engagement24h: null, engagement7d: null });
+    const engagement = new EngagementService({
+      posts: x.db.repos.posts,
+      topics: x.db.repos.topics,
+      settings: x.db.repos.settings,
+      learning: x.db.repos.learning,
+      publisher: x.publisher,
+      clock: x.clock,
+      logger: createSilentLogger(),
+      config: { engagementWindowDays: 30 },
+    });
+    expect((await engagement.refresh()).snapshotsTaken).toBe(1);
+    expect(await x.db.repos.learning.findByDraft(draft.id)).toMatchObject({ engagement24h: 9, engagement7d: null });
+  });
+});
+
 describe('learning signals: examples, edit pairs, pins, per account', () => {
   /** A decided draft of `repos`, published at `publishedAt` (null: not published), straight through the repositories. */
   async function decided(

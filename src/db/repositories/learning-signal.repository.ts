@@ -180,6 +180,10 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
     // The draft's posted tweets (a thread: all of them), as the last refresh measured them.
     const engagement = `(SELECT COALESCE(SUM(p.likes + p.retweets + p.replies + p.quotes), 0) FROM posts p
         WHERE p.draft_id = draft_signals.draft_id AND p.account_id = draft_signals.account_id AND p.status = 'posted')`;
+    // Not while one of them was never measured (X's limit stopped every refresh so far): its
+    // zeros are no figure, and a 0 taken once would rank the draft last for good.
+    const measured = `NOT EXISTS (SELECT 1 FROM posts u WHERE u.draft_id = draft_signals.draft_id AND u.account_id = draft_signals.account_id
+        AND u.status = 'posted' AND u.metrics_updated_at IS NULL)`;
     let taken = 0;
     for (const [column, after] of [
       ['engagement_24h', 24 * HOUR_MS],
@@ -188,7 +192,7 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
       const { affected } = await execute(
         this.dataSource,
         `UPDATE draft_signals SET ${column} = ${engagement}, updated_at = :now
-          WHERE account_id = :accountId AND published_at IS NOT NULL AND dry_run = 0 AND ${column} IS NULL AND published_at <= :due`,
+          WHERE account_id = :accountId AND published_at IS NOT NULL AND dry_run = 0 AND ${column} IS NULL AND published_at <= :due AND ${measured}`,
         { now, accountId: this.accountId, due: now - after },
       );
       taken += affected;
