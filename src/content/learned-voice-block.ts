@@ -1,3 +1,4 @@
+import { avoidNoteBreaksRule } from '../domain/avoid-notes.js';
 import { engagementOf, isApproval, MAX_AVOID_NOTE_CHARS, MAX_AVOID_NOTES, type AvoidNote, type DraftSignal, type EditPair } from '../domain/learning.js';
 import { validateContent, type ContentRules } from '../domain/validation.js';
 import { MAX_FIELD_CHARS, neutraliseUntrustedText } from './build-prompt.js';
@@ -123,9 +124,15 @@ export function selectEditPairs(input: Pick<LearnedVoiceInput, 'editPairs' | 'pi
   return chosen;
 }
 
-/** The avoid notes as the block shows them: at most MAX_AVOID_NOTES, none empty. */
+/**
+ * The avoid notes as the block shows them: at most MAX_AVOID_NOTES, none empty, and none that
+ * breaks a rule (checked again here, the last gate before the prompt: a note stored before a
+ * check existed, or written into the settings by hand, gets no further).
+ */
 export function selectAvoidNotes(notes: readonly AvoidNote[]): AvoidNote[] {
-  return notes.filter((note) => neutraliseUntrustedText(note.text, MAX_AVOID_NOTE_CHARS).length > 0).slice(0, MAX_AVOID_NOTES);
+  return notes
+    .filter((note) => neutraliseUntrustedText(note.text, MAX_AVOID_NOTE_CHARS).length > 0 && !avoidNoteBreaksRule(note.text))
+    .slice(0, MAX_AVOID_NOTES);
 }
 
 /** Builds the block: what it shows and its text. Empty text when there is nothing to show. */

@@ -29,13 +29,33 @@ function cutToCharacters(text: string, max: number): string {
 
 /**
  * True when a note breaks a hard rule of the posts that a note can carry: a contract or wallet
- * address, or an @mention, also when hidden behind look-alike letters. A note reaches the prompt
- * every day, so it must never put either in front of Claude.
+ * address, an @mention or a spelled-out link, also when hidden behind look-alike letters, or
+ * when it tells the writer to ignore its rules. A note reaches the prompt every day, so it must
+ * never put any of these in front of Claude.
  */
 export function avoidNoteBreaksRule(text: string): boolean {
   const folded = matchingForm(text);
   if (findAddresses(text).length > 0 || findAddresses(folded).length > 0) return true;
-  return twitterText().extractMentions(text).length > 0 || twitterText().extractMentions(folded).length > 0;
+  if (twitterText().extractMentions(text).length > 0 || twitterText().extractMentions(folded).length > 0) return true;
+  return OVERRIDES_RULES.test(folded) || [text, folded].some(hasExplicitLink);
+}
+
+/**
+ * A note that tells the writer to set its rules or instructions aside is no avoid note, however
+ * it was condensed (a reject reason can ask for it): it would sit in every prompt, where the hard
+ * rules still win but each draft could be spent fighting it. Checked on the look-alike-folded text.
+ */
+const OVERRIDES_RULES =
+  /\b(?:ignore|disregard|override|bypass|circumvent|forget)\b[^.!?\n]{0,40}\b(?:rules?|instructions?|prompts?|guidelines?|guardrails?|restrictions?)\b/iu;
+
+/**
+ * A link a note spells out (scheme, www. or a path): the condensing is told to name the kind of
+ * thing instead. A bare domain stays, or no note about this Pump.fun account could say "pump.fun".
+ */
+function hasExplicitLink(text: string): boolean {
+  return twitterText()
+    .extractUrls(text)
+    .some((url) => /^[a-z][a-z0-9+.-]*:\/\//iu.test(url) || /^www\./iu.test(url) || /\//u.test(url.replace(/\/+$/u, '')));
 }
 
 /**

@@ -21,12 +21,25 @@ export function logGamma(x: number): number {
 
 /** P(X ≤ x) for X ~ Beta(a, b), a > 0, b > 0. */
 export function betaCdf(x: number, a: number, b: number): number {
-  if (!(x > 0)) return 0;
-  if (x >= 1) return 1;
-  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
-  // The continued fraction converges fast only on this side of the mean; use the symmetry otherwise.
-  if (x < (a + 1) / (a + b + 2)) return (Math.exp(logFront) * continuedFraction(x, a, b)) / a;
-  return 1 - (Math.exp(logFront) * continuedFraction(1 - x, b, a)) / b;
+  return betaCdfOf(a, b)(x);
+}
+
+/**
+ * The CDF of Beta(a, b) as a function of x, with ln(1 / B(a, b)) computed once: topic selection
+ * evaluates each posterior at hundreds of points per draw, and the three log-gammas were about a
+ * third of the cost of each evaluation.
+ */
+export function betaCdfOf(a: number, b: number): (x: number) => number {
+  const logInverseBeta = logGamma(a + b) - logGamma(a) - logGamma(b);
+  const switchAt = (a + 1) / (a + b + 2);
+  return (x) => {
+    if (!(x > 0)) return 0;
+    if (x >= 1) return 1;
+    const logFront = logInverseBeta + a * Math.log(x) + b * Math.log1p(-x);
+    // The continued fraction converges fast only on this side of the mean; use the symmetry otherwise.
+    if (x < switchAt) return (Math.exp(logFront) * continuedFraction(x, a, b)) / a;
+    return 1 - (Math.exp(logFront) * continuedFraction(1 - x, b, a)) / b;
+  };
 }
 
 const TINY = 1e-300;

@@ -1,4 +1,4 @@
-import { betaCdf } from './beta-distribution.js';
+import { betaCdfOf } from './beta-distribution.js';
 import type { ContentType } from './content-types.js';
 import { engagementOf, isModeratorDecision, type DraftSignal } from './learning.js';
 
@@ -257,6 +257,8 @@ const GRID_POINTS = 400;
 const GRID_MIN = 1e-3;
 const GRID_MAX = 1e3;
 const PRIOR_TABLE_POINTS = 2_000;
+/** A survival below this counts as 0 (see raceWinProbabilities). */
+const NEGLIGIBLE_SURVIVAL = 1e-15;
 
 /** P(arm i wins the weighted race), see {@link armShares}. */
 function raceWinProbabilities(arms: readonly TopicArm[]): number[] {
@@ -278,28 +280,44 @@ function raceWinProbabilities(arms: readonly TopicArm[]): number[] {
   const survival = arms.map((arm) => {
     const w = arm.weight / maxWeight;
     const noEvidence = arm.successes + arm.failures === 0;
-    const curve = times.map((t) => {
+    const posteriorCdf = betaCdfOf(a0 + arm.successes, b0 + arm.failures);
+    const curve: number[] = [];
+    for (const t of times) {
+      // The curve only falls with t: once it is below NEGLIGIBLE_SURVIVAL the rest of it moves no
+      // share by more than that, so the posterior (most of a draw's cost) is not evaluated there.
+      const previous = curve.at(-1) ?? 1;
       const u = Math.exp(-w * t);
-      return noEvidence ? u : betaCdf(priorQuantile(u), a0 + arm.successes, b0 + arm.failures);
-    });
+      curve.push(previous < NEGLIGIBLE_SURVIVAL ? 0 : noEvidence ? u : posteriorCdf(priorQuantile(u)));
+    }
     curve.push(0); // t = ∞
     return curve;
   });
 
+  // others[k][i] = Π_{j ≠ i} R_j(t_k), from prefix and suffix products: O(arms · grid) rather
+  // than O(arms² · grid), which was most of a draw's cost with many arms (no division, so a
+  // survival of exactly 0 needs no special case).
+  const n = arms.length;
+  const others = survival[0]!.map((_, k) => {
+    const out = new Array<number>(n);
+    let prefix = 1;
+    for (let j = 0; j < n; j++) {
+      out[j] = prefix;
+      prefix *= survival[j]![k]!;
+    }
+    let suffix = 1;
+    for (let j = n - 1; j >= 0; j--) {
+      out[j]! *= suffix;
+      suffix *= survival[j]![k]!;
+    }
+    return out;
+  });
   const wins = arms.map((_, i) => {
     const own = survival[i]!;
     let total = 0;
     for (let k = 0; k < own.length - 1; k++) {
       const mass = own[k]! - own[k + 1]!;
       if (mass <= 0) continue;
-      let left = 1;
-      let right = 1;
-      for (let j = 0; j < arms.length; j++) {
-        if (j === i) continue;
-        left *= survival[j]![k]!;
-        right *= survival[j]![k + 1]!;
-      }
-      total += (mass * (left + right)) / 2;
+      total += (mass * (others[k]![i]! + others[k + 1]![i]!)) / 2;
     }
     return total;
   });
@@ -311,10 +329,11 @@ function raceWinProbabilities(arms: readonly TopicArm[]): number[] {
 function priorQuantileFunction(a0: number, b0: number): (p: number) => number {
   const xs: number[] = [];
   const cdf: number[] = [];
+  const priorCdf = betaCdfOf(a0, b0);
   for (let k = 0; k <= PRIOR_TABLE_POINTS; k++) {
     const x = k / PRIOR_TABLE_POINTS;
     xs.push(x);
-    cdf.push(betaCdf(x, a0, b0));
+    cdf.push(priorCdf(x));
   }
   return (p) => {
     if (p <= 0) return 0;

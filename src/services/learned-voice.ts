@@ -1,4 +1,4 @@
-import { buildLearnedVoiceBlock, followsRules, type LearnedVoiceLimits } from '../content/learned-voice-block.js';
+import { buildLearnedVoiceBlock, followsRules, selectAvoidNotes, type LearnedVoiceLimits } from '../content/learned-voice-block.js';
 import type { AvoidNote, DraftSignal, EditPair } from '../domain/learning.js';
 import { localDayOf } from '../domain/local-day.js';
 import { DAY_MS } from '../domain/rate-limits.js';
@@ -123,14 +123,17 @@ export class LearnedVoiceService implements LearnedVoiceSource {
         ? []
         : (await learning.editPairs(Math.max(1, config.maxEditPairs) * EDIT_PAIRS_READ_FACTOR)).filter((pair) => wantedEdits.delete(pair.draftId));
     const noteIds = new Set(stored.noteIds);
-    const avoidNotes = noteIds.size === 0 ? [] : (await this.avoidNotes()).filter((note) => noteIds.has(note.id));
+    const storedNotes = noteIds.size === 0 ? [] : (await this.avoidNotes()).filter((note) => noteIds.has(note.id));
+    const avoidNotes = selectAvoidNotes(storedNotes);
     // The day's bytes are kept for the cache, but never against the rules: a restart with tighter
-    // content rules or smaller limits, or a shown text that can no longer be checked, rebuilds it.
+    // content rules, a stricter note check or smaller limits, or a shown text that can no longer
+    // be checked, rebuilds it.
     const stillValid =
       examples.length === stored.exampleDraftIds.length &&
       editPairs.length === stored.editDraftIds.length &&
       examples.length <= config.maxExamples &&
       editPairs.length <= config.maxEditPairs &&
+      avoidNotes.length === storedNotes.length &&
       examples.every((signal) => followsRules(signal.tweets, rules)) &&
       editPairs.every((pair) => followsRules(pair.before, rules) && followsRules(pair.after, rules));
     return { voice: { text: stored.text, builtAt: stored.builtAt, examples, editPairs, avoidNotes }, stillValid };

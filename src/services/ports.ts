@@ -1068,7 +1068,10 @@ export interface LearningSignalRepository {
    * pinned in, whatever its age.
    */
   exampleCandidates(limit: number): Promise<DraftSignal[]>;
-  /** Moderator edits of drafts later published without risk flags, newest first, one per draft (its first edit). */
+  /**
+   * Moderator edits of drafts later published without risk flags, newest first, one per draft:
+   * its first edit since Claude last wrote its text (the text before it -> the published text).
+   */
   editPairs(limit: number): Promise<EditPair[]>;
   /** Reject reasons and Regenerate feedback with text, with an id above `afterId`, oldest first, at most `limit`. */
   feedbackAfter(afterId: number, limit: number): Promise<FeedbackSignal[]>;
@@ -1082,7 +1085,7 @@ export interface LearningSignalRepository {
   /**
    * Takes every 24-hour and 7-day engagement figure that has come due by `now` and is still
    * missing, from the posts' current metrics (idempotent; the engagement refresh calls it after
-   * each refresh). Returns how many figures it took.
+   * each refresh); not while a tweet of the draft was never measured. Returns how many figures it took.
    */
   snapshotEngagement(now: number): Promise<number>;
 }

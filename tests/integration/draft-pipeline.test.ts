@@ -3,6 +3,7 @@ import { ClaudeDraftGenerator } from '../../src/adapters/claude/claude-draft-gen
 import { queryRows } from '../../src/db/sql.js';
 import { createSilentLogger } from '../../src/logging/index.js';
 import { DraftPipelineService, UnknownTopicError } from '../../src/services/draft-pipeline.js';
+import type { LearnedVoiceSource } from '../../src/services/learning-contract.js';
 import { FakeAnthropic, FAKE_ANTHROPIC_API_KEY } from '../support/fake-anthropic.js';
 import { specProblemsOf } from '../support/spec-traffic.js';
 import { mulberry32 } from '../support/seeded-random.js';
@@ -16,9 +17,12 @@ describe('draft pipeline against the Anthropic fake', () => {
   let db: TempDatabase;
   let now: number;
 
-  const pipeline = (overrides: { apiKey?: string; maxPendingDrafts?: number; rng?: () => number; learning?: boolean } = {}) =>
+  const pipeline = (
+    overrides: { apiKey?: string; maxPendingDrafts?: number; rng?: () => number; learning?: boolean; learnedVoice?: LearnedVoiceSource } = {},
+  ) =>
     new DraftPipelineService({
       ...db.repos,
+      learnedVoice: overrides.learnedVoice,
       generator: new ClaudeDraftGenerator({
         apiKey: overrides.apiKey ?? FAKE_ANTHROPIC_API_KEY,
         model: 'claude-sonnet-5-5',
@@ -88,6 +92,41 @@ describe('draft pipeline against the Anthropic fake', () => {
     expect(runs).toEqual([{ outcome: 'created', input_tokens: 900 }]);
     const topic = await db.repos.topics.findByName('education');
     expect(topic?.usageCount).toBe(1);
+  });
+
+  it('GIVEN a learned block THEN a new draft and a Regenerate both send it as the second system block; GIVEN it cannot be built THEN both are still written, without it (issue 15)', async () => {
+    const block = "LEARNED FROM THIS ACCOUNT'S MODERATORS\n<avoid_notes>\n<note>Exclamation marks in pairs</note>\n</avoid_notes>";
+    let broken = false;
+    const learnedVoice: LearnedVoiceSource = {
+      current: async () => {
+        if (broken) throw new Error('settings unreadable');
+        return { text: block, builtAt: now, examples: [], editPairs: [], avoidNotes: [] };
+      },
+      invalidate: async () => undefined,
+    };
+    const systemTexts = (index: number) => {
+      const system = anthropic.messageBodies[index]?.system;
+      return typeof system === 'string' ? [system] : (system ?? []).map((b) => b.text ?? '');
+    };
+    const service = pipeline({ learnedVoice });
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: SAFE_TWEET } });
+    const created = await service.generateDraft({ trigger: 'command', topicName: 'education' });
+    expect(created.status).toBe('created');
+    if (created.status !== 'created') return;
+    expect(systemTexts(0)).toHaveLength(2);
+    expect(systemTexts(0)[1]).toBe(block);
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: `${SAFE_TWEET} Read the curve first.` } });
+    expect((await service.regenerate(created.draft.id, 1, 'Shorter', { id: '1', name: 'mod' })).status).toBe('revised');
+    expect(systemTexts(1)[1]).toBe(block);
+
+    broken = true;
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Check who holds the supply before you buy a new launch.' } });
+    const without = await service.generateDraft({ trigger: 'command', topicName: 'safety' });
+    expect(without.status).toBe('created');
+    expect(systemTexts(2)).toHaveLength(1);
+    anthropic.queueOutput({ draft: { kind: 'tweet', text: 'Holders first, chart second: check the supply before you buy.' } });
+    expect((await service.regenerate(created.draft.id, 2, null, { id: '1', name: 'mod' })).status).toBe('revised');
+    expect(systemTexts(3)).toHaveLength(1);
   });
 
   it('GIVEN the thread topic THEN the model is asked for a thread and every tweet is stored', async () => {

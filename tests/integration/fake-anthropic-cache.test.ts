@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { estimateTokens, FAKE_ANTHROPIC_API_KEY, FakeAnthropic, minCacheableTokens } from '../support/fake-anthropic.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 
 /**
  * The fake's prompt caching, through the real SDK: what the learned-voice tests rely on when they
@@ -19,6 +20,7 @@ describe('fake Anthropic: prompt caching as the API does it', () => {
   });
   afterAll(async () => {
     await fake.stop();
+    expect(await specProblemsOf({ anthropic: fake })).toEqual([]);
   });
   beforeEach(() => {
     fake.clearPromptCache();

@@ -22,8 +22,11 @@ let h: PublishingHarness | undefined;
 afterEach(async () => {
   await db?.close();
   db = undefined;
-  await h?.close();
+  if (!h) return;
+  const problems = await h.specProblems();
+  await h.close();
   h = undefined;
+  expect(problems).toEqual([]);
 });
 
 /** A moderator's Edit, as DraftPipeline.applyEdit writes it (editedBy, no feedback). */
@@ -289,6 +292,30 @@ describe('learning signals: publishing and engagement', () => {
   });
 });
 
+describe('learning signals: engagement never measured', () => {
+  it('GIVEN a published draft whose tweets X never measured (the refresh was rate-limited or not run) WHEN its 24 hours pass THEN no figure of 0 is taken; once measured THEN the real one is', async () => {
+    const x = (h = await createPublishingHarness());
+    const draft = await x.approvedDraft(['measured late']);
+    await x.service().publishApprovedDraft(draft.id);
+    x.fake.setMetrics(x.fake.tweets[0]!.id, { like_count: 7, retweet_count: 2, reply_count: 0, quote_count: 0, impression_count: 50 });
+    x.clock.advance(DAY_MS + HOUR_MS);
+    expect(await x.db.repos.learning.snapshotEngagement(x.clock.now())).toBe(0);
+    expect(await x.db.repos.learning.findByDraft(draft.id)).toMatchObject({ engagement24h: null, engagement7d: null });
+    const engagement = new EngagementService({
+      posts: x.db.repos.posts,
+      topics: x.db.repos.topics,
+      settings: x.db.repos.settings,
+      learning: x.db.repos.learning,
+      publisher: x.publisher,
+      clock: x.clock,
+      logger: createSilentLogger(),
+      config: { engagementWindowDays: 30 },
+    });
+    expect((await engagement.refresh()).snapshotsTaken).toBe(1);
+    expect(await x.db.repos.learning.findByDraft(draft.id)).toMatchObject({ engagement24h: 9, engagement7d: null });
+  });
+});
+
 describe('learning signals: examples, edit pairs, pins, per account', () => {
   /** A decided draft of `repos`, published at `publishedAt` (null: not published), straight through the repositories. */
   async function decided(
@@ -360,6 +387,23 @@ describe('learning signals: examples, edit pairs, pins, per account', () => {
       { draftId: twice, topicName: 'education', before: ['Claude wrote this!!'], after: ['Moderator two'], editedAt: 1_101 },
     ]);
     expect((await r.learning.editPairs(1)).map((p) => p.draftId)).toEqual([once]);
+  });
+
+  it("GIVEN an edit, then a Regenerate, then an edit WHEN the draft is published THEN its pair's before is the text the last edit changed (Claude's regenerated one), not the first edit's", async () => {
+    db = await openTempDatabase();
+    const r = db.repos;
+    const draft = await r.drafts.create(newTweetDraft('Claude first!!'), 1_000);
+    expect(await edit(r, draft.id, 1, ['Moderator first'], 1_100)).not.toBeNull();
+    expect(await regenerate(r, draft.id, 2, ['Claude regenerated!!'], 'try again', 1_200)).not.toBeNull();
+    expect(await edit(r, draft.id, 3, ['Moderator final'], 1_300)).not.toBeNull();
+    expect(await approve(r, draft.id, 4, 2_000)).toBe(true);
+    expect(await r.publications.claimForPublishing(draft.id, 'owner', 'attempt', 9_999, 60_000)).not.toBeNull();
+    expect(await r.publications.markPublished(draft.id, { owner: 'owner', attemptId: 'attempt' }, { tweetIds: [], dryRun: false, xCostUsd: 0 }, 10_000)).toBe(
+      true,
+    );
+    expect(await r.learning.editPairs(10)).toEqual([
+      { draftId: draft.id, topicName: 'education', before: ['Claude regenerated!!'], after: ['Moderator final'], editedAt: 1_300 },
+    ]);
   });
 
   it("GIVEN two accounts WHEN each reads THEN it sees only its own signals, and cannot pin the other's drafts", async () => {

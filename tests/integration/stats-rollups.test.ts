@@ -86,10 +86,12 @@ async function driveHistory(db: TempDatabase, seed: number, steps: number): Prom
     } else if (roll < 0.3) {
       // A run that made nothing: no topic.
       const usage = { inputTokens: 100, outputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0 };
+      // /draft image: describes the image before any draft exists, and the daily avoid notes
+      // (issue 15) condense feedback for no draft: neither has a draft or a topic.
+      const kind = imageRng();
       await r.generationRuns.record({
-        // /draft image: describes the image before any draft exists: no draft, no topic either.
-        trigger: imageRng() < 0.3 ? 'image_description' : 'command',
-        outcome: 'failed',
+        trigger: kind < 0.3 ? 'image_description' : kind < 0.5 ? 'avoid_notes' : 'command',
+        outcome: kind >= 0.3 && kind < 0.4 ? 'created' : 'failed',
         reason: 'x',
         draftId: null,
         topicName: null,

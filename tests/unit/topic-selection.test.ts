@@ -3,6 +3,8 @@ import { betaCdf } from '../../src/domain/beta-distribution.js';
 import type { DraftDecisionKind } from '../../src/domain/learning.js';
 import type { ContentType } from '../../src/domain/content-types.js';
 import {
+  EXPLORATION_FLOOR,
+  PRIOR_STRENGTH,
   armShares,
   type ArmShare,
   engagementPercentiles,
@@ -135,6 +137,36 @@ describe('topic arms', () => {
   });
 });
 
+describe('topic arms: old and odd signals', () => {
+  it('GIVEN signals of a renamed topic, of a deleted one, without a topic id, with NaN or infinite engagement THEN the renamed and the named count, the deleted is ignored, the odd figures are no evidence, and every share is a finite probability', () => {
+    const renamed = topic({ id: 1, name: 'curves (renamed)' });
+    const named = topic({ id: 2, name: 'Safety' });
+    const signals: SelectionSignal[] = [
+      signal(1, 'approved', { topicName: 'curves' }), // its name then; the id still matches
+      signal(9, 'approved', { topicName: 'deleted topic' }),
+      { ...signal(2, 'rejected'), topicId: null, topicName: 'safety' }, // from before topic ids: by name, case aside
+      signal(1, 'approved', { publishedAt: 1, engagement24h: Number.NaN }),
+      signal(2, 'approved', { publishedAt: 1, engagement24h: Number.POSITIVE_INFINITY }),
+      signal(1, 'approved', { publishedAt: 1, engagement24h: 3 }),
+    ];
+    const arms = topicArms([renamed, named], signals, true);
+    expect(arms.map((a) => [a.topicId, a.approvals, a.rejections])).toEqual([
+      [1, 3, 0],
+      [2, 1, 1],
+    ]);
+    // Only the finite figure is ranked: a lone one is the median.
+    expect(engagementPercentiles(signals)).toEqual(new Map([[signals[5]!.draftId, 0.5]]));
+    for (const repeatFactor of [0, 0.25, 1]) {
+      const shares = armShares([renamed, named], signals, { learning: true, repeatFactor, lastUsedTopicId: 1 });
+      expect(shares.every((arm) => Number.isFinite(arm.share) && arm.share > 0 && Number.isFinite(arm.learnedShare))).toBe(repeatFactor > 0);
+      expect(shares.reduce((sum, arm) => sum + arm.share, 0)).toBeCloseTo(1, 12);
+      // 1: no penalty (next = learned share); 0: the last topic never comes next while another can.
+      if (repeatFactor === 1) for (const arm of shares) expect(arm.share).toBeCloseTo(arm.learnedShare, 12);
+      if (repeatFactor === 0) expect(shares.find((arm) => arm.topicId === 1)?.share).toBe(0);
+    }
+  });
+});
+
 describe('armShares and selectArm', () => {
   it('GIVEN no topics, or only disabled or zero-weight ones THEN nothing is drawn', () => {
     expect(selectArm([], [], { ...learningOn, rng: mulberry32(1) })).toBeNull();
@@ -191,6 +223,67 @@ describe('armShares and selectArm', () => {
     const shares = armShares(topics, signals, { ...learningOn, repeatFactor: 1 });
     expect(shares[0]!.learnedShare).toBeGreaterThan(0.6);
     for (const other of shares.slice(1)) expect(other.learnedShare).toBeGreaterThanOrEqual(0.1 / 7 - 1e-12);
+  });
+
+  it('GIVEN skewed, mixed and many-arm evidence THEN each learned share is the probability that the sampled Thompson race picks the arm (Monte Carlo within 4 standard errors)', () => {
+    /** Gamma(k, 1) by Marsaglia and Tsang, from the seeded RNG. */
+    const gamma = (rng: () => number, k: number): number => {
+      if (k < 1) return gamma(rng, k + 1) * rng() ** (1 / k);
+      const d = k - 1 / 3;
+      const c = 1 / Math.sqrt(9 * d);
+      for (;;) {
+        let x: number;
+        let v: number;
+        do {
+          x = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+          v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        if (Math.log(rng()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+      }
+    };
+    const cases: Array<[TopicStats[], SelectionSignal[]]> = [
+      [
+        [topic({ id: 1, weight: 50 }), topic({ id: 2, weight: 50 }), topic({ id: 3, weight: 5 })],
+        [...many(300, () => signal(1, 'rejected')), ...many(30, () => signal(2, 'approved')), ...many(200, () => signal(2, 'rejected'))],
+      ],
+      [
+        [topic({ id: 1, weight: 100 }), topic({ id: 2, weight: 1 }), topic({ id: 3, weight: 30 })],
+        [...many(400, () => signal(1, 'approved')), ...many(5, () => signal(2, 'rejected')), ...many(100, () => signal(3, 'approved'))],
+      ],
+      [
+        Array.from({ length: 12 }, (_, i) => topic({ id: i + 1, weight: 1 + ((i * 37) % 100) })),
+        Array.from({ length: 12 }, (_, i) => [...many(i * 3, () => signal(i + 1, 'approved')), ...many(20 - i, () => signal(i + 1, 'rejected'))]).flat(),
+      ],
+    ];
+    const rng = mulberry32(11);
+    const samples = 40_000;
+    for (const [topics, signals] of cases) {
+      const shares = armShares(topics, signals, { ...learningOn, repeatFactor: 1 });
+      const successes = shares.reduce((sum, arm) => sum + arm.successes, 0);
+      const evidence = shares.reduce((sum, arm) => sum + arm.successes + arm.failures, 0);
+      const mean = (successes + 1) / (evidence + 2);
+      const [a0, b0] = [PRIOR_STRENGTH * mean, PRIOR_STRENGTH * (1 - mean)];
+      const totalWeight = shares.reduce((sum, arm) => sum + arm.weight, 0);
+      const wins = shares.map(() => 0);
+      for (let k = 0; k < samples; k++) {
+        let best = 0;
+        let bestKey = -Infinity;
+        shares.forEach((arm, i) => {
+          const x = gamma(rng, a0 + arm.successes);
+          const theta = x / (x + gamma(rng, b0 + arm.failures));
+          const key = Math.log(betaCdf(theta, a0, b0)) / arm.weight;
+          if (key > bestKey) [best, bestKey] = [i, key];
+        });
+        wins[best]!++;
+      }
+      shares.forEach((arm, i) => {
+        const race = wins[i]! / samples;
+        const sampled = (1 - EXPLORATION_FLOOR) * race + (EXPLORATION_FLOOR * arm.weight) / totalWeight;
+        const standardError = Math.sqrt(Math.max(race * (1 - race), 1 / samples) / samples);
+        expect(Math.abs(arm.learnedShare - sampled), `${arm.topicName}: ${arm.learnedShare} vs ${sampled}`).toBeLessThan(4 * standardError + 1e-3);
+      });
+    }
   });
 
   it('GIVEN four rejections in a row of one of seven equal topics THEN its share barely moves (prior strength: no whipsaw)', () => {

@@ -123,12 +123,17 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
   }
 
   async editPairs(limit: number): Promise<EditPair[]> {
-    // The first edit of each draft approved as edited and then published: what Claude wrote -> what went out.
+    // Each draft approved as edited and then published: what Claude wrote -> what went out. The
+    // edit that changed Claude's text is the first one since its last Regenerate (an edit before
+    // a Regenerate changed a text Claude then replaced, so its before is not what went out edited).
     const rows = await queryRows<Row>(
       this.dataSource,
       `SELECT s.draft_id AS "draftId", s.topic_name AS "topicName", s.tweets, f.before_tweets AS "beforeTweets", f.created_at AS "editedAt"
          FROM draft_signals s
-         JOIN feedback_signals f ON f.id = (SELECT MIN(e.id) FROM feedback_signals e WHERE e.draft_id = s.draft_id AND e.account_id = s.account_id AND e.kind = 'edit')
+         JOIN feedback_signals f ON f.id = (SELECT MIN(e.id) FROM feedback_signals e
+                                             WHERE e.draft_id = s.draft_id AND e.account_id = s.account_id AND e.kind = 'edit'
+                                               AND e.id > COALESCE((SELECT MAX(g.id) FROM feedback_signals g
+                                                                     WHERE g.draft_id = s.draft_id AND g.account_id = s.account_id AND g.kind = 'regenerate'), 0))
         WHERE s.account_id = :accountId AND s.decision = 'approved_after_edit' AND s.published_at IS NOT NULL AND s.had_risk_flags = 0
         ORDER BY s.published_at DESC, s.draft_id DESC LIMIT :limit`,
       { accountId: this.accountId, limit: Math.max(0, Math.trunc(limit)) },
@@ -175,6 +180,10 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
     // The draft's posted tweets (a thread: all of them), as the last refresh measured them.
     const engagement = `(SELECT COALESCE(SUM(p.likes + p.retweets + p.replies + p.quotes), 0) FROM posts p
         WHERE p.draft_id = draft_signals.draft_id AND p.account_id = draft_signals.account_id AND p.status = 'posted')`;
+    // Not while one of them was never measured (X's limit stopped every refresh so far): its
+    // zeros are no figure, and a 0 taken once would rank the draft last for good.
+    const measured = `NOT EXISTS (SELECT 1 FROM posts u WHERE u.draft_id = draft_signals.draft_id AND u.account_id = draft_signals.account_id
+        AND u.status = 'posted' AND u.metrics_updated_at IS NULL)`;
     let taken = 0;
     for (const [column, after] of [
       ['engagement_24h', 24 * HOUR_MS],
@@ -183,7 +192,7 @@ export class TypeOrmLearningSignalRepository implements LearningSignalRepository
       const { affected } = await execute(
         this.dataSource,
         `UPDATE draft_signals SET ${column} = ${engagement}, updated_at = :now
-          WHERE account_id = :accountId AND published_at IS NOT NULL AND dry_run = 0 AND ${column} IS NULL AND published_at <= :due`,
+          WHERE account_id = :accountId AND published_at IS NOT NULL AND dry_run = 0 AND ${column} IS NULL AND published_at <= :due AND ${measured}`,
         { now, accountId: this.accountId, due: now - after },
       );
       taken += affected;
