@@ -138,6 +138,7 @@ export class VoiceService implements VoiceOperations {
       voiceIsBuiltIn: this.deps.config.voiceIsBuiltIn,
       learningEnabled: this.deps.config.learningEnabled,
       learned,
+      notes: state.notes,
       pinned,
       notesCondensedAt: state.condensedAt,
     };

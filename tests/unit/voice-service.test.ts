@@ -207,6 +207,16 @@ describe('VoiceService.condenseIfDue: the daily avoid notes', () => {
     expect(await stored()).toBeNull();
   });
 
+  it('GIVEN learning off and notes kept from before THEN show gives them (what /voice forget offers), while the learned block is empty', async () => {
+    const { settings, service } = setup({ learningEnabled: false });
+    await settings.set(SETTINGS.avoidNotes, { notes: [{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }], forgotten: [], lastFeedbackId: 3, condensedAt: 1, nextNoteId: 3 });
+    const view = await service.show();
+    expect(view.learningEnabled).toBe(false);
+    expect(view.learned.avoidNotes).toEqual([]);
+    expect(view.notes).toEqual([{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }]);
+    expect(await service.notes()).toEqual(view.notes);
+  });
+
   it(`GIVEN more feedback than ${MAX_FEEDBACK_PER_CONDENSING} (over several pages) THEN the newest ${MAX_FEEDBACK_PER_CONDENSING} go to Claude and all of it counts as read`, async () => {
     const { clock, learning, condenser, service, stored } = setup();
     for (let i = 1; i <= 450; i += 1) learning.reject(`reason ${i}`);
