@@ -73,11 +73,7 @@ export function renderVoice(view: VoiceView, title: string): EmbedBuilder {
       ? `**Learning** on · learned block ${learned.builtAt === null ? 'not built yet' : `built ${discordWhen(learned.builtAt)}`} (rebuilt daily and after a /voice change)`
       : '**Learning** off: the prompt has no learned block and no notes are condensed.',
     `**Avoid notes** ${view.notesCondensedAt === null ? '(never condensed)' : `(condensed ${discordWhen(view.notesCondensedAt)})`}${view.learningEnabled || notes.length === 0 ? '' : ': kept, but not used while learning is off'}`,
-    notes.length > 0
-      ? notes.join('\n')
-      : view.learningEnabled
-        ? 'None yet: they come from reject reasons and Regenerate feedback, once a day.'
-        : 'None.',
+    notes.length > 0 ? notes.join('\n') : view.learningEnabled ? 'None yet: they come from reject reasons and Regenerate feedback, once a day.' : 'None.',
   ].join('\n');
   const examples = learned.examples.map((e) => {
     const engagement = engagementOf(e);

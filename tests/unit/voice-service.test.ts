@@ -209,7 +209,13 @@ describe('VoiceService.condenseIfDue: the daily avoid notes', () => {
 
   it('GIVEN learning off and notes kept from before THEN show gives them (what /voice forget offers), while the learned block is empty', async () => {
     const { settings, service } = setup({ learningEnabled: false });
-    await settings.set(SETTINGS.avoidNotes, { notes: [{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }], forgotten: [], lastFeedbackId: 3, condensedAt: 1, nextNoteId: 3 });
+    await settings.set(SETTINGS.avoidNotes, {
+      notes: [{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }],
+      forgotten: [],
+      lastFeedbackId: 3,
+      condensedAt: 1,
+      nextNoteId: 3,
+    });
     const view = await service.show();
     expect(view.learningEnabled).toBe(false);
     expect(view.learned.avoidNotes).toEqual([]);
