@@ -161,9 +161,14 @@ async function resetLearning(interaction: ChatInputCommandInteraction, ctx: Comm
   await respond(interaction, [
     embed(COLORS.ok, `Topic learning reset${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(
       [
-        `Topic choice starts over from the weights (by ${plain(actor.name)}): from now on it learns only from decisions made after ${discordTime(reset.at)}.`,
-        'The recorded decisions stay: the examples in the prompt, the avoid notes and /stats still use them.',
-      ].join('\n'),
+        `Topic choice starts over from the weights (by ${plain(actor.name)}): from now on it learns only from decisions made after ${discordTime(reset.at)}${reset.previousAt === null ? '' : ` (this replaces the reset of ${discordTime(reset.previousAt)})`}.`,
+        'The recorded decisions stay: the examples in the prompt, the avoid notes and /stats still use them. The weights and the /voice pins are unchanged.',
+        account.config.learning.enabled
+          ? ''
+          : 'Learning is off for this account (LEARNING=off): topics are drawn by their weights alone until it is turned on, and then it learns from decisions after this reset.',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     ),
   ]);
 }
