@@ -198,11 +198,13 @@ export async function buildLearningReply(
   const embeds = reports.map((report, i) => {
     const account = accounts[i] as LearningReplyAccount;
     const title = several
-      ? `${account.label ?? ''} · learning${account.dryRun ? ' · DRY RUN' : ''}`
+      ? `${account.label ?? ''} · learning · ${PERIOD_LABEL[period]}${account.dryRun ? ' · DRY RUN' : ''}`
       : `Learning${account.label ? ` · ${account.label}` : ''} · ${PERIOD_LABEL[period]}${account.dryRun ? ' · DRY RUN' : ''}`;
     return embed(COLORS.info, title.slice(0, 256))
       .setDescription(
-        `Approval rate **${percent(report.approvalRate)}** (${count(report.approved)} of ${count(report.approved + report.rejected)} moderator decisions)`,
+        report.approved + report.rejected === 0
+          ? `No moderator decisions ${period === 'all' ? 'yet' : `in the ${PERIOD_LABEL[period]}`}.`
+          : `Approval rate **${percent(report.approvalRate)}** (${count(report.approved)} of ${count(report.approved + report.rejected)} moderator decisions)`,
       )
       .addFields(
         { name: 'By topic', value: learningTable(report.byTopic, maxLines) },
@@ -215,16 +217,37 @@ export async function buildLearningReply(
   return { embeds, chart: await chart, reports };
 }
 
-/** `**topic**: 67% approved (4/6) · median eng 7 (3 posts)`, busiest first. */
+/** A field value holds 1024 characters. */
+const MAX_FIELD_CHARS = 1_024;
+
+/**
+ * `**topic**: 67% approved (4/6) · median eng 7 (3 posts)`, busiest first; whole lines only,
+ * within a field's 1024 characters (long escaped names fill it before `max` lines), then
+ * "…and N more".
+ */
 function learningTable(lines: readonly LearningLine[], max: number): string {
-  const out = lines.slice(0, max).map((l) => {
+  const rendered = lines.map((l) => {
     const decided = l.approved + l.rejected;
     const approval = decided > 0 ? `${percent(l.approvalRate)} approved (${count(l.approved)}/${count(decided)})` : 'no decisions';
     const engagement = l.medianEngagement === null ? 'median eng –' : `median eng ${Math.round(l.medianEngagement * 10) / 10} (${count(l.measured)} posts)`;
     return `**${plain(l.name)}**: ${approval} · ${engagement}`;
   });
-  if (lines.length > max) out.push(`…and ${lines.length - max} more`);
-  return out.length > 0 ? out.join('\n').slice(0, 1024) : 'no decisions in this period';
+  if (rendered.length === 0) return 'no decisions in this period';
+  const out: string[] = [];
+  let length = 0;
+  for (const [index, line] of rendered.entries()) {
+    const rest = rendered.length - index;
+    // Room for this line, and for the "…and N more" line after it unless it is the last one.
+    const tail = rest > 1 ? `\n…and ${rest - 1} more`.length : 0;
+    if (index >= max || length + (index > 0 ? 1 : 0) + line.length + tail > MAX_FIELD_CHARS) {
+      out.push(`…and ${rest} more`);
+      break;
+    }
+    out.push(line);
+    length += (index > 0 ? 1 : 0) + line.length;
+  }
+  // A safety net only: a line is a few hundred characters at most.
+  return out.join('\n').slice(0, MAX_FIELD_CHARS);
 }
 
 /** What the figures are: Discord shows it under the first embed. */

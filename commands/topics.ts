@@ -33,6 +33,14 @@ const SHARE_NOTE =
   "Next: the chance for the next draft, the last topic's multiplied by the repeat factor. Approval: moderator approvals ÷ their decisions since the reset.";
 const LEARNING_OFF_NOTE = 'Learning is off (LEARNING): topics are drawn by their weights; the approval rates are still shown.';
 
+/**
+ * A section's footer, when one reply covers several accounts: the content line explains the
+ * figures once, but each account has its own LEARNING and TOPIC_REPEAT_FACTOR (accounts.yaml).
+ */
+function sectionNote(learningEnabled: boolean, repeatFactor: number): string {
+  return `${learningEnabled ? '' : 'Learning is off for this account: its topics are drawn by their weights. '}Repeat factor ${repeatFactor}.`;
+}
+
 /** The footer: what the figures mean, for this account's settings. */
 function shareNote(learningEnabled: boolean, repeatFactor: number, resetAt: number | null): string {
   return [learningEnabled ? SHARE_NOTE : LEARNING_OFF_NOTE, `Repeat factor ${repeatFactor}.`, resetAt === null ? '' : 'Learning was reset (see the top line).']
@@ -74,7 +82,7 @@ async function renderTopics(ctx: CommandContext, account: AccountCommandContext,
   }
   const title = `Topics${section || namesAccounts(ctx) ? ` · ${accountLabel(account)}` : ''} (${topics.filter((t) => t.enabled).length} of ${topics.length} enabled)`;
   const reply = embed(COLORS.info, title.slice(0, 256)).setDescription(lines.length > 0 ? lines.join('\n\n') : 'No topics configured.');
-  if (!section) reply.setFooter({ text: shareNote(view.learningEnabled, view.repeatFactor, view.resetAt) });
+  reply.setFooter({ text: section ? sectionNote(view.learningEnabled, view.repeatFactor) : shareNote(view.learningEnabled, view.repeatFactor, view.resetAt) });
   return reply;
 }
 
@@ -153,9 +161,14 @@ async function resetLearning(interaction: ChatInputCommandInteraction, ctx: Comm
   await respond(interaction, [
     embed(COLORS.ok, `Topic learning reset${accountSuffix(ctx, account)}`.slice(0, 256)).setDescription(
       [
-        `Topic choice starts over from the weights (by ${plain(actor.name)}): from now on it learns only from decisions made after ${discordTime(reset.at)}.`,
-        'The recorded decisions stay: the examples in the prompt, the avoid notes and /stats still use them.',
-      ].join('\n'),
+        `Topic choice starts over from the weights (by ${plain(actor.name)}): from now on it learns only from decisions made after ${discordTime(reset.at)}${reset.previousAt === null ? '' : ` (this replaces the reset of ${discordTime(reset.previousAt)})`}.`,
+        'The recorded decisions stay: the examples in the prompt, the avoid notes and /stats still use them. The weights and the /voice pins are unchanged.',
+        account.config.learning.enabled
+          ? ''
+          : 'Learning is off for this account (LEARNING=off): topics are drawn by their weights alone until it is turned on, and then it learns from decisions after this reset.',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     ),
   ]);
 }

@@ -64,14 +64,16 @@ function bounded(lines: readonly string[], max: number, empty: string): string {
 /** /voice show's embed: the voice, the avoid notes with their ids, the examples and edit pairs in use, the pins. */
 export function renderVoice(view: VoiceView, title: string): EmbedBuilder {
   const { learned } = view;
-  const notes = learned.avoidNotes.map((note) => `\`${note.id}\` ${plain(note.text)}`);
+  // Learning off: the block is empty, but the notes condensed before are kept (and /voice forget offers them).
+  const shownNotes = view.learningEnabled ? learned.avoidNotes : view.notes;
+  const notes = shownNotes.map((note) => `\`${note.id}\` ${plain(note.text)}`);
   const description = [
     `**Voice**${view.voiceIsBuiltIn ? ' (built-in)' : ''}: ${plain(snippet(view.voice, MAX_VOICE_CHARS))}`,
     view.learningEnabled
       ? `**Learning** on · learned block ${learned.builtAt === null ? 'not built yet' : `built ${discordWhen(learned.builtAt)}`} (rebuilt daily and after a /voice change)`
       : '**Learning** off: the prompt has no learned block and no notes are condensed.',
-    `**Avoid notes** ${view.notesCondensedAt === null ? '(never condensed)' : `(condensed ${discordWhen(view.notesCondensedAt)})`}`,
-    notes.length > 0 ? notes.join('\n') : 'None yet: they come from reject reasons and Regenerate feedback, once a day.',
+    `**Avoid notes** ${view.notesCondensedAt === null ? '(never condensed)' : `(condensed ${discordWhen(view.notesCondensedAt)})`}${view.learningEnabled || notes.length === 0 ? '' : ': kept, but not used while learning is off'}`,
+    notes.length > 0 ? notes.join('\n') : view.learningEnabled ? 'None yet: they come from reject reasons and Regenerate feedback, once a day.' : 'None.',
   ].join('\n');
   const examples = learned.examples.map((e) => {
     const engagement = engagementOf(e);

@@ -46,6 +46,12 @@ export interface VoiceView {
   readonly voiceIsBuiltIn: boolean;
   readonly learningEnabled: boolean;
   readonly learned: LearnedVoice;
+  /**
+   * The stored avoid notes, the ones /voice forget acts on. With learning on they are the
+   * block's; with learning off the block is empty but notes condensed before are kept (and
+   * used again once it is back on), so show lists them.
+   */
+  readonly notes: readonly AvoidNote[];
   /** Drafts a moderator pinned in or out. */
   readonly pinned: readonly DraftSignal[];
   /** When the avoid notes were last condensed; null: never. */

@@ -138,6 +138,7 @@ export class VoiceService implements VoiceOperations {
       voiceIsBuiltIn: this.deps.config.voiceIsBuiltIn,
       learningEnabled: this.deps.config.learningEnabled,
       learned,
+      notes: state.notes,
       pinned,
       notesCondensedAt: state.condensedAt,
     };
@@ -196,10 +197,31 @@ export class VoiceService implements VoiceOperations {
       outcome = { status: 'refused', detail: `draft #${draftId}: not a decided draft of this account` };
     } else {
       await this.deps.learnedVoice.invalidate(now);
-      outcome = { status: 'applied', detail: `draft #${draftId}: pinned in the examples` };
+      outcome = { status: 'applied', detail: await this.pinnedDetail(draftId, now) };
     }
     await this.audit(request, VOICE_ACTIONS.pin, signal ? draftId : null, outcome, now);
     return outcome;
+  }
+
+  /**
+   * What a pin came to, truthfully: the block is rebuilt now (the reply was deferred) to see
+   * whether the draft is among the examples. A pin the block cannot show is kept, and said so:
+   * its text breaks a content rule today, or more drafts are pinned than VOICE_EXAMPLES.
+   */
+  private async pinnedDetail(draftId: number, now: number): Promise<string> {
+    if (!this.deps.config.learningEnabled)
+      return `draft #${draftId}: pinned; learning is off (LEARNING=off), so the prompt has no examples until it is back on`;
+    let shown: boolean;
+    try {
+      shown = (await this.deps.learnedVoice.current(now)).examples.some((example) => example.draftId === draftId);
+    } catch (error) {
+      // The pin is stored and the next draft rebuilds the block; only this check is lost.
+      this.log.warn('could not rebuild the learned voice after a pin', { error, draftId });
+      return `draft #${draftId}: pinned in the examples from the next draft`;
+    }
+    return shown
+      ? `draft #${draftId}: pinned in the examples`
+      : `draft #${draftId}: pinned, but not among the examples now: its text breaks a content rule today, or more drafts are pinned than VOICE_EXAMPLES allows`;
   }
 
   async unpin(draftId: number, request: VoiceRequest): Promise<VoiceChangeOutcome> {

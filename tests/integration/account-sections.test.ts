@@ -33,7 +33,7 @@ describe('commands covering several accounts (real app, Discord fake)', () => {
   });
 
   /** Starts the app with accounts `main` and `news`, both in dry run, sharing the fake's channel. */
-  function startTwoAccounts(): Promise<TestApp> {
+  function startTwoAccounts(newsExtra: readonly string[] = []): Promise<TestApp> {
     const dir = mkdtempSync(join(tmpdir(), 'draftgate-accounts-'));
     dirs.push(dir);
     const file = join(dir, 'accounts.yaml');
@@ -48,6 +48,7 @@ describe('commands covering several accounts (real app, Discord fake)', () => {
         `    moderationChannelId: "${fakes.discord.channelId}"`,
         '    dryRun: true',
         '    maxPendingDrafts: 2',
+        ...newsExtra,
         '',
       ].join('\n'),
     );
@@ -96,6 +97,17 @@ describe('commands covering several accounts (real app, Discord fake)', () => {
 
     const list = await answer(slash('topics', { subcommand: 'list' }));
     expect(list.embeds.map((e) => e.title?.replace(/ \(.*$/, ''))).toEqual(['Topics · main', 'Topics · news']);
+  });
+
+  it('GIVEN two accounts, one with learning off and its own repeat factor WHEN /topics list names no account THEN each section says how its own account draws (learning off, repeat factor), not only the shared note', async () => {
+    await startTwoAccounts(['    learning: off', '    topicRepeatFactor: 0.5']);
+    const list = await answer(slash('topics', { subcommand: 'list' }));
+    expect(list.embeds.map((e) => e.title?.replace(/ \(.*$/, ''))).toEqual(['Topics · main', 'Topics · news']);
+    const [main, news] = list.embeds as Array<Embed & { footer?: { text: string } }>;
+    expect(main?.footer?.text).toContain('Repeat factor 0.25.');
+    expect(main?.footer?.text).not.toMatch(/learning is off/i);
+    expect(news?.footer?.text).toMatch(/Learning is off for this account/);
+    expect(news?.footer?.text).toContain('Repeat factor 0.5.');
   });
 
   it('GIVEN two accounts WHEN /stats names no account THEN the total comes first with the chart attached, then a section per account; WHEN it names one THEN that account alone', async () => {

@@ -145,4 +145,28 @@ describe('item 7: through the real app, while another process holds the database
     }
     expect(app.scheduler.health()).toEqual({ ok: true });
   }, 60_000);
+
+  it('GIVEN an external process holding a write transaction WHEN moderators use /voice show|pin|forget, /topics list|reset-learning and /stats view:learning THEN each is acknowledged within 3 s, and the writes land after the lock is released (issue 15)', async () => {
+    const fakes = harness.fakes;
+    const testApp = await harness.start();
+    const lock = await holdWriteLock(testApp.config.storage.databasePath, 5_000);
+    const moderator = fakes.discord.userIds.moderator;
+    const interactions = [
+      // show rebuilds the learned block (a write); pin and forget audit even a refusal; reset-learning stores and audits.
+      fakes.discord.injectSlashCommand({ name: 'voice', subcommand: 'show', userId: moderator }),
+      fakes.discord.injectSlashCommand({ name: 'voice', subcommand: 'pin', options: { draft: 999 }, userId: moderator }),
+      fakes.discord.injectSlashCommand({ name: 'voice', subcommand: 'forget', options: { note: 'n1' }, userId: moderator }),
+      fakes.discord.injectSlashCommand({ name: 'topics', subcommand: 'reset-learning', userId: moderator }),
+      fakes.discord.injectSlashCommand({ name: 'topics', subcommand: 'list', userId: moderator }),
+      fakes.discord.injectSlashCommand({ name: 'stats', options: { view: 'learning', period: 'all' }, userId: moderator }),
+    ].map((interaction) => harness.track(interaction));
+    for (const interaction of interactions) {
+      await fakes.discord.waitForCallback(interaction.id, 5_000);
+      expect(fakes.discord.ackLatencyMs(interaction.id)).toBeLessThan(3_000);
+    }
+    expect(lock.child.exitCode).toBeNull();
+    await lock.released;
+    await until(async () => ((await testApp.app.repos.settings.get(SETTINGS.learningReset)) !== null ? true : undefined));
+    await until(async () => ((await testApp.app.repos.settings.get(SETTINGS.learnedVoice)) !== null ? true : undefined));
+  }, 60_000);
 });

@@ -637,6 +637,17 @@ describe('slash commands through the Discord fake (real discord.js, real app)', 
     );
   });
 
+  it('GIVEN LEARNING=off WHEN a moderator runs /topics reset-learning twice THEN the reply says what it did and kept, that learning is off (so the draw uses the weights until it is on), and names the reset it replaced', async () => {
+    await start({ LEARNING: 'off' });
+    const first = text((await answer(slash('topics', { subcommand: 'reset-learning' }))).embeds);
+    expect(first).toContain('Topic choice starts over from the weights');
+    expect(first).toContain('The recorded decisions stay');
+    expect(first).toContain('Learning is off for this account (LEARNING=off)');
+    expect(first).not.toContain('replaces the reset of');
+    const second = text((await answer(slash('topics', { subcommand: 'reset-learning' }))).embeds);
+    expect(second).toMatch(/replaces the reset of <t:\d+:f>/);
+  });
+
   it('GIVEN moderator decisions THEN /topics list shows each topic its approval rate and learned share; WHEN a moderator runs /topics reset-learning THEN it is stored and audited, and the list starts over from the weights (issue 15)', async () => {
     const testApp = await start();
     const driver = new ModerationDriver(fakes, testApp);

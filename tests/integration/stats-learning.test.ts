@@ -211,7 +211,10 @@ describe('/stats view:learning (real app, Discord fake)', () => {
 
     const all = await answer(slash('stats', { options: { view: 'learning', period: '30d' } }));
     expect(all.content).toContain('**Learning** · All 2 accounts: `main`, `news`.');
-    expect(all.embeds.map((e) => e.title)).toEqual(['main (@learning_21) · learning', 'news (@learning_22) · learning']);
+    expect(all.embeds.map((e) => e.title)).toEqual([
+      'main (@learning_21) · learning · last 30 days incl. today',
+      'news (@learning_22) · learning · last 30 days incl. today',
+    ]);
     expect(all.embeds[0]?.description).toBe('Approval rate **55.6%** (5 of 9 moderator decisions)');
     expect(all.embeds[0]?.fields?.find((f) => f.name === 'By topic')?.value).toContain('**safety**: 75% approved (3/4) · median eng 10 (3 posts)');
     expect(all.embeds[1]?.description).toBe('Approval rate **66.7%** (2 of 3 moderator decisions)');

@@ -324,7 +324,7 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     expect(fakes.anthropic.messageBodies).toHaveLength(requests);
     expect(await off.testApp.app.repos.settings.get(SETTINGS.avoidNotes)).toBeNull();
   });
-  it("GIVEN two accounts WHEN each rejects with its own reason THEN each account's daily job condenses only its own feedback, and /voice shows and autocompletes only the account of the channel", async () => {
+  it("GIVEN two accounts WHEN each rejects with its own reason THEN each account's daily job condenses only its own feedback, and /voice shows and autocompletes only the account of the channel, and refuses another account's draft number", async () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
     const channels = { alpha: fakes.discord.addChannel('alpha-moderation'), beta: fakes.discord.addChannel('beta-moderation') };
     const dir = harness.tempDir();
@@ -338,6 +338,7 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
     );
     const testApp = await harness.start({ ACCOUNTS_FILE: file }, { dataDir: dir, clock });
     const driver = new ModerationDriver(fakes, testApp);
+    const draftIds: Record<string, number> = {};
     for (const [id, reason] of [
       ['alpha', 'Alpha: too much hype'],
       ['beta', 'Beta: far too long'],
@@ -345,8 +346,14 @@ describe('/voice and the daily avoid notes (real discord.js and Anthropic SDK ag
       fakes.anthropic.queueOutput({ draft: { kind: 'tweet', text: TWEETS[0] } });
       const outcome = await testApp.app.services.accounts.get(id)!.moderation.generateAndPostDraft({ trigger: 'command', topicName: 'education' });
       if (outcome.status !== 'created' || !outcome.card) throw new Error(`no ${id} draft`);
+      draftIds[id] = outcome.draft.id;
       await reject(driver, { draft: outcome.draft, messageId: outcome.card.messageId }, reason);
     }
+    // Another account's draft number is not this account's: refused privately, nothing pinned there.
+    const foreign = await answer(slash({ subcommand: 'unpin', options: { draft: draftIds['alpha']! }, channelId: channels.beta }));
+    expect(foreign.ephemeral).toBe(true);
+    expect(text(foreign.embeds)).toContain(`draft #${draftIds['alpha']}: not a decided draft of this account. Nothing was changed.`);
+    expect((await testApp.app.services.accounts.get('alpha')!.repos.learning.findByDraft(draftIds['alpha']!))?.pin).toBeNull();
 
     fakes.anthropic.queueOutput({ notes: ['Avoid hype words'] });
     expect(await testApp.app.scheduler.runNow(JOB_NAMES.voiceNotes('alpha'))).toMatchObject({ outcome: 'ok' });

@@ -42,6 +42,7 @@ const FULL: VoiceView = {
     })),
     avoidNotes: Array.from({ length: MAX_AVOID_NOTES }, (_, i) => ({ id: `n${1000 + i}`, text: '*'.repeat(MAX_AVOID_NOTE_CHARS), createdAt: 1 })),
   },
+  notes: Array.from({ length: MAX_AVOID_NOTES }, (_, i) => ({ id: `n${1000 + i}`, text: '*'.repeat(MAX_AVOID_NOTE_CHARS), createdAt: 1 })),
   pinned: Array.from({ length: 60 }, (_, i) => signal(300_000 + i, i % 2 === 0 ? 'in' : 'out')),
 };
 
@@ -52,6 +53,8 @@ describe('/voice show embed', () => {
     const fields = json.fields ?? [];
     expect(fields.find((f) => f.name === 'Pinned (60)')?.value).toMatch(/…and \d+ more$/);
     expect(json.description).toContain('`n1000`');
+    // Learning off lists the kept notes instead of the block's: the same budget holds.
+    expect(discordLimitViolations({ embeds: [renderVoice({ ...FULL, learningEnabled: false }, 'Voice · acme (@acme)').toJSON()] })).toEqual([]);
   });
 
   it('GIVEN nothing learned yet and learning off THEN it says so instead of empty lists', () => {
@@ -62,6 +65,7 @@ describe('/voice show embed', () => {
         learningEnabled: false,
         notesCondensedAt: null,
         learned: { text: '', builtAt: null, examples: [], editPairs: [], avoidNotes: [] },
+        notes: [],
         pinned: [],
       },
       'Voice',
@@ -69,5 +73,24 @@ describe('/voice show embed', () => {
     expect(json.description).toContain('**Learning** off');
     expect(json.description).toContain('(never condensed)');
     expect(json.fields?.map((f) => f.value)).toEqual(['None yet: published drafts without risk flags become examples.', 'None yet.', 'None.']);
+  });
+
+  it('GIVEN learning off and avoid notes kept from before THEN they are listed with their ids as kept but not used (the ones /voice forget offers), not "None yet"', () => {
+    const json = renderVoice(
+      {
+        voice: 'Plain.',
+        voiceIsBuiltIn: true,
+        learningEnabled: false,
+        notesCondensedAt: 1,
+        learned: { text: '', builtAt: null, examples: [], editPairs: [], avoidNotes: [] },
+        notes: [{ id: 'n4', text: 'Avoid price talk @everyone', createdAt: 1 }],
+        pinned: [],
+      },
+      'Voice',
+    ).toJSON();
+    expect(json.description).toContain('**Learning** off');
+    expect(json.description).toContain('not used while learning is off');
+    expect(json.description).toContain('`n4` Avoid price talk @\u200beveryone');
+    expect(json.description).not.toContain('None yet');
   });
 });

@@ -91,7 +91,7 @@ function signal(draftId: number, overrides: Partial<DraftSignal> = {}): DraftSig
   };
 }
 
-function setup(options: { learningEnabled?: boolean } = {}) {
+function setup(options: { learningEnabled?: boolean; shows?: (pinnedIn: DraftSignal) => boolean } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 4, 35));
   const settings = new MemorySettings();
   const learning = new MemorySignals();
@@ -100,7 +100,14 @@ function setup(options: { learningEnabled?: boolean } = {}) {
   const audit: ModerationEvent[] = [];
   const invalidated: number[] = [];
   const learnedVoice: LearnedVoiceSource = {
-    current: async () => ({ text: '', builtAt: null, examples: [], editPairs: [], avoidNotes: [] }),
+    // The block shows the drafts pinned in (unless `shows` says the builder leaves one out).
+    current: async () => ({
+      text: '',
+      builtAt: null,
+      examples: learning.signals.filter((s) => s.pin === 'in' && (options.shows?.(s) ?? true)),
+      editPairs: [],
+      avoidNotes: [],
+    }),
     invalidate: async (now) => void invalidated.push(now),
   };
   const service = new VoiceService({
@@ -207,6 +214,22 @@ describe('VoiceService.condenseIfDue: the daily avoid notes', () => {
     expect(await stored()).toBeNull();
   });
 
+  it('GIVEN learning off and notes kept from before THEN show gives them (what /voice forget offers), while the learned block is empty', async () => {
+    const { settings, service } = setup({ learningEnabled: false });
+    await settings.set(SETTINGS.avoidNotes, {
+      notes: [{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }],
+      forgotten: [],
+      lastFeedbackId: 3,
+      condensedAt: 1,
+      nextNoteId: 3,
+    });
+    const view = await service.show();
+    expect(view.learningEnabled).toBe(false);
+    expect(view.learned.avoidNotes).toEqual([]);
+    expect(view.notes).toEqual([{ id: 'n2', text: 'Avoid price talk', createdAt: 1 }]);
+    expect(await service.notes()).toEqual(view.notes);
+  });
+
   it(`GIVEN more feedback than ${MAX_FEEDBACK_PER_CONDENSING} (over several pages) THEN the newest ${MAX_FEEDBACK_PER_CONDENSING} go to Claude and all of it counts as read`, async () => {
     const { clock, learning, condenser, service, stored } = setup();
     for (let i = 1; i <= 450; i += 1) learning.reject(`reason ${i}`);
@@ -292,6 +315,22 @@ describe('VoiceService: /voice forget, pin and unpin', () => {
       ['voice_pin', 'unchanged', 7, 'draft #7: already pinned in the examples'],
       ['voice_unpin', 'applied', 7, 'draft #7: kept out of the examples'],
     ]);
+  });
+
+  it('GIVEN a pin the examples cannot show (its text breaks a rule today, or more pins than VOICE_EXAMPLES) THEN the pin is kept but the reply says it is not among the examples now; GIVEN learning off THEN it says so', async () => {
+    const hidden = setup({ shows: (s) => s.draftId !== 7 });
+    hidden.learning.signals.push(signal(7));
+    expect(await hidden.service.pin(7, MOD)).toEqual({
+      status: 'applied',
+      detail: 'draft #7: pinned, but not among the examples now: its text breaks a content rule today, or more drafts are pinned than VOICE_EXAMPLES allows',
+    });
+    expect(hidden.learning.signals[0]?.pin).toBe('in');
+    const off = setup({ learningEnabled: false });
+    off.learning.signals.push(signal(7));
+    expect(await off.service.pin(7, MOD)).toEqual({
+      status: 'applied',
+      detail: 'draft #7: pinned; learning is off (LEARNING=off), so the prompt has no examples until it is back on',
+    });
   });
 
   it('GIVEN an unpublished, a flagged or an unknown draft THEN pin refuses, changes nothing and audits the refusal', async () => {
