@@ -1,5 +1,14 @@
 import { avoidNoteBreaksRule } from '../domain/avoid-notes.js';
-import { engagementOf, isApproval, MAX_AVOID_NOTE_CHARS, MAX_AVOID_NOTES, type AvoidNote, type DraftSignal, type EditPair } from '../domain/learning.js';
+import {
+  engagementOf,
+  isApproval,
+  isModeratorDecision,
+  MAX_AVOID_NOTE_CHARS,
+  MAX_AVOID_NOTES,
+  type AvoidNote,
+  type DraftSignal,
+  type EditPair,
+} from '../domain/learning.js';
 import { validateContent, type ContentRules } from '../domain/validation.js';
 import { MAX_FIELD_CHARS, neutraliseUntrustedText } from './build-prompt.js';
 
@@ -53,10 +62,15 @@ export function maxExamplesPerTopic(maxExamples: number): number {
  * Chooses the examples: drafts pinned in first (a moderator's explicit choice, best first), then
  * the best by engagement percentile within the account, with at most
  * {@link maxExamplesPerTopic} per topic. Never a draft that had risk flags, was not published,
- * was not approved, was pinned out, or breaks a hard rule today (the rules may have tightened
+ * was not approved by a moderator (one the deadline published counts only when pinned in), was pinned out, or breaks a hard rule today (the rules may have tightened
  * since it was published). Drafts without an engagement figure (dry run, or not measured yet)
  * rank below every measured one, newest first among themselves.
  */
+/** A moderator approved it, as written or after an edit (not the deadline, not a rejection). */
+function isModeratorApproval(decision: DraftSignal['decision']): boolean {
+  return isModeratorDecision(decision) && decision !== 'rejected';
+}
+
 export function selectExamples(input: Pick<LearnedVoiceInput, 'candidates' | 'pinnedOut' | 'limits' | 'rules'>): DraftSignal[] {
   const k = Math.max(0, Math.floor(input.limits.maxExamples));
   if (k === 0) return [];
@@ -70,7 +84,9 @@ export function selectExamples(input: Pick<LearnedVoiceInput, 'candidates' | 'pi
       !pinnedOut.has(signal.draftId) &&
       !signal.hadRiskFlags &&
       signal.publishedAt !== null &&
-      isApproval(signal.decision) &&
+      // The block tells Claude these are posts the moderators approved: a draft the deadline
+      // published was seen by nobody, so only a moderator's pin makes it an example.
+      (isModeratorApproval(signal.decision) || (signal.pin === 'in' && isApproval(signal.decision))) &&
       followsRules(signal.tweets, input.rules)
     );
   });

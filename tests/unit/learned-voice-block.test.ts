@@ -93,7 +93,7 @@ describe('learned voice: choosing the examples', () => {
     expect(chosen.map((s) => s.draftId)).toEqual([pinnedIn.draftId, best.draftId]);
   });
 
-  it('GIVEN drafts with risk flags, never published, or not approved THEN none is an example', () => {
+  it('GIVEN drafts with risk flags, never published, not approved, or published by the deadline unseen THEN none is an example (a pin brings the last back)', () => {
     const good = signal({ topicId: 1 });
     const flagged = signal({ topicId: 2, hadRiskFlags: true, engagement24h: 99 });
     const unpublished = signal({ topicId: 3, publishedAt: null, engagement24h: 99 });
@@ -102,7 +102,10 @@ describe('learned voice: choosing the examples', () => {
     const byTimeout = signal({ topicId: 6, decision: 'published_by_timeout', engagement24h: 1 });
     const edited = signal({ topicId: 7, decision: 'approved_after_edit', engagement24h: 2 });
     const chosen = selectExamples({ candidates: [good, flagged, unpublished, rejected, expired, byTimeout, edited], limits, rules });
-    expect(chosen.map((s) => s.draftId).sort()).toEqual([good.draftId, byTimeout.draftId, edited.draftId].sort());
+    expect(chosen.map((s) => s.draftId).sort()).toEqual([good.draftId, edited.draftId].sort());
+    // A moderator who pins the deadline's post has now seen it, and vouches for it.
+    const pinnedByTimeout = { ...byTimeout, pin: 'in' as const };
+    expect(selectExamples({ candidates: [good, pinnedByTimeout], limits, rules }).map((s) => s.draftId)).toEqual([pinnedByTimeout.draftId, good.draftId]);
   });
 
   it('GIVEN an example that breaks a hard rule or the account rules THEN it is dropped and never reaches the prompt text', () => {
