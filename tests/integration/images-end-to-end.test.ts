@@ -149,10 +149,16 @@ describe('images end to end through the whole app (issue 14, not a dry run)', ()
       ['image/png', sha256Hex(picture)],
     ]);
     expect(field(card, 'Image 1 of 1')).toContain(`Alt text (by Claude): ${CLAUDE_ALT_1}`);
-    const [draft] = await driver.testApp.app.repos.drafts.findByStatuses(['pending']);
-    const approve = moderation.track(driver.click({ messageId: card.id }, 'approve', draft!.id, draft!.revision));
+    // The draft this card shows (by its message id), never merely the first pending one.
+    const draftOnCard = async () => (await driver.testApp.app.repos.drafts.findByStatuses(['pending'])).find((d) => d.moderationMessageId === card.id);
+    await expect.poll(draftOnCard, { timeout: 10_000 }).toBeDefined();
+    const draft = (await draftOnCard())!;
+    const approve = moderation.track(driver.click({ messageId: card.id }, 'approve', draft.id, draft.revision));
     await fakes.discord.waitForCallback(approve.id);
-    await expect.poll(() => driver.status(card.id), { timeout: 10_000 }).toContain('Published');
+    // Published, or the test names what the moderator was told instead (failed once in CI under load).
+    await expect
+      .poll(() => `${driver.status(card.id)} | replies: ${driver.ephemeralReplies(approve.id).join(' / ') || 'none'}`, { timeout: 15_000 })
+      .toContain('Published');
 
     expect(fakes.x.mediaUploads.map((u) => u.sha256)).toEqual([sha256Hex(picture)]);
     expect(fakes.x.mediaMetadata).toEqual([{ mediaId: fakes.x.mediaUploads[0]!.mediaId, altText: CLAUDE_ALT_1 }]);
