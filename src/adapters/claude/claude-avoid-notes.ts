@@ -7,7 +7,7 @@ import type { TokenUsage } from '../../domain/generation.js';
 import { MAX_AVOID_NOTE_CHARS, MAX_AVOID_NOTES, type FeedbackSignal } from '../../domain/learning.js';
 import type { AvoidNoteCondenser } from '../../services/ports.js';
 import type { ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
-import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
+import { createStructuredMessage, lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /** What the condenser needs: the connection settings, and LEARNING_MODEL as `model`. */
@@ -108,27 +108,17 @@ export class ClaudeAvoidNoteCondenser implements AvoidNoteCondenser {
     const { sdk, client, format } = await this.loadSdk();
     const maxTokens = this.options.maxTokens ?? DEFAULT_MAX_TOKENS;
 
-    let message;
-    try {
-      // `create`, not `parse`: a refused or cut-off answer's usage was paid for and is recorded.
-      message = await client.messages.create({
+    const message = await createStructuredMessage(
+      { sdk, client },
+      {
         model: this.options.model,
         max_tokens: maxTokens,
         system,
         messages: [{ role: 'user', content: [{ type: 'text', text: buildAvoidNotesUserText(input) }] }],
         output_config: { format },
-      });
-    } catch (error) {
-      const classified = sdk.classifySdkError(error, (text) => this.redact(text));
-      this.options.logger?.[classified.kind === 'invalid_output' ? 'warn' : 'error']('claude avoid notes failed', {
-        kind: classified.kind,
-        status: classified.status,
-        requestId: classified.requestId,
-        retryable: classified.retryable,
-        message: classified.message,
-      });
-      throw classified;
-    }
+      },
+      { apiKey: this.options.apiKey, logger: this.options.logger, failedLog: 'claude avoid notes failed' },
+    );
 
     const { json, usage, messageId, unusable } = readStructuredAnswer(message, {
       maxTokens,
@@ -141,10 +131,6 @@ export class ClaudeAvoidNoteCondenser implements AvoidNoteCondenser {
       throw unusable('invalid_output', `Claude's avoid notes did not match their schema: ${schemaIssues(parsed.error)} (message ${messageId})`);
     }
     return { notes: cleanAvoidNotes(parsed.data.notes, input.forgotten), usage, model: message.model };
-  }
-
-  private redact(text: string): string {
-    return this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
   }
 }
 

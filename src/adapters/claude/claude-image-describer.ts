@@ -9,7 +9,7 @@ import { findAddresses } from '../../domain/validation.js';
 import type { ImageDescriber, ImageReview } from '../../services/ports.js';
 import type { ClaudeDraftGeneratorOptions } from './claude-draft-generator.js';
 import { imageForClaude } from './claude-image-input.js';
-import { lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
+import { createStructuredMessage, lazyClaudeSdk, readStructuredAnswer, schemaIssues, type AnswerWording, type LoadedSdk } from './claude-messages.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /** What the describer needs: the generator's connection settings and the rules that shape the hard rules. */
@@ -119,27 +119,17 @@ export class ClaudeImageDescriber implements ImageDescriber {
     const { sdk, client, format } = await this.loadSdk();
     const maxTokens = this.options.maxTokens ?? DEFAULT_MAX_TOKENS;
 
-    let message;
-    try {
-      // `create`, not `parse`, for the same reason as generate: a refused or cut-off answer's usage was paid for.
-      message = await client.messages.create({
+    const message = await createStructuredMessage(
+      { sdk, client },
+      {
         model: this.options.model,
         max_tokens: maxTokens,
         system,
         messages: [{ role: 'user', content: buildImageUserContent(await imageForClaude(image), context) }],
         output_config: { format },
-      });
-    } catch (error) {
-      const classified = sdk.classifySdkError(error, (text) => this.redact(text));
-      this.options.logger?.[classified.kind === 'invalid_output' ? 'warn' : 'error']('claude image description failed', {
-        kind: classified.kind,
-        status: classified.status,
-        requestId: classified.requestId,
-        retryable: classified.retryable,
-        message: classified.message,
-      });
-      throw classified;
-    }
+      },
+      { apiKey: this.options.apiKey, logger: this.options.logger, failedLog: 'claude image description failed' },
+    );
 
     const { json, usage, messageId, unusable } = readStructuredAnswer(message, {
       maxTokens,
@@ -164,10 +154,6 @@ export class ClaudeImageDescriber implements ImageDescriber {
       MAX_FINDINGS,
     );
     return { altText, findings, usage, model: message.model };
-  }
-
-  private redact(text: string): string {
-    return this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
   }
 }
 

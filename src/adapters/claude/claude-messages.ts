@@ -1,12 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import type { z } from 'zod';
 import { GenerationError, type TokenUsage } from '../../domain/generation.js';
 import type { ClaudeDraftGeneratorOptions, GeneratorLogger } from './claude-draft-generator.js';
 import type { ClaudeSdk } from './claude-sdk.js';
 
 /**
- * What the draft generator and the image describer share about one structured-output Messages
+ * What the draft generator, the image describer and the avoid-notes condenser share about one structured-output Messages
  * call: the SDK loaded on first use, and the reading of the answer (a refusal, a cut-off, text that
  * is not JSON are unusable answers whose tokens were paid for). Only types of the SDK are imported
  * here, so the SDK still loads on the first call only (issue 16: idle memory).
@@ -43,6 +43,32 @@ export function lazyClaudeSdk<T>(
     });
     return loaded;
   };
+}
+
+/**
+ * One structured-output Messages call of the image describer or the avoid-notes condenser. A
+ * failure is classified as a GenerationError (the API key redacted from its text), logged as
+ * `failedLog`, and thrown. `create`, not `parse`: a refused or cut-off answer's usage was paid
+ * for and is recorded by the caller (readStructuredAnswer).
+ */
+export async function createStructuredMessage(
+  loaded: Pick<LoadedSdk<unknown>, 'sdk' | 'client'>,
+  params: MessageCreateParamsNonStreaming,
+  context: { readonly apiKey: string; readonly logger?: GeneratorLogger | undefined; readonly failedLog: string },
+): Promise<Message> {
+  try {
+    return await loaded.client.messages.create(params);
+  } catch (error) {
+    const classified = loaded.sdk.classifySdkError(error, (text) => (context.apiKey ? text.split(context.apiKey).join('[redacted]') : text));
+    context.logger?.[classified.kind === 'invalid_output' ? 'warn' : 'error'](context.failedLog, {
+      kind: classified.kind,
+      status: classified.status,
+      requestId: classified.requestId,
+      retryable: classified.retryable,
+      message: classified.message,
+    });
+    throw classified;
+  }
 }
 
 /** How one kind of call names itself in its errors and logs. */
