@@ -19,6 +19,11 @@ COPY src ./src
 COPY commands ./commands
 COPY migrations ./migrations
 COPY scripts ./scripts
+# `npm run build` = tsc, then scripts/bundle.mjs: dist/src/main.js becomes one minified bundle of the
+# bot and its pure-JS dependencies. Loading ~1,000 separate modules took most of the start-up, and
+# V8 kept every module's source in memory (issue 16, bench/memory.md). The runtime stage still needs
+# the production node_modules: native and optional packages (better-sqlite3, @napi-rs/canvas, pg,
+# yaml, twitter-text...) stay external, and the healthcheck and CLIs run tsc's output.
 RUN npm run build \
  && npm prune --omit=dev
 
