@@ -118,11 +118,7 @@ describe('start-up of the built app (issue 16 §3)', () => {
           jobsMs: of('jobs'),
         };
       };
-      report(
-        'startup',
-        { runtime: describeContainerRuntime(), ...split(runs) },
-        'median wallMs < 1000 ms (migrated database, unchanged commands)',
-      );
+      report('startup', { runtime: describeContainerRuntime(), ...split(runs) }, 'median wallMs < 1000 ms (migrated database, unchanged commands)');
       report('startup-forced-register', split(forced), '< 1000 ms');
       report(
         'startup-first',
