@@ -1,20 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawnBuiltApp } from '../tests/support/spawn-app.js';
 import { fakeEnvironment, startFakes } from '../tests/support/test-app.js';
+import { containerMallocEnvironment, containerNodeFlags, describeContainerRuntime } from './support/container.js';
 import { report } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** The node flags of the Dockerfile's CMD, so the figure is the container's. */
-function containerNodeFlags(): string[] {
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
-  return args.slice(1).filter((arg) => arg.startsWith('--'));
-}
 
 describe('idle memory of the built app', () => {
   it('GIVEN node dist/src/main.js ready against the fakes THEN its idle RSS is reported', async () => {
@@ -22,7 +16,7 @@ describe('idle memory of the built app', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'draftgate-rss-'));
     const app = spawnBuiltApp({
       appDir: root,
-      env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info' },
+      env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info', ...containerMallocEnvironment() },
       nodeArgs: containerNodeFlags(),
     });
     try {
@@ -37,7 +31,7 @@ describe('idle memory of the built app', () => {
       const mb = (bytes: number) => bytes / 1024 / 1024;
       report(
         'idle-rss',
-        { nodeFlags: containerNodeFlags().join(' ') || 'none', medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) },
+        { runtime: describeContainerRuntime(), medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) },
         '< 90 MB',
       );
       expect(samples.every((s) => s > 0)).toBe(true);

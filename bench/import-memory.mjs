@@ -39,6 +39,20 @@ const mainSteps = [
 ];
 if (process.argv.includes('--app')) steps.splice(0, steps.length, ...mainSteps);
 
+// `--bundle`: what `node dist/src/main.js` loads since the build bundles it (scripts/bundle.mjs):
+// the bundle itself, which runs main() once evaluated. With no configuration in the environment
+// main() stops at the configuration check and calls process.exit(2); the exit is turned into a
+// rejection here, so the process lives on to be measured with everything the bundle loads statically.
+if (process.argv.includes('--bundle')) {
+  steps.splice(0, steps.length, ['node baseline', null], ['dist/src/main.js (the bundle)', new URL('dist/src/main.js', root).href]);
+  for (const key of Object.keys(process.env)) if (/^(DISCORD|X_|ANTHROPIC|DATABASE|ACCOUNTS)/.test(key)) delete process.env[key];
+  process.exit = (code) => {
+    throw new Error(`main() exited with ${code}`);
+  };
+  process.on('unhandledRejection', () => undefined);
+  process.stderr.write = () => true;
+}
+
 const gc = globalThis.gc;
 if (!gc) throw new Error('run with --expose-gc');
 const mb = (bytes) => bytes / 1024 / 1024;

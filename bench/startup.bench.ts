@@ -1,21 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawnBuiltApp } from '../tests/support/spawn-app.js';
 import { fakeEnvironment, startFakes, type Fakes } from '../tests/support/test-app.js';
+import { containerMallocEnvironment, containerNodeFlags, describeContainerRuntime } from './support/container.js';
 import { report, summarise } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 7;
-
-/** The node flags of the Dockerfile's CMD, so the figure is the container's. */
-function containerNodeFlags(): string[] {
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
-  return args.slice(1).filter((arg) => arg.startsWith('--'));
-}
 
 type Line = Record<string, unknown>;
 
@@ -47,7 +41,7 @@ async function startOnce(fakes: Fakes, dataDir: string, args: readonly string[] 
   const spawnedAt = performance.now();
   const app = spawnBuiltApp({
     appDir: root,
-    env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    env: { ...fakeEnvironment(fakes, dataDir), NODE_ENV: 'production', LOG_LEVEL: 'info', ...containerMallocEnvironment() },
     nodeArgs: containerNodeFlags(),
     args,
   });
@@ -124,11 +118,7 @@ describe('start-up of the built app (issue 16 §3)', () => {
           jobsMs: of('jobs'),
         };
       };
-      report(
-        'startup',
-        { nodeFlags: containerNodeFlags().join(' ') || 'none', ...split(runs) },
-        'median wallMs < 1000 ms (migrated database, unchanged commands)',
-      );
+      report('startup', { runtime: describeContainerRuntime(), ...split(runs) }, 'median wallMs < 1000 ms (migrated database, unchanged commands)');
       report('startup-forced-register', split(forced), '< 1000 ms');
       report(
         'startup-first',

@@ -93,9 +93,11 @@ describe('Dockerfile (checked without Docker)', () => {
     const [program, ...args] = execForm(cmd.args);
     const entry = args.at(-1);
     expect(program).toBe('node');
-    // `npm start` runs the same command outside Docker.
+    // `npm start` runs the same command outside Docker, with the image's malloc tunables.
+    const mallocEnv = runtime.instructions.filter((i) => i.keyword === 'ENV' && /^MALLOC_\w+=\S+$/.test(i.args)).map((i) => i.args);
+    expect(mallocEnv).toEqual(['MALLOC_MMAP_THRESHOLD_=32768']);
     const pkgScripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    expect(pkgScripts['start']).toBe(['node', ...args].join(' '));
+    expect(pkgScripts['start']).toBe([...mallocEnv, 'node', ...args].join(' '));
     const healthcheck = runtime.instructions.find((i) => i.keyword === 'HEALTHCHECK')!;
     const [, healthEntry] = execForm(/CMD\s+(\[.*\])/.exec(healthcheck.args)![1]!);
     const buildCopies = build.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/)[0]);
