@@ -15,7 +15,8 @@ import { report } from './report.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
 // reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
-// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs).
+// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs); SOAK_NODE_ARGS adds node
+// flags to the container's, e.g. "--no-opt", to try what V8 settings do.
 const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
 const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
 /**
@@ -94,7 +95,7 @@ describe('soak: memory after many interactions and drafts', () => {
     const app = spawnBuiltApp({
       appDir: root,
       env,
-      nodeArgs: [...containerNodeFlags(), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
+      nodeArgs: [...containerNodeFlags(), ...(process.env['SOAK_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
     });
     try {
       await app.waitForLog((l) => l['message'] === 'ready');
