@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import { report } from './report.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
 // reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
-// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs).
+// for a heap snapshot per reading (see bench/support/gc-on-signal.mjs); SOAK_NODE_ARGS adds node
+// flags to the container's, e.g. "--no-opt", to try what V8 settings do.
 const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
 const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
 /**
@@ -34,8 +36,10 @@ function containerNodeFlags(): string[] {
   return args.slice(1).filter((arg) => arg.startsWith('--'));
 }
 
-/** RSS of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
-async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number }> {
+type Reading = { rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number };
+
+/** RSS and JS heap of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
+async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
   const since = Date.now();
   app.child.kill('SIGUSR2');
   const line = await app.waitForLog((l) => l['message'] === 'bench-gc-rss' && (l['at'] as number) >= since);
@@ -47,9 +51,17 @@ async function rssAfterGc(app: SpawnedApp): Promise<{ rss: number; heapUsed: num
     rssFile: line['rssFile'] as number,
   };
   if (process.env['SOAK_VERBOSE'])
-    console.log('reading', JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, Math.round(v / 104857.6) / 10]))));
+    console.log(label, JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, mb(v)]))), JSON.stringify(residentByMapping(app.child.pid!)));
+  if (process.env['SOAK_MALLOC_TRIM']) {
+    // Diagnosis only (it changes what later readings see): how much of the RSS is free memory
+    // glibc's malloc keeps, which malloc_trim hands back, rather than memory in use. Needs gdb.
+    execFileSync('gdb', ['-p', String(app.child.pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore', timeout: 60_000 });
+    console.log(`${label} after malloc_trim: rss ${mb(app.rssBytes())}`, JSON.stringify(residentByMapping(app.child.pid!)));
+  }
   return reading;
 }
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /**
  * A long day compressed: the built app (`node dist/src/main.js` with the container's flags)
@@ -83,13 +95,13 @@ describe('soak: memory after many interactions and drafts', () => {
     const app = spawnBuiltApp({
       appDir: root,
       env,
-      nodeArgs: [...containerNodeFlags(), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
+      nodeArgs: [...containerNodeFlags(), ...(process.env['SOAK_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
     });
     try {
       await app.waitForLog((l) => l['message'] === 'ready');
       // Let start-up settle (the Claude key check, the first card reconcile) before the first reading.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const before = await rssAfterGc(app);
+      const before = await rssAfterGc(app, 'before');
       const started = Date.now();
       const { moderator, plain } = fakes.discord.userIds;
       const pending: Array<{ id: number; messageId: string }> = [];
@@ -144,12 +156,15 @@ describe('soak: memory after many interactions and drafts', () => {
 
       // Spread the drafts over the run: one every INTERACTIONS / DRAFTS interactions.
       const every = Math.floor(INTERACTIONS / DRAFTS);
-      // A second reading once every kind of interaction and the first drafts have run: what the
-      // first use loads (the Anthropic SDK, compiled code) is then in both, so growth from there is
-      // what traffic leaves behind.
-      let warm: Awaited<ReturnType<typeof rssAfterGc>> | undefined;
+      // Readings besides before and after, to tell first use from what traffic leaves behind:
+      // "primed" once the first draft and one interaction of each kind have run (the first
+      // generation loads the Anthropic SDK, about 300 modules, and each path is compiled once),
+      // "warm" at a tenth of the run (the JIT has optimised the hot paths by then).
+      let primed: Reading | undefined;
+      let warm: Reading | undefined;
       for (let i = 0; interactions < INTERACTIONS; i += 1) {
-        if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app);
+        if (!primed && drafts >= 1 && i > kinds.length) primed = await rssAfterGc(app, 'primed');
+        if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app, 'warm');
         if (drafts < DRAFTS && i % (every - 2) === 0) {
           if (pending.length >= PENDING) await rejectOldest();
           await draftOne();
@@ -161,8 +176,10 @@ describe('soak: memory after many interactions and drafts', () => {
       while (pending.length > 0) await rejectOldest();
       // Let the last card edits and follow-ups finish before the reading.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      const after = await rssAfterGc(app);
-      const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+      const after = await rssAfterGc(app, 'after');
+      // The issue's figure is growthMB: after against before, both after a GC. before is the idle
+      // app after ready, before its first generation loads the Anthropic SDK, so it includes that
+      // one-time cost; growthSincePrimedMB leaves it out. heap*: V8's heap in use / reserved.
       report(
         'soak-rss',
         {
@@ -170,13 +187,18 @@ describe('soak: memory after many interactions and drafts', () => {
           drafts,
           seconds: Math.round((Date.now() - started) / 1000),
           beforeMB: mb(before.rss),
+          primedMB: mb(primed!.rss),
           warmMB: mb(warm!.rss),
           afterMB: mb(after.rss),
           growthMB: mb(after.rss - before.rss),
+          growthSincePrimedMB: mb(after.rss - primed!.rss),
           growthSinceWarmMB: mb(after.rss - warm!.rss),
-          heapBeforeMB: mb(before.heapUsed),
-          heapWarmMB: mb(warm!.heapUsed),
-          heapAfterMB: mb(after.heapUsed),
+          heapBeforeMB: `${mb(before.heapUsed)}/${mb(before.heapTotal)}`,
+          heapPrimedMB: `${mb(primed!.heapUsed)}/${mb(primed!.heapTotal)}`,
+          heapWarmMB: `${mb(warm!.heapUsed)}/${mb(warm!.heapTotal)}`,
+          heapAfterMB: `${mb(after.heapUsed)}/${mb(after.heapTotal)}`,
+          anonBeforeMB: mb(before.rssAnon),
+          anonAfterMB: mb(after.rssAnon),
         },
         'after within 15 MB of before',
       );
@@ -202,4 +224,27 @@ function cardDraftId(message: { components?: unknown }): number | null {
 
 function ephemeralAnswerTo(message: { flags: number; [key: string]: unknown }, interactionId: string): boolean {
   return (message['interaction_metadata'] as { id?: string } | undefined)?.id === interactionId && (message.flags & MessageFlags.Ephemeral) !== 0;
+}
+
+/**
+ * Resident MB of the app by kind of mapping, from /proc/PID/smaps (SOAK_VERBOSE): where the RSS
+ * outside the JS heap is. "brk" is malloc's main arena (the main thread's native allocations),
+ * "anon1M" anonymous mappings of 1 MB or more (malloc's thread arenas, large V8 spaces),
+ * "anonSmall" the smaller ones (V8's 256 KB heap pages among them), then each mapped file.
+ */
+function residentByMapping(pid: number): Record<string, number> {
+  const totals: Record<string, number> = {};
+  let kind = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      const size = parseInt(header[2]!, 16) - parseInt(header[1]!, 16);
+      const name = header[3]!.trim();
+      kind = name === '[heap]' ? 'brk' : name === '' ? (size >= 1024 * 1024 ? 'anon1M' : 'anonSmall') : name.startsWith('[') ? name : name.split('/').pop()!;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) totals[kind] = (totals[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(totals).filter(([, mb]) => mb >= 0.5).map(([k, mb]) => [k, Math.round(mb * 10) / 10]));
 }

@@ -71,6 +71,9 @@ export function createDiscordClient(options: DiscordClientOptions): Client {
     ...(options.apiBase ? { rest: { api: options.apiBase } } : {}),
   };
   client = new Client(clientOptions);
+  const rest = client.rest;
+  // Before the handlers run (listeners fire in order): sweeps what earlier interactions left.
+  client.on(Events.InteractionCreate, (interaction) => sweepInteractionHandlers(rest, interaction.applicationId));
   const log = options.logger.child({ component: 'discord' });
   client.on(Events.Warn, (message) => log.warn(message));
   client.on(Events.Error, (error) => log.error('discord client error', { error }));
@@ -78,6 +81,21 @@ export function createDiscordClient(options: DiscordClientOptions): Client {
   client.on(Events.ShardResume, (shardId, replayed) => log.info('gateway resumed', { shardId, replayed }));
   client.on(Events.ShardReconnecting, (shardId) => log.info('gateway reconnecting', { shardId }));
   return client;
+}
+
+/**
+ * Drops @discordjs/rest's idle rate-limit handlers for interaction webhooks (issue 16: soak).
+ * It keeps one handler per route and "major parameter", and an interaction's replies and
+ * follow-ups (/webhooks/:appId/:token/...) have the interaction's token as theirs: every deferred
+ * or followed-up interaction left a handler and its queue behind, and discord.js sweeps them only
+ * hourly (`handlerSweepInterval`), so a busy hour kept thousands. A handler that is `inactive`
+ * has nothing queued and no rate limit in force (discord.js's own sweep uses the same test), so
+ * dropping it loses nothing: a later follow-up on the same token just makes a new one. Other
+ * routes (cards in the channel, commands) are few and left to discord.js.
+ */
+export function sweepInteractionHandlers(rest: Client['rest'], applicationId: string): void {
+  const marker = `:${applicationId}/`;
+  rest.handlers.sweep((handler, key) => key.includes(marker) && handler.inactive);
 }
 
 /** Logs in and resolves once the gateway is READY, or rejects after `timeoutMs`. */
