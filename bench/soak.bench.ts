@@ -10,6 +10,7 @@ import type { InjectedInteraction } from '../tests/support/fake-discord.js';
 import { mulberry32 } from '../tests/support/seeded-random.js';
 import { spawnBuiltApp, type SpawnedApp } from '../tests/support/spawn-app.js';
 import { fakeEnvironment, startFakes } from '../tests/support/test-app.js';
+import { containerMallocEnvironment, containerNodeFlags, describeContainerRuntime } from './support/container.js';
 import { report } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,13 +29,6 @@ const WORDS =
   'wallet seed phrase bonding curve graduation liquidity slippage holders supply launch fees limits price buyers sellers chart volume risk audit contract token creator community moderator snapshot'.split(
     ' ',
   );
-
-/** The node flags of the Dockerfile's CMD, so the process is the container's. */
-function containerNodeFlags(): string[] {
-  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
-  return args.slice(1).filter((arg) => arg.startsWith('--'));
-}
 
 type Reading = { rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number };
 
@@ -90,6 +84,7 @@ describe('soak: memory after many interactions and drafts', () => {
       MAX_PENDING_DRAFTS: '100',
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      ...containerMallocEnvironment(),
       ...JSON.parse(process.env['SOAK_ENV'] ?? '{}'),
     });
     const app = spawnBuiltApp({
@@ -183,6 +178,7 @@ describe('soak: memory after many interactions and drafts', () => {
       report(
         'soak-rss',
         {
+          runtime: JSON.stringify(describeContainerRuntime()),
           interactions,
           drafts,
           seconds: Math.round((Date.now() - started) / 1000),
