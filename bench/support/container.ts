@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,16 +12,33 @@ export function containerNodeFlags(): string[] {
   return args.slice(1).filter((arg) => arg.startsWith('--'));
 }
 
+/** Where Debian's libjemalloc2 puts the library on this host (the image links it at /usr/local/lib). */
+const HOST_JEMALLOC = ['/usr/local/lib/libjemalloc.so.2', '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', '/usr/lib/aarch64-linux-gnu/libjemalloc.so.2'];
+
 /**
- * The glibc malloc tunables the Dockerfile sets with `ENV MALLOC_...=...` (one per line), which
- * change the resident memory as much as the node flags do, so the benches run with them too.
+ * The allocator environment the Dockerfile sets (`ENV LD_PRELOAD=...jemalloc...` and the
+ * `ENV MALLOC_...=...` tunables, one per line), which changes the resident memory as much as the
+ * node flags do, so the benches run with it too. The preload is the host's own libjemalloc.so.2;
+ * on a host without it (`apt install libjemalloc2`) the figures are glibc's, and the runtime line
+ * of the report says so.
  */
 export function containerMallocEnvironment(): Record<string, string> {
-  return Object.fromEntries([...dockerfile().matchAll(/^ENV\s+(MALLOC_\w+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+  const text = dockerfile();
+  const env: Record<string, string> = Object.fromEntries([...text.matchAll(/^ENV\s+(MALLOC_\w+)=(\S+)\s*$/gm)].map((m) => [m[1]!, m[2]!]));
+  if (/^ENV\s+LD_PRELOAD=\S*libjemalloc\S*\s*$/m.test(text)) {
+    const host = HOST_JEMALLOC.find((path) => existsSync(path));
+    if (host) env['LD_PRELOAD'] = host;
+  }
+  return env;
 }
 
-/** Both, as one line for a bench's report. */
+/** The runtime a bench's figure was taken with, as one line for its report. */
 export function describeContainerRuntime(): string {
-  const env = Object.entries(containerMallocEnvironment()).map(([key, value]) => `${key}=${value}`);
-  return [...env, ...containerNodeFlags()].join(' ') || 'none';
+  const env = containerMallocEnvironment();
+  const wantsJemalloc = /^ENV\s+LD_PRELOAD=\S*libjemalloc/m.test(dockerfile());
+  const allocator = !wantsJemalloc ? 'glibc malloc' : env['LD_PRELOAD'] ? 'jemalloc' : 'glibc malloc (jemalloc NOT installed on this host: apt install libjemalloc2)';
+  const tunables = Object.entries(env)
+    .filter(([key]) => key !== 'LD_PRELOAD')
+    .map(([key, value]) => `${key}=${value}`);
+  return [allocator, ...tunables, ...containerNodeFlags()].join(' ');
 }
