@@ -184,10 +184,12 @@ describe('StatsService.learningReport: which figures each period reads', () => {
     expect(calls.splice(0)).toEqual([`rollups ${today - 6}`, `samples ${since}`, `days ${firstChartDay(today)}`]);
     expect(week.since).toBe(since);
 
-    // All time for the rates (sums of rollups), the last 90 local days for the medians (one row per draft).
+    // All time for the rates (sums of rollups), the last 30 local days for the medians (one row
+    // per draft): the same drafts as 30d, from local midnight in Berlin (UTC+1 since 25 October).
     const all = await service.learningReport('all');
-    const ninetyDays = Date.parse('2026-08-27T22:00:00Z');
-    expect(calls.splice(0)).toEqual(['rollups null', `samples ${ninetyDays}`, `days ${firstChartDay(today)}`]);
-    expect(all).toMatchObject({ since: null, medianSince: ninetyDays });
+    const thirtyDays = Date.parse('2026-10-26T23:00:00Z');
+    expect(calls.splice(0)).toEqual(['rollups null', `samples ${thirtyDays}`, `days ${firstChartDay(today)}`]);
+    expect(all).toMatchObject({ since: null, medianSince: thirtyDays });
+    expect((await service.learningReport('30d')).medianSince).toBe(thirtyDays);
   });
 });

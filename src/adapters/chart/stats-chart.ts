@@ -46,7 +46,7 @@ export interface StatsChartInput {
   readonly title: string;
   /** The buckets; with `accounts`, their totals over every account. */
   readonly buckets: readonly DailyBucket[];
-  /** Bucket width, to label a multi-day bucket by its first day. */
+  /** Bucket width, to label a multi-day bucket by its first day (28 days or more: calendar months, labelled by month and year). */
   readonly bucketMs: number;
   readonly timezone: string;
   /**
@@ -66,7 +66,9 @@ const ENGAGEMENT_COLOR = '#eb459e';
  * engagement a line on the right axis.
  */
 export function statsChartConfig(input: StatsChartInput): ChartConfiguration<'bar' | 'line'> {
-  const label = new Intl.DateTimeFormat('en-GB', { timeZone: input.timezone, day: '2-digit', month: 'short' });
+  // Calendar-month buckets ("all" over a long history) read as "Mar 2025"; days as "07 Mar".
+  const months = input.bucketMs >= 28 * 86_400_000;
+  const label = new Intl.DateTimeFormat('en-GB', months ? { timeZone: input.timezone, month: 'short', year: 'numeric' } : { timeZone: input.timezone, day: '2-digit', month: 'short' });
   // Buckets start at local midnight; label with the local date at noon to stay clear of DST edges.
   const labels = input.buckets.map((b) => label.format(new Date(b.start + 12 * 3_600_000)));
   const several = input.accounts !== undefined && input.accounts.length > 1;

@@ -18,6 +18,13 @@ const decisionCounts = (r: Row): DecisionCounts => ({
   rejected: num(r['rejected']),
 });
 
+/**
+ * The rollups a period reads: every day of the history ("all", fromDay null) is every month of
+ * it, so "all" reads the monthly rows (twelve a year per topic) instead of the daily ones.
+ */
+const rollupsFor = (fromDay: number | null): { table: 'stats_daily' | 'stats_monthly'; period: 'day' | 'month' } =>
+  fromDay === null ? { table: 'stats_monthly', period: 'month' } : { table: 'stats_daily', period: 'day' };
+
 /** 1 for each row where `condition` holds: a count inside SUM that both engines accept (PostgreSQL cannot SUM a boolean). */
 const countWhere = (condition: string): string => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
 
@@ -188,11 +195,13 @@ export class TypeOrmStatsRepository implements StatsRepository {
   }
 
   async rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]> {
-    // A range of the primary key (account_id, day, ...): a few rows per day and topic.
+    // A range of the primary key (account_id, day, ...): a few rows per day and topic; all of
+    // them ("all") from the monthly rollups, a few rows per month and topic.
     const scope = this.scope('account_id');
+    const { table, period } = rollupsFor(fromDay);
     const rows = await this.query(
       `SELECT topic_name AS "topicName", ${ROLLUP_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
-         FROM stats_daily WHERE day >= :fromDay${scope.sql}
+         FROM ${table} WHERE ${period} >= :fromDay${scope.sql}
         GROUP BY topic_name`,
       { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
     );
@@ -239,13 +248,25 @@ export class TypeOrmStatsRepository implements StatsRepository {
     return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
   }
 
-  async rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]> {
-    // The same primary-key range as rollupTopicSums; the deadline's columns (drafts_timeout,
-    // drafts_expired) are not moderator decisions and are left out.
+  async rollupMonthlySeries(): Promise<RollupDay[]> {
     const scope = this.scope('account_id');
     const rows = await this.query(
+      `SELECT month AS day, SUM(publications) AS publications, SUM(likes + retweets + replies + quotes) AS engagement
+         FROM stats_monthly WHERE tweets > 0${scope.sql}
+        GROUP BY month ORDER BY month`,
+      scope.params,
+    );
+    return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
+  }
+
+  async rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]> {
+    // The same primary-key range as rollupTopicSums (monthly for "all"); the deadline's columns
+    // (drafts_timeout, drafts_expired) are not moderator decisions and are left out.
+    const scope = this.scope('account_id');
+    const { table, period } = rollupsFor(fromDay);
+    const rows = await this.query(
       `SELECT topic_name AS "topicName", content_type AS "contentType", SUM(drafts_approved) AS approved, SUM(drafts_rejected) AS rejected
-         FROM stats_daily WHERE day >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
+         FROM ${table} WHERE ${period} >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
         GROUP BY topic_name, content_type`,
       { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
     );
