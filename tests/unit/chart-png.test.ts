@@ -1,7 +1,17 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '../../src/adapters/chart/png.js';
-import { renderStatsChart, STATS_CHART_HEIGHT, STATS_CHART_WIDTH } from '../../src/adapters/chart/stats-chart.js';
+import { Chart, type ChartConfiguration, type ChartItem } from 'chart.js';
+import {
+  approvalChartConfig,
+  renderApprovalChart,
+  renderStatsChart,
+  statsChartConfig,
+  STATS_CHART_HEIGHT,
+  STATS_CHART_WIDTH,
+  type ApprovalChartInput,
+  type StatsChartInput,
+} from '../../src/adapters/chart/stats-chart.js';
 import { mulberry32 } from '../support/seeded-random.js';
 
 /** The straight RGBA pixels of a PNG, as @napi-rs/canvas (libpng's reader, not ours) decodes it. */
@@ -44,5 +54,54 @@ describe('the charts PNG encoder', () => {
     }
     expect(colours.size).toBeGreaterThan(10);
     expect(colours.has(0x5865f2)).toBe(true); // the posts bars
+  });
+
+  it('GIVEN charts of different data, one account and several, drawn one after another WHEN each is rendered THEN its pixels are those of the same chart drawn on a fresh canvas', async () => {
+    /** The chart drawn by a new chart.js instance on a new canvas: nothing carried over. */
+    const fresh = (config: ChartConfiguration<'bar' | 'line'>) => {
+      const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+      const ctx = canvas.getContext('2d');
+      const chart = new Chart(ctx as unknown as ChartItem, config);
+      try {
+        return Buffer.from(ctx.getImageData(0, 0, STATS_CHART_WIDTH, STATS_CHART_HEIGHT).data);
+      } finally {
+        chart.destroy();
+      }
+    };
+    const day = 86_400_000;
+    const series = (n: number, scale: number) =>
+      Array.from({ length: n }, (_, i) => ({ start: Date.UTC(2026, 9, 1) + i * day, publications: (i * scale) % 9, engagement: i * scale * 40 }));
+    const stats: StatsChartInput[] = [
+      { title: 'one, 30 days', buckets: series(30, 1), bucketMs: day, timezone: 'UTC' },
+      {
+        title: 'three accounts, 7 days',
+        buckets: series(7, 3),
+        bucketMs: day,
+        timezone: 'Europe/Berlin',
+        accounts: ['a', 'b', 'c'].map((label, i) => ({ label, publications: series(7, i + 1).map((b) => b.publications) })),
+      },
+      { title: 'one, 60 months', buckets: series(60, 7), bucketMs: 30 * day, timezone: 'UTC' },
+      { title: 'one, 2 days', buckets: series(2, 1), bucketMs: day, timezone: 'UTC' },
+    ];
+    for (const input of stats) {
+      const { pixels } = await decode(await renderStatsChart(input));
+      expect(Buffer.from(pixels).equals(fresh(statsChartConfig(input))), input.title).toBe(true);
+    }
+    const approval: ApprovalChartInput[] = [
+      { title: 'one', weeks: [0, 7, 14], accounts: [{ label: 'a', decisions: [3, 0, 5], approvalRates: [0.5, null, 1] }] },
+      {
+        title: 'two',
+        weeks: [7, 14],
+        accounts: [
+          { label: 'a', decisions: [9, 1], approvalRates: [0.1, 0] },
+          { label: 'b', decisions: [0, 4], approvalRates: [null, 0.75] },
+        ],
+      },
+      { title: 'one again', weeks: [0, 7, 14], accounts: [{ label: 'a', decisions: [0, 0, 0], approvalRates: [null, null, null] }] },
+    ];
+    for (const input of approval) {
+      const { pixels } = await decode(await renderApprovalChart(input));
+      expect(Buffer.from(pixels).equals(fresh(approvalChartConfig(input))), input.title).toBe(true);
+    }
   });
 });

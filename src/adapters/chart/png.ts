@@ -27,9 +27,15 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
     throw new RangeError(`encodePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels`);
   }
   const stride = width * 4;
-  // Each row starts with its filter type: 0, none.
-  const rows = Buffer.alloc((stride + 1) * height);
-  for (let y = 0; y < height; y++) rows.set(rgba.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  // Bytes as bytes: copying from a Uint8ClampedArray (what getImageData gives) into a Buffer
+  // would convert element by element, ten times slower than a byte copy.
+  const bytes = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length);
+  const rows = Buffer.allocUnsafe((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    // Each row starts with its filter type: 0, none.
+    rows[y * (stride + 1)] = 0;
+    rows.set(bytes.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);

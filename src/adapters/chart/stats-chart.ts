@@ -150,25 +150,36 @@ export function statsChartConfig(input: StatsChartInput): ChartConfiguration<'ba
  * synchronous draw happens.
  */
 export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> {
-  const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
-  const config = statsChartConfig(input);
-  // chart.js takes any 2D context with the canvas API; @napi-rs/canvas implements it.
-  return drawToPng(canvas, config);
+  return drawToPng('stats', statsChartConfig(input));
 }
 
+/** One canvas and chart per kind of chart, drawn again for every render (see drawToPng). */
+const reusable = new Map<string, { readonly canvas: Canvas; readonly chart: Chart<'bar' | 'line'> }>();
+
 /**
- * Draws `config` on `canvas` (chart.js draws synchronously: no animation, not responsive) and
- * encodes its pixels with the fast encoder (./png.ts), which takes a tenth of the time of the
- * canvas's own; getImageData gives straight RGBA, as PNG stores it.
+ * Draws `config` and encodes the pixels with the fast encoder (./png.ts), which takes a tenth of
+ * the time of the canvas's own; getImageData gives straight RGBA, as PNG stores it.
+ *
+ * Each kind of chart keeps its canvas and chart.js instance and draws the next chart on them
+ * (update with the new data and options): a new canvas and chart cost about half of a render
+ * (allocating the surface, resizing it for the pixel ratio, resolving the options anew). Reuse is
+ * safe because chart.js draws synchronously here (no animation, not responsive) and the pixels are
+ * read before returning, so no other render can come in between.
  */
-function drawToPng(canvas: Canvas, config: ChartConfiguration<'bar' | 'line'>): Buffer {
-  const ctx = canvas.getContext('2d');
-  const chart = new Chart(ctx as unknown as ChartItem, config);
-  try {
-    return encodePng(ctx.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-  } finally {
-    chart.destroy();
+function drawToPng(kind: string, config: ChartConfiguration<'bar' | 'line'>): Buffer {
+  let drawn = reusable.get(kind);
+  if (drawn === undefined) {
+    const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+    // chart.js takes any 2D context with the canvas API; @napi-rs/canvas implements it.
+    drawn = { canvas, chart: new Chart(canvas.getContext('2d') as unknown as ChartItem, config) };
+    reusable.set(kind, drawn);
+  } else {
+    drawn.chart.data = config.data;
+    if (config.options) drawn.chart.options = config.options;
+    drawn.chart.update('none');
   }
+  const { canvas } = drawn;
+  return encodePng(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
 }
 
 /** One account's weeks on the approval chart, aligned with the chart's weeks. */
@@ -286,5 +297,5 @@ export function approvalChartConfig(input: ApprovalChartInput): ChartConfigurati
 
 /** Renders the weekly approval chart to a PNG, the same way as the /stats chart (renderStatsChart). */
 export async function renderApprovalChart(input: ApprovalChartInput): Promise<Buffer> {
-  return drawToPng(createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT), approvalChartConfig(input));
+  return drawToPng('approval', approvalChartConfig(input));
 }
