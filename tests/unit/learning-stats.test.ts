@@ -115,6 +115,19 @@ describe('learning stats: approval rates, medians and ISO weeks', () => {
       { name: 'late', approved: 0, rejected: 0, approvalRate: null, measured: 1, medianEngagement: 3 },
     ]);
     expect(approvalRate(0, 0)).toBeNull();
+    // Samples grouped by figure (the repository counts the drafts of each): the same medians as one sample a draft.
+    const grouped: EngagementSample[] = [
+      { topicName: 'safety', contentType: 'education', engagement: 2, drafts: 3 },
+      { topicName: 'safety', contentType: 'education', engagement: 10, drafts: 2 },
+      { topicName: 'safety', contentType: 'meme', engagement: 7, drafts: 1 },
+    ];
+    expect(learningLines([], grouped, 'contentType')).toEqual([
+      { name: 'education', approved: 0, rejected: 0, approvalRate: null, measured: 5, medianEngagement: 2 },
+      { name: 'meme', approved: 0, rejected: 0, approvalRate: null, measured: 1, medianEngagement: 7 },
+    ]);
+    expect(learningLines([], grouped, 'topicName')).toEqual([
+      { name: 'safety', approved: 0, rejected: 0, approvalRate: null, measured: 6, medianEngagement: 4.5 },
+    ]);
   });
 });
 
