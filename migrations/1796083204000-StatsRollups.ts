@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { rebuildRollups } from '../src/db/stats-rollups.js';
+import { rebuildDailyRollups } from '../src/db/stats-rollups.js';
 import { isPostgres } from './dialect.js';
 
 /** The summed columns of stats_daily as this migration creates them (frozen). */
@@ -52,7 +52,7 @@ export class StatsRollups1796083204000 implements MigrationInterface {
     // contiguous range instead of an index plus a lookup per row.
     await queryRunner.query(`CREATE TABLE "stats_daily" (${key}, ${sums}, ${primaryKey})${pg ? '' : ' WITHOUT ROWID'}`);
     const zone = process.env['TIMEZONE'] || 'UTC';
-    await rebuildRollups(queryRunner.manager, () => zone);
+    await rebuildDailyRollups(queryRunner.manager, () => zone);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

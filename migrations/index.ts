@@ -12,6 +12,7 @@ import { StatsRollups1796083204000 } from './1796083204000-StatsRollups.js';
 import { DraftMedia1796083205000 } from './1796083205000-DraftMedia.js';
 import { LearningSignals1796083206000 } from './1796083206000-LearningSignals.js';
 import { StatsLearningIndex1796083207000 } from './1796083207000-StatsLearningIndex.js';
+import { StatsMonthlyRollups1796083208000 } from './1796083208000-StatsMonthlyRollups.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   DraftMedia1796083205000,
   LearningSignals1796083206000,
   StatsLearningIndex1796083207000,
+  StatsMonthlyRollups1796083208000,
 ];

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { databaseTargetOf, describeDatabaseTarget, openDatabase, rebuildAllRollups } from '../db/index.js';
 
 /**
- * `npm run stats:rebuild`: recomputes every /stats rollup (table stats_daily) from the raw rows,
+ * `npm run stats:rebuild`: recomputes every /stats rollup (tables stats_daily and stats_monthly) from the raw rows,
  * in one transaction, with each account's days in its configured TIMEZONE (accounts.yaml or the
  * environment). For after a restore, a hand edit of the history, or a change of an account's
  * zone. The bot may keep running: the rebuild is one write transaction, so /stats sees the old
@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     // An account no longer configured keeps its history: its days count in the bot's zone.
     const rows = await rebuildAllRollups(dataSource, (accountId) => zones.get(accountId) ?? fallback);
     const where = describeDatabaseTarget(target);
-    process.stdout.write(`stats:rebuild: ${rows} rollup rows recomputed in ${Date.now() - started} ms (${where.engine})\n`);
+    process.stdout.write(`stats:rebuild: ${rows} daily rollup rows (and their months) recomputed in ${Date.now() - started} ms (${where.engine})\n`);
     return 0;
   } finally {
     await dataSource.destroy();

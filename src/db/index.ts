@@ -42,7 +42,7 @@ export {
   type DataSourceOptions,
 } from './data-source.js';
 export { DatabaseBusyError, isBusyError } from './write-gate.js';
-export { rebuildAllRollups, readRollups, recomputeRollups, type RollupRow, type ZoneOf } from './stats-rollups.js';
+export { monthlyOf, rebuildAllRollups, readMonthlyRollups, readRollups, recomputeRollups, type RollupRow, type ZoneOf } from './stats-rollups.js';
 export { DatabaseConflictError } from './postgres-transactions.js';
 export { MissingInstanceLeaseError } from './repositories/instance-lease.repository.js';
 

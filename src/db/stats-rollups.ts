@@ -1,15 +1,18 @@
 import type { EntityManager } from 'typeorm';
 import { DAY_MS } from '../domain/rate-limits.js';
-import { localDayOf } from '../domain/local-day.js';
+import { localDayOf, monthOfDay } from '../domain/local-day.js';
 import { utcOffsetAt } from '../domain/time-zone.js';
 import { execute, queryRows, toNumber, type SqlTarget } from './sql.js';
 
 /**
- * The /stats rollups (table stats_daily, issue 16 §1): the writes that keep them, in the same
- * transaction as each event, and the full recomputation the migration's backfill, `npm run
- * stats:rebuild` and the tests use. Every event adds a delta with one upsert
- * (ON CONFLICT ... DO UPDATE SET x = x + excluded.x, the same SQL on SQLite and PostgreSQL), so
- * /stats reads a few hundred narrow rows instead of scanning the history.
+ * The /stats rollups (tables stats_daily and stats_monthly, issue 16 §1): the writes that keep
+ * them, in the same transaction as each event, and the full recomputation the migrations'
+ * backfills, `npm run stats:rebuild` and the tests use. Every event adds a delta with one upsert
+ * per table (ON CONFLICT ... DO UPDATE SET x = x + excluded.x, the same SQL on SQLite and
+ * PostgreSQL), so /stats reads a few hundred narrow rows instead of scanning the history.
+ * stats_monthly holds the same sums by the calendar month of the same local days (its `month` is
+ * the local day of the month's 1st): "all" reads one row per month and topic, so its cost grows by
+ * twelve rows a year per topic instead of 365 (about 8,000 daily rows per account after three years).
  */
 
 /** The summed columns, in table order. */
@@ -66,15 +69,21 @@ export function outcomeColumn(status: string, source: string | null): RollupColu
 export async function addToRollup(target: SqlTarget, key: RollupKey, delta: RollupDelta): Promise<void> {
   const columns = ROLLUP_COLUMNS.filter((c) => (delta[c] ?? 0) !== 0);
   if (columns.length === 0) return;
-  const params: Record<string, unknown> = { accountId: key.accountId, day: key.day, topicName: key.topicName, contentType: key.contentType };
+  const params: Record<string, unknown> = { accountId: key.accountId, topicName: key.topicName, contentType: key.contentType };
   for (const c of columns) params[c] = delta[c];
-  await execute(
-    target,
-    `INSERT INTO stats_daily (account_id, day, topic_name, content_type, ${columns.join(', ')})
-     VALUES (:accountId, :day, :topicName, :contentType, ${columns.map((c) => `:${c}`).join(', ')})
-     ON CONFLICT (account_id, day, topic_name, content_type) DO UPDATE SET ${columns.map((c) => `${c} = stats_daily.${c} + excluded.${c}`).join(', ')}`,
-    params,
-  );
+  // The same delta on the day and on its month, in the caller's transaction: they cannot disagree.
+  for (const [table, period, value] of [
+    ['stats_daily', 'day', key.day],
+    ['stats_monthly', 'month', monthOfDay(key.day)],
+  ] as const) {
+    await execute(
+      target,
+      `INSERT INTO ${table} (account_id, ${period}, topic_name, content_type, ${columns.join(', ')})
+       VALUES (:accountId, :period, :topicName, :contentType, ${columns.map((c) => `:${c}`).join(', ')})
+       ON CONFLICT (account_id, ${period}, topic_name, content_type) DO UPDATE SET ${columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`,
+      { ...params, period: value },
+    );
+  }
 }
 
 interface DraftFacts {
@@ -349,10 +358,19 @@ export function compareRollupRows(a: RollupKey, b: RollupKey): number {
 }
 
 /** Every stored rollup row (not all zero), in key order: for the tests and the rebuild's report. */
-export async function readRollups(target: SqlTarget): Promise<RollupRow[]> {
+export function readRollups(target: SqlTarget): Promise<RollupRow[]> {
+  return readTable(target, 'stats_daily', 'day');
+}
+
+/** Every stored monthly rollup row (not all zero), in key order; `day` is the month's first local day. */
+export function readMonthlyRollups(target: SqlTarget): Promise<RollupRow[]> {
+  return readTable(target, 'stats_monthly', 'month');
+}
+
+async function readTable(target: SqlTarget, table: string, period: string): Promise<RollupRow[]> {
   const found = await queryRows<Record<string, unknown>>(
     target,
-    `SELECT account_id AS "accountId", day, topic_name AS "topicName", content_type AS "contentType", ${ROLLUP_COLUMNS.join(', ')} FROM stats_daily`,
+    `SELECT account_id AS "accountId", ${period} AS day, topic_name AS "topicName", content_type AS "contentType", ${ROLLUP_COLUMNS.join(', ')} FROM ${table}`,
   );
   return found
     .map((r) => {
@@ -369,33 +387,75 @@ export async function readRollups(target: SqlTarget): Promise<RollupRow[]> {
     .sort(compareRollupRows);
 }
 
+/** Daily rollup rows added up by calendar month (`day` becomes the month's first local day): what stats_monthly holds. */
+export function monthlyOf(daily: readonly RollupRow[]): RollupRow[] {
+  const months = new Map<string, RollupRow>();
+  for (const row of daily) {
+    const month = monthOfDay(row.day);
+    const id = JSON.stringify([row.accountId, month, row.topicName, row.contentType]);
+    let sum = months.get(id);
+    if (!sum) {
+      sum = { ...row, day: month };
+      months.set(id, sum);
+    } else for (const c of ROLLUP_COLUMNS) sum[c] += row[c];
+  }
+  return [...months.values()].sort(compareRollupRows);
+}
+
 /** Rows per INSERT: 25 parameters each, well under both engines' limits. */
 const INSERT_BATCH = 200;
 
 /**
- * Replaces the rollups of `accountIds` (default: every account) by a full recomputation. Run it
- * inside one transaction (the migration and the CLI do), so /stats never sees half of it.
+ * Replaces the rollups of `accountIds` (default: every account), daily and monthly, by a full
+ * recomputation. Run it inside one transaction (the migration and the CLI do), so /stats never
+ * sees half of it.
  */
 export async function rebuildRollups(target: EntityManager, zoneOf: ZoneOf, accountIds?: readonly string[]): Promise<number> {
   const rows = await recomputeRollups(target, zoneOf, accountIds);
-  if (accountIds === undefined) await execute(target, `DELETE FROM stats_daily`);
-  else for (const accountId of accountIds) await execute(target, `DELETE FROM stats_daily WHERE account_id = :accountId`, { accountId });
-  const columns = ['account_id', 'day', 'topic_name', 'content_type', ...ROLLUP_COLUMNS];
+  await replaceRows(target, 'stats_daily', 'day', rows, accountIds);
+  await replaceRows(target, 'stats_monthly', 'month', monthlyOf(rows), accountIds);
+  return rows.length;
+}
+
+/**
+ * The daily rollups only: for migration StatsRollups, which runs before the monthly table exists
+ * (migration StatsMonthlyRollups then adds it from these rows).
+ */
+export async function rebuildDailyRollups(target: EntityManager, zoneOf: ZoneOf): Promise<number> {
+  const rows = await recomputeRollups(target, zoneOf);
+  await replaceRows(target, 'stats_daily', 'day', rows);
+  return rows.length;
+}
+
+/**
+ * stats_monthly recomputed from stats_daily as it stands (the migration that adds the monthly
+ * table: the daily rows are already right, and reading them costs a fraction of a full
+ * recomputation from the history). Returns the monthly rows written.
+ */
+export async function rebuildMonthlyFromDaily(target: EntityManager): Promise<number> {
+  const monthly = monthlyOf(await readRollups(target));
+  await replaceRows(target, 'stats_monthly', 'month', monthly);
+  return monthly.length;
+}
+
+async function replaceRows(target: EntityManager, table: string, period: string, rows: readonly RollupRow[], accountIds?: readonly string[]): Promise<void> {
+  if (accountIds === undefined) await execute(target, `DELETE FROM ${table}`);
+  else for (const accountId of accountIds) await execute(target, `DELETE FROM ${table} WHERE account_id = :accountId`, { accountId });
+  const columns = ['account_id', period, 'topic_name', 'content_type', ...ROLLUP_COLUMNS];
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
     const batch = rows.slice(i, i + INSERT_BATCH);
     const params: Record<string, unknown> = {};
     const values = batch.map((row, j) => {
       const names = columns.map((c) => `r${j}_${c}`);
       params[`r${j}_account_id`] = row.accountId;
-      params[`r${j}_day`] = row.day;
+      params[`r${j}_${period}`] = row.day;
       params[`r${j}_topic_name`] = row.topicName;
       params[`r${j}_content_type`] = row.contentType;
       for (const c of ROLLUP_COLUMNS) params[`r${j}_${c}`] = row[c];
       return `(${names.map((n) => `:${n}`).join(', ')})`;
     });
-    await execute(target, `INSERT INTO stats_daily (${columns.join(', ')}) VALUES ${values.join(', ')}`, params);
+    await execute(target, `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')}`, params);
   }
-  return rows.length;
 }
 
 /** `npm run stats:rebuild`: every account's rollups recomputed from the raw rows, in one transaction. */

@@ -86,6 +86,8 @@ export interface EngagementSample {
   readonly topicName: string;
   readonly contentType: string;
   readonly engagement: number;
+  /** How many drafts of this topic and content type had exactly this figure (default 1). */
+  readonly drafts?: number;
 }
 
 /** One line of the by-topic or by-content-type table. */
@@ -120,7 +122,10 @@ export function learningLines(decisions: readonly DecisionCounts[], samples: rea
     g.approved += d.approved;
     g.rejected += d.rejected;
   }
-  for (const s of samples) group(s[by]).values.push(s.engagement);
+  for (const s of samples) {
+    const values = group(s[by]).values;
+    for (let i = s.drafts ?? 1; i > 0; i--) values.push(s.engagement);
+  }
   return [...groups.entries()]
     .map(([name, g]) => ({
       name,

@@ -17,3 +17,18 @@ export function startOfLocalDay(day: number, timeZone: string): number {
   const guess = wall - utcOffsetAt(wall, timeZone);
   return wall - utcOffsetAt(guess, timeZone);
 }
+
+/**
+ * The local day of the 1st of the calendar month holding local day `day`: the key of the monthly
+ * /stats rollups. A local day number is a calendar date, so this is calendar arithmetic only.
+ */
+export function monthOfDay(day: number): number {
+  const date = new Date(day * DAY_MS);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / DAY_MS;
+}
+
+/** The local day of the 1st of the month after the one `month` (a monthOfDay number) starts. */
+export function nextMonth(month: number): number {
+  const date = new Date(month * DAY_MS);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / DAY_MS;
+}

@@ -794,11 +794,18 @@ export interface StatsRepository {
   firstPublicationAt(): Promise<number | null>;
   /**
    * From the rollups (issue 16 §1): per topic, every sum /stats shows, over the local days from
-   * `fromDay` on (null: all of them). Posts without a draft and runs without a topic are under ''.
+   * `fromDay` on (null: all of them, from the monthly rollups). Posts without a draft and runs
+   * without a topic are under ''.
    */
   rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]>;
   /** From the rollups: per local day from `fromDay` on (null: all), the chart's publications and engagement, in day order. */
   rollupDailySeries(fromDay: number | null): Promise<RollupDay[]>;
+  /**
+   * From the monthly rollups: per calendar month with posts, the chart's publications and
+   * engagement, in month order; `day` is the local day of the month's 1st. "all" reads this
+   * (a dozen rows a year) instead of every day.
+   */
+  rollupMonthlySeries(): Promise<RollupDay[]>;
   /**
    * Issue 15 §5, from the rollups: moderator approvals and rejections per (topic, content type)
    * of the drafts created on the local days from `fromDay` on (null: all). Deadline outcomes

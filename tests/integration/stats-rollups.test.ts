@@ -1,8 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRepositories, rebuildAllRollups, readRollups, recomputeRollups, type Repositories, type RollupRow } from '../../src/db/index.js';
+import {
+  createRepositories,
+  monthlyOf,
+  rebuildAllRollups,
+  readMonthlyRollups,
+  readRollups,
+  recomputeRollups,
+  type Repositories,
+  type RollupRow,
+} from '../../src/db/index.js';
 import { execute } from '../../src/db/sql.js';
 import { DAY_MS, HOUR_MS } from '../../src/domain/rate-limits.js';
-import { localDayOf } from '../../src/domain/local-day.js';
+import { localDayOf, monthOfDay } from '../../src/domain/local-day.js';
 import { StatsService } from '../../src/services/stats-service.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { mulberry32, pick } from '../support/seeded-random.js';
@@ -189,17 +198,30 @@ describe('/stats rollups', () => {
       ).toBe(true);
     }
 
-    // The rebuild starts from a wrong table and ends with the same rows.
+    // The monthly rollups, kept by the same upserts, are the recomputed days added up by month,
+    // over several months (the history crosses month ends in three zones).
+    const monthly = rounded(await readMonthlyRollups(db.dataSource));
+    expect(monthly).toEqual(rounded(monthlyOf(await recomputeRollups(db.dataSource, zoneOf))));
+    expect(new Set(monthly.map((r) => r.day)).size).toBeGreaterThan(1);
+    expect(monthly.every((r) => r.day === monthOfDay(r.day))).toBe(true);
+
+    // The rebuild starts from wrong tables and ends with the same rows.
     await execute(db.dataSource, `UPDATE stats_daily SET likes = likes + 1000, drafts_generated = 0`);
+    await execute(db.dataSource, `UPDATE stats_monthly SET tweets = tweets + 7, x_cost_usd = 0`);
+    await execute(db.dataSource, `INSERT INTO stats_monthly (account_id, month, topic_name, content_type, tweets) VALUES ('default', 1, 'x', 'y', 3)`);
     await rebuildAllRollups(db.dataSource, zoneOf);
     expect(rounded(await readRollups(db.dataSource))).toEqual(kept);
+    expect(rounded(await readMonthlyRollups(db.dataSource))).toEqual(monthly);
     // 700 events, each its own transaction: slow-ish on PostgreSQL.
   }, 180_000);
 
-  it('GIVEN a database with history from before the rollups WHEN migration StatsRollups runs THEN it creates the rollups from the existing rows, in TIMEZONE, and its down drops them', async () => {
+  it('GIVEN a database with history from before the rollups WHEN migrations StatsRollups and StatsMonthlyRollups run THEN they create the daily and monthly rollups from the existing rows, in TIMEZONE, and their downs drop them', async () => {
     db = await openTempDatabase();
     await driveHistory(db, 23, 400);
-    const berlin = rounded(await recomputeRollups(db.dataSource, () => 'Europe/Berlin'));
+    const berlinRows = await recomputeRollups(db.dataSource, () => 'Europe/Berlin');
+    const berlin = rounded(berlinRows);
+    await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
+    await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_monthly`)).rejects.toThrow();
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
     await db.dataSource.undoLastMigration(); // LearningSignals
     await db.dataSource.undoLastMigration(); // DraftMedia
@@ -216,6 +238,7 @@ describe('/stats rollups', () => {
         'DraftMedia1796083205000',
         'LearningSignals1796083206000',
         'StatsLearningIndex1796083207000',
+        'StatsMonthlyRollups1796083208000',
       ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];
@@ -224,6 +247,8 @@ describe('/stats rollups', () => {
     const backfilled = rounded(await readRollups(db.dataSource));
     expect(backfilled.length).toBeGreaterThan(50);
     expect(backfilled).toEqual(berlin);
+    // StatsMonthlyRollups adds the months up from those days.
+    expect(rounded(await readMonthlyRollups(db.dataSource))).toEqual(rounded(monthlyOf(berlinRows)));
   }, 120_000);
 
   it('GIVEN a history WHEN /stats 7d, 30d and all are built from the rollups THEN their totals are the raw rows of those local days (today included)', async () => {

@@ -14,6 +14,7 @@ import type { Actor, DraftStatus } from '../../src/domain/draft.js';
 import type { PauseState } from '../../src/domain/schedule.js';
 import { StatsService } from '../../src/services/stats-service.js';
 import type { StatsRepository } from '../../src/services/ports.js';
+import { monthOfDay } from '../../src/domain/local-day.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
@@ -40,6 +41,7 @@ function oneDayStats(posts: number): StatsRepository {
     firstPublicationAt: async () => NOW - 24 * HOUR,
     // The same history as rollups: the post on yesterday's (UTC) day.
     rollupDailySeries: async () => [{ day: Math.floor((NOW - 24 * HOUR) / (24 * HOUR)), publications: posts, engagement: 2 * posts }],
+    rollupMonthlySeries: async () => [{ day: monthOfDay(Math.floor((NOW - 24 * HOUR) / (24 * HOUR))), publications: posts, engagement: 2 * posts }],
     // The learning view (issue 15) is not what these tests read.
     rollupDecisionsByTopicAndType: async () => [],
     decisionsByTopicAndType: async () => [],

@@ -115,6 +115,19 @@ describe('learning stats: approval rates, medians and ISO weeks', () => {
       { name: 'late', approved: 0, rejected: 0, approvalRate: null, measured: 1, medianEngagement: 3 },
     ]);
     expect(approvalRate(0, 0)).toBeNull();
+    // Samples grouped by figure (the repository counts the drafts of each): the same medians as one sample a draft.
+    const grouped: EngagementSample[] = [
+      { topicName: 'safety', contentType: 'education', engagement: 2, drafts: 3 },
+      { topicName: 'safety', contentType: 'education', engagement: 10, drafts: 2 },
+      { topicName: 'safety', contentType: 'meme', engagement: 7, drafts: 1 },
+    ];
+    expect(learningLines([], grouped, 'contentType')).toEqual([
+      { name: 'education', approved: 0, rejected: 0, approvalRate: null, measured: 5, medianEngagement: 2 },
+      { name: 'meme', approved: 0, rejected: 0, approvalRate: null, measured: 1, medianEngagement: 7 },
+    ]);
+    expect(learningLines([], grouped, 'topicName')).toEqual([
+      { name: 'safety', approved: 0, rejected: 0, approvalRate: null, measured: 6, medianEngagement: 4.5 },
+    ]);
   });
 });
 
@@ -184,10 +197,12 @@ describe('StatsService.learningReport: which figures each period reads', () => {
     expect(calls.splice(0)).toEqual([`rollups ${today - 6}`, `samples ${since}`, `days ${firstChartDay(today)}`]);
     expect(week.since).toBe(since);
 
-    // All time for the rates (sums of rollups), the last 90 local days for the medians (one row per draft).
+    // All time for the rates (sums of rollups), the last 30 local days for the medians (one row
+    // per draft): the same drafts as 30d, from local midnight in Berlin (UTC+1 since 25 October).
     const all = await service.learningReport('all');
-    const ninetyDays = Date.parse('2026-08-27T22:00:00Z');
-    expect(calls.splice(0)).toEqual(['rollups null', `samples ${ninetyDays}`, `days ${firstChartDay(today)}`]);
-    expect(all).toMatchObject({ since: null, medianSince: ninetyDays });
+    const thirtyDays = Date.parse('2026-10-26T23:00:00Z');
+    expect(calls.splice(0)).toEqual(['rollups null', `samples ${thirtyDays}`, `days ${firstChartDay(today)}`]);
+    expect(all).toMatchObject({ since: null, medianSince: thirtyDays });
+    expect((await service.learningReport('30d')).medianSince).toBe(thirtyDays);
   });
 });

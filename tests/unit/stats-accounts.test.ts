@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderStatsChart, statsChartConfig, type StatsChartInput } from '../../src/adapters/chart/stats-chart.js';
 import { alignSeries, combineStatsReports, StatsService, type DailyBucket } from '../../src/services/stats-service.js';
 import type { BucketBounds, PublicationTotals, StatsRepository, TopicDraftCounts } from '../../src/services/ports.js';
+import { monthOfDay } from '../../src/domain/local-day.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -51,6 +52,17 @@ function fakeStats(input: {
         days.set(day, d);
       }
       return [...days.values()].sort((x, y) => x.day - y.day);
+    },
+    rollupMonthlySeries: async () => {
+      const months = new Map<number, { day: number; publications: number; engagement: number }>();
+      for (const p of input.posts) {
+        const day = monthOfDay(Math.floor(p.at / DAY));
+        const d = months.get(day) ?? { day, publications: 0, engagement: 0 };
+        d.publications += 1;
+        d.engagement += p.engagement;
+        months.set(day, d);
+      }
+      return [...months.values()].sort((x, y) => x.day - y.day);
     },
     // The learning view (issue 15) is not what these tests read.
     rollupDecisionsByTopicAndType: async () => [],
@@ -195,5 +207,46 @@ describe('the /stats chart', () => {
     const png = await renderStatsChart({ ...base, accounts: ['a', 'b', 'c'].map((label, i) => ({ label, publications: [i, 1, 0] })) });
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect(png.length).toBeGreaterThan(8_000);
+  });
+});
+
+describe('/stats all over a long history: calendar months from the monthly rollups', () => {
+  const none = { topics: [], durations: [], tokens: 0, xUsd: 0 };
+
+  it('GIVEN posts over 200 days WHEN /stats all is built THEN the chart has one bar per calendar month from the first post, at local midnight, labelled by month and year, and keeps every post', async () => {
+    const posts = Array.from({ length: 200 }, (_, i) => ({ at: NOW - i * DAY, engagement: i % 3 }));
+    const report = await service(fakeStats({ posts, ...none }), 'Europe/Berlin').report('all');
+    // 2026-05-09 .. 2026-11-25: May to November.
+    expect(report.series.buckets.map((b) => new Date(b.start + 12 * 3_600_000).toISOString().slice(0, 10))).toEqual([
+      '2026-05-01',
+      '2026-06-01',
+      '2026-07-01',
+      '2026-08-01',
+      '2026-09-01',
+      '2026-10-01',
+      '2026-11-01',
+    ]);
+    // Local midnight in Berlin (UTC+2 in summer).
+    expect(report.series.buckets[1]?.start).toBe(Date.parse('2026-05-31T22:00:00Z'));
+    expect(report.series.buckets.reduce((sum, b) => sum + b.publications, 0)).toBe(200);
+    expect(report.series.buckets.reduce((sum, b) => sum + b.engagement, 0)).toBe(posts.reduce((sum, p) => sum + p.engagement, 0));
+    expect(report.series.buckets.at(-1)?.publications).toBe(25);
+    const config = statsChartConfig({ title: 't', buckets: report.series.buckets, bucketMs: report.series.bucketMs, timezone: 'Europe/Berlin' });
+    expect(config.data.labels?.slice(0, 2)).toEqual(['May 2026', 'Jun 2026']);
+  });
+
+  it('GIVEN posts over ten years WHEN /stats all is built THEN months are grouped so the chart keeps at most 60 bars, and every post', async () => {
+    const posts = Array.from({ length: 400 }, (_, i) => ({ at: NOW - i * 9 * DAY, engagement: 1 }));
+    const report = await service(fakeStats({ posts, ...none })).report('all');
+    expect(report.series.buckets.length).toBeLessThanOrEqual(60);
+    expect(report.series.bucketMs).toBe(2 * 30 * DAY);
+    expect(report.series.buckets.reduce((sum, b) => sum + b.publications, 0)).toBe(400);
+  });
+
+  it('GIVEN posts over 20 days of one month WHEN /stats all is built THEN the chart still has one bar per day', async () => {
+    const posts = Array.from({ length: 20 }, (_, i) => ({ at: NOW - i * DAY, engagement: 1 }));
+    const report = await service(fakeStats({ posts, ...none })).report('all');
+    expect(report.series.bucketMs).toBe(DAY);
+    expect(report.series.buckets).toHaveLength(20);
   });
 });

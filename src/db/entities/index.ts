@@ -1,4 +1,5 @@
 import { StatsDailyEntity } from './stats-daily.entity.js';
+import { StatsMonthlyEntity } from './stats-monthly.entity.js';
 import { AccountEntity } from './account.entity.js';
 import { ContentFingerprintEntity } from './content-fingerprint.entity.js';
 import { DraftEntity } from './draft.entity.js';
@@ -41,6 +42,7 @@ export const ENTITIES = [
   PublicationEntity,
   InstanceLeaseEntity,
   StatsDailyEntity,
+  StatsMonthlyEntity,
   MediaEntity,
   DraftSignalEntity,
   FeedbackSignalEntity,

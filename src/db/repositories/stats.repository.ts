@@ -18,6 +18,13 @@ const decisionCounts = (r: Row): DecisionCounts => ({
   rejected: num(r['rejected']),
 });
 
+/**
+ * The rollups a period reads: every day of the history ("all", fromDay null) is every month of
+ * it, so "all" reads the monthly rows (twelve a year per topic) instead of the daily ones.
+ */
+const rollupsFor = (fromDay: number | null): { table: 'stats_daily' | 'stats_monthly'; period: 'day' | 'month' } =>
+  fromDay === null ? { table: 'stats_monthly', period: 'month' } : { table: 'stats_daily', period: 'day' };
+
 /** 1 for each row where `condition` holds: a count inside SUM that both engines accept (PostgreSQL cannot SUM a boolean). */
 const countWhere = (condition: string): string => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
 
@@ -188,11 +195,13 @@ export class TypeOrmStatsRepository implements StatsRepository {
   }
 
   async rollupTopicSums(fromDay: number | null): Promise<RollupTopicSums[]> {
-    // A range of the primary key (account_id, day, ...): a few rows per day and topic.
+    // A range of the primary key (account_id, day, ...): a few rows per day and topic; all of
+    // them ("all") from the monthly rollups, a few rows per month and topic.
     const scope = this.scope('account_id');
+    const { table, period } = rollupsFor(fromDay);
     const rows = await this.query(
       `SELECT topic_name AS "topicName", ${ROLLUP_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
-         FROM stats_daily WHERE day >= :fromDay${scope.sql}
+         FROM ${table} WHERE ${period} >= :fromDay${scope.sql}
         GROUP BY topic_name`,
       { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
     );
@@ -239,13 +248,25 @@ export class TypeOrmStatsRepository implements StatsRepository {
     return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
   }
 
-  async rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]> {
-    // The same primary-key range as rollupTopicSums; the deadline's columns (drafts_timeout,
-    // drafts_expired) are not moderator decisions and are left out.
+  async rollupMonthlySeries(): Promise<RollupDay[]> {
     const scope = this.scope('account_id');
     const rows = await this.query(
+      `SELECT month AS day, SUM(publications) AS publications, SUM(likes + retweets + replies + quotes) AS engagement
+         FROM stats_monthly WHERE tweets > 0${scope.sql}
+        GROUP BY month ORDER BY month`,
+      scope.params,
+    );
+    return rows.map((r) => ({ day: num(r['day']), publications: num(r['publications']), engagement: num(r['engagement']) }));
+  }
+
+  async rollupDecisionsByTopicAndType(fromDay: number | null): Promise<DecisionCounts[]> {
+    // The same primary-key range as rollupTopicSums (monthly for "all"); the deadline's columns
+    // (drafts_timeout, drafts_expired) are not moderator decisions and are left out.
+    const scope = this.scope('account_id');
+    const { table, period } = rollupsFor(fromDay);
+    const rows = await this.query(
       `SELECT topic_name AS "topicName", content_type AS "contentType", SUM(drafts_approved) AS approved, SUM(drafts_rejected) AS rejected
-         FROM stats_daily WHERE day >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
+         FROM ${table} WHERE ${period} >= :fromDay AND (drafts_approved <> 0 OR drafts_rejected <> 0)${scope.sql}
         GROUP BY topic_name, content_type`,
       { fromDay: fromDay ?? Number.MIN_SAFE_INTEGER, ...scope.params },
     );
@@ -284,23 +305,16 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // The covering index (migration StatsLearningIndex): one range scan, no lookup into the table.
     // Left alone, SQLite may take the (account_id, published_at) one, which reads every published draft.
     const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_stats');
-    const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement
+    // Counted per figure in SQL: a median needs each figure and how many drafts had it, not a row
+    // per draft. Engagement figures repeat (a month of drafts has a few hundred distinct ones per
+    // topic), so a few hundred rows reach JavaScript instead of thousands (a third of the time).
+    const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement, COUNT(*) AS drafts
          FROM draft_signals${index}
         WHERE decided_at >= :since AND published_at IS NOT NULL AND dry_run = 0
-          AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}`;
-    const params = { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params };
-    const raw = (this.dataSource.driver as unknown as { databaseConnection?: RawSqlite }).databaseConnection;
-    // Thousands of rows for a month: arrays straight from better-sqlite3, as for the decision
-    // durations, cost a fraction of TypeORM's row objects.
-    if (engineOf(this.dataSource) === 'sqlite' && raw && typeof raw.prepare === 'function') {
-      return raw
-        .prepare(sql)
-        .raw()
-        .all(params)
-        .map(([topicName, contentType, engagement]) => ({ topicName: String(topicName), contentType: String(contentType), engagement: Number(engagement) }));
-    }
-    const rows = await this.query(sql, params);
-    return rows.map((r) => ({ topicName: String(r['topicName']), contentType: String(r['contentType']), engagement: num(r['engagement']) }));
+          AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}
+        GROUP BY topic_name, content_type, COALESCE(engagement_7d, engagement_24h)`;
+    const rows = await this.query(sql, { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params });
+    return rows.map((r) => ({ topicName: String(r['topicName']), contentType: String(r['contentType']), engagement: num(r['engagement']), drafts: num(r['drafts']) }));
   }
 
   private query(sql: string, params: SqlParams): Promise<Row[]> {
