@@ -177,9 +177,11 @@ for (const file of Object.keys(result.metafile.outputs).filter((name) => name.en
 // is Latin-1: one curly quote in a regex literal (esbuild escapes strings but copies regexes) doubled
 // the 245 KB zod chunk. Fail the build rather than silently pay for it again.
 for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith('.js'))) {
-  const wide = /[^\u0000-\u00ff]/.exec(readFileSync(join(root, file), 'utf8'));
+  const wide = /[\u0100-\uffff]/.exec(readFileSync(join(root, file), 'utf8'));
   if (wide) {
-    throw new Error(`${file} contains U+${wide[0].codePointAt(0).toString(16).toUpperCase()}: write it as a \\u escape in the source (V8 would keep the whole file in two bytes a character)`);
+    throw new Error(
+      `${file} contains U+${wide[0].codePointAt(0).toString(16).toUpperCase()}: write it as a \\u escape in the source (V8 would keep the whole file in two bytes a character)`,
+    );
   }
 }
 if (patchedToEsm === 0) throw new Error("esbuild's __toESM helper was not found in the bundle's output: update TO_ESM in scripts/bundle.mjs");
