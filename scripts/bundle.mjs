@@ -142,6 +142,50 @@ const result = await build({
 });
 writeFileSync(join(root, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));
 
+/**
+ * One ES namespace object per CommonJS package, not one per importing file. For `import { X } from
+ * 'discord.js'` esbuild calls its `__toESM(require_x())` helper in every importing module, and each
+ * call builds a fresh object with a getter closure per export: discord.js has about a thousand
+ * exports and is imported by ~20 of our files, TypeORM by a dozen, so about 2.5 MB of the idle
+ * heap were identical copies (heap snapshot, bench/memory.md). A real ES module's namespace is one
+ * object anyway; the getters read the module's exports live, so sharing one changes nothing.
+ * The cache is checked against the export count, so a package still being loaded (a require
+ * cycle) gets a fresh object as before. The helper is found by its shape; if esbuild ever emits it
+ * differently the build fails here rather than silently losing the saving.
+ */
+const TO_ESM = /var ([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?/;
+let patchedToEsm = 0;
+for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith('.js'))) {
+  const path = join(root, file);
+  const code = readFileSync(path, 'utf8');
+  const match = TO_ESM.exec(code);
+  if (!match) continue;
+  const exportAt = code.lastIndexOf('export{');
+  const at = exportAt > match.index ? exportAt : code.indexOf('\n', match.index);
+  const helper = match[1];
+  const once =
+    `var __draftgateNamespaces=new WeakMap;${helper}=(toEsm=>(mod,nodeMode)=>{` +
+    `if(mod==null||typeof mod!="object"&&typeof mod!="function")return toEsm(mod,nodeMode);` +
+    `const count=Object.getOwnPropertyNames(mod).length,key=nodeMode?1:0;` +
+    `let seen=__draftgateNamespaces.get(mod);if(!seen)__draftgateNamespaces.set(mod,seen=[]);` +
+    `const hit=seen[key];if(hit&&hit.count===count)return hit.ns;` +
+    `const ns=toEsm(mod,nodeMode);seen[key]={ns,count};return ns})(${helper});`;
+  writeFileSync(path, code.slice(0, at) + once + code.slice(at));
+  patchedToEsm += 1;
+}
+// V8 keeps each loaded chunk's source as a string, in one byte a character only if every character
+// is Latin-1: one curly quote in a regex literal (esbuild escapes strings but copies regexes) doubled
+// the 245 KB zod chunk. Fail the build rather than silently pay for it again.
+for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith('.js'))) {
+  const wide = /[\u0100-\uffff]/.exec(readFileSync(join(root, file), 'utf8'));
+  if (wide) {
+    throw new Error(
+      `${file} contains U+${wide[0].codePointAt(0).toString(16).toUpperCase()}: write it as a \\u escape in the source (V8 would keep the whole file in two bytes a character)`,
+    );
+  }
+}
+if (patchedToEsm === 0) throw new Error("esbuild's __toESM helper was not found in the bundle's output: update TO_ESM in scripts/bundle.mjs");
+
 /** The package a bundled input belongs to ("ours" for dist/), so the size report reads by dependency. */
 function packageOf(input) {
   const at = input.lastIndexOf('node_modules/');

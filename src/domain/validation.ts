@@ -69,16 +69,17 @@ const PREDICTION = 'states a price prediction as fact';
  *   "no guarantees"), because safety content legitimately says profits are never guaranteed.
  * - Multipliers are banned from 100x up ("100x", "1000x"); "2x faster" stays allowed.
  */
+// Curly apostrophes are \u2019 escapes in these regexes (see DOUBLE_QUOTES in sanitise.ts for why).
 export const BUILT_IN_BANNED_PHRASES: readonly BuiltInBannedPhrase[] = [
   {
     id: 'guaranteed',
-    pattern: /(?<!\b(?:no|not|never|nothing(?:'s| is)?|nothing['’]s|isn['’]t|aren['’]t|is not|are not|without)\s+)\bguarantee(?:d|s)?\b/iu,
+    pattern: /(?<!\b(?:no|not|never|nothing(?:'s| is)?|nothing['\u2019]s|isn['\u2019]t|aren['\u2019]t|is not|are not|without)\s+)\bguarantee(?:d|s)?\b/iu,
     reason: PROMISE,
   },
   { id: 'multiplier', pattern: /\b(?:[1-9]\d{2,}|[1-9]\d{0,2}(?:,\d{3})+)\s?x\b/iu, reason: PROMISE },
   { id: 'to_the_moon', pattern: /\bto the moon\b/iu, reason: PROMISE },
   { id: 'risk_free', pattern: /\b(?:risk|loss)[\s-]?free\b/iu, reason: PROMISE },
-  { id: 'cant_lose', pattern: /\b(?:can['’]?t|cannot|can not|won['’]t|will not|never) lose\b/iu, reason: PROMISE },
+  { id: 'cant_lose', pattern: /\b(?:can['\u2019]?t|cannot|can not|won['\u2019]t|will not|never) lose\b/iu, reason: PROMISE },
   { id: 'easy_money', pattern: /\b(?:easy|free) (?:money|gains|profits?)\b/iu, reason: PROMISE },
   { id: 'get_rich', pattern: /\bget rich\b/iu, reason: PROMISE },
   { id: 'multiply_your_money', pattern: /\b(?:double|triple|\d+x) your (?:money|investment|bag|sol|portfolio)\b/iu, reason: PROMISE },
