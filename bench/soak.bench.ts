@@ -45,7 +45,11 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
     rssFile: line['rssFile'] as number,
   };
   if (process.env['SOAK_VERBOSE'])
-    console.log(label, JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, mb(v)]))), JSON.stringify(residentByMapping(app.child.pid!)));
+    console.log(
+      label,
+      JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, mb(v)]))),
+      JSON.stringify(residentByMapping(app.child.pid!)),
+    );
   if (process.env['SOAK_MALLOC_TRIM']) {
     // Diagnosis only (it changes what later readings see): how much of the RSS is free memory
     // glibc's malloc keeps, which malloc_trim hands back, rather than memory in use. Needs gdb.
@@ -90,7 +94,12 @@ describe('soak: memory after many interactions and drafts', () => {
     const app = spawnBuiltApp({
       appDir: root,
       env,
-      nodeArgs: [...containerNodeFlags(), ...(process.env['SOAK_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), '--expose-gc', `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`],
+      nodeArgs: [
+        ...containerNodeFlags(),
+        ...(process.env['SOAK_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+        '--expose-gc',
+        `--import=${join(root, 'bench/support/gc-on-signal.mjs')}`,
+      ],
     });
     try {
       await app.waitForLog((l) => l['message'] === 'ready');
@@ -242,5 +251,9 @@ function residentByMapping(pid: number): Record<string, number> {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) totals[kind] = (totals[kind] ?? 0) + Number(rss[1]) / 1024;
   }
-  return Object.fromEntries(Object.entries(totals).filter(([, mb]) => mb >= 0.5).map(([k, mb]) => [k, Math.round(mb * 10) / 10]));
+  return Object.fromEntries(
+    Object.entries(totals)
+      .filter(([, mb]) => mb >= 0.5)
+      .map(([k, mb]) => [k, Math.round(mb * 10) / 10]),
+  );
 }

@@ -36,7 +36,11 @@ export function containerMallocEnvironment(): Record<string, string> {
 export function describeContainerRuntime(): string {
   const env = containerMallocEnvironment();
   const wantsJemalloc = /^ENV\s+LD_PRELOAD=\S*libjemalloc/m.test(dockerfile());
-  const allocator = !wantsJemalloc ? 'glibc malloc' : env['LD_PRELOAD'] ? 'jemalloc' : 'glibc malloc (jemalloc NOT installed on this host: apt install libjemalloc2)';
+  const allocator = !wantsJemalloc
+    ? 'glibc malloc'
+    : env['LD_PRELOAD']
+      ? 'jemalloc'
+      : 'glibc malloc (jemalloc NOT installed on this host: apt install libjemalloc2)';
   const tunables = Object.entries(env)
     .filter(([key]) => key !== 'LD_PRELOAD')
     .map(([key, value]) => `${key}=${value}`);

@@ -481,7 +481,11 @@ describe('learning signals: migration backfill', () => {
     await db.dataSource.undoLastMigration(); // LearningSignals: the database as the previous version left it
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM draft_signals`)).rejects.toThrow();
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM feedback_signals`)).rejects.toThrow();
-    expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual(['LearningSignals1796083206000', 'StatsLearningIndex1796083207000', 'StatsMonthlyRollups1796083208000']);
+    expect((await db.dataSource.runMigrations()).map((m) => m.name)).toEqual([
+      'LearningSignals1796083206000',
+      'StatsLearningIndex1796083207000',
+      'StatsMonthlyRollups1796083208000',
+    ]);
 
     expect(await r.learning.decisions({ since: null, limit: 100 })).toEqual(live);
     expect((await r.learning.feedbackAfter(0, 100)).map(({ id: _id, ...rest }) => rest)).toEqual(liveFeedback);

@@ -42,10 +42,5 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
   header[8] = 8; // bits per channel
   header[9] = 6; // colour type: RGBA
   // [10..12]: deflate compression, adaptive filtering (each row says its filter), no interlace: all 0.
-  return Buffer.concat([
-    SIGNATURE,
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -68,7 +68,10 @@ const ENGAGEMENT_COLOR = '#eb459e';
 export function statsChartConfig(input: StatsChartInput): ChartConfiguration<'bar' | 'line'> {
   // Calendar-month buckets ("all" over a long history) read as "Mar 2025"; days as "07 Mar".
   const months = input.bucketMs >= 28 * 86_400_000;
-  const label = new Intl.DateTimeFormat('en-GB', months ? { timeZone: input.timezone, month: 'short', year: 'numeric' } : { timeZone: input.timezone, day: '2-digit', month: 'short' });
+  const label = new Intl.DateTimeFormat(
+    'en-GB',
+    months ? { timeZone: input.timezone, month: 'short', year: 'numeric' } : { timeZone: input.timezone, day: '2-digit', month: 'short' },
+  );
   // Buckets start at local midnight; label with the local date at noon to stay clear of DST edges.
   const labels = input.buckets.map((b) => label.format(new Date(b.start + 12 * 3_600_000)));
   const several = input.accounts !== undefined && input.accounts.length > 1;

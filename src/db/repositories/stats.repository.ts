@@ -314,7 +314,12 @@ export class TypeOrmStatsRepository implements StatsRepository {
           AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}
         GROUP BY topic_name, content_type, COALESCE(engagement_7d, engagement_24h)`;
     const rows = await this.query(sql, { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params });
-    return rows.map((r) => ({ topicName: String(r['topicName']), contentType: String(r['contentType']), engagement: num(r['engagement']), drafts: num(r['drafts']) }));
+    return rows.map((r) => ({
+      topicName: String(r['topicName']),
+      contentType: String(r['contentType']),
+      engagement: num(r['engagement']),
+      drafts: num(r['drafts']),
+    }));
   }
 
   private query(sql: string, params: SqlParams): Promise<Row[]> {
