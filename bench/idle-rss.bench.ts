@@ -21,20 +21,37 @@ describe('idle memory of the built app', () => {
     });
     try {
       await app.waitForLog((line) => line['message'] === 'ready');
-      const samples: number[] = [];
-      // Let start-up garbage settle, then sample for a few seconds of idling.
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-      for (let i = 0; i < 5; i++) {
-        samples.push(app.rssBytes());
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const sampleFor = async (count: number) => {
+        const samples: number[] = [];
+        for (let i = 0; i < count; i++) {
+          samples.push(app.rssBytes());
+          await sleep(500);
+        }
+        return samples;
+      };
       const mb = (bytes: number) => bytes / 1024 / 1024;
+      const medianMb = (samples: readonly number[]) => mb([...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!);
+      // 3 s after ready: start-up's garbage is still resident. V8's memory reducer runs once a
+      // process has idled for 8 s (--gc-memory-reducer-start-delay-ms) and gives the start-up's
+      // heap pages back; the allocator returns the freed pages a second later. The idle figure is
+      // the bot as it sits all day: sampled from 20 s to 24 s after ready (in 45 s series the drop came
+      // between 8 s and 17 s after ready, then stayed flat within 1 MB). Both are printed.
+      await sleep(3_000);
+      const justAfterReady = await sampleFor(5);
+      await sleep(20_000 - 3_000 - 5 * 500);
+      const idle = await sampleFor(9);
       report(
         'idle-rss',
-        { runtime: describeContainerRuntime(), medianMB: mb([...samples].sort((a, b) => a - b)[2]!), maxMB: mb(Math.max(...samples)) },
-        '< 90 MB',
+        {
+          runtime: describeContainerRuntime(),
+          medianMB: medianMb(idle),
+          maxMB: mb(Math.max(...idle)),
+          threeSecondsAfterReadyMB: medianMb(justAfterReady),
+        },
+        '< 90 MB (median from 20 s to 24 s after ready)',
       );
-      expect(samples.every((s) => s > 0)).toBe(true);
+      expect([...justAfterReady, ...idle].every((s) => s > 0)).toBe(true);
     } finally {
       await app.signal('SIGTERM');
       await fakes.stop();
