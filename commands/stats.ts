@@ -161,7 +161,7 @@ export interface LearningReplyContext {
 /** One account of a learning view: its label (when the reply names accounts), its stats, its dry run. */
 export interface LearningReplyAccount {
   readonly label?: string;
-  readonly stats: Pick<StatsService, 'learningReport' | 'learningWeeks'>;
+  readonly stats: Pick<StatsService, 'learningReport'>;
   readonly dryRun: boolean;
 }
 
@@ -177,28 +177,21 @@ export async function buildLearningReply(
   period: StatsPeriod,
 ): Promise<{ embeds: EmbedBuilder[]; chart: Buffer; reports: LearningReport[] }> {
   if (accounts.length === 0) throw new Error('buildLearningReply needs at least one account');
-  // The chart first: its drawing is on the event loop, but its PNG is made on the thread pool
-  // (renderApprovalChart) while the medians' queries run here (issue 16). Its weeks are few rollup
-  // rows; the reports then reuse them. Each account's weeks are its own zone's; a week is named by
-  // its Monday's date, the same calendar label whatever the zone, so the accounts' weeks line up by it.
-  const accountWeeks = await Promise.all(accounts.map((a) => a.stats.learningWeeks()));
-  const weeks = [...new Set(accountWeeks.flatMap((w) => w.map((week) => week.weekStart)))].sort((a, b) => a - b);
+  const reports = await Promise.all(accounts.map((a) => a.stats.learningReport(period)));
+  // Each account's weeks are its own zone's; a week is named by its Monday's date, the same
+  // calendar label whatever the zone, so the accounts' weeks line up by it.
+  const weeks = [...new Set(reports.flatMap((r) => r.weeks.map((w) => w.weekStart)))].sort((a, b) => a - b);
   const chart = ctx.renderApprovalChart({
-    title: `Approval rate by week, last ${accountWeeks[0]?.length ?? 0} weeks`,
+    title: `Approval rate by week, last ${reports[0]?.weeks.length ?? 0} weeks`,
     weeks,
-    accounts: accountWeeks.map((own, i) => {
-      const byWeek = new Map(own.map((w) => [w.weekStart, w]));
+    accounts: reports.map((r, i) => {
+      const byWeek = new Map(r.weeks.map((w) => [w.weekStart, w]));
       return {
         label: accounts[i]?.label ?? 'account',
         decisions: weeks.map((w) => byWeek.get(w)?.decisions ?? 0),
         approvalRates: weeks.map((w) => byWeek.get(w)?.approvalRate ?? null),
       };
     }),
-  });
-  // Awaited below whatever happens, so a failed query never leaves the PNG's rejection unhandled.
-  const reports = await Promise.all(accounts.map((a, i) => a.stats.learningReport(period, accountWeeks[i]))).catch(async (error: unknown) => {
-    await chart.catch(() => undefined);
-    throw error;
   });
   const several = accounts.length > 1;
   const maxLines = several ? MAX_LEARNING_LINES_PER_SECTION : MAX_LEARNING_LINES;

@@ -411,7 +411,7 @@ export class StatsService {
    * medians need one figure per draft: the learning signals of the drafts decided in the period
    * (one index range). The weekly chart sums 12 weeks of rollup days.
    */
-  async learningReport(period: StatsPeriod, weeks?: readonly WeekApproval[]): Promise<LearningReport> {
+  async learningReport(period: StatsPeriod): Promise<LearningReport> {
     const { stats, clock, timezone } = this.deps;
     const until = clock.now();
     const today = localDayOf(until, timezone);
@@ -429,7 +429,7 @@ export class StatsService {
     // the last MEDIAN_MAX_DAYS local days, so /stats never scans the history (issue 16).
     const medianSince = since ?? startOfLocalDay(today - MEDIAN_MAX_DAYS + 1, timezone);
     const samples = await stats.engagementSamples(medianSince);
-    const chartWeeks = weeks ?? (await this.learningWeeks(until));
+    const days = await stats.rollupDecisionDays(firstChartDay(today));
     const approved = decisions.reduce((sum, d) => sum + d.approved, 0);
     const rejected = decisions.reduce((sum, d) => sum + d.rejected, 0);
     return {
@@ -443,18 +443,8 @@ export class StatsService {
       approvalRate: approvalRate(approved, rejected),
       byTopic: learningLines(decisions, samples, 'topicName'),
       byContentType: learningLines(decisions, samples, 'contentType'),
-      weeks: chartWeeks,
+      weeks: weeklyApproval(days, today),
     };
-  }
-
-  /**
-   * The weekly chart's weeks of /stats view:learning (12 weeks of rollup days): asked for apart so
-   * the reply can draw its chart before the medians' queries and pass them to learningReport.
-   */
-  async learningWeeks(at?: number): Promise<readonly WeekApproval[]> {
-    const { stats, clock, timezone } = this.deps;
-    const today = localDayOf(at ?? clock.now(), timezone);
-    return weeklyApproval(await stats.rollupDecisionDays(firstChartDay(today)), today);
   }
 
   /**

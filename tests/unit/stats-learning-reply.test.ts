@@ -43,7 +43,7 @@ const chart = { renderApprovalChart };
 
 describe('/stats view:learning reply', () => {
   it('GIVEN an account without any moderator decision in the period THEN it says so in words, not "– (0 of 0)"', async () => {
-    const { embeds } = await buildLearningReply(chart, [{ stats: { learningWeeks: async () => report().weeks, learningReport: async () => report() }, dryRun: false }], '7d');
+    const { embeds } = await buildLearningReply(chart, [{ stats: { learningReport: async () => report() }, dryRun: false }], '7d');
     const [only] = embeds.map((e) => e.toJSON());
     expect(only?.description).toBe('No moderator decisions in the last 7 days incl. today.');
     expect(only?.fields?.map((f) => f.value)).toEqual(['no decisions in this period', 'no decisions in this period']);
@@ -53,7 +53,6 @@ describe('/stats view:learning reply', () => {
     const accounts = Array.from({ length: 5 }, (_, a) => ({
       label: `account-${a} (@handle_${a})`,
       stats: {
-        learningWeeks: async () => report().weeks,
         learningReport: async () =>
           report({
             period: '30d',
@@ -81,42 +80,5 @@ describe('/stats view:learning reply', () => {
     for (const page of pageEmbeds(embeds)) expect(discordLimitViolations({ embeds: page.map((e) => e.toJSON()) })).toEqual([]);
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     expect(png.length).toBeLessThan(10 * 1024 * 1024);
-  });
-});
-
-describe('/stats view:learning reply, order of work', () => {
-  it('GIVEN several accounts WHEN the reply is built THEN the weekly chart is started (drawn) before any medians query, from the weeks the reports then reuse, and awaited after them', async () => {
-    const events: string[] = [];
-    const weeks = report().weeks.map((w, i) => ({ ...w, approved: i, decisions: i, approvalRate: i === 0 ? null : 1 }));
-    const accounts = ['a', 'b'].map((label) => ({
-      label,
-      dryRun: false,
-      stats: {
-        learningWeeks: async () => {
-          events.push(`weeks ${label}`);
-          return weeks;
-        },
-        learningReport: async (_period: string, given?: readonly unknown[]) => {
-          events.push(`report ${label} ${given === weeks ? 'reusing the weeks' : 'reading the weeks again'}`);
-          return report({ weeks });
-        },
-      },
-    }));
-    const renderApprovalChart = async (input: { accounts: readonly { decisions: readonly number[] }[] }) => {
-      events.push(`chart drawn (${input.accounts.map((a) => a.decisions.join('')).join('|')})`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      events.push('chart encoded');
-      return Buffer.from('png');
-    };
-    const { chart } = await buildLearningReply({ renderApprovalChart }, accounts, '30d');
-    expect(chart.toString()).toBe('png');
-    expect(events).toEqual([
-      'weeks a',
-      'weeks b',
-      'chart drawn (01234567891011|01234567891011)',
-      'report a reusing the weeks',
-      'report b reusing the weeks',
-      'chart encoded',
-    ]);
   });
 });

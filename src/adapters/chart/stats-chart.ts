@@ -155,30 +155,6 @@ export async function renderStatsChart(input: StatsChartInput): Promise<Buffer> 
 
 /** One canvas and chart per kind of chart, drawn again for every render (see drawToPng). */
 const reusable = new Map<string, { readonly canvas: Canvas; readonly chart: Chart<'bar' | 'line'> }>();
-/** Canvases whose pixels a thread-pool encode (drawToPngInBackground) is still reading: never drawn on meanwhile. */
-const encoding = new Set<Canvas>();
-
-/**
- * Draws `config` on the kind's reusable canvas, or on a new one while that canvas is still being
- * encoded in the background (`release` then frees the new chart).
- */
-function draw(kind: string, config: ChartConfiguration<'bar' | 'line'>): { canvas: Canvas; release(): void } {
-  const drawn = reusable.get(kind);
-  if (drawn !== undefined && !encoding.has(drawn.canvas)) {
-    drawn.chart.data = config.data;
-    if (config.options) drawn.chart.options = config.options;
-    drawn.chart.update('none');
-    return { canvas: drawn.canvas, release: () => undefined };
-  }
-  const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
-  // chart.js takes any 2D context with the canvas API; @napi-rs/canvas implements it.
-  const chart = new Chart(canvas.getContext('2d') as unknown as ChartItem, config);
-  if (drawn === undefined) {
-    reusable.set(kind, { canvas, chart });
-    return { canvas, release: () => undefined };
-  }
-  return { canvas, release: () => chart.destroy() };
-}
 
 /**
  * Draws `config` and encodes the pixels with the fast encoder (./png.ts), which takes a tenth of
@@ -191,28 +167,19 @@ function draw(kind: string, config: ChartConfiguration<'bar' | 'line'>): { canva
  * read before returning, so no other render can come in between.
  */
 function drawToPng(kind: string, config: ChartConfiguration<'bar' | 'line'>): Buffer {
-  const { canvas, release } = draw(kind, config);
-  try {
-    return encodePng(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
-  } finally {
-    release();
+  let drawn = reusable.get(kind);
+  if (drawn === undefined) {
+    const canvas = createCanvas(STATS_CHART_WIDTH, STATS_CHART_HEIGHT);
+    // chart.js takes any 2D context with the canvas API; @napi-rs/canvas implements it.
+    drawn = { canvas, chart: new Chart(canvas.getContext('2d') as unknown as ChartItem, config) };
+    reusable.set(kind, drawn);
+  } else {
+    drawn.chart.data = config.data;
+    if (config.options) drawn.chart.options = config.options;
+    drawn.chart.update('none');
   }
-}
-
-/**
- * Draws `config` now, on the event loop, and leaves reading the pixels back and encoding them to
- * the canvas's own encoder on libuv's thread pool: the caller gets the promise after the drawing
- * (about a third of the render) and can run its queries while the rest happens on the other core
- * (/stats view:learning, issue 16). The canvas is not drawn on until that encode is done: a render
- * that comes in meanwhile draws on a new one.
- */
-function drawToPngInBackground(kind: string, config: ChartConfiguration<'bar' | 'line'>): Promise<Buffer> {
-  const { canvas, release } = draw(kind, config);
-  encoding.add(canvas);
-  return canvas.encode('png').finally(() => {
-    encoding.delete(canvas);
-    release();
-  });
+  const { canvas } = drawn;
+  return encodePng(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
 }
 
 /** One account's weeks on the approval chart, aligned with the chart's weeks. */
@@ -328,15 +295,7 @@ export function approvalChartConfig(input: ApprovalChartInput): ChartConfigurati
   };
 }
 
-/**
- * Renders the weekly approval chart to a PNG. Unlike renderStatsChart, only the drawing happens
- * before it returns: the PNG is made on the thread pool (drawToPngInBackground), so call it first
- * and await it after the reply's other work.
- */
-export function renderApprovalChart(input: ApprovalChartInput): Promise<Buffer> {
-  try {
-    return drawToPngInBackground('approval', approvalChartConfig(input));
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
+/** Renders the weekly approval chart to a PNG, the same way as the /stats chart (renderStatsChart). */
+export async function renderApprovalChart(input: ApprovalChartInput): Promise<Buffer> {
+  return drawToPng('approval', approvalChartConfig(input));
 }
