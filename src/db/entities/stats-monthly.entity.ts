@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Entity, PrimaryColumn } from 'typeorm';
+import { StatsRollupSums } from './stats-rollup-sums.js';
 
 /**
  * The monthly /stats rollups (issue 16 §1): the sums of stats_daily (see stats-daily.entity.ts)
@@ -9,7 +10,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
  */
 // WITHOUT ROWID on SQLite, as stats_daily: an account's months are one contiguous range.
 @Entity({ name: 'stats_monthly', withoutRowid: true })
-export class StatsMonthlyEntity {
+export class StatsMonthlyEntity extends StatsRollupSums {
   @PrimaryColumn({ name: 'account_id', type: 'text' })
   accountId!: string;
 
@@ -22,67 +23,4 @@ export class StatsMonthlyEntity {
 
   @PrimaryColumn({ name: 'content_type', type: 'text' })
   contentType!: string;
-
-  @Column({ name: 'drafts_generated', type: 'integer', default: 0 })
-  draftsGenerated!: number;
-
-  @Column({ name: 'drafts_pending', type: 'integer', default: 0 })
-  draftsPending!: number;
-
-  @Column({ name: 'drafts_approved', type: 'integer', default: 0 })
-  draftsApproved!: number;
-
-  @Column({ name: 'drafts_timeout', type: 'integer', default: 0 })
-  draftsTimeout!: number;
-
-  @Column({ name: 'drafts_rejected', type: 'integer', default: 0 })
-  draftsRejected!: number;
-
-  @Column({ name: 'drafts_expired', type: 'integer', default: 0 })
-  draftsExpired!: number;
-
-  @Column({ name: 'drafts_published', type: 'integer', default: 0 })
-  draftsPublished!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  publications!: number;
-
-  @Column({ name: 'dry_run_publications', type: 'integer', default: 0 })
-  dryRunPublications!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  tweets!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  likes!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  retweets!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  replies!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  quotes!: number;
-
-  @Column({ type: 'integer', default: 0 })
-  impressions!: number;
-
-  @Column({ name: 'x_cost_usd', type: 'real', default: 0 })
-  xCostUsd!: number;
-
-  @Column({ name: 'generation_runs', type: 'integer', default: 0 })
-  generationRuns!: number;
-
-  @Column({ name: 'input_tokens', type: 'integer', default: 0 })
-  inputTokens!: number;
-
-  @Column({ name: 'output_tokens', type: 'integer', default: 0 })
-  outputTokens!: number;
-
-  @Column({ name: 'cache_read_tokens', type: 'integer', default: 0 })
-  cacheReadTokens!: number;
-
-  @Column({ name: 'cache_creation_tokens', type: 'integer', default: 0 })
-  cacheCreationTokens!: number;
 }
