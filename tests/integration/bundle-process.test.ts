@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createDataSource } from '../../src/db/index.js';
 import { spawnBuiltApp } from '../support/spawn-app.js';
+import { specProblemsOf } from '../support/spec-traffic.js';
 import { databaseOfEnvironment, fakeEnvironment, startFakes, type Fakes } from '../support/test-app.js';
 
 /**
@@ -24,8 +25,11 @@ describe('the bundled build (issue 16 §2-3)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'draftgate-bundle-'));
   });
   afterEach(async () => {
+    // What the bundle sent to Discord, X and Anthropic is checked against ../shared/specs too.
+    const specProblems = await specProblemsOf(fakes);
     await fakes.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    expect(specProblems).toEqual([]);
   });
 
   it('GIVEN a fresh database WHEN the bundle starts THEN it reaches active and records every migration under its own name, in order', async () => {
