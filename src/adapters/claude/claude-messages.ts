@@ -1,9 +1,8 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import type { Message, MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages';
 import type { z } from 'zod';
 import { GenerationError, type TokenUsage } from '../../domain/generation.js';
 import type { ClaudeDraftGeneratorOptions, GeneratorLogger } from './claude-draft-generator.js';
-import type { ClaudeSdk } from './claude-sdk.js';
+import type { ClaudeSdk, MessagesClient } from './claude-sdk.js';
 
 /**
  * What the draft generator, the image describer and the avoid-notes condenser share about one structured-output Messages
@@ -13,7 +12,7 @@ import type { ClaudeSdk } from './claude-sdk.js';
  */
 
 /** The SDK, its client and whatever a caller derives from the SDK once (its output formats). */
-export type LoadedSdk<T> = { readonly sdk: ClaudeSdk; readonly client: Anthropic } & T;
+export type LoadedSdk<T> = { readonly sdk: ClaudeSdk; readonly client: MessagesClient } & T;
 
 /**
  * A loader of the SDK: the first call imports it and builds the client from `options`; a failed
@@ -147,7 +146,7 @@ export function schemaIssues(error: z.ZodError): string {
 }
 
 /** The SDK's usage block in our terms (absent cache figures are 0). */
-export function toTokenUsage(usage: Anthropic.Usage): TokenUsage {
+export function toTokenUsage(usage: Usage): TokenUsage {
   return {
     inputTokens: usage.input_tokens,
     outputTokens: usage.output_tokens,

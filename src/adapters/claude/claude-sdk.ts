@@ -1,17 +1,30 @@
-import Anthropic, { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, type ClientOptions } from '@anthropic-ai/sdk';
+import { BaseAnthropic, type ClientOptions } from '@anthropic-ai/sdk/client';
+import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk/core/error';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
+import { Messages } from '@anthropic-ai/sdk/resources/messages/messages';
 import { GenerationError } from '../../domain/generation.js';
 import { classifyApiStatus, type DraftOutputSchemas } from './claude-draft-generator.js';
 import type { AvoidNotesOutputSchema } from './claude-avoid-notes.js';
 import type { ImageReviewOutputSchema } from './claude-image-describer.js';
 
 /**
+ * The SDK's client with the Messages API only: the bot calls nothing else. The SDK's `Anthropic`
+ * class builds every resource (beta, files, skills, models, ...) and its module pulls all of their
+ * code in; `BaseAnthropic` is the same client (auth, retries, timeouts, errors) without them, and
+ * the SDK is marked free of side effects, so the bundle keeps only what this client uses (issue
+ * 16: the first draft's memory).
+ */
+export class MessagesClient extends BaseAnthropic {
+  readonly messages: Messages = new Messages(this);
+}
+
+/**
  * Everything that needs the Anthropic SDK, in one module the generator imports on its first
  * generation only (issue 16: idle memory). Nothing else imports the SDK at start-up.
  */
 export const claudeSdk = {
-  createClient(options: ClientOptions): Anthropic {
-    return new Anthropic(options);
+  createClient(options: ClientOptions): MessagesClient {
+    return new MessagesClient(options);
   },
   /** The structured-output format of each draft schema, as the Messages API takes it. */
   outputFormatsOf(schemas: typeof DraftOutputSchemas) {
