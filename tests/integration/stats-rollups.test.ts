@@ -222,6 +222,7 @@ describe('/stats rollups', () => {
     await driveHistory(db, 23, 400);
     const berlinRows = await recomputeRollups(db.dataSource, () => 'Europe/Berlin');
     const berlin = rounded(berlinRows);
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_monthly`)).rejects.toThrow();
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
@@ -241,6 +242,7 @@ describe('/stats rollups', () => {
         'LearningSignals1796083206000',
         'StatsLearningIndex1796083207000',
         'StatsMonthlyRollups1796083208000',
+        'StatsRecentDraftsIndex1796083209000',
       ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];

@@ -49,6 +49,15 @@ export class TypeOrmStatsRepository implements StatsRepository {
     private readonly accountId: AccountId | null = DEFAULT_ACCOUNT_ID,
   ) {}
 
+  /**
+   * The index of a range of recent drafts (24h): for one account, its own range of the covering
+   * (account_id, created_at, ...) index (migration StatsRecentDraftsIndex), never a lookup into
+   * the table; for all accounts together, the range of (created_at).
+   */
+  private recentDraftsIndex(): string {
+    return this.accountId === null ? 'idx_drafts_created_at' : 'idx_drafts_stats_recent';
+  }
+
   /** The account filter of a query over `column`: nothing for all accounts. */
   private scope(column: string): { sql: string; params: SqlParams } {
     return this.accountId === null ? { sql: '', params: {} } : { sql: ` AND ${column} = :accountId`, params: { accountId: this.accountId } };
@@ -60,7 +69,7 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // Per account, the groups come in the index's order (account, topic, status, source).
     const scope = this.scope('account_id');
     // A bounded period (/stats 24h) reads a range of the time index: its cost follows the period, not the history.
-    const index = since === null ? 'idx_drafts_stats_topic' : 'idx_drafts_created_at';
+    const index = since === null ? 'idx_drafts_stats_topic' : this.recentDraftsIndex();
     const rows = await this.query(
       `SELECT topic_name AS "topicName", status, decision_source AS source, COUNT(*) AS n
          FROM drafts${indexedBy(this.dataSource, index)}
@@ -279,7 +288,7 @@ export class TypeOrmStatsRepository implements StatsRepository {
       `SELECT topic_name AS "topicName", content_type AS "contentType",
               ${countWhere(`status = 'approved' AND decision_source = 'moderator'`)} AS approved,
               ${countWhere(`status = 'rejected'`)} AS rejected
-         FROM drafts${indexedBy(this.dataSource, 'idx_drafts_created_at')}
+         FROM drafts${indexedBy(this.dataSource, this.recentDraftsIndex())}
         WHERE created_at >= :since${scope.sql}
         GROUP BY topic_name, content_type`,
       { since, ...scope.params },
