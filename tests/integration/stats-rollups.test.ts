@@ -309,7 +309,16 @@ describe('/stats rollups', () => {
     db = await openTempDatabase();
     const rng = mulberry32(1618);
     const now = Date.parse('2026-11-25T12:00:00Z');
-    const rows: Array<{ accountId: string; topicName: string; contentType: string; decidedAt: number; published: boolean; dryRun: boolean; e24: number | null; e7: number | null }> = [];
+    const rows: Array<{
+      accountId: string;
+      topicName: string;
+      contentType: string;
+      decidedAt: number;
+      published: boolean;
+      dryRun: boolean;
+      e24: number | null;
+      e7: number | null;
+    }> = [];
     for (let draftId = 1; draftId <= 400; draftId++) {
       const row = {
         accountId: pick(rng, ['a', 'b']),

@@ -21,7 +21,17 @@ describe('countedMedian', () => {
   });
 
   it('GIVEN 3 × 1 and 1 × 9 THEN 1; GIVEN 2 × 1 and 2 × 9 THEN 5 (the mean of the middle two)', () => {
-    expect(countedMedian([{ value: 9, count: 1 }, { value: 1, count: 3 }])).toBe(1);
-    expect(countedMedian([{ value: 9, count: 2 }, { value: 1, count: 2 }])).toBe(5);
+    expect(
+      countedMedian([
+        { value: 9, count: 1 },
+        { value: 1, count: 3 },
+      ]),
+    ).toBe(1);
+    expect(
+      countedMedian([
+        { value: 9, count: 2 },
+        { value: 1, count: 2 },
+      ]),
+    ).toBe(5);
   });
 });
