@@ -246,7 +246,7 @@ describe('/stats from the rollups at a million posts', () => {
 
       // Issue 15 §5: /stats view:learning at the same scale, one account and all five: the
       // decisions from the rollups (monthly for "all"), the medians from the learning signals of
-      // the period (the last 30 days for "all"), counted per figure in SQL, the weekly chart from
+      // the period (the last 30 days for "all"), their figures read as one text per topic and type and counted per figure, the weekly chart from
       // 12 weeks of rollup days.
       const learningCtx = { renderApprovalChart };
       const learningOne = [{ stats: statsOf(db, 'main'), dryRun: false }];

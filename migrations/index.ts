@@ -13,6 +13,7 @@ import { DraftMedia1796083205000 } from './1796083205000-DraftMedia.js';
 import { LearningSignals1796083206000 } from './1796083206000-LearningSignals.js';
 import { StatsLearningIndex1796083207000 } from './1796083207000-StatsLearningIndex.js';
 import { StatsMonthlyRollups1796083208000 } from './1796083208000-StatsMonthlyRollups.js';
+import { StatsRecentDraftsIndex1796083209000 } from './1796083209000-StatsRecentDraftsIndex.js';
 
 /** Every migration in order. Listed explicitly so the app, the CLI and the tests run the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   LearningSignals1796083206000,
   StatsLearningIndex1796083207000,
   StatsMonthlyRollups1796083208000,
+  StatsRecentDraftsIndex1796083209000,
 ];

@@ -1,5 +1,5 @@
 import { DAY_MS } from './rate-limits.js';
-import { median } from './median.js';
+import { countedMedian, type CountedValue } from './median.js';
 
 /**
  * What /stats shows of learning (issue 15 §5): approval rates and median engagement by topic and
@@ -107,11 +107,11 @@ export interface LearningLine {
  * then by name, so the order is stable.
  */
 export function learningLines(decisions: readonly DecisionCounts[], samples: readonly EngagementSample[], by: 'topicName' | 'contentType'): LearningLine[] {
-  const groups = new Map<string, { approved: number; rejected: number; values: number[] }>();
+  const groups = new Map<string, { approved: number; rejected: number; measured: number; values: CountedValue[] }>();
   const group = (name: string) => {
     let g = groups.get(name);
     if (!g) {
-      g = { approved: 0, rejected: 0, values: [] };
+      g = { approved: 0, rejected: 0, measured: 0, values: [] };
       groups.set(name, g);
     }
     return g;
@@ -122,9 +122,13 @@ export function learningLines(decisions: readonly DecisionCounts[], samples: rea
     g.approved += d.approved;
     g.rejected += d.rejected;
   }
+  // Each sample is a figure and how many drafts had it: the median is taken over the counts, not
+  // over a list with every draft's figure (thousands a month, for a few hundred distinct figures).
   for (const s of samples) {
-    const values = group(s[by]).values;
-    for (let i = s.drafts ?? 1; i > 0; i--) values.push(s.engagement);
+    const g = group(s[by]);
+    const count = s.drafts ?? 1;
+    g.measured += count;
+    g.values.push({ value: s.engagement, count });
   }
   return [...groups.entries()]
     .map(([name, g]) => ({
@@ -132,8 +136,8 @@ export function learningLines(decisions: readonly DecisionCounts[], samples: rea
       approved: g.approved,
       rejected: g.rejected,
       approvalRate: approvalRate(g.approved, g.rejected),
-      measured: g.values.length,
-      medianEngagement: median(g.values),
+      measured: g.measured,
+      medianEngagement: countedMedian(g.values),
     }))
     .sort((a, b) => b.approved + b.rejected - (a.approved + a.rejected) || b.measured - a.measured || a.name.localeCompare(b.name));
 }

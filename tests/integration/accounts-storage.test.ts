@@ -188,6 +188,7 @@ describe('accounts storage', () => {
           'LearningSignals1796083206000',
           'StatsLearningIndex1796083207000',
           'StatsMonthlyRollups1796083208000',
+          'StatsRecentDraftsIndex1796083209000',
         ]);
         expect(await dataSource.query(`SELECT id, active FROM accounts`)).toEqual([{ id: 'default', active: 1 }]);
         for (const table of ['drafts', 'topics', 'posts', 'moderation_events', 'generation_runs', 'content_fingerprints']) {
@@ -281,6 +282,7 @@ describe('accounts storage', () => {
         expect(await repos.stats.xSpendUsd(null)).toBeCloseTo(0.03);
 
         // migration:revert: back to the previous schema with the data as it was.
+        await dataSource.undoLastMigration(); // StatsRecentDraftsIndex
         await dataSource.undoLastMigration(); // StatsMonthlyRollups
         await dataSource.undoLastMigration(); // StatsLearningIndex
         await dataSource.undoLastMigration(); // LearningSignals
@@ -411,6 +413,7 @@ describe('accounts storage', () => {
     const news = createRepositories(db.dataSource, undefined, 'news');
     await news.accounts.upsert({ id: 'news', xUserId: null, handle: null }, 1);
     await news.drafts.create(newTweetDraft('news only'), 2);
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
     await db.dataSource.undoLastMigration(); // LearningSignals

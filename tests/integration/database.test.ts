@@ -177,6 +177,9 @@ describe('database', () => {
     expect(await tableNames(db.dataSource)).toEqual(expect.arrayContaining(['draft_signals', 'feedback_signals']));
     expect(await indexNames(db.dataSource)).toContain('idx_draft_signals_stats');
     expect(await tableNames(db.dataSource)).toContain('stats_monthly');
+    expect(await indexNames(db.dataSource)).toContain('idx_drafts_stats_recent');
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
+    expect(await indexNames(db.dataSource)).not.toContain('idx_drafts_stats_recent');
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     expect(await tableNames(db.dataSource)).not.toContain('stats_monthly');
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
@@ -231,12 +234,14 @@ describe('database', () => {
       'LearningSignals1796083206000',
       'StatsLearningIndex1796083207000',
       'StatsMonthlyRollups1796083208000',
+      'StatsRecentDraftsIndex1796083209000',
     ]);
     expect(await db.repos.topics.list()).toHaveLength(7);
   });
 
   it('GIVEN drafts from before CardDelivery WHEN it runs THEN existing cards count as up to date and a pending draft without a card loses its deadline until one is posted', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
     await db.dataSource.undoLastMigration(); // LearningSignals
@@ -340,6 +345,7 @@ describe('database', () => {
 
   it('GIVEN posts from before TopicEngagementEvidence WHEN it runs THEN each topic holds its published drafts as evidence, a thread once and dry runs not at all', async () => {
     db = await openTempDatabase();
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
     await db.dataSource.undoLastMigration(); // LearningSignals

@@ -475,6 +475,7 @@ describe('learning signals: migration backfill', () => {
       [asIs.id, 'approved'],
     ]);
 
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
 
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
@@ -485,6 +486,7 @@ describe('learning signals: migration backfill', () => {
       'LearningSignals1796083206000',
       'StatsLearningIndex1796083207000',
       'StatsMonthlyRollups1796083208000',
+      'StatsRecentDraftsIndex1796083209000',
     ]);
 
     expect(await r.learning.decisions({ since: null, limit: 100 })).toEqual(live);

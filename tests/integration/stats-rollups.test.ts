@@ -13,6 +13,8 @@ import { execute } from '../../src/db/sql.js';
 import { DAY_MS, HOUR_MS } from '../../src/domain/rate-limits.js';
 import { localDayOf, monthOfDay } from '../../src/domain/local-day.js';
 import { StatsService } from '../../src/services/stats-service.js';
+import { TypeOrmStatsRepository } from '../../src/db/repositories/stats.repository.js';
+import { learningLines, type EngagementSample } from '../../src/domain/learning-stats.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
 import { mulberry32, pick } from '../support/seeded-random.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-database.js';
@@ -220,6 +222,7 @@ describe('/stats rollups', () => {
     await driveHistory(db, 23, 400);
     const berlinRows = await recomputeRollups(db.dataSource, () => 'Europe/Berlin');
     const berlin = rounded(berlinRows);
+    await db.dataSource.undoLastMigration(); // StatsRecentDraftsIndex
     await db.dataSource.undoLastMigration(); // StatsMonthlyRollups
     await expect(db.dataSource.query(`SELECT COUNT(*) AS n FROM stats_monthly`)).rejects.toThrow();
     await db.dataSource.undoLastMigration(); // StatsLearningIndex
@@ -239,6 +242,7 @@ describe('/stats rollups', () => {
         'LearningSignals1796083206000',
         'StatsLearningIndex1796083207000',
         'StatsMonthlyRollups1796083208000',
+        'StatsRecentDraftsIndex1796083209000',
       ]);
     } finally {
       if (saved === undefined) delete process.env['TIMEZONE'];
@@ -299,5 +303,54 @@ describe('/stats rollups', () => {
       n: number;
     }>;
     expect(day.drafts.generated).toBe(Number(recent[0]?.n));
+  }, 120_000);
+
+  it('GIVEN random learning signals of two accounts (unpublished, dry runs, figures missing, 24-hour and 7-day figures) WHEN the medians are read from the counted samples THEN every line equals the one from a sample per draft of the same period', async () => {
+    db = await openTempDatabase();
+    const rng = mulberry32(1618);
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const rows: Array<{
+      accountId: string;
+      topicName: string;
+      contentType: string;
+      decidedAt: number;
+      published: boolean;
+      dryRun: boolean;
+      e24: number | null;
+      e7: number | null;
+    }> = [];
+    for (let draftId = 1; draftId <= 400; draftId++) {
+      const row = {
+        accountId: pick(rng, ['a', 'b']),
+        topicName: pick(rng, ['safety', 'memes', 'education']),
+        contentType: pick(rng, ['education', 'meme']),
+        decidedAt: now - Math.floor(rng() * 20 * DAY_MS),
+        published: rng() < 0.8,
+        dryRun: rng() < 0.1,
+        e24: rng() < 0.85 ? Math.floor(rng() * (rng() < 0.1 ? 5_000 : 30)) : null,
+        e7: rng() < 0.5 ? Math.floor(rng() * 40) : null,
+      };
+      rows.push(row);
+      await execute(
+        db.dataSource,
+        `INSERT INTO draft_signals (draft_id, account_id, topic_name, content_type, decision, decided_at, tweets, published_at, dry_run, engagement_24h, engagement_7d, created_at, updated_at)
+         VALUES (:draftId, :accountId, :topicName, :contentType, 'approved', :decidedAt, '["t"]', :publishedAt, :dryRun, :e24, :e7, :decidedAt, :decidedAt)`,
+        { draftId, ...row, publishedAt: row.published ? row.decidedAt + 60_000 : null, dryRun: row.dryRun ? 1 : 0 },
+      );
+    }
+    let compared = 0;
+    for (const accountId of ['a', 'b']) {
+      const stats = new TypeOrmStatsRepository(db.dataSource, accountId as never);
+      for (const since of [null, now - 30 * DAY_MS, now - 7 * DAY_MS, now - DAY_MS, now + DAY_MS]) {
+        const perDraft: EngagementSample[] = rows
+          .filter((r) => r.accountId === accountId && r.decidedAt >= (since ?? -Infinity) && r.published && !r.dryRun && (r.e7 ?? r.e24) !== null)
+          .map((r) => ({ topicName: r.topicName, contentType: r.contentType, engagement: (r.e7 ?? r.e24) as number }));
+        const counted = await stats.engagementSamples(since);
+        expect(counted.reduce((sum, c) => sum + (c.drafts ?? 1), 0)).toBe(perDraft.length);
+        for (const by of ['topicName', 'contentType'] as const) expect(learningLines([], counted, by)).toEqual(learningLines([], perDraft, by));
+        compared += perDraft.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { encodePng } from '../../src/adapters/chart/png.js';
+import { encodeOpaquePng, encodePng } from '../../src/adapters/chart/png.js';
 import { Chart, type ChartConfiguration, type ChartItem } from 'chart.js';
 import {
   approvalChartConfig,
@@ -34,6 +34,27 @@ describe('the charts PNG encoder', () => {
     const back = await decode(png);
     expect([back.width, back.height]).toEqual([width, height]);
     expect(Buffer.from(back.pixels).equals(Buffer.from(rgba))).toBe(true);
+  });
+
+  it('GIVEN random opaque RGBA pixels WHEN encoded without alpha THEN the PNG is RGB (colour type 2) and a PNG reader gets exactly those pixels back', async () => {
+    const rng = mulberry32(161);
+    const width = 29;
+    const height = 13;
+    const rgba = new Uint8Array(width * height * 4).map((_, i) => (i % 4 === 3 ? 255 : Math.floor(rng() * 256)));
+    const png = encodeOpaquePng(rgba, width, height);
+    expect(png).not.toBeNull();
+    // IHDR's colour type byte: signature (8) + length (4) + type (4) + width, height (8) + bit depth (1).
+    expect((png as Buffer)[8 + 4 + 4 + 8 + 1]).toBe(2);
+    const back = await decode(png as Buffer);
+    expect([back.width, back.height]).toEqual([width, height]);
+    expect(Buffer.from(back.pixels).equals(Buffer.from(rgba))).toBe(true);
+  });
+
+  it('GIVEN one pixel that is not opaque WHEN encoded without alpha THEN it gives null (premultiplied pixels would need converting), so the caller encodes straight RGBA', () => {
+    const rgba = new Uint8Array(4 * 4 * 4).fill(255);
+    rgba[4 * 9 + 3] = 254;
+    expect(encodeOpaquePng(rgba, 4, 4)).toBeNull();
+    expect(() => encodeOpaquePng(new Uint8Array(10), 2, 2)).toThrow(/10 bytes are not 2×2 RGBA/);
   });
 
   it('GIVEN pixels that are not width × height × 4 bytes WHEN encoded THEN it throws a RangeError naming the sizes', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { localDayOf } from '../../src/domain/local-day.js';
+import { mulberry32 } from '../support/seeded-random.js';
 import {
   approvalRate,
   firstChartDay,
@@ -128,6 +129,31 @@ describe('learning stats: approval rates, medians and ISO weeks', () => {
     expect(learningLines([], grouped, 'topicName')).toEqual([
       { name: 'safety', approved: 0, rejected: 0, approvalRate: null, measured: 6, medianEngagement: 4.5 },
     ]);
+  });
+});
+
+describe('learning lines from counted samples', () => {
+  it('GIVEN a random month of drafts, given once as one sample a draft and once counted per figure THEN every line (counts and medians) is the same', () => {
+    const rng = mulberry32(1617);
+    const topics = ['safety', 'memes', 'quiet'];
+    const types = ['education', 'meme'];
+    for (let round = 0; round < 50; round++) {
+      const perDraft: EngagementSample[] = Array.from({ length: Math.floor(rng() * 80) }, () => ({
+        topicName: topics[Math.floor(rng() * topics.length)] as string,
+        contentType: types[Math.floor(rng() * types.length)] as string,
+        engagement: Math.floor(rng() * 15),
+      }));
+      const counted = new Map<string, EngagementSample & { drafts: number }>();
+      for (const s of perDraft) {
+        const key = `${s.topicName}|${s.contentType}|${s.engagement}`;
+        const c = counted.get(key) ?? { ...s, drafts: 0 };
+        c.drafts += 1;
+        counted.set(key, c);
+      }
+      for (const by of ['topicName', 'contentType'] as const) {
+        expect(learningLines([], [...counted.values()], by)).toEqual(learningLines([], perDraft, by));
+      }
+    }
   });
 });
 

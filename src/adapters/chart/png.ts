@@ -44,3 +44,34 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
   // [10..12]: deflate compression, adaptive filtering (each row says its filter), no interlace: all 0.
   return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
 }
+
+/**
+ * A truecolour PNG without alpha (3 bytes a pixel) of an opaque image, or null when a pixel is
+ * not opaque. Meant for a canvas's own pixels (canvas.data(), premultiplied): for an opaque pixel
+ * premultiplied and straight RGBA are the same bytes, so the canvas need not convert them
+ * (getImageData), and the alpha channel, always 255, is not compressed (a quarter less to deflate).
+ * A pixel that is not opaque would need that conversion: null, and the caller takes getImageData.
+ */
+export function encodeOpaquePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Buffer | null {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgba.length !== width * height * 4) {
+    throw new RangeError(`encodeOpaquePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels`);
+  }
+  const rows = Buffer.allocUnsafe((width * 3 + 1) * height);
+  let out = 0;
+  let at = 0;
+  for (let y = 0; y < height; y++) {
+    rows[out++] = 0; // the row's filter type: none
+    for (let x = 0; x < width; x++, at += 4) {
+      if (rgba[at + 3] !== 255) return null;
+      rows[out++] = rgba[at] as number;
+      rows[out++] = rgba[at + 1] as number;
+      rows[out++] = rgba[at + 2] as number;
+    }
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per channel
+  header[9] = 2; // colour type: RGB
+  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
+}

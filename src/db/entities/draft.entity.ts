@@ -30,6 +30,8 @@ export const CARD_OUT_OF_DATE_WHERE =
 // Covering indexes for /stats, per account (migration Accounts).
 @Index('idx_drafts_stats_topic', ['accountId', 'topicName', 'status', 'decisionSource', 'createdAt'])
 @Index('idx_drafts_stats_decision', ['accountId', 'decisionSource', 'createdAt', 'decidedAt'])
+// /stats 24h of one account: a range of its recent drafts, covered (migration StatsRecentDraftsIndex).
+@Index('idx_drafts_stats_recent', ['accountId', 'createdAt', 'topicName', 'contentType', 'status', 'decisionSource'])
 // Only the cards behind their draft (migrations CardReconcileIndex and Accounts; the reconciler's and /healthz's lookup).
 @Index('idx_drafts_card_out_of_date', ['id'], { where: CARD_OUT_OF_DATE_WHERE })
 export class DraftEntity {

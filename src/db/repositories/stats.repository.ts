@@ -49,6 +49,15 @@ export class TypeOrmStatsRepository implements StatsRepository {
     private readonly accountId: AccountId | null = DEFAULT_ACCOUNT_ID,
   ) {}
 
+  /**
+   * The index of a range of recent drafts (24h): for one account, its own range of the covering
+   * (account_id, created_at, ...) index (migration StatsRecentDraftsIndex), never a lookup into
+   * the table; for all accounts together, the range of (created_at).
+   */
+  private recentDraftsIndex(): string {
+    return this.accountId === null ? 'idx_drafts_created_at' : 'idx_drafts_stats_recent';
+  }
+
   /** The account filter of a query over `column`: nothing for all accounts. */
   private scope(column: string): { sql: string; params: SqlParams } {
     return this.accountId === null ? { sql: '', params: {} } : { sql: ` AND ${column} = :accountId`, params: { accountId: this.accountId } };
@@ -60,7 +69,7 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // Per account, the groups come in the index's order (account, topic, status, source).
     const scope = this.scope('account_id');
     // A bounded period (/stats 24h) reads a range of the time index: its cost follows the period, not the history.
-    const index = since === null ? 'idx_drafts_stats_topic' : 'idx_drafts_created_at';
+    const index = since === null ? 'idx_drafts_stats_topic' : this.recentDraftsIndex();
     const rows = await this.query(
       `SELECT topic_name AS "topicName", status, decision_source AS source, COUNT(*) AS n
          FROM drafts${indexedBy(this.dataSource, index)}
@@ -279,7 +288,7 @@ export class TypeOrmStatsRepository implements StatsRepository {
       `SELECT topic_name AS "topicName", content_type AS "contentType",
               ${countWhere(`status = 'approved' AND decision_source = 'moderator'`)} AS approved,
               ${countWhere(`status = 'rejected'`)} AS rejected
-         FROM drafts${indexedBy(this.dataSource, 'idx_drafts_created_at')}
+         FROM drafts${indexedBy(this.dataSource, this.recentDraftsIndex())}
         WHERE created_at >= :since${scope.sql}
         GROUP BY topic_name, content_type`,
       { since, ...scope.params },
@@ -305,21 +314,32 @@ export class TypeOrmStatsRepository implements StatsRepository {
     // The covering index (migration StatsLearningIndex): one range scan, no lookup into the table.
     // Left alone, SQLite may take the (account_id, published_at) one, which reads every published draft.
     const index = this.accountId === null ? '' : indexedBy(this.dataSource, 'idx_draft_signals_stats');
-    // Counted per figure in SQL: a median needs each figure and how many drafts had it, not a row
-    // per draft. Engagement figures repeat (a month of drafts has a few hundred distinct ones per
-    // topic), so a few hundred rows reach JavaScript instead of thousands (a third of the time).
-    const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", COALESCE(engagement_7d, engagement_24h) AS engagement, COUNT(*) AS drafts
+    // A median needs each figure and how many drafts had it, not a row per draft. Grouped by topic
+    // and content type only, with the group's figures as one text ("12,3,12,..."), counted here:
+    // a GROUP BY that also keys on the figure makes the engine sort every draft by three keys.
+    // At a million posts (5 accounts' month, 22,000 drafts; A/B alternating on SQLite, loaded
+    // machine) the read and the medians took 27 ms median that way, 22 this way. The figures are
+    // integers on both engines.
+    const figure = 'COALESCE(engagement_7d, engagement_24h)';
+    const figures = engineOf(this.dataSource) === 'sqlite' ? `group_concat(${figure}, ',')` : `string_agg(CAST(${figure} AS TEXT), ',')`;
+    const sql = `SELECT topic_name AS "topicName", content_type AS "contentType", ${figures} AS figures
          FROM draft_signals${index}
         WHERE decided_at >= :since AND published_at IS NOT NULL AND dry_run = 0
-          AND COALESCE(engagement_7d, engagement_24h) IS NOT NULL${scope.sql}
-        GROUP BY topic_name, content_type, COALESCE(engagement_7d, engagement_24h)`;
+          AND ${figure} IS NOT NULL${scope.sql}
+        GROUP BY topic_name, content_type`;
     const rows = await this.query(sql, { since: since ?? Number.MIN_SAFE_INTEGER, ...scope.params });
-    return rows.map((r) => ({
-      topicName: String(r['topicName']),
-      contentType: String(r['contentType']),
-      engagement: num(r['engagement']),
-      drafts: num(r['drafts']),
-    }));
+    const samples: EngagementSample[] = [];
+    for (const r of rows) {
+      const topicName = String(r['topicName']);
+      const contentType = String(r['contentType']);
+      const counts = new Map<number, number>();
+      for (const text of String(r['figures']).split(',')) {
+        const engagement = Number(text);
+        counts.set(engagement, (counts.get(engagement) ?? 0) + 1);
+      }
+      for (const [engagement, drafts] of counts) samples.push({ topicName, contentType, engagement, drafts });
+    }
+    return samples;
   }
 
   private query(sql: string, params: SqlParams): Promise<Row[]> {
