@@ -1,5 +1,4 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { isPostgres } from './dialect.js';
 
 /**
  * /stats 24h (the overview's drafts by topic, the learning view's decisions) is the one period
@@ -14,10 +13,10 @@ export class StatsRecentDraftsIndex1796083209000 implements MigrationInterface {
   name = 'StatsRecentDraftsIndex1796083209000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const sql = `CREATE INDEX "idx_drafts_stats_recent" ON "drafts" ("account_id", "created_at", "topic_name", "content_type", "status", "decision_source")`;
     // The same statement on both engines (PostgreSQL can answer both queries with an index-only scan).
-    if (isPostgres(queryRunner)) await queryRunner.query(sql);
-    else await queryRunner.query(sql);
+    await queryRunner.query(
+      `CREATE INDEX "idx_drafts_stats_recent" ON "drafts" ("account_id", "created_at", "topic_name", "content_type", "status", "decision_source")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
