@@ -17,9 +17,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
 // reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
 // for a heap snapshot per reading (see bench/support/gc-on-signal.mjs); SOAK_NODE_ARGS adds node
-// flags to the container's, e.g. "--no-opt", to try what V8 settings do.
+// flags to the container's, e.g. "--no-opt", to try what V8 settings do. SOAK_READ_EVERY=N adds a
+// reading every N interactions (printed with SOAK_VERBOSE), to tell growth in steps from a slope.
 const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
 const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
+const READ_EVERY = Number(process.env['SOAK_READ_EVERY'] ?? 0);
 /**
  * Pending cards at a time; each is rejected once it has been clicked on for a while. Kept under
  * 8: /status fails with more (its pending list outgrows an embed field's 1,024 characters).
@@ -30,7 +32,7 @@ const WORDS =
     ' ',
   );
 
-type Reading = { rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number };
+type Reading = { rss: number; heapUsed: number; heapTotal: number; heapPhysical: number; codeSpace: number; external: number; rssAnon: number; rssFile: number };
 
 /** RSS and JS heap of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
 async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
@@ -41,6 +43,9 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
     rss: line['rss'] as number,
     heapUsed: line['heapUsed'] as number,
     heapTotal: line['heapTotal'] as number,
+    heapPhysical: line['heapPhysical'] as number,
+    codeSpace: line['codeSpace'] as number,
+    external: line['external'] as number,
     rssAnon: line['rssAnon'] as number,
     rssFile: line['rssFile'] as number,
   };
@@ -166,9 +171,14 @@ describe('soak: memory after many interactions and drafts', () => {
       // "warm" at a tenth of the run (the JIT has optimised the hot paths by then).
       let primed: Reading | undefined;
       let warm: Reading | undefined;
+      let nextReading = READ_EVERY;
       for (let i = 0; interactions < INTERACTIONS; i += 1) {
         if (!primed && drafts >= 1 && i > kinds.length) primed = await rssAfterGc(app, 'primed');
         if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app, 'warm');
+        if (READ_EVERY > 0 && interactions >= nextReading) {
+          await rssAfterGc(app, `at ${interactions} interactions, ${drafts} drafts`);
+          nextReading += READ_EVERY;
+        }
         if (drafts < DRAFTS && i % (every - 2) === 0) {
           if (pending.length >= PENDING) await rejectOldest();
           await draftOne();
