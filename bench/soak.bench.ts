@@ -55,6 +55,7 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
       JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, mb(v)]))),
       JSON.stringify(residentByMapping(app.child.pid!)),
     );
+  if (process.env['SOAK_JEMALLOC_STATS']) console.log(`${label} jemalloc MB`, JSON.stringify(jemallocStats(app.child.pid!)));
   if (process.env['SOAK_MALLOC_TRIM']) {
     // Diagnosis only (it changes what later readings see): how much of the RSS is free memory
     // glibc's malloc keeps, which malloc_trim hands back, rather than memory in use. Needs gdb.
@@ -62,6 +63,26 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
     console.log(`${label} after malloc_trim: rss ${mb(app.rssBytes())}`, JSON.stringify(residentByMapping(app.child.pid!)));
   }
   return reading;
+}
+
+/**
+ * Diagnosis only (SOAK_JEMALLOC_STATS, needs gdb and the jemalloc preload): jemalloc's own
+ * figures read with mallctl through gdb: allocated (live malloc blocks: SQLite, compiler zones,
+ * buffers), active, resident and mapped, to tell native memory in use from allocator slack.
+ */
+function jemallocStats(pid: number): Record<string, number> {
+  const names = ['stats.allocated', 'stats.active', 'stats.metadata', 'stats.resident', 'stats.mapped', 'stats.retained'];
+  const commands = [
+    'set $buf = (unsigned long *) malloc(64)',
+    'set $buf[1] = 8',
+    'set $buf[2] = 1',
+    'call (int) mallctl("epoch", 0, 0, (void *) &$buf[2], 8)',
+    ...names.flatMap((name) => [`call (int) mallctl("${name}", (void *) &$buf[0], (void *) &$buf[1], 0, 0)`, 'printf "STAT %lu\\n", $buf[0]']),
+    'call (void) free($buf)',
+  ];
+  const out = execFileSync('gdb', ['-p', String(pid), '-batch', ...commands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const values = [...out.matchAll(/^STAT (\d+)$/gm)].map((m) => mb(Number(m[1])));
+  return Object.fromEntries(names.map((name, i) => [name.slice('stats.'.length), values[i] ?? -1]));
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
