@@ -21,18 +21,6 @@ export { databaseTargetOf, describeDatabaseTarget, type DatabaseTarget } from '.
 export const BUSY_TIMEOUT_MS = 250;
 
 /**
- * SQLite's page cache per connection, in KiB. better-sqlite3 builds SQLite with a 16,000 KiB
- * default, and the cache fills up to it as the database grows: in the soak bench (10,000
- * interactions, 500 drafts) malloc's live memory grew 2.3 MB after warm-up and was still climbing,
- * none of it with a small cap (measured with jemalloc's stats), and a bot that runs for months
- * would end up holding 16 MB of pages. A page not cached is read from the operating system's
- * file cache, which does not count against the process: a system call and a 4 KB copy. The bot's
- * queries read a few pages each (the rollups, the drafts in flight), so a smaller cache costs
- * little there.
- */
-export const SQLITE_PAGE_CACHE_KIB = 512;
-
-/**
  * Connections per process on PostgreSQL. The bot runs a handful of statements at a time; a small
  * pool leaves the server's connections to the other instance and to operators. At least two:
  * migrations hold one for their advisory lock while running on another.
@@ -202,7 +190,6 @@ export function createDataSource(target: DatabaseTarget | string, options: DataS
         db.pragma('foreign_keys = ON');
         db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         db.pragma('synchronous = NORMAL');
-        db.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
       },
     },
     new SqliteWriteGate(options.writeRetry ?? DEFAULT_WRITE_RETRY),

@@ -36,7 +36,6 @@ export {
   createDataSource,
   openDatabase,
   BUSY_TIMEOUT_MS,
-  SQLITE_PAGE_CACHE_KIB,
   databaseTargetOf,
   describeDatabaseTarget,
   type DatabaseTarget,
