@@ -32,7 +32,16 @@ const WORDS =
     ' ',
   );
 
-type Reading = { rss: number; heapUsed: number; heapTotal: number; heapPhysical: number; codeSpace: number; external: number; rssAnon: number; rssFile: number };
+type Reading = {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapPhysical: number;
+  codeSpace: number;
+  external: number;
+  rssAnon: number;
+  rssFile: number;
+};
 
 /** RSS and JS heap of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
 async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
@@ -80,7 +89,11 @@ function jemallocStats(pid: number): Record<string, number> {
     ...names.flatMap((name) => [`call (int) mallctl("${name}", (void *) &$buf[0], (void *) &$buf[1], 0, 0)`, 'printf "STAT %lu\\n", $buf[0]']),
     'call (void) free($buf)',
   ];
-  const out = execFileSync('gdb', ['-p', String(pid), '-batch', ...commands.flatMap((c) => ['-ex', c])], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('gdb', ['-p', String(pid), '-batch', ...commands.flatMap((c) => ['-ex', c])], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const values = [...out.matchAll(/^STAT (\d+)$/gm)].map((m) => mb(Number(m[1])));
   return Object.fromEntries(names.map((name, i) => [name.slice('stats.'.length), values[i] ?? -1]));
 }

@@ -28,7 +28,18 @@ function report() {
   // native memory (malloc: SQLite, compiler zones, buffers) and thread stacks.
   const heapPhysical = getHeapStatistics().total_physical_size;
   const codeSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'code_space')?.physical_space_size ?? 0;
-  const line = { message: 'bench-gc-rss', rss, heapUsed, heapTotal, heapPhysical, codeSpace, external, rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), at: Date.now() };
+  const line = {
+    message: 'bench-gc-rss',
+    rss,
+    heapUsed,
+    heapTotal,
+    heapPhysical,
+    codeSpace,
+    external,
+    rssAnon: kb('RssAnon'),
+    rssFile: kb('RssFile'),
+    at: Date.now(),
+  };
   // BENCH_HEAP_SNAPSHOT_DIR: also a heap snapshot per reading, to compare what stayed.
   const dir = process.env['BENCH_HEAP_SNAPSHOT_DIR'];
   if (dir) line.snapshot = writeHeapSnapshot(join(dir, `soak-${line.at}.heapsnapshot`));

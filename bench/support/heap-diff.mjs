@@ -47,5 +47,11 @@ const print = (title, sorted) => {
   for (const r of sorted.slice(0, limit))
     console.log(`${String(r.count).padStart(8)} ${r.kb.toFixed(1).padStart(8)} ${String(r.total).padStart(8)} ${r.totalKb.toFixed(0).padStart(8)}  ${r.key}`);
 };
-print('by size', [...rows].sort((p, q) => Math.abs(q.kb) - Math.abs(p.kb)));
-print('by count', [...rows].sort((p, q) => Math.abs(q.count) - Math.abs(p.count)));
+print(
+  'by size',
+  [...rows].sort((p, q) => Math.abs(q.kb) - Math.abs(p.kb)),
+);
+print(
+  'by count',
+  [...rows].sort((p, q) => Math.abs(q.count) - Math.abs(p.count)),
+);
