@@ -17,9 +17,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // SOAK_INTERACTIONS / SOAK_DRAFTS shorten a run while investigating; SOAK_VERBOSE prints each
 // reading; SOAK_ENV (JSON) adds environment to the app, e.g. {"BENCH_HEAP_SNAPSHOT_DIR":"/tmp/x"}
 // for a heap snapshot per reading (see bench/support/gc-on-signal.mjs); SOAK_NODE_ARGS adds node
-// flags to the container's, e.g. "--no-opt", to try what V8 settings do.
+// flags to the container's, e.g. "--no-opt", to try what V8 settings do. SOAK_READ_EVERY=N adds a
+// reading every N interactions (printed with SOAK_VERBOSE), to tell growth in steps from a slope.
 const INTERACTIONS = Number(process.env['SOAK_INTERACTIONS'] ?? 10_000);
 const DRAFTS = Number(process.env['SOAK_DRAFTS'] ?? 500);
+const READ_EVERY = Number(process.env['SOAK_READ_EVERY'] ?? 0);
 /**
  * Pending cards at a time; each is rejected once it has been clicked on for a while. Kept under
  * 8: /status fails with more (its pending list outgrows an embed field's 1,024 characters).
@@ -30,7 +32,16 @@ const WORDS =
     ' ',
   );
 
-type Reading = { rss: number; heapUsed: number; heapTotal: number; rssAnon: number; rssFile: number };
+type Reading = {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  heapPhysical: number;
+  codeSpace: number;
+  external: number;
+  rssAnon: number;
+  rssFile: number;
+};
 
 /** RSS and JS heap of the app right after two full GCs inside it (bench/support/gc-on-signal.mjs). */
 async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
@@ -41,6 +52,9 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
     rss: line['rss'] as number,
     heapUsed: line['heapUsed'] as number,
     heapTotal: line['heapTotal'] as number,
+    heapPhysical: line['heapPhysical'] as number,
+    codeSpace: line['codeSpace'] as number,
+    external: line['external'] as number,
     rssAnon: line['rssAnon'] as number,
     rssFile: line['rssFile'] as number,
   };
@@ -50,6 +64,7 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
       JSON.stringify(Object.fromEntries(Object.entries(reading).map(([k, v]) => [k, mb(v)]))),
       JSON.stringify(residentByMapping(app.child.pid!)),
     );
+  if (process.env['SOAK_JEMALLOC_STATS']) console.log(`${label} jemalloc MB`, JSON.stringify(jemallocStats(app.child.pid!)));
   if (process.env['SOAK_MALLOC_TRIM']) {
     // Diagnosis only (it changes what later readings see): how much of the RSS is free memory
     // glibc's malloc keeps, which malloc_trim hands back, rather than memory in use. Needs gdb.
@@ -57,6 +72,30 @@ async function rssAfterGc(app: SpawnedApp, label: string): Promise<Reading> {
     console.log(`${label} after malloc_trim: rss ${mb(app.rssBytes())}`, JSON.stringify(residentByMapping(app.child.pid!)));
   }
   return reading;
+}
+
+/**
+ * Diagnosis only (SOAK_JEMALLOC_STATS, needs gdb and the jemalloc preload): jemalloc's own
+ * figures read with mallctl through gdb: allocated (live malloc blocks: SQLite, compiler zones,
+ * buffers), active, resident and mapped, to tell native memory in use from allocator slack.
+ */
+function jemallocStats(pid: number): Record<string, number> {
+  const names = ['stats.allocated', 'stats.active', 'stats.metadata', 'stats.resident', 'stats.mapped', 'stats.retained'];
+  const commands = [
+    'set $buf = (unsigned long *) malloc(64)',
+    'set $buf[1] = 8',
+    'set $buf[2] = 1',
+    'call (int) mallctl("epoch", 0, 0, (void *) &$buf[2], 8)',
+    ...names.flatMap((name) => [`call (int) mallctl("${name}", (void *) &$buf[0], (void *) &$buf[1], 0, 0)`, 'printf "STAT %lu\\n", $buf[0]']),
+    'call (void) free($buf)',
+  ];
+  const out = execFileSync('gdb', ['-p', String(pid), '-batch', ...commands.flatMap((c) => ['-ex', c])], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const values = [...out.matchAll(/^STAT (\d+)$/gm)].map((m) => mb(Number(m[1])));
+  return Object.fromEntries(names.map((name, i) => [name.slice('stats.'.length), values[i] ?? -1]));
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
@@ -166,9 +205,14 @@ describe('soak: memory after many interactions and drafts', () => {
       // "warm" at a tenth of the run (the JIT has optimised the hot paths by then).
       let primed: Reading | undefined;
       let warm: Reading | undefined;
+      let nextReading = READ_EVERY;
       for (let i = 0; interactions < INTERACTIONS; i += 1) {
         if (!primed && drafts >= 1 && i > kinds.length) primed = await rssAfterGc(app, 'primed');
         if (!warm && interactions >= INTERACTIONS / 10) warm = await rssAfterGc(app, 'warm');
+        if (READ_EVERY > 0 && interactions >= nextReading) {
+          await rssAfterGc(app, `at ${interactions} interactions, ${drafts} drafts`);
+          nextReading += READ_EVERY;
+        }
         if (drafts < DRAFTS && i % (every - 2) === 0) {
           if (pending.length >= PENDING) await rejectOldest();
           await draftOne();

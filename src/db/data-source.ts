@@ -50,6 +50,7 @@ class GatedDataSource extends DataSource {
     private readonly gate: SqliteWriteGate,
   ) {
     super(options);
+    bindIntegersAsParameters(this.driver);
   }
 
   override async initialize(): Promise<this> {
@@ -57,6 +58,25 @@ class GatedDataSource extends DataSource {
     this.gate.install(this);
     return this;
   }
+}
+
+/**
+ * TypeORM's SQLite driver writes every number parameter into the SQL text as a literal (better-
+ * sqlite3 binds a JS number as a REAL, which would turn integer arithmetic into floating point).
+ * So each id and timestamp made a new SQL text: the driver's cache of 100 prepared statements,
+ * keyed by text, missed on nearly every query and was emptied by one-off texts (its hot
+ * statements prepared again and again), and each text was parsed and compiled by SQLite anew.
+ * A safe integer bound as a BigInt is an SQLite INTEGER, exactly what the literal was, and the
+ * text stays the same from one call to the next. Other numbers keep the driver's literal.
+ */
+function bindIntegersAsParameters(driver: DataSource['driver']): void {
+  const escape = driver.escapeQueryWithParameters.bind(driver);
+  const asParameter = (value: unknown): unknown => (typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : value);
+  driver.escapeQueryWithParameters = (sql: string, parameters: Record<string, unknown>) => {
+    const bound: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(parameters ?? {})) bound[key] = Array.isArray(value) ? value.map(asParameter) : asParameter(value);
+    return escape(sql, bound);
+  };
 }
 
 /**

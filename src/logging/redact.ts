@@ -53,6 +53,9 @@ const SECRET_SHAPES: readonly RegExp[] = [
  */
 export function redact(value: unknown, secrets: readonly string[], seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactString(value, secrets);
+  // A failed SQLite query carries its parameters, where ids are BigInts (see data-source.ts), and
+  // JSON.stringify throws on a BigInt: a number when it fits, else its digits.
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value === null || typeof value !== 'object') return value;
   // File bytes (discord.js keeps a request's files on its DiscordAPIError): copying a Buffer
   // entry by entry turned one failed 12 MB card post into minutes of a blocked event loop.

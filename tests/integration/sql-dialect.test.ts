@@ -1,3 +1,4 @@
+import type { EntitySubscriberInterface } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { engineOf, execute, indexedBy, orderedJoin, queryRows } from '../../src/db/sql.js';
 import { newTweetDraft } from '../support/draft-fixtures.js';
@@ -69,5 +70,23 @@ describe('SQL on both engines', () => {
     const draft = await db.repos.drafts.create(fingerprinted, 1);
     expect(await db.repos.duplicates.findByContentHash(fingerprinted.contentHash)).toEqual([{ draftId: draft.id, text }]);
     expect(await db.repos.duplicates.findByBandKeys(fingerprinted.bandKeys)).toEqual([{ draftId: draft.id, text }]);
+  });
+
+  it('GIVEN drafts written, read and decided with different ids and times WHEN 40 more go through than the first 2 THEN no new SQL text is run (ids and times are parameters, so prepared statements are reused, not one per value)', async () => {
+    db = await openTempDatabase();
+    const texts = new Set<string>();
+    const recorder: EntitySubscriberInterface = { beforeQuery: (event) => void texts.add(event.query) };
+    db.dataSource.subscribers.push(recorder);
+    const lifeOfADraft = async (n: number) => {
+      const now = 1_000_000 + n * 7_919;
+      const draft = await db!.repos.drafts.create(newTweetDraft(`draft number ${n} of the series`), now);
+      await db!.repos.drafts.findById(draft.id);
+      await execute(db!.dataSource, `UPDATE drafts SET updated_at = :now WHERE id = :id AND revision = :revision`, { now: now + 1, id: draft.id, revision: 1 });
+      await queryRows(db!.dataSource, `SELECT id FROM drafts WHERE id IN (:...ids) AND updated_at <= :now`, { ids: [draft.id, draft.id + 1], now: now + 2 });
+    };
+    for (let n = 0; n < 2; n += 1) await lifeOfADraft(n);
+    const afterTwo = texts.size;
+    for (let n = 2; n < 42; n += 1) await lifeOfADraft(n);
+    expect(texts.size).toBe(afterTwo);
   });
 });

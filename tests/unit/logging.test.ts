@@ -60,6 +60,18 @@ describe('logging', () => {
     expect(out['oauth']).toContain('oauth_signature="[redacted]"');
   });
 
+  it('GIVEN a failed SQLite query whose parameters are BigInts (ids are bound as SQLite integers) WHEN it is logged THEN the pretty and JSON lines both carry the numbers (JSON.stringify throws on a BigInt)', async () => {
+    const failed = Object.assign(new Error('SQLITE_CONSTRAINT'), { query: 'UPDATE drafts SET status = ? WHERE id = ?', parameters: ['approved', 42n] });
+    for (const format of ['pretty', 'json'] as const) {
+      const { logger, lines } = capture(format);
+      logger.error('query failed', { error: failed, draftId: 7n });
+      await flush();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('"parameters":["approved",42]');
+      expect(lines[0]).toContain('"draftId":7');
+    }
+  });
+
   it('GIVEN a cyclic object THEN redaction terminates', () => {
     const a: Record<string, unknown> = { name: 'a' };
     a['self'] = a;
