@@ -36,6 +36,7 @@ export {
   createDataSource,
   openDatabase,
   BUSY_TIMEOUT_MS,
+  SQLITE_PAGE_CACHE_KIB,
   databaseTargetOf,
   describeDatabaseTarget,
   type DatabaseTarget,

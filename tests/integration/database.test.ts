@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS, createDataSource, createRepositories, openDatabase } from '../../src/db/index.js';
+import { BUSY_TIMEOUT_MS, SQLITE_PAGE_CACHE_KIB, createDataSource, createRepositories, openDatabase } from '../../src/db/index.js';
 import { CARD_OUT_OF_DATE_WHERE } from '../../src/db/entities/draft.entity.js';
 import type { NewDraft } from '../../src/services/ports.js';
 import { ZERO_USAGE } from '../../src/domain/generation.js';
@@ -109,6 +109,10 @@ describe('database', () => {
       expect(journal.journal_mode).toBe('wal');
       expect(fk.foreign_keys).toBe(1);
       expect(Object.values(busy)[0]).toBe(BUSY_TIMEOUT_MS);
+      // A negative cache_size is KiB: the page cache holds at most this many pages of the file
+      // (better-sqlite3's default, 16,000 KiB, filled as the drafts accumulated).
+      const [cache] = await db.dataSource.query('PRAGMA cache_size');
+      expect(Object.values(cache)[0]).toBe(-SQLITE_PAGE_CACHE_KIB);
     }
     const topics = await db.repos.topics.list();
     expect(topics.map((t) => t.name)).toEqual(['community', 'deep-dive-thread', 'education', 'launch-tips', 'market-insight', 'memes', 'safety']);
