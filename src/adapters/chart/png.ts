@@ -21,11 +21,27 @@ function chunk(type: string, data: Buffer): Buffer {
   return out;
 }
 
+/** Throws unless `rgba` is `width`×`height` RGBA pixels. */
+function checkPixels(encoder: string, rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgba.length !== width * height * 4) {
+    throw new RangeError(`${encoder}: ${rgba.length} bytes are not ${width}×${height} RGBA pixels`);
+  }
+}
+
+/** The PNG file of filtered `rows` (8 bits a channel, deflate at zlib's fastest level, no interlace). */
+function pngOf(width: number, height: number, colourType: 2 | 6, rows: Buffer): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bits per channel
+  header[9] = colourType; // 2: RGB, 6: RGBA
+  // [10..12]: deflate compression, adaptive filtering (each row says its filter), no interlace: all 0.
+  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
+}
+
 /** A truecolour-with-alpha PNG (8 bits a channel) of `rgba`: straight (not premultiplied) RGBA rows, top to bottom. */
 export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Buffer {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgba.length !== width * height * 4) {
-    throw new RangeError(`encodePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels`);
-  }
+  checkPixels('encodePng', rgba, width, height);
   const stride = width * 4;
   // Bytes as bytes: copying from a Uint8ClampedArray (what getImageData gives) into a Buffer
   // would convert element by element, ten times slower than a byte copy.
@@ -36,13 +52,7 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
     rows[y * (stride + 1)] = 0;
     rows.set(bytes.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bits per channel
-  header[9] = 6; // colour type: RGBA
-  // [10..12]: deflate compression, adaptive filtering (each row says its filter), no interlace: all 0.
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
+  return pngOf(width, height, 6, rows);
 }
 
 /**
@@ -53,9 +63,7 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
  * A pixel that is not opaque would need that conversion: null, and the caller takes getImageData.
  */
 export function encodeOpaquePng(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): Buffer | null {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgba.length !== width * height * 4) {
-    throw new RangeError(`encodeOpaquePng: ${rgba.length} bytes are not ${width}×${height} RGBA pixels`);
-  }
+  checkPixels('encodeOpaquePng', rgba, width, height);
   const rows = Buffer.allocUnsafe((width * 3 + 1) * height);
   let out = 0;
   let at = 0;
@@ -68,10 +76,5 @@ export function encodeOpaquePng(rgba: Uint8Array | Uint8ClampedArray, width: num
       rows[out++] = rgba[at + 2] as number;
     }
   }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bits per channel
-  header[9] = 2; // colour type: RGB
-  return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: constants.Z_BEST_SPEED })), chunk('IEND', Buffer.alloc(0))]);
+  return pngOf(width, height, 2, rows);
 }
